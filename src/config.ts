@@ -1,0 +1,137 @@
+import { z } from 'zod';
+
+/**
+ * Every setting flashcart reads, parsed once from the environment into a frozen, typed object.
+ * This is the only module that reads `process.env`; everything else receives a `Config`.
+ */
+
+const DEV_JWT_SECRET = 'flashcart-development-jwt-secret-do-not-use-in-production';
+const DEV_WEBHOOK_SECRET = 'flashcart-development-webhook-secret';
+const DEV_ADMIN_PASSWORD = 'admin-password';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const envSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/flashcart'),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,40}$/, 'letters, digits, "_", "." or "-", at most 40')
+    .default('fc'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_TTL_SECONDS: int(60).default(86_400),
+  ADMIN_EMAIL: z.email().default('admin@flashcart.local'),
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  RESERVATION_TTL_SECONDS: int(1, 7 * 86_400).default(900),
+  IDEMPOTENCY_TTL_SECONDS: int(60).default(86_400),
+  VENDOR_SYNC_INTERVAL_SECONDS: int(1).default(30),
+  ABANDONED_CART_AFTER_HOURS: int(1).default(168),
+  RATE_LIMIT_PER_MINUTE: int(0).default(120),
+  AMQP_URL: url(['amqp:', 'amqps:']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  EXPIRY_SWEEP_INTERVAL_MS: int(100).default(2_000),
+  ORPHAN_GRACE_SECONDS: int(0).default(60),
+  PERSIST_CONCURRENCY: int(1, 256).default(8),
+  JOB_LOCK_MS: int(1_000).default(30_000),
+  SEED_DEMO_CATALOG: flag.default(true),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  readonly redisUrl: string;
+  /** Prepended to every Redis key flashcart and BullMQ write, so runs sharing one Redis never collide. */
+  readonly redisKeyPrefix: string;
+  readonly jwtSecret: string;
+  readonly jwtTtlSeconds: number;
+  readonly adminEmail: string;
+  readonly adminPassword: string;
+  readonly paymentWebhookSecret: string;
+  readonly smtpUrl: string | undefined;
+  readonly reservationTtlSeconds: number;
+  readonly idempotencyTtlSeconds: number;
+  readonly vendorSyncIntervalSeconds: number;
+  readonly abandonedCartAfterHours: number;
+  /** 0 turns rate limiting off. */
+  readonly rateLimitPerMinute: number;
+  readonly amqpUrl: string | undefined;
+  readonly logLevel: string;
+  readonly expirySweepIntervalMs: number;
+  /** How long past its expiry a reservation with no order row and no persist job waits before release. */
+  readonly orphanGraceSeconds: number;
+  readonly persistConcurrency: number;
+  /** BullMQ lock duration; a worker killed mid-job has its job taken over after about this long. */
+  readonly jobLockMs: number;
+  readonly seedDemoCatalog: boolean;
+  /** Settings that fell back to development values; the CLI warns about each at start. */
+  readonly developmentDefaults: readonly string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (or the given record) into a frozen Config; throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(defined);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const developmentDefaults: string[] = [];
+  if (!e.JWT_SECRET) developmentDefaults.push('JWT_SECRET');
+  if (!e.ADMIN_PASSWORD) developmentDefaults.push('ADMIN_PASSWORD');
+  if (!e.PAYMENT_WEBHOOK_SECRET) developmentDefaults.push('PAYMENT_WEBHOOK_SECRET');
+
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+    jwtTtlSeconds: e.JWT_TTL_SECONDS,
+    adminEmail: e.ADMIN_EMAIL.toLowerCase(),
+    adminPassword: e.ADMIN_PASSWORD ?? DEV_ADMIN_PASSWORD,
+    paymentWebhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET,
+    smtpUrl: e.SMTP_URL,
+    reservationTtlSeconds: e.RESERVATION_TTL_SECONDS,
+    idempotencyTtlSeconds: Math.max(e.IDEMPOTENCY_TTL_SECONDS, e.RESERVATION_TTL_SECONDS + 3_600),
+    vendorSyncIntervalSeconds: e.VENDOR_SYNC_INTERVAL_SECONDS,
+    abandonedCartAfterHours: e.ABANDONED_CART_AFTER_HOURS,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    amqpUrl: e.AMQP_URL,
+    logLevel: e.LOG_LEVEL,
+    expirySweepIntervalMs: e.EXPIRY_SWEEP_INTERVAL_MS,
+    orphanGraceSeconds: e.ORPHAN_GRACE_SECONDS,
+    persistConcurrency: e.PERSIST_CONCURRENCY,
+    jobLockMs: e.JOB_LOCK_MS,
+    seedDemoCatalog: e.SEED_DEMO_CATALOG,
+    developmentDefaults: Object.freeze(developmentDefaults),
+  });
+}

@@ -1,0 +1,106 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Kysely's view of the Postgres schema the migrations in ./migrations create. */
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export type Role = 'guest' | 'customer' | 'admin';
+
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'FULFILLED', 'CANCELLED', 'EXPIRED', 'FAILED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string | null;
+  passwordHash: string | null;
+  name: string | null;
+  role: Role;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface CategoriesTable {
+  slug: string;
+  name: string;
+  createdAt: CreatedAt;
+}
+
+export interface ProductsTable {
+  sku: string;
+  title: string;
+  description: string;
+  categorySlug: string;
+  priceCents: number;
+  currency: string;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+  deletedAt: Date | null;
+}
+
+export interface InventoryTable {
+  sku: string;
+  onHand: Generated<number>;
+  reserved: Generated<number>;
+  sold: Generated<number>;
+  updatedAt: UpdatedAt;
+}
+
+export interface InventoryMovementsTable {
+  id: Generated<number>;
+  sku: string;
+  onHandDelta: number;
+  reason: string;
+  actorId: string | null;
+  createdAt: CreatedAt;
+}
+
+export interface OrdersTable {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  totalCents: number;
+  currency: string;
+  customerEmail: string | null;
+  shippingAddress: ColumnType<unknown, string | null, string | null> | null;
+  idempotencyKeyHash: string;
+  createdAt: ColumnType<Date, Date | string, never>;
+  expiresAt: ColumnType<Date, Date | string, never>;
+  updatedAt: UpdatedAt;
+  confirmedAt: Date | null;
+}
+
+export interface OrderLinesTable {
+  orderId: string;
+  sku: string;
+  title: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export interface OrderHistoryTable {
+  id: Generated<number>;
+  orderId: string;
+  status: OrderStatus;
+  reason: string | null;
+  at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface Database {
+  users: UsersTable;
+  categories: CategoriesTable;
+  products: ProductsTable;
+  inventory: InventoryTable;
+  inventoryMovements: InventoryMovementsTable;
+  orders: OrdersTable;
+  orderLines: OrderLinesTable;
+  orderHistory: OrderHistoryTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type ProductRow = Selectable<ProductsTable>;
+export type InventoryRow = Selectable<InventoryTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type OrderLineRow = Selectable<OrderLinesTable>;
+export type OrderHistoryRow = Selectable<OrderHistoryTable>;
+export type NewOrderLine = Insertable<OrderLinesTable>;

@@ -1,0 +1,67 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import {
+  type ZodTypeProvider,
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Container } from '../container.js';
+import { authRoutes } from '../modules/auth/auth.routes.js';
+import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
+import { inventoryRoutes } from '../modules/inventory/inventory.routes.js';
+import { opsRoutes } from '../modules/ops/ops.routes.js';
+import { ordersRoutes } from '../modules/orders/orders.routes.js';
+import { registerErrorHandling } from './error-handler.js';
+import { registerRateLimits } from './rate-limits.js';
+
+/** The HTTP API of one instance, ready to listen. */
+export async function buildApp(container: Container): Promise<FastifyInstance> {
+  const { config, metrics } = container;
+  const app = Fastify({
+    loggerInstance: container.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // Per-request logs would cost more than the hot path itself; latency goes to /metrics instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 256 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('authUser', undefined);
+  registerErrorHandling(app);
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode },
+      reply.elapsedTime / 1_000,
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'flashcart',
+        version: '0.1.0',
+        description: 'Carts, inventory reservations and orders that never oversell. Errors are {error: {code, message, details}}.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const limits = await registerRateLimits(app, container.redis, container.keys.rateLimitNamespace(), config.rateLimitPerMinute);
+  const { auth } = container;
+  await app.register(opsRoutes, { ops: container.ops, metrics });
+  await app.register(authRoutes, { auth, limits });
+  await app.register(catalogRoutes, { auth, catalog: container.catalog });
+  await app.register(inventoryRoutes, { auth, inventory: container.inventory });
+  await app.register(ordersRoutes, { auth, orders: container.orders, limits });
+  return app;
+}

@@ -1,0 +1,34 @@
+import { type Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JOBS, type JobName, type JobPayloads, QUEUE_NAMES, type QueueName } from './registry.js';
+
+/** The producer side of every queue: typed `add`, look-ups and counts. */
+export class JobQueues {
+  private readonly queues: Map<QueueName, Queue>;
+
+  constructor(connection: Redis, prefix: string) {
+    this.queues = new Map(QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]));
+  }
+
+  queue(name: QueueName): Queue {
+    return this.queues.get(name)!;
+  }
+
+  all(): Queue[] {
+    return [...this.queues.values()];
+  }
+
+  /** Adds a job; `jobId` makes the add idempotent while a job with that id is kept. */
+  async add<N extends JobName>(name: N, data: JobPayloads[N], jobId?: string): Promise<void> {
+    const { queue, options } = JOBS[name];
+    await this.queue(queue).add(name, data, { ...options, ...(jobId ? { jobId } : {}) });
+  }
+
+  async getJob(name: JobName, jobId: string): Promise<Job | undefined> {
+    return this.queue(JOBS[name].queue).getJob(jobId);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all().map((queue) => queue.close()));
+  }
+}

@@ -1,0 +1,75 @@
+import { type Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { JobQueues } from './job-queues.js';
+import { JOBS, type JobName, type JobPayloads, QUEUE_NAMES, type QueueName, cappedExponentialBackoff } from './registry.js';
+
+export type JobHandlers = { [N in JobName]: (data: JobPayloads[N], job: Job) => Promise<unknown> };
+
+export interface WorkerHostOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency: Partial<Record<QueueName, number>>;
+  lockDurationMs: number;
+  /** Recurring jobs: BullMQ job schedulers, so each tick runs once however many workers run. */
+  schedules: { job: JobName; everyMs: number }[];
+}
+
+/** Runs one BullMQ worker per queue, dispatching each job by name to its handler. */
+export class WorkerHost {
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    private readonly queues: JobQueues,
+    private readonly handlers: JobHandlers,
+    private readonly options: WorkerHostOptions,
+    private readonly logger: Logger,
+  ) {
+    const missing = (Object.keys(JOBS) as JobName[]).filter((name) => typeof handlers[name] !== 'function');
+    if (missing.length > 0) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
+  }
+
+  async start(): Promise<void> {
+    for (const { job, everyMs } of this.options.schedules) {
+      const { queue, options } = JOBS[job];
+      await this.queues.queue(queue).upsertJobScheduler(job, { every: everyMs }, { name: job, data: {}, opts: options });
+    }
+    for (const queueName of QUEUE_NAMES) {
+      const worker = new Worker(queueName, (job) => this.dispatch(job), {
+        connection: this.options.connection,
+        prefix: this.options.prefix,
+        concurrency: this.options.concurrency[queueName] ?? 1,
+        lockDuration: this.options.lockDurationMs,
+        stalledInterval: Math.max(1_000, Math.floor(this.options.lockDurationMs / 2)),
+        settings: {
+          backoffStrategy: (attemptsMade, type, _error, job) =>
+            type === 'capped-exponential' ? cappedExponentialBackoff(attemptsMade, backoffDelay(job)) : -1,
+        },
+      });
+      worker.on('failed', (job, error) => {
+        const attempts = job?.opts.attempts ?? 1;
+        const level = job && job.attemptsMade >= attempts ? 'error' : 'warn';
+        this.logger[level]({ queue: queueName, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed');
+      });
+      worker.on('error', (error) => this.logger.error({ queue: queueName, err: error }, 'worker error'));
+      this.workers.push(worker);
+    }
+    await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+    this.logger.info({ queues: QUEUE_NAMES }, 'workers started');
+  }
+
+  private dispatch(job: Job): Promise<unknown> {
+    const handler = this.handlers[job.name as JobName] as ((data: unknown, job: Job) => Promise<unknown>) | undefined;
+    if (!handler) throw new Error(`no handler for job ${job.name}`);
+    return handler(job.data, job);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.close()));
+  }
+}
+
+function backoffDelay(job: { opts: { backoff?: number | { delay?: number } } } | undefined): number {
+  const backoff = job?.opts.backoff;
+  return typeof backoff === 'object' ? (backoff.delay ?? 1_000) : (backoff ?? 1_000);
+}

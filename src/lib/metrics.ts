@@ -1,0 +1,62 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The Prometheus metrics of one process, on a registry of its own so several apps can live in one
+ * test process. Gauges whose value lives elsewhere (queue depths, drift) read it at scrape time
+ * through collectors registered by the module that knows how.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'flashcart_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly reservations = new Counter({
+    name: 'flashcart_reservations_total',
+    help: 'Order reservation attempts by outcome (accepted, refused, replayed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ordersPersisted = new Counter({
+    name: 'flashcart_orders_persisted_total',
+    help: 'Orders written to Postgres by the persist worker, by resulting status',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly stockReleases = new Counter({
+    name: 'flashcart_stock_releases_total',
+    help: 'Reservations ended in Redis, by mode (release, consume, orphan)',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(defaultLabels: Record<string, string> = {}) {
+    this.registry.setDefaultLabels(defaultLabels);
+    collectDefaultMetrics({ register: this.registry, prefix: 'flashcart_' });
+  }
+
+  /** A gauge whose values are read when Prometheus scrapes; a failed read keeps the last values. */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect: (gauge: Gauge<L>) => Promise<void>,
+  ): Gauge<L> {
+    return new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        await collect(this).catch(() => undefined);
+      },
+    });
+  }
+}

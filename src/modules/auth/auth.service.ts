@@ -1,0 +1,98 @@
+import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import { createSigner, createVerifier } from 'fast-jwt';
+import type { UserRow } from '../../db/schema.js';
+import { AppError } from '../../lib/errors.js';
+import type { LoginInput, PublicUser, RegisterInput, Session } from './auth.schemas.js';
+import type { AuthUser } from './auth.types.js';
+import type { UsersRepository } from './users.repository.js';
+
+const ARGON2ID = 2 as Algorithm;
+
+const publicUser = (row: UserRow): PublicUser => ({
+  id: row.id,
+  ...(row.email ? { email: row.email } : {}),
+  ...(row.name ? { name: row.name } : {}),
+  role: row.role,
+});
+
+const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message);
+
+/** Accounts (argon2id passwords), guest sessions (no hashing) and HS256 bearer tokens. */
+export class AuthService {
+  private readonly sign: (payload: Record<string, unknown>) => string;
+  private readonly verifyToken: (token: string) => Record<string, unknown>;
+  /** Verified against when the email is unknown, so a login takes as long either way. */
+  private decoyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly users: UsersRepository,
+    secret: string,
+    ttlSeconds: number,
+  ) {
+    this.sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: ttlSeconds * 1_000 });
+    this.verifyToken = createVerifier({ key: secret, algorithms: ['HS256'], cache: 10_000 });
+  }
+
+  async register(input: RegisterInput): Promise<Session> {
+    const passwordHash = await hash(input.password, { algorithm: ARGON2ID });
+    const row = await this.users.createCustomer(input.email, passwordHash, input.name ?? null);
+    if (!row) throw new AppError('CONFLICT', 'an account with this email already exists', { email: input.email });
+    return this.session(row);
+  }
+
+  async login(input: LoginInput): Promise<Session> {
+    const row = await this.users.findByEmail(input.email);
+    const valid = await verify(row?.passwordHash ?? (await this.decoy()), input.password);
+    if (!row || !row.passwordHash || !valid) throw unauthenticated('wrong email or password');
+    return this.session(row);
+  }
+
+  async guest(): Promise<Session> {
+    return this.session(await this.users.createGuest());
+  }
+
+  async me(user: AuthUser): Promise<PublicUser> {
+    const row = await this.users.findById(user.id);
+    if (!row) throw unauthenticated('this account no longer exists');
+    return publicUser(row);
+  }
+
+  /** Creates or updates the admin account from the configuration; rehashes only when the password changed. */
+  async ensureAdmin(email: string, password: string): Promise<void> {
+    const existing = await this.users.findByEmail(email);
+    if (existing?.role === 'admin' && existing.passwordHash && (await verify(existing.passwordHash, password))) return;
+    await this.users.upsertAdmin(email, await hash(password, { algorithm: ARGON2ID }));
+  }
+
+  /** The caller behind a bearer token; throws UNAUTHENTICATED for a missing, bad or expired one. */
+  authenticate(authorization: string | undefined): AuthUser {
+    if (!authorization) throw unauthenticated('an Authorization: Bearer token is required');
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    let claims: Record<string, unknown>;
+    try {
+      claims = this.verifyToken(match[1]!);
+    } catch {
+      throw unauthenticated('the token is invalid or expired');
+    }
+    const { sub, role, email } = claims;
+    if (typeof sub !== 'string' || (role !== 'guest' && role !== 'customer' && role !== 'admin')) {
+      throw unauthenticated('the token is invalid or expired');
+    }
+    return { id: sub, role, email: typeof email === 'string' ? email : undefined };
+  }
+
+  /** A token for any user; tests and benchmarks use it to skip the HTTP round trip. */
+  issueToken(user: AuthUser): string {
+    return this.sign({ sub: user.id, role: user.role, ...(user.email ? { email: user.email } : {}) });
+  }
+
+  private session(row: UserRow): Session {
+    return { token: this.issueToken({ id: row.id, role: row.role, email: row.email ?? undefined }), user: publicUser(row) };
+  }
+
+  private decoy(): Promise<string> {
+    this.decoyHash ??= hash('decoy password that matches nothing', { algorithm: ARGON2ID });
+    return this.decoyHash;
+  }
+}

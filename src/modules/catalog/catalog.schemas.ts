@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { pageOf, paginationQuery } from '../../lib/http-schemas.js';
+
+export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const skuSchema = z.string().regex(SKU_PATTERN, 'a SKU is 1-64 letters, digits, ".", "_" or "-"');
+export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
+const categorySlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a category slug');
+
+export const category = z.object({ slug: z.string(), name: z.string() }).meta({ id: 'Category' });
+export const categoryList = z.object({ items: z.array(category) });
+
+export const createCategoryBody = z.object({ slug: categorySlug, name: z.string().trim().min(1).max(100) }).strict();
+export type CreateCategoryInput = z.infer<typeof createCategoryBody>;
+
+export const stockSource = z.object({ source: z.string(), available: z.number().int(), stale: z.boolean() });
+
+export const product = z
+  .object({
+    sku: z.string(),
+    title: z.string(),
+    description: z.string(),
+    category: z.string(),
+    priceCents: z.number().int(),
+    currency: z.string(),
+    available: z.number().int(),
+    sources: z.array(stockSource),
+  })
+  .meta({ id: 'Product' });
+export type Product = z.infer<typeof product>;
+
+export const productList = pageOf(product);
+
+export const productListQuery = paginationQuery
+  .extend({
+    category: categorySlug.optional(),
+    q: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict();
+export type ProductListQuery = z.infer<typeof productListQuery>;
+
+export const skuParams = z.object({ sku: skuSchema }).strict();
+
+export const createProductBody = z
+  .object({
+    sku: skuSchema,
+    title: z.string().trim().min(1).max(200),
+    priceCents: z.number().int().min(0).max(100_000_000),
+    currency: currencySchema.default('EUR'),
+    category: categorySlug,
+    description: z.string().max(5_000).default(''),
+    onHand: z.number().int().min(0).max(10_000_000).default(0),
+  })
+  .strict();
+export type CreateProductInput = z.infer<typeof createProductBody>;
+
+export const updateProductBody = createProductBody
+  .omit({ sku: true, onHand: true })
+  .partial()
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');
+export type UpdateProductInput = z.infer<typeof updateProductBody>;

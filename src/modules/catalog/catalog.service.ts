@@ -1,0 +1,90 @@
+import type { Db } from '../../db/database.js';
+import { AppError, notFound, validationFailed } from '../../lib/errors.js';
+import type { Page } from '../../lib/http-schemas.js';
+import type { StockStore } from '../../redis/stock-store.js';
+import type { InventoryService } from '../inventory/inventory.service.js';
+import type { CatalogRepository, ProductWithStock } from './catalog.repository.js';
+import type { CreateCategoryInput, CreateProductInput, Product, ProductListQuery, UpdateProductInput } from './catalog.schemas.js';
+import type { ProductCache } from './product-cache.js';
+
+export class CatalogService {
+  constructor(
+    private readonly db: Db,
+    private readonly repository: CatalogRepository,
+    private readonly cache: ProductCache,
+    private readonly stock: StockStore,
+    private readonly inventory: InventoryService,
+  ) {}
+
+  async categories() {
+    return { items: await this.repository.listCategories() };
+  }
+
+  async createCategory(input: CreateCategoryInput) {
+    if (!(await this.repository.insertCategory(input.slug, input.name))) {
+      throw new AppError('CONFLICT', `category ${input.slug} already exists`, { slug: input.slug });
+    }
+    return input;
+  }
+
+  async products(query: ProductListQuery): Promise<Page<Product>> {
+    const { rows, total } = await this.repository.searchProducts({
+      category: query.category,
+      q: query.q,
+      offset: (query.page - 1) * query.limit,
+      limit: query.limit,
+    });
+    return { items: await this.withAvailability(rows), page: query.page, limit: query.limit, total };
+  }
+
+  async product(sku: string): Promise<Product> {
+    const row = await this.repository.findProduct(sku);
+    if (!row) throw notFound('product', { sku });
+    const [product] = await this.withAvailability([row]);
+    return product!;
+  }
+
+  async create(input: CreateProductInput, actorId: string): Promise<Product> {
+    if (!(await this.repository.categoryExists(input.category))) {
+      throw validationFailed(`unknown category ${input.category}`, { category: input.category });
+    }
+    const created = await this.db.transaction().execute((tx) => this.repository.insertProduct(tx, input));
+    if (!created) throw new AppError('CONFLICT', `product ${input.sku} already exists`, { sku: input.sku });
+    await this.inventory.setOnHand(input.sku, input.onHand, actorId, 'product created');
+    await this.cache.invalidate(input.sku);
+    return this.product(input.sku);
+  }
+
+  async update(sku: string, input: UpdateProductInput): Promise<Product> {
+    if (input.category !== undefined && !(await this.repository.categoryExists(input.category))) {
+      throw validationFailed(`unknown category ${input.category}`, { category: input.category });
+    }
+    if (!(await this.repository.updateProduct(this.db, sku, input))) throw notFound('product', { sku });
+    await this.cache.invalidate(sku);
+    return this.product(sku);
+  }
+
+  /** Takes a product off the catalog. Orders already holding it keep their reservation. */
+  async remove(sku: string): Promise<void> {
+    if (!(await this.repository.softDeleteProduct(sku))) throw notFound('product', { sku });
+    await this.cache.invalidate(sku);
+  }
+
+  /** `available` is what the gate admits; a gate not loaded yet falls back to the ledger. */
+  private async withAvailability(rows: ProductWithStock[]): Promise<Product[]> {
+    const gates = await this.stock.gates(rows.map((row) => row.sku));
+    return rows.map((row, i) => {
+      const available = gates[i] ?? Math.max(0, row.onHand - row.reserved);
+      return {
+        sku: row.sku,
+        title: row.title,
+        description: row.description,
+        category: row.category,
+        priceCents: row.priceCents,
+        currency: row.currency,
+        available,
+        sources: [{ source: 'local', available, stale: false }],
+      };
+    });
+  }
+}

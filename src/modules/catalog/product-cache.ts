@@ -1,0 +1,85 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { CatalogRepository, ProductPricing } from './catalog.repository.js';
+
+interface Entry {
+  pricing: ProductPricing | null;
+  loadedAt: number;
+}
+
+/**
+ * Product pricing in process memory, so pricing an order never waits on Postgres and keeps
+ * working while Postgres is down. Every instance drops an entry when any instance announces a
+ * change on the catalog channel; a stale entry is served while it is refreshed in the background.
+ */
+export class ProductCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<void>>();
+  private subscriber: Redis | undefined;
+
+  constructor(
+    private readonly repository: CatalogRepository,
+    private readonly publisher: Redis,
+    private readonly channel: string,
+    private readonly logger: Logger,
+    private readonly freshForMs = 30_000,
+  ) {}
+
+  /** Loads every live product and starts listening for changes made by any instance. */
+  async start(subscriber: Redis): Promise<void> {
+    this.subscriber = subscriber;
+    subscriber.on('message', (channel: string, sku: string) => {
+      if (channel === this.channel) this.entries.delete(sku);
+    });
+    await subscriber.subscribe(this.channel);
+    const now = Date.now();
+    for (const pricing of await this.repository.pricing()) this.entries.set(pricing.sku, { pricing, loadedAt: now });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscriber?.unsubscribe(this.channel);
+  }
+
+  /** Pricing for each SKU, null for a SKU that is not (or no longer) in the catalog. */
+  async get(skus: string[]): Promise<Map<string, ProductPricing | null>> {
+    const now = Date.now();
+    const missing: string[] = [];
+    for (const sku of skus) {
+      const entry = this.entries.get(sku);
+      if (!entry) missing.push(sku);
+      else if (now - entry.loadedAt > this.freshForMs) void this.load([sku]).catch(() => undefined);
+    }
+    if (missing.length > 0) await this.load(missing);
+    return new Map(skus.map((sku) => [sku, this.entries.get(sku)?.pricing ?? null]));
+  }
+
+  /** Tells every instance (this one included) to forget what it knows of the SKU. */
+  async invalidate(sku: string): Promise<void> {
+    this.entries.delete(sku);
+    await this.publisher.publish(this.channel, sku);
+  }
+
+  private load(skus: string[]): Promise<void> {
+    const pending = skus.map((sku) => this.loading.get(sku)).filter((p): p is Promise<void> => p !== undefined);
+    const toLoad = skus.filter((sku) => !this.loading.has(sku));
+    if (toLoad.length > 0) {
+      const loadedAt = Date.now();
+      const promise = this.repository
+        .pricing(toLoad)
+        .then((rows) => {
+          const found = new Map(rows.map((row) => [row.sku, row]));
+          for (const sku of toLoad) this.entries.set(sku, { pricing: found.get(sku) ?? null, loadedAt });
+        })
+        .catch((error: unknown) => {
+          this.logger.warn({ err: error, skus: toLoad }, 'product cache refresh failed; serving what it has');
+          if (toLoad.some((sku) => !this.entries.has(sku))) throw error;
+        })
+        .finally(() => {
+          for (const sku of toLoad) this.loading.delete(sku);
+        });
+      for (const sku of toLoad) this.loading.set(sku, promise);
+      pending.push(promise);
+    }
+    return Promise.all(pending).then(() => undefined);
+  }
+}

@@ -1,0 +1,77 @@
+import { sql } from 'kysely';
+import type { Db, Executor, Tx } from '../../db/database.js';
+import type { InventoryRow } from '../../db/schema.js';
+
+export interface LedgerLine {
+  sku: string;
+  quantity: number;
+}
+
+/** Postgres error code of a CHECK violation: the ledger refusing an impossible state. */
+export const CHECK_VIOLATION = '23514';
+
+export class InventoryRepository {
+  constructor(private readonly db: Db) {}
+
+  find(sku: string, executor: Executor = this.db): Promise<InventoryRow | undefined> {
+    return executor.selectFrom('inventory').selectAll().where('sku', '=', sku).executeTakeFirst();
+  }
+
+  lock(tx: Tx, sku: string): Promise<InventoryRow | undefined> {
+    return tx.selectFrom('inventory').selectAll().where('sku', '=', sku).forUpdate().executeTakeFirst();
+  }
+
+  /** Units the ledger can still promise: on hand minus reserved (0 for a SKU with no row). */
+  async available(sku: string): Promise<number> {
+    const row = await this.find(sku);
+    return row ? row.onHand - row.reserved : 0;
+  }
+
+  /** Every SKU's ledger availability, for drift measurement. */
+  allAvailability(): Promise<{ sku: string; available: number }[]> {
+    return this.db
+      .selectFrom('inventory')
+      .select(['sku', sql<number>`on_hand - reserved`.as('available')])
+      .orderBy('sku')
+      .execute();
+  }
+
+  async setOnHand(tx: Tx, sku: string, onHand: number, delta: number, reason: string, actorId: string | null) {
+    await tx.updateTable('inventory').set({ onHand, updatedAt: sql`now()` }).where('sku', '=', sku).execute();
+    await tx.insertInto('inventoryMovements').values({ sku, onHandDelta: delta, reason, actorId }).execute();
+  }
+
+  /** reserved += quantity for each line. */
+  reserve(tx: Tx, lines: LedgerLine[]) {
+    return this.move(tx, lines, sql`reserved = i.reserved + v.qty`);
+  }
+
+  /** reserved -= quantity: the units go back on sale. */
+  release(tx: Tx, lines: LedgerLine[]) {
+    return this.move(tx, lines, sql`reserved = i.reserved - v.qty`);
+  }
+
+  /** The reserved units are sold: they leave on_hand and reserved, and count as sold. */
+  sell(tx: Tx, lines: LedgerLine[]) {
+    return this.move(tx, lines, sql`on_hand = i.on_hand - v.qty, reserved = i.reserved - v.qty, sold = i.sold + v.qty`);
+  }
+
+  /**
+   * Applies one change to several rows. The rows are locked in SKU order first, so two
+   * transactions touching the same SKUs never deadlock.
+   */
+  private async move(tx: Tx, lines: LedgerLine[], assignment: ReturnType<typeof sql>) {
+    const skus = lines.map((line) => line.sku).sort();
+    const locked = await tx.selectFrom('inventory').select('sku').where('sku', 'in', skus).orderBy('sku').forUpdate().execute();
+    if (locked.length !== skus.length) {
+      const missing = skus.filter((sku) => !locked.some((row) => row.sku === sku));
+      throw new Error(`no inventory row for ${missing.join(', ')}`);
+    }
+    const values = sql.join(lines.map((line) => sql`(${line.sku}::text, ${line.quantity}::int)`));
+    await sql`
+      UPDATE inventory AS i SET ${assignment}, updated_at = now()
+      FROM (VALUES ${values}) AS v(sku, qty)
+      WHERE i.sku = v.sku
+    `.execute(tx);
+  }
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+export const inventory = z
+  .object({
+    sku: z.string(),
+    onHand: z.number().int(),
+    reserved: z.number().int(),
+    sold: z.number().int(),
+    available: z.number().int(),
+    gateAvailable: z.number().int(),
+    drift: z.number().int(),
+  })
+  .meta({ id: 'Inventory' });
+
+export const adjustBody = z
+  .object({
+    delta: z
+      .number()
+      .int()
+      .min(-10_000_000)
+      .max(10_000_000)
+      .refine((delta) => delta !== 0, 'delta must not be 0'),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
+
+export const setOnHandBody = z.object({ onHand: z.number().int().min(0).max(10_000_000) }).strict();

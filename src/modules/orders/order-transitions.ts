@@ -1,0 +1,69 @@
+import type { Db } from '../../db/database.js';
+import type { OrderStatus } from '../../db/schema.js';
+import { notFound } from '../../lib/errors.js';
+import type { Metrics } from '../../lib/metrics.js';
+import type { StockStore } from '../../redis/stock-store.js';
+import type { InventoryRepository } from '../inventory/inventory.repository.js';
+import type { OrdersRepository } from './orders.repository.js';
+
+/** The order state machine: which status may follow which. */
+export const ALLOWED_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  PENDING: ['CONFIRMED', 'CANCELLED', 'EXPIRED', 'FAILED'],
+  CONFIRMED: ['FULFILLED', 'FAILED'],
+  FULFILLED: [],
+  CANCELLED: [],
+  EXPIRED: [],
+  FAILED: [],
+};
+
+type StockEffect = 'release' | 'sell' | 'none';
+
+/** Leaving PENDING either sells the reserved units or gives them back. */
+function stockEffect(from: OrderStatus, to: OrderStatus): StockEffect {
+  if (from !== 'PENDING') return 'none';
+  return to === 'CONFIRMED' ? 'sell' : 'release';
+}
+
+export type TransitionResult = { changed: true; status: OrderStatus } | { changed: false; status: OrderStatus };
+
+/**
+ * Applies one status change: a guarded update in Postgres (`WHERE status = <current>`) with its
+ * ledger move and history entry in one transaction, then the matching Redis step. Of two racing
+ * callers exactly one changes the order; the other is told the status it lost to.
+ */
+export class OrderTransitions {
+  constructor(
+    private readonly db: Db,
+    private readonly orders: OrdersRepository,
+    private readonly inventory: InventoryRepository,
+    private readonly stock: StockStore,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async apply(orderId: string, to: OrderStatus, options: { from?: OrderStatus; reason?: string } = {}): Promise<TransitionResult> {
+    const result = await this.db.transaction().execute(async (tx) => {
+      const state = await this.orders.findState(orderId, tx);
+      if (!state) throw notFound('order', { orderId });
+      const from = state.status;
+      if ((options.from && from !== options.from) || !ALLOWED_TRANSITIONS[from].includes(to)) {
+        return { changed: false as const, status: from, effect: 'none' as const };
+      }
+      if (!(await this.orders.changeStatus(tx, orderId, from, to, options.reason ?? null))) {
+        const now = await this.orders.findState(orderId, tx);
+        return { changed: false as const, status: now?.status ?? from, effect: 'none' as const };
+      }
+      const effect = stockEffect(from, to);
+      if (effect !== 'none') {
+        const lines = await this.orders.lines(orderId, tx);
+        await (effect === 'sell' ? this.inventory.sell(tx, lines) : this.inventory.release(tx, lines));
+      }
+      return { changed: true as const, status: to, effect };
+    });
+    // If this step is lost (a crash, Redis down), the sweeper finishes it from the order's status.
+    if (result.effect !== 'none') {
+      const mode = result.effect === 'sell' ? 'consume' : 'release';
+      if ((await this.stock.end(orderId, mode)) === 'ended') this.metrics.stockReleases.inc({ mode });
+    }
+    return { changed: result.changed, status: result.status };
+  }
+}

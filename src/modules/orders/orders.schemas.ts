@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { ORDER_STATUSES } from '../../db/schema.js';
+import { pageOf, paginationQuery } from '../../lib/http-schemas.js';
+import { skuSchema } from '../catalog/catalog.schemas.js';
+
+export const MAX_ORDER_LINES = 50;
+export const MAX_LINE_QUANTITY = 1_000;
+
+export const orderStatus = z.enum(ORDER_STATUSES);
+
+export const idempotencyHeaders = z
+  .object({
+    'idempotency-key': z
+      .string({ error: 'the Idempotency-Key header is required' })
+      .min(1)
+      .max(255)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+  })
+  .loose();
+
+const orderLineInput = z
+  .object({
+    sku: skuSchema,
+    quantity: z.number().int().min(1).max(MAX_LINE_QUANTITY),
+  })
+  .strict();
+
+const shippingAddress = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    line1: z.string().trim().min(1).max(200),
+    line2: z.string().trim().max(200).optional(),
+    city: z.string().trim().min(1).max(100),
+    postalCode: z.string().trim().min(1).max(20),
+    country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code'),
+  })
+  .strict();
+
+export const createOrderBody = z
+  .object({
+    items: z.array(orderLineInput).min(1).max(MAX_ORDER_LINES).optional(),
+    fromCart: z.literal(true).optional(),
+    customerEmail: z.email().max(254).optional(),
+    shippingAddress: shippingAddress.optional(),
+  })
+  .strict()
+  .refine((body) => (body.items === undefined) !== (body.fromCart === undefined), {
+    message: 'give either items or fromCart: true',
+  });
+export type CreateOrderInput = z.infer<typeof createOrderBody>;
+
+const orderItem = z.object({
+  sku: z.string(),
+  title: z.string(),
+  quantity: z.number().int(),
+  unitPriceCents: z.number().int(),
+});
+
+export const order = z
+  .object({
+    id: z.uuid(),
+    status: orderStatus,
+    items: z.array(orderItem),
+    totalCents: z.number().int(),
+    currency: z.string(),
+    customerEmail: z.string().optional(),
+    shippingAddress: shippingAddress.optional(),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    history: z.array(z.object({ status: orderStatus, at: z.string(), reason: z.string().optional() })),
+  })
+  .meta({ id: 'Order' });
+
+export const orderList = pageOf(order);
+
+export const orderListQuery = paginationQuery.extend({ status: orderStatus.optional() }).strict();
+export type OrderListQuery = z.infer<typeof orderListQuery>;
+
+export const orderParams = z.object({ id: z.uuid('an order id is a UUID') }).strict();
+
+export const cancelOrderBody = z
+  .object({ reason: z.string().trim().min(1).max(500).optional() })
+  .strict()
+  .optional();
+
+export const adminUpdateOrderBody = z
+  .object({ status: orderStatus, reason: z.string().trim().min(1).max(500).optional() })
+  .strict();

@@ -1,0 +1,45 @@
+/**
+ * Builds every Redis key flashcart uses. Keys one Lua script touches together share the `{stock}`
+ * hash tag, so the scripts stay legal on Redis Cluster (see docs/SCALING.md for splitting it).
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Units a buyer may still reserve for a SKU. */
+  gate(sku: string): string {
+    return `${this.prefix}:{stock}:gate:${sku}`;
+  }
+
+  reservation(orderId: string): string {
+    return `${this.prefix}:{stock}:res:${orderId}`;
+  }
+
+  /** Sorted set of order ids scored by their reservation's expiresAt (ms). */
+  expiryIndex(): string {
+    return `${this.prefix}:{stock}:expiry`;
+  }
+
+  idempotency(userId: string, keyHash: string): string {
+    return `${this.prefix}:{stock}:idem:${userId}:${keyHash}`;
+  }
+
+  /** Namespace of the rate limiter's counters. */
+  rateLimitNamespace(): string {
+    return `${this.prefix}:rl:`;
+  }
+
+  /** Pub/sub channel announcing catalog changes to every API instance's product cache. */
+  catalogChannel(): string {
+    return `${this.prefix}:catalog-changed`;
+  }
+
+  /** BullMQ's own prefix for every queue. */
+  bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+
+  /** Everything this prefix owns, for tests and `flashcart reset`. */
+  everything(): string {
+    return `${this.prefix}:*`;
+  }
+}

@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+
+const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
+
+export type ScriptName = 'reserveOrder' | 'releaseReservation' | 'claimReservation' | 'adjustGate';
+type ScriptResult = number | string | null | ScriptResult[];
+
+interface ScriptFile {
+  name: ScriptName;
+  /** Fixed key count from the file name, or null for `-n` scripts whose key count varies. */
+  numberOfKeys: number | null;
+  lua: string;
+}
+
+function readScripts(): ScriptFile[] {
+  return readdirSync(LUA_DIR)
+    .filter((file) => file.endsWith('.lua'))
+    .map((file) => {
+      const match = /^([a-zA-Z]+)-(\d+|n)\.lua$/.exec(file);
+      if (!match) throw new Error(`Lua script ${file} is not named <camelName>-<numKeys>.lua`);
+      return {
+        name: match[1] as ScriptName,
+        numberOfKeys: match[2] === 'n' ? null : Number(match[2]),
+        lua: readFileSync(LUA_DIR + file, 'utf8'),
+      };
+    });
+}
+
+/**
+ * The Lua scripts in ./lua, read once and registered on a connection (ioredis sends EVALSHA and
+ * falls back to EVAL when the server has not seen a script yet).
+ */
+export class LuaScripts {
+  private readonly files = new Map<ScriptName, ScriptFile>();
+
+  constructor(private readonly redis: Redis) {
+    for (const file of readScripts()) {
+      this.files.set(file.name, file);
+      redis.defineCommand(file.name, { lua: file.lua });
+    }
+  }
+
+  run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<ScriptResult> {
+    const file = this.files.get(name);
+    if (!file) throw new Error(`no Lua script named ${name}`);
+    if (file.numberOfKeys !== null && file.numberOfKeys !== keys.length) {
+      throw new Error(`${name} takes ${file.numberOfKeys} keys, got ${keys.length}`);
+    }
+    const command = (this.redis as unknown as Record<ScriptName, (...a: unknown[]) => Promise<ScriptResult>>)[name];
+    return command.call(this.redis, keys.length, ...keys, ...args);
+  }
+}

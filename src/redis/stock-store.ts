@@ -1,0 +1,185 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys.js';
+import type { LuaScripts } from './scripts.js';
+
+/** The negative results of the stock scripts, in one place. */
+export enum StockScriptCode {
+  KeyReused = -1,
+  Insufficient = -2,
+  GateMissing = -3,
+  LinesMismatch = -4,
+  Claimed = -5,
+}
+
+export interface ReservationLine {
+  sku: string;
+  quantity: number;
+}
+
+export interface ReserveInput {
+  userId: string;
+  idempotencyKeyHash: string;
+  fingerprint: string;
+  orderId: string;
+  expiresAtMs: number;
+  idempotencyTtlSeconds: number;
+  /** Stored and returned verbatim; the caller owns its shape. */
+  snapshot: string;
+  /** One entry per distinct SKU. */
+  lines: ReservationLine[];
+}
+
+export type ReserveResult =
+  | { kind: 'reserved'; snapshot: string }
+  | { kind: 'replayed'; snapshot: string; reservationAlive: boolean }
+  | { kind: 'keyReused' }
+  | { kind: 'insufficient'; line: ReservationLine; available: number }
+  | { kind: 'gateMissing'; line: ReservationLine };
+
+export type ReleaseMode = 'release' | 'consume' | 'orphan';
+export type ReleaseResult = 'ended' | 'absent' | 'claimed';
+
+export interface StoredReservation {
+  snapshot: string;
+  lines: ReservationLine[];
+  claimed: boolean;
+}
+
+export type AdjustGateResult =
+  | { kind: 'moved'; value: number }
+  | { kind: 'notLoaded' }
+  | { kind: 'insufficient'; available: number }
+  | { kind: 'mustLoad' };
+
+const encodeLines = (lines: ReservationLine[]) => lines.map((l) => `${l.sku}:${l.quantity}`).join(',');
+
+const decodeLines = (spec: string): ReservationLine[] =>
+  spec.split(',').map((part) => {
+    const at = part.lastIndexOf(':');
+    return { sku: part.slice(0, at), quantity: Number(part.slice(at + 1)) };
+  });
+
+/**
+ * The Redis side of inventory: stock gate counters and live reservations. Every call that changes
+ * them is one Lua script, so each is atomic against every other API instance and worker.
+ */
+export class StockStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly scripts: LuaScripts,
+  ) {}
+
+  async reserve(input: ReserveInput): Promise<ReserveResult> {
+    const reply = await this.scripts.run(
+      'reserveOrder',
+      [
+        this.keys.idempotency(input.userId, input.idempotencyKeyHash),
+        this.keys.reservation(input.orderId),
+        this.keys.expiryIndex(),
+        ...input.lines.map((line) => this.keys.gate(line.sku)),
+      ],
+      [
+        input.fingerprint,
+        input.orderId,
+        input.expiresAtMs,
+        input.idempotencyTtlSeconds,
+        input.snapshot,
+        encodeLines(input.lines),
+        ...input.lines.map((line) => line.quantity),
+      ],
+    );
+    if (reply === StockScriptCode.KeyReused) return { kind: 'keyReused' };
+    const [code, a, b] = reply as [number, string | number, number?];
+    switch (code) {
+      case 1:
+        return { kind: 'reserved', snapshot: a as string };
+      case 2:
+        return { kind: 'replayed', snapshot: a as string, reservationAlive: b === 1 };
+      case StockScriptCode.Insufficient:
+        return { kind: 'insufficient', line: input.lines[(a as number) - 1]!, available: b ?? 0 };
+      case StockScriptCode.GateMissing:
+        return { kind: 'gateMissing', line: input.lines[(a as number) - 1]! };
+      default:
+        throw new Error(`reserveOrder returned an unknown reply ${JSON.stringify(reply)}`);
+    }
+  }
+
+  async readReservation(orderId: string): Promise<StoredReservation | null> {
+    const [snapshot, lines, claimed] = await this.redis.hmget(this.keys.reservation(orderId), 'order', 'lines', 'claimed');
+    if (!snapshot || !lines) return null;
+    return { snapshot, lines: decodeLines(lines), claimed: claimed === '1' };
+  }
+
+  /** Marks a reservation as being persisted; false when it no longer exists. */
+  async claim(orderId: string): Promise<boolean> {
+    return (await this.scripts.run('claimReservation', [this.keys.reservation(orderId)], [])) === 1;
+  }
+
+  /**
+   * Ends a reservation once: `release` and `orphan` give its units back to the gates, `consume` only
+   * drops it (the units were sold). An `orphan` release also forgets the idempotency key and is
+   * refused once a persist worker has claimed the reservation.
+   */
+  async end(orderId: string, mode: ReleaseMode): Promise<ReleaseResult> {
+    const key = this.keys.reservation(orderId);
+    const [spec, idemKey] = await this.redis.hmget(key, 'lines', 'idem');
+    if (!spec) return 'absent';
+    const lines = decodeLines(spec);
+    const reply = await this.scripts.run(
+      'releaseReservation',
+      [key, this.keys.expiryIndex(), idemKey ?? key, ...lines.map((line) => this.keys.gate(line.sku))],
+      [orderId, spec, mode, ...lines.map((line) => line.quantity)],
+    );
+    switch (reply) {
+      case 1:
+        return 'ended';
+      case 0:
+        return 'absent';
+      case StockScriptCode.Claimed:
+        return 'claimed';
+      default:
+        throw new Error(`releaseReservation(${orderId}, ${mode}) returned ${JSON.stringify(reply)}`);
+    }
+  }
+
+  /** Order ids whose reservation expired at or before `untilMs`, oldest first. */
+  async dueReservations(untilMs: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.expiryIndex(), '-inf', untilMs, 'LIMIT', 0, limit);
+  }
+
+  /** Gate values for the SKUs, null where not loaded. */
+  async gates(skus: string[]): Promise<(number | null)[]> {
+    if (skus.length === 0) return [];
+    const values = await this.redis.mget(skus.map((sku) => this.keys.gate(sku)));
+    return values.map((value) => (value === null ? null : Number(value)));
+  }
+
+  /** Loads a gate unless another process already did; returns the value now in Redis. */
+  async loadGate(sku: string, available: number): Promise<number> {
+    const key = this.keys.gate(sku);
+    const previous = await this.redis.set(key, Math.max(0, available), 'NX', 'GET');
+    return previous === null ? Math.max(0, available) : Number(previous);
+  }
+
+  /** Overwrites a gate: for a brand-new SKU, or a reconciliation that has proved the right value. */
+  async setGate(sku: string, available: number): Promise<void> {
+    await this.redis.set(this.keys.gate(sku), Math.max(0, available));
+  }
+
+  async adjustGate(sku: string, delta: number): Promise<AdjustGateResult> {
+    const [code, value] = (await this.scripts.run('adjustGate', [this.keys.gate(sku)], [delta])) as [number, number?];
+    switch (code) {
+      case 1:
+        return { kind: 'moved', value: value! };
+      case 0:
+        return { kind: 'notLoaded' };
+      case StockScriptCode.Insufficient:
+        return { kind: 'insufficient', available: value ?? 0 };
+      case StockScriptCode.GateMissing:
+        return { kind: 'mustLoad' };
+      default:
+        throw new Error(`adjustGate returned ${code}`);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { Container } from './container.js';
+import { ensureDatabaseExists, migrateToLatest } from './db/database.js';
+import { seedDemoCatalog } from './db/seed.js';
+import { buildApp } from './http/app.js';
+import { WorkerHost } from './jobs/worker-host.js';
+import { isDependencyUnavailable } from './lib/infrastructure-errors.js';
+import type { Logger } from './lib/logger.js';
+
+export interface Roles {
+  api: boolean;
+  worker: boolean;
+}
+
+/** A startup problem the operator can fix; the CLI prints its message without a stack. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+const PG_START = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
+const REDIS_START = 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no';
+
+const where = (url: string) => {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || (parsed.protocol.startsWith('redis') ? 6379 : 5432)}`;
+};
+
+/** Checks both stores answer, creates the database if missing, migrates, and seeds what is missing. */
+export async function prepare(config: Config, logger: Logger): Promise<void> {
+  try {
+    if (await ensureDatabaseExists(config.databaseUrl)) logger.info('created the database');
+  } catch (error) {
+    if (!isDependencyUnavailable(error)) throw error;
+    throw new StartupError(
+      `Postgres is not reachable at ${where(config.databaseUrl)} (${(error as Error).message}).\n` +
+        `Start it, for example with:\n  ${PG_START}\nor point DATABASE_URL at a running server.`,
+    );
+  }
+  const probe = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    throw new StartupError(
+      `Redis is not reachable at ${where(config.redisUrl)} (${(error as Error).message}).\n` +
+        `Start it, for example with:\n  ${REDIS_START}\nor point REDIS_URL at a running server.`,
+    );
+  } finally {
+    probe.disconnect();
+  }
+}
+
+export interface RunningSystem {
+  container: Container;
+  app: FastifyInstance | undefined;
+  /** Base URL of the API, when this process runs it. */
+  url: string | undefined;
+  workers: WorkerHost | undefined;
+  /** Stops in order: HTTP, workers, queues, Redis, the Postgres pool. */
+  close(): Promise<void>;
+}
+
+/** Starts the given roles in this process against stores that `prepare` has readied. */
+export async function startSystem(config: Config, logger: Logger, roles: Roles): Promise<RunningSystem> {
+  const container = new Container(config, logger);
+  let app: FastifyInstance | undefined;
+  let workers: WorkerHost | undefined;
+  try {
+    await migrateToLatest(container.db, logger);
+    await container.auth.ensureAdmin(config.adminEmail, config.adminPassword);
+    if (config.seedDemoCatalog && (await seedDemoCatalog(container.db))) logger.info('seeded the demo catalog');
+
+    if (roles.worker) {
+      const { persister, sweeper } = container;
+      workers = new WorkerHost(
+        container.queues,
+        {
+          'persist-order': (snapshot) => persister.persist(snapshot),
+          'expire-reservations': () => sweeper.sweep(),
+        },
+        {
+          connection: container.bullRedis,
+          prefix: container.keys.bullPrefix(),
+          concurrency: { orders: config.persistConcurrency, maintenance: 1 },
+          lockDurationMs: config.jobLockMs,
+          schedules: [{ job: 'expire-reservations', everyMs: config.expirySweepIntervalMs }],
+        },
+        logger.child({ component: 'worker' }),
+      );
+      await workers.start();
+    }
+
+    let url: string | undefined;
+    if (roles.api) {
+      await container.products.start(container.redis.duplicate());
+      app = await buildApp(container);
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = `http://127.0.0.1:${port}`;
+      logger.info({ url }, 'API listening');
+    }
+
+    return {
+      container,
+      app,
+      url,
+      workers,
+      async close() {
+        await app?.close();
+        await workers?.close();
+        await container.close();
+      },
+    };
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await workers?.close().catch(() => undefined);
+    await container.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import type { Api } from './http.js';
+
+/** A SKU no other test uses. */
+export const uniqueSku = (label = 'T') => `${label}-${randomBytes(5).toString('hex').toUpperCase()}`;
+
+/** A product with `onHand` units, created through the admin API. */
+export async function createProduct(
+  admin: Api,
+  options: { sku?: string; onHand: number; priceCents?: number; currency?: string; title?: string },
+): Promise<string> {
+  const category = await admin.post('/api/admin/categories', { slug: 'test', name: 'Test' });
+  if (category.status !== 201 && category.status !== 409) throw new Error(`category: ${category.status}`);
+  const sku = options.sku ?? uniqueSku();
+  const created = await admin.post('/api/admin/products', {
+    sku,
+    title: options.title ?? `Product ${sku}`,
+    priceCents: options.priceCents ?? 1_000,
+    currency: options.currency ?? 'EUR',
+    category: 'test',
+    onHand: options.onHand,
+  });
+  if (created.status !== 201) throw new Error(`product: ${created.status} ${JSON.stringify(created.body)}`);
+  return sku;
+}
+
+export interface InventoryView {
+  sku: string;
+  onHand: number;
+  reserved: number;
+  sold: number;
+  available: number;
+  gateAvailable: number;
+  drift: number;
+}
+
+export async function inventoryOf(admin: Api, sku: string): Promise<InventoryView> {
+  const answer = await admin.get(`/api/admin/inventory/${sku}`);
+  if (answer.status !== 200) throw new Error(`inventory ${sku}: ${answer.status}`);
+  return answer.body;
+}

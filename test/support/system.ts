@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { type RunningSystem, type Roles, prepare, startSystem } from '../../src/system.js';
+import { POSTGRES_URL, REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from './stores.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A database and a Redis key prefix of a test's own, and the environment that points flashcart at them. */
+export interface TestStores {
+  env: Record<string, string>;
+  databaseName: string;
+  prefix: string;
+  cleanup(): Promise<void>;
+}
+
+export const ADMIN = { email: 'admin@flashcart.test', password: 'test-admin-password' };
+
+export async function createTestStores(options: { postgresUrl?: string; redisUrl?: string } = {}): Promise<TestStores> {
+  const serverUrl = options.postgresUrl ?? POSTGRES_URL;
+  const redisUrl = options.redisUrl ?? REDIS_URL;
+  const databaseName = uniqueName('fc_test');
+  const prefix = uniqueName('fct');
+  const env = {
+    DATABASE_URL: databaseUrl(serverUrl, databaseName),
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '0',
+    SEED_DEMO_CATALOG: 'false',
+    JWT_SECRET: 'test-jwt-secret-that-is-long-enough-for-hs256',
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret',
+    JOB_LOCK_MS: '4000',
+    EXPIRY_SWEEP_INTERVAL_MS: '300',
+    ORPHAN_GRACE_SECONDS: '1',
+  };
+  return {
+    env,
+    databaseName,
+    prefix,
+    async cleanup() {
+      await dropDatabase(serverUrl, databaseName).catch(() => undefined);
+      await deleteRedisPrefix(redisUrl, prefix).catch(() => undefined);
+    },
+  };
+}
+
+/** Runs flashcart roles inside the test process. */
+export async function startInProcess(
+  stores: TestStores,
+  roles: Roles,
+  overrides: Record<string, string> = {},
+): Promise<RunningSystem> {
+  const config = loadConfig({ ...stores.env, ...overrides });
+  const logger = createLogger(config.logLevel, { test: true });
+  await prepare(config, logger);
+  return startSystem(config, logger, roles);
+}
+
+/** A flashcart role in a process of its own, as production runs it, so a test can kill -9 it. */
+export interface ChildRole {
+  child: ChildProcess;
+  /** The API's base URL, for the api and all roles. */
+  url: string | undefined;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function spawnRole(
+  stores: TestStores,
+  role: 'api' | 'worker' | 'all',
+  overrides: Record<string, string> = {},
+): Promise<ChildRole> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', role], {
+    cwd: ROOT,
+    env: { ...process.env, ...stores.env, LOG_LEVEL: 'info', ...overrides },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string | undefined>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const listening = /"url":"(http:\/\/[^"]+)","msg":"API listening"/.exec(output);
+      const ready = role === 'worker' ? output.includes('"msg":"workers started"') : listening !== null;
+      if (ready) resolve(listening?.[1]);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`flashcart ${role} exited with ${code} before it was ready:\n${output}`)));
+  });
+  return {
+    child,
+    url,
+    output: () => output,
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
