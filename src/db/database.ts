@@ -29,7 +29,9 @@ export function createDb(databaseUrl: string, poolSize: number, logger: Logger):
     idleTimeoutMillis: 30_000,
   });
   // An idle client whose server went away emits 'error'; without a listener the process dies.
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle Postgres connection lost'));
+  pool.on('error', (error) =>
+    logger.warn({ code: (error as { code?: string }).code, reason: error.message }, 'idle Postgres connection lost'),
+  );
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }
 

@@ -40,21 +40,28 @@ export type ProductListQuery = z.infer<typeof productListQuery>;
 
 export const skuParams = z.object({ sku: skuSchema }).strict();
 
+const productFields = {
+  title: z.string().trim().min(1).max(200),
+  priceCents: z.number().int().min(0).max(100_000_000),
+  currency: currencySchema,
+  category: categorySlug,
+  description: z.string().max(5_000),
+};
+
 export const createProductBody = z
   .object({
     sku: skuSchema,
-    title: z.string().trim().min(1).max(200),
-    priceCents: z.number().int().min(0).max(100_000_000),
-    currency: currencySchema.default('EUR'),
-    category: categorySlug,
-    description: z.string().max(5_000).default(''),
+    ...productFields,
+    currency: productFields.currency.default('EUR'),
+    description: productFields.description.default(''),
     onHand: z.number().int().min(0).max(10_000_000).default(0),
   })
   .strict();
 export type CreateProductInput = z.infer<typeof createProductBody>;
 
-export const updateProductBody = createProductBody
-  .omit({ sku: true, onHand: true })
+/** Only the fields given change; no defaults, so a PATCH never resets what it does not name. */
+export const updateProductBody = z
+  .object(productFields)
   .partial()
   .strict()
   .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');

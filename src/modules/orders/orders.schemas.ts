@@ -78,10 +78,11 @@ export type OrderListQuery = z.infer<typeof orderListQuery>;
 
 export const orderParams = z.object({ id: z.uuid('an order id is a UUID') }).strict();
 
+/** Optional: a POST without a body arrives as null. */
 export const cancelOrderBody = z
   .object({ reason: z.string().trim().min(1).max(500).optional() })
   .strict()
-  .optional();
+  .nullish();
 
 export const adminUpdateOrderBody = z
   .object({ status: orderStatus, reason: z.string().trim().min(1).max(500).optional() })

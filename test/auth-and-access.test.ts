@@ -1,0 +1,140 @@
+import { createSigner } from 'fast-jwt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSystem } from '../src/system.js';
+import { createProduct } from './support/fixtures.js';
+import { Api, adminApi, guests } from './support/http.js';
+import { type TestStores, createTestStores, startInProcess } from './support/system.js';
+
+describe('authentication and authorization', () => {
+  let stores: TestStores;
+  let system: RunningSystem;
+  let anonymous: Api;
+  let admin: Api;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    system = await startInProcess(stores, { api: true, worker: true });
+    anonymous = new Api(system.url!);
+    admin = await adminApi(system.url!);
+  });
+
+  afterAll(async () => {
+    await system?.close();
+    await stores?.cleanup();
+  });
+
+  it('registers a customer, logs in, and tells the caller who they are', async () => {
+    const registered = await anonymous.post('/api/auth/register', { email: 'Ada@Example.com', password: 'correct horse', name: 'Ada' });
+    expect(registered.status).toBe(201);
+    expect(registered.body.user).toMatchObject({ email: 'ada@example.com', name: 'Ada', role: 'customer' });
+
+    const duplicate = await anonymous.post('/api/auth/register', { email: 'ada@example.com', password: 'another one' });
+    expect(duplicate.status).toBe(409);
+
+    const wrong = await anonymous.post('/api/auth/login', { email: 'ada@example.com', password: 'wrong password' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.code).toBe('UNAUTHENTICATED');
+    const unknown = await anonymous.post('/api/auth/login', { email: 'nobody@example.com', password: 'whatever1' });
+    expect(unknown.status).toBe(401);
+
+    const login = await anonymous.post('/api/auth/login', { email: 'ADA@example.com', password: 'correct horse' });
+    expect(login.status).toBe(200);
+    const me = await anonymous.as(login.body.token).get('/api/me');
+    expect(me.body).toEqual({ id: registered.body.user.id, email: 'ada@example.com', name: 'Ada', role: 'customer' });
+  });
+
+  it('creates guests cheaply, who can order', async () => {
+    const guest = await anonymous.post('/api/auth/guest');
+    expect(guest.status).toBe(201);
+    expect(guest.body.user.role).toBe('guest');
+    const sku = await createProduct(admin, { onHand: 1 });
+    expect((await anonymous.as(guest.body.token).order([{ sku, quantity: 1 }], 'guest-order')).status).toBe(202);
+  });
+
+  it('answers 401 without a valid token', async () => {
+    const expired = createSigner({ key: stores.env.JWT_SECRET! })({
+      sub: '00000000-0000-4000-8000-000000000000',
+      role: 'customer',
+      exp: Math.floor(Date.now() / 1_000) - 60,
+    });
+    const forged = createSigner({ key: 'another-secret-that-is-long-enough-to-sign' })({ sub: 'x', role: 'admin' });
+    for (const api of [anonymous, anonymous.as('not-a-jwt'), anonymous.as(expired), anonymous.as(forged)]) {
+      for (const [method, path] of [
+        ['GET', '/api/me'],
+        ['GET', '/api/orders'],
+        ['POST', '/api/orders'],
+        ['GET', '/api/admin/orders'],
+        ['GET', '/api/admin/inventory/ANY'],
+      ] as const) {
+        const body = method === 'POST' ? { items: [] } : undefined;
+        const answer = await api.request(method, path, { headers: { 'idempotency-key': 'k' }, body });
+        expect({ path, status: answer.status, code: answer.body.error.code }).toEqual({ path, status: 401, code: 'UNAUTHENTICATED' });
+      }
+    }
+    const malformed = await anonymous.get('/api/me', { headers: { authorization: 'Basic abc' } });
+    expect(malformed.status).toBe(401);
+  });
+
+  it('answers 403 to customers and guests on admin routes, and changes nothing', async () => {
+    const sku = await createProduct(admin, { onHand: 5 });
+    const [guest] = await guests(system.url!, 1);
+    const customer = await anonymous.post('/api/auth/register', { email: 'bob@example.com', password: 'bob password' });
+    for (const api of [guest!, anonymous.as(customer.body.token)]) {
+      const attempts = [
+        api.get('/api/admin/orders'),
+        api.get(`/api/admin/inventory/${sku}`),
+        api.post(`/api/admin/inventory/${sku}/adjust`, { delta: 100 }),
+        api.put(`/api/admin/inventory/${sku}`, { onHand: 100 }),
+        api.post('/api/admin/products', { sku: 'HACK-1', title: 'x', priceCents: 1, category: 'test' }),
+        api.patch(`/api/admin/products/${sku}`, { priceCents: 1 }),
+        api.delete(`/api/admin/products/${sku}`),
+      ];
+      for (const answer of await Promise.all(attempts)) {
+        expect(answer.status).toBe(403);
+        expect(answer.body.error.code).toBe('FORBIDDEN');
+      }
+    }
+    const product = await anonymous.get(`/api/products/${sku}`);
+    expect(product.body).toMatchObject({ priceCents: 1_000, available: 5 });
+  });
+
+  it("hides another user's order behind a 404, and lets an admin see it", async () => {
+    const sku = await createProduct(admin, { onHand: 5 });
+    const [alice, mallory] = await guests(system.url!, 2);
+    const order = await alice!.order([{ sku, quantity: 1 }], 'private');
+    expect(order.status).toBe(202);
+    expect((await mallory!.get(`/api/orders/${order.body.id}`)).status).toBe(404);
+    const cancel = await mallory!.post(`/api/orders/${order.body.id}/cancel`);
+    expect(cancel.status).toBe(404);
+    expect((await mallory!.get('/api/orders')).body.total).toBe(0);
+    expect((await alice!.get(`/api/orders/${order.body.id}`)).body.status).toBe('PENDING');
+    expect((await admin.get(`/api/orders/${order.body.id}`)).status).toBe(200);
+  });
+});
+
+describe('rate limits', () => {
+  let stores: TestStores;
+  let system: RunningSystem;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    system = await startInProcess(stores, { api: true, worker: false }, { RATE_LIMIT_PER_MINUTE: '3' });
+  });
+
+  afterAll(async () => {
+    await system?.close();
+    await stores?.cleanup();
+  });
+
+  it('answers 429 RATE_LIMITED past the limit on guest creation and login', async () => {
+    const api = new Api(system.url!);
+    const guestsCreated = await Promise.all(Array.from({ length: 5 }, () => api.post('/api/auth/guest')));
+    expect(guestsCreated.map((answer) => answer.status).sort()).toEqual([201, 201, 201, 429, 429]);
+    const limited = guestsCreated.find((answer) => answer.status === 429)!;
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+
+    const logins = [];
+    for (let i = 0; i < 4; i++) logins.push(await api.post('/api/auth/login', { email: 'x@example.com', password: 'whatever1' }));
+    expect(logins.map((answer) => answer.status)).toEqual([401, 401, 401, 429]);
+  });
+});

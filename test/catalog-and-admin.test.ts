@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSystem } from '../src/system.js';
+import { createProduct, inventoryOf } from './support/fixtures.js';
+import { Api, adminApi, eventually, guests } from './support/http.js';
+import { type ChildRole, type TestStores, createTestStores, spawnRole, startInProcess } from './support/system.js';
+
+describe('catalog, inventory and order administration', () => {
+  let stores: TestStores;
+  let system: RunningSystem;
+  let otherInstance: ChildRole;
+  let admin: Api;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    system = await startInProcess(stores, { api: true, worker: true }, { SEED_DEMO_CATALOG: 'true' });
+    otherInstance = await spawnRole(stores, 'api');
+    admin = await adminApi(system.url!);
+  });
+
+  afterAll(async () => {
+    await otherInstance?.kill();
+    await system?.close();
+    await stores?.cleanup();
+  });
+
+  it('seeds a demo catalog with a scarce flash-sale product', async () => {
+    const api = new Api(system.url!);
+    const categories = await api.get('/api/categories');
+    expect(categories.body.items.length).toBeGreaterThanOrEqual(3);
+    const all = await api.get('/api/products?limit=100');
+    expect(all.body.total).toBeGreaterThanOrEqual(24);
+    const flash = await api.get('/api/products/FLASH-001');
+    expect(flash.body).toMatchObject({ sku: 'FLASH-001', available: 10, sources: [{ source: 'local', available: 10, stale: false }] });
+  });
+
+  it('lists, searches, filters and paginates products', async () => {
+    const api = new Api(system.url!);
+    const books = await api.get('/api/products?category=books&limit=2&page=2');
+    expect(books.body).toMatchObject({ page: 2, limit: 2 });
+    expect(books.body.items).toHaveLength(2);
+    expect(books.body.items.every((item: { category: string }) => item.category === 'books')).toBe(true);
+    const search = await api.get('/api/products?q=keyboard');
+    expect(search.body.items.map((item: { sku: string }) => item.sku)).toEqual(['FLASH-001']);
+    const percent = await api.get('/api/products?q=%25');
+    expect(percent.body.total).toBe(0);
+  });
+
+  it('prices new orders with a changed price on every API instance at once', async () => {
+    const sku = await createProduct(admin, { onHand: 10, priceCents: 500 });
+    const [buyer] = await guests(system.url!, 1);
+    const onOther = new Api(otherInstance.url!, buyer!.token);
+    expect((await onOther.order([{ sku, quantity: 1 }], 'before')).body.totalCents).toBe(500);
+
+    const patched = await admin.patch(`/api/admin/products/${sku}`, { priceCents: 750, title: 'Renamed' });
+    expect(patched.body).toMatchObject({ priceCents: 750, title: 'Renamed', currency: 'EUR' });
+    const after = await eventually(async () => {
+      const answer = await onOther.order([{ sku, quantity: 1 }], `after-${Date.now()}`);
+      return answer.body.totalCents === 750 ? answer : undefined;
+    }, 'the other instance to see the new price', 10_000);
+    expect(after.body.items[0]).toMatchObject({ title: 'Renamed', unitPriceCents: 750 });
+  });
+
+  it('takes a deleted product off the catalog and refuses orders for it', async () => {
+    const sku = await createProduct(admin, { onHand: 3 });
+    expect((await admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
+    expect((await new Api(system.url!).get(`/api/products/${sku}`)).status).toBe(404);
+    const [buyer] = await guests(system.url!, 1);
+    const refused = await eventually(async () => {
+      const answer = await new Api(otherInstance.url!, buyer!.token).order([{ sku, quantity: 1 }], `deleted-${Date.now()}`);
+      return answer.status === 400 ? answer : undefined;
+    }, 'the other instance to forget the product', 10_000);
+    expect(refused.body.error.code).toBe('VALIDATION_FAILED');
+    expect((await admin.delete(`/api/admin/products/${sku}`)).status).toBe(404);
+  });
+
+  it('moves stock in the ledger and the gate together, and never below what is reserved', async () => {
+    const sku = await createProduct(admin, { onHand: 10 });
+    const [buyer] = await guests(system.url!, 1);
+    expect((await buyer!.order([{ sku, quantity: 4 }], 'hold-4')).status).toBe(202);
+    await eventually(async () => ((await inventoryOf(admin, sku)).reserved === 4 ? true : undefined), 'persistence');
+
+    const added = await admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 5, reason: 'delivery' });
+    expect(added.body).toMatchObject({ onHand: 15, reserved: 4, available: 11, gateAvailable: 11, drift: 0 });
+    const counted = await admin.put(`/api/admin/inventory/${sku}`, { onHand: 6 });
+    expect(counted.body).toMatchObject({ onHand: 6, reserved: 4, available: 2, gateAvailable: 2, drift: 0 });
+    const tooMuch = await admin.put(`/api/admin/inventory/${sku}`, { onHand: 3 });
+    expect(tooMuch.status).toBe(409);
+    expect(tooMuch.body.error).toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { sku, available: 2 } });
+    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 6, reserved: 4, gateAvailable: 2, drift: 0 });
+  });
+
+  it('keeps the gate and ledger equal under concurrent admin changes and orders', async () => {
+    const sku = await createProduct(admin, { onHand: 50 });
+    const buyers = await guests(system.url!, 30);
+    const deltas = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 3 : -2));
+    const results = await Promise.all([
+      ...buyers.map((buyer, i) => buyer.order([{ sku, quantity: 1 }], `mixed-${i}`)),
+      ...deltas.map((delta) => admin.post(`/api/admin/inventory/${sku}/adjust`, { delta })),
+    ]);
+    const orders = results.slice(0, buyers.length);
+    const adjustments = results.slice(buyers.length);
+    expect(orders.every((answer) => answer.status === 202)).toBe(true);
+    expect(adjustments.every((answer) => answer.status === 200)).toBe(true);
+    const onHand = 50 + deltas.reduce((sum, delta) => sum + delta, 0);
+    const view = await eventually(async () => {
+      const current = await inventoryOf(admin, sku);
+      return current.reserved === buyers.length ? current : undefined;
+    }, 'every order persisted');
+    expect(view).toMatchObject({ onHand, reserved: 30, gateAvailable: onHand - 30, drift: 0 });
+  });
+
+  it('lets an admin move orders along the state machine and refuses what it forbids', async () => {
+    const sku = await createProduct(admin, { onHand: 10 });
+    const [buyer] = await guests(system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 2 }], 'admin-flow');
+    const id = placed.body.id;
+
+    const confirmed = await admin.patch(`/api/admin/orders/${id}`, { status: 'CONFIRMED' });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.status).toBe('CONFIRMED');
+    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 8, reserved: 0, sold: 2, gateAvailable: 8, drift: 0 });
+
+    const back = await admin.patch(`/api/admin/orders/${id}`, { status: 'PENDING' });
+    expect(back.status).toBe(409);
+    expect(back.body.error.code).toBe('INVALID_STATE');
+    expect((await buyer!.post(`/api/orders/${id}/cancel`)).status).toBe(409);
+
+    const fulfilled = await admin.patch(`/api/admin/orders/${id}`, { status: 'FULFILLED', reason: 'shipped' });
+    expect(fulfilled.body.history.map((entry: { status: string }) => entry.status)).toEqual(['PENDING', 'CONFIRMED', 'FULFILLED']);
+    expect(fulfilled.body.history[2].reason).toBe('shipped');
+    // The sweeper, long after, finds nothing to give back for a sold order.
+    await system.container.sweeper.sweep(Date.now() + 3_600_000);
+    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 8, reserved: 0, sold: 2, gateAvailable: 8 });
+  });
+
+  it("lists the caller's orders and all orders with a status filter and pagination", async () => {
+    const sku = await createProduct(admin, { onHand: 10 });
+    const [buyer] = await guests(system.url!, 1);
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await buyer!.order([{ sku, quantity: 1 }], `list-${i}`)).body.id);
+    await eventually(async () => ((await buyer!.get('/api/orders')).body.total === 3 ? true : undefined), 'three persisted orders');
+    await buyer!.post(`/api/orders/${ids[0]}/cancel`);
+
+    const pending = await buyer!.get('/api/orders?status=PENDING&limit=1&page=2');
+    expect(pending.body).toMatchObject({ page: 2, limit: 1, total: 2 });
+    expect(pending.body.items).toHaveLength(1);
+    const cancelled = await buyer!.get('/api/orders?status=CANCELLED');
+    expect(cancelled.body.items.map((order: { id: string }) => order.id)).toEqual([ids[0]]);
+    const everyone = await admin.get('/api/admin/orders?status=CANCELLED&limit=100');
+    expect(everyone.body.items.map((order: { id: string }) => order.id)).toContain(ids[0]);
+  });
+});
+
+describe('operations endpoints', () => {
+  let stores: TestStores;
+  let system: RunningSystem;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    system = await startInProcess(stores, { api: true, worker: true });
+  });
+
+  afterAll(async () => {
+    await system?.close();
+    await stores?.cleanup();
+  });
+
+  it('reports health, readiness of each dependency, metrics and the OpenAPI document', async () => {
+    const api = new Api(system.url!);
+    expect((await api.get('/health')).body).toEqual({ status: 'ok' });
+    const ready = await api.get('/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.dependencies).toEqual({ postgres: { status: 'up' }, redis: { status: 'up' } });
+
+    const admin = await adminApi(system.url!);
+    const sku = await createProduct(admin, { onHand: 1 });
+    const [buyer] = await guests(system.url!, 1);
+    await buyer!.order([{ sku, quantity: 1 }], 'metrics-1');
+    await buyer!.order([{ sku, quantity: 1 }], 'metrics-2');
+    const metrics = await api.get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(/flashcart_reservations_total\{outcome="accepted"\} 1/);
+    expect(metrics.body).toMatch(/flashcart_reservations_total\{outcome="refused"\} 1/);
+    expect(metrics.body).toMatch(/flashcart_http_request_duration_seconds_bucket\{.*route="\/api\/orders"/);
+    expect(metrics.body).toMatch(/flashcart_queue_jobs\{queue="orders",state="waiting"\}/);
+    expect(metrics.body).toMatch(/flashcart_stock_drift\{measure="units"\}/);
+
+    const openapi = await api.get('/docs/json');
+    expect(openapi.status).toBe(200);
+    expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/api/orders', '/api/admin/inventory/{sku}']));
+  });
+});
