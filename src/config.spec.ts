@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('gives safe local defaults for an empty environment and names the development values', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/flashcart',
+      redisUrl: 'redis://127.0.0.1:6379',
+      reservationTtlSeconds: 900,
+      vendorSyncIntervalSeconds: 30,
+      abandonedCartAfterHours: 168,
+      rateLimitPerMinute: 120,
+      smtpUrl: undefined,
+      amqpUrl: undefined,
+    });
+    expect(config.developmentDefaults).toEqual(['JWT_SECRET', 'ADMIN_PASSWORD', 'PAYMENT_WEBHOOK_SECRET']);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads and coerces every documented variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      RESERVATION_TTL_SECONDS: '60',
+      RATE_LIMIT_PER_MINUTE: '0',
+      JWT_SECRET: 'x'.repeat(32),
+      ADMIN_EMAIL: 'Boss@Example.com',
+      SEED_DEMO_CATALOG: 'false',
+    });
+    expect(config).toMatchObject({ port: 8080, reservationTtlSeconds: 60, rateLimitPerMinute: 0, adminEmail: 'boss@example.com', seedDemoCatalog: false });
+    expect(config.developmentDefaults).not.toContain('JWT_SECRET');
+  });
+
+  it('keeps idempotency records at least an hour longer than a reservation', () => {
+    expect(loadConfig({ RESERVATION_TTL_SECONDS: '86400', IDEMPOTENCY_TTL_SECONDS: '60' }).idempotencyTtlSeconds).toBe(90_000);
+  });
+
+  it('lists every invalid setting in one clear error', () => {
+    let thrown: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', JWT_SECRET: 'short', RESERVATION_TTL_SECONDS: '-5' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const problems = (thrown as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'DATABASE_URL', 'JWT_SECRET', 'RESERVATION_TTL_SECONDS']) expect(problems).toContain(name);
+  });
+});
