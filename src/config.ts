@@ -52,6 +52,7 @@ const envSchema = z.object({
   PERSIST_CONCURRENCY: int(1, 256).default(8),
   JOB_LOCK_MS: int(1_000).default(30_000),
   SEED_DEMO_CATALOG: flag.default(true),
+  METRICS_PORT: int(0, 65535).optional(),
 });
 
 export interface Config {
@@ -83,6 +84,8 @@ export interface Config {
   /** BullMQ lock duration; a worker killed mid-job has its job taken over after about this long. */
   readonly jobLockMs: number;
   readonly seedDemoCatalog: boolean;
+  /** Where a process without the API serves /health, /ready and /metrics; unset: nowhere. */
+  readonly metricsPort: number | undefined;
   /** Settings that fell back to development values; the CLI warns about each at start. */
   readonly developmentDefaults: readonly string[];
 }
@@ -132,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     persistConcurrency: e.PERSIST_CONCURRENCY,
     jobLockMs: e.JOB_LOCK_MS,
     seedDemoCatalog: e.SEED_DEMO_CATALOG,
+    metricsPort: e.METRICS_PORT,
     developmentDefaults: Object.freeze(developmentDefaults),
   });
 }

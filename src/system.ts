@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { Container } from './container.js';
 import { ensureDatabaseExists, migrateToLatest } from './db/database.js';
 import { seedDemoCatalog } from './db/seed.js';
-import { buildApp } from './http/app.js';
+import { buildApp, buildOpsApp } from './http/app.js';
 import { WorkerHost } from './jobs/worker-host.js';
 import { isDependencyUnavailable } from './lib/infrastructure-errors.js';
 import type { Logger } from './lib/logger.js';
@@ -102,6 +102,10 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
       const port = typeof address === 'object' && address ? address.port : config.port;
       url = `http://127.0.0.1:${port}`;
       logger.info({ url }, 'API listening');
+    } else if (config.metricsPort !== undefined) {
+      app = await buildOpsApp(container);
+      await app.listen({ port: config.metricsPort, host: config.host });
+      logger.info({ port: config.metricsPort }, 'metrics listening');
     }
 
     return {

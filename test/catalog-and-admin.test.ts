@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../src/system.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, adminApi, eventually, guests } from './support/http.js';
+import { freePort } from './support/stores.js';
 import { type ChildRole, type TestStores, createTestStores, spawnRole, startInProcess } from './support/system.js';
 
 describe('catalog, inventory and order administration', () => {
@@ -184,6 +185,17 @@ describe('operations endpoints', () => {
     expect(metrics.body).toMatch(/flashcart_http_request_duration_seconds_bucket\{.*route="\/api\/orders"/);
     expect(metrics.body).toMatch(/flashcart_queue_jobs\{queue="orders",state="waiting"\}/);
     expect(metrics.body).toMatch(/flashcart_stock_drift\{measure="units"\}/);
+
+    const port = await freePort();
+    const worker = await spawnRole(stores, 'worker', { METRICS_PORT: String(port) });
+    try {
+      const workerOps = new Api(`http://127.0.0.1:${port}`);
+      const workerMetrics = await eventually(async () => (await workerOps.get('/metrics')).body as string, 'worker metrics');
+      expect(workerMetrics).toMatch(/flashcart_orders_persisted_total/);
+      expect((await workerOps.get('/ready')).status).toBe(200);
+    } finally {
+      await worker.kill();
+    }
 
     const openapi = await api.get('/docs/json');
     expect(openapi.status).toBe(200);

@@ -17,6 +17,19 @@ import { ordersRoutes } from '../modules/orders/orders.routes.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerRateLimits } from './rate-limits.js';
 
+/** /health, /ready and /metrics alone, for a worker process that serves no API. */
+export async function buildOpsApp(container: Container): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: container.logger.child({ component: 'ops-http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  await app.register(opsRoutes, { ops: container.ops, metrics: container.metrics });
+  return app;
+}
+
 /** The HTTP API of one instance, ready to listen. */
 export async function buildApp(container: Container): Promise<FastifyInstance> {
   const { config, metrics } = container;

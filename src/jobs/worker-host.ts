@@ -40,6 +40,7 @@ export class WorkerHost {
         prefix: this.options.prefix,
         concurrency: this.options.concurrency[queueName] ?? 1,
         lockDuration: this.options.lockDurationMs,
+        maxStalledCount: 0,
         stalledInterval: Math.max(1_000, Math.floor(this.options.lockDurationMs / 2)),
         settings: {
           backoffStrategy: (attemptsMade, type, _error, job) =>

@@ -41,3 +41,16 @@ export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promi
   }
   return deleted;
 }
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

@@ -15,6 +15,8 @@ interface Entry {
 export class ProductCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<void>>();
+  /** Bumped by every invalidation, so a load that started before it cannot store what it read. */
+  private generation = 0;
   private subscriber: Redis | undefined;
 
   constructor(
@@ -29,7 +31,7 @@ export class ProductCache {
   async start(subscriber: Redis): Promise<void> {
     this.subscriber = subscriber;
     subscriber.on('message', (channel: string, sku: string) => {
-      if (channel === this.channel) this.entries.delete(sku);
+      if (channel === this.channel) this.forget(sku);
     });
     await subscriber.subscribe(this.channel);
     const now = Date.now();
@@ -37,7 +39,7 @@ export class ProductCache {
   }
 
   async stop(): Promise<void> {
-    await this.subscriber?.unsubscribe(this.channel);
+    await this.subscriber?.quit().catch(() => undefined);
   }
 
   /** Pricing for each SKU, null for a SKU that is not (or no longer) in the catalog. */
@@ -55,8 +57,14 @@ export class ProductCache {
 
   /** Tells every instance (this one included) to forget what it knows of the SKU. */
   async invalidate(sku: string): Promise<void> {
-    this.entries.delete(sku);
+    this.forget(sku);
     await this.publisher.publish(this.channel, sku);
+  }
+
+  private forget(sku: string): void {
+    this.generation += 1;
+    this.entries.delete(sku);
+    this.loading.delete(sku);
   }
 
   private load(skus: string[]): Promise<void> {
@@ -64,18 +72,23 @@ export class ProductCache {
     const toLoad = skus.filter((sku) => !this.loading.has(sku));
     if (toLoad.length > 0) {
       const loadedAt = Date.now();
+      const generation = this.generation;
       const promise = this.repository
         .pricing(toLoad)
         .then((rows) => {
           const found = new Map(rows.map((row) => [row.sku, row]));
-          for (const sku of toLoad) this.entries.set(sku, { pricing: found.get(sku) ?? null, loadedAt });
+          const stale = generation !== this.generation;
+          for (const sku of toLoad) {
+            // A change announced meanwhile may not be in what we read: keep it only until re-read.
+            this.entries.set(sku, { pricing: found.get(sku) ?? null, loadedAt: stale ? 0 : loadedAt });
+          }
         })
         .catch((error: unknown) => {
           this.logger.warn({ err: error, skus: toLoad }, 'product cache refresh failed; serving what it has');
           if (toLoad.some((sku) => !this.entries.has(sku))) throw error;
         })
         .finally(() => {
-          for (const sku of toLoad) this.loading.delete(sku);
+          for (const sku of toLoad) if (this.loading.get(sku) === promise) this.loading.delete(sku);
         });
       for (const sku of toLoad) this.loading.set(sku, promise);
       pending.push(promise);
