@@ -6,6 +6,16 @@ import type { OrderTransitions } from './order-transitions.js';
 import type { OrdersRepository } from './orders.repository.js';
 
 const BATCH = 500;
+/** Transitions run this many at a time: each is one short transaction and one Redis call. */
+const PARALLEL = 8;
+
+async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, lane));
+}
 
 export interface SweepReport {
   expired: number;
@@ -32,15 +42,15 @@ export class ExpirySweeper {
 
   async sweep(now = Date.now()): Promise<SweepReport> {
     const report: SweepReport = { expired: 0, settled: 0, orphansReleased: 0 };
-    for (const orderId of await this.orders.expiredPending(new Date(now), BATCH)) {
+    await inParallel(await this.orders.expiredPending(new Date(now), BATCH), async (orderId) => {
       const result = await this.transitions.apply(orderId, 'EXPIRED', { from: 'PENDING', reason: 'reservation expired' });
       if (result.changed) report.expired += 1;
-    }
-    for (const orderId of await this.stock.dueReservations(now - this.orphanGraceMs, BATCH)) {
+    });
+    await inParallel(await this.stock.dueReservations(now - this.orphanGraceMs, BATCH), async (orderId) => {
       const outcome = await this.settle(orderId);
       if (outcome === 'settled') report.settled += 1;
       if (outcome === 'orphan') report.orphansReleased += 1;
-    }
+    });
     if (report.expired + report.settled + report.orphansReleased > 0) this.logger.info(report, 'expiry sweep');
     return report;
   }
