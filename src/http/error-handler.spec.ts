@@ -21,6 +21,8 @@ describe('toAppError', () => {
   it('answers an unreachable dependency with 503 and anything else with a 500 that hides the details', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     expect(toAppError(refused, request())).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+    const cutMidTransaction = new Error('Client has encountered a connection error and is not queryable');
+    expect(toAppError(cutMidTransaction, request())).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
     const bug = toAppError(new TypeError('cannot read properties of undefined'), request());
     expect(bug).toMatchObject({ code: 'INTERNAL', status: 500, message: 'internal error' });
   });

@@ -14,6 +14,16 @@ export interface JobPayloads {
 }
 export type JobName = keyof JobPayloads;
 
+/**
+ * Per-queue worker settings. A job whose worker dies (or blocks past its lock) "stalls" and is
+ * taken over; BullMQ fails it for good after maxStalledCount stalls, which for an accepted order
+ * would strand it, so the orders queue tolerates many.
+ */
+export const QUEUE_SETTINGS: Record<QueueName, { maxStalledCount: number }> = {
+  orders: { maxStalledCount: 100 },
+  maintenance: { maxStalledCount: 1 },
+};
+
 /** Persistence must outlive a Postgres outage: about four hours of retries, 15 s apart at most. */
 export const PERSIST_BACKOFF_MAX_MS = 15_000;
 const PERSIST_ATTEMPTS = 1_000;

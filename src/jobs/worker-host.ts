@@ -2,7 +2,7 @@ import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { JobQueues } from './job-queues.js';
-import { JOBS, type JobName, type JobPayloads, QUEUE_NAMES, type QueueName, cappedExponentialBackoff } from './registry.js';
+import { JOBS, type JobName, type JobPayloads, QUEUE_NAMES, QUEUE_SETTINGS, type QueueName, cappedExponentialBackoff } from './registry.js';
 
 export type JobHandlers = { [N in JobName]: (data: JobPayloads[N], job: Job) => Promise<unknown> };
 
@@ -40,7 +40,7 @@ export class WorkerHost {
         prefix: this.options.prefix,
         concurrency: this.options.concurrency[queueName] ?? 1,
         lockDuration: this.options.lockDurationMs,
-        maxStalledCount: 0,
+        maxStalledCount: QUEUE_SETTINGS[queueName].maxStalledCount,
         stalledInterval: Math.max(1_000, Math.floor(this.options.lockDurationMs / 2)),
         settings: {
           backoffStrategy: (attemptsMade, type, _error, job) =>

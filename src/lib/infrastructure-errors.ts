@@ -17,6 +17,8 @@ export function isDependencyUnavailable(error: unknown): boolean {
   return (
     message.includes('Connection is closed') ||
     message.includes('Connection terminated') ||
+    // pg, when a transaction's connection died and the rollback then fails on it.
+    message.includes('is not queryable') ||
     message.includes('timeout exceeded when trying to connect') ||
     message.includes("Stream isn't writeable") ||
     (error instanceof AggregateError && error.errors.some(isDependencyUnavailable))
