@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { RunningSystem } from '../../src/system.js';
+import { type Api, type Answer, adminApi, eventually, guests, settleInWaves } from '../support/http.js';
+import { createProduct, inventoryOf } from '../support/fixtures.js';
+import { persistedOrderCount, persistedOrderIds } from '../support/persisted-orders.js';
+import { type ChildRole, type TestStores, createTestStores, spawnRole, startInProcess } from '../support/system.js';
+
+const BUYERS = 600;
+
+/**
+ * Invariant 2, no lost acceptance: once the API has answered 202, the order reaches Postgres
+ * whatever happens to the worker that was persisting it.
+ */
+describe('persist worker crash', () => {
+  let stores: TestStores;
+  let api: RunningSystem;
+  let admin: Api;
+  let buyers: Api[];
+  const workers: ChildRole[] = [];
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    // The API runs here and queues persist jobs; only child processes persist them, so one can be killed.
+    api = await startInProcess(stores, { api: true, worker: false });
+    admin = await adminApi(api.url!);
+    buyers = await guests(api.url!, BUYERS);
+  });
+
+  afterAll(async () => {
+    for (const worker of workers) await worker.kill('SIGKILL');
+    await api?.close();
+    await stores?.cleanup();
+  });
+
+  it('a persist worker killed with SIGKILL while persisting loses no accepted order', async () => {
+    onTestFailed(() => {
+      workers.forEach((worker, i) => console.error(`worker ${i} said:\n${worker.output().slice(-4_000)}`));
+    });
+    const sku = await createProduct(admin, { onHand: BUYERS });
+    const ordersQueue = api.container.queues.queue('orders');
+
+    // One job at a time: the backlog then outlasts the moment the kill is decided on any machine,
+    // so the kill lands with orders persisted, one in flight and more still waiting.
+    const doomed = await spawnRole(stores, 'worker', { PERSIST_CONCURRENCY: '1' });
+    workers.push(doomed);
+
+    const placing = settleInWaves(
+      buyers.map((buyer, i) => () => buyer.order([{ sku, quantity: 1 }], `crash-${i}`)),
+      100,
+    );
+
+    // Kill as soon as the worker has written something and is holding a job with more queued behind it.
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const counts = await ordersQueue.getJobCounts('active', 'waiting');
+      if ((counts.active ?? 0) > 0 && (counts.waiting ?? 0) > 0 && (await persistedOrderCount(admin)) > 0) break;
+      if (doomed.child.exitCode !== null) throw new Error(`the worker exited on its own:\n${doomed.output()}`);
+      if (Date.now() > deadline) throw new Error(`the worker never got going:\n${doomed.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await doomed.kill('SIGKILL');
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+
+    // What the dead worker left: jobs it had taken and never finished, and the orders it had written.
+    const orphanedJobIds = (await ordersQueue.getJobs(['active'])).map((job) => job.id!);
+    const persistedAtKill = await persistedOrderCount(admin);
+
+    const answers: Answer[] = (await placing).map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    });
+    expect(answers.filter((answer) => answer.status !== 202)).toEqual([]);
+    const acceptedIds = answers.map((answer) => answer.body.id as string);
+    expect(new Set(acceptedIds).size).toBe(BUYERS);
+
+    // The kill landed mid-way: some orders written, not all, and at least one job taken but unfinished.
+    expect(persistedAtKill).toBeGreaterThan(0);
+    expect(persistedAtKill).toBeLessThan(acceptedIds.length);
+    expect(orphanedJobIds.length).toBeGreaterThan(0);
+    expect(acceptedIds).toEqual(expect.arrayContaining(orphanedJobIds));
+
+    // A fresh worker takes over the stalled job (after the dead one's lock expires) and the backlog.
+    workers.push(await spawnRole(stores, 'worker'));
+
+    await eventually(
+      async () => ((await persistedOrderCount(admin)) === acceptedIds.length ? true : undefined),
+      `all ${acceptedIds.length} accepted orders to reach Postgres`,
+      120_000,
+    );
+    const persisted = await persistedOrderIds(admin);
+    expect(acceptedIds.filter((id) => !persisted.has(id))).toEqual([]);
+    expect(persisted.size).toBe(acceptedIds.length);
+
+    const pending = await admin.get('/api/admin/orders?status=PENDING&limit=1');
+    expect(pending.body.total).toBe(acceptedIds.length);
+    await eventually(async () => {
+      const done = await Promise.all(orphanedJobIds.map(async (id) => (await ordersQueue.getJob(id))?.isCompleted()));
+      return done.every(Boolean) ? true : undefined;
+    }, 'the persist jobs the dead worker held to complete');
+    expect(await ordersQueue.getJobCounts('failed')).toMatchObject({ failed: 0 });
+
+    // The ledger counts every accepted unit exactly once, and the gate agrees with it.
+    const view = await inventoryOf(admin, sku);
+    expect(view).toMatchObject({ onHand: BUYERS, reserved: acceptedIds.length, sold: 0, drift: 0 });
+    expect(view.gateAvailable).toBe(view.onHand - view.reserved);
+  });
+});
