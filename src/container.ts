@@ -65,7 +65,7 @@ export class Container {
     this.keys = new RedisKeys(config.redisKeyPrefix);
     this.metrics = new Metrics();
     this.stock = new StockStore(this.redis, this.keys, new LuaScripts(this.redis));
-    this.queues = new JobQueues(this.bullRedis, this.keys.bullPrefix());
+    this.queues = new JobQueues(this.bullRedis, this.keys.bullPrefix(), logger);
 
     this.users = new UsersRepository(this.db);
     this.catalogRepository = new CatalogRepository(this.db);

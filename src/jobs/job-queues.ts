@@ -1,13 +1,20 @@
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { JOBS, type JobName, type JobPayloads, QUEUE_NAMES, type QueueName } from './registry.js';
 
 /** The producer side of every queue: typed `add`, look-ups and counts. */
 export class JobQueues {
   private readonly queues: Map<QueueName, Queue>;
 
-  constructor(connection: Redis, prefix: string) {
-    this.queues = new Map(QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]));
+  constructor(connection: Redis, prefix: string, logger: Logger) {
+    this.queues = new Map(
+      QUEUE_NAMES.map((name) => {
+        const queue = new Queue(name, { connection, prefix });
+        queue.on('error', (error) => logger.warn({ queue: name, err: error }, 'queue connection error'));
+        return [name, queue];
+      }),
+    );
   }
 
   queue(name: QueueName): Queue {

@@ -33,7 +33,13 @@ export class ProductCache {
     subscriber.on('message', (channel: string, sku: string) => {
       if (channel === this.channel) this.forget(sku);
     });
+    subscriber.on('error', (error) => this.logger.warn({ err: error }, 'product cache subscriber connection error'));
     await subscriber.subscribe(this.channel);
+    // Pub/sub keeps nothing: changes announced while the subscriber was reconnecting are lost, so
+    // every entry is re-read (served stale meanwhile) once it is back.
+    subscriber.on('ready', () => {
+      for (const entry of this.entries.values()) entry.loadedAt = 0;
+    });
     const now = Date.now();
     for (const pricing of await this.repository.pricing()) this.entries.set(pricing.sku, { pricing, loadedAt: now });
   }
