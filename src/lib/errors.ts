@@ -49,6 +49,9 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
-export const errorBody = (error: AppError): ErrorBody => ({
-  error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+/** An error body without an Error behind it, for expected refusals answered on a hot path. */
+export const errorPayload = (code: ErrorCode, message: string, details?: Record<string, unknown>): ErrorBody => ({
+  error: { code, message, ...(details ? { details } : {}) },
 });
+
+export const errorBody = (error: AppError): ErrorBody => errorPayload(error.code, error.message, error.details);

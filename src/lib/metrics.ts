@@ -37,6 +37,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly httpChildren = new Map<string, { observe(value: number): void }>();
+
+  /** Records one HTTP request; the labelled child is looked up once per route and status, not hashed per call. */
+  observeHttp(method: string, route: string, statusCode: number, seconds: number): void {
+    const key = `${method} ${statusCode} ${route}`;
+    let child = this.httpChildren.get(key);
+    if (!child) {
+      child = this.httpDuration.labels({ method, route, status_code: statusCode });
+      this.httpChildren.set(key, child);
+    }
+    child.observe(seconds);
+  }
+
   constructor(defaultLabels: Record<string, string> = {}) {
     this.registry.setDefaultLabels(defaultLabels);
     collectDefaultMetrics({ register: this.registry, prefix: 'flashcart_' });

@@ -19,8 +19,9 @@ export class RedisKeys {
     return `${this.prefix}:{stock}:expiry`;
   }
 
-  idempotency(userId: string, keyHash: string): string {
-    return `${this.prefix}:{stock}:idem:${userId}:${keyHash}`;
+  /** The key as sent: 1-255 printable characters, and after the `{stock}` tag, so it cannot move the slot. */
+  idempotency(userId: string, idempotencyKey: string): string {
+    return `${this.prefix}:{stock}:idem:${userId}:${idempotencyKey}`;
   }
 
   /** Namespace of the rate limiter's counters. */

@@ -18,7 +18,8 @@ export interface ReservationLine {
 
 export interface ReserveInput {
   userId: string;
-  idempotencyKeyHash: string;
+  /** The caller's Idempotency-Key as sent (the API has checked it is 1-255 printable characters). */
+  idempotencyKey: string;
   fingerprint: string;
   orderId: string;
   expiresAtMs: number;
@@ -74,7 +75,7 @@ export class StockStore {
     const reply = await this.scripts.run(
       'reserveOrder',
       [
-        this.keys.idempotency(input.userId, input.idempotencyKeyHash),
+        this.keys.idempotency(input.userId, input.idempotencyKey),
         this.keys.reservation(input.orderId),
         this.keys.expiryIndex(),
         ...input.lines.map((line) => this.keys.gate(line.sku)),
@@ -103,6 +104,25 @@ export class StockStore {
       default:
         throw new Error(`reserveOrder returned an unknown reply ${JSON.stringify(reply)}`);
     }
+  }
+
+  /**
+   * The line an order would be refused on for want of stock, or null when it should go on to
+   * `reserve` (stock is there, its key was seen before, or a gate is not loaded). Changes nothing.
+   */
+  async precheck(
+    userId: string,
+    idempotencyKey: string,
+    lines: ReservationLine[],
+  ): Promise<{ line: ReservationLine; available: number } | null> {
+    const reply = await this.scripts.run(
+      'precheckOrder',
+      [this.keys.idempotency(userId, idempotencyKey), ...lines.map((line) => this.keys.gate(line.sku))],
+      lines.map((line) => line.quantity),
+    );
+    if (reply === 0) return null;
+    const [, index, available] = reply as [number, number, number];
+    return { line: lines[index - 1]!, available };
   }
 
   async readReservation(orderId: string): Promise<StoredReservation | null> {

@@ -30,7 +30,9 @@ export class AuthService {
     ttlSeconds: number,
   ) {
     this.sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: ttlSeconds * 1_000 });
-    this.verifyToken = createVerifier({ key: secret, algorithms: ['HS256'], cache: 10_000 });
+    // Cached by the token itself: fast-jwt's default key is a hash of the token, which costs about
+    // as much as verifying it, and the raw token is already in this process's memory anyway.
+    this.verifyToken = createVerifier({ key: secret, algorithms: ['HS256'], cache: 10_000, cacheKeyBuilder: (token) => token });
   }
 
   async register(input: RegisterInput): Promise<Session> {

@@ -48,8 +48,8 @@ export class ProductCache {
     await this.subscriber?.quit().catch(() => undefined);
   }
 
-  /** Pricing for each SKU, null for a SKU that is not (or no longer) in the catalog. */
-  async get(skus: string[]): Promise<Map<string, ProductPricing | null>> {
+  /** Pricing for each SKU, in order; null for a SKU that is not (or no longer) in the catalog. */
+  async get(skus: string[]): Promise<(ProductPricing | null)[]> {
     const now = Date.now();
     const missing: string[] = [];
     for (const sku of skus) {
@@ -58,7 +58,7 @@ export class ProductCache {
       else if (now - entry.loadedAt > this.freshForMs) void this.load([sku]).catch(() => undefined);
     }
     if (missing.length > 0) await this.load(missing);
-    return new Map(skus.map((sku) => [sku, this.entries.get(sku)?.pricing ?? null]));
+    return skus.map((sku) => this.entries.get(sku)?.pricing ?? null);
   }
 
   /** Tells every instance (this one included) to forget what it knows of the SKU. */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authHooks, callerOf } from '../../http/auth-hooks.js';
 import type { RateLimits } from '../../http/rate-limits.js';
-import { errorBody, AppError } from '../../lib/errors.js';
+import { errorPayload } from '../../lib/errors.js';
 import { errorResponse } from '../../lib/http-schemas.js';
 import type { AuthService } from '../auth/auth.service.js';
 import {
@@ -39,8 +39,8 @@ export const ordersRoutes: FastifyPluginAsyncZod<{ auth: AuthService; orders: Or
       const result = await orders.place(callerOf(request), request.headers['idempotency-key'], request.body);
       if (result.kind === 'accepted') return reply.code(202).send(result.order);
       const { sku, requested, available } = result;
-      const refusal = new AppError('INSUFFICIENT_STOCK', `only ${available} unit(s) of ${sku} available`, { sku, requested, available });
-      return reply.code(409).send(errorBody(refusal));
+      const message = `only ${available} unit(s) of ${sku} available`;
+      return reply.code(409).send(errorPayload('INSUFFICIENT_STOCK', message, { sku, requested, available }));
     },
   );
 

@@ -42,12 +42,19 @@ export class OrdersService {
   ) {}
 
   /**
-   * The hot path: prices the lines from the catalog cache, reserves every line in one Lua script,
-   * enqueues the persist job and returns. Postgres is not touched unless a gate must be loaded.
+   * The hot path: prices the lines from the catalog cache; refuses at once when a read-only
+   * precheck finds a line short (what almost every buyer of a flash sale gets); otherwise reserves
+   * every line in one Lua script, enqueues the persist job and returns. Postgres is not touched
+   * unless a gate must be loaded.
    */
   async place(user: AuthUser, idempotencyKey: string, input: CreateOrderInput): Promise<PlaceOrderResult> {
     if (!input.items) throw validationFailed('the cart is empty', { fromCart: true });
     const { items, currency } = await this.price(input.items);
+    const lines: ReservationLine[] = items.map(({ sku, quantity }) => ({ sku, quantity }));
+
+    const short = await this.stock.precheck(user.id, idempotencyKey, lines);
+    if (short) return this.refused(short.line, short.available);
+
     const idempotencyKeyHash = sha256Hex(idempotencyKey);
     const now = Date.now();
     const expiresAtMs = now + this.options.reservationTtlSeconds * 1_000;
@@ -63,10 +70,9 @@ export class OrdersService {
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(expiresAtMs).toISOString(),
     };
-    const lines: ReservationLine[] = items.map(({ sku, quantity }) => ({ sku, quantity }));
     const reserve = {
       userId: user.id,
-      idempotencyKeyHash,
+      idempotencyKey,
       fingerprint: sha256Hex(canonicalJson(input)),
       orderId: snapshot.id,
       expiresAtMs,
@@ -92,14 +98,18 @@ export class OrdersService {
         case 'keyReused':
           throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
         case 'insufficient':
-          this.metrics.reservations.inc({ outcome: 'refused' });
-          return { kind: 'insufficient', sku: result.line.sku, requested: result.line.quantity, available: result.available };
+          return this.refused(result.line, result.available);
         case 'gateMissing':
           await this.inventory.ensureGate(result.line.sku);
           break;
       }
     }
     throw new Error(`stock gates for order ${snapshot.id} could not be loaded`);
+  }
+
+  private refused(line: ReservationLine, available: number): PlaceOrderResult {
+    this.metrics.reservations.inc({ outcome: 'refused' });
+    return { kind: 'insufficient', sku: line.sku, requested: line.quantity, available };
   }
 
   /** An order as its owner (or an admin) sees it; readable from Redis until the persist job has run. */
@@ -171,13 +181,13 @@ export class OrdersService {
     const skus = [...quantities.keys()].sort();
     const pricing = await this.products.get(skus);
     const items: OrderItem[] = [];
-    for (const sku of skus) {
-      const product = pricing.get(sku);
+    pricing.forEach((product, i) => {
+      const sku = skus[i]!;
       if (!product) throw validationFailed(`unknown product ${sku}`, { sku });
       items.push({ sku, title: product.title, quantity: quantities.get(sku)!, unitPriceCents: product.priceCents });
-    }
-    const currencies = new Set(skus.map((sku) => pricing.get(sku)!.currency));
-    if (currencies.size > 1) throw validationFailed('an order cannot mix currencies', { currencies: [...currencies] });
-    return { items, currency: [...currencies][0]! };
+    });
+    const currencies = [...new Set(pricing.map((product) => product!.currency))];
+    if (currencies.length > 1) throw validationFailed('an order cannot mix currencies', { currencies });
+    return { items, currency: currencies[0]! };
   }
 }
