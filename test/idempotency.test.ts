@@ -48,6 +48,18 @@ describe('idempotent order placement', () => {
     expect((await inventoryOf(admin, sku)).gateAvailable).toBe(4);
   });
 
+  it('answers a retry with its order even once the product has sold out', async () => {
+    const sku = await createProduct(admin, { onHand: 1 });
+    const [buyer, other] = await guests(system.url!, 2);
+    const first = await buyer!.order([{ sku, quantity: 1 }], 'last-unit');
+    expect(first.status).toBe(202);
+    expect((await other!.order([{ sku, quantity: 1 }], 'too-late')).status).toBe(409);
+    const retry = await buyer!.order([{ sku, quantity: 1 }], 'last-unit');
+    expect(retry.status).toBe(202);
+    expect(retry.body).toEqual(first.body);
+    expect((await buyer!.order([{ sku, quantity: 2 }], 'last-unit')).status).toBe(422);
+  });
+
   it('refuses the same key with another body with 422 and holds nothing more', async () => {
     const sku = await createProduct(admin, { onHand: 10 });
     const [buyer] = await guests(system.url!, 1);
