@@ -7,9 +7,10 @@ export const uniqueSku = (label = 'T') => `${label}-${randomBytes(5).toString('h
 /** A product with `onHand` units, created through the admin API. */
 export async function createProduct(
   admin: Api,
-  options: { sku?: string; onHand: number; priceCents?: number; currency?: string; title?: string },
+  options: { sku?: string; onHand: number; priceCents?: number; currency?: string; title?: string; category?: string },
 ): Promise<string> {
-  const category = await admin.post('/api/admin/categories', { slug: 'test', name: 'Test' });
+  const slug = options.category ?? 'test';
+  const category = await admin.post('/api/admin/categories', { slug, name: slug });
   if (category.status !== 201 && category.status !== 409) throw new Error(`category: ${category.status}`);
   const sku = options.sku ?? uniqueSku();
   const created = await admin.post('/api/admin/products', {
@@ -17,7 +18,7 @@ export async function createProduct(
     title: options.title ?? `Product ${sku}`,
     priceCents: options.priceCents ?? 1_000,
     currency: options.currency ?? 'EUR',
-    category: 'test',
+    category: slug,
     onHand: options.onHand,
   });
   if (created.status !== 201) throw new Error(`product: ${created.status} ${JSON.stringify(created.body)}`);

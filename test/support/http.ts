@@ -67,8 +67,8 @@ export class Api {
   }
 }
 
-export async function adminApi(baseUrl: string): Promise<Api> {
-  const login = await new Api(baseUrl).post('/api/auth/login', ADMIN);
+export async function adminApi(baseUrl: string, credentials: { email: string; password: string } = ADMIN): Promise<Api> {
+  const login = await new Api(baseUrl).post('/api/auth/login', credentials);
   if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.body)}`);
   return new Api(baseUrl, login.body.token);
 }

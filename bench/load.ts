@@ -1,0 +1,100 @@
+import { type RecordableHistogram, createHistogram } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+
+/** One request of a load phase: what varies from request to request. */
+export interface VaryingRequest {
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface LoadPhase {
+  /** Base URL of the API, without a trailing slash. */
+  baseUrl: string;
+  method: 'GET' | 'POST';
+  path: string;
+  connections: number;
+  durationSeconds: number;
+  /** Called once per request; without it every request is the same bare one. */
+  nextRequest?: () => VaryingRequest;
+}
+
+/** Milliseconds. */
+export interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface LoadResult {
+  durationSeconds: number;
+  responses: number;
+  requestsPerSecond: number;
+  latency: Latency;
+  /** Responses and latency per HTTP status. */
+  statuses: Map<number, { count: number; latency: Latency }>;
+  /** Connection errors and timeouts: requests whose outcome the load generator never saw. */
+  errors: number;
+  timeouts: number;
+}
+
+const latencyOf = (histogram: RecordableHistogram): Latency => ({
+  p50: histogram.percentile(50) / 1_000,
+  p99: histogram.percentile(99) / 1_000,
+  max: histogram.max / 1_000,
+});
+
+/**
+ * Drives one endpoint with autocannon for a fixed time. Latency is recorded here in microseconds,
+ * per status, because autocannon's own histogram keeps whole milliseconds only.
+ */
+export function runLoad(phase: LoadPhase): Promise<LoadResult> {
+  const all = createHistogram();
+  const byStatus = new Map<number, RecordableHistogram>();
+  const { nextRequest } = phase;
+
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: phase.baseUrl + phase.path,
+        connections: phase.connections,
+        duration: phase.durationSeconds,
+        timeout: 10,
+        requests: [
+          {
+            method: phase.method,
+            path: phase.path,
+            ...(nextRequest
+              ? {
+                  setupRequest: (request) => {
+                    const varying = nextRequest();
+                    return { ...request, headers: { ...request.headers, ...varying.headers }, body: varying.body ?? '' };
+                  },
+                }
+              : {}),
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        let responses = 0;
+        for (const { count } of Object.values(result.statusCodeStats)) responses += count;
+        resolve({
+          durationSeconds: result.duration,
+          responses,
+          requestsPerSecond: responses / result.duration,
+          latency: latencyOf(all),
+          statuses: new Map([...byStatus].map(([status, histogram]) => [status, { count: histogram.count, latency: latencyOf(histogram) }])),
+          errors: result.errors,
+          timeouts: result.timeouts,
+        });
+      },
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      const micros = Math.max(1, Math.round(responseTime * 1_000));
+      all.record(micros);
+      let histogram = byStatus.get(statusCode);
+      if (!histogram) byStatus.set(statusCode, (histogram = createHistogram()));
+      histogram.record(micros);
+    });
+  });
+}

@@ -1,0 +1,133 @@
+/**
+ * Summarises a V8 CPU profile (`--cpu-prof`) of the API as text: where the samples fall by function
+ * and by package or source file, self and inclusive. With the phases file `npm run bench -- --cpu-prof
+ * <dir>` writes beside the profile, it can keep only the samples of one phase (e.g. the order load).
+ *
+ *   node --import tsx bench/profile-summary.ts <profile.cpuprofile> [--phases <file.json>] [--phase orders] [--top 25]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** A measured phase, in microseconds of the monotonic clock V8 stamps its samples with. */
+export interface PhaseWindow {
+  name: string;
+  startUs: number;
+  endUs: number;
+}
+
+const ROOT = process.cwd();
+
+/** The package (for node_modules), the source file (for flashcart), or the VM's own buckets. */
+function areaOf(url: string, functionName: string): string {
+  if (!url) return functionName || '(native)';
+  const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (modules) return modules[1]!;
+  if (url.startsWith('node:')) return `node:${url.slice(5).replace(/^internal\//, '').split('/')[0]}`;
+  return url.replace(/^file:\/\//, '').replace(ROOT + '/', '');
+}
+
+function labelOf(node: ProfileNode): string {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const where = url ? `${areaOf(url, functionName)}${url.includes('node_modules') ? '' : `:${lineNumber + 1}`}` : '';
+  return `${functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
+}
+
+function top(counts: Map<string, number>, total: number, limit: number): string[] {
+  return [...counts]
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, limit)
+    .map(([name, count]) => `${(100 * count / total).toFixed(1).padStart(6)} %  ${name}`);
+}
+
+export function summarise(profile: Profile, window: PhaseWindow | undefined, limit: number): string {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+
+  const selfByFunction = new Map<string, number>();
+  const selfByArea = new Map<string, number>();
+  const totalByFunction = new Map<string, number>();
+  const totalByArea = new Map<string, number>();
+  const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+
+  let at = profile.startTime;
+  let kept = 0;
+  let idle = 0;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.startUs || at > window.endUs)) return;
+    const leaf = byId.get(id)!;
+    if (leaf.callFrame.functionName === '(idle)') {
+      idle += 1;
+      return;
+    }
+    kept += 1;
+    bump(selfByFunction, labelOf(leaf));
+    bump(selfByArea, areaOf(leaf.callFrame.url, leaf.callFrame.functionName));
+    const functions = new Set<string>();
+    const areas = new Set<string>();
+    for (let node: ProfileNode | undefined = leaf; node; node = byId.get(parent.get(node.id) ?? -1)) {
+      if (node.callFrame.functionName === '(root)') break;
+      functions.add(labelOf(node));
+      areas.add(areaOf(node.callFrame.url, node.callFrame.functionName));
+    }
+    for (const name of functions) bump(totalByFunction, name);
+    for (const name of areas) bump(totalByArea, name);
+  });
+
+  const busyShare = kept + idle > 0 ? (100 * kept) / (kept + idle) : 0;
+  return [
+    `${window ? `phase ${window.name}: ` : ''}${kept} busy samples, ${idle} idle (busy ${busyShare.toFixed(0)} % of the main thread)`,
+    '',
+    'self time by package or file',
+    ...top(selfByArea, kept, limit),
+    '',
+    'inclusive time by package or file (a sample counts once per package on its stack)',
+    ...top(totalByArea, kept, limit),
+    '',
+    'self time by function',
+    ...top(selfByFunction, kept, limit),
+    '',
+    'inclusive time by function',
+    ...top(totalByFunction, kept, limit),
+  ].join('\n');
+}
+
+function main(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { phases: { type: 'string' }, phase: { type: 'string' }, top: { type: 'string' } },
+  });
+  const file = positionals[0];
+  if (!file) {
+    console.error('usage: node --import tsx bench/profile-summary.ts <profile.cpuprofile> [--phases <file.json>] [--phase <name>] [--top 25]');
+    process.exitCode = 2;
+    return;
+  }
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const limit = Number(values.top ?? 25);
+  if (!values.phases) {
+    console.log(summarise(profile, undefined, limit));
+    return;
+  }
+  const phases = JSON.parse(readFileSync(values.phases, 'utf8')) as PhaseWindow[];
+  const chosen = phases.filter((phase) => !values.phase || phase.name.startsWith(values.phase));
+  if (chosen.length === 0) throw new Error(`no phase named ${values.phase}* in ${values.phases}`);
+  console.log(chosen.map((phase) => summarise(profile, phase, limit)).join('\n\n'));
+}
+
+main(process.argv.slice(2));

@@ -1,0 +1,398 @@
+/**
+ * `npm run bench`: the flash-sale benchmark. In one run it creates a database and a Redis key
+ * prefix of its own, starts the API and a worker as separate processes, and drives GET /health and
+ * then POST /api/orders for a product with fixed stock from this process with autocannon. It prints
+ * throughput and latency of both, their ratio, and checks that exactly the stock was sold and the
+ * ledger agrees with the Redis gate. It exits non-zero when an invariant fails. See docs/BENCHMARKS.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import pg from 'pg';
+import { type InventoryView, createProduct, inventoryOf } from '../test/support/fixtures.js';
+import { type Api, adminApi, guests } from '../test/support/http.js';
+import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, uniqueName } from '../test/support/stores.js';
+import { FlashcartProcess, waitUntilReady } from './flashcart-process.js';
+import { type LoadResult, runLoad } from './load.js';
+import { CpuMeter, type CpuUse, type Machine, describeMachine } from './machine.js';
+import { type BenchOptions, USAGE, parseBenchOptions, reproduceCommand } from './options.js';
+import type { PhaseWindow } from './profile-summary.js';
+
+/** The issue's aims: orders at half the rate of GET /health or better, in the same run; p99 under 25 ms. */
+const RATIO_AIM = 0.5;
+const P99_AIM_MS = 25;
+const WARMUP_STOCK = 100;
+const SETTLE_TIMEOUT_MS = 120_000;
+const CATEGORY = 'flash-sale';
+/** Cores other processes may use during a phase before the report calls the figures suspect. */
+const QUIET_MACHINE_CORES = 0.15;
+const ADMIN = { email: 'bench-admin@flashcart.local', password: randomBytes(12).toString('hex') };
+
+interface Phase {
+  load: LoadResult;
+  cpu: CpuUse;
+}
+
+interface Round {
+  sku: string;
+  health: Phase;
+  orders: Phase;
+  settled: InventoryView | undefined;
+  problems: string[];
+}
+
+/** Microseconds of the monotonic clock, the clock V8 stamps CPU-profile samples with. */
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1_000n);
+
+
+async function createDatabase(serverUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Polls the inventory until the ledger has caught up with the Redis gate (drift 0): by then the
+ * persist worker has recorded every unit the gate let through, however many that was.
+ */
+async function settle(admin: Api, sku: string): Promise<{ view: InventoryView; reached: boolean }> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  for (;;) {
+    const view = await inventoryOf(admin, sku);
+    if (view.drift === 0) return { view, reached: true };
+    if (Date.now() > deadline) return { view, reached: false };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** What must hold after an order phase: exactly `stock` accepted, only 202/409, ledger and gate agree. */
+function orderProblems(load: LoadResult, stock: number, settled: { view: InventoryView; reached: boolean }): string[] {
+  const problems: string[] = [];
+  const accepted = load.statuses.get(202)?.count ?? 0;
+  if (accepted !== stock) problems.push(`${accepted} orders accepted (202) for ${stock} units`);
+  for (const [status, { count }] of load.statuses) {
+    if (status !== 202 && status !== 409) problems.push(`${count} order answers with status ${status}`);
+  }
+  if (load.errors > 0) problems.push(`${load.errors} order requests without an answer (${load.timeouts} timed out)`);
+  const { view, reached } = settled;
+  if (!reached) problems.push(`gate and ledger still drift by ${view.drift} after ${SETTLE_TIMEOUT_MS / 1_000} s`);
+  if (view.reserved !== stock) problems.push(`the ledger holds ${view.reserved} reserved units, not ${stock}`);
+  if (view.gateAvailable !== 0) problems.push(`the Redis gate still admits ${view.gateAvailable} units (raise --duration or lower --stock)`);
+  return problems;
+}
+
+function healthProblems(load: LoadResult): string[] {
+  const problems = [...load.statuses]
+    .filter(([status]) => status !== 200)
+    .map(([status, { count }]) => `${count} health answers with status ${status}`);
+  if (load.errors > 0) problems.push(`${load.errors} health requests without an answer`);
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------- report
+
+const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ms = (value: number) => n(value, 2);
+const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length));
+const padStart = (text: string, width: number) => (text.length >= width ? text : ' '.repeat(width - text.length) + text);
+
+const statusList = (load: LoadResult) =>
+  [...load.statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([status, { count }]) => `${status}×${n(count)}`)
+    .join(' ');
+
+const cpuLine = (cpu: CpuUse) =>
+  [
+    ...Object.entries(cpu.processes)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, value]) => `${name} ${n(value, 2)}`),
+    `interrupts ${n(cpu.interrupts, 2)}`,
+    `other processes ${n(cpu.others, 2)}`,
+    `idle ${n(cpu.idle, 2)}`,
+  ].join(', ');
+
+function phaseLine(round: string, endpoint: string, load: LoadResult): string {
+  return [
+    pad(round, 6),
+    pad(endpoint, 17),
+    padStart(n(load.requestsPerSecond), 8),
+    padStart(ms(load.latency.p50), 8),
+    padStart(ms(load.latency.p99), 8),
+    padStart(ms(load.latency.max), 9),
+    '  ' + statusList(load),
+  ].join('');
+}
+
+/** What one request costs the API process, independent of how much CPU it was given. */
+const apiMicrosPerRequest = (phase: Phase) => ((phase.cpu.processes.api ?? 0) * 1e6) / phase.load.requestsPerSecond;
+
+const spread = (values: number[], format: (v: number) => string) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  return sorted.length === 1 ? format(sorted[0]!) : `${format(median)} median (${format(sorted[0]!)}–${format(sorted.at(-1)!)})`;
+};
+
+function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErrors: string[], startedAt: Date): boolean {
+  const out: string[] = [];
+  out.push('');
+  out.push(`flashcart benchmark, ${startedAt.toISOString()}`);
+  out.push(
+    `machine: ${machine.cores} cores ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, Node ${machine.node}, ` +
+      `Postgres ${machine.postgres}, Redis ${machine.redis}; 1-min load average before the run ${n(machine.loadBefore, 2)}`,
+  );
+  out.push(
+    `load: ${options.connections} connections, ${options.durationSeconds} s per phase, ${n(options.stock)} units per round, ` +
+      `${n(options.buyers)} guest buyers, a distinct Idempotency-Key per order`,
+  );
+  out.push('');
+  out.push(`${pad('round', 6)}${pad('endpoint', 17)}${padStart('req/s', 8)}${padStart('p50 ms', 8)}${padStart('p99 ms', 8)}${padStart('max ms', 9)}  statuses`);
+  rounds.forEach((round, i) => {
+    const { health, orders } = round;
+    out.push(phaseLine(String(i + 1), 'GET /health', health.load));
+    out.push(`${' '.repeat(23)}cpu (cores): ${cpuLine(health.cpu)}`);
+    out.push(`${' '.repeat(23)}API CPU per request: ${n(apiMicrosPerRequest(health))} µs`);
+    out.push(phaseLine(String(i + 1), 'POST /api/orders', orders.load));
+    out.push(`${' '.repeat(23)}cpu (cores): ${cpuLine(orders.cpu)}`);
+    out.push(`${' '.repeat(23)}API CPU per request: ${n(apiMicrosPerRequest(orders))} µs`);
+    const byOutcome = [...orders.load.statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([status, { latency }]) => `${status} p50 ${ms(latency.p50)} / p99 ${ms(latency.p99)} ms`)
+      .join('; ');
+    out.push(`${' '.repeat(23)}latency by status: ${byOutcome}`);
+    const ratio = orders.load.requestsPerSecond / health.load.requestsPerSecond;
+    const settled = round.settled;
+    out.push(
+      `${' '.repeat(23)}ratio orders/health ${n(ratio, 2)}; accepted ${n(orders.load.statuses.get(202)?.count ?? 0)} of ${n(options.stock)}` +
+        (settled ? `; ledger reserved ${n(settled.reserved)}, gateAvailable ${settled.gateAvailable}, drift ${settled.drift}` : ''),
+    );
+    for (const problem of round.problems) out.push(`${' '.repeat(23)}FAILED: ${problem}`);
+  });
+
+  const ratios = rounds.map((r) => r.orders.load.requestsPerSecond / r.health.load.requestsPerSecond);
+  const orderP99s = rounds.map((r) => r.orders.load.latency.p99);
+  const invariantsHold = rounds.every((r) => r.problems.length === 0) && apiErrors.length === 0;
+  const worstRatio = Math.min(...ratios);
+  const worstP99 = Math.max(...orderP99s);
+  out.push('');
+  out.push(`orders/health ratio: ${spread(ratios, (v) => n(v, 2))}; aim ≥ ${RATIO_AIM}: ${worstRatio >= RATIO_AIM ? 'met' : 'NOT met'} in the worst round`);
+  out.push(`orders p99: ${spread(orderP99s, (v) => `${ms(v)} ms`)}; aim < ${P99_AIM_MS} ms: ${worstP99 < P99_AIM_MS ? 'met' : 'NOT met'} in the worst round`);
+  out.push(`health req/s: ${spread(rounds.map((r) => r.health.load.requestsPerSecond), (v) => n(v))}`);
+  out.push(`orders req/s: ${spread(rounds.map((r) => r.orders.load.requestsPerSecond), (v) => n(v))}`);
+  const costRatios = rounds.map((r) => apiMicrosPerRequest(r.health) / apiMicrosPerRequest(r.orders));
+  out.push(
+    `API CPU per request, health/orders: ${spread(costRatios, (v) => n(v, 2))} ` +
+      '(the ratio the API would reach if it alone were the bottleneck)',
+  );
+  const busiest = Math.max(...rounds.flatMap((r) => [r.health.cpu.others, r.orders.cpu.others]));
+  if (busiest > QUIET_MACHINE_CORES) {
+    out.push(
+      `WARNING: other processes used up to ${n(busiest, 2)} cores during a phase: the machine was not quiet, ` +
+        'so these figures understate what flashcart does alone. Rerun when it is idle.',
+    );
+  }
+  if (apiErrors.length > 0) {
+    out.push(`FAILED: the API or the worker logged ${apiErrors.length} error(s), the first: ${apiErrors[0]!.slice(0, 500)}`);
+  }
+  out.push(`invariants (exactly the stock accepted, only 202/409, no lost answers, no drift): ${invariantsHold ? 'hold' : 'FAILED'}`);
+  out.push(`reproduce: ${reproduceCommand(options)}`);
+  console.log(out.join('\n'));
+  return invariantsHold;
+}
+
+const phaseJson = (phase: Phase) => ({
+  requestsPerSecond: phase.load.requestsPerSecond,
+  responses: phase.load.responses,
+  latencyMs: phase.load.latency,
+  statuses: Object.fromEntries([...phase.load.statuses].map(([status, { count, latency }]) => [status, { count, latencyMs: latency }])),
+  errors: phase.load.errors,
+  apiMicrosPerRequest: apiMicrosPerRequest(phase),
+  cpuCores: phase.cpu,
+});
+
+function asJson(options: BenchOptions, machine: Machine, rounds: Round[], invariantsHold: boolean, startedAt: Date) {
+  return {
+    startedAt: startedAt.toISOString(),
+    command: reproduceCommand(options),
+    machine,
+    invariantsHold,
+    rounds: rounds.map((round) => ({
+      sku: round.sku,
+      health: phaseJson(round.health),
+      orders: phaseJson(round.orders),
+      ratio: round.orders.load.requestsPerSecond / round.health.load.requestsPerSecond,
+      inventory: round.settled,
+      problems: round.problems,
+    })),
+  };
+}
+
+// ------------------------------------------------------------------------------------------ main
+
+async function main(): Promise<number> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseBenchOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!options) {
+    console.log(USAGE);
+    return 0;
+  }
+  const startedAt = new Date();
+  const log = (message: string) => console.error(`[bench ${((Date.now() - startedAt.getTime()) / 1_000).toFixed(1)} s] ${message}`);
+  const machine = await describeMachine(options.postgresUrl, options.redisUrl);
+
+  const databaseName = uniqueName('fc_bench');
+  const prefix = uniqueName('fcb');
+  const processes: FlashcartProcess[] = [];
+  const phaseWindows: PhaseWindow[] = [];
+  let meter: CpuMeter | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      meter?.close();
+      await Promise.all(processes.map((child) => child.stop()));
+      await dropDatabase(options.postgresUrl, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
+      await deleteRedisPrefix(options.redisUrl, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
+      log(`dropped database ${databaseName} and Redis keys ${prefix}:*`);
+    })());
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  try {
+    await createDatabase(options.postgresUrl, databaseName);
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const env = {
+      DATABASE_URL: databaseUrl(options.postgresUrl, databaseName),
+      REDIS_URL: options.redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+      SEED_DEMO_CATALOG: 'false',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      PAYMENT_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
+    };
+    log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
+
+    // The API first: it migrates the new database, so the worker never races it.
+    const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+    const api = FlashcartProcess.start('api', env, [...options.apiNodeArgs, ...profileArgs]);
+    processes.push(api);
+    await waitUntilReady(baseUrl, api);
+    const worker = FlashcartProcess.start('worker', env);
+    processes.push(worker);
+    meter = new CpuMeter(options.redisUrl, () => ({ api: api.pid, worker: worker.pid }));
+
+    const admin = await adminApi(baseUrl, ADMIN);
+    log(`creating ${n(options.buyers)} guest buyers`);
+    const authorizations = (await guests(baseUrl, options.buyers)).map((buyer) => `Bearer ${buyer.token}`);
+
+    const runTag = randomBytes(4).toString('hex');
+    let sequence = 0;
+    const newProduct = async (label: string, stock: number) => {
+      const sku = `BENCH-${label}-${runTag}`.toUpperCase();
+      await createProduct(admin, { sku, title: `Flash sale ${label}`, priceCents: 1_999, category: CATEGORY, onHand: stock });
+      return sku;
+    };
+    const health = (durationSeconds: number) =>
+      runLoad({ baseUrl, method: 'GET', path: '/health', connections: options.connections, durationSeconds });
+    const orders = (sku: string, durationSeconds: number) => {
+      const body = JSON.stringify({ items: [{ sku, quantity: 1 }] });
+      return runLoad({
+        baseUrl,
+        method: 'POST',
+        path: '/api/orders',
+        connections: options.connections,
+        durationSeconds,
+        nextRequest: () => {
+          const i = sequence++;
+          return {
+            headers: {
+              authorization: authorizations[i % authorizations.length]!,
+              'content-type': 'application/json',
+              'idempotency-key': `bench-${runTag}-${i}`,
+            },
+            body,
+          };
+        },
+      });
+    };
+
+    if (options.warmupSeconds > 0) {
+      log(`warming up for ${options.warmupSeconds} s per endpoint`);
+      await health(options.warmupSeconds);
+      const warmStock = Math.min(WARMUP_STOCK, options.stock);
+      const sku = await newProduct('warmup', warmStock);
+      const load = await orders(sku, options.warmupSeconds);
+      // Waiting for the warm-up orders to be persisted also proves the worker runs.
+      const problems = orderProblems(load, warmStock, await settle(admin, sku));
+      if (problems.length > 0) throw new Error(`the warm-up failed: ${problems.join('; ')}`);
+    }
+
+    const cpuMeter = meter;
+    const measured = async <T>(name: string, work: () => Promise<T>) => {
+      const startUs = monotonicMicros();
+      const result = await cpuMeter.measure(work);
+      phaseWindows.push({ name, startUs, endUs: monotonicMicros() });
+      return result;
+    };
+    const rounds: Round[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const sku = await newProduct(`r${round}`, options.stock);
+      log(`round ${round}: GET /health for ${options.durationSeconds} s`);
+      const healthPhase = await measured(`health-${round}`, () => health(options.durationSeconds));
+      log(`round ${round}: POST /api/orders (${sku}, ${n(options.stock)} units) for ${options.durationSeconds} s`);
+      const ordersPhase = await measured(`orders-${round}`, () => orders(sku, options.durationSeconds));
+      const settled = await settle(admin, sku);
+      rounds.push({
+        sku,
+        health: { load: healthPhase.value, cpu: healthPhase.cpu },
+        orders: { load: ordersPhase.value, cpu: ordersPhase.cpu },
+        settled: settled.view,
+        problems: [...healthProblems(healthPhase.value), ...orderProblems(ordersPhase.value, options.stock, settled)],
+      });
+    }
+
+    const apiErrors = [...api.errorLines(), ...worker.errorLines()];
+    const invariantsHold = report(options, machine, rounds, apiErrors, startedAt);
+    if (options.jsonFile) writeFileSync(options.jsonFile, JSON.stringify(asJson(options, machine, rounds, invariantsHold, startedAt), null, 2));
+    return invariantsHold ? 0 : 1;
+  } finally {
+    await cleanup();
+    const apiPid = processes[0]?.pid;
+    if (options.cpuProfileDir && apiPid !== undefined) {
+      mkdirSync(options.cpuProfileDir, { recursive: true });
+      const phasesFile = `${options.cpuProfileDir}/bench-phases.${apiPid}.json`;
+      writeFileSync(phasesFile, JSON.stringify(phaseWindows, null, 2));
+      log(
+        `CPU profile of the API (pid ${apiPid}) written to ${options.cpuProfileDir}; summarise the order phases with\n` +
+          `  node --import tsx bench/profile-summary.ts ${options.cpuProfileDir}/CPU.*.${apiPid}.0.*.cpuprofile --phases ${phasesFile} --phase orders`,
+      );
+    }
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error('the benchmark could not run:', error);
+    process.exitCode = 2;
+  },
+);
