@@ -102,7 +102,7 @@ describe('expiry and cancellation release stock exactly once', () => {
     const orderId = uuidFromName(`${me.body.id}:orphan`);
     const reserved = await system.container.stock.reserve({
       userId: me.body.id,
-      idempotencyKeyHash: 'orphan',
+      idempotencyKey: 'orphan',
       fingerprint: 'f',
       orderId,
       expiresAtMs: Date.now() - 1_000,
@@ -127,7 +127,7 @@ describe('expiry and cancellation release stock exactly once', () => {
     const orderId = uuidFromName(`${me.body.id}:claimed`);
     await system.container.stock.reserve({
       userId: me.body.id,
-      idempotencyKeyHash: 'claimed',
+      idempotencyKey: 'claimed',
       fingerprint: 'f',
       orderId,
       expiresAtMs: Date.now() - 1_000,
