@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './support/stores.js';
+import { type TestStores, createTestStores } from './support/system.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** Runs the CLI to its end; returns its exit code and everything it printed. */
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('start-up', () => {
+  let stores: TestStores;
+
+  afterAll(async () => {
+    await stores?.cleanup();
+  });
+
+  it('says which store is unreachable and how to start it', async () => {
+    stores = await createTestStores();
+    const redisDown = await runCli(['api'], { ...stores.env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    expect(redisDown.code).toBe(1);
+    expect(redisDown.output).toContain('Redis is not reachable');
+    expect(redisDown.output).toContain('redis-server --daemonize yes');
+
+    const postgresDown = await runCli(['api'], { ...stores.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/x` });
+    expect(postgresDown.code).toBe(1);
+    expect(postgresDown.output).toContain('Postgres is not reachable');
+    expect(postgresDown.output).toContain('pg_ctlcluster');
+  });
+
+  it('refuses a bad setting with a message naming it, and an unknown role with its usage', async () => {
+    const badPort = await runCli(['api'], { PORT: 'eighty', RESERVATION_TTL_SECONDS: '0' });
+    expect(badPort.code).toBe(1);
+    expect(badPort.output).toContain('PORT');
+    expect(badPort.output).toContain('RESERVATION_TTL_SECONDS');
+
+    const unknownRole = await runCli(['cashier'], {});
+    expect(unknownRole.code).toBe(2);
+    expect(unknownRole.output).toContain('usage: flashcart <role>');
+  });
+});
