@@ -93,48 +93,42 @@ describe('expiry and cancellation release stock exactly once', () => {
     expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 100, reserved: 0, gateAvailable: 100, drift: 0 });
   });
 
-  it('releases a reservation whose persist job was never enqueued, and forgets its key', async () => {
-    const sku = await createProduct(admin, { onHand: 5 });
+  /** What an API that died between the Lua script and the enqueue leaves behind: a reservation and no job. */
+  async function unenqueuedReservation(sku: string, key: string, quantity: number) {
     const [buyer] = await guests(system.url!, 1);
     const me = await buyer!.get('/api/me');
     await inventoryOf(admin, sku); // loads the gate
-    // What an API that died between the Lua script and the enqueue leaves behind.
-    const orderId = uuidFromName(`${me.body.id}:orphan`);
+    const orderId = uuidFromName(`${me.body.id}:${key}`);
     const reserved = await system.container.stock.reserve({
       userId: me.body.id,
-      idempotencyKey: 'orphan',
-      fingerprint: 'f',
+      idempotencyKey: key,
+      fingerprint: 'a request the API never answered',
       orderId,
       expiresAtMs: Date.now() - 1_000,
       idempotencyTtlSeconds: 3_600,
       snapshot: JSON.stringify({ id: orderId }),
-      lines: [{ sku, quantity: 2 }],
+      lines: [{ sku, quantity }],
     });
     expect(reserved.kind).toBe('reserved');
+    return { buyer: buyer!, orderId };
+  }
+
+  it('releases a reservation whose persist job was never enqueued, and forgets its key', async () => {
+    const sku = await createProduct(admin, { onHand: 5 });
+    const { buyer, orderId } = await unenqueuedReservation(sku, 'orphan', 2);
     expect((await inventoryOf(admin, sku)).gateAvailable).toBe(3);
 
     const report = await system.container.sweeper.sweep(Date.now() + 3_600_000);
     expect(report.orphansReleased).toBe(1);
     expect(await system.container.stock.readReservation(orderId)).toBeNull();
     expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
+    // Had the key been kept, this request would be refused as a reuse of it with another body.
+    expect((await buyer.order([{ sku, quantity: 1 }], 'orphan')).status).toBe(202);
   });
 
   it('never releases as an orphan a reservation a persist worker has claimed', async () => {
     const sku = await createProduct(admin, { onHand: 5 });
-    const [buyer] = await guests(system.url!, 1);
-    const me = await buyer!.get('/api/me');
-    await inventoryOf(admin, sku);
-    const orderId = uuidFromName(`${me.body.id}:claimed`);
-    await system.container.stock.reserve({
-      userId: me.body.id,
-      idempotencyKey: 'claimed',
-      fingerprint: 'f',
-      orderId,
-      expiresAtMs: Date.now() - 1_000,
-      idempotencyTtlSeconds: 3_600,
-      snapshot: JSON.stringify({ id: orderId }),
-      lines: [{ sku, quantity: 1 }],
-    });
+    const { orderId } = await unenqueuedReservation(sku, 'claimed', 1);
     expect(await system.container.stock.claim(orderId)).toBe(true);
     const report = await system.container.sweeper.sweep(Date.now() + 3_600_000);
     expect(report.orphansReleased).toBe(0);

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { type Api, type Answer, adminApi, eventually, guests } from '../support/http.js';
 import { createProduct, inventoryOf } from '../support/fixtures.js';
-import { persistedOrderIds } from '../support/persisted-orders.js';
+import { expectEveryAcceptedOrderPersisted, expectLedgerBalanced } from '../support/persisted-orders.js';
 import { databaseUrl } from '../support/stores.js';
 import { type ChildRole, type TestStores, createTestStores, spawnRole } from '../support/system.js';
 import { type ThrowawayPostgres, startThrowawayPostgres } from '../support/throwaway-postgres.js';
@@ -121,22 +121,8 @@ describe('persistence through a Postgres outage', () => {
     const accepted = [...before, ...inFlight, ...during];
     const acceptedIds = accepted.map((answer) => answer.body.id as string);
     const acceptedUnits = accepted.reduce((sum, _answer, i) => sum + quantityOf(i), 0);
-    await eventually(
-      async () => {
-        const persisted = await persistedOrderIds(admin);
-        return acceptedIds.every((id) => persisted.has(id)) ? persisted : undefined;
-      },
-      `all ${acceptedIds.length} accepted orders to reach Postgres`,
-      120_000,
-    );
-    const persisted = await persistedOrderIds(admin);
-    expect(persisted.size).toBe(acceptedIds.length);
-    const pending = await admin.get('/api/admin/orders?status=PENDING&limit=1');
-    expect(pending.body.total).toBe(acceptedIds.length);
-
-    const view = await inventoryOf(admin, sku);
-    expect(view).toMatchObject({ onHand, reserved: acceptedUnits, sold: 0, drift: 0 });
-    expect(view.gateAvailable).toBe(onHand - acceptedUnits);
+    await expectEveryAcceptedOrderPersisted(admin, acceptedIds);
+    await expectLedgerBalanced(admin, sku, onHand, acceptedUnits);
     expect(alive(), `the system died after the outage:\n${system.output()}`).toBe(true);
   });
 });

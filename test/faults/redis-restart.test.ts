@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { RedisKeys } from '../../src/redis/keys.js';
 import { type Api, type Answer, adminApi, eventually, guests } from '../support/http.js';
 import { createProduct, inventoryOf } from '../support/fixtures.js';
-import { persistedOrderCount, persistedOrderIds } from '../support/persisted-orders.js';
+import { expectEveryAcceptedOrderPersisted, expectLedgerBalanced, persistedOrderCount } from '../support/persisted-orders.js';
 import { POSTGRES_URL, dropDatabase } from '../support/stores.js';
 import { type ChildRole, type TestStores, createTestStores, spawnRole } from '../support/system.js';
 import { type ThrowawayRedis, startThrowawayRedis } from '../support/throwaway-redis.js';
@@ -186,22 +186,8 @@ describe('accepted orders through a Redis crash (SIGKILL, AOF appendfsync always
 
     // 4. A worker started now persists every order the crashed Redis held, and the retried one.
     worker = await spawnRole(stores, 'worker');
-    await eventually(
-      async () => {
-        const persisted = await persistedOrderIds(admin);
-        return allIds.every((id) => persisted.has(id)) ? persisted : undefined;
-      },
-      `all ${allIds.length} accepted orders to reach Postgres`,
-      120_000,
-    );
-    const persisted = await persistedOrderIds(admin);
-    expect(persisted.size).toBe(allIds.length);
-    const pending = await admin.get('/api/admin/orders?status=PENDING&limit=1');
-    expect(pending.body.total).toBe(allIds.length);
-
-    const view = await inventoryOf(admin, sku);
-    expect(view).toMatchObject({ onHand: ON_HAND, reserved: allUnits, sold: 0, drift: 0 });
-    expect(view.gateAvailable).toBe(view.onHand - view.reserved);
+    await expectEveryAcceptedOrderPersisted(admin, allIds);
+    await expectLedgerBalanced(admin, sku, ON_HAND, allUnits);
 
     const settled = await redisHolds(allIds);
     expect(settled.jobStates).toEqual(Array(allIds.length).fill('completed'));

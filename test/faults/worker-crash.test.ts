@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { RunningSystem } from '../../src/system.js';
 import { type Api, type Answer, adminApi, eventually, guests, settleInWaves } from '../support/http.js';
-import { createProduct, inventoryOf } from '../support/fixtures.js';
-import { persistedOrderCount, persistedOrderIds } from '../support/persisted-orders.js';
+import { createProduct } from '../support/fixtures.js';
+import { expectEveryAcceptedOrderPersisted, expectLedgerBalanced, persistedOrderCount } from '../support/persisted-orders.js';
 import { type ChildRole, type TestStores, createTestStores, spawnRole, startInProcess } from '../support/system.js';
 
 const BUYERS = 600;
@@ -82,26 +82,13 @@ describe('persist worker crash', () => {
     // A fresh worker takes over the stalled job (after the dead one's lock expires) and the backlog.
     workers.push(await spawnRole(stores, 'worker'));
 
-    await eventually(
-      async () => ((await persistedOrderCount(admin)) === acceptedIds.length ? true : undefined),
-      `all ${acceptedIds.length} accepted orders to reach Postgres`,
-      120_000,
-    );
-    const persisted = await persistedOrderIds(admin);
-    expect(acceptedIds.filter((id) => !persisted.has(id))).toEqual([]);
-    expect(persisted.size).toBe(acceptedIds.length);
-
-    const pending = await admin.get('/api/admin/orders?status=PENDING&limit=1');
-    expect(pending.body.total).toBe(acceptedIds.length);
+    await expectEveryAcceptedOrderPersisted(admin, acceptedIds);
     await eventually(async () => {
       const done = await Promise.all(orphanedJobIds.map(async (id) => (await ordersQueue.getJob(id))?.isCompleted()));
       return done.every(Boolean) ? true : undefined;
     }, 'the persist jobs the dead worker held to complete');
     expect(await ordersQueue.getJobCounts('failed')).toMatchObject({ failed: 0 });
 
-    // The ledger counts every accepted unit exactly once, and the gate agrees with it.
-    const view = await inventoryOf(admin, sku);
-    expect(view).toMatchObject({ onHand: BUYERS, reserved: acceptedIds.length, sold: 0, drift: 0 });
-    expect(view.gateAvailable).toBe(view.onHand - view.reserved);
+    await expectLedgerBalanced(admin, sku, BUYERS, acceptedIds.length);
   });
 });
