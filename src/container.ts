@@ -81,6 +81,7 @@ export class Container {
     this.sweeper = new ExpirySweeper(
       this.ordersRepository,
       this.transitions,
+      this.persister,
       this.stock,
       this.queues,
       this.metrics,

@@ -29,4 +29,14 @@ export const errorResponse = z
   })
   .meta({ id: 'Error' });
 
-export const isoDateTime = z.iso.datetime();
+/**
+ * Free text a person typed: trimmed, bounded, and storable in Postgres, which refuses NUL characters
+ * and unpaired UTF-16 surrogates (in text and in jsonb alike).
+ */
+export const text = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine((value) => !value.includes('\u0000') && value.isWellFormed(), 'must not contain NUL characters or unpaired surrogates');

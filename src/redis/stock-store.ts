@@ -37,6 +37,11 @@ export type ReserveResult =
   | { kind: 'insufficient'; line: ReservationLine; available: number }
   | { kind: 'gateMissing'; line: ReservationLine };
 
+export type PrecheckResult =
+  | { kind: 'go' }
+  | { kind: 'seen'; fingerprint: string; snapshot: string }
+  | { kind: 'short'; line: ReservationLine; available: number };
+
 export type ReleaseMode = 'release' | 'consume' | 'orphan';
 export type ReleaseResult = 'ended' | 'absent' | 'claimed';
 
@@ -107,22 +112,23 @@ export class StockStore {
   }
 
   /**
-   * The line an order would be refused on for want of stock, or null when it should go on to
-   * `reserve` (stock is there, its key was seen before, or a gate is not loaded). Changes nothing.
+   * What a request is before any order is built: a retry of a key already seen, a refusal for want
+   * of stock, or neither (`go`: reserve). Changes nothing.
    */
-  async precheck(
-    userId: string,
-    idempotencyKey: string,
-    lines: ReservationLine[],
-  ): Promise<{ line: ReservationLine; available: number } | null> {
+  async precheck(userId: string, idempotencyKey: string, lines: ReservationLine[]): Promise<PrecheckResult> {
     const reply = await this.scripts.run(
       'precheckOrder',
       [this.keys.idempotency(userId, idempotencyKey), ...lines.map((line) => this.keys.gate(line.sku))],
       lines.map((line) => line.quantity),
     );
-    if (reply === 0) return null;
-    const [, index, available] = reply as [number, number, number];
-    return { line: lines[index - 1]!, available };
+    if (reply === 0) return { kind: 'go' };
+    const [code, a, b] = reply as [number, string | number, string | number];
+    if (code === 2) return { kind: 'seen', fingerprint: a as string, snapshot: b as string };
+    return { kind: 'short', line: lines[(a as number) - 1]!, available: b as number };
+  }
+
+  async reservationExists(orderId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.reservation(orderId))) === 1;
   }
 
   async readReservation(orderId: string): Promise<StoredReservation | null> {

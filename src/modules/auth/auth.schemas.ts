@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../lib/http-schemas.js';
 
 const email = z.email().max(254).transform((value) => value.toLowerCase());
 
@@ -6,7 +7,7 @@ export const registerBody = z
   .object({
     email,
     password: z.string().min(8, 'at least 8 characters').max(200),
-    name: z.string().trim().min(1).max(200).optional(),
+    name: text(1, 200).optional(),
   })
   .strict();
 export type RegisterInput = z.infer<typeof registerBody>;

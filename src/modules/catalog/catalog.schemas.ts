@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageOf, paginationQuery } from '../../lib/http-schemas.js';
+import { pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
 
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const skuSchema = z.string().regex(SKU_PATTERN, 'a SKU is 1-64 letters, digits, ".", "_" or "-"');
@@ -9,7 +9,7 @@ const categorySlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a category s
 export const category = z.object({ slug: z.string(), name: z.string() }).meta({ id: 'Category' });
 export const categoryList = z.object({ items: z.array(category) });
 
-export const createCategoryBody = z.object({ slug: categorySlug, name: z.string().trim().min(1).max(100) }).strict();
+export const createCategoryBody = z.object({ slug: categorySlug, name: text(1, 100) }).strict();
 export type CreateCategoryInput = z.infer<typeof createCategoryBody>;
 
 export const stockSource = z.object({ source: z.string(), available: z.number().int(), stale: z.boolean() });
@@ -33,7 +33,7 @@ export const productList = pageOf(product);
 export const productListQuery = paginationQuery
   .extend({
     category: categorySlug.optional(),
-    q: z.string().trim().min(1).max(100).optional(),
+    q: text(1, 100).optional(),
   })
   .strict();
 export type ProductListQuery = z.infer<typeof productListQuery>;
@@ -41,11 +41,11 @@ export type ProductListQuery = z.infer<typeof productListQuery>;
 export const skuParams = z.object({ sku: skuSchema }).strict();
 
 const productFields = {
-  title: z.string().trim().min(1).max(200),
+  title: text(1, 200),
   priceCents: z.number().int().min(0).max(100_000_000),
   currency: currencySchema,
   category: categorySlug,
-  description: z.string().max(5_000),
+  description: text(0, 5_000),
 };
 
 export const createProductBody = z

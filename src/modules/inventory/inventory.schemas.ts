@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../lib/http-schemas.js';
 
 export const inventory = z
   .object({
@@ -20,7 +21,7 @@ export const adjustBody = z
       .min(-10_000_000)
       .max(10_000_000)
       .refine((delta) => delta !== 0, 'delta must not be 0'),
-    reason: z.string().trim().min(1).max(500).optional(),
+    reason: text(1, 500).optional(),
   })
   .strict();
 

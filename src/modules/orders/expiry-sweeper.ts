@@ -2,8 +2,10 @@ import type { Logger } from 'pino';
 import type { JobQueues } from '../../jobs/job-queues.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { StockStore } from '../../redis/stock-store.js';
+import type { OrderPersister } from './order-persister.js';
 import type { OrderTransitions } from './order-transitions.js';
 import type { OrdersRepository } from './orders.repository.js';
+import type { OrderSnapshot } from './orders.types.js';
 
 const BATCH = 500;
 /** Transitions run this many at a time: each is one short transaction and one Redis call. */
@@ -33,6 +35,7 @@ export class ExpirySweeper {
   constructor(
     private readonly orders: OrdersRepository,
     private readonly transitions: OrderTransitions,
+    private readonly persister: OrderPersister,
     private readonly stock: StockStore,
     private readonly queues: JobQueues,
     private readonly metrics: Metrics,
@@ -58,7 +61,16 @@ export class ExpirySweeper {
   private async settle(orderId: string): Promise<'settled' | 'orphan' | 'waiting'> {
     let state = await this.orders.findState(orderId);
     if (!state) {
-      if (await this.persistJobPending(orderId)) return 'waiting';
+      const job = await this.queues.getJob('persist-order', orderId);
+      if (job && (await job.isFailed())) {
+        // The job gave up (hours of retries): the order still gets its row, FAILED, and its units back.
+        const reservation = await this.stock.readReservation(orderId);
+        if (!reservation) return 'waiting';
+        const snapshot = JSON.parse(reservation.snapshot) as OrderSnapshot;
+        await this.persister.recordFailed(snapshot, 'the order could not be stored in time', 'release');
+        return 'settled';
+      }
+      if (job && !(await job.isCompleted())) return 'waiting';
       // The job may have finished between the two look-ups.
       state = await this.orders.findState(orderId);
       if (!state) {
@@ -70,14 +82,12 @@ export class ExpirySweeper {
       }
     }
     if (state.status === 'PENDING') return 'waiting';
-    const mode = state.confirmedAt ? 'consume' : 'release';
+    const reservation = await this.stock.readReservation(orderId);
+    if (!reservation) return 'settled';
+    // A reservation made again under the same id (a forgotten Idempotency-Key) belongs to no order.
+    const sameOrder = (JSON.parse(reservation.snapshot) as OrderSnapshot).createdAt === state.createdAt.toISOString();
+    const mode = sameOrder && state.confirmedAt ? 'consume' : 'release';
     if ((await this.stock.end(orderId, mode)) === 'ended') this.metrics.stockReleases.inc({ mode });
     return 'settled';
-  }
-
-  /** A persist job that exists and has not completed will still write the order. */
-  private async persistJobPending(orderId: string): Promise<boolean> {
-    const job = await this.queues.getJob('persist-order', orderId);
-    return job !== undefined && !(await job.isCompleted());
   }
 }

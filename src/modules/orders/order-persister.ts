@@ -6,12 +6,19 @@ import { CHECK_VIOLATION, type InventoryRepository } from '../inventory/inventor
 import type { OrdersRepository } from './orders.repository.js';
 import type { OrderSnapshot } from './orders.types.js';
 
-export type PersistOutcome = 'persisted' | 'already-persisted' | 'refused-by-ledger' | 'reservation-lost';
+export type PersistOutcome = 'persisted' | 'already-persisted' | 'refused-by-ledger' | 'reservation-lost' | 'unstorable';
+
+/**
+ * Postgres errors that no retry can cure: the data itself is refused (SQLSTATE class 22) or breaks
+ * a constraint (class 23). A CHECK violation on the ledger is handled on its own (stock drift).
+ */
+const isPermanent = (error: unknown) => /^2[23]/.test((error as { code?: string }).code ?? '');
 
 /**
  * Writes an accepted order to Postgres: the order, its lines, its history and `reserved += qty`, in
  * one transaction that is idempotent on the order id. Run by the persist job, and inline by a cancel
- * that arrives before the job.
+ * that arrives before the job. Every accepted order ends with a row: PENDING, or FAILED with the
+ * reason when it cannot hold its stock or cannot be stored as given.
  */
 export class OrderPersister {
   constructor(
@@ -29,6 +36,8 @@ export class OrderPersister {
     let outcome: PersistOutcome;
     try {
       outcome = await this.db.transaction().execute(async (tx) => {
+        // The token was signed by us, so its subject is real even if its row is gone (a restore).
+        await this.orders.ensureUser(tx, snapshot.userId);
         if (!(await this.orders.insert(tx, snapshot, 'PENDING'))) return 'already-persisted';
         if (!claimed) {
           await this.orders.changeStatus(tx, snapshot.id, 'PENDING', 'FAILED', 'the reservation was released before the order was stored');
@@ -38,11 +47,20 @@ export class OrderPersister {
         return 'persisted';
       });
     } catch (error) {
-      if ((error as { code?: string }).code !== CHECK_VIOLATION) throw error;
-      outcome = await this.refuse(snapshot);
+      if ((error as { code?: string }).code === CHECK_VIOLATION) {
+        // The ledger refused: Redis had admitted units Postgres does not have. They are not given
+        // back to the gate, which is too high by at least this much; consuming them heals it.
+        outcome = await this.recordFailed(snapshot, 'the stock ledger refused the reservation (stock drift)', 'consume');
+      } else if (isPermanent(error)) {
+        this.logger.error({ orderId: snapshot.id, err: error }, 'accepted order cannot be stored as given');
+        outcome = await this.recordFailed(snapshot, 'the order could not be stored', 'release');
+      } else {
+        throw error;
+      }
     }
+    if (outcome === 'already-persisted') await this.dropDuplicateReservation(snapshot);
     if (outcome === 'persisted') this.metrics.ordersPersisted.inc({ status: 'PENDING' });
-    if (outcome === 'reservation-lost' || outcome === 'refused-by-ledger') {
+    if (outcome === 'reservation-lost' || outcome === 'refused-by-ledger' || outcome === 'unstorable') {
       this.metrics.ordersPersisted.inc({ status: 'FAILED' });
       this.logger.error({ orderId: snapshot.id, outcome }, 'accepted order could not hold its stock and failed');
     }
@@ -50,17 +68,34 @@ export class OrderPersister {
   }
 
   /**
-   * The ledger refused `reserved += qty`: Redis had admitted more than Postgres holds. The order is
-   * recorded as FAILED and its units go back to the gate they came from.
+   * Records an accepted order that cannot go on as FAILED, with only what is sure to be storable,
+   * and ends its reservation. Also used by the sweeper for an order whose persist job gave up.
    */
-  private async refuse(snapshot: OrderSnapshot): Promise<PersistOutcome> {
+  async recordFailed(snapshot: OrderSnapshot, reason: string, mode: 'release' | 'consume'): Promise<PersistOutcome> {
+    const bare: OrderSnapshot = { ...snapshot, customerEmail: null, shippingAddress: null };
     const written = await this.db.transaction().execute(async (tx) => {
-      if (!(await this.orders.insert(tx, snapshot, 'PENDING'))) return false;
-      await this.orders.changeStatus(tx, snapshot.id, 'PENDING', 'FAILED', 'the stock ledger refused the reservation (stock drift)');
+      await this.orders.ensureUser(tx, snapshot.userId);
+      if (!(await this.orders.insert(tx, bare, 'PENDING'))) return false;
+      await this.orders.changeStatus(tx, snapshot.id, 'PENDING', 'FAILED', reason);
       return true;
     });
     if (!written) return 'already-persisted';
-    await this.stock.end(snapshot.id, 'release');
-    return 'refused-by-ledger';
+    await this.stock.end(snapshot.id, mode);
+    return mode === 'consume' ? 'refused-by-ledger' : 'unstorable';
+  }
+
+  /**
+   * The order id comes from (user, Idempotency-Key). Once Redis has forgotten a key (after its TTL,
+   * or an orphan release), the same key reserves again under the same id: that reservation belongs
+   * to no order, so its units go back.
+   */
+  private async dropDuplicateReservation(snapshot: OrderSnapshot): Promise<void> {
+    const stored = await this.orders.findState(snapshot.id);
+    if (!stored || stored.createdAt.toISOString() === snapshot.createdAt) return;
+    const reservation = await this.stock.readReservation(snapshot.id);
+    if (!reservation || (JSON.parse(reservation.snapshot) as OrderSnapshot).createdAt !== snapshot.createdAt) return;
+    if ((await this.stock.end(snapshot.id, 'release')) === 'ended') {
+      this.logger.warn({ orderId: snapshot.id }, 'released a second reservation made with a forgotten Idempotency-Key');
+    }
   }
 }

@@ -6,6 +6,7 @@ import type { Order, OrderSnapshot, ShippingAddress } from './orders.types.js';
 export interface OrderState {
   userId: string;
   status: OrderStatus;
+  createdAt: Date;
   confirmedAt: Date | null;
 }
 
@@ -74,6 +75,11 @@ export class OrdersRepository {
     return true;
   }
 
+  /** Makes sure the order's user has a row (a guest row when it is gone), so the order can refer to it. */
+  async ensureUser(tx: Tx, userId: string): Promise<void> {
+    await tx.insertInto('users').values({ id: userId, role: 'guest' }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  }
+
   async addHistory(tx: Tx, orderId: string, status: OrderStatus, reason: string | null, at?: string): Promise<void> {
     await tx
       .insertInto('orderHistory')
@@ -82,7 +88,11 @@ export class OrdersRepository {
   }
 
   findState(orderId: string, executor: Executor = this.db): Promise<OrderState | undefined> {
-    return executor.selectFrom('orders').select(['userId', 'status', 'confirmedAt']).where('id', '=', orderId).executeTakeFirst();
+    return executor
+      .selectFrom('orders')
+      .select(['userId', 'status', 'createdAt', 'confirmedAt'])
+      .where('id', '=', orderId)
+      .executeTakeFirst();
   }
 
   /** Moves an order from one status to another only if it still has the first; false otherwise. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../db/schema.js';
-import { pageOf, paginationQuery } from '../../lib/http-schemas.js';
+import { pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
 import { skuSchema } from '../catalog/catalog.schemas.js';
 
 export const MAX_ORDER_LINES = 50;
@@ -27,11 +27,11 @@ const orderLineInput = z
 
 const shippingAddress = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    line1: z.string().trim().min(1).max(200),
-    line2: z.string().trim().max(200).optional(),
-    city: z.string().trim().min(1).max(100),
-    postalCode: z.string().trim().min(1).max(20),
+    name: text(1, 200),
+    line1: text(1, 200),
+    line2: text(0, 200).optional(),
+    city: text(1, 100),
+    postalCode: text(1, 20),
     country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code'),
   })
   .strict();
@@ -80,10 +80,10 @@ export const orderParams = z.object({ id: z.uuid('an order id is a UUID') }).str
 
 /** Optional: a POST without a body arrives as null. */
 export const cancelOrderBody = z
-  .object({ reason: z.string().trim().min(1).max(500).optional() })
+  .object({ reason: text(1, 500).optional() })
   .strict()
   .nullish();
 
 export const adminUpdateOrderBody = z
-  .object({ status: orderStatus, reason: z.string().trim().min(1).max(500).optional() })
+  .object({ status: orderStatus, reason: text(1, 500).optional() })
   .strict();

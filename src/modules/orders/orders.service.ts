@@ -42,19 +42,20 @@ export class OrdersService {
   ) {}
 
   /**
-   * The hot path: prices the lines from the catalog cache; refuses at once when a read-only
-   * precheck finds a line short (what almost every buyer of a flash sale gets); otherwise reserves
-   * every line in one Lua script, enqueues the persist job and returns. Postgres is not touched
-   * unless a gate must be loaded.
+   * The hot path. A read-only precheck first answers a retry of a known key from its record and
+   * refuses a request a line of which is short (what almost every buyer of a flash sale gets).
+   * Otherwise the lines are priced from the catalog cache, reserved in one Lua script, the persist
+   * job is enqueued and the order returned. Postgres is not touched unless a gate must be loaded.
    */
   async place(user: AuthUser, idempotencyKey: string, input: CreateOrderInput): Promise<PlaceOrderResult> {
     if (!input.items) throw validationFailed('the cart is empty', { fromCart: true });
-    const { items, currency } = await this.price(input.items);
-    const lines: ReservationLine[] = items.map(({ sku, quantity }) => ({ sku, quantity }));
+    const lines = mergeLines(input.items);
 
-    const short = await this.stock.precheck(user.id, idempotencyKey, lines);
-    if (short) return this.refused(short.line, short.available);
+    const known = await this.stock.precheck(user.id, idempotencyKey, lines);
+    if (known.kind === 'short') return this.refused(known.line, known.available);
+    if (known.kind === 'seen') return this.replay(input, known.fingerprint, known.snapshot);
 
+    const { items, currency } = await this.price(lines);
     const idempotencyKeyHash = sha256Hex(idempotencyKey);
     const now = Date.now();
     const expiresAtMs = now + this.options.reservationTtlSeconds * 1_000;
@@ -88,15 +89,10 @@ export class OrdersService {
           await this.queues.add('persist-order', snapshot, snapshot.id);
           this.metrics.reservations.inc({ outcome: 'accepted' });
           return { kind: 'accepted', order: orderFromSnapshot(snapshot) };
-        case 'replayed': {
-          const original = JSON.parse(result.snapshot) as OrderSnapshot;
-          // A retry after a crash between reserving and enqueueing enqueues the job it never got.
-          if (result.reservationAlive) await this.queues.add('persist-order', original, original.id);
-          this.metrics.reservations.inc({ outcome: 'replayed' });
-          return { kind: 'accepted', order: orderFromSnapshot(original) };
-        }
+        case 'replayed':
+          return this.replayed(JSON.parse(result.snapshot) as OrderSnapshot, result.reservationAlive);
         case 'keyReused':
-          throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
+          throw keyReused();
         case 'insufficient':
           return this.refused(result.line, result.available);
         case 'gateMissing':
@@ -105,6 +101,20 @@ export class OrdersService {
       }
     }
     throw new Error(`stock gates for order ${snapshot.id} could not be loaded`);
+  }
+
+  /** A retry of a key seen before: the original answer, or 422 when the request differs. */
+  private async replay(input: CreateOrderInput, fingerprint: string, snapshot: string): Promise<PlaceOrderResult> {
+    if (sha256Hex(canonicalJson(input)) !== fingerprint) throw keyReused();
+    const original = JSON.parse(snapshot) as OrderSnapshot;
+    return this.replayed(original, await this.stock.reservationExists(original.id));
+  }
+
+  private async replayed(original: OrderSnapshot, reservationAlive: boolean): Promise<PlaceOrderResult> {
+    // A retry after a crash between reserving and enqueueing enqueues the job it never got.
+    if (reservationAlive) await this.queues.add('persist-order', original, original.id);
+    this.metrics.reservations.inc({ outcome: 'replayed' });
+    return { kind: 'accepted', order: orderFromSnapshot(original) };
   }
 
   private refused(line: ReservationLine, available: number): PlaceOrderResult {
@@ -174,20 +184,25 @@ export class OrdersService {
     await this.persister.persist(JSON.parse(reservation.snapshot) as OrderSnapshot);
   }
 
-  /** One line per SKU (repeated SKUs summed), sorted by SKU, priced from the catalog. */
-  private async price(requested: { sku: string; quantity: number }[]): Promise<{ items: OrderItem[]; currency: string }> {
-    const quantities = new Map<string, number>();
-    for (const { sku, quantity } of requested) quantities.set(sku, (quantities.get(sku) ?? 0) + quantity);
-    const skus = [...quantities.keys()].sort();
-    const pricing = await this.products.get(skus);
-    const items: OrderItem[] = [];
-    pricing.forEach((product, i) => {
-      const sku = skus[i]!;
+  /** Prices merged lines from the catalog; unknown products and mixed currencies are bad input. */
+  private async price(lines: ReservationLine[]): Promise<{ items: OrderItem[]; currency: string }> {
+    const pricing = await this.products.get(lines.map((line) => line.sku));
+    const items = lines.map(({ sku, quantity }, i): OrderItem => {
+      const product = pricing[i];
       if (!product) throw validationFailed(`unknown product ${sku}`, { sku });
-      items.push({ sku, title: product.title, quantity: quantities.get(sku)!, unitPriceCents: product.priceCents });
+      return { sku, title: product.title, quantity, unitPriceCents: product.priceCents };
     });
     const currencies = [...new Set(pricing.map((product) => product!.currency))];
     if (currencies.length > 1) throw validationFailed('an order cannot mix currencies', { currencies });
     return { items, currency: currencies[0]! };
   }
+}
+
+const keyReused = () => new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
+
+/** One line per SKU (repeated SKUs summed), sorted by SKU: the order every script and row uses. */
+function mergeLines(requested: { sku: string; quantity: number }[]): ReservationLine[] {
+  const quantities = new Map<string, number>();
+  for (const { sku, quantity } of requested) quantities.set(sku, (quantities.get(sku) ?? 0) + quantity);
+  return [...quantities.keys()].sort().map((sku) => ({ sku, quantity: quantities.get(sku)! }));
 }

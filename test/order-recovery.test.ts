@@ -1,0 +1,113 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrderSnapshot } from '../src/modules/orders/orders.types.js';
+import type { RunningSystem } from '../src/system.js';
+import { createProduct, inventoryOf } from './support/fixtures.js';
+import { type Api, adminApi, eventually, guests } from './support/http.js';
+import { type TestStores, createTestStores, startInProcess } from './support/system.js';
+
+/**
+ * Accepted orders that cannot go the normal way still end with a row in Postgres, and their stock
+ * comes back exactly once.
+ */
+describe('orders that cannot be stored the normal way', () => {
+  let stores: TestStores;
+  let system: RunningSystem;
+  let admin: Api;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    // No workers: each test decides who persists what.
+    system = await startInProcess(stores, { api: true, worker: false });
+    admin = await adminApi(system.url!);
+  });
+
+  afterAll(async () => {
+    await system?.close();
+    await stores?.cleanup();
+  });
+
+  const snapshotOf = async (orderId: string) =>
+    JSON.parse((await system.container.stock.readReservation(orderId))!.snapshot) as OrderSnapshot;
+
+  it('records an order Postgres refuses as FAILED, without the refused data, and gives its units back', async () => {
+    const sku = await createProduct(admin, { onHand: 5 });
+    const [buyer] = await guests(system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 2 }], 'unstorable');
+    expect(placed.status).toBe(202);
+    // What no client can send any more (the schema refuses NUL), as a stand-in for any data Postgres refuses.
+    const snapshot = { ...(await snapshotOf(placed.body.id)), shippingAddress: { name: 'A\u0000', line1: 'x', city: 'y', postalCode: '1', country: 'DE' } };
+
+    expect(await system.container.persister.persist(snapshot)).toBe('unstorable');
+    const order = await buyer!.get(`/api/orders/${placed.body.id}`);
+    expect(order.body.status).toBe('FAILED');
+    expect(order.body.shippingAddress).toBeUndefined();
+    expect(order.body.history.map((entry: { status: string }) => entry.status)).toEqual(['PENDING', 'FAILED']);
+    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
+  });
+
+  it('records an order whose persist job gave up as FAILED and gives its units back', async () => {
+    const sku = await createProduct(admin, { onHand: 5 });
+    const [buyer] = await guests(system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 3 }], 'gave-up');
+    expect(placed.status).toBe(202);
+    // A worker whose every attempt fails for good, as hours of a broken database would.
+    const failing = new Worker('orders', async () => Promise.reject(new UnrecoverableError('database gone for hours')), {
+      connection: system.container.bullRedis.duplicate({ maxRetriesPerRequest: null }),
+      prefix: system.container.keys.bullPrefix(),
+    });
+    try {
+      await eventually(async () => {
+        const job = await system.container.queues.getJob('persist-order', placed.body.id);
+        return (await job?.isFailed()) ? true : undefined;
+      }, 'the job to fail');
+    } finally {
+      await failing.close();
+    }
+    expect((await inventoryOf(admin, sku)).gateAvailable).toBe(2);
+
+    const report = await system.container.sweeper.sweep(Date.now() + 3_600_000);
+    expect(report.settled).toBe(1);
+    const order = await buyer!.get(`/api/orders/${placed.body.id}`);
+    expect(order.body).toMatchObject({ status: 'FAILED', history: [{ status: 'PENDING' }, { status: 'FAILED', reason: 'the order could not be stored in time' }] });
+    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
+  });
+
+  it('records an order whose user row is gone, under a guest row', async () => {
+    const sku = await createProduct(admin, { onHand: 5 });
+    const [buyer] = await guests(system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'no-user-row');
+    const snapshot = { ...(await snapshotOf(placed.body.id)), userId: '00000000-0000-4000-8000-00000000abcd' };
+    expect(await system.container.persister.persist(snapshot)).toBe('persisted');
+    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 1, gateAvailable: 4, drift: 0 });
+  });
+
+  it('gives back the units of a second reservation made after Redis forgot the key, and keeps the order', async () => {
+    const sku = await createProduct(admin, { onHand: 10 });
+    const [buyer] = await guests(system.url!, 1);
+    const me = await buyer!.get('/api/me');
+    const first = await buyer!.order([{ sku, quantity: 1 }], 'forgotten');
+    await system.container.persister.persist(await snapshotOf(first.body.id));
+    expect((await admin.patch(`/api/admin/orders/${first.body.id}`, { status: 'CONFIRMED' })).status).toBe(200);
+
+    // The key's record expires (IDEMPOTENCY_TTL_SECONDS) and the same key arrives again.
+    await system.container.redis.del(system.container.keys.idempotency(me.body.id, 'forgotten'));
+    const again = await buyer!.order([{ sku, quantity: 3 }], 'forgotten');
+    expect(again.body.id).toBe(first.body.id);
+    expect((await inventoryOf(admin, sku)).gateAvailable).toBe(6);
+
+    expect(await system.container.persister.persist(await snapshotOf(again.body.id))).toBe('already-persisted');
+    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 9, reserved: 0, sold: 1, gateAvailable: 9, drift: 0 });
+    expect((await buyer!.get(`/api/orders/${first.body.id}`)).body).toMatchObject({ status: 'CONFIRMED', items: [{ quantity: 1 }] });
+  });
+
+  it('answers a retry from its record even after the product was deleted', async () => {
+    const sku = await createProduct(admin, { onHand: 3 });
+    const [buyer] = await guests(system.url!, 1);
+    const first = await buyer!.order([{ sku, quantity: 1 }], 'product-gone');
+    expect((await admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
+    const retry = await buyer!.order([{ sku, quantity: 1 }], 'product-gone');
+    expect(retry.status).toBe(202);
+    expect(retry.body).toEqual(first.body);
+  });
+});
