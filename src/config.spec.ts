@@ -6,6 +6,8 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
+      host: '127.0.0.1',
+      trustProxy: false,
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/flashcart',
       redisUrl: 'redis://127.0.0.1:6379',
       reservationTtlSeconds: 900,
@@ -30,6 +32,17 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({ port: 8080, reservationTtlSeconds: 60, rateLimitPerMinute: 0, adminEmail: 'boss@example.com', seedDemoCatalog: false });
     expect(config.developmentDefaults).not.toContain('JWT_SECRET');
+  });
+
+  it('refuses to listen beyond this machine with development secrets', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/JWT_SECRET, ADMIN_PASSWORD, PAYMENT_WEBHOOK_SECRET/);
+    const secrets = { JWT_SECRET: 'j'.repeat(32), ADMIN_PASSWORD: 'admin-secret', PAYMENT_WEBHOOK_SECRET: 'w'.repeat(16) };
+    expect(loadConfig({ HOST: '0.0.0.0', ...secrets }).host).toBe('0.0.0.0');
+  });
+
+  it('reads which proxies to trust for client addresses', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
   });
 
   it('keeps idempotency records at least an hour longer than a reservation', () => {

@@ -26,7 +26,8 @@ const url = (protocols: string[]) =>
 
 const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  TRUST_PROXY: z.string().min(1).default('false'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/flashcart'),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
@@ -58,6 +59,8 @@ const envSchema = z.object({
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** Fastify's trustProxy: false, true (any), or comma-separated addresses/CIDRs of the proxies. */
+  readonly trustProxy: boolean | string;
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
   readonly redisUrl: string;
@@ -90,6 +93,12 @@ export interface Config {
   readonly developmentDefaults: readonly string[];
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function parseTrustProxy(value: string): boolean | string {
+  return value === 'true' || value === 'false' ? value === 'true' : value;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -109,10 +118,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!e.JWT_SECRET) developmentDefaults.push('JWT_SECRET');
   if (!e.ADMIN_PASSWORD) developmentDefaults.push('ADMIN_PASSWORD');
   if (!e.PAYMENT_WEBHOOK_SECRET) developmentDefaults.push('PAYMENT_WEBHOOK_SECRET');
+  // The development values are in the source: anyone who can reach the port could sign admin tokens.
+  if (developmentDefaults.length > 0 && !LOOPBACK_HOSTS.has(e.HOST)) {
+    throw new ConfigError([
+      `HOST=${e.HOST} makes flashcart reachable from other machines, but ${developmentDefaults.join(', ')} ` +
+        `still have their development values: set them, or listen on 127.0.0.1`,
+    ]);
+  }
 
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,

@@ -73,11 +73,11 @@ export class Container {
     this.ordersRepository = new OrdersRepository(this.db);
 
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds);
-    this.inventory = new InventoryService(this.db, this.inventoryRepository, this.stock);
+    this.inventory = new InventoryService(this.db, this.inventoryRepository, this.stock, logger);
     this.products = new ProductCache(this.catalogRepository, this.redis, this.keys.catalogChannel(), logger);
     this.catalog = new CatalogService(this.db, this.catalogRepository, this.products, this.stock, this.inventory);
     this.persister = new OrderPersister(this.db, this.ordersRepository, this.inventoryRepository, this.stock, this.metrics, logger);
-    this.transitions = new OrderTransitions(this.db, this.ordersRepository, this.inventoryRepository, this.stock, this.metrics);
+    this.transitions = new OrderTransitions(this.db, this.ordersRepository, this.inventoryRepository, this.stock, this.metrics, logger);
     this.sweeper = new ExpirySweeper(
       this.ordersRepository,
       this.transitions,
@@ -99,7 +99,7 @@ export class Container {
       this.metrics,
       { reservationTtlSeconds: config.reservationTtlSeconds, idempotencyTtlSeconds: config.idempotencyTtlSeconds },
     );
-    this.ops = new OpsService(this.db, this.redis);
+    this.ops = new OpsService(this.db, this.redis, logger);
     this.registerScrapeTimeMetrics();
   }
 

@@ -46,7 +46,8 @@ export async function prepare(config: Config, logger: Logger): Promise<void> {
   } catch (error) {
     throw new StartupError(
       `Redis is not reachable at ${where(config.redisUrl)} (${(error as Error).message}).\n` +
-        `Start it, for example with:\n  ${REDIS_START}\nor point REDIS_URL at a running server.`,
+        `Start it, for example with:\n  ${REDIS_START}\nor point REDIS_URL at a running server ` +
+        `(in production with appendonly yes: see docs/OPERATIONS.md).`,
     );
   } finally {
     probe.disconnect();

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../src/system.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
@@ -74,6 +75,25 @@ describe('catalog, inventory and order administration', () => {
     expect((await admin.delete(`/api/admin/products/${sku}`)).status).toBe(404);
   });
 
+  it('brings a deleted product back whole or not at all, keeping its stock unless told otherwise', async () => {
+    const sku = await createProduct(admin, { onHand: 8 });
+    const [buyer] = await guests(system.url!, 1);
+    expect((await buyer!.order([{ sku, quantity: 3 }], 'held-through-deletion')).status).toBe(202);
+    await eventually(async () => ((await inventoryOf(admin, sku)).reserved === 3 ? true : undefined), 'persistence');
+    expect((await admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
+    const product = { sku, title: 'Back again', priceCents: 1_234, category: 'test' };
+
+    const tooFew = await admin.post('/api/admin/products', { ...product, onHand: 2 });
+    expect(tooFew.status).toBe(409);
+    expect(tooFew.body.error.code).toBe('INSUFFICIENT_STOCK');
+    expect((await new Api(system.url!).get(`/api/products/${sku}`)).status).toBe(404);
+
+    const back = await admin.post('/api/admin/products', product);
+    expect(back.status).toBe(201);
+    expect(back.body).toMatchObject({ title: 'Back again', priceCents: 1_234, available: 5 });
+    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 8, reserved: 3, gateAvailable: 5, drift: 0 });
+  });
+
   it('moves stock in the ledger and the gate together, and never below what is reserved', async () => {
     const sku = await createProduct(admin, { onHand: 10 });
     const [buyer] = await guests(system.url!, 1);
@@ -108,6 +128,39 @@ describe('catalog, inventory and order administration', () => {
       return current.reserved === buyers.length ? current : undefined;
     }, 'every order persisted');
     expect(view).toMatchObject({ onHand, reserved: 30, gateAvailable: onHand - 30, drift: 0 });
+  });
+
+  it('applies a repeated gate move of one admin change once', async () => {
+    const sku = await createProduct(admin, { onHand: 4 });
+    await inventoryOf(admin, sku);
+    const { stock } = system.container;
+    expect(await stock.adjustGate(sku, 3, 'op-repeated')).toEqual({ kind: 'moved', value: 7 });
+    expect(await stock.adjustGate(sku, 3, 'op-repeated')).toEqual({ kind: 'moved', value: 7 });
+    expect(await stock.adjustGate(sku, -3, 'op-undo')).toEqual({ kind: 'moved', value: 4 });
+    expect(await stock.adjustGate(sku, -5, 'op-too-much')).toEqual({ kind: 'insufficient', available: 4 });
+  });
+
+  it('loads a gate only once a stock change in flight has committed, so the change is counted once', async () => {
+    const sku = await createProduct(admin, { onHand: 10 });
+    // As for a SKU no order has touched since Redis started: no gate yet.
+    await system.container.redis.del(system.container.keys.gate(sku));
+    // An admin change in flight: its row lock is held, its ledger write not yet committed.
+    const change = await system.container.db.connection().execute(async (connection) => {
+      await sql`BEGIN`.execute(connection);
+      await sql`SELECT * FROM inventory WHERE sku = ${sku} FOR UPDATE`.execute(connection);
+      await sql`UPDATE inventory SET on_hand = 15 WHERE sku = ${sku}`.execute(connection);
+      const loading = system.container.inventory.ensureGate(sku);
+      await eventually(async () => {
+        const waiting = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%for share%'`.execute(system.container.db);
+        return waiting.rows[0]!.n > 0 ? true : undefined;
+      }, 'the gate load to wait for the row lock');
+      await sql`COMMIT`.execute(connection);
+      return loading;
+    });
+    expect(change).toBe(15);
+    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 15, gateAvailable: 15, drift: 0 });
   });
 
   it('lets an admin move orders along the state machine and refuses what it forbids', async () => {

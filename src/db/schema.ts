@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /** Kysely's view of the Postgres schema the migrations in ./migrations create. */
 
@@ -98,9 +98,7 @@ export interface Database {
 }
 
 export type UserRow = Selectable<UsersTable>;
-export type ProductRow = Selectable<ProductsTable>;
 export type InventoryRow = Selectable<InventoryTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
 export type OrderHistoryRow = Selectable<OrderHistoryTable>;
-export type NewOrderLine = Insertable<OrderLinesTable>;

@@ -46,6 +46,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     // Per-request logs would cost more than the hot path itself; latency goes to /metrics instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
+    // Behind a load balancer, request.ip (and so every per-IP rate limit) must be the client's.
+    trustProxy: config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // One logger for every request rather than a child per request: request logs are off, and

@@ -10,6 +10,11 @@ export class RedisKeys {
     return `${this.prefix}:{stock}:gate:${sku}`;
   }
 
+  /** Marks an admin gate move as applied, so a repeat of it is a no-op. */
+  gateOperation(operationId: string): string {
+    return `${this.prefix}:{stock}:gate-op:${operationId}`;
+  }
+
   reservation(orderId: string): string {
     return `${this.prefix}:{stock}:res:${orderId}`;
   }

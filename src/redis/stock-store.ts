@@ -57,6 +57,9 @@ export type AdjustGateResult =
   | { kind: 'insufficient'; available: number }
   | { kind: 'mustLoad' };
 
+/** How long an admin gate move is remembered against a repeat: far longer than any retry. */
+const GATE_OPERATION_TTL_SECONDS = 86_400;
+
 const encodeLines = (lines: ReservationLine[]) => lines.map((l) => `${l.sku}:${l.quantity}`).join(',');
 
 const decodeLines = (spec: string): ReservationLine[] =>
@@ -151,6 +154,7 @@ export class StockStore {
     const key = this.keys.reservation(orderId);
     const [spec, idemKey] = await this.redis.hmget(key, 'lines', 'idem');
     if (!spec) return 'absent';
+    // Every reservation names its idempotency record; the fallback only keeps KEYS[3] a real key in the slot.
     const lines = decodeLines(spec);
     const reply = await this.scripts.run(
       'releaseReservation',
@@ -164,6 +168,8 @@ export class StockStore {
         return 'absent';
       case StockScriptCode.Claimed:
         return 'claimed';
+      case StockScriptCode.LinesMismatch:
+        throw new Error(`releaseReservation(${orderId}, ${mode}): the reservation's lines changed while it was read`);
       default:
         throw new Error(`releaseReservation(${orderId}, ${mode}) returned ${JSON.stringify(reply)}`);
     }
@@ -188,13 +194,13 @@ export class StockStore {
     return previous === null ? Math.max(0, available) : Number(previous);
   }
 
-  /** Overwrites a gate: for a brand-new SKU, or a reconciliation that has proved the right value. */
-  async setGate(sku: string, available: number): Promise<void> {
-    await this.redis.set(this.keys.gate(sku), Math.max(0, available));
-  }
-
-  async adjustGate(sku: string, delta: number): Promise<AdjustGateResult> {
-    const [code, value] = (await this.scripts.run('adjustGate', [this.keys.gate(sku)], [delta])) as [number, number?];
+  /** Moves a gate by an admin stock change; `operationId` makes a repeat of the same change a no-op. */
+  async adjustGate(sku: string, delta: number, operationId: string): Promise<AdjustGateResult> {
+    const [code, value] = (await this.scripts.run(
+      'adjustGate',
+      [this.keys.gate(sku), this.keys.gateOperation(operationId)],
+      [delta, GATE_OPERATION_TTL_SECONDS],
+    )) as [number, number?];
     switch (code) {
       case 1:
         return { kind: 'moved', value: value! };

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Executor } from '../../db/database.js';
+import type { Db, Executor, Tx } from '../../db/database.js';
 import type { CreateProductInput, UpdateProductInput } from './catalog.schemas.js';
 
 /** What an order needs to price a line. */
@@ -23,6 +23,18 @@ export interface ProductSearch {
   offset: number;
   limit: number;
 }
+
+/** The columns of a ProductWithStock, from `products as p` left-joined with `inventory as i`. */
+const WITH_STOCK_COLUMNS = [
+  'p.sku',
+  'p.title',
+  'p.description',
+  'p.categorySlug as category',
+  'p.priceCents',
+  'p.currency',
+  sql<number>`coalesce(i.on_hand, 0)`.as('onHand'),
+  sql<number>`coalesce(i.reserved, 0)`.as('reserved'),
+] as const;
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -48,11 +60,13 @@ export class CatalogRepository {
     return (await executor.selectFrom('categories').select('slug').where('slug', '=', slug).executeTakeFirst()) !== undefined;
   }
 
+  /** Live products joined with their stock. */
+  private liveProducts() {
+    return this.db.selectFrom('products as p').leftJoin('inventory as i', 'i.sku', 'p.sku').where('p.deletedAt', 'is', null);
+  }
+
   async searchProducts(search: ProductSearch): Promise<{ rows: ProductWithStock[]; total: number }> {
-    let query = this.db
-      .selectFrom('products as p')
-      .leftJoin('inventory as i', 'i.sku', 'p.sku')
-      .where('p.deletedAt', 'is', null);
+    let query = this.liveProducts();
     if (search.category) query = query.where('p.categorySlug', '=', search.category);
     if (search.q) {
       const pattern = `%${escapeLike(search.q)}%`;
@@ -60,16 +74,7 @@ export class CatalogRepository {
     }
     const [rows, count] = await Promise.all([
       query
-        .select([
-          'p.sku',
-          'p.title',
-          'p.description',
-          'p.categorySlug as category',
-          'p.priceCents',
-          'p.currency',
-          sql<number>`coalesce(i.on_hand, 0)`.as('onHand'),
-          sql<number>`coalesce(i.reserved, 0)`.as('reserved'),
-        ])
+        .select(WITH_STOCK_COLUMNS)
         .orderBy('p.title')
         .orderBy('p.sku')
         .offset(search.offset)
@@ -81,22 +86,7 @@ export class CatalogRepository {
   }
 
   findProduct(sku: string): Promise<ProductWithStock | undefined> {
-    return this.db
-      .selectFrom('products as p')
-      .leftJoin('inventory as i', 'i.sku', 'p.sku')
-      .where('p.sku', '=', sku)
-      .where('p.deletedAt', 'is', null)
-      .select([
-        'p.sku',
-        'p.title',
-        'p.description',
-        'p.categorySlug as category',
-        'p.priceCents',
-        'p.currency',
-        sql<number>`coalesce(i.on_hand, 0)`.as('onHand'),
-        sql<number>`coalesce(i.reserved, 0)`.as('reserved'),
-      ])
-      .executeTakeFirst();
+    return this.liveProducts().where('p.sku', '=', sku).select(WITH_STOCK_COLUMNS).executeTakeFirst();
   }
 
   /** Pricing of the live products among `skus` (all live products when omitted). */
@@ -109,29 +99,46 @@ export class CatalogRepository {
     return query.execute();
   }
 
-  /** Inserts a product with its inventory row, or brings a deleted SKU back; false when the SKU is live. */
-  async insertProduct(executor: Executor, input: CreateProductInput): Promise<boolean> {
-    const values = {
-      title: input.title,
-      description: input.description,
-      categorySlug: input.category,
-      priceCents: input.priceCents,
-      currency: input.currency,
-    };
-    const written = await executor
+  /** The SKU's product row, live or deleted, locked for the rest of the transaction. */
+  findForUpdate(tx: Tx, sku: string): Promise<{ deletedAt: Date | null } | undefined> {
+    return tx.selectFrom('products').select('deletedAt').where('sku', '=', sku).forUpdate().executeTakeFirst();
+  }
+
+  /** A new product with its inventory row holding `onHand` units, recorded as a movement. */
+  async insertProduct(tx: Tx, input: CreateProductInput, actorId: string | null): Promise<void> {
+    await tx
       .insertInto('products')
-      .values({ sku: input.sku, ...values })
-      .onConflict((oc) =>
-        oc
-          .column('sku')
-          .doUpdateSet({ ...values, deletedAt: null, updatedAt: sql`now()` })
-          .where('products.deletedAt', 'is not', null),
-      )
-      .returning('sku')
-      .executeTakeFirst();
-    if (!written) return false;
-    await executor.insertInto('inventory').values({ sku: input.sku }).onConflict((oc) => oc.column('sku').doNothing()).execute();
-    return true;
+      .values({
+        sku: input.sku,
+        title: input.title,
+        description: input.description,
+        categorySlug: input.category,
+        priceCents: input.priceCents,
+        currency: input.currency,
+      })
+      .execute();
+    const onHand = input.onHand ?? 0;
+    await tx.insertInto('inventory').values({ sku: input.sku, onHand }).execute();
+    if (onHand > 0) {
+      await tx.insertInto('inventoryMovements').values({ sku: input.sku, onHandDelta: onHand, reason: 'product created', actorId }).execute();
+    }
+  }
+
+  /** Brings a deleted product back with new fields; its inventory row is kept as it is. */
+  async reviveProduct(tx: Tx, input: CreateProductInput): Promise<void> {
+    await tx
+      .updateTable('products')
+      .set({
+        title: input.title,
+        description: input.description,
+        categorySlug: input.category,
+        priceCents: input.priceCents,
+        currency: input.currency,
+        deletedAt: null,
+        updatedAt: sql`now()`,
+      })
+      .where('sku', '=', input.sku)
+      .execute();
   }
 
   async updateProduct(executor: Executor, sku: string, input: UpdateProductInput): Promise<boolean> {
@@ -161,8 +168,4 @@ export class CatalogRepository {
     return result.numUpdatedRows > 0n;
   }
 
-  async countProducts(): Promise<number> {
-    const row = await this.db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return row.n;
-  }
 }

@@ -54,7 +54,8 @@ export const createProductBody = z
     ...productFields,
     currency: productFields.currency.default('EUR'),
     description: productFields.description.default(''),
-    onHand: z.number().int().min(0).max(10_000_000).default(0),
+    /** Units on hand; a new product defaults to 0, a deleted one brought back keeps what it had. */
+    onHand: z.number().int().min(0).max(10_000_000).optional(),
   })
   .strict();
 export type CreateProductInput = z.infer<typeof createProductBody>;

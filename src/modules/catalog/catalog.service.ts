@@ -44,13 +44,26 @@ export class CatalogService {
     return product!;
   }
 
+  /**
+   * Creates a product with its stock in one transaction, or brings a deleted SKU back. Bringing one
+   * back with `onHand` below what its old orders still hold is refused before anything changes.
+   */
   async create(input: CreateProductInput, actorId: string): Promise<Product> {
     if (!(await this.repository.categoryExists(input.category))) {
       throw validationFailed(`unknown category ${input.category}`, { category: input.category });
     }
-    const created = await this.db.transaction().execute((tx) => this.repository.insertProduct(tx, input));
-    if (!created) throw new AppError('CONFLICT', `product ${input.sku} already exists`, { sku: input.sku });
-    await this.inventory.setOnHand(input.sku, input.onHand, actorId, 'product created');
+    const outcome = await this.db.transaction().execute(async (tx) => {
+      const existing = await this.repository.findForUpdate(tx, input.sku);
+      if (!existing) {
+        await this.repository.insertProduct(tx, input, actorId);
+        return 'created';
+      }
+      if (!existing.deletedAt) throw new AppError('CONFLICT', `product ${input.sku} already exists`, { sku: input.sku });
+      if (input.onHand !== undefined) await this.inventory.checkCanHold(tx, input.sku, input.onHand);
+      await this.repository.reviveProduct(tx, input);
+      return 'revived';
+    });
+    if (outcome === 'revived' && input.onHand !== undefined) await this.inventory.setOnHand(input.sku, input.onHand, actorId, 'product restored');
     await this.cache.invalidate(input.sku);
     return this.product(input.sku);
   }

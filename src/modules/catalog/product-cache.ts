@@ -7,6 +7,9 @@ interface Entry {
   loadedAt: number;
 }
 
+/** SKUs remembered as unknown, at most: anyone can ask for made-up SKUs, memory must not follow. */
+const MAX_REMEMBERED_MISSES = 10_000;
+
 /**
  * Product pricing in process memory, so pricing an order never waits on Postgres and keeps
  * working while Postgres is down. Every instance drops an entry when any instance announces a
@@ -14,6 +17,7 @@ interface Entry {
  */
 export class ProductCache {
   private readonly entries = new Map<string, Entry>();
+  private misses = 0;
   private readonly loading = new Map<string, Promise<void>>();
   /** Bumped by every invalidation, so a load that started before it cannot store what it read. */
   private generation = 0;
@@ -41,7 +45,7 @@ export class ProductCache {
       for (const entry of this.entries.values()) entry.loadedAt = 0;
     });
     const now = Date.now();
-    for (const pricing of await this.repository.pricing()) this.entries.set(pricing.sku, { pricing, loadedAt: now });
+    for (const pricing of await this.repository.pricing()) this.store(pricing.sku, pricing, now);
   }
 
   async stop(): Promise<void> {
@@ -61,16 +65,36 @@ export class ProductCache {
     return skus.map((sku) => this.entries.get(sku)?.pricing ?? null);
   }
 
-  /** Tells every instance (this one included) to forget what it knows of the SKU. */
+  /**
+   * Tells every instance (this one included) to forget what it knows of the SKU. The change has
+   * already committed; if the announcement fails, other instances catch up within `freshForMs`.
+   */
   async invalidate(sku: string): Promise<void> {
     this.forget(sku);
-    await this.publisher.publish(this.channel, sku);
+    await this.publisher.publish(this.channel, sku).catch((error: unknown) => {
+      this.logger.warn({ err: error, sku }, 'catalog change not announced; other instances catch up on their next refresh');
+    });
   }
 
   private forget(sku: string): void {
     this.generation += 1;
+    if (this.entries.get(sku)?.pricing === null) this.misses -= 1;
     this.entries.delete(sku);
     this.loading.delete(sku);
+  }
+
+  private store(sku: string, pricing: ProductPricing | null, loadedAt: number): void {
+    if (this.entries.get(sku)?.pricing === null) this.misses -= 1;
+    if (pricing === null) {
+      if (this.misses >= MAX_REMEMBERED_MISSES) this.dropMisses();
+      this.misses += 1;
+    }
+    this.entries.set(sku, { pricing, loadedAt });
+  }
+
+  private dropMisses(): void {
+    for (const [sku, entry] of this.entries) if (entry.pricing === null) this.entries.delete(sku);
+    this.misses = 0;
   }
 
   private load(skus: string[]): Promise<void> {
@@ -86,7 +110,7 @@ export class ProductCache {
           const stale = generation !== this.generation;
           for (const sku of toLoad) {
             // A change announced meanwhile may not be in what we read: keep it only until re-read.
-            this.entries.set(sku, { pricing: found.get(sku) ?? null, loadedAt: stale ? 0 : loadedAt });
+            this.store(sku, found.get(sku) ?? null, stale ? 0 : loadedAt);
           }
         })
         .catch((error: unknown) => {

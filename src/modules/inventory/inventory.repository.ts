@@ -17,14 +17,10 @@ export class InventoryRepository {
     return executor.selectFrom('inventory').selectAll().where('sku', '=', sku).executeTakeFirst();
   }
 
-  lock(tx: Tx, sku: string): Promise<InventoryRow | undefined> {
-    return tx.selectFrom('inventory').selectAll().where('sku', '=', sku).forUpdate().executeTakeFirst();
-  }
-
-  /** Units the ledger can still promise: on hand minus reserved (0 for a SKU with no row). */
-  async available(sku: string): Promise<number> {
-    const row = await this.find(sku);
-    return row ? row.onHand - row.reserved : 0;
+  /** Reads a SKU's row locked until the transaction ends: `update` to change it, `share` to keep it from changing. */
+  lock(tx: Tx, sku: string, mode: 'update' | 'share'): Promise<InventoryRow | undefined> {
+    const query = tx.selectFrom('inventory').selectAll().where('sku', '=', sku);
+    return (mode === 'update' ? query.forUpdate() : query.forShare()).executeTakeFirst();
   }
 
   /** Every SKU's ledger availability, for drift measurement. */

@@ -1,4 +1,7 @@
-import type { Db } from '../../db/database.js';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Db, Tx } from '../../db/database.js';
+import type { InventoryRow } from '../../db/schema.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { InventoryRepository } from './inventory.repository.js';
@@ -30,23 +33,36 @@ const insufficient = (sku: string, requested: number, available: number) =>
     available,
   });
 
+/** A measurement this old is reused by the metrics scrape; reading every SKU on each scrape costs too much. */
+const DRIFT_SUMMARY_MAX_AGE_MS = 15_000;
+
 /**
- * Admin changes of on-hand stock, kept in step on both sides. Stock leaves the Redis gate before the
- * ledger and enters it after, so Redis never admits a unit the ledger does not have.
+ * Admin changes of on-hand stock, kept in step on both sides, and the loading of gates.
+ *
+ * Every step that touches a gate runs while the SKU's ledger row is locked: a gate is loaded under
+ * a share lock, and an admin change moves the gate before its transaction commits. So a load can
+ * never fall between a ledger change and its gate step, which would count the change twice.
+ * Stock leaves the gate before the ledger (a removal the gate cannot cover is refused), and a
+ * change whose commit fails is undone on the gate, so the gate never stays above the ledger.
  */
 export class InventoryService {
+  private driftCache: { at: number; summary: Promise<DriftSummary> } | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly repository: InventoryRepository,
     private readonly stock: StockStore,
+    private readonly logger: Logger,
   ) {}
 
+  /** Both sides of one SKU; loads its gate if nothing has yet. */
   async view(sku: string): Promise<InventoryView> {
+    const [loaded] = await this.stock.gates([sku]);
+    if (loaded === null && !(await this.repository.find(sku))) throw notFound('inventory', { sku });
+    const gateAvailable = loaded ?? (await this.ensureGate(sku));
     const row = await this.repository.find(sku);
     if (!row) throw notFound('inventory', { sku });
     const available = row.onHand - row.reserved;
-    const [gate] = await this.stock.gates([sku]);
-    const gateAvailable = gate ?? (await this.stock.loadGate(sku, available));
     return { sku, onHand: row.onHand, reserved: row.reserved, sold: row.sold, available, gateAvailable, drift: gateAvailable - available };
   }
 
@@ -58,12 +74,34 @@ export class InventoryService {
     return this.changeOnHand(sku, () => onHand, actorId, reason);
   }
 
-  /** Loads the gate of a SKU from the ledger unless it is loaded; returns what the gate admits. */
-  async ensureGate(sku: string): Promise<number> {
-    return this.stock.loadGate(sku, await this.repository.available(sku));
+  /** Refuses, inside a caller's transaction, an on-hand count below what the SKU's orders hold. */
+  async checkCanHold(tx: Tx, sku: string, onHand: number): Promise<void> {
+    const row = await this.repository.lock(tx, sku, 'share');
+    if (row && onHand < row.reserved) throw insufficient(sku, row.onHand - onHand, row.onHand - row.reserved);
   }
 
-  async driftSummary(): Promise<DriftSummary> {
+  /**
+   * Loads the gate of a SKU from the ledger unless it is loaded; returns what the gate admits. The
+   * row's share lock makes the load wait for any admin change in flight to finish its gate step.
+   */
+  async ensureGate(sku: string): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await this.repository.lock(tx, sku, 'share');
+      return this.stock.loadGate(sku, row ? row.onHand - row.reserved : 0);
+    });
+  }
+
+  /** Drift over every SKU whose gate is loaded, measured at most every 15 s. */
+  driftSummary(): Promise<DriftSummary> {
+    if (!this.driftCache || Date.now() - this.driftCache.at > DRIFT_SUMMARY_MAX_AGE_MS) {
+      const summary = this.measureDrift();
+      summary.catch(() => (this.driftCache = undefined));
+      this.driftCache = { at: Date.now(), summary };
+    }
+    return this.driftCache.summary;
+  }
+
+  private async measureDrift(): Promise<DriftSummary> {
     const ledger = await this.repository.allAvailability();
     const gates = await this.stock.gates(ledger.map((row) => row.sku));
     let drifting = 0;
@@ -78,40 +116,53 @@ export class InventoryService {
     return { skus: ledger.length, drifting, absoluteDrift };
   }
 
-  private async changeOnHand(
-    sku: string,
-    target: (current: number) => number,
-    actorId: string | null,
-    reason: string,
-  ): Promise<InventoryView> {
-    let takenFromGate = 0;
-    let addedToLedger = 0;
+  private async changeOnHand(sku: string, target: (current: number) => number, actorId: string | null, reason: string): Promise<InventoryView> {
+    const operationId = randomUUID();
+    let gateMoved = 0;
+    let wrote: number | undefined;
     try {
       await this.db.transaction().execute(async (tx) => {
-        const row = await this.repository.lock(tx, sku);
+        const row = await this.repository.lock(tx, sku, 'update');
         if (!row) throw notFound('inventory', { sku });
         const onHand = target(row.onHand);
         const delta = onHand - row.onHand;
         if (onHand < row.reserved) throw insufficient(sku, -delta, row.onHand - row.reserved);
         if (delta === 0) return;
-        if (delta < 0) {
-          let moved = await this.stock.adjustGate(sku, delta);
-          if (moved.kind === 'mustLoad') {
-            await this.stock.loadGate(sku, row.onHand - row.reserved);
-            moved = await this.stock.adjustGate(sku, delta);
-          }
-          if (moved.kind === 'insufficient') throw insufficient(sku, -delta, moved.available);
-          takenFromGate = -delta;
-        } else {
-          addedToLedger = delta;
-        }
+        gateMoved = await this.moveGate(row, delta, operationId);
         await this.repository.setOnHand(tx, sku, onHand, delta, reason, actorId);
+        wrote = onHand;
       });
     } catch (error) {
-      if (takenFromGate > 0) await this.stock.adjustGate(sku, takenFromGate);
+      if (gateMoved !== 0) await this.undoGateMove(sku, gateMoved, wrote, operationId);
       throw error;
     }
-    if (addedToLedger > 0) await this.stock.adjustGate(sku, addedToLedger);
     return this.view(sku);
+  }
+
+  /** The gate step of a change, under the row lock; returns how far the gate moved. */
+  private async moveGate(row: InventoryRow, delta: number, operationId: string): Promise<number> {
+    let moved = await this.stock.adjustGate(row.sku, delta, operationId);
+    if (moved.kind === 'mustLoad') {
+      await this.stock.loadGate(row.sku, row.onHand - row.reserved);
+      moved = await this.stock.adjustGate(row.sku, delta, operationId);
+    }
+    if (moved.kind === 'insufficient') throw insufficient(row.sku, -delta, moved.available);
+    return moved.kind === 'moved' ? delta : 0;
+  }
+
+  /**
+   * Takes back a gate move whose ledger change did not happen. When the commit's outcome is unknown
+   * (the connection died at COMMIT), the ledger is read again to tell.
+   */
+  private async undoGateMove(sku: string, moved: number, wrote: number | undefined, operationId: string): Promise<void> {
+    try {
+      if (wrote !== undefined && (await this.repository.find(sku))?.onHand === wrote) return;
+      const undone = await this.stock.adjustGate(sku, -moved, `${operationId}:undo`);
+      if (undone.kind === 'insufficient') {
+        this.logger.error({ sku, moved }, 'could not take back a gate move: its units were reserved meanwhile (drift)');
+      }
+    } catch (error) {
+      this.logger.error({ sku, moved, err: error }, 'could not check or undo a gate move after a failed stock change (drift)');
+    }
   }
 }

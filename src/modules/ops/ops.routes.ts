@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Metrics } from '../../lib/metrics.js';
 import type { OpsService } from './ops.service.js';
 
-const dependency = z.object({ status: z.enum(['up', 'down']), error: z.string().optional() });
+const dependency = z.object({ status: z.enum(['up', 'down']) });
 const readiness = z.object({ status: z.enum(['ready', 'unavailable']), dependencies: z.record(z.string(), dependency) });
 
 export const opsRoutes: FastifyPluginAsyncZod<{ ops: OpsService; metrics: Metrics }> = async (app, { ops, metrics }) => {

@@ -1,18 +1,21 @@
 import { sql } from 'kysely';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
 
-export type DependencyState = { status: 'up' } | { status: 'down'; error: string };
+export type DependencyState = { status: 'up' | 'down' };
 
 const within = <T>(promise: Promise<T>, ms: number): Promise<T> =>
   Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
-async function probe(check: () => Promise<unknown>): Promise<DependencyState> {
+/** Whether a dependency answers; why it does not goes to the log, not to whoever asks /ready. */
+async function probe(name: string, check: () => Promise<unknown>, logger: Logger): Promise<DependencyState> {
   try {
     await within(check(), 2_000);
     return { status: 'up' };
   } catch (error) {
-    return { status: 'down', error: error instanceof Error ? error.message : String(error) };
+    logger.warn({ dependency: name, err: error }, 'readiness check failed');
+    return { status: 'down' };
   }
 }
 
@@ -21,12 +24,13 @@ export class OpsService {
   constructor(
     private readonly db: Db,
     private readonly redis: Redis,
+    private readonly logger: Logger,
   ) {}
 
   async readiness(): Promise<{ ready: boolean; dependencies: Record<string, DependencyState> }> {
     const [postgres, redis] = await Promise.all([
-      probe(() => sql`SELECT 1`.execute(this.db)),
-      probe(() => this.redis.ping()),
+      probe('postgres', () => sql`SELECT 1`.execute(this.db), this.logger),
+      probe('redis', () => this.redis.ping(), this.logger),
     ]);
     return { ready: postgres.status === 'up' && redis.status === 'up', dependencies: { postgres, redis } };
   }

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
 import type { OrderStatus } from '../../db/schema.js';
 import { notFound } from '../../lib/errors.js';
@@ -38,6 +39,7 @@ export class OrderTransitions {
     private readonly inventory: InventoryRepository,
     private readonly stock: StockStore,
     private readonly metrics: Metrics,
+    private readonly logger: Logger,
   ) {}
 
   async apply(orderId: string, to: OrderStatus, options: { from?: OrderStatus; reason?: string } = {}): Promise<TransitionResult> {
@@ -59,10 +61,15 @@ export class OrderTransitions {
       }
       return { changed: true as const, status: to, effect };
     });
-    // If this step is lost (a crash, Redis down), the sweeper finishes it from the order's status.
+    // The change has committed: the caller is told so even if this step fails. A lost step (a
+    // crash, Redis down) is finished by the sweeper from the order's status.
     if (result.effect !== 'none') {
       const mode = result.effect === 'sell' ? 'consume' : 'release';
-      if ((await this.stock.end(orderId, mode)) === 'ended') this.metrics.stockReleases.inc({ mode });
+      try {
+        if ((await this.stock.end(orderId, mode)) === 'ended') this.metrics.stockReleases.inc({ mode });
+      } catch (error) {
+        this.logger.warn({ orderId, mode, err: error }, 'reservation not ended after the status change; the sweeper will');
+      }
     }
     return { changed: result.changed, status: result.status };
   }

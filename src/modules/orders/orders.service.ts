@@ -164,7 +164,7 @@ export class OrdersService {
 
   /** An admin moves an order along the state machine. */
   async setStatus(admin: AuthUser, orderId: string, status: OrderStatus, reason?: string): Promise<Order> {
-    await this.transition(orderId, status, { reason: reason ?? `set by admin ${admin.email ?? admin.id}` });
+    await this.transition(orderId, status, { reason: reason ?? 'changed by an administrator' });
     return this.get(admin, orderId);
   }
 

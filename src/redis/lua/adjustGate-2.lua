@@ -1,17 +1,23 @@
 --[[
-  Moves a stock gate counter by an admin's change of on-hand stock.
+  Moves a stock gate counter by an admin's change of on-hand stock, once per operation: a repeat
+  of the same operation (a client retry, or ioredis resending after a reconnect) changes nothing.
 
   Input:
     KEYS[1]  stock gate counter
+    KEYS[2]  marker of this operation (set when it is applied)
     ARGV[1]  delta (integer; negative takes stock away)
+    ARGV[2]  seconds to remember the operation
   Output:
-    {1, newValue}    moved
+    {1, newValue}    moved (or had been moved by this operation already)
     {0}              the gate is not loaded; it will be loaded from Postgres on next use
     {-2, current}    a negative delta larger than what the gate still admits; nothing changed
     {-3}             a negative delta on a gate that is not loaded; load it and call again
 ]]
-local delta = tonumber(ARGV[1])
 local current = redis.call('GET', KEYS[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return {1, tonumber(current or 0)}
+end
+local delta = tonumber(ARGV[1])
 if not current then
   if delta < 0 then
     return {-3}
@@ -22,4 +28,5 @@ current = tonumber(current)
 if current + delta < 0 then
   return {-2, current}
 end
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
 return {1, redis.call('INCRBY', KEYS[1], delta)}
