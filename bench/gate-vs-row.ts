@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { ensureDatabaseExists } from '../src/db/database.js';
 import { POSTGRES_URL, REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from '../test/support/stores.js';
 
 const DECREMENT = `
@@ -50,10 +51,7 @@ async function redisGate(): Promise<number> {
 
 async function postgresRow(): Promise<number> {
   const database = uniqueName('fc_bench_gate');
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${database}"`);
-  await admin.end();
+  await ensureDatabaseExists(databaseUrl(POSTGRES_URL, database));
   const pool = new pg.Pool({ connectionString: databaseUrl(POSTGRES_URL, database), max: clients });
   pool.on('error', () => undefined);
   try {

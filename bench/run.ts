@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import pg from 'pg';
+import { ensureDatabaseExists } from '../src/db/database.js';
 import { type InventoryView, createProduct, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, uniqueName } from '../test/support/stores.js';
@@ -43,16 +43,6 @@ interface Round {
 /** Microseconds of the monotonic clock, the clock V8 stamps CPU-profile samples with. */
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1_000n);
 
-
-async function createDatabase(serverUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * Polls the inventory until the ledger has caught up with the Redis gate (drift 0): by then the
@@ -270,7 +260,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', interrupted);
 
   try {
-    await createDatabase(options.postgresUrl, databaseName);
+    await ensureDatabaseExists(databaseUrl(options.postgresUrl, databaseName));
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const env = {

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderSnapshot } from '../src/modules/orders/orders.types.js';
+import { parseSnapshot } from '../src/modules/orders/orders.types.js';
 import type { RunningSystem } from '../src/system.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, adminApi, eventually, guests } from './support/http.js';
@@ -27,8 +27,7 @@ describe('orders that cannot be stored the normal way', () => {
     await stores?.cleanup();
   });
 
-  const snapshotOf = async (orderId: string) =>
-    JSON.parse((await system.container.stock.readReservation(orderId))!.snapshot) as OrderSnapshot;
+  const snapshotOf = async (orderId: string) => parseSnapshot(await system.container.stock.readReservation(orderId))!;
 
   it('records an order Postgres refuses as FAILED, without the refused data, and gives its units back', async () => {
     const sku = await createProduct(admin, { onHand: 5 });

@@ -45,12 +45,6 @@ export type PrecheckResult =
 export type ReleaseMode = 'release' | 'consume' | 'orphan';
 export type ReleaseResult = 'ended' | 'absent' | 'claimed';
 
-export interface StoredReservation {
-  snapshot: string;
-  lines: ReservationLine[];
-  claimed: boolean;
-}
-
 export type AdjustGateResult =
   | { kind: 'moved'; value: number }
   | { kind: 'notLoaded' }
@@ -134,10 +128,9 @@ export class StockStore {
     return (await this.redis.exists(this.keys.reservation(orderId))) === 1;
   }
 
-  async readReservation(orderId: string): Promise<StoredReservation | null> {
-    const [snapshot, lines, claimed] = await this.redis.hmget(this.keys.reservation(orderId), 'order', 'lines', 'claimed');
-    if (!snapshot || !lines) return null;
-    return { snapshot, lines: decodeLines(lines), claimed: claimed === '1' };
+  /** The snapshot stored with a live reservation, as given to `reserve`; null when there is none. */
+  readReservation(orderId: string): Promise<string | null> {
+    return this.redis.hget(this.keys.reservation(orderId), 'order');
   }
 
   /** Marks a reservation as being persisted; false when it no longer exists. */

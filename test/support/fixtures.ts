@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { InventoryView } from '../../src/modules/inventory/inventory.service.js';
 import type { Api } from './http.js';
 
 /** A SKU no other test uses. */
@@ -25,15 +26,7 @@ export async function createProduct(
   return sku;
 }
 
-export interface InventoryView {
-  sku: string;
-  onHand: number;
-  reserved: number;
-  sold: number;
-  available: number;
-  gateAvailable: number;
-  drift: number;
-}
+export type { InventoryView };
 
 export async function inventoryOf(admin: Api, sku: string): Promise<InventoryView> {
   const answer = await admin.get(`/api/admin/inventory/${sku}`);

@@ -5,7 +5,7 @@ import type { StockStore } from '../../redis/stock-store.js';
 import type { OrderPersister } from './order-persister.js';
 import type { OrderTransitions } from './order-transitions.js';
 import type { OrdersRepository } from './orders.repository.js';
-import type { OrderSnapshot } from './orders.types.js';
+import { isSnapshotOf, parseSnapshot } from './orders.types.js';
 
 const BATCH = 500;
 /** Transitions run this many at a time: each is one short transaction and one Redis call. */
@@ -64,9 +64,8 @@ export class ExpirySweeper {
       const job = await this.queues.getJob('persist-order', orderId);
       if (job && (await job.isFailed())) {
         // The job gave up (hours of retries): the order still gets its row, FAILED, and its units back.
-        const reservation = await this.stock.readReservation(orderId);
-        if (!reservation) return 'waiting';
-        const snapshot = JSON.parse(reservation.snapshot) as OrderSnapshot;
+        const snapshot = parseSnapshot(await this.stock.readReservation(orderId));
+        if (!snapshot) return 'waiting';
         await this.persister.recordFailed(snapshot, 'the order could not be stored in time', 'release');
         return 'settled';
       }
@@ -82,11 +81,10 @@ export class ExpirySweeper {
       }
     }
     if (state.status === 'PENDING') return 'waiting';
-    const reservation = await this.stock.readReservation(orderId);
-    if (!reservation) return 'settled';
-    // A reservation made again under the same id (a forgotten Idempotency-Key) belongs to no order.
-    const sameOrder = (JSON.parse(reservation.snapshot) as OrderSnapshot).createdAt === state.createdAt.toISOString();
-    const mode = sameOrder && state.confirmedAt ? 'consume' : 'release';
+    const snapshot = parseSnapshot(await this.stock.readReservation(orderId));
+    if (!snapshot) return 'settled';
+    // Units are consumed only for the reservation the confirmed order was made from.
+    const mode = isSnapshotOf(snapshot, state.createdAt) && state.confirmedAt ? 'consume' : 'release';
     if ((await this.stock.end(orderId, mode)) === 'ended') this.metrics.stockReleases.inc({ mode });
     return 'settled';
   }

@@ -4,7 +4,7 @@ import type { Metrics } from '../../lib/metrics.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import { CHECK_VIOLATION, type InventoryRepository } from '../inventory/inventory.repository.js';
 import type { OrdersRepository } from './orders.repository.js';
-import type { OrderSnapshot } from './orders.types.js';
+import { type OrderSnapshot, isSnapshotOf, parseSnapshot } from './orders.types.js';
 
 export type PersistOutcome = 'persisted' | 'already-persisted' | 'refused-by-ledger' | 'reservation-lost' | 'unstorable';
 
@@ -91,9 +91,10 @@ export class OrderPersister {
    */
   private async dropDuplicateReservation(snapshot: OrderSnapshot): Promise<void> {
     const stored = await this.orders.findState(snapshot.id);
-    if (!stored || stored.createdAt.toISOString() === snapshot.createdAt) return;
-    const reservation = await this.stock.readReservation(snapshot.id);
-    if (!reservation || (JSON.parse(reservation.snapshot) as OrderSnapshot).createdAt !== snapshot.createdAt) return;
+    if (!stored || isSnapshotOf(snapshot, stored.createdAt)) return;
+    // Only the reservation this job carries: it must still be the one in Redis.
+    const live = parseSnapshot(await this.stock.readReservation(snapshot.id));
+    if (live?.createdAt !== snapshot.createdAt) return;
     if ((await this.stock.end(snapshot.id, 'release')) === 'ended') {
       this.logger.warn({ orderId: snapshot.id }, 'released a second reservation made with a forgotten Idempotency-Key');
     }

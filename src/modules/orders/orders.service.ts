@@ -13,7 +13,7 @@ import type { OrderPersister } from './order-persister.js';
 import type { OrderTransitions } from './order-transitions.js';
 import type { OrderSearch, OrdersRepository } from './orders.repository.js';
 import type { CreateOrderInput, OrderListQuery } from './orders.schemas.js';
-import { type Order, type OrderItem, type OrderSnapshot, orderFromSnapshot } from './orders.types.js';
+import { type Order, type OrderItem, type OrderSnapshot, orderFromSnapshot, parseSnapshot } from './orders.types.js';
 
 /** The expected outcomes of placing an order; only faults are thrown. */
 export type PlaceOrderResult =
@@ -90,7 +90,7 @@ export class OrdersService {
           this.metrics.reservations.inc({ outcome: 'accepted' });
           return { kind: 'accepted', order: orderFromSnapshot(snapshot) };
         case 'replayed':
-          return this.replayed(JSON.parse(result.snapshot) as OrderSnapshot, result.reservationAlive);
+          return this.replayed(parseSnapshot(result.snapshot)!, result.reservationAlive);
         case 'keyReused':
           throw keyReused();
         case 'insufficient':
@@ -106,7 +106,7 @@ export class OrdersService {
   /** A retry of a key seen before: the original answer, or 422 when the request differs. */
   private async replay(input: CreateOrderInput, fingerprint: string, snapshot: string): Promise<PlaceOrderResult> {
     if (sha256Hex(canonicalJson(input)) !== fingerprint) throw keyReused();
-    const original = JSON.parse(snapshot) as OrderSnapshot;
+    const original = parseSnapshot(snapshot)!;
     return this.replayed(original, await this.stock.reservationExists(original.id));
   }
 
@@ -136,11 +136,8 @@ export class OrdersService {
       if (!isDependencyUnavailable(error)) throw error;
       databaseError = error;
     }
-    const reservation = await this.stock.readReservation(orderId);
-    if (reservation) {
-      const snapshot = JSON.parse(reservation.snapshot) as OrderSnapshot;
-      if (snapshot.userId === user.id || isAdmin(user)) return orderFromSnapshot(snapshot);
-    }
+    const snapshot = parseSnapshot(await this.stock.readReservation(orderId));
+    if (snapshot && (snapshot.userId === user.id || isAdmin(user))) return orderFromSnapshot(snapshot);
     if (databaseError) throw databaseError;
     throw notFound('order', { orderId });
   }
@@ -179,9 +176,9 @@ export class OrdersService {
   /** Writes an order the persist job has not written yet, so a transition has a row to guard. */
   private async ensurePersisted(orderId: string): Promise<void> {
     if (await this.repository.findState(orderId)) return;
-    const reservation = await this.stock.readReservation(orderId);
-    if (!reservation) throw notFound('order', { orderId });
-    await this.persister.persist(JSON.parse(reservation.snapshot) as OrderSnapshot);
+    const snapshot = parseSnapshot(await this.stock.readReservation(orderId));
+    if (!snapshot) throw notFound('order', { orderId });
+    await this.persister.persist(snapshot);
   }
 
   /** Prices merged lines from the catalog; unknown products and mixed currencies are bad input. */
