@@ -18,6 +18,8 @@ export interface BenchOptions {
   jsonFile: string | undefined;
   /** Extra Node flags for the API process only, e.g. `--max-semi-space-size=64`. */
   apiNodeArgs: string[];
+  /** Extra Node flags for the worker process only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/worker`. */
+  workerNodeArgs: string[];
   postgresUrl: string;
   redisUrl: string;
 }
@@ -44,6 +46,7 @@ export const USAGE = `usage: npm run bench -- [options]      (each option also r
   --cpu-prof <dir>      write a CPU profile of the API process to <dir>
   --json <file>         also write the figures to <file> as JSON
   --api-node-args=<a>   extra Node flags for the API process, e.g. --api-node-args=--max-semi-space-size=64
+  --worker-node-args=<a>  the same for the worker process, e.g. '--worker-node-args=--cpu-prof --cpu-prof-dir=/tmp/w'
   --postgres-url <url>  a Postgres server the benchmark may create and drop a database on
   --redis-url <url>     a Redis the benchmark may write keys under a prefix of its own to`;
 
@@ -54,6 +57,8 @@ function positiveInteger(name: string, text: string, min = 1): number {
   if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer of at least ${min}, got "${text}"`);
   return value;
 }
+
+const nodeArgs = (text: string | undefined) => (text ?? '').split(/\s+/).filter(Boolean);
 
 /** Flags first, then BENCH_* variables, then the defaults. Returns undefined when help was asked for. */
 export function parseBenchOptions(argv: string[], env: Record<string, string | undefined>): BenchOptions | undefined {
@@ -69,6 +74,7 @@ export function parseBenchOptions(argv: string[], env: Record<string, string | u
       warmup: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'api-node-args': { type: 'string' },
+      'worker-node-args': { type: 'string' },
       json: { type: 'string' },
       'postgres-url': { type: 'string' },
       'redis-url': { type: 'string' },
@@ -86,7 +92,8 @@ export function parseBenchOptions(argv: string[], env: Record<string, string | u
     warmupSeconds: positiveInteger('warmup', pick('warmup'), 0),
     cpuProfileDir: values['cpu-prof'] ?? env[envName('cpu-prof')],
     jsonFile: values.json ?? env[envName('json')],
-    apiNodeArgs: (values['api-node-args'] ?? env[envName('api-node-args')] ?? '').split(/\s+/).filter(Boolean),
+    apiNodeArgs: nodeArgs(values['api-node-args'] ?? env[envName('api-node-args')]),
+    workerNodeArgs: nodeArgs(values['worker-node-args'] ?? env[envName('worker-node-args')]),
     postgresUrl: pick('postgres-url'),
     redisUrl: pick('redis-url'),
   };
@@ -104,6 +111,7 @@ export function reproduceCommand(options: BenchOptions): string {
   ];
   if (options.cpuProfileDir) flags.push(`--cpu-prof ${options.cpuProfileDir}`);
   if (options.apiNodeArgs.length > 0) flags.push(`'--api-node-args=${options.apiNodeArgs.join(' ')}'`);
+  if (options.workerNodeArgs.length > 0) flags.push(`'--worker-node-args=${options.workerNodeArgs.join(' ')}'`);
   if (options.postgresUrl !== DEFAULTS['postgres-url']) flags.push(`--postgres-url ${options.postgresUrl}`);
   if (options.redisUrl !== DEFAULTS['redis-url']) flags.push(`--redis-url ${options.redisUrl}`);
   return `npm run bench -- ${flags.join(' ')}`;

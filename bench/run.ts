@@ -284,7 +284,7 @@ async function main(): Promise<number> {
     const api = FlashcartProcess.start('api', env, [...options.apiNodeArgs, ...profileArgs]);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
-    const worker = FlashcartProcess.start('worker', env);
+    const worker = FlashcartProcess.start('worker', env, options.workerNodeArgs);
     processes.push(worker);
     meter = new CpuMeter(options.redisUrl, () => ({ api: api.pid, worker: worker.pid }));
 
