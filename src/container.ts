@@ -76,7 +76,7 @@ export class Container {
     this.inventory = new InventoryService(this.db, this.inventoryRepository, this.stock, logger);
     this.products = new ProductCache(this.catalogRepository, this.redis, this.keys.catalogChannel(), logger);
     this.catalog = new CatalogService(this.db, this.catalogRepository, this.products, this.stock, this.inventory);
-    this.persister = new OrderPersister(this.db, this.ordersRepository, this.inventoryRepository, this.stock, this.metrics, logger);
+    this.persister = new OrderPersister(this.db, this.ordersRepository, this.stock, this.metrics, logger);
     this.transitions = new OrderTransitions(this.db, this.ordersRepository, this.inventoryRepository, this.stock, this.metrics, logger);
     this.sweeper = new ExpirySweeper(
       this.ordersRepository,

@@ -1,4 +1,5 @@
 import { UnrecoverableError, Worker } from 'bullmq';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSnapshot } from '../src/modules/orders/orders.types.js';
 import type { RunningSystem } from '../src/system.js';
@@ -43,6 +44,48 @@ describe('orders that cannot be stored the normal way', () => {
     expect(order.body.shippingAddress).toBeUndefined();
     expect(order.body.history.map((entry: { status: string }) => entry.status)).toEqual(['PENDING', 'FAILED']);
     expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
+  });
+
+  it('persists the other orders written together with one Postgres refuses, and fails only that one', async () => {
+    const sku = await createProduct(admin, { onHand: 10 });
+    const buyers = await guests(system.url!, 3);
+    const placed = await Promise.all(buyers.map((buyer, i) => buyer.order([{ sku, quantity: 1 }], `group-${i}`)));
+    const snapshots = await Promise.all(placed.map((answer) => snapshotOf(answer.body.id)));
+    snapshots[1] = { ...snapshots[1]!, shippingAddress: { name: 'B\u0000', line1: 'x', city: 'y', postalCode: '1', country: 'DE' } };
+
+    // Persisted at the same moment, so written as one group first.
+    expect(await Promise.all(snapshots.map((snapshot) => system.container.persister.persist(snapshot)))).toEqual(['persisted', 'unstorable', 'persisted']);
+    const statuses = await Promise.all(placed.map(async (answer, i) => (await buyers[i]!.get(`/api/orders/${answer.body.id}`)).body.status));
+    expect(statuses).toEqual(['PENDING', 'FAILED', 'PENDING']);
+    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 2, gateAvailable: 8, drift: 0 });
+  });
+
+  it('records an order the ledger cannot hold as FAILED and keeps its over-admitted units off sale', async () => {
+    const sku = await createProduct(admin, { onHand: 5 });
+    const [buyer] = await guests(system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 3 }], 'drifted');
+    expect(placed.status).toBe(202);
+    // Drift: Postgres lost units behind the gate's back, so Redis admitted more than the ledger has.
+    await sql`UPDATE inventory SET on_hand = 2 WHERE sku = ${sku}`.execute(system.container.db);
+
+    expect(await system.container.persister.persist(await snapshotOf(placed.body.id))).toBe('refused-by-ledger');
+    const order = await buyer!.get(`/api/orders/${placed.body.id}`);
+    expect(order.body).toMatchObject({ status: 'FAILED', history: [{ status: 'PENDING' }, { status: 'FAILED', reason: 'the stock ledger refused the reservation (stock drift)' }] });
+    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 2, reserved: 0, gateAvailable: 2, drift: 0 });
+  });
+
+  it('records an order whose reservation was released before it was stored as FAILED, reserving nothing', async () => {
+    const sku = await createProduct(admin, { onHand: 5 });
+    const [buyer] = await guests(system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 2 }], 'released-first');
+    const snapshot = await snapshotOf(placed.body.id);
+    // What the sweeper does to a reservation whose order never reached Postgres in time.
+    expect(await system.container.stock.end(placed.body.id, 'orphan')).toBe('ended');
+
+    expect(await system.container.persister.persist(snapshot)).toBe('reservation-lost');
+    const order = await buyer!.get(`/api/orders/${placed.body.id}`);
+    expect(order.body).toMatchObject({ status: 'FAILED', history: [{ status: 'PENDING' }, { status: 'FAILED' }] });
+    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 5, reserved: 0, gateAvailable: 5, drift: 0 });
   });
 
   it('records an order whose persist job gave up as FAILED and gives its units back', async () => {

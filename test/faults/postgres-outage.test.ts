@@ -70,7 +70,8 @@ describe('persistence through a Postgres outage', () => {
     await eventually(async () => ((await inventoryOf(admin, sku)).reserved === unitsBefore ? true : undefined), 'the first orders to be persisted');
 
     // Hold the SKU's ledger row, so the next persist transactions are open and waiting on it (each
-    // holding a pooled connection) at the moment Postgres goes away.
+    // holding a pooled connection) at the moment Postgres goes away. Orders persisted at the same
+    // moment share a transaction, so the in-flight orders are in one or more of them.
     const locker = await connect();
     const watcher = await connect();
     await locker.query('BEGIN');
@@ -82,8 +83,8 @@ describe('persistence through a Postgres outage', () => {
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
         [stores.databaseName],
       );
-      return waiting.rows[0].n >= IN_FLIGHT ? true : undefined;
-    }, `${IN_FLIGHT} persist transactions to wait on the ledger row`);
+      return waiting.rows[0].n >= 1 ? true : undefined;
+    }, 'persist transactions to wait on the ledger row');
 
     await postgres.stop('immediate');
     const outageStarted = Date.now();

@@ -37,11 +37,6 @@ export class InventoryRepository {
     await tx.insertInto('inventoryMovements').values({ sku, onHandDelta: delta, reason, actorId }).execute();
   }
 
-  /** reserved += quantity for each line. */
-  reserve(tx: Tx, lines: LedgerLine[]) {
-    return this.move(tx, lines, sql`reserved = i.reserved + v.qty`);
-  }
-
   /** reserved -= quantity: the units go back on sale. */
   release(tx: Tx, lines: LedgerLine[]) {
     return this.move(tx, lines, sql`reserved = i.reserved - v.qty`);

@@ -1,10 +1,14 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
+import { Coalescer } from '../../lib/coalescer.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { StockStore } from '../../redis/stock-store.js';
-import { CHECK_VIOLATION, type InventoryRepository } from '../inventory/inventory.repository.js';
+import { CHECK_VIOLATION } from '../inventory/inventory.repository.js';
 import type { OrdersRepository } from './orders.repository.js';
 import { type OrderSnapshot, isSnapshotOf, parseSnapshot } from './orders.types.js';
+
+/** Most orders one statement writes. */
+const MAX_GROUP = 100;
 
 export type PersistOutcome = 'persisted' | 'already-persisted' | 'refused-by-ledger' | 'reservation-lost' | 'unstorable';
 
@@ -16,15 +20,14 @@ const isPermanent = (error: unknown) => /^2[23]/.test((error as { code?: string 
 
 /**
  * Writes an accepted order to Postgres: the order, its lines, its history and `reserved += qty`, in
- * one transaction that is idempotent on the order id. Run by the persist job, and inline by a cancel
- * that arrives before the job. Every accepted order ends with a row: PENDING, or FAILED with the
+ * one statement that is idempotent on the order id and shared by the orders persisted at the same
+ * moment. Run by the persist job, and inline by a cancel that arrives before the job. Every accepted order ends with a row: PENDING, or FAILED with the
  * reason when it cannot hold its stock or cannot be stored as given.
  */
 export class OrderPersister {
   constructor(
     private readonly db: Db,
     private readonly orders: OrdersRepository,
-    private readonly inventory: InventoryRepository,
     private readonly stock: StockStore,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
@@ -33,31 +36,7 @@ export class OrderPersister {
   async persist(snapshot: OrderSnapshot): Promise<PersistOutcome> {
     // Claiming first means the sweeper can no longer release the reservation as an orphan.
     const claimed = await this.stock.claim(snapshot.id);
-    let outcome: PersistOutcome;
-    try {
-      outcome = await this.db.transaction().execute(async (tx) => {
-        // The token was signed by us, so its subject is real even if its row is gone (a restore).
-        await this.orders.ensureUser(tx, snapshot.userId);
-        if (!(await this.orders.insert(tx, snapshot, 'PENDING'))) return 'already-persisted';
-        if (!claimed) {
-          await this.orders.changeStatus(tx, snapshot.id, 'PENDING', 'FAILED', 'the reservation was released before the order was stored');
-          return 'reservation-lost';
-        }
-        await this.inventory.reserve(tx, snapshot.items);
-        return 'persisted';
-      });
-    } catch (error) {
-      if ((error as { code?: string }).code === CHECK_VIOLATION) {
-        // The ledger refused: Redis had admitted units Postgres does not have. They are not given
-        // back to the gate, which is too high by at least this much; consuming them heals it.
-        outcome = await this.recordFailed(snapshot, 'the stock ledger refused the reservation (stock drift)', 'consume');
-      } else if (isPermanent(error)) {
-        this.logger.error({ orderId: snapshot.id, err: error }, 'accepted order cannot be stored as given');
-        outcome = await this.recordFailed(snapshot, 'the order could not be stored', 'release');
-      } else {
-        throw error;
-      }
-    }
+    const outcome = claimed ? await this.reservedWrites.submit(snapshot) : await this.writeAlone(snapshot, () => this.insertLost(snapshot));
     if (outcome === 'already-persisted') await this.dropDuplicateReservation(snapshot);
     if (outcome === 'persisted') this.metrics.ordersPersisted.inc({ status: 'PENDING' });
     if (outcome === 'reservation-lost' || outcome === 'refused-by-ledger' || outcome === 'unstorable') {
@@ -65,6 +44,60 @@ export class OrderPersister {
       this.logger.error({ orderId: snapshot.id, outcome }, 'accepted order could not hold its stock and failed');
     }
     return outcome;
+  }
+
+  /**
+   * Orders being persisted at the same moment (the persist worker runs many jobs at once) share one
+   * statement and one commit: after a flash sale, Postgres takes the burst a group at a time.
+   */
+  private readonly reservedWrites = new Coalescer<OrderSnapshot, PersistOutcome>(MAX_GROUP, (group) => this.insertReservedGroup(group));
+
+  private async insertReservedGroup(snapshots: OrderSnapshot[]): Promise<(PersistOutcome | Promise<PersistOutcome>)[]> {
+    if (snapshots.length > 1) {
+      try {
+        const inserted = await this.orders.insertReserved(snapshots);
+        return snapshots.map((snapshot) => (inserted.has(snapshot.id) ? 'persisted' : 'already-persisted'));
+      } catch (error) {
+        // Postgres refused one of them, or its stock, without saying which: each goes on its own
+        // below, so only that one fails. Anything else (an outage) fails the group, and each job retries.
+        if (!isPermanent(error)) throw error;
+      }
+    }
+    return snapshots.map((snapshot) => this.writeAlone(snapshot, () => this.insertReserved(snapshot)));
+  }
+
+  /** One order with its stock reserved in the ledger. */
+  private async insertReserved(snapshot: OrderSnapshot): Promise<PersistOutcome> {
+    const inserted = await this.orders.insertReserved([snapshot]);
+    return inserted.has(snapshot.id) ? 'persisted' : 'already-persisted';
+  }
+
+  /** One order's write, where what Postgres refuses ends the order as FAILED instead of retrying. */
+  private async writeAlone(snapshot: OrderSnapshot, write: () => Promise<PersistOutcome>): Promise<PersistOutcome> {
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as { code?: string }).code === CHECK_VIOLATION) {
+        // The ledger refused: Redis had admitted units Postgres does not have. They are not given
+        // back to the gate, which is too high by at least this much; consuming them heals it.
+        return this.recordFailed(snapshot, 'the stock ledger refused the reservation (stock drift)', 'consume');
+      }
+      if (isPermanent(error)) {
+        this.logger.error({ orderId: snapshot.id, err: error }, 'accepted order cannot be stored as given');
+        return this.recordFailed(snapshot, 'the order could not be stored', 'release');
+      }
+      throw error;
+    }
+  }
+
+  /** The reservation was released (as an orphan) before the order was stored: the order fails. */
+  private insertLost(snapshot: OrderSnapshot): Promise<PersistOutcome> {
+    return this.db.transaction().execute(async (tx) => {
+      await this.orders.ensureUser(tx, snapshot.userId);
+      if (!(await this.orders.insert(tx, snapshot, 'PENDING'))) return 'already-persisted';
+      await this.orders.changeStatus(tx, snapshot.id, 'PENDING', 'FAILED', 'the reservation was released before the order was stored');
+      return 'reservation-lost';
+    });
   }
 
   /**

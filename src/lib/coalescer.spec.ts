@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { Coalescer } from './coalescer.js';
+
+describe('Coalescer', () => {
+  it('hands the calls of one event-loop turn to one batch and answers each in order', async () => {
+    const batches: number[][] = [];
+    const doubler = new Coalescer<number, number>(100, async (batch) => {
+      batches.push(batch);
+      return batch.map((n) => n * 2);
+    });
+    const first = await Promise.all([1, 2, 3].map((n) => doubler.submit(n)));
+    const second = await doubler.submit(4);
+    expect(first).toEqual([2, 4, 6]);
+    expect(second).toBe(8);
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('hands over a full batch at once and starts the next', async () => {
+    const batches: number[][] = [];
+    const echo = new Coalescer<number, number>(2, async (batch) => {
+      batches.push(batch);
+      return batch;
+    });
+    expect(await Promise.all([1, 2, 3, 4, 5].map((n) => echo.submit(n)))).toEqual([1, 2, 3, 4, 5]);
+    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('settles an item answered with a promise on its own, and fails the whole batch when the handler fails', async () => {
+    let failBatch = false;
+    const picky = new Coalescer<number, string>(10, async (batch) => {
+      if (failBatch) throw new Error('the store is down');
+      return batch.map((n) => (n < 0 ? Promise.reject(new Error(`refused ${n}`)) : Promise.resolve(`ok ${n}`)));
+    });
+    const mixed = await Promise.allSettled([1, -2, 3].map((n) => picky.submit(n)));
+    expect(mixed.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['ok 1', 'refused -2', 'ok 3']);
+
+    failBatch = true;
+    const failed = await Promise.allSettled([1, 2].map((n) => picky.submit(n)));
+    expect(failed.map((r) => r.status === 'rejected' && (r.reason as Error).message)).toEqual(['the store is down', 'the store is down']);
+  });
+
+  it('fails the items a handler leaves unanswered', async () => {
+    const short = new Coalescer<number, number>(10, async (batch) => batch.slice(1));
+    const results = await Promise.allSettled([1, 2].map((n) => short.submit(n)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+  });
+});
