@@ -30,6 +30,11 @@ export class Container {
   readonly db: Db;
   /** Commands and Lua scripts; auto-pipelined, so concurrent requests share round trips. */
   readonly redis: Redis;
+  /**
+   * The prechecks' own connection, not auto-pipelined: each batch is written the moment it is
+   * complete, and several can be in flight at once instead of queueing behind one pipeline.
+   */
+  readonly precheckRedis: Redis;
   /** BullMQ's connection: it must retry forever rather than fail a blocking call. */
   readonly bullRedis: Redis;
   readonly keys: RedisKeys;
@@ -58,13 +63,14 @@ export class Container {
   ) {
     this.db = createDb(config.databaseUrl, config.databasePoolSize, logger);
     this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: 'flashcart' });
+    this.precheckRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectionName: 'flashcart-precheck' });
     this.bullRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'flashcart-bull' });
-    for (const client of [this.redis, this.bullRedis]) {
+    for (const client of [this.redis, this.precheckRedis, this.bullRedis]) {
       client.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
     }
     this.keys = new RedisKeys(config.redisKeyPrefix);
     this.metrics = new Metrics();
-    this.stock = new StockStore(this.redis, this.keys, new LuaScripts(this.redis));
+    this.stock = new StockStore(this.redis, this.keys, new LuaScripts(this.redis), new LuaScripts(this.precheckRedis));
     this.queues = new JobQueues(this.bullRedis, this.keys.bullPrefix(), logger);
 
     this.users = new UsersRepository(this.db);
@@ -126,7 +132,7 @@ export class Container {
   async close(): Promise<void> {
     await this.products.stop().catch(() => undefined);
     await this.queues.close();
-    await Promise.allSettled([this.redis.quit(), this.bullRedis.quit()]);
+    await Promise.allSettled([this.redis.quit(), this.precheckRedis.quit(), this.bullRedis.quit()]);
     await this.db.destroy();
   }
 }

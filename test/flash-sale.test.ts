@@ -115,4 +115,28 @@ describe('reserve under a flash sale across two API instances', () => {
       expect(view).toMatchObject({ onHand: stock[name], reserved: units, gateAvailable: stock[name] - units, drift: 0 });
     }
   });
+  it('answers each precheck of a batch on its own: a retry, a short line, and a go', async () => {
+    const [first, second, unloaded] = [
+      await createProduct(admin, { onHand: 3 }),
+      await createProduct(admin, { onHand: 50 }),
+      await createProduct(admin, { onHand: 1 }),
+    ];
+    const [buyer] = await guests(system.url!, 1);
+    const userId = (await buyer!.get('/api/me')).body.id as string;
+    expect((await buyer!.order([{ sku: first, quantity: 1 }, { sku: second, quantity: 1 }], 'batched-seen')).status).toBe(202);
+
+    // Called together, so they reach Redis as one script call.
+    const answers = await Promise.all([
+      system.container.stock.precheck(userId, 'batched-seen', [{ sku: first, quantity: 1 }]),
+      system.container.stock.precheck(userId, 'batched-short', [{ sku: first, quantity: 3 }]),
+      system.container.stock.precheck(userId, 'batched-go', [{ sku: first, quantity: 2 }, { sku: second, quantity: 49 }]),
+      system.container.stock.precheck(userId, 'batched-second-short', [{ sku: first, quantity: 1 }, { sku: second, quantity: 50 }]),
+      // A gate not loaded yet is not a refusal: reserveOrder loads it and decides.
+      system.container.stock.precheck(userId, 'batched-unloaded', [{ sku: unloaded, quantity: 1 }]),
+    ]);
+    expect(answers.map((answer) => answer.kind)).toEqual(['seen', 'short', 'go', 'short', 'go']);
+    expect(answers[0]).toMatchObject({ snapshot: expect.stringContaining(second) });
+    expect(answers[1]).toMatchObject({ line: { sku: first, quantity: 3 }, available: 2 });
+    expect(answers[3]).toMatchObject({ line: { sku: second, quantity: 50 }, available: 49 });
+  });
 });
