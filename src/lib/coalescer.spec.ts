@@ -4,10 +4,13 @@ import { Coalescer } from './coalescer.js';
 describe('Coalescer', () => {
   it('hands the calls of one event-loop turn to one batch and answers each in order', async () => {
     const batches: number[][] = [];
-    const doubler = new Coalescer<number, number>(100, async (batch) => {
-      batches.push(batch);
-      return batch.map((n) => n * 2);
-    });
+    const doubler = new Coalescer<number, number>(
+      async (batch) => {
+        batches.push(batch);
+        return batch.map((n) => n * 2);
+      },
+      { maxBatch: 100 },
+    );
     const first = await Promise.all([1, 2, 3].map((n) => doubler.submit(n)));
     const second = await doubler.submit(4);
     expect(first).toEqual([2, 4, 6]);
@@ -17,20 +20,26 @@ describe('Coalescer', () => {
 
   it('hands over a full batch at once and starts the next', async () => {
     const batches: number[][] = [];
-    const echo = new Coalescer<number, number>(2, async (batch) => {
-      batches.push(batch);
-      return batch;
-    });
+    const echo = new Coalescer<number, number>(
+      async (batch) => {
+        batches.push(batch);
+        return batch;
+      },
+      { maxBatch: 2 },
+    );
     expect(await Promise.all([1, 2, 3, 4, 5].map((n) => echo.submit(n)))).toEqual([1, 2, 3, 4, 5]);
     expect(batches).toEqual([[1, 2], [3, 4], [5]]);
   });
 
   it('settles an item answered with a promise on its own, and fails the whole batch when the handler fails', async () => {
     let failBatch = false;
-    const picky = new Coalescer<number, string>(10, async (batch) => {
-      if (failBatch) throw new Error('the store is down');
-      return batch.map((n) => (n < 0 ? Promise.reject(new Error(`refused ${n}`)) : Promise.resolve(`ok ${n}`)));
-    });
+    const picky = new Coalescer<number, string>(
+      async (batch) => {
+        if (failBatch) throw new Error('the store is down');
+        return batch.map((n) => (n < 0 ? Promise.reject(new Error(`refused ${n}`)) : Promise.resolve(`ok ${n}`)));
+      },
+      { maxBatch: 10 },
+    );
     const mixed = await Promise.allSettled([1, -2, 3].map((n) => picky.submit(n)));
     expect(mixed.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['ok 1', 'refused -2', 'ok 3']);
 
@@ -40,8 +49,33 @@ describe('Coalescer', () => {
   });
 
   it('fails the items a handler leaves unanswered', async () => {
-    const short = new Coalescer<number, number>(10, async (batch) => batch.slice(1));
+    const short = new Coalescer<number, number>(async (batch) => batch.slice(1), { maxBatch: 10 });
     const results = await Promise.allSettled([1, 2].map((n) => short.submit(n)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+  });
+
+  it('keeps at most maxInFlight batches out, and sends what waited as the next batch when one returns', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = new Coalescer<number, number>(
+      async (batch) => {
+        batches.push(batch);
+        if (batches.length === 1) await gate;
+        return batch;
+      },
+      { maxBatch: 2, maxInFlight: 1 },
+    );
+    const first = slow.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first batch is out: these wait for it, however many turns pass.
+    const later = [2, 3, 4].map((n) => slow.submit(n));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(batches).toEqual([[1]]);
+    release();
+    expect(await Promise.all([first, ...later])).toEqual([1, 2, 3, 4]);
+    expect(batches).toEqual([[1], [2, 3], [4]]);
   });
 });

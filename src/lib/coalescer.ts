@@ -11,34 +11,52 @@ interface Waiting<O> {
  * when the handler itself fails, every item of its batch fails with it.
  */
 export class Coalescer<I, O> {
-  private inputs: I[] = [];
-  private waiting: Waiting<O>[] = [];
+  private readonly inputs: I[] = [];
+  private readonly waiting: Waiting<O>[] = [];
+  private inFlight = 0;
 
-  /** `maxBatch`: a batch this full is handed over at once, and the next begun. */
+  /**
+   * `maxBatch`: a batch this full is handed over at once, and the next begun. `maxInFlight`: batches
+   * handled at the same time; while that many are out, calls wait and the next batch takes them all
+   * when one comes back (as a pipeline does), so a slower store gets fewer, larger batches.
+   */
   constructor(
-    private readonly maxBatch: number,
     private readonly handle: (batch: I[]) => Promise<ArrayLike<O | Promise<O>>>,
+    private readonly limits: { maxBatch: number; maxInFlight?: number },
   ) {}
 
   submit(input: I): Promise<O> {
-    if (this.inputs.length === 0) setImmediate(this.flush);
+    if (this.inputs.length === 0 && !this.saturated()) setImmediate(this.flush);
     this.inputs.push(input);
     const output = new Promise<O>((resolve, reject) => this.waiting.push({ resolve, reject }));
-    if (this.inputs.length >= this.maxBatch) this.flush();
+    if (this.inputs.length >= this.limits.maxBatch) this.flush();
     return output;
   }
 
+  private saturated(): boolean {
+    return this.inFlight >= (this.limits.maxInFlight ?? Number.POSITIVE_INFINITY);
+  }
+
   private readonly flush = (): void => {
-    const { inputs, waiting } = this;
-    if (inputs.length === 0) return;
-    this.inputs = [];
-    this.waiting = [];
+    while (this.inputs.length > 0 && !this.saturated()) this.send();
+  };
+
+  private send(): void {
+    const inputs = this.inputs.splice(0, this.limits.maxBatch);
+    const waiting = this.waiting.splice(0, inputs.length);
+    this.inFlight++;
     let handled: Promise<ArrayLike<O | Promise<O>>>;
     try {
       handled = this.handle(inputs);
     } catch (error) {
       handled = Promise.reject(error);
     }
+    handled
+      .finally(() => {
+        this.inFlight--;
+        this.flush();
+      })
+      .catch(() => undefined);
     handled.then(
       (outputs) => {
         for (let i = 0; i < waiting.length; i++) {
@@ -50,5 +68,5 @@ export class Coalescer<I, O> {
         for (const one of waiting) one.reject(error);
       },
     );
-  };
+  }
 }

@@ -50,7 +50,7 @@ export class OrderPersister {
    * Orders being persisted at the same moment (the persist worker runs many jobs at once) share one
    * statement and one commit: after a flash sale, Postgres takes the burst a group at a time.
    */
-  private readonly reservedWrites = new Coalescer<OrderSnapshot, PersistOutcome>(MAX_GROUP, (group) => this.insertReservedGroup(group));
+  private readonly reservedWrites = new Coalescer<OrderSnapshot, PersistOutcome>((group) => this.insertReservedGroup(group), { maxBatch: MAX_GROUP });
 
   private async insertReservedGroup(snapshots: OrderSnapshot[]): Promise<(PersistOutcome | Promise<PersistOutcome>)[]> {
     if (snapshots.length > 1) {
