@@ -63,9 +63,9 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   // Latency per route. Each route's URL is captured when it is registered: request.routeOptions
   // builds a new object on every read, which a hook on every request should not pay for.
   app.addHook('onRoute', (route) => {
-    const url = route.url;
+    const record = metrics.httpRecorder(route.url);
     const observe: onResponseHookHandler = (request, reply, done) => {
-      metrics.observeHttp(request.method, url, reply.statusCode, reply.elapsedTime / 1_000);
+      record(request.method, reply.statusCode, reply.elapsedTime / 1_000);
       done();
     };
     route.onResponse = [...(route.onResponse ? [route.onResponse].flat() : []), observe];

@@ -57,8 +57,9 @@ export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): 
     if (appError.code === 'UNAVAILABLE') reply.header('retry-after', '1');
     return reply.code(appError.status).send(errorBody(appError));
   });
+  const recordUnmatched = metrics?.httpRecorder('unmatched');
   app.setNotFoundHandler((request, reply) => {
-    metrics?.observeHttp(request.method, 'unmatched', 404, reply.elapsedTime / 1_000);
+    recordUnmatched?.(request.method, 404, reply.elapsedTime / 1_000);
     const error = new AppError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
     return reply.code(404).send(errorBody(error));
   });

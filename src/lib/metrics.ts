@@ -37,17 +37,30 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  private readonly httpChildren = new Map<string, { observe(value: number): void }>();
+  /**
+   * Records the requests of one route. The labelled children are looked up once per method and
+   * status, not built and hashed per request: this runs on every request of the hot path.
+   */
+  httpRecorder(route: string): (method: string, statusCode: number, seconds: number) => void {
+    const children = new Map<string, Map<number, { observe(value: number): void }>>();
+    return (method, statusCode, seconds) => {
+      let byStatus = children.get(method);
+      if (!byStatus) children.set(method, (byStatus = new Map()));
+      let child = byStatus.get(statusCode);
+      if (!child) byStatus.set(statusCode, (child = this.httpDuration.labels({ method, route, status_code: statusCode })));
+      child.observe(seconds);
+    };
+  }
 
-  /** Records one HTTP request; the labelled child is looked up once per route and status, not hashed per call. */
-  observeHttp(method: string, route: string, statusCode: number, seconds: number): void {
-    const key = `${method} ${statusCode} ${route}`;
-    let child = this.httpChildren.get(key);
-    if (!child) {
-      child = this.httpDuration.labels({ method, route, status_code: statusCode });
-      this.httpChildren.set(key, child);
-    }
-    child.observe(seconds);
+  private readonly reservationOutcomes = {
+    accepted: this.reservations.labels('accepted'),
+    refused: this.reservations.labels('refused'),
+    replayed: this.reservations.labels('replayed'),
+  };
+
+  /** Counts one reservation attempt (a labelled child bound once, as for HTTP). */
+  countReservation(outcome: keyof Metrics['reservationOutcomes']): void {
+    this.reservationOutcomes[outcome].inc();
   }
 
   constructor(defaultLabels: Record<string, string> = {}) {

@@ -87,7 +87,7 @@ export class OrdersService {
       switch (result.kind) {
         case 'reserved':
           await this.queues.add('persist-order', snapshot, snapshot.id);
-          this.metrics.reservations.inc({ outcome: 'accepted' });
+          this.metrics.countReservation('accepted');
           return { kind: 'accepted', order: orderFromSnapshot(snapshot) };
         case 'replayed':
           return this.replayed(parseSnapshot(result.snapshot)!, result.reservationAlive);
@@ -113,12 +113,12 @@ export class OrdersService {
   private async replayed(original: OrderSnapshot, reservationAlive: boolean): Promise<PlaceOrderResult> {
     // A retry after a crash between reserving and enqueueing enqueues the job it never got.
     if (reservationAlive) await this.queues.add('persist-order', original, original.id);
-    this.metrics.reservations.inc({ outcome: 'replayed' });
+    this.metrics.countReservation('replayed');
     return { kind: 'accepted', order: orderFromSnapshot(original) };
   }
 
   private refused(line: ReservationLine, available: number): PlaceOrderResult {
-    this.metrics.reservations.inc({ outcome: 'refused' });
+    this.metrics.countReservation('refused');
     return { kind: 'insufficient', sku: line.sku, requested: line.quantity, available };
   }
 
