@@ -29,7 +29,7 @@ const DEFAULTS = {
   connections: '64',
   stock: '1000',
   buyers: '2000',
-  rounds: '2',
+  rounds: '4',
   warmup: '3',
   'postgres-url': 'postgres://postgres@127.0.0.1:5432/postgres',
   'redis-url': 'redis://127.0.0.1:6379',
@@ -41,7 +41,7 @@ export const USAGE = `usage: npm run bench -- [options]      (each option also r
   --connections <n>     concurrent connections                    (${DEFAULTS.connections})
   --stock <n>           units of the flash-sale product per round (${DEFAULTS.stock})
   --buyers <n>          distinct guest buyers                     (${DEFAULTS.buyers})
-  --rounds <n>          rounds of health + orders                 (${DEFAULTS.rounds})
+  --rounds <n>          rounds of health + orders, alternating which goes first                 (${DEFAULTS.rounds})
   --warmup <s>          seconds of warm-up per endpoint           (${DEFAULTS.warmup})
   --cpu-prof <dir>      write a CPU profile of the API process to <dir>
   --json <file>         also write the figures to <file> as JSON

@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: the flash-sale benchmark. In one run it creates a database and a Redis key
  * prefix of its own, starts the API and a worker as separate processes, and drives GET /health and
- * then POST /api/orders for a product with fixed stock from this process with autocannon. It prints
- * throughput and latency of both, their ratio, and checks that exactly the stock was sold and the
+ * POST /api/orders (a product with fixed stock per round; rounds alternate which goes first) from
+ * this process with autocannon. It prints throughput and latency of both, their ratio, and checks that exactly the stock was sold and the
  * ledger agrees with the Redis gate. It exits non-zero when an invariant fails. See docs/BENCHMARKS.md.
  */
 import { randomBytes } from 'node:crypto';
@@ -34,6 +34,8 @@ interface Phase {
 
 interface Round {
   sku: string;
+  /** Odd rounds measure health first, even rounds orders first. */
+  healthFirst: boolean;
   health: Phase;
   orders: Phase;
   settled: InventoryView | undefined;
@@ -126,6 +128,13 @@ const spread = (values: number[], format: (v: number) => string) => {
   return sorted.length === 1 ? format(sorted[0]!) : `${format(median)} median (${format(sorted[0]!)}–${format(sorted.at(-1)!)})`;
 };
 
+/** The run's ratio: all order answers over all order time, against the same for health. */
+function pooledRatio(rounds: Round[]): number {
+  const rate = (phases: Phase[]) =>
+    phases.reduce((sum, phase) => sum + phase.load.responses, 0) / phases.reduce((sum, phase) => sum + phase.load.durationSeconds, 0);
+  return rate(rounds.map((r) => r.orders)) / rate(rounds.map((r) => r.health));
+}
+
 function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErrors: string[], startedAt: Date): boolean {
   const out: string[] = [];
   out.push('');
@@ -142,9 +151,12 @@ function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErr
   out.push(`${pad('round', 6)}${pad('endpoint', 17)}${padStart('req/s', 8)}${padStart('p50 ms', 8)}${padStart('p99 ms', 8)}${padStart('max ms', 9)}  statuses`);
   rounds.forEach((round, i) => {
     const { health, orders } = round;
-    out.push(phaseLine(String(i + 1), 'GET /health', health.load));
-    out.push(`${' '.repeat(23)}cpu (cores): ${cpuLine(health.cpu)}`);
-    out.push(`${' '.repeat(23)}API CPU per request: ${n(apiMicrosPerRequest(health))} µs`);
+    const healthLines = [
+      phaseLine(String(i + 1), 'GET /health', health.load),
+      `${' '.repeat(23)}cpu (cores): ${cpuLine(health.cpu)}`,
+      `${' '.repeat(23)}API CPU per request: ${n(apiMicrosPerRequest(health))} µs`,
+    ];
+    if (round.healthFirst) out.push(...healthLines);
     out.push(phaseLine(String(i + 1), 'POST /api/orders', orders.load));
     out.push(`${' '.repeat(23)}cpu (cores): ${cpuLine(orders.cpu)}`);
     out.push(`${' '.repeat(23)}API CPU per request: ${n(apiMicrosPerRequest(orders))} µs`);
@@ -159,16 +171,21 @@ function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErr
       `${' '.repeat(23)}ratio orders/health ${n(ratio, 2)}; accepted ${n(orders.load.statuses.get(202)?.count ?? 0)} of ${n(options.stock)}` +
         (settled ? `; ledger reserved ${n(settled.reserved)}, gateAvailable ${settled.gateAvailable}, drift ${settled.drift}` : ''),
     );
+    if (!round.healthFirst) out.push(...healthLines);
     for (const problem of round.problems) out.push(`${' '.repeat(23)}FAILED: ${problem}`);
   });
 
   const ratios = rounds.map((r) => r.orders.load.requestsPerSecond / r.health.load.requestsPerSecond);
   const orderP99s = rounds.map((r) => r.orders.load.latency.p99);
   const invariantsHold = rounds.every((r) => r.problems.length === 0) && apiErrors.length === 0;
-  const worstRatio = Math.min(...ratios);
+  const runRatio = pooledRatio(rounds);
   const worstP99 = Math.max(...orderP99s);
   out.push('');
-  out.push(`orders/health ratio: ${spread(ratios, (v) => n(v, 2))}; aim ≥ ${RATIO_AIM}: ${worstRatio >= RATIO_AIM ? 'met' : 'NOT met'} in the worst round`);
+  out.push(
+    `orders/health ratio of the run: ${n(runRatio, 2)} (every round's answers over every round's time); ` +
+      `aim ≥ ${RATIO_AIM}: ${runRatio >= RATIO_AIM ? 'met' : 'NOT met'}`,
+  );
+  out.push(`orders/health ratio per round: ${spread(ratios, (v) => n(v, 2))}`);
   out.push(`orders p99: ${spread(orderP99s, (v) => `${ms(v)} ms`)}; aim < ${P99_AIM_MS} ms: ${worstP99 < P99_AIM_MS ? 'met' : 'NOT met'} in the worst round`);
   out.push(`health req/s: ${spread(rounds.map((r) => r.health.load.requestsPerSecond), (v) => n(v))}`);
   out.push(`orders req/s: ${spread(rounds.map((r) => r.orders.load.requestsPerSecond), (v) => n(v))}`);
@@ -209,8 +226,10 @@ function asJson(options: BenchOptions, machine: Machine, rounds: Round[], invari
     command: reproduceCommand(options),
     machine,
     invariantsHold,
+    ratio: pooledRatio(rounds),
     rounds: rounds.map((round) => ({
       sku: round.sku,
+      healthFirst: round.healthFirst,
       health: phaseJson(round.health),
       orders: phaseJson(round.orders),
       ratio: round.orders.load.requestsPerSecond / round.health.load.requestsPerSecond,
@@ -344,17 +363,29 @@ async function main(): Promise<number> {
     const rounds: Round[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       const sku = await newProduct(`r${round}`, options.stock);
-      log(`round ${round}: GET /health for ${options.durationSeconds} s`);
-      const healthPhase = await measured(`health-${round}`, () => health(options.durationSeconds));
-      log(`round ${round}: POST /api/orders (${sku}, ${n(options.stock)} units) for ${options.durationSeconds} s`);
-      const ordersPhase = await measured(`orders-${round}`, () => orders(sku, options.durationSeconds));
-      const settled = await settle(admin, sku);
+      const healthFirst = round % 2 === 1;
+      const runHealth = () => {
+        log(`round ${round}: GET /health for ${options.durationSeconds} s`);
+        return measured(`health-${round}`, () => health(options.durationSeconds));
+      };
+      const runOrders = async () => {
+        log(`round ${round}: POST /api/orders (${sku}, ${n(options.stock)} units) for ${options.durationSeconds} s`);
+        const phase = await measured(`orders-${round}`, () => orders(sku, options.durationSeconds));
+        // The worker has persisted the sale before anything else is measured.
+        return { phase, settled: await settle(admin, sku) };
+      };
+      // Rounds alternate which endpoint goes first (health, orders, orders, health, ...), so a
+      // machine that speeds up or slows down during the run favours neither.
+      const healthPhase = healthFirst ? await runHealth() : undefined;
+      const { phase: ordersPhase, settled } = await runOrders();
+      const healthOf = healthPhase ?? (await runHealth());
       rounds.push({
         sku,
-        health: { load: healthPhase.value, cpu: healthPhase.cpu },
+        healthFirst,
+        health: { load: healthOf.value, cpu: healthOf.cpu },
         orders: { load: ordersPhase.value, cpu: ordersPhase.cpu },
         settled: settled.view,
-        problems: [...healthProblems(healthPhase.value), ...orderProblems(ordersPhase.value, options.stock, settled)],
+        problems: [...healthProblems(healthOf.value), ...orderProblems(ordersPhase.value, options.stock, settled)],
       });
     }
 
