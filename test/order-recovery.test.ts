@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSnapshot } from '../src/modules/orders/orders.types.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type OrderSnapshot, parseSnapshot } from '../src/modules/orders/orders.types.js';
 import type { RunningSystem } from '../src/system.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, adminApi, eventually, guests } from './support/http.js';
@@ -46,6 +46,17 @@ describe('orders that cannot be stored the normal way', () => {
     expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
   });
 
+  /** Persists the snapshots at the same moment, and returns the outcomes and the first write the repository was asked for. */
+  const persistTogether = async (snapshots: OrderSnapshot[]) => {
+    const writes = vi.spyOn(system.container.ordersRepository, 'insertReserved');
+    try {
+      const outcomes = await Promise.all(snapshots.map((snapshot) => system.container.persister.persist(snapshot)));
+      return { outcomes, firstWrite: { orders: writes.mock.calls[0]![0].length, result: await writes.mock.results[0]!.value.catch((e: Error) => e) } };
+    } finally {
+      writes.mockRestore();
+    }
+  };
+
   it('persists the other orders written together with one Postgres refuses, and fails only that one', async () => {
     const sku = await createProduct(admin, { onHand: 10 });
     const buyers = await guests(system.url!, 3);
@@ -53,11 +64,45 @@ describe('orders that cannot be stored the normal way', () => {
     const snapshots = await Promise.all(placed.map((answer) => snapshotOf(answer.body.id)));
     snapshots[1] = { ...snapshots[1]!, shippingAddress: { name: 'B\u0000', line1: 'x', city: 'y', postalCode: '1', country: 'DE' } };
 
-    // Persisted at the same moment, so written as one group first.
-    expect(await Promise.all(snapshots.map((snapshot) => system.container.persister.persist(snapshot)))).toEqual(['persisted', 'unstorable', 'persisted']);
+    const { outcomes, firstWrite } = await persistTogether(snapshots);
+    // They were written as one group first, which Postgres refused as a whole.
+    expect(firstWrite.orders).toBe(3);
+    expect(firstWrite.result).toMatchObject({ code: '22P05' });
+    expect(outcomes).toEqual(['persisted', 'unstorable', 'persisted']);
     const statuses = await Promise.all(placed.map(async (answer, i) => (await buyers[i]!.get(`/api/orders/${answer.body.id}`)).body.status));
     expect(statuses).toEqual(['PENDING', 'FAILED', 'PENDING']);
     expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 2, gateAvailable: 8, drift: 0 });
+  });
+
+  it('fails only the order whose SKU drifted when it was written together with others', async () => {
+    const [steady, drifted] = [await createProduct(admin, { onHand: 5 }), await createProduct(admin, { onHand: 5 })];
+    const buyers = await guests(system.url!, 3);
+    const placed = await Promise.all([
+      buyers[0]!.order([{ sku: steady, quantity: 1 }], 'drift-group-0'),
+      buyers[1]!.order([{ sku: drifted, quantity: 4 }], 'drift-group-1'),
+      buyers[2]!.order([{ sku: steady, quantity: 2 }], 'drift-group-2'),
+    ]);
+    const snapshots = await Promise.all(placed.map((answer) => snapshotOf(answer.body.id)));
+    await sql`UPDATE inventory SET on_hand = 3 WHERE sku = ${drifted}`.execute(system.container.db);
+
+    const { outcomes, firstWrite } = await persistTogether(snapshots);
+    expect(firstWrite.orders).toBe(3);
+    expect(firstWrite.result).toMatchObject({ code: '23514' });
+    expect(outcomes).toEqual(['persisted', 'refused-by-ledger', 'persisted']);
+    expect(await inventoryOf(admin, steady)).toMatchObject({ reserved: 3, gateAvailable: 2, drift: 0 });
+    expect(await inventoryOf(admin, drifted)).toMatchObject({ onHand: 3, reserved: 0, gateAvailable: 1, drift: -2 });
+  });
+
+  it('writes an order once when it is persisted twice at the same moment', async () => {
+    const sku = await createProduct(admin, { onHand: 5 });
+    const [buyer] = await guests(system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 2 }], 'twice-at-once');
+    const snapshot = await snapshotOf(placed.body.id);
+
+    const { outcomes, firstWrite } = await persistTogether([snapshot, snapshot]);
+    expect(firstWrite.orders).toBe(1);
+    expect(outcomes).toEqual(['persisted', 'persisted']);
+    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 2, gateAvailable: 3, drift: 0 });
   });
 
   it('records an order the ledger cannot hold as FAILED and keeps its over-admitted units off sale', async () => {

@@ -4,7 +4,7 @@ import { Coalescer } from '../../lib/coalescer.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import { CHECK_VIOLATION } from '../inventory/inventory.repository.js';
-import type { OrdersRepository } from './orders.repository.js';
+import { MissingLedgerRowError, type OrdersRepository } from './orders.repository.js';
 import { type OrderSnapshot, isSnapshotOf, parseSnapshot } from './orders.types.js';
 
 /** Most orders one statement writes. */
@@ -53,17 +53,21 @@ export class OrderPersister {
   private readonly reservedWrites = new Coalescer<OrderSnapshot, PersistOutcome>((group) => this.insertReservedGroup(group), { maxBatch: MAX_GROUP });
 
   private async insertReservedGroup(snapshots: OrderSnapshot[]): Promise<(PersistOutcome | Promise<PersistOutcome>)[]> {
-    if (snapshots.length > 1) {
+    // The same order twice (a cancel persisting it inline while its job runs in this process):
+    // written once, and both callers get that outcome.
+    const distinct = [...new Map(snapshots.map((snapshot) => [snapshot.id, snapshot])).values()];
+    if (distinct.length > 1) {
       try {
-        const inserted = await this.orders.insertReserved(snapshots);
+        const inserted = await this.orders.insertReserved(distinct);
         return snapshots.map((snapshot) => (inserted.has(snapshot.id) ? 'persisted' : 'already-persisted'));
       } catch (error) {
         // Postgres refused one of them, or its stock, without saying which: each goes on its own
         // below, so only that one fails. Anything else (an outage) fails the group, and each job retries.
-        if (!isPermanent(error)) throw error;
+        if (!isPermanent(error) && !(error instanceof MissingLedgerRowError)) throw error;
       }
     }
-    return snapshots.map((snapshot) => this.writeAlone(snapshot, () => this.insertReserved(snapshot)));
+    const alone = new Map(distinct.map((snapshot) => [snapshot.id, this.writeAlone(snapshot, () => this.insertReserved(snapshot))]));
+    return snapshots.map((snapshot) => alone.get(snapshot.id)!);
   }
 
   /** One order with its stock reserved in the ledger. */

@@ -41,6 +41,13 @@ function toOrder(row: OrderRow, lines: OrderLineRow[], history: OrderHistoryRow[
   };
 }
 
+/** Orders name a SKU that has no ledger row: nothing was written. */
+export class MissingLedgerRowError extends Error {
+  constructor(readonly orderIds: string[]) {
+    super(`orders ${orderIds.join(', ')} name a SKU without a ledger row`);
+  }
+}
+
 export class OrdersRepository {
   constructor(private readonly db: Db) {}
 
@@ -83,7 +90,9 @@ export class OrdersRepository {
    * the ledger, or any order Postgres refuses, aborts it all.
    *
    * Locks are taken as every other transaction takes them, so none can deadlock with it: orders
-   * first (in id order), then ledger rows (in SKU order).
+   * first (in id order), then ledger rows (in SKU order). Postgres runs the parts of one statement
+   * in no promised order; this one holds because the ledger rows to lock are computed from what the
+   * order insert returned, so every order is inserted before the first ledger row is locked.
    *
    * Returns the ids it inserted; the others were there already.
    */
@@ -131,7 +140,7 @@ export class OrdersRepository {
       `.execute(tx);
       const { inserted, skus, reserved } = result.rows[0]!;
       // Every product has its ledger row from its creation on, and products are only soft-deleted.
-      if (reserved !== skus) throw new Error(`orders ${inserted.join(', ')} name a SKU without a ledger row`);
+      if (reserved !== skus) throw new MissingLedgerRowError(inserted);
       return new Set(inserted);
     });
   }
