@@ -22,6 +22,9 @@ import { RedisKeys } from './redis/keys.js';
 import { LuaScripts } from './redis/scripts.js';
 import { StockStore } from './redis/stock-store.js';
 
+/** Longest a precheck batch may wait for Redis before its requests fail (503, to be retried). */
+const PRECHECK_TIMEOUT_MS = 5_000;
+
 /**
  * Every long-lived object of one process, wired once. Nothing here connects eagerly except the
  * Redis clients; `close` releases everything in dependency order.
@@ -31,8 +34,9 @@ export class Container {
   /** Commands and Lua scripts; auto-pipelined, so concurrent requests share round trips. */
   readonly redis: Redis;
   /**
-   * The prechecks' own connection, not auto-pipelined: each batch is written the moment it is
-   * complete, and several can be in flight at once instead of queueing behind one pipeline.
+   * The prechecks' own connection, not auto-pipelined: a precheck batch is written as soon as the
+   * one before it has come back (see StockStore), never queued behind other commands. A reply that
+   * does not come fails its batch after PRECHECK_TIMEOUT_MS rather than holding every precheck.
    */
   readonly precheckRedis: Redis;
   /** BullMQ's connection: it must retry forever rather than fail a blocking call. */
@@ -63,7 +67,11 @@ export class Container {
   ) {
     this.db = createDb(config.databaseUrl, config.databasePoolSize, logger);
     this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: 'flashcart' });
-    this.precheckRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectionName: 'flashcart-precheck' });
+    this.precheckRedis = new Redis(config.redisUrl, {
+      maxRetriesPerRequest: 2,
+      commandTimeout: PRECHECK_TIMEOUT_MS,
+      connectionName: 'flashcart-precheck',
+    });
     this.bullRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'flashcart-bull' });
     for (const client of [this.redis, this.precheckRedis, this.bullRedis]) {
       client.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
@@ -105,7 +113,7 @@ export class Container {
       this.metrics,
       { reservationTtlSeconds: config.reservationTtlSeconds, idempotencyTtlSeconds: config.idempotencyTtlSeconds },
     );
-    this.ops = new OpsService(this.db, this.redis, logger);
+    this.ops = new OpsService(this.db, [this.redis, this.precheckRedis], logger);
     this.registerScrapeTimeMetrics();
   }
 

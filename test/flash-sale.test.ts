@@ -131,8 +131,8 @@ describe('reserve under a flash sale across two API instances', () => {
       system.container.stock.precheck(userId, 'batched-short', [{ sku: first, quantity: 3 }]),
       system.container.stock.precheck(userId, 'batched-go', [{ sku: first, quantity: 2 }, { sku: second, quantity: 49 }]),
       system.container.stock.precheck(userId, 'batched-second-short', [{ sku: first, quantity: 1 }, { sku: second, quantity: 50 }]),
-      // A gate not loaded yet is not a refusal: reserveOrder loads it and decides.
-      system.container.stock.precheck(userId, 'batched-unloaded', [{ sku: unloaded, quantity: 1 }]),
+      // More than the product has, but its gate is not loaded yet: not a refusal, reserveOrder loads it and decides.
+      system.container.stock.precheck(userId, 'batched-unloaded', [{ sku: unloaded, quantity: 2 }]),
     ]);
     expect(answers.map((answer) => answer.kind)).toEqual(['seen', 'short', 'go', 'short', 'go']);
     expect(answers[0]).toMatchObject({ snapshot: expect.stringContaining(second) });

@@ -23,6 +23,8 @@ describe('toAppError', () => {
     expect(toAppError(refused, request())).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
     const cutMidTransaction = new Error('Client has encountered a connection error and is not queryable');
     expect(toAppError(cutMidTransaction, request())).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+    const noReply = new Error('Command timed out');
+    expect(toAppError(noReply, request())).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
     const bug = toAppError(new TypeError('cannot read properties of undefined'), request());
     expect(bug).toMatchObject({ code: 'INTERNAL', status: 500, message: 'internal error' });
   });

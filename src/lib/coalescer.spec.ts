@@ -52,6 +52,10 @@ describe('Coalescer', () => {
     const short = new Coalescer<number, number>(async (batch) => batch.slice(1), { maxBatch: 10 });
     const results = await Promise.allSettled([1, 2].map((n) => short.submit(n)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+
+    const silent = new Coalescer<number, number>(async () => null as unknown as number[], { maxBatch: 10 });
+    const none = await Promise.allSettled([1, 2].map((n) => silent.submit(n)));
+    expect(none.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 
   it('keeps at most maxInFlight batches out, and sends what waited as the next batch when one returns', async () => {

@@ -59,9 +59,10 @@ export class Coalescer<I, O> {
       .catch(() => undefined);
     handled.then(
       (outputs) => {
+        const answered = typeof outputs?.length === 'number' ? outputs.length : 0;
         for (let i = 0; i < waiting.length; i++) {
-          if (i < outputs.length) waiting[i]!.resolve(outputs[i]!);
-          else waiting[i]!.reject(new Error(`batch handler answered ${outputs.length} of ${waiting.length} items`));
+          if (i < answered) waiting[i]!.resolve(outputs[i]!);
+          else waiting[i]!.reject(new Error(`batch handler answered ${answered} of ${waiting.length} items`));
         }
       },
       (error: unknown) => {

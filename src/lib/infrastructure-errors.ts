@@ -21,6 +21,8 @@ export function isDependencyUnavailable(error: unknown): boolean {
     message.includes('is not queryable') ||
     message.includes('timeout exceeded when trying to connect') ||
     message.includes("Stream isn't writeable") ||
+    // ioredis, when a command got no reply within its commandTimeout.
+    message === 'Command timed out' ||
     (error instanceof AggregateError && error.errors.some(isDependencyUnavailable))
   );
 }

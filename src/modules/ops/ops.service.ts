@@ -23,14 +23,15 @@ async function probe(name: string, check: () => Promise<unknown>, logger: Logger
 export class OpsService {
   constructor(
     private readonly db: Db,
-    private readonly redis: Redis,
+    /** Every connection the process needs answering (commands, prechecks): Redis is up when all answer. */
+    private readonly redis: Redis[],
     private readonly logger: Logger,
   ) {}
 
   async readiness(): Promise<{ ready: boolean; dependencies: Record<string, DependencyState> }> {
     const [postgres, redis] = await Promise.all([
       probe('postgres', () => sql`SELECT 1`.execute(this.db), this.logger),
-      probe('redis', () => this.redis.ping(), this.logger),
+      probe('redis', () => Promise.all(this.redis.map((client) => client.ping())), this.logger),
     ]);
     return { ready: postgres.status === 'up' && redis.status === 'up', dependencies: { postgres, redis } };
   }
