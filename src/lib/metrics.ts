@@ -38,8 +38,8 @@ export class Metrics {
   });
 
   /**
-   * Records the requests of one route. The labelled children are looked up once per method and
-   * status, not built and hashed per request: this runs on every request of the hot path.
+   * Records the requests of one route, finding the labelled child per method and status without
+   * building a string per request (prom-client still checks and hashes the labels inside).
    */
   httpRecorder(route: string): (method: string, statusCode: number, seconds: number) => void {
     const children = new Map<string, Map<number, { observe(value: number): void }>>();
@@ -58,7 +58,7 @@ export class Metrics {
     replayed: this.reservations.labels('replayed'),
   };
 
-  /** Counts one reservation attempt (a labelled child bound once, as for HTTP). */
+  /** Counts one reservation attempt; every outcome is exported from the start, at 0. */
   countReservation(outcome: keyof Metrics['reservationOutcomes']): void {
     this.reservationOutcomes[outcome].inc();
   }
