@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningSystem } from '../src/system.js';
 import { Api, adminApi, eventually, guests, settleInWaves } from './support/http.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
@@ -138,5 +138,16 @@ describe('reserve under a flash sale across two API instances', () => {
     expect(answers[0]).toMatchObject({ snapshot: expect.stringContaining(second) });
     expect(answers[1]).toMatchObject({ line: { sku: first, quantity: 3 }, available: 2 });
     expect(answers[3]).toMatchObject({ line: { sku: second, quantity: 50 }, available: 49 });
+  });
+  it('loads a missing gate once for all the buyers who find it missing at the same moment', async () => {
+    const sku = await createProduct(admin, { onHand: 7 });
+    const loads = vi.spyOn(system.container.stock, 'loadGate');
+    try {
+      const admitted = await Promise.all(Array.from({ length: 20 }, () => system.container.inventory.ensureGate(sku)));
+      expect(admitted).toEqual(Array(20).fill(7));
+      expect(loads).toHaveBeenCalledTimes(1);
+    } finally {
+      loads.mockRestore();
+    }
   });
 });

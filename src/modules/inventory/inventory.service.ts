@@ -47,6 +47,8 @@ const DRIFT_SUMMARY_MAX_AGE_MS = 15_000;
  */
 export class InventoryService {
   private driftCache: { at: number; summary: Promise<DriftSummary> } | undefined;
+  /** Gate loads in progress, by SKU. */
+  private readonly gateLoads = new Map<string, Promise<number>>();
 
   constructor(
     private readonly db: Db,
@@ -84,7 +86,18 @@ export class InventoryService {
    * Loads the gate of a SKU from the ledger unless it is loaded; returns what the gate admits. The
    * row's share lock makes the load wait for any admin change in flight to finish its gate step.
    */
-  async ensureGate(sku: string): Promise<number> {
+  ensureGate(sku: string): Promise<number> {
+    // The first buyers of a sale all find the gate missing at once: they share one load rather
+    // than queueing a transaction each for the pool.
+    let load = this.gateLoads.get(sku);
+    if (!load) {
+      load = this.loadGate(sku).finally(() => this.gateLoads.delete(sku));
+      this.gateLoads.set(sku, load);
+    }
+    return load;
+  }
+
+  private loadGate(sku: string): Promise<number> {
     return this.db.transaction().execute(async (tx) => {
       const row = await this.repository.lock(tx, sku, 'share');
       return this.stock.loadGate(sku, row ? row.onHand - row.reserved : 0);
