@@ -14,11 +14,13 @@ export class Coalescer<I, O> {
   private readonly inputs: I[] = [];
   private readonly waiting: Waiting<O>[] = [];
   private inFlight = 0;
+  private scheduled = false;
 
   /**
    * `maxBatch`: a batch this full is handed over at once, and the next begun. `maxInFlight`: batches
-   * handled at the same time; while that many are out, calls wait and the next batch takes them all
-   * when one comes back (as a pipeline does), so a slower store gets fewer, larger batches.
+   * handled at the same time; while that many are out, calls wait, and the next batch takes them all
+   * at the end of the turn in which one comes back (as a pipeline does), so a slower store gets
+   * fewer, larger batches.
    */
   constructor(
     private readonly handle: (batch: I[]) => Promise<ArrayLike<O | Promise<O>>>,
@@ -26,20 +28,34 @@ export class Coalescer<I, O> {
   ) {}
 
   submit(input: I): Promise<O> {
-    if (this.inputs.length === 0 && !this.saturated()) setImmediate(this.flush);
     this.inputs.push(input);
     const output = new Promise<O>((resolve, reject) => this.waiting.push({ resolve, reject }));
     if (this.inputs.length >= this.limits.maxBatch) this.flush();
+    else this.schedule();
     return output;
+  }
+
+  /**
+   * Sends what is waiting at the end of this event-loop turn, after every call the turn still
+   * holds. A batch that comes back schedules the next one the same way rather than sending at once
+   * from its reply, so a store that answers quickly does not get batches of one or two.
+   */
+  private schedule(): void {
+    if (this.scheduled || this.saturated()) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
   }
 
   private saturated(): boolean {
     return this.inFlight >= (this.limits.maxInFlight ?? Number.POSITIVE_INFINITY);
   }
 
-  private readonly flush = (): void => {
+  private flush(): void {
     while (this.inputs.length > 0 && !this.saturated()) this.send();
-  };
+  }
 
   private send(): void {
     const inputs = this.inputs.splice(0, this.limits.maxBatch);
@@ -54,7 +70,7 @@ export class Coalescer<I, O> {
     handled
       .finally(() => {
         this.inFlight--;
-        this.flush();
+        if (this.inputs.length > 0) this.schedule();
       })
       .catch(() => undefined);
     handled.then(
