@@ -2,25 +2,15 @@ import { createSigner } from 'fast-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../src/system.js';
 import { createProduct } from './support/fixtures.js';
-import { Api, adminApi, guests } from './support/http.js';
-import { type TestStores, createTestStores, startInProcess } from './support/system.js';
+import { Api, guests } from './support/http.js';
+import { type TestStores, createTestStores, startInProcess, useSystem } from './support/system.js';
 
 describe('authentication and authorization', () => {
-  let stores: TestStores;
-  let system: RunningSystem;
+  const sut = useSystem({ api: true, worker: true });
   let anonymous: Api;
-  let admin: Api;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    system = await startInProcess(stores, { api: true, worker: true });
-    anonymous = new Api(system.url!);
-    admin = await adminApi(system.url!);
-  });
-
-  afterAll(async () => {
-    await system?.close();
-    await stores?.cleanup();
+    anonymous = new Api(sut.system.url!);
   });
 
   it('registers a customer, logs in, and tells the caller who they are', async () => {
@@ -47,12 +37,12 @@ describe('authentication and authorization', () => {
     const guest = await anonymous.post('/api/auth/guest');
     expect(guest.status).toBe(201);
     expect(guest.body.user.role).toBe('guest');
-    const sku = await createProduct(admin, { onHand: 1 });
+    const sku = await createProduct(sut.admin, { onHand: 1 });
     expect((await anonymous.as(guest.body.token).order([{ sku, quantity: 1 }], 'guest-order')).status).toBe(202);
   });
 
   it('answers 401 without a valid token', async () => {
-    const expired = createSigner({ key: stores.env.JWT_SECRET! })({
+    const expired = createSigner({ key: sut.stores.env.JWT_SECRET! })({
       sub: '00000000-0000-4000-8000-000000000000',
       role: 'customer',
       exp: Math.floor(Date.now() / 1_000) - 60,
@@ -76,8 +66,8 @@ describe('authentication and authorization', () => {
   });
 
   it('answers 403 to customers and guests on admin routes, and changes nothing', async () => {
-    const sku = await createProduct(admin, { onHand: 5 });
-    const [guest] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [guest] = await guests(sut.system.url!, 1);
     const customer = await anonymous.post('/api/auth/register', { email: 'bob@example.com', password: 'bob password' });
     for (const api of [guest!, anonymous.as(customer.body.token)]) {
       const attempts = [
@@ -99,8 +89,8 @@ describe('authentication and authorization', () => {
   });
 
   it("hides another user's order behind a 404, and lets an admin see it", async () => {
-    const sku = await createProduct(admin, { onHand: 5 });
-    const [alice, mallory] = await guests(system.url!, 2);
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [alice, mallory] = await guests(sut.system.url!, 2);
     const order = await alice!.order([{ sku, quantity: 1 }], 'private');
     expect(order.status).toBe(202);
     expect((await mallory!.get(`/api/orders/${order.body.id}`)).status).toBe(404);
@@ -108,7 +98,7 @@ describe('authentication and authorization', () => {
     expect(cancel.status).toBe(404);
     expect((await mallory!.get('/api/orders')).body.total).toBe(0);
     expect((await alice!.get(`/api/orders/${order.body.id}`)).body.status).toBe('PENDING');
-    expect((await admin.get(`/api/orders/${order.body.id}`)).status).toBe(200);
+    expect((await sut.admin.get(`/api/orders/${order.body.id}`)).status).toBe(200);
   });
 });
 

@@ -1,31 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningSystem } from '../src/system.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createProduct, inventoryOf } from './support/fixtures.js';
-import { Api, adminApi, guests } from './support/http.js';
-import { type TestStores, createTestStores, startInProcess } from './support/system.js';
+import { Api, guests } from './support/http.js';
+import { useSystem } from './support/system.js';
 
 describe('bad input changes nothing', () => {
-  let stores: TestStores;
-  let system: RunningSystem;
-  let admin: Api;
+  const sut = useSystem({ api: true, worker: true });
   let buyer: Api;
   let sku: string;
   let euroSku: string;
   let dollarSku: string;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    system = await startInProcess(stores, { api: true, worker: true });
-    admin = await adminApi(system.url!);
-    [buyer] = (await guests(system.url!, 1)) as [Api];
-    sku = await createProduct(admin, { onHand: 10 });
-    euroSku = await createProduct(admin, { onHand: 10, currency: 'EUR' });
-    dollarSku = await createProduct(admin, { onHand: 10, currency: 'USD' });
-  });
-
-  afterAll(async () => {
-    await system?.close();
-    await stores?.cleanup();
+    [buyer] = (await guests(sut.system.url!, 1)) as [Api];
+    sku = await createProduct(sut.admin, { onHand: 10 });
+    euroSku = await createProduct(sut.admin, { onHand: 10, currency: 'EUR' });
+    dollarSku = await createProduct(sut.admin, { onHand: 10, currency: 'USD' });
   });
 
   const key = { 'idempotency-key': 'bad-input' };
@@ -88,9 +77,9 @@ describe('bad input changes nothing', () => {
 
   it('has held no stock and written no order after all of that', async () => {
     for (const product of [sku, euroSku, dollarSku]) {
-      expect(await inventoryOf(admin, product)).toMatchObject({ onHand: 10, reserved: 0, gateAvailable: 10, drift: 0 });
+      expect(await inventoryOf(sut.admin, product)).toMatchObject({ onHand: 10, reserved: 0, gateAvailable: 10, drift: 0 });
     }
-    expect((await admin.get('/api/admin/orders')).body.total).toBe(0);
+    expect((await sut.admin.get('/api/admin/orders')).body.total).toBe(0);
     // The key used by every refused request is still free.
     expect((await buyer.order([line()], 'bad')).status).toBe(202);
   });
@@ -104,25 +93,25 @@ describe('bad input changes nothing', () => {
       [buyer.get('/api/products/%20bad%20sku'), 400, 'VALIDATION_FAILED'],
       [buyer.get('/api/products/NO-SUCH-SKU'), 404, 'NOT_FOUND'],
       [buyer.get('/api/products?q=%00'), 400, 'VALIDATION_FAILED'],
-      [admin.patch(`/api/admin/products/${sku}`, { title: 'x\u0000' }), 400, 'VALIDATION_FAILED'],
-      [new Api(system.url!).post('/api/auth/register', { email: 'nul@y.z', password: 'long enough', name: '\u0000' }), 400, 'VALIDATION_FAILED'],
+      [sut.admin.patch(`/api/admin/products/${sku}`, { title: 'x\u0000' }), 400, 'VALIDATION_FAILED'],
+      [new Api(sut.system.url!).post('/api/auth/register', { email: 'nul@y.z', password: 'long enough', name: '\u0000' }), 400, 'VALIDATION_FAILED'],
       [buyer.get('/api/no-such-route'), 404, 'NOT_FOUND'],
-      [admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 0 }), 400, 'VALIDATION_FAILED'],
-      [admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 1.5 }), 400, 'VALIDATION_FAILED'],
-      [admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: -11 }), 409, 'INSUFFICIENT_STOCK'],
-      [admin.put(`/api/admin/inventory/${sku}`, { onHand: -1 }), 400, 'VALIDATION_FAILED'],
-      [admin.get('/api/admin/inventory/NO-SUCH-SKU'), 404, 'NOT_FOUND'],
-      [admin.post('/api/admin/products', { sku, title: 'dup', priceCents: 1, category: 'test' }), 409, 'CONFLICT'],
-      [admin.post('/api/admin/products', { sku: 'NEW-1', title: 'x', priceCents: -5, category: 'test' }), 400, 'VALIDATION_FAILED'],
-      [admin.post('/api/admin/products', { sku: 'NEW-2', title: 'x', priceCents: 5, category: 'nope' }), 400, 'VALIDATION_FAILED'],
-      [admin.patch(`/api/admin/products/${sku}`, {}), 400, 'VALIDATION_FAILED'],
-      [admin.patch('/api/admin/orders/00000000-0000-4000-8000-000000000000', { status: 'CANCELLED' }), 404, 'NOT_FOUND'],
-      [new Api(system.url!).post('/api/auth/register', { email: 'x@y.z', password: 'short' }), 400, 'VALIDATION_FAILED'],
+      [sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 0 }), 400, 'VALIDATION_FAILED'],
+      [sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 1.5 }), 400, 'VALIDATION_FAILED'],
+      [sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: -11 }), 409, 'INSUFFICIENT_STOCK'],
+      [sut.admin.put(`/api/admin/inventory/${sku}`, { onHand: -1 }), 400, 'VALIDATION_FAILED'],
+      [sut.admin.get('/api/admin/inventory/NO-SUCH-SKU'), 404, 'NOT_FOUND'],
+      [sut.admin.post('/api/admin/products', { sku, title: 'dup', priceCents: 1, category: 'test' }), 409, 'CONFLICT'],
+      [sut.admin.post('/api/admin/products', { sku: 'NEW-1', title: 'x', priceCents: -5, category: 'test' }), 400, 'VALIDATION_FAILED'],
+      [sut.admin.post('/api/admin/products', { sku: 'NEW-2', title: 'x', priceCents: 5, category: 'nope' }), 400, 'VALIDATION_FAILED'],
+      [sut.admin.patch(`/api/admin/products/${sku}`, {}), 400, 'VALIDATION_FAILED'],
+      [sut.admin.patch('/api/admin/orders/00000000-0000-4000-8000-000000000000', { status: 'CANCELLED' }), 404, 'NOT_FOUND'],
+      [new Api(sut.system.url!).post('/api/auth/register', { email: 'x@y.z', password: 'short' }), 400, 'VALIDATION_FAILED'],
     ];
     for (const [index, [pending, status, code]] of checks.entries()) {
       const answer = await pending;
       expect({ index, status: answer.status, code: answer.body?.error?.code }).toEqual({ index, status, code });
     }
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 10 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 10 });
   });
 });

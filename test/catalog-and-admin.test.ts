@@ -4,29 +4,22 @@ import type { RunningSystem } from '../src/system.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, adminApi, eventually, guests } from './support/http.js';
 import { freePort } from './support/stores.js';
-import { type ChildRole, type TestStores, createTestStores, spawnRole, startInProcess } from './support/system.js';
+import { type ChildRole, type TestStores, createTestStores, spawnRole, startInProcess, useSystem } from './support/system.js';
 
 describe('catalog, inventory and order administration', () => {
-  let stores: TestStores;
-  let system: RunningSystem;
+  const sut = useSystem({ api: true, worker: true }, { SEED_DEMO_CATALOG: 'true' });
   let otherInstance: ChildRole;
-  let admin: Api;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    system = await startInProcess(stores, { api: true, worker: true }, { SEED_DEMO_CATALOG: 'true' });
-    otherInstance = await spawnRole(stores, 'api');
-    admin = await adminApi(system.url!);
+    otherInstance = await spawnRole(sut.stores, 'api');
   });
 
   afterAll(async () => {
     await otherInstance?.kill();
-    await system?.close();
-    await stores?.cleanup();
   });
 
   it('seeds a demo catalog with a scarce flash-sale product', async () => {
-    const api = new Api(system.url!);
+    const api = new Api(sut.system.url!);
     const categories = await api.get('/api/categories');
     expect(categories.body.items.length).toBeGreaterThanOrEqual(3);
     const all = await api.get('/api/products?limit=100');
@@ -36,7 +29,7 @@ describe('catalog, inventory and order administration', () => {
   });
 
   it('lists, searches, filters and paginates products', async () => {
-    const api = new Api(system.url!);
+    const api = new Api(sut.system.url!);
     const books = await api.get('/api/products?category=books&limit=2&page=2');
     expect(books.body).toMatchObject({ page: 2, limit: 2 });
     expect(books.body.items).toHaveLength(2);
@@ -48,12 +41,12 @@ describe('catalog, inventory and order administration', () => {
   });
 
   it('prices new orders with a changed price on every API instance at once', async () => {
-    const sku = await createProduct(admin, { onHand: 10, priceCents: 500 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 10, priceCents: 500 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const onOther = new Api(otherInstance.url!, buyer!.token);
     expect((await onOther.order([{ sku, quantity: 1 }], 'before')).body.totalCents).toBe(500);
 
-    const patched = await admin.patch(`/api/admin/products/${sku}`, { priceCents: 750, title: 'Renamed' });
+    const patched = await sut.admin.patch(`/api/admin/products/${sku}`, { priceCents: 750, title: 'Renamed' });
     expect(patched.body).toMatchObject({ priceCents: 750, title: 'Renamed', currency: 'EUR' });
     const after = await eventually(async () => {
       const answer = await onOther.order([{ sku, quantity: 1 }], `after-${Date.now()}`);
@@ -63,60 +56,60 @@ describe('catalog, inventory and order administration', () => {
   });
 
   it('takes a deleted product off the catalog and refuses orders for it', async () => {
-    const sku = await createProduct(admin, { onHand: 3 });
-    expect((await admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
-    expect((await new Api(system.url!).get(`/api/products/${sku}`)).status).toBe(404);
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 3 });
+    expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
+    expect((await new Api(sut.system.url!).get(`/api/products/${sku}`)).status).toBe(404);
+    const [buyer] = await guests(sut.system.url!, 1);
     const refused = await eventually(async () => {
       const answer = await new Api(otherInstance.url!, buyer!.token).order([{ sku, quantity: 1 }], `deleted-${Date.now()}`);
       return answer.status === 400 ? answer : undefined;
     }, 'the other instance to forget the product', 10_000);
     expect(refused.body.error.code).toBe('VALIDATION_FAILED');
-    expect((await admin.delete(`/api/admin/products/${sku}`)).status).toBe(404);
+    expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(404);
   });
 
   it('brings a deleted product back whole or not at all, keeping its stock unless told otherwise', async () => {
-    const sku = await createProduct(admin, { onHand: 8 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 8 });
+    const [buyer] = await guests(sut.system.url!, 1);
     expect((await buyer!.order([{ sku, quantity: 3 }], 'held-through-deletion')).status).toBe(202);
-    await eventually(async () => ((await inventoryOf(admin, sku)).reserved === 3 ? true : undefined), 'persistence');
-    expect((await admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
+    await eventually(async () => ((await inventoryOf(sut.admin, sku)).reserved === 3 ? true : undefined), 'persistence');
+    expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
     const product = { sku, title: 'Back again', priceCents: 1_234, category: 'test' };
 
-    const tooFew = await admin.post('/api/admin/products', { ...product, onHand: 2 });
+    const tooFew = await sut.admin.post('/api/admin/products', { ...product, onHand: 2 });
     expect(tooFew.status).toBe(409);
     expect(tooFew.body.error.code).toBe('INSUFFICIENT_STOCK');
-    expect((await new Api(system.url!).get(`/api/products/${sku}`)).status).toBe(404);
+    expect((await new Api(sut.system.url!).get(`/api/products/${sku}`)).status).toBe(404);
 
-    const back = await admin.post('/api/admin/products', product);
+    const back = await sut.admin.post('/api/admin/products', product);
     expect(back.status).toBe(201);
     expect(back.body).toMatchObject({ title: 'Back again', priceCents: 1_234, available: 5 });
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 8, reserved: 3, gateAvailable: 5, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 8, reserved: 3, gateAvailable: 5, drift: 0 });
   });
 
   it('moves stock in the ledger and the gate together, and never below what is reserved', async () => {
-    const sku = await createProduct(admin, { onHand: 10 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
     expect((await buyer!.order([{ sku, quantity: 4 }], 'hold-4')).status).toBe(202);
-    await eventually(async () => ((await inventoryOf(admin, sku)).reserved === 4 ? true : undefined), 'persistence');
+    await eventually(async () => ((await inventoryOf(sut.admin, sku)).reserved === 4 ? true : undefined), 'persistence');
 
-    const added = await admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 5, reason: 'delivery' });
+    const added = await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 5, reason: 'delivery' });
     expect(added.body).toMatchObject({ onHand: 15, reserved: 4, available: 11, gateAvailable: 11, drift: 0 });
-    const counted = await admin.put(`/api/admin/inventory/${sku}`, { onHand: 6 });
+    const counted = await sut.admin.put(`/api/admin/inventory/${sku}`, { onHand: 6 });
     expect(counted.body).toMatchObject({ onHand: 6, reserved: 4, available: 2, gateAvailable: 2, drift: 0 });
-    const tooMuch = await admin.put(`/api/admin/inventory/${sku}`, { onHand: 3 });
+    const tooMuch = await sut.admin.put(`/api/admin/inventory/${sku}`, { onHand: 3 });
     expect(tooMuch.status).toBe(409);
     expect(tooMuch.body.error).toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { sku, available: 2 } });
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 6, reserved: 4, gateAvailable: 2, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 6, reserved: 4, gateAvailable: 2, drift: 0 });
   });
 
   it('keeps the gate and ledger equal under concurrent admin changes and orders', async () => {
-    const sku = await createProduct(admin, { onHand: 50 });
-    const buyers = await guests(system.url!, 30);
+    const sku = await createProduct(sut.admin, { onHand: 50 });
+    const buyers = await guests(sut.system.url!, 30);
     const deltas = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 3 : -2));
     const results = await Promise.all([
       ...buyers.map((buyer, i) => buyer.order([{ sku, quantity: 1 }], `mixed-${i}`)),
-      ...deltas.map((delta) => admin.post(`/api/admin/inventory/${sku}/adjust`, { delta })),
+      ...deltas.map((delta) => sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta })),
     ]);
     const orders = results.slice(0, buyers.length);
     const adjustments = results.slice(buyers.length);
@@ -124,16 +117,16 @@ describe('catalog, inventory and order administration', () => {
     expect(adjustments.every((answer) => answer.status === 200)).toBe(true);
     const onHand = 50 + deltas.reduce((sum, delta) => sum + delta, 0);
     const view = await eventually(async () => {
-      const current = await inventoryOf(admin, sku);
+      const current = await inventoryOf(sut.admin, sku);
       return current.reserved === buyers.length ? current : undefined;
     }, 'every order persisted');
     expect(view).toMatchObject({ onHand, reserved: 30, gateAvailable: onHand - 30, drift: 0 });
   });
 
   it('applies a repeated gate move of one admin change once', async () => {
-    const sku = await createProduct(admin, { onHand: 4 });
-    await inventoryOf(admin, sku);
-    const { stock } = system.container;
+    const sku = await createProduct(sut.admin, { onHand: 4 });
+    await inventoryOf(sut.admin, sku);
+    const { stock } = sut.system.container;
     expect(await stock.adjustGate(sku, 3, 'op-repeated')).toEqual({ kind: 'moved', value: 7 });
     expect(await stock.adjustGate(sku, 3, 'op-repeated')).toEqual({ kind: 'moved', value: 7 });
     expect(await stock.adjustGate(sku, -3, 'op-undo')).toEqual({ kind: 'moved', value: 4 });
@@ -141,55 +134,55 @@ describe('catalog, inventory and order administration', () => {
   });
 
   it('loads a gate only once a stock change in flight has committed, so the change is counted once', async () => {
-    const sku = await createProduct(admin, { onHand: 10 });
+    const sku = await createProduct(sut.admin, { onHand: 10 });
     // As for a SKU no order has touched since Redis started: no gate yet.
-    await system.container.redis.del(system.container.keys.gate(sku));
+    await sut.system.container.redis.del(sut.system.container.keys.gate(sku));
     // An admin change in flight: its row lock is held, its ledger write not yet committed.
-    const change = await system.container.db.connection().execute(async (connection) => {
+    const change = await sut.system.container.db.connection().execute(async (connection) => {
       await sql`BEGIN`.execute(connection);
       await sql`SELECT * FROM inventory WHERE sku = ${sku} FOR UPDATE`.execute(connection);
       await sql`UPDATE inventory SET on_hand = 15 WHERE sku = ${sku}`.execute(connection);
-      const loading = system.container.inventory.ensureGate(sku);
+      const loading = sut.system.container.inventory.ensureGate(sku);
       await eventually(async () => {
         const waiting = await sql<{ n: number }>`
           SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%for share%'`.execute(system.container.db);
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%for share%'`.execute(sut.system.container.db);
         return waiting.rows[0]!.n > 0 ? true : undefined;
       }, 'the gate load to wait for the row lock');
       await sql`COMMIT`.execute(connection);
       return loading;
     });
     expect(change).toBe(15);
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 15, gateAvailable: 15, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 15, gateAvailable: 15, drift: 0 });
   });
 
   it('lets an admin move orders along the state machine and refuses what it forbids', async () => {
-    const sku = await createProduct(admin, { onHand: 10 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const placed = await buyer!.order([{ sku, quantity: 2 }], 'admin-flow');
     const id = placed.body.id;
 
-    const confirmed = await admin.patch(`/api/admin/orders/${id}`, { status: 'CONFIRMED' });
+    const confirmed = await sut.admin.patch(`/api/admin/orders/${id}`, { status: 'CONFIRMED' });
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.status).toBe('CONFIRMED');
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 8, reserved: 0, sold: 2, gateAvailable: 8, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 8, reserved: 0, sold: 2, gateAvailable: 8, drift: 0 });
 
-    const back = await admin.patch(`/api/admin/orders/${id}`, { status: 'PENDING' });
+    const back = await sut.admin.patch(`/api/admin/orders/${id}`, { status: 'PENDING' });
     expect(back.status).toBe(409);
     expect(back.body.error.code).toBe('INVALID_STATE');
     expect((await buyer!.post(`/api/orders/${id}/cancel`)).status).toBe(409);
 
-    const fulfilled = await admin.patch(`/api/admin/orders/${id}`, { status: 'FULFILLED', reason: 'shipped' });
+    const fulfilled = await sut.admin.patch(`/api/admin/orders/${id}`, { status: 'FULFILLED', reason: 'shipped' });
     expect(fulfilled.body.history.map((entry: { status: string }) => entry.status)).toEqual(['PENDING', 'CONFIRMED', 'FULFILLED']);
     expect(fulfilled.body.history[2].reason).toBe('shipped');
     // The sweeper, long after, finds nothing to give back for a sold order.
-    await system.container.sweeper.sweep(Date.now() + 3_600_000);
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 8, reserved: 0, sold: 2, gateAvailable: 8 });
+    await sut.system.container.sweeper.sweep(Date.now() + 3_600_000);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 8, reserved: 0, sold: 2, gateAvailable: 8 });
   });
 
   it("lists the caller's orders and all orders with a status filter and pagination", async () => {
-    const sku = await createProduct(admin, { onHand: 10 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push((await buyer!.order([{ sku, quantity: 1 }], `list-${i}`)).body.id);
     await eventually(async () => ((await buyer!.get('/api/orders')).body.total === 3 ? true : undefined), 'three persisted orders');
@@ -200,7 +193,7 @@ describe('catalog, inventory and order administration', () => {
     expect(pending.body.items).toHaveLength(1);
     const cancelled = await buyer!.get('/api/orders?status=CANCELLED');
     expect(cancelled.body.items.map((order: { id: string }) => order.id)).toEqual([ids[0]]);
-    const everyone = await admin.get('/api/admin/orders?status=CANCELLED&limit=100');
+    const everyone = await sut.admin.get('/api/admin/orders?status=CANCELLED&limit=100');
     expect(everyone.body.items.map((order: { id: string }) => order.id)).toContain(ids[0]);
   });
 });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidFromName } from '../src/lib/hashing.js';
-import type { RunningSystem } from '../src/system.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
-import { type Api, adminApi, eventually, guests } from './support/http.js';
-import { type ChildRole, type TestStores, createTestStores, spawnRole, startInProcess } from './support/system.js';
+import { type Api, eventually, guests } from './support/http.js';
+import { type ChildRole, spawnRole, useSystem } from './support/system.js';
 
 const terminalEntries = (order: { history: { status: string }[] }) =>
   order.history.filter((entry) => entry.status !== 'PENDING');
@@ -16,25 +15,12 @@ async function persistedOrders(admin: Api, count: number, status = 'PENDING') {
 }
 
 describe('expiry and cancellation release stock exactly once', () => {
-  let stores: TestStores;
-  let system: RunningSystem;
-  let admin: Api;
-
-  beforeAll(async () => {
-    stores = await createTestStores();
-    // A long TTL: these tests expire orders by sweeping "in the future", never by waiting.
-    system = await startInProcess(stores, { api: true, worker: true }, { EXPIRY_SWEEP_INTERVAL_MS: '3600000' });
-    admin = await adminApi(system.url!);
-  });
-
-  afterAll(async () => {
-    await system?.close();
-    await stores?.cleanup();
-  });
+  // A long TTL: these tests expire orders by sweeping "in the future", never by waiting.
+  const sut = useSystem({ api: true, worker: true }, { EXPIRY_SWEEP_INTERVAL_MS: '3600000' });
 
   it('cancels a pending order, gives its units back once, and refuses a second cancel', async () => {
-    const sku = await createProduct(admin, { onHand: 10 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const placed = await buyer!.order([{ sku, quantity: 4 }], 'to-cancel');
     expect(placed.status).toBe(202);
 
@@ -47,37 +33,37 @@ describe('expiry and cancellation release stock exactly once', () => {
     const again = await buyer!.post(`/api/orders/${placed.body.id}/cancel`);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('INVALID_STATE');
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 10, reserved: 0, gateAvailable: 10, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 10, reserved: 0, gateAvailable: 10, drift: 0 });
   });
 
   it('expires pending orders past their expiry and gives their units back once, however often it sweeps', async () => {
-    const sku = await createProduct(admin, { onHand: 20 });
-    const buyers = await guests(system.url!, 5);
+    const sku = await createProduct(sut.admin, { onHand: 20 });
+    const buyers = await guests(sut.system.url!, 5);
     await Promise.all(buyers.map((buyer, i) => buyer.order([{ sku, quantity: 2 }], `expire-${i}`)));
-    await persistedOrders(admin, 5);
-    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 10, gateAvailable: 10 });
+    await persistedOrders(sut.admin, 5);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 10, gateAvailable: 10 });
 
     const later = Date.now() + 3_600_000;
-    const reports = await Promise.all([system.container.sweeper.sweep(later), system.container.sweeper.sweep(later)]);
+    const reports = await Promise.all([sut.system.container.sweeper.sweep(later), sut.system.container.sweeper.sweep(later)]);
     expect(reports.reduce((sum, report) => sum + report.expired, 0)).toBe(5);
-    await system.container.sweeper.sweep(later);
+    await sut.system.container.sweeper.sweep(later);
 
-    const expired = await persistedOrders(admin, 5, 'EXPIRED');
+    const expired = await persistedOrders(sut.admin, 5, 'EXPIRED');
     for (const order of expired) expect(terminalEntries(order)).toEqual([expect.objectContaining({ status: 'EXPIRED' })]);
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 20, reserved: 0, gateAvailable: 20, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 20, reserved: 0, gateAvailable: 20, drift: 0 });
   });
 
   it('releases once when cancels and sweeps race for the same orders', async () => {
-    const sku = await createProduct(admin, { onHand: 100 });
-    const buyers = await guests(system.url!, 40);
+    const sku = await createProduct(sut.admin, { onHand: 100 });
+    const buyers = await guests(sut.system.url!, 40);
     const placed = await Promise.all(buyers.map((buyer, i) => buyer.order([{ sku, quantity: 1 }], `race-${i}`)));
     expect(placed.every((answer) => answer.status === 202)).toBe(true);
 
     const later = Date.now() + 3_600_000;
     const results = await Promise.allSettled([
       ...placed.map((answer, i) => buyers[i]!.post(`/api/orders/${answer.body.id}/cancel`)),
-      system.container.sweeper.sweep(later),
-      system.container.sweeper.sweep(later),
+      sut.system.container.sweeper.sweep(later),
+      sut.system.container.sweeper.sweep(later),
     ]);
     expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
     const cancelAnswers = results.slice(0, 40).map((result) => (result as PromiseFulfilledResult<{ status: number }>).value.status);
@@ -90,16 +76,16 @@ describe('expiry and cancellation release stock exactly once', () => {
     }
     const cancelledCount = finals.filter((final) => final.body.status === 'CANCELLED').length;
     expect(cancelAnswers.filter((status) => status === 200)).toHaveLength(cancelledCount);
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 100, reserved: 0, gateAvailable: 100, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 100, reserved: 0, gateAvailable: 100, drift: 0 });
   });
 
   /** What an API that died between the Lua script and the enqueue leaves behind: a reservation and no job. */
   async function unenqueuedReservation(sku: string, key: string, quantity: number) {
-    const [buyer] = await guests(system.url!, 1);
+    const [buyer] = await guests(sut.system.url!, 1);
     const me = await buyer!.get('/api/me');
-    await inventoryOf(admin, sku); // loads the gate
+    await inventoryOf(sut.admin, sku); // loads the gate
     const orderId = uuidFromName(`${me.body.id}:${key}`);
-    const reserved = await system.container.stock.reserve({
+    const reserved = await sut.system.container.stock.reserve({
       userId: me.body.id,
       idempotencyKey: key,
       fingerprint: 'a request the API never answered',
@@ -114,53 +100,46 @@ describe('expiry and cancellation release stock exactly once', () => {
   }
 
   it('releases a reservation whose persist job was never enqueued, and forgets its key', async () => {
-    const sku = await createProduct(admin, { onHand: 5 });
+    const sku = await createProduct(sut.admin, { onHand: 5 });
     const { buyer, orderId } = await unenqueuedReservation(sku, 'orphan', 2);
-    expect((await inventoryOf(admin, sku)).gateAvailable).toBe(3);
+    expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(3);
 
-    const report = await system.container.sweeper.sweep(Date.now() + 3_600_000);
+    const report = await sut.system.container.sweeper.sweep(Date.now() + 3_600_000);
     expect(report.orphansReleased).toBe(1);
-    expect(await system.container.stock.readReservation(orderId)).toBeNull();
-    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
+    expect(await sut.system.container.stock.readReservation(orderId)).toBeNull();
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
     // Had the key been kept, this request would be refused as a reuse of it with another body.
     expect((await buyer.order([{ sku, quantity: 1 }], 'orphan')).status).toBe(202);
   });
 
   it('never releases as an orphan a reservation a persist worker has claimed', async () => {
-    const sku = await createProduct(admin, { onHand: 5 });
+    const sku = await createProduct(sut.admin, { onHand: 5 });
     const { orderId } = await unenqueuedReservation(sku, 'claimed', 1);
-    expect(await system.container.stock.claim(orderId)).toBe(true);
-    const report = await system.container.sweeper.sweep(Date.now() + 3_600_000);
+    expect(await sut.system.container.stock.claim(orderId)).toBe(true);
+    const report = await sut.system.container.sweeper.sweep(Date.now() + 3_600_000);
     expect(report.orphansReleased).toBe(0);
-    expect(await system.container.stock.readReservation(orderId)).not.toBeNull();
-    expect((await inventoryOf(admin, sku)).gateAvailable).toBe(4);
-    await system.container.stock.end(orderId, 'release');
+    expect(await sut.system.container.stock.readReservation(orderId)).not.toBeNull();
+    expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(4);
+    await sut.system.container.stock.end(orderId, 'release');
   });
 });
 
 describe('expiry with two worker processes', () => {
-  let stores: TestStores;
-  let api: RunningSystem;
+  const overrides = { RESERVATION_TTL_SECONDS: '3', EXPIRY_SWEEP_INTERVAL_MS: '200' };
+  const sut = useSystem({ api: true, worker: false }, overrides);
   let workers: ChildRole[];
-  let admin: Api;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    const overrides = { RESERVATION_TTL_SECONDS: '3', EXPIRY_SWEEP_INTERVAL_MS: '200' };
-    api = await startInProcess(stores, { api: true, worker: false }, overrides);
-    workers = await Promise.all([spawnRole(stores, 'worker', overrides), spawnRole(stores, 'worker', overrides)]);
-    admin = await adminApi(api.url!);
+    workers = await Promise.all([spawnRole(sut.stores, 'worker', overrides), spawnRole(sut.stores, 'worker', overrides)]);
   });
 
   afterAll(async () => {
     await Promise.all((workers ?? []).map((worker) => worker.kill()));
-    await api?.close();
-    await stores?.cleanup();
   });
 
   it('expires or cancels every order exactly once and returns every unit', async () => {
-    const sku = await createProduct(admin, { onHand: 60 });
-    const buyers = await guests(api.url!, 30);
+    const sku = await createProduct(sut.admin, { onHand: 60 });
+    const buyers = await guests(sut.system.url!, 30);
     const placed = await Promise.all(buyers.map((buyer, i) => buyer.order([{ sku, quantity: 2 }], `two-workers-${i}`)));
     expect(placed.every((answer) => answer.status === 202)).toBe(true);
     // Cancel a third while the workers are persisting and sweeping.
@@ -175,7 +154,7 @@ describe('expiry with two worker processes', () => {
     for (const final of finals) expect(terminalEntries(final.body)).toHaveLength(1);
 
     const view = await eventually(async () => {
-      const current = await inventoryOf(admin, sku);
+      const current = await inventoryOf(sut.admin, sku);
       return current.gateAvailable === 60 ? current : undefined;
     }, 'every unit back on the gate');
     expect(view).toMatchObject({ onHand: 60, reserved: 0, gateAvailable: 60, drift: 0 });

@@ -1,38 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunningSystem } from '../src/system.js';
-import { Api, adminApi, eventually, guests, settleInWaves } from './support/http.js';
+import { Api, eventually, guests, settleInWaves } from './support/http.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
-import { type ChildRole, type TestStores, createTestStores, spawnRole, startInProcess } from './support/system.js';
+import { type ChildRole, spawnRole, useSystem } from './support/system.js';
 
 /**
  * The central promise: however many buyers arrive at once, on however many API instances, no SKU
  * admits more units than it has, and every order is held whole or not at all.
  */
 describe('reserve under a flash sale across two API instances', () => {
-  let stores: TestStores;
-  let system: RunningSystem;
+  const sut = useSystem({ api: true, worker: true });
   let secondApi: ChildRole;
-  let admin: Api;
   let buyers: Api[];
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    system = await startInProcess(stores, { api: true, worker: true });
-    secondApi = await spawnRole(stores, 'api');
-    admin = await adminApi(system.url!);
+    secondApi = await spawnRole(sut.stores, 'api');
     // Half the buyers talk to each instance.
-    const created = await guests(system.url!, 2_000);
+    const created = await guests(sut.system.url!, 2_000);
     buyers = created.map((buyer, i) => (i % 2 === 0 ? buyer : new Api(secondApi.url!, buyer.token)));
   });
 
   afterAll(async () => {
     await secondApi?.kill();
-    await system?.close();
-    await stores?.cleanup();
   });
 
   it('admits exactly 100 of 2,000 concurrent buyers for 100 units, and the ledger agrees', async () => {
-    const sku = await createProduct(admin, { onHand: 100 });
+    const sku = await createProduct(sut.admin, { onHand: 100 });
     const results = await settleInWaves(
       buyers.map((buyer, i) => () => buyer.order([{ sku, quantity: 1 }], `flash-${i}`)),
       200,
@@ -52,21 +44,21 @@ describe('reserve under a flash sale across two API instances', () => {
     expect(new Set(accepted.map((answer) => answer.body.id)).size).toBe(100);
 
     const settled = await eventually(async () => {
-      const view = await inventoryOf(admin, sku);
+      const view = await inventoryOf(sut.admin, sku);
       return view.reserved === 100 ? view : undefined;
     }, 'the persist workers to record 100 reserved units');
     expect(settled).toMatchObject({ onHand: 100, reserved: 100, sold: 0, available: 0, gateAvailable: 0, drift: 0 });
 
-    const pending = await admin.get('/api/admin/orders?status=PENDING&limit=1');
+    const pending = await sut.admin.get('/api/admin/orders?status=PENDING&limit=1');
     expect(pending.body.total).toBe(100);
   });
 
   it('never admits more than on hand with random quantities and several SKUs per order, each order whole or not at all', async () => {
     const stock = { a: 60, b: 90, c: 150 };
     const skus = {
-      a: await createProduct(admin, { onHand: stock.a }),
-      b: await createProduct(admin, { onHand: stock.b }),
-      c: await createProduct(admin, { onHand: stock.c }),
+      a: await createProduct(sut.admin, { onHand: stock.a }),
+      b: await createProduct(sut.admin, { onHand: stock.b }),
+      c: await createProduct(sut.admin, { onHand: stock.c }),
     };
     const names = Object.keys(skus) as (keyof typeof skus)[];
     // A seeded generator keeps a failure reproducible.
@@ -109,7 +101,7 @@ describe('reserve under a flash sale across two API instances', () => {
       expect(units).toBeLessThanOrEqual(stock[name]);
       // Whole-or-nothing: the ledger holds exactly the accepted orders' units, and the gate the rest.
       const view = await eventually(async () => {
-        const current = await inventoryOf(admin, sku);
+        const current = await inventoryOf(sut.admin, sku);
         return current.reserved === units ? current : undefined;
       }, `the ledger of ${sku} to hold ${units} units`);
       expect(view).toMatchObject({ onHand: stock[name], reserved: units, gateAvailable: stock[name] - units, drift: 0 });
@@ -117,22 +109,22 @@ describe('reserve under a flash sale across two API instances', () => {
   });
   it('answers each precheck of a batch on its own: a retry, a short line, and a go', async () => {
     const [first, second, unloaded] = [
-      await createProduct(admin, { onHand: 3 }),
-      await createProduct(admin, { onHand: 50 }),
-      await createProduct(admin, { onHand: 1 }),
+      await createProduct(sut.admin, { onHand: 3 }),
+      await createProduct(sut.admin, { onHand: 50 }),
+      await createProduct(sut.admin, { onHand: 1 }),
     ];
-    const [buyer] = await guests(system.url!, 1);
+    const [buyer] = await guests(sut.system.url!, 1);
     const userId = (await buyer!.get('/api/me')).body.id as string;
     expect((await buyer!.order([{ sku: first, quantity: 1 }, { sku: second, quantity: 1 }], 'batched-seen')).status).toBe(202);
 
     // Called together, so they reach Redis as one script call.
     const answers = await Promise.all([
-      system.container.stock.precheck(userId, 'batched-seen', [{ sku: first, quantity: 1 }]),
-      system.container.stock.precheck(userId, 'batched-short', [{ sku: first, quantity: 3 }]),
-      system.container.stock.precheck(userId, 'batched-go', [{ sku: first, quantity: 2 }, { sku: second, quantity: 49 }]),
-      system.container.stock.precheck(userId, 'batched-second-short', [{ sku: first, quantity: 1 }, { sku: second, quantity: 50 }]),
+      sut.system.container.stock.precheck(userId, 'batched-seen', [{ sku: first, quantity: 1 }]),
+      sut.system.container.stock.precheck(userId, 'batched-short', [{ sku: first, quantity: 3 }]),
+      sut.system.container.stock.precheck(userId, 'batched-go', [{ sku: first, quantity: 2 }, { sku: second, quantity: 49 }]),
+      sut.system.container.stock.precheck(userId, 'batched-second-short', [{ sku: first, quantity: 1 }, { sku: second, quantity: 50 }]),
       // More than the product has, but its gate is not loaded yet: not a refusal, reserveOrder loads it and decides.
-      system.container.stock.precheck(userId, 'batched-unloaded', [{ sku: unloaded, quantity: 2 }]),
+      sut.system.container.stock.precheck(userId, 'batched-unloaded', [{ sku: unloaded, quantity: 2 }]),
     ]);
     expect(answers.map((answer) => answer.kind)).toEqual(['seen', 'short', 'go', 'short', 'go']);
     expect(answers[0]).toMatchObject({ snapshot: expect.stringContaining(second) });
@@ -140,10 +132,10 @@ describe('reserve under a flash sale across two API instances', () => {
     expect(answers[3]).toMatchObject({ line: { sku: second, quantity: 50 }, available: 49 });
   });
   it('loads a missing gate once for all the buyers who find it missing at the same moment', async () => {
-    const sku = await createProduct(admin, { onHand: 7 });
-    const loads = vi.spyOn(system.container.stock, 'loadGate');
+    const sku = await createProduct(sut.admin, { onHand: 7 });
+    const loads = vi.spyOn(sut.system.container.stock, 'loadGate');
     try {
-      const admitted = await Promise.all(Array.from({ length: 20 }, () => system.container.inventory.ensureGate(sku)));
+      const admitted = await Promise.all(Array.from({ length: 20 }, () => sut.system.container.inventory.ensureGate(sku)));
       expect(admitted).toEqual(Array(20).fill(7));
       expect(loads).toHaveBeenCalledTimes(1);
     } finally {

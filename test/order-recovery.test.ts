@@ -1,56 +1,42 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type OrderSnapshot, parseSnapshot } from '../src/modules/orders/orders.types.js';
-import type { RunningSystem } from '../src/system.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
-import { type Api, adminApi, eventually, guests } from './support/http.js';
-import { type TestStores, createTestStores, startInProcess } from './support/system.js';
+import { eventually, guests } from './support/http.js';
+import { useSystem } from './support/system.js';
 
 /**
  * Accepted orders that cannot go the normal way still end with a row in Postgres, and their stock
  * comes back exactly once.
  */
 describe('orders that cannot be stored the normal way', () => {
-  let stores: TestStores;
-  let system: RunningSystem;
-  let admin: Api;
+  // No workers: each test decides who persists what.
+  const sut = useSystem({ api: true, worker: false });
 
-  beforeAll(async () => {
-    stores = await createTestStores();
-    // No workers: each test decides who persists what.
-    system = await startInProcess(stores, { api: true, worker: false });
-    admin = await adminApi(system.url!);
-  });
-
-  afterAll(async () => {
-    await system?.close();
-    await stores?.cleanup();
-  });
-
-  const snapshotOf = async (orderId: string) => parseSnapshot(await system.container.stock.readReservation(orderId))!;
+  const snapshotOf = async (orderId: string) => parseSnapshot(await sut.system.container.stock.readReservation(orderId))!;
 
   it('records an order Postgres refuses as FAILED, without the refused data, and gives its units back', async () => {
-    const sku = await createProduct(admin, { onHand: 5 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const placed = await buyer!.order([{ sku, quantity: 2 }], 'unstorable');
     expect(placed.status).toBe(202);
     // What no client can send any more (the schema refuses NUL), as a stand-in for any data Postgres refuses.
     const snapshot = { ...(await snapshotOf(placed.body.id)), shippingAddress: { name: 'A\u0000', line1: 'x', city: 'y', postalCode: '1', country: 'DE' } };
 
-    expect(await system.container.persister.persist(snapshot)).toBe('unstorable');
+    expect(await sut.system.container.persister.persist(snapshot)).toBe('unstorable');
     const order = await buyer!.get(`/api/orders/${placed.body.id}`);
     expect(order.body.status).toBe('FAILED');
     expect(order.body.shippingAddress).toBeUndefined();
     expect(order.body.history.map((entry: { status: string }) => entry.status)).toEqual(['PENDING', 'FAILED']);
-    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
   });
 
   /** Persists the snapshots at the same moment, and returns the outcomes and the first write the repository was asked for. */
   const persistTogether = async (snapshots: OrderSnapshot[]) => {
-    const writes = vi.spyOn(system.container.ordersRepository, 'insertReserved');
+    const writes = vi.spyOn(sut.system.container.ordersRepository, 'insertReserved');
     try {
-      const outcomes = await Promise.all(snapshots.map((snapshot) => system.container.persister.persist(snapshot)));
+      const outcomes = await Promise.all(snapshots.map((snapshot) => sut.system.container.persister.persist(snapshot)));
       return { outcomes, firstWrite: { orders: writes.mock.calls[0]![0].length, result: await writes.mock.results[0]!.value.catch((e: Error) => e) } };
     } finally {
       writes.mockRestore();
@@ -58,8 +44,8 @@ describe('orders that cannot be stored the normal way', () => {
   };
 
   it('persists the other orders written together with one Postgres refuses, and fails only that one', async () => {
-    const sku = await createProduct(admin, { onHand: 10 });
-    const buyers = await guests(system.url!, 3);
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const buyers = await guests(sut.system.url!, 3);
     const placed = await Promise.all(buyers.map((buyer, i) => buyer.order([{ sku, quantity: 1 }], `group-${i}`)));
     const snapshots = await Promise.all(placed.map((answer) => snapshotOf(answer.body.id)));
     snapshots[1] = { ...snapshots[1]!, shippingAddress: { name: 'B\u0000', line1: 'x', city: 'y', postalCode: '1', country: 'DE' } };
@@ -71,128 +57,128 @@ describe('orders that cannot be stored the normal way', () => {
     expect(outcomes).toEqual(['persisted', 'unstorable', 'persisted']);
     const statuses = await Promise.all(placed.map(async (answer, i) => (await buyers[i]!.get(`/api/orders/${answer.body.id}`)).body.status));
     expect(statuses).toEqual(['PENDING', 'FAILED', 'PENDING']);
-    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 2, gateAvailable: 8, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 2, gateAvailable: 8, drift: 0 });
   });
 
   it('fails only the order whose SKU drifted when it was written together with others', async () => {
-    const [steady, drifted] = [await createProduct(admin, { onHand: 5 }), await createProduct(admin, { onHand: 5 })];
-    const buyers = await guests(system.url!, 3);
+    const [steady, drifted] = [await createProduct(sut.admin, { onHand: 5 }), await createProduct(sut.admin, { onHand: 5 })];
+    const buyers = await guests(sut.system.url!, 3);
     const placed = await Promise.all([
       buyers[0]!.order([{ sku: steady, quantity: 1 }], 'drift-group-0'),
       buyers[1]!.order([{ sku: drifted, quantity: 4 }], 'drift-group-1'),
       buyers[2]!.order([{ sku: steady, quantity: 2 }], 'drift-group-2'),
     ]);
     const snapshots = await Promise.all(placed.map((answer) => snapshotOf(answer.body.id)));
-    await sql`UPDATE inventory SET on_hand = 3 WHERE sku = ${drifted}`.execute(system.container.db);
+    await sql`UPDATE inventory SET on_hand = 3 WHERE sku = ${drifted}`.execute(sut.system.container.db);
 
     const { outcomes, firstWrite } = await persistTogether(snapshots);
     expect(firstWrite.orders).toBe(3);
     expect(firstWrite.result).toMatchObject({ code: '23514' });
     expect(outcomes).toEqual(['persisted', 'refused-by-ledger', 'persisted']);
-    expect(await inventoryOf(admin, steady)).toMatchObject({ reserved: 3, gateAvailable: 2, drift: 0 });
-    expect(await inventoryOf(admin, drifted)).toMatchObject({ onHand: 3, reserved: 0, gateAvailable: 1, drift: -2 });
+    expect(await inventoryOf(sut.admin, steady)).toMatchObject({ reserved: 3, gateAvailable: 2, drift: 0 });
+    expect(await inventoryOf(sut.admin, drifted)).toMatchObject({ onHand: 3, reserved: 0, gateAvailable: 1, drift: -2 });
   });
 
   it('writes an order once when it is persisted twice at the same moment', async () => {
-    const sku = await createProduct(admin, { onHand: 5 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const placed = await buyer!.order([{ sku, quantity: 2 }], 'twice-at-once');
     const snapshot = await snapshotOf(placed.body.id);
 
     const { outcomes, firstWrite } = await persistTogether([snapshot, snapshot]);
     expect(firstWrite.orders).toBe(1);
     expect(outcomes).toEqual(['persisted', 'persisted']);
-    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 2, gateAvailable: 3, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 2, gateAvailable: 3, drift: 0 });
   });
 
   it('records an order the ledger cannot hold as FAILED and keeps its over-admitted units off sale', async () => {
-    const sku = await createProduct(admin, { onHand: 5 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const placed = await buyer!.order([{ sku, quantity: 3 }], 'drifted');
     expect(placed.status).toBe(202);
     // Drift: Postgres lost units behind the gate's back, so Redis admitted more than the ledger has.
-    await sql`UPDATE inventory SET on_hand = 2 WHERE sku = ${sku}`.execute(system.container.db);
+    await sql`UPDATE inventory SET on_hand = 2 WHERE sku = ${sku}`.execute(sut.system.container.db);
 
-    expect(await system.container.persister.persist(await snapshotOf(placed.body.id))).toBe('refused-by-ledger');
+    expect(await sut.system.container.persister.persist(await snapshotOf(placed.body.id))).toBe('refused-by-ledger');
     const order = await buyer!.get(`/api/orders/${placed.body.id}`);
     expect(order.body).toMatchObject({ status: 'FAILED', history: [{ status: 'PENDING' }, { status: 'FAILED', reason: 'the stock ledger refused the reservation (stock drift)' }] });
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 2, reserved: 0, gateAvailable: 2, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 2, reserved: 0, gateAvailable: 2, drift: 0 });
   });
 
   it('records an order whose reservation was released before it was stored as FAILED, reserving nothing', async () => {
-    const sku = await createProduct(admin, { onHand: 5 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const placed = await buyer!.order([{ sku, quantity: 2 }], 'released-first');
     const snapshot = await snapshotOf(placed.body.id);
     // What the sweeper does to a reservation whose order never reached Postgres in time.
-    expect(await system.container.stock.end(placed.body.id, 'orphan')).toBe('ended');
+    expect(await sut.system.container.stock.end(placed.body.id, 'orphan')).toBe('ended');
 
-    expect(await system.container.persister.persist(snapshot)).toBe('reservation-lost');
+    expect(await sut.system.container.persister.persist(snapshot)).toBe('reservation-lost');
     const order = await buyer!.get(`/api/orders/${placed.body.id}`);
     expect(order.body).toMatchObject({ status: 'FAILED', history: [{ status: 'PENDING' }, { status: 'FAILED' }] });
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 5, reserved: 0, gateAvailable: 5, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 5, reserved: 0, gateAvailable: 5, drift: 0 });
   });
 
   it('records an order whose persist job gave up as FAILED and gives its units back', async () => {
-    const sku = await createProduct(admin, { onHand: 5 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const placed = await buyer!.order([{ sku, quantity: 3 }], 'gave-up');
     expect(placed.status).toBe(202);
     // A worker whose every attempt fails for good, as hours of a broken database would.
     const failing = new Worker('orders', async () => Promise.reject(new UnrecoverableError('database gone for hours')), {
-      connection: system.container.bullRedis.duplicate({ maxRetriesPerRequest: null }),
-      prefix: system.container.keys.bullPrefix(),
+      connection: sut.system.container.bullRedis.duplicate({ maxRetriesPerRequest: null }),
+      prefix: sut.system.container.keys.bullPrefix(),
     });
     try {
       await eventually(async () => {
-        const job = await system.container.queues.getJob('persist-order', placed.body.id);
+        const job = await sut.system.container.queues.getJob('persist-order', placed.body.id);
         return (await job?.isFailed()) ? true : undefined;
       }, 'the job to fail');
     } finally {
       await failing.close();
     }
-    expect((await inventoryOf(admin, sku)).gateAvailable).toBe(2);
+    expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(2);
 
-    const report = await system.container.sweeper.sweep(Date.now() + 3_600_000);
+    const report = await sut.system.container.sweeper.sweep(Date.now() + 3_600_000);
     expect(report.settled).toBe(1);
     const order = await buyer!.get(`/api/orders/${placed.body.id}`);
     expect(order.body).toMatchObject({ status: 'FAILED', history: [{ status: 'PENDING' }, { status: 'FAILED', reason: 'the order could not be stored in time' }] });
-    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
   });
 
   it('records an order whose user row is gone, under a guest row', async () => {
-    const sku = await createProduct(admin, { onHand: 5 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const placed = await buyer!.order([{ sku, quantity: 1 }], 'no-user-row');
     const snapshot = { ...(await snapshotOf(placed.body.id)), userId: '00000000-0000-4000-8000-00000000abcd' };
-    expect(await system.container.persister.persist(snapshot)).toBe('persisted');
-    expect(await inventoryOf(admin, sku)).toMatchObject({ reserved: 1, gateAvailable: 4, drift: 0 });
+    expect(await sut.system.container.persister.persist(snapshot)).toBe('persisted');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 1, gateAvailable: 4, drift: 0 });
   });
 
   it('gives back the units of a second reservation made after Redis forgot the key, and keeps the order', async () => {
-    const sku = await createProduct(admin, { onHand: 10 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const me = await buyer!.get('/api/me');
     const first = await buyer!.order([{ sku, quantity: 1 }], 'forgotten');
-    await system.container.persister.persist(await snapshotOf(first.body.id));
-    expect((await admin.patch(`/api/admin/orders/${first.body.id}`, { status: 'CONFIRMED' })).status).toBe(200);
+    await sut.system.container.persister.persist(await snapshotOf(first.body.id));
+    expect((await sut.admin.patch(`/api/admin/orders/${first.body.id}`, { status: 'CONFIRMED' })).status).toBe(200);
 
     // The key's record expires (IDEMPOTENCY_TTL_SECONDS) and the same key arrives again.
-    await system.container.redis.del(system.container.keys.idempotency(me.body.id, 'forgotten'));
+    await sut.system.container.redis.del(sut.system.container.keys.idempotency(me.body.id, 'forgotten'));
     const again = await buyer!.order([{ sku, quantity: 3 }], 'forgotten');
     expect(again.body.id).toBe(first.body.id);
-    expect((await inventoryOf(admin, sku)).gateAvailable).toBe(6);
+    expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(6);
 
-    expect(await system.container.persister.persist(await snapshotOf(again.body.id))).toBe('already-persisted');
-    expect(await inventoryOf(admin, sku)).toMatchObject({ onHand: 9, reserved: 0, sold: 1, gateAvailable: 9, drift: 0 });
+    expect(await sut.system.container.persister.persist(await snapshotOf(again.body.id))).toBe('already-persisted');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 9, reserved: 0, sold: 1, gateAvailable: 9, drift: 0 });
     expect((await buyer!.get(`/api/orders/${first.body.id}`)).body).toMatchObject({ status: 'CONFIRMED', items: [{ quantity: 1 }] });
   });
 
   it('answers a retry from its record even after the product was deleted', async () => {
-    const sku = await createProduct(admin, { onHand: 3 });
-    const [buyer] = await guests(system.url!, 1);
+    const sku = await createProduct(sut.admin, { onHand: 3 });
+    const [buyer] = await guests(sut.system.url!, 1);
     const first = await buyer!.order([{ sku, quantity: 1 }], 'product-gone');
-    expect((await admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
+    expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
     const retry = await buyer!.order([{ sku, quantity: 1 }], 'product-gone');
     expect(retry.status).toBe(202);
     expect(retry.body).toEqual(first.body);

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import type { RunningSystem } from '../../src/system.js';
-import { type Api, type Answer, adminApi, eventually, guests, settleInWaves } from '../support/http.js';
+import { type Api, type Answer, eventually, guests, settleInWaves } from '../support/http.js';
 import { createProduct } from '../support/fixtures.js';
 import { expectEveryAcceptedOrderPersisted, expectLedgerBalanced, persistedOrderCount } from '../support/persisted-orders.js';
-import { type ChildRole, type TestStores, createTestStores, spawnRole, startInProcess } from '../support/system.js';
+import { type ChildRole, spawnRole, useSystem } from '../support/system.js';
 
 const BUYERS = 600;
 
@@ -12,36 +11,29 @@ const BUYERS = 600;
  * whatever happens to the worker that was persisting it.
  */
 describe('persist worker crash', () => {
-  let stores: TestStores;
-  let api: RunningSystem;
-  let admin: Api;
+  // The API runs here and queues persist jobs; only child processes persist them, so one can be killed.
+  const sut = useSystem({ api: true, worker: false });
   let buyers: Api[];
   const workers: ChildRole[] = [];
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    // The API runs here and queues persist jobs; only child processes persist them, so one can be killed.
-    api = await startInProcess(stores, { api: true, worker: false });
-    admin = await adminApi(api.url!);
-    buyers = await guests(api.url!, BUYERS);
+    buyers = await guests(sut.system.url!, BUYERS);
   });
 
   afterAll(async () => {
     for (const worker of workers) await worker.kill('SIGKILL');
-    await api?.close();
-    await stores?.cleanup();
   });
 
   it('a persist worker killed with SIGKILL while persisting loses no accepted order', async () => {
     onTestFailed(() => {
       workers.forEach((worker, i) => console.error(`worker ${i} said:\n${worker.output().slice(-4_000)}`));
     });
-    const sku = await createProduct(admin, { onHand: BUYERS });
-    const ordersQueue = api.container.queues.queue('orders');
+    const sku = await createProduct(sut.admin, { onHand: BUYERS });
+    const ordersQueue = sut.system.container.queues.queue('orders');
 
     // One job at a time: the backlog then outlasts the moment the kill is decided on any machine,
     // so the kill lands with orders persisted, one in flight and more still waiting.
-    const doomed = await spawnRole(stores, 'worker', { PERSIST_CONCURRENCY: '1' });
+    const doomed = await spawnRole(sut.stores, 'worker', { PERSIST_CONCURRENCY: '1' });
     workers.push(doomed);
 
     const placing = settleInWaves(
@@ -53,7 +45,7 @@ describe('persist worker crash', () => {
     const deadline = Date.now() + 120_000;
     for (;;) {
       const counts = await ordersQueue.getJobCounts('active', 'waiting');
-      if ((counts.active ?? 0) > 0 && (counts.waiting ?? 0) > 0 && (await persistedOrderCount(admin)) > 0) break;
+      if ((counts.active ?? 0) > 0 && (counts.waiting ?? 0) > 0 && (await persistedOrderCount(sut.admin)) > 0) break;
       if (doomed.child.exitCode !== null) throw new Error(`the worker exited on its own:\n${doomed.output()}`);
       if (Date.now() > deadline) throw new Error(`the worker never got going:\n${doomed.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -63,7 +55,7 @@ describe('persist worker crash', () => {
 
     // What the dead worker left: jobs it had taken and never finished, and the orders it had written.
     const orphanedJobIds = (await ordersQueue.getJobs(['active'])).map((job) => job.id!);
-    const persistedAtKill = await persistedOrderCount(admin);
+    const persistedAtKill = await persistedOrderCount(sut.admin);
 
     const answers: Answer[] = (await placing).map((result) => {
       if (result.status === 'rejected') throw result.reason;
@@ -80,15 +72,15 @@ describe('persist worker crash', () => {
     expect(acceptedIds).toEqual(expect.arrayContaining(orphanedJobIds));
 
     // A fresh worker takes over the stalled job (after the dead one's lock expires) and the backlog.
-    workers.push(await spawnRole(stores, 'worker'));
+    workers.push(await spawnRole(sut.stores, 'worker'));
 
-    await expectEveryAcceptedOrderPersisted(admin, acceptedIds);
+    await expectEveryAcceptedOrderPersisted(sut.admin, acceptedIds);
     await eventually(async () => {
       const done = await Promise.all(orphanedJobIds.map(async (id) => (await ordersQueue.getJob(id))?.isCompleted()));
       return done.every(Boolean) ? true : undefined;
     }, 'the persist jobs the dead worker held to complete');
     expect(await ordersQueue.getJobCounts('failed')).toMatchObject({ failed: 0 });
 
-    await expectLedgerBalanced(admin, sku, BUYERS, acceptedIds.length);
+    await expectLedgerBalanced(sut.admin, sku, BUYERS, acceptedIds.length);
   });
 });

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { type RunningSystem, type Roles, prepare, startSystem } from '../../src/system.js';
+import { type Api, adminApi } from './http.js';
 import { POSTGRES_URL, REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from './stores.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,6 +62,33 @@ export async function startInProcess(
   const logger = createLogger(config.logLevel, { test: true });
   await prepare(config, logger);
   return startSystem(config, logger, roles);
+}
+
+/** What useSystem starts for a describe block; its fields are set once beforeAll has run. */
+export interface SystemUnderTest {
+  stores: TestStores;
+  system: RunningSystem;
+  /** Logged in as the admin account of the test's environment. */
+  admin: Api;
+}
+
+/**
+ * Gives a describe block a database, a Redis prefix and flashcart's roles running in the test
+ * process, logged in as admin; stops and removes them all after the block. Hooks a block registers
+ * after this one run after its start and, for afterAll, before its stop.
+ */
+export function useSystem(roles: Roles, overrides: Record<string, string> = {}): SystemUnderTest {
+  const sut = {} as SystemUnderTest;
+  beforeAll(async () => {
+    sut.stores = await createTestStores();
+    sut.system = await startInProcess(sut.stores, roles, overrides);
+    sut.admin = await adminApi(sut.system.url!);
+  });
+  afterAll(async () => {
+    await sut.system?.close();
+    await sut.stores?.cleanup();
+  });
+  return sut;
 }
 
 /** A flashcart role in a process of its own, as production runs it, so a test can kill -9 it. */
