@@ -87,7 +87,7 @@ describe('orders that cannot be stored the normal way', () => {
 
     const { outcomes, firstWrite } = await persistTogether([snapshot, snapshot]);
     expect(firstWrite.orders).toBe(1);
-    expect(outcomes).toEqual(['persisted', 'persisted']);
+    expect(outcomes).toEqual(['persisted', 'already-persisted']);
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 2, gateAvailable: 3, drift: 0 });
   });
 
@@ -152,6 +152,8 @@ describe('orders that cannot be stored the normal way', () => {
     const placed = await buyer!.order([{ sku, quantity: 1 }], 'no-user-row');
     const snapshot = { ...(await snapshotOf(placed.body.id)), userId: '00000000-0000-4000-8000-00000000abcd' };
     expect(await sut.system.container.persister.persist(snapshot)).toBe('persisted');
+    expect(await sut.system.container.ordersRepository.findState(placed.body.id)).toMatchObject({ userId: snapshot.userId });
+    expect(await sut.system.container.users.findById(snapshot.userId)).toMatchObject({ role: 'guest' });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 1, gateAvailable: 4, drift: 0 });
   });
 

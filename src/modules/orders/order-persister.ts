@@ -52,22 +52,31 @@ export class OrderPersister {
    */
   private readonly reservedWrites = new Coalescer<OrderSnapshot, PersistOutcome>((group) => this.insertReservedGroup(group), { maxBatch: MAX_GROUP });
 
-  private async insertReservedGroup(snapshots: OrderSnapshot[]): Promise<(PersistOutcome | Promise<PersistOutcome>)[]> {
-    // The same order twice (a cancel persisting it inline while its job runs in this process):
-    // written once, and both callers get that outcome.
+  private async insertReservedGroup(snapshots: OrderSnapshot[]): Promise<Promise<PersistOutcome>[]> {
     const distinct = [...new Map(snapshots.map((snapshot) => [snapshot.id, snapshot])).values()];
+    const outcomes = new Map<string, Promise<PersistOutcome>>();
     if (distinct.length > 1) {
       try {
         const inserted = await this.orders.insertReserved(distinct);
-        return snapshots.map((snapshot) => (inserted.has(snapshot.id) ? 'persisted' : 'already-persisted'));
+        for (const { id } of distinct) outcomes.set(id, Promise.resolve(inserted.has(id) ? 'persisted' : 'already-persisted'));
       } catch (error) {
         // Postgres refused one of them, or its stock, without saying which: each goes on its own
         // below, so only that one fails. Anything else (an outage) fails the group, and each job retries.
         if (!isPermanent(error) && !(error instanceof MissingLedgerRowError)) throw error;
       }
     }
-    const alone = new Map(distinct.map((snapshot) => [snapshot.id, this.writeAlone(snapshot, () => this.insertReserved(snapshot))]));
-    return snapshots.map((snapshot) => alone.get(snapshot.id)!);
+    for (const snapshot of distinct) {
+      if (!outcomes.has(snapshot.id)) outcomes.set(snapshot.id, this.writeAlone(snapshot, () => this.insertReserved(snapshot)));
+    }
+    // The same order twice (a cancel persisting it inline while its job runs in this process) is
+    // written once: the first caller wrote it, the others find it there.
+    const answered = new Set<string>();
+    return snapshots.map((snapshot) => {
+      const outcome = outcomes.get(snapshot.id)!;
+      if (answered.has(snapshot.id)) return outcome.then((first) => (first === 'persisted' ? 'already-persisted' : first));
+      answered.add(snapshot.id);
+      return outcome;
+    });
   }
 
   /** One order with its stock reserved in the ledger. */
@@ -95,12 +104,18 @@ export class OrderPersister {
   }
 
   /** The reservation was released (as an orphan) before the order was stored: the order fails. */
-  private insertLost(snapshot: OrderSnapshot): Promise<PersistOutcome> {
+  private async insertLost(snapshot: OrderSnapshot): Promise<PersistOutcome> {
+    const written = await this.insertFailed(snapshot, 'the reservation was released before the order was stored');
+    return written ? 'reservation-lost' : 'already-persisted';
+  }
+
+  /** Writes the order as PENDING and then FAILED with the reason; false when it was there already. */
+  private insertFailed(snapshot: OrderSnapshot, reason: string): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       await this.orders.ensureUser(tx, snapshot.userId);
-      if (!(await this.orders.insert(tx, snapshot, 'PENDING'))) return 'already-persisted';
-      await this.orders.changeStatus(tx, snapshot.id, 'PENDING', 'FAILED', 'the reservation was released before the order was stored');
-      return 'reservation-lost';
+      if (!(await this.orders.insert(tx, snapshot))) return false;
+      await this.orders.changeStatus(tx, snapshot.id, 'PENDING', 'FAILED', reason);
+      return true;
     });
   }
 
@@ -109,13 +124,7 @@ export class OrderPersister {
    * and ends its reservation. Also used by the sweeper for an order whose persist job gave up.
    */
   async recordFailed(snapshot: OrderSnapshot, reason: string, mode: 'release' | 'consume'): Promise<PersistOutcome> {
-    const bare: OrderSnapshot = { ...snapshot, customerEmail: null, shippingAddress: null };
-    const written = await this.db.transaction().execute(async (tx) => {
-      await this.orders.ensureUser(tx, snapshot.userId);
-      if (!(await this.orders.insert(tx, bare, 'PENDING'))) return false;
-      await this.orders.changeStatus(tx, snapshot.id, 'PENDING', 'FAILED', reason);
-      return true;
-    });
+    const written = await this.insertFailed({ ...snapshot, customerEmail: null, shippingAddress: null }, reason);
     if (!written) return 'already-persisted';
     await this.stock.end(snapshot.id, mode);
     return mode === 'consume' ? 'refused-by-ledger' : 'unstorable';

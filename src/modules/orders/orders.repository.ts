@@ -43,7 +43,7 @@ function toOrder(row: OrderRow, lines: OrderLineRow[], history: OrderHistoryRow[
 
 /** Orders name a SKU that has no ledger row: nothing was written. */
 export class MissingLedgerRowError extends Error {
-  constructor(readonly orderIds: string[]) {
+  constructor(orderIds: string[]) {
     super(`orders ${orderIds.join(', ')} name a SKU without a ledger row`);
   }
 }
@@ -52,16 +52,16 @@ export class OrdersRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Writes an accepted order with its lines and first history entry. Idempotent on the order id:
-   * false when the order is already there.
+   * Writes an accepted order as PENDING with its lines and first history entry. Idempotent on the
+   * order id: false when the order is already there.
    */
-  async insert(tx: Tx, snapshot: OrderSnapshot, status: OrderStatus): Promise<boolean> {
+  async insert(tx: Tx, snapshot: OrderSnapshot): Promise<boolean> {
     const inserted = await tx
       .insertInto('orders')
       .values({
         id: snapshot.id,
         userId: snapshot.userId,
-        status,
+        status: 'PENDING',
         totalCents: snapshot.totalCents,
         currency: snapshot.currency,
         customerEmail: snapshot.customerEmail,
