@@ -76,6 +76,9 @@ describe('expiry and cancellation release stock exactly once', () => {
     }
     const cancelledCount = finals.filter((final) => final.body.status === 'CANCELLED').length;
     expect(cancelAnswers.filter((status) => status === 200)).toHaveLength(cancelledCount);
+    // Every order was ended once, by a cancel or by one of the two sweeps.
+    const sweeps = results.slice(40).map((result) => (result as PromiseFulfilledResult<{ expired: number }>).value.expired);
+    expect(cancelledCount + sweeps[0]! + sweeps[1]!).toBe(40);
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 100, reserved: 0, gateAvailable: 100, drift: 0 });
   });
 

@@ -98,6 +98,7 @@ describe('reserve under a flash sale across two API instances', () => {
     for (const name of names) {
       const sku = skus[name];
       const units = acceptedUnits.get(sku) ?? 0;
+      expect(units).toBeGreaterThan(0);
       expect(units).toBeLessThanOrEqual(stock[name]);
       // Whole-or-nothing: the ledger holds exactly the accepted orders' units, and the gate the rest.
       const view = await eventually(async () => {
@@ -118,6 +119,7 @@ describe('reserve under a flash sale across two API instances', () => {
     expect((await buyer!.order([{ sku: first, quantity: 1 }, { sku: second, quantity: 1 }], 'batched-seen')).status).toBe(202);
 
     // Called together, so they reach Redis as one script call.
+    const scriptCalls = vi.spyOn(sut.system.container.precheckRedis as unknown as { precheckOrders(...args: unknown[]): unknown }, 'precheckOrders');
     const answers = await Promise.all([
       sut.system.container.stock.precheck(userId, 'batched-seen', [{ sku: first, quantity: 1 }]),
       sut.system.container.stock.precheck(userId, 'batched-short', [{ sku: first, quantity: 3 }]),
@@ -126,6 +128,8 @@ describe('reserve under a flash sale across two API instances', () => {
       // More than the product has, but its gate is not loaded yet: not a refusal, reserveOrder loads it and decides.
       sut.system.container.stock.precheck(userId, 'batched-unloaded', [{ sku: unloaded, quantity: 2 }]),
     ]);
+    expect(scriptCalls).toHaveBeenCalledTimes(1);
+    scriptCalls.mockRestore();
     expect(answers.map((answer) => answer.kind)).toEqual(['seen', 'short', 'go', 'short', 'go']);
     expect(answers[0]).toMatchObject({ snapshot: expect.stringContaining(second) });
     expect(answers[1]).toMatchObject({ line: { sku: first, quantity: 3 }, available: 2 });
