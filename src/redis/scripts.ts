@@ -28,22 +28,20 @@ function readScripts(): ScriptFile[] {
     });
 }
 
+/** Read from disk once per process, however many connections the scripts are defined on. */
+const SCRIPT_FILES = new Map(readScripts().map((file) => [file.name, file]));
+
 /**
  * The Lua scripts in ./lua, read once and registered on a connection (ioredis sends EVALSHA and
  * falls back to EVAL when the server has not seen a script yet).
  */
 export class LuaScripts {
-  private readonly files = new Map<ScriptName, ScriptFile>();
-
   constructor(private readonly redis: Redis) {
-    for (const file of readScripts()) {
-      this.files.set(file.name, file);
-      redis.defineCommand(file.name, { lua: file.lua });
-    }
+    for (const file of SCRIPT_FILES.values()) redis.defineCommand(file.name, { lua: file.lua });
   }
 
   run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<ScriptResult> {
-    const file = this.files.get(name);
+    const file = SCRIPT_FILES.get(name);
     if (!file) throw new Error(`no Lua script named ${name}`);
     if (file.numberOfKeys !== null && file.numberOfKeys !== keys.length) {
       throw new Error(`${name} takes ${file.numberOfKeys} keys, got ${keys.length}`);
