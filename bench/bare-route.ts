@@ -9,15 +9,15 @@ import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { deleteRedisPrefix, freePort } from '../test/support/stores.js';
-import { type LoadResult, runLoad } from './load.js';
+import { REDIS_URL, deleteRedisPrefix, freePort, uniqueName } from '../test/support/stores.js';
+import { type LoadResult, pooledRate, runLoad } from './load.js';
 
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '4' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '64' },
-    'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    'redis-url': { type: 'string', default: REDIS_URL },
   },
 });
 const rounds = Number(values.rounds);
@@ -25,7 +25,7 @@ const durationSeconds = Number(values.duration);
 const connections = Number(values.connections);
 const redisUrl = values['redis-url'];
 
-const prefix = `fcbare_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+const prefix = uniqueName('fcbare');
 const port = await freePort();
 const baseUrl = `http://127.0.0.1:${port}`;
 const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-route-server.ts', import.meta.url))], {
@@ -68,8 +68,7 @@ try {
         `${Math.round(phase.orders.requestsPerSecond).toLocaleString('en-US').padStart(14)}  ${ratio.toFixed(2)}`,
     );
   }
-  const rate = (results: LoadResult[]) => results.reduce((s, r) => s + r.responses, 0) / results.reduce((s, r) => s + r.durationSeconds, 0);
-  const runRatio = rate(phases.map((p) => p.orders)) / rate(phases.map((p) => p.health));
+  const runRatio = pooledRate(phases.map((p) => p.orders)) / pooledRate(phases.map((p) => p.health));
   console.log(`bare route orders/health ratio of the run: ${runRatio.toFixed(2)}`);
   console.log(`reproduce: node --import tsx bench/bare-route.ts --rounds ${rounds} --duration ${durationSeconds} --connections ${connections}`);
 } finally {

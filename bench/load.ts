@@ -98,3 +98,9 @@ export function runLoad(phase: LoadPhase): Promise<LoadResult> {
     });
   });
 }
+
+/** Answers per second over several phases together: every answer over every phase's time. */
+export function pooledRate(results: LoadResult[]): number {
+  const answers = results.reduce((sum, result) => sum + result.responses, 0);
+  return answers / results.reduce((sum, result) => sum + result.durationSeconds, 0);
+}

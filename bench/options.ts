@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { POSTGRES_URL, REDIS_URL } from '../test/support/stores.js';
 
 export interface BenchOptions {
   /** Seconds of each measured phase. */
@@ -31,8 +32,8 @@ const DEFAULTS = {
   buyers: '2000',
   rounds: '4',
   warmup: '3',
-  'postgres-url': 'postgres://postgres@127.0.0.1:5432/postgres',
-  'redis-url': 'redis://127.0.0.1:6379',
+  'postgres-url': POSTGRES_URL,
+  'redis-url': REDIS_URL,
 };
 
 export const USAGE = `usage: npm run bench -- [options]      (each option also reads BENCH_<NAME>, e.g. BENCH_DURATION)

@@ -12,7 +12,7 @@ import { type InventoryView, createProduct, inventoryOf } from '../test/support/
 import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, uniqueName } from '../test/support/stores.js';
 import { FlashcartProcess, waitUntilReady } from './flashcart-process.js';
-import { type LoadResult, runLoad } from './load.js';
+import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, type Machine, describeMachine } from './machine.js';
 import { type BenchOptions, USAGE, parseBenchOptions, reproduceCommand } from './options.js';
 import type { PhaseWindow } from './profile-summary.js';
@@ -130,9 +130,7 @@ const spread = (values: number[], format: (v: number) => string) => {
 
 /** The run's ratio: all order answers over all order time, against the same for health. */
 function pooledRatio(rounds: Round[]): number {
-  const rate = (phases: Phase[]) =>
-    phases.reduce((sum, phase) => sum + phase.load.responses, 0) / phases.reduce((sum, phase) => sum + phase.load.durationSeconds, 0);
-  return rate(rounds.map((r) => r.orders)) / rate(rounds.map((r) => r.health));
+  return pooledRate(rounds.map((r) => r.orders.load)) / pooledRate(rounds.map((r) => r.health.load));
 }
 
 function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErrors: string[], startedAt: Date): boolean {
