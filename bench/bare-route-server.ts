@@ -30,7 +30,11 @@ app.post('/api/orders', async (request, reply) => {
   )) as [number, number, number];
   const available = answer[2];
   return reply.code(409).send({
-    error: { code: 'INSUFFICIENT_STOCK', message: `only ${available} unit(s) of ${line.sku} available`, details: { sku: line.sku, requested: line.quantity, available } },
+    error: {
+      code: 'INSUFFICIENT_STOCK',
+      message: `only ${available} unit(s) of ${line.sku} available`,
+      details: { sku: line.sku, requested: line.quantity, available },
+    },
   });
 });
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { REDIS_URL, deleteRedisPrefix, freePort, uniqueName } from '../test/support/stores.js';
+import { deleteRedisPrefix, freePort, REDIS_URL, uniqueName } from '../test/support/stores.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 
 const { values } = parseArgs({

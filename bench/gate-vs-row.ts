@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ensureDatabaseExists } from '../src/db/database.js';
-import { POSTGRES_URL, REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from '../test/support/stores.js';
+import { databaseUrl, deleteRedisPrefix, dropDatabase, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
 
 const DECREMENT = `
 local available = tonumber(redis.call('GET', KEYS[1]))

@@ -1,4 +1,4 @@
-import { type RecordableHistogram, createHistogram } from 'node:perf_hooks';
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 /** One request of a load phase: what varies from request to request. */
@@ -93,7 +93,10 @@ export function runLoad(phase: LoadPhase): Promise<LoadResult> {
       const micros = Math.max(1, Math.round(responseTime * 1_000));
       all.record(micros);
       let histogram = byStatus.get(statusCode);
-      if (!histogram) byStatus.set(statusCode, (histogram = createHistogram()));
+      if (!histogram) {
+        histogram = createHistogram();
+        byStatus.set(statusCode, histogram);
+      }
       histogram.record(micros);
     });
   });

@@ -35,8 +35,14 @@ function areaOf(url: string, functionName: string): string {
   if (!url) return functionName || '(native)';
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (modules) return modules[1]!;
-  if (url.startsWith('node:')) return `node:${url.slice(5).replace(/^internal\//, '').split('/')[0]}`;
-  return url.replace(/^file:\/\//, '').replace(ROOT + '/', '');
+  if (url.startsWith('node:'))
+    return `node:${
+      url
+        .slice(5)
+        .replace(/^internal\//, '')
+        .split('/')[0]
+    }`;
+  return url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '');
 }
 
 function labelOf(node: ProfileNode): string {
@@ -49,7 +55,7 @@ function top(counts: Map<string, number>, total: number, limit: number): string[
   return [...counts]
     .sort(([, a], [, b]) => b - a)
     .slice(0, limit)
-    .map(([name, count]) => `${(100 * count / total).toFixed(1).padStart(6)} %  ${name}`);
+    .map(([name, count]) => `${((100 * count) / total).toFixed(1).padStart(6)} %  ${name}`);
 }
 
 export function summarise(profile: Profile, window: PhaseWindow | undefined, limit: number): string {

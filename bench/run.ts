@@ -8,13 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureDatabaseExists } from '../src/db/database.js';
-import { type InventoryView, createProduct, inventoryOf } from '../test/support/fixtures.js';
+import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, uniqueName } from '../test/support/stores.js';
 import { FlashcartProcess, waitUntilReady } from './flashcart-process.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
-import { CpuMeter, type CpuUse, type Machine, describeMachine } from './machine.js';
-import { type BenchOptions, USAGE, parseBenchOptions, reproduceCommand } from './options.js';
+import { CpuMeter, type CpuUse, describeMachine, type Machine } from './machine.js';
+import { type BenchOptions, parseBenchOptions, reproduceCommand, USAGE } from './options.js';
 import type { PhaseWindow } from './profile-summary.js';
 
 /** The issue's aims: orders at half the rate of GET /health or better, in the same run; p99 under 25 ms. */
@@ -44,7 +44,6 @@ interface Round {
 
 /** Microseconds of the monotonic clock, the clock V8 stamps CPU-profile samples with. */
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1_000n);
-
 
 /**
  * Polls the inventory until the ledger has caught up with the Redis gate (drift 0): by then the
@@ -115,7 +114,7 @@ function phaseLine(round: string, endpoint: string, load: LoadResult): string {
     padStart(ms(load.latency.p50), 8),
     padStart(ms(load.latency.p99), 8),
     padStart(ms(load.latency.max), 9),
-    '  ' + statusList(load),
+    `  ${statusList(load)}`,
   ].join('');
 }
 
@@ -146,7 +145,9 @@ function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErr
       `${n(options.buyers)} guest buyers, a distinct Idempotency-Key per order`,
   );
   out.push('');
-  out.push(`${pad('round', 6)}${pad('endpoint', 17)}${padStart('req/s', 8)}${padStart('p50 ms', 8)}${padStart('p99 ms', 8)}${padStart('max ms', 9)}  statuses`);
+  out.push(
+    `${pad('round', 6)}${pad('endpoint', 17)}${padStart('req/s', 8)}${padStart('p50 ms', 8)}${padStart('p99 ms', 8)}${padStart('max ms', 9)}  statuses`,
+  );
   rounds.forEach((round, i) => {
     const { health, orders } = round;
     const healthLines = [
@@ -184,13 +185,24 @@ function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErr
       `aim ≥ ${RATIO_AIM}: ${runRatio >= RATIO_AIM ? 'met' : 'NOT met'}`,
   );
   out.push(`orders/health ratio per round: ${spread(ratios, (v) => n(v, 2))}`);
-  out.push(`orders p99: ${spread(orderP99s, (v) => `${ms(v)} ms`)}; aim < ${P99_AIM_MS} ms: ${worstP99 < P99_AIM_MS ? 'met' : 'NOT met'} in the worst round`);
-  out.push(`health req/s: ${spread(rounds.map((r) => r.health.load.requestsPerSecond), (v) => n(v))}`);
-  out.push(`orders req/s: ${spread(rounds.map((r) => r.orders.load.requestsPerSecond), (v) => n(v))}`);
+  out.push(
+    `orders p99: ${spread(orderP99s, (v) => `${ms(v)} ms`)}; aim < ${P99_AIM_MS} ms: ${worstP99 < P99_AIM_MS ? 'met' : 'NOT met'} in the worst round`,
+  );
+  out.push(
+    `health req/s: ${spread(
+      rounds.map((r) => r.health.load.requestsPerSecond),
+      (v) => n(v),
+    )}`,
+  );
+  out.push(
+    `orders req/s: ${spread(
+      rounds.map((r) => r.orders.load.requestsPerSecond),
+      (v) => n(v),
+    )}`,
+  );
   const costRatios = rounds.map((r) => apiMicrosPerRequest(r.health) / apiMicrosPerRequest(r.orders));
   out.push(
-    `API CPU per request, health/orders: ${spread(costRatios, (v) => n(v, 2))} ` +
-      '(the ratio the API would reach if it alone were the bottleneck)',
+    `API CPU per request, health/orders: ${spread(costRatios, (v) => n(v, 2))} (the ratio the API would reach if it alone were the bottleneck)`,
   );
   const busiest = Math.max(...rounds.flatMap((r) => [r.health.cpu.others, r.orders.cpu.others]));
   if (busiest > QUIET_MACHINE_CORES) {

@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './lib/logger.js';
-import { type Roles, StartupError, prepare, startSystem } from './system.js';
+import { prepare, type Roles, StartupError, startSystem } from './system.js';
 
 const ROLES: Record<string, Roles> = {
   api: { api: true, worker: false },

@@ -30,7 +30,13 @@ describe('loadConfig', () => {
       ADMIN_EMAIL: 'Boss@Example.com',
       SEED_DEMO_CATALOG: 'false',
     });
-    expect(config).toMatchObject({ port: 8080, reservationTtlSeconds: 60, rateLimitPerMinute: 0, adminEmail: 'boss@example.com', seedDemoCatalog: false });
+    expect(config).toMatchObject({
+      port: 8080,
+      reservationTtlSeconds: 60,
+      rateLimitPerMinute: 0,
+      adminEmail: 'boss@example.com',
+      seedDemoCatalog: false,
+    });
     expect(config.developmentDefaults).not.toContain('JWT_SECRET');
   });
 

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
-import { type Db, createDb } from './db/database.js';
+import { createDb, type Db } from './db/database.js';
 import { JobQueues } from './jobs/job-queues.js';
 import { QUEUE_NAMES } from './jobs/registry.js';
 import type { Logger } from './lib/logger.js';

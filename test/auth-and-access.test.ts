@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../src/system.js';
 import { createProduct } from './support/fixtures.js';
 import { Api, guests } from './support/http.js';
-import { type TestStores, createTestStores, startInProcess, useSystem } from './support/system.js';
+import { createTestStores, startInProcess, type TestStores, useSystem } from './support/system.js';
 
 describe('authentication and authorization', () => {
   const sut = useSystem({ api: true, worker: true });

@@ -30,14 +30,24 @@ describe('bad input changes nothing', () => {
       415,
       'UNSUPPORTED_MEDIA_TYPE',
     ],
-    ['a quantity given as a string', () => buyer.post('/api/orders', { items: [{ sku, quantity: '1' }] }, { headers: key }), 400, 'VALIDATION_FAILED'],
+    [
+      'a quantity given as a string',
+      () => buyer.post('/api/orders', { items: [{ sku, quantity: '1' }] }, { headers: key }),
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['a SKU given as a number', () => buyer.post('/api/orders', { items: [{ sku: 7, quantity: 1 }] }, { headers: key }), 400, 'VALIDATION_FAILED'],
     ['items given as an object', () => buyer.post('/api/orders', { items: { sku, quantity: 1 } }, { headers: key }), 400, 'VALIDATION_FAILED'],
     ['a zero quantity', () => buyer.order([{ sku, quantity: 0 }], 'bad'), 400, 'VALIDATION_FAILED'],
     ['a negative quantity', () => buyer.order([{ sku, quantity: -1 }], 'bad'), 400, 'VALIDATION_FAILED'],
     ['a fractional quantity', () => buyer.order([{ sku, quantity: 1.5 }], 'bad'), 400, 'VALIDATION_FAILED'],
     ['a huge quantity', () => buyer.order([{ sku, quantity: 1e15 }], 'bad'), 400, 'VALIDATION_FAILED'],
-    ['a quantity beyond 2^53', () => buyer.request('POST', '/api/orders', { rawBody: `{"items":[{"sku":"${sku}","quantity":99999999999999999999}]}`, headers: key }), 400, 'VALIDATION_FAILED'],
+    [
+      'a quantity beyond 2^53',
+      () => buyer.request('POST', '/api/orders', { rawBody: `{"items":[{"sku":"${sku}","quantity":99999999999999999999}]}`, headers: key }),
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['an unknown SKU', () => buyer.order([{ sku: 'NO-SUCH-SKU', quantity: 1 }, line()], 'bad'), 400, 'VALIDATION_FAILED'],
     ['a malformed SKU', () => buyer.order([{ sku: '../../etc', quantity: 1 }], 'bad'), 400, 'VALIDATION_FAILED'],
     ['1,000 lines', () => buyer.order(Array.from({ length: 1_000 }, line), 'bad'), 400, 'VALIDATION_FAILED'],
@@ -49,7 +59,12 @@ describe('bad input changes nothing', () => {
     ['a 10 KB Idempotency-Key', () => buyer.order([line()], 'k'.repeat(10_240)), 400, 'VALIDATION_FAILED'],
     ['a 256-character Idempotency-Key', () => buyer.order([line()], 'k'.repeat(256)), 400, 'VALIDATION_FAILED'],
     ['an unknown top-level field', () => buyer.order([line()], 'bad', { coupon: 'FREE' }), 400, 'VALIDATION_FAILED'],
-    ['an unknown field in a line', () => buyer.post('/api/orders', { items: [{ ...line(), priceCents: 1 }] }, { headers: key }), 400, 'VALIDATION_FAILED'],
+    [
+      'an unknown field in a line',
+      () => buyer.post('/api/orders', { items: [{ ...line(), priceCents: 1 }] }, { headers: key }),
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['a malformed email', () => buyer.order([line()], 'bad', { customerEmail: 'not-an-email' }), 400, 'VALIDATION_FAILED'],
     [
       'a NUL character in the shipping address',
@@ -64,7 +79,19 @@ describe('bad input changes nothing', () => {
       'VALIDATION_FAILED',
     ],
     ['a shipping address missing fields', () => buyer.order([line()], 'bad', { shippingAddress: { name: 'A' } }), 400, 'VALIDATION_FAILED'],
-    ['lines in two currencies', () => buyer.order([{ sku: euroSku, quantity: 1 }, { sku: dollarSku, quantity: 1 }], 'bad'), 400, 'VALIDATION_FAILED'],
+    [
+      'lines in two currencies',
+      () =>
+        buyer.order(
+          [
+            { sku: euroSku, quantity: 1 },
+            { sku: dollarSku, quantity: 1 },
+          ],
+          'bad',
+        ),
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['a body over the size limit', () => buyer.order([line()], 'bad', { note: 'x'.repeat(300_000) }), 413, 'PAYLOAD_TOO_LARGE'],
   ];
 

@@ -47,10 +47,14 @@ describe('catalog, inventory and order administration', () => {
 
     const patched = await sut.admin.patch(`/api/admin/products/${sku}`, { priceCents: 750, title: 'Renamed' });
     expect(patched.body).toMatchObject({ priceCents: 750, title: 'Renamed', currency: 'EUR' });
-    const after = await eventually(async () => {
-      const answer = await onOther.order([{ sku, quantity: 1 }], `after-${Date.now()}`);
-      return answer.body.totalCents === 750 ? answer : undefined;
-    }, 'the other instance to see the new price', 10_000);
+    const after = await eventually(
+      async () => {
+        const answer = await onOther.order([{ sku, quantity: 1 }], `after-${Date.now()}`);
+        return answer.body.totalCents === 750 ? answer : undefined;
+      },
+      'the other instance to see the new price',
+      10_000,
+    );
     expect(after.body.items[0]).toMatchObject({ title: 'Renamed', unitPriceCents: 750 });
   });
 
@@ -59,10 +63,14 @@ describe('catalog, inventory and order administration', () => {
     expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
     expect((await new Api(sut.system.url!).get(`/api/products/${sku}`)).status).toBe(404);
     const [buyer] = await guests(sut.system.url!, 1);
-    const refused = await eventually(async () => {
-      const answer = await new Api(otherInstance.url!, buyer!.token).order([{ sku, quantity: 1 }], `deleted-${Date.now()}`);
-      return answer.status === 400 ? answer : undefined;
-    }, 'the other instance to forget the product', 10_000);
+    const refused = await eventually(
+      async () => {
+        const answer = await new Api(otherInstance.url!, buyer!.token).order([{ sku, quantity: 1 }], `deleted-${Date.now()}`);
+        return answer.status === 400 ? answer : undefined;
+      },
+      'the other instance to forget the product',
+      10_000,
+    );
     expect(refused.body.error.code).toBe('VALIDATION_FAILED');
     expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(404);
   });

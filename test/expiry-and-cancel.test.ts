@@ -4,8 +4,7 @@ import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, eventually, guests } from './support/http.js';
 import { type ChildRole, spawnRole, useSystem } from './support/system.js';
 
-const terminalEntries = (order: { history: { status: string }[] }) =>
-  order.history.filter((entry) => entry.status !== 'PENDING');
+const terminalEntries = (order: { history: { status: string }[] }) => order.history.filter((entry) => entry.status !== 'PENDING');
 
 async function persistedOrders(admin: Api, count: number, status = 'PENDING') {
   return eventually(async () => {

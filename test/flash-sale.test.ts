@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Api, eventually, guests, settleInWaves } from './support/http.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
+import { Api, eventually, guests, settleInWaves } from './support/http.js';
 import { type ChildRole, spawnRole, useSystem } from './support/system.js';
 
 /**
@@ -116,15 +116,31 @@ describe('reserve under a flash sale across two API instances', () => {
     ];
     const [buyer] = await guests(sut.system.url!, 1);
     const userId = (await buyer!.get('/api/me')).body.id as string;
-    expect((await buyer!.order([{ sku: first, quantity: 1 }, { sku: second, quantity: 1 }], 'batched-seen')).status).toBe(202);
+    expect(
+      (
+        await buyer!.order(
+          [
+            { sku: first, quantity: 1 },
+            { sku: second, quantity: 1 },
+          ],
+          'batched-seen',
+        )
+      ).status,
+    ).toBe(202);
 
     // Called together, so they reach Redis as one script call.
     const scriptCalls = vi.spyOn(sut.system.container.precheckRedis as unknown as { precheckOrders(...args: unknown[]): unknown }, 'precheckOrders');
     const answers = await Promise.all([
       sut.system.container.stock.precheck(userId, 'batched-seen', [{ sku: first, quantity: 1 }]),
       sut.system.container.stock.precheck(userId, 'batched-short', [{ sku: first, quantity: 3 }]),
-      sut.system.container.stock.precheck(userId, 'batched-go', [{ sku: first, quantity: 2 }, { sku: second, quantity: 49 }]),
-      sut.system.container.stock.precheck(userId, 'batched-second-short', [{ sku: first, quantity: 1 }, { sku: second, quantity: 50 }]),
+      sut.system.container.stock.precheck(userId, 'batched-go', [
+        { sku: first, quantity: 2 },
+        { sku: second, quantity: 49 },
+      ]),
+      sut.system.container.stock.precheck(userId, 'batched-second-short', [
+        { sku: first, quantity: 1 },
+        { sku: second, quantity: 50 },
+      ]),
       // More than the product has, but its gate is not loaded yet: not a refusal, reserveOrder loads it and decides.
       sut.system.container.stock.precheck(userId, 'batched-unloaded', [{ sku: unloaded, quantity: 2 }]),
     ]);

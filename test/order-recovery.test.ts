@@ -22,7 +22,10 @@ describe('orders that cannot be stored the normal way', () => {
     const placed = await buyer!.order([{ sku, quantity: 2 }], 'unstorable');
     expect(placed.status).toBe(202);
     // What no client can send any more (the schema refuses NUL), as a stand-in for any data Postgres refuses.
-    const snapshot = { ...(await snapshotOf(placed.body.id)), shippingAddress: { name: 'A\u0000', line1: 'x', city: 'y', postalCode: '1', country: 'DE' } };
+    const snapshot = {
+      ...(await snapshotOf(placed.body.id)),
+      shippingAddress: { name: 'A\u0000', line1: 'x', city: 'y', postalCode: '1', country: 'DE' },
+    };
 
     expect(await sut.system.container.persister.persist(snapshot)).toBe('unstorable');
     const order = await buyer!.get(`/api/orders/${placed.body.id}`);
@@ -37,7 +40,10 @@ describe('orders that cannot be stored the normal way', () => {
     const writes = vi.spyOn(sut.system.container.ordersRepository, 'insertReserved');
     try {
       const outcomes = await Promise.all(snapshots.map((snapshot) => sut.system.container.persister.persist(snapshot)));
-      return { outcomes, firstWrite: { orders: writes.mock.calls[0]![0].length, result: await writes.mock.results[0]!.value.catch((e: Error) => e) } };
+      return {
+        outcomes,
+        firstWrite: { orders: writes.mock.calls[0]![0].length, result: await writes.mock.results[0]!.value.catch((e: Error) => e) },
+      };
     } finally {
       writes.mockRestore();
     }
@@ -101,7 +107,10 @@ describe('orders that cannot be stored the normal way', () => {
 
     expect(await sut.system.container.persister.persist(await snapshotOf(placed.body.id))).toBe('refused-by-ledger');
     const order = await buyer!.get(`/api/orders/${placed.body.id}`);
-    expect(order.body).toMatchObject({ status: 'FAILED', history: [{ status: 'PENDING' }, { status: 'FAILED', reason: 'the stock ledger refused the reservation (stock drift)' }] });
+    expect(order.body).toMatchObject({
+      status: 'FAILED',
+      history: [{ status: 'PENDING' }, { status: 'FAILED', reason: 'the stock ledger refused the reservation (stock drift)' }],
+    });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 2, reserved: 0, gateAvailable: 2, drift: 0 });
   });
 
@@ -142,7 +151,10 @@ describe('orders that cannot be stored the normal way', () => {
     const report = await sut.system.container.sweeper.sweep(Date.now() + 3_600_000);
     expect(report.settled).toBe(1);
     const order = await buyer!.get(`/api/orders/${placed.body.id}`);
-    expect(order.body).toMatchObject({ status: 'FAILED', history: [{ status: 'PENDING' }, { status: 'FAILED', reason: 'the order could not be stored in time' }] });
+    expect(order.body).toMatchObject({
+      status: 'FAILED',
+      history: [{ status: 'PENDING' }, { status: 'FAILED', reason: 'the order could not be stored in time' }],
+    });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
   });
 

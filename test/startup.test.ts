@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/stores.js';
-import { type TestStores, createTestStores } from './support/system.js';
+import { createTestStores, type TestStores } from './support/system.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 

@@ -29,16 +29,12 @@ export function createDb(databaseUrl: string, poolSize: number, logger: Logger):
     idleTimeoutMillis: 30_000,
   });
   // An idle client whose server went away emits 'error'; without a listener the process dies.
-  pool.on('error', (error) =>
-    logger.warn({ code: (error as { code?: string }).code, reason: error.message }, 'idle Postgres connection lost'),
-  );
+  pool.on('error', (error) => logger.warn({ code: (error as { code?: string }).code, reason: error.message }, 'idle Postgres connection lost'));
   // So does a checked-out one (a transaction in flight when Postgres restarts), and the pool listens
   // only while a client is idle. The failed query already carries the error to its caller and the
   // pool discards the broken client on release: this listener only keeps the process alive.
   pool.on('connect', (client) => {
-    client.on('error', (error) =>
-      logger.debug({ code: (error as { code?: string }).code, reason: error.message }, 'Postgres connection lost'),
-    );
+    client.on('error', (error) => logger.debug({ code: (error as { code?: string }).code, reason: error.message }, 'Postgres connection lost'));
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }

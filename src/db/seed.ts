@@ -52,12 +52,28 @@ export async function seedDemoCatalog(db: Db): Promise<boolean> {
     await sql`SELECT pg_advisory_xact_lock(hashtext('flashcart:seed-demo-catalog'))`.execute(tx);
     const existing = await tx.selectFrom('products').select('sku').limit(1).executeTakeFirst();
     if (existing) return false;
-    await tx.insertInto('categories').values(CATEGORIES).onConflict((oc) => oc.column('slug').doNothing()).execute();
+    await tx
+      .insertInto('categories')
+      .values(CATEGORIES)
+      .onConflict((oc) => oc.column('slug').doNothing())
+      .execute();
     await tx
       .insertInto('products')
-      .values(PRODUCTS.map(([sku, title, categorySlug, priceCents, , description]) => ({ sku, title, categorySlug, priceCents, currency: 'EUR', description })))
+      .values(
+        PRODUCTS.map(([sku, title, categorySlug, priceCents, , description]) => ({
+          sku,
+          title,
+          categorySlug,
+          priceCents,
+          currency: 'EUR',
+          description,
+        })),
+      )
       .execute();
-    await tx.insertInto('inventory').values(PRODUCTS.map(([sku, , , , onHand]) => ({ sku, onHand }))).execute();
+    await tx
+      .insertInto('inventory')
+      .values(PRODUCTS.map(([sku, , , , onHand]) => ({ sku, onHand })))
+      .execute();
     await tx
       .insertInto('inventoryMovements')
       .values(PRODUCTS.map(([sku, , , , onHand]) => ({ sku, onHandDelta: onHand, reason: 'demo catalog' })))

@@ -2,19 +2,19 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type onResponseHookHandler } from 'fastify';
 import {
-  type ZodTypeProvider,
   jsonSchemaTransform,
   jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
+  type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Container } from '../container.js';
+import { errorResponse } from '../lib/http-schemas.js';
 import { authRoutes } from '../modules/auth/auth.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { inventoryRoutes } from '../modules/inventory/inventory.routes.js';
 import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
-import { errorResponse } from '../lib/http-schemas.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerRateLimits } from './rate-limits.js';
 

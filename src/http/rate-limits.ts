@@ -13,12 +13,7 @@ export interface RateLimits {
  * Redis-backed fixed-window limits, shared by every API instance: per IP and per account on login,
  * per IP on guest creation, per IP and per user on order creation. `perMinute = 0` turns them off.
  */
-export async function registerRateLimits(
-  app: FastifyInstance,
-  redis: Redis,
-  nameSpace: string,
-  perMinute: number,
-): Promise<RateLimits> {
+export async function registerRateLimits(app: FastifyInstance, redis: Redis, nameSpace: string, perMinute: number): Promise<RateLimits> {
   if (perMinute === 0) return { login: [], guest: [], order: [] };
   await app.register(rateLimit, {
     global: false,
@@ -33,10 +28,7 @@ export async function registerRateLimits(
     app.rateLimit({ keyGenerator: (request) => `${name}:${key(request)}` }) as preHandlerAsyncHookHandler;
   const byIp = (request: FastifyRequest) => `ip:${request.ip}`;
   return {
-    login: [
-      limit('login', byIp),
-      limit('login', (request) => `account:${String((request.body as { email?: unknown } | undefined)?.email ?? '')}`),
-    ],
+    login: [limit('login', byIp), limit('login', (request) => `account:${String((request.body as { email?: unknown } | undefined)?.email ?? '')}`)],
     guest: [limit('guest', byIp)],
     order: [limit('order', byIp), limit('order', (request) => `user:${request.authUser?.id ?? request.ip}`)],
   };

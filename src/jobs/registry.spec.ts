@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JOBS, PERSIST_BACKOFF_MAX_MS, cappedExponentialBackoff } from './registry.js';
+import { cappedExponentialBackoff, JOBS, PERSIST_BACKOFF_MAX_MS } from './registry.js';
 
 describe('capped exponential backoff', () => {
   it('doubles from the base delay and stops at the cap', () => {

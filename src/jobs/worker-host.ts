@@ -2,7 +2,7 @@ import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { JobQueues } from './job-queues.js';
-import { JOBS, type JobName, type JobPayloads, QUEUE_NAMES, QUEUE_SETTINGS, type QueueName, cappedExponentialBackoff } from './registry.js';
+import { cappedExponentialBackoff, JOBS, type JobName, type JobPayloads, QUEUE_NAMES, QUEUE_SETTINGS, type QueueName } from './registry.js';
 
 export type JobHandlers = { [N in JobName]: (data: JobPayloads[N], job: Job) => Promise<unknown> };
 

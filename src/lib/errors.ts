@@ -35,14 +35,11 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string, details?: Record<string, unknown>) =>
-  new AppError('NOT_FOUND', `${what} not found`, details);
+export const notFound = (what: string, details?: Record<string, unknown>) => new AppError('NOT_FOUND', `${what} not found`, details);
 
-export const invalidState = (message: string, details?: Record<string, unknown>) =>
-  new AppError('INVALID_STATE', message, details);
+export const invalidState = (message: string, details?: Record<string, unknown>) => new AppError('INVALID_STATE', message, details);
 
-export const validationFailed = (message: string, details?: Record<string, unknown>) =>
-  new AppError('VALIDATION_FAILED', message, details);
+export const validationFailed = (message: string, details?: Record<string, unknown>) => new AppError('VALIDATION_FAILED', message, details);
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {

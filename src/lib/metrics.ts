@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The Prometheus metrics of one process, on a registry of its own so several apps can live in one
@@ -45,9 +45,15 @@ export class Metrics {
     const children = new Map<string, Map<number, { observe(value: number): void }>>();
     return (method, statusCode, seconds) => {
       let byStatus = children.get(method);
-      if (!byStatus) children.set(method, (byStatus = new Map()));
+      if (!byStatus) {
+        byStatus = new Map();
+        children.set(method, byStatus);
+      }
       let child = byStatus.get(statusCode);
-      if (!child) byStatus.set(statusCode, (child = this.httpDuration.labels({ method, route, status_code: statusCode })));
+      if (!child) {
+        child = this.httpDuration.labels({ method, route, status_code: statusCode });
+        byStatus.set(statusCode, child);
+      }
       child.observe(seconds);
     };
   }
@@ -69,12 +75,7 @@ export class Metrics {
   }
 
   /** A gauge whose values are read when Prometheus scrapes; a failed read keeps the last values. */
-  gauge<L extends string>(
-    name: string,
-    help: string,
-    labelNames: readonly L[],
-    collect: (gauge: Gauge<L>) => Promise<void>,
-  ): Gauge<L> {
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[], collect: (gauge: Gauge<L>) => Promise<void>): Gauge<L> {
     return new Gauge<L>({
       name,
       help,

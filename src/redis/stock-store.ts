@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from './keys.js';
 import { Coalescer } from '../lib/coalescer.js';
+import type { RedisKeys } from './keys.js';
 import type { LuaScripts } from './scripts.js';
 
 /** The negative results of the stock scripts, in one place. */
@@ -86,19 +86,22 @@ export class StockStore {
     private readonly scripts: LuaScripts,
     precheckScripts: LuaScripts,
   ) {
-    this.prechecks = new Coalescer(async (batch: PrecheckRequest[]) => {
-      const keys: string[] = [];
-      const args: number[] = [batch.length];
-      for (const request of batch) {
-        keys.push(request.idempotencyKey);
-        args.push(request.lines.length);
-        for (const line of request.lines) {
-          keys.push(line.gateKey);
-          args.push(line.quantity);
+    this.prechecks = new Coalescer(
+      async (batch: PrecheckRequest[]) => {
+        const keys: string[] = [];
+        const args: number[] = [batch.length];
+        for (const request of batch) {
+          keys.push(request.idempotencyKey);
+          args.push(request.lines.length);
+          for (const line of request.lines) {
+            keys.push(line.gateKey);
+            args.push(line.quantity);
+          }
         }
-      }
-      return (await precheckScripts.run('precheckOrders', keys, args)) as PrecheckReply[];
-    }, { maxBatch: MAX_PRECHECK_BATCH, maxInFlight: 1 });
+        return (await precheckScripts.run('precheckOrders', keys, args)) as PrecheckReply[];
+      },
+      { maxBatch: MAX_PRECHECK_BATCH, maxInFlight: 1 },
+    );
   }
 
   /**

@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type Api, type Answer, adminApi, eventually, guests } from '../support/http.js';
 import { createProduct, inventoryOf } from '../support/fixtures.js';
+import { type Answer, type Api, adminApi, eventually, guests } from '../support/http.js';
 import { expectEveryAcceptedOrderPersisted, expectLedgerBalanced } from '../support/persisted-orders.js';
 import { databaseUrl } from '../support/stores.js';
-import { type ChildRole, type TestStores, createTestStores, spawnRole } from '../support/system.js';
-import { type ThrowawayPostgres, startThrowawayPostgres } from '../support/throwaway-postgres.js';
+import { type ChildRole, createTestStores, spawnRole, type TestStores } from '../support/system.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../support/throwaway-postgres.js';
 
 const OUTAGE_MS = 10_000;
 /** Orders persisted before the outage, orders whose persist transaction the outage cuts, orders placed during it. */
@@ -79,10 +79,9 @@ describe('persistence through a Postgres outage', () => {
     const inFlight = await Promise.all(Array.from({ length: IN_FLIGHT }, (_, j) => place(BEFORE + j)));
     expect(inFlight.map((answer) => answer.status)).toEqual(Array(IN_FLIGHT).fill(202));
     await eventually(async () => {
-      const waiting = await watcher.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
-        [stores.databaseName],
-      );
+      const waiting = await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [
+        stores.databaseName,
+      ]);
       return waiting.rows[0].n >= 1 ? true : undefined;
     }, 'persist transactions to wait on the ledger row');
 

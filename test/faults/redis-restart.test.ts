@@ -1,12 +1,12 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { RedisKeys } from '../../src/redis/keys.js';
-import { type Api, type Answer, adminApi, eventually, guests } from '../support/http.js';
 import { createProduct, inventoryOf } from '../support/fixtures.js';
+import { type Answer, type Api, adminApi, eventually, guests } from '../support/http.js';
 import { expectEveryAcceptedOrderPersisted, expectLedgerBalanced, persistedOrderCount } from '../support/persisted-orders.js';
-import { POSTGRES_URL, dropDatabase } from '../support/stores.js';
-import { type ChildRole, type TestStores, createTestStores, spawnRole } from '../support/system.js';
-import { type ThrowawayRedis, startThrowawayRedis } from '../support/throwaway-redis.js';
+import { dropDatabase, POSTGRES_URL } from '../support/stores.js';
+import { type ChildRole, createTestStores, spawnRole, type TestStores } from '../support/system.js';
+import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js';
 
 /** Orders accepted before the crash, each held only in Redis when Redis dies. */
 const ACCEPTED = 50;

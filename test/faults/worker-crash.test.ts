@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type Api, type Answer, eventually, guests, settleInWaves } from '../support/http.js';
 import { createProduct } from '../support/fixtures.js';
+import { type Answer, type Api, eventually, guests, settleInWaves } from '../support/http.js';
 import { expectEveryAcceptedOrderPersisted, expectLedgerBalanced, persistedOrderCount } from '../support/persisted-orders.js';
 import { type ChildRole, spawnRole, useSystem } from '../support/system.js';
 
@@ -26,7 +26,7 @@ describe('persist worker crash', () => {
 
   it('a persist worker killed with SIGKILL while persisting loses no accepted order', async () => {
     onTestFailed(() => {
-      workers.forEach((worker, i) => console.error(`worker ${i} said:\n${worker.output().slice(-4_000)}`));
+      for (const [i, worker] of workers.entries()) console.error(`worker ${i} said:\n${worker.output().slice(-4_000)}`);
     });
     const sku = await createProduct(sut.admin, { onHand: BUYERS });
     const ordersQueue = sut.system.container.queues.queue('orders');

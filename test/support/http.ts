@@ -78,9 +78,7 @@ export async function guests(baseUrl: string, count: number, concurrency = 50): 
   const api = new Api(baseUrl);
   const buyers: Api[] = [];
   for (let start = 0; start < count; start += concurrency) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(concurrency, count - start) }, () => api.post('/api/auth/guest')),
-    );
+    const batch = await Promise.all(Array.from({ length: Math.min(concurrency, count - start) }, () => api.post('/api/auth/guest')));
     for (const answer of batch) {
       if (answer.status !== 201) throw new Error(`guest creation failed: ${answer.status}`);
       buyers.push(api.as(answer.body.token));

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { type RunningSystem, type Roles, prepare, startSystem } from '../../src/system.js';
+import { prepare, type Roles, type RunningSystem, startSystem } from '../../src/system.js';
 import { type Api, adminApi } from './http.js';
-import { POSTGRES_URL, REDIS_URL, databaseUrl, deleteRedisPrefix, dropDatabase, uniqueName } from './stores.js';
+import { databaseUrl, deleteRedisPrefix, dropDatabase, POSTGRES_URL, REDIS_URL, uniqueName } from './stores.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -53,11 +53,7 @@ export async function createTestStores(options: { postgresUrl?: string; redisUrl
 }
 
 /** Runs flashcart roles inside the test process. */
-export async function startInProcess(
-  stores: TestStores,
-  roles: Roles,
-  overrides: Record<string, string> = {},
-): Promise<RunningSystem> {
+export async function startInProcess(stores: TestStores, roles: Roles, overrides: Record<string, string> = {}): Promise<RunningSystem> {
   const config = loadConfig({ ...stores.env, ...overrides });
   const logger = createLogger(config.logLevel, { test: true });
   await prepare(config, logger);
@@ -100,11 +96,7 @@ export interface ChildRole {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnRole(
-  stores: TestStores,
-  role: 'api' | 'worker' | 'all',
-  overrides: Record<string, string> = {},
-): Promise<ChildRole> {
+export async function spawnRole(stores: TestStores, role: 'api' | 'worker' | 'all', overrides: Record<string, string> = {}): Promise<ChildRole> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', role], {
     cwd: ROOT,
     env: { ...process.env, ...stores.env, LOG_LEVEL: 'info', ...overrides },

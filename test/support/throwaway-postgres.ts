@@ -118,9 +118,7 @@ export class ThrowawayPostgres {
   }
 
   private async init(): Promise<void> {
-    await this.asPostgres(join(this.bin, 'initdb'), [
-      '-D', this.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync',
-    ]);
+    await this.asPostgres(join(this.bin, 'initdb'), ['-D', this.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
     // Throwaway data: skipping fsync keeps a loaded two-core machine fast, and a stop, even an
     // immediate one, loses nothing while the operating system stays up.
     const settings = [
@@ -145,10 +143,9 @@ export class ThrowawayPostgres {
       await run(file, argv, { cwd: this.dir, timeout: 120_000 });
     } catch (error) {
       const detail = error as { stderr?: string | Buffer; stdout?: string | Buffer };
-      throw new Error(
-        `${command} ${args.join(' ')} failed: ${String(detail.stderr ?? '')}${String(detail.stdout ?? '')}\n${await this.log()}`,
-        { cause: error },
-      );
+      throw new Error(`${command} ${args.join(' ')} failed: ${String(detail.stderr ?? '')}${String(detail.stdout ?? '')}\n${await this.log()}`, {
+        cause: error,
+      });
     }
   }
 

@@ -56,11 +56,17 @@ export class ThrowawayRedis {
    */
   async start(): Promise<void> {
     if (this.isRunning) return;
-    // prettier-ignore
-    const child = spawn('redis-server', [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
-      '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no',
-    ], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const settings = {
+      port: String(this.port),
+      bind: '127.0.0.1',
+      dir: this.dir,
+      appendonly: 'yes',
+      appendfsync: 'always',
+      save: '',
+      daemonize: 'no',
+    };
+    const args = Object.entries(settings).flatMap(([name, value]) => [`--${name}`, value]);
+    const child = spawn('redis-server', args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     const collect = (chunk: Buffer) => {

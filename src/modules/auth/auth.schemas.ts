@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { text } from '../../lib/http-schemas.js';
 
-const email = z.email().max(254).transform((value) => value.toLowerCase());
+const email = z
+  .email()
+  .max(254)
+  .transform((value) => value.toLowerCase());
 
 export const registerBody = z
   .object({

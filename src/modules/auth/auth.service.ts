@@ -45,7 +45,7 @@ export class AuthService {
   async login(input: LoginInput): Promise<Session> {
     const row = await this.users.findByEmail(input.email);
     const valid = await verify(row?.passwordHash ?? (await this.decoy()), input.password);
-    if (!row || !row.passwordHash || !valid) throw unauthenticated('wrong email or password');
+    if (!row?.passwordHash || !valid) throw unauthenticated('wrong email or password');
     return this.session(row);
   }
 

@@ -23,11 +23,7 @@ export class UsersRepository {
   /** Inserts a customer; undefined when the email is taken. */
   async createCustomer(email: string, passwordHash: string, name: string | null): Promise<UserRow | undefined> {
     try {
-      return await this.db
-        .insertInto('users')
-        .values({ email, passwordHash, name, role: 'customer' })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      return await this.db.insertInto('users').values({ email, passwordHash, name, role: 'customer' }).returningAll().executeTakeFirstOrThrow();
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
       throw error;

@@ -73,13 +73,7 @@ export class CatalogRepository {
       query = query.where((eb) => eb.or([eb('p.title', 'ilike', pattern), eb('p.sku', 'ilike', pattern)]));
     }
     const [rows, count] = await Promise.all([
-      query
-        .select(WITH_STOCK_COLUMNS)
-        .orderBy('p.title')
-        .orderBy('p.sku')
-        .offset(search.offset)
-        .limit(search.limit)
-        .execute(),
+      query.select(WITH_STOCK_COLUMNS).orderBy('p.title').orderBy('p.sku').offset(search.offset).limit(search.limit).execute(),
       query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     ]);
     return { rows, total: count.total };
@@ -91,10 +85,7 @@ export class CatalogRepository {
 
   /** Pricing of the live products among `skus` (all live products when omitted). */
   pricing(skus?: string[]): Promise<ProductPricing[]> {
-    let query = this.db
-      .selectFrom('products')
-      .select(['sku', 'title', 'priceCents', 'currency'])
-      .where('deletedAt', 'is', null);
+    let query = this.db.selectFrom('products').select(['sku', 'title', 'priceCents', 'currency']).where('deletedAt', 'is', null);
     if (skus) query = query.where('sku', 'in', skus);
     return query.execute();
   }
@@ -167,5 +158,4 @@ export class CatalogRepository {
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
-
 }

@@ -5,7 +5,7 @@ import type { Metrics } from '../../lib/metrics.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import { CHECK_VIOLATION } from '../inventory/inventory.repository.js';
 import { MissingLedgerRowError, type OrdersRepository } from './orders.repository.js';
-import { type OrderSnapshot, isSnapshotOf, parseSnapshot } from './orders.types.js';
+import { isSnapshotOf, type OrderSnapshot, parseSnapshot } from './orders.types.js';
 
 /** Most orders one statement writes. */
 const MAX_GROUP = 100;
@@ -66,7 +66,11 @@ export class OrderPersister {
       }
     }
     for (const snapshot of distinct) {
-      if (!outcomes.has(snapshot.id)) outcomes.set(snapshot.id, this.writeAlone(snapshot, () => this.insertReserved(snapshot)));
+      if (!outcomes.has(snapshot.id))
+        outcomes.set(
+          snapshot.id,
+          this.writeAlone(snapshot, () => this.insertReserved(snapshot)),
+        );
     }
     // The same order twice (a cancel persisting it inline while its job runs in this process) is
     // written once: the first caller wrote it, the others find it there.

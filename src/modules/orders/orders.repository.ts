@@ -147,7 +147,11 @@ export class OrdersRepository {
 
   /** Makes sure the order's user has a row (a guest row when it is gone), so the order can refer to it. */
   async ensureUser(tx: Tx, userId: string): Promise<void> {
-    await tx.insertInto('users').values({ id: userId, role: 'guest' }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await tx
+      .insertInto('users')
+      .values({ id: userId, role: 'guest' })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
   }
 
   async addHistory(tx: Tx, orderId: string, status: OrderStatus, reason: string | null, at?: string): Promise<void> {
@@ -158,11 +162,7 @@ export class OrdersRepository {
   }
 
   findState(orderId: string, executor: Executor = this.db): Promise<OrderState | undefined> {
-    return executor
-      .selectFrom('orders')
-      .select(['userId', 'status', 'createdAt', 'confirmedAt'])
-      .where('id', '=', orderId)
-      .executeTakeFirst();
+    return executor.selectFrom('orders').select(['userId', 'status', 'createdAt', 'confirmedAt']).where('id', '=', orderId).executeTakeFirst();
   }
 
   /** Moves an order from one status to another only if it still has the first; false otherwise. */

@@ -44,12 +44,16 @@ export const ordersRoutes: FastifyPluginAsyncZod<{ auth: AuthService; orders: Or
     },
   );
 
-  app.get('/api/orders', { schema: { tags: ['orders'], querystring: orderListQuery, response: { 200: orderList } }, onRequest: requireUser }, async (request) =>
-    orders.list(request.query, callerOf(request)),
+  app.get(
+    '/api/orders',
+    { schema: { tags: ['orders'], querystring: orderListQuery, response: { 200: orderList } }, onRequest: requireUser },
+    async (request) => orders.list(request.query, callerOf(request)),
   );
 
-  app.get('/api/orders/:id', { schema: { tags: ['orders'], params: orderParams, response: { 200: order } }, onRequest: requireUser }, async (request) =>
-    orders.get(callerOf(request), request.params.id),
+  app.get(
+    '/api/orders/:id',
+    { schema: { tags: ['orders'], params: orderParams, response: { 200: order } }, onRequest: requireUser },
+    async (request) => orders.get(callerOf(request), request.params.id),
   );
 
   app.post(
@@ -58,8 +62,10 @@ export const ordersRoutes: FastifyPluginAsyncZod<{ auth: AuthService; orders: Or
     async (request) => orders.cancel(callerOf(request), request.params.id, request.body?.reason),
   );
 
-  app.get('/api/admin/orders', { schema: { tags: ['admin'], querystring: orderListQuery, response: { 200: orderList } }, onRequest: admin }, async (request) =>
-    orders.list(request.query),
+  app.get(
+    '/api/admin/orders',
+    { schema: { tags: ['admin'], querystring: orderListQuery, response: { 200: orderList } }, onRequest: admin },
+    async (request) => orders.list(request.query),
   );
 
   app.patch(

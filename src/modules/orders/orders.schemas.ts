@@ -84,6 +84,4 @@ export const cancelOrderBody = z
   .strict()
   .nullish();
 
-export const adminUpdateOrderBody = z
-  .object({ status: orderStatus, reason: text(1, 500).optional() })
-  .strict();
+export const adminUpdateOrderBody = z.object({ status: orderStatus, reason: text(1, 500).optional() }).strict();

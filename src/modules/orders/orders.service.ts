@@ -16,9 +16,7 @@ import type { CreateOrderInput, OrderListQuery } from './orders.schemas.js';
 import { type Order, type OrderItem, type OrderSnapshot, orderFromSnapshot, parseSnapshot } from './orders.types.js';
 
 /** The expected outcomes of placing an order; only faults are thrown. */
-export type PlaceOrderResult =
-  | { kind: 'accepted'; order: Order }
-  | { kind: 'insufficient'; sku: string; requested: number; available: number };
+export type PlaceOrderResult = { kind: 'accepted'; order: Order } | { kind: 'insufficient'; sku: string; requested: number; available: number };
 
 /** Gate loads a single placement may need (one per line at most, then a safety margin). */
 const MAX_GATE_LOADS = 64;

@@ -54,15 +54,13 @@ export interface Order {
 }
 
 /** The order a reservation holds (see StockStore.readReservation), or null. */
-export const parseSnapshot = (stored: string | null): OrderSnapshot | null =>
-  stored === null ? null : (JSON.parse(stored) as OrderSnapshot);
+export const parseSnapshot = (stored: string | null): OrderSnapshot | null => (stored === null ? null : (JSON.parse(stored) as OrderSnapshot));
 
 /**
  * Whether a reservation's snapshot is the one a stored order was made from. It is not when Redis
  * forgot the Idempotency-Key and the same key reserved again under the same derived order id.
  */
-export const isSnapshotOf = (snapshot: OrderSnapshot, storedCreatedAt: Date) =>
-  snapshot.createdAt === storedCreatedAt.toISOString();
+export const isSnapshotOf = (snapshot: OrderSnapshot, storedCreatedAt: Date) => snapshot.createdAt === storedCreatedAt.toISOString();
 
 export const orderFromSnapshot = (snapshot: OrderSnapshot): Order => ({
   id: snapshot.id,
