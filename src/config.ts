@@ -51,7 +51,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EXPIRY_SWEEP_INTERVAL_MS: int(100).default(2_000),
   ORPHAN_GRACE_SECONDS: int(0).default(60),
-  PERSIST_CONCURRENCY: int(1, 256).default(8),
+  PERSIST_CONCURRENCY: int(1, 16).default(2),
+  PERSIST_BATCH_SIZE: int(1, 1_000).default(500),
   JOB_LOCK_MS: int(1_000).default(30_000),
   SEED_DEMO_CATALOG: flag.default(true),
   METRICS_PORT: int(0, 65535).optional(),
@@ -82,10 +83,16 @@ export interface Config {
   readonly amqpUrl: string | undefined;
   readonly logLevel: string;
   readonly expirySweepIntervalMs: number;
-  /** How long past its expiry a reservation with no order row and no persist job waits before release. */
+  /** How long past its expiry a reservation with no order row waits before it may be released as an orphan. */
   readonly orphanGraceSeconds: number;
+  /** Batches of accepted orders one worker process writes at once. */
   readonly persistConcurrency: number;
-  /** BullMQ lock duration; a worker killed mid-job has its job taken over after about this long. */
+  /** Most accepted orders one persist batch (one statement, one commit) takes. */
+  readonly persistBatchSize: number;
+  /**
+   * BullMQ lock duration, and how long a persist batch may go unacknowledged: a worker killed
+   * mid-job or mid-batch has its work taken over after about this long.
+   */
   readonly jobLockMs: number;
   readonly seedDemoCatalog: boolean;
   /** Where a process without the API serves /health, /ready and /metrics; unset: nowhere. */
@@ -151,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     expirySweepIntervalMs: e.EXPIRY_SWEEP_INTERVAL_MS,
     orphanGraceSeconds: e.ORPHAN_GRACE_SECONDS,
     persistConcurrency: e.PERSIST_CONCURRENCY,
+    persistBatchSize: e.PERSIST_BATCH_SIZE,
     jobLockMs: e.JOB_LOCK_MS,
     seedDemoCatalog: e.SEED_DEMO_CATALOG,
     metricsPort: e.METRICS_PORT,

@@ -13,12 +13,17 @@ import { ProductCache } from './modules/catalog/product-cache.js';
 import { InventoryRepository } from './modules/inventory/inventory.repository.js';
 import { InventoryService } from './modules/inventory/inventory.service.js';
 import { OpsService } from './modules/ops/ops.service.js';
-import { ExpirySweeper } from './modules/orders/expiry-sweeper.js';
-import { OrderPersister } from './modules/orders/order-persister.js';
-import { OrderTransitions } from './modules/orders/order-transitions.js';
+import { ExpirySweeper } from './modules/orders/lifecycle/expiry-sweeper.js';
+import { OrderLifecycle } from './modules/orders/lifecycle/order-lifecycle.js';
+import { OrderTransitions } from './modules/orders/lifecycle/order-transitions.js';
+import { OrderQueries } from './modules/orders/order-queries.js';
 import { OrdersRepository } from './modules/orders/orders.repository.js';
-import { OrdersService } from './modules/orders/orders.service.js';
+import { OrderPersister } from './modules/orders/persistence/order-persister.js';
+import { OrderWritesRepository } from './modules/orders/persistence/order-writes.repository.js';
+import { PersistConsumer } from './modules/orders/persistence/persist-consumer.js';
+import { OrderPlacement } from './modules/orders/placement/order-placement.js';
 import { RedisKeys } from './redis/keys.js';
+import { PersistStream } from './redis/persist-stream.js';
 import { LuaScripts } from './redis/scripts.js';
 import { StockStore } from './redis/stock-store.js';
 
@@ -43,13 +48,17 @@ export class Container {
   readonly bullRedis: Redis;
   readonly keys: RedisKeys;
   readonly metrics: Metrics;
+  readonly scripts: LuaScripts;
   readonly stock: StockStore;
+  /** The persist stream on the shared connection, for what does not block: its backlog. */
+  readonly persistStream: PersistStream;
   readonly queues: JobQueues;
 
   readonly users: UsersRepository;
   readonly catalogRepository: CatalogRepository;
   readonly inventoryRepository: InventoryRepository;
   readonly ordersRepository: OrdersRepository;
+  readonly orderWrites: OrderWritesRepository;
 
   readonly auth: AuthService;
   readonly inventory: InventoryService;
@@ -58,8 +67,13 @@ export class Container {
   readonly persister: OrderPersister;
   readonly transitions: OrderTransitions;
   readonly sweeper: ExpirySweeper;
-  readonly orders: OrdersService;
+  readonly placement: OrderPlacement;
+  readonly orderQueries: OrderQueries;
+  readonly lifecycle: OrderLifecycle;
   readonly ops: OpsService;
+
+  /** Connections opened for the persist consumer's lanes, closed with the container. */
+  private readonly laneConnections: Redis[] = [];
 
   constructor(
     readonly config: Config,
@@ -78,52 +92,100 @@ export class Container {
     }
     this.keys = new RedisKeys(config.redisKeyPrefix);
     this.metrics = new Metrics();
-    this.stock = new StockStore(this.redis, this.keys, new LuaScripts(this.redis), new LuaScripts(this.precheckRedis));
+    this.scripts = new LuaScripts(this.redis);
+    this.stock = new StockStore(this.redis, this.keys, this.scripts, new LuaScripts(this.precheckRedis));
+    this.persistStream = new PersistStream(this.redis, this.keys, this.scripts);
     this.queues = new JobQueues(this.bullRedis, this.keys.bullPrefix(), logger);
 
     this.users = new UsersRepository(this.db);
     this.catalogRepository = new CatalogRepository(this.db);
     this.inventoryRepository = new InventoryRepository(this.db);
     this.ordersRepository = new OrdersRepository(this.db);
+    this.orderWrites = new OrderWritesRepository();
 
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds);
     this.inventory = new InventoryService(this.db, this.inventoryRepository, this.stock, logger);
     this.products = new ProductCache(this.catalogRepository, this.redis, this.keys.catalogChannel(), logger);
     this.catalog = new CatalogService(this.db, this.catalogRepository, this.products, this.stock, this.inventory);
-    this.persister = new OrderPersister(this.db, this.ordersRepository, this.stock, this.metrics, logger);
-    this.transitions = new OrderTransitions(this.db, this.ordersRepository, this.inventoryRepository, this.stock, this.metrics, logger);
-    this.sweeper = new ExpirySweeper(
-      this.ordersRepository,
-      this.transitions,
-      this.persister,
-      this.stock,
-      this.queues,
-      this.metrics,
+    const metrics = this.metrics;
+    this.persister = new OrderPersister({
+      inTransaction: (work) => this.db.transaction().execute(work),
+      writes: this.orderWrites,
+      orders: this.ordersRepository,
+      stock: this.stock,
+      metrics,
       logger,
-      config.orphanGraceSeconds * 1_000,
-    );
-    this.orders = new OrdersService(
-      this.ordersRepository,
-      this.products,
-      this.stock,
-      this.inventory,
-      this.queues,
-      this.persister,
-      this.transitions,
-      this.metrics,
-      { reservationTtlSeconds: config.reservationTtlSeconds, idempotencyTtlSeconds: config.idempotencyTtlSeconds },
-    );
+    });
+    this.transitions = new OrderTransitions({
+      db: this.db,
+      orders: this.ordersRepository,
+      inventory: this.inventoryRepository,
+      stock: this.stock,
+      metrics,
+      logger,
+    });
+    this.sweeper = new ExpirySweeper({
+      orders: this.ordersRepository,
+      transitions: this.transitions,
+      stock: this.stock,
+      metrics,
+      logger,
+      orphanGraceMs: config.orphanGraceSeconds * 1_000,
+    });
+    this.placement = new OrderPlacement({
+      stock: this.stock,
+      products: this.products,
+      inventory: this.inventory,
+      metrics,
+      options: { reservationTtlSeconds: config.reservationTtlSeconds, idempotencyTtlSeconds: config.idempotencyTtlSeconds },
+    });
+    this.orderQueries = new OrderQueries({ repository: this.ordersRepository, stock: this.stock });
+    this.lifecycle = new OrderLifecycle({
+      repository: this.ordersRepository,
+      stock: this.stock,
+      persister: this.persister,
+      transitions: this.transitions,
+      queries: this.orderQueries,
+    });
     this.ops = new OpsService(this.db, [this.redis, this.precheckRedis], logger);
     this.registerScrapeTimeMetrics();
   }
 
-  /** Queue depths and stock drift, read when /metrics is scraped. */
+  /** The persist worker of a worker process: one Redis connection per lane, since its reads block. */
+  createPersistConsumer(): PersistConsumer {
+    const { config } = this;
+    const streams = Array.from({ length: config.persistConcurrency }, (_, lane) => {
+      const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectionName: `flashcart-persist-${lane}` });
+      connection.on('error', (error) => this.logger.warn({ err: error }, 'Redis connection error (persist stream)'));
+      this.laneConnections.push(connection);
+      return new PersistStream(connection, this.keys, new LuaScripts(connection));
+    });
+    return new PersistConsumer({
+      streams,
+      persister: this.persister,
+      metrics: this.metrics,
+      logger: this.logger.child({ component: 'persist' }),
+      options: {
+        batchSize: config.persistBatchSize,
+        lanes: config.persistConcurrency,
+        claimIdleMs: config.jobLockMs,
+        blockMs: 1_000,
+        retryBaseMs: 250,
+        retryMaxMs: 15_000,
+      },
+    });
+  }
+
+  /** Queue depths, the persist backlog and stock drift, read when /metrics is scraped. */
   private registerScrapeTimeMetrics(): void {
     this.metrics.gauge('flashcart_queue_jobs', 'Jobs per queue and state', ['queue', 'state'], async (gauge) => {
       for (const name of QUEUE_NAMES) {
         const counts = await this.queues.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
         for (const [state, count] of Object.entries(counts)) gauge.set({ queue: name, state }, count);
       }
+    });
+    this.metrics.gauge('flashcart_orders_persist_backlog', 'Accepted orders not yet stored in Postgres (the persist stream)', [], async (gauge) => {
+      gauge.set(await this.persistStream.backlog());
     });
     this.metrics.gauge(
       'flashcart_stock_drift',
@@ -140,7 +202,7 @@ export class Container {
   async close(): Promise<void> {
     await this.products.stop().catch(() => undefined);
     await this.queues.close();
-    await Promise.allSettled([this.redis.quit(), this.precheckRedis.quit(), this.bullRedis.quit()]);
+    await Promise.allSettled([this.redis, this.precheckRedis, this.bullRedis, ...this.laneConnections].map((client) => client.quit()));
     await this.db.destroy();
   }
 }

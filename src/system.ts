@@ -8,6 +8,7 @@ import { buildApp, buildOpsApp } from './http/app.js';
 import { WorkerHost } from './jobs/worker-host.js';
 import { isDependencyUnavailable } from './lib/infrastructure-errors.js';
 import type { Logger } from './lib/logger.js';
+import type { PersistConsumer } from './modules/orders/persistence/persist-consumer.js';
 
 export interface Roles {
   api: boolean;
@@ -60,7 +61,7 @@ export interface RunningSystem {
   /** Base URL of the API, when this process runs it. */
   url: string | undefined;
   workers: WorkerHost | undefined;
-  /** Stops in order: HTTP, workers, queues, Redis, the Postgres pool. */
+  /** Stops in order: HTTP, the persist consumer, workers, queues, Redis, the Postgres pool. */
   close(): Promise<void>;
 }
 
@@ -69,29 +70,29 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
   const container = new Container(config, logger);
   let app: FastifyInstance | undefined;
   let workers: WorkerHost | undefined;
+  let persistConsumer: PersistConsumer | undefined;
   try {
     await migrateToLatest(container.db, logger);
     await container.auth.ensureAdmin(config.adminEmail, config.adminPassword);
     if (config.seedDemoCatalog && (await seedDemoCatalog(container.db))) logger.info('seeded the demo catalog');
 
     if (roles.worker) {
-      const { persister, sweeper } = container;
+      const { sweeper } = container;
       workers = new WorkerHost(
         container.queues,
-        {
-          'persist-order': (snapshot) => persister.persist(snapshot),
-          'expire-reservations': () => sweeper.sweep(),
-        },
+        { 'expire-reservations': () => sweeper.sweep() },
         {
           connection: container.bullRedis,
           prefix: container.keys.bullPrefix(),
-          concurrency: { orders: config.persistConcurrency, maintenance: 1 },
+          concurrency: { maintenance: 1 },
           lockDurationMs: config.jobLockMs,
           schedules: [{ job: 'expire-reservations', everyMs: config.expirySweepIntervalMs }],
         },
         logger.child({ component: 'worker' }),
       );
       await workers.start();
+      persistConsumer = container.createPersistConsumer();
+      await persistConsumer.start();
     }
 
     let url: string | undefined;
@@ -116,12 +117,14 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
       workers,
       async close() {
         await app?.close();
+        await persistConsumer?.close();
         await workers?.close();
         await container.close();
       },
     };
   } catch (error) {
     await app?.close().catch(() => undefined);
+    await persistConsumer?.close().catch(() => undefined);
     await workers?.close().catch(() => undefined);
     await container.close().catch(() => undefined);
     throw error;

@@ -225,7 +225,9 @@ describe('operations endpoints', () => {
     expect(metrics.body).toMatch(/^flashcart_reservations_total\{outcome="accepted"\} 1$/m);
     expect(metrics.body).toMatch(/^flashcart_reservations_total\{outcome="refused"\} 1$/m);
     expect(metrics.body).toMatch(/flashcart_http_request_duration_seconds_bucket\{.*route="\/api\/orders"/);
-    expect(metrics.body).toMatch(/flashcart_queue_jobs\{queue="orders",state="waiting"\}/);
+    expect(metrics.body).toMatch(/flashcart_queue_jobs\{queue="maintenance",state="waiting"\}/);
+    // The accepted order waits in the persist stream: no worker runs yet.
+    expect(metrics.body).toMatch(/^flashcart_orders_persist_backlog 1$/m);
     expect(metrics.body).toMatch(/flashcart_stock_drift\{measure="units"\}/);
 
     const port = await freePort();
@@ -239,7 +241,13 @@ describe('operations endpoints', () => {
         return persisted.test(body) ? body : undefined;
       }, 'the worker to count the persisted order');
       expect(workerMetrics).toMatch(persisted);
+      expect(workerMetrics).toMatch(/^flashcart_persist_batch_orders_count 1$/m);
       expect((await workerOps.get('/ready')).status).toBe(200);
+      const drained = await eventually(async () => {
+        const body = (await api.get('/metrics')).body as string;
+        return /^flashcart_orders_persist_backlog 0$/m.test(body) ? body : undefined;
+      }, 'the backlog gauge to reach 0');
+      expect(drained).toMatch(/^flashcart_orders_persist_backlog 0$/m);
     } finally {
       await worker.kill();
     }

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uuidFromName } from '../src/lib/hashing.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, eventually, guests } from './support/http.js';
 import { type ChildRole, spawnRole, useSystem } from './support/system.js';
@@ -79,50 +78,6 @@ describe('expiry and cancellation release stock exactly once', () => {
     const sweeps = results.slice(40).map((result) => (result as PromiseFulfilledResult<{ expired: number }>).value.expired);
     expect(cancelledCount + sweeps[0]! + sweeps[1]!).toBe(40);
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 100, reserved: 0, gateAvailable: 100, drift: 0 });
-  });
-
-  /** What an API that died between the Lua script and the enqueue leaves behind: a reservation and no job. */
-  async function unenqueuedReservation(sku: string, key: string, quantity: number) {
-    const [buyer] = await guests(sut.system.url!, 1);
-    const me = await buyer!.get('/api/me');
-    await inventoryOf(sut.admin, sku); // loads the gate
-    const orderId = uuidFromName(`${me.body.id}:${key}`);
-    const reserved = await sut.system.container.stock.reserve({
-      userId: me.body.id,
-      idempotencyKey: key,
-      fingerprint: 'a request the API never answered',
-      orderId,
-      expiresAtMs: Date.now() - 1_000,
-      idempotencyTtlSeconds: 3_600,
-      snapshot: JSON.stringify({ id: orderId }),
-      lines: [{ sku, quantity }],
-    });
-    expect(reserved.kind).toBe('reserved');
-    return { buyer: buyer!, orderId };
-  }
-
-  it('releases a reservation whose persist job was never enqueued, and forgets its key', async () => {
-    const sku = await createProduct(sut.admin, { onHand: 5 });
-    const { buyer, orderId } = await unenqueuedReservation(sku, 'orphan', 2);
-    expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(3);
-
-    const report = await sut.system.container.sweeper.sweep(Date.now() + 3_600_000);
-    expect(report.orphansReleased).toBe(1);
-    expect(await sut.system.container.stock.readReservation(orderId)).toBeNull();
-    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
-    // Had the key been kept, this request would be refused as a reuse of it with another body.
-    expect((await buyer.order([{ sku, quantity: 1 }], 'orphan')).status).toBe(202);
-  });
-
-  it('never releases as an orphan a reservation a persist worker has claimed', async () => {
-    const sku = await createProduct(sut.admin, { onHand: 5 });
-    const { orderId } = await unenqueuedReservation(sku, 'claimed', 1);
-    expect(await sut.system.container.stock.claim(orderId)).toBe(true);
-    const report = await sut.system.container.sweeper.sweep(Date.now() + 3_600_000);
-    expect(report.orphansReleased).toBe(0);
-    expect(await sut.system.container.stock.readReservation(orderId)).not.toBeNull();
-    expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(4);
-    await sut.system.container.stock.end(orderId, 'release');
   });
 });
 

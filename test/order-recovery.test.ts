@@ -1,9 +1,8 @@
-import { UnrecoverableError, Worker } from 'bullmq';
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
-import { type OrderSnapshot, parseSnapshot } from '../src/modules/orders/orders.types.js';
+import { type OrderSnapshot, parseSnapshot } from '../src/modules/orders/order-snapshot.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
-import { eventually, guests } from './support/http.js';
+import { guests } from './support/http.js';
 import { useSystem } from './support/system.js';
 
 /**
@@ -15,6 +14,15 @@ describe('orders that cannot be stored the normal way', () => {
   const sut = useSystem({ api: true, worker: false });
 
   const snapshotOf = async (orderId: string) => parseSnapshot(await sut.system.container.stock.readReservation(orderId))!;
+
+  /** The id of the order's entry in the persist stream. */
+  const entryOf = async (orderId: string) => {
+    const { redis, keys } = sut.system.container;
+    const entries = await redis.xrange(keys.persistStream(), '-', '+');
+    const found = entries.find(([, fields]) => fields.join().includes(orderId));
+    if (!found) throw new Error(`no persist-stream entry for ${orderId}`);
+    return found[0];
+  };
 
   it('records an order Postgres refuses as FAILED, without the refused data, and gives its units back', async () => {
     const sku = await createProduct(sut.admin, { onHand: 5 });
@@ -35,14 +43,14 @@ describe('orders that cannot be stored the normal way', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
   });
 
-  /** Persists the snapshots at the same moment, and returns the outcomes and the first write the repository was asked for. */
+  /** Persists the snapshots as one batch, as the persist stream delivers them, and returns the outcomes and the first write. */
   const persistTogether = async (snapshots: OrderSnapshot[]) => {
-    const writes = vi.spyOn(sut.system.container.ordersRepository, 'insertReserved');
+    const writes = vi.spyOn(sut.system.container.orderWrites, 'insert');
     try {
-      const outcomes = await Promise.all(snapshots.map((snapshot) => sut.system.container.persister.persist(snapshot)));
+      const outcomes = await sut.system.container.persister.persistBatch(snapshots);
       return {
         outcomes,
-        firstWrite: { orders: writes.mock.calls[0]![0].length, result: await writes.mock.results[0]!.value.catch((e: Error) => e) },
+        firstWrite: { orders: writes.mock.calls[0]![1].length, result: await writes.mock.results[0]!.value.catch((e: Error) => e) },
       };
     } finally {
       writes.mockRestore();
@@ -119,7 +127,8 @@ describe('orders that cannot be stored the normal way', () => {
     const [buyer] = await guests(sut.system.url!, 1);
     const placed = await buyer!.order([{ sku, quantity: 2 }], 'released-first');
     const snapshot = await snapshotOf(placed.body.id);
-    // What the sweeper does to a reservation whose order never reached Postgres in time.
+    // What the sweeper does to a reservation whose order has no row and whose hand-off was lost.
+    await sut.system.container.redis.xdel(sut.system.container.keys.persistStream(), await entryOf(placed.body.id));
     expect(await sut.system.container.stock.end(placed.body.id, 'orphan')).toBe('ended');
 
     expect(await sut.system.container.persister.persist(snapshot)).toBe('reservation-lost');
@@ -128,34 +137,40 @@ describe('orders that cannot be stored the normal way', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 5, reserved: 0, gateAvailable: 5, drift: 0 });
   });
 
-  it('records an order whose persist job gave up as FAILED and gives its units back', async () => {
+  it('releases a reservation as an orphan only once its order has neither a row nor a hand-off left', async () => {
+    const { stock, sweeper, redis, keys } = sut.system.container;
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 2);
+    const placed = await buyer!.order([{ sku, quantity: 2 }], 'orphan-candidate');
+    const later = Date.now() + 3_600_000;
+
+    // Its hand-off waits in the persist stream (no worker runs here): the sweeper leaves it alone.
+    expect(await sweeper.sweep(later)).toMatchObject({ orphansReleased: 0 });
+    expect(await stock.end(placed.body.id, 'orphan')).toBe('claimed');
+    expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(3);
+
+    // A hand-off lost by something other than the reservation path (which cannot lose it): the units come back.
+    await redis.xdel(keys.persistStream(), await entryOf(placed.body.id));
+    expect(await sweeper.sweep(later)).toMatchObject({ orphansReleased: 1 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
+  });
+
+  it('never releases as an orphan a reservation whose order the stream consumer stored', async () => {
+    const { stock, persistStream, redis, keys } = sut.system.container;
     const sku = await createProduct(sut.admin, { onHand: 5 });
     const [buyer] = await guests(sut.system.url!, 1);
-    const placed = await buyer!.order([{ sku, quantity: 3 }], 'gave-up');
-    expect(placed.status).toBe(202);
-    // A worker whose every attempt fails for good, as hours of a broken database would.
-    const failing = new Worker('orders', async () => Promise.reject(new UnrecoverableError('database gone for hours')), {
-      connection: sut.system.container.bullRedis.duplicate({ maxRetriesPerRequest: null }),
-      prefix: sut.system.container.keys.bullPrefix(),
-    });
-    try {
-      await eventually(async () => {
-        const job = await sut.system.container.queues.getJob('persist-order', placed.body.id);
-        return (await job?.isFailed()) ? true : undefined;
-      }, 'the job to fail');
-    } finally {
-      await failing.close();
-    }
-    expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(2);
-
-    const report = await sut.system.container.sweeper.sweep(Date.now() + 3_600_000);
-    expect(report.settled).toBe(1);
-    const order = await buyer!.get(`/api/orders/${placed.body.id}`);
-    expect(order.body).toMatchObject({
-      status: 'FAILED',
-      history: [{ status: 'PENDING' }, { status: 'FAILED', reason: 'the order could not be stored in time' }],
-    });
-    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'stored-then-swept');
+    const entryId = await entryOf(placed.body.id);
+    // What a persist worker does after its commit; a sweeper that read "no row" just before must not release.
+    await persistStream.ack([{ id: entryId, orderId: placed.body.id }]);
+    expect(await redis.xrange(keys.persistStream(), entryId, entryId)).toEqual([]);
+    expect(await stock.end(placed.body.id, 'orphan')).toBe('claimed');
+    // So does a writer that stores an order outside the stream: it claims the reservation first.
+    const other = await buyer!.order([{ sku, quantity: 1 }], 'claimed-then-swept');
+    await redis.xdel(keys.persistStream(), await entryOf(other.body.id));
+    expect(await stock.claim(other.body.id)).toBe(true);
+    expect(await stock.end(other.body.id, 'orphan')).toBe('claimed');
+    expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(3);
   });
 
   it('records an order whose user row is gone, under a guest row', async () => {
@@ -163,7 +178,7 @@ describe('orders that cannot be stored the normal way', () => {
     const [buyer] = await guests(sut.system.url!, 1);
     const placed = await buyer!.order([{ sku, quantity: 1 }], 'no-user-row');
     const snapshot = { ...(await snapshotOf(placed.body.id)), userId: '00000000-0000-4000-8000-00000000abcd' };
-    expect(await sut.system.container.persister.persist(snapshot)).toBe('persisted');
+    expect(await sut.system.container.persister.persistBatch([snapshot])).toEqual(['persisted']);
     expect(await sut.system.container.ordersRepository.findState(placed.body.id)).toMatchObject({ userId: snapshot.userId });
     expect(await sut.system.container.users.findById(snapshot.userId)).toMatchObject({ role: 'guest' });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 1, gateAvailable: 4, drift: 0 });
@@ -174,7 +189,7 @@ describe('orders that cannot be stored the normal way', () => {
     const [buyer] = await guests(sut.system.url!, 1);
     const me = await buyer!.get('/api/me');
     const first = await buyer!.order([{ sku, quantity: 1 }], 'forgotten');
-    await sut.system.container.persister.persist(await snapshotOf(first.body.id));
+    await sut.system.container.persister.persistBatch([await snapshotOf(first.body.id)]);
     expect((await sut.admin.patch(`/api/admin/orders/${first.body.id}`, { status: 'CONFIRMED' })).status).toBe(200);
 
     // The key's record expires (IDEMPOTENCY_TTL_SECONDS) and the same key arrives again.
@@ -183,7 +198,7 @@ describe('orders that cannot be stored the normal way', () => {
     expect(again.body.id).toBe(first.body.id);
     expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(6);
 
-    expect(await sut.system.container.persister.persist(await snapshotOf(again.body.id))).toBe('already-persisted');
+    expect(await sut.system.container.persister.persistBatch([await snapshotOf(again.body.id)])).toEqual(['already-persisted']);
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 9, reserved: 0, sold: 1, gateAvailable: 9, drift: 0 });
     expect((await buyer!.get(`/api/orders/${first.body.id}`)).body).toMatchObject({ status: 'CONFIRMED', items: [{ quantity: 1 }] });
   });

@@ -2,6 +2,7 @@ import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, type Transaction } 
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { migrations } from './migrations/index.js';
+import { isSqlState, SqlState, sqlState } from './postgres-errors.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -29,12 +30,12 @@ export function createDb(databaseUrl: string, poolSize: number, logger: Logger):
     idleTimeoutMillis: 30_000,
   });
   // An idle client whose server went away emits 'error'; without a listener the process dies.
-  pool.on('error', (error) => logger.warn({ code: (error as { code?: string }).code, reason: error.message }, 'idle Postgres connection lost'));
+  pool.on('error', (error) => logger.warn({ code: sqlState(error), reason: error.message }, 'idle Postgres connection lost'));
   // So does a checked-out one (a transaction in flight when Postgres restarts), and the pool listens
   // only while a client is idle. The failed query already carries the error to its caller and the
   // pool discards the broken client on release: this listener only keeps the process alive.
   pool.on('connect', (client) => {
-    client.on('error', (error) => logger.debug({ code: (error as { code?: string }).code, reason: error.message }, 'Postgres connection lost'));
+    client.on('error', (error) => logger.debug({ code: sqlState(error), reason: error.message }, 'Postgres connection lost'));
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }
@@ -56,7 +57,7 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<boolean
       return true;
     } catch (error) {
       // Another process created it between our check and our CREATE.
-      if ((error as { code?: string }).code === '42P04') return false;
+      if (isSqlState(error, SqlState.DUPLICATE_DATABASE)) return false;
       throw error;
     }
   } finally {

@@ -92,6 +92,6 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   await app.register(authRoutes, { auth, limits });
   await app.register(catalogRoutes, { auth, catalog: container.catalog });
   await app.register(inventoryRoutes, { auth, inventory: container.inventory });
-  await app.register(ordersRoutes, { auth, orders: container.orders, limits });
+  await app.register(ordersRoutes, { auth, placement: container.placement, queries: container.orderQueries, lifecycle: container.lifecycle, limits });
   return app;
 }

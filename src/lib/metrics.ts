@@ -25,8 +25,15 @@ export class Metrics {
 
   readonly ordersPersisted = new Counter({
     name: 'flashcart_orders_persisted_total',
-    help: 'Orders written to Postgres by the persist worker, by resulting status',
+    help: 'Accepted orders stored in Postgres, by resulting status (PENDING: holding their stock; FAILED: could not)',
     labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly persistBatchSize = new Histogram({
+    name: 'flashcart_persist_batch_orders',
+    help: 'Orders per batch the persist workers wrote in one statement',
+    buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000],
     registers: [this.registry],
   });
 

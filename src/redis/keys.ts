@@ -19,6 +19,14 @@ export class RedisKeys {
     return `${this.prefix}:{stock}:res:${orderId}`;
   }
 
+  /**
+   * Stream of accepted orders not yet stored in Postgres: appended by the script that reserves, read
+   * by the persist workers' consumer group, and each entry deleted once its order is stored.
+   */
+  persistStream(): string {
+    return `${this.prefix}:{stock}:persist`;
+  }
+
   /** Sorted set of order ids scored by their reservation's expiresAt (ms). */
   expiryIndex(): string {
     return `${this.prefix}:{stock}:expiry`;
@@ -42,10 +50,5 @@ export class RedisKeys {
   /** BullMQ's own prefix for every queue. */
   bullPrefix(): string {
     return `${this.prefix}:bull`;
-  }
-
-  /** Everything this prefix owns, for tests and `flashcart reset`. */
-  everything(): string {
-    return `${this.prefix}:*`;
   }
 }

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
-export type ScriptName = 'precheckOrders' | 'reserveOrder' | 'releaseReservation' | 'claimReservation' | 'adjustGate';
+export type ScriptName = 'precheckOrders' | 'reserveOrder' | 'releaseReservation' | 'claimReservation' | 'adjustGate' | 'ackPersisted';
 type ScriptResult = number | string | null | ScriptResult[];
 
 interface ScriptFile {

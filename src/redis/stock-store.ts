@@ -1,21 +1,9 @@
 import type { Redis } from 'ioredis';
 import { Coalescer } from '../lib/coalescer.js';
+import type { StockLine } from '../modules/inventory/inventory.schemas.js';
 import type { RedisKeys } from './keys.js';
+import { ScriptCode } from './script-codes.js';
 import type { LuaScripts } from './scripts.js';
-
-/** The negative results of the stock scripts, in one place. */
-export enum StockScriptCode {
-  KeyReused = -1,
-  Insufficient = -2,
-  GateMissing = -3,
-  LinesMismatch = -4,
-  Claimed = -5,
-}
-
-export interface ReservationLine {
-  sku: string;
-  quantity: number;
-}
 
 export interface ReserveInput {
   userId: string;
@@ -28,20 +16,20 @@ export interface ReserveInput {
   /** Stored and returned verbatim; the caller owns its shape. */
   snapshot: string;
   /** One entry per distinct SKU. */
-  lines: ReservationLine[];
+  lines: StockLine[];
 }
 
 export type ReserveResult =
-  | { kind: 'reserved'; snapshot: string }
-  | { kind: 'replayed'; snapshot: string; reservationAlive: boolean }
+  | { kind: 'reserved' }
+  | { kind: 'replayed'; snapshot: string }
   | { kind: 'keyReused' }
-  | { kind: 'insufficient'; line: ReservationLine; available: number }
-  | { kind: 'gateMissing'; line: ReservationLine };
+  | { kind: 'insufficient'; line: StockLine; available: number }
+  | { kind: 'gateMissing'; line: StockLine };
 
 export type PrecheckResult =
   | { kind: 'go' }
   | { kind: 'seen'; fingerprint: string; snapshot: string }
-  | { kind: 'short'; line: ReservationLine; available: number };
+  | { kind: 'short'; line: StockLine; available: number };
 
 export type ReleaseMode = 'release' | 'consume' | 'orphan';
 export type ReleaseResult = 'ended' | 'absent' | 'claimed';
@@ -58,7 +46,7 @@ interface PrecheckRequest {
 }
 
 /** One request's answer from precheckOrders-n.lua. */
-type PrecheckReply = 0 | [2, string, string] | [-2, number, number];
+type PrecheckReply = ScriptCode.Nothing | [ScriptCode.Seen, string, string] | [ScriptCode.Insufficient, number, number];
 
 /** Most prechecks one script call carries. */
 const MAX_PRECHECK_BATCH = 128;
@@ -66,9 +54,9 @@ const MAX_PRECHECK_BATCH = 128;
 /** How long an admin gate move is remembered against a repeat: far longer than any retry. */
 const GATE_OPERATION_TTL_SECONDS = 86_400;
 
-const encodeLines = (lines: ReservationLine[]) => lines.map((l) => `${l.sku}:${l.quantity}`).join(',');
+const encodeLines = (lines: StockLine[]) => lines.map((l) => `${l.sku}:${l.quantity}`).join(',');
 
-const decodeLines = (spec: string): ReservationLine[] =>
+const decodeLines = (spec: string): StockLine[] =>
   spec.split(',').map((part) => {
     const at = part.lastIndexOf(':');
     return { sku: part.slice(0, at), quantity: Number(part.slice(at + 1)) };
@@ -113,6 +101,7 @@ export class StockStore {
    */
   private readonly prechecks: Coalescer<PrecheckRequest, PrecheckReply>;
 
+  /** Reserves an order's lines and hands it to persistence, atomically (reserveOrder-n.lua). */
   async reserve(input: ReserveInput): Promise<ReserveResult> {
     const reply = await this.scripts.run(
       'reserveOrder',
@@ -120,6 +109,7 @@ export class StockStore {
         this.keys.idempotency(input.userId, input.idempotencyKey),
         this.keys.reservation(input.orderId),
         this.keys.expiryIndex(),
+        this.keys.persistStream(),
         ...input.lines.map((line) => this.keys.gate(line.sku)),
       ],
       [
@@ -132,16 +122,16 @@ export class StockStore {
         ...input.lines.map((line) => line.quantity),
       ],
     );
-    if (reply === StockScriptCode.KeyReused) return { kind: 'keyReused' };
-    const [code, a, b] = reply as [number, string | number, number?];
+    if (reply === ScriptCode.KeyReused) return { kind: 'keyReused' };
+    const [code, a, b] = reply as [ScriptCode, string | number, number?];
     switch (code) {
-      case 1:
-        return { kind: 'reserved', snapshot: a as string };
-      case 2:
-        return { kind: 'replayed', snapshot: a as string, reservationAlive: b === 1 };
-      case StockScriptCode.Insufficient:
+      case ScriptCode.Done:
+        return { kind: 'reserved' };
+      case ScriptCode.Seen:
+        return { kind: 'replayed', snapshot: a as string };
+      case ScriptCode.Insufficient:
         return { kind: 'insufficient', line: input.lines[(a as number) - 1]!, available: b ?? 0 };
-      case StockScriptCode.GateMissing:
+      case ScriptCode.GateMissing:
         return { kind: 'gateMissing', line: input.lines[(a as number) - 1]! };
       default:
         throw new Error(`reserveOrder returned an unknown reply ${JSON.stringify(reply)}`);
@@ -152,18 +142,14 @@ export class StockStore {
    * What a request is before any order is built: a retry of a key already seen, a refusal for want
    * of stock, or neither (`go`: reserve). Changes nothing.
    */
-  async precheck(userId: string, idempotencyKey: string, lines: ReservationLine[]): Promise<PrecheckResult> {
+  async precheck(userId: string, idempotencyKey: string, lines: StockLine[]): Promise<PrecheckResult> {
     const reply = await this.prechecks.submit({
       idempotencyKey: this.keys.idempotency(userId, idempotencyKey),
       lines: lines.map((line) => ({ gateKey: this.keys.gate(line.sku), quantity: line.quantity })),
     });
-    if (reply === 0) return { kind: 'go' };
-    if (reply[0] === 2) return { kind: 'seen', fingerprint: reply[1], snapshot: reply[2] };
+    if (reply === ScriptCode.Nothing) return { kind: 'go' };
+    if (reply[0] === ScriptCode.Seen) return { kind: 'seen', fingerprint: reply[1], snapshot: reply[2] };
     return { kind: 'short', line: lines[reply[1] - 1]!, available: reply[2] };
-  }
-
-  async reservationExists(orderId: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.reservation(orderId))) === 1;
   }
 
   /** The snapshot stored with a live reservation, as given to `reserve`; null when there is none. */
@@ -171,15 +157,15 @@ export class StockStore {
     return this.redis.hget(this.keys.reservation(orderId), 'order');
   }
 
-  /** Marks a reservation as being persisted; false when it no longer exists. */
+  /** Marks a reservation as being persisted outside the stream; false when it no longer exists. */
   async claim(orderId: string): Promise<boolean> {
-    return (await this.scripts.run('claimReservation', [this.keys.reservation(orderId)], [])) === 1;
+    return (await this.scripts.run('claimReservation', [this.keys.reservation(orderId)], [])) === ScriptCode.Done;
   }
 
   /**
    * Ends a reservation once: `release` and `orphan` give its units back to the gates, `consume` only
-   * drops it (the units were sold). An `orphan` release also forgets the idempotency key and is
-   * refused once a persist worker has claimed the reservation.
+   * drops it (the units were sold). An `orphan` release also forgets the idempotency key, and is
+   * refused while the order's hand-off is pending and once the order is stored (releaseReservation-n.lua).
    */
   async end(orderId: string, mode: ReleaseMode): Promise<ReleaseResult> {
     const key = this.keys.reservation(orderId);
@@ -189,17 +175,17 @@ export class StockStore {
     const lines = decodeLines(spec);
     const reply = await this.scripts.run(
       'releaseReservation',
-      [key, this.keys.expiryIndex(), idemKey ?? key, ...lines.map((line) => this.keys.gate(line.sku))],
+      [key, this.keys.expiryIndex(), idemKey ?? key, this.keys.persistStream(), ...lines.map((line) => this.keys.gate(line.sku))],
       [orderId, spec, mode, ...lines.map((line) => line.quantity)],
     );
     switch (reply) {
-      case 1:
+      case ScriptCode.Done:
         return 'ended';
-      case 0:
+      case ScriptCode.Nothing:
         return 'absent';
-      case StockScriptCode.Claimed:
+      case ScriptCode.Claimed:
         return 'claimed';
-      case StockScriptCode.LinesMismatch:
+      case ScriptCode.LinesMismatch:
         throw new Error(`releaseReservation(${orderId}, ${mode}): the reservation's lines changed while it was read`);
       default:
         throw new Error(`releaseReservation(${orderId}, ${mode}) returned ${JSON.stringify(reply)}`);
@@ -231,15 +217,15 @@ export class StockStore {
       'adjustGate',
       [this.keys.gate(sku), this.keys.gateOperation(operationId)],
       [delta, GATE_OPERATION_TTL_SECONDS],
-    )) as [number, number?];
+    )) as [ScriptCode, number?];
     switch (code) {
-      case 1:
+      case ScriptCode.Done:
         return { kind: 'moved', value: value! };
-      case 0:
+      case ScriptCode.Nothing:
         return { kind: 'notLoaded' };
-      case StockScriptCode.Insufficient:
+      case ScriptCode.Insufficient:
         return { kind: 'insufficient', available: value ?? 0 };
-      case StockScriptCode.GateMissing:
+      case ScriptCode.GateMissing:
         return { kind: 'mustLoad' };
       default:
         throw new Error(`adjustGate returned ${code}`);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createProduct } from '../support/fixtures.js';
 import { type Answer, type Api, eventually, guests, settleInWaves } from '../support/http.js';
+import { persistStreamState } from '../support/persist-stream.js';
 import { expectEveryAcceptedOrderPersisted, expectLedgerBalanced, persistedOrderCount } from '../support/persisted-orders.js';
+import { REDIS_URL } from '../support/stores.js';
 import { type ChildRole, spawnRole, useSystem } from '../support/system.js';
 
 const BUYERS = 600;
@@ -11,7 +13,7 @@ const BUYERS = 600;
  * whatever happens to the worker that was persisting it.
  */
 describe('persist worker crash', () => {
-  // The API runs here and queues persist jobs; only child processes persist them, so one can be killed.
+  // The API runs here and hands orders to the persist stream; only child processes persist them, so one can be killed.
   const sut = useSystem({ api: true, worker: false });
   let buyers: Api[];
   const workers: ChildRole[] = [];
@@ -24,16 +26,17 @@ describe('persist worker crash', () => {
     for (const worker of workers) await worker.kill('SIGKILL');
   });
 
+  const stream = () => persistStreamState(REDIS_URL, sut.stores.prefix);
+
   it('a persist worker killed with SIGKILL while persisting loses no accepted order', async () => {
     onTestFailed(() => {
       for (const [i, worker] of workers.entries()) console.error(`worker ${i} said:\n${worker.output().slice(-4_000)}`);
     });
     const sku = await createProduct(sut.admin, { onHand: BUYERS });
-    const ordersQueue = sut.system.container.queues.queue('orders');
 
-    // One job at a time: the backlog then outlasts the moment the kill is decided on any machine,
-    // so the kill lands with orders persisted, one in flight and more still waiting.
-    const doomed = await spawnRole(sut.stores, 'worker', { PERSIST_CONCURRENCY: '1' });
+    // Small batches, one at a time: the backlog then outlasts the moment the kill is decided on any
+    // machine, so the kill lands with orders persisted, a batch read but unacknowledged, and more waiting.
+    const doomed = await spawnRole(sut.stores, 'worker', { PERSIST_CONCURRENCY: '1', PERSIST_BATCH_SIZE: '5' });
     workers.push(doomed);
 
     const placing = settleInWaves(
@@ -41,11 +44,11 @@ describe('persist worker crash', () => {
       100,
     );
 
-    // Kill as soon as the worker has written something and is holding a job with more queued behind it.
+    // Kill as soon as the worker has written something and holds a batch with more waiting behind it.
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const counts = await ordersQueue.getJobCounts('active', 'waiting');
-      if ((counts.active ?? 0) > 0 && (counts.waiting ?? 0) > 0 && (await persistedOrderCount(sut.admin)) > 0) break;
+      const state = await stream();
+      if (state.pending > 0 && state.backlog > state.pending && (await persistedOrderCount(sut.admin)) > 0) break;
       if (doomed.child.exitCode !== null) throw new Error(`the worker exited on its own:\n${doomed.output()}`);
       if (Date.now() > deadline) throw new Error(`the worker never got going:\n${doomed.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -53,8 +56,8 @@ describe('persist worker crash', () => {
     await doomed.kill('SIGKILL');
     expect(doomed.child.signalCode).toBe('SIGKILL');
 
-    // What the dead worker left: jobs it had taken and never finished, and the orders it had written.
-    const orphanedJobIds = (await ordersQueue.getJobs(['active'])).map((job) => job.id!);
+    // What the dead worker left: entries it had read and never acknowledged, and the orders it had written.
+    const atKill = await stream();
     const persistedAtKill = await persistedOrderCount(sut.admin);
 
     const answers: Answer[] = (await placing).map((result) => {
@@ -65,21 +68,20 @@ describe('persist worker crash', () => {
     const acceptedIds = answers.map((answer) => answer.body.id as string);
     expect(new Set(acceptedIds).size).toBe(BUYERS);
 
-    // The kill landed mid-way: some orders written, not all, and at least one job taken but unfinished.
+    // The kill landed mid-way: some orders written, not all, and a batch read but unfinished.
     expect(persistedAtKill).toBeGreaterThan(0);
     expect(persistedAtKill).toBeLessThan(acceptedIds.length);
-    expect(orphanedJobIds.length).toBeGreaterThan(0);
-    expect(acceptedIds).toEqual(expect.arrayContaining(orphanedJobIds));
+    expect(atKill.pending).toBeGreaterThan(0);
 
-    // A fresh worker takes over the stalled job (after the dead one's lock expires) and the backlog.
+    // A fresh worker takes over the dead one's batch (once it has been idle for JOB_LOCK_MS) and the backlog.
     workers.push(await spawnRole(sut.stores, 'worker'));
 
     await expectEveryAcceptedOrderPersisted(sut.admin, acceptedIds);
-    await eventually(async () => {
-      const done = await Promise.all(orphanedJobIds.map(async (id) => (await ordersQueue.getJob(id))?.isCompleted()));
-      return done.every(Boolean) ? true : undefined;
-    }, 'the persist jobs the dead worker held to complete');
-    expect(await ordersQueue.getJobCounts('failed')).toMatchObject({ failed: 0 });
+    const drained = await eventually(async () => {
+      const state = await stream();
+      return state.backlog === 0 && state.pending === 0 ? state : undefined;
+    }, 'the persist stream to drain, the dead worker’s entries included');
+    expect(drained).toMatchObject({ backlog: 0, pending: 0 });
 
     await expectLedgerBalanced(sut.admin, sku, BUYERS, acceptedIds.length);
   });

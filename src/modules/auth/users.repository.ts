@@ -1,9 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { isSqlState, SqlState } from '../../db/postgres-errors.js';
 import type { Role, UserRow } from '../../db/schema.js';
-
-/** Postgres error code of a unique violation. */
-const UNIQUE_VIOLATION = '23505';
 
 export class UsersRepository {
   constructor(private readonly db: Db) {}
@@ -25,7 +23,7 @@ export class UsersRepository {
     try {
       return await this.db.insertInto('users').values({ email, passwordHash, name, role: 'customer' }).returningAll().executeTakeFirstOrThrow();
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
+      if (isSqlState(error, SqlState.UNIQUE_VIOLATION)) return undefined;
       throw error;
     }
   }

@@ -1,14 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../db/database.js';
 import type { InventoryRow } from '../../db/schema.js';
-
-export interface LedgerLine {
-  sku: string;
-  quantity: number;
-}
-
-/** Postgres error code of a CHECK violation: the ledger refusing an impossible state. */
-export const CHECK_VIOLATION = '23514';
+import type { StockLine } from './inventory.schemas.js';
 
 export class InventoryRepository {
   constructor(private readonly db: Db) {}
@@ -38,12 +31,12 @@ export class InventoryRepository {
   }
 
   /** reserved -= quantity: the units go back on sale. */
-  release(tx: Tx, lines: LedgerLine[]) {
+  release(tx: Tx, lines: StockLine[]) {
     return this.move(tx, lines, sql`reserved = i.reserved - v.qty`);
   }
 
   /** The reserved units are sold: they leave on_hand and reserved, and count as sold. */
-  sell(tx: Tx, lines: LedgerLine[]) {
+  sell(tx: Tx, lines: StockLine[]) {
     return this.move(tx, lines, sql`on_hand = i.on_hand - v.qty, reserved = i.reserved - v.qty, sold = i.sold + v.qty`);
   }
 
@@ -51,7 +44,7 @@ export class InventoryRepository {
    * Applies one change to several rows. The rows are locked in SKU order first, so two
    * transactions touching the same SKUs never deadlock.
    */
-  private async move(tx: Tx, lines: LedgerLine[], assignment: ReturnType<typeof sql>) {
+  private async move(tx: Tx, lines: StockLine[], assignment: ReturnType<typeof sql>) {
     const skus = lines.map((line) => line.sku).sort();
     const locked = await tx.selectFrom('inventory').select('sku').where('sku', 'in', skus).orderBy('sku').forUpdate().execute();
     if (locked.length !== skus.length) {

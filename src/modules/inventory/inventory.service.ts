@@ -5,20 +5,7 @@ import type { InventoryRow } from '../../db/schema.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { InventoryRepository } from './inventory.repository.js';
-
-/** Both sides of a SKU's stock: the Postgres ledger and the Redis gate, and how far apart they are. */
-export interface InventoryView {
-  sku: string;
-  onHand: number;
-  reserved: number;
-  sold: number;
-  /** What the ledger can still promise: onHand - reserved. */
-  available: number;
-  /** What the Redis gate admits now. */
-  gateAvailable: number;
-  /** gateAvailable - available: 0 when they agree; briefly negative while accepted orders await persistence. */
-  drift: number;
-}
+import type { InventoryView } from './inventory.schemas.js';
 
 export interface DriftSummary {
   skus: number;

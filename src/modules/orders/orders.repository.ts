@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../db/database.js';
 import type { OrderHistoryRow, OrderLineRow, OrderRow, OrderStatus } from '../../db/schema.js';
-import type { Order, OrderSnapshot, ShippingAddress } from './orders.types.js';
+import type { Order, ShippingAddress } from './orders.schemas.js';
 
 export interface OrderState {
   userId: string;
@@ -41,125 +41,8 @@ function toOrder(row: OrderRow, lines: OrderLineRow[], history: OrderHistoryRow[
   };
 }
 
-/** Orders name a SKU that has no ledger row: nothing was written. */
-export class MissingLedgerRowError extends Error {
-  constructor(orderIds: string[]) {
-    super(`orders ${orderIds.join(', ')} name a SKU without a ledger row`);
-  }
-}
-
 export class OrdersRepository {
   constructor(private readonly db: Db) {}
-
-  /**
-   * Writes an accepted order as PENDING with its lines and first history entry. Idempotent on the
-   * order id: false when the order is already there.
-   */
-  async insert(tx: Tx, snapshot: OrderSnapshot): Promise<boolean> {
-    const inserted = await tx
-      .insertInto('orders')
-      .values({
-        id: snapshot.id,
-        userId: snapshot.userId,
-        status: 'PENDING',
-        totalCents: snapshot.totalCents,
-        currency: snapshot.currency,
-        customerEmail: snapshot.customerEmail,
-        shippingAddress: snapshot.shippingAddress ? JSON.stringify(snapshot.shippingAddress) : null,
-        idempotencyKeyHash: snapshot.idempotencyKeyHash,
-        createdAt: snapshot.createdAt,
-        expiresAt: snapshot.expiresAt,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) return false;
-    await tx
-      .insertInto('orderLines')
-      .values(snapshot.items.map((item) => ({ orderId: snapshot.id, ...item })))
-      .execute();
-    await this.addHistory(tx, snapshot.id, 'PENDING', null, snapshot.createdAt);
-    return true;
-  }
-
-  /**
-   * Writes accepted orders whose reservations are claimed, in one transaction of one statement: each
-   * user's row if it is gone (the token was signed by us, so its subject is real even after a
-   * restore), each order, its lines and first history entry, and `reserved += quantity` on the
-   * ledger row of every SKU the new orders name. Idempotent on the order ids; a CHECK violation on
-   * the ledger, or any order Postgres refuses, aborts it all.
-   *
-   * Locks are taken as every other transaction takes them, so none can deadlock with it: orders
-   * first (in id order), then ledger rows (in SKU order). Postgres runs the parts of one statement
-   * in no promised order; this one holds because the ledger rows to lock are computed from what the
-   * order insert returned, so every order is inserted before the first ledger row is locked.
-   *
-   * Returns the ids it inserted; the others were there already.
-   */
-  insertReserved(snapshots: OrderSnapshot[]): Promise<Set<string>> {
-    const orders = JSON.stringify(snapshots);
-    return this.db.transaction().execute(async (tx) => {
-      const result = await sql<{ inserted: string[]; skus: number; reserved: number }>`
-        WITH incoming AS (
-          SELECT * FROM jsonb_to_recordset(${orders}::jsonb) AS o(
-            id uuid, "userId" uuid, "totalCents" bigint, currency text, "customerEmail" text, "shippingAddress" jsonb,
-            "idempotencyKeyHash" text, "createdAt" timestamptz, "expiresAt" timestamptz, items jsonb)
-        ), owner AS (
-          INSERT INTO users (id, role) SELECT DISTINCT "userId", 'guest' FROM incoming ORDER BY "userId"
-          ON CONFLICT (id) DO NOTHING
-        ), new_order AS (
-          INSERT INTO orders (id, user_id, status, total_cents, currency, customer_email, shipping_address,
-                              idempotency_key_hash, created_at, expires_at)
-          SELECT id, "userId", 'PENDING', "totalCents", currency, "customerEmail", "shippingAddress",
-                 "idempotencyKeyHash", "createdAt", "expiresAt"
-          FROM incoming ORDER BY id
-          ON CONFLICT (id) DO NOTHING
-          RETURNING id, created_at
-        ), new_line AS (
-          SELECT new_order.id AS order_id, l.*
-          FROM new_order JOIN incoming USING (id),
-               jsonb_to_recordset(incoming.items) AS l(sku text, title text, quantity int, "unitPriceCents" int)
-        ), lines AS (
-          INSERT INTO order_lines (order_id, sku, title, quantity, unit_price_cents)
-          SELECT order_id, sku, title, quantity, "unitPriceCents" FROM new_line
-        ), first_entry AS (
-          INSERT INTO order_history (order_id, status, at) SELECT id, 'PENDING', created_at FROM new_order
-        ), added AS (
-          SELECT sku, sum(quantity)::int AS quantity FROM new_line GROUP BY sku
-        ), ledger AS (
-          SELECT sku FROM inventory WHERE sku IN (SELECT sku FROM added) ORDER BY sku FOR UPDATE
-        ), reserve AS (
-          UPDATE inventory SET reserved = inventory.reserved + added.quantity, updated_at = now()
-          FROM added, ledger
-          WHERE inventory.sku = added.sku AND ledger.sku = added.sku
-          RETURNING inventory.sku
-        )
-        SELECT ARRAY(SELECT id::text FROM new_order) AS inserted,
-               (SELECT count(*)::int FROM added) AS skus,
-               (SELECT count(*)::int FROM reserve) AS reserved
-      `.execute(tx);
-      const { inserted, skus, reserved } = result.rows[0]!;
-      // Every product has its ledger row from its creation on, and products are only soft-deleted.
-      if (reserved !== skus) throw new MissingLedgerRowError(inserted);
-      return new Set(inserted);
-    });
-  }
-
-  /** Makes sure the order's user has a row (a guest row when it is gone), so the order can refer to it. */
-  async ensureUser(tx: Tx, userId: string): Promise<void> {
-    await tx
-      .insertInto('users')
-      .values({ id: userId, role: 'guest' })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  }
-
-  async addHistory(tx: Tx, orderId: string, status: OrderStatus, reason: string | null, at?: string): Promise<void> {
-    await tx
-      .insertInto('orderHistory')
-      .values({ orderId, status, reason, ...(at ? { at } : {}) })
-      .execute();
-  }
 
   findState(orderId: string, executor: Executor = this.db): Promise<OrderState | undefined> {
     return executor.selectFrom('orders').select(['userId', 'status', 'createdAt', 'confirmedAt']).where('id', '=', orderId).executeTakeFirst();
@@ -175,7 +58,7 @@ export class OrdersRepository {
       .returning('id')
       .executeTakeFirst();
     if (!changed) return false;
-    await this.addHistory(tx, orderId, to, reason);
+    await tx.insertInto('orderHistory').values({ orderId, status: to, reason }).execute();
     return true;
   }
 

@@ -25,7 +25,7 @@ const orderLineInput = z
   })
   .strict();
 
-const shippingAddress = z
+export const shippingAddress = z
   .object({
     name: text(1, 200),
     line1: text(1, 200),
@@ -49,7 +49,7 @@ export const createOrderBody = z
   });
 export type CreateOrderInput = z.infer<typeof createOrderBody>;
 
-const orderItem = z.object({
+export const orderItem = z.object({
   sku: z.string(),
   title: z.string(),
   quantity: z.number().int(),
@@ -70,6 +70,10 @@ export const order = z
     history: z.array(z.object({ status: orderStatus, at: z.string(), reason: z.string().optional() })),
   })
   .meta({ id: 'Order' });
+
+export type Order = z.infer<typeof order>;
+export type OrderItem = z.infer<typeof orderItem>;
+export type ShippingAddress = z.infer<typeof shippingAddress>;
 
 export const orderList = pageOf(order);
 

@@ -7,26 +7,28 @@
     KEYS[2]  marker of this operation (set when it is applied)
     ARGV[1]  delta (integer; negative takes stock away)
     ARGV[2]  seconds to remember the operation
-  Output:
-    {1, newValue}    moved (or had been moved by this operation already)
-    {0}              the gate is not loaded; it will be loaded from Postgres on next use
-    {-2, current}    a negative delta larger than what the gate still admits; nothing changed
-    {-3}             a negative delta on a gate that is not loaded; load it and call again
+  Output (codes: ScriptCode in src/redis/script-codes.ts):
+    {Done, newValue}         moved (or had been moved by this operation already)
+    {Nothing}                the gate is not loaded; it will be loaded from Postgres on next use
+    {Insufficient, current}  a negative delta larger than what the gate still admits; nothing changed
+    {GateMissing}            a negative delta on a gate that is not loaded; load it and call again
 ]]
+local DONE, NOTHING, INSUFFICIENT, GATE_MISSING = 1, 0, -2, -3
+
 local current = redis.call('GET', KEYS[1])
 if redis.call('EXISTS', KEYS[2]) == 1 then
-  return {1, tonumber(current or 0)}
+  return {DONE, tonumber(current or 0)}
 end
 local delta = tonumber(ARGV[1])
 if not current then
   if delta < 0 then
-    return {-3}
+    return {GATE_MISSING}
   end
-  return {0}
+  return {NOTHING}
 end
 current = tonumber(current)
 if current + delta < 0 then
-  return {-2, current}
+  return {INSUFFICIENT, current}
 end
 redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
-return {1, redis.call('INCRBY', KEYS[1], delta)}
+return {DONE, redis.call('INCRBY', KEYS[1], delta)}

@@ -1,14 +1,16 @@
 --[[
-  Marks a reservation as taken by a persist worker, so the sweeper never releases it as an orphan.
+  Marks a reservation as taken by a writer (an order persisted outside the stream, before a cancel or
+  an admin change), so the sweeper never releases it as an orphan.
 
   Input:
     KEYS[1]  reservation (hash)
-  Output:
-    1  claimed (or already claimed)
-    0  no such reservation: it was released as an orphan, or already ended
+  Output (codes: ScriptCode in src/redis/script-codes.ts):
+    Done     claimed (or already claimed)
+    Nothing  no such reservation: it was released as an orphan, or already ended
 ]]
+local DONE, NOTHING = 1, 0
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  return 0
+  return NOTHING
 end
 redis.call('HSET', KEYS[1], 'claimed', '1')
-return 1
+return DONE

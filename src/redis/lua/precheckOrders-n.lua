@@ -11,20 +11,22 @@
     ARGV[1]    number of requests
     ARGV       g(r), the number of gates of r, then the quantity per gate, in r's key order
 
-  Output: one entry per request, in order:
-    {2, fingerprint, snapshot}    the key was seen: its request's fingerprint and its order
-    {-2, lineIndex, available}    a line cannot be served (lineIndex counts from 1)
-    0                             go on to reserveOrder (enough stock, or a gate not loaded)
+  Output, one entry per request, in order (codes: ScriptCode in src/redis/script-codes.ts):
+    {Seen, fingerprint, snapshot}       the key was seen: its request's fingerprint and its order
+    {Insufficient, line, available}     a line cannot be served (line counts from 1)
+    Nothing                             go on to reserveOrder (enough stock, or a gate not loaded)
 ]]
+local SEEN, INSUFFICIENT, NOTHING = 2, -2, 0
+
 local results = {}
 local key = 1
 local arg = 2
 for request = 1, tonumber(ARGV[1]) do
   local gates = tonumber(ARGV[arg])
-  local result = 0
+  local result = NOTHING
   local known = redis.call('HMGET', KEYS[key], 'fingerprint', 'order')
   if known[1] then
-    result = {2, known[1], known[2]}
+    result = {SEEN, known[1], known[2]}
   else
     for line = 1, gates do
       local available = redis.call('GET', KEYS[key + line])
@@ -33,7 +35,7 @@ for request = 1, tonumber(ARGV[1]) do
       end
       available = tonumber(available)
       if available < tonumber(ARGV[arg + line]) then
-        result = {-2, line, available}
+        result = {INSUFFICIENT, line, available}
         break
       end
     end

@@ -1,11 +1,20 @@
 import type { Logger } from 'pino';
-import type { Db } from '../../db/database.js';
-import type { OrderStatus } from '../../db/schema.js';
-import { notFound } from '../../lib/errors.js';
-import type { Metrics } from '../../lib/metrics.js';
-import type { StockStore } from '../../redis/stock-store.js';
-import type { InventoryRepository } from '../inventory/inventory.repository.js';
-import type { OrdersRepository } from './orders.repository.js';
+import type { Db } from '../../../db/database.js';
+import type { OrderStatus } from '../../../db/schema.js';
+import { notFound } from '../../../lib/errors.js';
+import type { Metrics } from '../../../lib/metrics.js';
+import type { StockStore } from '../../../redis/stock-store.js';
+import type { InventoryRepository } from '../../inventory/inventory.repository.js';
+import type { OrdersRepository } from '../orders.repository.js';
+
+export interface OrderTransitionsDeps {
+  db: Db;
+  orders: Pick<OrdersRepository, 'findState' | 'changeStatus' | 'lines'>;
+  inventory: Pick<InventoryRepository, 'sell' | 'release'>;
+  stock: Pick<StockStore, 'end'>;
+  metrics: Metrics;
+  logger: Logger;
+}
 
 /** The order state machine: which status may follow which. */
 export const ALLOWED_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
@@ -33,31 +42,25 @@ export type TransitionResult = { changed: true; status: OrderStatus } | { change
  * callers exactly one changes the order; the other is told the status it lost to.
  */
 export class OrderTransitions {
-  constructor(
-    private readonly db: Db,
-    private readonly orders: OrdersRepository,
-    private readonly inventory: InventoryRepository,
-    private readonly stock: StockStore,
-    private readonly metrics: Metrics,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: OrderTransitionsDeps) {}
 
   async apply(orderId: string, to: OrderStatus, options: { from?: OrderStatus; reason?: string } = {}): Promise<TransitionResult> {
-    const result = await this.db.transaction().execute(async (tx) => {
-      const state = await this.orders.findState(orderId, tx);
+    const { orders, inventory, stock, metrics, logger } = this.deps;
+    const result = await this.deps.db.transaction().execute(async (tx) => {
+      const state = await orders.findState(orderId, tx);
       if (!state) throw notFound('order', { orderId });
       const from = state.status;
       if ((options.from && from !== options.from) || !ALLOWED_TRANSITIONS[from].includes(to)) {
         return { changed: false as const, status: from, effect: 'none' as const };
       }
-      if (!(await this.orders.changeStatus(tx, orderId, from, to, options.reason ?? null))) {
-        const now = await this.orders.findState(orderId, tx);
+      if (!(await orders.changeStatus(tx, orderId, from, to, options.reason ?? null))) {
+        const now = await orders.findState(orderId, tx);
         return { changed: false as const, status: now?.status ?? from, effect: 'none' as const };
       }
       const effect = stockEffect(from, to);
       if (effect !== 'none') {
-        const lines = await this.orders.lines(orderId, tx);
-        await (effect === 'sell' ? this.inventory.sell(tx, lines) : this.inventory.release(tx, lines));
+        const lines = await orders.lines(orderId, tx);
+        await (effect === 'sell' ? inventory.sell(tx, lines) : inventory.release(tx, lines));
       }
       return { changed: true as const, status: to, effect };
     });
@@ -66,9 +69,9 @@ export class OrderTransitions {
     if (result.effect !== 'none') {
       const mode = result.effect === 'sell' ? 'consume' : 'release';
       try {
-        if ((await this.stock.end(orderId, mode)) === 'ended') this.metrics.stockReleases.inc({ mode });
+        if ((await stock.end(orderId, mode)) === 'ended') metrics.stockReleases.inc({ mode });
       } catch (error) {
-        this.logger.warn({ orderId, mode, err: error }, 'reservation not ended after the status change; the sweeper will');
+        logger.warn({ orderId, mode, err: error }, 'reservation not ended after the status change; the sweeper will');
       }
     }
     return { changed: result.changed, status: result.status };

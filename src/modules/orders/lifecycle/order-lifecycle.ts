@@ -1,0 +1,52 @@
+import type { OrderStatus } from '../../../db/schema.js';
+import { invalidState, notFound } from '../../../lib/errors.js';
+import type { StockStore } from '../../../redis/stock-store.js';
+import type { AuthUser } from '../../auth/auth.types.js';
+import type { OrderQueries } from '../order-queries.js';
+import { parseSnapshot } from '../order-snapshot.js';
+import type { OrdersRepository } from '../orders.repository.js';
+import type { Order } from '../orders.schemas.js';
+import type { OrderPersister } from '../persistence/order-persister.js';
+import type { OrderTransitions } from './order-transitions.js';
+
+export interface OrderLifecycleDeps {
+  repository: Pick<OrdersRepository, 'findState'>;
+  stock: Pick<StockStore, 'readReservation'>;
+  persister: Pick<OrderPersister, 'persist'>;
+  transitions: Pick<OrderTransitions, 'apply'>;
+  queries: Pick<OrderQueries, 'get'>;
+}
+
+/** What customers and admins do to an order after it was placed: cancel it, move it along the state machine. */
+export class OrderLifecycle {
+  constructor(private readonly deps: OrderLifecycleDeps) {}
+
+  /** The owner cancels a PENDING order; its stock goes back. Anything else is 409 INVALID_STATE. */
+  async cancel(user: AuthUser, orderId: string, reason?: string): Promise<Order> {
+    await this.deps.queries.get(user, orderId);
+    await this.transition(orderId, 'CANCELLED', { from: 'PENDING', reason: reason ?? 'cancelled by the customer' });
+    return this.deps.queries.get(user, orderId);
+  }
+
+  /** An admin moves an order along the state machine. */
+  async setStatus(admin: AuthUser, orderId: string, status: OrderStatus, reason?: string): Promise<Order> {
+    await this.transition(orderId, status, { reason: reason ?? 'changed by an administrator' });
+    return this.deps.queries.get(admin, orderId);
+  }
+
+  private async transition(orderId: string, to: OrderStatus, options: { from?: OrderStatus; reason: string }) {
+    await this.ensurePersisted(orderId);
+    const result = await this.deps.transitions.apply(orderId, to, options);
+    if (!result.changed) {
+      throw invalidState(`order ${orderId} is ${result.status}; it cannot become ${to}`, { status: result.status });
+    }
+  }
+
+  /** Writes an order the persist workers have not reached yet, so a transition has a row to guard. */
+  private async ensurePersisted(orderId: string): Promise<void> {
+    if (await this.deps.repository.findState(orderId)) return;
+    const snapshot = parseSnapshot(await this.deps.stock.readReservation(orderId));
+    if (!snapshot) throw notFound('order', { orderId });
+    await this.deps.persister.persist(snapshot);
+  }
+}

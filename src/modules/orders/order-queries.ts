@@ -1,0 +1,54 @@
+import { notFound } from '../../lib/errors.js';
+import type { Page } from '../../lib/http-schemas.js';
+import { isDependencyUnavailable } from '../../lib/infrastructure-errors.js';
+import type { StockStore } from '../../redis/stock-store.js';
+import { type AuthUser, isAdmin } from '../auth/auth.types.js';
+import { orderFromSnapshot, parseSnapshot } from './order-snapshot.js';
+import type { OrderSearch, OrdersRepository } from './orders.repository.js';
+import type { Order, OrderListQuery } from './orders.schemas.js';
+
+export interface OrderQueriesDeps {
+  repository: Pick<OrdersRepository, 'find' | 'search'>;
+  stock: Pick<StockStore, 'readReservation'>;
+}
+
+/** Orders as their owners and admins read them. */
+export class OrderQueries {
+  constructor(private readonly deps: OrderQueriesDeps) {}
+
+  /**
+   * An order as its owner (or an admin) sees it. Until it is stored, or while Postgres cannot be
+   * reached, it is read from its Redis reservation: an order is readable the moment it is accepted.
+   * Another user's order is not found, so ids cannot be probed.
+   */
+  async get(user: AuthUser, orderId: string): Promise<Order> {
+    let databaseError: unknown;
+    try {
+      const order = await this.deps.repository.find(orderId);
+      if (order) {
+        if (order.userId !== user.id && !isAdmin(user)) throw notFound('order', { orderId });
+        const { userId: _owner, ...visible } = order;
+        return visible;
+      }
+    } catch (error) {
+      if (!isDependencyUnavailable(error)) throw error;
+      databaseError = error;
+    }
+    const snapshot = parseSnapshot(await this.deps.stock.readReservation(orderId));
+    if (snapshot && (snapshot.userId === user.id || isAdmin(user))) return orderFromSnapshot(snapshot);
+    if (databaseError) throw databaseError;
+    throw notFound('order', { orderId });
+  }
+
+  /** The caller's orders, or with no caller every order (admin). */
+  async list(query: OrderListQuery, user?: AuthUser): Promise<Page<Order>> {
+    const search: OrderSearch = {
+      userId: user?.id,
+      status: query.status,
+      offset: (query.page - 1) * query.limit,
+      limit: query.limit,
+    };
+    const { items, total } = await this.deps.repository.search(search);
+    return { items, page: query.page, limit: query.limit, total };
+  }
+}

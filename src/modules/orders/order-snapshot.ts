@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { type Order, orderItem, shippingAddress } from './orders.schemas.js';
+
+/**
+ * An accepted order as the API knows it before Postgres does: stored with the Redis reservation and
+ * the idempotency record, and carried to the persist workers by the persist stream.
+ */
+export const orderSnapshot = z.object({
+  id: z.uuid(),
+  userId: z.uuid(),
+  items: z.array(orderItem),
+  totalCents: z.number().int(),
+  currency: z.string(),
+  customerEmail: z.string().nullable(),
+  shippingAddress: shippingAddress.nullable(),
+  /** SHA-256 of the Idempotency-Key; Postgres never stores the key itself. */
+  idempotencyKeyHash: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+});
+export type OrderSnapshot = z.infer<typeof orderSnapshot>;
+
+/**
+ * The order a reservation or stream entry holds, or null. Not validated: flashcart wrote it, and
+ * the persist workers read thousands a second.
+ */
+export const parseSnapshot = (stored: string | null | undefined): OrderSnapshot | null =>
+  stored === null || stored === undefined ? null : (JSON.parse(stored) as OrderSnapshot);
+
+/**
+ * Whether a reservation's snapshot is the one a stored order was made from. It is not when Redis
+ * forgot the Idempotency-Key and the same key reserved again under the same derived order id.
+ */
+export const isSnapshotOf = (snapshot: OrderSnapshot, storedCreatedAt: Date) => snapshot.createdAt === storedCreatedAt.toISOString();
+
+/** The order a snapshot describes, as every endpoint shows an order: PENDING, with its first history entry. */
+export const orderFromSnapshot = (snapshot: OrderSnapshot): Order => ({
+  id: snapshot.id,
+  status: 'PENDING',
+  items: snapshot.items,
+  totalCents: snapshot.totalCents,
+  currency: snapshot.currency,
+  ...(snapshot.customerEmail ? { customerEmail: snapshot.customerEmail } : {}),
+  ...(snapshot.shippingAddress ? { shippingAddress: snapshot.shippingAddress } : {}),
+  createdAt: snapshot.createdAt,
+  expiresAt: snapshot.expiresAt,
+  history: [{ status: 'PENDING', at: snapshot.createdAt }],
+});

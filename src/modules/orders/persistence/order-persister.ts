@@ -1,0 +1,144 @@
+import type { Logger } from 'pino';
+import type { Tx } from '../../../db/database.js';
+import { isPermanentDataError, isSqlState, SqlState } from '../../../db/postgres-errors.js';
+import type { Metrics } from '../../../lib/metrics.js';
+import type { StockStore } from '../../../redis/stock-store.js';
+import { isSnapshotOf, type OrderSnapshot, parseSnapshot } from '../order-snapshot.js';
+import type { OrdersRepository } from '../orders.repository.js';
+import { MissingLedgerRowError, type OrderWrite, type OrderWritesRepository } from './order-writes.repository.js';
+
+export type PersistOutcome = 'persisted' | 'already-persisted' | 'refused-by-ledger' | 'reservation-lost' | 'unstorable';
+
+/** Runs work in one Postgres transaction (Kysely's `db.transaction().execute` in production). */
+export type InTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
+
+export interface OrderPersisterDeps {
+  inTransaction: InTransaction;
+  writes: Pick<OrderWritesRepository, 'insert'>;
+  orders: Pick<OrdersRepository, 'findState'>;
+  stock: Pick<StockStore, 'claim' | 'end' | 'readReservation'>;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+const REASONS = {
+  drift: 'the stock ledger refused the reservation (stock drift)',
+  unstorable: 'the order could not be stored',
+  noLedgerRow: 'the order names a product without a stock ledger row',
+  lost: 'the reservation was released before the order was stored',
+} as const;
+
+/**
+ * Writes accepted orders to Postgres, holding their stock: a batch from the persist stream in one
+ * statement and one commit, or one order on its own (a cancel or admin change that arrives before the
+ * stream's turn). Every accepted order ends with a row: PENDING, or FAILED with the reason when it
+ * cannot hold its stock or cannot be stored as given. Only faults (Postgres unreachable) are thrown;
+ * the caller retries them.
+ */
+export class OrderPersister {
+  constructor(private readonly deps: OrderPersisterDeps) {}
+
+  /**
+   * Writes a batch as one statement. When Postgres refuses it (data it cannot store, a ledger CHECK,
+   * a SKU without a ledger row) without saying which order, the batch is halved until the refused
+   * orders are alone, so only those fail. Answers one outcome per snapshot, in order; an order twice
+   * in the batch is written once.
+   */
+  async persistBatch(snapshots: OrderSnapshot[]): Promise<PersistOutcome[]> {
+    const distinct = [...new Map(snapshots.map((snapshot) => [snapshot.id, snapshot])).values()];
+    const outcomes = await this.writeHeld(distinct);
+    for (const snapshot of distinct) {
+      if (outcomes.get(snapshot.id) === 'already-persisted') await this.dropDuplicateReservation(snapshot);
+    }
+    this.count(outcomes);
+    const answered = new Set<string>();
+    return snapshots.map((snapshot) => {
+      const outcome = outcomes.get(snapshot.id)!;
+      if (answered.has(snapshot.id)) return outcome === 'persisted' ? 'already-persisted' : outcome;
+      answered.add(snapshot.id);
+      return outcome;
+    });
+  }
+
+  /**
+   * Writes one order now, outside the stream. It claims the reservation first, so the sweeper can
+   * no longer release it as an orphan; with no reservation left to claim, the order is recorded as
+   * FAILED instead of holding stock that was given back.
+   */
+  async persist(snapshot: OrderSnapshot): Promise<PersistOutcome> {
+    if (await this.deps.stock.claim(snapshot.id)) return (await this.persistBatch([snapshot]))[0]!;
+    const written = await this.write([this.withoutOptionalFields(snapshot)], { status: 'FAILED', reason: REASONS.lost });
+    const outcome: PersistOutcome = written.size > 0 ? 'reservation-lost' : 'already-persisted';
+    this.count(new Map([[snapshot.id, outcome]]));
+    return outcome;
+  }
+
+  /**
+   * Records an accepted order that cannot go on as FAILED, with only what is sure to be storable,
+   * and ends its reservation: `consume` when the ledger refused its units (the gate was too high by
+   * at least that much, so they must not come back), `release` otherwise.
+   */
+  async recordFailed(snapshot: OrderSnapshot, reason: string, mode: 'release' | 'consume'): Promise<PersistOutcome> {
+    const written = await this.write([this.withoutOptionalFields(snapshot)], { status: 'FAILED', reason });
+    if (written.size === 0) return 'already-persisted';
+    await this.deps.stock.end(snapshot.id, mode);
+    return mode === 'consume' ? 'refused-by-ledger' : 'unstorable';
+  }
+
+  private write(snapshots: OrderSnapshot[], write: OrderWrite): Promise<Set<string>> {
+    return this.deps.inTransaction((tx) => this.deps.writes.insert(tx, snapshots, write));
+  }
+
+  private async writeHeld(group: OrderSnapshot[]): Promise<Map<string, PersistOutcome>> {
+    try {
+      const inserted = await this.write(group, { status: 'PENDING' });
+      return new Map(group.map(({ id }) => [id, inserted.has(id) ? 'persisted' : 'already-persisted']));
+    } catch (error) {
+      if (!isPermanentDataError(error) && !(error instanceof MissingLedgerRowError)) throw error;
+      if (group.length === 1) return new Map([[group[0]!.id, await this.refused(group[0]!, error)]]);
+      const half = Math.ceil(group.length / 2);
+      const first = await this.writeHeld(group.slice(0, half));
+      const second = await this.writeHeld(group.slice(half));
+      return new Map([...first, ...second]);
+    }
+  }
+
+  /** One order Postgres refused to hold: it ends as FAILED instead of being retried. */
+  private refused(snapshot: OrderSnapshot, error: unknown): Promise<PersistOutcome> {
+    // The ledger refused: Redis had admitted units Postgres does not have.
+    if (isSqlState(error, SqlState.CHECK_VIOLATION)) return this.recordFailed(snapshot, REASONS.drift, 'consume');
+    if (error instanceof MissingLedgerRowError) return this.recordFailed(snapshot, REASONS.noLedgerRow, 'release');
+    this.deps.logger.error({ orderId: snapshot.id, err: error }, 'accepted order cannot be stored as given');
+    return this.recordFailed(snapshot, REASONS.unstorable, 'release');
+  }
+
+  private withoutOptionalFields(snapshot: OrderSnapshot): OrderSnapshot {
+    return { ...snapshot, customerEmail: null, shippingAddress: null };
+  }
+
+  private count(outcomes: Map<string, PersistOutcome>): void {
+    for (const [orderId, outcome] of outcomes) {
+      if (outcome === 'persisted') this.deps.metrics.ordersPersisted.inc({ status: 'PENDING' });
+      if (outcome === 'reservation-lost' || outcome === 'refused-by-ledger' || outcome === 'unstorable') {
+        this.deps.metrics.ordersPersisted.inc({ status: 'FAILED' });
+        this.deps.logger.error({ orderId, outcome }, 'accepted order could not hold its stock and failed');
+      }
+    }
+  }
+
+  /**
+   * The order id comes from (user, Idempotency-Key). Once Redis has forgotten a key (after its TTL,
+   * or an orphan release), the same key reserves again under the same id: that reservation belongs
+   * to no order, so its units go back.
+   */
+  private async dropDuplicateReservation(snapshot: OrderSnapshot): Promise<void> {
+    const stored = await this.deps.orders.findState(snapshot.id);
+    if (!stored || isSnapshotOf(snapshot, stored.createdAt)) return;
+    // Only the reservation this snapshot describes: it must still be the one in Redis.
+    const live = parseSnapshot(await this.deps.stock.readReservation(snapshot.id));
+    if (live?.createdAt !== snapshot.createdAt) return;
+    if ((await this.deps.stock.end(snapshot.id, 'release')) === 'ended') {
+      this.deps.logger.warn({ orderId: snapshot.id }, 'released a second reservation made with a forgotten Idempotency-Key');
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import type { Tx } from '../../../db/database.js';
+import type { OrderSnapshot } from '../order-snapshot.js';
+
+/** How accepted orders are written: holding their stock, or as FAILED with the reason and holding nothing. */
+export type OrderWrite = { status: 'PENDING' } | { status: 'FAILED'; reason: string };
+
+/** Orders name a SKU that has no ledger row: nothing was written. */
+export class MissingLedgerRowError extends Error {
+  constructor(orderIds: string[]) {
+    super(`orders ${orderIds.join(', ')} name a SKU without a ledger row`);
+    this.name = 'MissingLedgerRowError';
+  }
+}
+
+/**
+ * The one way accepted orders reach Postgres: a single statement, inside the caller's transaction,
+ * that writes each user's row if it is gone (the token was signed by us, so its subject is real even
+ * after a restore), each order, its lines and its history, and for PENDING orders `reserved +=
+ * quantity` on the ledger row of every SKU they name. Idempotent on the order ids: an order already
+ * there is left as it is and holds nothing twice. A CHECK violation on the ledger, or any order
+ * Postgres refuses, aborts the whole statement.
+ *
+ * Locks are taken as every other transaction takes them, so none can deadlock with it: orders
+ * first (in id order), then ledger rows (in SKU order). Postgres runs the parts of one statement in
+ * no promised order; this one holds because the ledger rows to lock are computed from what the
+ * order insert returned, so every order is inserted before the first ledger row is locked.
+ */
+export class OrderWritesRepository {
+  /** Returns the ids it inserted; the others were there already. */
+  async insert(tx: Tx, snapshots: OrderSnapshot[], write: OrderWrite): Promise<Set<string>> {
+    const orders = JSON.stringify(snapshots);
+    const held = write.status === 'PENDING';
+    const reason = write.status === 'FAILED' ? write.reason : null;
+    const result = await sql<{ inserted: string[]; skus: number; reserved: number }>`
+      WITH incoming AS (
+        SELECT * FROM jsonb_to_recordset(${orders}::jsonb) AS o(
+          id uuid, "userId" uuid, "totalCents" bigint, currency text, "customerEmail" text, "shippingAddress" jsonb,
+          "idempotencyKeyHash" text, "createdAt" timestamptz, "expiresAt" timestamptz, items jsonb)
+      ), owner AS (
+        INSERT INTO users (id, role) SELECT DISTINCT "userId", 'guest' FROM incoming ORDER BY "userId"
+        ON CONFLICT (id) DO NOTHING
+      ), new_order AS (
+        INSERT INTO orders (id, user_id, status, total_cents, currency, customer_email, shipping_address,
+                            idempotency_key_hash, created_at, expires_at)
+        SELECT id, "userId", ${write.status}, "totalCents", currency, "customerEmail", "shippingAddress",
+               "idempotencyKeyHash", "createdAt", "expiresAt"
+        FROM incoming ORDER BY id
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id, created_at
+      ), new_line AS (
+        SELECT new_order.id AS order_id, l.*
+        FROM new_order JOIN incoming USING (id),
+             jsonb_to_recordset(incoming.items) AS l(sku text, title text, quantity int, "unitPriceCents" int)
+      ), lines AS (
+        INSERT INTO order_lines (order_id, sku, title, quantity, unit_price_cents)
+        SELECT order_id, sku, title, quantity, "unitPriceCents" FROM new_line
+      ), entries AS (
+        INSERT INTO order_history (order_id, status, reason, at)
+        SELECT id, step.status, step.reason, coalesce(step.at, created_at)
+        FROM new_order,
+             (VALUES (1, 'PENDING', NULL::text, NULL::timestamptz), (2, 'FAILED', ${reason}::text, clock_timestamp())) AS step(n, status, reason, at)
+        WHERE step.n = 1 OR ${!held}
+        ORDER BY id, step.n
+      ), added AS (
+        SELECT sku, sum(quantity)::int AS quantity FROM new_line WHERE ${held} GROUP BY sku
+      ), ledger AS (
+        SELECT sku FROM inventory WHERE sku IN (SELECT sku FROM added) ORDER BY sku FOR UPDATE
+      ), reserve AS (
+        UPDATE inventory SET reserved = inventory.reserved + added.quantity, updated_at = now()
+        FROM added, ledger
+        WHERE inventory.sku = added.sku AND ledger.sku = added.sku
+        RETURNING inventory.sku
+      )
+      SELECT ARRAY(SELECT id::text FROM new_order) AS inserted,
+             (SELECT count(*)::int FROM added) AS skus,
+             (SELECT count(*)::int FROM reserve) AS reserved
+    `.execute(tx);
+    const { inserted, skus, reserved } = result.rows[0]!;
+    // Every product has its ledger row from its creation on, and products are only soft-deleted.
+    if (reserved !== skus) throw new MissingLedgerRowError(inserted);
+    return new Set(inserted);
+  }
+}

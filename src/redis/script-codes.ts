@@ -1,0 +1,22 @@
+/**
+ * What the Lua scripts in ./lua return, named once. Each script's header says which of these it
+ * answers and with what alongside; the scripts spell the same numbers as local constants.
+ */
+export enum ScriptCode {
+  /** Nothing to act on: no such reservation, a gate not loaded, or (precheck) go on. */
+  Nothing = 0,
+  /** The script did what it was asked: reserved, ended, claimed, moved. */
+  Done = 1,
+  /** The idempotency key was seen with the same request. */
+  Seen = 2,
+  /** The idempotency key was seen with a different request. */
+  KeyReused = -1,
+  /** A line asks for more than its gate admits. */
+  Insufficient = -2,
+  /** A gate counter is not loaded: load it from the ledger and call again. */
+  GateMissing = -3,
+  /** The caller's line spec no longer matches the reservation's (a caller bug). */
+  LinesMismatch = -4,
+  /** An orphan release refused: the order is being stored, or is stored. */
+  Claimed = -5,
+}
