@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
-import { createDb, type Db } from './db/database.js';
+import { createDb, type Db, transactionsOf } from './db/database.js';
 import { JobQueues } from './jobs/job-queues.js';
 import { QUEUE_NAMES } from './jobs/registry.js';
 import type { Logger } from './lib/logger.js';
@@ -105,11 +105,11 @@ export class Container {
 
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds);
     this.inventory = new InventoryService(this.db, this.inventoryRepository, this.stock, logger);
-    this.products = new ProductCache(this.catalogRepository, this.redis, this.keys.catalogChannel(), logger);
+    this.products = new ProductCache({ repository: this.catalogRepository, publisher: this.redis, channel: this.keys.catalogChannel(), logger });
     this.catalog = new CatalogService(this.db, this.catalogRepository, this.products, this.stock, this.inventory);
     const metrics = this.metrics;
     this.persister = new OrderPersister({
-      inTransaction: (work) => this.db.transaction().execute(work),
+      inTransaction: transactionsOf(this.db),
       writes: this.orderWrites,
       orders: this.ordersRepository,
       stock: this.stock,
@@ -117,7 +117,7 @@ export class Container {
       logger,
     });
     this.transitions = new OrderTransitions({
-      db: this.db,
+      inTransaction: transactionsOf(this.db),
       orders: this.ordersRepository,
       inventory: this.inventoryRepository,
       stock: this.stock,

@@ -10,6 +10,14 @@ export type Tx = Transaction<Database>;
 /** A repository method takes either the pool or a transaction, so the caller decides the boundary. */
 export type Executor = Db | Tx;
 
+/** Runs work in one Postgres transaction; services that own a transaction take this, so unit specs can pass their own. */
+export type InTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
+
+export const transactionsOf =
+  (db: Db): InTransaction =>
+  (work) =>
+    db.transaction().execute(work);
+
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 

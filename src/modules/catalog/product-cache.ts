@@ -7,6 +7,18 @@ interface Entry {
   loadedAt: number;
 }
 
+export interface ProductCacheDeps {
+  repository: Pick<CatalogRepository, 'pricing'>;
+  /** Announces changes on the channel; every instance's subscriber (see start) hears them. */
+  publisher: Pick<Redis, 'publish'>;
+  channel: string;
+  logger: Logger;
+  /** How long an entry is served without a refresh; default 30 s. */
+  freshForMs?: number;
+  /** The clock, in ms; tests pass their own. */
+  now?: () => number;
+}
+
 /** SKUs remembered as unknown, at most: anyone can ask for made-up SKUs, memory must not follow. */
 const MAX_REMEMBERED_MISSES = 10_000;
 
@@ -23,13 +35,21 @@ export class ProductCache {
   private generation = 0;
   private subscriber: Redis | undefined;
 
-  constructor(
-    private readonly repository: CatalogRepository,
-    private readonly publisher: Redis,
-    private readonly channel: string,
-    private readonly logger: Logger,
-    private readonly freshForMs = 30_000,
-  ) {}
+  private readonly repository: Pick<CatalogRepository, 'pricing'>;
+  private readonly publisher: Pick<Redis, 'publish'>;
+  private readonly channel: string;
+  private readonly logger: Logger;
+  private readonly freshForMs: number;
+  private readonly now: () => number;
+
+  constructor(deps: ProductCacheDeps) {
+    this.repository = deps.repository;
+    this.publisher = deps.publisher;
+    this.channel = deps.channel;
+    this.logger = deps.logger;
+    this.freshForMs = deps.freshForMs ?? 30_000;
+    this.now = deps.now ?? Date.now;
+  }
 
   /** Loads every live product and starts listening for changes made by any instance. */
   async start(subscriber: Redis): Promise<void> {
@@ -44,7 +64,7 @@ export class ProductCache {
     subscriber.on('ready', () => {
       for (const entry of this.entries.values()) entry.loadedAt = 0;
     });
-    const now = Date.now();
+    const now = this.now();
     for (const pricing of await this.repository.pricing()) this.store(pricing.sku, pricing, now);
   }
 
@@ -54,7 +74,7 @@ export class ProductCache {
 
   /** Pricing for each SKU, in order; null for a SKU that is not (or no longer) in the catalog. */
   async get(skus: string[]): Promise<(ProductPricing | null)[]> {
-    const now = Date.now();
+    const now = this.now();
     const missing: string[] = [];
     for (const sku of skus) {
       const entry = this.entries.get(sku);
@@ -101,7 +121,7 @@ export class ProductCache {
     const pending = skus.map((sku) => this.loading.get(sku)).filter((p): p is Promise<void> => p !== undefined);
     const toLoad = skus.filter((sku) => !this.loading.has(sku));
     if (toLoad.length > 0) {
-      const loadedAt = Date.now();
+      const loadedAt = this.now();
       const generation = this.generation;
       const promise = this.repository
         .pricing(toLoad)

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Db } from '../../../db/database.js';
+import type { InTransaction } from '../../../db/database.js';
 import type { OrderStatus } from '../../../db/schema.js';
 import { notFound } from '../../../lib/errors.js';
 import type { Metrics } from '../../../lib/metrics.js';
@@ -8,7 +8,7 @@ import type { InventoryRepository } from '../../inventory/inventory.repository.j
 import type { OrdersRepository } from '../orders.repository.js';
 
 export interface OrderTransitionsDeps {
-  db: Db;
+  inTransaction: InTransaction;
   orders: Pick<OrdersRepository, 'findState' | 'changeStatus' | 'lines'>;
   inventory: Pick<InventoryRepository, 'sell' | 'release'>;
   stock: Pick<StockStore, 'end'>;
@@ -26,7 +26,7 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderSta
   FAILED: [],
 };
 
-type StockEffect = 'release' | 'sell' | 'none';
+export type StockEffect = 'release' | 'sell' | 'none';
 
 /** Leaving PENDING either sells the reserved units or gives them back. */
 function stockEffect(from: OrderStatus, to: OrderStatus): StockEffect {
@@ -46,7 +46,7 @@ export class OrderTransitions {
 
   async apply(orderId: string, to: OrderStatus, options: { from?: OrderStatus; reason?: string } = {}): Promise<TransitionResult> {
     const { orders, inventory, stock, metrics, logger } = this.deps;
-    const result = await this.deps.db.transaction().execute(async (tx) => {
+    const result = await this.deps.inTransaction(async (tx) => {
       const state = await orders.findState(orderId, tx);
       if (!state) throw notFound('order', { orderId });
       const from = state.status;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Tx } from '../../../db/database.js';
+import type { InTransaction } from '../../../db/database.js';
 import { isPermanentDataError, isSqlState, SqlState } from '../../../db/postgres-errors.js';
 import type { Metrics } from '../../../lib/metrics.js';
 import type { StockStore } from '../../../redis/stock-store.js';
@@ -8,9 +8,6 @@ import type { OrdersRepository } from '../orders.repository.js';
 import { MissingLedgerRowError, type OrderWrite, type OrderWritesRepository } from './order-writes.repository.js';
 
 export type PersistOutcome = 'persisted' | 'already-persisted' | 'refused-by-ledger' | 'reservation-lost' | 'unstorable';
-
-/** Runs work in one Postgres transaction (Kysely's `db.transaction().execute` in production). */
-export type InTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
 
 export interface OrderPersisterDeps {
   inTransaction: InTransaction;

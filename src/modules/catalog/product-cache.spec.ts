@@ -1,0 +1,112 @@
+import { pino } from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { CatalogRepository, ProductPricing } from './catalog.repository.js';
+import { ProductCache } from './product-cache.js';
+
+/** The catalog table in memory, counting how often the cache reads it. */
+class FakeCatalog implements Pick<CatalogRepository, 'pricing'> {
+  readonly rows = new Map<string, ProductPricing>();
+  readonly reads: (string[] | 'all')[] = [];
+  down = false;
+
+  async pricing(skus?: string[]): Promise<ProductPricing[]> {
+    this.reads.push(skus ?? 'all');
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    return [...this.rows.values()].filter((row) => !skus || skus.includes(row.sku));
+  }
+}
+
+/** A Redis subscriber and publisher in memory: what one instance publishes, every started cache hears. */
+class FakeBus {
+  private readonly listeners: ((channel: string, message: string) => void)[] = [];
+  readonly published: string[] = [];
+
+  subscriber() {
+    return {
+      on: (event: string, listener: (channel: string, message: string) => void) => {
+        if (event === 'message') this.listeners.push(listener);
+      },
+      subscribe: async () => 1,
+      quit: async () => 'OK',
+    };
+  }
+
+  async publish(channel: string, message: string): Promise<number> {
+    this.published.push(message);
+    for (const listener of this.listeners) listener(channel, message);
+    return this.listeners.length;
+  }
+}
+
+const product = (sku: string, priceCents: number): ProductPricing => ({ sku, title: `Title ${sku}`, priceCents, currency: 'EUR' });
+
+describe('ProductCache', () => {
+  let catalog: FakeCatalog;
+  let bus: FakeBus;
+  let clock: number;
+  const cacheOf = () =>
+    new ProductCache({
+      repository: catalog,
+      publisher: bus as never,
+      channel: 'catalog-changed',
+      logger: pino({ level: 'silent' }),
+      freshForMs: 30_000,
+      now: () => clock,
+    });
+
+  beforeEach(() => {
+    catalog = new FakeCatalog();
+    bus = new FakeBus();
+    clock = 1_000_000;
+    catalog.rows.set('A', product('A', 100));
+    catalog.rows.set('B', product('B', 200));
+  });
+
+  it('loads the whole catalog at start and prices from memory afterwards', async () => {
+    const cache = cacheOf();
+    await cache.start(bus.subscriber() as never);
+    expect(await cache.get(['B', 'A'])).toEqual([product('B', 200), product('A', 100)]);
+    expect(catalog.reads).toEqual(['all']);
+  });
+
+  it('reads a SKU it does not know once, however many callers ask at the same moment, and remembers an unknown one', async () => {
+    const cache = cacheOf();
+    await cache.start(bus.subscriber() as never);
+    catalog.rows.set('C', product('C', 300));
+    const answers = await Promise.all(Array.from({ length: 10 }, () => cache.get(['C', 'NOPE'])));
+    expect(answers.every((answer) => answer[0]?.priceCents === 300 && answer[1] === null)).toBe(true);
+    expect(catalog.reads).toEqual(['all', ['C', 'NOPE']]);
+    await cache.get(['NOPE']);
+    expect(catalog.reads).toHaveLength(2);
+  });
+
+  it('forgets a SKU on every instance when one of them announces a change', async () => {
+    const [first, second] = [cacheOf(), cacheOf()];
+    await first.start(bus.subscriber() as never);
+    await second.start(bus.subscriber() as never);
+    catalog.rows.set('A', product('A', 150));
+    await first.invalidate('A');
+    expect(bus.published).toEqual(['A']);
+    expect((await second.get(['A']))[0]?.priceCents).toBe(150);
+    expect((await first.get(['A']))[0]?.priceCents).toBe(150);
+  });
+
+  it('serves a stale entry at once while it refreshes it, and keeps serving it while the catalog cannot be read', async () => {
+    const cache = cacheOf();
+    await cache.start(bus.subscriber() as never);
+    catalog.rows.set('A', product('A', 120));
+    clock += 31_000;
+    // Stale: answered from memory, refreshed behind the answer.
+    expect((await cache.get(['A']))[0]?.priceCents).toBe(100);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await cache.get(['A']))[0]?.priceCents).toBe(120);
+
+    catalog.down = true;
+    clock += 31_000;
+    expect((await cache.get(['A']))[0]?.priceCents).toBe(120);
+    // A SKU never seen cannot be priced without the catalog.
+    await expect(cache.get(['NEVER-SEEN'])).rejects.toThrow('ECONNREFUSED');
+  });
+});
