@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 120,
       smtpUrl: undefined,
       amqpUrl: undefined,
+      vendorSimBasePort: 3200,
     });
     expect(config.developmentDefaults).toEqual(['JWT_SECRET', 'ADMIN_PASSWORD', 'PAYMENT_WEBHOOK_SECRET']);
     expect(Object.isFrozen(config)).toBe(true);
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       JWT_SECRET: 'x'.repeat(32),
       ADMIN_EMAIL: 'Boss@Example.com',
       SEED_DEMO_CATALOG: 'false',
+      VENDOR_SIM_BASE_PORT: '4100',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -36,6 +38,7 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 0,
       adminEmail: 'boss@example.com',
       seedDemoCatalog: false,
+      vendorSimBasePort: 4100,
     });
     expect(config.developmentDefaults).not.toContain('JWT_SECRET');
   });
@@ -58,12 +61,18 @@ describe('loadConfig', () => {
   it('lists every invalid setting in one clear error', () => {
     let thrown: unknown;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', JWT_SECRET: 'short', RESERVATION_TTL_SECONDS: '-5' });
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        JWT_SECRET: 'short',
+        RESERVATION_TTL_SECONDS: '-5',
+        VENDOR_SIM_BASE_PORT: '65535',
+      });
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(ConfigError);
-    const problems = (thrown as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'DATABASE_URL', 'JWT_SECRET', 'RESERVATION_TTL_SECONDS']) expect(problems).toContain(name);
+    const named = (thrown as ConfigError).problems.map((problem) => problem.split(':')[0]);
+    expect(named.sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'PORT', 'RESERVATION_TTL_SECONDS', 'VENDOR_SIM_BASE_PORT']);
   });
 });

@@ -56,6 +56,8 @@ const envSchema = z.object({
   JOB_LOCK_MS: int(1_000).default(30_000),
   SEED_DEMO_CATALOG: flag.default(true),
   METRICS_PORT: int(0, 65535).optional(),
+  // The simulated vendors take consecutive ports from here, so leave room above it.
+  VENDOR_SIM_BASE_PORT: int(0, 65_000).default(3200),
 });
 
 export interface Config {
@@ -97,6 +99,8 @@ export interface Config {
   readonly seedDemoCatalog: boolean;
   /** Where a process without the API serves /health, /ready and /metrics; unset: nowhere. */
   readonly metricsPort: number | undefined;
+  /** First port of the simulated vendors (`vendor-sim` role), one port per vendor upwards; 0: any free ports. */
+  readonly vendorSimBasePort: number;
   /** Settings that fell back to development values; the CLI warns about each at start. */
   readonly developmentDefaults: readonly string[];
 }
@@ -162,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobLockMs: e.JOB_LOCK_MS,
     seedDemoCatalog: e.SEED_DEMO_CATALOG,
     metricsPort: e.METRICS_PORT,
+    vendorSimBasePort: e.VENDOR_SIM_BASE_PORT,
     developmentDefaults: Object.freeze(developmentDefaults),
   });
 }
