@@ -56,10 +56,17 @@ function details(payment: SimulatedPayment): SafeHtml {
 </dl>`;
 }
 
-const OUTCOME_TEXT = {
-  succeeded: 'Payment succeeded. The shop is being notified.',
-  failed: 'Payment declined. The shop is being notified.',
-} as const;
+const OUTCOME_TEXT = { succeeded: 'Payment succeeded.', failed: 'Payment declined.' } as const;
+
+/** Whether the shop has heard of the outcome yet: the webhook's progress, in words. */
+function webhookNote(payment: SimulatedPayment): SafeHtml | null {
+  const webhook = payment.webhook?.view();
+  if (!webhook) return null;
+  const progress = `webhook ${webhook.eventId}, ${webhook.attempts} attempt(s)`;
+  if (webhook.state === 'delivered') return html`<p class="note">The shop was notified (${progress}).</p>`;
+  const lastAnswer = webhook.lastStatus ? `, last answer ${webhook.lastStatus}` : '';
+  return html`<p class="note">Notifying the shop: ${progress}, ${webhook.state}${lastAnswer}.</p>`;
+}
 
 /** The page for a payment: the two buttons while pending, the outcome once decided. */
 export function checkoutPage(payment: SimulatedPayment, options: { conflict?: boolean } = {}): string {
@@ -83,13 +90,12 @@ ${details(payment)}
   const outcome = options.conflict
     ? html`<p role="status" class="conflict">This payment was already ${payment.status === 'succeeded' ? 'paid' : 'declined'}; it cannot be changed.</p>`
     : html`<p role="status" class="${payment.status}">${OUTCOME_TEXT[payment.status]}</p>`;
-  const webhook = payment.webhook?.view();
   return page(
     payment.status === 'succeeded' ? 'Payment succeeded' : 'Payment declined',
     html`<h1>${payment.status === 'succeeded' ? 'Payment succeeded' : 'Payment declined'}</h1>
 ${outcome}
 ${details(payment)}
-${webhook ? html`<p class="note">Webhook ${webhook.eventId}: ${webhook.state}, ${webhook.attempts} attempt(s)${webhook.lastStatus ? html`, last answer ${webhook.lastStatus}` : null}.</p>` : null}`,
+${webhookNote(payment)}`,
   );
 }
 

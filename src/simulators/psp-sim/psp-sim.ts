@@ -50,7 +50,7 @@ function asHtmlPage(reply: FastifyReply): void {
   reply.header('content-security-policy', CHECKOUT_CSP).header('cache-control', 'no-store').type('text/html; charset=utf-8');
 }
 
-export async function createPspSim(options: PspSimOptions): Promise<PspSim> {
+export function createPspSim(options: PspSimOptions): PspSim {
   const logger = options.logger.child({ component: 'psp-sim' });
   const payments = new SimulatedPayments();
   const webhooks = new WebhookSender({
@@ -62,7 +62,8 @@ export async function createPspSim(options: PspSimOptions): Promise<PspSim> {
     ...(options.maxConcurrentWebhooks !== undefined ? { maxConcurrentAttempts: options.maxConcurrentWebhooks } : {}),
   });
   let listeningUrl: string | undefined;
-  const checkoutUrl = (payment: SimulatedPayment) => `${options.publicBaseUrl ?? listeningUrl ?? ''}/checkout/${payment.id}`;
+  const publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, '');
+  const checkoutUrl = (payment: SimulatedPayment) => `${publicBaseUrl ?? listeningUrl ?? ''}/checkout/${payment.id}`;
 
   const complete = (id: string, outcome: PaymentOutcome) => {
     const result = payments.complete(id, outcome);
