@@ -23,7 +23,8 @@ export class PspSimPaymentProvider implements PaymentProvider {
   private readonly timeoutMs: number;
 
   constructor(options: PspSimProviderOptions) {
-    this.paymentsUrl = new URL('/v1/payments', options.baseUrl);
+    // Relative to the base, so a provider mounted under a path (https://host/psp) keeps its path.
+    this.paymentsUrl = new URL('v1/payments', options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
