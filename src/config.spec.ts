@@ -54,6 +54,38 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
   });
 
+  it('places the payment simulator and the SMTP sink on their own ports, each overridable', () => {
+    expect(loadConfig({ PORT: '8080' })).toMatchObject({
+      pspSimPort: 3100,
+      pspSimPublicUrl: 'http://127.0.0.1:3100',
+      pspSimWebhookUrl: 'http://127.0.0.1:8080/api/payments/webhook',
+      smtpSinkPort: 2525,
+      mailFrom: 'flashcart <no-reply@flashcart.local>',
+    });
+    const config = loadConfig({
+      PSP_SIM_PORT: '3200',
+      PSP_SIM_PUBLIC_URL: 'https://pay.example.test/',
+      PSP_SIM_WEBHOOK_URL: 'https://shop.example.test/api/payments/webhook',
+      SMTP_SINK_PORT: '2600',
+      MAIL_FROM: 'Shop <shop@example.test>',
+    });
+    expect(config).toMatchObject({
+      pspSimPort: 3200,
+      pspSimPublicUrl: 'https://pay.example.test',
+      pspSimWebhookUrl: 'https://shop.example.test/api/payments/webhook',
+      smtpSinkPort: 2600,
+      mailFrom: 'Shop <shop@example.test>',
+    });
+    expect(loadConfig({ PSP_SIM_PORT: '3200' }).pspSimPublicUrl).toBe('http://127.0.0.1:3200');
+  });
+
+  it('refuses a simulator URL that is not http(s) and a sender without an address', () => {
+    expect(() => loadConfig({ PSP_SIM_PUBLIC_URL: 'ftp://x' })).toThrow(/PSP_SIM_PUBLIC_URL/);
+    expect(() => loadConfig({ PSP_SIM_WEBHOOK_URL: 'not a url' })).toThrow(/PSP_SIM_WEBHOOK_URL/);
+    expect(() => loadConfig({ MAIL_FROM: 'flashcart' })).toThrow(/MAIL_FROM/);
+    expect(() => loadConfig({ SMTP_SINK_PORT: '70000' })).toThrow(/SMTP_SINK_PORT/);
+  });
+
   it('keeps idempotency records at least an hour longer than a reservation', () => {
     expect(loadConfig({ RESERVATION_TTL_SECONDS: '86400', IDEMPOTENCY_TTL_SECONDS: '60' }).idempotencyTtlSeconds).toBe(90_000);
   });

@@ -42,6 +42,17 @@ const envSchema = z.object({
   ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  SMTP_SINK_PORT: int(0, 65535).default(2525),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .min(3)
+    .max(200)
+    .regex(/@/, 'must contain an address, e.g. "flashcart <no-reply@example.com>"')
+    .default('flashcart <no-reply@flashcart.local>'),
+  PSP_SIM_PORT: int(0, 65535).default(3100),
+  PSP_SIM_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  PSP_SIM_WEBHOOK_URL: url(['http:', 'https:']).optional(),
   RESERVATION_TTL_SECONDS: int(1, 7 * 86_400).default(900),
   IDEMPOTENCY_TTL_SECONDS: int(60).default(86_400),
   VENDOR_SYNC_INTERVAL_SECONDS: int(1).default(30),
@@ -75,7 +86,18 @@ export interface Config {
   readonly adminEmail: string;
   readonly adminPassword: string;
   readonly paymentWebhookSecret: string;
+  /** Outgoing mail server; unset: the built-in SMTP sink on smtpSinkPort. */
   readonly smtpUrl: string | undefined;
+  /** Port of the built-in SMTP sink (always on 127.0.0.1), used when smtpUrl is unset. */
+  readonly smtpSinkPort: number;
+  /** The From header of every mail flashcart sends. */
+  readonly mailFrom: string;
+  /** Port of the payment simulator (the psp-sim role, dev/test only). */
+  readonly pspSimPort: number;
+  /** Base URL of the payment simulator as buyers' browsers and the API reach it (checkout links, payment creation). */
+  readonly pspSimPublicUrl: string;
+  /** Where the payment simulator sends its webhooks: the API's POST /api/payments/webhook. */
+  readonly pspSimWebhookUrl: string;
   readonly reservationTtlSeconds: number;
   readonly idempotencyTtlSeconds: number;
   readonly vendorSyncIntervalSeconds: number;
@@ -152,6 +174,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminPassword: e.ADMIN_PASSWORD ?? DEV_ADMIN_PASSWORD,
     paymentWebhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET,
     smtpUrl: e.SMTP_URL,
+    smtpSinkPort: e.SMTP_SINK_PORT,
+    mailFrom: e.MAIL_FROM,
+    pspSimPort: e.PSP_SIM_PORT,
+    pspSimPublicUrl: (e.PSP_SIM_PUBLIC_URL ?? `http://127.0.0.1:${e.PSP_SIM_PORT}`).replace(/\/+$/, ''),
+    pspSimWebhookUrl: e.PSP_SIM_WEBHOOK_URL ?? `http://127.0.0.1:${e.PORT}/api/payments/webhook`,
     reservationTtlSeconds: e.RESERVATION_TTL_SECONDS,
     idempotencyTtlSeconds: Math.max(e.IDEMPOTENCY_TTL_SECONDS, e.RESERVATION_TTL_SECONDS + 3_600),
     vendorSyncIntervalSeconds: e.VENDOR_SYNC_INTERVAL_SECONDS,

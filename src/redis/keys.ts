@@ -47,6 +47,11 @@ export class RedisKeys {
     return `${this.prefix}:catalog-changed`;
   }
 
+  /** Capped list of the mail the built-in SMTP sink received, newest first. */
+  mailbox(): string {
+    return `${this.prefix}:mailbox`;
+  }
+
   /** BullMQ's own prefix for every queue. */
   bullPrefix(): string {
     return `${this.prefix}:bull`;

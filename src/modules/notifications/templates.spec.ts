@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import {
+  abandonedCart,
+  deadLetter,
+  lowStock,
+  type MailLine,
+  orderCancelled,
+  orderExpired,
+  orderFailed,
+  orderReceived,
+  paymentConfirmed,
+  type RenderedMail,
+  refundDue,
+} from './templates.js';
+
+const ORDER_ID = '0190f1a2-7c3e-8b4d-9e5f-a1b2c3d4e5f6';
+const AT = new Date('2026-03-05T14:07:00Z');
+const LINES: MailLine[] = [
+  { sku: 'MUG-1', title: 'Coffee mug', quantity: 2, unitPriceCents: 1_250 },
+  { sku: 'TEE-9', title: 'T-shirt', quantity: 1, unitPriceCents: 999 },
+];
+const HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>';
+const HOSTILE_LINES: MailLine[] = [{ sku: 'EVIL-<1>', title: HOSTILE, quantity: 1, unitPriceCents: 100 }];
+
+/** Characters only an unescaped interpolation could have put in the document. */
+function expectEscaped(mail: RenderedMail) {
+  expect(mail.html).not.toContain('<script');
+  expect(mail.html).not.toContain('<img');
+  expect(mail.html).not.toContain('EVIL-<1>');
+}
+
+const every: [string, () => RenderedMail][] = [
+  ['order received', () => orderReceived({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiresAt: AT })],
+  ['payment confirmed', () => paymentConfirmed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', paymentId: 'pay_1', paidAt: AT })],
+  ['order expired', () => orderExpired({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiredAt: AT })],
+  ['order cancelled', () => orderCancelled({ orderId: ORDER_ID, lines: LINES, currency: 'USD', cancelledAt: AT })],
+  ['refund due', () => refundDue({ orderId: ORDER_ID, paymentId: 'pay_1', amountCents: 3_499, currency: 'USD', orderStatus: 'EXPIRED' })],
+  ['order failed', () => orderFailed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', reason: 'no vendor had stock' })],
+  ['low stock', () => lowStock({ sku: 'MUG-1', title: 'Coffee mug', available: 3, threshold: 5 })],
+  ['dead letter', () => deadLetter({ queue: 'notifications', jobName: 'send-email', reason: 'SMTP down', attempts: 3, failedAt: AT })],
+  ['abandoned cart', () => abandonedCart({ lines: LINES, currency: 'USD', cartUrl: 'https://shop.example/cart' })],
+];
+
+describe('mail templates', () => {
+  it.each(every)('%s: a one-line subject, a whole HTML document and a text version', (_name, render) => {
+    const mail = render();
+    expect(mail.subject.length).toBeGreaterThan(0);
+    expect(mail.subject).not.toMatch(/[\r\n]/);
+    expect(mail.html).toMatch(/^<!doctype html>\n<html lang="en">/);
+    expect(mail.html).toContain(`<title>`);
+    expect(mail.html.trimEnd()).toMatch(/<\/html>$/);
+    expect(mail.text.length).toBeGreaterThan(0);
+    expect(mail.text).not.toContain('<');
+  });
+
+  describe('order received', () => {
+    it('lists the lines with their totals and the time the reservation ends', () => {
+      const mail = orderReceived({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiresAt: AT });
+      expect(mail.subject).toBe(`Order ${ORDER_ID} received`);
+      for (const part of [mail.html, mail.text]) {
+        expect(part).toContain(ORDER_ID);
+        expect(part).toContain('Coffee mug');
+        expect(part).toContain('$12.50');
+        expect(part).toContain('$25.00'); // 2 × $12.50
+        expect(part).toContain('$9.99');
+        expect(part).toContain('$34.99'); // the total
+        expect(part).toMatch(/Mar 5, 2026, 2:07\sPM UTC/);
+      }
+      expect(mail.text).toContain('- Coffee mug (MUG-1): 2 × $12.50 = $25.00');
+      expect(mail.text).toContain('Total: $34.99');
+    });
+
+    it('writes money and time in the configured locale and zone', () => {
+      const mail = orderReceived({ orderId: ORDER_ID, lines: LINES, currency: 'EUR', expiresAt: AT }, { locale: 'de-DE', timeZone: 'Europe/Berlin' });
+      expect(mail.text).toContain('34,99\u00a0€');
+      expect(mail.text).toContain('05.03.2026, 15:07 Europe/Berlin');
+    });
+
+    it('shows a title written as markup as text', () => {
+      const mail = orderReceived({ orderId: ORDER_ID, lines: HOSTILE_LINES, currency: 'USD', expiresAt: AT });
+      expectEscaped(mail);
+      expect(mail.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;');
+      expect(mail.html).toContain('EVIL-&lt;1&gt;');
+      expect(mail.text).toContain(HOSTILE);
+    });
+  });
+
+  describe('payment confirmed', () => {
+    it('is an invoice: order id, date, payment, currency, every line with quantity, unit price and line total, and the total', () => {
+      const mail = paymentConfirmed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', paymentId: 'pay_42', paidAt: AT });
+      expect(mail.subject).toBe(`Payment confirmed: invoice for order ${ORDER_ID}`);
+      expect(mail.text).toContain(`Order: ${ORDER_ID}`);
+      expect(mail.text).toContain('Invoice date: Mar 5, 2026');
+      expect(mail.text).toContain('Payment: pay_42');
+      expect(mail.text).toContain('Currency: USD');
+      expect(mail.text).toContain('- Coffee mug (MUG-1): 2 × $12.50 = $25.00');
+      expect(mail.text).toContain('- T-shirt (TEE-9): 1 × $9.99 = $9.99');
+      expect(mail.text).toContain('Total: $34.99');
+      // In the HTML table: quantity, unit price and line total in their own cells.
+      expect(mail.html).toMatch(/<td[^>]*>2<\/td>\s*<td[^>]*>\$12\.50<\/td>\s*<td[^>]*>\$25\.00<\/td>/);
+      expect(mail.html).toMatch(/Total<\/td><td[^>]*>\$34\.99<\/td>/);
+    });
+
+    it("uses each currency's own decimals", () => {
+      const yen = paymentConfirmed({
+        orderId: ORDER_ID,
+        lines: [{ sku: 'A', title: 'A', quantity: 3, unitPriceCents: 1_500 }],
+        currency: 'JPY',
+        paymentId: 'p',
+        paidAt: AT,
+      });
+      expect(yen.text).toContain('3 × ¥1,500 = ¥4,500');
+      const dinar = paymentConfirmed({
+        orderId: ORDER_ID,
+        lines: [{ sku: 'A', title: 'A', quantity: 1, unitPriceCents: 1_234 }],
+        currency: 'KWD',
+        paymentId: 'p',
+        paidAt: AT,
+      });
+      expect(dinar.text).toContain('Total: KWD\u00a01.234');
+    });
+
+    it('escapes the lines', () => {
+      expectEscaped(paymentConfirmed({ orderId: ORDER_ID, lines: HOSTILE_LINES, currency: 'USD', paymentId: '<p>', paidAt: AT }));
+    });
+  });
+
+  it('tells the customer an expired order was not charged', () => {
+    const mail = orderExpired({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiredAt: AT });
+    expect(mail.subject).toBe(`Order ${ORDER_ID} expired`);
+    expect(mail.text).toContain('You have not been charged');
+    expect(mail.text).toContain('Total: $34.99');
+  });
+
+  it('gives a cancellation its reason, escaped', () => {
+    const mail = orderCancelled({ orderId: ORDER_ID, lines: LINES, currency: 'USD', cancelledAt: AT, reason: 'changed <b>mind</b>' });
+    expect(mail.text).toContain('Reason: changed <b>mind</b>');
+    expect(mail.html).toContain('Reason: changed &lt;b&gt;mind&lt;/b&gt;');
+    expect(orderCancelled({ orderId: ORDER_ID, lines: LINES, currency: 'USD', cancelledAt: AT }).text).not.toContain('Reason');
+  });
+
+  it('explains a refund due after expiry or cancellation, with the amount', () => {
+    const expired = refundDue({ orderId: ORDER_ID, paymentId: 'pay_9', amountCents: 3_499, currency: 'EUR', orderStatus: 'EXPIRED' });
+    expect(expired.text).toContain('€34.99');
+    expect(expired.text).toContain('after its reservation had expired');
+    expect(expired.text).toContain('pay_9');
+    const cancelled = refundDue({ orderId: ORDER_ID, paymentId: 'pay_9', amountCents: 3_499, currency: 'EUR', orderStatus: 'CANCELLED' });
+    expect(cancelled.text).toContain('after it had been cancelled');
+  });
+
+  it('tells a customer a failed order is refunded in full', () => {
+    const mail = orderFailed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', reason: 'no vendor had <stock>' });
+    expect(mail.text).toContain('refund of $34.99');
+    expect(mail.html).toContain('no vendor had &lt;stock&gt;');
+  });
+
+  it('gives admins the SKU, title, availability and threshold of a low stock', () => {
+    const mail = lowStock({ sku: 'MUG-1\r\nBcc: victim@example.com', title: HOSTILE, available: 3, threshold: 5 });
+    expect(mail.subject).toBe('Low stock: MUG-1 Bcc: victim@example.com (3 left)');
+    expect(mail.text).toContain('Available: 3');
+    expect(mail.text).toContain('Threshold: 5');
+    expect(mail.text).toContain(`Product: ${HOSTILE}`);
+    expectEscaped(mail);
+  });
+
+  it("gives admins a dead letter's queue, job, attempts and reason, the reason cut short", () => {
+    const mail = deadLetter({
+      queue: 'notifications',
+      jobName: 'send-email',
+      jobId: 'job-7',
+      reason: `Error: <boom>\n${'    at frame\n'.repeat(500)}`,
+      attempts: 3,
+      failedAt: AT,
+    });
+    expect(mail.subject).toBe('Dead letter: notifications/send-email failed 3 time(s)');
+    expect(mail.text).toContain('Queue: notifications');
+    expect(mail.text).toContain('Job: send-email');
+    expect(mail.text).toContain('Job id: job-7');
+    expect(mail.text).toContain('Attempts: 3');
+    expect(mail.text).toContain('Error: <boom>');
+    expect(mail.text).toContain('…');
+    expect(mail.text.length).toBeLessThan(3_000);
+    expect(mail.html).toContain('Error: &lt;boom&gt;');
+  });
+
+  it('links the abandoned cart, and refuses a link that is not http(s)', () => {
+    const mail = abandonedCart({ lines: LINES, currency: 'USD', cartUrl: 'https://shop.example/cart?x=1&y="2"' });
+    expect(mail.html).toContain('href="https://shop.example/cart?x=1&amp;y=&quot;2&quot;"');
+    expect(mail.text).toContain('Back to your cart: https://shop.example/cart?x=1&y="2"');
+    expect(mail.text).toContain('Total: $34.99');
+    expect(() => abandonedCart({ lines: LINES, currency: 'USD', cartUrl: 'javascript:alert(1)' })).toThrow(/http/);
+  });
+});

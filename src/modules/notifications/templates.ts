@@ -1,0 +1,348 @@
+import { DEFAULT_FORMAT, type FormatOptions, formatDate, formatDateTime, formatMoney } from './format.js';
+import { html, type SafeHtml } from './html.js';
+
+/**
+ * Every mail flashcart sends, as typed functions from plain data to `{subject, html, text}`.
+ *
+ * Plain TypeScript rather than a template engine: the inputs are typed (a missing field is a
+ * compile error, not an empty hole in a customer's mail), every interpolation goes through the
+ * escaping `html` tag, and the HTML and text versions are written side by side so they say the same.
+ * The inputs are this module's own types, not the orders module's, so the two can change apart.
+ */
+
+export interface RenderedMail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** An order or cart line; the price is per unit, in minor units of the mail's currency. */
+export interface MailLine {
+  sku: string;
+  title: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+/** What every order mail shows. */
+export interface OrderMailInput {
+  orderId: string;
+  lines: readonly MailLine[];
+  /** ISO 4217, shared by every line. */
+  currency: string;
+}
+
+export interface OrderReceivedInput extends OrderMailInput {
+  /** Until when the stock is held for the buyer. */
+  expiresAt: Date;
+}
+
+export interface PaymentConfirmedInput extends OrderMailInput {
+  paymentId: string;
+  /** The invoice's date. */
+  paidAt: Date;
+}
+
+export interface OrderExpiredInput extends OrderMailInput {
+  expiredAt: Date;
+}
+
+export interface OrderCancelledInput extends OrderMailInput {
+  cancelledAt: Date;
+  reason?: string | undefined;
+}
+
+export interface RefundDueInput {
+  orderId: string;
+  paymentId: string;
+  amountCents: number;
+  currency: string;
+  /** What the order had become when its payment arrived. */
+  orderStatus: 'EXPIRED' | 'CANCELLED';
+}
+
+export interface OrderFailedInput extends OrderMailInput {
+  /** Why fulfilment was impossible, in words a customer can read. */
+  reason: string;
+}
+
+export interface LowStockInput {
+  sku: string;
+  title: string;
+  available: number;
+  threshold: number;
+}
+
+export interface DeadLetterInput {
+  queue: string;
+  jobName: string;
+  jobId?: string | undefined;
+  reason: string;
+  attempts: number;
+  failedAt: Date;
+}
+
+export interface AbandonedCartInput {
+  lines: readonly MailLine[];
+  currency: string;
+  /** Where the buyer finds the cart again. */
+  cartUrl: string;
+}
+
+const SHOP = 'flashcart';
+/** A dead letter's reason can carry a whole stack; the mail shows its start, the console the rest. */
+const MAX_REASON_CHARS = 2_000;
+
+const lineTotal = (line: MailLine) => line.quantity * line.unitPriceCents;
+const totalOf = (lines: readonly MailLine[]) => lines.reduce((sum, line) => sum + lineTotal(line), 0);
+
+/** Headers cannot hold line breaks; anything user-typed reaching a subject is flattened. */
+const subjectLine = (text: string) => text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
+
+const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+const STYLE = {
+  body: 'margin:0;padding:0;background:#f4f4f6;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;',
+  card: 'max-width:600px;width:100%;background:#ffffff;border-radius:8px;',
+  brand: 'margin:0 0 16px;font-size:14px;font-weight:bold;color:#555555;letter-spacing:.05em;text-transform:uppercase;',
+  h1: 'margin:0 0 16px;font-size:22px;line-height:1.3;',
+  p: 'margin:0 0 12px;font-size:15px;line-height:1.5;',
+  th: 'padding:8px;border-bottom:2px solid #dddddd;font-size:13px;color:#555555;',
+  td: 'padding:8px;border-bottom:1px solid #eeeeee;font-size:14px;vertical-align:top;',
+  total: 'padding:8px;font-size:15px;font-weight:bold;',
+  sku: 'font-size:12px;color:#777777;',
+  pre: 'margin:0 0 12px;padding:12px;background:#f4f4f6;font-size:12px;white-space:pre-wrap;word-break:break-word;',
+  button: 'display:inline-block;padding:12px 24px;background:#1b5e20;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:bold;',
+  footer: 'margin:16px 0 0;font-size:12px;color:#777777;',
+};
+
+function layout(subject: string, heading: string, content: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${subject}</title>
+</head>
+<body style="${STYLE.body}">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="padding:24px 12px;"><tr><td align="center">
+<table role="presentation" cellpadding="0" cellspacing="0" style="${STYLE.card}"><tr><td style="padding:24px;">
+<p style="${STYLE.brand}">${SHOP}</p>
+<h1 style="${STYLE.h1}">${heading}</h1>
+${content}
+</td></tr></table>
+<p style="${STYLE.footer}">${SHOP} sent this mail automatically.</p>
+</td></tr></table>
+</body>
+</html>
+`.value;
+}
+
+const paragraph = (content: SafeHtml | string) => html`<p style="${STYLE.p}">${content}</p>`;
+
+type Facts = readonly (readonly [label: string, value: string])[];
+
+function factsTable(facts: Facts): SafeHtml {
+  return html`<table role="presentation" cellpadding="0" cellspacing="0" style="margin:0 0 16px;">
+${facts.map(([label, value]) => html`<tr><td style="${STYLE.td}">${label}</td><td style="${STYLE.td}"><strong>${value}</strong></td></tr>`)}
+</table>`;
+}
+
+const factsText = (facts: Facts) => facts.map(([label, value]) => `${label}: ${value}`).join('\n');
+
+/** The lines as an HTML table: item, quantity, unit price, line total, and the total. */
+function linesTable(lines: readonly MailLine[], currency: string, locale: string): SafeHtml {
+  const money = (cents: number) => formatMoney(cents, currency, locale);
+  const rows = lines.map(
+    (line) => html`<tr>
+<td style="${STYLE.td}">${line.title}<br><span style="${STYLE.sku}">${line.sku}</span></td>
+<td style="${STYLE.td}" align="right">${line.quantity}</td>
+<td style="${STYLE.td}" align="right">${money(line.unitPriceCents)}</td>
+<td style="${STYLE.td}" align="right">${money(lineTotal(line))}</td>
+</tr>`,
+  );
+  return html`<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="margin:0 0 16px;border-collapse:collapse;">
+<thead><tr>
+<th style="${STYLE.th}" align="left">Item</th>
+<th style="${STYLE.th}" align="right">Qty</th>
+<th style="${STYLE.th}" align="right">Unit price</th>
+<th style="${STYLE.th}" align="right">Total</th>
+</tr></thead>
+<tbody>${rows}</tbody>
+<tfoot><tr><td style="${STYLE.total}" colspan="3" align="right">Total</td><td style="${STYLE.total}" align="right">${money(totalOf(lines))}</td></tr></tfoot>
+</table>`;
+}
+
+/** The lines as text, one per line, then the total. */
+function linesText(lines: readonly MailLine[], currency: string, locale: string): string {
+  const money = (cents: number) => formatMoney(cents, currency, locale);
+  const rows = lines.map((line) => `- ${line.title} (${line.sku}): ${line.quantity} × ${money(line.unitPriceCents)} = ${money(lineTotal(line))}`);
+  return [...rows, `Total: ${money(totalOf(lines))}`].join('\n');
+}
+
+const textMail = (...blocks: (string | undefined | false)[]) => `${blocks.filter((block) => block).join('\n\n')}\n\n-- \n${SHOP}\n`;
+
+export function orderReceived(input: OrderReceivedInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
+  const subject = `Order ${input.orderId} received`;
+  const expires = formatDateTime(input.expiresAt, format);
+  const total = formatMoney(totalOf(input.lines), input.currency, format.locale);
+  return {
+    subject: subjectLine(subject),
+    html: layout(
+      subject,
+      'We received your order',
+      html`${paragraph(html`Order <strong>${input.orderId}</strong>, ${total}.`)}
+${linesTable(input.lines, input.currency, format.locale)}
+${paragraph(html`Your items are reserved until <strong>${expires}</strong>. Pay before then to keep them.`)}`,
+    ),
+    text: textMail(
+      `We received your order ${input.orderId}, ${total}.`,
+      linesText(input.lines, input.currency, format.locale),
+      `Your items are reserved until ${expires}. Pay before then to keep them.`,
+    ),
+  };
+}
+
+export function paymentConfirmed(input: PaymentConfirmedInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
+  const subject = `Payment confirmed: invoice for order ${input.orderId}`;
+  const date = formatDate(input.paidAt, format);
+  const total = formatMoney(totalOf(input.lines), input.currency, format.locale);
+  const facts: Facts = [
+    ['Order', input.orderId],
+    ['Invoice date', date],
+    ['Payment', input.paymentId],
+    ['Currency', input.currency],
+  ];
+  return {
+    subject: subjectLine(subject),
+    html: layout(
+      subject,
+      'Thank you: your payment is confirmed',
+      html`${paragraph(html`We received your payment of <strong>${total}</strong>. Here is your invoice.`)}
+${factsTable(facts)}
+${linesTable(input.lines, input.currency, format.locale)}`,
+    ),
+    text: textMail(
+      `Thank you: we received your payment of ${total}. Here is your invoice.`,
+      factsText(facts),
+      linesText(input.lines, input.currency, format.locale),
+    ),
+  };
+}
+
+export function orderExpired(input: OrderExpiredInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
+  const subject = `Order ${input.orderId} expired`;
+  const at = formatDateTime(input.expiredAt, format);
+  const sentence = `Order ${input.orderId} was not paid in time: its reservation ended at ${at} and the items went back on sale. You have not been charged.`;
+  return {
+    subject: subjectLine(subject),
+    html: layout(subject, 'Your order expired', html`${paragraph(sentence)}${linesTable(input.lines, input.currency, format.locale)}`),
+    text: textMail(sentence, linesText(input.lines, input.currency, format.locale)),
+  };
+}
+
+export function orderCancelled(input: OrderCancelledInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
+  const subject = `Order ${input.orderId} cancelled`;
+  const sentence = `Order ${input.orderId} was cancelled on ${formatDateTime(input.cancelledAt, format)}. You have not been charged.`;
+  const reason = input.reason ? `Reason: ${input.reason}` : undefined;
+  return {
+    subject: subjectLine(subject),
+    html: layout(
+      subject,
+      'Your order was cancelled',
+      html`${paragraph(sentence)}${reason ? paragraph(reason) : null}${linesTable(input.lines, input.currency, format.locale)}`,
+    ),
+    text: textMail(sentence, reason, linesText(input.lines, input.currency, format.locale)),
+  };
+}
+
+export function refundDue(input: RefundDueInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
+  const subject = `Refund on its way for order ${input.orderId}`;
+  const amount = formatMoney(input.amountCents, input.currency, format.locale);
+  const why = input.orderStatus === 'EXPIRED' ? 'after its reservation had expired' : 'after it had been cancelled';
+  const sentences = [
+    `Your payment of ${amount} (payment ${input.paymentId}) for order ${input.orderId} arrived ${why}, so the order could not be completed.`,
+    `We have recorded a refund of ${amount}; it goes back to the way you paid.`,
+  ];
+  return {
+    subject: subjectLine(subject),
+    html: layout(subject, 'Your payment will be refunded', html`${sentences.map((sentence) => paragraph(sentence))}`),
+    text: textMail(...sentences),
+  };
+}
+
+export function orderFailed(input: OrderFailedInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
+  const subject = `Order ${input.orderId} could not be fulfilled`;
+  const total = formatMoney(totalOf(input.lines), input.currency, format.locale);
+  const sentences = [
+    `We are sorry: order ${input.orderId} could not be fulfilled.`,
+    `Reason: ${input.reason}`,
+    `We have recorded a refund of ${total}; it goes back to the way you paid.`,
+  ];
+  return {
+    subject: subjectLine(subject),
+    html: layout(
+      subject,
+      'We could not fulfil your order',
+      html`${sentences.map((sentence) => paragraph(sentence))}${linesTable(input.lines, input.currency, format.locale)}`,
+    ),
+    text: textMail(...sentences, linesText(input.lines, input.currency, format.locale)),
+  };
+}
+
+export function lowStock(input: LowStockInput): RenderedMail {
+  const subject = `Low stock: ${input.sku} (${input.available} left)`;
+  const facts: Facts = [
+    ['SKU', input.sku],
+    ['Product', input.title],
+    ['Available', String(input.available)],
+    ['Threshold', String(input.threshold)],
+  ];
+  const sentence = `${input.title} (${input.sku}) is down to ${input.available} available unit(s), at or below its threshold of ${input.threshold}.`;
+  return {
+    subject: subjectLine(subject),
+    html: layout(subject, 'Low stock', html`${paragraph(sentence)}${factsTable(facts)}`),
+    text: textMail(sentence, factsText(facts)),
+  };
+}
+
+export function deadLetter(input: DeadLetterInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
+  const subject = `Dead letter: ${input.queue}/${input.jobName} failed ${input.attempts} time(s)`;
+  const reason = truncate(input.reason, MAX_REASON_CHARS);
+  const facts: Facts = [
+    ['Queue', input.queue],
+    ['Job', input.jobName],
+    ...(input.jobId ? ([['Job id', input.jobId]] as const) : []),
+    ['Attempts', String(input.attempts)],
+    ['Failed at', formatDateTime(input.failedAt, format)],
+  ];
+  const sentence = 'A job used up its attempts and is now a dead letter. Retry or discard it from the admin console (failed jobs).';
+  return {
+    subject: subjectLine(subject),
+    html: layout(
+      subject,
+      'A job failed for good',
+      html`${paragraph(sentence)}${factsTable(facts)}
+${paragraph('Reason:')}<pre style="${STYLE.pre}">${reason}</pre>`,
+    ),
+    text: textMail(sentence, factsText(facts), `Reason:\n${reason}`),
+  };
+}
+
+export function abandonedCart(input: AbandonedCartInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
+  const protocol = new URL(input.cartUrl).protocol;
+  // Escaping keeps the URL inside its attribute; only the scheme check keeps `javascript:` out of it.
+  if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`cart link must be http(s), not ${protocol}`);
+  const subject = 'Your cart is waiting for you';
+  const sentence = 'You left these items in your cart. They are not reserved yet: stock may run out.';
+  return {
+    subject,
+    html: layout(
+      subject,
+      'Still thinking it over?',
+      html`${paragraph(sentence)}${linesTable(input.lines, input.currency, format.locale)}
+<p style="${STYLE.p}"><a href="${input.cartUrl}" style="${STYLE.button}">Back to your cart</a></p>`,
+    ),
+    text: textMail(sentence, linesText(input.lines, input.currency, format.locale), `Back to your cart: ${input.cartUrl}`),
+  };
+}
