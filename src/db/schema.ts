@@ -65,7 +65,8 @@ export interface OrdersTable {
   shippingAddress: ColumnType<unknown, string | null, string | null> | null;
   idempotencyKeyHash: string;
   createdAt: ColumnType<Date, Date | string, never>;
-  expiresAt: ColumnType<Date, Date | string, never>;
+  /** Moved later once, when the buyer starts paying. */
+  expiresAt: ColumnType<Date, Date | string, Date | string>;
   updatedAt: UpdatedAt;
   confirmedAt: Date | null;
 }
@@ -78,12 +79,97 @@ export interface OrderLinesTable {
   unitPriceCents: number;
 }
 
+/** Who made a change of an order: the buyer, an admin, the payment provider, the expiry sweeper, or flashcart itself. */
+export const ACTORS = ['customer', 'admin', 'payment', 'expiry', 'system'] as const;
+export type Actor = (typeof ACTORS)[number];
+
 export interface OrderHistoryTable {
   id: Generated<number>;
   orderId: string;
   status: OrderStatus;
   reason: string | null;
+  actor: Actor;
   at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface PaymentsTable {
+  orderId: string;
+  provider: string;
+  providerPaymentId: string;
+  amountCents: number;
+  currency: string;
+  status: Generated<PaymentStatus>;
+  checkoutUrl: string;
+  refundStatus: 'due' | 'refunded' | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+  completedAt: Date | null;
+  refundDueAt: Date | null;
+}
+
+export interface PaymentEventsTable {
+  provider: string;
+  eventId: string;
+  type: string;
+  providerPaymentId: string;
+  orderRef: string;
+  amountCents: number;
+  currency: string;
+  payload: ColumnType<unknown, string, string>;
+  outcome: string;
+  receivedAt: CreatedAt;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  orderId: string | null;
+  eventType: string;
+  payload: ColumnType<unknown, string, string>;
+  createdAt: CreatedAt;
+  publishedAt: Date | null;
+}
+
+export type EmailDeliveryStatus = 'pending' | 'sent' | 'failed';
+
+export interface EmailDeliveriesTable {
+  key: string;
+  recipient: string;
+  template: string;
+  status: EmailDeliveryStatus;
+  attempts: Generated<number>;
+  lastError: string | null;
+  messageId: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+  sentAt: Date | null;
+}
+
+export const FAILED_JOB_STATUSES = ['failed', 'retried', 'discarded'] as const;
+export type FailedJobStatus = (typeof FAILED_JOB_STATUSES)[number];
+
+export interface FailedJobsTable {
+  id: Generated<number>;
+  dedupeKey: string;
+  queue: string;
+  name: string;
+  jobId: string | null;
+  payload: ColumnType<unknown, string, string>;
+  reason: string;
+  stack: string | null;
+  attempts: number;
+  failedAt: ColumnType<Date, Date | string, never>;
+  status: Generated<FailedJobStatus>;
+  retriedAt: Date | null;
+  discardedAt: Date | null;
+}
+
+export interface LowStockAlertsTable {
+  sku: string;
+  available: number;
+  eventId: number;
+  alertedAt: CreatedAt;
 }
 
 export interface Database {
@@ -95,6 +181,12 @@ export interface Database {
   orders: OrdersTable;
   orderLines: OrderLinesTable;
   orderHistory: OrderHistoryTable;
+  payments: PaymentsTable;
+  paymentEvents: PaymentEventsTable;
+  outbox: OutboxTable;
+  emailDeliveries: EmailDeliveriesTable;
+  failedJobs: FailedJobsTable;
+  lowStockAlerts: LowStockAlertsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -102,3 +194,5 @@ export type InventoryRow = Selectable<InventoryTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
 export type OrderHistoryRow = Selectable<OrderHistoryTable>;
+export type PaymentRow = Selectable<PaymentsTable>;
+export type FailedJobRow = Selectable<FailedJobsTable>;
