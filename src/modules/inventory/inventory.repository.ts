@@ -1,7 +1,15 @@
 import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../db/database.js';
 import type { InventoryRow } from '../../db/schema.js';
-import type { StockLine } from './inventory.schemas.js';
+
+/** One SKU's share of a batch of order transitions. */
+export interface LedgerMove {
+  sku: string;
+  /** Reserved units sold (confirmed orders). */
+  sold: number;
+  /** Reserved units given back (cancelled, expired or failed orders). */
+  released: number;
+}
 
 export class InventoryRepository {
   constructor(private readonly db: Db) {}
@@ -30,32 +38,29 @@ export class InventoryRepository {
     await tx.insertInto('inventoryMovements').values({ sku, onHandDelta: delta, reason, actorId }).execute();
   }
 
-  /** reserved -= quantity: the units go back on sale. */
-  release(tx: Tx, lines: StockLine[]) {
-    return this.move(tx, lines, sql`reserved = i.reserved - v.qty`);
-  }
-
-  /** The reserved units are sold: they leave on_hand and reserved, and count as sold. */
-  sell(tx: Tx, lines: StockLine[]) {
-    return this.move(tx, lines, sql`on_hand = i.on_hand - v.qty, reserved = i.reserved - v.qty, sold = i.sold + v.qty`);
-  }
-
   /**
-   * Applies one change to several rows. The rows are locked in SKU order first, so two
+   * Moves several SKUs' ledgers in one statement: `sold` units leave on_hand and reserved and count
+   * as sold; `released` units leave reserved and are on sale again. The statement locks the rows in
+   * SKU order before it updates them (the `ledger` part, as the persist writes do), so two
    * transactions touching the same SKUs never deadlock.
    */
-  private async move(tx: Tx, lines: StockLine[], assignment: ReturnType<typeof sql>) {
-    const skus = lines.map((line) => line.sku).sort();
-    const locked = await tx.selectFrom('inventory').select('sku').where('sku', 'in', skus).orderBy('sku').forUpdate().execute();
-    if (locked.length !== skus.length) {
-      const missing = skus.filter((sku) => !locked.some((row) => row.sku === sku));
+  async settle(tx: Tx, moves: readonly LedgerMove[]): Promise<void> {
+    if (moves.length === 0) return;
+    const { rows } = await sql<{ sku: string }>`
+      WITH move AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(moves)}::jsonb) AS m(sku text, sold int, released int)
+      ), ledger AS (
+        SELECT sku FROM inventory WHERE sku IN (SELECT sku FROM move) ORDER BY sku FOR UPDATE
+      )
+      UPDATE inventory AS i
+      SET on_hand = i.on_hand - move.sold, reserved = i.reserved - move.sold - move.released, sold = i.sold + move.sold, updated_at = now()
+      FROM move, ledger
+      WHERE i.sku = move.sku AND ledger.sku = move.sku
+      RETURNING i.sku
+    `.execute(tx);
+    if (rows.length !== moves.length) {
+      const missing = moves.filter((move) => !rows.some((row) => row.sku === move.sku)).map((move) => move.sku);
       throw new Error(`no inventory row for ${missing.join(', ')}`);
     }
-    const values = sql.join(lines.map((line) => sql`(${line.sku}::text, ${line.quantity}::int)`));
-    await sql`
-      UPDATE inventory AS i SET ${assignment}, updated_at = now()
-      FROM (VALUES ${values}) AS v(sku, qty)
-      WHERE i.sku = v.sku
-    `.execute(tx);
   }
 }

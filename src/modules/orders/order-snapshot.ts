@@ -44,5 +44,5 @@ export const orderFromSnapshot = (snapshot: OrderSnapshot): Order => ({
   ...(snapshot.shippingAddress ? { shippingAddress: snapshot.shippingAddress } : {}),
   createdAt: snapshot.createdAt,
   expiresAt: snapshot.expiresAt,
-  history: [{ status: 'PENDING', at: snapshot.createdAt }],
+  history: [{ status: 'PENDING', at: snapshot.createdAt, actor: 'customer' }],
 });

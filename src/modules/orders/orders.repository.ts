@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../db/database.js';
-import type { OrderHistoryRow, OrderLineRow, OrderRow, OrderStatus } from '../../db/schema.js';
+import type { Actor, OrderHistoryRow, OrderLineRow, OrderRow, OrderStatus } from '../../db/schema.js';
 import type { Order, ShippingAddress } from './orders.schemas.js';
 
 export interface OrderState {
@@ -8,6 +8,31 @@ export interface OrderState {
   status: OrderStatus;
   createdAt: Date;
   confirmedAt: Date | null;
+}
+
+/** One status change to write: the order still has `from` (its row is locked), and becomes `to`. */
+export interface StatusChange {
+  orderId: string;
+  from: OrderStatus;
+  to: OrderStatus;
+  reason: string | null;
+  actor: Actor;
+}
+
+/** One line of an order, as a ledger move needs it. */
+export interface OrderLineQuantity {
+  orderId: string;
+  sku: string;
+  quantity: number;
+}
+
+/** What taking payment for an order needs to know of it, read under the order's row lock. */
+export interface PayableOrder {
+  userId: string;
+  status: OrderStatus;
+  totalCents: number;
+  currency: string;
+  expiresAt: Date;
 }
 
 export interface OrderSearch {
@@ -37,6 +62,7 @@ function toOrder(row: OrderRow, lines: OrderLineRow[], history: OrderHistoryRow[
       status: entry.status,
       at: entry.at.toISOString(),
       ...(entry.reason ? { reason: entry.reason } : {}),
+      actor: entry.actor,
     })),
   };
 }
@@ -48,22 +74,73 @@ export class OrdersRepository {
     return executor.selectFrom('orders').select(['userId', 'status', 'createdAt', 'confirmedAt']).where('id', '=', orderId).executeTakeFirst();
   }
 
-  /** Moves an order from one status to another only if it still has the first; false otherwise. */
-  async changeStatus(tx: Tx, orderId: string, from: OrderStatus, to: OrderStatus, reason: string | null): Promise<boolean> {
-    const changed = await tx
-      .updateTable('orders')
-      .set({ status: to, updatedAt: sql`now()`, ...(to === 'CONFIRMED' ? { confirmedAt: sql`now()` } : {}) })
-      .where('id', '=', orderId)
-      .where('status', '=', from)
-      .returning('id')
-      .executeTakeFirst();
-    if (!changed) return false;
-    await tx.insertInto('orderHistory').values({ orderId, status: to, reason }).execute();
-    return true;
+  /**
+   * Locks orders in id order, the order every transaction that changes orders takes them in, and
+   * reads their status under the lock: no other transaction changes them until this one ends.
+   */
+  async lockStates(tx: Tx, orderIds: readonly string[]): Promise<Map<string, OrderStatus>> {
+    if (orderIds.length === 0) return new Map();
+    const rows = await tx
+      .selectFrom('orders')
+      .select(['id', 'status'])
+      .where('id', 'in', [...orderIds])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    return new Map(rows.map((row) => [row.id, row.status]));
   }
 
-  lines(orderId: string, executor: Executor = this.db) {
-    return executor.selectFrom('orderLines').select(['sku', 'quantity']).where('orderId', '=', orderId).orderBy('sku').execute();
+  /**
+   * Applies status changes, each guarded by its expected status, with their history entries, in one
+   * statement. Returns the ids it changed, and the lines of those orders (for their ledger moves).
+   */
+  async changeStatuses(tx: Tx, changes: readonly StatusChange[]): Promise<{ changed: Set<string>; lines: OrderLineQuantity[] }> {
+    if (changes.length === 0) return { changed: new Set(), lines: [] };
+    const { rows } = await sql<{ id: string; sku: string; quantity: number }>`
+      WITH change AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)
+          AS c("orderId" uuid, "from" text, "to" text, reason text, actor text)
+      ), changed AS (
+        UPDATE orders AS o
+        SET status = change."to", updated_at = now(),
+            confirmed_at = CASE WHEN change."to" = 'CONFIRMED' THEN now() ELSE o.confirmed_at END
+        FROM change
+        WHERE o.id = change."orderId" AND o.status = change."from"
+        RETURNING o.id
+      ), entries AS (
+        INSERT INTO order_history (order_id, status, reason, actor)
+        SELECT change."orderId", change."to", change.reason, change.actor
+        FROM change JOIN changed ON changed.id = change."orderId"
+        ORDER BY change."orderId"
+      )
+      SELECT changed.id::text AS id, line.sku, line.quantity
+      FROM changed JOIN order_lines AS line ON line.order_id = changed.id
+    `.execute(tx);
+    return {
+      changed: new Set(rows.map((row) => row.id)),
+      lines: rows.map((row) => ({ orderId: row.id, sku: row.sku, quantity: row.quantity })),
+    };
+  }
+
+  /** An order locked for taking its payment; undefined when there is no such order. */
+  lockPayable(tx: Tx, orderId: string): Promise<PayableOrder | undefined> {
+    return tx
+      .selectFrom('orders')
+      .select(['userId', 'status', 'totalCents', 'currency', 'expiresAt'])
+      .where('id', '=', orderId)
+      .forUpdate()
+      .executeTakeFirst();
+  }
+
+  /** Moves an order's expiry later by `seconds`; returns the new expiry. */
+  async extendExpiry(tx: Tx, orderId: string, seconds: number): Promise<Date> {
+    const row = await tx
+      .updateTable('orders')
+      .set({ expiresAt: sql<Date>`expires_at + make_interval(secs => ${seconds})`, updatedAt: sql`now()` })
+      .where('id', '=', orderId)
+      .returning('expiresAt')
+      .executeTakeFirstOrThrow();
+    return row.expiresAt;
   }
 
   async expiredPending(now: Date, limit: number): Promise<string[]> {

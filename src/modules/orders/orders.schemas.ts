@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../db/schema.js';
+import { ACTORS, ORDER_STATUSES } from '../../db/schema.js';
 import { pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
 import { skuSchema } from '../catalog/catalog.schemas.js';
 
@@ -67,7 +67,14 @@ export const order = z
     shippingAddress: shippingAddress.optional(),
     createdAt: z.string(),
     expiresAt: z.string(),
-    history: z.array(z.object({ status: orderStatus, at: z.string(), reason: z.string().optional() })),
+    history: z.array(
+      z.object({
+        status: orderStatus,
+        at: z.string(),
+        reason: z.string().optional(),
+        actor: z.enum(ACTORS).meta({ description: 'Who made the change: customer, admin, payment (the provider), expiry (the sweeper) or system' }),
+      }),
+    ),
   })
   .meta({ id: 'Order' });
 

@@ -1,4 +1,4 @@
-import type { OrderStatus } from '../../../db/schema.js';
+import type { Actor, OrderStatus } from '../../../db/schema.js';
 import { invalidState, notFound } from '../../../lib/errors.js';
 import type { StockStore } from '../../../redis/stock-store.js';
 import type { AuthUser } from '../../auth/auth.types.js';
@@ -24,17 +24,17 @@ export class OrderLifecycle {
   /** The owner cancels a PENDING order; its stock goes back. Anything else is 409 INVALID_STATE. */
   async cancel(user: AuthUser, orderId: string, reason?: string): Promise<Order> {
     await this.deps.queries.get(user, orderId);
-    await this.transition(orderId, 'CANCELLED', { from: 'PENDING', reason: reason ?? 'cancelled by the customer' });
+    await this.transition(orderId, 'CANCELLED', { from: 'PENDING', reason: reason ?? 'cancelled by the customer', actor: 'customer' });
     return this.deps.queries.get(user, orderId);
   }
 
   /** An admin moves an order along the state machine. */
   async setStatus(admin: AuthUser, orderId: string, status: OrderStatus, reason?: string): Promise<Order> {
-    await this.transition(orderId, status, { reason: reason ?? 'changed by an administrator' });
+    await this.transition(orderId, status, { reason: reason ?? 'changed by an administrator', actor: 'admin' });
     return this.deps.queries.get(admin, orderId);
   }
 
-  private async transition(orderId: string, to: OrderStatus, options: { from?: OrderStatus; reason: string }) {
+  private async transition(orderId: string, to: OrderStatus, options: { from?: OrderStatus; reason: string; actor: Actor }) {
     await this.ensurePersisted(orderId);
     const result = await this.deps.transitions.apply(orderId, to, options);
     if (!result.changed) {
@@ -42,8 +42,11 @@ export class OrderLifecycle {
     }
   }
 
-  /** Writes an order the persist workers have not reached yet, so a transition has a row to guard. */
-  private async ensurePersisted(orderId: string): Promise<void> {
+  /**
+   * Writes an order the persist workers have not reached yet, so a transition (or a payment) has a
+   * row to guard. NOT_FOUND when the order is neither stored nor reserved.
+   */
+  async ensurePersisted(orderId: string): Promise<void> {
     if (await this.deps.repository.findState(orderId)) return;
     const snapshot = parseSnapshot(await this.deps.stock.readReservation(orderId));
     if (!snapshot) throw notFound('order', { orderId });

@@ -1,19 +1,24 @@
 import type { Logger } from 'pino';
-import type { InTransaction } from '../../../db/database.js';
-import type { OrderStatus } from '../../../db/schema.js';
+import type { InTransaction, Tx } from '../../../db/database.js';
+import type { Actor, OrderStatus } from '../../../db/schema.js';
 import { notFound } from '../../../lib/errors.js';
 import type { Metrics } from '../../../lib/metrics.js';
-import type { StockStore } from '../../../redis/stock-store.js';
-import type { InventoryRepository } from '../../inventory/inventory.repository.js';
-import type { OrdersRepository } from '../orders.repository.js';
+import type { ReleaseMode, StockStore } from '../../../redis/stock-store.js';
+import type { InventoryRepository, LedgerMove } from '../../inventory/inventory.repository.js';
+import type { OutboxRepository } from '../../outbox/outbox.repository.js';
+import type { NewOutboxEvent } from '../../outbox/outbox-events.js';
+import type { OrdersRepository, StatusChange } from '../orders.repository.js';
 
 export interface OrderTransitionsDeps {
   inTransaction: InTransaction;
-  orders: Pick<OrdersRepository, 'findState' | 'changeStatus' | 'lines'>;
-  inventory: Pick<InventoryRepository, 'sell' | 'release'>;
+  orders: Pick<OrdersRepository, 'lockStates' | 'changeStatuses'>;
+  inventory: Pick<InventoryRepository, 'settle'>;
+  outbox: Pick<OutboxRepository, 'append'>;
   stock: Pick<StockStore, 'end'>;
   metrics: Metrics;
   logger: Logger;
+  /** The commit time of a batch, for its events; a spec may fix it. */
+  now?: () => Date;
 }
 
 /** The order state machine: which status may follow which. */
@@ -34,46 +39,158 @@ function stockEffect(from: OrderStatus, to: OrderStatus): StockEffect {
   return to === 'CONFIRMED' ? 'sell' : 'release';
 }
 
+/** One status change someone asks for. */
+export interface TransitionRequest {
+  orderId: string;
+  to: OrderStatus;
+  /** Only from this status (a cancel, an expiry, a payment: PENDING); unset, from whatever the state machine allows. */
+  from?: OrderStatus;
+  reason?: string | undefined;
+  actor: Actor;
+}
+
 export type TransitionResult = { changed: true; status: OrderStatus } | { changed: false; status: OrderStatus };
 
 /**
- * Applies one status change: a guarded update in Postgres (`WHERE status = <current>`) with its
- * ledger move and history entry in one transaction, then the matching Redis step. Of two racing
- * callers exactly one changes the order; the other is told the status it lost to.
+ * Stages status changes inside the caller's transaction; call it once per transaction. Answers one
+ * result per request, in order: undefined where there is no such order. A request for an order an
+ * earlier request of the same call changed is judged against the new status, and left unchanged.
+ */
+export type StageTransitions = (requests: readonly TransitionRequest[]) => Promise<(TransitionResult | undefined)[]>;
+
+interface RedisStep {
+  orderId: string;
+  mode: ReleaseMode;
+}
+
+/** What one transaction's stage left for its end: the ledger moves, and the Redis steps after the commit. */
+interface Staged {
+  staged: boolean;
+  moves: Map<string, LedgerMove>;
+  steps: RedisStep[];
+}
+
+/**
+ * The only way an order changes status. A batch of changes is one transaction: the orders are
+ * locked in id order and each is moved only from the status read under that lock (`WHERE status =
+ * <current>`), with its history entry (and who made the change) and an outbox event; last, just
+ * before the commit, one ledger update per SKU for the whole batch, so a hot SKU's ledger row is
+ * locked only for that statement and the commit; after the commit, the Redis
+ * step of each order (its reservation consumed or released). Of racing callers on one order exactly
+ * one changes it; the others are told the status they lost to. `apply` is the batch of one.
  */
 export class OrderTransitions {
   constructor(private readonly deps: OrderTransitionsDeps) {}
 
-  async apply(orderId: string, to: OrderStatus, options: { from?: OrderStatus; reason?: string } = {}): Promise<TransitionResult> {
-    const { orders, inventory, stock, metrics, logger } = this.deps;
+  /** One change; throws NOT_FOUND when there is no such order. */
+  async apply(
+    orderId: string,
+    to: OrderStatus,
+    options: { from?: OrderStatus; reason?: string | undefined; actor: Actor },
+  ): Promise<TransitionResult> {
+    const [result] = await this.applyMany([{ orderId, to, ...options }]);
+    if (!result) throw notFound('order', { orderId });
+    return result;
+  }
+
+  /** Several changes in one transaction. */
+  applyMany(requests: readonly TransitionRequest[]): Promise<(TransitionResult | undefined)[]> {
+    return this.inTransaction((_tx, stage) => stage(requests));
+  }
+
+  /**
+   * Runs `work` in one Postgres transaction in which `stage` changes orders, so a caller's own writes
+   * (a payment's record) commit or fail with the changes they go with. The ledger moves once `work`
+   * is done; after the commit, the Redis step of every change it staged.
+   */
+  async inTransaction<T>(work: (tx: Tx, stage: StageTransitions) => Promise<T>): Promise<T> {
+    const staged: Staged = { staged: false, moves: new Map(), steps: [] };
     const result = await this.deps.inTransaction(async (tx) => {
-      const state = await orders.findState(orderId, tx);
-      if (!state) throw notFound('order', { orderId });
-      const from = state.status;
-      if ((options.from && from !== options.from) || !ALLOWED_TRANSITIONS[from].includes(to)) {
-        return { changed: false as const, status: from, effect: 'none' as const };
-      }
-      if (!(await orders.changeStatus(tx, orderId, from, to, options.reason ?? null))) {
-        const now = await orders.findState(orderId, tx);
-        return { changed: false as const, status: now?.status ?? from, effect: 'none' as const };
-      }
-      const effect = stockEffect(from, to);
-      if (effect !== 'none') {
-        const lines = await orders.lines(orderId, tx);
-        await (effect === 'sell' ? inventory.sell(tx, lines) : inventory.release(tx, lines));
-      }
-      return { changed: true as const, status: to, effect };
+      const value = await work(tx, (requests) => this.stage(tx, requests, staged));
+      await this.moveStock(tx, staged.moves);
+      return value;
     });
-    // The change has committed: the caller is told so even if this step fails. A lost step (a
-    // crash, Redis down) is finished by the sweeper from the order's status.
-    if (result.effect !== 'none') {
-      const mode = result.effect === 'sell' ? 'consume' : 'release';
-      try {
-        if ((await stock.end(orderId, mode)) === 'ended') metrics.stockReleases.inc({ mode });
-      } catch (error) {
-        logger.warn({ orderId, mode, err: error }, 'reservation not ended after the status change; the sweeper will');
-      }
+    await this.endReservations(staged.steps);
+    return result;
+  }
+
+  private async stage(tx: Tx, requests: readonly TransitionRequest[], staged: Staged): Promise<(TransitionResult | undefined)[]> {
+    // Orders locked by two calls would not be locked in one id order, which is what keeps
+    // concurrent transactions from deadlocking.
+    if (staged.staged) throw new Error('stage transitions once per transaction');
+    staged.staged = true;
+    const { orders } = this.deps;
+    const status = await orders.lockStates(tx, [...new Set(requests.map((request) => request.orderId))].sort());
+    const touched = new Set<string>();
+    const changes: (StatusChange & { effect: StockEffect })[] = [];
+    const results = requests.map((request): TransitionResult | undefined => {
+      const from = status.get(request.orderId);
+      if (from === undefined) return undefined;
+      const allowed = (!request.from || from === request.from) && ALLOWED_TRANSITIONS[from].includes(request.to);
+      if (!allowed || touched.has(request.orderId)) return { changed: false, status: from };
+      touched.add(request.orderId);
+      status.set(request.orderId, request.to);
+      const { orderId, to, actor } = request;
+      changes.push({ orderId, from, to, reason: request.reason ?? null, actor, effect: stockEffect(from, to) });
+      return { changed: true, status: to };
+    });
+    if (changes.length === 0) return results;
+
+    const { changed, lines } = await orders.changeStatuses(
+      tx,
+      changes.map(({ effect: _effect, ...change }) => change),
+    );
+    // The rows are locked, so every guarded update finds the status it expects; this only keeps a
+    // miss (a bug) from moving stock for an order that did not change.
+    if (changed.size !== changes.length) {
+      const missed = changes.filter((change) => !changed.has(change.orderId)).map((change) => change.orderId);
+      throw new Error(`status changes of orders ${missed.join(', ')} did not apply under their row locks`);
     }
-    return { changed: result.changed, status: result.status };
+    const at = (this.deps.now?.() ?? new Date()).toISOString();
+    await this.deps.outbox.append(
+      tx,
+      changes.map(
+        ({ orderId, from, to, reason, actor }): NewOutboxEvent => ({
+          type: 'order.status-changed',
+          orderId,
+          payload: { from, to, reason, actor, at },
+        }),
+      ),
+    );
+    const effects = new Map(changes.map((change) => [change.orderId, change.effect]));
+    for (const line of lines) {
+      const effect = effects.get(line.orderId);
+      if (effect === 'none' || effect === undefined) continue;
+      const move = staged.moves.get(line.sku) ?? { sku: line.sku, sold: 0, released: 0 };
+      if (effect === 'sell') move.sold += line.quantity;
+      else move.released += line.quantity;
+      staged.moves.set(line.sku, move);
+    }
+    for (const { orderId, effect } of changes) {
+      if (effect !== 'none') staged.steps.push({ orderId, mode: effect === 'sell' ? 'consume' : 'release' });
+    }
+    return results;
+  }
+
+  /** One ledger update per SKU for the whole batch. */
+  private async moveStock(tx: Tx, moves: ReadonlyMap<string, LedgerMove>): Promise<void> {
+    if (moves.size > 0) await this.deps.inventory.settle(tx, [...moves.values()]);
+  }
+
+  /**
+   * The changes have committed: callers are told so even if a step fails. A lost step (a crash,
+   * Redis down) is finished by the sweeper from the order's status.
+   */
+  private async endReservations(steps: readonly RedisStep[]): Promise<void> {
+    const { stock, metrics, logger } = this.deps;
+    await Promise.all(
+      steps.map(async ({ orderId, mode }) => {
+        try {
+          if ((await stock.end(orderId, mode)) === 'ended') metrics.stockReleases.inc({ mode });
+        } catch (error) {
+          logger.warn({ orderId, mode, err: error }, 'reservation not ended after the status change; the sweeper will');
+        }
+      }),
+    );
   }
 }

@@ -16,8 +16,9 @@ export class MissingLedgerRowError extends Error {
 /**
  * The one way accepted orders reach Postgres: a single statement, inside the caller's transaction,
  * that writes each user's row if it is gone (the token was signed by us, so its subject is real even
- * after a restore), each order, its lines and its history, and for PENDING orders `reserved +=
- * quantity` on the ledger row of every SKU they name. Idempotent on the order ids: an order already
+ * after a restore), each order, its lines and its history (placed by the customer; failed by the
+ * system), and for PENDING orders an `order.placed` outbox event and `reserved += quantity` on the
+ * ledger row of every SKU they name. Idempotent on the order ids: an order already
  * there is left as it is and holds nothing twice. A CHECK violation on the ledger, or any order
  * Postgres refuses, aborts the whole statement.
  *
@@ -56,12 +57,16 @@ export class OrderWritesRepository {
         INSERT INTO order_lines (order_id, sku, title, quantity, unit_price_cents)
         SELECT order_id, sku, title, quantity, "unitPriceCents" FROM new_line
       ), entries AS (
-        INSERT INTO order_history (order_id, status, reason, at)
-        SELECT id, step.status, step.reason, coalesce(step.at, created_at)
+        INSERT INTO order_history (order_id, status, reason, actor, at)
+        SELECT id, step.status, step.reason, step.actor, coalesce(step.at, created_at)
         FROM new_order,
-             (VALUES (1, 'PENDING', NULL::text, NULL::timestamptz), (2, 'FAILED', ${reason}::text, clock_timestamp())) AS step(n, status, reason, at)
+             (VALUES (1, 'PENDING', NULL::text, 'customer', NULL::timestamptz),
+                     (2, 'FAILED', ${reason}::text, 'system', clock_timestamp())) AS step(n, status, reason, actor, at)
         WHERE step.n = 1 OR ${!held}
         ORDER BY id, step.n
+      ), placed AS (
+        INSERT INTO outbox (order_id, event_type, payload)
+        SELECT id, 'order.placed', '{}'::jsonb FROM new_order WHERE ${held} ORDER BY id
       ), added AS (
         SELECT sku, sum(quantity)::int AS quantity FROM new_line WHERE ${held} GROUP BY sku
       ), ledger AS (

@@ -1,0 +1,27 @@
+import type { Actor, OrderStatus } from '../../db/schema.js';
+
+/**
+ * What the outbox carries: facts a transaction committed, written in that transaction, for whoever
+ * acts on them afterwards (mail today, a message feed later). An event says what happened, not what
+ * to do about it; each consumer decides that.
+ */
+export interface OutboxPayloads {
+  /** An accepted order reached Postgres holding its stock. */
+  'order.placed': Record<string, never>;
+  /** An order changed status (OrderTransitions). `at` is when the change committed, ISO 8601. */
+  'order.status-changed': { from: OrderStatus; to: OrderStatus; reason: string | null; actor: Actor; at: string };
+  /** A payment succeeded for an order that had already ended: the money must go back. */
+  'payment.refund-due': { paymentId: string; amountCents: number; currency: string; orderStatus: 'EXPIRED' | 'CANCELLED' | 'FAILED' };
+  /** A job used up its attempts and was recorded in failed_jobs. */
+  'job.dead-lettered': { failedJobId: number; queue: string; name: string; jobId: string | null; reason: string; attempts: number; failedAt: string };
+}
+
+export type OutboxEventType = keyof OutboxPayloads;
+
+/** An event to append, with the order it concerns (null for events about no order). */
+export type NewOutboxEvent = {
+  [T in OutboxEventType]: { type: T; orderId: string | null; payload: OutboxPayloads[T] };
+}[OutboxEventType];
+
+/** An event as stored: its id orders it among all others. */
+export type OutboxRecord = NewOutboxEvent & { id: number; createdAt: string };
