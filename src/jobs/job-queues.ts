@@ -1,4 +1,4 @@
-import { type Job, Queue } from 'bullmq';
+import { type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { JOBS, type JobName, type JobPayloads, QUEUE_NAMES, type QueueName } from './registry.js';
@@ -26,9 +26,25 @@ export class JobQueues {
   }
 
   /** Adds a job; `jobId` makes the add idempotent while a job with that id is kept. */
-  async add<N extends JobName>(name: N, data: JobPayloads[N], jobId?: string): Promise<void> {
+  async add<N extends JobName>(
+    name: N,
+    data: JobPayloads[N],
+    options: { jobId?: string } & Pick<JobsOptions, 'priority' | 'attempts'> = {},
+  ): Promise<void> {
+    const { queue, options: defaults } = JOBS[name];
+    await this.queue(queue).add(name, data, { ...defaults, ...options });
+  }
+
+  /**
+   * Adds jobs of one name in one round trip, in the order given; each `jobId` makes its add
+   * idempotent while a job with that id is kept.
+   */
+  async addBulk<N extends JobName>(name: N, jobs: readonly { data: JobPayloads[N]; jobId: string; priority?: number }[]): Promise<void> {
+    if (jobs.length === 0) return;
     const { queue, options } = JOBS[name];
-    await this.queue(queue).add(name, data, { ...options, ...(jobId ? { jobId } : {}) });
+    await this.queue(queue).addBulk(
+      jobs.map(({ data, jobId, priority }) => ({ name, data, opts: { ...options, jobId, ...(priority ? { priority } : {}) } })),
+    );
   }
 
   async getJob(name: JobName, jobId: string): Promise<Job | undefined> {
