@@ -1,35 +1,75 @@
 import type { JobsOptions } from 'bullmq';
+import type { EmailJob } from '../modules/notifications/email-job.js';
+import type { OutboxRecord } from '../modules/outbox/outbox-events.js';
 
 /**
  * Every queue and job flashcart runs, with its payload type and default options. Adding a job here
  * without a handler makes the worker refuse to start. (Accepted orders do not go through BullMQ: they
  * reach Postgres through the persist stream, see src/modules/orders/persistence/.)
  */
-export const QUEUE_NAMES = ['maintenance'] as const;
+export const QUEUE_NAMES = ['maintenance', 'outbox', 'notifications'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobPayloads {
   'expire-reservations': Record<string, never>;
+  /** Records the dead letters parked in Redis while Postgres was down. */
+  'record-dead-letters': Record<string, never>;
+  /** Moves outbox events to the notifications queue. */
+  'relay-outbox': Record<string, never>;
+  /** One outbox event: decides which mails it causes and queues one send each. */
+  notify: OutboxRecord;
+  /** One mail to one recipient. */
+  'send-email': EmailJob;
 }
 export type JobName = keyof JobPayloads;
+
+/**
+ * BullMQ priorities (lower runs first): admin work outranks customer work. Every job of a queue that
+ * mixes the two carries one, since BullMQ runs jobs without a priority before any prioritised job.
+ */
+export const PRIORITY = { admin: 1, customer: 10 } as const;
 
 /**
  * Per-queue worker settings. A job whose worker dies (or blocks past its lock) "stalls" and is
  * taken over; BullMQ fails it for good after maxStalledCount stalls.
  */
-export const QUEUE_SETTINGS: Record<QueueName, { maxStalledCount: number }> = {
-  maintenance: { maxStalledCount: 1 },
+export const QUEUE_SETTINGS: Record<QueueName, { maxStalledCount: number; concurrency: number }> = {
+  maintenance: { maxStalledCount: 1, concurrency: 1 },
+  outbox: { maxStalledCount: 1, concurrency: 1 },
+  notifications: { maxStalledCount: 2, concurrency: 4 },
 };
 
 /** The longest wait between two attempts of a job with 'capped-exponential' backoff. */
 export const BACKOFF_MAX_MS = 15_000;
 
-export const JOBS: { [N in JobName]: { queue: QueueName; options: JobsOptions } } = {
-  'expire-reservations': {
-    queue: 'maintenance',
-    options: { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } },
-  },
+/** What a job that may fail gets unless it says otherwise: 3 attempts, 1 s then 2 s apart. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1_000 },
+  // Kept an hour, so a job added again under the same id meanwhile (a relay re-run) is not run twice.
+  removeOnComplete: { age: 3_600, count: 10_000 },
+  removeOnFail: { age: 7 * 86_400 },
 };
+
+/** A scheduled tick: runs again at the next tick, so one failure is logged, not retried nor dead-lettered. */
+const TICK_OPTIONS: JobsOptions = { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } };
+
+export interface JobDefinition {
+  queue: QueueName;
+  options: JobsOptions;
+  /** Whether a final failure becomes a dead letter (a failed_jobs row and an alert). */
+  deadLetter: boolean;
+}
+
+export const JOBS: { [N in JobName]: JobDefinition } = {
+  'expire-reservations': { queue: 'maintenance', options: TICK_OPTIONS, deadLetter: false },
+  'record-dead-letters': { queue: 'maintenance', options: TICK_OPTIONS, deadLetter: false },
+  'relay-outbox': { queue: 'outbox', options: TICK_OPTIONS, deadLetter: false },
+  notify: { queue: 'notifications', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
+  'send-email': { queue: 'notifications', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
+};
+
+export const isJobName = (name: string): name is JobName => Object.hasOwn(JOBS, name);
 
 /** Exponential backoff from the job's delay, capped, for the 'capped-exponential' type. */
 export function cappedExponentialBackoff(attemptsMade: number, baseDelayMs: number): number {

@@ -1,6 +1,7 @@
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { type DeadLetter, deadLetterOf } from '../modules/failed-jobs/dead-letter.js';
 import type { JobQueues } from './job-queues.js';
 import { cappedExponentialBackoff, JOBS, type JobName, type JobPayloads, QUEUE_NAMES, QUEUE_SETTINGS, type QueueName } from './registry.js';
 
@@ -9,10 +10,13 @@ export type JobHandlers = { [N in JobName]: (data: JobPayloads[N], job: Job) => 
 export interface WorkerHostOptions {
   connection: Redis;
   prefix: string;
-  concurrency: Partial<Record<QueueName, number>>;
+  /** Jobs one worker runs at once per queue; unset, the queue's QUEUE_SETTINGS. */
+  concurrency?: Partial<Record<QueueName, number>>;
   lockDurationMs: number;
   /** Recurring jobs: BullMQ job schedulers, so each tick runs once however many workers run. */
   schedules: { job: JobName; everyMs: number }[];
+  /** Told of every job that used up its attempts, when its registry entry makes it a dead letter. */
+  onDeadLetter?: (letter: DeadLetter) => Promise<void>;
 }
 
 /** Runs one BullMQ worker per queue, dispatching each job by name to its handler. */
@@ -38,7 +42,7 @@ export class WorkerHost {
       const worker = new Worker(queueName, (job) => this.dispatch(job), {
         connection: this.options.connection,
         prefix: this.options.prefix,
-        concurrency: this.options.concurrency[queueName] ?? 1,
+        concurrency: this.options.concurrency?.[queueName] ?? QUEUE_SETTINGS[queueName].concurrency,
         lockDuration: this.options.lockDurationMs,
         maxStalledCount: QUEUE_SETTINGS[queueName].maxStalledCount,
         stalledInterval: Math.max(1_000, Math.floor(this.options.lockDurationMs / 2)),
@@ -48,15 +52,27 @@ export class WorkerHost {
         },
       });
       worker.on('failed', (job, error) => {
-        const attempts = job?.opts.attempts ?? 1;
-        const level = job && job.attemptsMade >= attempts ? 'error' : 'warn';
-        this.logger[level]({ queue: queueName, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed');
+        const final = job !== undefined && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1));
+        this.logger[final ? 'error' : 'warn'](
+          { queue: queueName, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error },
+          'job failed',
+        );
+        if (final) this.deadLetter(queueName, job, error);
       });
       worker.on('error', (error) => this.logger.error({ queue: queueName, err: error }, 'worker error'));
       this.workers.push(worker);
     }
     await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
     this.logger.info({ queues: QUEUE_NAMES }, 'workers started');
+  }
+
+  private deadLetter(queue: QueueName, job: Job, error: Error): void {
+    const { onDeadLetter } = this.options;
+    const definition = JOBS[job.name as JobName] as (typeof JOBS)[JobName] | undefined;
+    if (!onDeadLetter || !definition?.deadLetter) return;
+    onDeadLetter(deadLetterOf(queue, job, error)).catch((captureError: unknown) => {
+      this.logger.error({ queue, job: job.name, jobId: job.id, err: captureError }, 'dead letter could not be parked');
+    });
   }
 
   private dispatch(job: Job): Promise<unknown> {

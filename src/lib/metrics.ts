@@ -44,6 +44,33 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly paymentWebhooks = new Counter({
+    name: 'flashcart_payment_webhooks_total',
+    help: 'Authentic payment webhooks by outcome (confirmed, released, duplicate, refund-due, amount-mismatch, unknown-payment, ...)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxRelayed = new Counter({
+    name: 'flashcart_outbox_relayed_total',
+    help: 'Outbox events handed to the queues',
+    registers: [this.registry],
+  });
+
+  readonly emails = new Counter({
+    name: 'flashcart_emails_total',
+    help: 'Mail send attempts by template and outcome (sent, failed, already-sent)',
+    labelNames: ['template', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deadLetters = new Counter({
+    name: 'flashcart_dead_letters_total',
+    help: 'Jobs that used up their attempts, by queue and job name',
+    labelNames: ['queue', 'job'] as const,
+    registers: [this.registry],
+  });
+
   /**
    * Records the requests of one route, finding the labelled child per method and status without
    * building a string per request (prom-client still checks and hashes the labels inside).

@@ -52,6 +52,14 @@ export class RedisKeys {
     return `${this.prefix}:mailbox`;
   }
 
+  /**
+   * List of dead letters waiting to be recorded in Postgres (newest first): a job that dies while
+   * Postgres is down is parked here and recorded once Postgres answers.
+   */
+  deadLetters(): string {
+    return `${this.prefix}:dead-letters`;
+  }
+
   /** BullMQ's own prefix for every queue. */
   bullPrefix(): string {
     return `${this.prefix}:bull`;
