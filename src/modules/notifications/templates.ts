@@ -52,13 +52,16 @@ export interface OrderCancelledInput extends OrderMailInput {
   reason?: string | undefined;
 }
 
+/** What an order can have become before a payment for it arrived, which must then be refunded. */
+export type RefundableStatus = 'EXPIRED' | 'CANCELLED' | 'FAILED';
+
 export interface RefundDueInput {
   orderId: string;
   paymentId: string;
   amountCents: number;
   currency: string;
   /** What the order had become when its payment arrived. */
-  orderStatus: 'EXPIRED' | 'CANCELLED';
+  orderStatus: RefundableStatus;
 }
 
 export interface OrderFailedInput extends OrderMailInput {
@@ -259,7 +262,11 @@ export function orderCancelled(input: OrderCancelledInput, format: FormatOptions
 export function refundDue(input: RefundDueInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
   const subject = `Refund on its way for order ${input.orderId}`;
   const amount = formatMoney(input.amountCents, input.currency, format.locale);
-  const why = input.orderStatus === 'EXPIRED' ? 'after its reservation had expired' : 'after it had been cancelled';
+  const why = {
+    EXPIRED: 'after its reservation had expired',
+    CANCELLED: 'after it had been cancelled',
+    FAILED: 'after it had failed',
+  }[input.orderStatus];
   const sentences = [
     `Your payment of ${amount} (payment ${input.paymentId}) for order ${input.orderId} arrived ${why}, so the order could not be completed.`,
     `We have recorded a refund of ${amount}; it goes back to the way you paid.`,

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import type { JobQueues } from '../../jobs/job-queues.js';
+import { PRIORITY } from '../../jobs/registry.js';
+import type { LowStockAlertsRepository } from '../inventory/low-stock-alerts.repository.js';
+import type { OrdersRepository } from '../orders/orders.repository.js';
+import type { Order } from '../orders/orders.schemas.js';
+import type { OutboxRecord } from '../outbox/outbox-events.js';
+import type { EmailJob, MailTemplate } from './email-job.js';
+import { DEFAULT_FORMAT, type FormatOptions } from './format.js';
+import type { NotificationsRepository } from './notifications.repository.js';
+import * as templates from './templates.js';
+
+export interface NotifierDeps {
+  orders: Pick<OrdersRepository, 'find'>;
+  repository: Pick<NotificationsRepository, 'adminEmails' | 'addressOf' | 'productTitle' | 'paymentIdOf'>;
+  lowStock: Pick<LowStockAlertsRepository, 'alertsFor'>;
+  queues: Pick<JobQueues, 'addBulk'>;
+  format?: FormatOptions;
+}
+
+/** A mail the event calls for, before it is addressed. */
+interface Mail {
+  template: MailTemplate;
+  /** Tells apart two mails of one template for one event (one low-stock alert per SKU). */
+  subjectKey?: string;
+  rendered: templates.RenderedMail;
+}
+
+function orderIdOf(event: OutboxRecord): string {
+  if (!event.orderId) throw new Error(`outbox event ${event.id} (${event.type}) names no order`);
+  return event.orderId;
+}
+
+/** The job id of one send: BullMQ job ids may not hold ':' and the key holds an address, so it is hashed. */
+const sendJobId = (key: string) => `mail-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+
+/**
+ * Turns an outbox event into mail: which templates it calls for, to whom, rendered now from the
+ * order as it is stored, each queued as a send-email job of its own (admin mail first). Running it
+ * twice for one event queues the same jobs, which BullMQ and email_deliveries keep from being sent
+ * twice. The business step committed with the event; nothing here changes it.
+ */
+export class Notifier {
+  private readonly format: FormatOptions;
+
+  constructor(private readonly deps: NotifierDeps) {
+    this.format = deps.format ?? DEFAULT_FORMAT;
+  }
+
+  /** Queues the event's mail; returns how many sends it queued. */
+  async notify(event: OutboxRecord): Promise<number> {
+    // The address first: most events of a flash sale are guests' who gave none, and cost nothing more.
+    const customer = event.orderId ? await this.deps.repository.addressOf(event.orderId) : undefined;
+    const customerMails = customer ? await this.customerMails(event) : [];
+    const adminMails = await this.adminMails(event);
+    const admins = adminMails.length > 0 ? await this.deps.repository.adminEmails() : [];
+    const jobs: { data: EmailJob; jobId: string; priority: number }[] = [];
+    const queue = (mail: Mail, to: string, priority: number) => {
+      const key = `outbox-${event.id}.${mail.subjectKey ?? mail.template}.${to}`;
+      jobs.push({ data: { key, template: mail.template, to, ...mail.rendered }, jobId: sendJobId(key), priority });
+    };
+    for (const mail of adminMails) for (const to of admins) queue(mail, to, PRIORITY.admin);
+    if (customer) for (const mail of customerMails) queue(mail, customer, PRIORITY.customer);
+    await this.deps.queues.addBulk('send-email', jobs);
+    return jobs.length;
+  }
+
+  /** The buyer's mail the event calls for. */
+  private async customerMails(event: OutboxRecord): Promise<Mail[]> {
+    const mail = (template: MailTemplate, rendered: templates.RenderedMail): Mail[] => [{ template, rendered }];
+    switch (event.type) {
+      case 'order.placed': {
+        const order = await this.order(event);
+        return mail('order-received', templates.orderReceived({ ...this.orderInput(order), expiresAt: new Date(order.expiresAt) }, this.format));
+      }
+      case 'order.status-changed': {
+        const { from, to, reason, at } = event.payload;
+        if (to === 'CONFIRMED') {
+          const order = await this.order(event);
+          const paymentId = (await this.deps.repository.paymentIdOf(order.id)) ?? 'confirmed by the shop';
+          return mail('payment-confirmed', templates.paymentConfirmed({ ...this.orderInput(order), paymentId, paidAt: new Date(at) }, this.format));
+        }
+        if (to === 'EXPIRED') {
+          return mail('order-expired', templates.orderExpired({ ...this.orderInput(await this.order(event)), expiredAt: new Date(at) }, this.format));
+        }
+        if (to === 'CANCELLED') {
+          const input = { ...this.orderInput(await this.order(event)), cancelledAt: new Date(at), reason: reason ?? undefined };
+          return mail('order-cancelled', templates.orderCancelled(input, this.format));
+        }
+        // Only a paid order's failure has a refund to tell of; an unpaid one is failed by flashcart itself.
+        if (to === 'FAILED' && from === 'CONFIRMED') {
+          const input = { ...this.orderInput(await this.order(event)), reason: reason ?? 'fulfilment was impossible' };
+          return mail('order-failed', templates.orderFailed(input, this.format));
+        }
+        return [];
+      }
+      case 'payment.refund-due': {
+        const { paymentId, amountCents, currency, orderStatus } = event.payload;
+        return mail('refund-due', templates.refundDue({ orderId: orderIdOf(event), paymentId, amountCents, currency, orderStatus }, this.format));
+      }
+      case 'job.dead-lettered':
+        return [];
+    }
+  }
+
+  /** The admins' mail the event calls for: a dead letter, or the SKUs a confirmation's sale takes low. */
+  private async adminMails(event: OutboxRecord): Promise<Mail[]> {
+    if (event.type === 'job.dead-lettered') {
+      const { queue, name, jobId, reason, attempts, failedAt } = event.payload;
+      const rendered = templates.deadLetter(
+        { queue, jobName: name, jobId: jobId ?? undefined, reason, attempts, failedAt: new Date(failedAt) },
+        this.format,
+      );
+      return [{ template: 'dead-letter', rendered }];
+    }
+    if (event.type !== 'order.status-changed' || event.payload.to !== 'CONFIRMED' || !event.orderId) return [];
+    const low = await this.deps.lowStock.alertsFor(event.id, event.orderId);
+    return Promise.all(
+      low.map(async ({ sku, available, threshold }): Promise<Mail> => {
+        const title = (await this.deps.repository.productTitle(sku)) ?? sku;
+        return { template: 'low-stock', subjectKey: `low-stock-${sku}`, rendered: templates.lowStock({ sku, title, available, threshold }) };
+      }),
+    );
+  }
+
+  private async order(event: OutboxRecord): Promise<Order> {
+    const orderId = orderIdOf(event);
+    const order = await this.deps.orders.find(orderId);
+    if (!order) throw new Error(`order ${orderId} not found`);
+    return order;
+  }
+
+  private orderInput(order: Order): templates.OrderMailInput {
+    return { orderId: order.id, lines: order.items, currency: order.currency };
+  }
+}
