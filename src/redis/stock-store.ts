@@ -192,6 +192,12 @@ export class StockStore {
     }
   }
 
+  /** Moves a live reservation's expiry later (never earlier); false when it no longer exists. */
+  async extendReservation(orderId: string, expiresAtMs: number): Promise<boolean> {
+    const reply = await this.scripts.run('extendReservation', [this.keys.reservation(orderId), this.keys.expiryIndex()], [orderId, expiresAtMs]);
+    return reply === ScriptCode.Done;
+  }
+
   /** Order ids whose reservation expired at or before `untilMs`, oldest first. */
   async dueReservations(untilMs: number, limit: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.expiryIndex(), '-inf', untilMs, 'LIMIT', 0, limit);

@@ -1,0 +1,121 @@
+import { sql } from 'kysely';
+import type { Db, Executor, Tx } from '../../db/database.js';
+import type { PaymentRow } from '../../db/schema.js';
+import type { WebhookEvent, WebhookOutcome } from './payments.schemas.js';
+
+export interface NewPayment {
+  orderId: string;
+  provider: string;
+  providerPaymentId: string;
+  amountCents: number;
+  currency: string;
+  checkoutUrl: string;
+}
+
+/** What a webhook is checked against: the payment it names. */
+export interface PaymentRef {
+  orderId: string;
+  providerPaymentId: string;
+  amountCents: number;
+  currency: string;
+}
+
+/** payments (one per order) and payment_events (one per authentic webhook). */
+export class PaymentsRepository {
+  constructor(private readonly db: Db) {}
+
+  find(orderId: string, executor: Executor = this.db): Promise<PaymentRow | undefined> {
+    return executor.selectFrom('payments').selectAll().where('orderId', '=', orderId).executeTakeFirst();
+  }
+
+  /** Records an order's payment; undefined when the order has one already. */
+  insert(tx: Tx, payment: NewPayment): Promise<PaymentRow | undefined> {
+    return tx
+      .insertInto('payments')
+      .values(payment)
+      .onConflict((oc) => oc.column('orderId').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /**
+   * Records events as received and reads the payments the new ones name, in one round trip. Returns
+   * the ids it added (the others were received before) and those payments by provider id. Events are
+   * inserted in id order, so two transactions recording the same events wait on each other rather
+   * than deadlock.
+   */
+  async recordEvents(tx: Tx, provider: string, events: readonly WebhookEvent[]): Promise<{ fresh: Set<string>; payments: Map<string, PaymentRef> }> {
+    if (events.length === 0) return { fresh: new Set(), payments: new Map() };
+    const rows = [...new Map(events.map((event) => [event.id, event])).values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((event) => ({
+        eventId: event.id,
+        type: event.type,
+        paymentId: event.data.paymentId,
+        orderRef: event.data.orderId,
+        amountCents: event.data.amountCents,
+        currency: event.data.currency,
+        payload: event,
+      }));
+    const { rows: added } = await sql<{ eventId: string } & { [K in keyof PaymentRef]: PaymentRef[K] | null }>`
+      WITH incoming AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          AS e("eventId" text, type text, "paymentId" text, "orderRef" text, "amountCents" bigint, currency text, payload jsonb)
+      ), added AS (
+        INSERT INTO payment_events (provider, event_id, type, provider_payment_id, order_ref, amount_cents, currency, payload, outcome)
+        SELECT ${provider}, "eventId", type, "paymentId", "orderRef", "amountCents", currency, payload, 'received'
+        FROM incoming ORDER BY "eventId"
+        ON CONFLICT (provider, event_id) DO NOTHING
+        RETURNING event_id, provider_payment_id
+      )
+      SELECT added.event_id AS "eventId", p.order_id::text AS "orderId", p.provider_payment_id AS "providerPaymentId",
+             p.amount_cents AS "amountCents", p.currency
+      FROM added LEFT JOIN payments AS p ON p.provider = ${provider} AND p.provider_payment_id = added.provider_payment_id
+    `.execute(tx);
+    const payments = new Map<string, PaymentRef>();
+    for (const { orderId, providerPaymentId, amountCents, currency } of added) {
+      if (orderId !== null && providerPaymentId !== null)
+        payments.set(providerPaymentId, { orderId, providerPaymentId, amountCents: amountCents!, currency: currency! });
+    }
+    return { fresh: new Set(added.map((row) => row.eventId)), payments };
+  }
+
+  /**
+   * Records, in one statement, the provider's verdict on payments still pending (a payment's first
+   * verdict stands) and what became of each event.
+   */
+  async recordOutcomes(
+    tx: Tx,
+    provider: string,
+    verdicts: readonly { orderId: string; status: 'succeeded' | 'failed' }[],
+    outcomes: readonly { eventId: string; outcome: WebhookOutcome }[],
+  ): Promise<void> {
+    if (verdicts.length === 0 && outcomes.length === 0) return;
+    const distinct = [...new Map(verdicts.map((verdict) => [verdict.orderId, verdict])).values()];
+    await sql`
+      WITH verdict AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(distinct)}::jsonb) AS v("orderId" uuid, status text)
+      ), completed AS (
+        UPDATE payments AS p SET status = verdict.status, completed_at = now(), updated_at = now()
+        FROM verdict
+        WHERE p.order_id = verdict."orderId" AND p.status = 'pending'
+      )
+      UPDATE payment_events AS e SET outcome = o.outcome
+      FROM jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb) AS o("eventId" text, outcome text)
+      WHERE e.provider = ${provider} AND e.event_id = o."eventId"
+    `.execute(tx);
+  }
+
+  /** Marks payments as owing a refund; returns the orders it marked now (the others were already). */
+  async markRefundDue(tx: Tx, orderIds: readonly string[]): Promise<Set<string>> {
+    if (orderIds.length === 0) return new Set();
+    const rows = await tx
+      .updateTable('payments')
+      .set({ refundStatus: 'due', refundDueAt: sql`now()`, updatedAt: sql`now()` })
+      .where('orderId', 'in', [...new Set(orderIds)])
+      .where('refundStatus', 'is', null)
+      .returning('orderId')
+      .execute();
+    return new Set(rows.map((row) => row.orderId));
+  }
+}

@@ -1,0 +1,110 @@
+import type { FastifyInstance, preValidationHookHandler } from 'fastify';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
+import { authHooks, callerOf } from '../../http/auth-hooks.js';
+import { AppError } from '../../lib/errors.js';
+import { errorResponse } from '../../lib/http-schemas.js';
+import type { AuthService } from '../auth/auth.service.js';
+import { orderParams } from '../orders/orders.schemas.js';
+import type { PaymentWebhooks } from './payment-webhooks.js';
+import { startedPayment, webhookEvent, webhookHeaders, webhookReceived } from './payments.schemas.js';
+import type { PaymentsService } from './payments.service.js';
+import { verifyWebhookSignature } from './webhook-signature.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body's bytes as they arrived, on the payment webhook route only: its signature covers them. */
+    rawBody?: Buffer;
+  }
+}
+
+export interface PaymentsRoutesOptions {
+  auth: AuthService;
+  payments: PaymentsService;
+  webhooks: PaymentWebhooks;
+  /** PAYMENT_WEBHOOK_SECRET. */
+  webhookSecret: string;
+}
+
+/** A webhook body larger than this is not a payment event. */
+const WEBHOOK_BODY_LIMIT = 64 * 1024;
+
+const SIGNATURE_PROBLEMS = {
+  malformed: 'the Payment-Signature header is missing or malformed',
+  'bad-signature': 'the Payment-Signature does not match the body',
+  stale: 'the Payment-Signature is older than 300 s (or from the future)',
+} as const;
+
+export const paymentsRoutes: FastifyPluginAsyncZod<PaymentsRoutesOptions> = async (app, options) => {
+  const { requireUser } = authHooks(options.auth);
+
+  app.post(
+    '/api/orders/:id/payment',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Start paying for a PENDING order',
+        description:
+          'Creates the order’s payment with the provider (or returns the one it has) and answers where to pay. ' +
+          'The first call holds the stock PAYMENT_HOLD_EXTENSION_SECONDS longer. The outcome arrives as a webhook.',
+        operationId: 'startPayment',
+        params: orderParams,
+        response: {
+          201: startedPayment,
+          400: errorResponse,
+          401: errorResponse,
+          404: errorResponse,
+          409: errorResponse,
+          503: errorResponse,
+        },
+      },
+      onRequest: requireUser,
+    },
+    async (request, reply) => reply.code(201).send(await options.payments.start(callerOf(request), request.params.id)),
+  );
+
+  // Its own context, so only this route reads its body as bytes (the signature covers them).
+  await app.register(webhookRoute, options);
+};
+
+async function webhookRoute(app: FastifyInstance, options: PaymentsRoutesOptions): Promise<void> {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  // JSON as bytes is the only body this route takes; anything else is 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    parseJson(request, (body as Buffer).toString('utf8'), done);
+  });
+
+  const verifySignature: preValidationHookHandler = (request, _reply, done) => {
+    const header = request.headers['payment-signature'];
+    const check = verifyWebhookSignature(
+      options.webhookSecret,
+      request.rawBody ?? Buffer.alloc(0),
+      typeof header === 'string' ? header : undefined,
+      Date.now() / 1_000,
+    );
+    if (check.status === 'ok') return done();
+    request.log.warn({ signature: check.status }, 'payment webhook refused: signature');
+    done(new AppError('VALIDATION_FAILED', SIGNATURE_PROBLEMS[check.status], { signature: check.status }));
+  };
+
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/api/payments/webhook',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Receive a signed payment event from the provider',
+        description:
+          'No bearer token: the Payment-Signature header (HMAC-SHA256 over "<t>.<raw body>") authenticates it. ' +
+          'An event id seen before, an unknown payment or order, or a mismatched amount is answered 200 and changes nothing.',
+        operationId: 'receivePaymentWebhook',
+        security: [],
+        headers: webhookHeaders,
+        body: webhookEvent,
+        response: { 200: webhookReceived, 400: errorResponse, 413: errorResponse, 415: errorResponse, 503: errorResponse },
+      },
+      preValidation: verifySignature,
+    },
+    async (request) => ({ received: true as const, outcome: await options.webhooks.receive(request.body) }),
+  );
+}
