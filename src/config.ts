@@ -54,6 +54,8 @@ const envSchema = z.object({
   PSP_SIM_PUBLIC_URL: url(['http:', 'https:']).optional(),
   PSP_SIM_WEBHOOK_URL: url(['http:', 'https:']).optional(),
   RESERVATION_TTL_SECONDS: int(1, 7 * 86_400).default(900),
+  PAYMENT_HOLD_EXTENSION_SECONDS: int(0, 86_400).default(600),
+  OUTBOX_RELAY_INTERVAL_MS: int(50, 60_000).default(500),
   IDEMPOTENCY_TTL_SECONDS: int(60).default(86_400),
   VENDOR_SYNC_INTERVAL_SECONDS: int(1).default(30),
   ABANDONED_CART_AFTER_HOURS: int(1).default(168),
@@ -94,11 +96,22 @@ export interface Config {
   readonly mailFrom: string;
   /** Port of the payment simulator (the psp-sim role, dev/test only). */
   readonly pspSimPort: number;
-  /** Base URL of the payment simulator as buyers' browsers and the API reach it (checkout links, payment creation). */
+  /**
+   * Base URL of the payment simulator as buyers' browsers and the API reach it (checkout links,
+   * payment creation). Derived from port 0, it is the simulator's real address once it listens in
+   * the same process.
+   */
   readonly pspSimPublicUrl: string;
-  /** Where the payment simulator sends its webhooks: the API's POST /api/payments/webhook. */
+  /**
+   * Where the payment simulator sends its webhooks: the API's POST /api/payments/webhook. Derived
+   * from PORT=0, it is the API's real address once it listens in the same process.
+   */
   readonly pspSimWebhookUrl: string;
   readonly reservationTtlSeconds: number;
+  /** How much longer an order holds its stock once its buyer starts paying (once per order). */
+  readonly paymentHoldExtensionSeconds: number;
+  /** How often the outbox relay moves committed side effects (mail) to the queues. */
+  readonly outboxRelayIntervalMs: number;
   readonly idempotencyTtlSeconds: number;
   readonly vendorSyncIntervalSeconds: number;
   readonly abandonedCartAfterHours: number;
@@ -180,6 +193,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pspSimPublicUrl: (e.PSP_SIM_PUBLIC_URL ?? `http://127.0.0.1:${e.PSP_SIM_PORT}`).replace(/\/+$/, ''),
     pspSimWebhookUrl: e.PSP_SIM_WEBHOOK_URL ?? `http://127.0.0.1:${e.PORT}/api/payments/webhook`,
     reservationTtlSeconds: e.RESERVATION_TTL_SECONDS,
+    paymentHoldExtensionSeconds: e.PAYMENT_HOLD_EXTENSION_SECONDS,
+    outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
     idempotencyTtlSeconds: Math.max(e.IDEMPOTENCY_TTL_SECONDS, e.RESERVATION_TTL_SECONDS + 3_600),
     vendorSyncIntervalSeconds: e.VENDOR_SYNC_INTERVAL_SECONDS,
     abandonedCartAfterHours: e.ABANDONED_CART_AFTER_HOURS,

@@ -10,8 +10,18 @@ import { UsersRepository } from './modules/auth/users.repository.js';
 import { CatalogRepository } from './modules/catalog/catalog.repository.js';
 import { CatalogService } from './modules/catalog/catalog.service.js';
 import { ProductCache } from './modules/catalog/product-cache.js';
+import { DeadLetterRecorder } from './modules/failed-jobs/dead-letter-recorder.js';
+import { FailedJobsRepository } from './modules/failed-jobs/failed-jobs.repository.js';
+import { FailedJobsService } from './modules/failed-jobs/failed-jobs.service.js';
 import { InventoryRepository } from './modules/inventory/inventory.repository.js';
 import { InventoryService } from './modules/inventory/inventory.service.js';
+import { LowStockAlertsRepository } from './modules/inventory/low-stock-alerts.repository.js';
+import { EmailDeliveriesRepository } from './modules/notifications/email-deliveries.repository.js';
+import { EmailSender } from './modules/notifications/email-sender.js';
+import { Mailbox } from './modules/notifications/mailbox.js';
+import { Mailer, mailTransportUrl } from './modules/notifications/mailer.js';
+import { NotificationsRepository } from './modules/notifications/notifications.repository.js';
+import { Notifier } from './modules/notifications/notifier.js';
 import { OpsService } from './modules/ops/ops.service.js';
 import { ExpirySweeper } from './modules/orders/lifecycle/expiry-sweeper.js';
 import { OrderLifecycle } from './modules/orders/lifecycle/order-lifecycle.js';
@@ -22,6 +32,13 @@ import { OrderPersister } from './modules/orders/persistence/order-persister.js'
 import { OrderWritesRepository } from './modules/orders/persistence/order-writes.repository.js';
 import { PersistConsumer } from './modules/orders/persistence/persist-consumer.js';
 import { OrderPlacement } from './modules/orders/placement/order-placement.js';
+import { OutboxRepository } from './modules/outbox/outbox.repository.js';
+import { OutboxRelay } from './modules/outbox/outbox-relay.js';
+import { QueueOutboxPublisher } from './modules/outbox/queue-publisher.js';
+import { PaymentWebhooks } from './modules/payments/payment-webhooks.js';
+import { PaymentsRepository } from './modules/payments/payments.repository.js';
+import { PaymentsService } from './modules/payments/payments.service.js';
+import { PspSimPaymentProvider } from './modules/payments/psp-sim.provider.js';
 import { RedisKeys } from './redis/keys.js';
 import { PersistStream } from './redis/persist-stream.js';
 import { LuaScripts } from './redis/scripts.js';
@@ -29,6 +46,8 @@ import { StockStore } from './redis/stock-store.js';
 
 /** Longest a precheck batch may wait for Redis before its requests fail (503, to be retried). */
 const PRECHECK_TIMEOUT_MS = 5_000;
+/** The payment provider's name in payments and payment_events. */
+const PAYMENT_PROVIDER = 'psp-sim';
 
 /**
  * Every long-lived object of one process, wired once. Nothing here connects eagerly except the
@@ -59,6 +78,9 @@ export class Container {
   readonly inventoryRepository: InventoryRepository;
   readonly ordersRepository: OrdersRepository;
   readonly orderWrites: OrderWritesRepository;
+  readonly outboxRepository: OutboxRepository;
+  readonly paymentsRepository: PaymentsRepository;
+  readonly failedJobsRepository: FailedJobsRepository;
 
   readonly auth: AuthService;
   readonly inventory: InventoryService;
@@ -71,6 +93,17 @@ export class Container {
   readonly orderQueries: OrderQueries;
   readonly lifecycle: OrderLifecycle;
   readonly ops: OpsService;
+  readonly payments: PaymentsService;
+  readonly paymentWebhooks: PaymentWebhooks;
+  /** What the built-in SMTP sink received, readable from any instance. */
+  readonly mailbox: Mailbox;
+  /** SMTP_URL, or the built-in sink; connects on the first send. */
+  readonly mailer: Mailer;
+  readonly notifier: Notifier;
+  readonly emailSender: EmailSender;
+  readonly outboxRelay: OutboxRelay;
+  readonly deadLetters: DeadLetterRecorder;
+  readonly failedJobs: FailedJobsService;
 
   /** Connections opened for the persist consumer's lanes, closed with the container. */
   private readonly laneConnections: Redis[] = [];
@@ -102,6 +135,10 @@ export class Container {
     this.inventoryRepository = new InventoryRepository(this.db);
     this.ordersRepository = new OrdersRepository(this.db);
     this.orderWrites = new OrderWritesRepository();
+    this.outboxRepository = new OutboxRepository(this.db);
+    this.paymentsRepository = new PaymentsRepository(this.db);
+    this.failedJobsRepository = new FailedJobsRepository(this.db);
+    const inTransaction = transactionsOf(this.db);
 
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds);
     this.inventory = new InventoryService(this.db, this.inventoryRepository, this.stock, logger);
@@ -117,9 +154,10 @@ export class Container {
       logger,
     });
     this.transitions = new OrderTransitions({
-      inTransaction: transactionsOf(this.db),
+      inTransaction,
       orders: this.ordersRepository,
       inventory: this.inventoryRepository,
+      outbox: this.outboxRepository,
       stock: this.stock,
       metrics,
       logger,
@@ -148,6 +186,54 @@ export class Container {
       queries: this.orderQueries,
     });
     this.ops = new OpsService(this.db, [this.redis, this.precheckRedis], logger);
+
+    this.payments = new PaymentsService({
+      inTransaction,
+      provider: new PspSimPaymentProvider({ baseUrl: config.pspSimPublicUrl }),
+      providerName: PAYMENT_PROVIDER,
+      repository: this.paymentsRepository,
+      orders: this.ordersRepository,
+      queries: this.orderQueries,
+      lifecycle: this.lifecycle,
+      stock: this.stock,
+      holdExtensionSeconds: config.paymentHoldExtensionSeconds,
+      logger,
+    });
+    this.paymentWebhooks = new PaymentWebhooks({
+      transitions: this.transitions,
+      repository: this.paymentsRepository,
+      outbox: this.outboxRepository,
+      provider: PAYMENT_PROVIDER,
+      metrics,
+      logger: logger.child({ component: 'payments' }),
+    });
+
+    this.mailbox = new Mailbox({ redis: this.redis, keys: this.keys });
+    this.mailer = new Mailer({ smtpUrl: mailTransportUrl(config), from: config.mailFrom });
+    this.notifier = new Notifier({
+      orders: this.ordersRepository,
+      repository: new NotificationsRepository(this.db),
+      lowStock: new LowStockAlertsRepository(this.db),
+      queues: this.queues,
+    });
+    this.emailSender = new EmailSender({ deliveries: new EmailDeliveriesRepository(this.db), mailer: this.mailer, metrics, logger });
+    this.outboxRelay = new OutboxRelay({
+      inTransaction,
+      repository: this.outboxRepository,
+      publisher: new QueueOutboxPublisher(this.queues),
+      metrics,
+      logger: logger.child({ component: 'outbox' }),
+    });
+    this.deadLetters = new DeadLetterRecorder({
+      redis: this.redis,
+      keys: this.keys,
+      inTransaction,
+      repository: this.failedJobsRepository,
+      outbox: this.outboxRepository,
+      metrics,
+      logger: logger.child({ component: 'dead-letters' }),
+    });
+    this.failedJobs = new FailedJobsService({ repository: this.failedJobsRepository, queues: this.queues });
     this.registerScrapeTimeMetrics();
   }
 
@@ -184,6 +270,9 @@ export class Container {
         for (const [state, count] of Object.entries(counts)) gauge.set({ queue: name, state }, count);
       }
     });
+    this.metrics.gauge('flashcart_outbox_backlog', 'Committed side effects (outbox events) not yet handed to the queues', [], async (gauge) => {
+      gauge.set(await this.outboxRepository.backlog());
+    });
     this.metrics.gauge('flashcart_orders_persist_backlog', 'Accepted orders not yet stored in Postgres (the persist stream)', [], async (gauge) => {
       gauge.set(await this.persistStream.backlog());
     });
@@ -201,6 +290,7 @@ export class Container {
 
   async close(): Promise<void> {
     await this.products.stop().catch(() => undefined);
+    this.mailer.close();
     await this.queues.close();
     await Promise.allSettled([this.redis, this.precheckRedis, this.bullRedis, ...this.laneConnections].map((client) => client.quit()));
     await this.db.destroy();

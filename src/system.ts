@@ -5,15 +5,30 @@ import { Container } from './container.js';
 import { ensureDatabaseExists, migrateToLatest } from './db/database.js';
 import { seedDemoCatalog } from './db/seed.js';
 import { buildApp, buildOpsApp } from './http/app.js';
-import { WorkerHost } from './jobs/worker-host.js';
+import { type JobHandlers, WorkerHost } from './jobs/worker-host.js';
 import { isDependencyUnavailable } from './lib/infrastructure-errors.js';
 import type { Logger } from './lib/logger.js';
+import { Mailbox } from './modules/notifications/mailbox.js';
+import { SmtpSink } from './modules/notifications/smtp-sink.js';
 import type { PersistConsumer } from './modules/orders/persistence/persist-consumer.js';
+import { RedisKeys } from './redis/keys.js';
+import { createPspSim, type PspSim } from './simulators/psp-sim/psp-sim.js';
 
 export interface Roles {
   api: boolean;
   worker: boolean;
+  /** The payment simulator (dev and test only). */
+  pspSim?: boolean;
+  /** The built-in SMTP sink, when SMTP_URL is unset (dev and test only). */
+  mailSink?: boolean;
 }
+
+/** How often dead letters parked in Redis (while Postgres was down) are looked for. */
+const DEAD_LETTER_DRAIN_INTERVAL_MS = 5_000;
+const WEBHOOK_PATH = '/api/payments/webhook';
+
+/** A URL the configuration derived from port 0 ("any free port"): only the server it names knows its real port. */
+const derivedFromPortZero = (url: string) => new URL(url).port === '0';
 
 /** A startup problem the operator can fix; the CLI prints its message without a stack. */
 export class StartupError extends Error {
@@ -60,42 +75,136 @@ export interface RunningSystem {
   app: FastifyInstance | undefined;
   /** Base URL of the API, when this process runs it. */
   url: string | undefined;
+  /** Base URL of the payment simulator, when this process runs it. */
+  pspSimUrl: string | undefined;
   workers: WorkerHost | undefined;
-  /** Stops in order: HTTP, the persist consumer, workers, queues, Redis, the Postgres pool. */
+  /**
+   * Stops in order: the payment simulator (no more webhooks), HTTP, the persist consumer, workers,
+   * queues, Redis, the Postgres pool, and last the SMTP sink (a worker may be sending until it stops).
+   */
   close(): Promise<void>;
 }
 
-/** Starts the given roles in this process against stores that `prepare` has readied. */
+/** Every job's handler, from the container's services. */
+export function jobHandlers(container: Container): JobHandlers {
+  return {
+    'expire-reservations': () => container.sweeper.sweep(),
+    'record-dead-letters': () => container.deadLetters.drain(),
+    'relay-outbox': () => container.outboxRelay.relay(),
+    notify: (event) => container.notifier.notify(event),
+    'send-email': (mail) => container.emailSender.send(mail),
+  };
+}
+
+/** Starts the BullMQ workers and job schedulers of a worker process; `handlers` lets a test replace one. */
+export async function startWorkers(container: Container, handlers: JobHandlers = jobHandlers(container)): Promise<WorkerHost> {
+  const { config, logger } = container;
+  const workers = new WorkerHost(
+    container.queues,
+    handlers,
+    {
+      connection: container.bullRedis,
+      prefix: container.keys.bullPrefix(),
+      lockDurationMs: config.jobLockMs,
+      schedules: [
+        { job: 'expire-reservations', everyMs: config.expirySweepIntervalMs },
+        { job: 'relay-outbox', everyMs: config.outboxRelayIntervalMs },
+        { job: 'record-dead-letters', everyMs: DEAD_LETTER_DRAIN_INTERVAL_MS },
+      ],
+      onDeadLetter: (letter) => container.deadLetters.capture(letter),
+    },
+    logger.child({ component: 'worker' }),
+  );
+  await workers.start();
+  return workers;
+}
+
+/**
+ * The payment simulator (the psp-sim role; it needs no store). `apiUrl` is the address of an API in
+ * the same process, once it listens: the webhooks go there when PSP_SIM_WEBHOOK_URL was derived
+ * from PORT=0.
+ */
+export async function startPaymentSimulator(
+  config: Config,
+  logger: Logger,
+  apiUrl: () => string | undefined = () => undefined,
+): Promise<{ sim: PspSim; url: string }> {
+  const inProcessApi = () => {
+    const base = apiUrl();
+    return base ? `${base}${WEBHOOK_PATH}` : config.pspSimWebhookUrl;
+  };
+  const sim = createPspSim({
+    webhookUrl: derivedFromPortZero(config.pspSimWebhookUrl) ? inProcessApi : config.pspSimWebhookUrl,
+    webhookSecret: config.paymentWebhookSecret,
+    ...(derivedFromPortZero(config.pspSimPublicUrl) ? {} : { publicBaseUrl: config.pspSimPublicUrl }),
+    logger,
+  });
+  return { sim, url: await sim.listen({ port: config.pspSimPort }) };
+}
+
+/** The built-in SMTP sink and its own Redis connection (it starts before the container). */
+async function startMailSink(config: Config, logger: Logger): Promise<{ sink: SmtpSink; redis: Redis; port: number }> {
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectionName: 'flashcart-smtp-sink' });
+  redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error (SMTP sink)'));
+  const sink = new SmtpSink({ mailbox: new Mailbox({ redis, keys: new RedisKeys(config.redisKeyPrefix) }), logger });
+  try {
+    return { sink, redis, port: await sink.listen(config.smtpSinkPort) };
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+}
+
+/**
+ * Starts the given roles in this process against stores that `prepare` has readied: the SMTP sink
+ * and the payment simulator first (what the API and workers talk to), then migrations, workers, and
+ * the API last, once everything it serves is ready.
+ */
 export async function startSystem(config: Config, logger: Logger, roles: Roles): Promise<RunningSystem> {
-  const container = new Container(config, logger);
+  let mailSink: { sink: SmtpSink; redis: Redis } | undefined;
+  let pspSim: PspSim | undefined;
+  let pspSimUrl: string | undefined;
+  let container: Container | undefined;
   let app: FastifyInstance | undefined;
   let workers: WorkerHost | undefined;
   let persistConsumer: PersistConsumer | undefined;
+  let url: string | undefined;
+
+  const close = async () => {
+    await pspSim?.close();
+    await app?.close();
+    await persistConsumer?.close();
+    await workers?.close();
+    await container?.close();
+    await mailSink?.sink.close();
+    mailSink?.redis.disconnect();
+  };
+
   try {
+    // What the process serves on ports chosen at start replaces what the configuration derived from port 0.
+    let effective: Config = config;
+    if (roles.mailSink && !config.smtpUrl) {
+      const started = await startMailSink(config, logger);
+      mailSink = started;
+      effective = { ...effective, smtpSinkPort: started.port };
+    }
+    if (roles.pspSim) {
+      const started = await startPaymentSimulator(config, logger, () => url);
+      pspSim = started.sim;
+      pspSimUrl = started.url;
+      if (derivedFromPortZero(config.pspSimPublicUrl)) effective = { ...effective, pspSimPublicUrl: pspSimUrl };
+    }
+    container = new Container(Object.freeze(effective), logger);
     await migrateToLatest(container.db, logger);
     await container.auth.ensureAdmin(config.adminEmail, config.adminPassword);
     if (config.seedDemoCatalog && (await seedDemoCatalog(container.db))) logger.info('seeded the demo catalog');
 
     if (roles.worker) {
-      const { sweeper } = container;
-      workers = new WorkerHost(
-        container.queues,
-        { 'expire-reservations': () => sweeper.sweep() },
-        {
-          connection: container.bullRedis,
-          prefix: container.keys.bullPrefix(),
-          concurrency: { maintenance: 1 },
-          lockDurationMs: config.jobLockMs,
-          schedules: [{ job: 'expire-reservations', everyMs: config.expirySweepIntervalMs }],
-        },
-        logger.child({ component: 'worker' }),
-      );
-      await workers.start();
+      workers = await startWorkers(container);
       persistConsumer = container.createPersistConsumer();
       await persistConsumer.start();
     }
 
-    let url: string | undefined;
     if (roles.api) {
       await container.products.start(container.redis.duplicate());
       app = await buildApp(container);
@@ -110,23 +219,9 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
       logger.info({ port: config.metricsPort }, 'metrics listening');
     }
 
-    return {
-      container,
-      app,
-      url,
-      workers,
-      async close() {
-        await app?.close();
-        await persistConsumer?.close();
-        await workers?.close();
-        await container.close();
-      },
-    };
+    return { container, app, url, pspSimUrl, workers, close };
   } catch (error) {
-    await app?.close().catch(() => undefined);
-    await persistConsumer?.close().catch(() => undefined);
-    await workers?.close().catch(() => undefined);
-    await container.close().catch(() => undefined);
+    await close().catch(() => undefined);
     throw error;
   }
 }

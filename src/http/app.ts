@@ -12,10 +12,14 @@ import type { Container } from '../container.js';
 import { errorResponse } from '../lib/http-schemas.js';
 import { authRoutes } from '../modules/auth/auth.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
+import { failedJobsRoutes } from '../modules/failed-jobs/failed-jobs.routes.js';
 import { inventoryRoutes } from '../modules/inventory/inventory.routes.js';
+import { notificationsRoutes } from '../modules/notifications/notifications.routes.js';
 import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
+import { paymentsRoutes } from '../modules/payments/payments.routes.js';
 import { registerErrorHandling } from './error-handler.js';
+import { registerQueueBoard } from './queue-board.js';
 import { registerRateLimits } from './rate-limits.js';
 
 /**
@@ -93,5 +97,14 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { auth, catalog: container.catalog });
   await app.register(inventoryRoutes, { auth, inventory: container.inventory });
   await app.register(ordersRoutes, { auth, placement: container.placement, queries: container.orderQueries, lifecycle: container.lifecycle, limits });
+  await app.register(paymentsRoutes, {
+    auth,
+    payments: container.payments,
+    webhooks: container.paymentWebhooks,
+    webhookSecret: config.paymentWebhookSecret,
+  });
+  await app.register(notificationsRoutes, { auth, mailbox: container.mailbox });
+  await app.register(failedJobsRoutes, { auth, failedJobs: container.failedJobs });
+  await registerQueueBoard(app, { auth, queues: container.queues.all(), cookieMaxAgeSeconds: config.jwtTtlSeconds });
   return app;
 }

@@ -23,8 +23,8 @@ import { type RetryPolicy, WebhookSender } from './webhook-sender.js';
  */
 
 export interface PspSimOptions {
-  /** The API's webhook endpoint. */
-  webhookUrl: string;
+  /** The API's webhook endpoint; a function when it is known only once the API listens. */
+  webhookUrl: string | (() => string);
   /** PAYMENT_WEBHOOK_SECRET; several sign each webhook with each (a rotation in progress). */
   webhookSecret: string | readonly string[];
   /** Base of the checkout links; unset: the address the simulator listens on. */
@@ -150,7 +150,8 @@ export function createPspSim(options: PspSimOptions): PspSim {
       const address = app.server.address();
       const boundPort = typeof address === 'object' && address ? address.port : port;
       listeningUrl = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
-      logger.info({ url: listeningUrl, webhookUrl: options.webhookUrl }, 'payment simulator listening');
+      const webhookUrl = typeof options.webhookUrl === 'function' ? '(the API in this process)' : options.webhookUrl;
+      logger.info({ url: listeningUrl, webhookUrl }, 'payment simulator listening');
       return listeningUrl;
     },
     async close() {

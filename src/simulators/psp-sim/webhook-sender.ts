@@ -23,7 +23,8 @@ export interface RetryPolicy {
 export const PROVIDER_RETRY_POLICY: RetryPolicy = { initialDelayMs: 500, maxDelayMs: 30_000, giveUpAfterMs: 24 * 3_600_000, jitter: true };
 
 export interface WebhookSenderOptions {
-  url: string;
+  /** A function when the receiver's address is known only later (an API in the same process, on a port chosen at start). */
+  url: string | (() => string);
   /** Several secrets sign with each (a rotation in progress), the first being the current one. */
   secret: string | readonly string[];
   logger: Logger;
@@ -130,7 +131,8 @@ export class WebhookSender {
     delivery.attempts++;
     delivery.nextAttemptAt = null;
     delivery.state = delivery.attempts === 1 ? 'sending' : 'retrying';
-    const { logger, url, secret } = this.options;
+    const { logger, secret } = this.options;
+    const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url;
     try {
       const response = await fetch(url, {
         method: 'POST',

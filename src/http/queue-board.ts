@@ -1,0 +1,75 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, errorBody } from '../lib/errors.js';
+import type { AuthService } from '../modules/auth/auth.service.js';
+import type { AuthUser } from '../modules/auth/auth.types.js';
+
+export const QUEUE_BOARD_PATH = '/admin/queues';
+/** Holds an admin's token for the board's pages and the calls they make, and for nothing else. */
+const COOKIE = 'fc_queue_board';
+
+export interface QueueBoardOptions {
+  auth: AuthService;
+  queues: Queue[];
+  /** How long the board's cookie lives (the token's own lifetime). */
+  cookieMaxAgeSeconds: number;
+}
+
+function cookieToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const separator = part.indexOf('=');
+    if (separator > 0 && part.slice(0, separator).trim() === COOKIE) return decodeURIComponent(part.slice(separator + 1).trim());
+  }
+  return undefined;
+}
+
+/**
+ * bull-board at /admin/queues, for admins only. A browser cannot send an Authorization header when
+ * following a link, so `/admin/queues?token=<admin token>` once checks the token, stores it in an
+ * HttpOnly cookie scoped to /admin/queues, and redirects to the same page without it; after that,
+ * the cookie (or an Authorization header) is checked on every page and API call of the board.
+ */
+export async function registerQueueBoard(app: FastifyInstance, options: QueueBoardOptions): Promise<void> {
+  const board = new FastifyAdapter();
+  createBullBoard({ queues: options.queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: board });
+  board.setBasePath(QUEUE_BOARD_PATH);
+
+  const refuse = (reply: FastifyReply, error: AppError) => reply.code(error.status).send(errorBody(error));
+  const admitted = (token: string | undefined, fromHeader: string | undefined): AuthUser => {
+    const user = options.auth.authenticate(fromHeader ?? (token ? `Bearer ${token}` : undefined));
+    if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'the queue board is for admins');
+    return user;
+  };
+
+  await app.register(async (scope) => {
+    // bull-board sets its own error handler for its routes, so refusals are answered here, not thrown.
+    scope.addHook('onRequest', async (request, reply) => {
+      const query = request.query as { token?: unknown } | undefined;
+      const offered = typeof query?.token === 'string' ? query.token : undefined;
+      try {
+        if (offered) {
+          admitted(offered, undefined);
+          const secure = request.protocol === 'https' ? '; Secure' : '';
+          const url = new URL(request.url, 'http://board.invalid');
+          url.searchParams.delete('token');
+          return reply
+            .header(
+              'set-cookie',
+              `${COOKIE}=${encodeURIComponent(offered)}; Path=${QUEUE_BOARD_PATH}; HttpOnly; SameSite=Strict; Max-Age=${options.cookieMaxAgeSeconds}${secure}`,
+            )
+            .redirect(`${url.pathname}${url.search}`, 303);
+        }
+        request.authUser = admitted(cookieToken(request), request.headers.authorization);
+      } catch (error) {
+        if (error instanceof AppError) return refuse(reply, error);
+        throw error;
+      }
+    });
+    await scope.register(board.registerPlugin(), { prefix: QUEUE_BOARD_PATH });
+  });
+}
