@@ -18,6 +18,8 @@ export interface TestStores {
 }
 
 export const ADMIN = { email: 'admin@flashcart.test', password: 'test-admin-password' };
+/** PAYMENT_WEBHOOK_SECRET of every test system, for tests that sign webhooks themselves. */
+export const WEBHOOK_SECRET = 'test-webhook-secret';
 
 export async function createTestStores(options: { postgresUrl?: string; redisUrl?: string } = {}): Promise<TestStores> {
   const serverUrl = options.postgresUrl ?? POSTGRES_URL;
@@ -36,7 +38,10 @@ export async function createTestStores(options: { postgresUrl?: string; redisUrl
     JWT_SECRET: 'test-jwt-secret-that-is-long-enough-for-hs256',
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
-    PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret',
+    PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    PSP_SIM_PORT: '0',
+    SMTP_SINK_PORT: '0',
+    OUTBOX_RELAY_INTERVAL_MS: '200',
     JOB_LOCK_MS: '4000',
     EXPIRY_SWEEP_INTERVAL_MS: '300',
     ORPHAN_GRACE_SECONDS: '1',
@@ -70,14 +75,15 @@ export interface SystemUnderTest {
 
 /**
  * Gives a describe block a database, a Redis prefix and flashcart's roles running in the test
- * process, logged in as admin; stops and removes them all after the block. Hooks a block registers
+ * process, logged in as admin; stops and removes them all after the block. `overrides` may be
+ * computed when the block starts (a port a test server got). Hooks a block registers
  * after this one run after its start and, for afterAll, before its stop.
  */
-export function useSystem(roles: Roles, overrides: Record<string, string> = {}): SystemUnderTest {
+export function useSystem(roles: Roles, overrides: Record<string, string> | (() => Promise<Record<string, string>>) = {}): SystemUnderTest {
   const sut = {} as SystemUnderTest;
   beforeAll(async () => {
     sut.stores = await createTestStores();
-    sut.system = await startInProcess(sut.stores, roles, overrides);
+    sut.system = await startInProcess(sut.stores, roles, typeof overrides === 'function' ? await overrides() : overrides);
     sut.admin = await adminApi(sut.system.url!);
   });
   afterAll(async () => {
@@ -90,13 +96,17 @@ export function useSystem(roles: Roles, overrides: Record<string, string> = {}):
 /** A flashcart role in a process of its own, as production runs it, so a test can kill -9 it. */
 export interface ChildRole {
   child: ChildProcess;
-  /** The API's base URL, for the api and all roles. */
+  /** The API's base URL, for the api and all roles; the simulator's for psp-sim. */
   url: string | undefined;
   output(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnRole(stores: TestStores, role: 'api' | 'worker' | 'all', overrides: Record<string, string> = {}): Promise<ChildRole> {
+export async function spawnRole(
+  stores: TestStores,
+  role: 'api' | 'worker' | 'psp-sim' | 'all',
+  overrides: Record<string, string> = {},
+): Promise<ChildRole> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', role], {
     cwd: ROOT,
     env: { ...process.env, ...stores.env, LOG_LEVEL: 'info', ...overrides },
@@ -108,8 +118,10 @@ export async function spawnRole(stores: TestStores, role: 'api' | 'worker' | 'al
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const listening = /"url":"(http:\/\/[^"]+)","msg":"API listening"/.exec(output);
-      const ready = role === 'worker' ? output.includes('"msg":"workers started"') : listening !== null;
-      if (ready) resolve(listening?.[1]);
+      const simulating = /"url":"(http:\/\/[^"]+)","webhookUrl":"[^"]*","msg":"payment simulator listening"/.exec(output);
+      if (role === 'worker' && output.includes('"msg":"workers started"')) resolve(undefined);
+      else if (role === 'psp-sim' && simulating) resolve(simulating[1]);
+      else if (listening) resolve(listening[1]);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);

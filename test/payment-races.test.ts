@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { createProduct, inventoryOf } from './support/fixtures.js';
+import { eventually, guests, settleInWaves } from './support/http.js';
+import { mailbox, paymentEvent, sendWebhook } from './support/payments.js';
+import { useSystem } from './support/system.js';
+
+const ORDERS = 200;
+const QUANTITY = 2;
+const STOCK = 1_000;
+const PRICE = 700;
+
+const OUTCOME_SUBJECTS: Record<string, RegExp> = {
+  CONFIRMED: /^Payment confirmed: invoice for order /,
+  CANCELLED: /^Order .* cancelled$/,
+  EXPIRED: /^Order .* expired$/,
+};
+
+describe('webhook, cancel and expiry racing on the same orders', () => {
+  // No scheduled sweeps: the test runs its own, in the middle of the race.
+  const sut = useSystem({ api: true, worker: true, pspSim: true, mailSink: true }, { EXPIRY_SWEEP_INTERVAL_MS: '3600000' });
+
+  it('ends each of 200 orders in exactly one terminal state, sells or releases its stock once, and mails each buyer once per outcome', async () => {
+    const sku = await createProduct(sut.admin, { onHand: STOCK, priceCents: PRICE });
+    const buyers = await guests(sut.system.url!, ORDERS);
+    const emails = buyers.map((_, i) => `racer-${i}@example.test`);
+    const orders = await Promise.all(
+      buyers.map(async (buyer, i) => {
+        const placed = await buyer.order([{ sku, quantity: QUANTITY }], `race-${i}`, { customerEmail: emails[i] });
+        expect(placed.status).toBe(202);
+        return placed.body as { id: string };
+      }),
+    );
+    const payments = (
+      await settleInWaves(
+        orders.map((order, i) => () => buyers[i]!.post(`/api/orders/${order.id}/payment`)),
+        50,
+      )
+    ).map((result) => {
+      if (result.status !== 'fulfilled' || result.value.status !== 201) throw new Error(`payment not started: ${JSON.stringify(result)}`);
+      return result.value.body as { paymentId: string };
+    });
+
+    // Every order gets a successful payment and a cancel at once, while two sweeps expire whatever is left.
+    const later = Date.now() + 3_600_000;
+    const [webhooks, cancels, sweeps] = await Promise.all([
+      Promise.all(
+        orders.map((order, i) =>
+          sendWebhook(
+            sut.admin,
+            paymentEvent('payment.succeeded', {
+              paymentId: payments[i]!.paymentId,
+              orderId: order.id,
+              amountCents: QUANTITY * PRICE,
+              currency: 'EUR',
+            }),
+          ),
+        ),
+      ),
+      Promise.all(orders.map((order, i) => (i % 2 === 0 ? buyers[i]!.post(`/api/orders/${order.id}/cancel`) : undefined))),
+      Promise.all([sut.system.container.sweeper.sweep(later), sut.system.container.sweeper.sweep(later)]),
+    ]);
+    expect(webhooks.every((answer) => answer.status === 200)).toBe(true);
+    expect(cancels.filter((answer) => answer !== undefined).every((answer) => answer!.status === 200 || answer!.status === 409)).toBe(true);
+
+    // Read through the admin list, two pages rather than 200 requests at once.
+    const stored = new Map<string, { status: string; history: { status: string; actor: string }[] }>();
+    for (const page of [1, 2]) {
+      const answer = await sut.admin.get(`/api/admin/orders?limit=100&page=${page}`);
+      expect(answer.status).toBe(200);
+      for (const order of answer.body.items) stored.set(order.id, order);
+    }
+    const finals = orders.map((order) => stored.get(order.id)!);
+    const byStatus = new Map<string, number>();
+    finals.forEach((final, i) => {
+      expect(['CONFIRMED', 'CANCELLED', 'EXPIRED']).toContain(final.status);
+      const terminal = final.history.filter((entry) => entry.status !== 'PENDING');
+      expect(terminal).toHaveLength(1);
+      expect(terminal[0]!.actor).toBe({ CONFIRMED: 'payment', CANCELLED: 'customer', EXPIRED: 'expiry' }[final.status]);
+      // The webhook's answer agrees with the outcome: it won, or it came too late and the money is owed back.
+      expect(webhooks[i]!.body.outcome).toBe(final.status === 'CONFIRMED' ? 'confirmed' : 'refund-due');
+      byStatus.set(final.status, (byStatus.get(final.status) ?? 0) + 1);
+    });
+    const confirmed = byStatus.get('CONFIRMED') ?? 0;
+    const cancelledCount = byStatus.get('CANCELLED') ?? 0;
+    expect(cancels.filter((answer) => answer?.status === 200)).toHaveLength(cancelledCount);
+    expect(sweeps[0]!.expired + sweeps[1]!.expired).toBe(byStatus.get('EXPIRED') ?? 0);
+    // Every kind of outcome took part, or the race was no race.
+    expect(confirmed).toBeGreaterThan(0);
+    expect(confirmed).toBeLessThan(ORDERS);
+
+    const sold = confirmed * QUANTITY;
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({
+      onHand: STOCK - sold,
+      reserved: 0,
+      sold,
+      available: STOCK - sold,
+      gateAvailable: STOCK - sold,
+      drift: 0,
+    });
+
+    // Each buyer: the order received, exactly one mail of its outcome, and a refund notice if the payment lost.
+    const refunds = ORDERS - confirmed;
+    const expected = ORDERS * 2 + refunds;
+    const mail = await eventually(async () => {
+      const all = await mailbox(sut.admin);
+      return all.length >= expected ? all : undefined;
+    }, `${expected} mails`);
+    // Anything still on its way would show up now.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await mailbox(sut.admin)).toHaveLength(expected);
+    finals.forEach((final, i) => {
+      const theirs = mail.filter((message) => message.to.includes(emails[i]!));
+      const count = (subject: RegExp) => theirs.filter((message) => subject.test(message.subject)).length;
+      expect(count(/^Order .* received$/)).toBe(1);
+      for (const [status, subject] of Object.entries(OUTCOME_SUBJECTS)) expect(count(subject)).toBe(final.status === status ? 1 : 0);
+      expect(count(/^Refund on its way/)).toBe(final.status === 'CONFIRMED' ? 0 : 1);
+    });
+  });
+});

@@ -1,0 +1,337 @@
+import { createServer, type Server } from 'node:http';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signWebhook } from '../src/modules/payments/webhook-signature.js';
+import { createProduct, inventoryOf } from './support/fixtures.js';
+import { type Api, eventually, guests } from './support/http.js';
+import { mailsTo, paymentEvent, sendWebhook } from './support/payments.js';
+import { freePort } from './support/stores.js';
+import { ADMIN, useSystem, WEBHOOK_SECRET } from './support/system.js';
+
+/**
+ * Stands between the payment simulator and the API: the first delivery of every event is answered
+ * 503 (the API "down"), later ones are passed through untouched, so the simulator's retries show.
+ */
+class FlakyWebhookProxy {
+  readonly attempts = new Map<string, number[]>();
+  target = '';
+  private server: Server | undefined;
+
+  async start(): Promise<string> {
+    this.server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', async () => {
+        const body = Buffer.concat(chunks);
+        const eventId = (JSON.parse(body.toString()) as { id: string }).id;
+        const statuses = this.attempts.get(eventId) ?? [];
+        this.attempts.set(eventId, statuses);
+        if (statuses.length === 0) {
+          statuses.push(503);
+          response.writeHead(503).end();
+          return;
+        }
+        const forwarded = await fetch(this.target, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'payment-signature': String(request.headers['payment-signature']) },
+          body,
+        });
+        statuses.push(forwarded.status);
+        response.writeHead(forwarded.status, { 'content-type': 'application/json' }).end(await forwarded.text());
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${port}/api/payments/webhook`;
+  }
+
+  stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+const PRICE = 1_250;
+
+describe('paying for an order through the payment simulator', () => {
+  const proxy = new FlakyWebhookProxy();
+  const sut = useSystem({ api: true, worker: true, pspSim: true, mailSink: true }, async () => ({
+    EXPIRY_SWEEP_INTERVAL_MS: '3600000',
+    PSP_SIM_WEBHOOK_URL: await proxy.start(),
+  }));
+  let sku: string;
+  let buyers: Api[];
+
+  beforeAll(async () => {
+    proxy.target = `${sut.system.url}/api/payments/webhook`;
+    sku = await createProduct(sut.admin, { onHand: 20, priceCents: PRICE, title: 'Espresso cup' });
+    buyers = await guests(sut.system.url!, 4);
+    return () => proxy.stop();
+  });
+
+  /** A PENDING order of `quantity` units for buyer `i`, stored in Postgres, its payment started. */
+  async function orderWithPayment(i: number, quantity: number, key: string) {
+    const buyer = buyers[i]!;
+    const placed = await buyer.order([{ sku, quantity }], key, { customerEmail: `buyer-${i}-${key}@example.test` });
+    expect(placed.status).toBe(202);
+    const payment = await buyer.post(`/api/orders/${placed.body.id}/payment`);
+    expect(payment.status).toBe(201);
+    return {
+      buyer,
+      order: placed.body,
+      email: `buyer-${i}-${key}@example.test`,
+      payment: payment.body as { paymentId: string; checkoutUrl: string },
+    };
+  }
+
+  const statusOf = async (buyer: Api, orderId: string) => (await buyer.get(`/api/orders/${orderId}`)).body;
+
+  it('takes an order from the checkout page to CONFIRMED through a signed webhook the simulator retries, and mails the invoice', async () => {
+    const buyer = buyers[0]!;
+    const placed = await buyer.order([{ sku, quantity: 2 }], 'pay-flow', { customerEmail: 'Payer@Example.test' });
+    expect(placed.status).toBe(202);
+    const orderId = placed.body.id as string;
+
+    const first = await buyer.post(`/api/orders/${orderId}/payment`);
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual({
+      paymentId: expect.stringMatching(/^pay_/),
+      checkoutUrl: expect.stringContaining(`/checkout/${first.body.paymentId}`),
+    });
+    const extended = await statusOf(buyer, orderId);
+    expect(Date.parse(extended.expiresAt) - Date.parse(placed.body.expiresAt)).toBe(600_000);
+
+    // A second start is the same payment, and holds the stock no longer.
+    const second = await buyer.post(`/api/orders/${orderId}/payment`);
+    expect(second.status).toBe(201);
+    expect(second.body).toEqual(first.body);
+    expect((await statusOf(buyer, orderId)).expiresAt).toBe(extended.expiresAt);
+
+    const page = await fetch(first.body.checkoutUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Pay');
+    const paid = await fetch(`${first.body.checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' });
+    expect(paid.status).toBe(303);
+
+    const confirmed = await eventually(async () => {
+      const order = await statusOf(buyer, orderId);
+      return order.status === 'CONFIRMED' ? order : undefined;
+    }, 'the order to be confirmed by the webhook');
+    expect(confirmed.history.map((entry: { status: string; actor: string }) => [entry.status, entry.actor])).toEqual([
+      ['PENDING', 'customer'],
+      ['CONFIRMED', 'payment'],
+    ]);
+    const simulated = (await fetch(`${sut.system.pspSimUrl}/v1/payments/${first.body.paymentId}`).then((r) => r.json())) as {
+      webhook: { eventId: string };
+    };
+    expect(simulated.webhook).toMatchObject({ state: 'delivered', attempts: 2, lastStatus: 200 });
+    const eventId = simulated.webhook.eventId as string;
+    expect(proxy.attempts.get(eventId)).toEqual([503, 200]);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 18, reserved: 0, sold: 2, available: 18, gateAvailable: 18, drift: 0 });
+
+    const [invoice] = await mailsTo(sut.admin, 'payer@example.test', /^Payment confirmed: invoice for order/);
+    expect(invoice!.text).toContain(first.body.paymentId);
+    expect(invoice!.text).toContain('Espresso cup');
+    await mailsTo(sut.admin, 'payer@example.test', /^Order .* received$/);
+
+    // The provider redelivers the same event: answered, no second effect.
+    const redelivered = await sendWebhook(sut.admin, {
+      id: eventId,
+      type: 'payment.succeeded',
+      data: { paymentId: first.body.paymentId, orderId, amountCents: 2 * PRICE, currency: 'EUR' },
+    });
+    expect(redelivered.status).toBe(200);
+    expect(redelivered.body).toEqual({ received: true, outcome: 'duplicate' });
+    // Another event of the same success is recorded and changes nothing either.
+    const again = await sendWebhook(
+      sut.admin,
+      paymentEvent('payment.succeeded', { paymentId: first.body.paymentId, orderId, amountCents: 2 * PRICE, currency: 'EUR' }),
+    );
+    expect(again.body.outcome).toBe('already-confirmed');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 18, reserved: 0, sold: 2, drift: 0 });
+    const paidAgain = await buyer.post(`/api/orders/${orderId}/payment`);
+    expect(paidAgain.status).toBe(409);
+    expect(paidAgain.body.error.code).toBe('INVALID_STATE');
+  });
+
+  it('refuses a bad or stale signature with 400, and changes nothing', async () => {
+    const { buyer, order, payment } = await orderWithPayment(1, 1, 'bad-signature');
+    const before = await inventoryOf(sut.admin, sku);
+    const event = paymentEvent('payment.succeeded', { paymentId: payment.paymentId, orderId: order.id, amountCents: PRICE, currency: 'EUR' });
+    const refusals = await Promise.all([
+      sendWebhook(sut.admin, event, { secret: 'not-the-webhook-secret' }),
+      sendWebhook(sut.admin, event, { signedAt: Date.now() / 1_000 - 301 }),
+      sendWebhook(sut.admin, event, { signature: 'garbage' }),
+      sendWebhook(sut.admin, JSON.stringify(event), { signature: '' }),
+    ]);
+    expect(refusals.map((answer) => [answer.status, answer.body.error.code, answer.body.error.details.signature])).toEqual([
+      [400, 'VALIDATION_FAILED', 'bad-signature'],
+      [400, 'VALIDATION_FAILED', 'stale'],
+      [400, 'VALIDATION_FAILED', 'malformed'],
+      [400, 'VALIDATION_FAILED', 'malformed'],
+    ]);
+    // Signed over other bytes than those sent: a body re-serialised on the way.
+    const tampered = await sendWebhook(sut.admin, JSON.stringify(event, null, 2), {
+      signature: signWebhook(WEBHOOK_SECRET, JSON.stringify(event), Date.now() / 1_000),
+    });
+    expect(tampered.status).toBe(400);
+
+    expect((await statusOf(buyer, order.id)).status).toBe('PENDING');
+    expect(await inventoryOf(sut.admin, sku)).toEqual(before);
+    // The event was never recorded: signed properly, it still takes effect.
+    expect((await sendWebhook(sut.admin, event)).body.outcome).toBe('confirmed');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: before.onHand - 1, reserved: before.reserved - 1, drift: 0 });
+  });
+
+  it('refuses a signed body that is not a payment event with 4xx, and records nothing', async () => {
+    const events = () => sut.system.container.db.selectFrom('paymentEvents').select('eventId').execute();
+    const before = await events();
+    const data = { paymentId: 'pay_x', orderId: 'o', amountCents: 1, currency: 'EUR' };
+    const bodies = [
+      '{"id": "evt_1", "type": ',
+      '[]',
+      '"payment.succeeded"',
+      JSON.stringify({ id: 'evt_2', type: 'payment.succeeded' }),
+      JSON.stringify({ id: '', type: 'payment.succeeded', data }),
+      JSON.stringify({ id: 'evt_3', type: 'payment.succeeded', data: { ...data, amountCents: -5 } }),
+      JSON.stringify({ id: 'evt_4', type: 'payment.succeeded', data: { ...data, amountCents: '1' } }),
+      JSON.stringify({ id: 'evt_\u0000', type: 'payment.succeeded', data }),
+      JSON.stringify({ id: 'e'.repeat(300), type: 'payment.succeeded', data }),
+      JSON.stringify({ id: 'evt_5', type: 'payment.succeeded', data: { ...data, amountCents: 1e300 } }),
+    ];
+    const answers = await Promise.all(bodies.map((body) => sendWebhook(sut.admin, body)));
+    expect(answers.map((answer) => [answer.status, answer.body.error?.code])).toEqual(bodies.map(() => [400, 'VALIDATION_FAILED']));
+
+    const raw = JSON.stringify({ id: 'evt_6', type: 'payment.succeeded', data });
+    const signature = signWebhook(WEBHOOK_SECRET, raw, Date.now() / 1_000);
+    const asText = await fetch(`${sut.system.url}/api/payments/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'payment-signature': signature },
+      body: raw,
+    });
+    expect(asText.status).toBe(415);
+    const huge = JSON.stringify({ id: 'evt_7', type: 'payment.succeeded', data, padding: 'x'.repeat(100_000) });
+    expect((await sendWebhook(sut.admin, huge)).status).toBe(413);
+    expect(await events()).toEqual(before);
+  });
+
+  it('cancels the order when the buyer declines, giving the stock back and telling the buyer why', async () => {
+    const { buyer, order, email, payment } = await orderWithPayment(2, 3, 'decline');
+    const before = await inventoryOf(sut.admin, sku);
+    const declined = await fetch(`${payment.checkoutUrl}/decline`, { method: 'POST', redirect: 'manual' });
+    expect(declined.status).toBe(303);
+    const cancelled = await eventually(async () => {
+      const current = await statusOf(buyer, order.id);
+      return current.status === 'CANCELLED' ? current : undefined;
+    }, 'the order to be cancelled by the failed payment');
+    expect(cancelled.history.at(-1)).toMatchObject({ status: 'CANCELLED', reason: 'payment failed', actor: 'payment' });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({
+      onHand: before.onHand,
+      reserved: before.reserved - 3,
+      sold: before.sold,
+      gateAvailable: before.gateAvailable + 3,
+      drift: 0,
+    });
+    const [mail] = await mailsTo(sut.admin, email, /cancelled$/);
+    expect(mail!.text).toContain('payment failed');
+  });
+
+  it('keeps a payment that arrives after the order expired, marks it for refund, and tells the buyer', async () => {
+    const { buyer, order, email, payment } = await orderWithPayment(3, 2, 'late');
+    await sut.system.container.sweeper.sweep(Date.now() + 3_600_000);
+    expect((await statusOf(buyer, order.id)).status).toBe('EXPIRED');
+    const afterExpiry = await inventoryOf(sut.admin, sku);
+
+    const completed = await fetch(`${sut.system.pspSimUrl}/v1/payments/${payment.paymentId}/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: 'succeeded' }),
+    });
+    expect(completed.status).toBe(200);
+    const [refund] = await mailsTo(sut.admin, email, /^Refund on its way for order/);
+    expect(refund!.text).toContain('after its reservation had expired');
+    await mailsTo(sut.admin, email, /expired$/);
+
+    const stored = await sut.system.container.paymentsRepository.find(order.id);
+    expect(stored).toMatchObject({ status: 'succeeded', refundStatus: 'due' });
+    expect((await statusOf(buyer, order.id)).status).toBe('EXPIRED');
+    expect(await inventoryOf(sut.admin, sku)).toEqual(afterExpiry);
+    expect(afterExpiry).toMatchObject({ drift: 0 });
+  });
+
+  it('records, without effect, an amount that does not match, an unknown payment, and an event type it does not handle', async () => {
+    const { buyer, order, payment } = await orderWithPayment(1, 1, 'mismatch');
+    const before = await inventoryOf(sut.admin, sku);
+    const data = { paymentId: payment.paymentId, orderId: order.id, amountCents: PRICE, currency: 'EUR' };
+    const answers = await Promise.all([
+      sendWebhook(sut.admin, paymentEvent('payment.succeeded', { ...data, amountCents: 1 })),
+      sendWebhook(sut.admin, paymentEvent('payment.succeeded', { ...data, currency: 'USD' })),
+      sendWebhook(sut.admin, paymentEvent('payment.succeeded', { ...data, paymentId: 'pay_unknown' })),
+      sendWebhook(sut.admin, paymentEvent('payment.succeeded', { ...data, orderId: '00000000-0000-4000-8000-000000000000' })),
+      sendWebhook(sut.admin, paymentEvent('payment.refunded', data)),
+    ]);
+    expect(answers.map((answer) => [answer.status, answer.body.outcome])).toEqual([
+      [200, 'amount-mismatch'],
+      [200, 'amount-mismatch'],
+      [200, 'unknown-payment'],
+      [200, 'order-mismatch'],
+      [200, 'unknown-type'],
+    ]);
+    expect((await statusOf(buyer, order.id)).status).toBe('PENDING');
+    expect(await inventoryOf(sut.admin, sku)).toEqual(before);
+  });
+
+  it('alerts the admins once when confirmations take a product to its low-stock threshold', async () => {
+    const scarce = await createProduct(sut.admin, { onHand: 8, priceCents: PRICE, title: 'Scarce teapot' });
+    const confirm = async (i: number, key: string) => {
+      const buyer = buyers[i]!;
+      const placed = await buyer.order([{ sku: scarce, quantity: 2 }], key);
+      const payment = await buyer.post(`/api/orders/${placed.body.id}/payment`);
+      const data = { paymentId: payment.body.paymentId, orderId: placed.body.id, amountCents: 2 * PRICE, currency: 'EUR' };
+      expect((await sendWebhook(sut.admin, paymentEvent('payment.succeeded', data))).body.outcome).toBe('confirmed');
+    };
+    // 8 on hand, 2 sold: 6 available, above the threshold of 5.
+    await confirm(0, 'teapot-1');
+    // 4 available: low.
+    await confirm(1, 'teapot-2');
+    const [alert] = await mailsTo(sut.admin, ADMIN.email, new RegExp(`^Low stock: ${scarce} \\(4 left\\)$`));
+    expect(alert!.text).toContain('Scarce teapot');
+    // 2 available: still low, no second alert.
+    await confirm(2, 'teapot-3');
+    await eventually(async () => ((await inventoryOf(sut.admin, scarce)).sold === 6 ? true : undefined), 'the third sale');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const alerts = (await mailsTo(sut.admin, ADMIN.email, new RegExp(`^Low stock: ${scarce}`))).length;
+    expect(alerts).toBe(1);
+  });
+
+  it('answers 404 for a payment of another buyer’s order and 409 for an order no longer PENDING', async () => {
+    const { order } = await orderWithPayment(0, 1, 'owner');
+    const other = await buyers[1]!.post(`/api/orders/${order.id}/payment`);
+    expect(other.status).toBe(404);
+    expect(other.body.error.code).toBe('NOT_FOUND');
+    const admin = await sut.admin.post(`/api/orders/${order.id}/payment`);
+    expect(admin.status).toBe(404);
+    await buyers[0]!.post(`/api/orders/${order.id}/cancel`);
+    const cancelled = await buyers[0]!.post(`/api/orders/${order.id}/payment`);
+    expect(cancelled.status).toBe(409);
+    expect(cancelled.body.error).toMatchObject({ code: 'INVALID_STATE', details: { status: 'CANCELLED' } });
+    expect((await buyers[0]!.post('/api/orders/not-a-uuid/payment')).status).toBe(400);
+    expect((await buyers[0]!.post('/api/orders/00000000-0000-4000-8000-000000000000/payment')).status).toBe(404);
+    expect((await sut.admin.as('').post(`/api/orders/${order.id}/payment`)).status).toBe(401);
+  });
+});
+
+describe('a payment provider that cannot be reached', () => {
+  const sut = useSystem({ api: true, worker: true }, async () => ({ PSP_SIM_PUBLIC_URL: `http://127.0.0.1:${await freePort()}` }));
+
+  it('answers 503 UNAVAILABLE, records nothing, and holds the stock no longer', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'provider-down');
+    const answer = await buyer!.post(`/api/orders/${placed.body.id}/payment`);
+    expect(answer.status).toBe(503);
+    expect(answer.body.error.code).toBe('UNAVAILABLE');
+    expect(answer.headers.get('retry-after')).toBe('1');
+    expect(await sut.system.container.paymentsRepository.find(placed.body.id)).toBeUndefined();
+    expect((await buyer!.get(`/api/orders/${placed.body.id}`)).body.expiresAt).toBe(placed.body.expiresAt);
+  });
+});

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProduct } from './support/fixtures.js';
+import { Api, adminApi, eventually, guests } from './support/http.js';
+import { mailsTo } from './support/payments.js';
+import { freePort } from './support/stores.js';
+import { type ChildRole, createTestStores, spawnRole, type TestStores } from './support/system.js';
+
+describe('the all role: API, workers, payment simulator and SMTP sink in one process', () => {
+  let stores: TestStores;
+  let all: ChildRole;
+  let admin: Api;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    // PORT, PSP_SIM_PORT and SMTP_SINK_PORT are 0: each server takes a free port and the others find it.
+    all = await spawnRole(stores, 'all');
+    admin = await adminApi(all.url!);
+  });
+
+  afterAll(async () => {
+    await all?.kill();
+    await stores?.cleanup();
+  });
+
+  it('takes a payment from the checkout page to a confirmation mail, and stops cleanly on SIGTERM', async () => {
+    const sku = await createProduct(admin, { onHand: 3 });
+    const [buyer] = await guests(all.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'all-role', { customerEmail: 'all-role@example.test' });
+    const payment = await buyer!.post(`/api/orders/${placed.body.id}/payment`);
+    expect(payment.status).toBe(201);
+    expect((await fetch(`${payment.body.checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' })).status).toBe(303);
+    await eventually(async () => ((await buyer!.get(`/api/orders/${placed.body.id}`)).body.status === 'CONFIRMED' ? true : undefined), 'CONFIRMED');
+    await mailsTo(admin, 'all-role@example.test', /^Payment confirmed/);
+
+    await all.kill('SIGTERM');
+    expect(all.child.exitCode).toBe(0);
+    expect(all.output()).toContain('"msg":"shutting down"');
+  });
+});
+
+describe('the psp-sim role', () => {
+  it('runs the payment simulator alone, without Postgres or Redis', async () => {
+    const stores = await createTestStores();
+    const unreachable = await freePort();
+    const sim = await spawnRole(stores, 'psp-sim', {
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${unreachable}/none`,
+      REDIS_URL: `redis://127.0.0.1:${unreachable}`,
+    });
+    try {
+      const created = await new Api(sim.url!).post('/v1/payments', { orderId: 'order-1', amountCents: 500, currency: 'EUR' });
+      expect(created.status).toBe(201);
+      expect(created.body.checkoutUrl).toContain(`${sim.url}/checkout/`);
+    } finally {
+      await sim.kill('SIGTERM');
+      await stores.cleanup();
+    }
+    expect(sim.child.exitCode).toBe(0);
+  });
+});
+
+describe('the queue board', () => {
+  let stores: TestStores;
+  let api: ChildRole;
+  let admin: Api;
+  let guestToken: string;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    api = await spawnRole(stores, 'api');
+    admin = await adminApi(api.url!);
+    guestToken = (await new Api(api.url!).post('/api/auth/guest')).body.token;
+  });
+
+  afterAll(async () => {
+    await api?.kill();
+    await stores?.cleanup();
+  });
+
+  const board = (path: string, init: RequestInit = {}) => fetch(`${api.url}/admin/queues${path}`, { redirect: 'manual', ...init });
+
+  it('is closed to anyone without an admin token', async () => {
+    expect((await board('')).status).toBe(401);
+    expect((await board('/api/queues')).status).toBe(401);
+    expect((await board('', { headers: { authorization: `Bearer ${guestToken}` } })).status).toBe(403);
+    expect((await board(`?token=${guestToken}`)).status).toBe(403);
+    expect((await board('?token=forged')).status).toBe(401);
+    expect((await board('/api/queues', { headers: { cookie: 'fc_queue_board=forged' } })).status).toBe(401);
+  });
+
+  it('lets an admin in with a header, or with a token given once that it keeps in an HttpOnly cookie of its own path', async () => {
+    const withHeader = await board('/api/queues', { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(withHeader.status).toBe(200);
+    const { queues } = (await withHeader.json()) as { queues: { name: string }[] };
+    expect(queues.map((queue) => queue.name).sort()).toEqual(['maintenance', 'notifications', 'outbox']);
+
+    const handover = await board(`?token=${admin.token}`);
+    expect(handover.status).toBe(303);
+    expect(handover.headers.get('location')).toBe('/admin/queues');
+    const cookie = handover.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^fc_queue_board=[^;]+; Path=\/admin\/queues; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    const page = await board('', { headers: { cookie: cookie.split(';')[0]! } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+  });
+});
