@@ -1,0 +1,241 @@
+/**
+ * `npm run bench` (webhook part): how fast signed `payment.succeeded` webhooks confirm held orders
+ * of one hot SKU, against the plain hot-row `UPDATE … WHERE available >= n` rate measured in the
+ * same run. Each round holds `--orders` orders of a fresh product, starts their payments, then sends
+ * their webhooks at `--connections` connections and times it until every order is CONFIRMED (a 200
+ * answer means the confirmation committed) and the ledger balances. See docs/BENCHMARKS.md.
+ *
+ *   node --import tsx bench/webhooks.ts [--orders 1000] [--connections 64] [--rounds 3] [--row-seconds 5]
+ */
+import { randomBytes } from 'node:crypto';
+import { createHistogram } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { ensureDatabaseExists } from '../src/db/database.js';
+import { createLogger } from '../src/lib/logger.js';
+import { Mailbox } from '../src/modules/notifications/mailbox.js';
+import { SmtpSink } from '../src/modules/notifications/smtp-sink.js';
+import { signWebhook } from '../src/modules/payments/webhook-signature.js';
+import { RedisKeys } from '../src/redis/keys.js';
+import { createPspSim } from '../src/simulators/psp-sim/psp-sim.js';
+import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
+import { type Api, adminApi, guests, settleInWaves } from '../test/support/http.js';
+import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { FlashcartProcess, waitUntilReady } from './flashcart-process.js';
+import { hotRowUpdateRate } from './hot-row.js';
+import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '1000' },
+    connections: { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '3' },
+    'row-seconds': { type: 'string', default: '5' },
+    'postgres-url': { type: 'string', default: POSTGRES_URL },
+    'redis-url': { type: 'string', default: REDIS_URL },
+  },
+});
+const ORDERS = Number(values.orders);
+const CONNECTIONS = Number(values.connections);
+const ROUNDS = Number(values.rounds);
+const ROW_SECONDS = Number(values['row-seconds']);
+const postgresUrl = values['postgres-url']!;
+const redisUrl = values['redis-url']!;
+/** Orders each guest buyer places: payments are started by their owner. */
+const ORDERS_PER_BUYER = 10;
+const PRICE = 2_500;
+const SETTLE_TIMEOUT_MS = 120_000;
+const ADMIN = { email: 'bench-admin@flashcart.local', password: randomBytes(12).toString('hex') };
+
+const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const log = (message: string) => console.error(`[bench webhooks] ${message}`);
+
+interface Round {
+  cpu: CpuUse;
+  seconds: number;
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+  ledger: InventoryView;
+  problems: string[];
+}
+
+/** Polls until `check` holds or the time is up; returns whether it held. */
+async function until(check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
+/** Sends every webhook from `CONNECTIONS` loops; returns the answers' statuses and outcomes, and their latency. */
+async function sendAll(url: string, secret: string, bodies: string[]) {
+  const latency = createHistogram();
+  const answers: { status: number; outcome: string | undefined }[] = [];
+  let next = 0;
+  const startedAt = performance.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const sent = performance.now();
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'payment-signature': signWebhook(secret, body, Date.now() / 1_000) },
+          body,
+        });
+        const answer = (await response.json().catch(() => ({}))) as { outcome?: string };
+        latency.record(Math.max(1, Math.round((performance.now() - sent) * 1_000)));
+        answers.push({ status: response.status, outcome: answer.outcome });
+      }
+    }),
+  );
+  return { seconds: (performance.now() - startedAt) / 1_000, answers, p50Ms: latency.percentile(50) / 1_000, p99Ms: latency.percentile(99) / 1_000 };
+}
+
+async function runRound(round: number, baseUrl: string, admin: Api, buyers: Api[], secret: string, meter: CpuMeter): Promise<Round> {
+  const tag = randomBytes(4).toString('hex');
+  const sku = await createProduct(admin, { sku: `HOOK-${round}-${tag}`.toUpperCase(), onHand: ORDERS, priceCents: PRICE, category: 'webhooks' });
+  log(`round ${round}: holding ${n(ORDERS)} orders of ${sku}`);
+  const placed = await settleInWaves(
+    Array.from({ length: ORDERS }, (_, i) => () => buyers[i % buyers.length]!.order([{ sku, quantity: 1 }], `hook-${tag}-${i}`)),
+    CONNECTIONS,
+  );
+  const orders = placed.map((result, i) => {
+    if (result.status !== 'fulfilled' || result.value.status !== 202) throw new Error(`order ${i} was not accepted`);
+    return { buyer: buyers[i % buyers.length]!, id: result.value.body.id as string };
+  });
+  const started = await settleInWaves(
+    orders.map((order) => () => order.buyer.post(`/api/orders/${order.id}/payment`)),
+    CONNECTIONS,
+  );
+  const bodies = started.map((result, i) => {
+    if (result.status !== 'fulfilled' || result.value.status !== 201) throw new Error(`payment of order ${i} was not started`);
+    const data = { paymentId: result.value.body.paymentId as string, orderId: orders[i]!.id, amountCents: PRICE, currency: 'EUR' };
+    return JSON.stringify({ id: `evt_bench_${tag}_${i}`, type: 'payment.succeeded', data });
+  });
+  // Every order is stored (PENDING, its units reserved in the ledger) before the clock starts.
+  if (!(await until(async () => (await inventoryOf(admin, sku)).reserved === ORDERS))) throw new Error('the orders were not all stored');
+
+  log(`round ${round}: sending ${n(ORDERS)} signed webhooks at ${CONNECTIONS} connections`);
+  const { value: sent, cpu } = await meter.measure(() => sendAll(`${baseUrl}/api/payments/webhook`, secret, bodies));
+  const problems: string[] = [];
+  const confirmed = sent.answers.filter((answer) => answer.status === 200 && answer.outcome === 'confirmed').length;
+  if (confirmed !== ORDERS) problems.push(`${confirmed} of ${ORDERS} webhooks answered 200 confirmed`);
+  const pending = await admin.get('/api/admin/orders?status=PENDING&limit=1');
+  if (pending.body.total !== 0) problems.push(`${pending.body.total} orders still PENDING after every answer`);
+  // The answers come after each order's Redis step too, so the gate agrees at once; a lag would show as drift.
+  const ledger = await inventoryOf(admin, sku);
+  if (ledger.reserved !== 0 || ledger.sold !== ORDERS || ledger.onHand !== 0 || ledger.gateAvailable !== 0 || ledger.drift !== 0) {
+    problems.push(`ledger not balanced: ${JSON.stringify(ledger)}`);
+  }
+  return { cpu, seconds: sent.seconds, rate: ORDERS / sent.seconds, p50Ms: sent.p50Ms, p99Ms: sent.p99Ms, ledger, problems };
+}
+
+/** CPU microseconds one confirmation cost a process, however much CPU it was given. */
+const microsPer = (round: Round, process: string) => ((round.cpu.processes[process] ?? 0) * 1e6) / round.rate;
+
+const cpuLine = (cpu: CpuUse) =>
+  [
+    ...Object.entries(cpu.processes)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, cores]) => `${name} ${n(cores, 2)}`),
+    `other processes ${n(cpu.others, 2)}`,
+    `idle ${n(cpu.idle, 2)}`,
+  ].join(', ');
+
+async function main(): Promise<number> {
+  let closeMeter = () => undefined as void;
+  const machine = await describeMachine(postgresUrl, redisUrl);
+  const databaseName = uniqueName('fc_bench_hooks');
+  const prefix = uniqueName('fcbh');
+  const processes: FlashcartProcess[] = [];
+  const logger = createLogger('warn');
+  // The payment simulator only creates payments here (the bench signs the webhooks itself); the
+  // SMTP sink takes the admins' low-stock alerts.
+  const sim = createPspSim({ webhookUrl: 'http://127.0.0.1:9/unused', webhookSecret: 'unused-by-the-bench', logger });
+  const mailRedis = new Redis(redisUrl);
+  const sink = new SmtpSink({ mailbox: new Mailbox({ redis: mailRedis, keys: new RedisKeys(prefix) }), logger });
+  try {
+    log(`hot-row UPDATE for ${ROW_SECONDS} s at ${CONNECTIONS} clients`);
+    const rowRate = await hotRowUpdateRate(postgresUrl, ROW_SECONDS, CONNECTIONS);
+
+    await ensureDatabaseExists(databaseUrl(postgresUrl, databaseName));
+    const simUrl = await sim.listen({ port: 0 });
+    const smtpPort = await sink.listen(0);
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const secret = randomBytes(16).toString('hex');
+    const env = {
+      DATABASE_URL: databaseUrl(postgresUrl, databaseName),
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+      SEED_DEMO_CATALOG: 'false',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      PAYMENT_WEBHOOK_SECRET: secret,
+      PSP_SIM_PUBLIC_URL: simUrl,
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    };
+    const api = FlashcartProcess.start('api', env);
+    processes.push(api);
+    await waitUntilReady(baseUrl, api);
+    const worker = FlashcartProcess.start('worker', env);
+    processes.push(worker);
+    const meter = new CpuMeter(redisUrl, () => ({ api: api.pid, worker: worker.pid }));
+    closeMeter = () => meter.close();
+    const admin = await adminApi(baseUrl, ADMIN);
+    await admin.post('/api/admin/categories', { slug: 'webhooks', name: 'webhooks' });
+    const buyers = await guests(baseUrl, Math.ceil(ORDERS / ORDERS_PER_BUYER));
+
+    const rounds: Round[] = [];
+    for (let round = 1; round <= ROUNDS; round++) rounds.push(await runRound(round, baseUrl, admin, buyers, secret, meter));
+    const errors = processes.flatMap((child) => child.errorLines());
+
+    const rates = rounds.map((round) => round.rate).sort((a, b) => a - b);
+    const median = rates.length % 2 ? rates[(rates.length - 1) / 2]! : (rates[rates.length / 2 - 1]! + rates[rates.length / 2]!) / 2;
+    const out = [
+      '',
+      `webhook throughput, ${new Date().toISOString()}`,
+      `machine: ${machine.cores} cores ${machine.cpuModel}, Node ${machine.node}, Postgres ${machine.postgres}, Redis ${machine.redis}; ` +
+        `1-min load average before the run ${n(machine.loadBefore, 2)}`,
+      `load: ${n(ORDERS)} held orders of one hot SKU per round, their signed payment.succeeded webhooks at ${CONNECTIONS} connections`,
+      '',
+      ...rounds.map(
+        (round, i) =>
+          `round ${i + 1}: ${n(ORDERS)} confirmations in ${n(round.seconds, 2)} s = ${n(round.rate)} /s ` +
+          `(webhook p50 ${n(round.p50Ms, 1)} ms, p99 ${n(round.p99Ms, 1)} ms); ledger sold ${round.ledger.sold}, reserved ${round.ledger.reserved}, ` +
+          `gateAvailable ${round.ledger.gateAvailable}, drift ${round.ledger.drift}\n` +
+          `  cpu (cores): ${cpuLine(round.cpu)}\n` +
+          `  CPU per confirmation: API ${n(microsPer(round, 'api'))} µs, Postgres ${n(microsPer(round, 'postgres'))} µs, worker ${n(microsPer(round, 'worker'))} µs` +
+          round.problems.map((problem) => `\n  FAILED: ${problem}`).join(''),
+      ),
+      '',
+      `confirmations/s: ${n(median)} median (${n(rates[0]!)}–${n(rates.at(-1)!)})`,
+      `hot-row UPDATE … WHERE available >= n, same run, ${CONNECTIONS} clients, ${ROW_SECONDS} s: ${n(rowRate)} /s`,
+      `confirmations / hot-row: ${n(median / rowRate, 2)}×; aim ≥ 1: ${median >= rowRate ? 'met' : 'NOT met'}`,
+      ...(errors.length > 0 ? [`FAILED: the API or the worker logged ${errors.length} error(s), the first: ${errors[0]!.slice(0, 500)}`] : []),
+      `invariants (every order CONFIRMED once, ledger balanced, no errors): ${rounds.every((r) => r.problems.length === 0) && errors.length === 0 ? 'hold' : 'FAILED'}`,
+      `reproduce: node --import tsx bench/webhooks.ts --orders ${ORDERS} --connections ${CONNECTIONS} --rounds ${ROUNDS} --row-seconds ${ROW_SECONDS}`,
+    ];
+    console.log(out.join('\n'));
+    return rounds.every((r) => r.problems.length === 0) && errors.length === 0 ? 0 : 1;
+  } finally {
+    closeMeter();
+    await sim.close();
+    await Promise.all(processes.map((child) => child.stop()));
+    await sink.close();
+    mailRedis.disconnect();
+    await dropDatabase(postgresUrl, databaseName).catch(() => undefined);
+    await deleteRedisPrefix(redisUrl, prefix).catch(() => undefined);
+  }
+}
+
+process.exitCode = await main();
