@@ -147,7 +147,7 @@ const cpuLine = (cpu: CpuUse) =>
   ].join(', ');
 
 async function main(): Promise<number> {
-  let closeMeter = () => undefined as void;
+  let meter: CpuMeter | undefined;
   const machine = await describeMachine(postgresUrl, redisUrl);
   const databaseName = uniqueName('fc_bench_hooks');
   const prefix = uniqueName('fcbh');
@@ -189,14 +189,14 @@ async function main(): Promise<number> {
     await waitUntilReady(baseUrl, api);
     const worker = FlashcartProcess.start('worker', env);
     processes.push(worker);
-    const meter = new CpuMeter(redisUrl, () => ({ api: api.pid, worker: worker.pid }));
-    closeMeter = () => meter.close();
+    const cpuMeter = new CpuMeter(redisUrl, () => ({ api: api.pid, worker: worker.pid }));
+    meter = cpuMeter;
     const admin = await adminApi(baseUrl, ADMIN);
     await admin.post('/api/admin/categories', { slug: 'webhooks', name: 'webhooks' });
     const buyers = await guests(baseUrl, Math.ceil(ORDERS / ORDERS_PER_BUYER));
 
     const rounds: Round[] = [];
-    for (let round = 1; round <= ROUNDS; round++) rounds.push(await runRound(round, baseUrl, admin, buyers, secret, meter));
+    for (let round = 1; round <= ROUNDS; round++) rounds.push(await runRound(round, baseUrl, admin, buyers, secret, cpuMeter));
     const errors = processes.flatMap((child) => child.errorLines());
 
     const rates = rounds.map((round) => round.rate).sort((a, b) => a - b);
@@ -228,7 +228,7 @@ async function main(): Promise<number> {
     console.log(out.join('\n'));
     return rounds.every((r) => r.problems.length === 0) && errors.length === 0 ? 0 : 1;
   } finally {
-    closeMeter();
+    meter?.close();
     await sim.close();
     await Promise.all(processes.map((child) => child.stop()));
     await sink.close();
