@@ -160,7 +160,9 @@ async function main(): Promise<number> {
   const sink = new SmtpSink({ mailbox: new Mailbox({ redis: mailRedis, keys: new RedisKeys(prefix) }), logger });
   try {
     log(`hot-row UPDATE for ${ROW_SECONDS} s at ${CONNECTIONS} clients`);
-    const rowRate = await hotRowUpdateRate(postgresUrl, ROW_SECONDS, CONNECTIONS);
+    const rowMeter = new CpuMeter(redisUrl, () => ({}));
+    const row = await rowMeter.measure(() => hotRowUpdateRate(postgresUrl, ROW_SECONDS, CONNECTIONS)).finally(() => rowMeter.close());
+    const rowRate = row.value;
 
     await ensureDatabaseExists(databaseUrl(postgresUrl, databaseName));
     const simUrl = await sim.listen({ port: 0 });
@@ -219,7 +221,8 @@ async function main(): Promise<number> {
       ),
       '',
       `confirmations/s: ${n(median)} median (${n(rates[0]!)}–${n(rates.at(-1)!)})`,
-      `hot-row UPDATE … WHERE available >= n, same run, ${CONNECTIONS} clients, ${ROW_SECONDS} s: ${n(rowRate)} /s`,
+      `hot-row UPDATE … WHERE available >= n, same run, ${CONNECTIONS} clients, ${ROW_SECONDS} s: ${n(rowRate)} /s ` +
+        `(Postgres CPU per update ${n(((row.cpu.processes.postgres ?? 0) * 1e6) / rowRate)} µs; other processes ${n(row.cpu.others, 2)} cores)`,
       `confirmations / hot-row: ${n(median / rowRate, 2)}×; aim ≥ 1: ${median >= rowRate ? 'met' : 'NOT met'}`,
       ...(errors.length > 0 ? [`FAILED: the API or the worker logged ${errors.length} error(s), the first: ${errors[0]!.slice(0, 500)}`] : []),
       `invariants (every order CONFIRMED once, ledger balanced, no errors): ${rounds.every((r) => r.problems.length === 0) && errors.length === 0 ? 'hold' : 'FAILED'}`,
