@@ -10,7 +10,7 @@ const STOP_GRACE_MS = 15_000;
 const ERROR_LEVEL = 50;
 
 /**
- * One flashcart role (`api` or `worker`) in a process of its own, started as production starts it
+ * One flashcart role (`api`, `worker` or `all`) in a process of its own, started as production starts it
  * (`node --import tsx src/cli.ts <role>`), so the load generator never shares its event loop.
  */
 export class FlashcartProcess {
@@ -18,7 +18,7 @@ export class FlashcartProcess {
   private readonly exit: Promise<number | null>;
 
   private constructor(
-    readonly role: 'api' | 'worker',
+    readonly role: 'api' | 'worker' | 'all',
     private readonly child: ChildProcess,
   ) {
     const keep = (chunk: Buffer) => {
@@ -30,7 +30,7 @@ export class FlashcartProcess {
   }
 
   /** `nodeArgs` go before `--import tsx`, e.g. `--cpu-prof`. */
-  static start(role: 'api' | 'worker', env: Record<string, string>, nodeArgs: string[] = []): FlashcartProcess {
+  static start(role: 'api' | 'worker' | 'all', env: Record<string, string>, nodeArgs: string[] = []): FlashcartProcess {
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli.ts', role], {
       cwd: ROOT,
       env: { ...process.env, ...env },
