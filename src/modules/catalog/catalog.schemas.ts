@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
+import { onHandCount } from '../inventory/inventory.schemas.js';
 
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const skuSchema = z.string().regex(SKU_PATTERN, 'a SKU is 1-64 letters, digits, ".", "_" or "-"');
@@ -55,7 +56,7 @@ export const createProductBody = z
     currency: productFields.currency.default('EUR'),
     description: productFields.description.default(''),
     /** Units on hand; a new product defaults to 0, a deleted one brought back keeps what it had. */
-    onHand: z.number().int().min(0).max(10_000_000).optional(),
+    onHand: onHandCount.optional(),
   })
   .strict();
 export type CreateProductInput = z.infer<typeof createProductBody>;

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { text } from '../../lib/http-schemas.js';
 
+/**
+ * Most units one SKU may have on hand, wherever on-hand stock is set or moved. It keeps every sum
+ * of stock far inside Postgres's `integer` and the gate's Lua arithmetic.
+ */
+export const ON_HAND_LIMIT = 10_000_000;
+
+/** A count of units on hand: 0 up to ON_HAND_LIMIT. */
+export const onHandCount = z.number().int().min(0).max(ON_HAND_LIMIT);
+
 export const inventory = z
   .object({
     sku: z.string(),
@@ -18,11 +27,11 @@ export const adjustBody = z
     delta: z
       .number()
       .int()
-      .min(-10_000_000)
-      .max(10_000_000)
+      .min(-ON_HAND_LIMIT)
+      .max(ON_HAND_LIMIT)
       .refine((delta) => delta !== 0, 'delta must not be 0'),
     reason: text(1, 500).optional(),
   })
   .strict();
 
-export const setOnHandBody = z.object({ onHand: z.number().int().min(0).max(10_000_000) }).strict();
+export const setOnHandBody = z.object({ onHand: onHandCount }).strict();

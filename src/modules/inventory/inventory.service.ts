@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, Tx } from '../../db/database.js';
 import type { InventoryRow } from '../../db/schema.js';
-import { AppError, notFound } from '../../lib/errors.js';
+import { AppError, notFound, validationFailed } from '../../lib/errors.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { InventoryRepository } from './inventory.repository.js';
+import { ON_HAND_LIMIT } from './inventory.schemas.js';
 
 /** Both sides of a SKU's stock: the Postgres ledger and the Redis gate, and how far apart they are. */
 export interface InventoryView {
@@ -31,6 +32,14 @@ const insufficient = (sku: string, requested: number, available: number) =>
     sku,
     requested,
     available,
+  });
+
+const beyondLimit = (sku: string, onHand: number, delta: number) =>
+  validationFailed(`${sku} cannot hold more than ${ON_HAND_LIMIT} units on hand: it has ${onHand} and the change adds ${delta}`, {
+    sku,
+    limit: ON_HAND_LIMIT,
+    onHand,
+    delta,
   });
 
 /** A measurement this old is reused by the metrics scrape; reading every SKU on each scrape costs too much. */
@@ -139,6 +148,7 @@ export class InventoryService {
         if (!row) throw notFound('inventory', { sku });
         const onHand = target(row.onHand);
         const delta = onHand - row.onHand;
+        if (onHand > ON_HAND_LIMIT) throw beyondLimit(sku, row.onHand, delta);
         if (onHand < row.reserved) throw insufficient(sku, -delta, row.onHand - row.reserved);
         if (delta === 0) return;
         gateMoved = await this.moveGate(row, delta, operationId);
