@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
-import { onHandCount } from '../inventory/inventory.schemas.js';
+import { ON_HAND_LIMIT, onHandCount } from '../inventory/inventory.schemas.js';
 
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const skuSchema = z.string().regex(SKU_PATTERN, 'a SKU is 1-64 letters, digits, ".", "_" or "-"');
@@ -25,6 +25,8 @@ export const product = z
     currency: z.string(),
     available: z.number().int(),
     sources: z.array(stockSource),
+    /** The admin inventory list calls the SKU low when its available units are at or under this. */
+    lowStockThreshold: z.number().int(),
   })
   .meta({ id: 'Product' });
 export type Product = z.infer<typeof product>;
@@ -47,7 +49,11 @@ const productFields = {
   currency: currencySchema,
   category: categorySlug,
   description: text(0, 5_000),
+  lowStockThreshold: z.number().int().min(0).max(ON_HAND_LIMIT),
 };
+
+/** What a product gets when it names no low-stock threshold (the column's default too). */
+export const DEFAULT_LOW_STOCK_THRESHOLD = 5;
 
 export const createProductBody = z
   .object({
@@ -55,6 +61,7 @@ export const createProductBody = z
     ...productFields,
     currency: productFields.currency.default('EUR'),
     description: productFields.description.default(''),
+    lowStockThreshold: productFields.lowStockThreshold.default(DEFAULT_LOW_STOCK_THRESHOLD),
     /** Units on hand; a new product defaults to 0, a deleted one brought back keeps what it had. */
     onHand: onHandCount.optional(),
   })
