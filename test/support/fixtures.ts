@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { InventoryView } from '../../src/modules/inventory/inventory.service.js';
+import type { InventoryView } from '../../src/modules/inventory/inventory.schemas.js';
 import type { Api } from './http.js';
 
 /** A SKU no other test uses. */

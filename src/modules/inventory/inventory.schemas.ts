@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../../lib/http-schemas.js';
+import { pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
 
 /**
  * Most units one SKU may have on hand, wherever on-hand stock is set or moved. It keeps every sum
@@ -16,11 +16,33 @@ export const inventory = z
     onHand: z.number().int(),
     reserved: z.number().int(),
     sold: z.number().int(),
-    available: z.number().int(),
-    gateAvailable: z.number().int(),
-    drift: z.number().int(),
+    available: z.number().int().meta({ description: 'What the ledger can still promise: onHand - reserved' }),
+    gateAvailable: z.number().int().meta({ description: 'What the Redis gate admits now' }),
+    drift: z
+      .number()
+      .int()
+      .meta({ description: 'gateAvailable - available: 0 when they agree; briefly negative while accepted orders await persistence' }),
   })
   .meta({ id: 'Inventory' });
+/** Both sides of a SKU's stock: the Postgres ledger and the Redis gate, and how far apart they are. */
+export type InventoryView = z.infer<typeof inventory>;
+
+/** One SKU of the admin inventory list: its Inventory, with what tells an admin which product it is and when it runs low. */
+export const inventoryListItem = inventory.extend({ title: z.string(), lowStockThreshold: z.number().int() }).meta({ id: 'InventoryListItem' });
+export type InventoryListItem = z.infer<typeof inventoryListItem>;
+
+export const inventoryList = pageOf(inventoryListItem);
+
+export const inventoryListQuery = paginationQuery
+  .extend({
+    low: z
+      .enum(['true', 'false'])
+      .transform((low) => low === 'true')
+      .optional()
+      .meta({ description: "true: only the SKUs whose available units (onHand - reserved) are at or under their product's lowStockThreshold" }),
+  })
+  .strict();
+export type InventoryListQuery = z.infer<typeof inventoryListQuery>;
 
 export const adjustBody = z
   .object({
