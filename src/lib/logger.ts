@@ -1,4 +1,4 @@
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions as PinoOptions, pino } from 'pino';
 
 export type { Logger };
 
@@ -8,6 +8,8 @@ export interface LoggerOptions {
    * terminal, never for a log collector.
    */
   pretty?: boolean;
+  /** Where the JSON lines go instead of stdout (tests keep them). */
+  destination?: DestinationStream;
 }
 
 /** pino-pretty's settings: one line per event, the component before the message. */
@@ -20,12 +22,13 @@ const PRETTY_OPTIONS = {
 };
 
 export function createLogger(level: string, bindings: Record<string, unknown> = {}, options: LoggerOptions = {}): Logger {
-  return pino({
+  const settings: PinoOptions = {
     level,
     base: { pid: process.pid, ...bindings },
     redact: { paths: ['req.headers.authorization', 'password', '*.password', 'passwordHash'], remove: true },
-    ...(options.pretty ? { transport: { target: 'pino-pretty', options: PRETTY_OPTIONS } } : {}),
-  });
+  };
+  if (options.destination) return pino(settings, options.destination);
+  return pino(options.pretty ? { ...settings, transport: { target: 'pino-pretty', options: PRETTY_OPTIONS } } : settings);
 }
 
 /** Logs one answered HTTP request. `elapsedMs` is the time from its arrival to its answer. */
