@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode, errorBody } from '../lib/errors.js';
 import { isDependencyUnavailable } from '../lib/infrastructure-errors.js';
+import type { RequestLogLine } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 
 /** Fastify's own client errors, by their code. */
@@ -51,15 +52,17 @@ export function toAppError(error: FastifyError | Error, request: FastifyRequest)
   return new AppError('INTERNAL', 'internal error');
 }
 
-export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): void {
+export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics, logRequests?: (route: string) => RequestLogLine): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toAppError(error, request);
     if (appError.code === 'UNAVAILABLE') reply.header('retry-after', '1');
     return reply.code(appError.status).send(errorBody(appError));
   });
   const recordUnmatched = metrics?.httpRecorder('unmatched');
+  const logUnmatched = logRequests?.('unmatched');
   app.setNotFoundHandler((request, reply) => {
     recordUnmatched?.(request.method, 404, reply.elapsedTime / 1_000);
+    logUnmatched?.(request.method, request.url, 404, reply.elapsedTime);
     const error = new AppError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
     return reply.code(404).send(errorBody(error));
   });

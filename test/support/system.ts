@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { prepare, type Roles, type RunningSystem, startSystem } from '../../src/system.js';
@@ -52,10 +52,17 @@ export async function createTestStores(options: { postgresUrl?: string; redisUrl
   };
 }
 
+/**
+ * What flashcart logs inside the test process: kept rather than printed, so a passing run prints
+ * nothing (tests provoke the errors it logs); useSystem shows a failed test the lines of its time.
+ */
+const inProcessLogs: string[] = [];
+const logSink = { write: (line: string) => void inProcessLogs.push(line) };
+
 /** Runs flashcart roles inside the test process. */
 export async function startInProcess(stores: TestStores, roles: Roles, overrides: Record<string, string> = {}): Promise<RunningSystem> {
   const config = loadConfig({ ...stores.env, ...overrides });
-  const logger = createLogger(config.logLevel, { test: true });
+  const logger = createLogger(config.logLevel, { test: true }, { destination: logSink });
   await prepare(config, logger);
   return startSystem(config, logger, roles);
 }
@@ -83,6 +90,13 @@ export function useSystem(roles: Roles, overrides: Record<string, string> = {}):
   afterAll(async () => {
     await sut.system?.close();
     await sut.stores?.cleanup();
+  });
+  beforeEach(({ onTestFailed }) => {
+    const from = inProcessLogs.length;
+    onTestFailed(() => {
+      const lines = inProcessLogs.slice(from);
+      if (lines.length > 0) console.error(`flashcart logged during this test:\n${lines.join('')}`);
+    });
   });
   return sut;
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
+import { ON_HAND_LIMIT, onHandCount } from '../inventory/inventory.schemas.js';
+import { skuSchema } from './sku.js';
 
-export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const skuSchema = z.string().regex(SKU_PATTERN, 'a SKU is 1-64 letters, digits, ".", "_" or "-"');
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
 const categorySlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a category slug');
 
@@ -24,6 +24,8 @@ export const product = z
     currency: z.string(),
     available: z.number().int(),
     sources: z.array(stockSource),
+    /** The admin inventory list calls the SKU low when its available units are at or under this. */
+    lowStockThreshold: z.number().int(),
   })
   .meta({ id: 'Product' });
 export type Product = z.infer<typeof product>;
@@ -46,7 +48,11 @@ const productFields = {
   currency: currencySchema,
   category: categorySlug,
   description: text(0, 5_000),
+  lowStockThreshold: z.number().int().min(0).max(ON_HAND_LIMIT),
 };
+
+/** What a product gets when it names no low-stock threshold (the column's default too). */
+export const DEFAULT_LOW_STOCK_THRESHOLD = 5;
 
 export const createProductBody = z
   .object({
@@ -54,8 +60,9 @@ export const createProductBody = z
     ...productFields,
     currency: productFields.currency.default('EUR'),
     description: productFields.description.default(''),
+    lowStockThreshold: productFields.lowStockThreshold.default(DEFAULT_LOW_STOCK_THRESHOLD),
     /** Units on hand; a new product defaults to 0, a deleted one brought back keeps what it had. */
-    onHand: z.number().int().min(0).max(10_000_000).optional(),
+    onHand: onHandCount.optional(),
   })
   .strict();
 export type CreateProductInput = z.infer<typeof createProductBody>;

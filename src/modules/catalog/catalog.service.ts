@@ -97,6 +97,7 @@ export class CatalogService {
         currency: row.currency,
         available,
         sources: [{ source: 'local', available, stale: false }],
+        lowStockThreshold: row.lowStockThreshold,
       };
     });
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../db/schema.js';
 import { pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
-import { skuSchema } from '../catalog/catalog.schemas.js';
+import { skuSchema } from '../catalog/sku.js';
 
 export const MAX_ORDER_LINES = 50;
 export const MAX_LINE_QUANTITY = 1_000;

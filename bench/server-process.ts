@@ -9,16 +9,22 @@ const STOP_GRACE_MS = 15_000;
 /** pino's numeric levels. */
 const ERROR_LEVEL = 50;
 
+/** What the benchmark runs: a flashcart role, or the bare-route reference (bench/bare-route-server.ts). */
+export type ServerRole = 'api' | 'worker' | 'all' | 'bare route';
+
 /**
- * One flashcart role (`api`, `worker` or `all`) in a process of its own, started as production starts it
- * (`node --import tsx src/cli.ts <role>`), so the load generator never shares its event loop.
+ * A server the benchmark drives, in a process of its own so the load generator never shares its
+ * event loop: a flashcart role started as production starts it (`node --import tsx src/cli.ts
+ * <role>`), or the bare-route reference.
  */
-export class FlashcartProcess {
+export class ServerProcess {
   private output = '';
   private readonly exit: Promise<number | null>;
 
   private constructor(
-    readonly role: 'api' | 'worker' | 'all',
+    readonly role: ServerRole,
+    /** The path that answers 200 once the server can take load. */
+    readonly readyPath: string,
     private readonly child: ChildProcess,
   ) {
     const keep = (chunk: Buffer) => {
@@ -30,13 +36,23 @@ export class FlashcartProcess {
   }
 
   /** `nodeArgs` go before `--import tsx`, e.g. `--cpu-prof`. */
-  static start(role: 'api' | 'worker' | 'all', env: Record<string, string>, nodeArgs: string[] = []): FlashcartProcess {
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli.ts', role], {
+  private static launch(args: string[], env: Record<string, string>, nodeArgs: string[]): ChildProcess {
+    return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new FlashcartProcess(role, child);
+  }
+
+  /** A flashcart role. */
+  static flashcart(role: 'api' | 'worker' | 'all', env: Record<string, string>, nodeArgs: string[] = []): ServerProcess {
+    return new ServerProcess(role, '/ready', ServerProcess.launch(['src/cli.ts', role], env, nodeArgs));
+  }
+
+  /** The bare-route reference on `port`, its Redis keys under `prefix`. */
+  static bareRoute(port: number, redisUrl: string, prefix: string, nodeArgs: string[] = []): ServerProcess {
+    const env = { PORT: String(port), BARE_PREFIX: prefix, BARE_REDIS_URL: redisUrl };
+    return new ServerProcess('bare route', '/health', ServerProcess.launch(['bench/bare-route-server.ts'], env, nodeArgs));
   }
 
   get pid(): number | undefined {
@@ -75,22 +91,22 @@ export class FlashcartProcess {
   }
 }
 
-/** Polls GET /ready until it answers 200; fails early if the process exits meanwhile. */
-export async function waitUntilReady(baseUrl: string, api: FlashcartProcess, timeoutMs = 60_000): Promise<void> {
+/** Polls the server's ready path until it answers 200; fails early if the process exits meanwhile. */
+export async function waitUntilReady(baseUrl: string, server: ServerProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
-  void api.exited().then((code) => (exitCode = code));
+  void server.exited().then((code) => (exitCode = code));
   for (;;) {
     if (exitCode !== undefined) {
-      throw new Error(`the ${api.role} process exited with ${exitCode} before it was ready:\n${api.recentOutput()}`);
+      throw new Error(`the ${server.role} process exited with ${exitCode} before it was ready:\n${server.recentOutput()}`);
     }
     try {
-      const response = await fetch(`${baseUrl}/ready`, { signal: AbortSignal.timeout(2_000) });
+      const response = await fetch(baseUrl + server.readyPath, { signal: AbortSignal.timeout(2_000) });
       if (response.status === 200) return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`the API was not ready within ${timeoutMs} ms:\n${api.recentOutput()}`);
+    if (Date.now() > deadline) throw new Error(`the ${server.role} was not ready within ${timeoutMs} ms:\n${server.recentOutput()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
