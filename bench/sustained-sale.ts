@@ -173,8 +173,8 @@ async function sell(baseUrl: string, sale: Sale, tokens: string[]): Promise<Load
   });
 }
 
-/** Stored orders, and Σ|gate − (on_hand − reserved)| over the sale's SKUs. */
-async function ledgerAndDrift(stores: Stores, sale: Sale): Promise<{ stored: number; reserved: number; drift: number }> {
+/** Stored orders, reserved units, and Σ|gate − (on_hand − reserved)| over every SKU. */
+async function ledgerAndDrift(stores: Stores): Promise<{ stored: number; reserved: number; drift: number }> {
   const client = new pg.Client({ connectionString: stores.url });
   const redis = new Redis(options.redisUrl);
   await client.connect();
@@ -189,7 +189,7 @@ async function ledgerAndDrift(stores: Stores, sale: Sale): Promise<{ stored: num
     for (let i = 0; i < rows.length; i += 1_000) {
       const chunk = rows.slice(i, i + 1_000);
       const values = await redis.mget(chunk.map((row) => stores.keys.gate(row.sku)));
-      chunk.forEach((row, j) => gates.set(row.sku, Number(values[j])));
+      for (const [j, row] of chunk.entries()) gates.set(row.sku, Number(values[j]));
     }
     let drift = 0;
     let reserved = 0;
@@ -274,7 +274,7 @@ async function runScenario(name: ScenarioName): Promise<Outcome> {
       outcome.caughtUpSeconds = (performance.now() - loadEnded) / 1_000;
     }
 
-    const { stored, reserved, drift } = await ledgerAndDrift(stores, sale);
+    const { stored, reserved, drift } = await ledgerAndDrift(stores);
     if (stored !== accepted) outcome.problems.push(`${n(stored)} orders stored for ${n(accepted)} accepted`);
     if (reserved !== accepted) outcome.problems.push(`the ledger holds ${n(reserved)} reserved units for ${n(accepted)} accepted`);
     if (drift !== 0) outcome.problems.push(`gates and ledger drift by ${n(drift)} units`);
