@@ -1,13 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type onResponseHookHandler } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Container } from '../container.js';
 import { errorResponse } from '../lib/http-schemas.js';
 import { authRoutes } from '../modules/auth/auth.routes.js';
@@ -16,6 +10,7 @@ import { inventoryRoutes } from '../modules/inventory/inventory.routes.js';
 import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
 import { registerErrorHandling } from './error-handler.js';
+import { openapiDocument, transform, transformObject } from './openapi.js';
 import { registerRateLimits } from './rate-limits.js';
 
 /**
@@ -71,19 +66,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     route.onResponse = [...(route.onResponse ? [route.onResponse].flat() : []), observe];
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'flashcart',
-        version: '0.1.0',
-        description: 'Carts, inventory reservations and orders that never oversell. Errors are {error: {code, message, details}}.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(swagger, { openapi: openapiDocument, transform, transformObject });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const limits = await registerRateLimits(app, container.redis, container.keys.rateLimitNamespace(), config.rateLimitPerMinute);

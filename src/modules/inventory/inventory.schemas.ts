@@ -20,9 +20,14 @@ export const adjustBody = z
       .int()
       .min(-10_000_000)
       .max(10_000_000)
-      .refine((delta) => delta !== 0, 'delta must not be 0'),
+      .refine((delta) => delta !== 0, 'delta must not be 0')
+      .meta({ not: { enum: [0] } }),
     reason: text(1, 500).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'AdjustInventory' });
 
-export const setOnHandBody = z.object({ onHand: z.number().int().min(0).max(10_000_000) }).strict();
+export const setOnHandBody = z
+  .object({ onHand: z.number().int().min(0).max(10_000_000) })
+  .strict()
+  .meta({ id: 'SetOnHand' });

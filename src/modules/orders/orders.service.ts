@@ -46,7 +46,7 @@ export class OrdersService {
    * job is enqueued and the order returned. Postgres is not touched unless a gate must be loaded.
    */
   async place(user: AuthUser, idempotencyKey: string, input: CreateOrderInput): Promise<PlaceOrderResult> {
-    if (!input.items) throw validationFailed('the cart is empty', { fromCart: true });
+    if (!('items' in input)) throw validationFailed('the cart is empty', { fromCart: true });
     const lines = mergeLines(input.items);
 
     const known = await this.stock.precheck(user.id, idempotencyKey, lines);
