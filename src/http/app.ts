@@ -9,7 +9,8 @@ import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { inventoryRoutes } from '../modules/inventory/inventory.routes.js';
 import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
-import { registerErrorHandling } from './error-handler.js';
+import { answerClientError, registerErrorHandling, sendError } from './error-handler.js';
+import { registerJsonBodies } from './json-body.js';
 import { openapiDocument, transform, transformObject } from './openapi.js';
 import { registerRateLimits } from './rate-limits.js';
 
@@ -25,6 +26,8 @@ export async function buildOpsApp(container: Container): Promise<FastifyInstance
   const app = Fastify({
     loggerInstance: container.logger.child({ component: 'ops-http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors: sendError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -45,6 +48,12 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Any path segment fits (the request line is bounded by the header limit), so a long one
+    // reaches the route's schema and gets its 400 like any other bad value.
+    routerOptions: { maxParamLength: 16_384 },
+    // Refusals by the router (a bad percent-encoding) and by Node's HTTP parser, in the error format.
+    frameworkErrors: sendError,
+    clientErrorHandler: answerClientError,
     // One logger for every request rather than a child per request: request logs are off, and
     // what is logged carries the URL itself.
     childLoggerFactory: (logger) => logger,
@@ -53,6 +62,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializeResponses);
   app.decorateRequest('authUser', undefined);
+  registerJsonBodies(app);
   registerErrorHandling(app, metrics);
 
   // Latency per route. Each route's URL is captured when it is registered: request.routeOptions
