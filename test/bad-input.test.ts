@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/lib/hashing.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, guests } from './support/http.js';
 import { useSystem } from './support/system.js';
@@ -170,6 +171,29 @@ describe('bad input changes nothing', () => {
       expect({ index, status: answer.status, code: answer.body?.error?.code }).toEqual({ index, status, code });
     }
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 10 });
+  });
+
+  it('takes any Idempotency-Key of 1-255 printable characters, spaces included, and says when one is too long', async () => {
+    const [owner] = await guests(sut.system.url!, 1);
+    const me = await owner!.get('/api/me');
+    const keySku = await createProduct(sut.admin, { onHand: 10 });
+    const keys = ['a key with spaces', '{stock}:idem:*', `~${'k'.repeat(253)}~`];
+    for (const idempotencyKey of keys) {
+      const placed = await owner!.order([{ sku: keySku, quantity: 1 }], idempotencyKey);
+      expect({ idempotencyKey, status: placed.status }).toEqual({ idempotencyKey, status: 202 });
+      expect((await owner!.order([{ sku: keySku, quantity: 1 }], idempotencyKey)).body.id).toBe(placed.body.id);
+    }
+    // Redis keys carry the key's hash, never the key.
+    const { redis, keys: redisKeys } = sut.system.container;
+    for (const idempotencyKey of keys) {
+      expect(await redis.exists(redisKeys.idempotency(me.body.id, sha256Hex(idempotencyKey)))).toBe(1);
+    }
+    expect(await redis.keys(`${sut.stores.prefix}:*a key with spaces*`)).toEqual([]);
+
+    const tooLong = await owner!.order([{ sku: keySku, quantity: 1 }], 'k'.repeat(256));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.details.issues[0].message).toBe('the Idempotency-Key header is too long: at most 255 characters');
+    expect(await inventoryOf(sut.admin, keySku)).toMatchObject({ gateAvailable: 7 });
   });
 
   it('says what to send when the Content-Type is missing or wrong', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uuidFromName } from '../src/lib/hashing.js';
+import { sha256Hex, uuidFromName } from '../src/lib/hashing.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, eventually, guests } from './support/http.js';
 import { type ChildRole, spawnRole, useSystem } from './support/system.js';
@@ -89,7 +89,7 @@ describe('expiry and cancellation release stock exactly once', () => {
     const orderId = uuidFromName(`${me.body.id}:${key}`);
     const reserved = await sut.system.container.stock.reserve({
       userId: me.body.id,
-      idempotencyKey: key,
+      idempotencyKeyHash: sha256Hex(key),
       fingerprint: 'a request the API never answered',
       orderId,
       expiresAtMs: Date.now() - 1_000,

@@ -49,12 +49,12 @@ export class OrdersService {
     if (!('items' in input)) throw validationFailed('the cart is empty', { fromCart: true });
     const lines = mergeLines(input.items);
 
-    const known = await this.stock.precheck(user.id, idempotencyKey, lines);
+    const idempotencyKeyHash = sha256Hex(idempotencyKey);
+    const known = await this.stock.precheck(user.id, idempotencyKeyHash, lines);
     if (known.kind === 'short') return this.refused(known.line, known.available);
     if (known.kind === 'seen') return this.replay(input, known.fingerprint, known.snapshot);
 
     const { items, currency } = await this.price(lines);
-    const idempotencyKeyHash = sha256Hex(idempotencyKey);
     const now = Date.now();
     const expiresAtMs = now + this.options.reservationTtlSeconds * 1_000;
     const snapshot: OrderSnapshot = {
@@ -71,7 +71,7 @@ export class OrdersService {
     };
     const reserve = {
       userId: user.id,
-      idempotencyKey,
+      idempotencyKeyHash,
       fingerprint: sha256Hex(canonicalJson(input)),
       orderId: snapshot.id,
       expiresAtMs,
