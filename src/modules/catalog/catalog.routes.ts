@@ -42,7 +42,7 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ auth: AuthService; catalog: 
       schema: route({
         operationId: 'listProducts',
         summary: 'List products',
-        description: 'A page of products, optionally of one category or matching a text in title or description.',
+        description: 'A page of products by title, optionally of one category or with a text in the title or SKU (case-insensitive).',
         tags: ['catalog'],
         access: 'public',
         querystring: productListQuery,
