@@ -9,8 +9,8 @@ import { ADMIN, useSystem } from './support/system.js';
 /** FUZZ_SEED repeats a run; each run prints its seed when it fails. */
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 /** Requests sent at once; batches × runs is the size of the run. */
-const BATCH = 10;
-const RUNS = 300;
+const BATCH = 20;
+const RUNS = 150;
 
 /** How often each operation is drawn; the order path most, the password hashers least. */
 const WEIGHTS: Record<string, number> = { placeOrder: 12, cancelOrder: 3, getOrder: 3, listOrders: 2, registerUser: 1, loginUser: 1 };
