@@ -127,6 +127,9 @@ function statusesOf(doc: RouteDoc, methods: string[]): Map<number, string> {
 
 type JsonObject = Record<string, unknown>;
 
+/** Marks an operation whose body may be left out, for `transformObject` (Fastify's swagger says every body is required). */
+const OPTIONAL_BODY = 'x-flashcart-optional-body';
+
 /** Per route: zod schemas to JSON schemas, then every status the route can answer, described. */
 export const transform: SwaggerTransform = (input) => {
   const doc = (input.schema as Documented | undefined)?.[DOC];
@@ -150,9 +153,6 @@ export const transform: SwaggerTransform = (input) => {
   if (doc.bodyOptional) schema[OPTIONAL_BODY] = true;
   return result;
 };
-
-/** Marks an operation whose body may be left out, for `transformObject` (Fastify's swagger says every body is required). */
-const OPTIONAL_BODY = 'x-flashcart-optional-body';
 
 /**
  * The whole document: the components the routes refer to (zod's registry yields an input and an
