@@ -18,6 +18,7 @@ import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerRateLimits } from './rate-limits.js';
+import { registerWebUi } from './web-ui.js';
 
 /**
  * zod's serializer, except for error bodies: those are built by typed code (errorPayload), and
@@ -107,5 +108,6 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { auth, catalog: container.catalog });
   await app.register(inventoryRoutes, { auth, inventory: container.inventory });
   await app.register(ordersRoutes, { auth, placement: container.placement, queries: container.orderQueries, lifecycle: container.lifecycle, limits });
+  await registerWebUi(app);
   return app;
 }
