@@ -2,12 +2,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { ApiError, api, type Order, unwrap } from '../api/client';
-import { formatRemaining, useCountdown } from '../lib/countdown';
 import { formatDateTime, formatMoney } from '../lib/money';
 import type { OrderUpdate } from '../realtime/events';
 import { useRealtimeConnected, useRealtimeEvent } from '../realtime/socket';
 import { LoadError, Loading, Notice, StatusBadge } from '../ui/common';
 import { startPayment } from './CheckoutPage';
+import { ReservationCountdown } from './ReservationCountdown';
 
 const STATUS_TEXT: Record<Order['status'], { tone: 'info' | 'ok' | 'warn' | 'bad'; text: string }> = {
   PENDING: { tone: 'info', text: 'Waiting for your payment. Your items are held for you until the time runs out.' },
@@ -17,23 +17,6 @@ const STATUS_TEXT: Record<Order['status'], { tone: 'info' | 'ok' | 'warn' | 'bad
   EXPIRED: { tone: 'bad', text: 'Your reservation expired before the payment arrived: the items went back on sale. Nothing was charged.' },
   FAILED: { tone: 'bad', text: 'We could not fulfil this order. Your payment is being refunded.' },
 };
-
-/** The time left to pay, counting down live; at 0 it says the reservation ran out before the server does. */
-export function ReservationCountdown({ expiresAt }: { expiresAt: string }) {
-  const left = useCountdown(expiresAt);
-  const { clock, label } = formatRemaining(left);
-  if (left <= 0) {
-    return <Notice tone="bad">Your reservation has run out: the items are going back on sale.</Notice>;
-  }
-  return (
-    <p>
-      Held for you for{' '}
-      <span className="countdown" role="timer" aria-label={`${label} left to pay`} data-testid="countdown">
-        {clock}
-      </span>
-    </p>
-  );
-}
 
 /**
  * One order, its status live: `order:update` for it refetches it at once; without a live
