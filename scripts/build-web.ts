@@ -59,7 +59,7 @@ export async function firstLoadJavaScript(): Promise<{ files: string[]; gzipByte
   return { files, gzipBytes };
 }
 
-/** Builds web/dist, then fails when the first load's JavaScript is over budget. */
+/** Builds web/dist, then fails when the first load's JavaScript is over budget. Needs NODE_ENV=production (the CLI sets it). */
 export async function buildWeb(): Promise<{ gzipBytes: number }> {
   const { build } = await import('vite');
   await build({ configFile: join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
@@ -80,6 +80,9 @@ export async function buildWebIfStale(): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // React and its JSX transform pick their production build from NODE_ENV; a shell or a test
+  // runner that set it to something else would ship the development build.
+  process.env.NODE_ENV = 'production';
   try {
     if (process.argv.includes('--if-stale')) await buildWebIfStale();
     else await buildWeb();

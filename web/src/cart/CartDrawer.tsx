@@ -3,7 +3,7 @@ import { Link } from 'wouter';
 import { formatMoney } from '../lib/money';
 import { Notice } from '../ui/common';
 import { useCartDrawer } from '../ui/ui-store';
-import { cartStore, clearCart, removeFromCart, setQuantity, useCartNotices, useCartView } from './cart';
+import { cartStore, clearCart, loadCart, removeFromCart, setQuantity, useCartNotices, useCartView } from './cart';
 import type { CartViewLine } from './cart-store';
 
 /** What is wrong with a line, in the shopper's words. */
@@ -62,7 +62,11 @@ export function CartDrawer() {
   useEffect(() => {
     const element = dialog.current;
     if (!element) return;
-    if (open && !element.open) element.showModal();
+    if (open && !element.open) {
+      element.showModal();
+      // Fresh figures each time it opens, in case an event was missed.
+      void loadCart();
+    }
     if (!open && element.open) element.close();
   }, [open]);
 

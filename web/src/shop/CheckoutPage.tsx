@@ -38,13 +38,13 @@ export async function startPayment(order: Pick<Order, 'id'>): Promise<string> {
   return checkoutUrl;
 }
 
-function refusalOf(error: unknown): string {
+function refusalOf(error: unknown, lines: SummaryLine[], fromCart: boolean): string {
   if (!(error instanceof ApiError)) return 'The order could not be placed.';
   if (error.code === 'INSUFFICIENT_STOCK') {
     const { sku, available } = error.details as { sku?: string; available?: number };
-    return available
-      ? `Only ${available} of ${sku} ${available === 1 ? 'is' : 'are'} left: lower the quantity and try again.`
-      : `${sku} sold out while you were checking out. Remove it from your cart and try again.`;
+    const title = lines.find((line) => line.sku === sku)?.title ?? sku;
+    if (available) return `Only ${available} of ${title} ${available === 1 ? 'is' : 'are'} left: lower the quantity and try again.`;
+    return `${title} sold out while you were checking out.${fromCart ? ' Remove it from your cart and try again.' : ''}`;
   }
   if (error.code === 'IDEMPOTENCY_KEY_REUSED') return 'This checkout was already sent with other details: see your orders before trying again.';
   if (error.retryable) return `${error.message}. Nothing was charged; try again: the same checkout cannot order twice.`;
@@ -116,7 +116,7 @@ export function CheckoutPage() {
     } catch (failure) {
       if (!(failure instanceof ApiError && keepKeyAfter(failure.status))) checkoutKey.finish();
       if (!buySku) void loadCart();
-      setError(refusalOf(failure));
+      setError(refusalOf(failure, lines, !buySku));
       setBusy(false);
       requestAnimationFrame(() => errorRef.current?.focus());
     }
