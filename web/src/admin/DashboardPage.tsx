@@ -8,7 +8,7 @@ import { ratesOf } from './prometheus';
 
 function Tile({ label, value, hint }: { label: string; value: string | number; hint?: string }) {
   return (
-    <div className="tile">
+    <div className="tile" data-tile={label}>
       <div className="muted">{label}</div>
       <div className="value">{value}</div>
       {hint && <div className="muted">{hint}</div>}
