@@ -11,6 +11,11 @@ const UNITS = 3_000;
 const BUYERS = 6_000;
 /** How long into the sale Redis dies. */
 const KILL_AFTER_MS = 300;
+/**
+ * How long it stays down: longer than a command's reconnect retries (ioredis retries a command over
+ * two reconnect attempts, a few hundred ms), so the requests in flight fail rather than wait it out.
+ */
+const DOWN_MS = 1_500;
 
 /**
  * The hand-off to persistence is part of the reservation: Redis (appendonly yes, appendfsync always)
@@ -62,7 +67,8 @@ describe('a Redis crash in the middle of a flash sale (SIGKILL, AOF appendfsync 
     );
     await new Promise((resolve) => setTimeout(resolve, KILL_AFTER_MS));
     await redis.kill('SIGKILL');
-    // Back at once, replaying its AOF: the sale goes on against what survived.
+    await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
+    // Back, replaying its AOF: the sale goes on against what survived.
     await redis.start();
 
     const results = await sale;

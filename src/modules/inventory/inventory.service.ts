@@ -8,6 +8,13 @@ import type { StockStore } from '../../redis/stock-store.js';
 import type { InventoryRepository } from './inventory.repository.js';
 import { type InventoryListItem, type InventoryListQuery, type InventoryView, ON_HAND_LIMIT } from './inventory.schemas.js';
 
+export interface InventoryServiceDeps {
+  db: Db;
+  repository: InventoryRepository;
+  stock: StockStore;
+  logger: Logger;
+}
+
 export interface DriftSummary {
   skus: number;
   drifting: number;
@@ -53,12 +60,17 @@ export class InventoryService {
   /** Gate loads in progress, by SKU. */
   private readonly gateLoads = new Map<string, Promise<number>>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly repository: InventoryRepository,
-    private readonly stock: StockStore,
-    private readonly logger: Logger,
-  ) {}
+  private readonly db: Db;
+  private readonly repository: InventoryRepository;
+  private readonly stock: StockStore;
+  private readonly logger: Logger;
+
+  constructor(deps: InventoryServiceDeps) {
+    this.db = deps.db;
+    this.repository = deps.repository;
+    this.stock = deps.stock;
+    this.logger = deps.logger;
+  }
 
   /** Both sides of one SKU; loads its gate if nothing has yet. */
   async view(sku: string): Promise<InventoryView> {
