@@ -31,6 +31,9 @@ const NOT_BUILT_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-
  * The single-page web UI: its hashed assets under /assets/ (cached for good: a new build has new
  * names), and its index.html for every other page load (a GET asking for HTML) of a path the API
  * does not own, so a reload of a client route (/products/FLASH-001, /admin/orders) lands on the app.
+ *
+ * The page is sent from a hook on requests no route matched rather than from a catch-all route, so
+ * the API's own answers for unknown paths (404, or 405 with Allow for a known path) stay as they are.
  */
 export async function registerWebUi(app: FastifyInstance, distDir: string = WEB_DIST): Promise<void> {
   const indexHtml = await readFile(join(distDir, 'index.html'), 'utf8').catch(() => undefined);
@@ -38,17 +41,21 @@ export async function registerWebUi(app: FastifyInstance, distDir: string = WEB_
     await app.register(fastifyStatic, {
       root: join(distDir, 'assets'),
       prefix: '/assets/',
+      // One route per built file: a missing asset is an unknown path, not a page.
+      wildcard: false,
       decorateReply: false,
       index: false,
       immutable: true,
       maxAge: '365d',
     });
   }
-  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!request.is404 || (request.method !== 'GET' && request.method !== 'HEAD')) return done();
     // A page load asks for HTML; a script or a tool asking for anything else gets the API's 404.
     const wantsPage = request.headers.accept?.includes('text/html') === true;
-    if (!wantsPage || ownedByServer(request.url.split('?')[0]!)) return reply.callNotFound();
+    if (!wantsPage || ownedByServer(request.url.split('?')[0]!)) return done();
     reply.header('cache-control', 'no-cache').header('content-security-policy', UI_CSP).type('text/html; charset=utf-8');
-    return indexHtml ?? reply.code(503).send(NOT_BUILT_PAGE);
+    if (indexHtml === undefined) reply.code(503).send(NOT_BUILT_PAGE);
+    else reply.code(200).send(indexHtml);
   });
 }
