@@ -17,11 +17,13 @@ type Page<T> = { items: T[]; page: number; limit: number; total: number };
 
 /** API.md, Cart: `version` grows by one with every change. */
 export interface PendingCart {
-  items: { sku: string; title: string; unitPriceCents: number; quantity: number; lineTotalCents: number; available: number }[];
+  items: { sku: string; title: string; unitPriceCents: number; quantity: number; lineTotalCents: number; available: number; soldOut: boolean }[];
   totalCents: number;
   currency: string;
   version: number;
   updatedAt: string;
+  /** Lines the cart lost without its owner asking (a product deleted), as the carts work in progress sends them. */
+  notices: { sku: string; reason: 'deleted'; title: string; message: string }[];
 }
 
 /** API.md, Admin operations: one dead letter. */

@@ -84,6 +84,11 @@ export function CartDrawer() {
             {notice.text}
           </Notice>
         ))}
+        {cart.removed.map((text) => (
+          <Notice key={text} tone="warn">
+            {text}
+          </Notice>
+        ))}
         {cart.lines.length === 0 ? (
           <p className="muted">Your cart is empty.</p>
         ) : (

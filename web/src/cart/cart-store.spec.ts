@@ -9,6 +9,7 @@ const line = (sku: string, quantity: number, available = 10, unitPriceCents = 1_
   quantity,
   lineTotalCents: unitPriceCents * quantity,
   available,
+  soldOut: available <= 0,
 });
 
 const cart = (version: number, items: ReturnType<typeof line>[]): Cart => ({
@@ -17,6 +18,7 @@ const cart = (version: number, items: ReturnType<typeof line>[]): Cart => ({
   currency: 'EUR',
   version,
   updatedAt: new Date(0).toISOString(),
+  notices: [],
 });
 
 const add = (sku: string, quantity: number, available = 10) =>

@@ -62,6 +62,8 @@ export interface CartView {
   version: number;
   /** Lines that cannot be ordered as they are. */
   problems: CartViewLine[];
+  /** What the server took out of the cart without the shopper asking (a product withdrawn), in its words. */
+  removed: string[];
 }
 
 export interface CartActions {
@@ -105,7 +107,7 @@ export function createCartStore() {
       switch (change.kind) {
         case 'add': {
           const { sku, title, unitPriceCents, currency, available } = change;
-          const newLine = { line: { sku, title, unitPriceCents, available }, currency };
+          const newLine = { line: { sku, title, unitPriceCents, available, soldOut: available <= 0 }, currency };
           target = { kind: 'quantity', sku, quantity: current(sku) + change.quantity, newLine };
           break;
         }
@@ -177,7 +179,7 @@ export function cartView(state: CartState): CartView {
   const result: CartViewLine[] = [];
   for (const line of lines.values()) {
     const available = state.liveAvailable[line.sku] ?? line.available;
-    result.push({ ...line, available, problem: problemOf(line.quantity, available) });
+    result.push({ ...line, available, soldOut: available <= 0, problem: problemOf(line.quantity, available) });
   }
   const summed = result.reduce((sum, line) => sum + line.lineTotalCents, 0);
   return {
@@ -187,5 +189,6 @@ export function cartView(state: CartState): CartView {
     count: result.reduce((sum, line) => sum + line.quantity, 0),
     version: state.server?.version ?? 0,
     problems: result.filter((line) => line.problem !== undefined),
+    removed: state.server?.notices.map((notice) => notice.message) ?? [],
   };
 }
