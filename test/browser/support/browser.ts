@@ -83,8 +83,13 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
-/** A screenshot of what the page shows, for the README. */
+/**
+ * A screenshot of what the page shows, for the README. It is always taken, but written over the
+ * committed one only when it is missing or UPDATE_SCREENSHOTS=1, so a test run leaves the tree clean.
+ */
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), animations: 'disabled', caret: 'hide', fullPage: options.fullPage ?? false });
+  const committed = join(SCREENSHOTS, `${name}.png`);
+  const path = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(committed) ? committed : join(tmpdir(), `flashcart-${name}.png`);
+  await page.screenshot({ path, animations: 'disabled', caret: 'hide', fullPage: options.fullPage ?? false });
 }
