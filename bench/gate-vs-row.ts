@@ -26,7 +26,7 @@ async function redisGate(): Promise<number> {
     const key = `${prefix}:{stock}:gate:HOT`;
     await redis.set(key, 1_000_000_000);
     const sha = (await redis.script('LOAD', DECREMENT)) as string;
-    return await drive(() => redis.evalsha(sha, 1, key, 1), seconds, clients);
+    return await drive({ clients, seconds }, () => redis.evalsha(sha, 1, key, 1));
   } finally {
     redis.disconnect();
     await deleteRedisPrefix(REDIS_URL, prefix);
@@ -34,7 +34,7 @@ async function redisGate(): Promise<number> {
 }
 
 const redisRate = await redisGate();
-const postgresRate = await hotRowUpdateRate(POSTGRES_URL, seconds, clients);
+const postgresRate = await hotRowUpdateRate(POSTGRES_URL, { clients, seconds });
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
 console.log(`\nstock gate on one hot SKU, ${clients} concurrent clients, ${seconds} s each`);
 console.log(`  Redis Lua check-and-decrement:           ${n(redisRate)} /s`);

@@ -21,9 +21,9 @@ import { createPspSim } from '../src/simulators/psp-sim/psp-sim.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests, settleInWaves } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
-import { FlashcartProcess, waitUntilReady } from './flashcart-process.js';
 import { hotRowUpdateRate } from './hot-row.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
+import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +45,6 @@ const redisUrl = values['redis-url']!;
 const ORDERS_PER_BUYER = 10;
 const PRICE = 2_500;
 const SETTLE_TIMEOUT_MS = 120_000;
-const ADMIN = { email: 'bench-admin@flashcart.local', password: randomBytes(12).toString('hex') };
 
 const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const log = (message: string) => console.error(`[bench webhooks] ${message}`);
@@ -151,7 +150,7 @@ async function main(): Promise<number> {
   const machine = await describeMachine(postgresUrl, redisUrl);
   const databaseName = uniqueName('fc_bench_hooks');
   const prefix = uniqueName('fcbh');
-  const processes: FlashcartProcess[] = [];
+  const processes: ServerProcess[] = [];
   const logger = createLogger('warn');
   // The payment simulator only creates payments here (the bench signs the webhooks itself); the
   // SMTP sink takes the admins' low-stock alerts.
@@ -161,7 +160,9 @@ async function main(): Promise<number> {
   try {
     log(`hot-row UPDATE for ${ROW_SECONDS} s at ${CONNECTIONS} clients`);
     const rowMeter = new CpuMeter(redisUrl, () => ({}));
-    const row = await rowMeter.measure(() => hotRowUpdateRate(postgresUrl, ROW_SECONDS, CONNECTIONS)).finally(() => rowMeter.close());
+    const row = await rowMeter
+      .measure(() => hotRowUpdateRate(postgresUrl, { clients: CONNECTIONS, seconds: ROW_SECONDS }))
+      .finally(() => rowMeter.close());
     const rowRate = row.value;
 
     await ensureDatabaseExists(databaseUrl(postgresUrl, databaseName));
@@ -169,31 +170,20 @@ async function main(): Promise<number> {
     const smtpPort = await sink.listen(0);
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const secret = randomBytes(16).toString('hex');
-    const env = {
-      DATABASE_URL: databaseUrl(postgresUrl, databaseName),
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO_CATALOG: 'false',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      PAYMENT_WEBHOOK_SECRET: secret,
+    const env: Record<string, string> = {
+      ...flashcartEnvironment({ databaseUrl: databaseUrl(postgresUrl, databaseName), redisUrl, prefix, port }),
       PSP_SIM_PUBLIC_URL: simUrl,
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     };
-    const api = FlashcartProcess.start('api', env);
+    const secret = env.PAYMENT_WEBHOOK_SECRET!;
+    const api = ServerProcess.flashcart('api', env);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
-    const worker = FlashcartProcess.start('worker', env);
+    const worker = ServerProcess.flashcart('worker', env);
     processes.push(worker);
     const cpuMeter = new CpuMeter(redisUrl, () => ({ api: api.pid, worker: worker.pid }));
     meter = cpuMeter;
-    const admin = await adminApi(baseUrl, ADMIN);
+    const admin = await adminApi(baseUrl, BENCH_ADMIN);
     await admin.post('/api/admin/categories', { slug: 'webhooks', name: 'webhooks' });
     const buyers = await guests(baseUrl, Math.ceil(ORDERS / ORDERS_PER_BUYER));
 

@@ -141,9 +141,15 @@ export class Container {
     const inTransaction = transactionsOf(this.db);
 
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds);
-    this.inventory = new InventoryService(this.db, this.inventoryRepository, this.stock, logger);
+    this.inventory = new InventoryService({ db: this.db, repository: this.inventoryRepository, stock: this.stock, logger });
     this.products = new ProductCache({ repository: this.catalogRepository, publisher: this.redis, channel: this.keys.catalogChannel(), logger });
-    this.catalog = new CatalogService(this.db, this.catalogRepository, this.products, this.stock, this.inventory);
+    this.catalog = new CatalogService({
+      db: this.db,
+      repository: this.catalogRepository,
+      cache: this.products,
+      stock: this.stock,
+      inventory: this.inventory,
+    });
     const metrics = this.metrics;
     this.persister = new OrderPersister({
       inTransaction: transactionsOf(this.db),

@@ -289,13 +289,14 @@ describe('paying for an order through the payment simulator', () => {
       const data = { paymentId: payment.body.paymentId, orderId: placed.body.id, amountCents: 2 * PRICE, currency: 'EUR' };
       expect((await sendWebhook(sut.admin, paymentEvent('payment.succeeded', data))).body.outcome).toBe('confirmed');
     };
-    // 8 on hand, 2 sold: 6 available, above the threshold of 5.
+    // The product's own threshold, not the default of 5.
+    expect((await sut.admin.patch(`/api/admin/products/${scarce}`, { lowStockThreshold: 6 })).status).toBe(200);
+    // 8 on hand, 2 sold: 6 available, at the threshold.
     await confirm(0, 'teapot-1');
-    // 4 available: low.
-    await confirm(1, 'teapot-2');
-    const [alert] = await mailsTo(sut.admin, ADMIN.email, new RegExp(`^Low stock: ${scarce} \\(4 left\\)$`));
+    const [alert] = await mailsTo(sut.admin, ADMIN.email, new RegExp(`^Low stock: ${scarce} \\(6 left\\)$`));
     expect(alert!.text).toContain('Scarce teapot');
-    // 2 available: still low, no second alert.
+    // 4, then 2 available: still low, no second alert.
+    await confirm(1, 'teapot-2');
     await confirm(2, 'teapot-3');
     await eventually(async () => ((await inventoryOf(sut.admin, scarce)).sold === 6 ? true : undefined), 'the third sale');
     await new Promise((resolve) => setTimeout(resolve, 1_500));

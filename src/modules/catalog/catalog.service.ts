@@ -7,14 +7,30 @@ import type { CatalogRepository, ProductWithStock } from './catalog.repository.j
 import type { CreateCategoryInput, CreateProductInput, Product, ProductListQuery, UpdateProductInput } from './catalog.schemas.js';
 import type { ProductCache } from './product-cache.js';
 
+export interface CatalogServiceDeps {
+  db: Db;
+  repository: CatalogRepository;
+  /** Told of every change, so every instance prices from the new values. */
+  cache: ProductCache;
+  stock: StockStore;
+  inventory: InventoryService;
+}
+
+/** Categories and products: what the storefront lists and what an admin creates, changes and removes. */
 export class CatalogService {
-  constructor(
-    private readonly db: Db,
-    private readonly repository: CatalogRepository,
-    private readonly cache: ProductCache,
-    private readonly stock: StockStore,
-    private readonly inventory: InventoryService,
-  ) {}
+  private readonly db: Db;
+  private readonly repository: CatalogRepository;
+  private readonly cache: ProductCache;
+  private readonly stock: StockStore;
+  private readonly inventory: InventoryService;
+
+  constructor(deps: CatalogServiceDeps) {
+    this.db = deps.db;
+    this.repository = deps.repository;
+    this.cache = deps.cache;
+    this.stock = deps.stock;
+    this.inventory = deps.inventory;
+  }
 
   async categories() {
     return { items: await this.repository.listCategories() };
@@ -97,6 +113,7 @@ export class CatalogService {
         currency: row.currency,
         available,
         sources: [{ source: 'local', available, stale: false }],
+        lowStockThreshold: row.lowStockThreshold,
       };
     });
   }

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authHooks } from '../../http/auth-hooks.js';
-import { errorResponse } from '../../lib/http-schemas.js';
+import { route } from '../../http/openapi.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { failedJob, failedJobList, failedJobParams, failedJobsQuery } from './failed-jobs.schemas.js';
 import type { FailedJobsService } from './failed-jobs.service.js';
 
-const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 503: errorResponse };
+const NO_FAILED_JOB = 'NOT_FOUND: no failed job with this id.';
 
 export const failedJobsRoutes: FastifyPluginAsyncZod<{ auth: AuthService; failedJobs: FailedJobsService }> = async (app, { auth, failedJobs }) => {
   const admin = authHooks(auth).requireRole('admin');
@@ -13,13 +13,15 @@ export const failedJobsRoutes: FastifyPluginAsyncZod<{ auth: AuthService; failed
   app.get(
     '/api/admin/failed-jobs',
     {
-      schema: {
-        tags: ['admin'],
-        summary: 'List dead letters: jobs that used up their attempts',
+      schema: route({
         operationId: 'listFailedJobs',
+        summary: 'List dead letters: jobs that used up their attempts',
+        description: 'Newest first. Without `status`, every dead letter not discarded.',
+        tags: ['admin'],
+        access: 'admin',
         querystring: failedJobsQuery,
-        response: { 200: failedJobList, ...errors },
-      },
+        ok: { 200: { description: 'A page of dead letters.', schema: failedJobList } },
+      }),
       onRequest: admin,
     },
     async (request) => failedJobs.list(request.query),
@@ -28,14 +30,21 @@ export const failedJobsRoutes: FastifyPluginAsyncZod<{ auth: AuthService; failed
   app.post(
     '/api/admin/failed-jobs/:id/retry',
     {
-      schema: {
-        tags: ['admin'],
-        summary: 'Run a dead letter once more, ahead of customer work',
-        description: 'Answers 202 once the job is queued; a second request for the same dead letter queues nothing more.',
+      schema: route({
         operationId: 'retryFailedJob',
+        summary: 'Run a dead letter once more, ahead of customer work',
+        description:
+          'Queues the job once more (one attempt) under a job id derived from the dead letter, so a second request while it is kept queues nothing more. ' +
+          'If it fails again it becomes a dead letter of its own.',
+        tags: ['admin'],
+        access: 'admin',
         params: failedJobParams,
-        response: { 202: failedJob, ...errors, 404: errorResponse, 409: errorResponse },
-      },
+        ok: { 202: { description: 'Queued: the dead letter, now `retried`.', schema: failedJob } },
+        refusals: {
+          404: NO_FAILED_JOB,
+          409: 'INVALID_STATE: the dead letter was discarded, or no job of its name runs any more.',
+        },
+      }),
       onRequest: admin,
     },
     async (request, reply) => reply.code(202).send(await failedJobs.retry(request.params.id)),
@@ -44,13 +53,16 @@ export const failedJobsRoutes: FastifyPluginAsyncZod<{ auth: AuthService; failed
   app.post(
     '/api/admin/failed-jobs/:id/discard',
     {
-      schema: {
-        tags: ['admin'],
-        summary: 'Set a dead letter aside: it leaves the list',
+      schema: route({
         operationId: 'discardFailedJob',
+        summary: 'Set a dead letter aside: it leaves the list',
+        description: 'Discarding twice is discarding once; `?status=discarded` still lists it.',
+        tags: ['admin'],
+        access: 'admin',
         params: failedJobParams,
-        response: { 200: failedJob, ...errors, 404: errorResponse },
-      },
+        ok: { 200: { description: 'The dead letter, now `discarded`.', schema: failedJob } },
+        refusals: { 404: NO_FAILED_JOB },
+      }),
       onRequest: admin,
     },
     async (request) => failedJobs.discard(request.params.id),

@@ -9,14 +9,8 @@ export interface LowStock {
 }
 
 /**
- * Every SKU's threshold until products carry their own (the `products.low_stock_threshold` column of
- * migration 0002 is not on this branch yet): the `threshold` CTE below is the one place that reads it.
- */
-const DEFAULT_LOW_STOCK_THRESHOLD = 5;
-
-/**
  * Which sales take a SKU low. A SKU is alerted once when a sale finds its availability (on_hand -
- * reserved) at or under its threshold, and re-armed when a later sale finds it above again (a
+ * reserved) at or under its product's low-stock threshold, and re-armed when a later sale finds it above again (a
  * restock), so a flash sale that sells out raises one alert, not one per order. It runs when a
  * confirmation's event is handled, not in the confirming transaction, which keeps the hot ledger
  * row's lock short.
@@ -31,7 +25,9 @@ export class LowStockAlertsRepository {
   async alertsFor(eventId: number, orderId: string): Promise<LowStock[]> {
     const { rows } = await sql<LowStock>`
       WITH threshold AS (
-        SELECT sku, ${DEFAULT_LOW_STOCK_THRESHOLD}::int AS threshold FROM order_lines WHERE order_id = ${orderId}
+        SELECT line.sku, product.low_stock_threshold AS threshold
+        FROM order_lines AS line JOIN products AS product USING (sku)
+        WHERE line.order_id = ${orderId}
       ), level AS (
         SELECT i.sku, i.on_hand - i.reserved AS available, threshold.threshold
         FROM inventory AS i JOIN threshold USING (sku)

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authHooks } from '../../http/auth-hooks.js';
-import { errorResponse } from '../../lib/http-schemas.js';
+import { route } from '../../http/openapi.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { type Mailbox, mailboxPage, mailboxQuery } from './mailbox.js';
 
@@ -8,14 +8,15 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{ auth: AuthService; mai
   app.get(
     '/api/admin/mailbox',
     {
-      schema: {
-        tags: ['admin'],
+      schema: route({
+        operationId: 'listMailbox',
         summary: 'List the mail the built-in SMTP sink received (development)',
         description: 'Newest first; `to` filters by recipient. Empty when SMTP_URL sends mail elsewhere.',
-        operationId: 'listMailbox',
+        tags: ['admin'],
+        access: 'admin',
         querystring: mailboxQuery,
-        response: { 200: mailboxPage, 400: errorResponse, 401: errorResponse, 403: errorResponse, 503: errorResponse },
-      },
+        ok: { 200: { description: 'A page of received messages.', schema: mailboxPage } },
+      }),
       onRequest: authHooks(auth).requireRole('admin'),
     },
     async (request) => mailbox.list(request.query),

@@ -1,8 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authHooks, callerOf } from '../../http/auth-hooks.js';
+import { route } from '../../http/openapi.js';
 import { AppError } from '../../lib/errors.js';
-import { errorResponse } from '../../lib/http-schemas.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { orderParams } from '../orders/orders.schemas.js';
 import type { PaymentWebhooks } from './payment-webhooks.js';
@@ -40,23 +41,21 @@ export const paymentsRoutes: FastifyPluginAsyncZod<PaymentsRoutesOptions> = asyn
   app.post(
     '/api/orders/:id/payment',
     {
-      schema: {
-        tags: ['orders'],
+      schema: route({
+        operationId: 'startPayment',
         summary: 'Start paying for a PENDING order',
         description:
-          'Creates the order’s payment with the provider (or returns the one it has) and answers where to pay. ' +
-          'The first call holds the stock PAYMENT_HOLD_EXTENSION_SECONDS longer. The outcome arrives as a webhook.',
-        operationId: 'startPayment',
+          "Creates the order's payment with the provider, or answers the one it has, and where to pay. The first call holds the stock " +
+          'PAYMENT_HOLD_EXTENSION_SECONDS (600 by default) longer. The outcome arrives as a webhook; the order then shows it.',
+        tags: ['orders'],
+        access: 'user',
         params: orderParams,
-        response: {
-          201: startedPayment,
-          400: errorResponse,
-          401: errorResponse,
-          404: errorResponse,
-          409: errorResponse,
-          503: errorResponse,
+        ok: { 201: { description: 'The payment (the same one on every call) and its checkout page.', schema: startedPayment } },
+        refusals: {
+          404: "NOT_FOUND: no order with this id, or not one of the caller's.",
+          409: 'INVALID_STATE: the order is no longer PENDING, or its hold expired; `details.status` says what it is.',
         },
-      },
+      }),
       onRequest: requireUser,
     },
     async (request, reply) => reply.code(201).send(await options.payments.start(callerOf(request), request.params.id)),
@@ -71,8 +70,10 @@ async function webhookRoute(app: FastifyInstance, options: PaymentsRoutesOptions
   // JSON as bytes is the only body this route takes; anything else is 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (request, body, done) => {
-    request.rawBody = body as Buffer;
-    parseJson(request, (body as Buffer).toString('utf8'), done);
+    const bytes = body as Buffer;
+    request.rawBody = bytes;
+    if (!isUtf8(bytes)) return done(new AppError('VALIDATION_FAILED', 'the body is not valid UTF-8'), undefined);
+    parseJson(request, bytes.toString('utf8'), done);
   });
 
   const verifySignature: preValidationHookHandler = (request, _reply, done) => {
@@ -91,18 +92,21 @@ async function webhookRoute(app: FastifyInstance, options: PaymentsRoutesOptions
   app.withTypeProvider<ZodTypeProvider>().post(
     '/api/payments/webhook',
     {
-      schema: {
-        tags: ['payments'],
+      schema: route({
+        operationId: 'receivePaymentWebhook',
         summary: 'Receive a signed payment event from the provider',
         description:
-          'No bearer token: the Payment-Signature header (HMAC-SHA256 over "<t>.<raw body>") authenticates it. ' +
+          'No bearer token: the Payment-Signature header (HMAC-SHA256 over "<t>.<raw body>") authenticates it, within 300 s. ' +
           'An event id seen before, an unknown payment or order, or a mismatched amount is answered 200 and changes nothing.',
-        operationId: 'receivePaymentWebhook',
-        security: [],
+        tags: ['payments'],
+        access: 'public',
         headers: webhookHeaders,
         body: webhookEvent,
-        response: { 200: webhookReceived, 400: errorResponse, 413: errorResponse, 415: errorResponse, 503: errorResponse },
-      },
+        ok: { 200: { description: 'Received: `outcome` says what the event did.', schema: webhookReceived } },
+        refusals: {
+          400: 'VALIDATION_FAILED: the signature is missing, malformed, wrong or stale (`details.signature` says which), or the body is not a payment event. Nothing is recorded.',
+        },
+      }),
       preValidation: verifySignature,
     },
     async (request) => ({ received: true as const, outcome: await options.webhooks.receive(request.body) }),

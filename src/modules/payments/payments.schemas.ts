@@ -35,6 +35,7 @@ export const webhookHeaders = z
     'payment-signature': z
       .string()
       .max(2_000)
+      .regex(/^[\x20-\x7e]*$/, 'printable ASCII')
       .meta({ description: 't=<unix seconds>,v1=<hex HMAC-SHA256(PAYMENT_WEBHOOK_SECRET, "<t>.<raw body>")>' }),
   })
   .loose();

@@ -77,7 +77,7 @@ describe('OrderTransitions', () => {
     for (const { sku } of lines) if (!stock.gateValues.has(sku)) stock.gateValues.set(sku, 10);
     await stock.reserve({
       userId: 'u',
-      idempotencyKey: orderId,
+      idempotencyKeyHash: orderId,
       fingerprint: 'f',
       orderId,
       expiresAtMs: 0,
