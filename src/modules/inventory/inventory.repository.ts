@@ -79,7 +79,7 @@ export class InventoryRepository {
       UPDATE inventory AS i
       SET on_hand = i.on_hand - move.sold, reserved = i.reserved - move.sold - move.released, sold = i.sold + move.sold, updated_at = now()
       FROM move, ledger
-      WHERE i.sku = move.sku AND ledger.sku = move.sku
+      WHERE i.sku = ANY(${moves.map((move) => move.sku)}::text[]) AND i.sku = move.sku AND ledger.sku = move.sku
       RETURNING i.sku
     `.execute(tx);
     if (rows.length !== moves.length) {

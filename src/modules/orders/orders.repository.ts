@@ -105,7 +105,8 @@ export class OrdersRepository {
         SET status = change."to", updated_at = now(),
             confirmed_at = CASE WHEN change."to" = 'CONFIRMED' THEN now() ELSE o.confirmed_at END
         FROM change
-        WHERE o.id = change."orderId" AND o.status = change."from"
+        -- The id list lets the planner fetch each order by its key, whatever it guesses of the JSON.
+        WHERE o.id = ANY(${changes.map((change) => change.orderId)}::uuid[]) AND o.id = change."orderId" AND o.status = change."from"
         RETURNING o.id
       ), entries AS (
         INSERT INTO order_history (order_id, status, reason, actor)

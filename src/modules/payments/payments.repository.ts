@@ -82,7 +82,8 @@ export class PaymentsRepository {
 
   /**
    * Records, in one statement, the provider's verdict on payments still pending (a payment's first
-   * verdict stands) and what became of each event.
+   * verdict stands) and what became of each event. The id lists let the planner fetch each row by
+   * its key, whatever it guesses of the JSON's size.
    */
   async recordOutcomes(
     tx: Tx,
@@ -98,11 +99,11 @@ export class PaymentsRepository {
       ), completed AS (
         UPDATE payments AS p SET status = verdict.status, completed_at = now(), updated_at = now()
         FROM verdict
-        WHERE p.order_id = verdict."orderId" AND p.status = 'pending'
+        WHERE p.order_id = ANY(${distinct.map((verdict) => verdict.orderId)}::uuid[]) AND p.order_id = verdict."orderId" AND p.status = 'pending'
       )
       UPDATE payment_events AS e SET outcome = o.outcome
       FROM jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb) AS o("eventId" text, outcome text)
-      WHERE e.provider = ${provider} AND e.event_id = o."eventId"
+      WHERE e.provider = ${provider} AND e.event_id = ANY(${outcomes.map((outcome) => outcome.eventId)}::text[]) AND e.event_id = o."eventId"
     `.execute(tx);
   }
 
