@@ -4,7 +4,20 @@ import type { Redis } from 'ioredis';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
-export type ScriptName = 'precheckOrders' | 'reserveOrder' | 'releaseReservation' | 'claimReservation' | 'adjustGate' | 'ackPersisted';
+export type ScriptName =
+  | 'precheckOrders'
+  | 'reserveOrder'
+  | 'releaseReservation'
+  | 'claimReservation'
+  | 'adjustGate'
+  | 'ackPersisted'
+  | 'changeCartItem'
+  | 'clearCart'
+  | 'loadCart'
+  | 'takeOrderedLines'
+  | 'mergeCarts'
+  | 'applyCatalogChange'
+  | 'ackCartsPersisted';
 type ScriptResult = number | string | null | ScriptResult[];
 
 interface ScriptFile {
