@@ -86,6 +86,17 @@ export interface OrderHistoryTable {
   at: ColumnType<Date, Date | string | undefined, never>;
 }
 
+/** A cart's snapshot, written behind its live copy in Redis; lines and notices as JSON arrays. */
+export interface CartsTable {
+  userId: string;
+  version: number;
+  currency: string | null;
+  lines: ColumnType<{ sku: string; quantity: number }[], string, string>;
+  notices: ColumnType<{ sku: string; reason: 'deleted'; title: string; message: string }[], string, string>;
+  updatedAt: ColumnType<Date, Date | string, Date | string>;
+  persistedAt: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   users: UsersTable;
   categories: CategoriesTable;
@@ -95,6 +106,7 @@ export interface Database {
   orders: OrdersTable;
   orderLines: OrderLinesTable;
   orderHistory: OrderHistoryTable;
+  carts: CartsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -102,3 +114,4 @@ export type InventoryRow = Selectable<InventoryTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
 export type OrderHistoryRow = Selectable<OrderHistoryTable>;
+export type CartRow = Selectable<CartsTable>;
