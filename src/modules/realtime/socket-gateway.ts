@@ -1,0 +1,209 @@
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
+import { AppError, type ErrorBody, errorPayload } from '../../lib/errors.js';
+import type { StockStore } from '../../redis/stock-store.js';
+import type { AuthService } from '../auth/auth.service.js';
+import type { AuthUser } from '../auth/auth.types.js';
+import type { CartService } from '../carts/carts.service.js';
+import { skuSchema } from '../catalog/catalog.schemas.js';
+import type { ProductCache } from '../catalog/product-cache.js';
+import type { InventoryService } from '../inventory/inventory.service.js';
+import { productRoom, type ServerEvents, type StockUpdate, userRoom } from './realtime.js';
+
+export interface SocketGatewayDeps {
+  auth: Pick<AuthService, 'authenticate'>;
+  carts: Pick<CartService, 'read'>;
+  products: Pick<ProductCache, 'get'>;
+  stock: Pick<StockStore, 'gates'>;
+  inventory: Pick<InventoryService, 'ensureGate'>;
+  /** Connections of the gateway's own: one publishes, the other is put in subscriber mode. */
+  redis: { pub: Redis; sub: Redis };
+  /** Prefix of the adapter's pub/sub channels; the Redis emitter of every process uses the same. */
+  channelPrefix: string;
+  /** Each product watched on this instance is sampled this often: at most one stock:update per interval. */
+  stockUpdateIntervalMs: number;
+  logger: Logger;
+}
+
+/** Products one socket may watch at once: rooms cost memory on every instance. */
+const MAX_WATCHED_PRODUCTS = 100;
+
+const watchPayload = z.object({ sku: skuSchema }).strict();
+
+type WatchAck = (answer: StockUpdate | ErrorBody) => void;
+type UnwatchAck = (answer: { sku: string } | ErrorBody) => void;
+
+/** What clients send; payloads are checked here, so they are unknown until then. */
+interface ClientToServerEvents {
+  'product:watch': (payload: unknown, ack?: WatchAck) => void;
+  'product:unwatch': (payload: unknown, ack?: UnwatchAck) => void;
+}
+
+type ServerToClientEvents = { [E in keyof ServerEvents]: (payload: ServerEvents[E]) => void };
+
+interface SocketData {
+  user: AuthUser;
+}
+
+type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const ackOf = <A>(ack: unknown): A | undefined => (typeof ack === 'function' ? (ack as A) : undefined);
+
+/**
+ * Socket.IO on the API's own HTTP server. The handshake carries the same bearer token as HTTP
+ * (`auth: {token}`); each socket joins its user's room and gets its cart at once, so a client that
+ * reconnects is current without asking. Events emitted from any process reach it through the Redis
+ * adapter (see RedisEmitterRealtime).
+ *
+ * `stock:update` is sampled, not pushed on every change: every `stockUpdateIntervalMs` the instance
+ * reads the gates of the products its own sockets watch, in one MGET, and tells those sockets of the
+ * ones that moved. However many buyers or instances change a SKU, a socket hears of it at most once
+ * per interval, and a stock change costs the order path nothing.
+ */
+export class SocketGateway {
+  private io: GatewayServer | undefined;
+  private sampler: NodeJS.Timeout | undefined;
+  private sampling = false;
+  private closing = false;
+  /** The last value this instance sent per watched SKU. */
+  private readonly lastSent = new Map<string, number>();
+
+  constructor(private readonly deps: SocketGatewayDeps) {}
+
+  attach(server: HttpServer): void {
+    const { redis, channelPrefix, logger } = this.deps;
+    // The adapter publishes without awaiting: a failure must be logged, not left as an unhandled
+    // rejection (which would take the process down).
+    const publish = redis.pub.publish.bind(redis.pub);
+    redis.pub.publish = ((channel: string, message: string | Buffer) =>
+      publish(channel, message).catch((error: unknown) => {
+        logger.warn({ err: error, channel }, 'a real-time event could not be relayed to other instances');
+        return 0;
+      })) as Redis['publish'];
+    const io: GatewayServer = new Server(server, {
+      serveClient: false,
+      adapter: createAdapter(redis.pub, redis.sub, { key: channelPrefix }),
+      allowRequest: (_request, callback) => callback(this.closing ? 'the server is shutting down' : null, !this.closing),
+    });
+    io.use((socket, next) => {
+      try {
+        socket.data.user = this.authenticate(socket.handshake.auth);
+        next();
+      } catch (error) {
+        const refusal = new Error((error as Error).message) as Error & { data: ErrorBody['error'] };
+        refusal.data = { code: 'UNAUTHENTICATED', message: refusal.message };
+        next(refusal);
+      }
+    });
+    io.on('connection', (socket) => this.connected(socket));
+    this.io = io;
+    this.sampler = setInterval(() => void this.sampleStock(), this.deps.stockUpdateIntervalMs);
+    this.sampler.unref();
+  }
+
+  /** First step of shutting down: no new connections, and every socket closed so the HTTP server can close. */
+  beginClose(): void {
+    this.closing = true;
+    clearInterval(this.sampler);
+    this.io?.local.disconnectSockets(true);
+  }
+
+  /** Last step, once the HTTP server has closed: the adapter's subscriptions. */
+  async close(): Promise<void> {
+    this.beginClose();
+    await this.io?.of('/').adapter.close();
+  }
+
+  private authenticate(handshake: Record<string, unknown>): AuthUser {
+    const { token } = handshake;
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new AppError('UNAUTHENTICATED', 'connect with auth: {token} (the bearer token of the HTTP API)');
+    }
+    return this.deps.auth.authenticate(token.startsWith('Bearer ') ? token : `Bearer ${token}`);
+  }
+
+  private connected(socket: GatewaySocket): void {
+    const { user } = socket.data;
+    void socket.join(userRoom(user.id));
+    this.deps.carts.read(user.id).then(
+      (cart) => socket.emit('cart:update', cart),
+      (error: unknown) => this.deps.logger.warn({ err: error, userId: user.id }, 'could not send the cart to a new socket'),
+    );
+    socket.on('product:watch', (payload, ack) => void this.watch(socket, payload, ackOf<WatchAck>(ack)));
+    socket.on('product:unwatch', (payload, ack) => {
+      const reply = ackOf<UnwatchAck>(ack);
+      const parsed = watchPayload.safeParse(payload);
+      if (!parsed.success) return reply?.(errorPayload('VALIDATION_FAILED', 'send {sku} with a valid SKU'));
+      void socket.leave(productRoom(parsed.data.sku));
+      reply?.({ sku: parsed.data.sku });
+    });
+  }
+
+  /**
+   * Joins the product's room and answers (and emits) its stock now; later changes come sampled. The
+   * room's next sample goes to every watcher, so none keeps a value older than the newcomer's.
+   */
+  private async watch(socket: GatewaySocket, payload: unknown, ack: WatchAck | undefined): Promise<void> {
+    const parsed = watchPayload.safeParse(payload);
+    if (!parsed.success) return ack?.(errorPayload('VALIDATION_FAILED', 'send {sku} with a valid SKU'));
+    const { sku } = parsed.data;
+    const watched = [...socket.rooms].filter((room) => room.startsWith('product:')).length;
+    if (watched >= MAX_WATCHED_PRODUCTS && !socket.rooms.has(productRoom(sku))) {
+      return ack?.(errorPayload('VALIDATION_FAILED', `a socket watches at most ${MAX_WATCHED_PRODUCTS} products`));
+    }
+    try {
+      const [product] = await this.deps.products.get([sku]);
+      if (!product) return ack?.(errorPayload('NOT_FOUND', 'product not found', { sku }));
+      const [gate] = await this.deps.stock.gates([sku]);
+      const update: StockUpdate = { sku, available: gate ?? (await this.deps.inventory.ensureGate(sku)) };
+      await socket.join(productRoom(sku));
+      this.lastSent.delete(sku);
+      socket.emit('stock:update', update);
+      ack?.(update);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, sku }, 'product:watch failed');
+      ack?.(errorPayload('UNAVAILABLE', 'the stock of this product cannot be read right now; try again'));
+    }
+  }
+
+  private async sampleStock(): Promise<void> {
+    const io = this.io;
+    if (!io || this.sampling) return;
+    const skus = [...io.of('/').adapter.rooms.keys()].filter((room) => room.startsWith('product:')).map((room) => room.slice('product:'.length));
+    for (const sku of this.lastSent.keys()) if (!skus.includes(sku)) this.lastSent.delete(sku);
+    if (skus.length === 0) return;
+    this.sampling = true;
+    try {
+      const gates = await this.deps.stock.gates(skus);
+      skus.forEach((sku, i) => {
+        const available = gates[i];
+        if (available === null || available === undefined || this.lastSent.get(sku) === available) return;
+        this.lastSent.set(sku, available);
+        io.local.to(productRoom(sku)).emit('stock:update', { sku, available });
+      });
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not sample the stock of watched products');
+    } finally {
+      this.sampling = false;
+    }
+  }
+}
+
+/**
+ * Serves the gateway on the app's own HTTP server (the API port). On close, sockets go first so
+ * the HTTP server can close, and the adapter's subscriptions last.
+ */
+export function attachSocketGateway(app: FastifyInstance, gateway: SocketGateway): void {
+  gateway.attach(app.server);
+  app.addHook('preClose', (done) => {
+    gateway.beginClose();
+    done();
+  });
+  app.addHook('onClose', async () => gateway.close());
+}
