@@ -76,17 +76,32 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
     await container.auth.ensureAdmin(config.adminEmail, config.adminPassword);
     if (config.seedDemoCatalog && (await seedDemoCatalog(container.db))) logger.info('seeded the demo catalog');
 
+    // Both roles price carts from the product cache, so both hear catalog changes.
+    if (roles.api || roles.worker) await container.products.start(container.redis.duplicate());
+
     if (roles.worker) {
-      const { sweeper } = container;
+      const { sweeper, cartPersister, cartReconciler, cartSync } = container;
       workers = new WorkerHost(
         container.queues,
-        { 'expire-reservations': () => sweeper.sweep() },
+        {
+          'expire-reservations': () => sweeper.sweep(),
+          'persist-carts': () => cartPersister.drain(),
+          'reconcile-carts': () => cartReconciler.reconcile(),
+          'watch-cart-stock': () => cartSync.watchStock(),
+          'refresh-carts': ({ sku, change }) => cartSync.refresh(sku, change),
+        },
         {
           connection: container.bullRedis,
           prefix: container.keys.bullPrefix(),
-          concurrency: { maintenance: 1 },
+          // Cart refreshes of a popular SKU can take a while; the persister's ticks must not wait behind them.
+          concurrency: { maintenance: 1, carts: 4 },
           lockDurationMs: config.jobLockMs,
-          schedules: [{ job: 'expire-reservations', everyMs: config.expirySweepIntervalMs }],
+          schedules: [
+            { job: 'expire-reservations', everyMs: config.expirySweepIntervalMs },
+            { job: 'persist-carts', everyMs: config.cartPersistIntervalMs },
+            { job: 'reconcile-carts', everyMs: config.cartReconcileIntervalMs },
+            { job: 'watch-cart-stock', everyMs: config.cartStockWatchIntervalMs },
+          ],
         },
         logger.child({ component: 'worker' }),
       );
@@ -97,7 +112,6 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
 
     let url: string | undefined;
     if (roles.api) {
-      await container.products.start(container.redis.duplicate());
       app = await buildApp(container);
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();

@@ -11,10 +11,12 @@ import {
 import type { Container } from '../container.js';
 import { errorResponse } from '../lib/http-schemas.js';
 import { authRoutes } from '../modules/auth/auth.routes.js';
+import { cartsRoutes } from '../modules/carts/carts.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { inventoryRoutes } from '../modules/inventory/inventory.routes.js';
 import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
+import { attachSocketGateway } from '../modules/realtime/socket-gateway.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerRateLimits } from './rate-limits.js';
 
@@ -93,5 +95,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { auth, catalog: container.catalog });
   await app.register(inventoryRoutes, { auth, inventory: container.inventory });
   await app.register(ordersRoutes, { auth, placement: container.placement, queries: container.orderQueries, lifecycle: container.lifecycle, limits });
+  await app.register(cartsRoutes, { auth, carts: container.carts });
+  attachSocketGateway(app, container.createSocketGateway());
   return app;
 }

@@ -7,6 +7,9 @@ import type { CatalogRepository, ProductWithStock } from './catalog.repository.j
 import type { CreateCategoryInput, CreateProductInput, Product, ProductListQuery, UpdateProductInput } from './catalog.schemas.js';
 import type { ProductCache } from './product-cache.js';
 
+/** Told of a committed change that carts holding the product must reflect (price, title, currency, or deletion). */
+export type ProductChangeListener = (sku: string, change: 'changed' | 'deleted') => Promise<void>;
+
 export class CatalogService {
   constructor(
     private readonly db: Db,
@@ -14,6 +17,7 @@ export class CatalogService {
     private readonly cache: ProductCache,
     private readonly stock: StockStore,
     private readonly inventory: InventoryService,
+    private readonly onProductChange?: ProductChangeListener,
   ) {}
 
   async categories() {
@@ -74,6 +78,7 @@ export class CatalogService {
     }
     if (!(await this.repository.updateProduct(this.db, sku, input))) throw notFound('product', { sku });
     await this.cache.invalidate(sku);
+    if (input.priceCents !== undefined || input.title !== undefined || input.currency !== undefined) await this.onProductChange?.(sku, 'changed');
     return this.product(sku);
   }
 
@@ -81,6 +86,7 @@ export class CatalogService {
   async remove(sku: string): Promise<void> {
     if (!(await this.repository.softDeleteProduct(sku))) throw notFound('product', { sku });
     await this.cache.invalidate(sku);
+    await this.onProductChange?.(sku, 'deleted');
   }
 
   /** `available` is what the gate admits; a gate not loaded yet falls back to the ledger. */
