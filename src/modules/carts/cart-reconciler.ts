@@ -60,11 +60,12 @@ export class CartReconciler {
     const { store, repository } = this.deps;
     const first = await this.unmarkedVersions(ids);
     const stored = await repository.versions([...first.keys()]);
-    const candidates = [...first].filter(([id, version]) => version > (stored.get(id) ?? -1)).map(([id]) => id);
+    // A cart never written is at version 0 (empty) until its first change: no snapshot needed.
+    const candidates = [...first].filter(([id, version]) => version > (stored.get(id) ?? 0)).map(([id]) => id);
     if (candidates.length === 0) return 0;
     const again = await this.unmarkedVersions(candidates);
     const storedAgain = await repository.versions(candidates);
-    const confirmed = candidates.filter((id) => again.get(id) === first.get(id) && first.get(id)! > (storedAgain.get(id) ?? -1));
+    const confirmed = candidates.filter((id) => again.get(id) === first.get(id) && first.get(id)! > (storedAgain.get(id) ?? 0));
     await store.markDirty(confirmed);
     return confirmed.length;
   }

@@ -36,11 +36,11 @@ export class CartsRepository {
 
   /**
    * Upserts full snapshots in one statement; a stored snapshot of the same or a newer version is
-   * kept (so a slow writer never puts an older cart back). Returns how many rows were written.
+   * kept (so a slow writer never puts an older cart back). Returns the carts whose row was written.
    */
-  async upsert(carts: StoredCart[]): Promise<number> {
-    if (carts.length === 0) return 0;
-    const result = await this.db
+  async upsert(carts: StoredCart[]): Promise<Set<string>> {
+    if (carts.length === 0) return new Set();
+    const rows = await this.db
       .insertInto('carts')
       .values(
         carts.map((cart) => ({
@@ -65,8 +65,9 @@ export class CartsRepository {
           })
           .where('carts.version', '<', (eb) => eb.ref('excluded.version')),
       )
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0);
+      .returning('userId')
+      .execute();
+    return new Set(rows.map((row) => row.userId));
   }
 
   /** A product's title, deleted or not, for the notice a deleted line leaves. */
