@@ -216,4 +216,70 @@ describe('the cart API', () => {
     expect(quantities(final)).toEqual(state);
     expectExactTotals(final, prices);
   });
+
+  describe('guest carts at login', () => {
+    const register = (guest: Api | undefined, email: string) =>
+      new Api(sut.system.url!).post('/api/auth/register', { email, password: 'a-long-password', ...(guest ? { guestToken: guest.token } : {}) });
+    const login = (guestToken: string | undefined, email: string) =>
+      new Api(sut.system.url!).post('/api/auth/login', { email, password: 'a-long-password', ...(guestToken !== undefined ? { guestToken } : {}) });
+
+    it('merges the guest cart into the account: quantities summed, capped by the stock, reported line by line; the guest cart emptied', async () => {
+      const [scarce, plenty] = [
+        await createProduct(sut.admin, { onHand: 10, priceCents: 700 }),
+        await createProduct(sut.admin, { onHand: 50, priceCents: 90 }),
+      ];
+      const email = `merge-${uniqueSku().toLowerCase()}@example.com`;
+      const account = await register(undefined, email);
+      expect(account.status).toBe(201);
+      expect(account.body.cartMerge).toBeUndefined();
+      const customer = new Api(sut.system.url!, account.body.token);
+      await customer.post('/api/cart/items', { sku: scarce, quantity: 6 });
+
+      const [guest] = await guests(sut.system.url!, 1);
+      await guest!.post('/api/cart/items', { sku: scarce, quantity: 5 });
+      await guest!.post('/api/cart/items', { sku: plenty, quantity: 2 });
+
+      const merged = await login(guest!.token, email);
+      expect(merged.status).toBe(200);
+      const bySku = (a: { sku: string }, b: { sku: string }) => a.sku.localeCompare(b.sku);
+      expect(merged.body.cartMerge.lines.sort(bySku)).toEqual(
+        [
+          { sku: scarce, requested: 5, quantity: 10, capped: 'stock' },
+          { sku: plenty, requested: 2, quantity: 2 },
+        ].sort(bySku),
+      );
+      // One change of each cart: the merge.
+      expect(merged.body.cartMerge.cart).toMatchObject({ version: 2, totalCents: 10 * 700 + 2 * 90 });
+      expect((await customer.get<CartBody>('/api/cart')).body).toEqual(merged.body.cartMerge.cart);
+      expect((await guest!.get<CartBody>('/api/cart')).body).toMatchObject({ items: [], version: 3 });
+
+      // Logging in again with the same guest token merges nothing more.
+      const again = await login(guest!.token, email);
+      expect(again.body.cartMerge.lines).toEqual([]);
+      expect((await customer.get<CartBody>('/api/cart')).body.version).toBe(2);
+    });
+
+    it('gives a new account the guest cart at registration, and skips (reporting why) a token that is not a valid guest session', async () => {
+      const sku = await createProduct(sut.admin, { onHand: 5 });
+      const [guest] = await guests(sut.system.url!, 1);
+      await guest!.post('/api/cart/items', { sku, quantity: 2 });
+      const email = `register-${uniqueSku().toLowerCase()}@example.com`;
+      const created = await register(guest, email);
+      expect(created.status).toBe(201);
+      expect(created.body.cartMerge).toMatchObject({ lines: [{ sku, requested: 2, quantity: 2 }], cart: { items: [{ sku, quantity: 2 }] } });
+
+      for (const guestToken of ['not-a-token', created.body.token]) {
+        const answer = await login(guestToken, email);
+        expect(answer.status).toBe(200);
+        expect(answer.body.cartMerge).toMatchObject({ lines: [], skipped: expect.any(String) });
+      }
+      expect((await login('', email)).status).toBe(400);
+      // A wrong password merges nothing.
+      const [other] = await guests(sut.system.url!, 1);
+      await other!.post('/api/cart/items', { sku, quantity: 1 });
+      const wrong = await new Api(sut.system.url!).post('/api/auth/login', { email, password: 'wrong-password', guestToken: other!.token });
+      expect(wrong.status).toBe(401);
+      expect((await other!.get<CartBody>('/api/cart')).body.items).toHaveLength(1);
+    });
+  });
 });
