@@ -1,3 +1,4 @@
+import { Coalescer } from '../../lib/coalescer.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { CartStore, MergeLine, StoredCart } from '../../redis/cart-store.js';
 import type { StockStore } from '../../redis/stock-store.js';
@@ -31,6 +32,15 @@ type ChangeSource = 'owner' | 'merge' | 'order' | 'catalog';
  */
 const MAX_LOADS = 3;
 
+/** Most gate reads one MGET carries. */
+const MAX_GATE_BATCH = 256;
+
+/** Carts whose SKUs this instance remembers, to read their gates with the one it checks (see changeItem). */
+const MAX_REMEMBERED_CARTS = 50_000;
+
+/** Gate values read for one answer, by SKU. */
+type Gates = Map<string, number>;
+
 /**
  * Live carts: every change is one Lua script on the cart's Redis hash that bumps its version, marks
  * it for the write-behind persister and returns the whole cart, which is then priced from the
@@ -39,9 +49,25 @@ const MAX_LOADS = 3;
  */
 export class CartService {
   private readonly now: () => number;
+  /**
+   * Every cart answer reads the gates of its lines. The reads of one event-loop turn go to Redis as
+   * one MGET: under load a client command costs the API more than the values it fetches.
+   */
+  private readonly gateReads: Coalescer<string[], (number | null)[]>;
+  /** The SKUs of each cart as last answered here: a hint, never trusted for anything but which gates to read. */
+  private readonly lastSkus = new Map<string, string[]>();
 
   constructor(private readonly deps: CartServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.gateReads = new Coalescer(
+      async (batch: string[][]) => {
+        const skus = [...new Set(batch.flat())];
+        const values = await deps.stock.gates(skus);
+        const bySku = new Map(skus.map((sku, i) => [sku, values[i] ?? null]));
+        return batch.map((wanted) => wanted.map((sku) => bySku.get(sku) ?? null));
+      },
+      { maxBatch: MAX_GATE_BATCH },
+    );
   }
 
   async read(userId: string): Promise<Cart> {
@@ -138,8 +164,8 @@ export class CartService {
   }
 
   /** Prices a cart and pushes it to its owner's sockets; returns what was pushed. */
-  async publish(stored: StoredCart): Promise<Cart> {
-    const cart = await this.price(stored);
+  async publish(stored: StoredCart, gates?: Gates): Promise<Cart> {
+    const cart = await this.price(stored, gates);
     this.deps.realtime.emitToUser(stored.userId, 'cart:update', cart);
     return cart;
   }
@@ -149,25 +175,32 @@ export class CartService {
     const removing = mode === 'set' && quantity === 0;
     // A line whose product left the catalog can still be removed.
     if (!product && !removing) throw productNotFound(sku);
-    const [available] = removing ? [0] : await this.availableOf([sku]);
+    // The gate of the SKU checked, read together with those of the cart's other lines as last
+    // answered here, so that pricing the new cart usually needs no second read.
+    // (A removal checks no stock, and must not load a gate for a SKU the catalog does not know.)
+    const known = (this.lastSkus.get(userId) ?? []).filter((other) => other !== sku);
+    const skus = removing ? known : [sku, ...known];
+    const read = await this.availableOf(skus);
+    const gates: Gates = new Map(skus.map((other, i) => [other, read[i]!]));
+    const available = removing ? 0 : read[0]!;
     for (let loads = 0; loads < MAX_LOADS; loads++) {
       const result = await this.deps.store.changeItem({
         userId,
         sku,
         mode,
         quantity,
-        available: available!,
+        available,
         currency: product?.currency ?? '',
         nowMs: this.now(),
       });
       switch (result.kind) {
         case 'done':
-          return result.changed ? this.changed(result.cart, 'owner') : this.price(result.cart);
+          return result.changed ? this.changed(result.cart, 'owner', gates) : this.price(result.cart, gates);
         case 'missing':
           await this.loadFromSnapshot(userId);
           break;
         case 'insufficient':
-          throw insufficientStock(sku, mode === 'add' ? result.current + quantity : quantity, available!);
+          throw insufficientStock(sku, mode === 'add' ? result.current + quantity : quantity, available);
         case 'cartFull':
           throw cartFull(sku);
         case 'lineTooLarge':
@@ -180,9 +213,9 @@ export class CartService {
   }
 
   /** Counts a change and pushes the new cart to its owner. */
-  private changed(stored: StoredCart, source: ChangeSource): Promise<Cart> {
+  private changed(stored: StoredCart, source: ChangeSource, gates?: Gates): Promise<Cart> {
     this.deps.metrics.cartChanges.inc({ source });
-    return this.publish(stored);
+    return this.publish(stored, gates);
   }
 
   /** The cart in Redis, rebuilt from its snapshot when Redis does not hold it. */
@@ -201,7 +234,8 @@ export class CartService {
 
   /** What each SKU's gate admits now, loading gates not loaded yet. */
   private async availableOf(skus: string[]): Promise<number[]> {
-    const gates = await this.deps.stock.gates(skus);
+    if (skus.length === 0) return [];
+    const gates = await this.gateReads.submit(skus);
     return Promise.all(gates.map((gate, i) => (gate === null ? this.deps.inventory.ensureGate(skus[i]!) : gate)));
   }
 
@@ -209,9 +243,13 @@ export class CartService {
    * The cart as clients see it. A line whose product has left the catalog, found before the
    * catalog's job reached this cart, is removed here with its notice, and the cart priced again.
    */
-  private async price(stored: StoredCart): Promise<Cart> {
+  private async price(stored: StoredCart, gates?: Gates): Promise<Cart> {
     const skus = stored.lines.map((line) => line.sku);
-    const [pricing, available] = await Promise.all([this.deps.products.get(skus), this.availableOf(skus)]);
+    this.rememberSkus(stored.userId, skus);
+    const unread = gates ? skus.filter((sku) => !gates.has(sku)) : skus;
+    const [pricing, read] = await Promise.all([this.deps.products.get(skus), this.availableOf(unread)]);
+    const fresh = new Map(unread.map((sku, i) => [sku, read[i]!]));
+    const available = skus.map((sku) => fresh.get(sku) ?? gates!.get(sku)!);
     const gone = skus.filter((_, i) => pricing[i] === null);
     if (gone.length > 0) {
       let healed: StoredCart | null = null;
@@ -230,6 +268,12 @@ export class CartService {
       if (product) lines.push({ sku: line.sku, quantity: line.quantity, product, available: available[i]! });
     });
     return priceCart(stored, lines);
+  }
+
+  private rememberSkus(userId: string, skus: string[]): void {
+    this.lastSkus.delete(userId);
+    if (this.lastSkus.size >= MAX_REMEMBERED_CARTS) this.lastSkus.delete(this.lastSkus.keys().next().value!);
+    this.lastSkus.set(userId, skus);
   }
 }
 
