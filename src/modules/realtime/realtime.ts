@@ -37,3 +37,13 @@ export interface Realtime {
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const productRoom = (sku: string) => `product:${sku}`;
+
+/**
+ * How events travel between processes on Redis, the same for the adapter and the emitter: JSON
+ * rather than the default MessagePack, which V8 encodes natively and several times faster. No event
+ * carries binary data.
+ */
+export const channelParser = {
+  encode: (message: unknown) => JSON.stringify(message),
+  decode: (message: Buffer | string) => JSON.parse(String(message)) as unknown,
+};

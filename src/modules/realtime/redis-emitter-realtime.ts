@@ -1,7 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { productRoom, type Realtime, type ServerEventName, type ServerEvents, userRoom } from './realtime.js';
+import { channelParser, productRoom, type Realtime, type ServerEventName, type ServerEvents, userRoom } from './realtime.js';
 
 /**
  * Realtime over Redis pub/sub (@socket.io/redis-emitter): an event is published once on the
@@ -16,13 +16,13 @@ export class RedisEmitterRealtime implements Realtime {
     // The emitter publishes without awaiting; a failure must be logged, not left as an unhandled
     // rejection (which would take the process down).
     const publisher = {
-      publish: (channel: string, message: Buffer) =>
+      publish: (channel: string, message: string) =>
         redis.publish(channel, message).catch((error: unknown) => {
           logger.warn({ err: error, channel }, 'a real-time event could not be published; clients catch up when they reconnect');
           return 0;
         }),
     };
-    this.emitter = new Emitter(publisher, { key: channelPrefix });
+    this.emitter = new Emitter(publisher, { key: channelPrefix, parser: channelParser });
   }
 
   emitToUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEvents[E]): void {

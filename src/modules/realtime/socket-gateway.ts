@@ -13,7 +13,7 @@ import type { CartService } from '../carts/carts.service.js';
 import { skuSchema } from '../catalog/catalog.schemas.js';
 import type { ProductCache } from '../catalog/product-cache.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
-import { productRoom, type ServerEvents, type StockUpdate, userRoom } from './realtime.js';
+import { channelParser, productRoom, type ServerEvents, type StockUpdate, userRoom } from './realtime.js';
 
 export interface SocketGatewayDeps {
   auth: Pick<AuthService, 'authenticate'>;
@@ -88,7 +88,7 @@ export class SocketGateway {
       })) as Redis['publish'];
     const io: GatewayServer = new Server(server, {
       serveClient: false,
-      adapter: createAdapter(redis.pub, redis.sub, { key: channelPrefix }),
+      adapter: createAdapter(redis.pub, redis.sub, { key: channelPrefix, parser: channelParser }),
       allowRequest: (_request, callback) => callback(this.closing ? 'the server is shutting down' : null, !this.closing),
     });
     io.use((socket, next) => {
