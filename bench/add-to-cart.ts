@@ -20,17 +20,16 @@ import { ensureDatabaseExists } from '../src/db/database.js';
 import { createProduct } from '../test/support/fixtures.js';
 import { adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
-import { FlashcartProcess, waitUntilReady } from './flashcart-process.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import type { PhaseWindow } from './profile-summary.js';
+import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 
 /** The issue's aim: add-to-cart at half the rate of GET /health or better, in the same run. */
 const RATIO_AIM = 0.5;
 /** Products the buyers' carts cycle through: several lines per cart, as a real cart has. */
 const PRODUCTS = 8;
 const SETTLE_TIMEOUT_MS = 60_000;
-const ADMIN = { email: 'bench-admin@flashcart.local', password: randomBytes(12).toString('hex') };
 
 const { values } = parseArgs({
   options: {
@@ -98,36 +97,23 @@ async function main(): Promise<number> {
   const machine = await describeMachine(POSTGRES_URL, REDIS_URL);
   const databaseName = uniqueName('fc_bench_cart');
   const prefix = uniqueName('fcbc');
-  const processes: FlashcartProcess[] = [];
+  const processes: ServerProcess[] = [];
   const phaseWindows: PhaseWindow[] = [];
   let meter: CpuMeter | undefined;
   try {
     await ensureDatabaseExists(databaseUrl(POSTGRES_URL, databaseName));
     const [port, workerPort] = [await freePort(), await freePort()];
     const baseUrl = `http://127.0.0.1:${port}`;
-    const env = {
-      DATABASE_URL: databaseUrl(POSTGRES_URL, databaseName),
-      REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO_CATALOG: 'false',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      PAYMENT_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
-    };
+    const env = flashcartEnvironment({ databaseUrl: databaseUrl(POSTGRES_URL, databaseName), redisUrl: REDIS_URL, prefix, port });
     log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
-    const api = FlashcartProcess.start('api', env, cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []);
+    const api = ServerProcess.flashcart('api', env, cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
-    const worker = FlashcartProcess.start('worker', { ...env, METRICS_PORT: String(workerPort) });
+    const worker = ServerProcess.flashcart('worker', { ...env, METRICS_PORT: String(workerPort) });
     processes.push(worker);
     meter = new CpuMeter(REDIS_URL, () => ({ api: api.pid, worker: worker.pid }));
 
-    const admin = await adminApi(baseUrl, ADMIN);
+    const admin = await adminApi(baseUrl, BENCH_ADMIN);
     const runTag = randomBytes(3).toString('hex').toUpperCase();
     const skus = await Promise.all(
       Array.from({ length: PRODUCTS }, (_, i) =>

@@ -1,7 +1,8 @@
 /**
  * The reference the issue compares flashcart with: a bare Fastify app whose order route calls one
  * Lua script (read an idempotency record and a stock counter, refuse) and answers 409. No auth, no
- * schema, no metrics, no pricing. Started by bench/bare-route.ts; it prints `ready` when listening.
+ * schema, no metrics, no pricing. Started by `npm run bench` (bench/run.ts) and bench/bare-route.ts
+ * through bench/server-process.ts; ready when GET /health answers.
  */
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
@@ -38,4 +39,3 @@ app.post('/api/orders', async (request, reply) => {
   });
 });
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
-console.log('ready');

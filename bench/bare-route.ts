@@ -1,16 +1,16 @@
 /**
- * `node --import tsx bench/bare-route.ts [--rounds 4] [--duration 10]`: the issue's reference point,
- * measured the way `npm run bench` measures flashcart. A bare Fastify route that calls one Lua script
- * (bench/bare-route-server.ts, its own process) is driven on 64 connections against its own
- * `GET /health`, in rounds that alternate which goes first, and the run's orders/health ratio is
- * printed. Every order is refused, as almost every flash-sale buyer is.
+ * `node --import tsx bench/bare-route.ts [--rounds 4] [--duration 10]`: the bare-route reference on
+ * its own. A bare Fastify route that calls one Lua script (bench/bare-route-server.ts, its own
+ * process) is driven on 64 connections against its own `GET /health`, in rounds that alternate
+ * which goes first, and the run's orders/health ratio is printed. Every order is refused, as almost
+ * every flash-sale buyer is. `npm run bench` drives the same server against flashcart's sold-out
+ * order endpoint in its own run.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { deleteRedisPrefix, freePort, REDIS_URL, uniqueName } from '../test/support/stores.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
+import { ServerProcess, waitUntilReady } from './server-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,16 +28,10 @@ const redisUrl = values['redis-url'];
 const prefix = uniqueName('fcbare');
 const port = await freePort();
 const baseUrl = `http://127.0.0.1:${port}`;
-const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-route-server.ts', import.meta.url))], {
-  env: { ...process.env, PORT: String(port), BARE_PREFIX: prefix, BARE_REDIS_URL: redisUrl },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const server = ServerProcess.bareRoute(port, redisUrl, prefix);
 
 try {
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-    server.once('exit', (code) => reject(new Error(`the bare server exited with ${code}`)));
-  });
+  await waitUntilReady(baseUrl, server);
   const body = JSON.stringify({ items: [{ sku: 'BARE', quantity: 1 }] });
   const token = `Bearer ${randomBytes(96).toString('base64url')}`;
   const health = (seconds: number) => runLoad({ baseUrl, method: 'GET', path: '/health', connections, durationSeconds: seconds });
@@ -72,6 +66,6 @@ try {
   console.log(`bare route orders/health ratio of the run: ${runRatio.toFixed(2)}`);
   console.log(`reproduce: node --import tsx bench/bare-route.ts --rounds ${rounds} --duration ${durationSeconds} --connections ${connections}`);
 } finally {
-  server.kill();
+  await server.stop();
   await deleteRedisPrefix(redisUrl, prefix);
 }

@@ -7,9 +7,8 @@
  */
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import pg from 'pg';
-import { ensureDatabaseExists } from '../src/db/database.js';
-import { databaseUrl, deleteRedisPrefix, dropDatabase, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { deleteRedisPrefix, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { drive, hotRowUpdateRate } from './hot-row.js';
 
 const DECREMENT = `
 local available = tonumber(redis.call('GET', KEYS[1]))
@@ -20,21 +19,6 @@ const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
 
-/** Runs `operation` from `clients` concurrent loops for `seconds`; returns operations per second. */
-async function drive(operation: () => Promise<unknown>): Promise<number> {
-  const until = Date.now() + seconds * 1_000;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (Date.now() < until) {
-        await operation();
-        done += 1;
-      }
-    }),
-  );
-  return done / seconds;
-}
-
 async function redisGate(): Promise<number> {
   const prefix = uniqueName('fcbg');
   const redis = new Redis(REDIS_URL, { enableAutoPipelining: true });
@@ -42,30 +26,15 @@ async function redisGate(): Promise<number> {
     const key = `${prefix}:{stock}:gate:HOT`;
     await redis.set(key, 1_000_000_000);
     const sha = (await redis.script('LOAD', DECREMENT)) as string;
-    return await drive(() => redis.evalsha(sha, 1, key, 1));
+    return await drive({ clients, seconds }, () => redis.evalsha(sha, 1, key, 1));
   } finally {
     redis.disconnect();
     await deleteRedisPrefix(REDIS_URL, prefix);
   }
 }
 
-async function postgresRow(): Promise<number> {
-  const database = uniqueName('fc_bench_gate');
-  await ensureDatabaseExists(databaseUrl(POSTGRES_URL, database));
-  const pool = new pg.Pool({ connectionString: databaseUrl(POSTGRES_URL, database), max: clients });
-  pool.on('error', () => undefined);
-  try {
-    await pool.query('CREATE TABLE inventory (sku text PRIMARY KEY, available integer NOT NULL CHECK (available >= 0))');
-    await pool.query(`INSERT INTO inventory VALUES ('HOT', 1000000000)`);
-    return await drive(() => pool.query(`UPDATE inventory SET available = available - $1 WHERE sku = 'HOT' AND available >= $1`, [1]));
-  } finally {
-    await pool.end();
-    await dropDatabase(POSTGRES_URL, database);
-  }
-}
-
 const redisRate = await redisGate();
-const postgresRate = await postgresRow();
+const postgresRate = await hotRowUpdateRate(POSTGRES_URL, { clients, seconds });
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
 console.log(`\nstock gate on one hot SKU, ${clients} concurrent clients, ${seconds} s each`);
 console.log(`  Redis Lua check-and-decrement:           ${n(redisRate)} /s`);

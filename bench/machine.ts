@@ -48,7 +48,7 @@ export async function describeMachine(postgresUrl: string, redisUrl: string): Pr
 /** Linux's USER_HZ, the unit of the CPU times in /proc/<pid>/stat; 100 on every mainstream kernel. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-function processCpuSeconds(pid: number): number {
+export function processCpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.

@@ -9,7 +9,7 @@ export interface BenchOptions {
   stock: number;
   /** Distinct guest buyers the order requests cycle through. */
   buyers: number;
-  /** Rounds of (health, orders), each on a fresh product, to show the spread. */
+  /** Rounds of (health, orders) and (sold-out orders, bare route), each on a fresh product, to show the spread. */
   rounds: number;
   /** Seconds of warm-up per endpoint before the first round. */
   warmupSeconds: number;
@@ -17,7 +17,7 @@ export interface BenchOptions {
   cpuProfileDir: string | undefined;
   /** Where to write the figures as JSON as well, or undefined. */
   jsonFile: string | undefined;
-  /** Extra Node flags for the API process only, e.g. `--max-semi-space-size=64`. */
+  /** Extra Node flags for the API process and the bare-route reference, e.g. `--max-semi-space-size=64`. */
   apiNodeArgs: string[];
   /** Extra Node flags for the worker process only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/worker`. */
   workerNodeArgs: string[];
@@ -42,11 +42,12 @@ export const USAGE = `usage: npm run bench -- [options]      (each option also r
   --connections <n>     concurrent connections                    (${DEFAULTS.connections})
   --stock <n>           units of the flash-sale product per round (${DEFAULTS.stock})
   --buyers <n>          distinct guest buyers                     (${DEFAULTS.buyers})
-  --rounds <n>          rounds of health + orders, alternating which goes first                 (${DEFAULTS.rounds})
+  --rounds <n>          rounds of health + orders and sold-out orders + bare route,
+                        alternating which of each pair goes first (${DEFAULTS.rounds})
   --warmup <s>          seconds of warm-up per endpoint           (${DEFAULTS.warmup})
   --cpu-prof <dir>      write a CPU profile of the API process to <dir>
   --json <file>         also write the figures to <file> as JSON
-  --api-node-args=<a>   extra Node flags for the API process, e.g. --api-node-args=--max-semi-space-size=64
+  --api-node-args=<a>   extra Node flags for the API process (and the bare route), e.g. --api-node-args=--max-semi-space-size=64
   --worker-node-args=<a>  the same for the worker process, e.g. '--worker-node-args=--cpu-prof --cpu-prof-dir=/tmp/w'
   --postgres-url <url>  a Postgres server the benchmark may create and drop a database on
   --redis-url <url>     a Redis the benchmark may write keys under a prefix of its own to`;

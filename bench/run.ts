@@ -1,9 +1,12 @@
 /**
  * `npm run bench`: the flash-sale benchmark. In one run it creates a database and a Redis key
- * prefix of its own, starts the API and a worker as separate processes, and drives GET /health and
- * POST /api/orders (a product with fixed stock per round; rounds alternate which goes first) from
- * this process with autocannon. It prints throughput and latency of both, their ratio, and checks that exactly the stock was sold and the
- * ledger agrees with the Redis gate. It exits non-zero when an invariant fails. See docs/BENCHMARKS.md.
+ * prefix of its own, starts the API, a worker and the bare-route reference (bench/bare-route-server.ts)
+ * as separate processes, and drives them from this process with autocannon, in rounds. Each round
+ * measures GET /health against a flash sale on POST /api/orders (a product with fixed stock), then
+ * the sold-out order endpoint (the same product, every order refused) against the bare route;
+ * rounds alternate which of each pair goes first. It prints throughput and latency, the two
+ * ratios, and checks that exactly the stock was sold and the ledger agrees with the Redis gate. It
+ * exits non-zero when an invariant fails. See docs/BENCHMARKS.md.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,21 +14,26 @@ import { ensureDatabaseExists } from '../src/db/database.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, uniqueName } from '../test/support/stores.js';
-import { FlashcartProcess, waitUntilReady } from './flashcart-process.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine, type Machine } from './machine.js';
 import { type BenchOptions, parseBenchOptions, reproduceCommand, USAGE } from './options.js';
 import type { PhaseWindow } from './profile-summary.js';
+import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 
-/** The issue's aims: orders at half the rate of GET /health or better, in the same run; p99 under 25 ms. */
+/**
+ * The issues' aims: orders at half the rate of GET /health or better, in the same run; p99 under
+ * 25 ms; sold-out orders at 0.9 of the bare route's rate or better.
+ */
 const RATIO_AIM = 0.5;
 const P99_AIM_MS = 25;
+const BARE_RATIO_AIM = 0.9;
+/** The SKU the bare route is asked for; its gate holds 0, so it refuses every order. */
+const BARE_SKU = 'BARE';
 const WARMUP_STOCK = 100;
 const SETTLE_TIMEOUT_MS = 120_000;
 const CATEGORY = 'flash-sale';
 /** Cores other processes may use during a phase before the report calls the figures suspect. */
 const QUIET_MACHINE_CORES = 0.15;
-const ADMIN = { email: 'bench-admin@flashcart.local', password: randomBytes(12).toString('hex') };
 
 interface Phase {
   load: LoadResult;
@@ -34,11 +42,14 @@ interface Phase {
 
 interface Round {
   sku: string;
-  /** Odd rounds measure health first, even rounds orders first. */
+  /** Odd rounds measure health before orders and flashcart before the bare route; even rounds the reverse. */
   healthFirst: boolean;
   health: Phase;
   orders: Phase;
   settled: InventoryView | undefined;
+  /** Orders for the round's product once it sold out: every one refused, as most of a flash sale's. */
+  soldOut: Phase;
+  bare: Phase;
   problems: string[];
 }
 
@@ -72,6 +83,24 @@ function orderProblems(load: LoadResult, stock: number, settled: { view: Invento
   if (!reached) problems.push(`gate and ledger still drift by ${view.drift} after ${SETTLE_TIMEOUT_MS / 1_000} s`);
   if (view.reserved !== stock) problems.push(`the ledger holds ${view.reserved} reserved units, not ${stock}`);
   if (view.gateAvailable !== 0) problems.push(`the Redis gate still admits ${view.gateAvailable} units (raise --duration or lower --stock)`);
+  return problems;
+}
+
+/** What must hold for a phase whose every order must be refused (409), as the sold-out and bare ones. */
+function refusalProblems(endpoint: string, load: LoadResult): string[] {
+  const problems = [...load.statuses]
+    .filter(([status]) => status !== 409)
+    .map(([status, { count }]) => `${count} ${endpoint} answers with status ${status}`);
+  if (load.errors > 0) problems.push(`${load.errors} ${endpoint} requests without an answer (${load.timeouts} timed out)`);
+  return problems;
+}
+
+/** The sold-out phase held nothing: the ledger and the gate are as the sale left them. */
+function soldOutProblems(load: LoadResult, stock: number, after: InventoryView): string[] {
+  const problems = refusalProblems('sold-out order', load);
+  if (after.reserved !== stock || after.gateAvailable !== 0 || after.drift !== 0) {
+    problems.push(`after the sold-out phase the ledger holds ${after.reserved} reserved, the gate ${after.gateAvailable}, drift ${after.drift}`);
+  }
   return problems;
 }
 
@@ -118,8 +147,11 @@ function phaseLine(round: string, endpoint: string, load: LoadResult): string {
   ].join('');
 }
 
-/** What one request costs the API process, independent of how much CPU it was given. */
-const apiMicrosPerRequest = (phase: Phase) => ((phase.cpu.processes.api ?? 0) * 1e6) / phase.load.requestsPerSecond;
+/** What one request costs the server that answered it, independent of how much CPU it was given. */
+const microsPerRequest = (phase: Phase, server: 'api' | 'bare route' = 'api') =>
+  ((phase.cpu.processes[server] ?? 0) * 1e6) / phase.load.requestsPerSecond;
+
+const INDENT = ' '.repeat(23);
 
 const spread = (values: number[], format: (v: number) => string) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -131,6 +163,13 @@ const spread = (values: number[], format: (v: number) => string) => {
 function pooledRatio(rounds: Round[]): number {
   return pooledRate(rounds.map((r) => r.orders.load)) / pooledRate(rounds.map((r) => r.health.load));
 }
+
+/** The run's ratio of flashcart's sold-out orders to the bare route's, pooled the same way. */
+function pooledBareRatio(rounds: Round[]): number {
+  return pooledRate(rounds.map((r) => r.soldOut.load)) / pooledRate(rounds.map((r) => r.bare.load));
+}
+
+const bareRatioOf = (round: Round) => round.soldOut.load.requestsPerSecond / round.bare.load.requestsPerSecond;
 
 function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErrors: string[], startedAt: Date): boolean {
   const out: string[] = [];
@@ -152,26 +191,38 @@ function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErr
     const { health, orders } = round;
     const healthLines = [
       phaseLine(String(i + 1), 'GET /health', health.load),
-      `${' '.repeat(23)}cpu (cores): ${cpuLine(health.cpu)}`,
-      `${' '.repeat(23)}API CPU per request: ${n(apiMicrosPerRequest(health))} µs`,
+      `${INDENT}cpu (cores): ${cpuLine(health.cpu)}`,
+      `${INDENT}API CPU per request: ${n(microsPerRequest(health))} µs`,
     ];
     if (round.healthFirst) out.push(...healthLines);
     out.push(phaseLine(String(i + 1), 'POST /api/orders', orders.load));
-    out.push(`${' '.repeat(23)}cpu (cores): ${cpuLine(orders.cpu)}`);
-    out.push(`${' '.repeat(23)}API CPU per request: ${n(apiMicrosPerRequest(orders))} µs`);
+    out.push(`${INDENT}cpu (cores): ${cpuLine(orders.cpu)}`);
+    out.push(`${INDENT}API CPU per request: ${n(microsPerRequest(orders))} µs`);
     const byOutcome = [...orders.load.statuses]
       .sort(([a], [b]) => a - b)
       .map(([status, { latency }]) => `${status} p50 ${ms(latency.p50)} / p99 ${ms(latency.p99)} ms`)
       .join('; ');
-    out.push(`${' '.repeat(23)}latency by status: ${byOutcome}`);
+    out.push(`${INDENT}latency by status: ${byOutcome}`);
     const ratio = orders.load.requestsPerSecond / health.load.requestsPerSecond;
     const settled = round.settled;
     out.push(
-      `${' '.repeat(23)}ratio orders/health ${n(ratio, 2)}; accepted ${n(orders.load.statuses.get(202)?.count ?? 0)} of ${n(options.stock)}` +
+      `${INDENT}ratio orders/health ${n(ratio, 2)}; accepted ${n(orders.load.statuses.get(202)?.count ?? 0)} of ${n(options.stock)}` +
         (settled ? `; ledger reserved ${n(settled.reserved)}, gateAvailable ${settled.gateAvailable}, drift ${settled.drift}` : ''),
     );
     if (!round.healthFirst) out.push(...healthLines);
-    for (const problem of round.problems) out.push(`${' '.repeat(23)}FAILED: ${problem}`);
+    const soldOutLines = [
+      phaseLine(String(i + 1), 'sold-out orders', round.soldOut.load),
+      `${INDENT}cpu (cores): ${cpuLine(round.soldOut.cpu)}`,
+      `${INDENT}API CPU per request: ${n(microsPerRequest(round.soldOut))} µs`,
+    ];
+    const bareLines = [
+      phaseLine(String(i + 1), 'bare route', round.bare.load),
+      `${INDENT}cpu (cores): ${cpuLine(round.bare.cpu)}`,
+      `${INDENT}bare route CPU per request: ${n(microsPerRequest(round.bare, 'bare route'))} µs`,
+    ];
+    out.push(...(round.healthFirst ? [...soldOutLines, ...bareLines] : [...bareLines, ...soldOutLines]));
+    out.push(`${INDENT}ratio sold-out orders/bare route ${n(bareRatioOf(round), 2)}`);
+    for (const problem of round.problems) out.push(`${INDENT}FAILED: ${problem}`);
   });
 
   const ratios = rounds.map((r) => r.orders.load.requestsPerSecond / r.health.load.requestsPerSecond);
@@ -200,11 +251,28 @@ function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErr
       (v) => n(v),
     )}`,
   );
-  const costRatios = rounds.map((r) => apiMicrosPerRequest(r.health) / apiMicrosPerRequest(r.orders));
+  const costRatios = rounds.map((r) => microsPerRequest(r.health) / microsPerRequest(r.orders));
   out.push(
     `API CPU per request, health/orders: ${spread(costRatios, (v) => n(v, 2))} (the ratio the API would reach if it alone were the bottleneck)`,
   );
-  const busiest = Math.max(...rounds.flatMap((r) => [r.health.cpu.others, r.orders.cpu.others]));
+  const runBareRatio = pooledBareRatio(rounds);
+  out.push(
+    `sold-out orders/bare route ratio of the run: ${n(runBareRatio, 2)} (every round's answers over every round's time); ` +
+      `aim ≥ ${BARE_RATIO_AIM}: ${runBareRatio >= BARE_RATIO_AIM ? 'met' : 'NOT met'}`,
+  );
+  out.push(`sold-out orders/bare route ratio per round: ${spread(rounds.map(bareRatioOf), (v) => n(v, 2))}`);
+  out.push(
+    `sold-out orders req/s: ${spread(
+      rounds.map((r) => r.soldOut.load.requestsPerSecond),
+      (v) => n(v),
+    )}; bare route req/s: ${spread(
+      rounds.map((r) => r.bare.load.requestsPerSecond),
+      (v) => n(v),
+    )}`,
+  );
+  const bareCostRatios = rounds.map((r) => microsPerRequest(r.bare, 'bare route') / microsPerRequest(r.soldOut));
+  out.push(`CPU per request, bare route/sold-out orders: ${spread(bareCostRatios, (v) => n(v, 2))} (the ratio if the servers alone set the pace)`);
+  const busiest = Math.max(...rounds.flatMap((r) => [r.health, r.orders, r.soldOut, r.bare].map((phase) => phase.cpu.others)));
   if (busiest > QUIET_MACHINE_CORES) {
     out.push(
       `WARNING: other processes used up to ${n(busiest, 2)} cores during a phase: the machine was not quiet, ` +
@@ -214,19 +282,24 @@ function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErr
   if (apiErrors.length > 0) {
     out.push(`FAILED: the API or the worker logged ${apiErrors.length} error(s), the first: ${apiErrors[0]!.slice(0, 500)}`);
   }
-  out.push(`invariants (exactly the stock accepted, only 202/409, no lost answers, no drift): ${invariantsHold ? 'hold' : 'FAILED'}`);
+  out.push(
+    `invariants (exactly the stock accepted, only 202/409, only 409 once sold out and from the bare route, no lost answers, no drift): ${
+      invariantsHold ? 'hold' : 'FAILED'
+    }`,
+  );
   out.push(`reproduce: ${reproduceCommand(options)}`);
   console.log(out.join('\n'));
   return invariantsHold;
 }
 
-const phaseJson = (phase: Phase) => ({
+const phaseJson = (phase: Phase, server: 'api' | 'bare route' = 'api') => ({
   requestsPerSecond: phase.load.requestsPerSecond,
   responses: phase.load.responses,
   latencyMs: phase.load.latency,
   statuses: Object.fromEntries([...phase.load.statuses].map(([status, { count, latency }]) => [status, { count, latencyMs: latency }])),
   errors: phase.load.errors,
-  apiMicrosPerRequest: apiMicrosPerRequest(phase),
+  server,
+  serverMicrosPerRequest: microsPerRequest(phase, server),
   cpuCores: phase.cpu,
 });
 
@@ -237,12 +310,16 @@ function asJson(options: BenchOptions, machine: Machine, rounds: Round[], invari
     machine,
     invariantsHold,
     ratio: pooledRatio(rounds),
+    bareRouteRatio: pooledBareRatio(rounds),
     rounds: rounds.map((round) => ({
       sku: round.sku,
       healthFirst: round.healthFirst,
       health: phaseJson(round.health),
       orders: phaseJson(round.orders),
       ratio: round.orders.load.requestsPerSecond / round.health.load.requestsPerSecond,
+      soldOut: phaseJson(round.soldOut),
+      bareRoute: phaseJson(round.bare, 'bare route'),
+      bareRouteRatio: bareRatioOf(round),
       inventory: round.settled,
       problems: round.problems,
     })),
@@ -269,7 +346,7 @@ async function main(): Promise<number> {
 
   const databaseName = uniqueName('fc_bench');
   const prefix = uniqueName('fcb');
-  const processes: FlashcartProcess[] = [];
+  const processes: ServerProcess[] = [];
   const phaseWindows: PhaseWindow[] = [];
   let meter: CpuMeter | undefined;
   let cleaning: Promise<void> | undefined;
@@ -292,32 +369,26 @@ async function main(): Promise<number> {
     await ensureDatabaseExists(databaseUrl(options.postgresUrl, databaseName));
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const env = {
-      DATABASE_URL: databaseUrl(options.postgresUrl, databaseName),
-      REDIS_URL: options.redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO_CATALOG: 'false',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      PAYMENT_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
-    };
+    const env = flashcartEnvironment({ databaseUrl: databaseUrl(options.postgresUrl, databaseName), redisUrl: options.redisUrl, prefix, port });
     log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
 
     // The API first: it migrates the new database, so the worker never races it.
     const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-    const api = FlashcartProcess.start('api', env, [...options.apiNodeArgs, ...profileArgs]);
+    const api = ServerProcess.flashcart('api', env, [...options.apiNodeArgs, ...profileArgs]);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
-    const worker = FlashcartProcess.start('worker', env, options.workerNodeArgs);
+    const worker = ServerProcess.flashcart('worker', env, options.workerNodeArgs);
     processes.push(worker);
-    meter = new CpuMeter(options.redisUrl, () => ({ api: api.pid, worker: worker.pid }));
+    // The reference gets the API's Node flags, so both sides run on the same terms. Its keys live
+    // under the run's prefix and go with them.
+    const barePort = await freePort();
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    const bare = ServerProcess.bareRoute(barePort, options.redisUrl, `${prefix}:bare`, options.apiNodeArgs);
+    processes.push(bare);
+    await waitUntilReady(bareUrl, bare);
+    meter = new CpuMeter(options.redisUrl, () => ({ api: api.pid, worker: worker.pid, 'bare route': bare.pid }));
 
-    const admin = await adminApi(baseUrl, ADMIN);
+    const admin = await adminApi(baseUrl, BENCH_ADMIN);
     log(`creating ${n(options.buyers)} guest buyers`);
     const authorizations = (await guests(baseUrl, options.buyers)).map((buyer) => `Bearer ${buyer.token}`);
 
@@ -330,10 +401,11 @@ async function main(): Promise<number> {
     };
     const health = (durationSeconds: number) =>
       runLoad({ baseUrl, method: 'GET', path: '/health', connections: options.connections, durationSeconds });
-    const orders = (sku: string, durationSeconds: number) => {
+    /** Orders of one unit of `sku`; the bare route takes the same requests as flashcart. */
+    const orders = (sku: string, durationSeconds: number, url = baseUrl) => {
       const body = JSON.stringify({ items: [{ sku, quantity: 1 }] });
       return runLoad({
-        baseUrl,
+        baseUrl: url,
         method: 'POST',
         path: '/api/orders',
         connections: options.connections,
@@ -360,6 +432,7 @@ async function main(): Promise<number> {
       const load = await orders(sku, options.warmupSeconds);
       // Waiting for the warm-up orders to be persisted also proves the worker runs.
       const problems = orderProblems(load, warmStock, await settle(admin, sku));
+      problems.push(...refusalProblems('bare route', await orders(BARE_SKU, options.warmupSeconds, bareUrl)));
       if (problems.length > 0) throw new Error(`the warm-up failed: ${problems.join('; ')}`);
     }
 
@@ -384,18 +457,37 @@ async function main(): Promise<number> {
         // The worker has persisted the sale before anything else is measured.
         return { phase, settled: await settle(admin, sku) };
       };
-      // Rounds alternate which endpoint goes first (health, orders, orders, health, ...), so a
-      // machine that speeds up or slows down during the run favours neither.
+      const runSoldOut = () => {
+        log(`round ${round}: POST /api/orders (${sku}, sold out) for ${options.durationSeconds} s`);
+        return measured(`sold-out-${round}`, () => orders(sku, options.durationSeconds));
+      };
+      const runBare = () => {
+        log(`round ${round}: the bare route for ${options.durationSeconds} s`);
+        return measured(`bare-${round}`, () => orders(BARE_SKU, options.durationSeconds, bareUrl));
+      };
+      // Rounds alternate which endpoint of each pair goes first (health, orders, orders, health, ...;
+      // sold-out, bare, bare, sold-out, ...), so a machine that speeds up or slows down during the
+      // run favours neither. The sold-out pair comes once the sale is persisted.
       const healthPhase = healthFirst ? await runHealth() : undefined;
       const { phase: ordersPhase, settled } = await runOrders();
       const healthOf = healthPhase ?? (await runHealth());
+      const soldOutFirst = healthFirst ? await runSoldOut() : undefined;
+      const bareOf = await runBare();
+      const soldOutOf = soldOutFirst ?? (await runSoldOut());
       rounds.push({
         sku,
         healthFirst,
         health: { load: healthOf.value, cpu: healthOf.cpu },
         orders: { load: ordersPhase.value, cpu: ordersPhase.cpu },
         settled: settled.view,
-        problems: [...healthProblems(healthOf.value), ...orderProblems(ordersPhase.value, options.stock, settled)],
+        soldOut: { load: soldOutOf.value, cpu: soldOutOf.cpu },
+        bare: { load: bareOf.value, cpu: bareOf.cpu },
+        problems: [
+          ...healthProblems(healthOf.value),
+          ...orderProblems(ordersPhase.value, options.stock, settled),
+          ...soldOutProblems(soldOutOf.value, options.stock, await inventoryOf(admin, sku)),
+          ...refusalProblems('bare route', bareOf.value),
+        ],
       });
     }
 

@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, { role });
+  const logger = createLogger(config.logLevel, { role }, { pretty: process.stdout.isTTY === true });
   for (const name of config.developmentDefaults) {
     logger.warn(`${name} is not set: using a development value. Set it before exposing flashcart to anyone.`);
   }

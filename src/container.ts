@@ -125,15 +125,20 @@ export class Container {
     this.ordersRepository = new OrdersRepository(this.db);
     this.orderWrites = new OrderWritesRepository();
 
-    // Carts are built further down; logins reach them only once the container is complete.
+    // Carts are built further down; logins and catalog changes reach them only once the container is complete.
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds, {
       mergeGuestCart: (guestId, userId) => this.carts.mergeGuestCart(guestId, userId),
     });
-    this.inventory = new InventoryService(this.db, this.inventoryRepository, this.stock, logger);
+    this.inventory = new InventoryService({ db: this.db, repository: this.inventoryRepository, stock: this.stock, logger });
     this.products = new ProductCache({ repository: this.catalogRepository, publisher: this.redis, channel: this.keys.catalogChannel(), logger });
-    this.catalog = new CatalogService(this.db, this.catalogRepository, this.products, this.stock, this.inventory, (sku, change) =>
-      this.cartSync.productChanged(sku, change),
-    );
+    this.catalog = new CatalogService({
+      db: this.db,
+      repository: this.catalogRepository,
+      cache: this.products,
+      stock: this.stock,
+      inventory: this.inventory,
+      onProductChange: (sku, change) => this.cartSync.productChanged(sku, change),
+    });
     const metrics = this.metrics;
 
     this.cartStore = new CartStore(this.redis, this.keys, this.scripts, {

@@ -33,6 +33,8 @@ export interface ProductsTable {
   categorySlug: string;
   priceCents: number;
   currency: string;
+  /** The inventory list calls the SKU low when on_hand - reserved is at or under this. */
+  lowStockThreshold: Generated<number>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
   deletedAt: Date | null;

@@ -1,15 +1,10 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type onResponseHookHandler } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Container } from '../container.js';
 import { errorResponse } from '../lib/http-schemas.js';
+import { requestLogger } from '../lib/logger.js';
 import { authRoutes } from '../modules/auth/auth.routes.js';
 import { cartsRoutes } from '../modules/carts/carts.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
@@ -17,7 +12,9 @@ import { inventoryRoutes } from '../modules/inventory/inventory.routes.js';
 import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
 import { attachSocketGateway } from '../modules/realtime/socket-gateway.js';
-import { registerErrorHandling } from './error-handler.js';
+import { answerClientError, registerErrorHandling, sendError } from './error-handler.js';
+import { registerJsonBodies } from './json-body.js';
+import { openapiDocument, transform, transformObject } from './openapi.js';
 import { registerRateLimits } from './rate-limits.js';
 
 /**
@@ -32,6 +29,8 @@ export async function buildOpsApp(container: Container): Promise<FastifyInstance
   const app = Fastify({
     loggerInstance: container.logger.child({ component: 'ops-http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors: sendError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -43,49 +42,57 @@ export async function buildOpsApp(container: Container): Promise<FastifyInstance
 /** The HTTP API of one instance, ready to listen. */
 export async function buildApp(container: Container): Promise<FastifyInstance> {
   const { config, metrics } = container;
+  const logger = container.logger.child({ component: 'http' });
   const app = Fastify({
-    loggerInstance: container.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    // Per-request logs would cost more than the hot path itself; latency goes to /metrics instead.
+    loggerInstance: logger as FastifyBaseLogger,
+    // Fastify's request logs use a child logger per request, which costs the hot path more than
+    // the order itself; the request lines are written by the hooks below instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
     // Behind a load balancer, request.ip (and so every per-IP rate limit) must be the client's.
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    // One logger for every request rather than a child per request: request logs are off, and
-    // what is logged carries the URL itself.
+    // Any path segment fits (the request line is bounded by the header limit), so a long one
+    // reaches the route's schema and gets its 400 like any other bad value.
+    routerOptions: { maxParamLength: 16_384 },
+    // Refusals by the router (a bad percent-encoding) and by Node's HTTP parser, in the error format.
+    frameworkErrors: sendError,
+    clientErrorHandler: answerClientError,
+    // One logger for every request rather than a child per request: what is logged carries the URL itself.
     childLoggerFactory: (logger) => logger,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializeResponses);
   app.decorateRequest('authUser', undefined);
-  registerErrorHandling(app, metrics);
+  registerJsonBodies(app);
+  // Decided once: with LOG_LEVEL above info there is no request log and no hook for one.
+  const logRequests = requestLogger(logger);
+  registerErrorHandling(app, metrics, logRequests);
 
-  // Latency per route. Each route's URL is captured when it is registered: request.routeOptions
-  // builds a new object on every read, which a hook on every request should not pay for.
+  // Latency per route, and its request log line. Each route's URL is captured when it is
+  // registered: request.routeOptions builds a new object on every read, which a hook on every
+  // request should not pay for.
   app.addHook('onRoute', (route) => {
     const record = metrics.httpRecorder(route.url);
     const observe: onResponseHookHandler = (request, reply, done) => {
       record(request.method, reply.statusCode, reply.elapsedTime / 1_000);
       done();
     };
-    route.onResponse = [...(route.onResponse ? [route.onResponse].flat() : []), observe];
+    const hooks = [observe];
+    const logLine = logRequests?.(route.url);
+    if (logLine) {
+      const logRequest: onResponseHookHandler = (request, reply, done) => {
+        logLine(request.method, request.url, reply.statusCode, reply.elapsedTime);
+        done();
+      };
+      hooks.push(logRequest);
+    }
+    route.onResponse = [...(route.onResponse ? [route.onResponse].flat() : []), ...hooks];
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'flashcart',
-        version: '0.1.0',
-        description: 'Carts, inventory reservations and orders that never oversell. Errors are {error: {code, message, details}}.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(swagger, { openapi: openapiDocument, transform, transformObject });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const limits = await registerRateLimits(app, container.redis, container.keys.rateLimitNamespace(), config.rateLimitPerMinute);

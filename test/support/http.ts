@@ -1,3 +1,4 @@
+import { contractOf } from './contract.js';
 import { ADMIN } from './system.js';
 
 export interface Answer<T = any> {
@@ -9,33 +10,40 @@ export interface Answer<T = any> {
 export interface RequestOptions {
   body?: unknown;
   /** Sent as is, for malformed bodies. */
-  rawBody?: string;
+  rawBody?: string | Uint8Array;
+  /** The Content-Type of a body; `null` sends none. */
+  contentType?: string | null;
   headers?: Record<string, string>;
 }
 
-/** A small HTTP client for the API under test; every call is a real request. */
+/**
+ * A small HTTP client for the API under test; every call is a real request, and every answer is
+ * checked against the OpenAPI document the API serves: an answer the document does not describe
+ * fails the test that got it.
+ */
 export class Api {
+  /** `contractUrl`: the API whose document describes `baseUrl` (a worker's ops port serves none). */
   constructor(
     readonly baseUrl: string,
     readonly token?: string,
+    readonly contractUrl = baseUrl,
   ) {}
 
   as(token: string): Api {
-    return new Api(this.baseUrl, token);
+    return new Api(this.baseUrl, token, this.contractUrl);
   }
 
   async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
     const headers: Record<string, string> = { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) };
-    let body: string | undefined;
-    if (options.rawBody !== undefined) {
-      body = options.rawBody;
-      headers['content-type'] = 'application/json';
-    } else if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] = 'application/json';
-    }
+    let body: Uint8Array | undefined;
+    if (options.rawBody !== undefined) body = typeof options.rawBody === 'string' ? Buffer.from(options.rawBody) : options.rawBody;
+    else if (options.body !== undefined) body = Buffer.from(JSON.stringify(options.body));
+    const contentType = options.contentType === undefined ? 'application/json' : options.contentType;
+    if (body !== undefined && contentType !== null) headers['content-type'] = contentType;
+    const contract = contractOf(this.contractUrl);
     const response = await fetch(this.baseUrl + path, { method, headers: { ...headers, ...options.headers }, body });
     const text = await response.text();
+    (await contract).check(method, path, { status: response.status, contentType: response.headers.get('content-type'), text });
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -110,4 +118,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Runs `tasks` keeping `limit` in flight at every moment (a pool, not waves), settling every one, in task order. */
+export async function settleConcurrently<T>(tasks: (() => Promise<T>)[], limit: number): Promise<PromiseSettledResult<T>[]> {
+  const results: PromiseSettledResult<T>[] = new Array(tasks.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) {
+      const index = next++;
+      try {
+        results[index] = { status: 'fulfilled', value: await tasks[index]!() };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
+  return results;
 }

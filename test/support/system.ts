@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { prepare, type Roles, type RunningSystem, startSystem } from '../../src/system.js';
@@ -52,10 +52,17 @@ export async function createTestStores(options: { postgresUrl?: string; redisUrl
   };
 }
 
+/**
+ * What flashcart logs inside the test process: kept rather than printed, so a passing run prints
+ * nothing (tests provoke the errors it logs); useSystem shows a failed test the lines of its time.
+ */
+const inProcessLogs: string[] = [];
+const logSink = { write: (line: string) => void inProcessLogs.push(line) };
+
 /** Runs flashcart roles inside the test process. */
 export async function startInProcess(stores: TestStores, roles: Roles, overrides: Record<string, string> = {}): Promise<RunningSystem> {
   const config = loadConfig({ ...stores.env, ...overrides });
-  const logger = createLogger(config.logLevel, { test: true });
+  const logger = createLogger(config.logLevel, { test: true }, { destination: logSink });
   await prepare(config, logger);
   return startSystem(config, logger, roles);
 }
@@ -83,6 +90,13 @@ export function useSystem(roles: Roles, overrides: Record<string, string> = {}):
   afterAll(async () => {
     await sut.system?.close();
     await sut.stores?.cleanup();
+  });
+  beforeEach(({ onTestFailed }) => {
+    const from = inProcessLogs.length;
+    onTestFailed(() => {
+      const lines = inProcessLogs.slice(from);
+      if (lines.length > 0) console.error(`flashcart logged during this test:\n${lines.join('')}`);
+    });
   });
   return sut;
 }
@@ -124,4 +138,24 @@ export async function spawnRole(stores: TestStores, role: 'api' | 'worker' | 'al
       await exited;
     },
   };
+}
+
+/**
+ * Tears down a test whose Redis may have been killed: the flashcart processes gracefully while Redis
+ * runs (they close their connections) and hard otherwise, then Redis is started again so the test's
+ * keys can be removed with its database. Without a Redis, the database is dropped on its own.
+ */
+export async function tearDownAfterRedisFaults(
+  redis: { isRunning: boolean; start(): Promise<void>; destroy(): Promise<void> } | undefined,
+  stores: TestStores | undefined,
+  roles: (ChildRole | undefined)[],
+): Promise<void> {
+  const signal = redis?.isRunning ? 'SIGTERM' : 'SIGKILL';
+  for (const role of roles) await role?.kill(signal);
+  if (redis) await redis.start().catch(() => undefined);
+  if (stores) {
+    if (redis?.isRunning) await stores.cleanup();
+    else await dropDatabase(POSTGRES_URL, stores.databaseName).catch(() => undefined);
+  }
+  await redis?.destroy();
 }

@@ -17,10 +17,14 @@ export const registerBody = z
     name: text(1, 200).optional(),
     guestToken,
   })
-  .strict();
+  .strict()
+  .meta({ id: 'Register' });
 export type RegisterInput = z.infer<typeof registerBody>;
 
-export const loginBody = z.object({ email, password: z.string().min(1).max(200), guestToken }).strict();
+export const loginBody = z
+  .object({ email, password: z.string().min(1).max(200), guestToken })
+  .strict()
+  .meta({ id: 'Login' });
 export type LoginInput = z.infer<typeof loginBody>;
 
 export const user = z
@@ -33,9 +37,11 @@ export const user = z
   .meta({ id: 'User' });
 export type PublicUser = z.infer<typeof user>;
 
-export const session = z.object({
-  token: z.string(),
-  user,
-  cartMerge: cartMerge.optional().describe('Present when a guestToken was sent: how its cart merged into this account'),
-});
+export const session = z
+  .object({
+    token: z.string(),
+    user,
+    cartMerge: cartMerge.optional().describe('Present when a guestToken was sent: how its cart merged into this account'),
+  })
+  .meta({ id: 'Session' });
 export type Session = z.infer<typeof session>;

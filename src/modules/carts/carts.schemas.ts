@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { skuSchema } from '../catalog/catalog.schemas.js';
+import { skuSchema } from '../catalog/sku.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../orders/orders.schemas.js';
 
 /** A cart holds what one order may: the same limits, so ordering a cart never breaks them. */

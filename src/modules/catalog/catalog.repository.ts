@@ -13,6 +13,7 @@ export interface ProductPricing {
 export interface ProductWithStock extends ProductPricing {
   description: string;
   category: string;
+  lowStockThreshold: number;
   onHand: number;
   reserved: number;
 }
@@ -32,6 +33,7 @@ const WITH_STOCK_COLUMNS = [
   'p.categorySlug as category',
   'p.priceCents',
   'p.currency',
+  'p.lowStockThreshold',
   sql<number>`coalesce(i.on_hand, 0)`.as('onHand'),
   sql<number>`coalesce(i.reserved, 0)`.as('reserved'),
 ] as const;
@@ -106,6 +108,7 @@ export class CatalogRepository {
         categorySlug: input.category,
         priceCents: input.priceCents,
         currency: input.currency,
+        lowStockThreshold: input.lowStockThreshold,
       })
       .execute();
     const onHand = input.onHand ?? 0;
@@ -125,6 +128,7 @@ export class CatalogRepository {
         categorySlug: input.category,
         priceCents: input.priceCents,
         currency: input.currency,
+        lowStockThreshold: input.lowStockThreshold,
         deletedAt: null,
         updatedAt: sql`now()`,
       })
@@ -141,6 +145,7 @@ export class CatalogRepository {
         ...(input.category !== undefined ? { categorySlug: input.category } : {}),
         ...(input.priceCents !== undefined ? { priceCents: input.priceCents } : {}),
         ...(input.currency !== undefined ? { currency: input.currency } : {}),
+        ...(input.lowStockThreshold !== undefined ? { lowStockThreshold: input.lowStockThreshold } : {}),
         updatedAt: sql`now()`,
       })
       .where('sku', '=', sku)

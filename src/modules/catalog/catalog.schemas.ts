@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import { pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
+import { ON_HAND_LIMIT, onHandCount } from '../inventory/inventory.schemas.js';
+import { skuSchema } from './sku.js';
 
-export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const skuSchema = z.string().regex(SKU_PATTERN, 'a SKU is 1-64 letters, digits, ".", "_" or "-"');
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
 const categorySlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a category slug');
 
 export const category = z.object({ slug: z.string(), name: z.string() }).meta({ id: 'Category' });
-export const categoryList = z.object({ items: z.array(category) });
+export const categoryList = z.object({ items: z.array(category) }).meta({ id: 'CategoryList' });
 
-export const createCategoryBody = z.object({ slug: categorySlug, name: text(1, 100) }).strict();
+export const createCategoryBody = z
+  .object({ slug: categorySlug, name: text(1, 100) })
+  .strict()
+  .meta({ id: 'CreateCategory' });
 export type CreateCategoryInput = z.infer<typeof createCategoryBody>;
 
 export const stockSource = z.object({ source: z.string(), available: z.number().int(), stale: z.boolean() });
@@ -24,11 +27,13 @@ export const product = z
     currency: z.string(),
     available: z.number().int(),
     sources: z.array(stockSource),
+    /** The admin inventory list calls the SKU low when its available units are at or under this. */
+    lowStockThreshold: z.number().int(),
   })
   .meta({ id: 'Product' });
 export type Product = z.infer<typeof product>;
 
-export const productList = pageOf(product);
+export const productList = pageOf(product).meta({ id: 'ProductPage' });
 
 export const productListQuery = paginationQuery
   .extend({
@@ -46,7 +51,11 @@ const productFields = {
   currency: currencySchema,
   category: categorySlug,
   description: text(0, 5_000),
+  lowStockThreshold: z.number().int().min(0).max(ON_HAND_LIMIT),
 };
+
+/** What a product gets when it names no low-stock threshold (the column's default too). */
+export const DEFAULT_LOW_STOCK_THRESHOLD = 5;
 
 export const createProductBody = z
   .object({
@@ -54,10 +63,12 @@ export const createProductBody = z
     ...productFields,
     currency: productFields.currency.default('EUR'),
     description: productFields.description.default(''),
+    lowStockThreshold: productFields.lowStockThreshold.default(DEFAULT_LOW_STOCK_THRESHOLD),
     /** Units on hand; a new product defaults to 0, a deleted one brought back keeps what it had. */
-    onHand: z.number().int().min(0).max(10_000_000).optional(),
+    onHand: onHandCount.optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'CreateProduct' });
 export type CreateProductInput = z.infer<typeof createProductBody>;
 
 /** Only the fields given change; no defaults, so a PATCH never resets what it does not name. */
@@ -65,5 +76,7 @@ export const updateProductBody = z
   .object(productFields)
   .partial()
   .strict()
-  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');
+  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change')
+  // The refinement, in the document's terms.
+  .meta({ id: 'UpdateProduct', minProperties: 1 });
 export type UpdateProductInput = z.infer<typeof updateProductBody>;

@@ -7,18 +7,34 @@ import type { CatalogRepository, ProductWithStock } from './catalog.repository.j
 import type { CreateCategoryInput, CreateProductInput, Product, ProductListQuery, UpdateProductInput } from './catalog.schemas.js';
 import type { ProductCache } from './product-cache.js';
 
-/** Told of a committed change that carts holding the product must reflect (price, title, currency, or deletion). */
-export type ProductChangeListener = (sku: string, change: 'changed' | 'deleted') => Promise<void>;
+export interface CatalogServiceDeps {
+  db: Db;
+  repository: CatalogRepository;
+  /** Told of every change, so every instance prices from the new values. */
+  cache: ProductCache;
+  stock: StockStore;
+  inventory: InventoryService;
+  /** Told of each committed change that carts holding the product must reflect (price, title, currency, deletion). */
+  onProductChange?: (sku: string, change: 'changed' | 'deleted') => Promise<void>;
+}
 
+/** Categories and products: what the storefront lists and what an admin creates, changes and removes. */
 export class CatalogService {
-  constructor(
-    private readonly db: Db,
-    private readonly repository: CatalogRepository,
-    private readonly cache: ProductCache,
-    private readonly stock: StockStore,
-    private readonly inventory: InventoryService,
-    private readonly onProductChange?: ProductChangeListener,
-  ) {}
+  private readonly db: Db;
+  private readonly repository: CatalogRepository;
+  private readonly cache: ProductCache;
+  private readonly stock: StockStore;
+  private readonly inventory: InventoryService;
+  private readonly onProductChange: CatalogServiceDeps['onProductChange'];
+
+  constructor(deps: CatalogServiceDeps) {
+    this.db = deps.db;
+    this.repository = deps.repository;
+    this.cache = deps.cache;
+    this.stock = deps.stock;
+    this.inventory = deps.inventory;
+    this.onProductChange = deps.onProductChange;
+  }
 
   async categories() {
     return { items: await this.repository.listCategories() };
@@ -103,6 +119,7 @@ export class CatalogService {
         currency: row.currency,
         available,
         sources: [{ source: 'local', available, stale: false }],
+        lowStockThreshold: row.lowStockThreshold,
       };
     });
   }

@@ -3,6 +3,19 @@ import type { Db, Executor, Tx } from '../../db/database.js';
 import type { InventoryRow } from '../../db/schema.js';
 import type { StockLine } from './inventory.schemas.js';
 
+/** A live product's ledger, with what the admin inventory list shows beside it. */
+export interface ProductLedger extends InventoryRow {
+  title: string;
+  lowStockThreshold: number;
+}
+
+export interface LedgerPage {
+  offset: number;
+  limit: number;
+  /** Only the SKUs whose on_hand - reserved is at or under their product's low-stock threshold. */
+  low: boolean;
+}
+
 export class InventoryRepository {
   constructor(private readonly db: Db) {}
 
@@ -14,6 +27,17 @@ export class InventoryRepository {
   lock(tx: Tx, sku: string, mode: 'update' | 'share'): Promise<InventoryRow | undefined> {
     const query = tx.selectFrom('inventory').selectAll().where('sku', '=', sku);
     return (mode === 'update' ? query.forUpdate() : query.forShare()).executeTakeFirst();
+  }
+
+  /** A page of the live products' ledgers in SKU order, and how many there are in all. */
+  async ledgers(page: LedgerPage): Promise<{ rows: ProductLedger[]; total: number }> {
+    let query = this.db.selectFrom('inventory as i').innerJoin('products as p', 'p.sku', 'i.sku').where('p.deletedAt', 'is', null);
+    if (page.low) query = query.where(sql<boolean>`i.on_hand - i.reserved <= p.low_stock_threshold`);
+    const [rows, count] = await Promise.all([
+      query.selectAll('i').select(['p.title', 'p.lowStockThreshold']).orderBy('i.sku').offset(page.offset).limit(page.limit).execute(),
+      query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return { rows, total: count.total };
   }
 
   /** Every SKU's ledger availability, for drift measurement. */

@@ -2,10 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, Tx } from '../../db/database.js';
 import type { InventoryRow } from '../../db/schema.js';
-import { AppError, notFound } from '../../lib/errors.js';
+import { AppError, notFound, validationFailed } from '../../lib/errors.js';
+import type { Page } from '../../lib/http-schemas.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { InventoryRepository } from './inventory.repository.js';
-import type { InventoryView } from './inventory.schemas.js';
+import { type InventoryListItem, type InventoryListQuery, type InventoryView, ON_HAND_LIMIT } from './inventory.schemas.js';
+
+export interface InventoryServiceDeps {
+  db: Db;
+  repository: InventoryRepository;
+  stock: StockStore;
+  logger: Logger;
+}
 
 export interface DriftSummary {
   skus: number;
@@ -19,6 +27,21 @@ const insufficient = (sku: string, requested: number, available: number) =>
     requested,
     available,
   });
+
+const beyondLimit = (sku: string, onHand: number, delta: number) =>
+  validationFailed(`${sku} cannot hold more than ${ON_HAND_LIMIT} units on hand: it has ${onHand} and the change adds ${delta}`, {
+    sku,
+    limit: ON_HAND_LIMIT,
+    onHand,
+    delta,
+  });
+
+/** Both sides of a SKU from its ledger row and its gate (the ledger's availability when the gate is not loaded). */
+function viewOf(row: InventoryRow, gate: number | null | undefined): InventoryView {
+  const available = row.onHand - row.reserved;
+  const gateAvailable = gate ?? available;
+  return { sku: row.sku, onHand: row.onHand, reserved: row.reserved, sold: row.sold, available, gateAvailable, drift: gateAvailable - available };
+}
 
 /** A measurement this old is reused by the metrics scrape; reading every SKU on each scrape costs too much. */
 const DRIFT_SUMMARY_MAX_AGE_MS = 15_000;
@@ -37,12 +60,17 @@ export class InventoryService {
   /** Gate loads in progress, by SKU. */
   private readonly gateLoads = new Map<string, Promise<number>>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly repository: InventoryRepository,
-    private readonly stock: StockStore,
-    private readonly logger: Logger,
-  ) {}
+  private readonly db: Db;
+  private readonly repository: InventoryRepository;
+  private readonly stock: StockStore;
+  private readonly logger: Logger;
+
+  constructor(deps: InventoryServiceDeps) {
+    this.db = deps.db;
+    this.repository = deps.repository;
+    this.stock = deps.stock;
+    this.logger = deps.logger;
+  }
 
   /** Both sides of one SKU; loads its gate if nothing has yet. */
   async view(sku: string): Promise<InventoryView> {
@@ -51,8 +79,18 @@ export class InventoryService {
     const gateAvailable = loaded ?? (await this.ensureGate(sku));
     const row = await this.repository.find(sku);
     if (!row) throw notFound('inventory', { sku });
-    const available = row.onHand - row.reserved;
-    return { sku, onHand: row.onHand, reserved: row.reserved, sold: row.sold, available, gateAvailable, drift: gateAvailable - available };
+    return viewOf(row, gateAvailable);
+  }
+
+  /**
+   * A page of every live product's ledger and gate, in SKU order. The gates are read in one call and
+   * none is loaded: a SKU whose gate is not loaded shows the ledger's availability and no drift.
+   */
+  async list(query: InventoryListQuery): Promise<Page<InventoryListItem>> {
+    const { rows, total } = await this.repository.ledgers({ offset: (query.page - 1) * query.limit, limit: query.limit, low: query.low ?? false });
+    const gates = await this.stock.gates(rows.map((row) => row.sku));
+    const items = rows.map((row, i) => ({ ...viewOf(row, gates[i]), title: row.title, lowStockThreshold: row.lowStockThreshold }));
+    return { items, page: query.page, limit: query.limit, total };
   }
 
   adjust(sku: string, delta: number, actorId: string | null, reason = 'adjustment'): Promise<InventoryView> {
@@ -126,6 +164,7 @@ export class InventoryService {
         if (!row) throw notFound('inventory', { sku });
         const onHand = target(row.onHand);
         const delta = onHand - row.onHand;
+        if (onHand > ON_HAND_LIMIT) throw beyondLimit(sku, row.onHand, delta);
         if (onHand < row.reserved) throw insufficient(sku, -delta, row.onHand - row.reserved);
         if (delta === 0) return;
         gateMoved = await this.moveGate(row, delta, operationId);

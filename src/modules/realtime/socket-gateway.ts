@@ -10,8 +10,8 @@ import type { StockStore } from '../../redis/stock-store.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { AuthUser } from '../auth/auth.types.js';
 import type { CartService } from '../carts/carts.service.js';
-import { skuSchema } from '../catalog/catalog.schemas.js';
 import type { ProductCache } from '../catalog/product-cache.js';
+import { skuSchema } from '../catalog/sku.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
 import { channelParser, productRoom, type ServerEvents, type StockUpdate, userRoom } from './realtime.js';
 

@@ -48,8 +48,10 @@ export class OrderPlacement {
   }
 
   async place(user: AuthUser, idempotencyKey: string, input: CreateOrderInput): Promise<PlaceOrderResult> {
-    if (input.fromCart) return this.placeFromCart(user, idempotencyKey, input);
-    return this.placeLines(user, idempotencyKey, input, mergeLines(input.items!));
+    // Redis keys hold the key's hash, never the key: any 1-255 printable characters are a valid key.
+    const idempotencyKeyHash = sha256Hex(idempotencyKey);
+    if (!('items' in input)) return this.placeFromCart(user, idempotencyKeyHash, input);
+    return this.placeLines(user, idempotencyKeyHash, input, mergeLines(input.items));
   }
 
   /**
@@ -59,15 +61,15 @@ export class OrderPlacement {
    * order however the cart changed since; a replay also finishes emptying the cart if the first
    * attempt died before it (the take is once per order, so it never takes twice).
    */
-  private async placeFromCart(user: AuthUser, idempotencyKey: string, input: CreateOrderInput): Promise<PlaceOrderResult> {
+  private async placeFromCart(user: AuthUser, idempotencyKeyHash: string, input: CreateOrderInput): Promise<PlaceOrderResult> {
     const { carts, stock } = this.deps;
     const { lines } = await carts.contents(user.id);
     let result: PlaceOrderResult;
     if (lines.length > 0) {
-      result = await this.placeLines(user, idempotencyKey, input, lines);
+      result = await this.placeLines(user, idempotencyKeyHash, input, lines);
     } else {
       // An empty cart may be the one an earlier attempt with this key emptied.
-      const known = await stock.precheck(user.id, idempotencyKey, []);
+      const known = await stock.precheck(user.id, idempotencyKeyHash, []);
       if (known.kind !== 'seen') throw validationFailed('the cart is empty', { fromCart: true });
       result = this.replay(input, known.fingerprint, known.snapshot);
     }
@@ -82,14 +84,13 @@ export class OrderPlacement {
   }
 
   /** Places an order for merged lines (one per SKU, sorted): the path every order takes. */
-  private async placeLines(user: AuthUser, idempotencyKey: string, input: CreateOrderInput, lines: StockLine[]): Promise<PlaceOrderResult> {
+  private async placeLines(user: AuthUser, idempotencyKeyHash: string, input: CreateOrderInput, lines: StockLine[]): Promise<PlaceOrderResult> {
     const { stock, options } = this.deps;
-    const known = await stock.precheck(user.id, idempotencyKey, lines);
+    const known = await stock.precheck(user.id, idempotencyKeyHash, lines);
     if (known.kind === 'short') return this.refused(known.line, known.available);
     if (known.kind === 'seen') return this.replay(input, known.fingerprint, known.snapshot);
 
     const { items, currency } = await this.price(lines);
-    const idempotencyKeyHash = sha256Hex(idempotencyKey);
     const now = this.now();
     const expiresAtMs = now + options.reservationTtlSeconds * 1_000;
     const snapshot: OrderSnapshot = {
@@ -106,7 +107,7 @@ export class OrderPlacement {
     };
     const reserve = {
       userId: user.id,
-      idempotencyKey,
+      idempotencyKeyHash,
       fingerprint: sha256Hex(canonicalJson(input)),
       orderId: snapshot.id,
       expiresAtMs,

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { type InventoryListItem, ON_HAND_LIMIT } from '../src/modules/inventory/inventory.schemas.js';
+import { createProduct, inventoryOf, uniqueSku } from './support/fixtures.js';
+import { Api, eventually, guests } from './support/http.js';
+import { useSystem } from './support/system.js';
+
+describe('inventory administration', () => {
+  const sut = useSystem({ api: true, worker: true });
+
+  /** Every item of the list, walking it `limit` at a time. */
+  const wholeList = async (query: string, limit: number) => {
+    const items: InventoryListItem[] = [];
+    for (let page = 1; ; page++) {
+      const answer = await sut.admin.get(`/api/admin/inventory?${query}&limit=${limit}&page=${page}`);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ page, limit });
+      expect(answer.body.items.length).toBeLessThanOrEqual(limit);
+      items.push(...answer.body.items);
+      if (answer.body.items.length < limit) {
+        expect(answer.body.total).toBe(items.length);
+        return items;
+      }
+    }
+  };
+
+  const bySku = (items: InventoryListItem[]) => new Map(items.map((item) => [item.sku, item]));
+
+  describe('the inventory list', () => {
+    it("lists every live product's ledger and gate in SKU order, a page at a time, without loading a gate", async () => {
+      const prefix = uniqueSku('LIST');
+      const [sold, untouched, behind, deleted] = ['A', 'B', 'C', 'D'].map((suffix) => `${prefix}-${suffix}`) as [string, string, string, string];
+      await createProduct(sut.admin, { sku: sold, onHand: 10, title: 'Sold' });
+      await createProduct(sut.admin, { sku: untouched, onHand: 7, title: 'Untouched' });
+      await createProduct(sut.admin, { sku: behind, onHand: 9, title: 'Behind' });
+      await createProduct(sut.admin, { sku: deleted, onHand: 4 });
+      expect((await sut.admin.delete(`/api/admin/products/${deleted}`)).status).toBe(204);
+      const [buyer] = await guests(sut.system.url!, 1);
+      expect((await buyer!.order([{ sku: sold, quantity: 3 }], 'list-order')).status).toBe(202);
+      await eventually(async () => ((await inventoryOf(sut.admin, sold)).reserved === 3 ? true : undefined), 'persistence');
+      // As while accepted orders wait for the worker: the gate below the ledger.
+      await inventoryOf(sut.admin, behind);
+      await sut.system.container.stock.adjustGate(behind, -2, 'list-test-gate-behind');
+      const { redis, keys } = sut.system.container;
+
+      const items = await wholeList('', 2);
+      expect(items.map((item) => item.sku)).toEqual(items.map((item) => item.sku).sort());
+      const listed = bySku(items);
+      expect(listed.get(sold)).toEqual({
+        sku: sold,
+        title: 'Sold',
+        lowStockThreshold: 5,
+        onHand: 10,
+        reserved: 3,
+        sold: 0,
+        available: 7,
+        gateAvailable: 7,
+        drift: 0,
+      });
+      expect(listed.get(behind)).toMatchObject({ onHand: 9, available: 9, gateAvailable: 7, drift: -2 });
+      expect(listed.get(untouched)).toMatchObject({ onHand: 7, available: 7, gateAvailable: 7, drift: 0 });
+      expect(await redis.exists(keys.gate(untouched))).toBe(0);
+      expect(listed.has(deleted)).toBe(false);
+      expect(await wholeList('', 100)).toEqual(items);
+    });
+
+    it("keeps with low=true exactly the SKUs whose ledger availability is at or under their product's threshold", async () => {
+      const prefix = uniqueSku('LOW');
+      const sku = (suffix: string) => `${prefix}-${suffix}`;
+      await createProduct(sut.admin, { sku: sku('AT-DEFAULT'), onHand: 5 });
+      await createProduct(sut.admin, { sku: sku('ABOVE-DEFAULT'), onHand: 6 });
+      await createProduct(sut.admin, { sku: sku('RESERVED-DOWN'), onHand: 8 });
+      await createProduct(sut.admin, { sku: sku('RAISED'), onHand: 20 });
+      await createProduct(sut.admin, { sku: sku('ZERO'), onHand: 0 });
+      await createProduct(sut.admin, { sku: sku('ZERO-THRESHOLD'), onHand: 1 });
+      expect((await sut.admin.patch(`/api/admin/products/${sku('RAISED')}`, { lowStockThreshold: 20 })).status).toBe(200);
+      expect((await sut.admin.patch(`/api/admin/products/${sku('ZERO-THRESHOLD')}`, { lowStockThreshold: 0 })).status).toBe(200);
+      const [buyer] = await guests(sut.system.url!, 1);
+      expect((await buyer!.order([{ sku: sku('RESERVED-DOWN'), quantity: 3 }], 'low-order')).status).toBe(202);
+      await eventually(async () => ((await inventoryOf(sut.admin, sku('RESERVED-DOWN'))).reserved === 3 ? true : undefined), 'persistence');
+
+      const low = await wholeList('low=true', 3);
+      expect(low.every((item) => item.available <= item.lowStockThreshold)).toBe(true);
+      expect(low.map((item) => item.sku).filter((listed) => listed.startsWith(prefix))).toEqual(
+        [sku('AT-DEFAULT'), sku('RAISED'), sku('RESERVED-DOWN'), sku('ZERO')].sort(),
+      );
+      const all = await wholeList('low=false', 100);
+      expect(all.filter((item) => item.sku.startsWith(prefix))).toHaveLength(6);
+      expect(all.filter((item) => item.available <= item.lowStockThreshold)).toEqual(low);
+    });
+
+    it('answers admins only, and refuses a query it does not understand', async () => {
+      const [buyer] = await guests(sut.system.url!, 1);
+      expect((await buyer!.get('/api/admin/inventory')).status).toBe(403);
+      expect((await new Api(sut.system.url!).get('/api/admin/inventory')).status).toBe(401);
+      for (const query of ['low=maybe', 'limit=101', 'page=0', 'sort=sku']) {
+        const refused = await sut.admin.get(`/api/admin/inventory?${query}`);
+        expect(refused.status, query).toBe(400);
+        expect(refused.body.error.code).toBe('VALIDATION_FAILED');
+      }
+    });
+  });
+
+  describe('the low-stock threshold', () => {
+    it('is 5 unless given, shown on the product, and changed by a PATCH', async () => {
+      const sku = await createProduct(sut.admin, { onHand: 1 });
+      const catalog = new Api(sut.system.url!);
+      expect((await catalog.get(`/api/products/${sku}`)).body.lowStockThreshold).toBe(5);
+      const patched = await sut.admin.patch(`/api/admin/products/${sku}`, { lowStockThreshold: 12 });
+      expect(patched.body).toMatchObject({ sku, lowStockThreshold: 12 });
+      expect((await catalog.get(`/api/products/${sku}`)).body.lowStockThreshold).toBe(12);
+
+      const other = uniqueSku();
+      const created = await sut.admin.post('/api/admin/products', {
+        sku: other,
+        title: 'Set',
+        priceCents: 100,
+        category: 'test',
+        lowStockThreshold: 0,
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.lowStockThreshold).toBe(0);
+    });
+
+    it('refuses a threshold that is not a whole number of units, and keeps the one it had', async () => {
+      const sku = await createProduct(sut.admin, { onHand: 1 });
+      for (const lowStockThreshold of [-1, 2.5, '3', ON_HAND_LIMIT + 1]) {
+        const refused = await sut.admin.patch(`/api/admin/products/${sku}`, { lowStockThreshold });
+        expect(refused.status, String(lowStockThreshold)).toBe(400);
+      }
+      expect((await new Api(sut.system.url!).get(`/api/products/${sku}`)).body.lowStockThreshold).toBe(5);
+    });
+  });
+
+  const movementsOf = async (sku: string) =>
+    sut.system.container.db.selectFrom('inventoryMovements').select(['onHandDelta', 'reason']).where('sku', '=', sku).orderBy('id').execute();
+
+  describe('the on-hand limit', () => {
+    it('adjusts stock up to the limit and refuses one unit more with a 400 that changes nothing', async () => {
+      const sku = await createProduct(sut.admin, { onHand: 0 });
+      const steps = [ON_HAND_LIMIT - 1, 1];
+      for (const delta of steps) {
+        expect((await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta })).status).toBe(200);
+      }
+      const atLimit = await inventoryOf(sut.admin, sku);
+      expect(atLimit).toMatchObject({ onHand: ON_HAND_LIMIT, available: ON_HAND_LIMIT, gateAvailable: ON_HAND_LIMIT, drift: 0 });
+      const movements = await movementsOf(sku);
+      expect(movements.map((movement) => movement.onHandDelta)).toEqual(steps);
+
+      const refused = await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 1 });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: { sku, limit: ON_HAND_LIMIT, onHand: ON_HAND_LIMIT, delta: 1 },
+      });
+      expect(await inventoryOf(sut.admin, sku)).toEqual(atLimit);
+      expect(await movementsOf(sku)).toEqual(movements);
+    });
+
+    it('refuses, before anything changes, the repeated large adjustments that used to overflow the column', async () => {
+      const sku = await createProduct(sut.admin, { onHand: 5 });
+      const adjust = (delta: number) => sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta });
+      expect((await adjust(ON_HAND_LIMIT - 5)).status).toBe(200);
+      for (let i = 0; i < 3; i++) {
+        const refused = await adjust(ON_HAND_LIMIT);
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.details).toMatchObject({ limit: ON_HAND_LIMIT, onHand: ON_HAND_LIMIT, delta: ON_HAND_LIMIT });
+      }
+      expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: ON_HAND_LIMIT, gateAvailable: ON_HAND_LIMIT, drift: 0 });
+      expect(await movementsOf(sku)).toHaveLength(2);
+    });
+
+    it('holds every way of setting on-hand stock to the same limit', async () => {
+      const sku = await createProduct(sut.admin, { onHand: ON_HAND_LIMIT });
+      const tooMany = ON_HAND_LIMIT + 1;
+      const answers = await Promise.all([
+        sut.admin.put(`/api/admin/inventory/${sku}`, { onHand: tooMany }),
+        sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: tooMany }),
+        sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: -tooMany }),
+        sut.admin.post('/api/admin/products', { sku: `${sku}-NEW`, title: 'Too many', priceCents: 100, category: 'test', onHand: tooMany }),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400]);
+      expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: ON_HAND_LIMIT, gateAvailable: ON_HAND_LIMIT });
+      expect((await sut.admin.get(`/api/admin/inventory/${sku}-NEW`)).status).toBe(404);
+    });
+  });
+});
