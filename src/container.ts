@@ -194,6 +194,7 @@ export class Container {
       stock: this.stock,
       metrics,
       logger,
+      realtime: this.realtime,
     });
     this.sweeper = new ExpirySweeper({
       orders: this.ordersRepository,

@@ -173,4 +173,20 @@ describe('real time across two API instances', () => {
     expect(await here.next('order:update')).toEqual(expected);
     expect(await there.next('order:update')).toEqual(expected);
   });
+
+  it('tells the owner’s sockets of an order’s status change, with its reason, once the change has committed', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const socket = socketTo(second.url!, { token: buyer!.token });
+    await socket.connected();
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'to-cancel');
+    expect(placed.status).toBe(202);
+    expect((await buyer!.post(`/api/orders/${placed.body.id}/cancel`, { reason: 'changed my mind' })).status).toBe(200);
+    expect(await socket.next('order:update', (update) => update.orderId === placed.body.id)).toMatchObject({
+      orderId: placed.body.id,
+      status: 'CANCELLED',
+      reason: 'changed my mind',
+      at: expect.any(String),
+    });
+  });
 });

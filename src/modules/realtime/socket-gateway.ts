@@ -77,6 +77,7 @@ export class SocketGateway {
   constructor(private readonly deps: SocketGatewayDeps) {}
 
   attach(server: HttpServer): void {
+    if (this.io) return;
     const { redis, channelPrefix, logger } = this.deps;
     // The adapter publishes without awaiting: a failure must be logged, not left as an unhandled
     // rejection (which would take the process down).
@@ -196,11 +197,15 @@ export class SocketGateway {
 }
 
 /**
- * Serves the gateway on the app's own HTTP server (the API port). On close, sockets go first so
+ * Serves the gateway on the app's own HTTP server (the API port) once it listens: an app built only
+ * for its OpenAPI document never opens the adapter's subscriptions. On close, sockets go first so
  * the HTTP server can close, and the adapter's subscriptions last.
  */
 export function attachSocketGateway(app: FastifyInstance, gateway: SocketGateway): void {
-  gateway.attach(app.server);
+  app.addHook('onListen', (done) => {
+    gateway.attach(app.server);
+    done();
+  });
   app.addHook('preClose', (done) => {
     gateway.beginClose();
     done();

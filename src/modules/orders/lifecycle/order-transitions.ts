@@ -5,6 +5,8 @@ import { notFound } from '../../../lib/errors.js';
 import type { Metrics } from '../../../lib/metrics.js';
 import type { StockStore } from '../../../redis/stock-store.js';
 import type { InventoryRepository } from '../../inventory/inventory.repository.js';
+import { publishOrderUpdate } from '../../realtime/order-updates.js';
+import type { Realtime } from '../../realtime/realtime.js';
 import type { OrdersRepository } from '../orders.repository.js';
 
 export interface OrderTransitionsDeps {
@@ -14,6 +16,8 @@ export interface OrderTransitionsDeps {
   stock: Pick<StockStore, 'end'>;
   metrics: Metrics;
   logger: Logger;
+  /** Tells the order's owner of each committed change (`order:update`); none in unit specs. */
+  realtime?: Realtime;
 }
 
 /** The order state machine: which status may follow which. */
@@ -62,8 +66,11 @@ export class OrderTransitions {
         const lines = await orders.lines(orderId, tx);
         await (effect === 'sell' ? inventory.sell(tx, lines) : inventory.release(tx, lines));
       }
-      return { changed: true as const, status: to, effect };
+      return { changed: true as const, status: to, effect, userId: state.userId };
     });
+    if (result.changed && this.deps.realtime) {
+      publishOrderUpdate(this.deps.realtime, { userId: result.userId, orderId, status: to, at: new Date(), reason: options.reason });
+    }
     // The change has committed: the caller is told so even if this step fails. A lost step (a
     // crash, Redis down) is finished by the sweeper from the order's status.
     if (result.effect !== 'none') {
