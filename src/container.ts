@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createDb, type Db, transactionsOf } from './db/database.js';
@@ -252,8 +253,10 @@ export class Container {
   /** The Socket.IO gateway of an API process, with the two Redis connections its adapter needs. */
   createSocketGateway(): SocketGateway {
     const { config, logger } = this;
+    // The subscriber retries its commands however long Redis is away: a subscription that gave up
+    // would leave this instance deaf to every other's events.
     const [pub, sub] = ['flashcart-socket-pub', 'flashcart-socket-sub'].map((connectionName) => {
-      const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectionName });
+      const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: connectionName.endsWith('sub') ? null : 2, connectionName });
       connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error (sockets)'));
       this.laneConnections.push(connection);
       return connection;
@@ -264,6 +267,8 @@ export class Container {
       products: this.products,
       stock: this.stock,
       inventory: this.inventory,
+      presence: this.cartStore,
+      instanceId: `${hostname()}:${process.pid}`,
       redis: { pub: pub!, sub: sub! },
       channelPrefix: this.keys.socketIo(),
       stockUpdateIntervalMs: config.stockUpdateIntervalMs,

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishOrderUpdate } from '../src/modules/realtime/order-updates.js';
 import { createProduct } from './support/fixtures.js';
 import { Api, guests } from './support/http.js';
@@ -123,13 +123,14 @@ describe('real time across two API instances', () => {
     await socket.connected();
     await socket.next('cart:update', (cart) => cart.version === 1);
 
-    expect((await rival!.order([{ sku, quantity: 2 }], 'sells-out')).status).toBe(202);
+    const sale = await rival!.order([{ sku, quantity: 2 }], 'sells-out');
+    expect(sale.status).toBe(202);
     const soldOut = await socket.next('cart:update', (cart) => cart.items[0]?.soldOut === true);
     expect(soldOut).toMatchObject({ version: 1, items: [{ sku, quantity: 1, available: 0, soldOut: true }] });
     expect((await holder!.get('/api/cart')).body.items[0]).toMatchObject({ soldOut: true, available: 0 });
 
     // Back in stock: pushed again.
-    expect((await rival!.post(`/api/orders/${(await rival!.get('/api/orders')).body.items[0].id}/cancel`)).status).toBe(200);
+    expect((await rival!.post(`/api/orders/${sale.body.id}/cancel`)).status).toBe(200);
     expect(await socket.next('cart:update', (cart) => cart.items[0]?.soldOut === false)).toMatchObject({ items: [{ available: 2 }] });
   });
 
@@ -188,5 +189,30 @@ describe('real time across two API instances', () => {
       reason: 'changed my mind',
       at: expect.any(String),
     });
+  });
+
+  it('publishes an owner’s cart change only while the owner has a socket connected somewhere', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const userId = (await buyer!.get('/api/me')).body.id as string;
+    const emits = vi.spyOn(sut.system.container.realtime, 'emitToUser');
+    try {
+      await buyer!.post('/api/cart/items', { sku, quantity: 1 });
+      expect(emits.mock.calls.filter(([id]) => id === userId)).toHaveLength(0);
+
+      const socket = socketTo(second.url!, { token: buyer!.token });
+      await socket.connected();
+      await socket.next('cart:update', (cart) => cart.version === 1);
+      await buyer!.post('/api/cart/items', { sku, quantity: 1 });
+      expect(await socket.next('cart:update', (cart) => cart.version === 2)).toMatchObject({ items: [{ sku, quantity: 2 }] });
+      expect(emits.mock.calls.filter(([id]) => id === userId)).toHaveLength(1);
+
+      socket.close();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await buyer!.post('/api/cart/items', { sku, quantity: 1 });
+      expect(emits.mock.calls.filter(([id]) => id === userId)).toHaveLength(1);
+    } finally {
+      emits.mockRestore();
+    }
   });
 });

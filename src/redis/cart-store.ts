@@ -38,7 +38,7 @@ export interface CartItemChange {
 }
 
 export type CartChangeResult =
-  | { kind: 'done'; cart: StoredCart; changed: boolean }
+  | { kind: 'done'; cart: StoredCart; changed: boolean; ownerOnline: boolean }
   | { kind: 'missing' }
   | { kind: 'insufficient'; current: number }
   | { kind: 'cartFull'; lines: number }
@@ -122,7 +122,13 @@ export class CartStore {
     const { maxLines, maxLineQuantity, ttlSeconds } = this.limits;
     const reply = (await this.scripts.run(
       'changeCartItem',
-      [this.keys.cart(change.userId), this.keys.dirtyCarts(), this.keys.cartsHolding(change.sku), this.keys.cartSkus()],
+      [
+        this.keys.cart(change.userId),
+        this.keys.dirtyCarts(),
+        this.keys.cartsHolding(change.sku),
+        this.keys.cartSkus(),
+        this.keys.onlineSockets(change.userId),
+      ],
       [
         change.userId,
         change.sku,
@@ -135,12 +141,12 @@ export class CartStore {
         change.nowMs,
         ttlSeconds,
       ],
-    )) as [ScriptCode, Reply?];
-    const [code, detail] = reply;
+    )) as [ScriptCode, Reply?, number?];
+    const [code, detail, online] = reply;
     switch (code) {
       case ScriptCode.Done:
       case ScriptCode.Nothing:
-        return { kind: 'done', cart: parseCart(change.userId, detail as string[])!, changed: code === ScriptCode.Done };
+        return { kind: 'done', cart: parseCart(change.userId, detail as string[])!, changed: code === ScriptCode.Done, ownerOnline: online === 1 };
       case ScriptCode.CartMissing:
         return { kind: 'missing' };
       case ScriptCode.Insufficient:
@@ -157,13 +163,32 @@ export class CartStore {
   }
 
   /** Empties a cart (clearCart-2.lua); null when it is not loaded. */
-  async clear(userId: string, nowMs: number): Promise<{ cart: StoredCart; changed: boolean } | null> {
-    const [code, flat] = (await this.scripts.run(
+  async clear(userId: string, nowMs: number): Promise<{ cart: StoredCart; changed: boolean; ownerOnline: boolean } | null> {
+    const [code, flat, online] = (await this.scripts.run(
       'clearCart',
-      [this.keys.cart(userId), this.keys.dirtyCarts()],
+      [this.keys.cart(userId), this.keys.dirtyCarts(), this.keys.onlineSockets(userId)],
       [userId, nowMs, this.limits.ttlSeconds],
-    )) as [ScriptCode, string[]?];
-    return code === ScriptCode.CartMissing ? null : { cart: parseCart(userId, flat!)!, changed: code === ScriptCode.Done };
+    )) as [ScriptCode, string[]?, number?];
+    if (code === ScriptCode.CartMissing) return null;
+    return { cart: parseCart(userId, flat!)!, changed: code === ScriptCode.Done, ownerOnline: online === 1 };
+  }
+
+  /** Records a user's socket as connected on an instance, for `ttlSeconds` unless refreshed. */
+  async socketConnected(userId: string, socketId: string, instance: string, ttlSeconds: number): Promise<void> {
+    const key = this.keys.onlineSockets(userId);
+    await this.redis.multi().hset(key, socketId, instance).expire(key, ttlSeconds).exec();
+  }
+
+  async socketDisconnected(userId: string, socketId: string): Promise<void> {
+    await this.redis.hdel(this.keys.onlineSockets(userId), socketId);
+  }
+
+  /** Keeps the presence of users with sockets on this instance from expiring. */
+  async refreshPresence(userIds: string[], ttlSeconds: number): Promise<void> {
+    if (userIds.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const userId of userIds) pipeline.expire(this.keys.onlineSockets(userId), ttlSeconds);
+    await pipeline.exec();
   }
 
   /**

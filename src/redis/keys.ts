@@ -92,6 +92,14 @@ export class RedisKeys {
     return `${this.prefix}:{cart}:sold-out`;
   }
 
+  /**
+   * A user's connected sockets (hash: socket id -> API instance), kept by the socket gateway with a
+   * TTL it refreshes, so a cart change is pushed only to owners with a socket somewhere.
+   */
+  onlineSockets(userId: string): string {
+    return `${this.prefix}:{cart}:online:${userId}`;
+  }
+
   /** Marks an order's lines as taken out of its cart, so a replay takes them once. */
   cartOrderTaken(orderId: string): string {
     return `${this.prefix}:{cart}:taken:${orderId}`;

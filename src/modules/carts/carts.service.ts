@@ -92,7 +92,7 @@ export class CartService {
   async clear(userId: string): Promise<Cart> {
     for (let loads = 0; loads < MAX_LOADS; loads++) {
       const cleared = await this.deps.store.clear(userId, this.now());
-      if (cleared) return cleared.changed ? this.changed(cleared.cart, 'owner') : this.price(cleared.cart);
+      if (cleared) return cleared.changed ? this.changed(cleared.cart, 'owner', undefined, cleared.ownerOnline) : this.price(cleared.cart);
       await this.loadFromSnapshot(userId);
     }
     throw lostCart(userId);
@@ -195,7 +195,7 @@ export class CartService {
       });
       switch (result.kind) {
         case 'done':
-          return result.changed ? this.changed(result.cart, 'owner', gates) : this.price(result.cart, gates);
+          return result.changed ? this.changed(result.cart, 'owner', gates, result.ownerOnline) : this.price(result.cart, gates);
         case 'missing':
           await this.loadFromSnapshot(userId);
           break;
@@ -212,10 +212,14 @@ export class CartService {
     throw lostCart(userId);
   }
 
-  /** Counts a change and pushes the new cart to its owner. */
-  private changed(stored: StoredCart, source: ChangeSource, gates?: Gates): Promise<Cart> {
+  /**
+   * Counts a change and pushes the new cart to its owner. `ownerOnline` false (the script found no
+   * socket of the owner connected anywhere) skips the push: nobody would receive it, and a socket
+   * that connects later gets the cart on connecting.
+   */
+  private changed(stored: StoredCart, source: ChangeSource, gates?: Gates, ownerOnline = true): Promise<Cart> {
     this.deps.metrics.cartChanges.inc({ source });
-    return this.publish(stored, gates);
+    return ownerOnline ? this.publish(stored, gates) : this.price(stored, gates);
   }
 
   /** The cart in Redis, rebuilt from its snapshot when Redis does not hold it. */

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import { AppError, type ErrorBody, errorPayload } from '../../lib/errors.js';
+import type { CartStore } from '../../redis/cart-store.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { AuthUser } from '../auth/auth.types.js';
@@ -21,6 +22,10 @@ export interface SocketGatewayDeps {
   products: Pick<ProductCache, 'get'>;
   stock: Pick<StockStore, 'gates'>;
   inventory: Pick<InventoryService, 'ensureGate'>;
+  /** Where each user's connected sockets are recorded, so cart changes are pushed only to owners online. */
+  presence: Pick<CartStore, 'socketConnected' | 'socketDisconnected' | 'refreshPresence'>;
+  /** Names this instance in the presence records. */
+  instanceId: string;
   /** Connections of the gateway's own: one publishes, the other is put in subscriber mode. */
   redis: { pub: Redis; sub: Redis };
   /** Prefix of the adapter's pub/sub channels; the Redis emitter of every process uses the same. */
@@ -32,6 +37,12 @@ export interface SocketGatewayDeps {
 
 /** Products one socket may watch at once: rooms cost memory on every instance. */
 const MAX_WATCHED_PRODUCTS = 100;
+
+/**
+ * How long a user's presence outlives its last refresh: an instance that dies leaves it this long
+ * (cart pushes for that user keep being published meanwhile, to nobody). Refreshed every third of it.
+ */
+const PRESENCE_TTL_SECONDS = 180;
 
 const watchPayload = z.object({ sku: skuSchema }).strict();
 
@@ -69,6 +80,7 @@ const ackOf = <A>(ack: unknown): A | undefined => (typeof ack === 'function' ? (
 export class SocketGateway {
   private io: GatewayServer | undefined;
   private sampler: NodeJS.Timeout | undefined;
+  private presenceRefresher: NodeJS.Timeout | undefined;
   private sampling = false;
   private closing = false;
   /** The last value this instance sent per watched SKU. */
@@ -76,9 +88,17 @@ export class SocketGateway {
 
   constructor(private readonly deps: SocketGatewayDeps) {}
 
-  attach(server: HttpServer): void {
+  /**
+   * Serves sockets on `server` and subscribes the adapter to the other instances' events; resolves
+   * once the subscriptions are active, so no event published after start-up can be missed.
+   */
+  async attach(server: HttpServer): Promise<void> {
     if (this.io) return;
     const { redis, channelPrefix, logger } = this.deps;
+    // The adapter subscribes at once. A subscription sent before the connection is ready puts it in
+    // subscriber mode under ioredis's ready check, which then fails (and the instance hears nothing):
+    // a command answered first means the connection is ready.
+    await redis.sub.ping();
     // The adapter publishes without awaiting: a failure must be logged, not left as an unhandled
     // rejection (which would take the process down).
     const publish = redis.pub.publish.bind(redis.pub);
@@ -106,19 +126,26 @@ export class SocketGateway {
     this.io = io;
     this.sampler = setInterval(() => void this.sampleStock(), this.deps.stockUpdateIntervalMs);
     this.sampler.unref();
+    this.presenceRefresher = setInterval(() => void this.refreshPresence(), (PRESENCE_TTL_SECONDS * 1_000) / 3);
+    this.presenceRefresher.unref();
+    // A connection answers in order: this reply comes after those of the adapter's subscriptions.
+    await redis.sub.ping();
   }
 
   /** First step of shutting down: no new connections, and every socket closed so the HTTP server can close. */
   beginClose(): void {
     this.closing = true;
     clearInterval(this.sampler);
+    clearInterval(this.presenceRefresher);
     this.io?.local.disconnectSockets(true);
   }
 
-  /** Last step, once the HTTP server has closed: the adapter's subscriptions. */
+  /** Last step, once the HTTP server has closed: the adapter's subscriptions, answered before the connection goes. */
   async close(): Promise<void> {
     this.beginClose();
-    await this.io?.of('/').adapter.close();
+    if (!this.io) return;
+    await this.io.of('/').adapter.close();
+    await this.deps.redis.sub.ping().catch(() => undefined);
   }
 
   private authenticate(handshake: Record<string, unknown>): AuthUser {
@@ -131,11 +158,21 @@ export class SocketGateway {
 
   private connected(socket: GatewaySocket): void {
     const { user } = socket.data;
+    const { presence, carts, logger } = this.deps;
     void socket.join(userRoom(user.id));
-    this.deps.carts.read(user.id).then(
-      (cart) => socket.emit('cart:update', cart),
-      (error: unknown) => this.deps.logger.warn({ err: error, userId: user.id }, 'could not send the cart to a new socket'),
-    );
+    // Present before the cart is read: a change after the read is pushed, one before it is in the cart sent.
+    presence
+      .socketConnected(user.id, socket.id, this.deps.instanceId, PRESENCE_TTL_SECONDS)
+      .then(() => carts.read(user.id))
+      .then(
+        (cart) => socket.emit('cart:update', cart),
+        (error: unknown) => logger.warn({ err: error, userId: user.id }, 'could not send the cart to a new socket'),
+      );
+    socket.on('disconnect', () => {
+      presence.socketDisconnected(user.id, socket.id).catch((error: unknown) => {
+        logger.warn({ err: error, userId: user.id }, 'socket presence not cleared; it expires by itself');
+      });
+    });
     socket.on('product:watch', (payload, ack) => void this.watch(socket, payload, ackOf<WatchAck>(ack)));
     socket.on('product:unwatch', (payload, ack) => {
       const reply = ackOf<UnwatchAck>(ack);
@@ -173,6 +210,15 @@ export class SocketGateway {
     }
   }
 
+  private async refreshPresence(): Promise<void> {
+    const io = this.io;
+    if (!io) return;
+    const users = [...io.of('/').adapter.rooms.keys()].filter((room) => room.startsWith('user:')).map((room) => room.slice('user:'.length));
+    await this.deps.presence.refreshPresence(users, PRESENCE_TTL_SECONDS).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error }, 'could not refresh socket presence');
+    });
+  }
+
   private async sampleStock(): Promise<void> {
     const io = this.io;
     if (!io || this.sampling) return;
@@ -197,15 +243,11 @@ export class SocketGateway {
 }
 
 /**
- * Serves the gateway on the app's own HTTP server (the API port) once it listens: an app built only
- * for its OpenAPI document never opens the adapter's subscriptions. On close, sockets go first so
- * the HTTP server can close, and the adapter's subscriptions last.
+ * Serves the gateway on the app's own HTTP server (the API port), subscribed before the app is
+ * ready. On close, sockets go first so the HTTP server can close, and the adapter's subscriptions last.
  */
 export function attachSocketGateway(app: FastifyInstance, gateway: SocketGateway): void {
-  app.addHook('onListen', (done) => {
-    gateway.attach(app.server);
-    done();
-  });
+  app.addHook('onReady', async () => gateway.attach(app.server));
   app.addHook('preClose', (done) => {
     gateway.beginClose();
     done();

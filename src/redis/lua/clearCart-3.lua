@@ -5,11 +5,12 @@
   Input:
     KEYS[1]  the cart (hash: version, updatedAt, currency, q:<sku> quantity, n:<sku> notice)
     KEYS[2]  dirty carts (set of user ids awaiting persistence)
+    KEYS[3]  the owner's live sockets (hash: socket id -> instance; absent when none is connected)
     ARGV[1]  user id (the cart's owner)
     ARGV[2]  now, ms since the epoch
     ARGV[3]  seconds an untouched cart stays in Redis
   Output (codes: ScriptCode in src/redis/script-codes.ts; cart: the hash as HGETALL gives it):
-    {Done, cart}     emptied
+    {Done, cart, online}  emptied; online: 1 when the owner has a socket connected, else 0
     {Nothing, cart}  it was empty already
     {CartMissing}    the cart is not loaded: load it from its snapshot and call again
 
@@ -37,4 +38,4 @@ redis.call('HINCRBY', cartKey, 'version', 1)
 redis.call('HSET', cartKey, 'updatedAt', ARGV[2])
 redis.call('EXPIRE', cartKey, ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[1])
-return {DONE, redis.call('HGETALL', cartKey)}
+return {DONE, redis.call('HGETALL', cartKey), redis.call('EXISTS', KEYS[3])}

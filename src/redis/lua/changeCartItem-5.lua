@@ -8,6 +8,7 @@
     KEYS[2]   dirty carts (set of user ids awaiting persistence)
     KEYS[3]   carts holding this SKU (set of user ids: the reverse index)
     KEYS[4]   SKUs some cart holds (set)
+    KEYS[5]   the owner's live sockets (hash: socket id -> instance; absent when none is connected)
     ARGV[1]   user id (the cart's owner)
     ARGV[2]   SKU
     ARGV[3]   'add' or 'set'
@@ -19,7 +20,7 @@
     ARGV[9]   now, ms since the epoch
     ARGV[10]  seconds an untouched cart stays in Redis
   Output (codes: ScriptCode in src/redis/script-codes.ts; cart: the hash as HGETALL gives it):
-    {Done, cart}                   changed
+    {Done, cart, online}           changed; online: 1 when the owner has a socket connected, else 0
     {Nothing, cart}                nothing to change: the line already had that quantity
     {CartMissing}                  the cart is not loaded: load it from its snapshot and call again
     {Insufficient, quantity}       more than the gate admits; quantity: what the line holds now
@@ -95,4 +96,4 @@ redis.call('HINCRBY', cartKey, 'version', 1)
 redis.call('HSET', cartKey, 'updatedAt', ARGV[9])
 redis.call('EXPIRE', cartKey, ARGV[10])
 redis.call('SADD', KEYS[2], userId)
-return {DONE, redis.call('HGETALL', cartKey)}
+return {DONE, redis.call('HGETALL', cartKey), redis.call('EXISTS', KEYS[5])}
