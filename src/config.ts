@@ -69,6 +69,11 @@ const envSchema = z.object({
   JOB_LOCK_MS: int(1_000).default(30_000),
   SEED_DEMO_CATALOG: flag.default(true),
   METRICS_PORT: int(0, 65535).optional(),
+  CART_PERSIST_BATCH_SIZE: int(1, 5_000).default(500),
+  CART_PERSIST_INTERVAL_MS: int(50, 600_000).default(1_000),
+  CART_RECONCILE_INTERVAL_MS: int(1_000).default(60_000),
+  CART_STOCK_WATCH_INTERVAL_MS: int(100).default(1_000),
+  STOCK_UPDATE_INTERVAL_MS: int(100, 60_000).default(500),
   // The simulated vendors take consecutive ports from here, so leave room above it.
   VENDOR_SIM_BASE_PORT: int(0, 65_000).default(3200),
 });
@@ -134,6 +139,16 @@ export interface Config {
   readonly seedDemoCatalog: boolean;
   /** Where a process without the API serves /health, /ready and /metrics; unset: nowhere. */
   readonly metricsPort: number | undefined;
+  /** Most dirty carts the persister writes in one upsert statement. */
+  readonly cartPersistBatchSize: number;
+  /** How often dirty carts are written to Postgres: every change of a cart within it costs one row write. */
+  readonly cartPersistIntervalMs: number;
+  /** How often carts in Redis are compared with their Postgres snapshots, and drift healed. */
+  readonly cartReconcileIntervalMs: number;
+  /** How often the SKUs held in carts are checked for selling out (or coming back). */
+  readonly cartStockWatchIntervalMs: number;
+  /** How often an API instance samples the stock of the products its sockets watch: at most one `stock:update` per SKU per interval. */
+  readonly stockUpdateIntervalMs: number;
   /** First port of the simulated vendors (`vendor-sim` role), one port per vendor upwards; 0: any free ports. */
   readonly vendorSimBasePort: number;
   /** Settings that fell back to development values; the CLI warns about each at start. */
@@ -209,6 +224,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedDemoCatalog: e.SEED_DEMO_CATALOG,
     metricsPort: e.METRICS_PORT,
     vendorSimBasePort: e.VENDOR_SIM_BASE_PORT,
+    cartPersistBatchSize: e.CART_PERSIST_BATCH_SIZE,
+    cartPersistIntervalMs: e.CART_PERSIST_INTERVAL_MS,
+    cartReconcileIntervalMs: e.CART_RECONCILE_INTERVAL_MS,
+    cartStockWatchIntervalMs: e.CART_STOCK_WATCH_INTERVAL_MS,
+    stockUpdateIntervalMs: e.STOCK_UPDATE_INTERVAL_MS,
     developmentDefaults: Object.freeze(developmentDefaults),
   });
 }

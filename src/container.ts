@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createDb, type Db, transactionsOf } from './db/database.js';
@@ -7,6 +8,12 @@ import type { Logger } from './lib/logger.js';
 import { Metrics } from './lib/metrics.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { UsersRepository } from './modules/auth/users.repository.js';
+import { CartCatalogSync } from './modules/carts/cart-catalog-sync.js';
+import { CartPersister } from './modules/carts/cart-persister.js';
+import { CartReconciler } from './modules/carts/cart-reconciler.js';
+import { CartsRepository } from './modules/carts/carts.repository.js';
+import { MAX_CART_LINE_QUANTITY, MAX_CART_LINES } from './modules/carts/carts.schemas.js';
+import { CartService } from './modules/carts/carts.service.js';
 import { CatalogRepository } from './modules/catalog/catalog.repository.js';
 import { CatalogService } from './modules/catalog/catalog.service.js';
 import { ProductCache } from './modules/catalog/product-cache.js';
@@ -39,6 +46,10 @@ import { PaymentWebhooks } from './modules/payments/payment-webhooks.js';
 import { PaymentsRepository } from './modules/payments/payments.repository.js';
 import { PaymentsService } from './modules/payments/payments.service.js';
 import { PspSimPaymentProvider } from './modules/payments/psp-sim.provider.js';
+import type { Realtime } from './modules/realtime/realtime.js';
+import { RedisEmitterRealtime } from './modules/realtime/redis-emitter-realtime.js';
+import { SocketGateway } from './modules/realtime/socket-gateway.js';
+import { CartStore } from './redis/cart-store.js';
 import { RedisKeys } from './redis/keys.js';
 import { PersistStream } from './redis/persist-stream.js';
 import { LuaScripts } from './redis/scripts.js';
@@ -48,6 +59,9 @@ import { StockStore } from './redis/stock-store.js';
 const PRECHECK_TIMEOUT_MS = 5_000;
 /** The payment provider's name in payments and payment_events. */
 const PAYMENT_PROVIDER = 'psp-sim';
+
+/** How long an untouched cart stays in Redis; its snapshot stays in Postgres and is loaded on the next use. */
+const CART_REDIS_TTL_SECONDS = 30 * 86_400;
 
 /**
  * Every long-lived object of one process, wired once. Nothing here connects eagerly except the
@@ -105,7 +119,16 @@ export class Container {
   readonly deadLetters: DeadLetterRecorder;
   readonly failedJobs: FailedJobsService;
 
-  /** Connections opened for the persist consumer's lanes, closed with the container. */
+  readonly cartStore: CartStore;
+  readonly cartsRepository: CartsRepository;
+  /** Pushes to clients' sockets on every API instance, from this process. */
+  readonly realtime: Realtime;
+  readonly carts: CartService;
+  readonly cartPersister: CartPersister;
+  readonly cartReconciler: CartReconciler;
+  readonly cartSync: CartCatalogSync;
+
+  /** Connections opened for the persist consumer's lanes and the socket gateway, closed with the container. */
   private readonly laneConnections: Redis[] = [];
 
   constructor(
@@ -140,7 +163,10 @@ export class Container {
     this.failedJobsRepository = new FailedJobsRepository(this.db);
     const inTransaction = transactionsOf(this.db);
 
-    this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds);
+    // Carts are built further down; logins and catalog changes reach them only once the container is complete.
+    this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds, {
+      mergeGuestCart: (guestId, userId) => this.carts.mergeGuestCart(guestId, userId),
+    });
     this.inventory = new InventoryService({ db: this.db, repository: this.inventoryRepository, stock: this.stock, logger });
     this.products = new ProductCache({ repository: this.catalogRepository, publisher: this.redis, channel: this.keys.catalogChannel(), logger });
     this.catalog = new CatalogService({
@@ -149,8 +175,48 @@ export class Container {
       cache: this.products,
       stock: this.stock,
       inventory: this.inventory,
+      onProductChange: (sku, change) => this.cartSync.productChanged(sku, change),
     });
     const metrics = this.metrics;
+
+    this.cartStore = new CartStore(this.redis, this.keys, this.scripts, {
+      maxLines: MAX_CART_LINES,
+      maxLineQuantity: MAX_CART_LINE_QUANTITY,
+      ttlSeconds: CART_REDIS_TTL_SECONDS,
+      takenMarkerTtlSeconds: config.idempotencyTtlSeconds,
+    });
+    this.cartsRepository = new CartsRepository(this.db);
+    this.realtime = new RedisEmitterRealtime(this.redis, this.keys.socketIo(), logger);
+    this.carts = new CartService({
+      store: this.cartStore,
+      repository: this.cartsRepository,
+      products: this.products,
+      stock: this.stock,
+      inventory: this.inventory,
+      realtime: this.realtime,
+      metrics,
+    });
+    this.cartPersister = new CartPersister({
+      store: this.cartStore,
+      repository: this.cartsRepository,
+      metrics,
+      logger: logger.child({ component: 'cart-persister' }),
+      batchSize: config.cartPersistBatchSize,
+    });
+    this.cartReconciler = new CartReconciler({
+      store: this.cartStore,
+      repository: this.cartsRepository,
+      metrics,
+      logger: logger.child({ component: 'cart-reconciler' }),
+    });
+    this.cartSync = new CartCatalogSync({
+      carts: this.carts,
+      store: this.cartStore,
+      stock: this.stock,
+      products: this.products,
+      queues: this.queues,
+      logger: logger.child({ component: 'cart-sync' }),
+    });
     this.persister = new OrderPersister({
       inTransaction: transactionsOf(this.db),
       writes: this.orderWrites,
@@ -167,6 +233,7 @@ export class Container {
       stock: this.stock,
       metrics,
       logger,
+      realtime: this.realtime,
     });
     this.sweeper = new ExpirySweeper({
       orders: this.ordersRepository,
@@ -178,6 +245,7 @@ export class Container {
     });
     this.placement = new OrderPlacement({
       stock: this.stock,
+      carts: this.carts,
       products: this.products,
       inventory: this.inventory,
       metrics,
@@ -268,6 +336,32 @@ export class Container {
     });
   }
 
+  /** The Socket.IO gateway of an API process, with the two Redis connections its adapter needs. */
+  createSocketGateway(): SocketGateway {
+    const { config, logger } = this;
+    // The subscriber retries its commands however long Redis is away: a subscription that gave up
+    // would leave this instance deaf to every other's events.
+    const [pub, sub] = ['flashcart-socket-pub', 'flashcart-socket-sub'].map((connectionName) => {
+      const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: connectionName.endsWith('sub') ? null : 2, connectionName });
+      connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error (sockets)'));
+      this.laneConnections.push(connection);
+      return connection;
+    });
+    return new SocketGateway({
+      auth: this.auth,
+      carts: this.carts,
+      products: this.products,
+      stock: this.stock,
+      inventory: this.inventory,
+      presence: this.cartStore,
+      instanceId: `${hostname()}:${process.pid}`,
+      redis: { pub: pub!, sub: sub! },
+      channelPrefix: this.keys.socketIo(),
+      stockUpdateIntervalMs: config.stockUpdateIntervalMs,
+      logger: logger.child({ component: 'sockets' }),
+    });
+  }
+
   /** Queue depths, the persist backlog and stock drift, read when /metrics is scraped. */
   private registerScrapeTimeMetrics(): void {
     this.metrics.gauge('flashcart_queue_jobs', 'Jobs per queue and state', ['queue', 'state'], async (gauge) => {
@@ -281,6 +375,9 @@ export class Container {
     });
     this.metrics.gauge('flashcart_orders_persist_backlog', 'Accepted orders not yet stored in Postgres (the persist stream)', [], async (gauge) => {
       gauge.set(await this.persistStream.backlog());
+    });
+    this.metrics.gauge('flashcart_carts_dirty', 'Carts changed in Redis and not yet written to Postgres', [], async (gauge) => {
+      gauge.set(await this.cartStore.dirtyCount());
     });
     this.metrics.gauge(
       'flashcart_stock_drift',

@@ -93,6 +93,10 @@ export function jobHandlers(container: Container): JobHandlers {
     'relay-outbox': () => container.outboxRelay.relay(),
     notify: (event) => container.notifier.notify(event),
     'send-email': (mail) => container.emailSender.send(mail),
+    'persist-carts': () => container.cartPersister.drain(),
+    'reconcile-carts': () => container.cartReconciler.reconcile(),
+    'watch-cart-stock': () => container.cartSync.watchStock(),
+    'refresh-carts': ({ sku, change }) => container.cartSync.refresh(sku, change),
   };
 }
 
@@ -110,6 +114,9 @@ export async function startWorkers(container: Container, handlers: JobHandlers =
         { job: 'expire-reservations', everyMs: config.expirySweepIntervalMs },
         { job: 'relay-outbox', everyMs: config.outboxRelayIntervalMs },
         { job: 'record-dead-letters', everyMs: DEAD_LETTER_DRAIN_INTERVAL_MS },
+        { job: 'persist-carts', everyMs: config.cartPersistIntervalMs },
+        { job: 'reconcile-carts', everyMs: config.cartReconcileIntervalMs },
+        { job: 'watch-cart-stock', everyMs: config.cartStockWatchIntervalMs },
       ],
       onDeadLetter: (letter) => container.deadLetters.capture(letter),
     },
@@ -199,6 +206,9 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
     await container.auth.ensureAdmin(config.adminEmail, config.adminPassword);
     if (config.seedDemoCatalog && (await seedDemoCatalog(container.db))) logger.info('seeded the demo catalog');
 
+    // Both roles price carts from the product cache, so both hear catalog changes.
+    if (roles.api || roles.worker) await container.products.start(container.redis.duplicate());
+
     if (roles.worker) {
       workers = await startWorkers(container);
       persistConsumer = container.createPersistConsumer();
@@ -206,7 +216,6 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
     }
 
     if (roles.api) {
-      await container.products.start(container.redis.duplicate());
       app = await buildApp(container);
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();

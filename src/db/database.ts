@@ -78,6 +78,10 @@ export async function migrateToLatest(db: Db, logger: Logger): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    // Migrations are numbered when written; work built in parallel lands in another order, and a
+    // database that applied a later number first must still take the earlier one. Each migration
+    // only adds (or, like 0005, changes its own columns), so order between them does not matter.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   for (const result of results ?? []) {

@@ -174,6 +174,17 @@ export interface LowStockAlertsTable {
   alertedAt: CreatedAt;
 }
 
+/** A cart's snapshot, written behind its live copy in Redis; lines and notices as JSON arrays. */
+export interface CartsTable {
+  userId: string;
+  version: number;
+  currency: string | null;
+  lines: ColumnType<{ sku: string; quantity: number }[], string, string>;
+  notices: ColumnType<{ sku: string; reason: 'deleted'; title: string; message: string }[], string, string>;
+  updatedAt: ColumnType<Date, Date | string, Date | string>;
+  persistedAt: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   users: UsersTable;
   categories: CategoriesTable;
@@ -189,6 +200,7 @@ export interface Database {
   emailDeliveries: EmailDeliveriesTable;
   failedJobs: FailedJobsTable;
   lowStockAlerts: LowStockAlertsTable;
+  carts: CartsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -198,3 +210,4 @@ export type OrderLineRow = Selectable<OrderLinesTable>;
 export type OrderHistoryRow = Selectable<OrderHistoryTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
 export type FailedJobRow = Selectable<FailedJobsTable>;
+export type CartRow = Selectable<CartsTable>;

@@ -6,6 +6,7 @@ import type { Container } from '../container.js';
 import { errorResponse } from '../lib/http-schemas.js';
 import { requestLogger } from '../lib/logger.js';
 import { authRoutes } from '../modules/auth/auth.routes.js';
+import { cartsRoutes } from '../modules/carts/carts.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { failedJobsRoutes } from '../modules/failed-jobs/failed-jobs.routes.js';
 import { inventoryRoutes } from '../modules/inventory/inventory.routes.js';
@@ -13,6 +14,7 @@ import { notificationsRoutes } from '../modules/notifications/notifications.rout
 import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
 import { paymentsRoutes } from '../modules/payments/payments.routes.js';
+import { attachSocketGateway } from '../modules/realtime/socket-gateway.js';
 import { answerClientError, registerErrorHandling, sendError } from './error-handler.js';
 import { registerJsonBodies } from './json-body.js';
 import { openapiDocument, transform, transformObject } from './openapi.js';
@@ -114,6 +116,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   await app.register(notificationsRoutes, { auth, mailbox: container.mailbox });
   await app.register(failedJobsRoutes, { auth, failedJobs: container.failedJobs });
   await registerQueueBoard(app, { auth, queues: container.queues.all(), cookieMaxAgeSeconds: config.jwtTtlSeconds });
+  await app.register(cartsRoutes, { auth, carts: container.carts });
+  attachSocketGateway(app, container.createSocketGateway());
   await registerWebUi(app);
   return app;
 }

@@ -203,6 +203,7 @@ export const openapiDocument: FastifyDynamicSwaggerOptions['openapi'] = {
   tags: [
     { name: 'auth', description: 'Accounts, guests and bearer tokens' },
     { name: 'catalog', description: 'Categories and products, public' },
+    { name: 'cart', description: "The caller's cart, guests included; every change is pushed as `cart:update` over Socket.IO" },
     { name: 'orders', description: "The caller's orders" },
     { name: 'payments', description: "The payment provider's signed webhooks" },
     { name: 'admin', description: 'Catalog, stock and orders, for the admin role' },

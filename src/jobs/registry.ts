@@ -7,7 +7,7 @@ import type { OutboxRecord } from '../modules/outbox/outbox-events.js';
  * without a handler makes the worker refuse to start. (Accepted orders do not go through BullMQ: they
  * reach Postgres through the persist stream, see src/modules/orders/persistence/.)
  */
-export const QUEUE_NAMES = ['maintenance', 'outbox', 'notifications'] as const;
+export const QUEUE_NAMES = ['maintenance', 'outbox', 'notifications', 'carts'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobPayloads {
@@ -20,6 +20,14 @@ export interface JobPayloads {
   notify: OutboxRecord;
   /** One mail to one recipient. */
   'send-email': EmailJob;
+  /** Writes dirty carts to Postgres (scheduled). */
+  'persist-carts': Record<string, never>;
+  /** Compares carts in Redis with their snapshots and heals drift (scheduled). */
+  'reconcile-carts': Record<string, never>;
+  /** Finds cart SKUs that sold out or came back (scheduled). */
+  'watch-cart-stock': Record<string, never>;
+  /** Carries a catalog or stock change of one SKU to every cart holding it. */
+  'refresh-carts': { sku: string; change: 'changed' | 'deleted' | 'stock' };
 }
 export type JobName = keyof JobPayloads;
 
@@ -37,6 +45,8 @@ export const QUEUE_SETTINGS: Record<QueueName, { maxStalledCount: number; concur
   maintenance: { maxStalledCount: 1, concurrency: 1 },
   outbox: { maxStalledCount: 1, concurrency: 1 },
   notifications: { maxStalledCount: 2, concurrency: 4 },
+  // Cart refreshes of a popular SKU can take a while; the persister's ticks must not wait behind them.
+  carts: { maxStalledCount: 1, concurrency: 4 },
 };
 
 /** The longest wait between two attempts of a job with 'capped-exponential' backoff. */
@@ -67,6 +77,15 @@ export const JOBS: { [N in JobName]: JobDefinition } = {
   'relay-outbox': { queue: 'outbox', options: TICK_OPTIONS, deadLetter: false },
   notify: { queue: 'notifications', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
   'send-email': { queue: 'notifications', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
+  'persist-carts': { queue: 'carts', options: TICK_OPTIONS, deadLetter: false },
+  'reconcile-carts': { queue: 'carts', options: TICK_OPTIONS, deadLetter: false },
+  'watch-cart-stock': { queue: 'carts', options: TICK_OPTIONS, deadLetter: false },
+  // A catalog change must reach every cart: retried for about a minute, then a dead letter.
+  'refresh-carts': {
+    queue: 'carts',
+    options: { ...DEFAULT_JOB_OPTIONS, attempts: 8, backoff: { type: 'capped-exponential', delay: 500 }, removeOnComplete: true },
+    deadLetter: true,
+  },
 };
 
 export const isJobName = (name: string): name is JobName => Object.hasOwn(JOBS, name);

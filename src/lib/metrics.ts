@@ -51,6 +51,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly cartChanges = new Counter({
+    name: 'flashcart_cart_changes_total',
+    help: 'Cart changes in Redis (each a new version), by source (owner, merge, order, catalog)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cartWrites = new Counter({
+    name: 'flashcart_cart_writes_total',
+    help: 'Cart snapshots the persister sent to Postgres, by outcome (written; stale: an equal or newer snapshot was stored)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly outboxRelayed = new Counter({
     name: 'flashcart_outbox_relayed_total',
     help: 'Outbox events handed to the queues',
@@ -68,6 +82,26 @@ export class Metrics {
     name: 'flashcart_dead_letters_total',
     help: 'Jobs that used up their attempts, by queue and job name',
     labelNames: ['queue', 'job'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cartPersistStatements = new Counter({
+    name: 'flashcart_cart_persist_statements_total',
+    help: 'Upsert statements the cart persister ran (one per batch)',
+    registers: [this.registry],
+  });
+
+  readonly cartDrift = new Gauge({
+    name: 'flashcart_cart_drift',
+    help: 'Carts whose Redis copy and Postgres snapshot disagreed at the last reconciliation, by kind (unmarked: Redis newer and not dirty; redis_behind: the snapshot newer)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cartHealed = new Counter({
+    name: 'flashcart_cart_healed_total',
+    help: 'Carts the reconciliation healed, by the side it repaired (postgres, redis)',
+    labelNames: ['side'] as const,
     registers: [this.registry],
   });
 

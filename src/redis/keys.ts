@@ -1,6 +1,7 @@
 /**
- * Builds every Redis key flashcart uses. Keys one Lua script touches together share the `{stock}`
- * hash tag, so the scripts stay legal on Redis Cluster (see docs/SCALING.md for splitting it).
+ * Builds every Redis key flashcart uses. Keys one Lua script touches together share a hash tag
+ * (`{stock}` for stock, `{cart}` for carts), so the scripts stay legal on Redis Cluster (see
+ * docs/SCALING.md for splitting them).
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
@@ -61,6 +62,60 @@ export class RedisKeys {
    */
   deadLetters(): string {
     return `${this.prefix}:dead-letters`;
+  }
+
+  /**
+   * A live cart, one per user (guests included): a hash of `version`, `updatedAt` (ms), `currency`,
+   * one `q:<sku>` field per line (its quantity) and one `n:<sku>` field per notice (JSON).
+   */
+  cart(userId: string): string {
+    return `${this.prefix}:{cart}:cart:${userId}`;
+  }
+
+  /** What SCAN matches to find every live cart; the user id follows it. */
+  cartPattern(): string {
+    return `${this.prefix}:{cart}:cart:*`;
+  }
+
+  /** Set of the user ids whose cart changed since its last snapshot in Postgres. */
+  dirtyCarts(): string {
+    return `${this.prefix}:{cart}:dirty`;
+  }
+
+  /**
+   * Set of the user ids whose cart holds (or held: it is pruned lazily) a SKU, so a catalog change
+   * reaches every cart holding it.
+   */
+  cartsHolding(sku: string): string {
+    return `${this.prefix}:{cart}:holding:${sku}`;
+  }
+
+  /** Set of the SKUs some cart ever held, whose stock the sold-out watch follows (bounded by the catalog). */
+  cartSkus(): string {
+    return `${this.prefix}:{cart}:skus`;
+  }
+
+  /** Set of the cart SKUs last seen sold out, so the watch tells carts once per change. */
+  cartSkusSoldOut(): string {
+    return `${this.prefix}:{cart}:sold-out`;
+  }
+
+  /**
+   * A user's connected sockets (hash: socket id -> API instance), kept by the socket gateway with a
+   * TTL it refreshes, so a cart change is pushed only to owners with a socket somewhere.
+   */
+  onlineSockets(userId: string): string {
+    return `${this.prefix}:{cart}:online:${userId}`;
+  }
+
+  /** Marks an order's lines as taken out of its cart, so a replay takes them once. */
+  cartOrderTaken(orderId: string): string {
+    return `${this.prefix}:{cart}:taken:${orderId}`;
+  }
+
+  /** Prefix of the Socket.IO adapter's and emitter's pub/sub channels. */
+  socketIo(): string {
+    return `${this.prefix}:socket.io`;
   }
 
   /** BullMQ's own prefix for every queue. */

@@ -19,4 +19,14 @@ export enum ScriptCode {
   LinesMismatch = -4,
   /** An orphan release refused: the order is being stored, or is stored. */
   Claimed = -5,
+  /** A cart is not in Redis: load it from its Postgres snapshot and call again. */
+  CartMissing = -6,
+  /** A new line in a cart that already holds its most lines. */
+  CartFull = -7,
+  /** More units than one cart line holds. */
+  LineTooLarge = -8,
+  /** A product whose currency is not the cart's. */
+  CurrencyMismatch = -9,
+  /** A cart changed since the caller read it: read it again. */
+  CartChanged = -10,
 }

@@ -11,7 +11,14 @@ export type ScriptName =
   | 'claimReservation'
   | 'adjustGate'
   | 'ackPersisted'
-  | 'extendReservation';
+  | 'extendReservation'
+  | 'changeCartItem'
+  | 'clearCart'
+  | 'loadCart'
+  | 'takeOrderedLines'
+  | 'mergeCarts'
+  | 'applyCatalogChange'
+  | 'ackCartsPersisted';
 type ScriptResult = number | string | null | ScriptResult[];
 
 interface ScriptFile {

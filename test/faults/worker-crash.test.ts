@@ -44,11 +44,18 @@ describe('persist worker crash', () => {
       100,
     );
 
-    // Kill as soon as the worker has written something and holds a batch with more waiting behind it.
+    // Kill once the worker has written something and holds a batch with more waiting behind it. The
+    // worker is frozen (SIGSTOP) before the state is read, so what is read is what the kill leaves:
+    // a running worker could finish its batch between the look and the kill.
     const deadline = Date.now() + 120_000;
     for (;;) {
       const state = await stream();
-      if (state.pending > 0 && state.backlog > state.pending && (await persistedOrderCount(sut.admin)) > 0) break;
+      if (state.pending > 0 && state.backlog > state.pending) {
+        doomed.child.kill('SIGSTOP');
+        const frozen = await stream();
+        if (frozen.pending > 0 && frozen.backlog > frozen.pending && (await persistedOrderCount(sut.admin)) > 0) break;
+        doomed.child.kill('SIGCONT');
+      }
       if (doomed.child.exitCode !== null) throw new Error(`the worker exited on its own:\n${doomed.output()}`);
       if (Date.now() > deadline) throw new Error(`the worker never got going:\n${doomed.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 10));

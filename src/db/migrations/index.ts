@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as lowStockThreshold from './0002-low-stock-threshold.js';
 import * as payments from './0003-payments.js';
+import * as carts from './0004-carts.js';
 
 /** Every migration, in order. Names are permanent: Kysely records them in kysely_migration. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-low-stock-threshold': lowStockThreshold,
   '0003-payments': payments,
+  '0004-carts': carts,
 };

@@ -14,6 +14,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; limits: Rate
       schema: route({
         operationId: 'registerUser',
         summary: 'Create a customer account',
+        description: "With `guestToken` (the guest session used so far), the guest cart becomes the account's; `cartMerge` says how.",
         tags: ['auth'],
         access: 'public',
         rateLimited: true,
@@ -32,6 +33,10 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; limits: Rate
       schema: route({
         operationId: 'loginUser',
         summary: 'Log in with email and password',
+        description:
+          "With `guestToken` (the guest session used so far), the guest cart is merged into the account's: quantities summed, " +
+          'capped by the stock and the cart limits, reported line by line in `cartMerge`. A guest token that no longer verifies ' +
+          'does not stop the login (`cartMerge.skipped` says why).',
         tags: ['auth'],
         access: 'public',
         rateLimited: true,

@@ -2,6 +2,7 @@ import { type Algorithm, hash, verify } from '@node-rs/argon2';
 import { createSigner, createVerifier } from 'fast-jwt';
 import type { UserRow } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
+import type { CartMerge } from '../carts/carts.schemas.js';
 import type { LoginInput, PublicUser, RegisterInput, Session } from './auth.schemas.js';
 import type { AuthUser } from './auth.types.js';
 import type { UsersRepository } from './users.repository.js';
@@ -17,6 +18,11 @@ const publicUser = (row: UserRow): PublicUser => ({
 
 const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message);
 
+/** Merges a guest's cart into a user's (the carts module provides it). */
+export interface GuestCartMerger {
+  mergeGuestCart(guestId: string, userId: string): Promise<CartMerge>;
+}
+
 /** Accounts (argon2id passwords), guest sessions (no hashing) and HS256 bearer tokens. */
 export class AuthService {
   private readonly sign: (payload: Record<string, unknown>) => string;
@@ -28,6 +34,7 @@ export class AuthService {
     private readonly users: UsersRepository,
     secret: string,
     ttlSeconds: number,
+    private readonly guestCarts?: GuestCartMerger,
   ) {
     this.sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: ttlSeconds * 1_000 });
     // Cached by the token itself: fast-jwt's default key is a hash of the token, which costs about
@@ -39,14 +46,14 @@ export class AuthService {
     const passwordHash = await hash(input.password, { algorithm: ARGON2ID });
     const row = await this.users.createCustomer(input.email, passwordHash, input.name ?? null);
     if (!row) throw new AppError('CONFLICT', 'an account with this email already exists', { email: input.email });
-    return this.session(row);
+    return this.withGuestCart(this.session(row), input.guestToken);
   }
 
   async login(input: LoginInput): Promise<Session> {
     const row = await this.users.findByEmail(input.email);
     const valid = await verify(row?.passwordHash ?? (await this.decoy()), input.password);
     if (!row?.passwordHash || !valid) throw unauthenticated('wrong email or password');
-    return this.session(row);
+    return this.withGuestCart(this.session(row), input.guestToken);
   }
 
   async guest(): Promise<Session> {
@@ -87,6 +94,23 @@ export class AuthService {
   /** A token for any user; tests and benchmarks use it to skip the HTTP round trip. */
   issueToken(user: AuthUser): string {
     return this.sign({ sub: user.id, role: user.role, ...(user.email ? { email: user.email } : {}) });
+  }
+
+  /**
+   * Merges the cart of the guest session sent along, once the account is known. A guest token
+   * that no longer verifies (a guest session expires like any other) does not stop the login: the
+   * answer says the merge was skipped and why.
+   */
+  private async withGuestCart(session: Session, guestToken: string | undefined): Promise<Session> {
+    if (guestToken === undefined || !this.guestCarts) return session;
+    let guest: AuthUser;
+    try {
+      guest = this.authenticate(`Bearer ${guestToken}`);
+    } catch {
+      return { ...session, cartMerge: { skipped: 'the guest token is invalid or expired', lines: [] } };
+    }
+    if (guest.role !== 'guest') return { ...session, cartMerge: { skipped: 'the guest token is not a guest session', lines: [] } };
+    return { ...session, cartMerge: await this.guestCarts.mergeGuestCart(guest.id, session.user.id) };
   }
 
   private session(row: UserRow): Session {

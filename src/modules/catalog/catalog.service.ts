@@ -14,6 +14,8 @@ export interface CatalogServiceDeps {
   cache: ProductCache;
   stock: StockStore;
   inventory: InventoryService;
+  /** Told of each committed change that carts holding the product must reflect (price, title, currency, deletion). */
+  onProductChange?: (sku: string, change: 'changed' | 'deleted') => Promise<void>;
 }
 
 /** Categories and products: what the storefront lists and what an admin creates, changes and removes. */
@@ -23,6 +25,7 @@ export class CatalogService {
   private readonly cache: ProductCache;
   private readonly stock: StockStore;
   private readonly inventory: InventoryService;
+  private readonly onProductChange: CatalogServiceDeps['onProductChange'];
 
   constructor(deps: CatalogServiceDeps) {
     this.db = deps.db;
@@ -30,6 +33,7 @@ export class CatalogService {
     this.cache = deps.cache;
     this.stock = deps.stock;
     this.inventory = deps.inventory;
+    this.onProductChange = deps.onProductChange;
   }
 
   async categories() {
@@ -90,6 +94,7 @@ export class CatalogService {
     }
     if (!(await this.repository.updateProduct(this.db, sku, input))) throw notFound('product', { sku });
     await this.cache.invalidate(sku);
+    if (input.priceCents !== undefined || input.title !== undefined || input.currency !== undefined) await this.onProductChange?.(sku, 'changed');
     return this.product(sku);
   }
 
@@ -97,6 +102,7 @@ export class CatalogService {
   async remove(sku: string): Promise<void> {
     if (!(await this.repository.softDeleteProduct(sku))) throw notFound('product', { sku });
     await this.cache.invalidate(sku);
+    await this.onProductChange?.(sku, 'deleted');
   }
 
   /** `available` is what the gate admits; a gate not loaded yet falls back to the ledger. */

@@ -40,7 +40,9 @@ export const ordersRoutes: FastifyPluginAsyncZod<OrdersRoutesOptions> = async (a
         summary: 'Place an order and hold its stock',
         description:
           'Every line is reserved or none is. The stock is held until `expiresAt`; pay, or cancel to give it back. ' +
-          'A retry with the same Idempotency-Key and body answers what the first request got.',
+          'A retry with the same Idempotency-Key and body answers what the first request got. ' +
+          "With `fromCart: true` the caller's cart is ordered, exactly its lines, and its lines are taken out of the cart once " +
+          'the order is accepted; a replay answers the same order whatever the cart holds since.',
         tags: ['orders'],
         access: 'user',
         rateLimited: true,

@@ -13,17 +13,6 @@ type Operation<Ok extends Record<number, Json<unknown> | NoBody>, Body = never, 
   responses: Ok;
 } & ([Body] extends [never] ? { requestBody?: never } : { requestBody: Json<Body> });
 
-/** API.md, Cart: `version` grows by one with every change. */
-export interface PendingCart {
-  items: { sku: string; title: string; unitPriceCents: number; quantity: number; lineTotalCents: number; available: number; soldOut: boolean }[];
-  totalCents: number;
-  currency: string;
-  version: number;
-  updatedAt: string;
-  /** Lines the cart lost without its owner asking (a product deleted), as the carts work in progress sends them. */
-  notices: { sku: string; reason: 'deleted'; title: string; message: string }[];
-}
-
 export interface PendingVendor {
   id: string;
   name: string;
@@ -34,21 +23,9 @@ export interface PendingVendor {
   skuCount: number;
 }
 
-type SkuPath = { sku: string };
 type IdPath = { id: string };
 
 export interface PendingPaths {
-  '/api/cart': {
-    get: Operation<{ 200: Json<PendingCart> }>;
-    delete: Operation<{ 200: Json<PendingCart> }>;
-  };
-  '/api/cart/items': {
-    post: Operation<{ 200: Json<PendingCart> }, { sku: string; quantity: number }>;
-  };
-  '/api/cart/items/{sku}': {
-    put: Operation<{ 200: Json<PendingCart> }, { quantity: number }, SkuPath>;
-    delete: Operation<{ 200: Json<PendingCart> }, never, SkuPath>;
-  };
   '/api/admin/vendors': {
     get: Operation<{ 200: Json<PendingVendor[]> }>;
   };

@@ -269,7 +269,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with email and password */
+        /**
+         * Log in with email and password
+         * @description With `guestToken` (the guest session used so far), the guest cart is merged into the account's: quantities summed, capped by the stock and the cart limits, reported line by line in `cartMerge`. A guest token that no longer verifies does not stop the login (`cartMerge.skipped` says why).
+         */
         post: operations["loginUser"];
         delete?: never;
         options?: never;
@@ -286,9 +289,74 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a customer account */
+        /**
+         * Create a customer account
+         * @description With `guestToken` (the guest session used so far), the guest cart becomes the account's; `cartMerge` says how.
+         */
         post: operations["registerUser"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's cart */
+        get: operations["getCart"];
+        put?: never;
+        post?: never;
+        /** Empty the cart */
+        delete: operations["clearCart"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cart/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add units of a product to the cart
+         * @description Adds to the line of that SKU, creating it. A cart holds at most 50 lines of at most 1,000 units, in one currency.
+         */
+        post: operations["addCartItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cart/items/{sku}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a cart line's quantity
+         * @description Sets the quantity of the line of that SKU (0 removes it). Lowering a line is always allowed; raising it only within the stock.
+         */
+        put: operations["setCartItem"];
+        post?: never;
+        /**
+         * Remove a line from the cart
+         * @description A line the cart does not hold changes nothing (the same version comes back).
+         */
+        delete: operations["removeCartItem"];
         options?: never;
         head?: never;
         patch?: never;
@@ -340,7 +408,7 @@ export interface paths {
         put?: never;
         /**
          * Place an order and hold its stock
-         * @description Every line is reserved or none is. The stock is held until `expiresAt`; pay, or cancel to give it back. A retry with the same Idempotency-Key and body answers what the first request got.
+         * @description Every line is reserved or none is. The stock is held until `expiresAt`; pay, or cancel to give it back. A retry with the same Idempotency-Key and body answers what the first request got. With `fromCart: true` the caller's cart is ordered, exactly its lines, and its lines are taken out of the cart once the order is accepted; a replay answers the same order whatever the cart holds since.
          */
         post: operations["placeOrder"];
         delete?: never;
@@ -528,6 +596,51 @@ export interface components {
         CancelOrderInput: {
             reason?: string;
         } | null;
+        Cart: {
+            currency: string;
+            items: {
+                /** @description Units a buyer can reserve now */
+                available: number;
+                lineTotalCents: number;
+                quantity: number;
+                sku: string;
+                /** @description No unit can be reserved now: ordering this cart would be refused */
+                soldOut: boolean;
+                title: string;
+                unitPriceCents: number;
+            }[];
+            /** @description Lines the cart lost since its owner last changed it, and why */
+            notices: components["schemas"]["CartNotice"][];
+            totalCents: number;
+            updatedAt: string;
+            /** @description Grows by one with every change of the cart */
+            version: number;
+        };
+        CartMerge: {
+            /** @description The user's cart after the merge */
+            cart?: components["schemas"]["Cart"];
+            lines: {
+                /**
+                 * @description Why less than the sum was kept: what the stock admits, the line or cart limit, another currency, no longer sold
+                 * @enum {string}
+                 */
+                capped?: "stock" | "lineLimit" | "cartFull" | "currency" | "unavailable";
+                /** @description The user's line after the merge */
+                quantity: number;
+                /** @description The guest cart's quantity */
+                requested: number;
+                sku: string;
+            }[];
+            /** @description Why nothing was merged: the guestToken is not a valid guest token (expired, or of another role) */
+            skipped?: string;
+        };
+        CartNotice: {
+            message: string;
+            /** @enum {string} */
+            reason: "deleted";
+            sku: string;
+            title: string;
+        };
         Category: {
             name: string;
             slug: string;
@@ -611,6 +724,8 @@ export interface components {
         LoginInput: {
             /** Format: email */
             email: string;
+            /** @description The guest's bearer token: its cart is merged into the account's */
+            guestToken?: string;
             password: string;
         };
         MailboxMessage: {
@@ -720,10 +835,14 @@ export interface components {
         RegisterInput: {
             /** Format: email */
             email: string;
+            /** @description The guest's bearer token: its cart is merged into the account's */
+            guestToken?: string;
             name?: string;
             password: string;
         };
         Session: {
+            /** @description Present when a guestToken was sent: how its cart merged into this account */
+            cartMerge?: components["schemas"]["CartMerge"];
             token: string;
             user: components["schemas"]["User"];
         };
@@ -2167,6 +2286,368 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: Postgres or Redis cannot be reached; nothing was changed. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart, priced now (empty at version 0 for a caller who never had one). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no `Authorization: Bearer <token>`, or a token that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: Postgres or Redis cannot be reached; nothing was changed. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    clearCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The empty cart. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the request breaks its schema or is malformed (bad JSON, a body that is not UTF-8); `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no `Authorization: Bearer <token>`, or a token that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 256 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body sent as anything but `application/json` (or with no Content-Type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: Postgres or Redis cannot be reached; nothing was changed. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addCartItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    quantity: number;
+                    sku: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The cart after the change, priced now: line totals, the total and each line’s reservable stock. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the request breaks its schema, the cart already holds 50 lines, the line would pass 1,000 units, or the product is in another currency than the cart. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no `Authorization: Bearer <token>`, or a token that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND: no product with this SKU in the catalog (`details.sku`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INSUFFICIENT_STOCK: the line would hold more than can be reserved now; `details` has `sku`, `requested`, `available`. Nothing changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 256 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body sent as anything but `application/json` (or with no Content-Type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: Postgres or Redis cannot be reached; nothing was changed. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setCartItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 0 removes the line */
+                    quantity: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The cart after the change, priced now: line totals, the total and each line’s reservable stock. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the request breaks its schema, the cart already holds 50 lines, or the product is in another currency than the cart. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no `Authorization: Bearer <token>`, or a token that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND: no product with this SKU in the catalog (`details.sku`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INSUFFICIENT_STOCK: the line would hold more than can be reserved now; `details` has `sku`, `requested`, `available`. Nothing changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 256 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body sent as anything but `application/json` (or with no Content-Type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: Postgres or Redis cannot be reached; nothing was changed. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeCartItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart after the change, priced now: line totals, the total and each line’s reservable stock. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the request breaks its schema or is malformed (bad JSON, a body that is not UTF-8); `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no `Authorization: Bearer <token>`, or a token that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 256 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body sent as anything but `application/json` (or with no Content-Type). */
+            415: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { api, configureAuth, type RequestBody, type Session, unwrap } from '../api/client';
+import { api, configureAuth, type Session, unwrap } from '../api/client';
 import { realtime } from '../realtime/socket';
 
 /**
@@ -67,19 +67,10 @@ export async function ensureSession(): Promise<Session> {
   return creatingGuest;
 }
 
-type LoginBody = RequestBody<'/api/auth/login', 'post'>;
-
-/**
- * Whether login and register take `guestToken` and merge the guest's cart (the carts work, not
- * served yet: today's strict body would refuse the field). The `satisfies` fails to compile once
- * the regenerated API types have the field, so whoever regenerates them turns this on.
- */
-const GUEST_CART_MERGE = false satisfies 'guestToken' extends keyof LoginBody ? true : false;
-
 /** Signs in (or registers) with the guest's token attached, so the API can merge the guest's cart. */
 export async function signIn(mode: 'login' | 'register', input: { email: string; password: string; name?: string }): Promise<Session> {
   const current = useSession.getState().session;
-  const guestToken = GUEST_CART_MERGE && current?.user.role === 'guest' ? { guestToken: current.token } : {};
+  const guestToken = current?.user.role === 'guest' ? { guestToken: current.token } : {};
   const session =
     mode === 'login'
       ? await unwrap(api.POST('/api/auth/login', { body: { email: input.email, password: input.password, ...guestToken } }))

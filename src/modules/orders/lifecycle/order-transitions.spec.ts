@@ -31,7 +31,7 @@ class FakeLedger {
 
   readonly orders = {
     lockStates: async (_tx: Tx, ids: readonly string[]) =>
-      new Map(ids.filter((id) => this.status.has(id)).map((id) => [id, this.status.get(id)!] as const)),
+      new Map(ids.filter((id) => this.status.has(id)).map((id) => [id, { status: this.status.get(id)!, userId: 'buyer' }] as const)),
     changeStatuses: async (_tx: Tx, changes: readonly StatusChange[]) => {
       this.calls.push('orders');
       const changed = new Set<string>();

@@ -7,6 +7,8 @@ import type { ReleaseMode, StockStore } from '../../../redis/stock-store.js';
 import type { InventoryRepository, LedgerMove } from '../../inventory/inventory.repository.js';
 import type { OutboxRepository } from '../../outbox/outbox.repository.js';
 import type { NewOutboxEvent } from '../../outbox/outbox-events.js';
+import { publishOrderUpdate } from '../../realtime/order-updates.js';
+import type { Realtime } from '../../realtime/realtime.js';
 import type { OrdersRepository, StatusChange } from '../orders.repository.js';
 
 export interface OrderTransitionsDeps {
@@ -19,6 +21,8 @@ export interface OrderTransitionsDeps {
   logger: Logger;
   /** The commit time of a batch, for its events; a spec may fix it. */
   now?: () => Date;
+  /** Tells each order's owner of its committed change (`order:update`); none in unit specs. */
+  realtime?: Realtime;
 }
 
 /** The order state machine: which status may follow which. */
@@ -68,6 +72,8 @@ interface Staged {
   staged: boolean;
   moves: Map<string, LedgerMove>;
   steps: RedisStep[];
+  /** What each order's owner is told once the transaction has committed. */
+  updates: { userId: string; orderId: string; status: OrderStatus; reason: string | null }[];
 }
 
 /**
@@ -104,12 +110,13 @@ export class OrderTransitions {
    * is done; after the commit, the Redis step of every change it staged.
    */
   async inTransaction<T>(work: (tx: Tx, stage: StageTransitions) => Promise<T>): Promise<T> {
-    const staged: Staged = { staged: false, moves: new Map(), steps: [] };
+    const staged: Staged = { staged: false, moves: new Map(), steps: [], updates: [] };
     const result = await this.deps.inTransaction(async (tx) => {
       const value = await work(tx, (requests) => this.stage(tx, requests, staged));
       await this.moveStock(tx, staged.moves);
       return value;
     });
+    this.announce(staged.updates);
     await this.endReservations(staged.steps);
     return result;
   }
@@ -120,7 +127,8 @@ export class OrderTransitions {
     if (staged.staged) throw new Error('stage transitions once per transaction');
     staged.staged = true;
     const { orders } = this.deps;
-    const status = await orders.lockStates(tx, [...new Set(requests.map((request) => request.orderId))].sort());
+    const locked = await orders.lockStates(tx, [...new Set(requests.map((request) => request.orderId))].sort());
+    const status = new Map([...locked].map(([orderId, state]) => [orderId, state.status]));
     const touched = new Set<string>();
     const changes: (StatusChange & { effect: StockEffect })[] = [];
     const results = requests.map((request): TransitionResult | undefined => {
@@ -169,7 +177,17 @@ export class OrderTransitions {
     for (const { orderId, effect } of changes) {
       if (effect !== 'none') staged.steps.push({ orderId, mode: effect === 'sell' ? 'consume' : 'release' });
     }
+    for (const { orderId, to, reason } of changes) staged.updates.push({ userId: locked.get(orderId)!.userId, orderId, status: to, reason });
     return results;
+  }
+
+  /** Pushes each committed change to its owner's sockets: a push never announces what Postgres does not hold. */
+  private announce(updates: Staged['updates']): void {
+    const { realtime } = this.deps;
+    if (!realtime) return;
+    const at = new Date();
+    for (const { userId, orderId, status, reason } of updates)
+      publishOrderUpdate(realtime, { userId, orderId, status, at, reason: reason ?? undefined });
   }
 
   /** One ledger update per SKU for the whole batch. */

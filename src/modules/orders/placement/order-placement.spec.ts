@@ -4,8 +4,9 @@ import { AppError } from '../../../lib/errors.js';
 import { Metrics } from '../../../lib/metrics.js';
 import type { AuthUser } from '../../auth/auth.types.js';
 import type { ProductPricing } from '../../catalog/catalog.repository.js';
+import type { StockLine } from '../../inventory/inventory.schemas.js';
 import { parseSnapshot } from '../order-snapshot.js';
-import { OrderPlacement } from './order-placement.js';
+import { type CartCheckout, OrderPlacement } from './order-placement.js';
 
 const NOW = Date.parse('2026-12-01T10:00:00.000Z');
 const buyer: AuthUser = { id: '11111111-1111-4111-8111-111111111111', role: 'guest' };
@@ -17,18 +18,49 @@ const catalog: Record<string, ProductPricing> = {
 /** What the ledger would load into a gate that is missing. */
 const ledger: Record<string, number> = { KEYBOARD: 3, MOUSE: 10, BOOK: 5 };
 
+/** A cart in memory with the semantics of the carts module: versioned, an order's lines taken once. */
+class FakeCart implements CartCheckout {
+  version = 0;
+  readonly lines = new Map<string, number>();
+  readonly taken = new Set<string>();
+
+  put(sku: string, quantity: number): void {
+    this.lines.set(sku, quantity);
+    this.version += 1;
+  }
+
+  async contents() {
+    const lines = [...this.lines].sort(([a], [b]) => a.localeCompare(b)).map(([sku, quantity]) => ({ sku, quantity }));
+    return { version: this.version, lines };
+  }
+
+  async takeOrdered(_userId: string, orderId: string, lines: StockLine[]) {
+    if (this.taken.has(orderId)) return;
+    this.taken.add(orderId);
+    for (const { sku, quantity } of lines) {
+      const left = (this.lines.get(sku) ?? 0) - quantity;
+      if (left > 0) this.lines.set(sku, left);
+      else this.lines.delete(sku);
+    }
+    this.version += 1;
+  }
+}
+
 describe('OrderPlacement.place', () => {
   let stock: FakeStockStore;
   let gateLoads: string[];
   let metrics: Metrics;
   let placement: OrderPlacement;
+  let cart: FakeCart;
 
   beforeEach(() => {
     stock = new FakeStockStore();
+    cart = new FakeCart();
     gateLoads = [];
     metrics = new Metrics();
     placement = new OrderPlacement({
       stock,
+      carts: cart,
       products: { get: async (skus) => skus.map((sku) => catalog[sku] ?? null) },
       inventory: {
         ensureGate: async (sku) => {
@@ -135,5 +167,46 @@ describe('OrderPlacement.place', () => {
     expect(result.kind).toBe('accepted');
     expect(gateLoads).toEqual(['BOOK']);
     expect(stock.gateValues.get('BOOK')).toBe(0);
+  });
+
+  describe('fromCart', () => {
+    it('reserves exactly the cart’s lines and empties the cart once the order is accepted', async () => {
+      cart.put('MOUSE', 2);
+      cart.put('KEYBOARD', 1);
+      const result = await placement.place(buyer, 'cart-1', { fromCart: true });
+      expect(result.kind === 'accepted' && result.order.items.map(({ sku, quantity }) => ({ sku, quantity }))).toEqual([
+        { sku: 'KEYBOARD', quantity: 1 },
+        { sku: 'MOUSE', quantity: 2 },
+      ]);
+      expect(cart.lines.size).toBe(0);
+      expect(stock.gateValues.get('MOUSE')).toBe(8);
+    });
+
+    it('answers a replay with the same order after the cart changed, taking nothing more out of it', async () => {
+      cart.put('MOUSE', 1);
+      const first = await placement.place(buyer, 'cart-replay', { fromCart: true });
+      cart.put('KEYBOARD', 2);
+      const again = await placement.place(buyer, 'cart-replay', { fromCart: true });
+      expect(again).toEqual(first);
+      expect([...cart.lines]).toEqual([['KEYBOARD', 2]]);
+      expect(stock.handedOff).toHaveLength(1);
+      // The cart it emptied, and still the same order.
+      cart.lines.clear();
+      expect(await placement.place(buyer, 'cart-replay', { fromCart: true })).toEqual(first);
+    });
+
+    it('keeps the cart when the order is refused, and refuses an empty cart as bad input', async () => {
+      cart.put('KEYBOARD', 3);
+      await placement.place(buyer, 'warm-keyboard', { items: [{ sku: 'KEYBOARD', quantity: 1 }] });
+      expect(await placement.place(buyer, 'cart-short', { fromCart: true })).toEqual({
+        kind: 'insufficient',
+        sku: 'KEYBOARD',
+        requested: 3,
+        available: 2,
+      });
+      expect([...cart.lines]).toEqual([['KEYBOARD', 3]]);
+      cart.lines.clear();
+      await expect(placement.place(buyer, 'cart-empty', { fromCart: true })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    });
   });
 });

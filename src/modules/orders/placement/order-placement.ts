@@ -12,8 +12,17 @@ import type { CreateOrderInput, Order, OrderItem } from '../orders.schemas.js';
 /** The expected outcomes of placing an order; only faults are thrown. */
 export type PlaceOrderResult = { kind: 'accepted'; order: Order } | { kind: 'insufficient'; sku: string; requested: number; available: number };
 
+/** The caller's cart, as ordering it needs it (the carts module provides it). */
+export interface CartCheckout {
+  /** The cart's lines at one version, one per SKU, sorted by SKU. */
+  contents(userId: string): Promise<{ version: number; lines: StockLine[] }>;
+  /** Takes an accepted order's lines out of the cart; once per order however often it is called. */
+  takeOrdered(userId: string, orderId: string, lines: StockLine[]): Promise<void>;
+}
+
 export interface OrderPlacementDeps {
   stock: Pick<StockStore, 'precheck' | 'reserve'>;
+  carts: CartCheckout;
   products: Pick<ProductCache, 'get'>;
   inventory: Pick<InventoryService, 'ensureGate'>;
   metrics: Metrics;
@@ -39,12 +48,44 @@ export class OrderPlacement {
   }
 
   async place(user: AuthUser, idempotencyKey: string, input: CreateOrderInput): Promise<PlaceOrderResult> {
-    if (!('items' in input)) throw validationFailed('the cart is empty', { fromCart: true });
-    const { stock, options } = this.deps;
-    const lines = mergeLines(input.items);
-
     // Redis keys hold the key's hash, never the key: any 1-255 printable characters are a valid key.
     const idempotencyKeyHash = sha256Hex(idempotencyKey);
+    if (!('items' in input)) return this.placeFromCart(user, idempotencyKeyHash, input);
+    return this.placeLines(user, idempotencyKeyHash, input, mergeLines(input.items));
+  }
+
+  /**
+   * Orders the caller's cart: exactly its lines at the version read, reserved like any order, and
+   * the cart emptied of them only once the order is accepted. The request's fingerprint is its
+   * body (`fromCart: true` and the rest), not the cart, so a replay of the key answers the same
+   * order however the cart changed since; a replay also finishes emptying the cart if the first
+   * attempt died before it (the take is once per order, so it never takes twice).
+   */
+  private async placeFromCart(user: AuthUser, idempotencyKeyHash: string, input: CreateOrderInput): Promise<PlaceOrderResult> {
+    const { carts, stock } = this.deps;
+    const { lines } = await carts.contents(user.id);
+    let result: PlaceOrderResult;
+    if (lines.length > 0) {
+      result = await this.placeLines(user, idempotencyKeyHash, input, lines);
+    } else {
+      // An empty cart may be the one an earlier attempt with this key emptied.
+      const known = await stock.precheck(user.id, idempotencyKeyHash, []);
+      if (known.kind !== 'seen') throw validationFailed('the cart is empty', { fromCart: true });
+      result = this.replay(input, known.fingerprint, known.snapshot);
+    }
+    if (result.kind === 'accepted') {
+      await carts.takeOrdered(
+        user.id,
+        result.order.id,
+        result.order.items.map(({ sku, quantity }) => ({ sku, quantity })),
+      );
+    }
+    return result;
+  }
+
+  /** Places an order for merged lines (one per SKU, sorted): the path every order takes. */
+  private async placeLines(user: AuthUser, idempotencyKeyHash: string, input: CreateOrderInput, lines: StockLine[]): Promise<PlaceOrderResult> {
+    const { stock, options } = this.deps;
     const known = await stock.precheck(user.id, idempotencyKeyHash, lines);
     if (known.kind === 'short') return this.refused(known.line, known.available);
     if (known.kind === 'seen') return this.replay(input, known.fingerprint, known.snapshot);

@@ -1,0 +1,279 @@
+/**
+ * `npm run bench` (second part): add-to-cart against GET /health in the same run. It creates a
+ * database and a Redis key prefix of its own, starts the API and a worker (which persists the carts
+ * behind Redis) as separate processes, and drives `POST /api/cart/items` (one unit of one of a few
+ * products, into the carts of many guest buyers) and `GET /health` from this process with
+ * autocannon, in alternating rounds. It prints throughput, latency and their ratio, how many
+ * Postgres row writes the cart changes cost, and checks that every change was answered 200 and every
+ * cart reached Postgres. Exits 1 when an invariant fails. See docs/BENCHMARKS.md.
+ *
+ *   node --import tsx bench/add-to-cart.ts [--duration 10] [--connections 64] [--rounds 4] [--warmup 3] [--buyers 2000]
+ *     [--json <file>] [--cpu-prof <dir>]
+ *
+ * Each option also reads BENCH_<NAME> (the same variables bench/run.ts reads), so `BENCH_DURATION=2
+ * npm run bench` shortens every scenario.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ensureDatabaseExists } from '../src/db/database.js';
+import { createProduct } from '../test/support/fixtures.js';
+import { adminApi, guests } from '../test/support/http.js';
+import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { type LoadResult, pooledRate, runLoad } from './load.js';
+import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
+import type { PhaseWindow } from './profile-summary.js';
+import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
+
+/** The issue's aim: add-to-cart at half the rate of GET /health or better, in the same run. */
+const RATIO_AIM = 0.5;
+/** Products the buyers' carts cycle through: several lines per cart, as a real cart has. */
+const PRODUCTS = 8;
+const SETTLE_TIMEOUT_MS = 60_000;
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    buyers: { type: 'string' },
+    json: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const option = (name: keyof typeof values, fallback: string) => Number(values[name] ?? process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
+const options = {
+  durationSeconds: option('duration', '10'),
+  connections: option('connections', '64'),
+  rounds: option('rounds', '4'),
+  warmupSeconds: option('warmup', '3'),
+  buyers: option('buyers', '2000'),
+};
+for (const [name, value] of Object.entries(options)) {
+  if (!Number.isInteger(value) || value < (name === 'warmupSeconds' ? 0 : 1)) throw new Error(`${name} must be a positive integer, got ${value}`);
+}
+const jsonFile = values.json ?? process.env.BENCH_CART_JSON;
+/** Where the API process writes a V8 CPU profile of the whole run (see bench/profile-summary.ts). */
+const cpuProfileDir = values['cpu-prof'];
+
+interface Phase {
+  load: LoadResult;
+  cpu: CpuUse;
+}
+
+const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const apiMicrosPerRequest = (phase: Phase) => ((phase.cpu.processes.api ?? 0) * 1e6) / phase.load.requestsPerSecond;
+const statuses = (load: LoadResult) =>
+  [...load.statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([status, { count }]) => `${status}×${n(count)}`)
+    .join(' ');
+const line = (round: number, endpoint: string, phase: Phase) =>
+  `${String(round).padEnd(6)}${endpoint.padEnd(22)}${n(phase.load.requestsPerSecond).padStart(8)}${n(phase.load.latency.p50, 2).padStart(8)}` +
+  `${n(phase.load.latency.p99, 2).padStart(8)}${n(phase.load.latency.max, 2).padStart(9)}  ${statuses(phase.load)}\n` +
+  `${' '.repeat(28)}API CPU per request ${n(apiMicrosPerRequest(phase))} µs; cores: ${Object.entries(phase.cpu.processes)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, cores]) => `${name} ${n(cores, 2)}`)
+    .join(', ')}, other processes ${n(phase.cpu.others, 2)}, idle ${n(phase.cpu.idle, 2)}`;
+
+/** A counter's value from a Prometheus text page, summed over the label sets that contain `labels`. */
+function counter(page: string, name: string, labels = ''): number {
+  return page
+    .split('\n')
+    .filter((row) => row.startsWith(`${name}{`) || row.startsWith(`${name} `))
+    .filter((row) => row.includes(labels))
+    .reduce((sum, row) => sum + Number(row.slice(row.lastIndexOf(' ') + 1)), 0);
+}
+
+/** Microseconds of the monotonic clock, the clock V8 stamps CPU-profile samples with. */
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1_000n);
+
+const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
+
+async function main(): Promise<number> {
+  const startedAt = new Date();
+  const log = (message: string) => console.error(`[bench:add-to-cart ${((Date.now() - startedAt.getTime()) / 1_000).toFixed(1)} s] ${message}`);
+  const machine = await describeMachine(POSTGRES_URL, REDIS_URL);
+  const databaseName = uniqueName('fc_bench_cart');
+  const prefix = uniqueName('fcbc');
+  const processes: ServerProcess[] = [];
+  const phaseWindows: PhaseWindow[] = [];
+  let meter: CpuMeter | undefined;
+  try {
+    await ensureDatabaseExists(databaseUrl(POSTGRES_URL, databaseName));
+    const [port, workerPort] = [await freePort(), await freePort()];
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const env = flashcartEnvironment({ databaseUrl: databaseUrl(POSTGRES_URL, databaseName), redisUrl: REDIS_URL, prefix, port });
+    log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
+    const api = ServerProcess.flashcart('api', env, cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []);
+    processes.push(api);
+    await waitUntilReady(baseUrl, api);
+    const worker = ServerProcess.flashcart('worker', { ...env, METRICS_PORT: String(workerPort) });
+    processes.push(worker);
+    meter = new CpuMeter(REDIS_URL, () => ({ api: api.pid, worker: worker.pid }));
+
+    const admin = await adminApi(baseUrl, BENCH_ADMIN);
+    const runTag = randomBytes(3).toString('hex').toUpperCase();
+    const skus = await Promise.all(
+      Array.from({ length: PRODUCTS }, (_, i) =>
+        createProduct(admin, {
+          sku: `CART-${runTag}-${i}`,
+          title: `Cart product ${i}`,
+          priceCents: 999 + i,
+          category: 'cart-bench',
+          onHand: 10_000_000,
+        }),
+      ),
+    );
+    log(`creating ${n(options.buyers)} guest buyers`);
+    const authorizations = (await guests(baseUrl, options.buyers)).map((buyer) => `Bearer ${buyer.token}`);
+    const bodies = skus.map((sku) => JSON.stringify({ sku, quantity: 1 }));
+
+    let sequence = 0;
+    const health = (durationSeconds: number) =>
+      runLoad({ baseUrl, method: 'GET', path: '/health', connections: options.connections, durationSeconds });
+    const addToCart = (durationSeconds: number) =>
+      runLoad({
+        baseUrl,
+        method: 'POST',
+        path: '/api/cart/items',
+        connections: options.connections,
+        durationSeconds,
+        nextRequest: () => {
+          const i = sequence++;
+          // Buyers in turn; each buyer's next unit goes to its next product, so carts grow line by line.
+          return {
+            headers: { authorization: authorizations[i % authorizations.length]!, 'content-type': 'application/json' },
+            body: bodies[Math.floor(i / authorizations.length) % bodies.length]!,
+          };
+        },
+      });
+
+    if (options.warmupSeconds > 0) {
+      log(`warming up for ${options.warmupSeconds} s per endpoint`);
+      await health(options.warmupSeconds);
+      await addToCart(options.warmupSeconds);
+    }
+    const cpuMeter = meter;
+    const rounds: { health: Phase; cart: Phase }[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const measure = async (name: string, phase: string, work: () => Promise<LoadResult>): Promise<Phase> => {
+        log(`round ${round}: ${name} for ${options.durationSeconds} s`);
+        const startUs = monotonicMicros();
+        const { value, cpu } = await cpuMeter.measure(work);
+        phaseWindows.push({ name: `${phase}-${round}`, startUs, endUs: monotonicMicros() });
+        return { load: value, cpu };
+      };
+      // Alternating which goes first, as bench/run.ts does, so a machine that changes speed favours neither.
+      const runHealth = () => measure('GET /health', 'health', () => health(options.durationSeconds));
+      const runCart = () => measure('POST /api/cart/items', 'cart', () => addToCart(options.durationSeconds));
+      if (round % 2 === 1) {
+        const h = await runHealth();
+        rounds.push({ health: h, cart: await runCart() });
+      } else {
+        const c = await runCart();
+        rounds.push({ health: await runHealth(), cart: c });
+      }
+    }
+
+    // Every cart changed must reach Postgres: the dirty set drains once the load stops.
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    let dirty = Number.NaN;
+    while (Date.now() < deadline) {
+      dirty = counter(await scrape(baseUrl), 'flashcart_carts_dirty');
+      if (dirty === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const changes = counter(await scrape(baseUrl), 'flashcart_cart_changes_total', 'source="owner"');
+    const workerPage = await scrape(`http://127.0.0.1:${workerPort}`);
+    const writes = counter(workerPage, 'flashcart_cart_writes_total', 'outcome="written"');
+    const statements = counter(workerPage, 'flashcart_cart_persist_statements_total');
+
+    const problems: string[] = [];
+    rounds.forEach(({ health: h, cart: c }, i) => {
+      for (const [status, { count }] of c.load.statuses)
+        if (status !== 200) problems.push(`round ${i + 1}: ${count} add-to-cart answers with status ${status}`);
+      for (const [status, { count }] of h.load.statuses)
+        if (status !== 200) problems.push(`round ${i + 1}: ${count} health answers with status ${status}`);
+      if (c.load.errors + h.load.errors > 0) problems.push(`round ${i + 1}: ${c.load.errors + h.load.errors} requests without an answer`);
+    });
+    if (dirty !== 0) problems.push(`${dirty} carts still not written to Postgres ${SETTLE_TIMEOUT_MS / 1_000} s after the load`);
+    const apiErrors = [...api.errorLines(), ...worker.errorLines()];
+    if (apiErrors.length > 0) problems.push(`the API or the worker logged ${apiErrors.length} error(s), the first: ${apiErrors[0]!.slice(0, 300)}`);
+
+    const ratio = pooledRate(rounds.map((r) => r.cart.load)) / pooledRate(rounds.map((r) => r.health.load));
+    const worstP99 = Math.max(...rounds.map((r) => r.cart.load.latency.p99));
+    const out = [
+      '',
+      `flashcart add-to-cart benchmark, ${startedAt.toISOString()}`,
+      `machine: ${machine.cores} cores ${machine.cpuModel}, Node ${machine.node}, Postgres ${machine.postgres}, Redis ${machine.redis}; load average before ${n(machine.loadBefore, 2)}`,
+      `load: ${options.connections} connections, ${options.durationSeconds} s per phase, ${n(options.buyers)} guest buyers, ${PRODUCTS} products`,
+      '',
+      `${'round'.padEnd(6)}${'endpoint'.padEnd(22)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'max ms'.padStart(9)}  statuses`,
+      ...rounds.flatMap((r, i) => [line(i + 1, 'GET /health', r.health), line(i + 1, 'POST /api/cart/items', r.cart)]),
+      '',
+      `add-to-cart/health ratio of the run: ${n(ratio, 2)}; aim ≥ ${RATIO_AIM}: ${ratio >= RATIO_AIM ? 'met' : 'NOT met'}`,
+      `add-to-cart p99: worst round ${n(worstP99, 2)} ms`,
+      `persistence: ${n(changes)} cart changes (warm-up included) cost ${n(writes)} Postgres row writes in ${n(statements)} statements (${n((writes / changes) * 100, 1)} %)`,
+      `invariants (every change answered 200, no lost answers, every cart written to Postgres, no error logged): ${problems.length === 0 ? 'hold' : 'FAILED'}`,
+      ...problems.map((problem) => `FAILED: ${problem}`),
+      `reproduce: node --import tsx bench/add-to-cart.ts --duration ${options.durationSeconds} --connections ${options.connections} --rounds ${options.rounds} --warmup ${options.warmupSeconds} --buyers ${options.buyers}`,
+    ];
+    console.log(out.join('\n'));
+    if (jsonFile) {
+      writeFileSync(
+        jsonFile,
+        JSON.stringify(
+          {
+            startedAt,
+            machine,
+            options,
+            ratio,
+            rounds: rounds.map((r) => ({
+              health: {
+                requestsPerSecond: r.health.load.requestsPerSecond,
+                latencyMs: r.health.load.latency,
+                apiMicrosPerRequest: apiMicrosPerRequest(r.health),
+              },
+              cart: {
+                requestsPerSecond: r.cart.load.requestsPerSecond,
+                latencyMs: r.cart.load.latency,
+                apiMicrosPerRequest: apiMicrosPerRequest(r.cart),
+              },
+            })),
+            persistence: { changes, writes, statements },
+            problems,
+          },
+          null,
+          2,
+        ),
+      );
+    }
+    return problems.length === 0 ? 0 : 1;
+  } finally {
+    meter?.close();
+    await Promise.all(processes.map((child) => child.stop()));
+    const apiPid = processes[0]?.pid;
+    if (cpuProfileDir && apiPid !== undefined) {
+      const phasesFile = `${cpuProfileDir}/bench-phases.${apiPid}.json`;
+      writeFileSync(phasesFile, JSON.stringify(phaseWindows, null, 2));
+      log(
+        `CPU profile of the API written to ${cpuProfileDir}; summarise the add-to-cart phases with\n` +
+          `  node --import tsx bench/profile-summary.ts ${cpuProfileDir}/CPU.*.${apiPid}.0.*.cpuprofile --phases ${phasesFile} --phase cart`,
+      );
+    }
+    await dropDatabase(POSTGRES_URL, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
+    await deleteRedisPrefix(REDIS_URL, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error('the add-to-cart benchmark could not run:', error);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,284 @@
+import { Coalescer } from '../../lib/coalescer.js';
+import type { Metrics } from '../../lib/metrics.js';
+import type { CartStore, MergeLine, StoredCart } from '../../redis/cart-store.js';
+import type { StockStore } from '../../redis/stock-store.js';
+import type { ProductCache } from '../catalog/product-cache.js';
+import type { StockLine } from '../inventory/inventory.schemas.js';
+import type { InventoryService } from '../inventory/inventory.service.js';
+import type { Realtime } from '../realtime/realtime.js';
+import { deletedNotice, emptyStoredCart, type PricedLine, priceCart } from './cart-pricing.js';
+import { cartFull, currencyMismatch, insufficientStock, lineTooLarge, productNotFound } from './carts.errors.js';
+import type { CartsRepository } from './carts.repository.js';
+import type { Cart, CartMerge } from './carts.schemas.js';
+
+export interface CartServiceDeps {
+  store: CartStore;
+  repository: Pick<CartsRepository, 'find' | 'productTitle'>;
+  products: Pick<ProductCache, 'get'>;
+  stock: Pick<StockStore, 'gates'>;
+  inventory: Pick<InventoryService, 'ensureGate'>;
+  realtime: Realtime;
+  metrics: Metrics;
+  /** The clock, in ms since the epoch; tests pass their own. */
+  now?: () => number;
+}
+
+/** Who changed a cart, for the changes metric. */
+type ChangeSource = 'owner' | 'merge' | 'order' | 'catalog';
+
+/**
+ * A script finds a cart missing only when Redis lost it between our load and the script (an
+ * eviction, a flush): a few loads settle it, more would mean a bug.
+ */
+const MAX_LOADS = 3;
+
+/** Most gate reads one MGET carries. */
+const MAX_GATE_BATCH = 256;
+
+/** Carts whose SKUs this instance remembers, to read their gates with the one it checks (see changeItem). */
+const MAX_REMEMBERED_CARTS = 50_000;
+
+/** Gate values read for one answer, by SKU. */
+type Gates = Map<string, number>;
+
+/**
+ * Live carts: every change is one Lua script on the cart's Redis hash that bumps its version, marks
+ * it for the write-behind persister and returns the whole cart, which is then priced from the
+ * in-memory catalog and the stock gates, pushed to the owner's sockets and answered. A cart Redis
+ * does not hold is rebuilt from its Postgres snapshot first.
+ */
+export class CartService {
+  private readonly now: () => number;
+  /**
+   * Every cart answer reads the gates of its lines. The reads of one event-loop turn go to Redis as
+   * one MGET: under load a client command costs the API more than the values it fetches.
+   */
+  private readonly gateReads: Coalescer<string[], (number | null)[]>;
+  /** The SKUs of each cart as last answered here: a hint, never trusted for anything but which gates to read. */
+  private readonly lastSkus = new Map<string, string[]>();
+
+  constructor(private readonly deps: CartServiceDeps) {
+    this.now = deps.now ?? Date.now;
+    this.gateReads = new Coalescer(
+      async (batch: string[][]) => {
+        const skus = [...new Set(batch.flat())];
+        const values = await deps.stock.gates(skus);
+        const bySku = new Map(skus.map((sku, i) => [sku, values[i] ?? null]));
+        return batch.map((wanted) => wanted.map((sku) => bySku.get(sku) ?? null));
+      },
+      { maxBatch: MAX_GATE_BATCH },
+    );
+  }
+
+  async read(userId: string): Promise<Cart> {
+    return this.price(await this.loaded(userId));
+  }
+
+  /** Adds units to a line (creating it); the line may not go past what the stock admits. */
+  add(userId: string, sku: string, quantity: number): Promise<Cart> {
+    return this.changeItem(userId, sku, 'add', quantity);
+  }
+
+  /** Sets a line's quantity; 0 removes it. Lowering a line is always allowed, raising it only within the stock. */
+  set(userId: string, sku: string, quantity: number): Promise<Cart> {
+    return this.changeItem(userId, sku, 'set', quantity);
+  }
+
+  /** Removes a line; a line the cart does not hold changes nothing. */
+  remove(userId: string, sku: string): Promise<Cart> {
+    return this.changeItem(userId, sku, 'set', 0);
+  }
+
+  async clear(userId: string): Promise<Cart> {
+    for (let loads = 0; loads < MAX_LOADS; loads++) {
+      const cleared = await this.deps.store.clear(userId, this.now());
+      if (cleared) return cleared.changed ? this.changed(cleared.cart, 'owner', undefined, cleared.ownerOnline) : this.price(cleared.cart);
+      await this.loadFromSnapshot(userId);
+    }
+    throw lostCart(userId);
+  }
+
+  /**
+   * Merges a guest's cart into a user's at login: quantities summed, capped by the stock and the
+   * cart's limits; the guest cart is emptied. Safe to repeat: a merged guest cart is empty.
+   */
+  async mergeGuestCart(guestId: string, userId: string): Promise<CartMerge> {
+    const { store, products } = this.deps;
+    if (guestId === userId) return { lines: [], cart: await this.read(userId) };
+    for (let attempt = 0; attempt < MAX_LOADS * 2; attempt++) {
+      const guest = await this.loaded(guestId);
+      if (guest.lines.length === 0) return { lines: [], cart: await this.read(userId) };
+      const skus = guest.lines.map((line) => line.sku);
+      const [pricing, available] = await Promise.all([products.get(skus), this.availableOf(skus)]);
+      const lines: MergeLine[] = skus.map((sku, i) => ({ sku, available: pricing[i] ? available[i]! : -1, currency: pricing[i]?.currency ?? '' }));
+      const merged = await store.merge(userId, guestId, guest.version, lines, this.now());
+      if (merged.kind === 'missing') {
+        await this.loadFromSnapshot(merged.which === 'user' ? userId : guestId);
+        continue;
+      }
+      if (merged.kind === 'guestChanged') continue;
+      this.deps.metrics.cartChanges.inc({ source: 'merge' }, merged.userChanged ? 2 : 1);
+      await this.publish(merged.guest);
+      const cart = merged.userChanged ? await this.publish(merged.user) : await this.price(merged.user);
+      return {
+        lines: merged.outcomes.map(({ sku, requested, quantity, capped }) => ({ sku, requested, quantity, ...(capped ? { capped } : {}) })),
+        cart,
+      };
+    }
+    throw new Error(`the guest cart ${guestId} kept changing while it was merged`);
+  }
+
+  /** The cart as stored, at one version: what an order from the cart reserves. */
+  contents(userId: string): Promise<StoredCart> {
+    return this.loaded(userId);
+  }
+
+  /**
+   * Takes an accepted order's lines out of the cart, once per order however often it is called
+   * (a replay of the order's Idempotency-Key calls it again).
+   */
+  async takeOrdered(userId: string, orderId: string, lines: StockLine[]): Promise<void> {
+    for (let loads = 0; loads < MAX_LOADS; loads++) {
+      const taken = await this.deps.store.takeOrdered(userId, orderId, lines, this.now());
+      if (taken.kind === 'taken') {
+        await this.changed(taken.cart, 'order');
+        return;
+      }
+      if (taken.kind === 'already') return;
+      await this.loadFromSnapshot(userId);
+    }
+    throw lostCart(userId);
+  }
+
+  /**
+   * Applies a catalog change to one cart that holds the SKU and pushes the result: `changed` (price,
+   * title) gives the cart a new version, `deleted` removes the line with a notice. False when the
+   * cart does not hold the SKU.
+   */
+  async applyCatalogChange(userId: string, sku: string, change: 'changed' | 'deleted', title?: string): Promise<boolean> {
+    const notice = change === 'deleted' ? deletedNotice(sku, title ?? (await this.deps.repository.productTitle(sku)) ?? sku) : null;
+    const cart = await this.deps.store.applyCatalogChange(userId, sku, change, notice, this.now());
+    if (!cart) return false;
+    await this.changed(cart, 'catalog');
+    return true;
+  }
+
+  /** Prices a cart and pushes it to its owner's sockets; returns what was pushed. */
+  async publish(stored: StoredCart, gates?: Gates): Promise<Cart> {
+    const cart = await this.price(stored, gates);
+    this.deps.realtime.emitToUser(stored.userId, 'cart:update', cart);
+    return cart;
+  }
+
+  private async changeItem(userId: string, sku: string, mode: 'add' | 'set', quantity: number): Promise<Cart> {
+    const [product] = await this.deps.products.get([sku]);
+    const removing = mode === 'set' && quantity === 0;
+    // A line whose product left the catalog can still be removed.
+    if (!product && !removing) throw productNotFound(sku);
+    // The gate of the SKU checked, read together with those of the cart's other lines as last
+    // answered here, so that pricing the new cart usually needs no second read.
+    // (A removal checks no stock, and must not load a gate for a SKU the catalog does not know.)
+    const known = (this.lastSkus.get(userId) ?? []).filter((other) => other !== sku);
+    const skus = removing ? known : [sku, ...known];
+    const read = await this.availableOf(skus);
+    const gates: Gates = new Map(skus.map((other, i) => [other, read[i]!]));
+    const available = removing ? 0 : read[0]!;
+    for (let loads = 0; loads < MAX_LOADS; loads++) {
+      const result = await this.deps.store.changeItem({
+        userId,
+        sku,
+        mode,
+        quantity,
+        available,
+        currency: product?.currency ?? '',
+        nowMs: this.now(),
+      });
+      switch (result.kind) {
+        case 'done':
+          return result.changed ? this.changed(result.cart, 'owner', gates, result.ownerOnline) : this.price(result.cart, gates);
+        case 'missing':
+          await this.loadFromSnapshot(userId);
+          break;
+        case 'insufficient':
+          throw insufficientStock(sku, mode === 'add' ? result.current + quantity : quantity, available);
+        case 'cartFull':
+          throw cartFull(sku);
+        case 'lineTooLarge':
+          throw lineTooLarge(sku, mode === 'add' ? result.current + quantity : quantity);
+        case 'currencyMismatch':
+          throw currencyMismatch(sku, result.currency, product!.currency);
+      }
+    }
+    throw lostCart(userId);
+  }
+
+  /**
+   * Counts a change and pushes the new cart to its owner. `ownerOnline` false (the script found no
+   * socket of the owner connected anywhere) skips the push: nobody would receive it, and a socket
+   * that connects later gets the cart on connecting.
+   */
+  private changed(stored: StoredCart, source: ChangeSource, gates?: Gates, ownerOnline = true): Promise<Cart> {
+    this.deps.metrics.cartChanges.inc({ source });
+    return ownerOnline ? this.publish(stored, gates) : this.price(stored, gates);
+  }
+
+  /** The cart in Redis, rebuilt from its snapshot when Redis does not hold it. */
+  private async loaded(userId: string): Promise<StoredCart> {
+    return (await this.deps.store.read(userId)) ?? this.loadFromSnapshot(userId);
+  }
+
+  /**
+   * Puts the cart's Postgres snapshot into Redis (an empty cart at version 0 when there is none),
+   * unless another caller has loaded it meanwhile: then that one is kept.
+   */
+  private async loadFromSnapshot(userId: string): Promise<StoredCart> {
+    const snapshot = (await this.deps.repository.find(userId)) ?? emptyStoredCart(userId, this.now());
+    return (await this.deps.store.load(snapshot, 'missing')).cart;
+  }
+
+  /** What each SKU's gate admits now, loading gates not loaded yet. */
+  private async availableOf(skus: string[]): Promise<number[]> {
+    if (skus.length === 0) return [];
+    const gates = await this.gateReads.submit(skus);
+    return Promise.all(gates.map((gate, i) => (gate === null ? this.deps.inventory.ensureGate(skus[i]!) : gate)));
+  }
+
+  /**
+   * The cart as clients see it. A line whose product has left the catalog, found before the
+   * catalog's job reached this cart, is removed here with its notice, and the cart priced again.
+   */
+  private async price(stored: StoredCart, gates?: Gates): Promise<Cart> {
+    const skus = stored.lines.map((line) => line.sku);
+    this.rememberSkus(stored.userId, skus);
+    const unread = gates ? skus.filter((sku) => !gates.has(sku)) : skus;
+    const [pricing, read] = await Promise.all([this.deps.products.get(skus), this.availableOf(unread)]);
+    const fresh = new Map(unread.map((sku, i) => [sku, read[i]!]));
+    const available = skus.map((sku) => fresh.get(sku) ?? gates!.get(sku)!);
+    const gone = skus.filter((_, i) => pricing[i] === null);
+    if (gone.length > 0) {
+      let healed: StoredCart | null = null;
+      for (const sku of gone) {
+        const title = (await this.deps.repository.productTitle(sku)) ?? sku;
+        healed = (await this.deps.store.applyCatalogChange(stored.userId, sku, 'deleted', deletedNotice(sku, title), this.now())) ?? healed;
+      }
+      if (healed) {
+        this.deps.metrics.cartChanges.inc({ source: 'catalog' }, gone.length);
+        return this.publish(healed);
+      }
+    }
+    const lines: PricedLine[] = [];
+    stored.lines.forEach((line, i) => {
+      const product = pricing[i];
+      if (product) lines.push({ sku: line.sku, quantity: line.quantity, product, available: available[i]! });
+    });
+    return priceCart(stored, lines);
+  }
+
+  private rememberSkus(userId: string, skus: string[]): void {
+    this.lastSkus.delete(userId);
+    if (this.lastSkus.size >= MAX_REMEMBERED_CARTS) this.lastSkus.delete(this.lastSkus.keys().next().value!);
+    this.lastSkus.set(userId, skus);
+  }
+}
+
+const lostCart = (userId: string) => new Error(`the cart of ${userId} kept disappearing from Redis while it was changed`);

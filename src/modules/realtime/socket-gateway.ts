@@ -1,0 +1,256 @@
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
+import { AppError, type ErrorBody, errorPayload } from '../../lib/errors.js';
+import type { CartStore } from '../../redis/cart-store.js';
+import type { StockStore } from '../../redis/stock-store.js';
+import type { AuthService } from '../auth/auth.service.js';
+import type { AuthUser } from '../auth/auth.types.js';
+import type { CartService } from '../carts/carts.service.js';
+import type { ProductCache } from '../catalog/product-cache.js';
+import { skuSchema } from '../catalog/sku.js';
+import type { InventoryService } from '../inventory/inventory.service.js';
+import { channelParser, productRoom, type ServerEvents, type StockUpdate, userRoom } from './realtime.js';
+
+export interface SocketGatewayDeps {
+  auth: Pick<AuthService, 'authenticate'>;
+  carts: Pick<CartService, 'read'>;
+  products: Pick<ProductCache, 'get'>;
+  stock: Pick<StockStore, 'gates'>;
+  inventory: Pick<InventoryService, 'ensureGate'>;
+  /** Where each user's connected sockets are recorded, so cart changes are pushed only to owners online. */
+  presence: Pick<CartStore, 'socketConnected' | 'socketDisconnected' | 'refreshPresence'>;
+  /** Names this instance in the presence records. */
+  instanceId: string;
+  /** Connections of the gateway's own: one publishes, the other is put in subscriber mode. */
+  redis: { pub: Redis; sub: Redis };
+  /** Prefix of the adapter's pub/sub channels; the Redis emitter of every process uses the same. */
+  channelPrefix: string;
+  /** Each product watched on this instance is sampled this often: at most one stock:update per interval. */
+  stockUpdateIntervalMs: number;
+  logger: Logger;
+}
+
+/** Products one socket may watch at once: rooms cost memory on every instance. */
+const MAX_WATCHED_PRODUCTS = 100;
+
+/**
+ * How long a user's presence outlives its last refresh: an instance that dies leaves it this long
+ * (cart pushes for that user keep being published meanwhile, to nobody). Refreshed every third of it.
+ */
+const PRESENCE_TTL_SECONDS = 180;
+
+const watchPayload = z.object({ sku: skuSchema }).strict();
+
+type WatchAck = (answer: StockUpdate | ErrorBody) => void;
+type UnwatchAck = (answer: { sku: string } | ErrorBody) => void;
+
+/** What clients send; payloads are checked here, so they are unknown until then. */
+interface ClientToServerEvents {
+  'product:watch': (payload: unknown, ack?: WatchAck) => void;
+  'product:unwatch': (payload: unknown, ack?: UnwatchAck) => void;
+}
+
+type ServerToClientEvents = { [E in keyof ServerEvents]: (payload: ServerEvents[E]) => void };
+
+interface SocketData {
+  user: AuthUser;
+}
+
+type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const ackOf = <A>(ack: unknown): A | undefined => (typeof ack === 'function' ? (ack as A) : undefined);
+
+/**
+ * Socket.IO on the API's own HTTP server. The handshake carries the same bearer token as HTTP
+ * (`auth: {token}`); each socket joins its user's room and gets its cart at once, so a client that
+ * reconnects is current without asking. Events emitted from any process reach it through the Redis
+ * adapter (see RedisEmitterRealtime).
+ *
+ * `stock:update` is sampled, not pushed on every change: every `stockUpdateIntervalMs` the instance
+ * reads the gates of the products its own sockets watch, in one MGET, and tells those sockets of the
+ * ones that moved. However many buyers or instances change a SKU, a socket hears of it at most once
+ * per interval, and a stock change costs the order path nothing.
+ */
+export class SocketGateway {
+  private io: GatewayServer | undefined;
+  private sampler: NodeJS.Timeout | undefined;
+  private presenceRefresher: NodeJS.Timeout | undefined;
+  private sampling = false;
+  private closing = false;
+  /** The last value this instance sent per watched SKU. */
+  private readonly lastSent = new Map<string, number>();
+
+  constructor(private readonly deps: SocketGatewayDeps) {}
+
+  /**
+   * Serves sockets on `server` and subscribes the adapter to the other instances' events; resolves
+   * once the subscriptions are active, so no event published after start-up can be missed.
+   */
+  async attach(server: HttpServer): Promise<void> {
+    if (this.io) return;
+    const { redis, channelPrefix, logger } = this.deps;
+    // The adapter subscribes at once. A subscription sent before the connection is ready puts it in
+    // subscriber mode under ioredis's ready check, which then fails (and the instance hears nothing):
+    // a command answered first means the connection is ready.
+    await redis.sub.ping();
+    // The adapter publishes without awaiting: a failure must be logged, not left as an unhandled
+    // rejection (which would take the process down).
+    const publish = redis.pub.publish.bind(redis.pub);
+    redis.pub.publish = ((channel: string, message: string | Buffer) =>
+      publish(channel, message).catch((error: unknown) => {
+        logger.warn({ err: error, channel }, 'a real-time event could not be relayed to other instances');
+        return 0;
+      })) as Redis['publish'];
+    const io: GatewayServer = new Server(server, {
+      serveClient: false,
+      adapter: createAdapter(redis.pub, redis.sub, { key: channelPrefix, parser: channelParser }),
+      allowRequest: (_request, callback) => callback(this.closing ? 'the server is shutting down' : null, !this.closing),
+    });
+    io.use((socket, next) => {
+      try {
+        socket.data.user = this.authenticate(socket.handshake.auth);
+        next();
+      } catch (error) {
+        const refusal = new Error((error as Error).message) as Error & { data: ErrorBody['error'] };
+        refusal.data = { code: 'UNAUTHENTICATED', message: refusal.message };
+        next(refusal);
+      }
+    });
+    io.on('connection', (socket) => this.connected(socket));
+    this.io = io;
+    this.sampler = setInterval(() => void this.sampleStock(), this.deps.stockUpdateIntervalMs);
+    this.sampler.unref();
+    this.presenceRefresher = setInterval(() => void this.refreshPresence(), (PRESENCE_TTL_SECONDS * 1_000) / 3);
+    this.presenceRefresher.unref();
+    // A connection answers in order: this reply comes after those of the adapter's subscriptions.
+    await redis.sub.ping();
+  }
+
+  /** First step of shutting down: no new connections, and every socket closed so the HTTP server can close. */
+  beginClose(): void {
+    this.closing = true;
+    clearInterval(this.sampler);
+    clearInterval(this.presenceRefresher);
+    this.io?.local.disconnectSockets(true);
+  }
+
+  /** Last step, once the HTTP server has closed: the adapter's subscriptions, answered before the connection goes. */
+  async close(): Promise<void> {
+    this.beginClose();
+    if (!this.io) return;
+    await this.io.of('/').adapter.close();
+    await this.deps.redis.sub.ping().catch(() => undefined);
+  }
+
+  private authenticate(handshake: Record<string, unknown>): AuthUser {
+    const { token } = handshake;
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new AppError('UNAUTHENTICATED', 'connect with auth: {token} (the bearer token of the HTTP API)');
+    }
+    return this.deps.auth.authenticate(token.startsWith('Bearer ') ? token : `Bearer ${token}`);
+  }
+
+  private connected(socket: GatewaySocket): void {
+    const { user } = socket.data;
+    const { presence, carts, logger } = this.deps;
+    void socket.join(userRoom(user.id));
+    // Present before the cart is read: a change after the read is pushed, one before it is in the cart sent.
+    presence
+      .socketConnected(user.id, socket.id, this.deps.instanceId, PRESENCE_TTL_SECONDS)
+      .then(() => carts.read(user.id))
+      .then(
+        (cart) => socket.emit('cart:update', cart),
+        (error: unknown) => logger.warn({ err: error, userId: user.id }, 'could not send the cart to a new socket'),
+      );
+    socket.on('disconnect', () => {
+      presence.socketDisconnected(user.id, socket.id).catch((error: unknown) => {
+        logger.warn({ err: error, userId: user.id }, 'socket presence not cleared; it expires by itself');
+      });
+    });
+    socket.on('product:watch', (payload, ack) => void this.watch(socket, payload, ackOf<WatchAck>(ack)));
+    socket.on('product:unwatch', (payload, ack) => {
+      const reply = ackOf<UnwatchAck>(ack);
+      const parsed = watchPayload.safeParse(payload);
+      if (!parsed.success) return reply?.(errorPayload('VALIDATION_FAILED', 'send {sku} with a valid SKU'));
+      void socket.leave(productRoom(parsed.data.sku));
+      reply?.({ sku: parsed.data.sku });
+    });
+  }
+
+  /**
+   * Joins the product's room and answers (and emits) its stock now; later changes come sampled. The
+   * room's next sample goes to every watcher, so none keeps a value older than the newcomer's.
+   */
+  private async watch(socket: GatewaySocket, payload: unknown, ack: WatchAck | undefined): Promise<void> {
+    const parsed = watchPayload.safeParse(payload);
+    if (!parsed.success) return ack?.(errorPayload('VALIDATION_FAILED', 'send {sku} with a valid SKU'));
+    const { sku } = parsed.data;
+    const watched = [...socket.rooms].filter((room) => room.startsWith('product:')).length;
+    if (watched >= MAX_WATCHED_PRODUCTS && !socket.rooms.has(productRoom(sku))) {
+      return ack?.(errorPayload('VALIDATION_FAILED', `a socket watches at most ${MAX_WATCHED_PRODUCTS} products`));
+    }
+    try {
+      const [product] = await this.deps.products.get([sku]);
+      if (!product) return ack?.(errorPayload('NOT_FOUND', 'product not found', { sku }));
+      const [gate] = await this.deps.stock.gates([sku]);
+      const update: StockUpdate = { sku, available: gate ?? (await this.deps.inventory.ensureGate(sku)) };
+      await socket.join(productRoom(sku));
+      this.lastSent.delete(sku);
+      socket.emit('stock:update', update);
+      ack?.(update);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, sku }, 'product:watch failed');
+      ack?.(errorPayload('UNAVAILABLE', 'the stock of this product cannot be read right now; try again'));
+    }
+  }
+
+  private async refreshPresence(): Promise<void> {
+    const io = this.io;
+    if (!io) return;
+    const users = [...io.of('/').adapter.rooms.keys()].filter((room) => room.startsWith('user:')).map((room) => room.slice('user:'.length));
+    await this.deps.presence.refreshPresence(users, PRESENCE_TTL_SECONDS).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error }, 'could not refresh socket presence');
+    });
+  }
+
+  private async sampleStock(): Promise<void> {
+    const io = this.io;
+    if (!io || this.sampling) return;
+    const skus = [...io.of('/').adapter.rooms.keys()].filter((room) => room.startsWith('product:')).map((room) => room.slice('product:'.length));
+    for (const sku of this.lastSent.keys()) if (!skus.includes(sku)) this.lastSent.delete(sku);
+    if (skus.length === 0) return;
+    this.sampling = true;
+    try {
+      const gates = await this.deps.stock.gates(skus);
+      skus.forEach((sku, i) => {
+        const available = gates[i];
+        if (available === null || available === undefined || this.lastSent.get(sku) === available) return;
+        this.lastSent.set(sku, available);
+        io.local.to(productRoom(sku)).emit('stock:update', { sku, available });
+      });
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not sample the stock of watched products');
+    } finally {
+      this.sampling = false;
+    }
+  }
+}
+
+/**
+ * Serves the gateway on the app's own HTTP server (the API port), subscribed before the app is
+ * ready. On close, sockets go first so the HTTP server can close, and the adapter's subscriptions last.
+ */
+export function attachSocketGateway(app: FastifyInstance, gateway: SocketGateway): void {
+  app.addHook('onReady', async () => gateway.attach(app.server));
+  app.addHook('preClose', (done) => {
+    gateway.beginClose();
+    done();
+  });
+  app.addHook('onClose', async () => gateway.close());
+}

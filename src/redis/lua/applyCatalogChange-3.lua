@@ -1,0 +1,38 @@
+--[[
+  Applies a catalog change to one cart holding the SKU: a price or title change bumps the cart's
+  version (what it shows changed); a deleted product's line is removed and a notice says why.
+  Either way the cart is marked for persistence. A cart that no longer holds the SKU leaves the
+  carts-holding set.
+
+  Input:
+    KEYS[1]  the cart (hash: version, updatedAt, currency, q:<sku> quantity, n:<sku> notice)
+    KEYS[2]  dirty carts (set of user ids awaiting persistence)
+    KEYS[3]  carts holding this SKU (set of user ids)
+    ARGV[1]  user id (the cart's owner)
+    ARGV[2]  SKU
+    ARGV[3]  'changed' or 'deleted'
+    ARGV[4]  now, ms since the epoch
+    ARGV[5]  seconds an untouched cart stays in Redis
+    ARGV[6]  the notice (JSON) a deleted line leaves
+  Output (codes: ScriptCode in src/redis/script-codes.ts; cart: the hash as HGETALL gives it):
+    {Done, cart}   changed
+    {Nothing}      the cart does not hold the SKU (or is not in Redis: it is priced afresh when loaded)
+]]
+local DONE, NOTHING = 1, 0
+
+local cartKey, sku = KEYS[1], ARGV[2]
+local field = 'q:' .. sku
+if redis.call('HEXISTS', cartKey, field) == 0 then
+  redis.call('SREM', KEYS[3], ARGV[1])
+  return {NOTHING}
+end
+if ARGV[3] == 'deleted' then
+  redis.call('HDEL', cartKey, field)
+  redis.call('HSET', cartKey, 'n:' .. sku, ARGV[6])
+  redis.call('SREM', KEYS[3], ARGV[1])
+end
+redis.call('HINCRBY', cartKey, 'version', 1)
+redis.call('HSET', cartKey, 'updatedAt', ARGV[4])
+redis.call('EXPIRE', cartKey, ARGV[5])
+redis.call('SADD', KEYS[2], ARGV[1])
+return {DONE, redis.call('HGETALL', cartKey)}

@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { publishOrderUpdate } from '../src/modules/realtime/order-updates.js';
+import { createProduct } from './support/fixtures.js';
+import { Api, guests } from './support/http.js';
+import { TestSocket } from './support/sockets.js';
+import { type ChildRole, spawnRole, useSystem } from './support/system.js';
+
+/**
+ * Socket.IO on the API port: a change made through any instance, or by a worker, reaches the
+ * owner's sockets on every instance. Deadlines are generous (the machine is shared): these tests
+ * assert that events arrive, not how fast.
+ */
+describe('real time across two API instances', () => {
+  const sut = useSystem({ api: true, worker: true }, { CART_STOCK_WATCH_INTERVAL_MS: '300', STOCK_UPDATE_INTERVAL_MS: '200' });
+  let second: ChildRole;
+  const sockets: TestSocket[] = [];
+  const socketTo = (baseUrl: string, auth: Record<string, unknown>, options?: { reconnection?: boolean }) => {
+    const socket = new TestSocket(baseUrl, auth, options);
+    sockets.push(socket);
+    return socket;
+  };
+
+  beforeAll(async () => {
+    second = await spawnRole(sut.stores, 'api');
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await second?.kill();
+  });
+
+  it('pushes a cart change made through one instance to the owner’s socket on the other, and the cart at once on connecting', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10, priceCents: 500 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    await buyer!.post('/api/cart/items', { sku, quantity: 1 });
+
+    const socket = socketTo(second.url!, { token: buyer!.token });
+    await socket.connected();
+    expect(await socket.next('cart:update')).toMatchObject({ version: 1, items: [{ sku, quantity: 1 }] });
+
+    const changed = await buyer!.post('/api/cart/items', { sku, quantity: 2 });
+    expect(await socket.next('cart:update', (cart) => cart.version === 2)).toEqual(changed.body);
+
+    // Another user's change does not reach this socket.
+    const [stranger] = await guests(sut.system.url!, 1);
+    await stranger!.post('/api/cart/items', { sku, quantity: 1 });
+    await buyer!.delete('/api/cart');
+    await socket.next('cart:update', (cart) => cart.version === 3);
+    expect(socket.received.filter((entry) => entry.event === 'cart:update').map((entry) => entry.payload.version)).toEqual([1, 2, 3]);
+  });
+
+  it('gives a reconnecting client its current cart at once', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const socket = socketTo(sut.system.url!, { token: buyer!.token });
+    await socket.connected();
+    await socket.next('cart:update', (cart) => cart.version === 0);
+
+    socket.socket.disconnect();
+    // Changed while the socket was away: the push of that change reaches no socket of this client.
+    await new Api(second.url!, buyer!.token).post('/api/cart/items', { sku, quantity: 4 });
+    socket.socket.connect();
+    await socket.connected();
+    expect(await socket.next('cart:update', (cart) => cart.version === 1)).toMatchObject({ items: [{ sku, quantity: 4 }] });
+  });
+
+  it('refuses a connection without a valid token with connect_error UNAUTHENTICATED', async () => {
+    for (const auth of [{}, { token: '' }, { token: 'not-a-token' }, { token: 42 }]) {
+      const socket = socketTo(second.url!, auth);
+      const refusal = await socket.connected().then(
+        () => undefined,
+        (error: Error & { data?: { code: string } }) => error,
+      );
+      expect(refusal?.data?.code).toBe('UNAUTHENTICATED');
+      expect(refusal?.message).toMatch(/token/);
+      expect(socket.socket.connected).toBe(false);
+    }
+  });
+
+  it('carries a price change and a product deletion to every cart holding the product and to open sockets', async () => {
+    const [kept, changing] = [
+      await createProduct(sut.admin, { onHand: 10, priceCents: 100 }),
+      await createProduct(sut.admin, { onHand: 10, priceCents: 1_000, title: 'Lamp' }),
+    ];
+    const [watcher, offline] = await guests(sut.system.url!, 2);
+    for (const buyer of [watcher!, offline!]) {
+      await buyer.post('/api/cart/items', { sku: kept, quantity: 1 });
+      await buyer.post('/api/cart/items', { sku: changing, quantity: 2 });
+    }
+    const socket = socketTo(second.url!, { token: watcher!.token });
+    await socket.connected();
+    await socket.next('cart:update', (cart) => cart.version === 2);
+
+    expect((await sut.admin.patch(`/api/admin/products/${changing}`, { priceCents: 1_250 })).status).toBe(200);
+    const repriced = await socket.next('cart:update', (cart) => cart.version === 3);
+    expect(repriced.items.find((item: { sku: string }) => item.sku === changing)).toMatchObject({ unitPriceCents: 1_250, lineTotalCents: 2_500 });
+    expect(repriced.totalCents).toBe(100 + 2_500);
+    expect((await offline!.get('/api/cart')).body).toMatchObject({ version: 3, totalCents: 2_600 });
+
+    expect((await sut.admin.delete(`/api/admin/products/${changing}`)).status).toBe(204);
+    const pruned = await socket.next('cart:update', (cart) => cart.version === 4);
+    expect(pruned).toMatchObject({
+      items: [{ sku: kept, quantity: 1 }],
+      totalCents: 100,
+      notices: [{ sku: changing, reason: 'deleted', title: 'Lamp', message: expect.stringContaining('no longer sold') }],
+    });
+    expect((await offline!.get('/api/cart')).body).toMatchObject({
+      version: 4,
+      items: [{ sku: kept }],
+      notices: [{ sku: changing, reason: 'deleted' }],
+    });
+
+    // The owner's next change clears the notice.
+    const next = await offline!.post('/api/cart/items', { sku: kept, quantity: 1 });
+    expect(next.body).toMatchObject({ version: 5, notices: [] });
+  });
+
+  it('flags a SKU that sells out in the carts holding it, and pushes them', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 2 });
+    const [holder, rival] = await guests(sut.system.url!, 2);
+    await holder!.post('/api/cart/items', { sku, quantity: 1 });
+    const socket = socketTo(sut.system.url!, { token: holder!.token });
+    await socket.connected();
+    await socket.next('cart:update', (cart) => cart.version === 1);
+
+    const sale = await rival!.order([{ sku, quantity: 2 }], 'sells-out');
+    expect(sale.status).toBe(202);
+    const soldOut = await socket.next('cart:update', (cart) => cart.items[0]?.soldOut === true);
+    expect(soldOut).toMatchObject({ version: 1, items: [{ sku, quantity: 1, available: 0, soldOut: true }] });
+    expect((await holder!.get('/api/cart')).body.items[0]).toMatchObject({ soldOut: true, available: 0 });
+
+    // Back in stock: pushed again.
+    expect((await rival!.post(`/api/orders/${sale.body.id}/cancel`)).status).toBe(200);
+    expect(await socket.next('cart:update', (cart) => cart.items[0]?.soldOut === false)).toMatchObject({ items: [{ available: 2 }] });
+  });
+
+  it('sends stock:update to sockets watching a product, at once and then sampled, and answers bad payloads with an error', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 20 });
+    const [viewer, buyer] = await guests(sut.system.url!, 2);
+    const socket = socketTo(second.url!, { token: viewer!.token });
+    await socket.connected();
+
+    expect(await socket.request('product:watch', { sku })).toEqual({ sku, available: 20 });
+    expect(await socket.next('stock:update', (update) => update.available === 20)).toEqual({ sku, available: 20 });
+    // Orders through the other instance: the sampled updates reach the watcher, the last one the true stock.
+    for (let i = 0; i < 5; i++) expect((await buyer!.order([{ sku, quantity: 1 }], `watch-${i}`)).status).toBe(202);
+    expect(await socket.next('stock:update', (update) => update.available === 15)).toEqual({ sku, available: 15 });
+    // At most the two of the watch (its answer, the room's next sample) and one per sample that saw a change.
+    const updates = socket.received.filter((entry) => entry.event === 'stock:update');
+    expect(updates.length).toBeLessThanOrEqual(2 + 5);
+
+    expect(await socket.request('product:unwatch', { sku })).toEqual({ sku });
+    for (const payload of [{}, { sku: 'bad sku!' }, 'FLASH', { sku, extra: 1 }]) {
+      expect(await socket.request('product:watch', payload)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    }
+    expect(await socket.request('product:watch', { sku: 'NO-SUCH-PRODUCT' })).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+
+  it('delivers order:update emitted from any process (the Redis emitter) to the owner’s sockets on every instance', async () => {
+    const [buyer] = await guests(sut.system.url!, 1);
+    const userId = (await buyer!.get('/api/me')).body.id as string;
+    const [here, there] = [socketTo(sut.system.url!, { token: buyer!.token }), socketTo(second.url!, { token: buyer!.token })];
+    await Promise.all([here.connected(), there.connected()]);
+
+    const at = new Date();
+    publishOrderUpdate(sut.system.container.realtime, {
+      userId,
+      orderId: '00000000-0000-4000-8000-000000000001',
+      status: 'CANCELLED',
+      at,
+      reason: 'test',
+    });
+    const expected = { orderId: '00000000-0000-4000-8000-000000000001', status: 'CANCELLED', at: at.toISOString(), reason: 'test' };
+    expect(await here.next('order:update')).toEqual(expected);
+    expect(await there.next('order:update')).toEqual(expected);
+  });
+
+  it('tells the owner’s sockets of an order’s status change, with its reason, once the change has committed', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const socket = socketTo(second.url!, { token: buyer!.token });
+    await socket.connected();
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'to-cancel');
+    expect(placed.status).toBe(202);
+    expect((await buyer!.post(`/api/orders/${placed.body.id}/cancel`, { reason: 'changed my mind' })).status).toBe(200);
+    expect(await socket.next('order:update', (update) => update.orderId === placed.body.id)).toMatchObject({
+      orderId: placed.body.id,
+      status: 'CANCELLED',
+      reason: 'changed my mind',
+      at: expect.any(String),
+    });
+  });
+
+  it('publishes an owner’s cart change only while the owner has a socket connected somewhere', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const userId = (await buyer!.get('/api/me')).body.id as string;
+    const emits = vi.spyOn(sut.system.container.realtime, 'emitToUser');
+    try {
+      await buyer!.post('/api/cart/items', { sku, quantity: 1 });
+      expect(emits.mock.calls.filter(([id]) => id === userId)).toHaveLength(0);
+
+      const socket = socketTo(second.url!, { token: buyer!.token });
+      await socket.connected();
+      await socket.next('cart:update', (cart) => cart.version === 1);
+      await buyer!.post('/api/cart/items', { sku, quantity: 1 });
+      expect(await socket.next('cart:update', (cart) => cart.version === 2)).toMatchObject({ items: [{ sku, quantity: 2 }] });
+      expect(emits.mock.calls.filter(([id]) => id === userId)).toHaveLength(1);
+
+      socket.close();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await buyer!.post('/api/cart/items', { sku, quantity: 1 });
+      expect(emits.mock.calls.filter(([id]) => id === userId)).toHaveLength(1);
+    } finally {
+      emits.mockRestore();
+    }
+  });
+});
