@@ -91,7 +91,7 @@ describe('the queue board', () => {
     const withHeader = await board('/api/queues', { headers: { authorization: `Bearer ${admin.token}` } });
     expect(withHeader.status).toBe(200);
     const { queues } = (await withHeader.json()) as { queues: { name: string }[] };
-    expect(queues.map((queue) => queue.name).sort()).toEqual(['maintenance', 'notifications', 'outbox']);
+    expect(queues.map((queue) => queue.name).sort()).toEqual(['carts', 'maintenance', 'notifications', 'outbox']);
 
     const handover = await board(`?token=${admin.token}`);
     expect(handover.status).toBe(303);

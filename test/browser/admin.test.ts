@@ -20,7 +20,7 @@ async function signInAsAdmin(page: Page, base: string): Promise<void> {
 }
 
 describe('the admin console in a browser', () => {
-  const sut = useSystem({ api: true, worker: true }, { SEED_DEMO_CATALOG: 'true' });
+  const sut = useSystem({ api: true, worker: true, pspSim: true, mailSink: true }, { SEED_DEMO_CATALOG: 'true' });
   let browser: Browser;
   let base: string;
 

@@ -35,7 +35,7 @@ async function signInAs(page: Page, baseUrl: string, session: { token: string; u
 beforeAll(ensureWebBuilt, 300_000);
 
 describe('the storefront in a browser', () => {
-  const sut = useSystem({ api: true, worker: true }, { SEED_DEMO_CATALOG: 'true' });
+  const sut = useSystem({ api: true, worker: true, pspSim: true, mailSink: true }, { SEED_DEMO_CATALOG: 'true' });
   let browser: Browser;
   let base: string;
 
