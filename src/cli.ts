@@ -1,22 +1,63 @@
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig } from './config.js';
+import { Container } from './container.js';
+import { migrateToLatest } from './db/database.js';
 import { createLogger } from './lib/logger.js';
+import { describeReport, runStockSync, UnknownVendor } from './modules/vendors/stock-sync.js';
 import { prepare, type Roles, StartupError, startSystem } from './system.js';
 
 const ROLES: Record<string, Roles> = {
   api: { api: true, worker: false },
   worker: { api: false, worker: true },
-  all: { api: true, worker: true },
+  'vendor-sim': { api: false, worker: false, vendorSim: true },
+  all: { api: true, worker: true, vendorSim: true },
 };
 
 const USAGE = `usage: flashcart <role>
+       flashcart stock-sync [--vendor NAME]
 
 roles:
-  api      HTTP API (and OpenAPI at /docs)
-  worker   queue workers and schedulers (persistence, expiry)
-  all      every role in one process (what npm start runs)`;
+  api         HTTP API (and OpenAPI at /docs)
+  worker      queue workers and schedulers (persistence, expiry, vendor sync, fulfilment)
+  vendor-sim  the simulated vendors (development and tests)
+  all         every role in one process (what npm start runs)
+
+commands:
+  stock-sync  sync every enabled vendor's stock now (or only --vendor NAME), print what moved`;
+
+/** Syncs vendors inline and prints what moved; exits 1 when a vendor's sync failed. */
+async function stockSync(argv: string[]): Promise<void> {
+  const vendorName = argv[0] === '--vendor' && argv.length === 2 ? argv[1] : undefined;
+  if (argv.length > 0 && vendorName === undefined) {
+    console.error(USAGE);
+    process.exitCode = 2;
+    return;
+  }
+  const config = loadConfig();
+  const logger = createLogger(
+    config.logLevel === 'info' ? 'warn' : config.logLevel,
+    { role: 'stock-sync' },
+    { pretty: process.stdout.isTTY === true },
+  );
+  await prepare(config, logger);
+  const container = new Container(config, logger);
+  try {
+    await migrateToLatest(container.db, logger);
+    const reports = await runStockSync({ vendors: container.vendorsRepository, sync: container.vendorSync }, vendorName);
+    if (reports.length === 0) console.log('no enabled vendor to sync');
+    for (const report of reports) console.log(describeReport(report).join('\n'));
+    if (reports.some((report) => report.outcome === 'failed')) process.exitCode = 1;
+  } catch (error) {
+    if (!(error instanceof UnknownVendor)) throw error;
+    console.error(`stock-sync: ${error.message}`);
+    process.exitCode = 1;
+  } finally {
+    await container.close();
+  }
+}
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'stock-sync') return stockSync(argv.slice(1));
   const role = argv[0] ?? 'all';
   const roles = ROLES[role];
   if (!roles || argv.length > 1) {

@@ -22,6 +22,14 @@ import { OrderPersister } from './modules/orders/persistence/order-persister.js'
 import { OrderWritesRepository } from './modules/orders/persistence/order-writes.repository.js';
 import { PersistConsumer } from './modules/orders/persistence/persist-consumer.js';
 import { OrderPlacement } from './modules/orders/placement/order-placement.js';
+import { Fulfilment } from './modules/vendors/fulfilment.js';
+import { FulfilmentRepository } from './modules/vendors/fulfilment.repository.js';
+import { StockRecount } from './modules/vendors/stock-recount.js';
+import { VendorClients } from './modules/vendors/vendor-clients.js';
+import { VendorSchedules } from './modules/vendors/vendor-schedules.js';
+import { VendorSync } from './modules/vendors/vendor-sync.js';
+import { VendorsRepository } from './modules/vendors/vendors.repository.js';
+import { VendorsService } from './modules/vendors/vendors.service.js';
 import { RedisKeys } from './redis/keys.js';
 import { PersistStream } from './redis/persist-stream.js';
 import { LuaScripts } from './redis/scripts.js';
@@ -59,6 +67,8 @@ export class Container {
   readonly inventoryRepository: InventoryRepository;
   readonly ordersRepository: OrdersRepository;
   readonly orderWrites: OrderWritesRepository;
+  readonly vendorsRepository: VendorsRepository;
+  readonly fulfilmentRepository: FulfilmentRepository;
 
   readonly auth: AuthService;
   readonly inventory: InventoryService;
@@ -71,6 +81,13 @@ export class Container {
   readonly orderQueries: OrderQueries;
   readonly lifecycle: OrderLifecycle;
   readonly ops: OpsService;
+  /** The vendor clients of this process: their circuit breakers see every call it makes to a vendor. */
+  readonly vendorClients: VendorClients;
+  readonly recount: StockRecount;
+  readonly vendorSync: VendorSync;
+  readonly vendorSchedules: VendorSchedules;
+  readonly vendors: VendorsService;
+  readonly fulfilment: Fulfilment;
 
   /** Connections opened for the persist consumer's lanes, closed with the container. */
   private readonly laneConnections: Redis[] = [];
@@ -102,6 +119,8 @@ export class Container {
     this.inventoryRepository = new InventoryRepository(this.db);
     this.ordersRepository = new OrdersRepository(this.db);
     this.orderWrites = new OrderWritesRepository();
+    this.vendorsRepository = new VendorsRepository(this.db);
+    this.fulfilmentRepository = new FulfilmentRepository(this.db);
 
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds);
     this.inventory = new InventoryService({ db: this.db, repository: this.inventoryRepository, stock: this.stock, logger });
@@ -112,6 +131,8 @@ export class Container {
       cache: this.products,
       stock: this.stock,
       inventory: this.inventory,
+      vendorStock: this.vendorsRepository,
+      vendorStaleAfterMs: config.vendorStaleAfterSeconds * 1_000,
     });
     const metrics = this.metrics;
     this.persister = new OrderPersister({
@@ -154,6 +175,39 @@ export class Container {
       queries: this.orderQueries,
     });
     this.ops = new OpsService(this.db, [this.redis, this.precheckRedis], logger);
+
+    const vendorsRepository = this.vendorsRepository;
+    this.vendorClients = new VendorClients({
+      logger,
+      options: { timeoutMs: config.vendorTimeoutMs, breakDurationMs: config.vendorBreakSeconds * 1_000 },
+      onCircuitChange: (vendorId, to) => vendorsRepository.setCircuit(vendorId, to),
+    });
+    const staleAfterMs = config.vendorStaleAfterSeconds * 1_000;
+    this.recount = new StockRecount({
+      inventory: this.inventory,
+      ledger: this.inventoryRepository,
+      vendors: vendorsRepository,
+      staleAfterMs,
+      logger: logger.child({ component: 'vendors' }),
+    });
+    this.vendorSync = new VendorSync({
+      db: this.db,
+      vendors: vendorsRepository,
+      clients: this.vendorClients,
+      recount: this.recount,
+      staleAfterMs,
+      logger: logger.child({ component: 'vendors' }),
+    });
+    this.vendorSchedules = new VendorSchedules(this.queues, config.vendorSyncIntervalSeconds * 1_000);
+    this.vendors = new VendorsService({ repository: vendorsRepository, schedules: this.vendorSchedules, recount: this.recount, logger });
+    this.fulfilment = new Fulfilment({
+      orders: this.ordersRepository,
+      repository: this.fulfilmentRepository,
+      vendors: vendorsRepository,
+      clients: this.vendorClients,
+      transitions: this.transitions,
+      logger: logger.child({ component: 'fulfilment' }),
+    });
     this.registerScrapeTimeMetrics();
   }
 
@@ -195,7 +249,7 @@ export class Container {
     });
     this.metrics.gauge(
       'flashcart_stock_drift',
-      'Redis gates against the Postgres ledger: |gate - (on_hand - reserved)| summed over SKUs (units), and SKUs that differ (skus)',
+      'Redis gates against the Postgres ledger: |gate - (on_hand + vendor_on_hand - reserved)| summed over SKUs (units), and SKUs that differ (skus)',
       ['measure'],
       async (gauge) => {
         const drift = await this.inventory.driftSummary();

@@ -9,10 +9,15 @@ import { WorkerHost } from './jobs/worker-host.js';
 import { isDependencyUnavailable } from './lib/infrastructure-errors.js';
 import type { Logger } from './lib/logger.js';
 import type { PersistConsumer } from './modules/orders/persistence/persist-consumer.js';
+import { seedSimulatedVendors } from './modules/vendors/vendor-seed.js';
+import { defaultSimulatedVendors } from './simulators/vendor-sim/default-vendors.js';
+import { startVendorSimulator, type VendorSimulator } from './simulators/vendor-sim/vendor-simulator.js';
 
 export interface Roles {
   api: boolean;
   worker: boolean;
+  /** The simulated vendors (dev/test). */
+  vendorSim?: boolean;
 }
 
 /** A startup problem the operator can fix; the CLI prints its message without a stack. */
@@ -61,6 +66,8 @@ export interface RunningSystem {
   /** Base URL of the API, when this process runs it. */
   url: string | undefined;
   workers: WorkerHost | undefined;
+  /** The simulated vendors, when this process runs them. */
+  vendorSim: VendorSimulator | undefined;
   /** Stops in order: HTTP, the persist consumer, workers, queues, Redis, the Postgres pool. */
   close(): Promise<void>;
 }
@@ -71,26 +78,43 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
   let app: FastifyInstance | undefined;
   let workers: WorkerHost | undefined;
   let persistConsumer: PersistConsumer | undefined;
+  let vendorSim: VendorSimulator | undefined;
   try {
     await migrateToLatest(container.db, logger);
     await container.auth.ensureAdmin(config.adminEmail, config.adminPassword);
     if (config.seedDemoCatalog && (await seedDemoCatalog(container.db))) logger.info('seeded the demo catalog');
+    if (config.seedDemoCatalog && (await seedSimulatedVendors(container.db, config.vendorSimBasePort))) logger.info('seeded the simulated vendors');
+
+    if (roles.vendorSim) {
+      vendorSim = await startVendorSimulator({
+        vendors: defaultSimulatedVendors(config.vendorSimBasePort),
+        logger: logger.child({ component: 'vendor-sim' }),
+      });
+    }
 
     if (roles.worker) {
-      const { sweeper } = container;
+      const { sweeper, vendorsRepository, vendorSync, fulfilment } = container;
       workers = new WorkerHost(
         container.queues,
-        { 'expire-reservations': () => sweeper.sweep() },
+        {
+          'expire-reservations': () => sweeper.sweep(),
+          'vendor-sync': async ({ vendorId }) => {
+            const vendor = await vendorsRepository.find(vendorId);
+            return vendor ? vendorSync.sync(vendor) : { vendorId, outcome: 'unknown vendor' };
+          },
+          'fulfil-order': ({ orderId }) => fulfilment.fulfil(orderId),
+        },
         {
           connection: container.bullRedis,
           prefix: container.keys.bullPrefix(),
-          concurrency: { maintenance: 1 },
+          concurrency: { maintenance: 1, vendors: 4 },
           lockDurationMs: config.jobLockMs,
           schedules: [{ job: 'expire-reservations', everyMs: config.expirySweepIntervalMs }],
         },
         logger.child({ component: 'worker' }),
       );
       await workers.start();
+      await container.vendorSchedules.applyAll(await vendorsRepository.list());
       persistConsumer = container.createPersistConsumer();
       await persistConsumer.start();
     }
@@ -115,10 +139,12 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
       app,
       url,
       workers,
+      vendorSim,
       async close() {
         await app?.close();
         await persistConsumer?.close();
         await workers?.close();
+        await vendorSim?.close();
         await container.close();
       },
     };
@@ -126,6 +152,7 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
     await app?.close().catch(() => undefined);
     await persistConsumer?.close().catch(() => undefined);
     await workers?.close().catch(() => undefined);
+    await vendorSim?.close().catch(() => undefined);
     await container.close().catch(() => undefined);
     throw error;
   }

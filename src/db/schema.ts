@@ -45,6 +45,8 @@ export interface InventoryTable {
   onHand: Generated<number>;
   reserved: Generated<number>;
   sold: Generated<number>;
+  /** Vendor units the ledger counts for the SKU; moved only by a recount (see VendorStockRecount). */
+  vendorOnHand: Generated<number>;
   updatedAt: UpdatedAt;
 }
 
@@ -88,6 +90,68 @@ export interface OrderHistoryTable {
   at: ColumnType<Date, Date | string | undefined, never>;
 }
 
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface VendorsTable {
+  id: Generated<string>;
+  name: string;
+  baseUrl: string;
+  /** Lower goes first when fulfilment picks a vendor. */
+  priority: Generated<number>;
+  enabled: Generated<boolean>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+  lastSyncAt: Date | null;
+  lastSyncStatus: 'ok' | 'failed' | null;
+  lastSyncError: string | null;
+  circuit: Generated<CircuitState>;
+  skuCount: Generated<number>;
+}
+
+export interface VendorStockTable {
+  vendorId: string;
+  sku: string;
+  available: number;
+  seenAt: Date;
+}
+
+/** `local`: nothing to order; `pending`: vendor units to order; `placed`: ordered from a vendor; `failed`: no vendor could. */
+export type FulfilmentLineStatus = 'local' | 'pending' | 'placed' | 'failed';
+
+export interface FulfilmentLinesTable {
+  orderId: string;
+  sku: string;
+  localQuantity: number;
+  vendorQuantity: number;
+  status: FulfilmentLineStatus;
+  updatedAt: UpdatedAt;
+}
+
+export interface VendorOrdersTable {
+  orderId: string;
+  sku: string;
+  vendorId: string;
+  /** Null with placedAt while the line is being placed with this vendor (an intent). */
+  vendorOrderId: string | null;
+  quantity: number;
+  placedAt: Date | null;
+}
+
+export interface RefundsTable {
+  orderId: string;
+  amountCents: number;
+  currency: string;
+  reason: string;
+  status: Generated<'due' | 'refunded'>;
+  createdAt: CreatedAt;
+}
+
+export interface FeedPositionTable {
+  feed: string;
+  lastId: Generated<number>;
+  updatedAt: UpdatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   categories: CategoriesTable;
@@ -97,6 +161,12 @@ export interface Database {
   orders: OrdersTable;
   orderLines: OrderLinesTable;
   orderHistory: OrderHistoryTable;
+  vendors: VendorsTable;
+  vendorStock: VendorStockTable;
+  fulfilmentLines: FulfilmentLinesTable;
+  vendorOrders: VendorOrdersTable;
+  refunds: RefundsTable;
+  feedPosition: FeedPositionTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -104,3 +174,4 @@ export type InventoryRow = Selectable<InventoryTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
 export type OrderHistoryRow = Selectable<OrderHistoryTable>;
+export type VendorRow = Selectable<VendorsTable>;

@@ -16,6 +16,7 @@ import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { inventoryRoutes } from '../modules/inventory/inventory.routes.js';
 import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
+import { vendorsRoutes } from '../modules/vendors/vendors.routes.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerRateLimits } from './rate-limits.js';
 
@@ -107,5 +108,6 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { auth, catalog: container.catalog });
   await app.register(inventoryRoutes, { auth, inventory: container.inventory });
   await app.register(ordersRoutes, { auth, placement: container.placement, queries: container.orderQueries, lifecycle: container.lifecycle, limits });
+  await app.register(vendorsRoutes, { auth, vendors: container.vendors });
   return app;
 }

@@ -5,11 +5,15 @@ import type { JobsOptions } from 'bullmq';
  * without a handler makes the worker refuse to start. (Accepted orders do not go through BullMQ: they
  * reach Postgres through the persist stream, see src/modules/orders/persistence/.)
  */
-export const QUEUE_NAMES = ['maintenance'] as const;
+export const QUEUE_NAMES = ['maintenance', 'vendors'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobPayloads {
   'expire-reservations': Record<string, never>;
+  /** One vendor's stock sync; a job scheduler per enabled vendor (`vendor-sync:<vendorId>`), or an admin's request. */
+  'vendor-sync': { vendorId: string };
+  /** A CONFIRMED order's fulfilment; jobId = the order id. */
+  'fulfil-order': { orderId: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -19,6 +23,7 @@ export type JobName = keyof JobPayloads;
  */
 export const QUEUE_SETTINGS: Record<QueueName, { maxStalledCount: number }> = {
   maintenance: { maxStalledCount: 1 },
+  vendors: { maxStalledCount: 1 },
 };
 
 /** The longest wait between two attempts of a job with 'capped-exponential' backoff. */
@@ -28,6 +33,17 @@ export const JOBS: { [N in JobName]: { queue: QueueName; options: JobsOptions } 
   'expire-reservations': {
     queue: 'maintenance',
     options: { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } },
+  },
+  // A vendor fault is an outcome, not a failure: only our own stores being away fails a sync, and
+  // the next tick is as good as a retry.
+  'vendor-sync': {
+    queue: 'vendors',
+    options: { attempts: 2, backoff: { type: 'capped-exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: { count: 100 } },
+  },
+  // Vendor faults are retried for a few minutes before the job becomes a dead letter.
+  'fulfil-order': {
+    queue: 'vendors',
+    options: { attempts: 8, backoff: { type: 'capped-exponential', delay: 1_000 }, removeOnComplete: { count: 1_000 }, removeOnFail: false },
   },
 };
 

@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as lowStockThreshold from './0002-low-stock-threshold.js';
+import * as vendors from './0005-vendors.js';
 
 /** Every migration, in order. Names are permanent: Kysely records them in kysely_migration. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-low-stock-threshold': lowStockThreshold,
+  '0005-vendors': vendors,
 };

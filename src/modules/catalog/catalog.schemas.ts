@@ -12,7 +12,13 @@ export const categoryList = z.object({ items: z.array(category) });
 export const createCategoryBody = z.object({ slug: categorySlug, name: text(1, 100) }).strict();
 export type CreateCategoryInput = z.infer<typeof createCategoryBody>;
 
-export const stockSource = z.object({ source: z.string(), available: z.number().int(), stale: z.boolean() });
+export const stockSource = z
+  .object({
+    source: z.string().meta({ description: '"local" (the warehouse) or a vendor name' }),
+    available: z.number().int().meta({ description: "The warehouse's units on hand, or the vendor's last count" }),
+    stale: z.boolean().meta({ description: 'The count is too old to count towards available' }),
+  })
+  .meta({ id: 'StockSource' });
 
 export const product = z
   .object({

@@ -31,7 +31,7 @@ class FakeLedger {
   };
 
   readonly inventory = {
-    sell: async (_tx: Tx, lines: StockLine[]) => {
+    sell: async (_tx: Tx, _orderId: string, lines: StockLine[]) => {
       for (const { quantity } of lines)
         this.ledger = { onHand: this.ledger.onHand - quantity, reserved: this.ledger.reserved - quantity, sold: quantity };
     },

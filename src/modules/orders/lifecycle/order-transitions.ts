@@ -60,7 +60,7 @@ export class OrderTransitions {
       const effect = stockEffect(from, to);
       if (effect !== 'none') {
         const lines = await orders.lines(orderId, tx);
-        await (effect === 'sell' ? inventory.sell(tx, lines) : inventory.release(tx, lines));
+        await (effect === 'sell' ? inventory.sell(tx, orderId, lines) : inventory.release(tx, lines));
       }
       return { changed: true as const, status: to, effect };
     });
