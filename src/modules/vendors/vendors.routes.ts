@@ -93,6 +93,6 @@ export const vendorsRoutes: FastifyPluginAsyncZod<{ auth: AuthService; vendors: 
       },
       onRequest: admin,
     },
-    async (request) => vendors.simulate(request.params.id, request.params.fault, request.body),
+    async (request) => vendors.simulate(request.params.id, request.params.fault, request.body ?? undefined),
   );
 };

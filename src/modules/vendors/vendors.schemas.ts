@@ -51,6 +51,6 @@ export const FAULTS = ['fluctuation', 'outage', 'latency', 'errors', 'garbage', 
 export const simulateParams = z.object({ id: z.uuid(), fault: z.enum(FAULTS) }).strict();
 
 /** Passed to the vendor's own fault switch as it is: the vendor validates it (see src/simulators/vendor-sim/README.md). */
-export const simulateBody = z.record(z.string(), z.unknown()).optional();
+export const simulateBody = z.record(z.string(), z.unknown()).nullish();
 
 export const simulateAnswer = z.record(z.string(), z.unknown());
