@@ -18,7 +18,7 @@ import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine, type Machine } from './machine.js';
 import { type BenchOptions, parseBenchOptions, reproduceCommand, USAGE } from './options.js';
 import type { PhaseWindow } from './profile-summary.js';
-import { ServerProcess, waitUntilReady } from './server-process.js';
+import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 
 /**
  * The issues' aims: orders at half the rate of GET /health or better, in the same run; p99 under
@@ -34,7 +34,6 @@ const SETTLE_TIMEOUT_MS = 120_000;
 const CATEGORY = 'flash-sale';
 /** Cores other processes may use during a phase before the report calls the figures suspect. */
 const QUIET_MACHINE_CORES = 0.15;
-const ADMIN = { email: 'bench-admin@flashcart.local', password: randomBytes(12).toString('hex') };
 
 interface Phase {
   load: LoadResult;
@@ -370,20 +369,7 @@ async function main(): Promise<number> {
     await ensureDatabaseExists(databaseUrl(options.postgresUrl, databaseName));
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const env = {
-      DATABASE_URL: databaseUrl(options.postgresUrl, databaseName),
-      REDIS_URL: options.redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO_CATALOG: 'false',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      PAYMENT_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
-    };
+    const env = flashcartEnvironment({ databaseUrl: databaseUrl(options.postgresUrl, databaseName), redisUrl: options.redisUrl, prefix, port });
     log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
 
     // The API first: it migrates the new database, so the worker never races it.
@@ -402,7 +388,7 @@ async function main(): Promise<number> {
     await waitUntilReady(bareUrl, bare);
     meter = new CpuMeter(options.redisUrl, () => ({ api: api.pid, worker: worker.pid, 'bare route': bare.pid }));
 
-    const admin = await adminApi(baseUrl, ADMIN);
+    const admin = await adminApi(baseUrl, BENCH_ADMIN);
     log(`creating ${n(options.buyers)} guest buyers`);
     const authorizations = (await guests(baseUrl, options.buyers)).map((buyer) => `Bearer ${buyer.token}`);
 

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -109,4 +110,29 @@ export async function waitUntilReady(baseUrl: string, server: ServerProcess, tim
     if (Date.now() > deadline) throw new Error(`the ${server.role} was not ready within ${timeoutMs} ms:\n${server.recentOutput()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** The admin account every benchmark run creates for itself. */
+export const BENCH_ADMIN = { email: 'bench-admin@flashcart.local', password: randomBytes(12).toString('hex') };
+
+/**
+ * The environment a benchmark starts flashcart with: its own database and key prefix, no rate
+ * limits (one machine sends all the load), warnings only in the log, no demo catalog, and secrets of
+ * the run's own.
+ */
+export function flashcartEnvironment(target: { databaseUrl: string; redisUrl: string; prefix: string; port: number }): Record<string, string> {
+  return {
+    DATABASE_URL: target.databaseUrl,
+    REDIS_URL: target.redisUrl,
+    REDIS_KEY_PREFIX: target.prefix,
+    PORT: String(target.port),
+    HOST: '127.0.0.1',
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+    SEED_DEMO_CATALOG: 'false',
+    ADMIN_EMAIL: BENCH_ADMIN.email,
+    ADMIN_PASSWORD: BENCH_ADMIN.password,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    PAYMENT_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
+  };
 }

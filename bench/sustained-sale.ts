@@ -15,7 +15,7 @@
  *
  *   node --import tsx bench/sustained-sale.ts [--duration 10] [--connections 64] [--scenarios drain-hot,...]
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -27,7 +27,7 @@ import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, R
 import { hotRowUpdateRate } from './hot-row.js';
 import { type LoadResult, runLoad } from './load.js';
 import { describeMachine, processCpuSeconds } from './machine.js';
-import { ServerProcess, waitUntilReady } from './server-process.js';
+import { flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 
 const SCENARIOS = ['drain-hot', 'drain-spread', 'pace-all-hot', 'pace-split-hot', 'pace-all-spread', 'pace-split-spread'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
@@ -65,7 +65,6 @@ for (const name of options.scenarios) if (!SCENARIOS.includes(name)) throw new E
 const PACE_AIM_SECONDS = 2;
 const DRAIN_AIM_RATIO = 3;
 const POLL_MS = 50;
-const ADMIN = { email: 'bench-admin@flashcart.local', password: randomBytes(12).toString('hex') };
 
 const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -137,23 +136,6 @@ async function prepareStores(sale: Sale) {
 
 type Stores = Awaited<ReturnType<typeof prepareStores>>;
 
-function environment(stores: Stores, port: number): Record<string, string> {
-  return {
-    DATABASE_URL: stores.url,
-    REDIS_URL: options.redisUrl,
-    REDIS_KEY_PREFIX: stores.prefix,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    RATE_LIMIT_PER_MINUTE: '0',
-    LOG_LEVEL: 'warn',
-    SEED_DEMO_CATALOG: 'false',
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    PAYMENT_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
-  };
-}
-
 /** Orders on `connections` connections for the phase, one unit of a random SKU of the sale each, every request a new key. */
 async function sell(baseUrl: string, sale: Sale, tokens: string[]): Promise<LoadResult> {
   let next = 0;
@@ -222,7 +204,7 @@ async function runScenario(name: ScenarioName): Promise<Outcome> {
   try {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const env = environment(stores, port);
+    const env = flashcartEnvironment({ databaseUrl: stores.url, redisUrl: options.redisUrl, prefix: stores.prefix, port });
     const split = name.startsWith('drain') || name.includes('split');
     const api = ServerProcess.flashcart(split ? 'api' : 'all', env);
     processes.push(api);

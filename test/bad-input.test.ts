@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/lib/hashing.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, guests } from './support/http.js';
 import { useSystem } from './support/system.js';
@@ -24,6 +26,35 @@ describe('bad input changes nothing', () => {
     ['an empty JSON body', () => buyer.request('POST', '/api/orders', { rawBody: '', headers: key }), 400, 'VALIDATION_FAILED'],
     ['a JSON array body', () => buyer.request('POST', '/api/orders', { rawBody: '[]', headers: key }), 400, 'VALIDATION_FAILED'],
     ['a JSON string body', () => buyer.request('POST', '/api/orders', { rawBody: '"x"', headers: key }), 400, 'VALIDATION_FAILED'],
+    [
+      'a body without a Content-Type',
+      () => buyer.request('POST', '/api/orders', { rawBody: JSON.stringify({ items: [line()] }), contentType: null, headers: key }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    ['neither a body nor a Content-Type', () => buyer.request('POST', '/api/orders', { headers: key }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'a JSON body sent as text/plain',
+      () => buyer.request('POST', '/api/orders', { rawBody: JSON.stringify({ items: [line()] }), contentType: 'text/plain', headers: key }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'a body that is not UTF-8',
+      () =>
+        buyer.request('POST', '/api/orders', {
+          rawBody: Buffer.from([...Buffer.from('{"items":[{"sku":"'), 0xff, ...Buffer.from('","quantity":1}]}')]),
+          headers: key,
+        }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a JSON body with a __proto__ key',
+      () => buyer.request('POST', '/api/orders', { rawBody: `{"items":[{"sku":"${sku}","quantity":1}],"__proto__":{"admin":true}}`, headers: key }),
+      400,
+      'VALIDATION_FAILED',
+    ],
     [
       'a content type with no parser',
       () => buyer.request('POST', '/api/orders', { rawBody: '<items/>', headers: { ...key, 'content-type': 'application/xml' } }),
@@ -141,4 +172,139 @@ describe('bad input changes nothing', () => {
     }
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 10 });
   });
+
+  it('takes any Idempotency-Key of 1-255 printable characters, spaces included, and says when one is too long', async () => {
+    const [owner] = await guests(sut.system.url!, 1);
+    const me = await owner!.get('/api/me');
+    const keySku = await createProduct(sut.admin, { onHand: 10 });
+    const keys = ['a key with spaces', '{stock}:idem:*', `~${'k'.repeat(253)}~`];
+    for (const idempotencyKey of keys) {
+      const placed = await owner!.order([{ sku: keySku, quantity: 1 }], idempotencyKey);
+      expect({ idempotencyKey, status: placed.status }).toEqual({ idempotencyKey, status: 202 });
+      expect((await owner!.order([{ sku: keySku, quantity: 1 }], idempotencyKey)).body.id).toBe(placed.body.id);
+    }
+    // Redis keys carry the key's hash, never the key.
+    const { redis, keys: redisKeys } = sut.system.container;
+    for (const idempotencyKey of keys) {
+      expect(await redis.exists(redisKeys.idempotency(me.body.id, sha256Hex(idempotencyKey)))).toBe(1);
+    }
+    expect(await redis.keys(`${sut.stores.prefix}:*a key with spaces*`)).toEqual([]);
+
+    const tooLong = await owner!.order([{ sku: keySku, quantity: 1 }], 'k'.repeat(256));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.details.issues[0].message).toBe('the Idempotency-Key header is too long: at most 255 characters');
+    expect(await inventoryOf(sut.admin, keySku)).toMatchObject({ gateAvailable: 7 });
+  });
+
+  it('says what to send when the Content-Type is missing or wrong', async () => {
+    for (const contentType of [null, 'text/plain', 'application/x-www-form-urlencoded']) {
+      const answer = await buyer.request('POST', '/api/orders', { rawBody: JSON.stringify({ items: [line()] }), contentType, headers: key });
+      expect(answer.status).toBe(415);
+      expect(answer.body.error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('application/json') });
+    }
+  });
+
+  it('answers a wrong method on a known path with 405 and the methods it has, and an unknown path with 404', async () => {
+    const product = await buyer.request('DELETE', `/api/products/${sku}`);
+    expect(product.status).toBe(405);
+    expect(product.headers.get('allow')).toBe('GET, HEAD');
+    expect(product.body.error.code).toBe('METHOD_NOT_ALLOWED');
+    const orders = await buyer.request('PUT', '/api/orders', { body: { items: [line()] } });
+    expect(orders.status).toBe(405);
+    expect(orders.headers.get('allow')).toBe('GET, HEAD, POST');
+    const unknown = await buyer.request('DELETE', '/api/no-such-route');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('allow')).toBeNull();
+    expect(unknown.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('answers what the router refuses in the error format', async () => {
+    for (const path of ['/api/products/%zz', `/api/products/${'A'.repeat(101)}`, `/api/orders/${'0'.repeat(5_000)}`]) {
+      const answer = await buyer.get(path);
+      expect({ path, status: answer.status, code: answer.body.error?.code }).toEqual({ path, status: 400, code: 'VALIDATION_FAILED' });
+      expect(typeof answer.body.error.message).toBe('string');
+    }
+  });
+
+  it('refuses a body that is not UTF-8 rather than storing replacement characters', async () => {
+    const name = Buffer.from([...Buffer.from('{"slug":"latin1","name":"ab'), 0xe9, ...Buffer.from('cd"}')]);
+    const answer = await sut.admin.request('POST', '/api/admin/categories', { rawBody: name });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: 'the body is not valid UTF-8' });
+    const categories = await sut.admin.get('/api/categories');
+    expect(categories.body.items.map((category: { slug: string }) => category.slug)).not.toContain('latin1');
+  });
+
+  it('answers a cancel with a JSON Content-Type and no body like one without either', async () => {
+    const [owner] = await guests(sut.system.url!, 1);
+    const cancelSku = await createProduct(sut.admin, { onHand: 2 });
+    const placed = await owner!.order([{ sku: cancelSku, quantity: 1 }], 'cancel-without-body');
+    const cancelled = await owner!.request('POST', `/api/orders/${placed.body.id}/cancel`, { rawBody: '' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('CANCELLED');
+  });
+
+  describe('on a kept-alive connection', () => {
+    const refusals: [name: string, request: string, status: number, code: string][] = [
+      ['headers over the size limit', `GET /health HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+      ['a control character in a header', 'GET /health HTTP/1.1\r\nHost: t\r\nX-Bad: a\u0001b\r\n\r\n', 400, 'VALIDATION_FAILED'],
+    ];
+
+    it.each(refusals)('answers %s in the error format and says Connection: close', async (_name, request, status, code) => {
+      const { port } = new URL(sut.system.url!);
+      const [first, second] = await exchange(Number(port), ['GET /health HTTP/1.1\r\nHost: t\r\n\r\n', request]);
+      expect(first).toMatchObject({ status: 200, body: { status: 'ok' } });
+      expect(first!.headers.connection).toBe('keep-alive');
+      expect(second).toMatchObject({ status, closedByServer: true });
+      expect(second!.headers).toMatchObject({ connection: 'close', 'content-type': 'application/json; charset=utf-8' });
+      expect(second!.body).toEqual({ error: { code, message: expect.any(String) } });
+    });
+  });
 });
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  /** The server closed the connection after this answer. */
+  closedByServer: boolean;
+}
+
+/**
+ * Sends `requests` one after the other on one TCP connection, each once the answer to the one
+ * before has arrived, and parses the answers (bodies by Content-Length).
+ */
+function exchange(port: number, requests: string[]): Promise<RawAnswer[]> {
+  return new Promise((resolve, reject) => {
+    const answers: RawAnswer[] = [];
+    let buffer = Buffer.alloc(0);
+    const socket = connect(port, '127.0.0.1', () => socket.write(requests[0]!));
+    const takeAnswers = () => {
+      for (;;) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const [statusLine, ...lines] = buffer.subarray(0, end).toString('latin1').split('\r\n');
+        const headers = Object.fromEntries(
+          lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+        );
+        const length = Number(headers['content-length']);
+        if (buffer.length < end + 4 + length) return;
+        const body = JSON.parse(buffer.subarray(end + 4, end + 4 + length).toString('utf8'));
+        buffer = buffer.subarray(end + 4 + length);
+        answers.push({ status: Number(statusLine!.split(' ')[1]), headers, body, closedByServer: false });
+        if (answers.length < requests.length) socket.write(requests[answers.length]!);
+      }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      takeAnswers();
+    });
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const last = answers.at(-1);
+      if (last) last.closedByServer = true;
+      socket.end();
+      resolve(answers);
+    });
+  });
+}

@@ -244,7 +244,7 @@ describe('operations endpoints', () => {
     const port = await freePort();
     const worker = await spawnRole(sut.stores, 'worker', { METRICS_PORT: String(port) });
     try {
-      const workerOps = new Api(`http://127.0.0.1:${port}`);
+      const workerOps = new Api(`http://127.0.0.1:${port}`, undefined, sut.system.url!);
       // The one accepted order, persisted by this worker.
       const persisted = /^flashcart_orders_persisted_total\{status="PENDING"\} 1$/m;
       const workerMetrics = await eventually(async () => {

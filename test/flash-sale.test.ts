@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sha256Hex } from '../src/lib/hashing.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, eventually, guests, settleInWaves } from './support/http.js';
 import { type ChildRole, spawnRole, useSystem } from './support/system.js';
@@ -131,18 +132,18 @@ describe('reserve under a flash sale across two API instances', () => {
     // Called together, so they reach Redis as one script call.
     const scriptCalls = vi.spyOn(sut.system.container.precheckRedis as unknown as { precheckOrders(...args: unknown[]): unknown }, 'precheckOrders');
     const answers = await Promise.all([
-      sut.system.container.stock.precheck(userId, 'batched-seen', [{ sku: first, quantity: 1 }]),
-      sut.system.container.stock.precheck(userId, 'batched-short', [{ sku: first, quantity: 3 }]),
-      sut.system.container.stock.precheck(userId, 'batched-go', [
+      sut.system.container.stock.precheck(userId, sha256Hex('batched-seen'), [{ sku: first, quantity: 1 }]),
+      sut.system.container.stock.precheck(userId, sha256Hex('batched-short'), [{ sku: first, quantity: 3 }]),
+      sut.system.container.stock.precheck(userId, sha256Hex('batched-go'), [
         { sku: first, quantity: 2 },
         { sku: second, quantity: 49 },
       ]),
-      sut.system.container.stock.precheck(userId, 'batched-second-short', [
+      sut.system.container.stock.precheck(userId, sha256Hex('batched-second-short'), [
         { sku: first, quantity: 1 },
         { sku: second, quantity: 50 },
       ]),
       // More than the product has, but its gate is not loaded yet: not a refusal, reserveOrder loads it and decides.
-      sut.system.container.stock.precheck(userId, 'batched-unloaded', [{ sku: unloaded, quantity: 2 }]),
+      sut.system.container.stock.precheck(userId, sha256Hex('batched-unloaded'), [{ sku: unloaded, quantity: 2 }]),
     ]);
     expect(scriptCalls).toHaveBeenCalledTimes(1);
     scriptCalls.mockRestore();

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
+import { sha256Hex } from '../src/lib/hashing.js';
 import { type OrderSnapshot, parseSnapshot } from '../src/modules/orders/order-snapshot.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { guests } from './support/http.js';
@@ -193,7 +194,7 @@ describe('orders that cannot be stored the normal way', () => {
     expect((await sut.admin.patch(`/api/admin/orders/${first.body.id}`, { status: 'CONFIRMED' })).status).toBe(200);
 
     // The key's record expires (IDEMPOTENCY_TTL_SECONDS) and the same key arrives again.
-    await sut.system.container.redis.del(sut.system.container.keys.idempotency(me.body.id, 'forgotten'));
+    await sut.system.container.redis.del(sut.system.container.keys.idempotency(me.body.id, sha256Hex('forgotten')));
     const again = await buyer!.order([{ sku, quantity: 3 }], 'forgotten');
     expect(again.body.id).toBe(first.body.id);
     expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(6);

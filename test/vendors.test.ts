@@ -4,7 +4,7 @@ import { createLogger } from '../src/lib/logger.js';
 import type { SyncReport } from '../src/modules/vendors/vendor-sync.js';
 import { type RunningVendor, startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
-import { Api, eventually, guests, settleInWaves } from './support/http.js';
+import { type Api, eventually, guests, outsideApi, settleInWaves } from './support/http.js';
 import { useSystem } from './support/system.js';
 
 const STALE_AFTER_SECONDS = 3;
@@ -39,7 +39,7 @@ describe('vendor stock', () => {
     const added = [];
     for (const [i, sim] of simulator.vendors.entries()) {
       const row = await sut.system.container.vendorsRepository.insert({ name: sim.name, baseUrl: sim.url, priority: (i + 1) * 10 });
-      added.push({ name: sim.name, id: row!.id, sim, switches: new Api(sim.url) });
+      added.push({ name: sim.name, id: row!.id, sim, switches: outsideApi(sim.url) });
     }
     return added;
   }

@@ -1,13 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type onResponseHookHandler } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Container } from '../container.js';
 import { errorResponse } from '../lib/http-schemas.js';
 import { requestLogger } from '../lib/logger.js';
@@ -17,7 +11,9 @@ import { inventoryRoutes } from '../modules/inventory/inventory.routes.js';
 import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
 import { vendorsRoutes } from '../modules/vendors/vendors.routes.js';
-import { registerErrorHandling } from './error-handler.js';
+import { answerClientError, registerErrorHandling, sendError } from './error-handler.js';
+import { registerJsonBodies } from './json-body.js';
+import { openapiDocument, transform, transformObject } from './openapi.js';
 import { registerRateLimits } from './rate-limits.js';
 
 /**
@@ -32,6 +28,8 @@ export async function buildOpsApp(container: Container): Promise<FastifyInstance
   const app = Fastify({
     loggerInstance: container.logger.child({ component: 'ops-http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors: sendError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -54,6 +52,12 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Any path segment fits (the request line is bounded by the header limit), so a long one
+    // reaches the route's schema and gets its 400 like any other bad value.
+    routerOptions: { maxParamLength: 16_384 },
+    // Refusals by the router (a bad percent-encoding) and by Node's HTTP parser, in the error format.
+    frameworkErrors: sendError,
+    clientErrorHandler: answerClientError,
     // One logger for every request rather than a child per request: what is logged carries the URL itself.
     childLoggerFactory: (logger) => logger,
   }).withTypeProvider<ZodTypeProvider>();
@@ -61,6 +65,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializeResponses);
   app.decorateRequest('authUser', undefined);
+  registerJsonBodies(app);
   // Decided once: with LOG_LEVEL above info there is no request log and no hook for one.
   const logRequests = requestLogger(logger);
   registerErrorHandling(app, metrics, logRequests);
@@ -86,19 +91,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     route.onResponse = [...(route.onResponse ? [route.onResponse].flat() : []), ...hooks];
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'flashcart',
-        version: '0.1.0',
-        description: 'Carts, inventory reservations and orders that never oversell. Errors are {error: {code, message, details}}.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(swagger, { openapi: openapiDocument, transform, transformObject });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const limits = await registerRateLimits(app, container.redis, container.keys.rateLimitNamespace(), config.rateLimitPerMinute);

@@ -32,9 +32,12 @@ export class RedisKeys {
     return `${this.prefix}:{stock}:expiry`;
   }
 
-  /** The key as sent: 1-255 printable characters, and after the `{stock}` tag, so it cannot move the slot. */
-  idempotency(userId: string, idempotencyKey: string): string {
-    return `${this.prefix}:{stock}:idem:${userId}:${idempotencyKey}`;
+  /**
+   * By the SHA-256 (hex) of the caller's Idempotency-Key, not the key itself: a key may hold any
+   * printable character (spaces, braces), and a hash keeps Redis keys short and the `{stock}` slot fixed.
+   */
+  idempotency(userId: string, idempotencyKeyHash: string): string {
+    return `${this.prefix}:{stock}:idem:${userId}:${idempotencyKeyHash}`;
   }
 
   /** Namespace of the rate limiter's counters. */

@@ -7,8 +7,8 @@ import type { LuaScripts } from './scripts.js';
 
 export interface ReserveInput {
   userId: string;
-  /** The caller's Idempotency-Key as sent (the API has checked it is 1-255 printable characters). */
-  idempotencyKey: string;
+  /** SHA-256 (hex) of the caller's Idempotency-Key. */
+  idempotencyKeyHash: string;
   fingerprint: string;
   orderId: string;
   expiresAtMs: number;
@@ -104,7 +104,7 @@ export class StockStore {
     const reply = await this.scripts.run(
       'reserveOrder',
       [
-        this.keys.idempotency(input.userId, input.idempotencyKey),
+        this.keys.idempotency(input.userId, input.idempotencyKeyHash),
         this.keys.reservation(input.orderId),
         this.keys.expiryIndex(),
         this.keys.persistStream(),
@@ -140,9 +140,9 @@ export class StockStore {
    * What a request is before any order is built: a retry of a key already seen, a refusal for want
    * of stock, or neither (`go`: reserve). Changes nothing.
    */
-  async precheck(userId: string, idempotencyKey: string, lines: StockLine[]): Promise<PrecheckResult> {
+  async precheck(userId: string, idempotencyKeyHash: string, lines: StockLine[]): Promise<PrecheckResult> {
     const reply = await this.prechecks.submit({
-      idempotencyKey: this.keys.idempotency(userId, idempotencyKey),
+      idempotencyKey: this.keys.idempotency(userId, idempotencyKeyHash),
       lines: lines.map((line) => ({ gateKey: this.keys.gate(line.sku), quantity: line.quantity })),
     });
     if (reply === ScriptCode.Nothing) return { kind: 'go' };

@@ -25,9 +25,9 @@ export class FakeStockStore implements Pick<StockStore, 'precheck' | 'reserve' |
 
   private idemKey = (userId: string, key: string) => `${userId}\u0000${key}`;
 
-  async precheck(userId: string, idempotencyKey: string, lines: StockLine[]): Promise<PrecheckResult> {
+  async precheck(userId: string, idempotencyKeyHash: string, lines: StockLine[]): Promise<PrecheckResult> {
     this.calls.precheck += 1;
-    const known = this.idempotency.get(this.idemKey(userId, idempotencyKey));
+    const known = this.idempotency.get(this.idemKey(userId, idempotencyKeyHash));
     if (known) return { kind: 'seen', fingerprint: known.fingerprint, snapshot: known.snapshot };
     for (const line of lines) {
       const available = this.gateValues.get(line.sku);
@@ -39,7 +39,7 @@ export class FakeStockStore implements Pick<StockStore, 'precheck' | 'reserve' |
 
   async reserve(input: ReserveInput): Promise<ReserveResult> {
     this.calls.reserve += 1;
-    const key = this.idemKey(input.userId, input.idempotencyKey);
+    const key = this.idemKey(input.userId, input.idempotencyKeyHash);
     const known = this.idempotency.get(key);
     if (known) return known.fingerprint === input.fingerprint ? { kind: 'replayed', snapshot: known.snapshot } : { kind: 'keyReused' };
     for (const line of input.lines) {

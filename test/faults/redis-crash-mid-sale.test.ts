@@ -3,8 +3,7 @@ import { createProduct, inventoryOf } from '../support/fixtures.js';
 import { type Api, adminApi, eventually, guests, settleConcurrently } from '../support/http.js';
 import { persistStreamState } from '../support/persist-stream.js';
 import { persistedOrderIds } from '../support/persisted-orders.js';
-import { dropDatabase, POSTGRES_URL } from '../support/stores.js';
-import { type ChildRole, createTestStores, spawnRole, type TestStores } from '../support/system.js';
+import { type ChildRole, createTestStores, spawnRole, type TestStores, tearDownAfterRedisFaults } from '../support/system.js';
 import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js';
 
 const UNITS = 3_000;
@@ -40,17 +39,7 @@ describe('a Redis crash in the middle of a flash sale (SIGKILL, AOF appendfsync 
     buyers = await guests(api.url!, BUYERS, 100);
   });
 
-  afterAll(async () => {
-    const signal = redis?.isRunning ? 'SIGTERM' : 'SIGKILL';
-    await worker?.kill(signal);
-    await api?.kill(signal);
-    if (redis) await redis.start().catch(() => undefined);
-    if (stores) {
-      if (redis?.isRunning) await stores.cleanup();
-      else await dropDatabase(POSTGRES_URL, stores.databaseName).catch(() => undefined);
-    }
-    await redis?.destroy();
-  });
+  afterAll(() => tearDownAfterRedisFaults(redis, stores, [worker, api]));
 
   it('keeps every order answered 202, and leaves no unit held by a reservation without a hand-off', async () => {
     onTestFailed(() => {

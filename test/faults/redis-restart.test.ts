@@ -3,8 +3,7 @@ import { RedisKeys } from '../../src/redis/keys.js';
 import { createProduct, inventoryOf } from '../support/fixtures.js';
 import { type Answer, type Api, adminApi, eventually, guests } from '../support/http.js';
 import { expectEveryAcceptedOrderPersisted, expectLedgerBalanced, persistedOrderCount } from '../support/persisted-orders.js';
-import { dropDatabase, POSTGRES_URL } from '../support/stores.js';
-import { type ChildRole, createTestStores, spawnRole, type TestStores } from '../support/system.js';
+import { type ChildRole, createTestStores, spawnRole, type TestStores, tearDownAfterRedisFaults } from '../support/system.js';
 import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js';
 
 /** Orders accepted before the crash, each held only in Redis when Redis dies. */
@@ -89,18 +88,7 @@ describe('accepted orders through a Redis crash (SIGKILL, AOF appendfsync always
     buyers = await guests(api.url!, ACCEPTED + 1);
   });
 
-  afterAll(async () => {
-    // Gracefully while Redis runs (the processes close their connections); a failure mid-outage kills hard.
-    const signal = redis?.isRunning ? 'SIGTERM' : 'SIGKILL';
-    await worker?.kill(signal);
-    await api?.kill(signal);
-    if (redis) await redis.start().catch(() => undefined);
-    if (stores) {
-      if (redis?.isRunning) await stores.cleanup();
-      else await dropDatabase(POSTGRES_URL, stores.databaseName).catch(() => undefined);
-    }
-    await redis?.destroy();
-  });
+  afterAll(() => tearDownAfterRedisFaults(redis, stores, [worker, api]));
 
   it('loses no accepted order, refuses new ones with 503 while Redis is down, and recovers by itself', async () => {
     onTestFailed(() => {

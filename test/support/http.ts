@@ -1,3 +1,4 @@
+import { contractOf } from './contract.js';
 import { ADMIN } from './system.js';
 
 export interface Answer<T = any> {
@@ -9,33 +10,43 @@ export interface Answer<T = any> {
 export interface RequestOptions {
   body?: unknown;
   /** Sent as is, for malformed bodies. */
-  rawBody?: string;
+  rawBody?: string | Uint8Array;
+  /** The Content-Type of a body; `null` sends none. */
+  contentType?: string | null;
   headers?: Record<string, string>;
 }
 
-/** A small HTTP client for the API under test; every call is a real request. */
+/**
+ * A small HTTP client for the API under test; every call is a real request, and every answer is
+ * checked against the OpenAPI document the API serves: an answer the document does not describe
+ * fails the test that got it.
+ */
 export class Api {
+  /**
+   * `contractUrl`: the API whose document describes `baseUrl` (a worker's ops port serves none);
+   * null for a server outside the contract (a simulated vendor), whose answers are not checked.
+   */
   constructor(
     readonly baseUrl: string,
     readonly token?: string,
+    readonly contractUrl: string | null = baseUrl,
   ) {}
 
   as(token: string): Api {
-    return new Api(this.baseUrl, token);
+    return new Api(this.baseUrl, token, this.contractUrl);
   }
 
   async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
     const headers: Record<string, string> = { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) };
-    let body: string | undefined;
-    if (options.rawBody !== undefined) {
-      body = options.rawBody;
-      headers['content-type'] = 'application/json';
-    } else if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] = 'application/json';
-    }
+    let body: Uint8Array | undefined;
+    if (options.rawBody !== undefined) body = typeof options.rawBody === 'string' ? Buffer.from(options.rawBody) : options.rawBody;
+    else if (options.body !== undefined) body = Buffer.from(JSON.stringify(options.body));
+    const contentType = options.contentType === undefined ? 'application/json' : options.contentType;
+    if (body !== undefined && contentType !== null) headers['content-type'] = contentType;
+    const contract = this.contractUrl === null ? undefined : contractOf(this.contractUrl);
     const response = await fetch(this.baseUrl + path, { method, headers: { ...headers, ...options.headers }, body });
     const text = await response.text();
+    (await contract)?.check(method, path, { status: response.status, contentType: response.headers.get('content-type'), text });
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -65,6 +76,11 @@ export class Api {
   order(items: { sku: string; quantity: number }[], key: string, extra: Record<string, unknown> = {}) {
     return this.post('/api/orders', { items, ...extra }, { headers: { 'idempotency-key': key } });
   }
+}
+
+/** A client for a server outside flashcart's contract, such as a simulated vendor: answers are not checked against the OpenAPI document. */
+export function outsideApi(baseUrl: string): Api {
+  return new Api(baseUrl, undefined, null);
 }
 
 export async function adminApi(baseUrl: string, credentials: { email: string; password: string } = ADMIN): Promise<Api> {

@@ -139,3 +139,23 @@ export async function spawnRole(stores: TestStores, role: 'api' | 'worker' | 'al
     },
   };
 }
+
+/**
+ * Tears down a test whose Redis may have been killed: the flashcart processes gracefully while Redis
+ * runs (they close their connections) and hard otherwise, then Redis is started again so the test's
+ * keys can be removed with its database. Without a Redis, the database is dropped on its own.
+ */
+export async function tearDownAfterRedisFaults(
+  redis: { isRunning: boolean; start(): Promise<void>; destroy(): Promise<void> } | undefined,
+  stores: TestStores | undefined,
+  roles: (ChildRole | undefined)[],
+): Promise<void> {
+  const signal = redis?.isRunning ? 'SIGTERM' : 'SIGKILL';
+  for (const role of roles) await role?.kill(signal);
+  if (redis) await redis.start().catch(() => undefined);
+  if (stores) {
+    if (redis?.isRunning) await stores.cleanup();
+    else await dropDatabase(POSTGRES_URL, stores.databaseName).catch(() => undefined);
+  }
+  await redis?.destroy();
+}

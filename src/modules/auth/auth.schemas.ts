@@ -12,10 +12,14 @@ export const registerBody = z
     password: z.string().min(8, 'at least 8 characters').max(200),
     name: text(1, 200).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'Register' });
 export type RegisterInput = z.infer<typeof registerBody>;
 
-export const loginBody = z.object({ email, password: z.string().min(1).max(200) }).strict();
+export const loginBody = z
+  .object({ email, password: z.string().min(1).max(200) })
+  .strict()
+  .meta({ id: 'Login' });
 export type LoginInput = z.infer<typeof loginBody>;
 
 export const user = z
@@ -28,5 +32,5 @@ export const user = z
   .meta({ id: 'User' });
 export type PublicUser = z.infer<typeof user>;
 
-export const session = z.object({ token: z.string(), user });
+export const session = z.object({ token: z.string(), user }).meta({ id: 'Session' });
 export type Session = z.infer<typeof session>;

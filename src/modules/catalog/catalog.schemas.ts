@@ -7,9 +7,12 @@ export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code s
 const categorySlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a category slug');
 
 export const category = z.object({ slug: z.string(), name: z.string() }).meta({ id: 'Category' });
-export const categoryList = z.object({ items: z.array(category) });
+export const categoryList = z.object({ items: z.array(category) }).meta({ id: 'CategoryList' });
 
-export const createCategoryBody = z.object({ slug: categorySlug, name: text(1, 100) }).strict();
+export const createCategoryBody = z
+  .object({ slug: categorySlug, name: text(1, 100) })
+  .strict()
+  .meta({ id: 'CreateCategory' });
 export type CreateCategoryInput = z.infer<typeof createCategoryBody>;
 
 export const stockSource = z
@@ -36,7 +39,7 @@ export const product = z
   .meta({ id: 'Product' });
 export type Product = z.infer<typeof product>;
 
-export const productList = pageOf(product);
+export const productList = pageOf(product).meta({ id: 'ProductPage' });
 
 export const productListQuery = paginationQuery
   .extend({
@@ -70,7 +73,8 @@ export const createProductBody = z
     /** Units on hand; a new product defaults to 0, a deleted one brought back keeps what it had. */
     onHand: onHandCount.optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'CreateProduct' });
 export type CreateProductInput = z.infer<typeof createProductBody>;
 
 /** Only the fields given change; no defaults, so a PATCH never resets what it does not name. */
@@ -78,5 +82,7 @@ export const updateProductBody = z
   .object(productFields)
   .partial()
   .strict()
-  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');
+  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change')
+  // The refinement, in the document's terms.
+  .meta({ id: 'UpdateProduct', minProperties: 1 });
 export type UpdateProductInput = z.infer<typeof updateProductBody>;

@@ -61,9 +61,11 @@ export const adjustBody = z
       .int()
       .min(-ON_HAND_LIMIT)
       .max(ON_HAND_LIMIT)
-      .refine((delta) => delta !== 0, 'delta must not be 0'),
+      .refine((delta) => delta !== 0, 'delta must not be 0')
+      .meta({ not: { enum: [0] } }),
     reason: text(1, 500).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'AdjustInventory' });
 
-export const setOnHandBody = z.object({ onHand: onHandCount }).strict();
+export const setOnHandBody = z.object({ onHand: onHandCount }).strict().meta({ id: 'SetOnHand' });

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authHooks, callerOf } from '../../http/auth-hooks.js';
+import { route } from '../../http/openapi.js';
 import type { RateLimits } from '../../http/rate-limits.js';
 import { errorPayload } from '../../lib/errors.js';
-import { errorResponse } from '../../lib/http-schemas.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { OrderLifecycle } from './lifecycle/order-lifecycle.js';
 import type { OrderQueries } from './order-queries.js';
@@ -17,6 +17,8 @@ import {
   orderParams,
 } from './orders.schemas.js';
 import type { OrderPlacement } from './placement/order-placement.js';
+
+const NO_ORDER = "NOT_FOUND: no order with this id, or not one of the caller's.";
 
 export interface OrdersRoutesOptions {
   auth: AuthService;
@@ -33,12 +35,24 @@ export const ordersRoutes: FastifyPluginAsyncZod<OrdersRoutesOptions> = async (a
   app.post(
     '/api/orders',
     {
-      schema: {
+      schema: route({
+        operationId: 'placeOrder',
+        summary: 'Place an order and hold its stock',
+        description:
+          'Every line is reserved or none is. The stock is held until `expiresAt`; pay, or cancel to give it back. ' +
+          'A retry with the same Idempotency-Key and body answers what the first request got.',
         tags: ['orders'],
+        access: 'user',
+        rateLimited: true,
         headers: idempotencyHeaders,
         body: createOrderBody,
-        response: { 202: order, 409: errorResponse },
-      },
+        ok: { 202: { description: 'Accepted (or the replay of an accepted key): the order is PENDING and its stock held.', schema: order } },
+        refusals: {
+          400: 'VALIDATION_FAILED: the request breaks its schema, a SKU is unknown, the lines mix currencies, or the cart is empty.',
+          409: 'INSUFFICIENT_STOCK: a line asks for more than is available; `details` has `sku`, `requested`, `available`. Nothing is held.',
+          422: 'IDEMPOTENCY_KEY_REUSED: this caller used this key with another body.',
+        },
+      }),
       onRequest: requireUser,
       preHandler: limits.order,
     },
@@ -53,31 +67,90 @@ export const ordersRoutes: FastifyPluginAsyncZod<OrdersRoutesOptions> = async (a
 
   app.get(
     '/api/orders',
-    { schema: { tags: ['orders'], querystring: orderListQuery, response: { 200: orderList } }, onRequest: requireUser },
+    {
+      schema: route({
+        operationId: 'listOrders',
+        summary: "List the caller's orders",
+        tags: ['orders'],
+        access: 'user',
+        querystring: orderListQuery,
+        ok: { 200: { description: "A page of the caller's orders, newest first.", schema: orderList } },
+      }),
+      onRequest: requireUser,
+    },
     async (request) => queries.list(request.query, callerOf(request)),
   );
 
   app.get(
     '/api/orders/:id',
-    { schema: { tags: ['orders'], params: orderParams, response: { 200: order } }, onRequest: requireUser },
+    {
+      schema: route({
+        operationId: 'getOrder',
+        summary: 'Get an order',
+        description: "Readable the moment it is accepted. Another user's order is 404, never 403.",
+        tags: ['orders'],
+        access: 'user',
+        params: orderParams,
+        ok: { 200: { description: 'The order and its history.', schema: order } },
+        refusals: { 404: NO_ORDER },
+      }),
+      onRequest: requireUser,
+    },
     async (request) => queries.get(callerOf(request), request.params.id),
   );
 
   app.post(
     '/api/orders/:id/cancel',
-    { schema: { tags: ['orders'], params: orderParams, body: cancelOrderBody, response: { 200: order } }, onRequest: requireUser },
+    {
+      schema: route({
+        operationId: 'cancelOrder',
+        summary: 'Cancel a pending order',
+        description: 'Its stock goes back at once. The body is optional.',
+        tags: ['orders'],
+        access: 'user',
+        params: orderParams,
+        body: cancelOrderBody,
+        bodyOptional: true,
+        ok: { 200: { description: 'The order, now CANCELLED.', schema: order } },
+        refusals: { 404: NO_ORDER, 409: 'INVALID_STATE: the order is no longer PENDING; `details.status` says what it is.' },
+      }),
+      onRequest: requireUser,
+    },
     async (request) => lifecycle.cancel(callerOf(request), request.params.id, request.body?.reason),
   );
 
   app.get(
     '/api/admin/orders',
-    { schema: { tags: ['admin'], querystring: orderListQuery, response: { 200: orderList } }, onRequest: admin },
+    {
+      schema: route({
+        operationId: 'listAllOrders',
+        summary: 'List every order',
+        tags: ['admin'],
+        access: 'admin',
+        querystring: orderListQuery,
+        ok: { 200: { description: 'A page of all orders, newest first.', schema: orderList } },
+      }),
+      onRequest: admin,
+    },
     async (request) => queries.list(request.query),
   );
 
   app.patch(
     '/api/admin/orders/:id',
-    { schema: { tags: ['admin'], params: orderParams, body: adminUpdateOrderBody, response: { 200: order } }, onRequest: admin },
+    {
+      schema: route({
+        operationId: 'setOrderStatus',
+        summary: 'Move an order along the state machine',
+        description: 'PENDING → CONFIRMED | CANCELLED | EXPIRED | FAILED; CONFIRMED → FULFILLED | FAILED.',
+        tags: ['admin'],
+        access: 'admin',
+        params: orderParams,
+        body: adminUpdateOrderBody,
+        ok: { 200: { description: 'The order in its new status.', schema: order } },
+        refusals: { 404: 'NOT_FOUND: no order with this id.', 409: 'INVALID_STATE: the state machine forbids this transition.' },
+      }),
+      onRequest: admin,
+    },
     async (request) => lifecycle.setStatus(callerOf(request), request.params.id, request.body.status, request.body.reason),
   );
 };

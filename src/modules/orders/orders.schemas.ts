@@ -8,13 +8,20 @@ export const MAX_LINE_QUANTITY = 1_000;
 
 export const orderStatus = z.enum(ORDER_STATUSES);
 
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
 export const idempotencyHeaders = z
   .object({
     'idempotency-key': z
       .string({ error: 'the Idempotency-Key header is required' })
-      .min(1)
-      .max(255)
-      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+      .min(1, 'the Idempotency-Key header must not be empty')
+      .max(MAX_IDEMPOTENCY_KEY_LENGTH, `the Idempotency-Key header is too long: at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)
+      .regex(/^[\x20-\x7e]*$/, 'the Idempotency-Key header must be printable ASCII characters (spaces included)')
+      .meta({
+        description:
+          'Names this order attempt, for the caller alone: a retry with the same key and body gets the same answer and order id; ' +
+          'the same key with another body is refused (422).',
+      }),
   })
   .loose();
 
@@ -34,19 +41,27 @@ export const shippingAddress = z
     postalCode: text(1, 20),
     country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code'),
   })
-  .strict();
-
-export const createOrderBody = z
-  .object({
-    items: z.array(orderLineInput).min(1).max(MAX_ORDER_LINES).optional(),
-    fromCart: z.literal(true).optional(),
-    customerEmail: z.email().max(254).optional(),
-    shippingAddress: shippingAddress.optional(),
-  })
   .strict()
-  .refine((body) => (body.items === undefined) !== (body.fromCart === undefined), {
-    message: 'give either items or fromCart: true',
-  });
+  .meta({ id: 'ShippingAddress' });
+
+const orderDetails = {
+  customerEmail: z.email().max(254).optional(),
+  shippingAddress: shippingAddress.optional(),
+};
+
+/**
+ * Either the lines to order or `fromCart: true`, never both: two strict shapes, so the rule is in
+ * the document too. The first shape is tried first, and is what nearly every order is.
+ */
+export const createOrderBody = z
+  .union(
+    [
+      z.object({ items: z.array(orderLineInput).min(1).max(MAX_ORDER_LINES), ...orderDetails }).strict(),
+      z.object({ fromCart: z.literal(true), ...orderDetails }).strict(),
+    ],
+    { error: 'give either items or fromCart: true' },
+  )
+  .meta({ id: 'PlaceOrder' });
 export type CreateOrderInput = z.infer<typeof createOrderBody>;
 
 export const orderItem = z.object({
@@ -75,17 +90,21 @@ export type Order = z.infer<typeof order>;
 export type OrderItem = z.infer<typeof orderItem>;
 export type ShippingAddress = z.infer<typeof shippingAddress>;
 
-export const orderList = pageOf(order);
+export const orderList = pageOf(order).meta({ id: 'OrderPage' });
 
 export const orderListQuery = paginationQuery.extend({ status: orderStatus.optional() }).strict();
 export type OrderListQuery = z.infer<typeof orderListQuery>;
 
 export const orderParams = z.object({ id: z.uuid('an order id is a UUID') }).strict();
 
-/** Optional: a POST without a body arrives as null. */
+/** Optional: a POST without a body arrives as undefined (or null, from a JSON `null`). */
 export const cancelOrderBody = z
   .object({ reason: text(1, 500).optional() })
   .strict()
-  .nullish();
+  .nullish()
+  .meta({ id: 'CancelOrder' });
 
-export const adminUpdateOrderBody = z.object({ status: orderStatus, reason: text(1, 500).optional() }).strict();
+export const adminUpdateOrderBody = z
+  .object({ status: orderStatus, reason: text(1, 500).optional() })
+  .strict()
+  .meta({ id: 'SetOrderStatus' });

@@ -53,7 +53,7 @@ describe('OrderTransitions.apply', () => {
     stock.gateValues.set('SKU', 10);
     await stock.reserve({
       userId: 'u',
-      idempotencyKey: 'k',
+      idempotencyKeyHash: 'k',
       fingerprint: 'f',
       orderId,
       expiresAtMs: 0,

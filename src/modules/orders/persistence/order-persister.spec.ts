@@ -75,7 +75,7 @@ describe('OrderPersister.persistBatch', () => {
     for (const s of snapshots) {
       await stock.reserve({
         userId: s.userId,
-        idempotencyKey: s.idempotencyKeyHash,
+        idempotencyKeyHash: s.idempotencyKeyHash,
         fingerprint: 'f',
         orderId: s.id,
         expiresAtMs: 0,

@@ -39,16 +39,17 @@ export class OrderPlacement {
   }
 
   async place(user: AuthUser, idempotencyKey: string, input: CreateOrderInput): Promise<PlaceOrderResult> {
-    if (!input.items) throw validationFailed('the cart is empty', { fromCart: true });
+    if (!('items' in input)) throw validationFailed('the cart is empty', { fromCart: true });
     const { stock, options } = this.deps;
     const lines = mergeLines(input.items);
 
-    const known = await stock.precheck(user.id, idempotencyKey, lines);
+    // Redis keys hold the key's hash, never the key: any 1-255 printable characters are a valid key.
+    const idempotencyKeyHash = sha256Hex(idempotencyKey);
+    const known = await stock.precheck(user.id, idempotencyKeyHash, lines);
     if (known.kind === 'short') return this.refused(known.line, known.available);
     if (known.kind === 'seen') return this.replay(input, known.fingerprint, known.snapshot);
 
     const { items, currency } = await this.price(lines);
-    const idempotencyKeyHash = sha256Hex(idempotencyKey);
     const now = this.now();
     const expiresAtMs = now + options.reservationTtlSeconds * 1_000;
     const snapshot: OrderSnapshot = {
@@ -65,7 +66,7 @@ export class OrderPlacement {
     };
     const reserve = {
       userId: user.id,
-      idempotencyKey,
+      idempotencyKeyHash,
       fingerprint: sha256Hex(canonicalJson(input)),
       orderId: snapshot.id,
       expiresAtMs,
