@@ -39,6 +39,8 @@ describe('vendor stock', () => {
     const added = [];
     for (const [i, sim] of simulator.vendors.entries()) {
       const row = await sut.system.container.vendorsRepository.insert({ name: sim.name, baseUrl: sim.url, priority: (i + 1) * 10 });
+      // Fulfilment asks every enabled vendor: one whose simulator has stopped must not stay among them.
+      onTestFinished(() => sut.system.container.vendorsRepository.update(row!.id, { enabled: false }).then(() => undefined));
       added.push({ name: sim.name, id: row!.id, sim, switches: outsideApi(sim.url) });
     }
     return added;
