@@ -21,7 +21,7 @@ describe('persistence shared by two worker processes', () => {
       const port = await freePort();
       // Small batches, so both workers get a share of a short sale.
       const role = await spawnRole(sut.stores, 'worker', { METRICS_PORT: String(port), PERSIST_BATCH_SIZE: '20' });
-      workers.push({ role, ops: new Api(`http://127.0.0.1:${port}`) });
+      workers.push({ role, ops: new Api(`http://127.0.0.1:${port}`, undefined, sut.system.url!) });
     }
   });
 

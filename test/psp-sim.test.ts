@@ -54,7 +54,7 @@ class WebhookReceiver {
 async function startSim(webhookUrl: string, retry: Partial<RetryPolicy> = { initialDelayMs: 20, maxDelayMs: 80, jitter: false }) {
   const sim = createPspSim({ webhookUrl, webhookSecret: SECRET, logger, retry });
   const url = await sim.listen({ port: 0 });
-  return { sim, url, api: new Api(url) };
+  return { sim, url, api: Api.unchecked(url) };
 }
 
 /** The payment once its webhook has stopped being retried. */

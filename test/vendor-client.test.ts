@@ -12,7 +12,7 @@ import {
   VendorUnavailable,
 } from '../src/modules/vendors/vendors.errors.js';
 import { type RunningVendor, startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
-import { type Api, eventually, outsideApi } from './support/http.js';
+import { Api, eventually } from './support/http.js';
 import { freePort } from './support/stores.js';
 
 const silent = createLogger('silent');
@@ -47,7 +47,7 @@ async function vendorWithClient(
     options: { ...FAST, ...options },
     onCircuitChange: (change) => changes.push(change),
   });
-  return { vendor, switches: outsideApi(vendor.url), client, changes };
+  return { vendor, switches: Api.unchecked(vendor.url), client, changes };
 }
 
 /** A logger whose lines the test can read. */

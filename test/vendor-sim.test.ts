@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/lib/logger.js';
 import { defaultSimulatedVendors } from '../src/simulators/vendor-sim/default-vendors.js';
 import { type RunningVendor, startVendorSimulator, type VendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
-import { type Api, eventually, outsideApi } from './support/http.js';
+import { Api, eventually } from './support/http.js';
 
 const logger = createLogger('silent');
 
@@ -15,7 +15,7 @@ describe('the vendor simulator', () => {
   beforeAll(async () => {
     simulator = await startVendorSimulator({ vendors: defaultSimulatedVendors(0), logger });
     [acme, globex] = simulator.vendors as [RunningVendor, RunningVendor];
-    api = outsideApi(acme.url);
+    api = Api.unchecked(acme.url);
   });
 
   afterAll(async () => {
@@ -23,7 +23,7 @@ describe('the vendor simulator', () => {
   });
 
   beforeEach(async () => {
-    for (const vendor of simulator.vendors) expect((await outsideApi(vendor.url).post('/simulate/reset')).status).toBe(200);
+    for (const vendor of simulator.vendors) expect((await Api.unchecked(vendor.url).post('/simulate/reset')).status).toBe(200);
   });
 
   const stockOf = async (sku: string, vendor: Api = api) =>
@@ -37,7 +37,7 @@ describe('the vendor simulator', () => {
       expect(stock.body).toMatchObject({ vendor: 'acme', asOf: expect.any(String) });
       expect(Number.isNaN(Date.parse(stock.body.asOf))).toBe(false);
       expect(stock.body.items).toContainEqual({ sku: 'ELEC-003', available: 10 });
-      const other = await outsideApi(globex.url).get('/stock');
+      const other = await Api.unchecked(globex.url).get('/stock');
       expect(other.body.vendor).toBe('globex');
       expect(other.body.items.map((item: { sku: string }) => item.sku)).not.toContain('ELEC-003');
 
@@ -118,7 +118,7 @@ describe('the vendor simulator', () => {
       expect(outage.body.faults.outage).toMatchObject({ mode: 'unavailable', until: expect.any(String) });
       for (const path of ['/stock', '/health', '/info']) expect((await api.get(path)).status).toBe(503);
       expect((await api.post('/orders', { lineId: 'l', sku: 'ELEC-001', quantity: 1 })).status).toBe(503);
-      expect((await outsideApi(globex.url).get('/health')).status).toBe(200);
+      expect((await Api.unchecked(globex.url).get('/health')).status).toBe(200);
       await eventually(async () => ((await api.get('/health')).status === 200 ? true : undefined), 'the outage to end', 30_000);
       expect((await api.get('/info')).body.faults.outage).toBeNull();
     });

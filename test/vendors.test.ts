@@ -4,7 +4,7 @@ import { createLogger } from '../src/lib/logger.js';
 import type { SyncReport } from '../src/modules/vendors/vendor-sync.js';
 import { type RunningVendor, startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
-import { type Api, eventually, guests, outsideApi, settleInWaves } from './support/http.js';
+import { Api, eventually, guests, settleInWaves } from './support/http.js';
 import { useSystem } from './support/system.js';
 
 const STALE_AFTER_SECONDS = 3;
@@ -41,7 +41,7 @@ describe('vendor stock', () => {
       const row = await sut.system.container.vendorsRepository.insert({ name: sim.name, baseUrl: sim.url, priority: (i + 1) * 10 });
       // Fulfilment asks every enabled vendor: one whose simulator has stopped must not stay among them.
       onTestFinished(() => sut.system.container.vendorsRepository.update(row!.id, { enabled: false }).then(() => undefined));
-      added.push({ name: sim.name, id: row!.id, sim, switches: outsideApi(sim.url) });
+      added.push({ name: sim.name, id: row!.id, sim, switches: Api.unchecked(sim.url) });
     }
     return added;
   }

@@ -15,6 +15,7 @@ import { answerClientError, registerErrorHandling, sendError } from './error-han
 import { registerJsonBodies } from './json-body.js';
 import { openapiDocument, transform, transformObject } from './openapi.js';
 import { registerRateLimits } from './rate-limits.js';
+import { registerWebUi } from './web-ui.js';
 
 /**
  * zod's serializer, except for error bodies: those are built by typed code (errorPayload), and
@@ -102,5 +103,6 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   await app.register(inventoryRoutes, { auth, inventory: container.inventory });
   await app.register(ordersRoutes, { auth, placement: container.placement, queries: container.orderQueries, lifecycle: container.lifecycle, limits });
   await app.register(vendorsRoutes, { auth, vendors: container.vendors });
+  await registerWebUi(app);
   return app;
 }

@@ -23,14 +23,19 @@ export interface RequestOptions {
  */
 export class Api {
   /**
-   * `contractUrl`: the API whose document describes `baseUrl` (a worker's ops port serves none);
-   * null for a server outside the contract (a simulated vendor), whose answers are not checked.
+   * `contractUrl`: the API whose document describes `baseUrl` (a worker's ops port serves none), or
+   * null for a server flashcart does not describe at all (the simulators): its answers are not checked.
    */
   constructor(
     readonly baseUrl: string,
     readonly token?: string,
     readonly contractUrl: string | null = baseUrl,
   ) {}
+
+  /** A client for a server outside flashcart's API (a simulator), whose answers no document describes. */
+  static unchecked(baseUrl: string): Api {
+    return new Api(baseUrl, undefined, null);
+  }
 
   as(token: string): Api {
     return new Api(this.baseUrl, token, this.contractUrl);
@@ -76,11 +81,6 @@ export class Api {
   order(items: { sku: string; quantity: number }[], key: string, extra: Record<string, unknown> = {}) {
     return this.post('/api/orders', { items, ...extra }, { headers: { 'idempotency-key': key } });
   }
-}
-
-/** A client for a server outside flashcart's contract, such as a simulated vendor: answers are not checked against the OpenAPI document. */
-export function outsideApi(baseUrl: string): Api {
-  return new Api(baseUrl, undefined, null);
 }
 
 export async function adminApi(baseUrl: string, credentials: { email: string; password: string } = ADMIN): Promise<Api> {

@@ -1,0 +1,194 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIRST_LOAD_BUDGET_BYTES, firstLoadJavaScript } from '../../scripts/build-web.js';
+import { createProduct, uniqueSku } from '../support/fixtures.js';
+import { Api, eventually } from '../support/http.js';
+import { useSystem } from '../support/system.js';
+import { apiServes, type Browser, ensureWebBuilt, launchBrowser, screenshot } from './support/browser.js';
+
+/**
+ * The storefront in a real browser (Debian's Chromium through playwright-core), against flashcart
+ * running with its demo catalog and serving the web UI it built. Selectors are roles and labels:
+ * what a screen reader user finds is what the test finds.
+ */
+
+const CARTS = apiServes('/api/cart');
+const PAYMENTS = apiServes('/api/orders/{id}/payment');
+
+async function fillCheckout(page: Page, email: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Full name').fill('Ada Lovelace');
+  await page.getByLabel('Address', { exact: true }).fill('12 Analytical Street');
+  await page.getByLabel('City').fill('London');
+  await page.getByLabel('Postal code').fill('N1 9GU');
+  await page.getByLabel('Country').selectOption('GB');
+}
+
+/** Makes the browser's tabs one shopper: the session the web UI keeps in localStorage. */
+async function signInAs(page: Page, baseUrl: string, session: { token: string; user: unknown }): Promise<void> {
+  await page.goto(`${baseUrl}/signin`);
+  // Runs in the page, where localStorage exists; the test's own types know no DOM.
+  await page.evaluate((value) => (globalThis as any).localStorage.setItem('flashcart.session', JSON.stringify(value)), session);
+}
+
+// Built before the system starts: the API reads web/dist/index.html when it builds its routes.
+beforeAll(ensureWebBuilt, 300_000);
+
+describe('the storefront in a browser', () => {
+  const sut = useSystem({ api: true, worker: true }, { SEED_DEMO_CATALOG: 'true' });
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    base = sut.system.url!;
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('keeps the first load under its JavaScript budget, the admin console in a chunk of its own', async () => {
+    const { files, gzipBytes } = await firstLoadJavaScript();
+    expect(gzipBytes).toBeLessThanOrEqual(FIRST_LOAD_BUDGET_BYTES);
+    expect(files.some((file) => file.includes('AdminApp'))).toBe(false);
+  });
+
+  it('lets a guest browse: home, a category, a search, a product with its live stock', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Flash sales that never oversell');
+    await page.getByRole('heading', { name: 'Featured' }).waitFor();
+    await page.locator('.product-card').first().waitFor();
+    await screenshot(page, 'storefront-home');
+
+    await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: 'Electronics' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Electronics' }).waitFor();
+    await page.getByRole('link', { name: 'Limited Edition Mechanical Keyboard' }).waitFor();
+
+    await page.getByLabel('Search products').fill('keyboard');
+    await page.getByLabel('Search products').press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Results for “keyboard”' }).waitFor();
+    await page.getByRole('link', { name: 'Limited Edition Mechanical Keyboard' }).click();
+
+    await page.getByRole('heading', { level: 1, name: 'Limited Edition Mechanical Keyboard' }).waitFor();
+    const stock = page.getByTestId('stock');
+    await expect.poll(() => stock.textContent()).toBe('10 in stock');
+    await screenshot(page, 'product');
+
+    // Stock moves on the server: the open page follows without a reload.
+    expect((await sut.admin.post('/api/admin/inventory/FLASH-001/adjust', { delta: -7, reason: 'browser test' })).status).toBe(200);
+    await expect.poll(() => stock.textContent(), { timeout: 60_000 }).toBe('Only 3 left');
+    await page.close();
+  });
+
+  it('shows an order with its reservation countdown, and its status as it changes', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Countdown Lamp', priceCents: 2_500 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const placed = await new Api(base, guest.token).order([{ sku, quantity: 2 }], `browser-${sku}`, { customerEmail: 'ada@example.test' });
+    expect(placed.status).toBe(202);
+
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/orders/${placed.body.id}`);
+    const status = page.getByTestId('order-status');
+    await expect.poll(() => status.getAttribute('data-status')).toBe('PENDING');
+    const countdown = page.getByRole('timer');
+    const first = await countdown.textContent();
+    expect(first).toMatch(/^1[45]:\d\d$/);
+    await expect.poll(() => countdown.textContent(), { timeout: 10_000 }).not.toBe(first);
+    await screenshot(page, 'order');
+
+    // The order moves on the server (as a payment would move it): the page follows on its own.
+    expect((await sut.admin.patch(`/api/admin/orders/${placed.body.id}`, { status: 'CANCELLED', reason: 'browser test' })).status).toBe(200);
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('CANCELLED');
+    await page.getByText('This order was cancelled').waitFor();
+    expect(await page.getByRole('timer').count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Orders', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your orders' }).waitFor();
+    await page.getByRole('link', { name: placed.body.id.slice(0, 8) }).waitFor();
+    await page.close();
+  });
+
+  it('tells a buyer who checks out that the item sold out meanwhile, and places nothing', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 1, title: 'Last Teapot', priceCents: 3_000 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/products/${sku}`);
+    await expect.poll(() => page.getByTestId('stock').textContent()).toBe('Only 1 left');
+    await page.getByRole('button', { name: 'Buy now' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    await fillCheckout(page, 'late@example.test');
+
+    // Another buyer takes the last unit while this one types.
+    const rival = new Api(base, (await new Api(base).post('/api/auth/guest')).body.token);
+    expect((await rival.order([{ sku, quantity: 1 }], `rival-${sku}`)).status).toBe(202);
+
+    await page.getByRole('button', { name: /Place order/ }).click();
+    await page.getByRole('alert').filter({ hasText: 'Last Teapot sold out while you were checking out.' }).waitFor();
+    expect(page.url()).toContain('/checkout');
+    const orders = await sut.admin.get('/api/admin/orders?limit=100');
+    expect(orders.body.items.filter((order: { items: { sku: string }[] }) => order.items.some((item) => item.sku === sku))).toHaveLength(1);
+    await page.close();
+  });
+
+  it.skipIf(!CARTS || !PAYMENTS)(
+    'lets a guest fill a cart, see it in a second tab, check out, pay on the simulator and see the order CONFIRMED',
+    async () => {
+      const sku = await createProduct(sut.admin, { onHand: 20, title: 'Flow Kettle', priceCents: 4_200 });
+      const shop = await browser.newPage();
+      const secondTab = await browser.newPage();
+      await shop.goto(`${base}/products/${sku}`);
+      await shop.getByLabel('Quantity').fill('2');
+      await shop.getByRole('button', { name: 'Add to cart Flow Kettle' }).click();
+      const drawer = shop.getByRole('dialog', { name: 'Your cart' });
+      await expect.poll(() => drawer.getByLabel('Quantity of Flow Kettle').inputValue()).toBe('2');
+      await expect.poll(() => drawer.locator('[data-sku] [aria-busy=true]').count()).toBe(0);
+      await screenshot(shop, 'cart');
+
+      // The same shopper in another tab sees the cart, and sees it change when the first tab changes it.
+      await secondTab.goto(`${base}/`);
+      const secondCount = secondTab.getByTestId('cart-button');
+      await expect.poll(() => secondCount.textContent()).toContain('2');
+      await drawer.getByLabel('Quantity of Flow Kettle').fill('3');
+      await expect.poll(() => secondCount.textContent(), { timeout: 30_000 }).toContain('3');
+
+      await drawer.getByRole('link', { name: 'Check out' }).click();
+      await shop.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+      await fillCheckout(shop, 'ada@example.test');
+      await shop.getByRole('button', { name: /Place order and pay/ }).click();
+
+      // The simulator's page, on its own origin.
+      await shop.getByRole('button', { name: /^Pay / }).click();
+      await shop.getByText('Payment succeeded.').waitFor();
+      const orders = await eventually(async () => {
+        const list = await sut.admin.get('/api/admin/orders?limit=100');
+        return list.body.items.find((order: { items: { sku: string }[] }) => order.items.some((item) => item.sku === sku));
+      }, 'the order');
+
+      // The second tab, on the order page, sees it confirmed live; so does the first on its way back.
+      await secondTab.goto(`${base}/orders/${orders.id}`);
+      await expect.poll(() => secondTab.getByTestId('order-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('CONFIRMED');
+      await shop.goto(`${base}/orders/${orders.id}`);
+      await expect.poll(() => shop.getByTestId('order-status').getAttribute('data-status')).toBe('CONFIRMED');
+      await expect.poll(() => secondCount.textContent()).toContain('0');
+      await shop.close();
+      await secondTab.close();
+    },
+  );
+
+  it.skipIf(!CARTS)('says so when an item sells out while it sits in the cart', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 1, title: 'Scarce Vase', priceCents: 1_500 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/products/${sku}`);
+    await page.getByRole('button', { name: 'Add to cart Scarce Vase' }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    await expect.poll(() => drawer.getByLabel('Quantity of Scarce Vase').inputValue()).toBe('1');
+
+    const rival = new Api(base, (await new Api(base).post('/api/auth/guest')).body.token);
+    expect((await rival.order([{ sku, quantity: 1 }], `rival-${uniqueSku()}`)).status).toBe(202);
+
+    await drawer.getByRole('alert').filter({ hasText: 'Scarce Vase sold out while it was in your cart' }).waitFor({ timeout: 60_000 });
+    expect(await drawer.getByRole('link', { name: 'Check out' }).count()).toBe(0);
+    await page.close();
+  });
+});

@@ -1,0 +1,95 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+
+/** Debian's Chromium, which .ci/run installs when it is missing. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+
+/**
+ * Whether the API the web UI is typed against serves `path`: the generated types mirror the
+ * OpenAPI document (a test keeps them in step), so a flow whose endpoints have not landed yet is
+ * skipped, and runs from the day they do.
+ */
+export function apiServes(path: string): boolean {
+  const types = readFileSync(join(ROOT, 'web', 'src', 'api', 'schema.d.ts'), 'utf8');
+  return types.includes(`"${path}": {`);
+}
+
+/**
+ * Builds web/dist when a source is newer than it. Test files run in parallel processes: a lock
+ * directory makes the others wait for the one that builds, rather than build over it.
+ */
+export async function ensureWebBuilt(): Promise<void> {
+  const lock = join(tmpdir(), 'flashcart-web-build.lock');
+  for (let waited = 0; ; waited += 250) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      if (waited > 300_000) throw new Error(`${lock} held for 5 minutes: remove it if no build is running`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    // In a process of its own: the build needs NODE_ENV=production, and vitest runs with "test".
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/build-web.ts', '--if-stale'], { cwd: ROOT });
+  } finally {
+    await rmdir(lock);
+  }
+}
+
+export interface Browser {
+  context: BrowserContext;
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/**
+ * Headless Chromium with a fresh profile of its own: every page of it shares one localStorage, as
+ * the tabs of one browser do.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  const profile = await mkdtemp(join(tmpdir(), 'fc-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    viewport: { width: 1200, height: 780 },
+    reducedMotion: 'reduce',
+  });
+  const errors: string[] = [];
+  context.on('weberror', (error) => errors.push(error.error().message));
+  return {
+    context,
+    async newPage() {
+      const page = await context.newPage();
+      page.setDefaultTimeout(30_000);
+      return page;
+    },
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+      if (errors.length > 0) throw new Error(`the page threw:\n${errors.join('\n')}`);
+    },
+  };
+}
+
+/**
+ * A screenshot of what the page shows, for the README. It is always taken, but written over the
+ * committed one only when it is missing or UPDATE_SCREENSHOTS=1, so a test run leaves the tree clean.
+ */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const committed = join(SCREENSHOTS, `${name}.png`);
+  const path = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(committed) ? committed : join(tmpdir(), `flashcart-${name}.png`);
+  await page.screenshot({ path, animations: 'disabled', caret: 'hide', fullPage: options.fullPage ?? false });
+}

@@ -1,0 +1,62 @@
+import { useEffect } from 'react';
+import { Link, Route, Switch, useLocation } from 'wouter';
+import { useSession } from '../session/session-store';
+import { DashboardPage } from './DashboardPage';
+import { DeadLettersPage } from './DeadLettersPage';
+import { InventoryPage } from './InventoryPage';
+import { MailboxPage } from './MailboxPage';
+import { holdMetricsScraping } from './metrics-history';
+import { OrdersAdminPage } from './OrdersAdminPage';
+import { VendorsPage } from './VendorsPage';
+
+const SECTIONS: [path: string, label: string][] = [
+  ['/', 'Dashboard'],
+  ['/inventory', 'Products and stock'],
+  ['/orders', 'Orders'],
+  ['/dead-letters', 'Dead letters'],
+  ['/mailbox', 'Mailbox'],
+  ['/vendors', 'Vendors'],
+];
+
+/** The admin console: its own chunk, loaded only when an admin opens /admin. */
+export default function AdminApp() {
+  const role = useSession((state) => state.session?.user.role);
+  const [location] = useLocation();
+  useEffect(() => (role === 'admin' ? holdMetricsScraping() : undefined), [role]);
+
+  if (role !== 'admin') {
+    return (
+      <>
+        <h1>Admin console</h1>
+        <p>
+          This needs an admin account. <Link href="~/signin">Sign in</Link> as an admin.
+        </p>
+      </>
+    );
+  }
+  return (
+    <div className="admin-shell">
+      <nav className="admin-nav" aria-label="Admin">
+        {SECTIONS.map(([path, label]) => (
+          <Link key={path} href={path} aria-current={location === path ? 'page' : undefined}>
+            {label}
+          </Link>
+        ))}
+        <a href="/admin/queues">Queue dashboard ↗</a>
+      </nav>
+      <div>
+        <Switch>
+          <Route path="/" component={DashboardPage} />
+          <Route path="/inventory" component={InventoryPage} />
+          <Route path="/orders" component={OrdersAdminPage} />
+          <Route path="/dead-letters" component={DeadLettersPage} />
+          <Route path="/mailbox" component={MailboxPage} />
+          <Route path="/vendors" component={VendorsPage} />
+          <Route>
+            <h1>Not found</h1>
+          </Route>
+        </Switch>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,229 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { ApiError, api, type InventoryItem, unwrap } from '../api/client';
+import { formatMoney } from '../lib/money';
+import { LoadError, Loading, Notice, Pager } from '../ui/common';
+
+const PAGE_SIZE = 25;
+
+function messageOf(error: unknown): string {
+  return error instanceof ApiError ? error.message : 'The change failed.';
+}
+
+/** Stock of one SKU: set what is on hand, or move it by a delta with a reason. */
+function StockEditor({ item, onDone }: { item: InventoryItem; onDone: (message: string) => void }) {
+  const queryClient = useQueryClient();
+  const [error, setError] = useState<string>();
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['admin', 'inventory'] });
+  const setOnHand = useMutation({
+    mutationFn: (onHand: number) => unwrap(api.PUT('/api/admin/inventory/{sku}', { params: { path: { sku: item.sku } }, body: { onHand } })),
+    onSuccess: (inventory) => {
+      void refresh();
+      onDone(`${item.sku}: ${inventory.onHand} on hand, ${inventory.available} available.`);
+    },
+    onError: (failure) => setError(messageOf(failure)),
+  });
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const value = Number(new FormData(event.currentTarget).get('onHand'));
+    if (Number.isInteger(value) && value >= 0) setOnHand.mutate(value);
+  };
+  return (
+    <form onSubmit={submit} className="qty" aria-label={`Stock of ${item.sku}`}>
+      <div>
+        <label htmlFor={`onhand-${item.sku}`} className="visually-hidden">
+          On hand for {item.sku}
+        </label>
+        <input
+          id={`onhand-${item.sku}`}
+          name="onHand"
+          type="number"
+          min={item.reserved}
+          defaultValue={item.onHand}
+          required
+          style={{ width: '6rem' }}
+        />
+      </div>
+      <button type="submit" className="small" disabled={setOnHand.isPending}>
+        Save<span className="visually-hidden"> stock of {item.sku}</span>
+      </button>
+      {error && (
+        <span role="alert" className="stock out">
+          {error}
+        </span>
+      )}
+    </form>
+  );
+}
+
+/** Title, price and low-stock threshold of one product. */
+function ProductEditor({ sku, onDone }: { sku: string; onDone: (message: string) => void }) {
+  const queryClient = useQueryClient();
+  const product = useQuery({ queryKey: ['product', sku], queryFn: () => unwrap(api.GET('/api/products/{sku}', { params: { path: { sku } } })) });
+  const save = useMutation({
+    mutationFn: (body: { title: string; priceCents: number; lowStockThreshold: number }) =>
+      unwrap(api.PATCH('/api/admin/products/{sku}', { params: { path: { sku } }, body })),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(['product', sku], updated);
+      void queryClient.invalidateQueries({ queryKey: ['admin', 'inventory'] });
+      onDone(`${sku} saved: ${updated.title}, ${formatMoney(updated.priceCents, updated.currency)}.`);
+    },
+  });
+  if (product.isPending) return <Loading what={sku} />;
+  if (product.error) return <LoadError error={product.error} />;
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    save.mutate({
+      title: String(form.get('title')).trim(),
+      priceCents: Math.round(Number(form.get('price')) * 100),
+      lowStockThreshold: Number(form.get('threshold')),
+    });
+  };
+  return (
+    <form onSubmit={submit} className="form-grid" aria-label={`Edit ${sku}`}>
+      <div className="field">
+        <label htmlFor={`title-${sku}`}>Title</label>
+        <input id={`title-${sku}`} name="title" defaultValue={product.data.title} required maxLength={200} />
+      </div>
+      <div className="field">
+        <label htmlFor={`price-${sku}`}>Price ({product.data.currency})</label>
+        <input
+          id={`price-${sku}`}
+          name="price"
+          type="number"
+          min={0}
+          step="0.01"
+          defaultValue={(product.data.priceCents / 100).toFixed(2)}
+          required
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={`threshold-${sku}`}>Low-stock threshold</label>
+        <input id={`threshold-${sku}`} name="threshold" type="number" min={0} defaultValue={product.data.lowStockThreshold} required />
+      </div>
+      <div className="field" style={{ alignSelf: 'end' }}>
+        <button type="submit" disabled={save.isPending}>
+          Save product
+        </button>
+        {save.error && (
+          <p role="alert" className="stock out">
+            {messageOf(save.error)}
+          </p>
+        )}
+      </div>
+    </form>
+  );
+}
+
+export function InventoryPage() {
+  const [page, setPage] = useState(1);
+  const [low, setLow] = useState(false);
+  const [editing, setEditing] = useState<string>();
+  const [message, setMessage] = useState<string>();
+  const inventory = useQuery({
+    queryKey: ['admin', 'inventory', { page, low }],
+    queryFn: () =>
+      unwrap(api.GET('/api/admin/inventory', { params: { query: { page, limit: PAGE_SIZE, ...(low ? { low: 'true' as const } : {}) } } })),
+  });
+  return (
+    <>
+      <h1>Products and stock</h1>
+      {message && (
+        <Notice tone="ok" onDismiss={() => setMessage(undefined)}>
+          {message}
+        </Notice>
+      )}
+      <p className="check">
+        <input
+          id="low-only"
+          type="checkbox"
+          checked={low}
+          onChange={(event) => {
+            setLow(event.target.checked);
+            setPage(1);
+          }}
+        />
+        <label htmlFor="low-only" style={{ margin: 0 }}>
+          Low stock only
+        </label>
+      </p>
+      {inventory.isPending && <Loading what="the inventory" />}
+      {inventory.error && <LoadError error={inventory.error} retry={() => void inventory.refetch()} />}
+      {inventory.data && (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Stock per SKU: the Postgres ledger and the Redis gate</caption>
+            <thead>
+              <tr>
+                <th scope="col">SKU</th>
+                <th scope="col">Product</th>
+                <th scope="col" className="num">
+                  Reserved
+                </th>
+                <th scope="col" className="num">
+                  Sold
+                </th>
+                <th scope="col" className="num">
+                  Available
+                </th>
+                <th scope="col" className="num">
+                  Gate
+                </th>
+                <th scope="col" className="num">
+                  Drift
+                </th>
+                <th scope="col">On hand</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {inventory.data.items.map((item) => {
+                const isLow = item.available <= item.lowStockThreshold;
+                return [
+                  <tr key={item.sku} className={isLow ? 'low' : undefined} data-sku={item.sku}>
+                    <td>{item.sku}</td>
+                    <td>
+                      {item.title}
+                      {isLow && <div className="stock low">Low (≤ {item.lowStockThreshold})</div>}
+                    </td>
+                    <td className="num">{item.reserved}</td>
+                    <td className="num">{item.sold}</td>
+                    <td className="num" data-testid="available">
+                      {item.available}
+                    </td>
+                    <td className="num">{item.gateAvailable}</td>
+                    <td className="num">{item.drift}</td>
+                    <td>
+                      <StockEditor key={`${item.sku}-${item.onHand}`} item={item} onDone={setMessage} />
+                    </td>
+                    <td>
+                      <button
+                        type="button"
+                        className="secondary small"
+                        aria-expanded={editing === item.sku}
+                        onClick={() => setEditing(editing === item.sku ? undefined : item.sku)}
+                      >
+                        Edit<span className="visually-hidden"> {item.sku}</span>
+                      </button>
+                    </td>
+                  </tr>,
+                  editing === item.sku && (
+                    <tr key={`${item.sku}-edit`}>
+                      <td colSpan={9}>
+                        <ProductEditor sku={item.sku} onDone={setMessage} />
+                      </td>
+                    </tr>
+                  ),
+                ];
+              })}
+            </tbody>
+          </table>
+          <Pager page={page} limit={PAGE_SIZE} total={inventory.data.total} onPage={setPage} />
+        </div>
+      )}
+    </>
+  );
+}

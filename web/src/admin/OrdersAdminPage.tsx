@@ -1,0 +1,128 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ApiError, api, type Order, type OrderStatus, unwrap } from '../api/client';
+import { formatDateTime, formatMoney } from '../lib/money';
+import { LoadError, Loading, Notice, Pager, StatusBadge } from '../ui/common';
+
+const STATUSES: OrderStatus[] = ['PENDING', 'CONFIRMED', 'FULFILLED', 'CANCELLED', 'EXPIRED', 'FAILED'];
+const PAGE_SIZE = 25;
+
+/** The transitions of API.md's state machine an admin may ask for; the server has the last word. */
+const NEXT: Partial<Record<OrderStatus, OrderStatus[]>> = {
+  PENDING: ['CANCELLED'],
+  CONFIRMED: ['FULFILLED', 'FAILED'],
+};
+
+function Transitions({ order, onDone }: { order: Order; onDone: (message: string, tone: 'ok' | 'bad') => void }) {
+  const queryClient = useQueryClient();
+  const move = useMutation({
+    mutationFn: (status: OrderStatus) =>
+      unwrap(api.PATCH('/api/admin/orders/{id}', { params: { path: { id: order.id } }, body: { status, reason: 'set by an admin' } })),
+    onSuccess: (updated) => {
+      void queryClient.invalidateQueries({ queryKey: ['admin', 'orders'] });
+      onDone(`Order ${updated.id.slice(0, 8)} is now ${updated.status}.`, 'ok');
+    },
+    onError: (error) => onDone(error instanceof ApiError ? error.message : 'The change failed.', 'bad'),
+  });
+  const next = NEXT[order.status] ?? [];
+  if (next.length === 0) return <span className="muted">—</span>;
+  return (
+    <span className="chips">
+      {next.map((status) => (
+        <button
+          key={status}
+          type="button"
+          className={status === 'FULFILLED' ? 'small' : 'danger small'}
+          disabled={move.isPending}
+          onClick={() => move.mutate(status)}
+        >
+          {status === 'CANCELLED' ? 'Cancel' : status === 'FULFILLED' ? 'Fulfil' : 'Fail'}
+          <span className="visually-hidden"> order {order.id.slice(0, 8)}</span>
+        </button>
+      ))}
+    </span>
+  );
+}
+
+export function OrdersAdminPage() {
+  const [status, setStatus] = useState<OrderStatus | ''>('');
+  const [page, setPage] = useState(1);
+  const [message, setMessage] = useState<{ text: string; tone: 'ok' | 'bad' }>();
+  const orders = useQuery({
+    queryKey: ['admin', 'orders', { status, page }],
+    queryFn: () => unwrap(api.GET('/api/admin/orders', { params: { query: { page, limit: PAGE_SIZE, ...(status ? { status } : {}) } } })),
+    refetchInterval: 10_000,
+  });
+  return (
+    <>
+      <h1>Orders</h1>
+      {message && (
+        <Notice tone={message.tone} onDismiss={() => setMessage(undefined)}>
+          {message.text}
+        </Notice>
+      )}
+      <div className="field" style={{ maxWidth: '16rem' }}>
+        <label htmlFor="status-filter">Status</label>
+        <select
+          id="status-filter"
+          value={status}
+          onChange={(event) => {
+            setStatus(event.target.value as OrderStatus | '');
+            setPage(1);
+          }}
+        >
+          <option value="">All statuses</option>
+          {STATUSES.map((value) => (
+            <option key={value} value={value}>
+              {value}
+            </option>
+          ))}
+        </select>
+      </div>
+      {orders.isPending && <Loading what="orders" />}
+      {orders.error && <LoadError error={orders.error} retry={() => void orders.refetch()} />}
+      {orders.data && (
+        <div className="table-wrap">
+          <p className="muted" role="status">
+            {orders.data.total} order{orders.data.total === 1 ? '' : 's'}
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Order</th>
+                <th scope="col">Placed</th>
+                <th scope="col">Customer</th>
+                <th scope="col">Items</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="num">
+                  Total
+                </th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {orders.data.items.map((order) => (
+                <tr key={order.id}>
+                  <td>
+                    <code>{order.id.slice(0, 8)}</code>
+                  </td>
+                  <td>{formatDateTime(order.createdAt)}</td>
+                  <td>{order.customerEmail ?? <span className="muted">guest</span>}</td>
+                  <td>{order.items.map((item) => `${item.quantity} × ${item.sku}`).join(', ')}</td>
+                  <td>
+                    <StatusBadge status={order.status} />
+                  </td>
+                  <td className="num">{formatMoney(order.totalCents, order.currency)}</td>
+                  <td>
+                    <Transitions order={order} onDone={(text, tone) => setMessage({ text, tone })} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager page={page} limit={PAGE_SIZE} total={orders.data.total} onPage={setPage} />
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,154 @@
+import { type FormEvent, lazy, Suspense, useEffect, useRef } from 'react';
+import { Link, Route, Switch, useLocation, useSearch } from 'wouter';
+import { CartDrawer } from './cart/CartDrawer';
+import { useCartView } from './cart/cart';
+import { signOut, useSession } from './session/session-store';
+import { CategoryPage } from './shop/CategoryPage';
+import { CheckoutPage } from './shop/CheckoutPage';
+import { HomePage } from './shop/HomePage';
+import { OrderPage } from './shop/OrderPage';
+import { OrdersPage } from './shop/OrdersPage';
+import { ProductPage } from './shop/ProductPage';
+import { useCategories } from './shop/products';
+import { SearchPage } from './shop/SearchPage';
+import { SignInPage } from './shop/SignInPage';
+import { Loading } from './ui/common';
+import { useCartDrawer } from './ui/ui-store';
+
+/** The admin console is its own chunk: shoppers never download it. */
+const AdminApp = lazy(() => import('./admin/AdminApp'));
+
+function SearchForm() {
+  const [, navigate] = useLocation();
+  const search = useSearch();
+  const q = new URLSearchParams(search).get('q') ?? '';
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const value = String(new FormData(event.currentTarget).get('q') ?? '').trim();
+    if (value) navigate(`/search?q=${encodeURIComponent(value)}`);
+  };
+  return (
+    <search className="search">
+      <form onSubmit={submit}>
+        <label htmlFor="site-search" className="visually-hidden">
+          Search products
+        </label>
+        <input id="site-search" name="q" type="search" placeholder="Search products" defaultValue={q} key={q} maxLength={100} />
+        <button type="submit" className="secondary">
+          Search
+        </button>
+      </form>
+    </search>
+  );
+}
+
+function Header() {
+  const session = useSession((state) => state.session);
+  const cart = useCartView();
+  const openCart = useCartDrawer((state) => state.setOpen);
+  const [location] = useLocation();
+  const categories = useCategories();
+  const user = session?.user;
+  return (
+    <header className="topbar">
+      <div className="topbar-inner">
+        <Link href="/" className="logo">
+          flash<span>cart</span>
+        </Link>
+        <SearchForm />
+        <nav className="topnav" aria-label="Account">
+          {user?.role === 'admin' && <Link href="/admin">Admin</Link>}
+          {session && <Link href="/orders">Orders</Link>}
+          {user && user.role !== 'guest' ? (
+            <>
+              <span className="muted">{user.name ?? user.email}</span>
+              <button type="button" className="link" onClick={signOut}>
+                Sign out
+              </button>
+            </>
+          ) : (
+            <Link href="/signin">Sign in</Link>
+          )}
+          <button type="button" onClick={() => openCart(true)} aria-haspopup="dialog" data-testid="cart-button">
+            Cart{' '}
+            <span className="badge count">
+              {cart.count}
+              <span className="visually-hidden"> items</span>
+            </span>
+          </button>
+        </nav>
+      </div>
+      {!location.startsWith('/admin') && (
+        <nav className="categories" aria-label="Categories">
+          {categories.data?.items.map((category) => (
+            <Link key={category.slug} href={`/c/${category.slug}`} aria-current={location === `/c/${category.slug}` ? 'page' : undefined}>
+              {category.name}
+            </Link>
+          ))}
+        </nav>
+      )}
+    </header>
+  );
+}
+
+/** Moves focus to the page's heading after each client-side navigation, as a page load would. */
+function useFocusOnNavigate() {
+  const [location] = useLocation();
+  const first = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the location is what triggers it, not what it reads
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const heading = document.querySelector<HTMLElement>('main h1');
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: false });
+    }
+    window.scrollTo(0, 0);
+  }, [location]);
+}
+
+function NotFound() {
+  return (
+    <>
+      <h1>Page not found</h1>
+      <p>
+        <Link href="/">Back to the shop</Link>
+      </p>
+    </>
+  );
+}
+
+export function App() {
+  useFocusOnNavigate();
+  return (
+    <>
+      <a className="skip-link" href="#content">
+        Skip to content
+      </a>
+      <Header />
+      <main id="content">
+        <Switch>
+          <Route path="/" component={HomePage} />
+          <Route path="/c/:slug">{(params) => <CategoryPage slug={params.slug} />}</Route>
+          <Route path="/search" component={SearchPage} />
+          <Route path="/products/:sku">{(params) => <ProductPage sku={decodeURIComponent(params.sku)} />}</Route>
+          <Route path="/checkout" component={CheckoutPage} />
+          <Route path="/orders" component={OrdersPage} />
+          <Route path="/orders/:id">{(params) => <OrderPage id={params.id} />}</Route>
+          <Route path="/signin" component={SignInPage} />
+          <Route path="/admin" nest>
+            <Suspense fallback={<Loading what="the admin console" />}>
+              <AdminApp />
+            </Suspense>
+          </Route>
+          <Route component={NotFound} />
+        </Switch>
+      </main>
+      <footer>flashcart — a shop that never oversells. No money moves: payments go to a simulator.</footer>
+      <CartDrawer />
+    </>
+  );
+}

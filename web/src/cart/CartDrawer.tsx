@@ -1,0 +1,120 @@
+import { useEffect, useRef } from 'react';
+import { Link } from 'wouter';
+import { formatMoney } from '../lib/money';
+import { Notice } from '../ui/common';
+import { useCartDrawer } from '../ui/ui-store';
+import { cartStore, clearCart, loadCart, removeFromCart, setQuantity, useCartNotices, useCartView } from './cart';
+import type { CartViewLine } from './cart-store';
+
+/** What is wrong with a line, in the shopper's words. */
+export function problemText(line: CartViewLine): string | undefined {
+  if (line.problem === 'sold-out') return `${line.title} sold out while it was in your cart. Remove it to check out.`;
+  if (line.problem === 'short') return `Only ${line.available} of ${line.title} left: lower the quantity to check out.`;
+  return undefined;
+}
+
+function CartLineItem({ line, currency }: { line: CartViewLine; currency: string }) {
+  const problem = problemText(line);
+  const inputId = `qty-${line.sku}`;
+  return (
+    <li className={`cart-line${line.pending ? ' pending' : ''}`} aria-busy={line.pending} data-sku={line.sku}>
+      <div>
+        <Link href={`/products/${encodeURIComponent(line.sku)}`}>{line.title}</Link>
+        <div className="muted">{formatMoney(line.unitPriceCents, currency)} each</div>
+      </div>
+      <div className="price">{formatMoney(line.lineTotalCents, currency)}</div>
+      <div className="controls">
+        <label htmlFor={inputId} className="visually-hidden">
+          Quantity of {line.title}
+        </label>
+        <input
+          id={inputId}
+          type="number"
+          min={0}
+          max={1000}
+          value={line.quantity}
+          onChange={(event) => {
+            const quantity = Number(event.target.value);
+            if (Number.isInteger(quantity) && quantity >= 0 && quantity <= 1000) void setQuantity(line.sku, quantity, line.title);
+          }}
+        />
+        <button type="button" className="link small" onClick={() => void removeFromCart(line.sku, line.title)}>
+          Remove<span className="visually-hidden"> {line.title}</span>
+        </button>
+      </div>
+      {problem && (
+        <p className="problem" role="alert">
+          {problem}
+        </p>
+      )}
+    </li>
+  );
+}
+
+/** The cart, as a modal side panel (native <dialog>: focus stays inside, Escape closes it). */
+export function CartDrawer() {
+  const open = useCartDrawer((state) => state.open);
+  const setOpen = useCartDrawer((state) => state.setOpen);
+  const cart = useCartView();
+  const notices = useCartNotices();
+  const dialog = useRef<HTMLDialogElement>(null);
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (!element) return;
+    if (open && !element.open) {
+      element.showModal();
+      // Fresh figures each time it opens, in case an event was missed.
+      void loadCart();
+    }
+    if (!open && element.open) element.close();
+  }, [open]);
+
+  return (
+    <dialog ref={dialog} className="drawer" aria-labelledby="cart-title" onClose={() => setOpen(false)}>
+      <div className="drawer-body">
+        <div className="drawer-head">
+          <h2 id="cart-title">Your cart</h2>
+          <button type="button" className="secondary small" onClick={() => setOpen(false)}>
+            Close
+          </button>
+        </div>
+        {notices.map((notice) => (
+          <Notice key={notice.id} tone="bad" onDismiss={() => cartStore.getState().dismissNotice(notice.id)}>
+            {notice.text}
+          </Notice>
+        ))}
+        {cart.removed.map((text) => (
+          <Notice key={text} tone="warn">
+            {text}
+          </Notice>
+        ))}
+        {cart.lines.length === 0 ? (
+          <p className="muted">Your cart is empty.</p>
+        ) : (
+          <>
+            <ul className="cart-lines" aria-label="Items in your cart">
+              {cart.lines.map((line) => (
+                <CartLineItem key={line.sku} line={line} currency={cart.currency} />
+              ))}
+            </ul>
+            <div className="total">
+              <span>Total</span>
+              <span data-testid="cart-total">{formatMoney(cart.totalCents, cart.currency)}</span>
+            </div>
+            {cart.problems.length > 0 ? (
+              <Notice tone="warn">Some items cannot be ordered as they are: see above.</Notice>
+            ) : (
+              <Link href="/checkout" className="button" onClick={() => setOpen(false)}>
+                Check out
+              </Link>
+            )}
+            <button type="button" className="danger small" onClick={() => void clearCart()}>
+              Empty the cart
+            </button>
+          </>
+        )}
+      </div>
+    </dialog>
+  );
+}

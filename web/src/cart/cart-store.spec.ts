@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { Cart } from '../api/client';
+import { cartView, createCartStore } from './cart-store';
+
+const line = (sku: string, quantity: number, available = 10, unitPriceCents = 1_000) => ({
+  sku,
+  title: `Product ${sku}`,
+  unitPriceCents,
+  quantity,
+  lineTotalCents: unitPriceCents * quantity,
+  available,
+  soldOut: available <= 0,
+});
+
+const cart = (version: number, items: ReturnType<typeof line>[]): Cart => ({
+  items,
+  totalCents: items.reduce((sum, item) => sum + item.lineTotalCents, 0),
+  currency: 'EUR',
+  version,
+  updatedAt: new Date(0).toISOString(),
+  notices: [],
+});
+
+const add = (sku: string, quantity: number, available = 10) =>
+  ({ kind: 'add', sku, quantity, title: `Product ${sku}`, unitPriceCents: 1_000, currency: 'EUR', available }) as const;
+
+const view = (store: ReturnType<typeof createCartStore>) => cartView(store.getState());
+const quantities = (store: ReturnType<typeof createCartStore>) => Object.fromEntries(view(store).lines.map((item) => [item.sku, item.quantity]));
+
+describe('the cart store', () => {
+  it('keeps the server cart with the highest version, whichever arrives last', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(3, [line('A', 3)]));
+    store.getState().receive(cart(2, [line('A', 2)]));
+    expect(quantities(store)).toEqual({ A: 3 });
+    store.getState().receive(cart(3, [line('A', 9)]));
+    expect(quantities(store)).toEqual({ A: 3 });
+    store.getState().receive(cart(4, [line('A', 4), line('B', 1)]));
+    expect(quantities(store)).toEqual({ A: 4, B: 1 });
+    expect(view(store).version).toBe(4);
+  });
+
+  it('shows an optimistic add at once, before the server answers', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(1, [line('A', 1)]));
+    store.getState().begin(add('A', 2));
+    store.getState().begin(add('B', 1));
+    const shown = view(store);
+    expect(quantities(store)).toEqual({ A: 3, B: 1 });
+    expect(shown.count).toBe(4);
+    expect(shown.totalCents).toBe(4_000);
+    expect(shown.lines.every((item) => item.pending)).toBe(true);
+  });
+
+  it('does not count a change twice when its cart:update arrives before its HTTP answer', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(1, [line('A', 1)]));
+    const id = store.getState().begin(add('A', 2));
+    // The socket brings the cart this very change produced, while the request is still open.
+    store.getState().receive(cart(2, [line('A', 3)]));
+    expect(quantities(store)).toEqual({ A: 3 });
+    store.getState().settle(id, cart(2, [line('A', 3)]));
+    expect(quantities(store)).toEqual({ A: 3 });
+    expect(view(store).lines[0]!.pending).toBe(false);
+  });
+
+  it('rolls a refused change back to the server cart and says why', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(5, [line('A', 1, 1)]));
+    const id = store.getState().begin(add('A', 1, 1));
+    expect(quantities(store)).toEqual({ A: 2 });
+    store.getState().refuse(id, 'Only 1 of Product A left.');
+    expect(quantities(store)).toEqual({ A: 1 });
+    expect(store.getState().notices.map((notice) => notice.text)).toEqual(['Only 1 of Product A left.']);
+    expect(view(store).version).toBe(5);
+  });
+
+  it('lets a newer cart from another tab win over an older answer to this tab', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(1, []));
+    const id = store.getState().begin(add('A', 1));
+    // Another tab added B after this tab's change was applied: version 3 holds both.
+    store.getState().receive(cart(3, [line('A', 1), line('B', 2)]));
+    store.getState().settle(id, cart(2, [line('A', 1)]));
+    expect(quantities(store)).toEqual({ A: 1, B: 2 });
+    expect(view(store).version).toBe(3);
+  });
+
+  it('lays pending changes over a newer server cart, in the order they were made', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(1, [line('A', 1), line('B', 1)]));
+    store.getState().begin({ kind: 'set', sku: 'A', quantity: 5 });
+    store.getState().begin({ kind: 'remove', sku: 'B' });
+    store.getState().receive(cart(2, [line('A', 1), line('B', 1), line('C', 1)]));
+    expect(quantities(store)).toEqual({ A: 5, C: 1 });
+    store.getState().begin({ kind: 'clear' });
+    expect(view(store).lines).toEqual([]);
+  });
+
+  it('flags a line that sells out or runs short while it sits in the cart', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(1, [line('A', 2, 10), line('B', 1, 10)]));
+    expect(view(store).problems).toEqual([]);
+    store.getState().stockUpdate('A', 0);
+    store.getState().stockUpdate('B', 3);
+    expect(view(store).problems.map((item) => [item.sku, item.problem])).toEqual([['A', 'sold-out']]);
+    store.getState().stockUpdate('B', 0);
+    store.getState().stockUpdate('A', 1);
+    expect(view(store).problems.map((item) => [item.sku, item.problem, item.available])).toEqual([
+      ['A', 'short', 1],
+      ['B', 'sold-out', 0],
+    ]);
+  });
+
+  it('takes a newer cart’s availability over older stock events for its lines', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(1, [line('A', 1, 10)]));
+    store.getState().stockUpdate('A', 0);
+    store.getState().receive(cart(2, [line('A', 1, 4)]));
+    expect(view(store).lines[0]!.available).toBe(4);
+    expect(view(store).problems).toEqual([]);
+  });
+
+  it('forgets everything on reset (another shopper)', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(7, [line('A', 1)]));
+    store.getState().begin(add('B', 1));
+    store.getState().reset();
+    expect(view(store)).toMatchObject({ lines: [], count: 0, version: 0 });
+    store.getState().receive(cart(1, [line('C', 1)]));
+    expect(quantities(store)).toEqual({ C: 1 });
+  });
+});

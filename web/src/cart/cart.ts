@@ -1,0 +1,113 @@
+import { useMemo } from 'react';
+import { useStore } from 'zustand';
+import { ApiError, api, type Cart, type Product, unwrap } from '../api/client';
+import { realtime } from '../realtime/socket';
+import { ensureSession, useSession } from '../session/session-store';
+import { type CartChange, cartView, createCartStore } from './cart-store';
+
+/** The one cart store of this tab, fed by HTTP answers and by `cart:update` / `stock:update`. */
+export const cartStore = createCartStore();
+
+export function useCartView() {
+  const server = useStore(cartStore, (state) => state.server);
+  const pending = useStore(cartStore, (state) => state.pending);
+  const liveAvailable = useStore(cartStore, (state) => state.liveAvailable);
+  return useMemo(() => cartView({ server, pending, liveAvailable, notices: [] }), [server, pending, liveAvailable]);
+}
+
+export function useCartNotices() {
+  return useStore(cartStore, (state) => state.notices);
+}
+
+/** Why the server refused a cart change, in the shopper's words. */
+export function refusalText(error: unknown, title?: string): string {
+  if (error instanceof ApiError && error.code === 'INSUFFICIENT_STOCK') {
+    const available = Number(error.details.available ?? 0);
+    const what = title ?? String(error.details.sku ?? 'this item');
+    return available > 0 ? `Only ${available} of ${what} left.` : `${what} is sold out.`;
+  }
+  return error instanceof Error ? error.message : 'The cart could not be changed.';
+}
+
+/** Reloads the cart from the server (after a change of shopper, or a reconnection that may have missed events). */
+export async function loadCart(): Promise<void> {
+  if (!useSession.getState().session) return;
+  try {
+    cartStore.getState().receive(await unwrap(api.GET('/api/cart')));
+  } catch {
+    // The cart stays as it was shown; the next change or reconnection tries again.
+  }
+}
+
+async function change(cartChange: CartChange, send: () => Promise<Cart>, title?: string): Promise<boolean> {
+  await ensureSession();
+  const store = cartStore.getState();
+  const id = store.begin(cartChange);
+  try {
+    store.settle(id, await send());
+    return true;
+  } catch (error) {
+    store.refuse(id, refusalText(error, title));
+    return false;
+  }
+}
+
+export function addToCart(product: Pick<Product, 'sku' | 'title' | 'priceCents' | 'currency' | 'available'>, quantity = 1): Promise<boolean> {
+  const { sku, title, priceCents, currency, available } = product;
+  return change(
+    { kind: 'add', sku, quantity, title, unitPriceCents: priceCents, currency, available },
+    () => unwrap(api.POST('/api/cart/items', { body: { sku, quantity } })),
+    title,
+  );
+}
+
+export function setQuantity(sku: string, quantity: number, title?: string): Promise<boolean> {
+  if (quantity <= 0) return removeFromCart(sku, title);
+  return change(
+    { kind: 'set', sku, quantity },
+    () => unwrap(api.PUT('/api/cart/items/{sku}', { params: { path: { sku } }, body: { quantity } })),
+    title,
+  );
+}
+
+export function removeFromCart(sku: string, title?: string): Promise<boolean> {
+  return change({ kind: 'remove', sku }, () => unwrap(api.DELETE('/api/cart/items/{sku}', { params: { path: { sku } } })), title);
+}
+
+export function clearCart(): Promise<boolean> {
+  return change({ kind: 'clear' }, () => unwrap(api.DELETE('/api/cart')));
+}
+
+let started = false;
+
+/** Wires the store to the session and the live connection, once per tab. */
+export function startCartSync(): void {
+  if (started) return;
+  started = true;
+  const { receive, stockUpdate, reset } = cartStore.getState();
+  realtime.on('cart:update', receive);
+  realtime.on('stock:update', ({ sku, available }) => stockUpdate(sku, available));
+  realtime.onReconnect(() => void loadCart());
+
+  let token = useSession.getState().session?.token;
+  useSession.subscribe(({ session }) => {
+    if (session?.token === token) return;
+    token = session?.token;
+    reset();
+    void loadCart();
+  });
+  void loadCart();
+
+  // Every SKU in the cart is watched, so a line that sells out says so while it sits there.
+  const watches = new Map<string, () => void>();
+  cartStore.subscribe((state) => {
+    const skus = new Set(cartView(state).lines.map((line) => line.sku));
+    for (const [sku, unwatch] of watches) {
+      if (!skus.has(sku)) {
+        unwatch();
+        watches.delete(sku);
+      }
+    }
+    for (const sku of skus) if (!watches.has(sku)) watches.set(sku, realtime.watchProduct(sku));
+  });
+}

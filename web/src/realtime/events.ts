@@ -1,0 +1,28 @@
+import type { Cart, OrderStatus } from '../api/client';
+
+/**
+ * The Socket.IO events of API.md ("Real time"). They are not in the OpenAPI document, so they are
+ * typed here by hand, from the contract.
+ */
+
+export interface OrderUpdate {
+  orderId: string;
+  status: OrderStatus;
+  [more: string]: unknown;
+}
+
+export interface StockUpdate {
+  sku: string;
+  available: number;
+}
+
+export interface ServerToClientEvents {
+  'cart:update': (cart: Cart) => void;
+  'order:update': (update: OrderUpdate) => void;
+  'stock:update': (update: StockUpdate) => void;
+}
+
+export interface ClientToServerEvents {
+  'product:watch': (request: { sku: string }) => void;
+  'product:unwatch': (request: { sku: string }) => void;
+}

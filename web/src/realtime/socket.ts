@@ -1,0 +1,110 @@
+import { useEffect, useSyncExternalStore } from 'react';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from './events';
+
+type ShopSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type EventName = keyof ServerToClientEvents;
+type AnyListener = (payload: never) => void;
+
+const EVENTS: readonly EventName[] = ['cart:update', 'order:update', 'stock:update'];
+
+/**
+ * One Socket.IO connection per tab, on the API's own origin, authenticated with the caller's token
+ * (a new token, after sign-in, means a new connection). Listeners are kept here rather than on the
+ * socket, so they outlive a change of token. Product pages ask for a SKU's stock with
+ * `product:watch`; the watches are counted and sent again after every reconnection, since the
+ * server forgets a socket's rooms when it drops.
+ */
+class RealtimeConnection {
+  private socket: ShopSocket | undefined;
+  private token: string | undefined;
+  private readonly listeners = new Map<EventName, Set<AnyListener>>();
+  private readonly watched = new Map<string, number>();
+  private readonly stateListeners = new Set<() => void>();
+  private readonly reconnectListeners = new Set<() => void>();
+
+  /** Connects with `token`, or disconnects when there is none. */
+  setToken(token: string | undefined): void {
+    if (token === this.token) return;
+    this.token = token;
+    this.socket?.disconnect();
+    this.socket = token ? this.open(token) : undefined;
+    this.notifyState();
+  }
+
+  private open(token: string): ShopSocket {
+    const socket: ShopSocket = io({ auth: { token }, transports: ['websocket', 'polling'] });
+    for (const event of EVENTS) {
+      socket.on(event, ((payload: never) => {
+        for (const listener of this.listeners.get(event) ?? []) listener(payload);
+      }) as never);
+    }
+    socket.on('connect', () => {
+      for (const sku of this.watched.keys()) socket.emit('product:watch', { sku });
+      // Events sent while the connection was down are lost: whoever shows server state refetches it.
+      for (const listener of this.reconnectListeners) listener();
+      this.notifyState();
+    });
+    socket.on('disconnect', () => this.notifyState());
+    return socket;
+  }
+
+  get connected(): boolean {
+    return this.socket?.connected === true;
+  }
+
+  on<E extends EventName>(event: E, listener: ServerToClientEvents[E]): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    this.listeners.set(event, set);
+    set.add(listener as AnyListener);
+    return () => set.delete(listener as AnyListener);
+  }
+
+  /** Calls `listener` after each (re)connection, when events may have been missed. */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  /** Receives `stock:update` for `sku` until the returned function is called. */
+  watchProduct(sku: string): () => void {
+    const count = this.watched.get(sku) ?? 0;
+    this.watched.set(sku, count + 1);
+    if (count === 0) this.socket?.emit('product:watch', { sku });
+    return () => {
+      const left = (this.watched.get(sku) ?? 1) - 1;
+      if (left > 0) {
+        this.watched.set(sku, left);
+        return;
+      }
+      this.watched.delete(sku);
+      this.socket?.emit('product:unwatch', { sku });
+    };
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  };
+
+  private notifyState(): void {
+    for (const listener of this.stateListeners) listener();
+  }
+}
+
+export const realtime = new RealtimeConnection();
+
+/** Whether the live connection is up (pages poll while it is not). */
+export function useRealtimeConnected(): boolean {
+  return useSyncExternalStore(realtime.subscribe, () => realtime.connected);
+}
+
+/** Runs `listener` for each `event` while the component is mounted; `listener` should be stable. */
+export function useRealtimeEvent<E extends EventName>(event: E, listener: ServerToClientEvents[E]): void {
+  useEffect(() => realtime.on(event, listener), [event, listener]);
+}
+
+/** Watches a SKU's stock while the component is mounted. */
+export function useWatchProduct(sku: string | undefined): void {
+  useEffect(() => (sku ? realtime.watchProduct(sku) : undefined), [sku]);
+}

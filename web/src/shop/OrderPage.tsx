@@ -1,0 +1,152 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useState } from 'react';
+import { Link, useSearch } from 'wouter';
+import { ApiError, api, type Order, unwrap } from '../api/client';
+import { formatDateTime, formatMoney } from '../lib/money';
+import type { OrderUpdate } from '../realtime/events';
+import { useRealtimeConnected, useRealtimeEvent } from '../realtime/socket';
+import { LoadError, Loading, Notice, StatusBadge } from '../ui/common';
+import { startPayment } from './CheckoutPage';
+import { ReservationCountdown } from './ReservationCountdown';
+
+const STATUS_TEXT: Record<Order['status'], { tone: 'info' | 'ok' | 'warn' | 'bad'; text: string }> = {
+  PENDING: { tone: 'info', text: 'Waiting for your payment. Your items are held for you until the time runs out.' },
+  CONFIRMED: { tone: 'ok', text: 'Payment received: your order is confirmed.' },
+  FULFILLED: { tone: 'ok', text: 'Your order has shipped.' },
+  CANCELLED: { tone: 'warn', text: 'This order was cancelled; its items went back on sale. Nothing was charged.' },
+  EXPIRED: { tone: 'bad', text: 'Your reservation expired before the payment arrived: the items went back on sale. Nothing was charged.' },
+  FAILED: { tone: 'bad', text: 'We could not fulfil this order. Your payment is being refunded.' },
+};
+
+/**
+ * One order, its status live: `order:update` for it refetches it at once; without a live
+ * connection a pending order is polled.
+ */
+export function OrderPage({ id }: { id: string }) {
+  const queryClient = useQueryClient();
+  const connected = useRealtimeConnected();
+  const paymentProblem = new URLSearchParams(useSearch()).get('payment') === 'unavailable';
+  const [actionError, setActionError] = useState<string>();
+
+  const order = useQuery({
+    queryKey: ['order', id],
+    queryFn: () => unwrap(api.GET('/api/orders/{id}', { params: { path: { id } } })),
+    refetchInterval: (query) => (query.state.data?.status === 'PENDING' && !connected ? 3_000 : false),
+  });
+
+  const onUpdate = useCallback(
+    (update: OrderUpdate) => {
+      if (update.orderId !== id) return;
+      queryClient.setQueryData<Order>(['order', id], (current) => (current ? { ...current, status: update.status } : current));
+      void queryClient.invalidateQueries({ queryKey: ['order', id] });
+      void queryClient.invalidateQueries({ queryKey: ['orders'] });
+    },
+    [id, queryClient],
+  );
+  useRealtimeEvent('order:update', onUpdate);
+
+  const pay = useMutation({
+    mutationFn: () => startPayment({ id }),
+    onSuccess: (checkoutUrl) => window.location.assign(checkoutUrl),
+    onError: (error) => setActionError(error instanceof ApiError ? error.message : 'The payment could not be started.'),
+  });
+  const cancel = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/orders/{id}/cancel', { params: { path: { id } }, body: { reason: 'cancelled by the buyer' } })),
+    onSuccess: (cancelled) => queryClient.setQueryData(['order', id], cancelled),
+    onError: (error) => setActionError(error instanceof ApiError ? error.message : 'The order could not be cancelled.'),
+  });
+
+  if (order.isPending) return <Loading what="your order" />;
+  if (order.error) {
+    if (order.error instanceof ApiError && order.error.status === 404) {
+      return (
+        <>
+          <h1>Order not found</h1>
+          <p>
+            This order does not exist or is not yours. <Link href="/orders">Your orders</Link>
+          </p>
+        </>
+      );
+    }
+    return <LoadError error={order.error} retry={() => void order.refetch()} />;
+  }
+  const data = order.data;
+  const status = STATUS_TEXT[data.status];
+  return (
+    <>
+      <h1>
+        Order <span className="muted">{data.id.slice(0, 8)}</span>
+      </h1>
+      <div className="two-col">
+        <section className="card" aria-labelledby="status-title">
+          <h2 id="status-title">
+            Status: <StatusBadge status={data.status} />
+          </h2>
+          <div aria-live="polite" data-testid="order-status" data-status={data.status}>
+            <Notice tone={status.tone}>{status.text}</Notice>
+          </div>
+          {paymentProblem && data.status === 'PENDING' && <Notice tone="warn">The payment page could not be opened. Try again below.</Notice>}
+          {actionError && <Notice tone="bad">{actionError}</Notice>}
+          {data.status === 'PENDING' && (
+            <>
+              <ReservationCountdown expiresAt={data.expiresAt} />
+              <div className="chips">
+                <button type="button" onClick={() => pay.mutate()} disabled={pay.isPending}>
+                  {pay.isPending ? 'Opening the payment page…' : `Pay ${formatMoney(data.totalCents, data.currency)}`}
+                </button>
+                <button type="button" className="danger" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
+                  Cancel order
+                </button>
+              </div>
+            </>
+          )}
+          <h3 style={{ marginTop: '1.5rem' }}>History</h3>
+          <ol className="timeline">
+            {data.history.map((entry) => (
+              <li key={`${entry.status}-${entry.at}`}>
+                <StatusBadge status={entry.status} /> {formatDateTime(entry.at)}
+                {entry.reason ? <span className="muted"> — {entry.reason}</span> : null}
+              </li>
+            ))}
+          </ol>
+        </section>
+        <section className="card" aria-labelledby="items-title">
+          <h2 id="items-title">Items</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Item</th>
+                <th scope="col" className="num">
+                  Qty
+                </th>
+                <th scope="col" className="num">
+                  Price
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.items.map((item) => (
+                <tr key={item.sku}>
+                  <td>{item.title}</td>
+                  <td className="num">{item.quantity}</td>
+                  <td className="num">{formatMoney(item.unitPriceCents * item.quantity, data.currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colSpan={2}>
+                  Total
+                </th>
+                <td className="num price">{formatMoney(data.totalCents, data.currency)}</td>
+              </tr>
+            </tfoot>
+          </table>
+          {data.customerEmail && <p className="muted">Confirmation to {data.customerEmail}</p>}
+          <p className="muted">Placed {formatDateTime(data.createdAt)}</p>
+        </section>
+      </div>
+      {!connected && data.status === 'PENDING' && <p className="muted">Live updates are reconnecting; the status refreshes every few seconds.</p>}
+    </>
+  );
+}

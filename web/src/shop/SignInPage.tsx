@@ -1,0 +1,69 @@
+import { type FormEvent, useState } from 'react';
+import { useLocation } from 'wouter';
+import { ApiError } from '../api/client';
+import { signIn, useSession } from '../session/session-store';
+import { Notice } from '../ui/common';
+
+export function SignInPage() {
+  const [mode, setMode] = useState<'login' | 'register'>('login');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [, navigate] = useLocation();
+  const isGuest = useSession((state) => state.session?.user.role === 'guest');
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const email = String(form.get('email') ?? '').trim();
+    const password = String(form.get('password') ?? '');
+    const name = String(form.get('name') ?? '').trim();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const session = await signIn(mode, { email, password, ...(name ? { name } : {}) });
+      navigate(session.user.role === 'admin' ? '/admin' : '/');
+    } catch (failure) {
+      setError(failure instanceof ApiError && failure.status === 401 ? 'That email and password do not match.' : (failure as Error).message);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div style={{ maxWidth: '28rem', margin: '0 auto' }}>
+      <h1>{mode === 'login' ? 'Sign in' : 'Create an account'}</h1>
+      {isGuest && <Notice tone="info">Your cart comes with you when you sign in.</Notice>}
+      <form className="card" onSubmit={submit}>
+        {error && <Notice tone="bad">{error}</Notice>}
+        {mode === 'register' && (
+          <div className="field">
+            <label htmlFor="signin-name">
+              Name <small>(optional)</small>
+            </label>
+            <input id="signin-name" name="name" autoComplete="name" maxLength={200} />
+          </div>
+        )}
+        <div className="field">
+          <label htmlFor="signin-email">Email</label>
+          <input id="signin-email" name="email" type="email" required autoComplete="email" />
+        </div>
+        <div className="field">
+          <label htmlFor="signin-password">Password</label>
+          <input
+            id="signin-password"
+            name="password"
+            type="password"
+            required
+            minLength={mode === 'register' ? 8 : 1}
+            autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+          />
+        </div>
+        <button type="submit" disabled={busy}>
+          {mode === 'login' ? 'Sign in' : 'Create account'}
+        </button>{' '}
+        <button type="button" className="link" onClick={() => setMode(mode === 'login' ? 'register' : 'login')}>
+          {mode === 'login' ? 'New here? Create an account' : 'Have an account? Sign in'}
+        </button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+import type { ReactNode } from 'react';
+import { Link } from 'wouter';
+import type { OrderStatus, Product } from '../api/client';
+import { formatMoney } from '../lib/money';
+
+export function Notice({ tone, children, onDismiss }: { tone: 'info' | 'ok' | 'warn' | 'bad'; children: ReactNode; onDismiss?: () => void }) {
+  return (
+    <div className={`notice ${tone}`} role={tone === 'bad' || tone === 'warn' ? 'alert' : 'status'}>
+      <div>{children}</div>
+      {onDismiss && (
+        <button type="button" className="link small" onClick={onDismiss}>
+          Dismiss
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function StatusBadge({ status }: { status: OrderStatus }) {
+  return <span className={`badge ${status}`}>{status}</span>;
+}
+
+/** The error of a query, in words, with a way to try again. */
+export function LoadError({ error, retry }: { error: unknown; retry?: () => void }) {
+  return (
+    <Notice tone="bad">
+      {error instanceof Error ? error.message : 'Something went wrong.'}{' '}
+      {retry && (
+        <button type="button" className="link" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </Notice>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="muted" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+const SWATCHES = ['#1d4ed8', '#7c3aed', '#0f766e', '#b45309', '#be123c', '#0369a1', '#4d7c0f'];
+
+/** A product picture stand-in: the catalog has no images, and the shop fetches nothing from elsewhere. */
+export function Swatch({ sku, title }: { sku: string; title: string }) {
+  let hash = 0;
+  for (const char of sku) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  const initials = title
+    .split(/\s+/)
+    .slice(0, 2)
+    .map((word) => word[0] ?? '')
+    .join('')
+    .toUpperCase();
+  return (
+    <div className="swatch" style={{ background: SWATCHES[hash % SWATCHES.length] }} aria-hidden="true">
+      {initials}
+    </div>
+  );
+}
+
+export function StockLabel({ available, threshold = 5 }: { available: number; threshold?: number }) {
+  if (available <= 0) return <span className="stock out">Sold out</span>;
+  if (available <= threshold) return <span className="stock low">Only {available} left</span>;
+  return <span className="stock ok">{available} in stock</span>;
+}
+
+export function ProductCard({ product, action }: { product: Product; action?: ReactNode }) {
+  return (
+    <article className="card product-card" aria-labelledby={`product-${product.sku}`}>
+      <Swatch sku={product.sku} title={product.title} />
+      <h3 id={`product-${product.sku}`}>
+        <Link href={`/products/${encodeURIComponent(product.sku)}`}>{product.title}</Link>
+      </h3>
+      <StockLabel available={product.available} threshold={product.lowStockThreshold} />
+      <div className="actions">
+        <span className="price">{formatMoney(product.priceCents, product.currency)}</span>
+        {action}
+      </div>
+    </article>
+  );
+}
+
+export function Pager({ page, limit, total, onPage }: { page: number; limit: number; total: number; onPage: (page: number) => void }) {
+  const pages = Math.max(1, Math.ceil(total / limit));
+  if (pages <= 1) return null;
+  return (
+    <nav className="pager" aria-label="Pages">
+      <button type="button" className="secondary small" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        Previous
+      </button>
+      <span>
+        Page {page} of {pages}
+      </span>
+      <button type="button" className="secondary small" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+        Next
+      </button>
+    </nav>
+  );
+}
