@@ -146,12 +146,6 @@ export interface RefundsTable {
   createdAt: CreatedAt;
 }
 
-export interface FeedPositionTable {
-  feed: string;
-  lastId: Generated<number>;
-  updatedAt: UpdatedAt;
-}
-
 export interface Database {
   users: UsersTable;
   categories: CategoriesTable;
@@ -166,7 +160,6 @@ export interface Database {
   fulfilmentLines: FulfilmentLinesTable;
   vendorOrders: VendorOrdersTable;
   refunds: RefundsTable;
-  feedPosition: FeedPositionTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -8,8 +8,7 @@ import { type Kysely, sql } from 'kysely';
  *
  * Confirming an order splits each line into local and vendor units (`fulfilment_lines`);
  * fulfilment then orders the vendor units (`vendor_orders`, one per order line, so a retried job
- * never orders twice), and an order nobody can fill is refunded (`refunds`). `feed_position` is the
- * RabbitMQ feed's cursor over the events it has published.
+ * never orders twice), and an order nobody can fill is refunded (`refunds`).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -75,18 +74,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       status text NOT NULL DEFAULT 'due' CHECK (status IN ('due', 'refunded')),
       created_at timestamptz NOT NULL DEFAULT now()
     );
-
-    CREATE TABLE feed_position (
-      feed text PRIMARY KEY,
-      last_id bigint NOT NULL DEFAULT 0,
-      updated_at timestamptz NOT NULL DEFAULT now()
-    );
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
-    DROP TABLE feed_position, refunds, vendor_orders, fulfilment_lines, vendor_stock, vendors;
+    DROP TABLE refunds, vendor_orders, fulfilment_lines, vendor_stock, vendors;
     ALTER TABLE inventory
       DROP CONSTRAINT inventory_reserved_within_stock,
       DROP COLUMN vendor_on_hand,

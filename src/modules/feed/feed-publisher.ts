@@ -17,9 +17,16 @@ export interface FeedEvent {
   occurredAt: Date;
 }
 
-/** Where the feed reads events from: those after an id, in id order. */
+/**
+ * Where the feed reads events from: those it has not published yet, in id order, and marking them
+ * published. A mark rather than a cursor over ids: ids are taken when rows are inserted and rows
+ * commit in another order, so a cursor could pass an id whose row commits later and never see it.
+ * Events of one order commit in id order (each change locks the order's row), so reading in id
+ * order keeps every order's events in order.
+ */
 export interface FeedSource {
-  eventsAfter(tx: Tx, lastId: number, limit: number): Promise<FeedEvent[]>;
+  unpublished(tx: Tx, limit: number): Promise<FeedEvent[]>;
+  markPublished(tx: Tx, ids: readonly number[]): Promise<void>;
 }
 
 export interface FeedPublisherDeps {
@@ -28,8 +35,6 @@ export interface FeedPublisherDeps {
   amqpUrl: string;
   topology: FeedTopology;
   logger: Logger;
-  /** The cursor's name in `feed_position`. */
-  feed?: string;
   batchSize?: number;
   /** How long an idle publisher waits before looking for new events. */
   pollMs?: number;
@@ -37,16 +42,20 @@ export interface FeedPublisherDeps {
   retryMaxMs?: number;
 }
 
+/** The advisory lock that makes publishers in several processes take turns. */
+const FEED_LOCK = 'flashcart:rabbitmq-feed';
+
 /** Only order and stock events go out on the feed. */
 const FED_TYPES = /^(order|stock)\./;
 
 /**
  * Publishes the events of its source to a RabbitMQ topic exchange, in id order, each persistent
- * and confirmed by the broker. Its cursor (`feed_position`) advances only once the broker has
- * confirmed every message of a batch, in the transaction that holds the cursor's row lock, so:
+ * and confirmed by the broker. A batch is marked published only once the broker has confirmed every
+ * message of it, in the transaction that holds the feed's lock, so:
  *
  * - RabbitMQ away (or refusing) delays the feed and loses nothing: the batch is published again;
- * - several publishers (one per worker process) never interleave: the row lock makes them take turns;
+ * - several publishers (one per worker process) never interleave: one holds the lock, the others
+ *   skip their turn;
  * - delivery is at least once: a commit that fails after the broker confirmed publishes that batch
  *   again, and consumers tell repeats by `messageId` (the event id).
  */
@@ -55,11 +64,8 @@ export class FeedPublisher {
   private channel: ConfirmChannel | undefined;
   private running: Promise<void> | undefined;
   private readonly stopping = new AbortController();
-  private readonly feed: string;
 
-  constructor(private readonly deps: FeedPublisherDeps) {
-    this.feed = deps.feed ?? 'rabbitmq';
-  }
+  constructor(private readonly deps: FeedPublisherDeps) {}
 
   /** Publishes in the background until closed. */
   start(): void {
@@ -71,9 +77,9 @@ export class FeedPublisher {
     const { db, source, topology } = this.deps;
     const batchSize = this.deps.batchSize ?? 100;
     return db.transaction().execute(async (tx) => {
-      await sql`INSERT INTO feed_position (feed) VALUES (${this.feed}) ON CONFLICT (feed) DO NOTHING`.execute(tx);
-      const position = await tx.selectFrom('feedPosition').select('lastId').where('feed', '=', this.feed).forUpdate().executeTakeFirstOrThrow();
-      const events = await source.eventsAfter(tx, position.lastId, batchSize);
+      const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${FEED_LOCK})) AS locked`.execute(tx);
+      if (!lock.rows[0]!.locked) return 0;
+      const events = await source.unpublished(tx, batchSize);
       if (events.length === 0) return 0;
       const channel = await this.openChannel();
       const fed = events.filter((event) => FED_TYPES.test(event.type));
@@ -91,11 +97,10 @@ export class FeedPublisher {
         });
       }
       await channel.waitForConfirms();
-      await tx
-        .updateTable('feedPosition')
-        .set({ lastId: events.at(-1)!.id, updatedAt: sql`now()` })
-        .where('feed', '=', this.feed)
-        .execute();
+      await source.markPublished(
+        tx,
+        events.map((event) => event.id),
+      );
       return fed.length;
     });
   }
