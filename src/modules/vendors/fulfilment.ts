@@ -4,14 +4,15 @@ import type { Logger } from '../../lib/logger.js';
 import type { OrderTransitions } from '../orders/lifecycle/order-transitions.js';
 import type { OrdersRepository } from '../orders/orders.repository.js';
 import type { FulfilmentLine, FulfilmentRepository, VendorOrderLine } from './fulfilment.repository.js';
-import type { VendorClients } from './vendor-clients.js';
+import type { VendorClient } from './vendor-client.js';
 import type { VendorsRepository } from './vendors.repository.js';
 
 export interface FulfilmentDeps {
   orders: Pick<OrdersRepository, 'findState'>;
-  repository: FulfilmentRepository;
+  repository: Pick<FulfilmentRepository, 'lines' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus' | 'recordRefund'>;
   vendors: Pick<VendorsRepository, 'enabledByPriority' | 'find'>;
-  clients: VendorClients;
+  /** The vendor clients of this process (VendorClients), whose breakers say which vendors may be asked now. */
+  clients: { for(vendor: VendorRow): Pick<VendorClient, 'placeOrder' | 'circuitState'> };
   transitions: Pick<OrderTransitions, 'apply'>;
   logger: Logger;
 }
