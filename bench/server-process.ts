@@ -130,6 +130,7 @@ export function flashcartEnvironment(target: { databaseUrl: string; redisUrl: st
     RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
     SEED_DEMO_CATALOG: 'false',
+    VENDOR_SIM_BASE_PORT: '0',
     ADMIN_EMAIL: BENCH_ADMIN.email,
     ADMIN_PASSWORD: BENCH_ADMIN.password,
     JWT_SECRET: randomBytes(32).toString('hex'),

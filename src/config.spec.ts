@@ -17,6 +17,10 @@ describe('loadConfig', () => {
       smtpUrl: undefined,
       amqpUrl: undefined,
       vendorSimBasePort: 3200,
+      vendorStaleAfterSeconds: 90,
+      vendorTimeoutMs: 5_000,
+      vendorBreakSeconds: 30,
+      amqpPrefix: '',
     });
     expect(config.developmentDefaults).toEqual(['JWT_SECRET', 'ADMIN_PASSWORD', 'PAYMENT_WEBHOOK_SECRET']);
     expect(Object.isFrozen(config)).toBe(true);
@@ -31,8 +35,15 @@ describe('loadConfig', () => {
       ADMIN_EMAIL: 'Boss@Example.com',
       SEED_DEMO_CATALOG: 'false',
       VENDOR_SIM_BASE_PORT: '4100',
+      VENDOR_SYNC_INTERVAL_SECONDS: '10',
+      AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+      AMQP_PREFIX: 'test.',
     });
     expect(config).toMatchObject({
+      vendorSyncIntervalSeconds: 10,
+      vendorStaleAfterSeconds: 30,
+      amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+      amqpPrefix: 'test.',
       port: 8080,
       reservationTtlSeconds: 60,
       rateLimitPerMinute: 0,

@@ -58,9 +58,16 @@ const envSchema = z.object({
   OUTBOX_RELAY_INTERVAL_MS: int(50, 60_000).default(500),
   IDEMPOTENCY_TTL_SECONDS: int(60).default(86_400),
   VENDOR_SYNC_INTERVAL_SECONDS: int(1).default(30),
+  VENDOR_STALE_AFTER_SECONDS: int(1).optional(),
+  VENDOR_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  VENDOR_BREAK_SECONDS: int(1, 86_400).default(30),
   ABANDONED_CART_AFTER_HOURS: int(1).default(168),
   RATE_LIMIT_PER_MINUTE: int(0).default(120),
   AMQP_URL: url(['amqp:', 'amqps:']).optional(),
+  AMQP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{0,40}$/, 'letters, digits, "_", "." or "-", at most 40')
+    .default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EXPIRY_SWEEP_INTERVAL_MS: int(100).default(2_000),
   ORPHAN_GRACE_SECONDS: int(0).default(60),
@@ -119,10 +126,19 @@ export interface Config {
   readonly outboxRelayIntervalMs: number;
   readonly idempotencyTtlSeconds: number;
   readonly vendorSyncIntervalSeconds: number;
+  /** Vendor stock seen longer ago than this stops counting (default: three sync intervals). */
+  readonly vendorStaleAfterSeconds: number;
+  /** Longest wait for one answer of a vendor (one attempt). */
+  readonly vendorTimeoutMs: number;
+  /** How long an open vendor breaker fails calls fast before one probe call goes through. */
+  readonly vendorBreakSeconds: number;
   readonly abandonedCartAfterHours: number;
   /** 0 turns rate limiting off. */
   readonly rateLimitPerMinute: number;
+  /** RabbitMQ for the event feed; unset: no feed. */
   readonly amqpUrl: string | undefined;
+  /** Prepended to the feed's exchange and queue names, so installations (and test runs) sharing a broker never collide. */
+  readonly amqpPrefix: string;
   readonly logLevel: string;
   readonly expirySweepIntervalMs: number;
   /** How long past its expiry a reservation with no order row waits before it may be released as an orphan. */
@@ -212,9 +228,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
     idempotencyTtlSeconds: Math.max(e.IDEMPOTENCY_TTL_SECONDS, e.RESERVATION_TTL_SECONDS + 3_600),
     vendorSyncIntervalSeconds: e.VENDOR_SYNC_INTERVAL_SECONDS,
+    vendorStaleAfterSeconds: e.VENDOR_STALE_AFTER_SECONDS ?? 3 * e.VENDOR_SYNC_INTERVAL_SECONDS,
+    vendorTimeoutMs: e.VENDOR_TIMEOUT_MS,
+    vendorBreakSeconds: e.VENDOR_BREAK_SECONDS,
     abandonedCartAfterHours: e.ABANDONED_CART_AFTER_HOURS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     amqpUrl: e.AMQP_URL,
+    amqpPrefix: e.AMQP_PREFIX,
     logLevel: e.LOG_LEVEL,
     expirySweepIntervalMs: e.EXPIRY_SWEEP_INTERVAL_MS,
     orphanGraceSeconds: e.ORPHAN_GRACE_SECONDS,

@@ -49,6 +49,14 @@ import { PspSimPaymentProvider } from './modules/payments/psp-sim.provider.js';
 import type { Realtime } from './modules/realtime/realtime.js';
 import { RedisEmitterRealtime } from './modules/realtime/redis-emitter-realtime.js';
 import { SocketGateway } from './modules/realtime/socket-gateway.js';
+import { Fulfilment } from './modules/vendors/fulfilment.js';
+import { FulfilmentRepository } from './modules/vendors/fulfilment.repository.js';
+import { StockRecount } from './modules/vendors/stock-recount.js';
+import { VendorClients } from './modules/vendors/vendor-clients.js';
+import { VendorSchedules } from './modules/vendors/vendor-schedules.js';
+import { VendorSync } from './modules/vendors/vendor-sync.js';
+import { VendorsRepository } from './modules/vendors/vendors.repository.js';
+import { VendorsService } from './modules/vendors/vendors.service.js';
 import { CartStore } from './redis/cart-store.js';
 import { RedisKeys } from './redis/keys.js';
 import { PersistStream } from './redis/persist-stream.js';
@@ -95,6 +103,8 @@ export class Container {
   readonly outboxRepository: OutboxRepository;
   readonly paymentsRepository: PaymentsRepository;
   readonly failedJobsRepository: FailedJobsRepository;
+  readonly vendorsRepository: VendorsRepository;
+  readonly fulfilmentRepository: FulfilmentRepository;
 
   readonly auth: AuthService;
   readonly inventory: InventoryService;
@@ -118,6 +128,13 @@ export class Container {
   readonly outboxRelay: OutboxRelay;
   readonly deadLetters: DeadLetterRecorder;
   readonly failedJobs: FailedJobsService;
+  /** The vendor clients of this process: their circuit breakers see every call it makes to a vendor. */
+  readonly vendorClients: VendorClients;
+  readonly recount: StockRecount;
+  readonly vendorSync: VendorSync;
+  readonly vendorSchedules: VendorSchedules;
+  readonly vendors: VendorsService;
+  readonly fulfilment: Fulfilment;
 
   readonly cartStore: CartStore;
   readonly cartsRepository: CartsRepository;
@@ -162,6 +179,8 @@ export class Container {
     this.paymentsRepository = new PaymentsRepository(this.db);
     this.failedJobsRepository = new FailedJobsRepository(this.db);
     const inTransaction = transactionsOf(this.db);
+    this.vendorsRepository = new VendorsRepository(this.db);
+    this.fulfilmentRepository = new FulfilmentRepository(this.db);
 
     // Carts are built further down; logins and catalog changes reach them only once the container is complete.
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds, {
@@ -176,6 +195,8 @@ export class Container {
       stock: this.stock,
       inventory: this.inventory,
       onProductChange: (sku, change) => this.cartSync.productChanged(sku, change),
+      vendorStock: this.vendorsRepository,
+      vendorStaleAfterMs: config.vendorStaleAfterSeconds * 1_000,
     });
     const metrics = this.metrics;
 
@@ -308,6 +329,38 @@ export class Container {
       logger: logger.child({ component: 'dead-letters' }),
     });
     this.failedJobs = new FailedJobsService({ repository: this.failedJobsRepository, queues: this.queues });
+    const vendorsRepository = this.vendorsRepository;
+    this.vendorClients = new VendorClients({
+      logger,
+      options: { timeoutMs: config.vendorTimeoutMs, breakDurationMs: config.vendorBreakSeconds * 1_000 },
+      onCircuitChange: (vendorId, to) => vendorsRepository.setCircuit(vendorId, to),
+    });
+    const staleAfterMs = config.vendorStaleAfterSeconds * 1_000;
+    this.recount = new StockRecount({
+      inventory: this.inventory,
+      ledger: this.inventoryRepository,
+      vendors: vendorsRepository,
+      staleAfterMs,
+      logger: logger.child({ component: 'vendors' }),
+    });
+    this.vendorSync = new VendorSync({
+      db: this.db,
+      vendors: vendorsRepository,
+      clients: this.vendorClients,
+      recount: this.recount,
+      staleAfterMs,
+      logger: logger.child({ component: 'vendors' }),
+    });
+    this.vendorSchedules = new VendorSchedules(this.queues, config.vendorSyncIntervalSeconds * 1_000);
+    this.vendors = new VendorsService({ repository: vendorsRepository, schedules: this.vendorSchedules, recount: this.recount, logger });
+    this.fulfilment = new Fulfilment({
+      orders: this.ordersRepository,
+      repository: this.fulfilmentRepository,
+      vendors: vendorsRepository,
+      clients: this.vendorClients,
+      transitions: this.transitions,
+      logger: logger.child({ component: 'fulfilment' }),
+    });
     this.registerScrapeTimeMetrics();
   }
 
@@ -381,7 +434,7 @@ export class Container {
     });
     this.metrics.gauge(
       'flashcart_stock_drift',
-      'Redis gates against the Postgres ledger: |gate - (on_hand - reserved)| summed over SKUs (units), and SKUs that differ (skus)',
+      'Redis gates against the Postgres ledger: |gate - (on_hand + vendor_on_hand - reserved)| summed over SKUs (units), and SKUs that differ (skus)',
       ['measure'],
       async (gauge) => {
         const drift = await this.inventory.driftSummary();

@@ -11,8 +11,11 @@ import type { Logger } from './lib/logger.js';
 import { Mailbox } from './modules/notifications/mailbox.js';
 import { SmtpSink } from './modules/notifications/smtp-sink.js';
 import type { PersistConsumer } from './modules/orders/persistence/persist-consumer.js';
+import { seedSimulatedVendors } from './modules/vendors/vendor-seed.js';
 import { RedisKeys } from './redis/keys.js';
 import { createPspSim, type PspSim } from './simulators/psp-sim/psp-sim.js';
+import { defaultSimulatedVendors } from './simulators/vendor-sim/default-vendors.js';
+import { startVendorSimulator, type VendorSimulator } from './simulators/vendor-sim/vendor-simulator.js';
 
 export interface Roles {
   api: boolean;
@@ -21,6 +24,8 @@ export interface Roles {
   pspSim?: boolean;
   /** The built-in SMTP sink, when SMTP_URL is unset (dev and test only). */
   mailSink?: boolean;
+  /** The simulated vendors (dev/test). */
+  vendorSim?: boolean;
 }
 
 /** How often dead letters parked in Redis (while Postgres was down) are looked for. */
@@ -77,10 +82,12 @@ export interface RunningSystem {
   url: string | undefined;
   /** Base URL of the payment simulator, when this process runs it. */
   pspSimUrl: string | undefined;
+  /** The simulated vendors, when this process runs them. */
+  vendorSim: VendorSimulator | undefined;
   workers: WorkerHost | undefined;
   /**
-   * Stops in order: the payment simulator (no more webhooks), HTTP, the persist consumer, workers,
-   * queues, Redis, the Postgres pool, and last the SMTP sink (a worker may be sending until it stops).
+   * Stops in order: the simulators (no more webhooks), HTTP, the persist consumer, workers, queues,
+   * Redis, the Postgres pool, and last the SMTP sink (a worker may be sending until it stops).
    */
   close(): Promise<void>;
 }
@@ -97,6 +104,11 @@ export function jobHandlers(container: Container): JobHandlers {
     'reconcile-carts': () => container.cartReconciler.reconcile(),
     'watch-cart-stock': () => container.cartSync.watchStock(),
     'refresh-carts': ({ sku, change }) => container.cartSync.refresh(sku, change),
+    'vendor-sync': async ({ vendorId }) => {
+      const vendor = await container.vendorsRepository.find(vendorId);
+      return vendor ? container.vendorSync.sync(vendor) : { vendorId, outcome: 'unknown vendor' };
+    },
+    'fulfil-order': ({ orderId }) => container.fulfilment.fulfil(orderId),
   };
 }
 
@@ -149,6 +161,11 @@ export async function startPaymentSimulator(
   return { sim, url: await sim.listen({ port: config.pspSimPort }) };
 }
 
+/** The simulated vendors (the vendor-sim role; they need no store), on ports from VENDOR_SIM_BASE_PORT. */
+export function startVendorSimulators(config: Config, logger: Logger): Promise<VendorSimulator> {
+  return startVendorSimulator({ vendors: defaultSimulatedVendors(config.vendorSimBasePort), logger: logger.child({ component: 'vendor-sim' }) });
+}
+
 /** The built-in SMTP sink and its own Redis connection (it starts before the container). */
 async function startMailSink(config: Config, logger: Logger): Promise<{ sink: SmtpSink; redis: Redis; port: number }> {
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectionName: 'flashcart-smtp-sink' });
@@ -179,6 +196,7 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
 
   const close = async () => {
     await pspSim?.close();
+    await vendorSim?.close();
     await app?.close();
     await persistConsumer?.close();
     await workers?.close();
@@ -187,6 +205,7 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
     mailSink?.redis.disconnect();
   };
 
+  let vendorSim: VendorSimulator | undefined;
   try {
     // What the process serves on ports chosen at start replaces what the configuration derived from port 0.
     let effective: Config = config;
@@ -201,16 +220,19 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
       pspSimUrl = started.url;
       if (derivedFromPortZero(config.pspSimPublicUrl)) effective = { ...effective, pspSimPublicUrl: pspSimUrl };
     }
+    if (roles.vendorSim) vendorSim = await startVendorSimulators(config, logger);
     container = new Container(Object.freeze(effective), logger);
     await migrateToLatest(container.db, logger);
     await container.auth.ensureAdmin(config.adminEmail, config.adminPassword);
     if (config.seedDemoCatalog && (await seedDemoCatalog(container.db))) logger.info('seeded the demo catalog');
+    if (config.seedDemoCatalog && (await seedSimulatedVendors(container.db, config.vendorSimBasePort))) logger.info('seeded the simulated vendors');
 
     // Both roles price carts from the product cache, so both hear catalog changes.
     if (roles.api || roles.worker) await container.products.start(container.redis.duplicate());
 
     if (roles.worker) {
       workers = await startWorkers(container);
+      await container.vendorSchedules.applyAll(await container.vendorsRepository.list());
       persistConsumer = container.createPersistConsumer();
       await persistConsumer.start();
     }
@@ -228,7 +250,7 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
       logger.info({ port: config.metricsPort }, 'metrics listening');
     }
 
-    return { container, app, url, pspSimUrl, workers, close };
+    return { container, app, url, pspSimUrl, vendorSim, workers, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;

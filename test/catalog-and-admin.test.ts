@@ -134,10 +134,21 @@ describe('catalog, inventory and order administration', () => {
     const sku = await createProduct(sut.admin, { onHand: 4 });
     await inventoryOf(sut.admin, sku);
     const { stock } = sut.system.container;
-    expect(await stock.adjustGate(sku, 3, 'op-repeated')).toEqual({ kind: 'moved', value: 7 });
-    expect(await stock.adjustGate(sku, 3, 'op-repeated')).toEqual({ kind: 'moved', value: 7 });
-    expect(await stock.adjustGate(sku, -3, 'op-undo')).toEqual({ kind: 'moved', value: 4 });
+    expect(await stock.adjustGate(sku, 3, 'op-repeated')).toEqual({ kind: 'moved', value: 7, applied: 3 });
+    expect(await stock.adjustGate(sku, 3, 'op-repeated')).toEqual({ kind: 'moved', value: 7, applied: 3 });
+    expect(await stock.adjustGate(sku, -3, 'op-undo')).toEqual({ kind: 'moved', value: 4, applied: -3 });
     expect(await stock.adjustGate(sku, -5, 'op-too-much')).toEqual({ kind: 'insufficient', available: 4 });
+  });
+
+  it('clamps a removal to what the gate admits when asked, and a repeat of it applies nothing more', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 4 });
+    await inventoryOf(sut.admin, sku);
+    const { stock } = sut.system.container;
+    expect(await stock.adjustGate(sku, -6, 'op-clamped', { clamp: true })).toEqual({ kind: 'moved', value: 0, applied: -4 });
+    expect(await stock.adjustGate(sku, -6, 'op-clamped', { clamp: true })).toEqual({ kind: 'moved', value: 0, applied: -4 });
+    expect(await stock.adjustGate(sku, -2, 'op-within', { clamp: true })).toEqual({ kind: 'moved', value: 0, applied: 0 });
+    // Put the gate back where the ledger has it, so the file's drift checks stay true.
+    expect(await stock.adjustGate(sku, 4, 'op-restore')).toEqual({ kind: 'moved', value: 4, applied: 4 });
   });
 
   it('loads a gate only once a stock change in flight has committed, so the change is counted once', async () => {

@@ -50,6 +50,7 @@ describe('inventory administration', () => {
         title: 'Sold',
         lowStockThreshold: 5,
         onHand: 10,
+        vendorOnHand: 0,
         reserved: 3,
         sold: 0,
         available: 7,

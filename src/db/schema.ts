@@ -45,6 +45,8 @@ export interface InventoryTable {
   onHand: Generated<number>;
   reserved: Generated<number>;
   sold: Generated<number>;
+  /** Vendor units the ledger counts for the SKU; moved only by a recount (see VendorStockRecount). */
+  vendorOnHand: Generated<number>;
   updatedAt: UpdatedAt;
 }
 
@@ -185,6 +187,62 @@ export interface CartsTable {
   persistedAt: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface VendorsTable {
+  id: Generated<string>;
+  name: string;
+  baseUrl: string;
+  /** Lower goes first when fulfilment picks a vendor. */
+  priority: Generated<number>;
+  enabled: Generated<boolean>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+  lastSyncAt: Date | null;
+  lastSyncStatus: 'ok' | 'failed' | null;
+  lastSyncError: string | null;
+  circuit: Generated<CircuitState>;
+  skuCount: Generated<number>;
+}
+
+export interface VendorStockTable {
+  vendorId: string;
+  sku: string;
+  available: number;
+  seenAt: Date;
+}
+
+/** `local`: nothing to order; `pending`: vendor units to order; `placed`: ordered from a vendor; `failed`: no vendor could. */
+export type FulfilmentLineStatus = 'local' | 'pending' | 'placed' | 'failed';
+
+export interface FulfilmentLinesTable {
+  orderId: string;
+  sku: string;
+  localQuantity: number;
+  vendorQuantity: number;
+  status: FulfilmentLineStatus;
+  updatedAt: UpdatedAt;
+}
+
+export interface VendorOrdersTable {
+  orderId: string;
+  sku: string;
+  vendorId: string;
+  /** Null with placedAt while the line is being placed with this vendor (an intent). */
+  vendorOrderId: string | null;
+  quantity: number;
+  placedAt: Date | null;
+}
+
+export interface RefundsTable {
+  orderId: string;
+  amountCents: number;
+  currency: string;
+  reason: string;
+  status: Generated<'due' | 'refunded'>;
+  createdAt: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   categories: CategoriesTable;
@@ -201,6 +259,11 @@ export interface Database {
   failedJobs: FailedJobsTable;
   lowStockAlerts: LowStockAlertsTable;
   carts: CartsTable;
+  vendors: VendorsTable;
+  vendorStock: VendorStockTable;
+  fulfilmentLines: FulfilmentLinesTable;
+  vendorOrders: VendorOrdersTable;
+  refunds: RefundsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -211,3 +274,4 @@ export type OrderHistoryRow = Selectable<OrderHistoryTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
 export type FailedJobRow = Selectable<FailedJobsTable>;
 export type CartRow = Selectable<CartsTable>;
+export type VendorRow = Selectable<VendorsTable>;

@@ -15,6 +15,7 @@ import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
 import { paymentsRoutes } from '../modules/payments/payments.routes.js';
 import { attachSocketGateway } from '../modules/realtime/socket-gateway.js';
+import { vendorsRoutes } from '../modules/vendors/vendors.routes.js';
 import { answerClientError, registerErrorHandling, sendError } from './error-handler.js';
 import { registerJsonBodies } from './json-body.js';
 import { openapiDocument, transform, transformObject } from './openapi.js';
@@ -118,6 +119,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   await registerQueueBoard(app, { auth, queues: container.queues.all(), cookieMaxAgeSeconds: config.jwtTtlSeconds });
   await app.register(cartsRoutes, { auth, carts: container.carts });
   attachSocketGateway(app, container.createSocketGateway());
+  await app.register(vendorsRoutes, { auth, vendors: container.vendors });
   await registerWebUi(app);
   return app;
 }

@@ -7,7 +7,7 @@ import type { OutboxRecord } from '../modules/outbox/outbox-events.js';
  * without a handler makes the worker refuse to start. (Accepted orders do not go through BullMQ: they
  * reach Postgres through the persist stream, see src/modules/orders/persistence/.)
  */
-export const QUEUE_NAMES = ['maintenance', 'outbox', 'notifications', 'carts'] as const;
+export const QUEUE_NAMES = ['maintenance', 'outbox', 'notifications', 'carts', 'vendors'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobPayloads {
@@ -28,6 +28,10 @@ export interface JobPayloads {
   'watch-cart-stock': Record<string, never>;
   /** Carries a catalog or stock change of one SKU to every cart holding it. */
   'refresh-carts': { sku: string; change: 'changed' | 'deleted' | 'stock' };
+  /** One vendor's stock sync; a job scheduler per enabled vendor (`vendor-sync:<vendorId>`), or an admin's request. */
+  'vendor-sync': { vendorId: string };
+  /** A CONFIRMED order's fulfilment; jobId = the order id. */
+  'fulfil-order': { orderId: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -47,6 +51,7 @@ export const QUEUE_SETTINGS: Record<QueueName, { maxStalledCount: number; concur
   notifications: { maxStalledCount: 2, concurrency: 4 },
   // Cart refreshes of a popular SKU can take a while; the persister's ticks must not wait behind them.
   carts: { maxStalledCount: 1, concurrency: 4 },
+  vendors: { maxStalledCount: 1, concurrency: 2 },
 };
 
 /** The longest wait between two attempts of a job with 'capped-exponential' backoff. */
@@ -84,6 +89,19 @@ export const JOBS: { [N in JobName]: JobDefinition } = {
   'refresh-carts': {
     queue: 'carts',
     options: { ...DEFAULT_JOB_OPTIONS, attempts: 8, backoff: { type: 'capped-exponential', delay: 500 }, removeOnComplete: true },
+    deadLetter: true,
+  },
+  // A vendor fault is an outcome, not a failure: only our own stores being away fails a sync, and
+  // the next tick is as good as a retry.
+  'vendor-sync': {
+    queue: 'vendors',
+    options: { attempts: 2, backoff: { type: 'capped-exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: { count: 100 } },
+    deadLetter: false,
+  },
+  // Vendor faults are retried for a few minutes before the job becomes a dead letter.
+  'fulfil-order': {
+    queue: 'vendors',
+    options: { ...DEFAULT_JOB_OPTIONS, attempts: 8, backoff: { type: 'capped-exponential', delay: 1_000 } },
     deadLetter: true,
   },
 };

@@ -35,10 +35,8 @@ export type ReleaseMode = 'release' | 'consume' | 'orphan';
 export type ReleaseResult = 'ended' | 'absent' | 'claimed';
 
 export type AdjustGateResult =
-  | { kind: 'moved'; value: number }
-  | { kind: 'notLoaded' }
-  | { kind: 'insufficient'; available: number }
-  | { kind: 'mustLoad' };
+  /** `applied`: how far the gate moved; less than asked only for a clamped removal. */
+  { kind: 'moved'; value: number; applied: number } | { kind: 'notLoaded' } | { kind: 'insufficient'; available: number } | { kind: 'mustLoad' };
 
 interface PrecheckRequest {
   idempotencyKey: string;
@@ -217,16 +215,21 @@ export class StockStore {
     return previous === null ? Math.max(0, available) : Number(previous);
   }
 
-  /** Moves a gate by an admin stock change; `operationId` makes a repeat of the same change a no-op. */
-  async adjustGate(sku: string, delta: number, operationId: string): Promise<AdjustGateResult> {
-    const [code, value] = (await this.scripts.run(
+  /**
+   * Moves a gate by a stock change; `operationId` makes a repeat of the same change a no-op that
+   * answers what the first call applied. With `clamp`, a removal larger than what the gate admits
+   * takes what it admits (down to 0) instead of being refused: for changes that must never take
+   * units reservations hold, yet need not all happen now (a vendor recount).
+   */
+  async adjustGate(sku: string, delta: number, operationId: string, options: { clamp?: boolean } = {}): Promise<AdjustGateResult> {
+    const [code, value, applied] = (await this.scripts.run(
       'adjustGate',
       [this.keys.gate(sku), this.keys.gateOperation(operationId)],
-      [delta, GATE_OPERATION_TTL_SECONDS],
-    )) as [ScriptCode, number?];
+      [delta, GATE_OPERATION_TTL_SECONDS, options.clamp ? '1' : '0'],
+    )) as [ScriptCode, number?, number?];
     switch (code) {
       case ScriptCode.Done:
-        return { kind: 'moved', value: value! };
+        return { kind: 'moved', value: value!, applied: applied! };
       case ScriptCode.Nothing:
         return { kind: 'notLoaded' };
       case ScriptCode.Insufficient:

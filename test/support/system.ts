@@ -35,6 +35,8 @@ export async function createTestStores(options: { postgresUrl?: string; redisUrl
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '0',
     SEED_DEMO_CATALOG: 'false',
+    // The `all` role starts the simulated vendors: on fixed ports, two runs at once would collide.
+    VENDOR_SIM_BASE_PORT: '0',
     JWT_SECRET: 'test-jwt-secret-that-is-long-enough-for-hs256',
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,

@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as lowStockThreshold from './0002-low-stock-threshold.js';
 import * as payments from './0003-payments.js';
 import * as carts from './0004-carts.js';
+import * as vendors from './0005-vendors.js';
 
 /** Every migration, in order. Names are permanent: Kysely records them in kysely_migration. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-low-stock-threshold': lowStockThreshold,
   '0003-payments': payments,
   '0004-carts': carts,
+  '0005-vendors': vendors,
 };

@@ -15,6 +15,7 @@ export interface ProductWithStock extends ProductPricing {
   category: string;
   lowStockThreshold: number;
   onHand: number;
+  vendorOnHand: number;
   reserved: number;
 }
 
@@ -35,6 +36,7 @@ const WITH_STOCK_COLUMNS = [
   'p.currency',
   'p.lowStockThreshold',
   sql<number>`coalesce(i.on_hand, 0)`.as('onHand'),
+  sql<number>`coalesce(i.vendor_on_hand, 0)`.as('vendorOnHand'),
   sql<number>`coalesce(i.reserved, 0)`.as('reserved'),
 ] as const;
 

@@ -15,7 +15,13 @@ export const createCategoryBody = z
   .meta({ id: 'CreateCategory' });
 export type CreateCategoryInput = z.infer<typeof createCategoryBody>;
 
-export const stockSource = z.object({ source: z.string(), available: z.number().int(), stale: z.boolean() });
+export const stockSource = z
+  .object({
+    source: z.string().meta({ description: '"local" (the warehouse) or a vendor name' }),
+    available: z.number().int().meta({ description: "The warehouse's units on hand, or the vendor's last count" }),
+    stale: z.boolean().meta({ description: 'The count is too old to count towards available' }),
+  })
+  .meta({ id: 'StockSource' });
 
 export const product = z
   .object({

@@ -3,6 +3,7 @@ import { AppError, notFound, validationFailed } from '../../lib/errors.js';
 import type { Page } from '../../lib/http-schemas.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
+import type { VendorsRepository } from '../vendors/vendors.repository.js';
 import type { CatalogRepository, ProductWithStock } from './catalog.repository.js';
 import type { CreateCategoryInput, CreateProductInput, Product, ProductListQuery, UpdateProductInput } from './catalog.schemas.js';
 import type { ProductCache } from './product-cache.js';
@@ -16,6 +17,10 @@ export interface CatalogServiceDeps {
   inventory: InventoryService;
   /** Told of each committed change that carts holding the product must reflect (price, title, currency, deletion). */
   onProductChange?: (sku: string, change: 'changed' | 'deleted') => Promise<void>;
+  /** Each SKU's vendor counts, shown in Product.sources. */
+  vendorStock: Pick<VendorsRepository, 'stockOf'>;
+  /** A vendor count seen longer ago than this is shown stale (and does not count). */
+  vendorStaleAfterMs: number;
 }
 
 /** Categories and products: what the storefront lists and what an admin creates, changes and removes. */
@@ -26,6 +31,8 @@ export class CatalogService {
   private readonly stock: StockStore;
   private readonly inventory: InventoryService;
   private readonly onProductChange: CatalogServiceDeps['onProductChange'];
+  private readonly vendorStock: Pick<VendorsRepository, 'stockOf'>;
+  private readonly vendorStaleAfterMs: number;
 
   constructor(deps: CatalogServiceDeps) {
     this.db = deps.db;
@@ -34,6 +41,8 @@ export class CatalogService {
     this.stock = deps.stock;
     this.inventory = deps.inventory;
     this.onProductChange = deps.onProductChange;
+    this.vendorStock = deps.vendorStock;
+    this.vendorStaleAfterMs = deps.vendorStaleAfterMs;
   }
 
   async categories() {
@@ -105,11 +114,20 @@ export class CatalogService {
     await this.onProductChange?.(sku, 'deleted');
   }
 
-  /** `available` is what the gate admits; a gate not loaded yet falls back to the ledger. */
+  /**
+   * `available` is what the gate admits (a gate not loaded yet falls back to the ledger);
+   * `sources` are the warehouse's units on hand and each enabled vendor's last count, stale when
+   * it is too old to count.
+   */
   private async withAvailability(rows: ProductWithStock[]): Promise<Product[]> {
-    const gates = await this.stock.gates(rows.map((row) => row.sku));
+    const skus = rows.map((row) => row.sku);
+    const [gates, vendorStock] = await Promise.all([this.stock.gates(skus), this.vendorStock.stockOf(skus)]);
+    const freshSince = Date.now() - this.vendorStaleAfterMs;
     return rows.map((row, i) => {
-      const available = gates[i] ?? Math.max(0, row.onHand - row.reserved);
+      const available = gates[i] ?? Math.max(0, row.onHand + row.vendorOnHand - row.reserved);
+      const vendors = vendorStock
+        .filter((count) => count.sku === row.sku)
+        .map((count) => ({ source: count.vendor, available: count.available, stale: count.seenAt.getTime() < freshSince }));
       return {
         sku: row.sku,
         title: row.title,
@@ -118,7 +136,7 @@ export class CatalogService {
         priceCents: row.priceCents,
         currency: row.currency,
         available,
-        sources: [{ source: 'local', available, stale: false }],
+        sources: [{ source: 'local', available: row.onHand, stale: false }, ...vendors],
         lowStockThreshold: row.lowStockThreshold,
       };
     });

@@ -3,12 +3,12 @@ import type { Db, Executor, Tx } from '../../db/database.js';
 import type { InventoryRow } from '../../db/schema.js';
 
 /** One SKU's share of a batch of order transitions. */
-export interface LedgerMove {
-  sku: string;
-  /** Reserved units sold (confirmed orders). */
-  sold: number;
-  /** Reserved units given back (cancelled, expired or failed orders). */
-  released: number;
+/** What one batch of transitions does to the ledger. */
+export interface LedgerMoves {
+  /** Reserved units sold: each confirmed order's line. */
+  sold: { orderId: string; sku: string; quantity: number }[];
+  /** Reserved units given back (cancelled, expired or failed orders), by line. */
+  released: { sku: string; quantity: number }[];
 }
 
 /** A live product's ledger, with what the admin inventory list shows beside it. */
@@ -20,7 +20,7 @@ export interface ProductLedger extends InventoryRow {
 export interface LedgerPage {
   offset: number;
   limit: number;
-  /** Only the SKUs whose on_hand - reserved is at or under their product's low-stock threshold. */
+  /** Only the SKUs whose on_hand + vendor_on_hand - reserved is at or under their product's low-stock threshold. */
   low: boolean;
 }
 
@@ -40,7 +40,7 @@ export class InventoryRepository {
   /** A page of the live products' ledgers in SKU order, and how many there are in all. */
   async ledgers(page: LedgerPage): Promise<{ rows: ProductLedger[]; total: number }> {
     let query = this.db.selectFrom('inventory as i').innerJoin('products as p', 'p.sku', 'i.sku').where('p.deletedAt', 'is', null);
-    if (page.low) query = query.where(sql<boolean>`i.on_hand - i.reserved <= p.low_stock_threshold`);
+    if (page.low) query = query.where(sql<boolean>`i.on_hand + i.vendor_on_hand - i.reserved <= p.low_stock_threshold`);
     const [rows, count] = await Promise.all([
       query.selectAll('i').select(['p.title', 'p.lowStockThreshold']).orderBy('i.sku').offset(page.offset).limit(page.limit).execute(),
       query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
@@ -52,7 +52,7 @@ export class InventoryRepository {
   allAvailability(): Promise<{ sku: string; available: number }[]> {
     return this.db
       .selectFrom('inventory')
-      .select(['sku', sql<number>`on_hand - reserved`.as('available')])
+      .select(['sku', sql<number>`on_hand + vendor_on_hand - reserved`.as('available')])
       .orderBy('sku')
       .execute();
   }
@@ -62,28 +62,58 @@ export class InventoryRepository {
     await tx.insertInto('inventoryMovements').values({ sku, onHandDelta: delta, reason, actorId }).execute();
   }
 
+  /** The vendor units the ledger counts for a SKU, as a recount set them under the row lock. */
+  async setVendorOnHand(tx: Tx, sku: string, vendorOnHand: number): Promise<void> {
+    await tx.updateTable('inventory').set({ vendorOnHand, updatedAt: sql`now()` }).where('sku', '=', sku).execute();
+  }
+
   /**
-   * Moves several SKUs' ledgers in one statement: `sold` units leave on_hand and reserved and count
-   * as sold; `released` units leave reserved and are on sale again. The statement locks the rows in
+   * Moves several SKUs' ledgers in one statement: `sold` units leave reserved and count as sold,
+   * taken from local stock (on_hand) first and from the counted vendor units (vendor_on_hand) for the
+   * rest; `released` units leave reserved and are on sale again. How each sold line split between
+   * local and vendor units is recorded in `fulfilment_lines` by the same statement, so fulfilment
+   * knows what to order from vendors. The statement locks the rows in
    * SKU order before it updates them (the `ledger` part, as the persist writes do), so two
    * transactions touching the same SKUs never deadlock.
    */
-  async settle(tx: Tx, moves: readonly LedgerMove[]): Promise<void> {
-    if (moves.length === 0) return;
+  async settle(tx: Tx, moves: LedgerMoves): Promise<void> {
+    const skus = [...new Set([...moves.sold, ...moves.released].map((move) => move.sku))];
+    if (skus.length === 0) return;
     const { rows } = await sql<{ sku: string }>`
-      WITH move AS (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(moves)}::jsonb) AS m(sku text, sold int, released int)
+      WITH sale AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(moves.sold)}::jsonb) AS s("orderId" uuid, sku text, quantity int)
+      ), given_back AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(moves.released)}::jsonb) AS r(sku text, quantity int)
+      ), move AS (
+        SELECT sku, sum(sold)::int AS sold, sum(released)::int AS released
+        FROM (SELECT sku, quantity AS sold, 0 AS released FROM sale UNION ALL SELECT sku, 0, quantity FROM given_back) AS m
+        GROUP BY sku
       ), ledger AS (
-        SELECT sku FROM inventory WHERE sku IN (SELECT sku FROM move) ORDER BY sku FOR UPDATE
+        SELECT sku, on_hand FROM inventory WHERE sku = ANY(${skus}::text[]) ORDER BY sku FOR UPDATE
+      ), split AS (
+        -- Local units go to the batch's orders in id order; what local stock cannot cover comes from vendors.
+        SELECT sale."orderId", sale.sku, sale.quantity,
+               greatest(0, least(sale.quantity, ledger.on_hand - (sum(sale.quantity) OVER (PARTITION BY sale.sku ORDER BY sale."orderId") - sale.quantity))) AS local_quantity
+        FROM sale JOIN ledger USING (sku)
+      ), local AS (
+        SELECT sku, sum(local_quantity)::int AS local_quantity FROM split GROUP BY sku
+      ), recorded AS (
+        INSERT INTO fulfilment_lines (order_id, sku, local_quantity, vendor_quantity, status)
+        SELECT "orderId", sku, local_quantity, quantity - local_quantity, CASE WHEN quantity = local_quantity THEN 'local' ELSE 'pending' END
+        FROM split
       )
       UPDATE inventory AS i
-      SET on_hand = i.on_hand - move.sold, reserved = i.reserved - move.sold - move.released, sold = i.sold + move.sold, updated_at = now()
-      FROM move, ledger
-      WHERE i.sku = ANY(${moves.map((move) => move.sku)}::text[]) AND i.sku = move.sku AND ledger.sku = move.sku
+      SET on_hand = i.on_hand - coalesce(local.local_quantity, 0),
+          vendor_on_hand = i.vendor_on_hand - (move.sold - coalesce(local.local_quantity, 0)),
+          reserved = i.reserved - move.sold - move.released,
+          sold = i.sold + move.sold,
+          updated_at = now()
+      FROM move JOIN ledger USING (sku) LEFT JOIN local USING (sku)
+      WHERE i.sku = ANY(${skus}::text[]) AND i.sku = move.sku
       RETURNING i.sku
     `.execute(tx);
-    if (rows.length !== moves.length) {
-      const missing = moves.filter((move) => !rows.some((row) => row.sku === move.sku)).map((move) => move.sku);
+    if (rows.length !== skus.length) {
+      const missing = skus.filter((sku) => !rows.some((row) => row.sku === sku));
       throw new Error(`no inventory row for ${missing.join(', ')}`);
     }
   }

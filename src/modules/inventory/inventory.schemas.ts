@@ -19,9 +19,12 @@ export const inventory = z
   .object({
     sku: z.string(),
     onHand: z.number().int(),
+    vendorOnHand: z.number().int().meta({
+      description: 'Vendor units the ledger counts: fresh vendor stock, less what was sold from vendors and not yet reflected in their counts',
+    }),
     reserved: z.number().int(),
     sold: z.number().int(),
-    available: z.number().int().meta({ description: 'What the ledger can still promise: onHand - reserved' }),
+    available: z.number().int().meta({ description: 'What the ledger can still promise: onHand + vendorOnHand - reserved' }),
     gateAvailable: z.number().int().meta({ description: 'What the Redis gate admits now' }),
     drift: z
       .number()
@@ -44,7 +47,9 @@ export const inventoryListQuery = paginationQuery
       .enum(['true', 'false'])
       .transform((low) => low === 'true')
       .optional()
-      .meta({ description: "true: only the SKUs whose available units (onHand - reserved) are at or under their product's lowStockThreshold" }),
+      .meta({
+        description: "true: only the SKUs whose available units (onHand + vendorOnHand - reserved) are at or under their product's lowStockThreshold",
+      }),
   })
   .strict();
 export type InventoryListQuery = z.infer<typeof inventoryListQuery>;

@@ -36,24 +36,51 @@ const beyondLimit = (sku: string, onHand: number, delta: number) =>
     delta,
   });
 
+/** What the ledger can still promise: local and counted vendor units, less what orders hold. */
+export const ledgerAvailable = (row: Pick<InventoryRow, 'onHand' | 'vendorOnHand' | 'reserved'>) => row.onHand + row.vendorOnHand - row.reserved;
+
 /** Both sides of a SKU from its ledger row and its gate (the ledger's availability when the gate is not loaded). */
 function viewOf(row: InventoryRow, gate: number | null | undefined): InventoryView {
-  const available = row.onHand - row.reserved;
+  const available = ledgerAvailable(row);
   const gateAvailable = gate ?? available;
-  return { sku: row.sku, onHand: row.onHand, reserved: row.reserved, sold: row.sold, available, gateAvailable, drift: gateAvailable - available };
+  return {
+    sku: row.sku,
+    onHand: row.onHand,
+    vendorOnHand: row.vendorOnHand,
+    reserved: row.reserved,
+    sold: row.sold,
+    available,
+    gateAvailable,
+    drift: gateAvailable - available,
+  };
 }
+
+/**
+ * One change of a SKU's stock, run by `InventoryService.changeStock` under the SKU's ledger row lock.
+ * `plan` says how far the gate must move (undefined: nothing to do; it may refuse by throwing);
+ * `write` records the change in the ledger once the gate moved by `applied`, and returns how to
+ * tell from a ledger row re-read later whether that write committed.
+ */
+export interface StockChange {
+  plan(row: InventoryRow, tx: Tx): Promise<{ delta: number; clamp: boolean } | undefined>;
+  write(tx: Tx, row: InventoryRow, applied: number): Promise<(row: InventoryRow) => boolean>;
+}
+
+export type StockChangeResult = { changed: false } | { changed: true; applied: number };
 
 /** A measurement this old is reused by the metrics scrape; reading every SKU on each scrape costs too much. */
 const DRIFT_SUMMARY_MAX_AGE_MS = 15_000;
 
 /**
- * Admin changes of on-hand stock, kept in step on both sides, and the loading of gates.
+ * Changes of stock kept in step on both sides (an admin's on-hand change, a vendor recount), and the
+ * loading of gates.
  *
  * Every step that touches a gate runs while the SKU's ledger row is locked: a gate is loaded under
- * a share lock, and an admin change moves the gate before its transaction commits. So a load can
- * never fall between a ledger change and its gate step, which would count the change twice.
- * Stock leaves the gate before the ledger (a removal the gate cannot cover is refused), and a
- * change whose commit fails is undone on the gate, so the gate never stays above the ledger.
+ * a share lock, and a change moves the gate before its transaction commits. So a load can never
+ * fall between a ledger change and its gate step, which would count the change twice. Stock leaves
+ * the gate before the ledger (a removal the gate cannot cover is refused, or clamped to what it
+ * covers), and a change whose commit fails is undone on the gate, so the gate never stays above
+ * the ledger.
  */
 export class InventoryService {
   private driftCache: { at: number; summary: Promise<DriftSummary> } | undefined;
@@ -101,10 +128,10 @@ export class InventoryService {
     return this.changeOnHand(sku, () => onHand, actorId, reason);
   }
 
-  /** Refuses, inside a caller's transaction, an on-hand count below what the SKU's orders hold. */
+  /** Refuses, inside a caller's transaction, an on-hand count below what the SKU's orders hold beyond its vendor units. */
   async checkCanHold(tx: Tx, sku: string, onHand: number): Promise<void> {
     const row = await this.repository.lock(tx, sku, 'share');
-    if (row && onHand < row.reserved) throw insufficient(sku, row.onHand - onHand, row.onHand - row.reserved);
+    if (row && onHand < row.reserved - row.vendorOnHand) throw insufficient(sku, row.onHand - onHand, ledgerAvailable(row));
   }
 
   /**
@@ -125,7 +152,7 @@ export class InventoryService {
   private loadGate(sku: string): Promise<number> {
     return this.db.transaction().execute(async (tx) => {
       const row = await this.repository.lock(tx, sku, 'share');
-      return this.stock.loadGate(sku, row ? row.onHand - row.reserved : 0);
+      return this.stock.loadGate(sku, row ? ledgerAvailable(row) : 0);
     });
   }
 
@@ -155,47 +182,79 @@ export class InventoryService {
   }
 
   private async changeOnHand(sku: string, target: (current: number) => number, actorId: string | null, reason: string): Promise<InventoryView> {
-    const operationId = randomUUID();
-    let gateMoved = 0;
-    let wrote: number | undefined;
-    try {
-      await this.db.transaction().execute(async (tx) => {
-        const row = await this.repository.lock(tx, sku, 'update');
-        if (!row) throw notFound('inventory', { sku });
+    await this.changeStock(sku, {
+      plan: async (row) => {
         const onHand = target(row.onHand);
         const delta = onHand - row.onHand;
         if (onHand > ON_HAND_LIMIT) throw beyondLimit(sku, row.onHand, delta);
-        if (onHand < row.reserved) throw insufficient(sku, -delta, row.onHand - row.reserved);
-        if (delta === 0) return;
-        gateMoved = await this.moveGate(row, delta, operationId);
-        await this.repository.setOnHand(tx, sku, onHand, delta, reason, actorId);
-        wrote = onHand;
-      });
-    } catch (error) {
-      if (gateMoved !== 0) await this.undoGateMove(sku, gateMoved, wrote, operationId);
-      throw error;
-    }
+        // Vendor units count towards what reservations hold: local stock may go as low as the rest.
+        if (onHand < row.reserved - row.vendorOnHand) throw insufficient(sku, -delta, ledgerAvailable(row));
+        return delta === 0 ? undefined : { delta, clamp: false };
+      },
+      write: async (tx, row, applied) => {
+        const onHand = row.onHand + applied;
+        await this.repository.setOnHand(tx, sku, onHand, applied, reason, actorId);
+        return (now) => now.onHand === onHand;
+      },
+    });
     return this.view(sku);
   }
 
-  /** The gate step of a change, under the row lock; returns how far the gate moved. */
-  private async moveGate(row: InventoryRow, delta: number, operationId: string): Promise<number> {
-    let moved = await this.stock.adjustGate(row.sku, delta, operationId);
+  /**
+   * Runs one stock change on both sides (see StockChange): locks the ledger row, moves the gate by
+   * the planned delta with an operation id (a repeat of it is a no-op), writes the ledger, commits.
+   * A clamped removal moves the gate, and so the ledger, only as far as the gate admits. A
+   * transaction that fails after the gate moved gives the move back.
+   */
+  async changeStock(sku: string, change: StockChange, operationId: string = randomUUID()): Promise<StockChangeResult> {
+    let gateMoved = 0;
+    let committed: ((row: InventoryRow) => boolean) | undefined;
+    try {
+      return await this.db.transaction().execute(async (tx): Promise<StockChangeResult> => {
+        const row = await this.repository.lock(tx, sku, 'update');
+        if (!row) throw notFound('inventory', { sku });
+        const planned = await change.plan(row, tx);
+        if (!planned || planned.delta === 0) return { changed: false };
+        const moved = await this.moveGate(row, planned.delta, planned.clamp, operationId);
+        gateMoved = moved.gate;
+        if (moved.ledger === 0) return { changed: false };
+        committed = await change.write(tx, row, moved.ledger);
+        return { changed: true, applied: moved.ledger };
+      });
+    } catch (error) {
+      if (gateMoved !== 0) await this.undoGateMove(sku, gateMoved, committed, operationId);
+      throw error;
+    }
+  }
+
+  /**
+   * The gate step of a change, under the row lock: how far the gate moved (`gate`, 0 when it is not
+   * loaded) and how far the ledger is to move with it (`ledger`: the whole delta when the gate is not
+   * loaded, since it will load from the ledger; what the gate applied otherwise).
+   */
+  private async moveGate(row: InventoryRow, delta: number, clamp: boolean, operationId: string): Promise<{ gate: number; ledger: number }> {
+    let moved = await this.stock.adjustGate(row.sku, delta, operationId, { clamp });
     if (moved.kind === 'mustLoad') {
-      await this.stock.loadGate(row.sku, row.onHand - row.reserved);
-      moved = await this.stock.adjustGate(row.sku, delta, operationId);
+      await this.stock.loadGate(row.sku, ledgerAvailable(row));
+      moved = await this.stock.adjustGate(row.sku, delta, operationId, { clamp });
     }
     if (moved.kind === 'insufficient') throw insufficient(row.sku, -delta, moved.available);
-    return moved.kind === 'moved' ? delta : 0;
+    return moved.kind === 'moved' ? { gate: moved.applied, ledger: moved.applied } : { gate: 0, ledger: delta };
   }
 
   /**
    * Takes back a gate move whose ledger change did not happen. When the commit's outcome is unknown
    * (the connection died at COMMIT), the ledger is read again to tell.
    */
-  private async undoGateMove(sku: string, moved: number, wrote: number | undefined, operationId: string): Promise<void> {
+  private async undoGateMove(
+    sku: string,
+    moved: number,
+    committed: ((row: InventoryRow) => boolean) | undefined,
+    operationId: string,
+  ): Promise<void> {
     try {
-      if (wrote !== undefined && (await this.repository.find(sku))?.onHand === wrote) return;
+      const row = committed && (await this.repository.find(sku));
+      if (row && committed(row)) return;
       const undone = await this.stock.adjustGate(sku, -moved, `${operationId}:undo`);
       if (undone.kind === 'insufficient') {
         this.logger.error({ sku, moved }, 'could not take back a gate move: its units were reserved meanwhile (drift)');

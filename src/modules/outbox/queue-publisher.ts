@@ -7,20 +7,26 @@ import type { OutboxPublisher } from './outbox-relay.js';
 const ADMIN_EVENTS = new Set<OutboxRecord['type']>(['job.dead-lettered']);
 
 /**
- * Hands outbox events to the notifications queue, one `notify` job per event in one round trip. The
- * job id is the event's id, so handing an event over again adds nothing while its job is kept.
+ * Hands outbox events to the queues: one `notify` job per event (the mail it calls for), and a
+ * `fulfil-order` job for every order that became CONFIRMED. Job ids come from the event or the
+ * order, so handing an event over again adds nothing while its job is kept.
  */
 export class QueueOutboxPublisher implements OutboxPublisher {
   constructor(private readonly queues: Pick<JobQueues, 'addBulk'>) {}
 
-  publish(events: readonly OutboxRecord[]): Promise<void> {
-    return this.queues.addBulk(
+  async publish(events: readonly OutboxRecord[]): Promise<void> {
+    await this.queues.addBulk(
       'notify',
       events.map((event) => ({
         data: event,
         jobId: `outbox-${event.id}`,
         priority: ADMIN_EVENTS.has(event.type) ? PRIORITY.admin : PRIORITY.customer,
       })),
+    );
+    const confirmed = events.filter((event) => event.type === 'order.status-changed' && event.payload.to === 'CONFIRMED' && event.orderId);
+    await this.queues.addBulk(
+      'fulfil-order',
+      confirmed.map((event) => ({ data: { orderId: event.orderId! }, jobId: `fulfil-${event.orderId}`, priority: PRIORITY.customer })),
     );
   }
 }

@@ -1,9 +1,8 @@
 import createClient from 'openapi-fetch';
-import type { PendingPaths } from './pending-contract';
 import type { paths } from './schema';
 
-/** Every path of the API: the generated ones, and the contract's that have not landed yet. */
-export type ApiPaths = paths & Omit<PendingPaths, keyof paths>;
+/** Every path of the API, as the OpenAPI document describes it. */
+export type ApiPaths = paths;
 
 type Methods = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type SuccessStatus = 200 | 201 | 202;

@@ -240,6 +240,87 @@ export interface paths {
         patch: operations["updateProduct"];
         trace?: never;
     };
+    "/api/admin/vendors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List vendors with their sync status and circuit
+         * @description Every vendor by priority: whether its last sync worked (`status`, `lastError`), when it ran, how many catalog SKUs it lists, and its circuit breaker as the worker calling it sees it.
+         */
+        get: operations["listVendors"];
+        put?: never;
+        /**
+         * Add a vendor
+         * @description An enabled vendor gets a sync job scheduler and is synced at once.
+         */
+        post: operations["createVendor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/vendors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change, enable or disable a vendor
+         * @description Disabling a vendor removes its sync schedule and stops its stock counting at once; enabling it, or changing its URL, syncs it.
+         */
+        patch: operations["updateVendor"];
+        trace?: never;
+    };
+    "/api/admin/vendors/{id}/simulate/{fault}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Flip a simulated vendor's fault switch (demos)
+         * @description Forwarded as it is to the vendor's own `POST /simulate/:fault` (fluctuation, outage, latency, errors, garbage, stock, reset; the bodies are in src/simulators/vendor-sim/README.md), and its answer returned. 503 when the vendor does not answer.
+         */
+        post: operations["simulateVendorFault"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/vendors/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a sync of a vendor's stock now */
+        post: operations["syncVendor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/guest": {
         parameters: {
             query?: never;
@@ -696,7 +777,7 @@ export interface components {
             status: "ok";
         };
         Inventory: {
-            /** @description What the ledger can still promise: onHand - reserved */
+            /** @description What the ledger can still promise: onHand + vendorOnHand - reserved */
             available: number;
             /** @description gateAvailable - available: 0 when they agree; briefly negative while accepted orders await persistence */
             drift: number;
@@ -706,9 +787,11 @@ export interface components {
             reserved: number;
             sku: string;
             sold: number;
+            /** @description Vendor units the ledger counts: fresh vendor stock, less what was sold from vendors and not yet reflected in their counts */
+            vendorOnHand: number;
         };
         InventoryListItem: {
-            /** @description What the ledger can still promise: onHand - reserved */
+            /** @description What the ledger can still promise: onHand + vendorOnHand - reserved */
             available: number;
             /** @description gateAvailable - available: 0 when they agree; briefly negative while accepted orders await persistence */
             drift: number;
@@ -720,6 +803,8 @@ export interface components {
             sku: string;
             sold: number;
             title: string;
+            /** @description Vendor units the ledger counts: fresh vendor stock, less what was sold from vendors and not yet reflected in their counts */
+            vendorOnHand: number;
         };
         LoginInput: {
             /** Format: email */
@@ -809,11 +894,7 @@ export interface components {
             lowStockThreshold: number;
             priceCents: number;
             sku: string;
-            sources: {
-                available: number;
-                source: string;
-                stale: boolean;
-            }[];
+            sources: components["schemas"]["StockSource"][];
             title: string;
         };
         ProductPage: {
@@ -876,6 +957,14 @@ export interface components {
             /** @description The provider's payment id, as its webhooks carry it */
             paymentId: string;
         };
+        StockSource: {
+            /** @description The warehouse's units on hand, or the vendor's last count */
+            available: number;
+            /** @description "local" (the warehouse) or a vendor name */
+            source: string;
+            /** @description The count is too old to count towards available */
+            stale: boolean;
+        };
         UpdateProductInput: {
             category?: string;
             currency?: string;
@@ -891,6 +980,30 @@ export interface components {
             name?: string;
             /** @enum {string} */
             role: "guest" | "customer" | "admin";
+        };
+        Vendor: {
+            baseUrl: string;
+            /**
+             * @description The circuit breaker of the vendor, as the worker that last called it saw it
+             * @enum {string}
+             */
+            circuit: "closed" | "open" | "half-open";
+            enabled: boolean;
+            /** Format: uuid */
+            id: string;
+            lastError?: string;
+            /** Format: date-time */
+            lastSyncAt: string | null;
+            name: string;
+            /** @description Fulfilment asks vendors in ascending priority */
+            priority: number;
+            /** @description Catalog SKUs the vendor listed at its last successful sync */
+            skuCount: number;
+            /**
+             * @description Outcome of the last sync; disabled vendors are not synced and do not count
+             * @enum {string}
+             */
+            status: "ok" | "failed" | "never" | "disabled";
         };
     };
     responses: never;
@@ -1245,7 +1358,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description true: only the SKUs whose available units (onHand - reserved) are at or under their product's lowStockThreshold */
+                /** @description true: only the SKUs whose available units (onHand + vendorOnHand - reserved) are at or under their product's lowStockThreshold */
                 low?: "true" | "false";
                 page?: number;
             };
@@ -2034,6 +2147,455 @@ export interface operations {
             };
             /** @description NOT_FOUND: no product with this SKU (or it was deleted). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 256 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body sent as anything but `application/json` (or with no Content-Type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: Postgres or Redis cannot be reached; nothing was changed. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listVendors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The vendors, by priority. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vendor"][];
+                };
+            };
+            /** @description UNAUTHENTICATED: no `Authorization: Bearer <token>`, or a token that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the token is valid but its role may not do this (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: Postgres or Redis cannot be reached; nothing was changed. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createVendor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    baseUrl: string;
+                    /** @default true */
+                    enabled?: boolean;
+                    name: string;
+                    /** @default 100 */
+                    priority?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The vendor as stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vendor"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the request breaks its schema or is malformed (bad JSON, a body that is not UTF-8); `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no `Authorization: Bearer <token>`, or a token that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the token is valid but its role may not do this (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT: another vendor has this name; `details.name` is the name. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 256 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body sent as anything but `application/json` (or with no Content-Type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: Postgres or Redis cannot be reached; nothing was changed. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateVendor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    baseUrl?: string;
+                    enabled?: boolean;
+                    name?: string;
+                    priority?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The vendor as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vendor"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the request breaks its schema or is malformed (bad JSON, a body that is not UTF-8); `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no `Authorization: Bearer <token>`, or a token that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the token is valid but its role may not do this (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND: no vendor with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT: another vendor has this name; `details.name` is the name. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 256 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body sent as anything but `application/json` (or with no Content-Type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: Postgres or Redis cannot be reached; nothing was changed. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateVendorFault: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fault: "fluctuation" | "outage" | "latency" | "errors" | "garbage" | "stock" | "reset";
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description The vendor's answer: the switches now in force. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: the vendor refused the body; `details.answer` is its answer. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no `Authorization: Bearer <token>`, or a token that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the token is valid but its role may not do this (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND: no vendor with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 256 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body sent as anything but `application/json` (or with no Content-Type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: Postgres or Redis cannot be reached; nothing was changed. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    syncVendor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sync is queued; GET /api/admin/vendors shows its outcome. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        queued: true;
+                        /** Format: uuid */
+                        vendorId: string;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED: the request breaks its schema or is malformed (bad JSON, a body that is not UTF-8); `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no `Authorization: Bearer <token>`, or a token that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the token is valid but its role may not do this (admin only). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND: no vendor with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INVALID_STATE: the vendor is disabled. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

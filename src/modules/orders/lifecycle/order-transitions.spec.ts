@@ -4,7 +4,7 @@ import { FakeStockStore } from '../../../../test/fakes/fake-stock-store.js';
 import type { Tx } from '../../../db/database.js';
 import type { OrderStatus } from '../../../db/schema.js';
 import { Metrics } from '../../../lib/metrics.js';
-import type { LedgerMove } from '../../inventory/inventory.repository.js';
+import type { LedgerMoves } from '../../inventory/inventory.repository.js';
 import type { NewOutboxEvent } from '../../outbox/outbox-events.js';
 import type { StatusChange } from '../orders.repository.js';
 import { OrderTransitions } from './order-transitions.js';
@@ -16,7 +16,7 @@ class FakeLedger {
   readonly history: StatusChange[] = [];
   readonly ledger = new Map<string, { onHand: number; reserved: number; sold: number }>();
   readonly outbox: NewOutboxEvent[] = [];
-  readonly settleCalls: LedgerMove[][] = [];
+  readonly settleCalls: { sku: string; sold: number; released: number }[][] = [];
   /** Which writes ran, in order. */
   readonly calls: string[] = [];
 
@@ -47,10 +47,14 @@ class FakeLedger {
   };
 
   readonly inventory = {
-    settle: async (_tx: Tx, moves: readonly LedgerMove[]) => {
-      this.settleCalls.push([...moves]);
+    settle: async (_tx: Tx, moves: LedgerMoves) => {
+      const totals = new Map<string, { sku: string; sold: number; released: number }>();
+      const total = (sku: string) => totals.get(sku) ?? totals.set(sku, { sku, sold: 0, released: 0 }).get(sku)!;
+      for (const { sku, quantity } of moves.sold) total(sku).sold += quantity;
+      for (const { sku, quantity } of moves.released) total(sku).released += quantity;
+      this.settleCalls.push([...totals.values()]);
       this.calls.push('ledger');
-      for (const { sku, sold, released } of moves) {
+      for (const { sku, sold, released } of totals.values()) {
         const row = this.ledger.get(sku)!;
         this.ledger.set(sku, { onHand: row.onHand - sold, reserved: row.reserved - sold - released, sold: row.sold + sold });
       }

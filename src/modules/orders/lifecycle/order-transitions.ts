@@ -4,7 +4,7 @@ import type { Actor, OrderStatus } from '../../../db/schema.js';
 import { notFound } from '../../../lib/errors.js';
 import type { Metrics } from '../../../lib/metrics.js';
 import type { ReleaseMode, StockStore } from '../../../redis/stock-store.js';
-import type { InventoryRepository, LedgerMove } from '../../inventory/inventory.repository.js';
+import type { InventoryRepository, LedgerMoves } from '../../inventory/inventory.repository.js';
 import type { OutboxRepository } from '../../outbox/outbox.repository.js';
 import type { NewOutboxEvent } from '../../outbox/outbox-events.js';
 import { publishOrderUpdate } from '../../realtime/order-updates.js';
@@ -70,7 +70,7 @@ interface RedisStep {
 /** What one transaction's stage left for its end: the ledger moves, and the Redis steps after the commit. */
 interface Staged {
   staged: boolean;
-  moves: Map<string, LedgerMove>;
+  moves: LedgerMoves;
   steps: RedisStep[];
   /** What each order's owner is told once the transaction has committed. */
   updates: { userId: string; orderId: string; status: OrderStatus; reason: string | null }[];
@@ -110,7 +110,7 @@ export class OrderTransitions {
    * is done; after the commit, the Redis step of every change it staged.
    */
   async inTransaction<T>(work: (tx: Tx, stage: StageTransitions) => Promise<T>): Promise<T> {
-    const staged: Staged = { staged: false, moves: new Map(), steps: [], updates: [] };
+    const staged: Staged = { staged: false, moves: { sold: [], released: [] }, steps: [], updates: [] };
     const result = await this.deps.inTransaction(async (tx) => {
       const value = await work(tx, (requests) => this.stage(tx, requests, staged));
       await this.moveStock(tx, staged.moves);
@@ -169,10 +169,8 @@ export class OrderTransitions {
     for (const line of lines) {
       const effect = effects.get(line.orderId);
       if (effect === 'none' || effect === undefined) continue;
-      const move = staged.moves.get(line.sku) ?? { sku: line.sku, sold: 0, released: 0 };
-      if (effect === 'sell') move.sold += line.quantity;
-      else move.released += line.quantity;
-      staged.moves.set(line.sku, move);
+      if (effect === 'sell') staged.moves.sold.push({ orderId: line.orderId, sku: line.sku, quantity: line.quantity });
+      else staged.moves.released.push({ sku: line.sku, quantity: line.quantity });
     }
     for (const { orderId, effect } of changes) {
       if (effect !== 'none') staged.steps.push({ orderId, mode: effect === 'sell' ? 'consume' : 'release' });
@@ -191,8 +189,8 @@ export class OrderTransitions {
   }
 
   /** One ledger update per SKU for the whole batch. */
-  private async moveStock(tx: Tx, moves: ReadonlyMap<string, LedgerMove>): Promise<void> {
-    if (moves.size > 0) await this.deps.inventory.settle(tx, [...moves.values()]);
+  private async moveStock(tx: Tx, moves: LedgerMoves): Promise<void> {
+    if (moves.sold.length + moves.released.length > 0) await this.deps.inventory.settle(tx, moves);
   }
 
   /**

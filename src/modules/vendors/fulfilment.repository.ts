@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import type { Db, Executor } from '../../db/database.js';
+import type { FulfilmentLineStatus } from '../../db/schema.js';
+
+export interface FulfilmentLine {
+  sku: string;
+  localQuantity: number;
+  vendorQuantity: number;
+  status: FulfilmentLineStatus;
+}
+
+/** A vendor order line: placed (`vendorOrderId` set) or being placed (an intent, see Fulfilment). */
+export interface VendorOrderLine {
+  sku: string;
+  vendorId: string;
+  vendorOrderId: string | null;
+  quantity: number;
+}
+
+/** How a confirmed order's lines are being fulfilled: the split, the vendor orders, the refund. */
+export class FulfilmentRepository {
+  constructor(private readonly db: Db) {}
+
+  lines(orderId: string): Promise<FulfilmentLine[]> {
+    return this.db
+      .selectFrom('fulfilmentLines')
+      .select(['sku', 'localQuantity', 'vendorQuantity', 'status'])
+      .where('orderId', '=', orderId)
+      .orderBy('sku')
+      .execute();
+  }
+
+  vendorOrders(orderId: string): Promise<VendorOrderLine[]> {
+    return this.db
+      .selectFrom('vendorOrders')
+      .select(['sku', 'vendorId', 'vendorOrderId', 'quantity'])
+      .where('orderId', '=', orderId)
+      .orderBy('sku')
+      .execute();
+  }
+
+  /**
+   * Records that the line is about to be ordered from `vendorId`, before the call: a job that dies
+   * during the call finds the intent and asks that same vendor again (idempotent on the line id)
+   * rather than another, so no line is ever ordered from two vendors.
+   */
+  async recordIntent(orderId: string, sku: string, vendorId: string, quantity: number): Promise<void> {
+    await this.db
+      .insertInto('vendorOrders')
+      .values({ orderId, sku, vendorId, quantity, vendorOrderId: null, placedAt: null })
+      .onConflict((oc) => oc.columns(['orderId', 'sku']).doNothing())
+      .execute();
+  }
+
+  /** The vendor refused the line: the intent goes, so the next vendor may be tried. */
+  async dropIntent(orderId: string, sku: string, vendorId: string): Promise<void> {
+    await this.db
+      .deleteFrom('vendorOrders')
+      .where('orderId', '=', orderId)
+      .where('sku', '=', sku)
+      .where('vendorId', '=', vendorId)
+      .where('vendorOrderId', 'is', null)
+      .execute();
+  }
+
+  /**
+   * The vendor took the line: its order id and when, and the line leaves `pending` in the same
+   * transaction, so the recount moves its units from "sold, not yet ordered" to "ordered after the
+   * vendor's count" without counting them twice or not at all.
+   */
+  async recordPlaced(orderId: string, sku: string, vendorOrderId: string, placedAt: Date): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('vendorOrders')
+        .set({ vendorOrderId, placedAt })
+        .where('orderId', '=', orderId)
+        .where('sku', '=', sku)
+        .where('vendorOrderId', 'is', null)
+        .execute();
+      await this.setStatus(orderId, sku, 'placed', tx);
+    });
+  }
+
+  async setStatus(orderId: string, sku: string, status: FulfilmentLineStatus, executor: Executor = this.db): Promise<void> {
+    await executor
+      .updateTable('fulfilmentLines')
+      .set({ status, updatedAt: sql`now()` })
+      .where('orderId', '=', orderId)
+      .where('sku', '=', sku)
+      .execute();
+  }
+
+  /** Records the refund of an order that could not be fulfilled; a repeat changes nothing. */
+  async recordRefund(orderId: string, reason: string): Promise<void> {
+    await sql`
+      INSERT INTO refunds (order_id, amount_cents, currency, reason)
+      SELECT id, total_cents, currency, ${reason} FROM orders WHERE id = ${orderId}
+      ON CONFLICT (order_id) DO NOTHING
+    `.execute(this.db);
+  }
+
+  refund(orderId: string) {
+    return this.db.selectFrom('refunds').selectAll().where('orderId', '=', orderId).executeTakeFirst();
+  }
+}

@@ -1,0 +1,146 @@
+import { pino } from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { CircuitState, FulfilmentLineStatus, OrderStatus, VendorRow } from '../../db/schema.js';
+import { Fulfilment, VendorsUnreachable } from './fulfilment.js';
+import type { FulfilmentLine, VendorOrderLine } from './fulfilment.repository.js';
+import type { PlaceOrderResult, VendorOrderLine as VendorRequest } from './vendor-client.js';
+import { VendorTimeout, VendorUnavailable } from './vendors.errors.js';
+
+const ORDER = 'order-1';
+
+/** A vendor in memory: its stock, the lines it took (idempotent on the line id), its circuit. */
+class FakeVendor {
+  readonly taken = new Map<string, string>();
+  circuit: CircuitState = 'closed';
+  /** Answers too late: takes the line, then throws a timeout. */
+  slow = false;
+
+  constructor(
+    readonly row: VendorRow,
+    public stock: number,
+  ) {}
+
+  async placeOrder(request: VendorRequest): Promise<PlaceOrderResult> {
+    if (this.circuit === 'open') throw new VendorUnavailable(this.row.name, 'circuit open: call not attempted');
+    const earlier = this.taken.get(request.lineId);
+    if (earlier) return { outcome: 'placed', vendorOrderId: earlier };
+    if (this.stock < request.quantity) return { outcome: 'refused', reason: 'insufficient-stock', available: this.stock };
+    this.stock -= request.quantity;
+    const id = `${this.row.name}-${this.taken.size + 1}`;
+    this.taken.set(request.lineId, id);
+    if (this.slow) throw new VendorTimeout(this.row.name, 'no answer within 1000 ms');
+    return { outcome: 'placed', vendorOrderId: id };
+  }
+
+  circuitState(): CircuitState {
+    return this.circuit;
+  }
+}
+
+const vendorRow = (name: string, priority: number): VendorRow => ({
+  id: `id-${name}`,
+  name,
+  baseUrl: `http://${name}`,
+  priority,
+  enabled: true,
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+  lastSyncAt: null,
+  lastSyncStatus: null,
+  lastSyncError: null,
+  circuit: 'closed',
+  skuCount: 0,
+});
+
+describe('Fulfilment.fulfil', () => {
+  let status: OrderStatus;
+  let lines: FulfilmentLine[];
+  let vendorOrders: Map<string, VendorOrderLine>;
+  let refunds: string[];
+  let vendors: FakeVendor[];
+  let fulfilment: Fulfilment;
+
+  beforeEach(() => {
+    status = 'CONFIRMED';
+    lines = [{ sku: 'SKU', localQuantity: 1, vendorQuantity: 2, status: 'pending' }];
+    vendorOrders = new Map();
+    refunds = [];
+    vendors = [new FakeVendor(vendorRow('first', 10), 5), new FakeVendor(vendorRow('second', 20), 5)];
+    const setStatus = async (_order: string, sku: string, to: FulfilmentLineStatus) => {
+      for (const line of lines) if (line.sku === sku) line.status = to;
+    };
+    fulfilment = new Fulfilment({
+      orders: { findState: async () => ({ userId: 'u', status, createdAt: new Date(0), confirmedAt: new Date(0) }) },
+      repository: {
+        lines: async () => lines.map((line) => ({ ...line })),
+        vendorOrders: async () => [...vendorOrders.values()].map((line) => ({ ...line })),
+        recordIntent: async (_order, sku, vendorId, quantity) => {
+          if (!vendorOrders.has(sku)) vendorOrders.set(sku, { sku, vendorId, vendorOrderId: null, quantity });
+        },
+        dropIntent: async (_order, sku, vendorId) => {
+          if (vendorOrders.get(sku)?.vendorId === vendorId && vendorOrders.get(sku)?.vendorOrderId === null) vendorOrders.delete(sku);
+        },
+        recordPlaced: async (_order, sku, vendorOrderId) => {
+          vendorOrders.get(sku)!.vendorOrderId = vendorOrderId;
+          await setStatus(ORDER, sku, 'placed');
+        },
+        setStatus,
+        recordRefund: async (orderId) => {
+          if (!refunds.includes(orderId)) refunds.push(orderId);
+        },
+      },
+      vendors: {
+        enabledByPriority: async () => vendors.map((vendor) => vendor.row),
+        find: async (id) => vendors.find((vendor) => vendor.row.id === id)?.row,
+      },
+      clients: { for: (row) => vendors.find((vendor) => vendor.row.id === row.id)! },
+      transitions: {
+        apply: async (_orderId, to, options) => {
+          if (options?.from && options.from !== status) return { changed: false, status };
+          status = to;
+          return { changed: true, status: to };
+        },
+      },
+      logger: pino({ level: 'silent' }),
+    });
+  });
+
+  it('asks the vendor it was placing a line with again, and no other, until that vendor answers', async () => {
+    vendors[0]!.slow = true;
+    await expect(fulfilment.fulfil(ORDER)).rejects.toThrow(VendorTimeout);
+    vendors[0]!.slow = false;
+    vendors[0]!.circuit = 'open';
+    await expect(fulfilment.fulfil(ORDER)).rejects.toThrow(VendorUnavailable);
+    expect(vendors[1]!.taken.size).toBe(0);
+    vendors[0]!.circuit = 'closed';
+    expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'fulfilled' });
+    expect(vendorOrders.get('SKU')).toMatchObject({ vendorId: 'id-first', vendorOrderId: 'first-1' });
+    expect([vendors[0]!.stock, vendors[1]!.stock]).toEqual([3, 5]);
+    expect(status).toBe('FULFILLED');
+  });
+
+  it('waits for a vendor whose circuit is open rather than failing a line the others refused', async () => {
+    vendors[0]!.stock = 0;
+    vendors[1]!.circuit = 'open';
+    await expect(fulfilment.fulfil(ORDER)).rejects.toThrow(VendorsUnreachable);
+    expect(status).toBe('CONFIRMED');
+    expect(lines[0]!.status).toBe('pending');
+    expect(vendorOrders.size).toBe(0);
+  });
+
+  it('fails the order and records its refund once when every vendor refuses, however often it runs', async () => {
+    for (const vendor of vendors) vendor.stock = 1;
+    expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'failed', unfillable: ['SKU'] });
+    expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'failed', unfillable: ['SKU'] });
+    expect(status).toBe('FAILED');
+    expect(refunds).toEqual([ORDER]);
+    expect(lines[0]!.status).toBe('failed');
+  });
+
+  it('fulfils at once an order whose lines were all local, and leaves an order that is not CONFIRMED alone', async () => {
+    lines = [{ sku: 'SKU', localQuantity: 3, vendorQuantity: 0, status: 'local' }];
+    expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'fulfilled' });
+    expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'skipped', status: 'FULFILLED' });
+    expect(vendors.every((vendor) => vendor.taken.size === 0)).toBe(true);
+  });
+});

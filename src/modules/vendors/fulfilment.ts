@@ -1,0 +1,127 @@
+import type { VendorRow } from '../../db/schema.js';
+import { notFound } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import type { OrderTransitions } from '../orders/lifecycle/order-transitions.js';
+import type { OrdersRepository } from '../orders/orders.repository.js';
+import type { FulfilmentLine, FulfilmentRepository, VendorOrderLine } from './fulfilment.repository.js';
+import type { VendorClient } from './vendor-client.js';
+import type { VendorsRepository } from './vendors.repository.js';
+
+export interface FulfilmentDeps {
+  orders: Pick<OrdersRepository, 'findState'>;
+  repository: Pick<FulfilmentRepository, 'lines' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus' | 'recordRefund'>;
+  vendors: Pick<VendorsRepository, 'enabledByPriority' | 'find'>;
+  /** The vendor clients of this process (VendorClients), whose breakers say which vendors may be asked now. */
+  clients: { for(vendor: VendorRow): Pick<VendorClient, 'placeOrder' | 'circuitState'> };
+  transitions: Pick<OrderTransitions, 'apply'>;
+  logger: Logger;
+}
+
+export type FulfilmentReport =
+  | { outcome: 'fulfilled' }
+  | { outcome: 'failed'; unfillable: string[] }
+  /** The order is not CONFIRMED (any more): nothing to do. */
+  | { outcome: 'skipped'; status: string };
+
+/** A line every vendor that might fill it cannot be asked now (their circuits are open): the job retries later. */
+export class VendorsUnreachable extends Error {
+  override name = 'VendorsUnreachable';
+}
+
+type LineOutcome = 'placed' | 'unfillable';
+
+/**
+ * Fulfils a CONFIRMED order. Its local units were taken when it was confirmed
+ * (InventoryRepository.sell); each line's vendor units are ordered from the enabled vendors by
+ * priority whose circuit is not open, with the vendor's idempotent `POST /orders` on the line id
+ * `<orderId>:<sku>`. A refusal tries the next vendor; a line no vendor will take fails the order
+ * (CONFIRMED → FAILED) with its refund recorded. A vendor fault throws, for the job to retry with
+ * backoff (and end as a dead letter), after recording which vendor was being asked: the retry asks
+ * that vendor again first, so no line is ever ordered from two vendors or twice from one.
+ */
+export class Fulfilment {
+  constructor(private readonly deps: FulfilmentDeps) {}
+
+  async fulfil(orderId: string): Promise<FulfilmentReport> {
+    const { orders, repository, transitions, logger } = this.deps;
+    const state = await orders.findState(orderId);
+    if (!state) throw notFound('order', { orderId });
+    const lines = await repository.lines(orderId);
+    if (state.status === 'FAILED') {
+      // A retry after the order failed and before its refund was recorded.
+      const unfillable = lines.filter((line) => line.status === 'failed').map((line) => line.sku);
+      if (unfillable.length > 0) await repository.recordRefund(orderId, reasonFor(unfillable));
+      return unfillable.length > 0 ? { outcome: 'failed', unfillable } : { outcome: 'skipped', status: state.status };
+    }
+    if (state.status !== 'CONFIRMED') return { outcome: 'skipped', status: state.status };
+
+    const vendorOrders = new Map((await repository.vendorOrders(orderId)).map((line) => [line.sku, line]));
+    const unfillable: string[] = [];
+    for (const line of lines) {
+      if (line.status === 'failed') unfillable.push(line.sku);
+      if (line.status !== 'pending') continue;
+      if ((await this.placeLine(orderId, line, vendorOrders.get(line.sku))) === 'unfillable') {
+        await repository.setStatus(orderId, line.sku, 'failed');
+        unfillable.push(line.sku);
+      }
+    }
+
+    if (unfillable.length === 0) {
+      const result = await transitions.apply(orderId, 'FULFILLED', {
+        from: 'CONFIRMED',
+        reason: 'every line handed to the warehouse or a vendor',
+        actor: 'system',
+      });
+      return result.changed ? { outcome: 'fulfilled' } : { outcome: 'skipped', status: result.status };
+    }
+    const reason = reasonFor(unfillable);
+    const result = await transitions.apply(orderId, 'FAILED', { from: 'CONFIRMED', reason: `fulfilment impossible: ${reason}`, actor: 'system' });
+    if (!result.changed && result.status !== 'FAILED') return { outcome: 'skipped', status: result.status };
+    await repository.recordRefund(orderId, reason);
+    logger.warn({ orderId, unfillable }, 'order failed: no vendor could supply a line; refund recorded');
+    return { outcome: 'failed', unfillable };
+  }
+
+  private async placeLine(orderId: string, line: FulfilmentLine, earlier: VendorOrderLine | undefined): Promise<LineOutcome> {
+    const { repository, vendors, clients, logger } = this.deps;
+    const request = { lineId: `${orderId}:${line.sku}`, sku: line.sku, quantity: line.vendorQuantity };
+    const tried = new Set<string>();
+    if (earlier) {
+      // Placed, or being placed when an earlier attempt stopped: that vendor answers first, whatever its state now.
+      const vendor = await vendors.find(earlier.vendorId);
+      if (vendor && (await this.ask(vendor, orderId, request)) === 'placed') return 'placed';
+      tried.add(earlier.vendorId);
+    }
+    let circuitsOpen = 0;
+    for (const vendor of await vendors.enabledByPriority()) {
+      if (tried.has(vendor.id)) continue;
+      if (clients.for(vendor).circuitState() === 'open') {
+        circuitsOpen += 1;
+        continue;
+      }
+      await repository.recordIntent(orderId, line.sku, vendor.id, line.vendorQuantity);
+      if ((await this.ask(vendor, orderId, request)) === 'placed') return 'placed';
+    }
+    if (circuitsOpen > 0) {
+      throw new VendorsUnreachable(`${request.lineId}: refused by every vendor asked; ${circuitsOpen} more cannot be asked now (circuit open)`);
+    }
+    logger.warn({ orderId, sku: line.sku, quantity: line.vendorQuantity }, 'no vendor can fill an order line');
+    return 'unfillable';
+  }
+
+  /** Asks one vendor for a line; a refusal drops the intent, a fault throws with the intent kept. */
+  private async ask(vendor: VendorRow, orderId: string, request: { lineId: string; sku: string; quantity: number }): Promise<'placed' | 'refused'> {
+    const { repository, clients, logger } = this.deps;
+    const outcome = await clients.for(vendor).placeOrder(request);
+    if (outcome.outcome === 'placed') {
+      await repository.recordPlaced(orderId, request.sku, outcome.vendorOrderId, new Date());
+      logger.info({ orderId, sku: request.sku, vendor: vendor.name, vendorOrderId: outcome.vendorOrderId }, 'order line placed with a vendor');
+      return 'placed';
+    }
+    logger.info({ orderId, sku: request.sku, vendor: vendor.name, refusal: outcome }, 'vendor refused an order line');
+    await repository.dropIntent(orderId, request.sku, vendor.id);
+    return 'refused';
+  }
+}
+
+const reasonFor = (skus: string[]) => `no supplier could provide ${skus.join(', ')}`;

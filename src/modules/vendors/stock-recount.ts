@@ -1,0 +1,56 @@
+import type { Logger } from '../../lib/logger.js';
+import type { InventoryRepository } from '../inventory/inventory.repository.js';
+import type { InventoryService } from '../inventory/inventory.service.js';
+import type { VendorsRepository } from './vendors.repository.js';
+
+export interface StockRecountDeps {
+  inventory: Pick<InventoryService, 'changeStock'>;
+  ledger: Pick<InventoryRepository, 'setVendorOnHand'>;
+  vendors: Pick<VendorsRepository, 'supplyTarget'>;
+  /** Vendor counts seen longer ago than this stop counting. */
+  staleAfterMs: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** What a recount did to one SKU's counted vendor units (and its gate). */
+export interface RecountResult {
+  sku: string;
+  /** How far vendor_on_hand (and the gate) moved. */
+  moved: number;
+  /** The units a clamped decrease left for a later recount, because reservations hold them now. */
+  deferred: number;
+}
+
+/**
+ * Brings a SKU's counted vendor units (`inventory.vendor_on_hand`) to what the vendors' fresh counts
+ * support (VendorsRepository.supplyTarget), moving the gate by the same amount through the path
+ * admin stock changes take (InventoryService.changeStock): under the ledger row lock, with an
+ * operation id, undone if the transaction fails. A decrease is clamped to what the gate still
+ * admits, so a recount never takes units a reservation holds; the rest goes at a later recount,
+ * once those reservations have ended. A recount with nothing changed moves nothing.
+ */
+export class StockRecount {
+  constructor(private readonly deps: StockRecountDeps) {}
+
+  async recount(sku: string): Promise<RecountResult> {
+    const { inventory, ledger, vendors, staleAfterMs, logger } = this.deps;
+    const freshSince = new Date((this.deps.now ?? Date.now)() - staleAfterMs);
+    let wanted = 0;
+    const result = await inventory.changeStock(sku, {
+      plan: async (row, tx) => {
+        wanted = (await vendors.supplyTarget(tx, sku, freshSince)) - row.vendorOnHand;
+        return wanted === 0 ? undefined : { delta: wanted, clamp: true };
+      },
+      write: async (tx, row, applied) => {
+        const vendorOnHand = row.vendorOnHand + applied;
+        await ledger.setVendorOnHand(tx, sku, vendorOnHand);
+        return (now) => now.vendorOnHand === vendorOnHand;
+      },
+    });
+    const moved = result.changed ? result.applied : 0;
+    const outcome = { sku, moved, deferred: moved - wanted };
+    if (outcome.deferred !== 0) logger.info(outcome, 'vendor units held by reservations: the recount takes them later');
+    return outcome;
+  }
+}

@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createLogger } from '../src/lib/logger.js';
+import type { SyncReport } from '../src/modules/vendors/vendor-sync.js';
+import { type RunningVendor, startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
+import { createProduct, inventoryOf } from './support/fixtures.js';
+import { Api, eventually, guests, settleInWaves } from './support/http.js';
+import { useSystem } from './support/system.js';
+
+const STALE_AFTER_SECONDS = 3;
+
+/**
+ * Vendor stock in availability, kept in step on both sides by the recount, against simulated
+ * vendors over HTTP. The scheduler's interval is long: these tests sync when they mean to.
+ */
+describe('vendor stock', () => {
+  const sut = useSystem(
+    { api: true, worker: true },
+    {
+      VENDOR_SYNC_INTERVAL_SECONDS: '3600',
+      VENDOR_STALE_AFTER_SECONDS: String(STALE_AFTER_SECONDS),
+      VENDOR_TIMEOUT_MS: '1000',
+      VENDOR_BREAK_SECONDS: '1',
+    },
+  );
+
+  /**
+   * Simulated vendors of this test's own, on free ports, added to flashcart with priorities in the
+   * given order. Added as rows rather than through the API, which also schedules their syncs: the
+   * tests sync when they mean to (the API's path is tested on its own).
+   */
+  async function vendors(seeds: Record<string, number>[]): Promise<{ name: string; id: string; sim: RunningVendor; switches: Api }[]> {
+    const suffix = randomBytes(3).toString('hex');
+    const simulator = await startVendorSimulator({
+      vendors: seeds.map((seed, i) => ({ name: `v${i}-${suffix}`, port: 0, seed })),
+      logger: createLogger('silent'),
+    });
+    onTestFinished(() => simulator.close());
+    const added = [];
+    for (const [i, sim] of simulator.vendors.entries()) {
+      const row = await sut.system.container.vendorsRepository.insert({ name: sim.name, baseUrl: sim.url, priority: (i + 1) * 10 });
+      // Fulfilment asks every enabled vendor: one whose simulator has stopped must not stay among them.
+      onTestFinished(() => sut.system.container.vendorsRepository.update(row!.id, { enabled: false }).then(() => undefined));
+      added.push({ name: sim.name, id: row!.id, sim, switches: Api.unchecked(sim.url) });
+    }
+    return added;
+  }
+
+  async function sync(vendorId: string): Promise<SyncReport> {
+    const row = await sut.system.container.vendorsRepository.find(vendorId);
+    return sut.system.container.vendorSync.sync(row!);
+  }
+
+  const product = (sku: string) => sut.admin.get(`/api/products/${sku}`).then((answer) => answer.body);
+  const vendorView = async (id: string) => ((await sut.admin.get('/api/admin/vendors')).body as { id: string }[]).find((v) => v.id === id) as any;
+
+  it('adds fresh vendor stock to availability, in the gate and the ledger, and shows each source', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [a, b] = await vendors([{ [sku]: 5, 'NOT-IN-CATALOG': 99 }, { [sku]: 3 }]);
+    const first = await sync(a!.id);
+    expect(first).toMatchObject({ outcome: 'ok', skus: 1 });
+    await sync(b!.id);
+
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 10, vendorOnHand: 8, reserved: 0, available: 18, gateAvailable: 18, drift: 0 });
+    const shown = await product(sku);
+    expect(shown.available).toBe(18);
+    expect(shown.sources).toEqual([
+      { source: 'local', available: 10, stale: false },
+      { source: a!.name, available: 5, stale: false },
+      { source: b!.name, available: 3, stale: false },
+    ]);
+    expect(await vendorView(a!.id)).toMatchObject({ name: a!.name, baseUrl: a!.sim.url, status: 'ok', circuit: 'closed', skuCount: 1 });
+    expect((await vendorView(a!.id)).lastSyncAt).toEqual(expect.any(String));
+
+    const [buyer] = await guests(sut.system.url!, 1);
+    expect((await buyer!.order([{ sku, quantity: 17 }], 'beyond-local')).status).toBe(202);
+    expect((await buyer!.order([{ sku, quantity: 2 }], 'beyond-all')).status).toBe(409);
+  });
+
+  it('moves nothing on a repeated sync with unchanged stock', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 2 });
+    const [a] = await vendors([{ [sku]: 7 }]);
+    const first = await sync(a!.id);
+    expect(first.outcome === 'ok' && first.moves).toEqual([{ sku, moved: 7, deferred: 0 }]);
+    const before = await inventoryOf(sut.admin, sku);
+    const again = await sync(a!.id);
+    expect(again.outcome === 'ok' && again.moves).toEqual([{ sku, moved: 0, deferred: 0 }]);
+    expect(await inventoryOf(sut.admin, sku)).toEqual(before);
+    expect(before).toMatchObject({ vendorOnHand: 7, gateAvailable: 9, drift: 0 });
+  });
+
+  it('clamps a sync that would take reserved units, and takes the rest once the reservation ends', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 0 });
+    const [a] = await vendors([{ [sku]: 5 }]);
+    await sync(a!.id);
+    const [buyer] = await guests(sut.system.url!, 1);
+    const order = await buyer!.order([{ sku, quantity: 4 }], 'holds-vendor-units');
+    expect(order.status).toBe(202);
+    await eventually(async () => ((await inventoryOf(sut.admin, sku)).reserved === 4 ? true : undefined), 'the order persisted');
+
+    await a!.switches.post('/simulate/stock', { items: [{ sku, available: 1 }] });
+    const clamped = await sync(a!.id);
+    // The vendor now has 1: 4 units should go, but the gate admits only 1 more; reservations keep theirs.
+    expect(clamped.outcome === 'ok' && clamped.moves).toEqual([{ sku, moved: -1, deferred: 3 }]);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 4, reserved: 4, available: 0, gateAvailable: 0, drift: 0 });
+
+    expect((await buyer!.post(`/api/orders/${order.body.id}/cancel`)).status).toBe(200);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 4, reserved: 0, gateAvailable: 4, drift: 0 });
+    const rest = await sync(a!.id);
+    expect(rest.outcome === 'ok' && rest.moves).toEqual([{ sku, moved: -3, deferred: 0 }]);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 1, available: 1, gateAvailable: 1, drift: 0 });
+  });
+
+  it('opens the breaker of a vendor that is down, stops counting its stale stock, keeps selling the rest, and closes on recovery', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 4 });
+    const [a, b] = await vendors([{ [sku]: 6 }, { [sku]: 2 }]);
+    await sync(a!.id);
+    await sync(b!.id);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 8, gateAvailable: 12 });
+
+    // Through the admin API's fault switch, as a demo would.
+    const outage = await sut.admin.post(`/api/admin/vendors/${a!.id}/simulate/outage`, { seconds: 600 });
+    expect(outage.status).toBe(200);
+    expect(outage.body.faults.outage).toMatchObject({ mode: 'unavailable' });
+
+    const opened = await eventually(async () => {
+      const report = await sync(a!.id);
+      expect(report.outcome).toBe('failed');
+      return report.outcome === 'failed' && report.circuit === 'open' ? report : undefined;
+    }, 'the breaker to open');
+    expect(opened).toMatchObject({ outcome: 'failed', circuit: 'open' });
+    expect(await vendorView(a!.id)).toMatchObject({ status: 'failed', circuit: 'open', lastError: expect.stringContaining(a!.name) });
+
+    // Once its count is older than the threshold, a failed sync stops it counting.
+    await eventually(async () => {
+      await sync(a!.id);
+      await sync(b!.id);
+      return (await inventoryOf(sut.admin, sku)).vendorOnHand === 2 ? true : undefined;
+    }, "the down vendor's stock to go stale");
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 4, vendorOnHand: 2, available: 6, gateAvailable: 6, drift: 0 });
+    const shown = await product(sku);
+    expect(shown.available).toBe(6);
+    expect(shown.sources).toContainEqual({ source: a!.name, available: 6, stale: true });
+    expect(shown.sources).toContainEqual({ source: b!.name, available: 2, stale: false });
+
+    const [buyer] = await guests(sut.system.url!, 1);
+    expect((await buyer!.order([{ sku, quantity: 6 }], 'while-a-is-down')).status).toBe(202);
+    expect((await buyer!.order([{ sku, quantity: 1 }], 'more-than-the-rest')).status).toBe(409);
+
+    await a!.switches.post('/simulate/reset');
+    const recovered = await eventually(async () => {
+      const report = await sync(a!.id);
+      return report.outcome === 'ok' ? report : undefined;
+    }, 'the vendor to answer again once its break is over');
+    expect(recovered).toMatchObject({ outcome: 'ok' });
+    await sync(b!.id);
+    expect(await vendorView(a!.id)).toMatchObject({ status: 'ok', circuit: 'closed' });
+    await eventually(async () => ((await inventoryOf(sut.admin, sku)).reserved === 6 ? true : undefined), 'the order persisted');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 8, reserved: 6, available: 6, gateAvailable: 6, drift: 0 });
+  });
+
+  it('never admits more than the warehouse and two fluctuating vendors hold during a flash sale, and ends with no drift', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 20 });
+    const [a, b] = await vendors([{ [sku]: 15 }, { [sku]: 10 }]);
+    await sync(a!.id);
+    await sync(b!.id);
+    for (const vendor of [a!, b!]) await vendor.switches.post('/simulate/fluctuation', { mode: 'timer', intervalMs: 20, maxStep: 3 });
+
+    let selling = true;
+    const syncLoop = async (id: string) => {
+      while (selling) await sync(id);
+    };
+    const loops = [syncLoop(a!.id), syncLoop(b!.id)];
+    const buyers = await guests(sut.system.url!, 300);
+    const results = await settleInWaves(
+      buyers.map((buyer, i) => () => buyer.order([{ sku, quantity: 1 }], `fluctuating-${i}`)),
+      30,
+    );
+    selling = false;
+    await Promise.all(loops);
+    for (const vendor of [a!, b!]) await vendor.switches.post('/simulate/fluctuation', { mode: 'off' });
+
+    const answers = results.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    });
+    expect(answers.filter((answer) => answer.status !== 202 && answer.status !== 409)).toEqual([]);
+    const accepted = answers.filter((answer) => answer.status === 202).length;
+    expect(accepted).toBeGreaterThan(20);
+
+    await sync(a!.id);
+    await sync(b!.id);
+    const view = await eventually(async () => {
+      const current = await inventoryOf(sut.admin, sku);
+      return current.reserved === accepted ? current : undefined;
+    }, 'every accepted order persisted');
+    // The ledger refused no order (it would have, had the gate admitted a unit it did not count).
+    expect((await sut.admin.get('/api/admin/orders?status=FAILED&limit=1')).body.total).toBe(0);
+    const vendorsHold = [a!, b!].reduce((sum, vendor) => sum + vendor.sim.simulation.items().find((item) => item.sku === sku)!.available, 0);
+    // Counted vendor units follow the vendors, except those reservations still hold (clamped).
+    expect(view.vendorOnHand).toBe(Math.max(vendorsHold, accepted - 20));
+    expect(view).toMatchObject({ onHand: 20, reserved: accepted, drift: 0 });
+    expect(view.gateAvailable).toBe(20 + view.vendorOnHand - accepted);
+  });
+
+  it('refuses bad vendor input with 4xx and records a vendor answering garbage as a failed sync', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await sut.admin.patch(`/api/admin/vendors/${unknown}`, { priority: 1 })).status).toBe(404);
+    expect((await sut.admin.post(`/api/admin/vendors/${unknown}/sync`)).status).toBe(404);
+    expect((await sut.admin.post(`/api/admin/vendors/${unknown}/simulate/reset`)).status).toBe(404);
+    expect((await sut.admin.post('/api/admin/vendors', { name: 'Bad Name', baseUrl: 'http://127.0.0.1:1' })).status).toBe(400);
+    expect((await sut.admin.post('/api/admin/vendors', { name: 'no-scheme', baseUrl: 'ftp://127.0.0.1' })).status).toBe(400);
+    const [buyer] = await guests(sut.system.url!, 1);
+    expect((await buyer!.get('/api/admin/vendors')).status).toBe(403);
+
+    const sku = await createProduct(sut.admin, { onHand: 1 });
+    const [a] = await vendors([{ [sku]: 4 }]);
+    expect((await sut.admin.post('/api/admin/vendors', { name: a!.name, baseUrl: a!.sim.url })).status).toBe(409);
+    expect((await sut.admin.post(`/api/admin/vendors/${a!.id}/simulate/nonsense`)).status).toBe(400);
+    expect((await sut.admin.post(`/api/admin/vendors/${a!.id}/simulate/errors`, { rate: 7 })).status).toBe(400);
+    await sync(a!.id);
+    await a!.switches.post('/simulate/garbage', { enabled: true, kind: 'negative-count' });
+    const refused = await sync(a!.id);
+    expect(refused).toMatchObject({ outcome: 'failed', error: expect.stringContaining('stock answer refused') });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 4, gateAvailable: 5, drift: 0 });
+    expect((await sut.admin.post(`/api/admin/vendors/${a!.id}/sync`)).status).toBe(202);
+  });
+
+  it('syncs a vendor added through the API on the worker, stops counting it at once when disabled, and again once enabled', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 1 });
+    const simulator = await startVendorSimulator({ vendors: [{ name: 'api-made', port: 0, seed: { [sku]: 4 } }], logger: createLogger('silent') });
+    onTestFinished(() => simulator.close());
+    const name = `api-${randomBytes(3).toString('hex')}`;
+    const created = await sut.admin.post('/api/admin/vendors', { name, baseUrl: `${simulator.vendors[0]!.url}/`, priority: 5 });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name, baseUrl: simulator.vendors[0]!.url, priority: 5, enabled: true, status: 'never', circuit: 'closed' });
+    const a = created.body as { id: string };
+    await eventually(async () => ((await inventoryOf(sut.admin, sku)).vendorOnHand === 4 ? true : undefined), 'the worker to sync the new vendor');
+    const schedulers = await sut.system.container.queues.queue('vendors').getJobSchedulers();
+    expect(schedulers.map((scheduler) => scheduler.key)).toContain(`vendor-sync-${a.id}`);
+
+    const disabled = await sut.admin.patch(`/api/admin/vendors/${a.id}`, { enabled: false });
+    expect(disabled.body).toMatchObject({ enabled: false, status: 'disabled' });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 0, gateAvailable: 1, drift: 0 });
+    expect((await product(sku)).sources).toEqual([{ source: 'local', available: 1, stale: false }]);
+    expect((await sut.admin.post(`/api/admin/vendors/${a.id}/sync`)).status).toBe(409);
+    const afterDisable = await sut.system.container.queues.queue('vendors').getJobSchedulers();
+    expect(afterDisable.map((scheduler) => scheduler.key)).not.toContain(`vendor-sync-${a.id}`);
+
+    await sut.admin.patch(`/api/admin/vendors/${a.id}`, { enabled: true });
+    // Enabling queues a sync on the worker.
+    await eventually(async () => ((await inventoryOf(sut.admin, sku)).vendorOnHand === 4 ? true : undefined), 'the queued sync');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ gateAvailable: 5, drift: 0 });
+  });
+});
