@@ -29,7 +29,8 @@ describe('the all role: API, workers, payment simulator and SMTP sink in one pro
     const payment = await buyer!.post(`/api/orders/${placed.body.id}/payment`);
     expect(payment.status).toBe(201);
     expect((await fetch(`${payment.body.checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' })).status).toBe(303);
-    await eventually(async () => ((await buyer!.get(`/api/orders/${placed.body.id}`)).body.status === 'CONFIRMED' ? true : undefined), 'CONFIRMED');
+    const confirmed = (order: { history: { status: string }[] }) => order.history.some((entry) => entry.status === 'CONFIRMED');
+    await eventually(async () => (confirmed((await buyer!.get(`/api/orders/${placed.body.id}`)).body) ? true : undefined), 'CONFIRMED');
     await mailsTo(admin, 'all-role@example.test', /^Payment confirmed/);
 
     await all.kill('SIGTERM');
@@ -91,7 +92,7 @@ describe('the queue board', () => {
     const withHeader = await board('/api/queues', { headers: { authorization: `Bearer ${admin.token}` } });
     expect(withHeader.status).toBe(200);
     const { queues } = (await withHeader.json()) as { queues: { name: string }[] };
-    expect(queues.map((queue) => queue.name).sort()).toEqual(['carts', 'maintenance', 'notifications', 'outbox']);
+    expect(queues.map((queue) => queue.name).sort()).toEqual(['carts', 'maintenance', 'notifications', 'outbox', 'vendors']);
 
     const handover = await board(`?token=${admin.token}`);
     expect(handover.status).toBe(303);
