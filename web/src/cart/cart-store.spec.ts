@@ -33,11 +33,38 @@ describe('the cart store', () => {
     store.getState().receive(cart(3, [line('A', 3)]));
     store.getState().receive(cart(2, [line('A', 2)]));
     expect(quantities(store)).toEqual({ A: 3 });
-    store.getState().receive(cart(3, [line('A', 9)]));
-    expect(quantities(store)).toEqual({ A: 3 });
     store.getState().receive(cart(4, [line('A', 4), line('B', 1)]));
     expect(quantities(store)).toEqual({ A: 4, B: 1 });
     expect(view(store).version).toBe(4);
+  });
+
+  it('takes a push at the version it holds when the server says a line sold out, or came back', () => {
+    // Stock is not part of a cart's version: the server pushes a sold-out or back-in-stock line at
+    // the version the cart already has.
+    const store = createCartStore();
+    store.getState().receive(cart(3, [line('A', 2, 10), line('B', 1, 10)]));
+    store.getState().receive(cart(3, [line('A', 2, 0), line('B', 1, 10)]));
+    expect(view(store).lines.map((item) => [item.sku, item.soldOut, item.available])).toEqual([
+      ['A', true, 0],
+      ['B', false, 10],
+    ]);
+    expect(view(store).problems.map((item) => [item.sku, item.problem])).toEqual([['A', 'sold-out']]);
+    store.getState().receive(cart(3, [line('A', 2, 5), line('B', 1, 10)]));
+    expect(view(store).problems).toEqual([]);
+    expect(view(store).lines[0]!.available).toBe(5);
+  });
+
+  it('lets a same-version cart replace older stock events for its lines, and an identical one change nothing', () => {
+    const store = createCartStore();
+    const held = cart(3, [line('A', 2, 10)]);
+    store.getState().receive(held);
+    store.getState().stockUpdate('A', 1);
+    // The very cart it holds, again (its own HTTP answer after the push): the stock event stays.
+    store.getState().receive(cart(3, [line('A', 2, 10)]));
+    expect(store.getState().server).toBe(held);
+    expect(view(store).lines[0]!.available).toBe(1);
+    store.getState().receive(cart(3, [line('A', 2, 0)]));
+    expect(view(store).lines[0]!.available).toBe(0);
   });
 
   it('shows an optimistic add at once, before the server answers', () => {

@@ -5,8 +5,10 @@ import type { Cart, CartLine } from '../api/client';
  * The cart as this tab shows it: the newest cart the server sent (over HTTP or `cart:update`),
  * with this tab's changes that the server has not answered yet laid on top.
  *
- * - A server cart replaces the one held only when its `version` is higher, whichever channel
- *   brings it first; an older one arriving late changes nothing.
+ * - A server cart replaces the one held when its `version` is higher, whichever channel brings it
+ *   first; an older one arriving late changes nothing. One at the same version replaces it when it
+ *   says something else: stock (a line sold out or back) is not part of the version, and the server
+ *   pushes such a change at the version the cart already has.
  * - A change shows at once as the quantity it aims at (adding 2 to 1 shows 3), so laying it over a
  *   server cart that already includes it shows the same thing, not the change twice.
  * - When the server answers, the change is dropped: accepted, its cart (a higher version) shows
@@ -92,7 +94,7 @@ export function createCartStore() {
 
     receive(cart) {
       const held = get().server;
-      if (held && cart.version <= held.version) return;
+      if (held && (cart.version < held.version || (cart.version === held.version && sameCart(cart, held)))) return;
       // The cart's own figures are at least as fresh as earlier stock events for its SKUs.
       const liveAvailable = { ...get().liveAvailable };
       for (const line of cart.items) delete liveAvailable[line.sku];
@@ -146,6 +148,11 @@ export function createCartStore() {
       set({ ...EMPTY });
     },
   }));
+}
+
+/** Whether two carts of one version say the same; only what is not versioned (stock, a price being changed) can differ. */
+function sameCart(a: Cart, b: Cart): boolean {
+  return JSON.stringify([a.items, a.totalCents, a.currency, a.notices]) === JSON.stringify([b.items, b.totalCents, b.currency, b.notices]);
 }
 
 function problemOf(quantity: number, available: number): LineProblem | undefined {
