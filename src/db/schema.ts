@@ -185,6 +185,11 @@ export interface CartsTable {
   notices: ColumnType<{ sku: string; reason: 'deleted'; title: string; message: string }[], string, string>;
   updatedAt: ColumnType<Date, Date | string, Date | string>;
   persistedAt: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** The owner's last change (catalog changes move updatedAt only). */
+  ownerTouchedAt: ColumnType<Date, Date | string, Date | string>;
+  /** The ownerTouchedAt an abandoned-cart reminder was decided for; null: never. */
+  remindedFor: Date | null;
+  remindedVersion: number | null;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half-open';

@@ -9,7 +9,10 @@ import type { LuaScripts } from './scripts.js';
 export interface StoredCart {
   userId: string;
   version: number;
+  /** The last change, whoever made it (the owner, a catalog change). */
   updatedAtMs: number;
+  /** The owner's last change (a catalog change does not count): what makes a cart abandoned. */
+  touchedAtMs: number;
   /** The currency of its lines; null for a cart that never held one. */
   currency: string | null;
   /** Sorted by SKU. */
@@ -71,7 +74,7 @@ type Reply = number | string | null | Reply[];
 /** A cart hash as HGETALL returns it (or the scripts do), flat field/value pairs. */
 export function parseCart(userId: string, flat: string[]): StoredCart | null {
   if (flat.length === 0) return null;
-  const cart: StoredCart = { userId, version: 0, updatedAtMs: 0, currency: null, lines: [], notices: [] };
+  const cart: StoredCart = { userId, version: 0, updatedAtMs: 0, touchedAtMs: Number.NaN, currency: null, lines: [], notices: [] };
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const field = flat[i]!;
     const value = flat[i + 1]!;
@@ -79,8 +82,11 @@ export function parseCart(userId: string, flat: string[]): StoredCart | null {
     else if (field.startsWith('n:')) cart.notices.push(JSON.parse(value) as CartNotice);
     else if (field === 'version') cart.version = Number(value);
     else if (field === 'updatedAt') cart.updatedAtMs = Number(value);
+    else if (field === 'touchedAt') cart.touchedAtMs = Number(value);
     else if (field === 'currency') cart.currency = value;
   }
+  // A cart written before owners' changes were told apart: its last change stands for the owner's.
+  if (Number.isNaN(cart.touchedAtMs)) cart.touchedAtMs = cart.updatedAtMs;
   cart.lines.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
   cart.notices.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
   return cart;
@@ -206,6 +212,7 @@ export class CartStore {
         mode,
         snapshot.version,
         snapshot.updatedAtMs,
+        snapshot.touchedAtMs,
         snapshot.currency ?? '',
         this.limits.ttlSeconds,
         snapshot.lines.length,

@@ -7,7 +7,15 @@ const mouse = { sku: 'MOUSE', title: 'Mouse', priceCents: 1_550, currency: 'EUR'
 
 describe('priceCart', () => {
   it('prices every line from the catalog: line totals and the total in integer minor units, each line’s stock and sold-out flag', () => {
-    const stored = { userId: 'u', version: 4, updatedAtMs: Date.parse('2026-12-01T10:00:00Z'), currency: 'EUR', lines: [], notices: [] };
+    const stored = {
+      userId: 'u',
+      version: 4,
+      updatedAtMs: Date.parse('2026-12-01T10:00:00Z'),
+      touchedAtMs: 0,
+      currency: 'EUR',
+      lines: [],
+      notices: [],
+    };
     const cart = priceCart(stored, [
       { sku: 'KEYBOARD', quantity: 3, product: keyboard, available: 10 },
       { sku: 'MOUSE', quantity: 2, product: mouse, available: 0 },
@@ -38,6 +46,7 @@ describe('parseCart', () => {
       userId: 'u',
       version: 7,
       updatedAtMs: 1_000,
+      touchedAtMs: 1_000,
       currency: 'EUR',
       lines: [
         { sku: 'KEYBOARD', quantity: 1 },

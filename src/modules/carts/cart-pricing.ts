@@ -53,6 +53,7 @@ export const emptyStoredCart = (userId: string, nowMs: number): StoredCart => ({
   userId,
   version: 0,
   updatedAtMs: nowMs,
+  touchedAtMs: nowMs,
   currency: null,
   lines: [],
   notices: [],

@@ -7,6 +7,7 @@ const toStored = (row: CartRow): StoredCart => ({
   userId: row.userId,
   version: row.version,
   updatedAtMs: row.updatedAt.getTime(),
+  touchedAtMs: row.ownerTouchedAt.getTime(),
   currency: row.currency,
   lines: row.lines,
   notices: row.notices,
@@ -50,6 +51,7 @@ export class CartsRepository {
           lines: JSON.stringify(cart.lines),
           notices: JSON.stringify(cart.notices),
           updatedAt: new Date(cart.updatedAtMs),
+          ownerTouchedAt: new Date(cart.touchedAtMs),
         })),
       )
       .onConflict((oc) =>
@@ -61,6 +63,7 @@ export class CartsRepository {
             lines: (eb) => eb.ref('excluded.lines'),
             notices: (eb) => eb.ref('excluded.notices'),
             updatedAt: (eb) => eb.ref('excluded.updatedAt'),
+            ownerTouchedAt: (eb) => eb.ref('excluded.ownerTouchedAt'),
             persistedAt: sql`now()`,
           })
           .where('carts.version', '<', (eb) => eb.ref('excluded.version')),

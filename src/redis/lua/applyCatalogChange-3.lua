@@ -1,11 +1,12 @@
 --[[
   Applies a catalog change to one cart holding the SKU: a price or title change bumps the cart's
   version (what it shows changed); a deleted product's line is removed and a notice says why.
-  Either way the cart is marked for persistence. A cart that no longer holds the SKU leaves the
+  Either way the cart is marked for persistence. Its touchedAt stays: the owner did not touch it,
+  and an abandoned cart stays abandoned. A cart that no longer holds the SKU leaves the
   carts-holding set.
 
   Input:
-    KEYS[1]  the cart (hash: version, updatedAt, currency, q:<sku> quantity, n:<sku> notice)
+    KEYS[1]  the cart (hash: version, updatedAt, touchedAt, currency, q:<sku> quantity, n:<sku> notice)
     KEYS[2]  dirty carts (set of user ids awaiting persistence)
     KEYS[3]  carts holding this SKU (set of user ids)
     ARGV[1]  user id (the cart's owner)

@@ -1,10 +1,11 @@
 --[[
   Adds to, or sets, the quantity of one line of a live cart within the cart's limits and what the
-  SKU's gate admitted when the caller read it; bumps the cart's version and marks it for
-  persistence. A change by the owner also drops the cart's notices: the owner has seen them.
+  SKU's gate admitted when the caller read it; bumps the cart's version, stamps it as touched by
+  its owner (updatedAt and touchedAt) and marks it for persistence. A change by the owner also
+  drops the cart's notices: the owner has seen them.
 
   Input:
-    KEYS[1]   the cart (hash: version, updatedAt, currency, q:<sku> quantity, n:<sku> notice)
+    KEYS[1]   the cart (hash: version, updatedAt, touchedAt, currency, q:<sku> quantity, n:<sku> notice)
     KEYS[2]   dirty carts (set of user ids awaiting persistence)
     KEYS[3]   carts holding this SKU (set of user ids: the reverse index)
     KEYS[4]   SKUs some cart holds (set)
@@ -93,7 +94,7 @@ else
   end
 end
 redis.call('HINCRBY', cartKey, 'version', 1)
-redis.call('HSET', cartKey, 'updatedAt', ARGV[9])
+redis.call('HSET', cartKey, 'updatedAt', ARGV[9], 'touchedAt', ARGV[9])
 redis.call('EXPIRE', cartKey, ARGV[10])
 redis.call('SADD', KEYS[2], userId)
 return {DONE, redis.call('HGETALL', cartKey), redis.call('EXISTS', KEYS[5])}

@@ -1,9 +1,10 @@
 --[[
-  Empties a live cart (its lines and its notices), bumps its version and marks it for persistence.
+  Empties a live cart (its lines and its notices), bumps its version, stamps it as touched by its
+  owner and marks it for persistence.
   An empty cart stays as it is.
 
   Input:
-    KEYS[1]  the cart (hash: version, updatedAt, currency, q:<sku> quantity, n:<sku> notice)
+    KEYS[1]  the cart (hash: version, updatedAt, touchedAt, currency, q:<sku> quantity, n:<sku> notice)
     KEYS[2]  dirty carts (set of user ids awaiting persistence)
     KEYS[3]  the owner's live sockets (hash: socket id -> instance; absent when none is connected)
     ARGV[1]  user id (the cart's owner)
@@ -35,7 +36,7 @@ if #content == 0 then
 end
 redis.call('HDEL', cartKey, unpack(content))
 redis.call('HINCRBY', cartKey, 'version', 1)
-redis.call('HSET', cartKey, 'updatedAt', ARGV[2])
+redis.call('HSET', cartKey, 'updatedAt', ARGV[2], 'touchedAt', ARGV[2])
 redis.call('EXPIRE', cartKey, ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[1])
 return {DONE, redis.call('HGETALL', cartKey), redis.call('EXISTS', KEYS[3])}

@@ -3,7 +3,7 @@
   none), with its entries in the carts-holding sets. It is not marked dirty: it equals its snapshot.
 
   Input:
-    KEYS[1]    the cart (hash: version, updatedAt, currency, q:<sku> quantity, n:<sku> notice)
+    KEYS[1]    the cart (hash: version, updatedAt, touchedAt, currency, q:<sku> quantity, n:<sku> notice)
     KEYS[2]    SKUs some cart holds (set)
     KEYS[3..]  carts holding each line's SKU (sets of user ids), in line order
     ARGV[1]    user id (the cart's owner)
@@ -11,10 +11,11 @@
                whose version is lower than the snapshot's (the reconciliation healing Redis)
     ARGV[3]    version
     ARGV[4]    updatedAt, ms since the epoch
-    ARGV[5]    currency ('' for none)
-    ARGV[6]    seconds an untouched cart stays in Redis
-    ARGV[7]    number of lines, n
-    ARGV[8..]  n pairs (sku, quantity), in KEYS[3..] order, then pairs (sku, notice JSON)
+    ARGV[5]    touchedAt (the owner's last change), ms since the epoch
+    ARGV[6]    currency ('' for none)
+    ARGV[7]    seconds an untouched cart stays in Redis
+    ARGV[8]    number of lines, n
+    ARGV[9..]  n pairs (sku, quantity), in KEYS[3..] order, then pairs (sku, notice JSON)
   Output (codes: ScriptCode in src/redis/script-codes.ts; cart: the hash as HGETALL gives it):
     {Done, cart}      loaded from the snapshot
     {Nothing, cart}   Redis already had this cart (at the snapshot's version or later): left as is
@@ -28,13 +29,13 @@ if present and (ARGV[2] == 'missing' or tonumber(present) >= tonumber(ARGV[3])) 
 end
 
 redis.call('DEL', cartKey)
-local values = {'version', ARGV[3], 'updatedAt', ARGV[4]}
-if ARGV[5] ~= '' then
+local values = {'version', ARGV[3], 'updatedAt', ARGV[4], 'touchedAt', ARGV[5]}
+if ARGV[6] ~= '' then
   values[#values + 1] = 'currency'
-  values[#values + 1] = ARGV[5]
+  values[#values + 1] = ARGV[6]
 end
-local lines = tonumber(ARGV[7])
-local arg = 8
+local lines = tonumber(ARGV[8])
+local arg = 9
 for line = 1, lines do
   values[#values + 1] = 'q:' .. ARGV[arg]
   values[#values + 1] = ARGV[arg + 1]
@@ -48,5 +49,5 @@ while arg < #ARGV do
   arg = arg + 2
 end
 redis.call('HSET', cartKey, unpack(values))
-redis.call('EXPIRE', cartKey, ARGV[6])
+redis.call('EXPIRE', cartKey, ARGV[7])
 return {DONE, redis.call('HGETALL', cartKey)}

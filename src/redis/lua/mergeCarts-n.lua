@@ -1,10 +1,11 @@
 --[[
   Merges a guest's cart into a user's cart at login: each guest line's quantity is added to the
   user's, capped by what the SKU's gate admits and by the cart's limits; the guest cart is emptied.
-  Both carts get a new version and are marked for persistence when they change.
+  Both carts get a new version, are stamped as touched by their owner (the merge is the owner's
+  login) and are marked for persistence when they change.
 
   Input:
-    KEYS[1]    the user's cart (hash: version, updatedAt, currency, q:<sku> quantity, n:<sku> notice)
+    KEYS[1]    the user's cart (hash: version, updatedAt, touchedAt, currency, q:<sku> quantity, n:<sku> notice)
     KEYS[2]    the guest's cart
     KEYS[3]    dirty carts (set of user ids awaiting persistence)
     KEYS[4]    SKUs some cart holds (set)
@@ -105,7 +106,7 @@ if userChanged then
     redis.call('HDEL', userKey, unpack(notices))
   end
   redis.call('HINCRBY', userKey, 'version', 1)
-  redis.call('HSET', userKey, 'updatedAt', now)
+  redis.call('HSET', userKey, 'updatedAt', now, 'touchedAt', now)
   redis.call('EXPIRE', userKey, ttl)
   redis.call('SADD', KEYS[3], userId)
 end
@@ -121,7 +122,7 @@ end
 if #content > 0 then
   redis.call('HDEL', guestKey, unpack(content))
   redis.call('HINCRBY', guestKey, 'version', 1)
-  redis.call('HSET', guestKey, 'updatedAt', now)
+  redis.call('HSET', guestKey, 'updatedAt', now, 'touchedAt', now)
   redis.call('EXPIRE', guestKey, ttl)
   redis.call('SADD', KEYS[3], guestId)
 end

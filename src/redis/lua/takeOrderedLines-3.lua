@@ -1,10 +1,11 @@
 --[[
   Takes an accepted order's lines out of its cart, once per order: each line's quantity goes down
   by what the order took (the line goes when nothing is left). When the cart is still at the
-  version the order was read from, this empties it; lines added meanwhile stay.
+  version the order was read from, this empties it; lines added meanwhile stay. Ordering is the
+  owner's doing: the cart is stamped as touched by its owner.
 
   Input:
-    KEYS[1]    the cart (hash: version, updatedAt, currency, q:<sku> quantity, n:<sku> notice)
+    KEYS[1]    the cart (hash: version, updatedAt, touchedAt, currency, q:<sku> quantity, n:<sku> notice)
     KEYS[2]    dirty carts (set of user ids awaiting persistence)
     KEYS[3]    marker of this order's lines as taken
     ARGV[1]    user id (the cart's owner)
@@ -44,7 +45,7 @@ for arg = 5, #ARGV, 2 do
 end
 if changed then
   redis.call('HINCRBY', cartKey, 'version', 1)
-  redis.call('HSET', cartKey, 'updatedAt', ARGV[2])
+  redis.call('HSET', cartKey, 'updatedAt', ARGV[2], 'touchedAt', ARGV[2])
   redis.call('EXPIRE', cartKey, ARGV[3])
   redis.call('SADD', KEYS[2], ARGV[1])
 end
