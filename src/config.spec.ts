@@ -97,6 +97,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SMTP_SINK_PORT: '70000' })).toThrow(/SMTP_SINK_PORT/);
   });
 
+  it('reads when a cart counts as abandoned, in hours or a fraction of one, and where its reminder links to', () => {
+    expect(loadConfig({ PORT: '8080' })).toMatchObject({
+      abandonedCartAfterHours: 168,
+      cartReminderIntervalMs: 60_000,
+      shopUrl: 'http://localhost:8080',
+    });
+    expect(loadConfig({ ABANDONED_CART_AFTER_HOURS: '0.25', SHOP_URL: 'https://shop.example.test/' })).toMatchObject({
+      abandonedCartAfterHours: 0.25,
+      shopUrl: 'https://shop.example.test',
+    });
+    expect(() => loadConfig({ ABANDONED_CART_AFTER_HOURS: '0' })).toThrow(/ABANDONED_CART_AFTER_HOURS/);
+    expect(() => loadConfig({ SHOP_URL: 'javascript:alert(1)' })).toThrow(/SHOP_URL/);
+  });
+
   it('keeps idempotency records at least an hour longer than a reservation', () => {
     expect(loadConfig({ RESERVATION_TTL_SECONDS: '86400', IDEMPOTENCY_TTL_SECONDS: '60' }).idempotencyTtlSeconds).toBe(90_000);
   });

@@ -61,7 +61,14 @@ const envSchema = z.object({
   VENDOR_STALE_AFTER_SECONDS: int(1).optional(),
   VENDOR_TIMEOUT_MS: int(100, 600_000).default(5_000),
   VENDOR_BREAK_SECONDS: int(1, 86_400).default(30),
-  ABANDONED_CART_AFTER_HOURS: int(1).default(168),
+  // Fractions allowed, so a demo or a test can use minutes or seconds.
+  ABANDONED_CART_AFTER_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 366)
+    .default(168),
+  CART_REMINDER_INTERVAL_MS: int(100).default(60_000),
+  SHOP_URL: url(['http:', 'https:']).optional(),
   RATE_LIMIT_PER_MINUTE: int(0).default(120),
   AMQP_URL: url(['amqp:', 'amqps:']).optional(),
   AMQP_PREFIX: z
@@ -132,7 +139,12 @@ export interface Config {
   readonly vendorTimeoutMs: number;
   /** How long an open vendor breaker fails calls fast before one probe call goes through. */
   readonly vendorBreakSeconds: number;
+  /** How long a cart with lines goes untouched by its owner before its owner is reminded of it. */
   readonly abandonedCartAfterHours: number;
+  /** How often carts are checked for being abandoned. */
+  readonly cartReminderIntervalMs: number;
+  /** The shop's address as buyers reach it, for links in mail; no trailing slash. */
+  readonly shopUrl: string;
   /** 0 turns rate limiting off. */
   readonly rateLimitPerMinute: number;
   /** RabbitMQ for the event feed; unset: no feed. */
@@ -232,6 +244,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     vendorTimeoutMs: e.VENDOR_TIMEOUT_MS,
     vendorBreakSeconds: e.VENDOR_BREAK_SECONDS,
     abandonedCartAfterHours: e.ABANDONED_CART_AFTER_HOURS,
+    cartReminderIntervalMs: e.CART_REMINDER_INTERVAL_MS,
+    shopUrl: (e.SHOP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     amqpUrl: e.AMQP_URL,
     amqpPrefix: e.AMQP_PREFIX,

@@ -8,9 +8,11 @@ import type { Logger } from './lib/logger.js';
 import { Metrics } from './lib/metrics.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { UsersRepository } from './modules/auth/users.repository.js';
+import { AbandonedCarts } from './modules/carts/abandoned-carts.js';
 import { CartCatalogSync } from './modules/carts/cart-catalog-sync.js';
 import { CartPersister } from './modules/carts/cart-persister.js';
 import { CartReconciler } from './modules/carts/cart-reconciler.js';
+import { CartRemindersRepository } from './modules/carts/cart-reminders.repository.js';
 import { CartsRepository } from './modules/carts/carts.repository.js';
 import { MAX_CART_LINE_QUANTITY, MAX_CART_LINES } from './modules/carts/carts.schemas.js';
 import { CartService } from './modules/carts/carts.service.js';
@@ -144,6 +146,7 @@ export class Container {
   readonly cartPersister: CartPersister;
   readonly cartReconciler: CartReconciler;
   readonly cartSync: CartCatalogSync;
+  readonly abandonedCarts: AbandonedCarts;
 
   /** Connections opened for the persist consumer's lanes and the socket gateway, closed with the container. */
   private readonly laneConnections: Redis[] = [];
@@ -310,6 +313,7 @@ export class Container {
       repository: new NotificationsRepository(this.db),
       lowStock: new LowStockAlertsRepository(this.db),
       queues: this.queues,
+      shopUrl: config.shopUrl,
     });
     this.emailSender = new EmailSender({ deliveries: new EmailDeliveriesRepository(this.db), mailer: this.mailer, metrics, logger });
     this.outboxRelay = new OutboxRelay({
@@ -318,6 +322,15 @@ export class Container {
       publisher: new QueueOutboxPublisher(this.queues),
       metrics,
       logger: logger.child({ component: 'outbox' }),
+    });
+    this.abandonedCarts = new AbandonedCarts({
+      inTransaction,
+      repository: new CartRemindersRepository(this.db),
+      store: this.cartStore,
+      outbox: this.outboxRepository,
+      metrics,
+      logger: logger.child({ component: 'abandoned-carts' }),
+      abandonedAfterMs: config.abandonedCartAfterHours * 3_600_000,
     });
     this.deadLetters = new DeadLetterRecorder({
       redis: this.redis,

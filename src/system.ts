@@ -104,6 +104,7 @@ export function jobHandlers(container: Container): JobHandlers {
     'reconcile-carts': () => container.cartReconciler.reconcile(),
     'watch-cart-stock': () => container.cartSync.watchStock(),
     'refresh-carts': ({ sku, change }) => container.cartSync.refresh(sku, change),
+    'remind-abandoned-carts': () => container.abandonedCarts.remind(),
     'vendor-sync': async ({ vendorId }) => {
       const vendor = await container.vendorsRepository.find(vendorId);
       return vendor ? container.vendorSync.sync(vendor) : { vendorId, outcome: 'unknown vendor' };
@@ -129,6 +130,7 @@ export async function startWorkers(container: Container, handlers: JobHandlers =
         { job: 'persist-carts', everyMs: config.cartPersistIntervalMs },
         { job: 'reconcile-carts', everyMs: config.cartReconcileIntervalMs },
         { job: 'watch-cart-stock', everyMs: config.cartStockWatchIntervalMs },
+        { job: 'remind-abandoned-carts', everyMs: config.cartReminderIntervalMs },
       ],
       onDeadLetter: (letter) => container.deadLetters.capture(letter),
     },

@@ -26,6 +26,8 @@ export interface JobPayloads {
   'reconcile-carts': Record<string, never>;
   /** Finds cart SKUs that sold out or came back (scheduled). */
   'watch-cart-stock': Record<string, never>;
+  /** Finds carts their owners left untouched and writes their reminders to the outbox (scheduled). */
+  'remind-abandoned-carts': Record<string, never>;
   /** Carries a catalog or stock change of one SKU to every cart holding it. */
   'refresh-carts': { sku: string; change: 'changed' | 'deleted' | 'stock' };
   /** One vendor's stock sync; a job scheduler per enabled vendor (`vendor-sync:<vendorId>`), or an admin's request. */
@@ -85,6 +87,7 @@ export const JOBS: { [N in JobName]: JobDefinition } = {
   'persist-carts': { queue: 'carts', options: TICK_OPTIONS, deadLetter: false },
   'reconcile-carts': { queue: 'carts', options: TICK_OPTIONS, deadLetter: false },
   'watch-cart-stock': { queue: 'carts', options: TICK_OPTIONS, deadLetter: false },
+  'remind-abandoned-carts': { queue: 'carts', options: TICK_OPTIONS, deadLetter: false },
   // A catalog change must reach every cart: retried for about a minute, then a dead letter.
   'refresh-carts': {
     queue: 'carts',

@@ -105,6 +105,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly cartReminders = new Counter({
+    name: 'flashcart_cart_reminders_total',
+    help: 'Abandoned carts decided on, by outcome (reminded: a reminder event written; no_address: an owner with no address, no mail)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   /**
    * Records the requests of one route, finding the labelled child per method and status without
    * building a string per request (prom-client still checks and hashes the labels inside).

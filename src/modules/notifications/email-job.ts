@@ -9,13 +9,15 @@ export type MailTemplate =
   | 'order-failed'
   | 'refund-due'
   | 'low-stock'
-  | 'dead-letter';
+  | 'dead-letter'
+  | 'abandoned-cart';
 
 /** One mail to one recipient, rendered, as the send-email job carries it. */
 export interface EmailJob extends RenderedMail {
   /**
-   * `<event>.<template>.<recipient>`: what makes a send happen once however many jobs carry it. The
-   * event is the outbox event id, so a re-run of the event's notify job finds the sends it queued.
+   * `<source>.<template>.<recipient>`: what makes a send happen once however many jobs carry it. The
+   * source is the outbox event (`outbox-<id>`), so a re-run of the event's notify job finds the sends
+   * it queued; for an abandoned cart it is the cart and version (`cart-<user id>-v<version>`).
    */
   key: string;
   template: MailTemplate;

@@ -30,6 +30,24 @@ export class NotificationsRepository {
     return (row?.customerEmail ?? row?.email ?? undefined)?.toLowerCase();
   }
 
+  /** An account's address; undefined for a guest (who has none) or a user that does not exist. */
+  async accountEmail(userId: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
+    return row?.email?.toLowerCase() ?? undefined;
+  }
+
+  /** Title and price of the products still sold among these SKUs, as the catalog holds them now. */
+  async productsOnSale(skus: readonly string[]): Promise<Map<string, { title: string; priceCents: number; currency: string }>> {
+    if (skus.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('products')
+      .select(['sku', 'title', 'priceCents', 'currency'])
+      .where('sku', 'in', skus)
+      .where('deletedAt', 'is', null)
+      .execute();
+    return new Map(rows.map(({ sku, ...product }) => [sku, product]));
+  }
+
   async productTitle(sku: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('products').select('title').where('sku', '=', sku).executeTakeFirst();
     return row?.title;

@@ -4,7 +4,7 @@ import { PRIORITY } from '../../jobs/registry.js';
 import type { LowStockAlertsRepository } from '../inventory/low-stock-alerts.repository.js';
 import type { OrdersRepository } from '../orders/orders.repository.js';
 import type { Order } from '../orders/orders.schemas.js';
-import type { OutboxRecord } from '../outbox/outbox-events.js';
+import type { OutboxPayloads, OutboxRecord } from '../outbox/outbox-events.js';
 import type { EmailJob, MailTemplate } from './email-job.js';
 import { DEFAULT_FORMAT, type FormatOptions } from './format.js';
 import type { NotificationsRepository } from './notifications.repository.js';
@@ -12,10 +12,12 @@ import * as templates from './templates.js';
 
 export interface NotifierDeps {
   orders: Pick<OrdersRepository, 'find'>;
-  repository: Pick<NotificationsRepository, 'adminEmails' | 'addressOf' | 'productTitle' | 'paymentIdOf'>;
+  repository: Pick<NotificationsRepository, 'adminEmails' | 'addressOf' | 'accountEmail' | 'productsOnSale' | 'productTitle' | 'paymentIdOf'>;
   lowStock: Pick<LowStockAlertsRepository, 'alertsFor'>;
   queues: Pick<JobQueues, 'addBulk'>;
   format?: FormatOptions;
+  /** The shop's address as buyers reach it, for links in mail (no trailing slash). */
+  shopUrl: string;
 }
 
 /** A mail the event calls for, before it is addressed. */
@@ -30,6 +32,10 @@ function orderIdOf(event: OutboxRecord): string {
   if (!event.orderId) throw new Error(`outbox event ${event.id} (${event.type}) names no order`);
   return event.orderId;
 }
+
+/** What a send is one of: the outbox event, or for a reminder the cart at its version (one reminder per version). */
+const deliverySource = (event: OutboxRecord) =>
+  event.type === 'cart.abandoned' ? `cart-${event.payload.userId}-v${event.payload.version}` : `outbox-${event.id}`;
 
 /** The job id of one send: BullMQ job ids may not hold ':' and the key holds an address, so it is hashed. */
 const sendJobId = (key: string) => `mail-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
@@ -50,19 +56,25 @@ export class Notifier {
   /** Queues the event's mail; returns how many sends it queued. */
   async notify(event: OutboxRecord): Promise<number> {
     // The address first: most events of a flash sale are guests' who gave none, and cost nothing more.
-    const customer = event.orderId ? await this.deps.repository.addressOf(event.orderId) : undefined;
+    const customer = await this.customerAddress(event);
     const customerMails = customer ? await this.customerMails(event) : [];
     const adminMails = await this.adminMails(event);
     const admins = adminMails.length > 0 ? await this.deps.repository.adminEmails() : [];
     const jobs: { data: EmailJob; jobId: string; priority: number }[] = [];
     const queue = (mail: Mail, to: string, priority: number) => {
-      const key = `outbox-${event.id}.${mail.subjectKey ?? mail.template}.${to}`;
+      const key = `${deliverySource(event)}.${mail.subjectKey ?? mail.template}.${to}`;
       jobs.push({ data: { key, template: mail.template, to, ...mail.rendered }, jobId: sendJobId(key), priority });
     };
     for (const mail of adminMails) for (const to of admins) queue(mail, to, PRIORITY.admin);
     if (customer) for (const mail of customerMails) queue(mail, customer, PRIORITY.customer);
     await this.deps.queues.addBulk('send-email', jobs);
     return jobs.length;
+  }
+
+  /** Where the customer's mail of the event goes: the order's address, or for a cart its owner's account's. */
+  private customerAddress(event: OutboxRecord): Promise<string | undefined> {
+    if (event.type === 'cart.abandoned') return this.deps.repository.accountEmail(event.payload.userId);
+    return event.orderId ? this.deps.repository.addressOf(event.orderId) : Promise.resolve(undefined);
   }
 
   /** The buyer's mail the event calls for. */
@@ -98,9 +110,27 @@ export class Notifier {
         const { paymentId, amountCents, currency, orderStatus } = event.payload;
         return mail('refund-due', templates.refundDue({ orderId: orderIdOf(event), paymentId, amountCents, currency, orderStatus }, this.format));
       }
+      case 'cart.abandoned':
+        return this.abandonedCartMail(event.payload);
       case 'job.dead-lettered':
         return [];
     }
+  }
+
+  /**
+   * The reminder shows the cart's lines at today's prices, as the cart itself would; a line whose
+   * product is no longer sold (or now sold in another currency) is left out, and a cart left with
+   * none gets no mail.
+   */
+  private async abandonedCartMail(cart: OutboxPayloads['cart.abandoned']): Promise<Mail[]> {
+    const products = await this.deps.repository.productsOnSale(cart.lines.map((line) => line.sku));
+    const lines = cart.lines.flatMap(({ sku, quantity }) => {
+      const product = products.get(sku);
+      return product && product.currency === cart.currency ? [{ sku, quantity, title: product.title, unitPriceCents: product.priceCents }] : [];
+    });
+    if (lines.length === 0) return [];
+    const rendered = templates.abandonedCart({ lines, currency: cart.currency, cartUrl: `${this.deps.shopUrl}/checkout` }, this.format);
+    return [{ template: 'abandoned-cart', rendered }];
   }
 
   /** The admins' mail the event calls for: a dead letter, or the SKUs a confirmation's sale takes low. */

@@ -12,6 +12,12 @@ export interface OutboxPayloads {
   'order.status-changed': { from: OrderStatus; to: OrderStatus; reason: string | null; actor: Actor; at: string };
   /** A payment succeeded for an order that had already ended: the money must go back. */
   'payment.refund-due': { paymentId: string; amountCents: number; currency: string; orderStatus: 'EXPIRED' | 'CANCELLED' | 'FAILED' };
+  /**
+   * A cart with lines was left untouched by its owner (who has an address) for the configured time:
+   * once per owner's change. `lines` and `version` are the cart as it was left; `touchedAt` is the
+   * owner's last change, ISO 8601.
+   */
+  'cart.abandoned': { userId: string; version: number; currency: string; lines: { sku: string; quantity: number }[]; touchedAt: string };
   /** A job used up its attempts and was recorded in failed_jobs. */
   'job.dead-lettered': { failedJobId: number; queue: string; name: string; jobId: string | null; reason: string; attempts: number; failedAt: string };
 }

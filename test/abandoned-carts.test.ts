@@ -1,0 +1,184 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { createProduct, uniqueSku } from './support/fixtures.js';
+import { Api, eventually } from './support/http.js';
+import { type SystemUnderTest, useSystem } from './support/system.js';
+
+const HOUR_MS = 3_600_000;
+
+interface CartAnswer {
+  version: number;
+  updatedAt: string;
+}
+
+interface MailItem {
+  to: string[];
+  subject: string;
+  text: string;
+  html: string | null;
+}
+
+async function customer(sut: SystemUnderTest): Promise<{ api: Api; email: string; id: string }> {
+  const email = `shopper-${uniqueSku().toLowerCase()}@example.com`;
+  const created = await new Api(sut.system.url!).post('/api/auth/register', { email, password: 'a-long-password' });
+  expect(created.status).toBe(201);
+  return { api: new Api(sut.system.url!, created.body.token), email, id: created.body.user.id };
+}
+
+async function guestSession(sut: SystemUnderTest): Promise<{ api: Api; id: string }> {
+  const created = await new Api(sut.system.url!).post('/api/auth/guest');
+  expect(created.status).toBe(201);
+  return { api: new Api(sut.system.url!, created.body.token), id: created.body.user.id };
+}
+
+/** Waits until the cart's snapshot holds this version: the reminder reads the snapshots. */
+const persisted = (sut: SystemUnderTest, userId: string, version: number) =>
+  eventually(
+    async () => ((await sut.system.container.cartsRepository.find(userId))?.version === version ? true : undefined),
+    `the cart of ${userId} persisted at version ${version}`,
+  );
+
+const mailTo = async (sut: SystemUnderTest, email: string): Promise<MailItem[]> =>
+  (await sut.admin.get(`/api/admin/mailbox?to=${encodeURIComponent(email)}&limit=50`)).body.items;
+
+const reminderEvents = async (sut: SystemUnderTest, userId: string) =>
+  (
+    await sql<{ payload: { version: number } }>`
+      SELECT payload FROM outbox WHERE event_type = 'cart.abandoned' AND payload->>'userId' = ${userId} ORDER BY id
+    `.execute(sut.system.container.db)
+  ).rows.map((row) => row.payload.version);
+
+const touched = (cart: CartAnswer) => Date.parse(cart.updatedAt);
+
+describe('abandoned carts, run with the clock given', () => {
+  // The scheduled run would find nothing this hour; each test runs the reminder itself, at a time of its choosing.
+  const sut = useSystem({ api: true, worker: true, mailSink: true }, { ABANDONED_CART_AFTER_HOURS: '1' });
+
+  it('reminds the owner of a cart left an hour once, a second run sends nothing, a change and another hour one more', async () => {
+    const lamp = await createProduct(sut.admin, { onHand: 50, priceCents: 1_500, title: 'Desk lamp' });
+    const shopper = await customer(sut);
+    const left = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: lamp, quantity: 2 })).body;
+    await persisted(sut, shopper.id, left.version);
+
+    // Just under the hour: not yet abandoned.
+    const early = await sut.system.container.abandonedCarts.remind(touched(left) + HOUR_MS - 1);
+    expect(early.reminded).toBe(0);
+    const first = await sut.system.container.abandonedCarts.remind(touched(left) + HOUR_MS);
+    expect(first.reminded).toBe(1);
+    const [mail] = await eventually(
+      async () => ((await mailTo(sut, shopper.email)).length === 1 ? mailTo(sut, shopper.email) : undefined),
+      'the reminder',
+    );
+    expect(mail!.subject).toBe('Your cart is waiting for you');
+    expect(mail!.text).toContain(`Desk lamp (${lamp}): 2 ×`);
+    expect(mail!.text).toContain(`Back to your cart: ${sut.system.container.config.shopUrl}/checkout`);
+
+    // A second run, even much later, decides nothing more for that cart.
+    expect((await sut.system.container.abandonedCarts.remind(touched(left) + 5 * HOUR_MS)).reminded).toBe(0);
+    expect(await reminderEvents(sut, shopper.id)).toEqual([left.version]);
+
+    // The owner comes back and changes the cart: a new abandonment, a new reminder after another hour.
+    const changed = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: lamp, quantity: 1 })).body;
+    await persisted(sut, shopper.id, changed.version);
+    expect((await sut.system.container.abandonedCarts.remind(touched(changed) + HOUR_MS - 1)).reminded).toBe(0);
+    expect((await sut.system.container.abandonedCarts.remind(touched(changed) + HOUR_MS)).reminded).toBe(1);
+    expect(await reminderEvents(sut, shopper.id)).toEqual([left.version, changed.version]);
+    const mails = await eventually(async () => {
+      const received = await mailTo(sut, shopper.email);
+      return received.length >= 2 ? received : undefined;
+    }, 'the second reminder');
+    expect(mails).toHaveLength(2);
+    expect(mails[0]!.text).toContain(`Desk lamp (${lamp}): 3 ×`);
+  });
+
+  it('does not remind a cart touched recently, and counts only the owner’s changes: a price change keeps a cart abandoned', async () => {
+    const kettle = await createProduct(sut.admin, { onHand: 50, priceCents: 3_000, title: 'Kettle' });
+    const early = await customer(sut);
+    const late = await customer(sut);
+    const earlyCart = (await early.api.post<CartAnswer>('/api/cart/items', { sku: kettle, quantity: 1 })).body;
+    await eventually(async () => (Date.now() > touched(earlyCart) + 5 ? true : undefined), 'a later millisecond');
+    const lateCart = (await late.api.post<CartAnswer>('/api/cart/items', { sku: kettle, quantity: 1 })).body;
+    await persisted(sut, early.id, earlyCart.version);
+    await persisted(sut, late.id, lateCart.version);
+
+    // An hour after the first was left, the second was left less than an hour ago.
+    const at = touched(earlyCart) + HOUR_MS;
+    expect(touched(lateCart) + HOUR_MS).toBeGreaterThan(at);
+    expect((await sut.system.container.abandonedCarts.remind(at)).reminded).toBe(1);
+    expect(await reminderEvents(sut, early.id)).toEqual([earlyCart.version]);
+    expect(await reminderEvents(sut, late.id)).toEqual([]);
+
+    // A price change gives both carts a new version without their owners touching them.
+    expect((await sut.admin.patch(`/api/admin/products/${kettle}`, { priceCents: 2_500 })).status).toBe(200);
+    const repriced = await eventually(async () => {
+      const cart = (await early.api.get<CartAnswer>('/api/cart')).body;
+      return cart.version > earlyCart.version ? cart : undefined;
+    }, 'the price change reaching the cart');
+    expect(touched(repriced)).toBeGreaterThan(touched(earlyCart));
+    await persisted(sut, early.id, repriced.version);
+    const lateRepriced = await eventually(async () => {
+      const cart = (await late.api.get<CartAnswer>('/api/cart')).body;
+      return cart.version > lateCart.version ? cart : undefined;
+    }, 'the price change reaching the other cart');
+    await persisted(sut, late.id, lateRepriced.version);
+
+    // The early cart was reminded of and stays so; the late one is abandoned an hour after its owner left it, not after the price change.
+    const next = await sut.system.container.abandonedCarts.remind(touched(lateCart) + HOUR_MS);
+    expect(next.reminded).toBe(1);
+    expect(await reminderEvents(sut, early.id)).toEqual([earlyCart.version]);
+    expect(await reminderEvents(sut, late.id)).toEqual([lateRepriced.version]);
+    const [mail] = await eventually(async () => ((await mailTo(sut, late.email)).length === 1 ? mailTo(sut, late.email) : undefined), 'the reminder');
+    expect(mail!.text).toContain(`Kettle (${kettle}): 1 ×`);
+    expect(mail!.text).toMatch(/25\.00/);
+  });
+
+  it('writes to no guest, decides a guest cart once, and leaves empty carts alone', async () => {
+    const mug = await createProduct(sut.admin, { onHand: 50, priceCents: 900 });
+    const [guest, emptied] = await Promise.all([guestSession(sut), guestSession(sut)]);
+    const guestCart = (await guest.api.post<CartAnswer>('/api/cart/items', { sku: mug, quantity: 1 })).body;
+    await emptied.api.post('/api/cart/items', { sku: mug, quantity: 1 });
+    const cleared = (await emptied.api.delete<CartAnswer>('/api/cart')).body;
+    const [guestId, emptiedId] = [guest.id, emptied.id];
+    await persisted(sut, guestId, guestCart.version);
+    await persisted(sut, emptiedId, cleared.version);
+
+    const at = Math.max(touched(guestCart), touched(cleared)) + HOUR_MS;
+    const run = await sut.system.container.abandonedCarts.remind(at);
+    expect(run.withoutAddress).toBe(1);
+    expect(await reminderEvents(sut, guestId)).toEqual([]);
+    expect(await reminderEvents(sut, emptiedId)).toEqual([]);
+    const decided = await sut.system.container.db
+      .selectFrom('carts')
+      .select(['userId', 'remindedVersion'])
+      .where('userId', 'in', [guestId, emptiedId])
+      .execute();
+    expect(Object.fromEntries(decided.map((row) => [row.userId, row.remindedVersion]))).toEqual({
+      [guestId]: guestCart.version,
+      [emptiedId]: null,
+    });
+    expect((await sut.system.container.abandonedCarts.remind(at + HOUR_MS)).withoutAddress).toBe(0);
+  });
+});
+
+describe('abandoned carts, on the schedule', () => {
+  const sut = useSystem(
+    { api: true, worker: true, mailSink: true },
+    { ABANDONED_CART_AFTER_HOURS: String(1 / 3_600), CART_REMINDER_INTERVAL_MS: '250', CART_PERSIST_INTERVAL_MS: '200' },
+  );
+
+  it('reminds the owner of a cart left a second, once, through the outbox and the mailer', async () => {
+    const chair = await createProduct(sut.admin, { onHand: 5, priceCents: 12_000, title: 'Chair' });
+    const shopper = await customer(sut);
+    const left = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: chair, quantity: 1 })).body;
+    const [mail] = await eventually(async () => {
+      const received = await mailTo(sut, shopper.email);
+      return received.length > 0 ? received : undefined;
+    }, 'the scheduled reminder');
+    expect(mail!.subject).toBe('Your cart is waiting for you');
+    expect(mail!.text).toContain(`Chair (${chair}): 1 ×`);
+    // Several runs later, still the one reminder of that version.
+    expect((await sut.system.container.abandonedCarts.remind()).reminded).toBe(0);
+    expect(await reminderEvents(sut, shopper.id)).toEqual([left.version]);
+    expect(await mailTo(sut, shopper.email)).toHaveLength(1);
+  });
+});
