@@ -11,7 +11,8 @@ import { type Kysely, sql } from 'kysely';
  *   while the two times differ, so there is one per owner's change, hence at most one per version.
  *
  * The partial index holds only carts with lines still waiting, so the scheduled look-up reads the
- * abandoned ones and not every cart ever reminded.
+ * abandoned ones and not every cart ever reminded. It replaces `carts_by_updated_at`, which nothing
+ * read: the persister rewrites rows all day, and each index costs every write.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -23,12 +24,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ALTER TABLE carts ALTER COLUMN owner_touched_at SET NOT NULL;
     CREATE INDEX carts_awaiting_reminder ON carts (owner_touched_at, user_id)
       WHERE lines <> '[]'::jsonb AND reminded_for IS DISTINCT FROM owner_touched_at;
+    DROP INDEX carts_by_updated_at;
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     DROP INDEX carts_awaiting_reminder;
+    CREATE INDEX carts_by_updated_at ON carts (updated_at) WHERE lines <> '[]'::jsonb;
     ALTER TABLE carts DROP COLUMN owner_touched_at, DROP COLUMN reminded_for, DROP COLUMN reminded_version;
   `.execute(db);
 }

@@ -38,38 +38,34 @@ export class CartsRepository {
   /**
    * Upserts full snapshots in one statement; a stored snapshot of the same or a newer version is
    * kept (so a slow writer never puts an older cart back). Returns the carts whose row was written.
+   * The batch travels as one JSON parameter rather than a parameter per column and cart: hundreds of
+   * carts a tick, every tick, cost the worker and Postgres far less to bind and parse that way.
    */
   async upsert(carts: StoredCart[]): Promise<Set<string>> {
     if (carts.length === 0) return new Set();
-    const rows = await this.db
-      .insertInto('carts')
-      .values(
-        carts.map((cart) => ({
-          userId: cart.userId,
-          version: cart.version,
-          currency: cart.currency,
-          lines: JSON.stringify(cart.lines),
-          notices: JSON.stringify(cart.notices),
-          updatedAt: new Date(cart.updatedAtMs),
-          ownerTouchedAt: new Date(cart.touchedAtMs),
-        })),
-      )
-      .onConflict((oc) =>
-        oc
-          .column('userId')
-          .doUpdateSet({
-            version: (eb) => eb.ref('excluded.version'),
-            currency: (eb) => eb.ref('excluded.currency'),
-            lines: (eb) => eb.ref('excluded.lines'),
-            notices: (eb) => eb.ref('excluded.notices'),
-            updatedAt: (eb) => eb.ref('excluded.updatedAt'),
-            ownerTouchedAt: (eb) => eb.ref('excluded.ownerTouchedAt'),
-            persistedAt: sql`now()`,
-          })
-          .where('carts.version', '<', (eb) => eb.ref('excluded.version')),
-      )
-      .returning('userId')
-      .execute();
+    const batch = JSON.stringify(
+      carts.map((cart) => ({
+        userId: cart.userId,
+        version: cart.version,
+        currency: cart.currency,
+        lines: cart.lines,
+        notices: cart.notices,
+        updatedAt: new Date(cart.updatedAtMs),
+        touchedAt: new Date(cart.touchedAtMs),
+      })),
+    );
+    const { rows } = await sql<{ userId: string }>`
+      INSERT INTO carts (user_id, version, currency, lines, notices, updated_at, owner_touched_at)
+      SELECT "userId", version, currency, lines, notices, "updatedAt", "touchedAt"
+      FROM jsonb_to_recordset(${batch}::jsonb) AS c(
+        "userId" uuid, version integer, currency char(3), lines jsonb, notices jsonb, "updatedAt" timestamptz, "touchedAt" timestamptz)
+      ORDER BY "userId"
+      ON CONFLICT (user_id) DO UPDATE SET
+        version = excluded.version, currency = excluded.currency, lines = excluded.lines, notices = excluded.notices,
+        updated_at = excluded.updated_at, owner_touched_at = excluded.owner_touched_at, persisted_at = now()
+      WHERE carts.version < excluded.version
+      RETURNING user_id AS "userId"
+    `.execute(this.db);
     return new Set(rows.map((row) => row.userId));
   }
 
