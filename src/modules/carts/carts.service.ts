@@ -14,7 +14,7 @@ import type { Cart, CartMerge } from './carts.schemas.js';
 export interface CartServiceDeps {
   store: CartStore;
   repository: Pick<CartsRepository, 'find' | 'productTitle'>;
-  products: Pick<ProductCache, 'get'>;
+  products: Pick<ProductCache, 'get' | 'peek'>;
   stock: Pick<StockStore, 'gates'>;
   inventory: Pick<InventoryService, 'ensureGate'>;
   realtime: Realtime;
@@ -56,9 +56,13 @@ export class CartService {
   private readonly gateReads: Coalescer<string[], (number | null)[]>;
   /** The SKUs of each cart as last answered here: a hint, never trusted for anything but which gates to read. */
   private readonly lastSkus = new Map<string, string[]>();
+  /** The changes counter per source, labelled once rather than on every change. */
+  private readonly changeCounts: Record<ChangeSource, { inc(value?: number): void }>;
 
   constructor(private readonly deps: CartServiceDeps) {
     this.now = deps.now ?? Date.now;
+    const counter = (source: ChangeSource) => deps.metrics.cartChanges.labels({ source });
+    this.changeCounts = { owner: counter('owner'), merge: counter('merge'), order: counter('order'), catalog: counter('catalog') };
     this.gateReads = new Coalescer(
       async (batch: string[][]) => {
         const skus = [...new Set(batch.flat())];
@@ -117,7 +121,7 @@ export class CartService {
         continue;
       }
       if (merged.kind === 'guestChanged') continue;
-      this.deps.metrics.cartChanges.inc({ source: 'merge' }, merged.userChanged ? 2 : 1);
+      this.changeCounts.merge.inc(merged.userChanged ? 2 : 1);
       await this.publish(merged.guest);
       const cart = merged.userChanged ? await this.publish(merged.user) : await this.price(merged.user);
       return {
@@ -171,7 +175,7 @@ export class CartService {
   }
 
   private async changeItem(userId: string, sku: string, mode: 'add' | 'set', quantity: number): Promise<Cart> {
-    const [product] = await this.deps.products.get([sku]);
+    const [product] = this.deps.products.peek([sku]) ?? (await this.deps.products.get([sku]));
     const removing = mode === 'set' && quantity === 0;
     // A line whose product left the catalog can still be removed.
     if (!product && !removing) throw productNotFound(sku);
@@ -218,7 +222,7 @@ export class CartService {
    * that connects later gets the cart on connecting.
    */
   private changed(stored: StoredCart, source: ChangeSource, gates?: Gates, ownerOnline = true): Promise<Cart> {
-    this.deps.metrics.cartChanges.inc({ source });
+    this.changeCounts[source].inc();
     return ownerOnline ? this.publish(stored, gates) : this.price(stored, gates);
   }
 
@@ -240,6 +244,7 @@ export class CartService {
   private async availableOf(skus: string[]): Promise<number[]> {
     if (skus.length === 0) return [];
     const gates = await this.gateReads.submit(skus);
+    if (!gates.includes(null)) return gates as number[];
     return Promise.all(gates.map((gate, i) => (gate === null ? this.deps.inventory.ensureGate(skus[i]!) : gate)));
   }
 
@@ -251,7 +256,11 @@ export class CartService {
     const skus = stored.lines.map((line) => line.sku);
     this.rememberSkus(stored.userId, skus);
     const unread = gates ? skus.filter((sku) => !gates.has(sku)) : skus;
-    const [pricing, read] = await Promise.all([this.deps.products.get(skus), this.availableOf(unread)]);
+    // Usually everything is at hand (the catalog in memory, the gates read with the change): then
+    // nothing is awaited, which under load costs more than the pricing itself.
+    const known = this.deps.products.peek(skus);
+    const [pricing, read] =
+      known && unread.length === 0 ? [known, []] : await Promise.all([known ?? this.deps.products.get(skus), this.availableOf(unread)]);
     const fresh = new Map(unread.map((sku, i) => [sku, read[i]!]));
     const available = skus.map((sku) => fresh.get(sku) ?? gates!.get(sku)!);
     const gone = skus.filter((_, i) => pricing[i] === null);
@@ -262,7 +271,7 @@ export class CartService {
         healed = (await this.deps.store.applyCatalogChange(stored.userId, sku, 'deleted', deletedNotice(sku, title), this.now())) ?? healed;
       }
       if (healed) {
-        this.deps.metrics.cartChanges.inc({ source: 'catalog' }, gone.length);
+        this.changeCounts.catalog.inc(gone.length);
         return this.publish(healed);
       }
     }

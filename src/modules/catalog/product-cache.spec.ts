@@ -109,4 +109,15 @@ describe('ProductCache', () => {
     // A SKU never seen cannot be priced without the catalog.
     await expect(cache.get(['NEVER-SEEN'])).rejects.toThrow('ECONNREFUSED');
   });
+
+  it('answers a look-up it can make from memory without waiting, and says when it cannot', async () => {
+    const cache = cacheOf();
+    await cache.start(bus.subscriber() as never);
+    expect(cache.peek(['A', 'B'])).toEqual([product('A', 100), product('B', 200)]);
+    catalog.rows.set('C', product('C', 300));
+    expect(cache.peek(['A', 'C'])).toBeUndefined();
+    await cache.get(['C', 'NOPE']);
+    expect(cache.peek(['C', 'NOPE'])).toEqual([product('C', 300), null]);
+    expect(catalog.reads).toEqual(['all', ['C', 'NOPE']]);
+  });
 });

@@ -74,15 +74,31 @@ export class ProductCache {
 
   /** Pricing for each SKU, in order; null for a SKU that is not (or no longer) in the catalog. */
   async get(skus: string[]): Promise<(ProductPricing | null)[]> {
-    const now = this.now();
-    const missing: string[] = [];
-    for (const sku of skus) {
-      const entry = this.entries.get(sku);
-      if (!entry) missing.push(sku);
-      else if (now - entry.loadedAt > this.freshForMs) void this.load([sku]).catch(() => undefined);
-    }
-    if (missing.length > 0) await this.load(missing);
+    const known = this.peek(skus);
+    if (known) return known;
+    await this.load(skus.filter((sku) => !this.entries.has(sku)));
     return skus.map((sku) => this.entries.get(sku)?.pricing ?? null);
+  }
+
+  /**
+   * What `get` answers, without waiting, when this instance knows every SKU (stale entries are
+   * served and refreshed in the background, as `get` does); undefined when one must be loaded first.
+   * For hot paths, where awaiting an answer already in memory costs more than the look-up.
+   */
+  peek(skus: readonly string[]): (ProductPricing | null)[] | undefined {
+    const now = this.now();
+    const pricing: (ProductPricing | null)[] = new Array(skus.length);
+    let complete = true;
+    for (let i = 0; i < skus.length; i++) {
+      const entry = this.entries.get(skus[i]!);
+      if (!entry) {
+        complete = false;
+        continue;
+      }
+      if (now - entry.loadedAt > this.freshForMs) void this.load([skus[i]!]).catch(() => undefined);
+      pricing[i] = entry.pricing;
+    }
+    return complete ? pricing : undefined;
   }
 
   /**

@@ -32,30 +32,36 @@
 local DONE, NOTHING, INSUFFICIENT, CART_MISSING, CART_FULL, LINE_TOO_LARGE, CURRENCY_MISMATCH = 1, 0, -2, -6, -7, -8, -9
 
 local cartKey = KEYS[1]
-if redis.call('EXISTS', cartKey) == 0 then
+-- One read of the whole cart: the answer is built from it rather than read again after the change.
+local fields = redis.call('HGETALL', cartKey)
+if #fields == 0 then
   return {CART_MISSING}
 end
 
 local userId, sku, mode = ARGV[1], ARGV[2], ARGV[3]
 local quantity, available = tonumber(ARGV[4]), tonumber(ARGV[5])
 local maxLines, maxQuantity = tonumber(ARGV[7]), tonumber(ARGV[8])
+local now = ARGV[9]
 local lineField = 'q:' .. sku
 
-local fields = redis.call('HGETALL', cartKey)
-local lines, notices, currency = 0, {}, nil
+local lines, notices, currency, current, version = 0, {}, nil, 0, 0
 for i = 1, #fields, 2 do
   local field = fields[i]
   local kind = string.sub(field, 1, 2)
   if kind == 'q:' then
     lines = lines + 1
+    if field == lineField then
+      current = tonumber(fields[i + 1])
+    end
   elseif kind == 'n:' then
     notices[#notices + 1] = field
   elseif field == 'currency' then
     currency = fields[i + 1]
+  elseif field == 'version' then
+    version = tonumber(fields[i + 1])
   end
 end
 
-local current = tonumber(redis.call('HGET', cartKey, lineField) or '0')
 local target = quantity
 if mode == 'add' then
   target = current + quantity
@@ -74,27 +80,50 @@ if current == 0 then
     return {CURRENCY_MISMATCH, currency}
   end
 end
-if target > current and target > available then
-  return {INSUFFICIENT, current}
+if target > available then
+  if target > current then
+    return {INSUFFICIENT, current}
+  end
 end
 
+-- The first line of an empty cart sets its currency.
+local setsCurrency = current == 0 and lines == 0
+version = version + 1
 if #notices > 0 then
   redis.call('HDEL', cartKey, unpack(notices))
 end
 if target == 0 then
   redis.call('HDEL', cartKey, lineField)
-else
-  redis.call('HSET', cartKey, lineField, target)
-  if current == 0 then
-    redis.call('SADD', KEYS[3], userId)
-    redis.call('SADD', KEYS[4], sku)
-    if lines == 0 then
-      redis.call('HSET', cartKey, 'currency', ARGV[6])
-    end
-  end
 end
-redis.call('HINCRBY', cartKey, 'version', 1)
-redis.call('HSET', cartKey, 'updatedAt', ARGV[9], 'touchedAt', ARGV[9])
+local changes = {'version', version, 'updatedAt', now, 'touchedAt', now}
+if target > 0 then
+  changes[#changes + 1] = lineField
+  changes[#changes + 1] = target
+end
+if setsCurrency then
+  changes[#changes + 1] = 'currency'
+  changes[#changes + 1] = ARGV[6]
+end
+redis.call('HSET', cartKey, unpack(changes))
+if current == 0 then
+  redis.call('SADD', KEYS[3], userId)
+  redis.call('SADD', KEYS[4], sku)
+end
 redis.call('EXPIRE', cartKey, ARGV[10])
 redis.call('SADD', KEYS[2], userId)
-return {DONE, redis.call('HGETALL', cartKey), redis.call('EXISTS', KEYS[5])}
+
+-- The cart as HGETALL would now give it: the fields read, without the notices, with the changes.
+local cart = {}
+for i = 1, #fields, 2 do
+  local field = fields[i]
+  local kind = string.sub(field, 1, 2)
+  if kind ~= 'n:' and field ~= lineField and field ~= 'version' and field ~= 'updatedAt' and field ~= 'touchedAt'
+      and not (setsCurrency and field == 'currency') then
+    cart[#cart + 1] = field
+    cart[#cart + 1] = fields[i + 1]
+  end
+end
+for i = 1, #changes do
+  cart[#cart + 1] = changes[i]
+end
+return {DONE, cart, redis.call('EXISTS', KEYS[5])}
