@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { Coalescer } from '../lib/coalescer.js';
 import type { CartNotice } from '../modules/carts/carts.schemas.js';
 import type { StockLine } from '../modules/inventory/inventory.schemas.js';
 import type { RedisKeys } from './keys.js';
@@ -37,6 +38,7 @@ export interface CartItemChange {
   /** What the SKU's gate admits: an increase beyond it is refused. */
   available: number;
   currency: string;
+  /** When it was asked for; the changes sent together are stamped with the latest of theirs. */
   nowMs: number;
 }
 
@@ -94,17 +96,45 @@ export function parseCart(userId: string, flat: string[]): StoredCart | null {
 
 const hashToFlat = (hash: Record<string, string>) => Object.entries(hash).flat();
 
+/** Most changes one call of changeCartItems carries. */
+const MAX_CHANGE_BATCH = 100;
+
+function changeResult(userId: string, reply: [ScriptCode, Reply?, number?]): CartChangeResult {
+  const [code, detail, online] = reply;
+  switch (code) {
+    case ScriptCode.Done:
+    case ScriptCode.Nothing:
+      return { kind: 'done', cart: parseCart(userId, detail as string[])!, changed: code === ScriptCode.Done, ownerOnline: online === 1 };
+    case ScriptCode.CartMissing:
+      return { kind: 'missing' };
+    case ScriptCode.Insufficient:
+      return { kind: 'insufficient', current: Number(detail) };
+    case ScriptCode.CartFull:
+      return { kind: 'cartFull', lines: Number(detail) };
+    case ScriptCode.LineTooLarge:
+      return { kind: 'lineTooLarge', current: Number(detail) };
+    case ScriptCode.CurrencyMismatch:
+      return { kind: 'currencyMismatch', currency: String(detail) };
+    default:
+      throw new Error(`changeCartItems returned ${JSON.stringify(reply)}`);
+  }
+}
+
 /**
  * The Redis side of carts: one hash per cart, changed only by Lua scripts that bump its version,
  * mark it dirty for the persister and keep the carts-holding sets (SKU → carts) up to date.
  */
 export class CartStore {
+  private readonly changes: Coalescer<CartItemChange, CartChangeResult>;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly scripts: LuaScripts,
     private readonly limits: CartLimits,
-  ) {}
+  ) {
+    this.changes = new Coalescer((batch) => this.changeItems(batch), { maxBatch: MAX_CHANGE_BATCH });
+  }
 
   /** The cart in Redis; null when it is not loaded. */
   async read(userId: string): Promise<StoredCart | null> {
@@ -123,52 +153,31 @@ export class CartStore {
     });
   }
 
-  /** Adds to or sets one line (changeCartItem-4.lua). */
-  async changeItem(change: CartItemChange): Promise<CartChangeResult> {
-    const { maxLines, maxLineQuantity, ttlSeconds } = this.limits;
-    const reply = (await this.scripts.run(
-      'changeCartItem',
-      [
-        this.keys.cart(change.userId),
-        this.keys.dirtyCarts(),
-        this.keys.cartsHolding(change.sku),
-        this.keys.cartSkus(),
-        this.keys.onlineSockets(change.userId),
-      ],
-      [
-        change.userId,
-        change.sku,
-        change.mode,
-        change.quantity,
-        change.available,
-        change.currency,
-        maxLines,
-        maxLineQuantity,
-        change.nowMs,
-        ttlSeconds,
-      ],
-    )) as [ScriptCode, Reply?, number?];
-    const [code, detail, online] = reply;
-    switch (code) {
-      case ScriptCode.Done:
-      case ScriptCode.Nothing:
-        return { kind: 'done', cart: parseCart(change.userId, detail as string[])!, changed: code === ScriptCode.Done, ownerOnline: online === 1 };
-      case ScriptCode.CartMissing:
-        return { kind: 'missing' };
-      case ScriptCode.Insufficient:
-        return { kind: 'insufficient', current: Number(detail) };
-      case ScriptCode.CartFull:
-        return { kind: 'cartFull', lines: Number(detail) };
-      case ScriptCode.LineTooLarge:
-        return { kind: 'lineTooLarge', current: Number(detail) };
-      case ScriptCode.CurrencyMismatch:
-        return { kind: 'currencyMismatch', currency: String(detail) };
-      default:
-        throw new Error(`changeCartItem returned ${JSON.stringify(reply)}`);
-    }
+  /**
+   * Adds to or sets one line. The changes asked for in one event-loop turn go to Redis as one call
+   * (changeCartItems-n.lua), each applied and answered on its own.
+   */
+  changeItem(change: CartItemChange): Promise<CartChangeResult> {
+    return this.changes.submit(change);
   }
 
-  /** Empties a cart (clearCart-2.lua); null when it is not loaded. */
+  private async changeItems(batch: CartItemChange[]): Promise<CartChangeResult[]> {
+    const { maxLines, maxLineQuantity, ttlSeconds } = this.limits;
+    const keys = [this.keys.dirtyCarts(), this.keys.cartSkus()];
+    // One clock reading for the batch: its changes were asked for within the same moment.
+    let nowMs = 0;
+    const args: (string | number)[] = [maxLines, maxLineQuantity, 0, ttlSeconds];
+    for (const change of batch) {
+      keys.push(this.keys.cart(change.userId), this.keys.cartsHolding(change.sku), this.keys.onlineSockets(change.userId));
+      args.push(change.userId, change.sku, change.mode, change.quantity, change.available, change.currency);
+      nowMs = Math.max(nowMs, change.nowMs);
+    }
+    args[2] = nowMs;
+    const replies = (await this.scripts.run('changeCartItems', keys, args)) as [ScriptCode, Reply?, number?][];
+    return replies.map((reply, i) => changeResult(batch[i]!.userId, reply));
+  }
+
+  /** Empties a cart (clearCart-3.lua); null when it is not loaded. */
   async clear(userId: string, nowMs: number): Promise<{ cart: StoredCart; changed: boolean; ownerOnline: boolean } | null> {
     const [code, flat, online] = (await this.scripts.run(
       'clearCart',

@@ -12,7 +12,7 @@ export type ScriptName =
   | 'adjustGate'
   | 'ackPersisted'
   | 'extendReservation'
-  | 'changeCartItem'
+  | 'changeCartItems'
   | 'clearCart'
   | 'loadCart'
   | 'takeOrderedLines'
