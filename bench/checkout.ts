@@ -8,10 +8,11 @@
  * in the same run, for scale. Exits 1 when an invariant breaks, 2 when it cannot run. See
  * docs/BENCHMARKS.md.
  *
- *   node --import tsx bench/checkout.ts [--buyers 1000] [--concurrency 100] [--stock 100] [--rounds 3] [--health-seconds 5]
+ *   node --import tsx bench/checkout.ts [--buyers 1000] [--concurrency 100] [--stock 100] [--rounds 3] [--warmup 1] [--health-seconds 5]
+ *     [--cpu-prof <dir>]   (a V8 CPU profile of the API process, for bench/profile-summary.ts)
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -27,6 +28,7 @@ import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
 import { type LoadResult, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
+import type { PhaseWindow } from './profile-summary.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 
 /** The issue's aims: all buyers served within 1.2 s (≥ 900 buyers/s), checkout p99 under 100 ms, the API under 250 MB. */
@@ -42,7 +44,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     stock: { type: 'string' },
     rounds: { type: 'string' },
+    warmup: { type: 'string' },
     'health-seconds': { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const option = (name: keyof typeof values, env: string, fallback: string) => Number(values[name] ?? process.env[`BENCH_${env}`] ?? fallback);
@@ -51,15 +55,21 @@ const options = {
   concurrency: option('concurrency', 'CHECKOUT_CONCURRENCY', '100'),
   stock: option('stock', 'CHECKOUT_STOCK', '100'),
   rounds: option('rounds', 'CHECKOUT_ROUNDS', '3'),
+  warmup: option('warmup', 'CHECKOUT_WARMUP', '1'),
   healthSeconds: option('health-seconds', 'DURATION', '5'),
 };
 for (const [name, value] of Object.entries(options)) {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < (name === 'warmup' ? 0 : 1)) throw new Error(`${name} must be a positive integer, got ${value}`);
 }
 if (options.stock > options.buyers) throw new Error('--stock must not exceed --buyers: the sale is meant to sell out');
 
 const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const log = (message: string) => console.error(`[bench checkout] ${message}`);
+/** Microseconds of the monotonic clock, the clock V8 stamps CPU-profile samples with. */
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1_000n);
+/** The measured phases, for a CPU profile's summary (bench/profile-summary.ts --phases). */
+const phaseWindows: PhaseWindow[] = [];
+
 const ms = (histogram: RecordableHistogram, percentile: number) => (histogram.count === 0 ? 0 : histogram.percentile(percentile) / 1_000);
 
 /** How one buyer's checkout ended. */
@@ -199,12 +209,13 @@ interface Round {
 async function sale(round: number, baseUrl: string, admin: Api, secret: string, meter: CpuMeter, apiPid: number): Promise<Round> {
   const tag = randomBytes(4).toString('hex');
   const sku = await createProduct(admin, {
-    sku: `CHECKOUT-${round}-${tag}`.toUpperCase(),
+    sku: `CHECKOUT-${round < 0 ? 'W' : ''}${Math.abs(round)}-${tag}`.toUpperCase(),
     onHand: options.stock,
     priceCents: PRICE,
     category: 'checkout',
   });
-  log(`round ${round}: ${n(options.buyers)} guest buyers for ${n(options.stock)} units of ${sku}`);
+  const name = round < 0 ? `warm-up ${-round}` : `round ${round}`;
+  log(`${name}: ${n(options.buyers)} guest buyers for ${n(options.stock)} units of ${sku}`);
   const buyers = (await guests(baseUrl, options.buyers)).map((buyer) => buyer.token!);
   const steps = new Steps(baseUrl, secret);
   const outcomes: Outcome[] = new Array(buyers.length);
@@ -213,8 +224,9 @@ async function sale(round: number, baseUrl: string, admin: Api, secret: string, 
     apiRssMiB = Math.max(apiRssMiB, memoryOf(apiPid).rss);
   }, RSS_SAMPLE_MS);
 
-  log(`round ${round}: the sale, ${options.concurrency} buyers at a time`);
+  log(`${name}: the sale, ${options.concurrency} buyers at a time`);
   let next = 0;
+  const saleStartUs = monotonicMicros();
   const { value: seconds, cpu } = await meter
     .measure(async () => {
       const startedAt = performance.now();
@@ -233,6 +245,7 @@ async function sale(round: number, baseUrl: string, admin: Api, secret: string, 
       return (performance.now() - startedAt) / 1_000;
     })
     .finally(() => clearInterval(sampler));
+  phaseWindows.push({ name: round < 0 ? `warmup-${-round}` : `sale-${round}`, startUs: saleStartUs, endUs: monotonicMicros() });
   apiRssMiB = Math.max(apiRssMiB, memoryOf(apiPid).rss);
 
   const problems: string[] = [];
@@ -300,7 +313,8 @@ async function main(): Promise<number> {
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     };
     log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
-    const api = ServerProcess.flashcart('api', env);
+    const cpuProfileDir = values['cpu-prof'];
+    const api = ServerProcess.flashcart('api', env, cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
     const worker = ServerProcess.flashcart('worker', env);
@@ -315,6 +329,13 @@ async function main(): Promise<number> {
       runLoad({ baseUrl, method: 'GET', path: '/health', connections: options.concurrency, durationSeconds: options.healthSeconds }),
     );
 
+    // Warm-up sales, as large as the others, checked but not reported: the first sale of a fresh
+    // process pays for loading code paths and filling pools, which no later sale does.
+    const warmups: Round[] = [];
+    for (let round = 1; round <= options.warmup; round++) {
+      warmups.push(await sale(-round, baseUrl, admin, env.PAYMENT_WEBHOOK_SECRET!, cpuMeter, api.pid!));
+      await settle(async () => (await admin.get('/api/admin/orders?status=CONFIRMED&limit=1')).body.total === 0);
+    }
     const rounds: Round[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       rounds.push(await sale(round, baseUrl, admin, env.PAYMENT_WEBHOOK_SECRET!, cpuMeter, api.pid!));
@@ -322,7 +343,7 @@ async function main(): Promise<number> {
       await settle(async () => (await admin.get('/api/admin/orders?status=CONFIRMED&limit=1')).body.total === 0);
     }
     const errors = processes.flatMap((child) => child.errorLines());
-    const report = formatReport(machine, health, rounds, errors, memoryOf(api.pid!).peak);
+    const report = formatReport(machine, health, warmups, rounds, errors, memoryOf(api.pid!).peak);
     console.log(report.text);
     return report.ok ? 0 : 1;
   } finally {
@@ -331,6 +352,15 @@ async function main(): Promise<number> {
     await Promise.all(processes.map((child) => child.stop()));
     await sink.close();
     mailRedis.disconnect();
+    const apiPid = processes[0]?.pid;
+    if (values['cpu-prof'] && apiPid !== undefined) {
+      const phasesFile = `${values['cpu-prof']}/bench-phases.${apiPid}.json`;
+      writeFileSync(phasesFile, JSON.stringify(phaseWindows, null, 2));
+      log(
+        `CPU profile of the API written to ${values['cpu-prof']}; summarise the sales with\n` +
+          `  node --import tsx bench/profile-summary.ts ${values['cpu-prof']}/CPU.*.${apiPid}.0.*.cpuprofile --phases ${phasesFile} --phase sale`,
+      );
+    }
     await dropDatabase(POSTGRES_URL, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
     await deleteRedisPrefix(REDIS_URL, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
   }
@@ -339,6 +369,7 @@ async function main(): Promise<number> {
 function formatReport(
   machine: Awaited<ReturnType<typeof describeMachine>>,
   health: { value: LoadResult; cpu: CpuUse },
+  warmups: Round[],
   rounds: Round[],
   errors: string[],
   apiPeakMiB: number,
@@ -355,6 +386,13 @@ function formatReport(
       (healthErrors > 0 ? ` (${healthErrors} not 200)` : ''),
     `  cpu (cores): ${cpuLine(health.cpu)}`,
   ];
+  for (const [i, warmup] of warmups.entries()) {
+    lines.push(
+      '',
+      `warm-up sale ${i + 1} (not counted): served in ${n(warmup.seconds, 3)} s; invariants ${warmup.problems.length === 0 ? 'hold' : 'FAILED'}`,
+      ...warmup.problems.map((problem) => `  FAILED: ${problem}`),
+    );
+  }
   for (const [i, round] of rounds.entries()) {
     const confirmed = round.outcomes.filter((outcome) => outcome.kind === 'confirmed').length;
     const refusedAtAdd = round.outcomes.filter((outcome) => outcome.kind === 'refused' && outcome.step === 'add').length;
@@ -384,7 +422,7 @@ function formatReport(
     rss: Math.max(...rounds.map((round) => round.apiRssMiB)),
   };
   const best = Math.min(...rounds.map((round) => round.seconds));
-  const ok = rounds.every((round) => round.problems.length === 0) && errors.length === 0 && healthErrors === 0;
+  const ok = [...warmups, ...rounds].every((round) => round.problems.length === 0) && errors.length === 0 && healthErrors === 0;
   lines.push(
     '',
     `all ${n(options.buyers)} served in ${n(best, 3)}–${n(worst.seconds, 3)} s (${n(options.buyers / worst.seconds)}–${n(options.buyers / best)} buyers/s); ` +
@@ -394,7 +432,7 @@ function formatReport(
     ...(errors.length > 0 ? [`FAILED: the API or the worker logged ${errors.length} error(s), the first: ${errors[0]!.slice(0, 500)}`] : []),
     ...(healthErrors > 0 ? [`FAILED: ${healthErrors} GET /health requests were not answered 200`] : []),
     `invariants (every buyer served, exactly ${options.stock} confirmed, no 5xx, no refusal while stock remained, ledger balanced, no error logged): ${ok ? 'hold' : 'FAILED'}`,
-    `reproduce: node --import tsx bench/checkout.ts --buyers ${options.buyers} --concurrency ${options.concurrency} --stock ${options.stock} --rounds ${options.rounds} --health-seconds ${options.healthSeconds}`,
+    `reproduce: node --import tsx bench/checkout.ts --buyers ${options.buyers} --concurrency ${options.concurrency} --stock ${options.stock} --rounds ${options.rounds} --warmup ${options.warmup} --health-seconds ${options.healthSeconds}`,
   );
   return { text: lines.join('\n'), ok };
 }
