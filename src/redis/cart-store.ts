@@ -104,7 +104,12 @@ function changeResult(userId: string, reply: [ScriptCode, Reply?, number?]): Car
   switch (code) {
     case ScriptCode.Done:
     case ScriptCode.Nothing:
-      return { kind: 'done', cart: parseCart(userId, detail as string[])!, changed: code === ScriptCode.Done, ownerOnline: online === 1 };
+      return {
+        kind: 'done',
+        cart: parseCart(userId, (detail as string).split('\n'))!,
+        changed: code === ScriptCode.Done,
+        ownerOnline: online === 1,
+      };
     case ScriptCode.CartMissing:
       return { kind: 'missing' };
     case ScriptCode.Insufficient:

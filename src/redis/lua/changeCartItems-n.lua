@@ -23,7 +23,9 @@
                     quantity (0 removes the line), units the SKU's gate admits (an increase beyond
                     it is refused, a decrease never is), the product's currency
   Output: one reply per change, in order (codes: ScriptCode in src/redis/script-codes.ts; cart: the
-  hash as HGETALL gives it):
+  hash's fields and values as HGETALL gives them, joined by newlines into one string, which costs
+  the caller one reply to decode instead of one per field; neither SKUs nor notices' JSON hold a
+  newline):
     {Done, cart, online}           changed; online: 1 when the owner has a socket connected, else 0
     {Nothing, cart}                nothing to change: the line already had that quantity
     {CartMissing}                  the cart is not loaded: load it from its snapshot and call again
@@ -67,7 +69,7 @@ local function change(cartKey, holdingKey, onlineKey, userId, sku, mode, quantit
     target = current + quantity
   end
   if target == current then
-    return {NOTHING, fields}
+    return {NOTHING, table.concat(fields, '\n')}
   end
   if target > maxQuantity then
     return {LINE_TOO_LARGE, current}
@@ -122,7 +124,7 @@ local function change(cartKey, holdingKey, onlineKey, userId, sku, mode, quantit
   for i = 1, #changes do
     cart[#cart + 1] = changes[i]
   end
-  return {DONE, cart, redis.call('EXISTS', onlineKey)}
+  return {DONE, table.concat(cart, '\n'), redis.call('EXISTS', onlineKey)}
 end
 
 local replies = {}
