@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { OutboxRecord } from '../outbox/outbox-events.js';
+import type { EmailJob } from './email-job.js';
+import { Notifier } from './notifier.js';
+
+const USER = '00000000-0000-4000-8000-000000000001';
+const PRODUCTS = new Map([
+  ['LAMP', { title: 'Desk lamp', priceCents: 2_500, currency: 'EUR' }],
+  ['MUG', { title: 'Mug', priceCents: 900, currency: 'EUR' }],
+]);
+
+function notifierWith(accounts: Record<string, string>) {
+  const sent: { data: EmailJob; jobId: string }[] = [];
+  const notifier = new Notifier({
+    orders: { find: async () => undefined },
+    repository: {
+      adminEmails: async () => [],
+      addressOf: async () => undefined,
+      accountEmail: async (userId) => accounts[userId],
+      productsOnSale: async (skus) => new Map(skus.flatMap((sku) => (PRODUCTS.has(sku) ? [[sku, PRODUCTS.get(sku)!] as const] : []))),
+      productTitle: async () => undefined,
+      paymentIdOf: async () => undefined,
+    },
+    lowStock: { alertsFor: async () => [] },
+    queues: {
+      addBulk: async (_name, jobs) => {
+        sent.push(...(jobs as unknown as { data: EmailJob; jobId: string }[]));
+      },
+    },
+    shopUrl: 'https://shop.example.test',
+  });
+  return { notifier, sent };
+}
+
+const abandoned = (id: number, version: number, lines: { sku: string; quantity: number }[]): OutboxRecord => ({
+  id,
+  type: 'cart.abandoned',
+  orderId: null,
+  payload: { userId: USER, version, currency: 'EUR', lines, touchedAt: '2026-11-20T10:00:00.000Z' },
+  createdAt: '2026-11-27T10:00:00.000Z',
+});
+
+describe('Notifier, abandoned carts', () => {
+  it('reminds the account of its cart at today’s prices, once per cart version whatever the event', async () => {
+    const { notifier, sent } = notifierWith({ [USER]: 'ada@example.com' });
+    await notifier.notify(
+      abandoned(7, 4, [
+        { sku: 'LAMP', quantity: 2 },
+        { sku: 'GONE', quantity: 1 },
+      ]),
+    );
+    await notifier.notify(
+      abandoned(8, 4, [
+        { sku: 'LAMP', quantity: 2 },
+        { sku: 'GONE', quantity: 1 },
+      ]),
+    );
+    expect(sent).toHaveLength(2);
+    const [first, again] = sent;
+    expect(first!.data).toMatchObject({ to: 'ada@example.com', template: 'abandoned-cart', key: `cart-${USER}-v4.abandoned-cart.ada@example.com` });
+    // Another event for the same version is the same delivery: send-email sends it once.
+    expect(again!.jobId).toBe(first!.jobId);
+    expect(first!.data.text).toContain('Desk lamp (LAMP): 2 × €25.00');
+    expect(first!.data.text).not.toContain('GONE');
+    expect(first!.data.text).toContain('https://shop.example.test/checkout');
+  });
+
+  it('writes to no guest, and sends nothing for a cart whose products are all gone', async () => {
+    const guest = notifierWith({});
+    expect(await guest.notifier.notify(abandoned(1, 2, [{ sku: 'MUG', quantity: 1 }]))).toBe(0);
+    const emptied = notifierWith({ [USER]: 'ada@example.com' });
+    expect(await emptied.notifier.notify(abandoned(2, 3, [{ sku: 'GONE', quantity: 1 }]))).toBe(0);
+    expect([...guest.sent, ...emptied.sent]).toEqual([]);
+  });
+});
