@@ -46,6 +46,7 @@ import { PaymentWebhooks } from './modules/payments/payment-webhooks.js';
 import { PaymentsRepository } from './modules/payments/payments.repository.js';
 import { PaymentsService } from './modules/payments/payments.service.js';
 import { PspSimPaymentProvider } from './modules/payments/psp-sim.provider.js';
+import { Refunds } from './modules/payments/refunds.js';
 import type { Realtime } from './modules/realtime/realtime.js';
 import { RedisEmitterRealtime } from './modules/realtime/redis-emitter-realtime.js';
 import { SocketGateway } from './modules/realtime/socket-gateway.js';
@@ -119,6 +120,8 @@ export class Container {
   readonly ops: OpsService;
   readonly payments: PaymentsService;
   readonly paymentWebhooks: PaymentWebhooks;
+  /** The one way a refund becomes owed (payments.refund_status), for webhooks and fulfilment alike. */
+  readonly refunds: Refunds;
   /** What the built-in SMTP sink received, readable from any instance. */
   readonly mailbox: Mailbox;
   /** SMTP_URL, or the built-in sink; connects on the first send. */
@@ -294,10 +297,11 @@ export class Container {
       holdExtensionSeconds: config.paymentHoldExtensionSeconds,
       logger,
     });
+    this.refunds = new Refunds({ repository: this.paymentsRepository, outbox: this.outboxRepository });
     this.paymentWebhooks = new PaymentWebhooks({
       transitions: this.transitions,
       repository: this.paymentsRepository,
-      outbox: this.outboxRepository,
+      refunds: this.refunds,
       provider: PAYMENT_PROVIDER,
       metrics,
       logger: logger.child({ component: 'payments' }),
@@ -359,6 +363,7 @@ export class Container {
       vendors: vendorsRepository,
       clients: this.vendorClients,
       transitions: this.transitions,
+      refunds: this.refunds,
       logger: logger.child({ component: 'fulfilment' }),
     });
     this.registerScrapeTimeMetrics();
