@@ -189,7 +189,13 @@ export class Container {
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds, {
       mergeGuestCart: (guestId, userId) => this.carts.mergeGuestCart(guestId, userId),
     });
-    this.inventory = new InventoryService({ db: this.db, repository: this.inventoryRepository, stock: this.stock, logger });
+    this.inventory = new InventoryService({
+      db: this.db,
+      repository: this.inventoryRepository,
+      stock: this.stock,
+      outbox: this.outboxRepository,
+      logger,
+    });
     this.products = new ProductCache({ repository: this.catalogRepository, publisher: this.redis, channel: this.keys.catalogChannel(), logger });
     this.catalog = new CatalogService({
       db: this.db,
