@@ -20,6 +20,9 @@ import { ProductCache } from './modules/catalog/product-cache.js';
 import { DeadLetterRecorder } from './modules/failed-jobs/dead-letter-recorder.js';
 import { FailedJobsRepository } from './modules/failed-jobs/failed-jobs.repository.js';
 import { FailedJobsService } from './modules/failed-jobs/failed-jobs.service.js';
+import { FeedPublisher } from './modules/feed/feed-publisher.js';
+import { feedTopology } from './modules/feed/feed-topology.js';
+import { OutboxFeedSource } from './modules/feed/outbox-feed-source.js';
 import { InventoryRepository } from './modules/inventory/inventory.repository.js';
 import { InventoryService } from './modules/inventory/inventory.service.js';
 import { LowStockAlertsRepository } from './modules/inventory/low-stock-alerts.repository.js';
@@ -328,6 +331,7 @@ export class Container {
       publisher: new QueueOutboxPublisher(this.queues),
       metrics,
       logger: logger.child({ component: 'outbox' }),
+      keepUnfed: config.amqpUrl !== undefined,
     });
     this.deadLetters = new DeadLetterRecorder({
       redis: this.redis,
@@ -400,6 +404,22 @@ export class Container {
     });
   }
 
+  /**
+   * The RabbitMQ feed of a worker process, when AMQP_URL is set: it publishes the outbox's order and
+   * stock events. Undefined otherwise: nothing connects to a broker.
+   */
+  createFeedPublisher(): FeedPublisher | undefined {
+    const { config } = this;
+    if (config.amqpUrl === undefined) return undefined;
+    return new FeedPublisher({
+      db: this.db,
+      source: new OutboxFeedSource(this.outboxRepository),
+      amqpUrl: config.amqpUrl,
+      topology: feedTopology(config.amqpPrefix),
+      logger: this.logger.child({ component: 'feed' }),
+    });
+  }
+
   /** The Socket.IO gateway of an API process, with the two Redis connections its adapter needs. */
   createSocketGateway(): SocketGateway {
     const { config, logger } = this;
@@ -437,6 +457,11 @@ export class Container {
     this.metrics.gauge('flashcart_outbox_backlog', 'Committed side effects (outbox events) not yet handed to the queues', [], async (gauge) => {
       gauge.set(await this.outboxRepository.backlog());
     });
+    if (this.config.amqpUrl !== undefined) {
+      this.metrics.gauge('flashcart_feed_backlog', 'Outbox events the RabbitMQ feed has not published yet', [], async (gauge) => {
+        gauge.set(await this.outboxRepository.feedBacklog());
+      });
+    }
     this.metrics.gauge('flashcart_orders_persist_backlog', 'Accepted orders not yet stored in Postgres (the persist stream)', [], async (gauge) => {
       gauge.set(await this.persistStream.backlog());
     });
