@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, eventually, guests } from './support/http.js';
+import { holdOutboxRelay } from './support/outbox.js';
 import { freePort } from './support/stores.js';
 import { type ChildRole, spawnRole, useSystem } from './support/system.js';
 
@@ -179,6 +180,8 @@ describe('catalog, inventory and order administration', () => {
     const [buyer] = await guests(sut.system.url!, 1);
     const placed = await buyer!.order([{ sku, quantity: 2 }], 'admin-flow');
     const id = placed.body.id;
+    // The outbox relay held off: fulfilment follows a confirmation by itself and would race the admin's moves.
+    onTestFinished(await holdOutboxRelay(sut.system.container));
 
     const confirmed = await sut.admin.patch(`/api/admin/orders/${id}`, { status: 'CONFIRMED' });
     expect(confirmed.status).toBe(200);
