@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIRST_LOAD_BUDGET_BYTES, firstLoadJavaScript } from '../../scripts/build-web.js';
 import { createProduct, uniqueSku } from '../support/fixtures.js';
-import { Api, eventually } from '../support/http.js';
+import { Api } from '../support/http.js';
 import { useSystem } from '../support/system.js';
 import { apiServes, type Browser, ensureWebBuilt, launchBrowser, screenshot } from './support/browser.js';
 
@@ -157,21 +157,24 @@ describe('the storefront in a browser', () => {
       await fillCheckout(shop, 'ada@example.test');
       await shop.getByRole('button', { name: /Place order and pay/ }).click();
 
-      // The simulator's page, on its own origin.
-      await shop.getByRole('button', { name: /^Pay / }).click();
-      await shop.getByText('Payment succeeded.').waitFor();
-      const orders = await eventually(async () => {
-        const list = await sut.admin.get('/api/admin/orders?limit=100');
-        return list.body.items.find((order: { items: { sku: string }[] }) => order.items.some((item) => item.sku === sku));
-      }, 'the order');
+      // The simulator's page, on its own origin. The second tab opens the order before it is paid.
+      const payButton = shop.getByRole('button', { name: /^Pay / });
+      await payButton.waitFor();
+      const orderId = await shop.locator('dt:text-is("Order") + dd').textContent();
+      const order = (await sut.admin.get(`/api/orders/${orderId}`)).body;
+      expect(order.items).toEqual([expect.objectContaining({ sku, quantity: 3 })]);
+      await secondTab.goto(`${base}/orders/${orderId}`);
+      const secondStatus = secondTab.getByTestId('order-status');
+      await expect.poll(() => secondStatus.getAttribute('data-status')).toBe('PENDING');
 
-      // The second tab, on the order page, sees it confirmed live; so does the first on its way back.
-      await secondTab.goto(`${base}/orders/${orders.id}`);
-      // Paid: CONFIRMED, and FULFILLED a moment later (the stock is the warehouse's own).
-      await expect
-        .poll(() => secondTab.getByTestId('order-status').getAttribute('data-status'), { timeout: 60_000 })
-        .toMatch(/^(CONFIRMED|FULFILLED)$/);
-      await shop.goto(`${base}/orders/${orders.id}`);
+      await payButton.click();
+      await shop.getByText('Payment succeeded.').waitFor();
+      // Paid: CONFIRMED, and FULFILLED a moment later (the stock is the warehouse's own). The second tab follows live.
+      await expect.poll(() => secondStatus.getAttribute('data-status'), { timeout: 60_000 }).toMatch(/^(CONFIRMED|FULFILLED)$/);
+
+      // The simulator's way back leads to the shop's page of the order.
+      await shop.getByRole('link', { name: 'Back to the shop' }).click();
+      await shop.waitForURL(`${base}/orders/${orderId}`);
       await expect.poll(() => shop.getByTestId('order-status').getAttribute('data-status')).toMatch(/^(CONFIRMED|FULFILLED)$/);
       await expect.poll(() => secondCount.textContent()).toContain('0');
       await shop.close();
