@@ -97,6 +97,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SMTP_SINK_PORT: '70000' })).toThrow(/SMTP_SINK_PORT/);
   });
 
+  it("takes the shop's public address for the links that lead buyers back, defaulting to this machine's port", () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://shop.example.test/store/' }).publicUrl).toBe('https://shop.example.test/store');
+    for (const bad of ['javascript:alert(1)', 'ftp://shop.example.test', 'https://shop.example.test/?next=x', 'https://u:p@shop.example.test']) {
+      expect(() => loadConfig({ PUBLIC_URL: bad })).toThrow(/PUBLIC_URL/);
+    }
+  });
+
   it('keeps idempotency records at least an hour longer than a reservation', () => {
     expect(loadConfig({ RESERVATION_TTL_SECONDS: '86400', IDEMPOTENCY_TTL_SECONDS: '60' }).idempotencyTtlSeconds).toBe(90_000);
   });

@@ -153,6 +153,8 @@ export class Container {
 
   /** Connections opened for the persist consumer's lanes and the socket gateway, closed with the container. */
   private readonly laneConnections: Redis[] = [];
+  /** The shop's address for links back to it; unknown until the API listens when it was derived from PORT=0. */
+  private shopUrl: string | undefined;
 
   constructor(
     readonly config: Config,
@@ -294,6 +296,7 @@ export class Container {
     });
     this.ops = new OpsService(this.db, [this.redis, this.precheckRedis], logger);
 
+    this.shopUrl = new URL(config.publicUrl).port === '0' ? undefined : config.publicUrl;
     this.payments = new PaymentsService({
       inTransaction,
       provider: new PspSimPaymentProvider({ baseUrl: config.pspSimPublicUrl }),
@@ -304,6 +307,7 @@ export class Container {
       lifecycle: this.lifecycle,
       stock: this.stock,
       holdExtensionSeconds: config.paymentHoldExtensionSeconds,
+      orderPageUrl: (orderId) => this.shopUrl && `${this.shopUrl}/orders/${encodeURIComponent(orderId)}`,
       logger,
     });
     this.refunds = new Refunds({ repository: this.paymentsRepository, outbox: this.outboxRepository });
@@ -377,6 +381,11 @@ export class Container {
       logger: logger.child({ component: 'fulfilment' }),
     });
     this.registerScrapeTimeMetrics();
+  }
+
+  /** The address this process's API listens on: links back to the shop use it when PUBLIC_URL was derived from PORT=0. */
+  apiListening(url: string): void {
+    this.shopUrl ??= url;
   }
 
   /** The persist worker of a worker process: one Redis connection per lane, since its reads block. */

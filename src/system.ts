@@ -249,6 +249,7 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       url = `http://127.0.0.1:${port}`;
+      container.apiListening(url);
       logger.info({ url }, 'API listening');
     } else if (config.metricsPort !== undefined) {
       app = await buildOpsApp(container);
