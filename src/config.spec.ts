@@ -97,18 +97,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SMTP_SINK_PORT: '70000' })).toThrow(/SMTP_SINK_PORT/);
   });
 
-  it('reads when a cart counts as abandoned, in hours or a fraction of one, and where its reminder links to', () => {
-    expect(loadConfig({ PORT: '8080' })).toMatchObject({
-      abandonedCartAfterHours: 168,
-      cartReminderIntervalMs: 60_000,
-      shopUrl: 'http://localhost:8080',
-    });
-    expect(loadConfig({ ABANDONED_CART_AFTER_HOURS: '0.25', SHOP_URL: 'https://shop.example.test/' })).toMatchObject({
+  it('reads when a cart counts as abandoned, in hours or a fraction of one, and how often carts are checked', () => {
+    expect(loadConfig({})).toMatchObject({ abandonedCartAfterHours: 168, cartReminderIntervalMs: 60_000 });
+    expect(loadConfig({ ABANDONED_CART_AFTER_HOURS: '0.25', CART_REMINDER_INTERVAL_MS: '500' })).toMatchObject({
       abandonedCartAfterHours: 0.25,
-      shopUrl: 'https://shop.example.test',
+      cartReminderIntervalMs: 500,
     });
     expect(() => loadConfig({ ABANDONED_CART_AFTER_HOURS: '0' })).toThrow(/ABANDONED_CART_AFTER_HOURS/);
-    expect(() => loadConfig({ SHOP_URL: 'javascript:alert(1)' })).toThrow(/SHOP_URL/);
+  });
+
+  it("takes the shop's public address for the links that lead buyers back, defaulting to this machine's port", () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://shop.example.test/store/' }).publicUrl).toBe('https://shop.example.test/store');
+    for (const bad of ['javascript:alert(1)', 'ftp://shop.example.test', 'https://shop.example.test/?next=x', 'https://u:p@shop.example.test']) {
+      expect(() => loadConfig({ PUBLIC_URL: bad })).toThrow(/PUBLIC_URL/);
+    }
   });
 
   it('keeps idempotency records at least an hour longer than a reservation', () => {

@@ -28,6 +28,12 @@ const url = (protocols: string[]) =>
 const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: url(['http:', 'https:'])
+    .refine((value) => {
+      const parsed = URL.parse(value);
+      return !parsed || (!parsed.username && !parsed.password && !parsed.search && !parsed.hash);
+    }, 'must be a base URL, without credentials, query or fragment')
+    .optional(),
   TRUST_PROXY: z.string().min(1).default('false'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/flashcart'),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
@@ -68,7 +74,6 @@ const envSchema = z.object({
     .max(24 * 366)
     .default(168),
   CART_REMINDER_INTERVAL_MS: int(100).default(60_000),
-  SHOP_URL: url(['http:', 'https:']).optional(),
   RATE_LIMIT_PER_MINUTE: int(0).default(120),
   AMQP_URL: url(['amqp:', 'amqps:']).optional(),
   AMQP_PREFIX: z
@@ -94,6 +99,12 @@ const envSchema = z.object({
 
 export interface Config {
   readonly port: number;
+  /**
+   * The shop's address as buyers' browsers reach it, without a trailing slash: the payment
+   * provider sends buyers back to its order pages. Derived from PORT=0, it is the API's real
+   * address once it listens in the same process.
+   */
+  readonly publicUrl: string;
   readonly host: string;
   /** Fastify's trustProxy: false, true (any), or comma-separated addresses/CIDRs of the proxies. */
   readonly trustProxy: boolean | string;
@@ -143,8 +154,6 @@ export interface Config {
   readonly abandonedCartAfterHours: number;
   /** How often carts are checked for being abandoned. */
   readonly cartReminderIntervalMs: number;
-  /** The shop's address as buyers reach it, for links in mail; no trailing slash. */
-  readonly shopUrl: string;
   /** 0 turns rate limiting off. */
   readonly rateLimitPerMinute: number;
   /** RabbitMQ for the event feed; unset: no feed. */
@@ -219,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -245,7 +255,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     vendorBreakSeconds: e.VENDOR_BREAK_SECONDS,
     abandonedCartAfterHours: e.ABANDONED_CART_AFTER_HOURS,
     cartReminderIntervalMs: e.CART_REMINDER_INTERVAL_MS,
-    shopUrl: (e.SHOP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     amqpUrl: e.AMQP_URL,
     amqpPrefix: e.AMQP_PREFIX,

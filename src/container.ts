@@ -22,6 +22,9 @@ import { ProductCache } from './modules/catalog/product-cache.js';
 import { DeadLetterRecorder } from './modules/failed-jobs/dead-letter-recorder.js';
 import { FailedJobsRepository } from './modules/failed-jobs/failed-jobs.repository.js';
 import { FailedJobsService } from './modules/failed-jobs/failed-jobs.service.js';
+import { FeedPublisher } from './modules/feed/feed-publisher.js';
+import { feedTopology } from './modules/feed/feed-topology.js';
+import { OutboxFeedSource } from './modules/feed/outbox-feed-source.js';
 import { InventoryRepository } from './modules/inventory/inventory.repository.js';
 import { InventoryService } from './modules/inventory/inventory.service.js';
 import { LowStockAlertsRepository } from './modules/inventory/low-stock-alerts.repository.js';
@@ -48,6 +51,7 @@ import { PaymentWebhooks } from './modules/payments/payment-webhooks.js';
 import { PaymentsRepository } from './modules/payments/payments.repository.js';
 import { PaymentsService } from './modules/payments/payments.service.js';
 import { PspSimPaymentProvider } from './modules/payments/psp-sim.provider.js';
+import { Refunds } from './modules/payments/refunds.js';
 import type { Realtime } from './modules/realtime/realtime.js';
 import { RedisEmitterRealtime } from './modules/realtime/redis-emitter-realtime.js';
 import { SocketGateway } from './modules/realtime/socket-gateway.js';
@@ -121,6 +125,8 @@ export class Container {
   readonly ops: OpsService;
   readonly payments: PaymentsService;
   readonly paymentWebhooks: PaymentWebhooks;
+  /** The one way a refund becomes owed (payments.refund_status), for webhooks and fulfilment alike. */
+  readonly refunds: Refunds;
   /** What the built-in SMTP sink received, readable from any instance. */
   readonly mailbox: Mailbox;
   /** SMTP_URL, or the built-in sink; connects on the first send. */
@@ -150,6 +156,8 @@ export class Container {
 
   /** Connections opened for the persist consumer's lanes and the socket gateway, closed with the container. */
   private readonly laneConnections: Redis[] = [];
+  /** The shop's address for links back to it; unknown until the API listens when it was derived from PORT=0. */
+  private shopUrl: string | undefined;
 
   constructor(
     readonly config: Config,
@@ -189,7 +197,13 @@ export class Container {
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds, {
       mergeGuestCart: (guestId, userId) => this.carts.mergeGuestCart(guestId, userId),
     });
-    this.inventory = new InventoryService({ db: this.db, repository: this.inventoryRepository, stock: this.stock, logger });
+    this.inventory = new InventoryService({
+      db: this.db,
+      repository: this.inventoryRepository,
+      stock: this.stock,
+      outbox: this.outboxRepository,
+      logger,
+    });
     this.products = new ProductCache({ repository: this.catalogRepository, publisher: this.redis, channel: this.keys.catalogChannel(), logger });
     this.catalog = new CatalogService({
       db: this.db,
@@ -285,6 +299,7 @@ export class Container {
     });
     this.ops = new OpsService(this.db, [this.redis, this.precheckRedis], logger);
 
+    this.shopUrl = new URL(config.publicUrl).port === '0' ? undefined : config.publicUrl;
     this.payments = new PaymentsService({
       inTransaction,
       provider: new PspSimPaymentProvider({ baseUrl: config.pspSimPublicUrl }),
@@ -295,12 +310,14 @@ export class Container {
       lifecycle: this.lifecycle,
       stock: this.stock,
       holdExtensionSeconds: config.paymentHoldExtensionSeconds,
+      orderPageUrl: (orderId) => this.shopUrl && `${this.shopUrl}/orders/${encodeURIComponent(orderId)}`,
       logger,
     });
+    this.refunds = new Refunds({ repository: this.paymentsRepository, outbox: this.outboxRepository });
     this.paymentWebhooks = new PaymentWebhooks({
       transitions: this.transitions,
       repository: this.paymentsRepository,
-      outbox: this.outboxRepository,
+      refunds: this.refunds,
       provider: PAYMENT_PROVIDER,
       metrics,
       logger: logger.child({ component: 'payments' }),
@@ -313,7 +330,8 @@ export class Container {
       repository: new NotificationsRepository(this.db),
       lowStock: new LowStockAlertsRepository(this.db),
       queues: this.queues,
-      shopUrl: config.shopUrl,
+      // Known once the API listens when PUBLIC_URL was derived from PORT=0 (tests); a worker alone uses PUBLIC_URL.
+      shopUrl: () => this.shopUrl ?? config.publicUrl,
     });
     this.emailSender = new EmailSender({ deliveries: new EmailDeliveriesRepository(this.db), mailer: this.mailer, metrics, logger });
     this.outboxRelay = new OutboxRelay({
@@ -322,6 +340,7 @@ export class Container {
       publisher: new QueueOutboxPublisher(this.queues),
       metrics,
       logger: logger.child({ component: 'outbox' }),
+      keepUnfed: config.amqpUrl !== undefined,
     });
     this.abandonedCarts = new AbandonedCarts({
       inTransaction,
@@ -372,9 +391,15 @@ export class Container {
       vendors: vendorsRepository,
       clients: this.vendorClients,
       transitions: this.transitions,
+      refunds: this.refunds,
       logger: logger.child({ component: 'fulfilment' }),
     });
     this.registerScrapeTimeMetrics();
+  }
+
+  /** The address this process's API listens on: links back to the shop use it when PUBLIC_URL was derived from PORT=0. */
+  apiListening(url: string): void {
+    this.shopUrl ??= url;
   }
 
   /** The persist worker of a worker process: one Redis connection per lane, since its reads block. */
@@ -399,6 +424,22 @@ export class Container {
         retryBaseMs: 250,
         retryMaxMs: 15_000,
       },
+    });
+  }
+
+  /**
+   * The RabbitMQ feed of a worker process, when AMQP_URL is set: it publishes the outbox's order and
+   * stock events. Undefined otherwise: nothing connects to a broker.
+   */
+  createFeedPublisher(): FeedPublisher | undefined {
+    const { config } = this;
+    if (config.amqpUrl === undefined) return undefined;
+    return new FeedPublisher({
+      db: this.db,
+      source: new OutboxFeedSource(this.outboxRepository),
+      amqpUrl: config.amqpUrl,
+      topology: feedTopology(config.amqpPrefix),
+      logger: this.logger.child({ component: 'feed' }),
     });
   }
 
@@ -439,6 +480,11 @@ export class Container {
     this.metrics.gauge('flashcart_outbox_backlog', 'Committed side effects (outbox events) not yet handed to the queues', [], async (gauge) => {
       gauge.set(await this.outboxRepository.backlog());
     });
+    if (this.config.amqpUrl !== undefined) {
+      this.metrics.gauge('flashcart_feed_backlog', 'Outbox events the RabbitMQ feed has not published yet', [], async (gauge) => {
+        gauge.set(await this.outboxRepository.feedBacklog());
+      });
+    }
     this.metrics.gauge('flashcart_orders_persist_backlog', 'Accepted orders not yet stored in Postgres (the persist stream)', [], async (gauge) => {
       gauge.set(await this.persistStream.backlog());
     });

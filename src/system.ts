@@ -8,6 +8,7 @@ import { buildApp, buildOpsApp } from './http/app.js';
 import { type JobHandlers, WorkerHost } from './jobs/worker-host.js';
 import { isDependencyUnavailable } from './lib/infrastructure-errors.js';
 import type { Logger } from './lib/logger.js';
+import type { FeedPublisher } from './modules/feed/feed-publisher.js';
 import { Mailbox } from './modules/notifications/mailbox.js';
 import { SmtpSink } from './modules/notifications/smtp-sink.js';
 import type { PersistConsumer } from './modules/orders/persistence/persist-consumer.js';
@@ -194,6 +195,7 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
   let app: FastifyInstance | undefined;
   let workers: WorkerHost | undefined;
   let persistConsumer: PersistConsumer | undefined;
+  let feed: FeedPublisher | undefined;
   let url: string | undefined;
 
   const close = async () => {
@@ -201,6 +203,7 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
     await vendorSim?.close();
     await app?.close();
     await persistConsumer?.close();
+    await feed?.close();
     await workers?.close();
     await container?.close();
     await mailSink?.sink.close();
@@ -237,6 +240,9 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
       await container.vendorSchedules.applyAll(await container.vendorsRepository.list());
       persistConsumer = container.createPersistConsumer();
       await persistConsumer.start();
+      // Publishes in the background: a broker that is away delays the feed, never the start.
+      feed = container.createFeedPublisher();
+      feed?.start();
     }
 
     if (roles.api) {
@@ -245,6 +251,7 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       url = `http://127.0.0.1:${port}`;
+      container.apiListening(url);
       logger.info({ url }, 'API listening');
     } else if (config.metricsPort !== undefined) {
       app = await buildOpsApp(container);

@@ -71,7 +71,7 @@ describe('abandoned carts, run with the clock given', () => {
     );
     expect(mail!.subject).toBe('Your cart is waiting for you');
     expect(mail!.text).toContain(`Desk lamp (${lamp}): 2 ×`);
-    expect(mail!.text).toContain(`Back to your cart: ${sut.system.container.config.shopUrl}/checkout`);
+    expect(mail!.text).toContain(`Back to your cart: ${sut.system.url}/checkout`);
 
     // A second run, even much later, decides nothing more for that cart.
     expect((await sut.system.container.abandonedCarts.remind(touched(left) + 5 * HOUR_MS)).reminded).toBe(0);

@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { type Channel, type ChannelModel, connect, type Message } from 'amqplib';
+import type { Channel, Message } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tx } from '../src/db/database.js';
 import { createLogger } from '../src/lib/logger.js';
 import { type FeedEvent, FeedPublisher, type FeedSource } from '../src/modules/feed/feed-publisher.js';
-import { type FeedTopology, feedTopology } from '../src/modules/feed/feed-topology.js';
+import type { FeedTopology } from '../src/modules/feed/feed-topology.js';
 import { eventually } from './support/http.js';
+import { AMQP_URL, bodyOf, FeedQueues, uniqueAmqpPrefix } from './support/rabbitmq.js';
 import { freePort } from './support/stores.js';
 import { useSystem } from './support/system.js';
-
-const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 /** Events in memory, read as the outbox is: those not yet published, in id order. */
 class ListSource implements FeedSource {
@@ -31,32 +29,25 @@ class ListSource implements FeedSource {
   }
 }
 
-const bodyOf = (message: Message) => JSON.parse(message.content.toString()) as { id: number; type: string; subject: string };
-
 /**
  * The RabbitMQ feed against the real broker, on exchange and queue names of this run's own (a
  * unique AMQP prefix), deleted afterwards.
  */
 describe('the RabbitMQ event feed', () => {
   const sut = useSystem({ api: true, worker: false });
+  let queues: FeedQueues;
   let topology: FeedTopology;
-  let connection: ChannelModel;
   let channel: Channel;
   const publishers: FeedPublisher[] = [];
 
   beforeAll(async () => {
-    topology = feedTopology(`fct-${randomBytes(4).toString('hex')}.`);
-    connection = await connect(AMQP_URL);
-    channel = await connection.createChannel();
+    queues = await FeedQueues.open(uniqueAmqpPrefix());
+    ({ topology, channel } = queues);
   });
 
   afterAll(async () => {
     await Promise.all(publishers.map((publisher) => publisher.close()));
-    for (const queue of [topology.orderQueue, topology.stockQueue, topology.orderDeadLetters, topology.stockDeadLetters]) {
-      await channel.deleteQueue(queue).catch(() => undefined);
-    }
-    for (const exchange of [topology.exchange, topology.deadLetterExchange]) await channel.deleteExchange(exchange).catch(() => undefined);
-    await connection?.close();
+    await queues?.close();
   });
 
   function publisher(source: FeedSource, amqpUrl = AMQP_URL): FeedPublisher {
@@ -65,16 +56,7 @@ describe('the RabbitMQ event feed', () => {
     return created;
   }
 
-  /** Takes every message waiting in a queue (a consumer that reads, then leaves). */
-  async function drain(queue: string): Promise<Message[]> {
-    const taken: Message[] = [];
-    for (;;) {
-      const message = await channel.get(queue, { noAck: false });
-      if (message === false) return taken;
-      channel.ack(message);
-      taken.push(message);
-    }
-  }
+  const drain = (queue: string) => queues.drain(queue);
 
   async function publishAll(feed: FeedPublisher): Promise<number> {
     let total = 0;
@@ -89,7 +71,7 @@ describe('the RabbitMQ event feed', () => {
     source.add('stock.changed', 'SKU-1', { available: 4 });
     source.add('cart.updated', 'c-1');
     const feed = publisher(source);
-    // Published in batches of 7 (the cursor advances after each confirmed batch).
+    // Published in batches of 7 (each marked once the broker confirmed it).
     expect(await publishAll(feed)).toBe(10);
     expect(await feed.publishPending()).toBe(0);
 

@@ -91,7 +91,8 @@ describe('paying for an order through the payment simulator', () => {
     expect(placed.status).toBe(202);
     const orderId = placed.body.id as string;
 
-    const first = await buyer.post(`/api/orders/${orderId}/payment`);
+    // A return address of the client's choosing is not taken: the shop builds its own.
+    const first = await buyer.post(`/api/orders/${orderId}/payment`, { returnUrl: 'https://evil.example.test/' });
     expect(first.status).toBe(201);
     expect(first.body).toEqual({
       paymentId: expect.stringMatching(/^pay_/),
@@ -127,7 +128,9 @@ describe('paying for an order through the payment simulator', () => {
     expect(history.length).toBeGreaterThanOrEqual(2);
     const simulated = (await fetch(`${sut.system.pspSimUrl}/v1/payments/${first.body.paymentId}`).then((r) => r.json())) as {
       webhook: { eventId: string };
+      returnUrl: string;
     };
+    expect(simulated.returnUrl).toBe(`${sut.system.url}/orders/${orderId}`);
     expect(simulated.webhook).toMatchObject({ state: 'delivered', attempts: 2, lastStatus: 200 });
     const eventId = simulated.webhook.eventId as string;
     expect(proxy.attempts.get(eventId)).toEqual([503, 200]);

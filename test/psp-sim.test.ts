@@ -150,6 +150,8 @@ describe('the payment simulator', () => {
     ['a lower-case currency', { orderId: 'o', amountCents: 100, currency: 'eur' }],
     ['an empty order id', { orderId: '', amountCents: 100, currency: 'EUR' }],
     ['an unknown field', { orderId: 'o', amountCents: 100, currency: 'EUR', capture: true }],
+    ['a return URL that is not a web page', { orderId: 'o', amountCents: 100, currency: 'EUR', returnUrl: 'javascript:alert(1)' }],
+    ['a relative return URL', { orderId: 'o', amountCents: 100, currency: 'EUR', returnUrl: '/orders/o' }],
   ])('answers %s with 400 in the error format', async (_label, body) => {
     const answer = await api.post('/v1/payments', body);
     expect(answer.status).toBe(400);
@@ -213,6 +215,28 @@ describe('the payment simulator', () => {
     expect(paid.status).toBe(303);
     expect(await (await fetch(checkoutUrl)).text()).toContain('Payment succeeded');
     expect((await settledPayment(api, paymentId)).webhook).toMatchObject({ type: 'payment.succeeded', state: 'delivered' });
+  });
+
+  it('leads the buyer back to the shop once they have paid, and not before', async () => {
+    const returnUrl = 'https://shop.example.test/orders/o-1?from="psp"';
+    const { paymentId, checkoutUrl } = await provider.createPayment({
+      orderId: `order-back-${Date.now()}`,
+      amountCents: 700,
+      currency: 'EUR',
+      returnUrl,
+    });
+    expect((await api.get(`/v1/payments/${paymentId}`)).body.returnUrl).toBe(returnUrl);
+    expect(await (await fetch(checkoutUrl)).text()).not.toContain('Back to the shop');
+    await fetch(`${checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' });
+    const paid = await (await fetch(checkoutUrl)).text();
+    expect(paid).toContain('<a class="back" href="https://shop.example.test/orders/o-1?from=&quot;psp&quot;">Back to the shop</a>');
+  });
+
+  it('offers no way back when the shop gave none', async () => {
+    const { paymentId, checkoutUrl } = await provider.createPayment({ orderId: `order-noback-${Date.now()}`, amountCents: 700, currency: 'EUR' });
+    await fetch(`${checkoutUrl}/decline`, { method: 'POST', redirect: 'manual' });
+    expect((await api.get(`/v1/payments/${paymentId}`)).body).toMatchObject({ status: 'failed', returnUrl: null });
+    expect(await (await fetch(checkoutUrl)).text()).not.toContain('Back to the shop');
   });
 
   it('answers an unknown checkout link with a 404 page', async () => {

@@ -61,9 +61,20 @@ describe('the web UI as the API serves it', () => {
   });
 
   it('answers a request that does not ask for a page (a script, curl) with the JSON 404', async () => {
-    const answer = await app.inject({ url: '/no/such/route', headers: { accept: 'application/json' } });
-    expect(answer.statusCode).toBe(404);
-    expect(answer.json()).toMatchObject({ error: { code: 'NOT_FOUND', message: 'no route GET /no/such/route' } });
+    for (const accept of ['application/json', '*/*']) {
+      const answer = await app.inject({ url: '/no/such/route', headers: { accept } });
+      expect(answer.statusCode, accept).toBe(404);
+      expect(answer.json()).toMatchObject({ error: { code: 'NOT_FOUND', message: 'no route GET /no/such/route' } });
+    }
+    expect((await app.inject({ url: '/', headers: { accept: 'application/json' } })).statusCode).toBe(404);
+  });
+
+  it('opens the shop at / for any client that takes any type, curl included', async () => {
+    for (const headers of [{ accept: '*/*' }, {}]) {
+      const answer = await app.inject({ url: '/?utm=x', headers });
+      expect(answer.statusCode).toBe(200);
+      expect(answer.body).toBe('<!doctype html><title>shop</title>');
+    }
   });
 
   it('says how to build the UI when web/dist is missing', async () => {

@@ -133,6 +133,8 @@ export interface OutboxTable {
   payload: ColumnType<unknown, string, string>;
   createdAt: CreatedAt;
   publishedAt: Date | null;
+  /** When the RabbitMQ feed had the broker confirm it; stays null while no feed runs. */
+  fedAt: Date | null;
 }
 
 export type EmailDeliveryStatus = 'pending' | 'sent' | 'failed';
@@ -239,15 +241,6 @@ export interface VendorOrdersTable {
   placedAt: Date | null;
 }
 
-export interface RefundsTable {
-  orderId: string;
-  amountCents: number;
-  currency: string;
-  reason: string;
-  status: Generated<'due' | 'refunded'>;
-  createdAt: CreatedAt;
-}
-
 export interface Database {
   users: UsersTable;
   categories: CategoriesTable;
@@ -268,7 +261,6 @@ export interface Database {
   vendorStock: VendorStockTable;
   fulfilmentLines: FulfilmentLinesTable;
   vendorOrders: VendorOrdersTable;
-  refunds: RefundsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -52,8 +52,11 @@ export async function registerWebUi(app: FastifyInstance, distDir: string = WEB_
   app.addHook('onRequest', (request, reply, done) => {
     if (!request.is404 || (request.method !== 'GET' && request.method !== 'HEAD')) return done();
     // A page load asks for HTML; a script or a tool asking for anything else gets the API's 404.
-    const wantsPage = request.headers.accept?.includes('text/html') === true;
-    if (!wantsPage || ownedByServer(request.url.split('?')[0]!)) return done();
+    // The shop's front door is no API path, though: `curl localhost:3000/` (any type, or none) gets the page too.
+    const accept = request.headers.accept;
+    const path = request.url.split('?')[0]!;
+    const wantsPage = accept?.includes('text/html') === true || (path === '/' && (!accept || accept.includes('*/*')));
+    if (!wantsPage || ownedByServer(path)) return done();
     reply.header('cache-control', 'no-cache').header('content-security-policy', UI_CSP).type('text/html; charset=utf-8');
     if (indexHtml === undefined) reply.code(503).send(NOT_BUILT_PAGE);
     else reply.code(200).send(indexHtml);

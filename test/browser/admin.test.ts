@@ -1,13 +1,23 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProduct, inventoryOf } from '../support/fixtures.js';
-import { Api, guests } from '../support/http.js';
+import { createProduct, inventoryOf, uniqueSku } from '../support/fixtures.js';
+import { Api, eventually, guests } from '../support/http.js';
+import { mailbox, mailsTo } from '../support/payments.js';
 import { ADMIN, useSystem } from '../support/system.js';
-import { apiServes, type Browser, ensureWebBuilt, launchBrowser, screenshot } from './support/browser.js';
+import { type Browser, ensureWebBuilt, launchBrowser, screenshot } from './support/browser.js';
+import { SwitchableMailServer } from './support/mail-server.js';
 
 /** The admin console in a real browser, signed in through its own form, against the running system. */
 
-const DEAD_LETTERS = apiServes('/api/admin/failed-jobs');
+interface DeadLetter {
+  id: number;
+  jobId: string | null;
+  name: string;
+  payload: { template?: string; to?: string; text?: string };
+  reason: string;
+  attempts: number;
+  status: string;
+}
 
 beforeAll(ensureWebBuilt, 300_000);
 
@@ -20,16 +30,26 @@ async function signInAsAdmin(page: Page, base: string): Promise<void> {
 }
 
 describe('the admin console in a browser', () => {
-  const sut = useSystem({ api: true, worker: true, pspSim: true, mailSink: true }, { SEED_DEMO_CATALOG: 'true' });
+  // Mail goes to a server the dead-letter test takes down; the vendors are the simulated ones, synced when a test asks.
+  const mail = new SwitchableMailServer();
+  const sut = useSystem({ api: true, worker: true, pspSim: true, vendorSim: true }, async () => ({
+    SEED_DEMO_CATALOG: 'true',
+    SMTP_URL: await mail.reserve(),
+    VENDOR_SYNC_INTERVAL_SECONDS: '3600',
+    VENDOR_TIMEOUT_MS: '1000',
+    VENDOR_BREAK_SECONDS: '1',
+  }));
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
+    await mail.start(sut.stores);
     base = sut.system.url!;
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
+    await mail.close();
   });
 
   it('is closed to a shopper', async () => {
@@ -112,5 +132,145 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
-  it.skipIf(!DEAD_LETTERS).todo('retries a dead letter from the console (waits for GET /api/admin/failed-jobs)');
+  it('shows a dead letter with its reason, retries it once the mail server is back (it runs once), and discards another', async () => {
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    const letters = async () => (await sut.admin.get('/api/admin/failed-jobs?limit=100')).body.items as DeadLetter[];
+
+    // Mail of the tests before goes out first: only this test's mail meets the server gone.
+    await eventually(async () => {
+      const { outboxRepository, queues } = sut.system.container;
+      const queued = await queues.queue('notifications').getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return (await outboxRepository.backlog()) === 0 && Object.values(queued).every((count) => count === 0) ? true : undefined;
+    }, 'earlier mail to go out');
+    // The mail server goes away: the order's mail fails every attempt, and so does the alert about it.
+    await mail.stop();
+    let received: DeadLetter;
+    let alert: DeadLetter;
+    try {
+      const sku = await createProduct(sut.admin, { onHand: 5, title: 'Undelivered Umbrella' });
+      const [buyer] = await guests(base, 1);
+      expect((await buyer!.order([{ sku, quantity: 1 }], `dead-letter-${sku}`, { customerEmail: email })).status).toBe(202);
+      ({ received, alert } = await eventually(async () => {
+        const items = await letters();
+        const received = items.find((item) => item.payload.template === 'order-received' && item.payload.to === email);
+        const alert = received && items.find((item) => item.payload.template === 'dead-letter' && item.payload.text?.includes(received.jobId!));
+        return received && alert ? { received, alert } : undefined;
+      }, 'the mail and the alert about it to become dead letters'));
+    } finally {
+      await mail.start(sut.stores);
+    }
+    expect(received).toMatchObject({ name: 'send-email', attempts: 3, status: 'failed', reason: expect.stringContaining('ECONNREFUSED') });
+
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Dead letters' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Dead letters' }).waitFor();
+    const receivedRow = page.locator(`tr[data-job="${received.id}"]`);
+    const alertRow = page.locator(`tr[data-job="${alert.id}"]`);
+    await receivedRow.waitFor();
+    await alertRow.waitFor();
+    expect(await receivedRow.getByTestId('reason').textContent()).toBe(received.reason);
+    expect(await receivedRow.textContent()).toContain(`template: order-received · to: ${email}`);
+    expect(await receivedRow.getByTestId('status').textContent()).toBe('failed');
+    await screenshot(page, 'dead-letters', { fullPage: true });
+
+    // The mail server is back: the retried mail goes out, once.
+    await receivedRow.getByRole('button', { name: `Retry send-email ${received.id}` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `send-email (${received.id}) was sent back to the notifications queue.` })
+      .waitFor();
+    await expect.poll(() => receivedRow.getByTestId('status').textContent()).toBe('retried');
+    await mailsTo(sut.admin, email, /^Order .* received$/);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Mailbox' }).click();
+    await page.getByRole('cell', { name: email }).waitFor();
+    expect((await mailbox(sut.admin)).filter((message) => message.to.includes(email))).toHaveLength(1);
+    const afterRetry = await letters();
+    expect(afterRetry.find((item) => item.id === received.id)?.status).toBe('retried');
+    expect(afterRetry.filter((item) => item.jobId === `retry-of-${received.id}`)).toEqual([]);
+
+    // The alert told of a mail the admin has now seen to: discarded, it leaves the list.
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Dead letters' }).click();
+    await alertRow.getByRole('button', { name: `Discard send-email ${alert.id}` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `send-email (${alert.id}) was discarded.` })
+      .waitFor();
+    await expect.poll(() => alertRow.count()).toBe(0);
+    expect((await letters()).map((item) => item.id)).not.toContain(alert.id);
+    await page.getByLabel('Show').selectOption('discarded');
+    expect(await alertRow.getByTestId('status').textContent()).toBe('discarded');
+    await page.close();
+  });
+
+  it("opens a vendor's outage from the console, and sees its syncs fail, its breaker open, and both recover after a reset", async () => {
+    const [acme] = sut.system.vendorSim!.vendors;
+    const created = await sut.admin.post('/api/admin/vendors', { name: acme!.name, baseUrl: acme!.url, priority: 10 });
+    expect(created.status).toBe(201);
+    const vendorId = created.body.id as string;
+    const vendor = async () =>
+      ((await sut.admin.get('/api/admin/vendors')).body as { id: string; status: string; circuit: string }[]).find((v) => v.id === vendorId)!;
+    await eventually(async () => ((await vendor()).status === 'ok' ? true : undefined), 'the first sync');
+
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Vendors' }).click();
+    const row = page.locator(`tr[data-vendor="${acme!.name}"]`);
+    const health = row.getByTestId('health');
+    const circuit = row.getByTestId('circuit');
+    await expect.poll(() => health.textContent()).toBe('ok');
+    expect(await circuit.textContent()).toBe('closed');
+
+    await page.getByLabel('Vendor', { exact: true }).selectOption({ label: acme!.name });
+    await page.getByLabel('Outage (seconds)').fill('600');
+    await page.getByRole('button', { name: 'Start outage' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${acme!.name}: outage (unavailable) until` })
+      .waitFor();
+    expect(acme!.simulation.faults().outage).toMatchObject({ mode: 'unavailable' });
+
+    /**
+     * Asks for a sync from the console and waits for one that started after the ask (a sync still
+     * running from before does not count), asking again if the ask came while the last sync's job
+     * was still being cleared up and so added none.
+     */
+    const syncNow = row.getByRole('button', { name: `Sync now ${acme!.name}` });
+    const syncOnce = async () => {
+      const asked = Date.now();
+      await expect
+        .poll(
+          async () => {
+            const syncedAt = Date.parse((await row.getAttribute('data-synced-at')) || '0');
+            if (syncedAt < asked && (await syncNow.isEnabled())) await syncNow.click();
+            return syncedAt >= asked;
+          },
+          { timeout: 60_000, interval: 4_000 },
+        )
+        .toBe(true);
+    };
+
+    // Each sync tries three times; the breaker opens after five failures in a row.
+    await syncOnce();
+    expect(await health.textContent()).toBe('failed');
+    for (let syncs = 1; syncs < 5 && (await circuit.textContent()) !== 'open'; syncs++) await syncOnce();
+    expect(await circuit.textContent()).toBe('open');
+    // Why the last sync failed: the vendor's 503, or the open breaker that no longer calls it.
+    expect(await row.textContent()).toContain(`vendor ${acme!.name}:`);
+    expect(await vendor()).toMatchObject({ status: 'failed', circuit: 'open' });
+    await screenshot(page, 'admin-vendors', { fullPage: true });
+
+    // Reset: once the breaker lets a probe through, the vendor answers and the breaker closes.
+    await page.getByRole('button', { name: `Reset every fault of ${acme!.name}` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${acme!.name}: no faults in force.` })
+      .waitFor();
+    expect(acme!.simulation.faults().outage).toBeNull();
+    for (let syncs = 0; syncs < 5 && (await health.textContent()) !== 'ok'; syncs++) await syncOnce();
+    expect(await health.textContent()).toBe('ok');
+    expect(await circuit.textContent()).toBe('closed');
+    expect(await vendor()).toMatchObject({ status: 'ok', circuit: 'closed' });
+    await page.close();
+  });
 });

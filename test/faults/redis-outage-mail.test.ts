@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../../src/system.js';
 import { createProduct, inventoryOf } from '../support/fixtures.js';
 import { type Api, adminApi, eventually, guests } from '../support/http.js';
+import { holdOutboxRelay } from '../support/outbox.js';
 import { mailsTo, paymentEvent, sendWebhook } from '../support/payments.js';
 import { createTestStores, startInProcess, type TestStores } from '../support/system.js';
 import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js';
@@ -43,14 +44,7 @@ describe('a confirmation mail through a Redis outage', () => {
     // The test holds the relay's lock from the confirmation until Redis is down, so the confirmation's
     // event is certainly still in the outbox when Redis dies.
     const { container } = system;
-    let releaseRelay!: () => void;
-    const relayHeldOff = new Promise<boolean>((taken) => {
-      void container.db.transaction().execute(async (tx) => {
-        taken(await container.outboxRepository.tryLockRelay(tx));
-        await new Promise<void>((release) => (releaseRelay = release));
-      });
-    });
-    expect(await relayHeldOff).toBe(true);
+    const releaseRelay = await holdOutboxRelay(container);
 
     const confirmed = await sendWebhook(
       admin,

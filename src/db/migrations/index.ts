@@ -4,6 +4,7 @@ import * as lowStockThreshold from './0002-low-stock-threshold.js';
 import * as payments from './0003-payments.js';
 import * as carts from './0004-carts.js';
 import * as vendors from './0005-vendors.js';
+import * as feed from './0006-feed.js';
 import * as cartReminders from './0007-cart-reminders.js';
 
 /** Every migration, in order. Names are permanent: Kysely records them in kysely_migration. */
@@ -13,5 +14,6 @@ export const migrations: Record<string, Migration> = {
   '0003-payments': payments,
   '0004-carts': carts,
   '0005-vendors': vendors,
+  '0006-feed': feed,
   '0007-cart-reminders': cartReminders,
 };

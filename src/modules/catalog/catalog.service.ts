@@ -85,6 +85,7 @@ export class CatalogService {
       const existing = await this.repository.findForUpdate(tx, input.sku);
       if (!existing) {
         await this.repository.insertProduct(tx, input, actorId);
+        await this.inventory.announceNewStock(tx, input.sku, input.onHand ?? 0);
         return 'created';
       }
       if (!existing.deletedAt) throw new AppError('CONFLICT', `product ${input.sku} already exists`, { sku: input.sku });

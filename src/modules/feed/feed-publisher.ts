@@ -44,6 +44,9 @@ export interface FeedPublisherDeps {
 
 /** The advisory lock that makes publishers in several processes take turns. */
 const FEED_LOCK = 'flashcart:rabbitmq-feed';
+const DEFAULT_BATCH_SIZE = 500;
+/** Longest wait for the broker to accept a connection: an unreachable host fails the attempt rather than hanging it. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Only order and stock events go out on the feed. */
 const FED_TYPES = /^(order|stock)\./;
@@ -74,14 +77,20 @@ export class FeedPublisher {
 
   /** Publishes what is pending now, up to one batch; returns how many events it published. */
   async publishPending(): Promise<number> {
+    return (await this.publishBatch()).fed;
+  }
+
+  /** One batch: how many events it read (and marked) and how many of them went to the broker. */
+  private async publishBatch(): Promise<{ read: number; fed: number }> {
     const { db, source, topology } = this.deps;
-    const batchSize = this.deps.batchSize ?? 100;
+    const batchSize = this.deps.batchSize ?? DEFAULT_BATCH_SIZE;
+    // Connected before the transaction, so a broker that is slow to answer holds no Postgres connection.
+    const channel = await this.openChannel();
     return db.transaction().execute(async (tx) => {
       const lock = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${FEED_LOCK})) AS locked`.execute(tx);
-      if (!lock.rows[0]!.locked) return 0;
+      if (!lock.rows[0]!.locked) return { read: 0, fed: 0 };
       const events = await source.unpublished(tx, batchSize);
-      if (events.length === 0) return 0;
-      const channel = await this.openChannel();
+      if (events.length === 0) return { read: 0, fed: 0 };
       const fed = events.filter((event) => FED_TYPES.test(event.type));
       for (const event of fed) {
         const body = Buffer.from(
@@ -101,7 +110,7 @@ export class FeedPublisher {
         tx,
         events.map((event) => event.id),
       );
-      return fed.length;
+      return { read: events.length, fed: fed.length };
     });
   }
 
@@ -110,9 +119,9 @@ export class FeedPublisher {
     const pollMs = this.deps.pollMs ?? 500;
     let failures = 0;
     while (!this.stopping.signal.aborted) {
-      let published = 0;
+      let read = 0;
       try {
-        published = await this.publishPending();
+        ({ read } = await this.publishBatch());
         if (failures > 0) logger.info({ after: failures }, 'event feed publishing again');
         failures = 0;
       } catch (error) {
@@ -121,7 +130,7 @@ export class FeedPublisher {
         const level = failures === 1 ? 'warn' : 'debug';
         logger[level]({ err: error, attempt: failures }, 'event feed could not publish; it will try again (nothing is lost)');
       }
-      if (published > 0) continue;
+      if (read > 0) continue;
       const wait = failures === 0 ? pollMs : Math.min(250 * 2 ** (failures - 1), this.deps.retryMaxMs ?? 15_000);
       await sleep(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined);
     }
@@ -129,7 +138,7 @@ export class FeedPublisher {
 
   private async openChannel(): Promise<ConfirmChannel> {
     if (this.channel) return this.channel;
-    const connection = await connect(this.deps.amqpUrl);
+    const connection = await connect(this.deps.amqpUrl, { timeout: CONNECT_TIMEOUT_MS });
     // Without listeners, a lost connection's 'error' would end the process; the next publish reconnects.
     connection.on('error', (error) => this.deps.logger.warn({ err: error }, 'RabbitMQ connection error'));
     connection.on('close', () => {

@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../db/database.js';
 import type { InventoryRow } from '../../db/schema.js';
 
-/** One SKU's share of a batch of order transitions. */
 /** What one batch of transitions does to the ledger. */
 export interface LedgerMoves {
   /** Reserved units sold: each confirmed order's line. */
@@ -72,7 +71,8 @@ export class InventoryRepository {
    * taken from local stock (on_hand) first and from the counted vendor units (vendor_on_hand) for the
    * rest; `released` units leave reserved and are on sale again. How each sold line split between
    * local and vendor units is recorded in `fulfilment_lines` by the same statement, so fulfilment
-   * knows what to order from vendors. The statement locks the rows in
+   * knows what to order from vendors, and each SKU's new availability as a `stock.changed` outbox
+   * event (one per SKU, however many orders the batch holds). The statement locks the rows in
    * SKU order before it updates them (the `ledger` part, as the persist writes do), so two
    * transactions touching the same SKUs never deadlock.
    */
@@ -101,16 +101,22 @@ export class InventoryRepository {
         INSERT INTO fulfilment_lines (order_id, sku, local_quantity, vendor_quantity, status)
         SELECT "orderId", sku, local_quantity, quantity - local_quantity, CASE WHEN quantity = local_quantity THEN 'local' ELSE 'pending' END
         FROM split
+      ), moved AS (
+        UPDATE inventory AS i
+        SET on_hand = i.on_hand - coalesce(local.local_quantity, 0),
+            vendor_on_hand = i.vendor_on_hand - (move.sold - coalesce(local.local_quantity, 0)),
+            reserved = i.reserved - move.sold - move.released,
+            sold = i.sold + move.sold,
+            updated_at = now()
+        FROM move JOIN ledger USING (sku) LEFT JOIN local USING (sku)
+        WHERE i.sku = ANY(${skus}::text[]) AND i.sku = move.sku
+        RETURNING i.sku, i.on_hand + i.vendor_on_hand - i.reserved AS available
+      ), announced AS (
+        -- Written from the rows the update returned, so under their locks: a SKU's events stay in id order.
+        INSERT INTO outbox (order_id, event_type, payload)
+        SELECT NULL, 'stock.changed', jsonb_build_object('sku', sku, 'available', available) FROM moved ORDER BY sku
       )
-      UPDATE inventory AS i
-      SET on_hand = i.on_hand - coalesce(local.local_quantity, 0),
-          vendor_on_hand = i.vendor_on_hand - (move.sold - coalesce(local.local_quantity, 0)),
-          reserved = i.reserved - move.sold - move.released,
-          sold = i.sold + move.sold,
-          updated_at = now()
-      FROM move JOIN ledger USING (sku) LEFT JOIN local USING (sku)
-      WHERE i.sku = ANY(${skus}::text[]) AND i.sku = move.sku
-      RETURNING i.sku
+      SELECT sku FROM moved
     `.execute(tx);
     if (rows.length !== skus.length) {
       const missing = skus.filter((sku) => !rows.some((row) => row.sku === sku));

@@ -5,6 +5,8 @@ import type { InventoryRow } from '../../db/schema.js';
 import { AppError, notFound, validationFailed } from '../../lib/errors.js';
 import type { Page } from '../../lib/http-schemas.js';
 import type { StockStore } from '../../redis/stock-store.js';
+import type { OutboxRepository } from '../outbox/outbox.repository.js';
+import { stockChanged } from '../outbox/outbox-events.js';
 import type { InventoryRepository } from './inventory.repository.js';
 import { type InventoryListItem, type InventoryListQuery, type InventoryView, ON_HAND_LIMIT } from './inventory.schemas.js';
 
@@ -12,6 +14,8 @@ export interface InventoryServiceDeps {
   db: Db;
   repository: InventoryRepository;
   stock: StockStore;
+  /** Where each committed change is announced (`stock.changed`), in its transaction. */
+  outbox: Pick<OutboxRepository, 'append'>;
   logger: Logger;
 }
 
@@ -58,7 +62,8 @@ function viewOf(row: InventoryRow, gate: number | null | undefined): InventoryVi
 /**
  * One change of a SKU's stock, run by `InventoryService.changeStock` under the SKU's ledger row lock.
  * `plan` says how far the gate must move (undefined: nothing to do; it may refuse by throwing);
- * `write` records the change in the ledger once the gate moved by `applied`, and returns how to
+ * `write` records the change in the ledger once the gate moved by `applied` (moving on_hand or
+ * vendor_on_hand by exactly that much, so availability moves with the gate), and returns how to
  * tell from a ledger row re-read later whether that write committed.
  */
 export interface StockChange {
@@ -90,12 +95,14 @@ export class InventoryService {
   private readonly db: Db;
   private readonly repository: InventoryRepository;
   private readonly stock: StockStore;
+  private readonly outbox: Pick<OutboxRepository, 'append'>;
   private readonly logger: Logger;
 
   constructor(deps: InventoryServiceDeps) {
     this.db = deps.db;
     this.repository = deps.repository;
     this.stock = deps.stock;
+    this.outbox = deps.outbox;
     this.logger = deps.logger;
   }
 
@@ -126,6 +133,11 @@ export class InventoryService {
 
   setOnHand(sku: string, onHand: number, actorId: string | null, reason = 'stock count'): Promise<InventoryView> {
     return this.changeOnHand(sku, () => onHand, actorId, reason);
+  }
+
+  /** Announces, inside the transaction that wrote it, a new SKU's ledger row holding `onHand` units (`stock.changed`). */
+  async announceNewStock(tx: Tx, sku: string, onHand: number): Promise<void> {
+    await this.outbox.append(tx, [stockChanged(sku, onHand)]);
   }
 
   /** Refuses, inside a caller's transaction, an on-hand count below what the SKU's orders hold beyond its vendor units. */
@@ -202,7 +214,8 @@ export class InventoryService {
 
   /**
    * Runs one stock change on both sides (see StockChange): locks the ledger row, moves the gate by
-   * the planned delta with an operation id (a repeat of it is a no-op), writes the ledger, commits.
+   * the planned delta with an operation id (a repeat of it is a no-op), writes the ledger and a
+   * `stock.changed` outbox event with the availability it leaves, commits.
    * A clamped removal moves the gate, and so the ledger, only as far as the gate admits. A
    * transaction that fails after the gate moved gives the move back.
    */
@@ -219,6 +232,7 @@ export class InventoryService {
         gateMoved = moved.gate;
         if (moved.ledger === 0) return { changed: false };
         committed = await change.write(tx, row, moved.ledger);
+        await this.outbox.append(tx, [stockChanged(sku, ledgerAvailable(row) + moved.ledger)]);
         return { changed: true, applied: moved.ledger };
       });
     } catch (error) {

@@ -7,6 +7,7 @@ export type MailTemplate =
   | 'order-expired'
   | 'order-cancelled'
   | 'order-failed'
+  | 'fulfilment-failed'
   | 'refund-due'
   | 'low-stock'
   | 'dead-letter'

@@ -1,3 +1,4 @@
+import type { NotNull } from 'kysely';
 import type { Db } from '../../db/database.js';
 
 /** What mail needs to know beyond the event itself: who to write to, and the names of things. */
@@ -51,6 +52,30 @@ export class NotificationsRepository {
   async productTitle(sku: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('products').select('title').where('sku', '=', sku).executeTakeFirst();
     return row?.title;
+  }
+
+  /** The refund owed (or made) on an order's payment; undefined when none is. */
+  async refundOf(orderId: string): Promise<{ paymentId: string; amountCents: number } | undefined> {
+    const row = await this.db
+      .selectFrom('payments')
+      .select(['providerPaymentId', 'amountCents'])
+      .where('orderId', '=', orderId)
+      .where('refundStatus', 'is not', null)
+      .executeTakeFirst();
+    return row && { paymentId: row.providerPaymentId, amountCents: row.amountCents };
+  }
+
+  /** The lines of an order vendors have taken, with the vendor's name and order id. */
+  placedVendorLines(orderId: string): Promise<{ sku: string; vendor: string; vendorOrderId: string; quantity: number }[]> {
+    return this.db
+      .selectFrom('vendorOrders as vo')
+      .innerJoin('vendors as v', 'v.id', 'vo.vendorId')
+      .select(['vo.sku', 'v.name as vendor', 'vo.quantity', 'vo.vendorOrderId'])
+      .where('vo.orderId', '=', orderId)
+      .where('vo.vendorOrderId', 'is not', null)
+      .$narrowType<{ vendorOrderId: NotNull }>()
+      .orderBy('vo.sku')
+      .execute();
   }
 
   /** The provider's id of an order's payment; undefined when it was never paid through one (an admin confirmed it). */

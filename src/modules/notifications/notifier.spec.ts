@@ -20,6 +20,8 @@ function notifierWith(accounts: Record<string, string>) {
       productsOnSale: async (skus) => new Map(skus.flatMap((sku) => (PRODUCTS.has(sku) ? [[sku, PRODUCTS.get(sku)!] as const] : []))),
       productTitle: async () => undefined,
       paymentIdOf: async () => undefined,
+      refundOf: async () => undefined,
+      placedVendorLines: async () => [],
     },
     lowStock: { alertsFor: async () => [] },
     queues: {
@@ -27,7 +29,7 @@ function notifierWith(accounts: Record<string, string>) {
         sent.push(...(jobs as unknown as { data: EmailJob; jobId: string }[]));
       },
     },
-    shopUrl: 'https://shop.example.test',
+    shopUrl: () => 'https://shop.example.test',
   });
   return { notifier, sent };
 }

@@ -12,12 +12,15 @@ import * as templates from './templates.js';
 
 export interface NotifierDeps {
   orders: Pick<OrdersRepository, 'find'>;
-  repository: Pick<NotificationsRepository, 'adminEmails' | 'addressOf' | 'accountEmail' | 'productsOnSale' | 'productTitle' | 'paymentIdOf'>;
+  repository: Pick<
+    NotificationsRepository,
+    'adminEmails' | 'addressOf' | 'accountEmail' | 'productsOnSale' | 'productTitle' | 'paymentIdOf' | 'refundOf' | 'placedVendorLines'
+  >;
   lowStock: Pick<LowStockAlertsRepository, 'alertsFor'>;
   queues: Pick<JobQueues, 'addBulk'>;
   format?: FormatOptions;
-  /** The shop's address as buyers reach it, for links in mail (no trailing slash). */
-  shopUrl: string;
+  /** The shop's address as buyers reach it (PUBLIC_URL), for links in mail; no trailing slash. */
+  shopUrl: () => string;
 }
 
 /** A mail the event calls for, before it is addressed. */
@@ -99,20 +102,27 @@ export class Notifier {
           const input = { ...this.orderInput(await this.order(event)), cancelledAt: new Date(at), reason: reason ?? undefined };
           return mail('order-cancelled', templates.orderCancelled(input, this.format));
         }
-        // Only a paid order's failure has a refund to tell of; an unpaid one is failed by flashcart itself.
+        // A confirmed order's failure is fulfilment's, and the buyer was charged (or the shop confirmed
+        // it); an order that fails before confirmation is flashcart's own refusal, which costs nothing.
         if (to === 'FAILED' && from === 'CONFIRMED') {
-          const input = { ...this.orderInput(await this.order(event)), reason: reason ?? 'fulfilment was impossible' };
+          const order = await this.order(event);
+          // The refund was marked in the transaction that failed the order, so it is there now if it ever is.
+          const refundDue = (await this.deps.repository.refundOf(order.id)) !== undefined;
+          const input = { ...this.orderInput(order), reason: reason ?? 'fulfilment was impossible', refundDue };
           return mail('order-failed', templates.orderFailed(input, this.format));
         }
         return [];
       }
       case 'payment.refund-due': {
-        const { paymentId, amountCents, currency, orderStatus } = event.payload;
+        const { paymentId, amountCents, currency, orderStatus, cause } = event.payload;
+        // A failed fulfilment's refund is told in the order-failed mail.
+        if (cause === 'fulfilment-failed') return [];
         return mail('refund-due', templates.refundDue({ orderId: orderIdOf(event), paymentId, amountCents, currency, orderStatus }, this.format));
       }
       case 'cart.abandoned':
         return this.abandonedCartMail(event.payload);
       case 'job.dead-lettered':
+      case 'stock.changed':
         return [];
     }
   }
@@ -129,11 +139,11 @@ export class Notifier {
       return product && product.currency === cart.currency ? [{ sku, quantity, title: product.title, unitPriceCents: product.priceCents }] : [];
     });
     if (lines.length === 0) return [];
-    const rendered = templates.abandonedCart({ lines, currency: cart.currency, cartUrl: `${this.deps.shopUrl}/checkout` }, this.format);
+    const rendered = templates.abandonedCart({ lines, currency: cart.currency, cartUrl: `${this.deps.shopUrl()}/checkout` }, this.format);
     return [{ template: 'abandoned-cart', rendered }];
   }
 
-  /** The admins' mail the event calls for: a dead letter, or the SKUs a confirmation's sale takes low. */
+  /** The admins' mail the event calls for: a dead letter, a failed fulfilment, or the SKUs a confirmation's sale takes low. */
   private async adminMails(event: OutboxRecord): Promise<Mail[]> {
     if (event.type === 'job.dead-lettered') {
       const { queue, name, jobId, reason, attempts, failedAt } = event.payload;
@@ -143,6 +153,9 @@ export class Notifier {
       );
       return [{ template: 'dead-letter', rendered }];
     }
+    if (event.type === 'order.status-changed' && event.payload.from === 'CONFIRMED' && event.payload.to === 'FAILED') {
+      return [{ template: 'fulfilment-failed', rendered: await this.fulfilmentFailed(event, event.payload.reason) }];
+    }
     if (event.type !== 'order.status-changed' || event.payload.to !== 'CONFIRMED' || !event.orderId) return [];
     const low = await this.deps.lowStock.alertsFor(event.id, event.orderId);
     return Promise.all(
@@ -151,6 +164,12 @@ export class Notifier {
         return { template: 'low-stock', subjectKey: `low-stock-${sku}`, rendered: templates.lowStock({ sku, title, available, threshold }) };
       }),
     );
+  }
+
+  private async fulfilmentFailed(event: OutboxRecord, reason: string | null): Promise<templates.RenderedMail> {
+    const order = await this.order(event);
+    const [refund, vendorLines] = await Promise.all([this.deps.repository.refundOf(order.id), this.deps.repository.placedVendorLines(order.id)]);
+    return templates.fulfilmentFailed({ ...this.orderInput(order), reason: reason ?? 'fulfilment was impossible', refund, vendorLines }, this.format);
   }
 
   private async order(event: OutboxRecord): Promise<Order> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   abandonedCart,
   deadLetter,
+  fulfilmentFailed,
   lowStock,
   type MailLine,
   orderCancelled,
@@ -35,7 +36,19 @@ const every: [string, () => RenderedMail][] = [
   ['order expired', () => orderExpired({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiredAt: AT })],
   ['order cancelled', () => orderCancelled({ orderId: ORDER_ID, lines: LINES, currency: 'USD', cancelledAt: AT })],
   ['refund due', () => refundDue({ orderId: ORDER_ID, paymentId: 'pay_1', amountCents: 3_499, currency: 'USD', orderStatus: 'EXPIRED' })],
-  ['order failed', () => orderFailed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', reason: 'no vendor had stock' })],
+  ['order failed', () => orderFailed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', reason: 'no vendor had stock', refundDue: true })],
+  [
+    'fulfilment failed',
+    () =>
+      fulfilmentFailed({
+        orderId: ORDER_ID,
+        lines: LINES,
+        currency: 'USD',
+        reason: 'no supplier could provide TEE-9',
+        refund: { paymentId: 'pay_1', amountCents: 3_499 },
+        vendorLines: [{ sku: 'MUG-1', vendor: 'acme', vendorOrderId: 'acme-7', quantity: 2 }],
+      }),
+  ],
   ['low stock', () => lowStock({ sku: 'MUG-1', title: 'Coffee mug', available: 3, threshold: 5 })],
   ['dead letter', () => deadLetter({ queue: 'notifications', jobName: 'send-email', reason: 'SMTP down', attempts: 3, failedAt: AT })],
   ['abandoned cart', () => abandonedCart({ lines: LINES, currency: 'USD', cartUrl: 'https://shop.example/cart' })],
@@ -149,9 +162,33 @@ describe('mail templates', () => {
   });
 
   it('tells a customer a failed order is refunded in full', () => {
-    const mail = orderFailed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', reason: 'no vendor had <stock>' });
+    const mail = orderFailed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', reason: 'no vendor had <stock>', refundDue: true });
     expect(mail.text).toContain('refund of $34.99');
     expect(mail.html).toContain('no vendor had &lt;stock&gt;');
+  });
+
+  it('promises no recorded refund for a failed order nothing was paid for online', () => {
+    const mail = orderFailed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', reason: 'no vendor had stock', refundDue: false });
+    expect(mail.text).not.toContain('refund of');
+    expect(mail.text).toContain('we will contact you');
+  });
+
+  it('gives admins a failed fulfilment: the refund due and the vendor lines to settle by hand', () => {
+    const mail = fulfilmentFailed({
+      orderId: ORDER_ID,
+      lines: HOSTILE_LINES,
+      currency: 'EUR',
+      reason: 'no supplier could provide EVIL-<1>',
+      refund: { paymentId: 'pay_3', amountCents: 100 },
+      vendorLines: [{ sku: 'MUG-1', vendor: 'acme', vendorOrderId: 'acme-7', quantity: 2 }],
+    });
+    expect(mail.subject).toBe(`Fulfilment failed: order ${ORDER_ID}`);
+    expect(mail.text).toContain('Refund: €1.00 due on payment pay_3');
+    expect(mail.text).toContain('MUG-1 × 2: acme, order acme-7');
+    expectEscaped(mail);
+    const unpaid = fulfilmentFailed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', reason: 'r', vendorLines: [] });
+    expect(unpaid.text).toContain('Refund: none recorded');
+    expect(unpaid.text).toContain('No line of it was ordered from a vendor.');
   });
 
   it('gives admins the SKU, title, availability and threshold of a low stock', () => {

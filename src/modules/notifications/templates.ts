@@ -67,6 +67,23 @@ export interface RefundDueInput {
 export interface OrderFailedInput extends OrderMailInput {
   /** Why fulfilment was impossible, in words a customer can read. */
   reason: string;
+  /** Whether a refund of the order's payment is now due; false when nothing was paid through the provider. */
+  refundDue: boolean;
+}
+
+/** A line a vendor took before another line of the order failed: it stays ordered. */
+export interface PlacedVendorLine {
+  sku: string;
+  vendor: string;
+  vendorOrderId: string;
+  quantity: number;
+}
+
+export interface FulfilmentFailedInput extends OrderMailInput {
+  reason: string;
+  /** The refund now due on the order's payment; undefined when no payment went through the provider. */
+  refund?: { paymentId: string; amountCents: number } | undefined;
+  vendorLines: readonly PlacedVendorLine[];
 }
 
 export interface LowStockInput {
@@ -284,7 +301,9 @@ export function orderFailed(input: OrderFailedInput, format: FormatOptions = DEF
   const sentences = [
     `We are sorry: order ${input.orderId} could not be fulfilled.`,
     `Reason: ${input.reason}`,
-    `We have recorded a refund of ${total}; it goes back to the way you paid.`,
+    input.refundDue
+      ? `We have recorded a refund of ${total}; it goes back to the way you paid.`
+      : 'If you paid for it another way than online, we will contact you to give the money back.',
   ];
   return {
     subject: subjectLine(subject),
@@ -294,6 +313,48 @@ export function orderFailed(input: OrderFailedInput, format: FormatOptions = DEF
       html`${sentences.map((sentence) => paragraph(sentence))}${linesTable(input.lines, input.currency, format.locale)}`,
     ),
     text: textMail(...sentences, linesText(input.lines, input.currency, format.locale)),
+  };
+}
+
+/** To admins: an order no supplier could fill is FAILED; what is owed back and what stays ordered from vendors. */
+export function fulfilmentFailed(input: FulfilmentFailedInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
+  const subject = `Fulfilment failed: order ${input.orderId}`;
+  const money = (cents: number) => formatMoney(cents, input.currency, format.locale);
+  const facts: Facts = [
+    ['Order', input.orderId],
+    ['Reason', input.reason],
+    [
+      'Refund',
+      input.refund ? `${money(input.refund.amountCents)} due on payment ${input.refund.paymentId}` : 'none recorded: no payment through the provider',
+    ],
+  ];
+  const sentences = [
+    'No supplier could fill a line of this order, so it is FAILED and the customer has been told.',
+    input.refund
+      ? 'The payment is marked for refund (payments.refund_status = due).'
+      : 'It was confirmed without a payment through the provider: settle any money taken for it by hand.',
+    input.vendorLines.length > 0
+      ? 'These lines were already ordered from vendors and stay ordered (vendors take no cancellations): settle them with each vendor by hand.'
+      : 'No line of it was ordered from a vendor.',
+  ];
+  const vendorFacts: Facts = input.vendorLines.map((line) => [`${line.sku} × ${line.quantity}`, `${line.vendor}, order ${line.vendorOrderId}`]);
+  return {
+    subject: subjectLine(subject),
+    html: layout(
+      subject,
+      'An order could not be fulfilled',
+      html`${factsTable(facts)}${sentences.map((sentence) => paragraph(sentence))}${vendorFacts.length > 0 && factsTable(vendorFacts)}${linesTable(
+        input.lines,
+        input.currency,
+        format.locale,
+      )}`,
+    ),
+    text: textMail(
+      factsText(facts),
+      ...sentences,
+      vendorFacts.length > 0 && factsText(vendorFacts),
+      linesText(input.lines, input.currency, format.locale),
+    ),
   };
 }
 

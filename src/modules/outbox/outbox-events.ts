@@ -2,7 +2,7 @@ import type { Actor, OrderStatus } from '../../db/schema.js';
 
 /**
  * What the outbox carries: facts a transaction committed, written in that transaction, for whoever
- * acts on them afterwards (mail today, a message feed later). An event says what happened, not what
+ * acts on them afterwards (mail, fulfilment, the RabbitMQ feed). An event says what happened, not what
  * to do about it; each consumer decides that.
  */
 export interface OutboxPayloads {
@@ -10,8 +10,24 @@ export interface OutboxPayloads {
   'order.placed': Record<string, never>;
   /** An order changed status (OrderTransitions). `at` is when the change committed, ISO 8601. */
   'order.status-changed': { from: OrderStatus; to: OrderStatus; reason: string | null; actor: Actor; at: string };
-  /** A payment succeeded for an order that had already ended: the money must go back. */
-  'payment.refund-due': { paymentId: string; amountCents: number; currency: string; orderStatus: 'EXPIRED' | 'CANCELLED' | 'FAILED' };
+  /**
+   * A payment's money must go back (payments.refund_status became 'due'): it arrived for an order that
+   * had already ended (`late-payment`; events written before `cause` existed are all of this kind), or
+   * its order was confirmed and then could not be fulfilled (`fulfilment-failed`).
+   */
+  'payment.refund-due': {
+    paymentId: string;
+    amountCents: number;
+    currency: string;
+    orderStatus: 'EXPIRED' | 'CANCELLED' | 'FAILED';
+    cause?: 'late-payment' | 'fulfilment-failed';
+  };
+  /**
+   * A SKU's availability moved: what the ledger can still promise (`on_hand + vendor_on_hand -
+   * reserved`) as the transaction that moved it left it. One per SKU per transaction, written under
+   * the SKU's ledger row lock, so a SKU's events are in id order.
+   */
+  'stock.changed': { sku: string; available: number };
   /**
    * A cart with lines was left untouched by its owner (who has an address) for the configured time:
    * once per owner's change. `lines` and `version` are the cart as it was left; `touchedAt` is the
@@ -31,3 +47,10 @@ export type NewOutboxEvent = {
 
 /** An event as stored: its id orders it among all others. */
 export type OutboxRecord = NewOutboxEvent & { id: number; createdAt: string };
+
+/** The event of a SKU whose availability a transaction moved. */
+export const stockChanged = (sku: string, available: number): NewOutboxEvent => ({
+  type: 'stock.changed',
+  orderId: null,
+  payload: { sku, available },
+});

@@ -23,6 +23,8 @@ export interface OutboxRelayDeps {
   batchSize?: number;
   /** Handed-on events are deleted once this old. */
   retentionMs?: number;
+  /** A RabbitMQ feed runs (AMQP_URL is set): events it has not published are never deleted. */
+  keepUnfed?: boolean;
 }
 
 const DEFAULT_BATCH_SIZE = 500;
@@ -59,7 +61,7 @@ export class OutboxRelay {
       this.deps.metrics.outboxRelayed.inc(relayed);
       this.deps.logger.debug({ relayed }, 'outbox relayed');
     }
-    await this.deps.repository.prunePublished(new Date(Date.now() - this.retentionMs), PRUNE_LIMIT);
+    await this.deps.repository.prunePublished(new Date(Date.now() - this.retentionMs), PRUNE_LIMIT, { keepUnfed: this.deps.keepUnfed ?? false });
     return relayed;
   }
 

@@ -46,8 +46,42 @@ export class OutboxRepository {
   }
 
   async markPublished(tx: Tx, ids: readonly number[]): Promise<void> {
+    await this.mark(tx, 'published_at', ids);
+  }
+
+  /**
+   * The oldest events the RabbitMQ feed has not published, in id order. The feed keeps its own mark
+   * (fed_at), apart from the relay's: each consumer moves at its own pace, and neither waits for the
+   * other.
+   */
+  async unfed(tx: Tx, limit: number): Promise<OutboxRecord[]> {
+    const rows = await tx
+      .selectFrom('outbox')
+      .select(['id', 'orderId', 'eventType', 'payload', 'createdAt'])
+      .where('fedAt', 'is', null)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(
+      (row) =>
+        ({ id: row.id, type: row.eventType, orderId: row.orderId, payload: row.payload, createdAt: row.createdAt.toISOString() }) as OutboxRecord,
+    );
+  }
+
+  async markFed(tx: Tx, ids: readonly number[]): Promise<void> {
+    await this.mark(tx, 'fed_at', ids);
+  }
+
+  /**
+   * Sets a mark on events, locking them in id order: the relay and the feed mark the same rows, and
+   * two transactions locking them in different orders could deadlock.
+   */
+  private async mark(tx: Tx, column: 'published_at' | 'fed_at', ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
-    await tx.updateTable('outbox').set({ publishedAt: sql`now()` }).where('id', 'in', ids).execute();
+    await sql`
+      UPDATE outbox SET ${sql.ref(column)} = now()
+      WHERE id IN (SELECT id FROM outbox WHERE id = ANY(${[...ids]}::bigint[]) ORDER BY id FOR UPDATE)
+    `.execute(tx);
   }
 
   /** Events waiting to be handed on. */
@@ -60,11 +94,27 @@ export class OutboxRepository {
     return row.count;
   }
 
-  /** Deletes up to `limit` events handed on before `before`; returns how many. */
-  async prunePublished(before: Date, limit: number): Promise<number> {
+  /** Events the RabbitMQ feed has yet to publish: how far behind it is. */
+  async feedBacklog(): Promise<number> {
+    const row = await this.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('fedAt', 'is', null)
+      .executeTakeFirstOrThrow();
+    return row.count;
+  }
+
+  /**
+   * Deletes up to `limit` events handed on before `before`; returns how many. With `keepUnfed` (a
+   * feed runs), an event the feed has not published stays, however old: a RabbitMQ outage delays
+   * the feed and must not lose it.
+   */
+  async prunePublished(before: Date, limit: number, options: { keepUnfed: boolean }): Promise<number> {
     const result = await sql`
       DELETE FROM outbox WHERE id IN (
-        SELECT id FROM outbox WHERE published_at < ${before} ORDER BY published_at LIMIT ${limit}
+        SELECT id FROM outbox
+        WHERE published_at < ${before} AND (fed_at IS NOT NULL OR NOT ${options.keepUnfed})
+        ORDER BY published_at LIMIT ${limit}
       )
     `.execute(this.db);
     return Number(result.numAffectedRows ?? 0);

@@ -13,6 +13,12 @@ export interface CreatePaymentInput {
   currency: string;
   /** Shown to the buyer on the checkout page. */
   description?: string;
+  /**
+   * Where the checkout page sends the buyer once they have paid or declined: the shop's page of
+   * the order. flashcart builds it from its configured public address and the order id, never from
+   * a request, so the provider's page cannot become an open redirect.
+   */
+  returnUrl?: string;
 }
 
 export interface CreatedPayment {

@@ -4,15 +4,14 @@ import type { OrderStatus } from '../../db/schema.js';
 import { Coalescer } from '../../lib/coalescer.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { OrderTransitions, StageTransitions, TransitionRequest } from '../orders/lifecycle/order-transitions.js';
-import type { OutboxRepository } from '../outbox/outbox.repository.js';
-import type { NewOutboxEvent } from '../outbox/outbox-events.js';
 import type { PaymentsRepository } from './payments.repository.js';
 import type { WebhookEvent, WebhookOutcome } from './payments.schemas.js';
+import type { RefundClaim, Refunds } from './refunds.js';
 
 export interface PaymentWebhooksDeps {
   transitions: Pick<OrderTransitions, 'inTransaction'>;
-  repository: Pick<PaymentsRepository, 'recordEvents' | 'recordOutcomes' | 'markRefundDue'>;
-  outbox: Pick<OutboxRepository, 'append'>;
+  repository: Pick<PaymentsRepository, 'recordEvents' | 'recordOutcomes'>;
+  refunds: Pick<Refunds, 'owe'>;
   /** The provider whose webhooks these are. */
   provider: string;
   metrics: Metrics;
@@ -98,7 +97,7 @@ export class PaymentWebhooks {
 
     const results = await stage(requests);
     const verdicts: { orderId: string; status: 'succeeded' | 'failed' }[] = [];
-    const refundable = new Map<string, { event: WebhookEvent; status: 'EXPIRED' | 'CANCELLED' | 'FAILED' }>();
+    const refundable = new Map<string, RefundClaim>();
     for (const [i, r] of requestOf) {
       const event = events[i]!;
       const { orderId } = requests[r]!;
@@ -113,20 +112,13 @@ export class PaymentWebhooks {
       if (result.changed) outcomes[i] = 'confirmed';
       else if (REFUNDABLE.has(result.status)) {
         outcomes[i] = 'refund-due';
-        refundable.set(orderId, { event, status: result.status as 'EXPIRED' | 'CANCELLED' | 'FAILED' });
+        refundable.set(orderId, { orderId, orderStatus: result.status as RefundClaim['orderStatus'], cause: 'late-payment' });
       } else outcomes[i] = 'already-confirmed';
     }
 
-    // A refund is owed once per payment, however many success events it gets.
-    const marked = await repository.markRefundDue(tx, [...refundable.keys()]);
-    await this.deps.outbox.append(
-      tx,
-      [...marked].map((orderId): NewOutboxEvent => {
-        const { event, status } = refundable.get(orderId)!;
-        const { paymentId, amountCents, currency } = event.data;
-        return { type: 'payment.refund-due', orderId, payload: { paymentId, amountCents, currency, orderStatus: status } };
-      }),
-    );
+    // A refund is owed once per payment, however many success events it gets. Not only paid ones:
+    // the verdicts of this batch are recorded just below.
+    await this.deps.refunds.owe(tx, [...refundable.values()], { paidOnly: false });
     await repository.recordOutcomes(
       tx,
       provider,

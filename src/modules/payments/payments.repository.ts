@@ -20,6 +20,14 @@ export interface PaymentRef {
   currency: string;
 }
 
+/** A payment just marked as owing its money back. */
+export interface RefundDuePayment {
+  orderId: string;
+  providerPaymentId: string;
+  amountCents: number;
+  currency: string;
+}
+
 /** payments (one per order) and payment_events (one per authentic webhook). */
 export class PaymentsRepository {
   constructor(private readonly db: Db) {}
@@ -107,16 +115,19 @@ export class PaymentsRepository {
     `.execute(tx);
   }
 
-  /** Marks payments as owing a refund; returns the orders it marked now (the others were already). */
-  async markRefundDue(tx: Tx, orderIds: readonly string[]): Promise<Set<string>> {
-    if (orderIds.length === 0) return new Set();
-    const rows = await tx
+  /**
+   * Marks payments as owing a refund; returns those it marked now, by order id (the others were
+   * already). `paidOnly`: only payments whose success is recorded.
+   */
+  async markRefundDue(tx: Tx, orderIds: readonly string[], options: { paidOnly: boolean }): Promise<Map<string, RefundDuePayment>> {
+    if (orderIds.length === 0) return new Map();
+    let query = tx
       .updateTable('payments')
       .set({ refundStatus: 'due', refundDueAt: sql`now()`, updatedAt: sql`now()` })
       .where('orderId', 'in', [...new Set(orderIds)])
-      .where('refundStatus', 'is', null)
-      .returning('orderId')
-      .execute();
-    return new Set(rows.map((row) => row.orderId));
+      .where('refundStatus', 'is', null);
+    if (options.paidOnly) query = query.where('status', '=', 'succeeded');
+    const rows = await query.returning(['orderId', 'providerPaymentId', 'amountCents', 'currency']).execute();
+    return new Map(rows.map((row) => [row.orderId, row]));
   }
 }

@@ -22,6 +22,8 @@ export interface PaymentsServiceDeps {
   stock: Pick<StockStore, 'extendReservation'>;
   /** PAYMENT_HOLD_EXTENSION_SECONDS. */
   holdExtensionSeconds: number;
+  /** The shop's page of an order, where the provider sends the buyer back; undefined while the shop's address is unknown. */
+  orderPageUrl: (orderId: string) => string | undefined;
   logger: Logger;
   now?: () => Date;
 }
@@ -55,11 +57,13 @@ export class PaymentsService {
     if (new Date(order.expiresAt) <= this.now()) throw this.expired(orderId, order.expiresAt);
 
     // The provider keeps one payment per order, so a call repeated after a failure below finds the same one.
+    const returnUrl = this.deps.orderPageUrl(orderId);
     const created = await provider.createPayment({
       orderId,
       amountCents: order.totalCents,
       currency: order.currency,
       description: `flashcart order ${orderId}`,
+      ...(returnUrl ? { returnUrl } : {}),
     });
     const result = await this.deps.inTransaction(async (tx) => {
       const payable = await orders.lockPayable(tx, orderId);

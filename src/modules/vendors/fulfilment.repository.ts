@@ -17,7 +17,7 @@ export interface VendorOrderLine {
   quantity: number;
 }
 
-/** How a confirmed order's lines are being fulfilled: the split, the vendor orders, the refund. */
+/** How a confirmed order's lines are being fulfilled: the split and the vendor orders. */
 export class FulfilmentRepository {
   constructor(private readonly db: Db) {}
 
@@ -88,18 +88,5 @@ export class FulfilmentRepository {
       .where('orderId', '=', orderId)
       .where('sku', '=', sku)
       .execute();
-  }
-
-  /** Records the refund of an order that could not be fulfilled; a repeat changes nothing. */
-  async recordRefund(orderId: string, reason: string): Promise<void> {
-    await sql`
-      INSERT INTO refunds (order_id, amount_cents, currency, reason)
-      SELECT id, total_cents, currency, ${reason} FROM orders WHERE id = ${orderId}
-      ON CONFLICT (order_id) DO NOTHING
-    `.execute(this.db);
-  }
-
-  refund(orderId: string) {
-    return this.db.selectFrom('refunds').selectAll().where('orderId', '=', orderId).executeTakeFirst();
   }
 }

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { Tx } from '../../db/database.js';
 import type { CircuitState, FulfilmentLineStatus, OrderStatus, VendorRow } from '../../db/schema.js';
 import { Fulfilment, VendorsUnreachable } from './fulfilment.js';
 import type { FulfilmentLine, VendorOrderLine } from './fulfilment.repository.js';
@@ -66,6 +67,11 @@ describe('Fulfilment.fulfil', () => {
     vendorOrders = new Map();
     refunds = [];
     vendors = [new FakeVendor(vendorRow('first', 10), 5), new FakeVendor(vendorRow('second', 20), 5)];
+    const transition = (to: OrderStatus, from: OrderStatus | undefined) => {
+      if (from && from !== status) return { changed: false, status } as const;
+      status = to;
+      return { changed: true, status: to } as const;
+    };
     const setStatus = async (_order: string, sku: string, to: FulfilmentLineStatus) => {
       for (const line of lines) if (line.sku === sku) line.status = to;
     };
@@ -85,9 +91,6 @@ describe('Fulfilment.fulfil', () => {
           await setStatus(ORDER, sku, 'placed');
         },
         setStatus,
-        recordRefund: async (orderId) => {
-          if (!refunds.includes(orderId)) refunds.push(orderId);
-        },
       },
       vendors: {
         enabledByPriority: async () => vendors.map((vendor) => vendor.row),
@@ -95,10 +98,14 @@ describe('Fulfilment.fulfil', () => {
       },
       clients: { for: (row) => vendors.find((vendor) => vendor.row.id === row.id)! },
       transitions: {
-        apply: async (_orderId, to, options) => {
-          if (options?.from && options.from !== status) return { changed: false, status };
-          status = to;
-          return { changed: true, status: to };
+        apply: async (_orderId, to, options) => transition(to, options.from),
+        inTransaction: (work) => work({} as Tx, async (requests) => requests.map((request) => transition(request.to, request.from))),
+      },
+      refunds: {
+        owe: async (_tx, claims) => {
+          const owed = claims.map((claim) => claim.orderId).filter((orderId) => !refunds.includes(orderId));
+          refunds.push(...owed);
+          return new Set(owed);
         },
       },
       logger: pino({ level: 'silent' }),
@@ -128,7 +135,7 @@ describe('Fulfilment.fulfil', () => {
     expect(vendorOrders.size).toBe(0);
   });
 
-  it('fails the order and records its refund once when every vendor refuses, however often it runs', async () => {
+  it('fails the order and marks its payment refund-due once when every vendor refuses, however often it runs', async () => {
     for (const vendor of vendors) vendor.stock = 1;
     expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'failed', unfillable: ['SKU'] });
     expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'failed', unfillable: ['SKU'] });

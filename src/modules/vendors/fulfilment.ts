@@ -1,19 +1,22 @@
 import type { VendorRow } from '../../db/schema.js';
 import { notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { OrderTransitions } from '../orders/lifecycle/order-transitions.js';
+import type { OrderTransitions, TransitionResult } from '../orders/lifecycle/order-transitions.js';
 import type { OrdersRepository } from '../orders/orders.repository.js';
+import type { Refunds } from '../payments/refunds.js';
 import type { FulfilmentLine, FulfilmentRepository, VendorOrderLine } from './fulfilment.repository.js';
 import type { VendorClient } from './vendor-client.js';
 import type { VendorsRepository } from './vendors.repository.js';
 
 export interface FulfilmentDeps {
   orders: Pick<OrdersRepository, 'findState'>;
-  repository: Pick<FulfilmentRepository, 'lines' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus' | 'recordRefund'>;
+  repository: Pick<FulfilmentRepository, 'lines' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus'>;
   vendors: Pick<VendorsRepository, 'enabledByPriority' | 'find'>;
   /** The vendor clients of this process (VendorClients), whose breakers say which vendors may be asked now. */
   clients: { for(vendor: VendorRow): Pick<VendorClient, 'placeOrder' | 'circuitState'> };
-  transitions: Pick<OrderTransitions, 'apply'>;
+  transitions: Pick<OrderTransitions, 'apply' | 'inTransaction'>;
+  /** Marks the payment of an order that fails here refund-due, in the transaction that fails it. */
+  refunds: Pick<Refunds, 'owe'>;
   logger: Logger;
 }
 
@@ -35,7 +38,7 @@ type LineOutcome = 'placed' | 'unfillable';
  * (InventoryRepository.sell); each line's vendor units are ordered from the enabled vendors by
  * priority whose circuit is not open, with the vendor's idempotent `POST /orders` on the line id
  * `<orderId>:<sku>`. A refusal tries the next vendor; a line no vendor will take fails the order
- * (CONFIRMED → FAILED) with its refund recorded. A vendor fault throws, for the job to retry with
+ * (CONFIRMED → FAILED) and, in the same transaction, marks its payment refund-due. A vendor fault throws, for the job to retry with
  * backoff (and end as a dead letter), after recording which vendor was being asked: the retry asks
  * that vendor again first, so no line is ever ordered from two vendors or twice from one.
  */
@@ -43,14 +46,13 @@ export class Fulfilment {
   constructor(private readonly deps: FulfilmentDeps) {}
 
   async fulfil(orderId: string): Promise<FulfilmentReport> {
-    const { orders, repository, transitions, logger } = this.deps;
+    const { orders, repository, transitions } = this.deps;
     const state = await orders.findState(orderId);
     if (!state) throw notFound('order', { orderId });
     const lines = await repository.lines(orderId);
     if (state.status === 'FAILED') {
-      // A retry after the order failed and before its refund was recorded.
+      // A retry after the order failed here: the failure and its refund committed together.
       const unfillable = lines.filter((line) => line.status === 'failed').map((line) => line.sku);
-      if (unfillable.length > 0) await repository.recordRefund(orderId, reasonFor(unfillable));
       return unfillable.length > 0 ? { outcome: 'failed', unfillable } : { outcome: 'skipped', status: state.status };
     }
     if (state.status !== 'CONFIRMED') return { outcome: 'skipped', status: state.status };
@@ -74,12 +76,31 @@ export class Fulfilment {
       });
       return result.changed ? { outcome: 'fulfilled' } : { outcome: 'skipped', status: result.status };
     }
-    const reason = reasonFor(unfillable);
-    const result = await transitions.apply(orderId, 'FAILED', { from: 'CONFIRMED', reason: `fulfilment impossible: ${reason}`, actor: 'system' });
+    const result = await this.fail(orderId, unfillable);
     if (!result.changed && result.status !== 'FAILED') return { outcome: 'skipped', status: result.status };
-    await repository.recordRefund(orderId, reason);
-    logger.warn({ orderId, unfillable }, 'order failed: no vendor could supply a line; refund recorded');
     return { outcome: 'failed', unfillable };
+  }
+
+  /** CONFIRMED → FAILED, and the order's payment refund-due, in one transaction: neither without the other. */
+  private async fail(orderId: string, unfillable: string[]): Promise<TransitionResult> {
+    const { transitions, refunds, logger } = this.deps;
+    const reason = `fulfilment impossible: no supplier could provide ${unfillable.join(', ')}`;
+    const { result, refundDue } = await transitions.inTransaction(async (tx, stage) => {
+      const [changed] = await stage([{ orderId, to: 'FAILED', from: 'CONFIRMED', reason, actor: 'system' }]);
+      if (!changed) throw notFound('order', { orderId });
+      if (!changed.changed) return { result: changed, refundDue: false };
+      const owed = await refunds.owe(tx, [{ orderId, orderStatus: 'FAILED', cause: 'fulfilment-failed' }], { paidOnly: true });
+      return { result: changed, refundDue: owed.has(orderId) };
+    });
+    if (result.changed) {
+      logger.warn(
+        { orderId, unfillable, refundDue },
+        refundDue
+          ? 'order failed: no vendor could supply a line; its payment is due a refund'
+          : 'order failed: no vendor could supply a line; no payment to refund',
+      );
+    }
+    return result;
   }
 
   private async placeLine(orderId: string, line: FulfilmentLine, earlier: VendorOrderLine | undefined): Promise<LineOutcome> {
@@ -123,5 +144,3 @@ export class Fulfilment {
     return 'refused';
   }
 }
-
-const reasonFor = (skus: string[]) => `no supplier could provide ${skus.join(', ')}`;

@@ -27,6 +27,8 @@ const STYLE = `
   .succeeded { background: #e8f5e9; color: #1b5e20; }
   .failed, .conflict { background: #ffebee; color: #b71c1c; }
   .note { color: #555; font-size: .9rem; }
+  .back { display: inline-block; margin-top: 1rem; padding: .6rem 1.4rem; border-radius: 6px; background: #0b57d0; color: #fff; font-weight: 600; text-decoration: none; }
+  .back:focus-visible { outline: 3px solid #1a1a1a; outline-offset: 3px; }
 `;
 
 function page(title: string, content: SafeHtml): string {
@@ -68,7 +70,12 @@ function webhookNote(payment: SimulatedPayment): SafeHtml | null {
   return html`<p class="note">Notifying the shop: ${progress}, ${webhook.state}${lastAnswer}.</p>`;
 }
 
-/** The page for a payment: the two buttons while pending, the outcome once decided. */
+/** The way back to the shop, once the buyer has decided, when the shop gave one. */
+function backToShop(payment: SimulatedPayment): SafeHtml | null {
+  return payment.returnUrl ? html`<p><a class="back" href="${payment.returnUrl}">Back to the shop</a></p>` : null;
+}
+
+/** The page for a payment: the two buttons while pending, the outcome (and the way back) once decided. */
 export function checkoutPage(payment: SimulatedPayment, options: { conflict?: boolean } = {}): string {
   const amount = formatMoney(payment.amountCents, payment.currency);
   if (payment.status === 'pending') {
@@ -95,7 +102,8 @@ ${details(payment)}
     html`<h1>${payment.status === 'succeeded' ? 'Payment succeeded' : 'Payment declined'}</h1>
 ${outcome}
 ${details(payment)}
-${webhookNote(payment)}`,
+${webhookNote(payment)}
+${backToShop(payment)}`,
   );
 }
 

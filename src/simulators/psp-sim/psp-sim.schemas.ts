@@ -8,6 +8,11 @@ export const createPaymentBody = z
     amountCents: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
     currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code in upper case'),
     description: z.string().max(500).optional(),
+    /** Where the checkout page leads the buyer once they have paid or declined: a web page, so http(s) only. */
+    returnUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2_000)
+      .optional(),
   })
   .strict();
 export type CreatePaymentBody = z.infer<typeof createPaymentBody>;
@@ -53,6 +58,7 @@ export const paymentView = z.object({
   amountCents: z.number().int(),
   currency: z.string(),
   description: z.string().nullable(),
+  returnUrl: z.string().nullable(),
   status: paymentStatus,
   checkoutUrl: z.string(),
   createdAt: z.iso.datetime(),

@@ -14,6 +14,8 @@ export interface SimulatedPayment {
   readonly amountCents: number;
   readonly currency: string;
   readonly description: string | null;
+  /** Where the buyer goes back to once decided; the first creation's, as the payment is. */
+  readonly returnUrl: string | null;
   readonly createdAt: Date;
   status: PaymentStatus;
   completedAt: Date | null;
@@ -54,6 +56,7 @@ export class SimulatedPayments {
       amountCents: input.amountCents,
       currency: input.currency,
       description: input.description ?? null,
+      returnUrl: input.returnUrl ?? null,
       createdAt: new Date(),
       status: 'pending',
       completedAt: null,
@@ -91,6 +94,7 @@ export function viewOf(payment: SimulatedPayment, checkoutUrl: string): PaymentV
     amountCents: payment.amountCents,
     currency: payment.currency,
     description: payment.description,
+    returnUrl: payment.returnUrl,
     status: payment.status,
     checkoutUrl,
     createdAt: payment.createdAt.toISOString(),

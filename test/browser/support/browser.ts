@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,16 +12,6 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
-
-/**
- * Whether the API the web UI is typed against serves `path`: the generated types mirror the
- * OpenAPI document (a test keeps them in step), so a flow whose endpoints have not landed yet is
- * skipped, and runs from the day they do.
- */
-export function apiServes(path: string): boolean {
-  const types = readFileSync(join(ROOT, 'web', 'src', 'api', 'schema.d.ts'), 'utf8');
-  return types.includes(`"${path}": {`);
-}
 
 /**
  * Builds web/dist when a source is newer than it. Test files run in parallel processes: a lock

@@ -6,6 +6,24 @@ import { LoadError, Loading, Notice, Pager } from '../ui/common';
 
 const PAGE_SIZE = 25;
 
+type Status = FailedJob['status'];
+const STATUSES: { value: Status | ''; label: string }[] = [
+  { value: '', label: 'Not discarded' },
+  { value: 'failed', label: 'Waiting (failed)' },
+  { value: 'retried', label: 'Retried' },
+  { value: 'discarded', label: 'Discarded' },
+];
+
+/** The payload fields that say what a job was about; a mail's payload also carries its whole rendered body. */
+const TELLING_FIELDS = ['template', 'to', 'type', 'orderId', 'sku', 'vendorId'];
+
+function payloadSummary(payload: unknown): string {
+  if (typeof payload !== 'object' || payload === null) return JSON.stringify(payload) ?? '';
+  const record = payload as Record<string, unknown>;
+  const parts = TELLING_FIELDS.filter((field) => typeof record[field] === 'string').map((field) => `${field}: ${record[field]}`);
+  return parts.length > 0 ? parts.join(' · ') : `${Object.keys(record).length} field(s)`;
+}
+
 function JobActions({ job, onDone }: { job: FailedJob; onDone: (text: string, tone: 'ok' | 'bad') => void }) {
   const queryClient = useQueryClient();
   const failed = (error: unknown) => onDone(error instanceof ApiError ? error.message : 'The action failed.', 'bad');
@@ -27,7 +45,7 @@ function JobActions({ job, onDone }: { job: FailedJob; onDone: (text: string, to
     },
     onError: failed,
   });
-  if (job.status === 'discarded') return <span className="muted">{job.status}</span>;
+  if (job.status === 'discarded') return <span className="muted">—</span>;
   const busy = retry.isPending || discard.isPending;
   return (
     <span className="chips">
@@ -51,24 +69,42 @@ function JobActions({ job, onDone }: { job: FailedJob; onDone: (text: string, to
 
 export function DeadLettersPage() {
   const [page, setPage] = useState(1);
+  const [status, setStatus] = useState<Status | ''>('');
   const [message, setMessage] = useState<{ text: string; tone: 'ok' | 'bad' }>();
   const jobs = useQuery({
-    queryKey: ['admin', 'failed-jobs', page],
-    queryFn: () => unwrap(api.GET('/api/admin/failed-jobs', { params: { query: { page, limit: PAGE_SIZE } } })),
+    queryKey: ['admin', 'failed-jobs', status, page],
+    queryFn: () => unwrap(api.GET('/api/admin/failed-jobs', { params: { query: { page, limit: PAGE_SIZE, ...(status ? { status } : {}) } } })),
     refetchInterval: 10_000,
   });
   return (
     <>
       <h1>Dead letters</h1>
-      <p className="muted">Jobs that failed every attempt. Retry sends one back to its queue as it was; discard closes it.</p>
+      <p className="muted">Jobs that failed every attempt. Retry sends one back to its queue as it was, once; discard sets it aside.</p>
       {message && (
         <Notice tone={message.tone} onDismiss={() => setMessage(undefined)}>
           {message.text}
         </Notice>
       )}
+      <div className="field" style={{ maxWidth: '16rem' }}>
+        <label htmlFor="dead-letter-filter">Show</label>
+        <select
+          id="dead-letter-filter"
+          value={status}
+          onChange={(event) => {
+            setStatus(event.target.value as Status | '');
+            setPage(1);
+          }}
+        >
+          {STATUSES.map(({ value, label }) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
       {jobs.isPending && <Loading what="dead letters" />}
       {jobs.error && <LoadError error={jobs.error} retry={() => void jobs.refetch()} />}
-      {jobs.data && jobs.data.items.length === 0 && <p>No dead letters: every job went through.</p>}
+      {jobs.data && jobs.data.items.length === 0 && <p>No dead letters here: every job went through.</p>}
       {jobs.data && jobs.data.items.length > 0 && (
         <div className="table-wrap">
           <table>
@@ -81,6 +117,7 @@ export function DeadLettersPage() {
                   Attempts
                 </th>
                 <th scope="col">Payload</th>
+                <th scope="col">Status</th>
                 <th scope="col">Actions</th>
               </tr>
             </thead>
@@ -94,10 +131,18 @@ export function DeadLettersPage() {
                     </div>
                   </td>
                   <td>{formatDateTime(job.failedAt)}</td>
-                  <td>{job.reason}</td>
+                  <td data-testid="reason">{job.reason}</td>
                   <td className="num">{job.attempts}</td>
                   <td>
-                    <pre className="payload">{JSON.stringify(job.payload, null, 1)}</pre>
+                    <details className="payload">
+                      <summary>{payloadSummary(job.payload)}</summary>
+                      <pre className="payload">{JSON.stringify(job.payload, null, 1)}</pre>
+                    </details>
+                  </td>
+                  <td>
+                    <span className={`badge ${job.status}`} data-testid="status">
+                      {job.status}
+                    </span>
                   </td>
                   <td>
                     <JobActions job={job} onDone={(text, tone) => setMessage({ text, tone })} />

@@ -1,21 +1,158 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { ApiError, api, unwrap } from '../api/client';
+import { type FormEvent, useState } from 'react';
+import { ApiError, api, unwrap, type Vendor } from '../api/client';
 import { formatDateTime } from '../lib/money';
 import { LoadError, Loading, Notice } from '../ui/common';
 
+/** The switches the console offers; the simulators also take fluctuation and stock, which tests drive directly. */
+type Fault = 'outage' | 'latency' | 'errors' | 'garbage' | 'reset';
+const GARBAGE_KINDS = ['mixed', 'not-json', 'negative-count', 'string-count'] as const;
+
+type Message = { text: string; tone: 'ok' | 'bad' };
+
+/** What the vendor says is in force, in words: its answer is `{faults: {outage, latencyMs, errorRate, garbage, ...}}`. */
+function describeFaults(answer: Record<string, unknown>): string {
+  const faults = (answer.faults ?? {}) as {
+    outage?: { until?: string; mode?: string } | null;
+    latencyMs?: number;
+    errorRate?: number;
+    garbage?: { kind?: string } | null;
+  };
+  const parts: string[] = [];
+  if (faults.outage?.until) parts.push(`outage (${faults.outage.mode ?? 'unavailable'}) until ${formatDateTime(faults.outage.until)}`);
+  if (faults.latencyMs) parts.push(`${faults.latencyMs} ms latency`);
+  if (faults.errorRate) parts.push(`${Math.round(faults.errorRate * 100)}% errors`);
+  if (faults.garbage) parts.push(`garbage stock answers (${faults.garbage.kind ?? 'mixed'})`);
+  return parts.length > 0 ? parts.join(', ') : 'no faults';
+}
+
+function FaultSwitches({ vendors, onDone }: { vendors: Vendor[]; onDone: (message: Message) => void }) {
+  const [vendorId, setVendorId] = useState(vendors[0]?.id ?? '');
+  const [outageSeconds, setOutageSeconds] = useState('60');
+  const [latencyMs, setLatencyMs] = useState('2000');
+  const [errorPercent, setErrorPercent] = useState('50');
+  const [garbageKind, setGarbageKind] = useState<(typeof GARBAGE_KINDS)[number]>('mixed');
+  const vendor = vendors.find((candidate) => candidate.id === vendorId) ?? vendors[0];
+
+  const flip = useMutation({
+    mutationFn: ({ id, fault, body }: { id: string; fault: Fault; body?: Record<string, unknown> }) =>
+      unwrap(api.POST('/api/admin/vendors/{id}/simulate/{fault}', { params: { path: { id, fault } }, ...(body ? { body } : {}) })),
+    onSuccess: (answer) => onDone({ text: `${vendor?.name}: ${describeFaults(answer)} in force.`, tone: 'ok' }),
+    onError: (error) => onDone({ text: error instanceof ApiError ? error.message : 'The switch could not be flipped.', tone: 'bad' }),
+  });
+  if (!vendor) return null;
+  const submit = (fault: Fault, body?: Record<string, unknown>) => (event: FormEvent) => {
+    event.preventDefault();
+    flip.mutate({ id: vendor.id, fault, ...(body ? { body } : {}) });
+  };
+
+  return (
+    <section className="fault-switches-section" aria-labelledby="fault-switches">
+      <h2 id="fault-switches">Fault switches</h2>
+      <p className="muted">
+        For the simulated vendors (development and demos): each switch goes to the vendor's own fault route. Sync afterwards to see what flashcart
+        makes of it.
+      </p>
+      <div className="field" style={{ maxWidth: '16rem' }}>
+        <label htmlFor="fault-vendor">Vendor</label>
+        <select id="fault-vendor" value={vendor.id} onChange={(event) => setVendorId(event.target.value)}>
+          {vendors.map((candidate) => (
+            <option key={candidate.id} value={candidate.id}>
+              {candidate.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="form-grid">
+        <form className="field" onSubmit={submit('outage', { seconds: Number(outageSeconds) })}>
+          <label htmlFor="outage-seconds">Outage (seconds)</label>
+          <div className="inline">
+            <input
+              id="outage-seconds"
+              type="number"
+              min={0}
+              max={86_400}
+              required
+              value={outageSeconds}
+              onChange={(event) => setOutageSeconds(event.target.value)}
+            />
+            <button type="submit" className="small" disabled={flip.isPending}>
+              Start outage
+            </button>
+          </div>
+        </form>
+        <form className="field" onSubmit={submit('latency', { ms: Number(latencyMs) })}>
+          <label htmlFor="latency-ms">Latency (ms)</label>
+          <div className="inline">
+            <input
+              id="latency-ms"
+              type="number"
+              min={0}
+              max={600_000}
+              step={1}
+              required
+              value={latencyMs}
+              onChange={(event) => setLatencyMs(event.target.value)}
+            />
+            <button type="submit" className="small" disabled={flip.isPending}>
+              Set latency
+            </button>
+          </div>
+        </form>
+        <form className="field" onSubmit={submit('errors', { rate: Number(errorPercent) / 100 })}>
+          <label htmlFor="error-percent">Errors (% of answers)</label>
+          <div className="inline">
+            <input
+              id="error-percent"
+              type="number"
+              min={0}
+              max={100}
+              required
+              value={errorPercent}
+              onChange={(event) => setErrorPercent(event.target.value)}
+            />
+            <button type="submit" className="small" disabled={flip.isPending}>
+              Set errors
+            </button>
+          </div>
+        </form>
+        <form className="field" onSubmit={submit('garbage', { enabled: true, kind: garbageKind })}>
+          <label htmlFor="garbage-kind">Garbage stock answers</label>
+          <div className="inline">
+            <select id="garbage-kind" value={garbageKind} onChange={(event) => setGarbageKind(event.target.value as (typeof GARBAGE_KINDS)[number])}>
+              {GARBAGE_KINDS.map((kind) => (
+                <option key={kind} value={kind}>
+                  {kind}
+                </option>
+              ))}
+            </select>
+            <button type="submit" className="small" disabled={flip.isPending}>
+              Send garbage
+            </button>
+          </div>
+        </form>
+      </div>
+      <button type="button" className="secondary small" disabled={flip.isPending} onClick={() => flip.mutate({ id: vendor.id, fault: 'reset' })}>
+        Reset every fault<span className="visually-hidden"> of {vendor.name}</span>
+      </button>
+    </section>
+  );
+}
+
 export function VendorsPage() {
   const queryClient = useQueryClient();
-  const [message, setMessage] = useState<{ text: string; tone: 'ok' | 'bad' }>();
+  const [message, setMessage] = useState<Message>();
   const vendors = useQuery({
     queryKey: ['admin', 'vendors'],
     queryFn: () => unwrap(api.GET('/api/admin/vendors')),
-    refetchInterval: 10_000,
+    // A sync runs as a job a moment after it is asked for: its outcome shows on the next poll.
+    refetchInterval: 3_000,
   });
   const sync = useMutation({
     mutationFn: (id: string) => unwrap(api.POST('/api/admin/vendors/{id}/sync', { params: { path: { id } } })),
     onSuccess: (_answer, id) => {
-      setMessage({ text: `A sync of ${id} was queued.`, tone: 'ok' });
+      const name = vendors.data?.find((vendor) => vendor.id === id)?.name ?? id;
+      setMessage({ text: `A sync of ${name} was queued.`, tone: 'ok' });
       void queryClient.invalidateQueries({ queryKey: ['admin', 'vendors'] });
     },
     onError: (error) => setMessage({ text: error instanceof ApiError ? error.message : 'The sync could not be queued.', tone: 'bad' }),
@@ -23,7 +160,7 @@ export function VendorsPage() {
   return (
     <>
       <h1>Vendors</h1>
-      <p className="muted">Outside stock: each vendor's health, its circuit breaker and its last successful sync.</p>
+      <p className="muted">Outside stock: each vendor's health (how its last sync went), its circuit breaker and when it last synced.</p>
       {message && (
         <Notice tone={message.tone} onDismiss={() => setMessage(undefined)}>
           {message.text}
@@ -31,42 +168,55 @@ export function VendorsPage() {
       )}
       {vendors.isPending && <Loading what="vendors" />}
       {vendors.error && <LoadError error={vendors.error} retry={() => void vendors.refetch()} />}
-      {vendors.data && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Vendor</th>
-                <th scope="col">Health</th>
-                <th scope="col">Circuit</th>
-                <th scope="col">Last sync</th>
-                <th scope="col" className="num">
-                  SKUs
-                </th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {vendors.data.map((vendor) => (
-                <tr key={vendor.id}>
-                  <td>
-                    <strong>{vendor.name}</strong>
-                    <div className="muted">{vendor.baseUrl}</div>
-                  </td>
-                  <td>{vendor.status}</td>
-                  <td>{vendor.circuit}</td>
-                  <td>{vendor.lastSyncAt ? formatDateTime(vendor.lastSyncAt) : 'never'}</td>
-                  <td className="num">{vendor.skuCount}</td>
-                  <td>
-                    <button type="button" className="small" disabled={sync.isPending} onClick={() => sync.mutate(vendor.id)}>
-                      Sync now<span className="visually-hidden"> {vendor.name}</span>
-                    </button>
-                  </td>
+      {vendors.data && vendors.data.length === 0 && <p>No vendors: every unit on sale is the warehouse's own.</p>}
+      {vendors.data && vendors.data.length > 0 && (
+        <>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Vendor</th>
+                  <th scope="col">Health</th>
+                  <th scope="col">Circuit</th>
+                  <th scope="col">Last sync</th>
+                  <th scope="col" className="num">
+                    SKUs
+                  </th>
+                  <th scope="col">Actions</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {vendors.data.map((vendor) => (
+                  <tr key={vendor.id} data-vendor={vendor.name} data-synced-at={vendor.lastSyncAt ?? ''}>
+                    <td>
+                      <strong>{vendor.name}</strong>
+                      <div className="muted">{vendor.baseUrl}</div>
+                    </td>
+                    <td>
+                      <span className={`badge vendor-${vendor.status}`} data-testid="health">
+                        {vendor.status}
+                      </span>
+                      {vendor.lastError && <div className="muted small-text">{vendor.lastError}</div>}
+                    </td>
+                    <td>
+                      <span className={`badge circuit-${vendor.circuit}`} data-testid="circuit">
+                        {vendor.circuit}
+                      </span>
+                    </td>
+                    <td>{vendor.lastSyncAt ? formatDateTime(vendor.lastSyncAt) : 'never'}</td>
+                    <td className="num">{vendor.skuCount}</td>
+                    <td>
+                      <button type="button" className="small" disabled={sync.isPending || !vendor.enabled} onClick={() => sync.mutate(vendor.id)}>
+                        Sync now<span className="visually-hidden"> {vendor.name}</span>
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <FaultSwitches vendors={vendors.data} onDone={setMessage} />
+        </>
       )}
     </>
   );

@@ -549,7 +549,7 @@ export interface paths {
         put?: never;
         /**
          * Start paying for a PENDING order
-         * @description Creates the order's payment with the provider, or answers the one it has, and where to pay. The first call holds the stock PAYMENT_HOLD_EXTENSION_SECONDS (600 by default) longer. The outcome arrives as a webhook; the order then shows it.
+         * @description Creates the order's payment with the provider, or answers the one it has, and where to pay. The first call holds the stock PAYMENT_HOLD_EXTENSION_SECONDS (600 by default) longer. The outcome arrives as a webhook; the order then shows it. The provider's page leads the buyer back to the order's page in the shop, an address built from PUBLIC_URL and the order id (never from the request).
          */
         post: operations["startPayment"];
         delete?: never;

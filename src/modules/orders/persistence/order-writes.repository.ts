@@ -18,7 +18,8 @@ export class MissingLedgerRowError extends Error {
  * that writes each user's row if it is gone (the token was signed by us, so its subject is real even
  * after a restore), each order, its lines and its history (placed by the customer; failed by the
  * system), and for PENDING orders an `order.placed` outbox event and `reserved += quantity` on the
- * ledger row of every SKU they name. Idempotent on the order ids: an order already
+ * ledger row of every SKU they name, with one `stock.changed` event per SKU (written from the
+ * updated rows, so under their locks). Idempotent on the order ids: an order already
  * there is left as it is and holds nothing twice. A CHECK violation on the ledger, or any order
  * Postgres refuses, aborts the whole statement.
  *
@@ -75,7 +76,10 @@ export class OrderWritesRepository {
         UPDATE inventory SET reserved = inventory.reserved + added.quantity, updated_at = now()
         FROM added, ledger
         WHERE inventory.sku = added.sku AND ledger.sku = added.sku
-        RETURNING inventory.sku
+        RETURNING inventory.sku, inventory.on_hand + inventory.vendor_on_hand - inventory.reserved AS available
+      ), announced AS (
+        INSERT INTO outbox (order_id, event_type, payload)
+        SELECT NULL, 'stock.changed', jsonb_build_object('sku', sku, 'available', available) FROM reserve ORDER BY sku
       )
       SELECT ARRAY(SELECT id::text FROM new_order) AS inserted,
              (SELECT count(*)::int FROM added) AS skus,
