@@ -301,13 +301,10 @@ export class Container {
 
     this.shopUrl = new URL(config.publicUrl).port === '0' ? undefined : config.publicUrl;
     this.payments = new PaymentsService({
-      inTransaction,
       provider: new PspSimPaymentProvider({ baseUrl: config.pspSimPublicUrl }),
       providerName: PAYMENT_PROVIDER,
       repository: this.paymentsRepository,
-      orders: this.ordersRepository,
-      queries: this.orderQueries,
-      lifecycle: this.lifecycle,
+      persister: this.persister,
       stock: this.stock,
       holdExtensionSeconds: config.paymentHoldExtensionSeconds,
       orderPageUrl: (orderId) => this.shopUrl && `${this.shopUrl}/orders/${encodeURIComponent(orderId)}`,

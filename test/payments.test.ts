@@ -344,3 +344,60 @@ describe('a payment provider that cannot be reached', () => {
     expect((await buyer!.get(`/api/orders/${placed.body.id}`)).body.expiresAt).toBe(placed.body.expiresAt);
   });
 });
+
+describe('starting payments for orders the persist workers have not stored yet', () => {
+  // No worker: only the API itself can store the orders, as it does when a buyer pays faster than the stream drains.
+  const sut = useSystem({ api: true, worker: false, pspSim: true });
+
+  it('stores each order once, holding its stock once, when many buyers start paying at the same moment', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 40, priceCents: PRICE });
+    const buyers = await guests(sut.system.url!, 30);
+    const placed = await Promise.all(buyers.map((buyer, i) => buyer.order([{ sku, quantity: 1 }], `unstored-${i}`)));
+    expect(placed.map((answer) => answer.status)).toEqual(buyers.map(() => 202));
+    expect((await inventoryOf(sut.admin, sku)).reserved).toBe(0);
+
+    // Every buyer starts twice at once: the second start is the same payment, and holds the stock no longer.
+    const starts = await Promise.allSettled(buyers.flatMap((buyer, i) => [0, 1].map(() => buyer.post(`/api/orders/${placed[i]!.body.id}/payment`))));
+    const answers = starts.map((start) => (start.status === 'fulfilled' ? start.value : undefined));
+    expect(answers.map((answer) => answer?.status)).toEqual(answers.map(() => 201));
+    for (let i = 0; i < buyers.length; i++) expect(answers[2 * i + 1]!.body).toEqual(answers[2 * i]!.body);
+    expect(new Set(answers.map((answer) => answer!.body.paymentId)).size).toBe(buyers.length);
+
+    const inventory = await inventoryOf(sut.admin, sku);
+    expect(inventory).toMatchObject({ onHand: 40, reserved: 30, sold: 0, drift: 0 });
+    for (let i = 0; i < buyers.length; i++) {
+      const order = (await buyers[i]!.get(`/api/orders/${placed[i]!.body.id}`)).body;
+      expect(order.status).toBe('PENDING');
+      expect(order.history).toHaveLength(1);
+      expect(Date.parse(order.expiresAt) - Date.parse(placed[i]!.body.expiresAt)).toBe(600_000);
+    }
+  });
+
+  it('answers 404 to another buyer and stores nothing for them', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 2, priceCents: PRICE });
+    const [owner, stranger] = await guests(sut.system.url!, 2);
+    const placed = await owner!.order([{ sku, quantity: 1 }], 'not-yours');
+    const answer = await stranger!.post(`/api/orders/${placed.body.id}/payment`);
+    expect(answer.status).toBe(404);
+    expect(answer.body.error.code).toBe('NOT_FOUND');
+    expect(await sut.system.container.ordersRepository.findState(placed.body.id)).toBeUndefined();
+    expect((await inventoryOf(sut.admin, sku)).reserved).toBe(0);
+  });
+});
+
+describe('starting a payment for an order past its expiry', () => {
+  // One-second holds, and no sweeper (no worker): the order stays PENDING past its expiry.
+  const sut = useSystem({ api: true, worker: false, pspSim: true }, { RESERVATION_TTL_SECONDS: '1' });
+
+  it('answers 409 INVALID_STATE with the expiry, and records no payment', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 2, priceCents: PRICE });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'too-late');
+    expect(placed.status).toBe(202);
+    await eventually(async () => (Date.now() > Date.parse(placed.body.expiresAt) + 100 ? true : undefined), 'the hold to run out');
+    const answer = await buyer!.post(`/api/orders/${placed.body.id}/payment`);
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatchObject({ code: 'INVALID_STATE', details: { status: 'PENDING', expiresAt: placed.body.expiresAt } });
+    expect(await sut.system.container.paymentsRepository.find(placed.body.id)).toBeUndefined();
+  });
+});

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Db, Executor, Tx } from '../../db/database.js';
 import type { Actor, OrderHistoryRow, OrderLineRow, OrderRow, OrderStatus } from '../../db/schema.js';
 import type { Order, ShippingAddress } from './orders.schemas.js';
@@ -27,14 +28,6 @@ export interface OrderLineQuantity {
 }
 
 /** What taking payment for an order needs to know of it, read under the order's row lock. */
-export interface PayableOrder {
-  userId: string;
-  status: OrderStatus;
-  totalCents: number;
-  currency: string;
-  expiresAt: Date;
-}
-
 export interface OrderSearch {
   userId?: string | undefined;
   status?: OrderStatus | undefined;
@@ -42,7 +35,10 @@ export interface OrderSearch {
   limit: number;
 }
 
-function toOrder(row: OrderRow, lines: OrderLineRow[], history: OrderHistoryRow[]): Order {
+type LineOf = Pick<OrderLineRow, 'sku' | 'title' | 'quantity' | 'unitPriceCents'>;
+type EntryOf = Pick<OrderHistoryRow, 'status' | 'reason' | 'actor'> & { at: Date | string };
+
+function toOrder(row: OrderRow, lines: LineOf[], history: EntryOf[]): Order {
   return {
     id: row.id,
     status: row.status,
@@ -60,7 +56,7 @@ function toOrder(row: OrderRow, lines: OrderLineRow[], history: OrderHistoryRow[
     expiresAt: row.expiresAt.toISOString(),
     history: history.map((entry) => ({
       status: entry.status,
-      at: entry.at.toISOString(),
+      at: typeof entry.at === 'string' ? entry.at : entry.at.toISOString(),
       ...(entry.reason ? { reason: entry.reason } : {}),
       actor: entry.actor,
     })),
@@ -123,27 +119,6 @@ export class OrdersRepository {
     };
   }
 
-  /** An order locked for taking its payment; undefined when there is no such order. */
-  lockPayable(tx: Tx, orderId: string): Promise<PayableOrder | undefined> {
-    return tx
-      .selectFrom('orders')
-      .select(['userId', 'status', 'totalCents', 'currency', 'expiresAt'])
-      .where('id', '=', orderId)
-      .forUpdate()
-      .executeTakeFirst();
-  }
-
-  /** Moves an order's expiry later by `seconds`; returns the new expiry. */
-  async extendExpiry(tx: Tx, orderId: string, seconds: number): Promise<Date> {
-    const row = await tx
-      .updateTable('orders')
-      .set({ expiresAt: sql<Date>`expires_at + make_interval(secs => ${seconds})`, updatedAt: sql`now()` })
-      .where('id', '=', orderId)
-      .returning('expiresAt')
-      .executeTakeFirstOrThrow();
-    return row.expiresAt;
-  }
-
   async expiredPending(now: Date, limit: number): Promise<string[]> {
     const rows = await this.db
       .selectFrom('orders')
@@ -156,11 +131,32 @@ export class OrdersRepository {
     return rows.map((row) => row.id);
   }
 
+  /** One order with its lines and history, in one query. */
   async find(orderId: string): Promise<(Order & { userId: string }) | undefined> {
-    const row = await this.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('orders')
+      .selectAll('orders')
+      .select((eb) => [
+        jsonArrayFrom(
+          eb
+            .selectFrom('orderLines')
+            .select(['sku', 'title', 'quantity', 'unitPriceCents'])
+            .whereRef('orderLines.orderId', '=', 'orders.id')
+            .orderBy('sku'),
+        ).as('lines'),
+        jsonArrayFrom(
+          eb
+            .selectFrom('orderHistory')
+            .select(['status', 'reason', 'actor', sql<string>`to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as('at')])
+            .whereRef('orderHistory.orderId', '=', 'orders.id')
+            .orderBy('orderHistory.id'),
+        ).as('history'),
+      ])
+      .where('orders.id', '=', orderId)
+      .executeTakeFirst();
     if (!row) return undefined;
-    const [order] = await this.withDetails([row]);
-    return { ...order!, userId: row.userId };
+    const { lines, history, ...order } = row;
+    return { ...toOrder(order, lines, history), userId: row.userId };
   }
 
   async search(search: OrderSearch): Promise<{ items: Order[]; total: number }> {

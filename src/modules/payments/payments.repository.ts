@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../db/database.js';
-import type { PaymentRow } from '../../db/schema.js';
+import type { OrderStatus, PaymentRow } from '../../db/schema.js';
 import type { WebhookEvent, WebhookOutcome } from './payments.schemas.js';
 
 export interface NewPayment {
@@ -10,6 +10,26 @@ export interface NewPayment {
   amountCents: number;
   currency: string;
   checkoutUrl: string;
+}
+
+/** A stored order as a payment start reads it, with its payment when it has one. */
+export interface PayableOrder {
+  userId: string;
+  status: OrderStatus;
+  totalCents: number;
+  currency: string;
+  expiresAt: Date;
+  payment: { providerPaymentId: string; checkoutUrl: string } | null;
+}
+
+/** What became of recording a new payment: the order's state under its lock, and the payment if it was recorded now. */
+export interface PaymentStart {
+  status: OrderStatus;
+  expiresAt: Date;
+  /** Recorded now; null when the order was not payable or already had a payment. */
+  payment: { providerPaymentId: string; checkoutUrl: string } | null;
+  /** The order's expiry, moved later because the payment was recorded now. */
+  extendedTo: Date | null;
 }
 
 /** What a webhook is checked against: the payment it names. */
@@ -36,14 +56,57 @@ export class PaymentsRepository {
     return executor.selectFrom('payments').selectAll().where('orderId', '=', orderId).executeTakeFirst();
   }
 
-  /** Records an order's payment; undefined when the order has one already. */
-  insert(tx: Tx, payment: NewPayment): Promise<PaymentRow | undefined> {
-    return tx
-      .insertInto('payments')
-      .values(payment)
-      .onConflict((oc) => oc.column('orderId').doNothing())
-      .returningAll()
+  /** A stored order and its payment, in one query; undefined when the order is not stored. */
+  async findPayable(orderId: string): Promise<PayableOrder | undefined> {
+    const row = await this.db
+      .selectFrom('orders')
+      .leftJoin('payments', 'payments.orderId', 'orders.id')
+      .select([
+        'orders.userId',
+        'orders.status',
+        'orders.totalCents',
+        'orders.currency',
+        'orders.expiresAt',
+        'payments.providerPaymentId',
+        'payments.checkoutUrl',
+      ])
+      .where('orders.id', '=', orderId)
       .executeTakeFirst();
+    if (!row) return undefined;
+    const { providerPaymentId, checkoutUrl, ...order } = row;
+    return { ...order, payment: providerPaymentId !== null && checkoutUrl !== null ? { providerPaymentId, checkoutUrl } : null };
+  }
+
+  /**
+   * Records an order's payment and moves its expiry `holdSeconds` later, in one statement (one round
+   * trip, one commit): the order's row is locked first, as every transaction that changes orders
+   * takes it, and the payment is recorded only while the order is PENDING and not past its expiry
+   * at `now`, and only once (the expiry moves only with the payment that is recorded). Undefined
+   * when the order is not stored.
+   */
+  async start(payment: Omit<NewPayment, 'amountCents' | 'currency'>, holdSeconds: number, now: Date): Promise<PaymentStart | undefined> {
+    const { rows } = await sql<PaymentStart & { providerPaymentId: string | null; checkoutUrl: string | null }>`
+      WITH target AS (
+        SELECT id, status, total_cents, currency, expires_at FROM orders WHERE id = ${payment.orderId} FOR UPDATE
+      ), recorded AS (
+        INSERT INTO payments (order_id, provider, provider_payment_id, amount_cents, currency, checkout_url)
+        SELECT id, ${payment.provider}, ${payment.providerPaymentId}, total_cents, currency, ${payment.checkoutUrl}
+        FROM target WHERE status = 'PENDING' AND expires_at > ${now}
+        ON CONFLICT (order_id) DO NOTHING
+        RETURNING order_id, provider_payment_id, checkout_url
+      ), extended AS (
+        UPDATE orders SET expires_at = orders.expires_at + make_interval(secs => ${holdSeconds}), updated_at = now()
+        FROM recorded WHERE orders.id = recorded.order_id
+        RETURNING orders.expires_at
+      )
+      SELECT target.status, target.expires_at AS "expiresAt", recorded.provider_payment_id AS "providerPaymentId",
+             recorded.checkout_url AS "checkoutUrl", extended.expires_at AS "extendedTo"
+      FROM target LEFT JOIN recorded ON true LEFT JOIN extended ON true
+    `.execute(this.db);
+    const row = rows[0];
+    if (!row) return undefined;
+    const { providerPaymentId, checkoutUrl, status, expiresAt, extendedTo } = row;
+    return { status, expiresAt, extendedTo, payment: providerPaymentId !== null && checkoutUrl !== null ? { providerPaymentId, checkoutUrl } : null };
   }
 
   /**

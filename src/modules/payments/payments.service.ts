@@ -1,25 +1,20 @@
 import type { Logger } from 'pino';
-import type { InTransaction } from '../../db/database.js';
 import { invalidState, notFound } from '../../lib/errors.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { AuthUser } from '../auth/auth.types.js';
-import type { OrderLifecycle } from '../orders/lifecycle/order-lifecycle.js';
-import type { OrderQueries } from '../orders/order-queries.js';
-import type { OrdersRepository } from '../orders/orders.repository.js';
+import { parseSnapshot } from '../orders/order-snapshot.js';
+import type { OrderPersister } from '../orders/persistence/order-persister.js';
 import type { PaymentProvider } from './payment-provider.js';
-import type { PaymentsRepository } from './payments.repository.js';
+import type { PayableOrder, PaymentsRepository } from './payments.repository.js';
 import type { StartedPayment } from './payments.schemas.js';
 
 export interface PaymentsServiceDeps {
-  inTransaction: InTransaction;
   provider: PaymentProvider;
   /** The provider's name in payments and payment_events. */
   providerName: string;
-  repository: Pick<PaymentsRepository, 'find' | 'insert'>;
-  orders: Pick<OrdersRepository, 'findState' | 'lockPayable' | 'extendExpiry'>;
-  queries: Pick<OrderQueries, 'get'>;
-  lifecycle: Pick<OrderLifecycle, 'ensurePersisted'>;
-  stock: Pick<StockStore, 'extendReservation'>;
+  repository: Pick<PaymentsRepository, 'findPayable' | 'start' | 'find'>;
+  stock: Pick<StockStore, 'readReservation' | 'extendReservation'>;
+  persister: Pick<OrderPersister, 'persist'>;
   /** PAYMENT_HOLD_EXTENSION_SECONDS. */
   holdExtensionSeconds: number;
   /** The shop's page of an order, where the provider sends the buyer back; undefined while the shop's address is unknown. */
@@ -43,18 +38,16 @@ export class PaymentsService {
    * starts paying near the end of the hold keeps the items. Another user's order is NOT_FOUND; an
    * order no longer PENDING, or past its expiry, is INVALID_STATE; a provider that cannot be reached
    * is UNAVAILABLE (503), and nothing is recorded.
+   *
+   * Two Postgres round trips when the order is stored: the order with its payment, then one
+   * statement that records the payment and moves the expiry.
    */
   async start(user: AuthUser, orderId: string): Promise<StartedPayment> {
-    const { repository, orders, provider, logger } = this.deps;
-    const order = await this.deps.queries.get(user, orderId);
-    await this.deps.lifecycle.ensurePersisted(orderId);
-    const state = await orders.findState(orderId);
-    if (!state || state.userId !== user.id) throw notFound('order', { orderId });
-    if (state.status !== 'PENDING') throw this.notPayable(orderId, state.status);
-
-    const existing = await repository.find(orderId);
-    if (existing) return started(existing);
-    if (new Date(order.expiresAt) <= this.now()) throw this.expired(orderId, order.expiresAt);
+    const { repository, provider, logger } = this.deps;
+    const order = await this.payableOrder(user, orderId);
+    if (order.status !== 'PENDING') throw this.notPayable(orderId, order.status);
+    if (order.payment) return started(order.payment);
+    if (order.expiresAt <= this.now()) throw this.expired(orderId, order.expiresAt);
 
     // The provider keeps one payment per order, so a call repeated after a failure below finds the same one.
     const returnUrl = this.deps.orderPageUrl(orderId);
@@ -65,23 +58,19 @@ export class PaymentsService {
       description: `flashcart order ${orderId}`,
       ...(returnUrl ? { returnUrl } : {}),
     });
-    const result = await this.deps.inTransaction(async (tx) => {
-      const payable = await orders.lockPayable(tx, orderId);
-      if (!payable) throw notFound('order', { orderId });
-      if (payable.status !== 'PENDING') throw this.notPayable(orderId, payable.status);
-      const inserted = await repository.insert(tx, {
-        orderId,
-        provider: this.deps.providerName,
-        providerPaymentId: created.paymentId,
-        amountCents: payable.totalCents,
-        currency: payable.currency,
-        checkoutUrl: created.checkoutUrl,
-      });
-      if (!inserted) return { payment: (await repository.find(orderId, tx))!, extendedTo: undefined };
-      if (payable.expiresAt <= this.now()) throw this.expired(orderId, payable.expiresAt.toISOString());
-      const extendedTo = await orders.extendExpiry(tx, orderId, this.deps.holdExtensionSeconds);
-      return { payment: inserted, extendedTo };
-    });
+    const result = await repository.start(
+      { orderId, provider: this.deps.providerName, providerPaymentId: created.paymentId, checkoutUrl: created.checkoutUrl },
+      this.deps.holdExtensionSeconds,
+      this.now(),
+    );
+    if (!result) throw notFound('order', { orderId });
+    if (!result.payment) {
+      if (result.status !== 'PENDING') throw this.notPayable(orderId, result.status);
+      // Another start for the same order recorded its payment first: the provider gave both the same one.
+      const existing = await repository.find(orderId);
+      if (existing) return started(existing);
+      throw this.expired(orderId, result.expiresAt);
+    }
     if (result.extendedTo) {
       try {
         await this.deps.stock.extendReservation(orderId, result.extendedTo.getTime());
@@ -94,6 +83,22 @@ export class PaymentsService {
     return started(result.payment);
   }
 
+  /**
+   * The caller's order and its payment. An order accepted but not yet stored by the persist workers
+   * is stored first (its owner checked on the reservation), so the payment has a row to guard.
+   */
+  private async payableOrder(user: AuthUser, orderId: string): Promise<PayableOrder> {
+    let order = await this.deps.repository.findPayable(orderId);
+    if (!order) {
+      const snapshot = parseSnapshot(await this.deps.stock.readReservation(orderId));
+      if (!snapshot || snapshot.userId !== user.id) throw notFound('order', { orderId });
+      await this.deps.persister.persist(snapshot);
+      order = await this.deps.repository.findPayable(orderId);
+    }
+    if (!order || order.userId !== user.id) throw notFound('order', { orderId });
+    return order;
+  }
+
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
@@ -102,7 +107,8 @@ export class PaymentsService {
     return invalidState(`order ${orderId} is ${status}; only a PENDING order can be paid`, { status });
   }
 
-  private expired(orderId: string, expiresAt: string) {
-    return invalidState(`order ${orderId} expired at ${expiresAt}; it can no longer be paid`, { status: 'PENDING', expiresAt });
+  private expired(orderId: string, expiresAt: Date) {
+    const at = expiresAt.toISOString();
+    return invalidState(`order ${orderId} expired at ${at}; it can no longer be paid`, { status: 'PENDING', expiresAt: at });
   }
 }

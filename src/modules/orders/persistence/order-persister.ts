@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { InTransaction } from '../../../db/database.js';
 import { isPermanentDataError, isSqlState, SqlState } from '../../../db/postgres-errors.js';
+import { Coalescer } from '../../../lib/coalescer.js';
 import type { Metrics } from '../../../lib/metrics.js';
 import type { StockStore } from '../../../redis/stock-store.js';
 import { isSnapshotOf, type OrderSnapshot, parseSnapshot } from '../order-snapshot.js';
@@ -18,6 +19,9 @@ export interface OrderPersisterDeps {
   logger: Logger;
 }
 
+/** The most orders one out-of-stream batch writes. */
+const OUT_OF_STREAM_BATCH = 200;
+
 const REASONS = {
   drift: 'the stock ledger refused the reservation (stock drift)',
   unstorable: 'the order could not be stored',
@@ -33,7 +37,16 @@ const REASONS = {
  * the caller retries them.
  */
 export class OrderPersister {
-  constructor(private readonly deps: OrderPersisterDeps) {}
+  /**
+   * The orders written outside the stream in one event-loop turn, as one batch; while one batch is
+   * in flight the next gathers. Buyers who start paying the moment their order is accepted would
+   * otherwise each take the hot SKU's ledger row in a transaction of their own, one after another.
+   */
+  private readonly outOfStream: Coalescer<OrderSnapshot, PersistOutcome>;
+
+  constructor(private readonly deps: OrderPersisterDeps) {
+    this.outOfStream = new Coalescer((snapshots) => this.persistOutOfStream(snapshots), { maxBatch: OUT_OF_STREAM_BATCH, maxInFlight: 1 });
+  }
 
   /**
    * Writes a batch as one statement. When Postgres refuses it (data it cannot store, a ledger CHECK,
@@ -58,12 +71,24 @@ export class OrderPersister {
   }
 
   /**
-   * Writes one order now, outside the stream. It claims the reservation first, so the sweeper can
-   * no longer release it as an orphan; with no reservation left to claim, the order is recorded as
-   * FAILED instead of holding stock that was given back.
+   * Writes one order now, outside the stream (with the others asked for in the same turn). It claims
+   * the reservation first, so the sweeper can no longer release it as an orphan; with no reservation
+   * left to claim, the order is recorded as FAILED instead of holding stock that was given back.
    */
-  async persist(snapshot: OrderSnapshot): Promise<PersistOutcome> {
-    if (await this.deps.stock.claim(snapshot.id)) return (await this.persistBatch([snapshot]))[0]!;
+  persist(snapshot: OrderSnapshot): Promise<PersistOutcome> {
+    return this.outOfStream.submit(snapshot);
+  }
+
+  private async persistOutOfStream(snapshots: OrderSnapshot[]): Promise<(PersistOutcome | Promise<PersistOutcome>)[]> {
+    const claimed = await Promise.all(snapshots.map((snapshot) => this.deps.stock.claim(snapshot.id)));
+    const held = snapshots.filter((_, i) => claimed[i]);
+    const heldOutcomes = held.length > 0 ? await this.persistBatch(held) : [];
+    let next = 0;
+    return snapshots.map((snapshot, i) => (claimed[i] ? heldOutcomes[next++]! : this.persistLost(snapshot)));
+  }
+
+  /** An order whose reservation was released before it was stored: FAILED, holding nothing. */
+  private async persistLost(snapshot: OrderSnapshot): Promise<PersistOutcome> {
     const written = await this.write([this.withoutOptionalFields(snapshot)], { status: 'FAILED', reason: REASONS.lost });
     const outcome: PersistOutcome = written.size > 0 ? 'reservation-lost' : 'already-persisted';
     this.count(new Map([[snapshot.id, outcome]]));
