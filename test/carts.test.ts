@@ -70,7 +70,12 @@ describe('the cart API', () => {
 
   it('refuses more than the stock admits with INSUFFICIENT_STOCK and its details, and lets a line go down whatever the stock', async () => {
     const sku = await createProduct(sut.admin, { onHand: 4 });
-    const [buyer, other] = await guests(sut.system.url!, 2);
+    const [buyer, other, newcomer] = await guests(sut.system.url!, 3);
+    // A buyer with no cart at all, refused at the first click: the line would have held what was asked.
+    const first = await newcomer!.post('/api/cart/items', { sku, quantity: 5 });
+    expect(first.status).toBe(409);
+    expect(first.body.error).toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { sku, requested: 5, available: 4 } });
+    expect((await newcomer!.get<CartBody>('/api/cart')).body).toMatchObject({ version: 0, items: [] });
     await buyer!.post('/api/cart/items', { sku, quantity: 3 });
 
     const tooMany = await buyer!.post('/api/cart/items', { sku, quantity: 2 });

@@ -9,11 +9,11 @@ import type { Realtime } from '../realtime/realtime.js';
 import { deletedNotice, emptyStoredCart, type PricedLine, priceCart } from './cart-pricing.js';
 import { cartFull, currencyMismatch, insufficientStock, lineTooLarge, productNotFound } from './carts.errors.js';
 import type { CartsRepository } from './carts.repository.js';
-import type { Cart, CartMerge } from './carts.schemas.js';
+import { type Cart, type CartMerge, MAX_CART_LINE_QUANTITY } from './carts.schemas.js';
 
 export interface CartServiceDeps {
   store: CartStore;
-  repository: Pick<CartsRepository, 'find' | 'productTitle'>;
+  repository: Pick<CartsRepository, 'findMany' | 'productTitle'>;
   products: Pick<ProductCache, 'get' | 'peek'>;
   stock: Pick<StockStore, 'gates'>;
   inventory: Pick<InventoryService, 'ensureGate'>;
@@ -35,6 +35,9 @@ const MAX_LOADS = 3;
 /** Most gate reads one MGET carries. */
 const MAX_GATE_BATCH = 256;
 
+/** Most snapshots one Postgres read carries. */
+const MAX_SNAPSHOT_BATCH = 256;
+
 /** Carts whose SKUs this instance remembers, to read their gates with the one it checks (see changeItem). */
 const MAX_REMEMBERED_CARTS = 50_000;
 
@@ -54,6 +57,12 @@ export class CartService {
    * one MGET: under load a client command costs the API more than the values it fetches.
    */
   private readonly gateReads: Coalescer<string[], (number | null)[]>;
+  /**
+   * Carts Redis does not hold are looked up in Postgres, those of one turn in one query: in a flash
+   * sale every new buyer's first add finds no cart, and a round trip each costs the API more than
+   * the rows.
+   */
+  private readonly snapshotReads: Coalescer<string, StoredCart | undefined>;
   /** The SKUs of each cart as last answered here: a hint, never trusted for anything but which gates to read. */
   private readonly lastSkus = new Map<string, string[]>();
   /** The changes counter per source, labelled once rather than on every change. */
@@ -71,6 +80,13 @@ export class CartService {
         return batch.map((wanted) => wanted.map((sku) => bySku.get(sku) ?? null));
       },
       { maxBatch: MAX_GATE_BATCH },
+    );
+    this.snapshotReads = new Coalescer(
+      async (userIds: string[]) => {
+        const found = await deps.repository.findMany([...new Set(userIds)]);
+        return userIds.map((userId) => found.get(userId));
+      },
+      { maxBatch: MAX_SNAPSHOT_BATCH, maxInFlight: 2 },
     );
   }
 
@@ -200,9 +216,16 @@ export class CartService {
       switch (result.kind) {
         case 'done':
           return result.changed ? this.changed(result.cart, 'owner', gates, result.ownerOnline) : this.price(result.cart, gates);
-        case 'missing':
-          await this.loadFromSnapshot(userId);
+        case 'missing': {
+          const snapshot = await this.snapshotReads.submit(userId);
+          // No cart anywhere (a new buyer): the line would hold just `quantity`, so a refusal needs no
+          // cart in Redis. In a flash sale that is most buyers' first click, once the stock is gone.
+          if (!snapshot && mode === 'add' && quantity > available && quantity <= MAX_CART_LINE_QUANTITY) {
+            throw insufficientStock(sku, quantity, available);
+          }
+          await this.loadFromSnapshot(userId, snapshot);
           break;
+        }
         case 'insufficient':
           throw insufficientStock(sku, mode === 'add' ? result.current + quantity : quantity, available);
         case 'cartFull':
@@ -235,8 +258,8 @@ export class CartService {
    * Puts the cart's Postgres snapshot into Redis (an empty cart at version 0 when there is none),
    * unless another caller has loaded it meanwhile: then that one is kept.
    */
-  private async loadFromSnapshot(userId: string): Promise<StoredCart> {
-    const snapshot = (await this.deps.repository.find(userId)) ?? emptyStoredCart(userId, this.now());
+  private async loadFromSnapshot(userId: string, read?: StoredCart): Promise<StoredCart> {
+    const snapshot = read ?? (await this.snapshotReads.submit(userId)) ?? emptyStoredCart(userId, this.now());
     return (await this.deps.store.load(snapshot, 'missing')).cart;
   }
 
