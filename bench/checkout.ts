@@ -9,10 +9,11 @@
  * docs/BENCHMARKS.md.
  *
  *   node --import tsx bench/checkout.ts [--buyers 1000] [--concurrency 100] [--stock 100] [--rounds 3] [--warmup 1] [--health-seconds 5]
- *     [--cpu-prof <dir>]   (a V8 CPU profile of the API process, for bench/profile-summary.ts)
+ *     [--cpu-prof <dir>]   (V8 CPU profiles of the API and the worker, for bench/profile-summary.ts)
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -99,33 +100,59 @@ class Steps {
   /** Every answer's status, over every step. */
   readonly statuses = new Map<number, number>();
 
+  private readonly agent = new HttpAgent({ keepAlive: true, maxSockets: options.concurrency });
+
   constructor(
     private readonly baseUrl: string,
     private readonly webhookSecret: string,
   ) {}
 
+  /**
+   * One request on a keep-alive connection of `node:http`, not `fetch`: on two cores the load
+   * generator shares the CPU with the system it measures, and `fetch` cost it several times more per
+   * request (about 0.5 ms, with its web streams) than the plain client does.
+   */
   async send(step: keyof Steps['latency'], path: string, init: { method: string; token?: string; body?: string; headers?: Record<string, string> }) {
     const sentAt = performance.now();
-    const response = await fetch(this.baseUrl + path, {
-      method: init.method,
-      headers: {
-        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-        ...(init.body ? { 'content-type': 'application/json' } : {}),
-        ...init.headers,
-      },
-      body: init.body,
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = httpRequest(
+        this.baseUrl + path,
+        {
+          method: init.method,
+          agent: this.agent,
+          headers: {
+            ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+            ...(init.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(init.body) } : {}),
+            ...init.headers,
+          },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(init.body);
     });
-    const text = await response.text();
     const answeredAt = performance.now();
     this.latency[step].record(Math.max(1, Math.round((answeredAt - sentAt) * 1_000)));
-    this.statuses.set(response.status, (this.statuses.get(response.status) ?? 0) + 1);
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
     let body: unknown = text;
     try {
       body = JSON.parse(text);
     } catch {
       // not JSON: kept as text for the report
     }
-    return { status: response.status, body, sentAt, answeredAt } as Timed;
+    return { status, body, sentAt, answeredAt } as Timed;
+  }
+
+  close(): void {
+    this.agent.destroy();
   }
 
   webhook(body: string) {
@@ -244,7 +271,10 @@ async function sale(round: number, baseUrl: string, admin: Api, secret: string, 
       );
       return (performance.now() - startedAt) / 1_000;
     })
-    .finally(() => clearInterval(sampler));
+    .finally(() => {
+      clearInterval(sampler);
+      steps.close();
+    });
   phaseWindows.push({ name: round < 0 ? `warmup-${-round}` : `sale-${round}`, startUs: saleStartUs, endUs: monotonicMicros() });
   apiRssMiB = Math.max(apiRssMiB, memoryOf(apiPid).rss);
 
@@ -314,10 +344,11 @@ async function main(): Promise<number> {
     };
     log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
     const cpuProfileDir = values['cpu-prof'];
-    const api = ServerProcess.flashcart('api', env, cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []);
+    const profiling = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+    const api = ServerProcess.flashcart('api', env, profiling);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
-    const worker = ServerProcess.flashcart('worker', env);
+    const worker = ServerProcess.flashcart('worker', env, profiling);
     processes.push(worker);
     const cpuMeter = new CpuMeter(REDIS_URL, () => ({ api: api.pid, worker: worker.pid }));
     meter = cpuMeter;
@@ -356,9 +387,11 @@ async function main(): Promise<number> {
     if (values['cpu-prof'] && apiPid !== undefined) {
       const phasesFile = `${values['cpu-prof']}/bench-phases.${apiPid}.json`;
       writeFileSync(phasesFile, JSON.stringify(phaseWindows, null, 2));
+      const workerPid = processes[1]?.pid;
       log(
-        `CPU profile of the API written to ${values['cpu-prof']}; summarise the sales with\n` +
-          `  node --import tsx bench/profile-summary.ts ${values['cpu-prof']}/CPU.*.${apiPid}.0.*.cpuprofile --phases ${phasesFile} --phase sale`,
+        `CPU profiles of the API and the worker written to ${values['cpu-prof']}; summarise the sales with\n` +
+          `  node --import tsx bench/profile-summary.ts ${values['cpu-prof']}/CPU.*.${apiPid}.0.*.cpuprofile --phases ${phasesFile} --phase sale\n` +
+          `  node --import tsx bench/profile-summary.ts ${values['cpu-prof']}/CPU.*.${workerPid}.0.*.cpuprofile --phases ${phasesFile} --phase sale`,
       );
     }
     await dropDatabase(POSTGRES_URL, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
