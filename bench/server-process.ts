@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { BUILT_CLI, buildServer, serverIsStale } from '../scripts/build-server.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** Output kept per process, for the report and for a start-up failure. */
@@ -13,10 +14,14 @@ const ERROR_LEVEL = 50;
 /** What the benchmark runs: a flashcart role, or the bare-route reference (bench/bare-route-server.ts). */
 export type ServerRole = 'api' | 'worker' | 'all' | 'bare route';
 
+// flashcart runs as `npm start` runs it: compiled to build/ (scripts/build-server.ts), built here
+// when older than its sources, before any benchmark starts a role.
+if (await serverIsStale()) await buildServer();
+
 /**
  * A server the benchmark drives, in a process of its own so the load generator never shares its
- * event loop: a flashcart role started as production starts it (`node --import tsx src/cli.ts
- * <role>`), or the bare-route reference.
+ * event loop: a flashcart role started as production starts it (`node build/cli.js <role>`), or
+ * the bare-route reference (`node --import tsx bench/bare-route-server.ts`).
  */
 export class ServerProcess {
   private output = '';
@@ -36,9 +41,9 @@ export class ServerProcess {
     this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** `nodeArgs` go before `--import tsx`, e.g. `--cpu-prof`. */
+  /** `nodeArgs` go before the script, e.g. `--cpu-prof`. */
   private static launch(args: string[], env: Record<string, string>, nodeArgs: string[]): ChildProcess {
-    return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], {
+    return spawn(process.execPath, [...nodeArgs, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,13 +52,13 @@ export class ServerProcess {
 
   /** A flashcart role. */
   static flashcart(role: 'api' | 'worker' | 'all', env: Record<string, string>, nodeArgs: string[] = []): ServerProcess {
-    return new ServerProcess(role, '/ready', ServerProcess.launch(['src/cli.ts', role], env, nodeArgs));
+    return new ServerProcess(role, '/ready', ServerProcess.launch([BUILT_CLI, role], env, nodeArgs));
   }
 
   /** The bare-route reference on `port`, its Redis keys under `prefix`. */
   static bareRoute(port: number, redisUrl: string, prefix: string, nodeArgs: string[] = []): ServerProcess {
     const env = { PORT: String(port), BARE_PREFIX: prefix, BARE_REDIS_URL: redisUrl };
-    return new ServerProcess('bare route', '/health', ServerProcess.launch(['bench/bare-route-server.ts'], env, nodeArgs));
+    return new ServerProcess('bare route', '/health', ServerProcess.launch(['--import', 'tsx', 'bench/bare-route-server.ts'], env, nodeArgs));
   }
 
   get pid(): number | undefined {

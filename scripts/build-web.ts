@@ -1,7 +1,8 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { newestMtime } from './newest-mtime.js';
 
 /**
  * Builds the web UI (web/ → web/dist) with Vite and holds it to its budget: the JavaScript a first
@@ -18,22 +19,12 @@ const OTHER_INPUTS = [join(ROOT, 'package-lock.json')];
 
 export const FIRST_LOAD_BUDGET_BYTES = 150 * 1024;
 
-async function newestMtime(path: string): Promise<number> {
-  const info = await stat(path);
-  if (!info.isDirectory()) return info.mtimeMs;
-  let newest = info.mtimeMs;
-  for (const entry of await readdir(path)) {
-    if (path === WEB_DIR && (entry === 'dist' || entry === 'node_modules')) continue;
-    newest = Math.max(newest, await newestMtime(join(path, entry)));
-  }
-  return newest;
-}
-
 /** True when web/dist is missing or older than a file of web/ or the lockfile. */
 export async function webIsStale(): Promise<boolean> {
   const built = await stat(BUILT_MARKER).catch(() => undefined);
   if (!built) return true;
-  const inputs = await Promise.all([WEB_DIR, ...OTHER_INPUTS].map(newestMtime));
+  const skipOutput = (dir: string, entry: string) => dir === WEB_DIR && (entry === 'dist' || entry === 'node_modules');
+  const inputs = await Promise.all([WEB_DIR, ...OTHER_INPUTS].map((path) => newestMtime(path, skipOutput)));
   return Math.max(...inputs) > built.mtimeMs;
 }
 
