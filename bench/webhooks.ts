@@ -212,7 +212,9 @@ async function main(): Promise<number> {
       '',
       `confirmations/s: ${n(median)} median (${n(rates[0]!)}–${n(rates.at(-1)!)})`,
       `hot-row UPDATE … WHERE available >= n, same run, ${CONNECTIONS} clients, ${ROW_SECONDS} s: ${n(rowRate)} /s ` +
-        `(Postgres CPU per update ${n(((row.cpu.processes.postgres ?? 0) * 1e6) / rowRate)} µs; other processes ${n(row.cpu.others, 2)} cores)`,
+        // Its 64 backends start and end inside the measured phase, so the CPU meter counts them with
+        // the other processes rather than as Postgres: that is the hot row's Postgres CPU.
+        `(its Postgres backends and every other process ${n(row.cpu.others, 2)} cores, ${n((row.cpu.others * 1e6) / rowRate)} µs per update)`,
       `confirmations / hot-row: ${n(median / rowRate, 2)}×; aim ≥ 1: ${median >= rowRate ? 'met' : 'NOT met'}`,
       ...(errors.length > 0 ? [`FAILED: the API or the worker logged ${errors.length} error(s), the first: ${errors[0]!.slice(0, 500)}`] : []),
       `invariants (every order CONFIRMED once, ledger balanced, no errors): ${rounds.every((r) => r.problems.length === 0) && errors.length === 0 ? 'hold' : 'FAILED'}`,
