@@ -126,10 +126,14 @@ describe('paying for an order through the payment simulator', () => {
     const history = confirmed.history.map((entry: { status: string; actor: string }) => [entry.status, entry.actor]);
     expect(history).toEqual(expected.slice(0, history.length));
     expect(history.length).toBeGreaterThanOrEqual(2);
-    const simulated = (await fetch(`${sut.system.pspSimUrl}/v1/payments/${first.body.paymentId}`).then((r) => r.json())) as {
-      webhook: { eventId: string };
-      returnUrl: string;
-    };
+    // The simulator records the delivery once the API's answer reaches it, a moment after the API committed.
+    const simulated = await eventually(async () => {
+      const payment = (await fetch(`${sut.system.pspSimUrl}/v1/payments/${first.body.paymentId}`).then((r) => r.json())) as {
+        webhook: { eventId: string; state: string };
+        returnUrl: string;
+      };
+      return payment.webhook.state === 'delivered' ? payment : undefined;
+    }, 'the simulator to record the delivery');
     expect(simulated.returnUrl).toBe(`${sut.system.url}/orders/${orderId}`);
     expect(simulated.webhook).toMatchObject({ state: 'delivered', attempts: 2, lastStatus: 200 });
     const eventId = simulated.webhook.eventId as string;

@@ -49,6 +49,19 @@ const sendJobId = (key: string) => `mail-${createHash('sha256').update(key).dige
  * twice for one event queues the same jobs, which BullMQ and email_deliveries keep from being sent
  * twice. The business step committed with the event; nothing here changes it.
  */
+/**
+ * Whether an event can call for any mail, the buyer's or the admins': a status change to FULFILLED
+ * (or a refusal before confirmation, FAILED from PENDING) tells nobody, and `stock.changed` is for
+ * the RabbitMQ feed. The relay queues no `notify` job for the others: in a sale that is a job per
+ * order saved.
+ */
+export function mayCallForMail(event: OutboxRecord): boolean {
+  if (event.type === 'stock.changed') return false;
+  if (event.type !== 'order.status-changed') return true;
+  const { from, to } = event.payload;
+  return to === 'CONFIRMED' || to === 'EXPIRED' || to === 'CANCELLED' || (to === 'FAILED' && from === 'CONFIRMED');
+}
+
 export class Notifier {
   private readonly format: FormatOptions;
 
@@ -58,6 +71,7 @@ export class Notifier {
 
   /** Queues the event's mail; returns how many sends it queued. */
   async notify(event: OutboxRecord): Promise<number> {
+    if (!mayCallForMail(event)) return 0;
     // The address first: most events of a flash sale are guests' who gave none, and cost nothing more.
     const customer = await this.customerAddress(event);
     const customerMails = customer ? await this.customerMails(event) : [];

@@ -57,7 +57,9 @@ export class Fulfilment {
     }
     if (state.status !== 'CONFIRMED') return { outcome: 'skipped', status: state.status };
 
-    const vendorOrders = new Map((await repository.vendorOrders(orderId)).map((line) => [line.sku, line]));
+    // An order whose units were all local (most of a sale's) has nothing to place: no vendor orders to read.
+    const placing = lines.some((line) => line.status === 'pending');
+    const vendorOrders = new Map((placing ? await repository.vendorOrders(orderId) : []).map((line) => [line.sku, line]));
     const unfillable: string[] = [];
     for (const line of lines) {
       if (line.status === 'failed') unfillable.push(line.sku);
