@@ -377,6 +377,17 @@ describe('starting payments for orders the persist workers have not stored yet',
     }
   });
 
+  it('answers 409 INVALID_STATE for an order that costs nothing, and records no payment', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 2, priceCents: 0 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'free');
+    expect(placed.status).toBe(202);
+    const answer = await buyer!.post(`/api/orders/${placed.body.id}/payment`);
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatchObject({ code: 'INVALID_STATE', details: { status: 'PENDING', totalCents: 0 } });
+    expect(await sut.system.container.paymentsRepository.find(placed.body.id)).toBeUndefined();
+  });
+
   it('answers 404 to another buyer and stores nothing for them', async () => {
     const sku = await createProduct(sut.admin, { onHand: 2, priceCents: PRICE });
     const [owner, stranger] = await guests(sut.system.url!, 2);

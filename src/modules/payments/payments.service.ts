@@ -36,7 +36,7 @@ export class PaymentsService {
    * Starts (or finds) the payment of the caller's PENDING order. The first start holds the order's
    * stock `holdExtensionSeconds` longer, in Postgres and in the Redis expiry index, so a buyer who
    * starts paying near the end of the hold keeps the items. Another user's order is NOT_FOUND; an
-   * order no longer PENDING, or past its expiry, is INVALID_STATE; a provider that cannot be reached
+   * order no longer PENDING, past its expiry, or costing nothing, is INVALID_STATE; a provider that cannot be reached
    * is UNAVAILABLE (503), and nothing is recorded.
    *
    * Two Postgres round trips when the order is stored: the order with its payment, then one
@@ -48,6 +48,10 @@ export class PaymentsService {
     if (order.status !== 'PENDING') throw this.notPayable(orderId, order.status);
     if (order.payment) return started(order.payment);
     if (order.expiresAt <= this.now()) throw this.expired(orderId, order.expiresAt);
+    // Products may be free; a provider takes no payment of nothing, and retrying would not change that.
+    if (order.totalCents === 0) {
+      throw invalidState(`order ${orderId} costs nothing: there is nothing to pay`, { status: order.status, totalCents: 0 });
+    }
 
     // The provider keeps one payment per order, so a call repeated after a failure below finds the same one.
     const returnUrl = this.deps.orderPageUrl(orderId);
