@@ -13,7 +13,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -27,6 +26,7 @@ import { createPspSim } from '../src/simulators/psp-sim/psp-sim.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { KeepAliveClient } from './http-client.js';
 import { type LoadResult, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import type { PhaseWindow } from './profile-summary.js';
@@ -102,44 +102,24 @@ class Steps {
   /** Every answer's status, over every step. */
   readonly statuses = new Map<number, number>();
 
-  private readonly agent = new HttpAgent({ keepAlive: true, maxSockets: options.concurrency });
+  private readonly client = new KeepAliveClient(options.concurrency);
 
   constructor(
     private readonly baseUrl: string,
     private readonly webhookSecret: string,
   ) {}
 
-  /**
-   * One request on a keep-alive connection of `node:http`, not `fetch`: on two cores the load
-   * generator shares the CPU with the system it measures, and `fetch` cost it several times more per
-   * request (about 0.5 ms, with its web streams) than the plain client does.
-   */
+  /** One request of a step (`node:http`, keep-alive: see KeepAliveClient), timed. */
   async send(step: keyof Steps['latency'], path: string, init: { method: string; token?: string; body?: string; headers?: Record<string, string> }) {
     const sentAt = performance.now();
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const request = httpRequest(
-        this.baseUrl + path,
-        {
-          method: init.method,
-          agent: this.agent,
-          headers: {
-            ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-            ...(init.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(init.body) } : {}),
-            ...init.headers,
-          },
-        },
-        (response) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => {
-            text += chunk;
-          });
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-          response.on('error', reject);
-        },
-      );
-      request.on('error', reject);
-      request.end(init.body);
+    const { status, text } = await this.client.send(this.baseUrl + path, {
+      method: init.method,
+      headers: {
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+        ...init.headers,
+      },
+      ...(init.body !== undefined ? { body: init.body } : {}),
     });
     const answeredAt = performance.now();
     this.latency[step].record(Math.max(1, Math.round((answeredAt - sentAt) * 1_000)));
@@ -154,7 +134,7 @@ class Steps {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.client.close();
   }
 
   webhook(body: string) {
