@@ -24,6 +24,7 @@ import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import type { PhaseWindow } from './profile-summary.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
+import { cpuLine, n } from './support.js';
 
 /** The issue's aim: add-to-cart at half the rate of GET /health or better, in the same run. */
 const RATIO_AIM = 0.5;
@@ -62,7 +63,6 @@ interface Phase {
   cpu: CpuUse;
 }
 
-const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const apiMicrosPerRequest = (phase: Phase) => ((phase.cpu.processes.api ?? 0) * 1e6) / phase.load.requestsPerSecond;
 const statuses = (load: LoadResult) =>
   [...load.statuses]
@@ -72,10 +72,7 @@ const statuses = (load: LoadResult) =>
 const line = (round: number, endpoint: string, phase: Phase) =>
   `${String(round).padEnd(6)}${endpoint.padEnd(22)}${n(phase.load.requestsPerSecond).padStart(8)}${n(phase.load.latency.p50, 2).padStart(8)}` +
   `${n(phase.load.latency.p99, 2).padStart(8)}${n(phase.load.latency.max, 2).padStart(9)}  ${statuses(phase.load)}\n` +
-  `${' '.repeat(28)}API CPU per request ${n(apiMicrosPerRequest(phase))} µs; cores: ${Object.entries(phase.cpu.processes)
-    .sort(([, a], [, b]) => b - a)
-    .map(([name, cores]) => `${name} ${n(cores, 2)}`)
-    .join(', ')}, other processes ${n(phase.cpu.others, 2)}, idle ${n(phase.cpu.idle, 2)}`;
+  `${' '.repeat(28)}API CPU per request ${n(apiMicrosPerRequest(phase))} µs; cores: ${cpuLine(phase.cpu)}`;
 
 /** A counter's value from a Prometheus text page, summed over the label sets that contain `labels`. */
 function counter(page: string, name: string, labels = ''): number {

@@ -30,7 +30,8 @@ import { KeepAliveClient } from './http-client.js';
 import { type LoadResult, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import type { PhaseWindow } from './profile-summary.js';
-import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
+import { BENCH_ADMIN, FROM_SOURCES, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
+import { cpuLine, n, pollUntil } from './support.js';
 
 /** The issue's aims: all buyers served within 1.2 s (≥ 900 buyers/s), checkout p99 under 100 ms, the API's resident memory under 250 MB. */
 const AIMS = { seconds: 1.2, buyersPerSecond: 900, checkoutP99Ms: 100, apiRssMB: 250 };
@@ -66,7 +67,6 @@ for (const [name, value] of Object.entries(options)) {
 }
 if (options.stock > options.buyers) throw new Error('--stock must not exceed --buyers: the sale is meant to sell out');
 
-const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const log = (message: string) => console.error(`[bench checkout] ${message}`);
 /** Microseconds of the monotonic clock, the clock V8 stamps CPU-profile samples with. */
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1_000n);
@@ -284,24 +284,6 @@ async function sale(round: number, baseUrl: string, admin: Api, secret: string, 
   return { seconds, outcomes, steps, cpu, apiRssMiB, ledger, problems };
 }
 
-async function settle(check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return false;
-}
-
-const cpuLine = (cpu: CpuUse) =>
-  [
-    ...Object.entries(cpu.processes)
-      .sort(([, a], [, b]) => b - a)
-      .map(([name, cores]) => `${name} ${n(cores, 2)}`),
-    `other processes ${n(cpu.others, 2)}`,
-    `idle ${n(cpu.idle, 2)}`,
-  ].join(', ');
-
 async function main(): Promise<number> {
   const machine = await describeMachine(POSTGRES_URL, REDIS_URL);
   const databaseName = uniqueName('fc_bench_checkout');
@@ -330,6 +312,7 @@ async function main(): Promise<number> {
     const api = ServerProcess.flashcart('api', env, profiling);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
+    const apiIdleMiB = memoryOf(api.pid!).rss;
     const worker = ServerProcess.flashcart('worker', env, profiling);
     processes.push(worker);
     const cpuMeter = new CpuMeter(REDIS_URL, () => ({ api: api.pid, worker: worker.pid }));
@@ -341,7 +324,7 @@ async function main(): Promise<number> {
     const warmups: Round[] = [];
     for (let round = 1; round <= options.warmup; round++) {
       warmups.push(await sale(-round, baseUrl, admin, env.PAYMENT_WEBHOOK_SECRET!, cpuMeter, api.pid!));
-      await settle(async () => (await admin.get('/api/admin/orders?status=CONFIRMED&limit=1')).body.total === 0);
+      await pollUntil(async () => (await admin.get('/api/admin/orders?status=CONFIRMED&limit=1')).body.total === 0, SETTLE_TIMEOUT_MS);
     }
     log(`GET /health for ${options.healthSeconds} s at ${options.concurrency} connections`);
     await runLoad({ baseUrl, method: 'GET', path: '/health', connections: options.concurrency, durationSeconds: 1 });
@@ -353,10 +336,10 @@ async function main(): Promise<number> {
     for (let round = 1; round <= options.rounds; round++) {
       rounds.push(await sale(round, baseUrl, admin, env.PAYMENT_WEBHOOK_SECRET!, cpuMeter, api.pid!));
       // The next sale starts once this one's side effects (fulfilment, mail) are done.
-      await settle(async () => (await admin.get('/api/admin/orders?status=CONFIRMED&limit=1')).body.total === 0);
+      await pollUntil(async () => (await admin.get('/api/admin/orders?status=CONFIRMED&limit=1')).body.total === 0, SETTLE_TIMEOUT_MS);
     }
     const errors = processes.flatMap((child) => child.errorLines());
-    const report = formatReport(machine, health, warmups, rounds, errors, memoryOf(api.pid!).peak);
+    const report = formatReport(machine, health, warmups, rounds, errors, { idle: apiIdleMiB, peak: memoryOf(api.pid!).peak });
     console.log(report.text);
     return report.ok ? 0 : 1;
   } finally {
@@ -387,7 +370,7 @@ function formatReport(
   warmups: Round[],
   rounds: Round[],
   errors: string[],
-  apiPeakMiB: number,
+  apiMiB: { idle: number; peak: number },
 ): { text: string; ok: boolean } {
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const healthErrors = health.value.errors + [...health.value.statuses].filter(([status]) => status !== 200).reduce((sum, [, s]) => sum + s.count, 0);
@@ -443,7 +426,8 @@ function formatReport(
     `all ${n(options.buyers)} served in ${n(best, 3)}–${n(worst.seconds, 3)} s (${n(options.buyers / worst.seconds)}–${n(options.buyers / best)} buyers/s); ` +
       `aim < ${AIMS.seconds} s (≥ ${AIMS.buyersPerSecond} buyers/s): ${met(worst.seconds < AIMS.seconds)} in the worst round`,
     `checkout p99: ${n(worst.checkoutP99, 1)} ms in the worst round; aim < ${AIMS.checkoutP99Ms} ms: ${met(worst.checkoutP99 < AIMS.checkoutP99Ms)}`,
-    `API RSS: at most ${n(worst.rss * MB_PER_MIB)} MB (${n(worst.rss)} MiB) during the sales (${n(apiPeakMiB * MB_PER_MIB)} MB at its peak since start); aim < ${AIMS.apiRssMB} MB: ${met(worst.rss * MB_PER_MIB < AIMS.apiRssMB)}`,
+    `API RSS: at most ${n(worst.rss * MB_PER_MIB)} MB (${n(worst.rss)} MiB) during the sales (${n(apiMiB.peak * MB_PER_MIB)} MB at its peak since start); aim < ${AIMS.apiRssMB} MB: ${met(worst.rss * MB_PER_MIB < AIMS.apiRssMB)}`,
+    `API RSS once ready, before any load: ${n(apiMiB.idle)} MiB (${FROM_SOURCES ? 'the sources through tsx, BENCH_FROM_SOURCES=1' : 'compiled, build/'})`,
     ...(errors.length > 0 ? [`FAILED: the API or the worker logged ${errors.length} error(s), the first: ${errors[0]!.slice(0, 500)}`] : []),
     ...(healthErrors > 0 ? [`FAILED: ${healthErrors} GET /health requests were not answered 200`] : []),
     `invariants (every buyer served, exactly ${options.stock} confirmed, no 5xx, no refusal while stock remained, ledger balanced, no error logged): ${ok ? 'hold' : 'FAILED'}`,

@@ -19,6 +19,7 @@ import { CpuMeter, type CpuUse, describeMachine, type Machine } from './machine.
 import { type BenchOptions, parseBenchOptions, reproduceCommand, USAGE } from './options.js';
 import type { PhaseWindow } from './profile-summary.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
+import { cpuLine, n } from './support.js';
 
 /**
  * The issues' aims: orders at half the rate of GET /health or better, in the same run; p99 under
@@ -114,7 +115,6 @@ function healthProblems(load: LoadResult): string[] {
 
 // ---------------------------------------------------------------------------------------- report
 
-const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ms = (value: number) => n(value, 2);
 const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length));
 const padStart = (text: string, width: number) => (text.length >= width ? text : ' '.repeat(width - text.length) + text);
@@ -124,16 +124,6 @@ const statusList = (load: LoadResult) =>
     .sort(([a], [b]) => a - b)
     .map(([status, { count }]) => `${status}×${n(count)}`)
     .join(' ');
-
-const cpuLine = (cpu: CpuUse) =>
-  [
-    ...Object.entries(cpu.processes)
-      .sort(([, a], [, b]) => b - a)
-      .map(([name, value]) => `${name} ${n(value, 2)}`),
-    `interrupts ${n(cpu.interrupts, 2)}`,
-    `other processes ${n(cpu.others, 2)}`,
-    `idle ${n(cpu.idle, 2)}`,
-  ].join(', ');
 
 function phaseLine(round: string, endpoint: string, load: LoadResult): string {
   return [
@@ -191,12 +181,12 @@ function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErr
     const { health, orders } = round;
     const healthLines = [
       phaseLine(String(i + 1), 'GET /health', health.load),
-      `${INDENT}cpu (cores): ${cpuLine(health.cpu)}`,
+      `${INDENT}cpu (cores): ${cpuLine(health.cpu, { interrupts: true })}`,
       `${INDENT}API CPU per request: ${n(microsPerRequest(health))} µs`,
     ];
     if (round.healthFirst) out.push(...healthLines);
     out.push(phaseLine(String(i + 1), 'POST /api/orders', orders.load));
-    out.push(`${INDENT}cpu (cores): ${cpuLine(orders.cpu)}`);
+    out.push(`${INDENT}cpu (cores): ${cpuLine(orders.cpu, { interrupts: true })}`);
     out.push(`${INDENT}API CPU per request: ${n(microsPerRequest(orders))} µs`);
     const byOutcome = [...orders.load.statuses]
       .sort(([a], [b]) => a - b)
@@ -212,12 +202,12 @@ function report(options: BenchOptions, machine: Machine, rounds: Round[], apiErr
     if (!round.healthFirst) out.push(...healthLines);
     const soldOutLines = [
       phaseLine(String(i + 1), 'sold-out orders', round.soldOut.load),
-      `${INDENT}cpu (cores): ${cpuLine(round.soldOut.cpu)}`,
+      `${INDENT}cpu (cores): ${cpuLine(round.soldOut.cpu, { interrupts: true })}`,
       `${INDENT}API CPU per request: ${n(microsPerRequest(round.soldOut))} µs`,
     ];
     const bareLines = [
       phaseLine(String(i + 1), 'bare route', round.bare.load),
-      `${INDENT}cpu (cores): ${cpuLine(round.bare.cpu)}`,
+      `${INDENT}cpu (cores): ${cpuLine(round.bare.cpu, { interrupts: true })}`,
       `${INDENT}bare route CPU per request: ${n(microsPerRequest(round.bare, 'bare route'))} µs`,
     ];
     out.push(...(round.healthFirst ? [...soldOutLines, ...bareLines] : [...bareLines, ...soldOutLines]));

@@ -14,9 +14,13 @@ const ERROR_LEVEL = 50;
 /** What the benchmark runs: a flashcart role, or the bare-route reference (bench/bare-route-server.ts). */
 export type ServerRole = 'api' | 'worker' | 'all' | 'bare route';
 
-// flashcart runs as `npm start` runs it: compiled to build/ (scripts/build-server.ts), built here
-// when older than its sources, before any benchmark starts a role.
-if (await serverIsStale()) await buildServer();
+/**
+ * flashcart runs as `npm start` runs it: compiled to build/ (scripts/build-server.ts), built here
+ * when older than its sources, before any benchmark starts a role. `BENCH_FROM_SOURCES=1` runs the
+ * sources through the tsx loader instead, to compare the two.
+ */
+export const FROM_SOURCES = process.env.BENCH_FROM_SOURCES === '1';
+if (!FROM_SOURCES && (await serverIsStale())) await buildServer();
 
 /**
  * A server the benchmark drives, in a process of its own so the load generator never shares its
@@ -52,7 +56,8 @@ export class ServerProcess {
 
   /** A flashcart role. */
   static flashcart(role: 'api' | 'worker' | 'all', env: Record<string, string>, nodeArgs: string[] = []): ServerProcess {
-    return new ServerProcess(role, '/ready', ServerProcess.launch([BUILT_CLI, role], env, nodeArgs));
+    const cli = FROM_SOURCES ? ['--import', 'tsx', 'src/cli.ts'] : [BUILT_CLI];
+    return new ServerProcess(role, '/ready', ServerProcess.launch([...cli, role], env, nodeArgs));
   }
 
   /** The bare-route reference on `port`, its Redis keys under `prefix`. */

@@ -28,6 +28,7 @@ import { hotRowUpdateRate } from './hot-row.js';
 import { type LoadResult, runLoad } from './load.js';
 import { describeMachine, processCpuSeconds } from './machine.js';
 import { flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
+import { n } from './support.js';
 
 const SCENARIOS = ['drain-hot', 'drain-spread', 'pace-all-hot', 'pace-split-hot', 'pace-all-spread', 'pace-split-spread'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
@@ -66,7 +67,6 @@ const PACE_AIM_SECONDS = 2;
 const DRAIN_AIM_RATIO = 3;
 const POLL_MS = 50;
 
-const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (message: string) => console.error(`[sustained-sale] ${message}`);
 

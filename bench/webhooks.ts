@@ -25,6 +25,7 @@ import { hotRowUpdateRate } from './hot-row.js';
 import { KeepAliveClient } from './http-client.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
+import { cpuLine, n, pollUntil } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +48,6 @@ const ORDERS_PER_BUYER = 10;
 const PRICE = 2_500;
 const SETTLE_TIMEOUT_MS = 120_000;
 
-const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const log = (message: string) => console.error(`[bench webhooks] ${message}`);
 
 interface Round {
@@ -61,14 +61,6 @@ interface Round {
 }
 
 /** Polls until `check` holds or the time is up; returns whether it held. */
-async function until(check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return false;
-}
 
 /** Sends every webhook from `CONNECTIONS` loops; returns the answers' statuses and outcomes, and their latency. */
 async function sendAll(url: string, secret: string, bodies: string[]) {
@@ -136,8 +128,9 @@ async function runRound(round: number, baseUrl: string, admin: Api, buyers: Api[
   // Every order is stored (PENDING, its units reserved in the ledger) before the clock starts, and
   // the side effects of placing them (the outbox's order.placed events, their notify jobs) are done:
   // they belong to the set-up, and would otherwise run inside the first round's phase.
-  if (!(await until(async () => (await inventoryOf(admin, sku)).reserved === ORDERS))) throw new Error('the orders were not all stored');
-  if (!(await until(() => sideEffectsDone(baseUrl)))) throw new Error('the side effects of placing the orders did not finish');
+  if (!(await pollUntil(async () => (await inventoryOf(admin, sku)).reserved === ORDERS, SETTLE_TIMEOUT_MS)))
+    throw new Error('the orders were not all stored');
+  if (!(await pollUntil(() => sideEffectsDone(baseUrl), SETTLE_TIMEOUT_MS))) throw new Error('the side effects of placing the orders did not finish');
 
   log(`round ${round}: sending ${n(ORDERS)} signed webhooks at ${CONNECTIONS} connections`);
   const { value: sent, cpu } = await meter.measure(() => sendAll(`${baseUrl}/api/payments/webhook`, secret, bodies));
@@ -156,15 +149,6 @@ async function runRound(round: number, baseUrl: string, admin: Api, buyers: Api[
 
 /** CPU microseconds one confirmation cost a process, however much CPU it was given. */
 const microsPer = (round: Round, process: string) => ((round.cpu.processes[process] ?? 0) * 1e6) / round.rate;
-
-const cpuLine = (cpu: CpuUse) =>
-  [
-    ...Object.entries(cpu.processes)
-      .sort(([, a], [, b]) => b - a)
-      .map(([name, cores]) => `${name} ${n(cores, 2)}`),
-    `other processes ${n(cpu.others, 2)}`,
-    `idle ${n(cpu.idle, 2)}`,
-  ].join(', ');
 
 async function main(): Promise<number> {
   let meter: CpuMeter | undefined;

@@ -8,7 +8,7 @@ import { newestMtime } from './newest-mtime.js';
 /**
  * Compiles the server (src/ → build/, `tsconfig.build.json`) so that Node runs plain JavaScript, as
  * in production, rather than TypeScript through a loader: the loader's own thread and caches cost
- * each process about 54 MiB of resident memory. Transpiles only (`npm run typecheck` checks types),
+ * each process about 40–55 MiB of resident memory. Transpiles only (`npm run typecheck` checks types),
  * in a few seconds. `--if-stale` (what `npm start` runs) builds only when build/ is missing or older
  * than a source.
  */

@@ -9,7 +9,7 @@ import type { Realtime } from '../realtime/realtime.js';
 import { deletedNotice, emptyStoredCart, type PricedLine, priceCart } from './cart-pricing.js';
 import { cartFull, currencyMismatch, insufficientStock, lineTooLarge, productNotFound } from './carts.errors.js';
 import type { CartsRepository } from './carts.repository.js';
-import { type Cart, type CartMerge, MAX_CART_LINE_QUANTITY } from './carts.schemas.js';
+import type { Cart, CartMerge } from './carts.schemas.js';
 
 export interface CartServiceDeps {
   store: CartStore;
@@ -220,7 +220,7 @@ export class CartService {
           const snapshot = await this.snapshotReads.submit(userId);
           // No cart anywhere (a new buyer): the line would hold just `quantity`, so a refusal needs no
           // cart in Redis. In a flash sale that is most buyers' first click, once the stock is gone.
-          if (!snapshot && mode === 'add' && quantity > available && quantity <= MAX_CART_LINE_QUANTITY) {
+          if (!snapshot && mode === 'add' && quantity > available) {
             throw insufficientStock(sku, quantity, available);
           }
           await this.loadFromSnapshot(userId, snapshot);

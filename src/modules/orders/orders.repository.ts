@@ -35,14 +35,17 @@ export interface OrderSearch {
   limit: number;
 }
 
-type LineOf = Pick<OrderLineRow, 'sku' | 'title' | 'quantity' | 'unitPriceCents'>;
-type EntryOf = Pick<OrderHistoryRow, 'status' | 'reason' | 'actor'> & { at: Date | string };
+/** An order row with its lines and history, as `withDetails` reads them. */
+interface OrderWithDetails extends OrderRow {
+  lines: Pick<OrderLineRow, 'sku' | 'title' | 'quantity' | 'unitPriceCents'>[];
+  history: (Pick<OrderHistoryRow, 'status' | 'reason' | 'actor'> & { at: string })[];
+}
 
-function toOrder(row: OrderRow, lines: LineOf[], history: EntryOf[]): Order {
+function toOrder(row: OrderWithDetails): Order {
   return {
     id: row.id,
     status: row.status,
-    items: lines.map((line) => ({
+    items: row.lines.map((line) => ({
       sku: line.sku,
       title: line.title,
       quantity: line.quantity,
@@ -54,9 +57,9 @@ function toOrder(row: OrderRow, lines: LineOf[], history: EntryOf[]): Order {
     ...(row.shippingAddress ? { shippingAddress: row.shippingAddress as ShippingAddress } : {}),
     createdAt: row.createdAt.toISOString(),
     expiresAt: row.expiresAt.toISOString(),
-    history: history.map((entry) => ({
+    history: row.history.map((entry) => ({
       status: entry.status,
-      at: typeof entry.at === 'string' ? entry.at : entry.at.toISOString(),
+      at: entry.at,
       ...(entry.reason ? { reason: entry.reason } : {}),
       actor: entry.actor,
     })),
@@ -133,7 +136,28 @@ export class OrdersRepository {
 
   /** One order with its lines and history, in one query. */
   async find(orderId: string): Promise<(Order & { userId: string }) | undefined> {
-    const row = await this.db
+    const row = await this.withDetails().where('orders.id', '=', orderId).executeTakeFirst();
+    return row && { ...toOrder(row), userId: row.userId };
+  }
+
+  /** A page of orders, each with its lines and history, in one query (and one for the count). */
+  async search(search: OrderSearch): Promise<{ items: Order[]; total: number }> {
+    let query = this.db.selectFrom('orders');
+    if (search.userId) query = query.where('orders.userId', '=', search.userId);
+    if (search.status) query = query.where('orders.status', '=', search.status);
+    let page = this.withDetails();
+    if (search.userId) page = page.where('orders.userId', '=', search.userId);
+    if (search.status) page = page.where('orders.status', '=', search.status);
+    const [rows, count] = await Promise.all([
+      page.orderBy('orders.createdAt', 'desc').orderBy('orders.id').offset(search.offset).limit(search.limit).execute(),
+      query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toOrder), total: count.total };
+  }
+
+  /** Orders with their lines (by SKU) and history (in order) as JSON arrays, each entry's time as the API writes it. */
+  private withDetails() {
+    return this.db
       .selectFrom('orders')
       .selectAll('orders')
       .select((eb) => [
@@ -151,38 +175,6 @@ export class OrdersRepository {
             .whereRef('orderHistory.orderId', '=', 'orders.id')
             .orderBy('orderHistory.id'),
         ).as('history'),
-      ])
-      .where('orders.id', '=', orderId)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const { lines, history, ...order } = row;
-    return { ...toOrder(order, lines, history), userId: row.userId };
-  }
-
-  async search(search: OrderSearch): Promise<{ items: Order[]; total: number }> {
-    let query = this.db.selectFrom('orders');
-    if (search.userId) query = query.where('userId', '=', search.userId);
-    if (search.status) query = query.where('status', '=', search.status);
-    const [rows, count] = await Promise.all([
-      query.selectAll().orderBy('createdAt', 'desc').orderBy('id').offset(search.offset).limit(search.limit).execute(),
-      query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-    ]);
-    return { items: await this.withDetails(rows), total: count.total };
-  }
-
-  private async withDetails(rows: OrderRow[]): Promise<Order[]> {
-    if (rows.length === 0) return [];
-    const ids = rows.map((row) => row.id);
-    const [lines, history] = await Promise.all([
-      this.db.selectFrom('orderLines').selectAll().where('orderId', 'in', ids).orderBy('sku').execute(),
-      this.db.selectFrom('orderHistory').selectAll().where('orderId', 'in', ids).orderBy('id').execute(),
-    ]);
-    return rows.map((row) =>
-      toOrder(
-        row,
-        lines.filter((line) => line.orderId === row.id),
-        history.filter((entry) => entry.orderId === row.id),
-      ),
-    );
+      ]);
   }
 }

@@ -31,18 +31,8 @@ export class OutboxRepository {
   }
 
   /** The oldest events not yet handed on, in id order. */
-  async unpublished(tx: Tx, limit: number): Promise<OutboxRecord[]> {
-    const rows = await tx
-      .selectFrom('outbox')
-      .select(['id', 'orderId', 'eventType', 'payload', 'createdAt'])
-      .where('publishedAt', 'is', null)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map(
-      (row) =>
-        ({ id: row.id, type: row.eventType, orderId: row.orderId, payload: row.payload, createdAt: row.createdAt.toISOString() }) as OutboxRecord,
-    );
+  unpublished(tx: Tx, limit: number): Promise<OutboxRecord[]> {
+    return this.oldestWithout(tx, 'publishedAt', limit);
   }
 
   async markPublished(tx: Tx, ids: readonly number[]): Promise<void> {
@@ -54,11 +44,20 @@ export class OutboxRepository {
    * (fed_at), apart from the relay's: each consumer moves at its own pace, and neither waits for the
    * other.
    */
-  async unfed(tx: Tx, limit: number): Promise<OutboxRecord[]> {
+  unfed(tx: Tx, limit: number): Promise<OutboxRecord[]> {
+    return this.oldestWithout(tx, 'fedAt', limit);
+  }
+
+  async markFed(tx: Tx, ids: readonly number[]): Promise<void> {
+    await this.mark(tx, 'fed_at', ids);
+  }
+
+  /** The oldest events without a mark (the relay's or the feed's), in id order. */
+  private async oldestWithout(tx: Tx, mark: 'publishedAt' | 'fedAt', limit: number): Promise<OutboxRecord[]> {
     const rows = await tx
       .selectFrom('outbox')
       .select(['id', 'orderId', 'eventType', 'payload', 'createdAt'])
-      .where('fedAt', 'is', null)
+      .where(mark, 'is', null)
       .orderBy('id')
       .limit(limit)
       .execute();
@@ -66,10 +65,6 @@ export class OutboxRepository {
       (row) =>
         ({ id: row.id, type: row.eventType, orderId: row.orderId, payload: row.payload, createdAt: row.createdAt.toISOString() }) as OutboxRecord,
     );
-  }
-
-  async markFed(tx: Tx, ids: readonly number[]): Promise<void> {
-    await this.mark(tx, 'fed_at', ids);
   }
 
   /**

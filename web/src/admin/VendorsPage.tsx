@@ -26,6 +26,40 @@ function describeFaults(answer: Record<string, unknown>): string {
   return parts.length > 0 ? parts.join(', ') : 'no faults';
 }
 
+/** One fault switch that takes a number (from 0): its field and the button that flips it. */
+function NumberSwitch(props: {
+  id: string;
+  label: string;
+  max: number;
+  step?: number;
+  value: string;
+  onChange: (value: string) => void;
+  action: string;
+  busy: boolean;
+  onSubmit: (event: FormEvent) => void;
+}) {
+  return (
+    <form className="field" onSubmit={props.onSubmit}>
+      <label htmlFor={props.id}>{props.label}</label>
+      <div className="inline">
+        <input
+          id={props.id}
+          type="number"
+          min={0}
+          max={props.max}
+          {...(props.step !== undefined ? { step: props.step } : {})}
+          required
+          value={props.value}
+          onChange={(event) => props.onChange(event.target.value)}
+        />
+        <button type="submit" className="small" disabled={props.busy}>
+          {props.action}
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function FaultSwitches({ vendors, onDone }: { vendors: Vendor[]; onDone: (message: Message) => void }) {
   const [vendorId, setVendorId] = useState(vendors[0]?.id ?? '');
   const [outageSeconds, setOutageSeconds] = useState('60');
@@ -64,58 +98,37 @@ function FaultSwitches({ vendors, onDone }: { vendors: Vendor[]; onDone: (messag
         </select>
       </div>
       <div className="form-grid">
-        <form className="field" onSubmit={submit('outage', { seconds: Number(outageSeconds) })}>
-          <label htmlFor="outage-seconds">Outage (seconds)</label>
-          <div className="inline">
-            <input
-              id="outage-seconds"
-              type="number"
-              min={0}
-              max={86_400}
-              required
-              value={outageSeconds}
-              onChange={(event) => setOutageSeconds(event.target.value)}
-            />
-            <button type="submit" className="small" disabled={flip.isPending}>
-              Start outage
-            </button>
-          </div>
-        </form>
-        <form className="field" onSubmit={submit('latency', { ms: Number(latencyMs) })}>
-          <label htmlFor="latency-ms">Latency (ms)</label>
-          <div className="inline">
-            <input
-              id="latency-ms"
-              type="number"
-              min={0}
-              max={600_000}
-              step={1}
-              required
-              value={latencyMs}
-              onChange={(event) => setLatencyMs(event.target.value)}
-            />
-            <button type="submit" className="small" disabled={flip.isPending}>
-              Set latency
-            </button>
-          </div>
-        </form>
-        <form className="field" onSubmit={submit('errors', { rate: Number(errorPercent) / 100 })}>
-          <label htmlFor="error-percent">Errors (% of answers)</label>
-          <div className="inline">
-            <input
-              id="error-percent"
-              type="number"
-              min={0}
-              max={100}
-              required
-              value={errorPercent}
-              onChange={(event) => setErrorPercent(event.target.value)}
-            />
-            <button type="submit" className="small" disabled={flip.isPending}>
-              Set errors
-            </button>
-          </div>
-        </form>
+        <NumberSwitch
+          id="outage-seconds"
+          label="Outage (seconds)"
+          max={86_400}
+          value={outageSeconds}
+          onChange={setOutageSeconds}
+          action="Start outage"
+          busy={flip.isPending}
+          onSubmit={submit('outage', { seconds: Number(outageSeconds) })}
+        />
+        <NumberSwitch
+          id="latency-ms"
+          label="Latency (ms)"
+          max={600_000}
+          step={1}
+          value={latencyMs}
+          onChange={setLatencyMs}
+          action="Set latency"
+          busy={flip.isPending}
+          onSubmit={submit('latency', { ms: Number(latencyMs) })}
+        />
+        <NumberSwitch
+          id="error-percent"
+          label="Errors (% of answers)"
+          max={100}
+          value={errorPercent}
+          onChange={setErrorPercent}
+          action="Set errors"
+          busy={flip.isPending}
+          onSubmit={submit('errors', { rate: Number(errorPercent) / 100 })}
+        />
         <form className="field" onSubmit={submit('garbage', { enabled: true, kind: garbageKind })}>
           <label htmlFor="garbage-kind">Garbage stock answers</label>
           <div className="inline">
