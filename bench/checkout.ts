@@ -15,20 +15,16 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { ensureDatabaseExists } from '../src/db/database.js';
 import { createLogger } from '../src/lib/logger.js';
-import { Mailbox } from '../src/modules/notifications/mailbox.js';
-import { SmtpSink } from '../src/modules/notifications/smtp-sink.js';
 import { signWebhook } from '../src/modules/payments/webhook-signature.js';
-import { RedisKeys } from '../src/redis/keys.js';
-import { createPspSim } from '../src/simulators/psp-sim/psp-sim.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
 import { KeepAliveClient } from './http-client.js';
 import { type LoadResult, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
+import { PaymentStack } from './payment-stack.js';
 import type { PhaseWindow } from './profile-summary.js';
 import { BENCH_ADMIN, FROM_SOURCES, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { cpuLine, n, pollUntil } from './support.js';
@@ -291,20 +287,15 @@ async function main(): Promise<number> {
   const processes: ServerProcess[] = [];
   let meter: CpuMeter | undefined;
   const logger = createLogger('warn');
-  // The simulator only creates payments here (the benchmark signs the webhooks); the SMTP sink takes the admins' low-stock alerts.
-  const sim = createPspSim({ webhookUrl: 'http://127.0.0.1:9/unused', webhookSecret: 'unused-by-the-bench', logger });
-  const mailRedis = new Redis(REDIS_URL);
-  const sink = new SmtpSink({ mailbox: new Mailbox({ redis: mailRedis, keys: new RedisKeys(prefix) }), logger });
+  const payments = new PaymentStack(REDIS_URL, prefix, logger);
   try {
     await ensureDatabaseExists(databaseUrl(POSTGRES_URL, databaseName));
-    const simUrl = await sim.listen({ port: 0 });
-    const smtpPort = await sink.listen(0);
+    const paymentEnv = await payments.listen();
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const env: Record<string, string> = {
       ...flashcartEnvironment({ databaseUrl: databaseUrl(POSTGRES_URL, databaseName), redisUrl: REDIS_URL, prefix, port }),
-      PSP_SIM_PUBLIC_URL: simUrl,
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      ...paymentEnv,
     };
     log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
     const cpuProfileDir = values['cpu-prof'];
@@ -344,10 +335,9 @@ async function main(): Promise<number> {
     return report.ok ? 0 : 1;
   } finally {
     meter?.close();
-    await sim.close();
+    await payments.closeSimulator();
     await Promise.all(processes.map((child) => child.stop()));
-    await sink.close();
-    mailRedis.disconnect();
+    await payments.close();
     const apiPid = processes[0]?.pid;
     if (values['cpu-prof'] && apiPid !== undefined) {
       const phasesFile = `${values['cpu-prof']}/bench-phases.${apiPid}.json`;

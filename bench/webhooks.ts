@@ -10,20 +10,16 @@
 import { randomBytes } from 'node:crypto';
 import { createHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { ensureDatabaseExists } from '../src/db/database.js';
 import { createLogger } from '../src/lib/logger.js';
-import { Mailbox } from '../src/modules/notifications/mailbox.js';
-import { SmtpSink } from '../src/modules/notifications/smtp-sink.js';
 import { signWebhook } from '../src/modules/payments/webhook-signature.js';
-import { RedisKeys } from '../src/redis/keys.js';
-import { createPspSim } from '../src/simulators/psp-sim/psp-sim.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests, settleInWaves } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
 import { hotRowUpdateRate } from './hot-row.js';
 import { KeepAliveClient } from './http-client.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
+import { PaymentStack } from './payment-stack.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { cpuLine, n, pollUntil } from './support.js';
 
@@ -157,11 +153,7 @@ async function main(): Promise<number> {
   const prefix = uniqueName('fcbh');
   const processes: ServerProcess[] = [];
   const logger = createLogger('warn');
-  // The payment simulator only creates payments here (the bench signs the webhooks itself); the
-  // SMTP sink takes the admins' low-stock alerts.
-  const sim = createPspSim({ webhookUrl: 'http://127.0.0.1:9/unused', webhookSecret: 'unused-by-the-bench', logger });
-  const mailRedis = new Redis(redisUrl);
-  const sink = new SmtpSink({ mailbox: new Mailbox({ redis: mailRedis, keys: new RedisKeys(prefix) }), logger });
+  const payments = new PaymentStack(redisUrl, prefix, logger);
   try {
     log(`hot-row UPDATE for ${ROW_SECONDS} s at ${CONNECTIONS} clients`);
     const rowMeter = new CpuMeter(redisUrl, () => ({}));
@@ -171,14 +163,12 @@ async function main(): Promise<number> {
     const rowRate = row.value;
 
     await ensureDatabaseExists(databaseUrl(postgresUrl, databaseName));
-    const simUrl = await sim.listen({ port: 0 });
-    const smtpPort = await sink.listen(0);
+    const paymentEnv = await payments.listen();
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const env: Record<string, string> = {
       ...flashcartEnvironment({ databaseUrl: databaseUrl(postgresUrl, databaseName), redisUrl, prefix, port }),
-      PSP_SIM_PUBLIC_URL: simUrl,
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      ...paymentEnv,
     };
     const secret = env.PAYMENT_WEBHOOK_SECRET!;
     const api = ServerProcess.flashcart('api', env);
@@ -229,10 +219,9 @@ async function main(): Promise<number> {
     return rounds.every((r) => r.problems.length === 0) && errors.length === 0 ? 0 : 1;
   } finally {
     meter?.close();
-    await sim.close();
+    await payments.closeSimulator();
     await Promise.all(processes.map((child) => child.stop()));
-    await sink.close();
-    mailRedis.disconnect();
+    await payments.close();
     await dropDatabase(postgresUrl, databaseName).catch(() => undefined);
     await deleteRedisPrefix(redisUrl, prefix).catch(() => undefined);
   }
