@@ -383,7 +383,6 @@ export class Container {
     this.vendorSchedules = new VendorSchedules(this.queues, config.vendorSyncIntervalSeconds * 1_000);
     this.vendors = new VendorsService({ repository: vendorsRepository, schedules: this.vendorSchedules, recount: this.recount, logger });
     this.fulfilment = new Fulfilment({
-      orders: this.ordersRepository,
       repository: this.fulfilmentRepository,
       vendors: vendorsRepository,
       clients: this.vendorClients,

@@ -5,6 +5,7 @@ import { Container } from './container.js';
 import { ensureDatabaseExists, migrateToLatest } from './db/database.js';
 import { seedDemoCatalog } from './db/seed.js';
 import { buildApp, buildOpsApp } from './http/app.js';
+import { runBatch } from './jobs/batch-jobs.js';
 import { type JobHandlers, WorkerHost } from './jobs/worker-host.js';
 import { isDependencyUnavailable } from './lib/infrastructure-errors.js';
 import type { Logger } from './lib/logger.js';
@@ -12,6 +13,7 @@ import type { FeedPublisher } from './modules/feed/feed-publisher.js';
 import { Mailbox } from './modules/notifications/mailbox.js';
 import { SmtpSink } from './modules/notifications/smtp-sink.js';
 import type { PersistConsumer } from './modules/orders/persistence/persist-consumer.js';
+import { fulfilJob, notifyJob } from './modules/outbox/queue-publisher.js';
 import { seedSimulatedVendors } from './modules/vendors/vendor-seed.js';
 import { RedisKeys } from './redis/keys.js';
 import { createPspSim, type PspSim } from './simulators/psp-sim/psp-sim.js';
@@ -100,6 +102,13 @@ export function jobHandlers(container: Container): JobHandlers {
     'record-dead-letters': () => container.deadLetters.drain(),
     'relay-outbox': () => container.outboxRelay.relay(),
     notify: (event) => container.notifier.notify(event),
+    'notify-batch': ({ events }) =>
+      runBatch(events, (event) => container.notifier.notify(event), {
+        queues: container.queues,
+        single: 'notify',
+        job: notifyJob,
+        logger: container.logger,
+      }),
     'send-email': (mail) => container.emailSender.send(mail),
     'persist-carts': () => container.cartPersister.drain(),
     'reconcile-carts': () => container.cartReconciler.reconcile(),
@@ -111,6 +120,13 @@ export function jobHandlers(container: Container): JobHandlers {
       return vendor ? container.vendorSync.sync(vendor) : { vendorId, outcome: 'unknown vendor' };
     },
     'fulfil-order': ({ orderId }) => container.fulfilment.fulfil(orderId),
+    'fulfil-orders': ({ orderIds }) =>
+      runBatch(orderIds, (orderId) => container.fulfilment.fulfil(orderId), {
+        queues: container.queues,
+        single: 'fulfil-order',
+        job: fulfilJob,
+        logger: container.logger,
+      }),
   };
 }
 

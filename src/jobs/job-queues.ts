@@ -3,6 +3,14 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { JOBS, type JobName, type JobPayloads, QUEUE_NAMES, type QueueName } from './registry.js';
 
+/** One job for `addBulk`. */
+export interface QueuedJob<N extends JobName> {
+  data: JobPayloads[N];
+  jobId: string;
+  priority?: number;
+  delay?: number;
+}
+
 /** The producer side of every queue: typed `add`, look-ups and counts. */
 export class JobQueues {
   private readonly queues: Map<QueueName, Queue>;
@@ -37,13 +45,17 @@ export class JobQueues {
 
   /**
    * Adds jobs of one name in one round trip, in the order given; each `jobId` makes its add
-   * idempotent while a job with that id is kept.
+   * idempotent while a job with that id is kept. A `delay` (ms) holds a job back that long.
    */
-  async addBulk<N extends JobName>(name: N, jobs: readonly { data: JobPayloads[N]; jobId: string; priority?: number }[]): Promise<void> {
+  async addBulk<N extends JobName>(name: N, jobs: readonly QueuedJob<N>[]): Promise<void> {
     if (jobs.length === 0) return;
     const { queue, options } = JOBS[name];
     await this.queue(queue).addBulk(
-      jobs.map(({ data, jobId, priority }) => ({ name, data, opts: { ...options, jobId, ...(priority ? { priority } : {}) } })),
+      jobs.map(({ data, jobId, priority, delay }) => ({
+        name,
+        data,
+        opts: { ...options, jobId, ...(priority ? { priority } : {}), ...(delay ? { delay } : {}) },
+      })),
     );
   }
 

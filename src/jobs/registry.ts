@@ -18,6 +18,11 @@ export interface JobPayloads {
   'relay-outbox': Record<string, never>;
   /** One outbox event: decides which mails it causes and queues one send each. */
   notify: OutboxRecord;
+  /**
+   * The customer events of one relay batch, notified together (their lookups shared); an event
+   * that fails becomes a `notify` job of its own, with its own attempts and dead letter.
+   */
+  'notify-batch': { events: OutboxRecord[] };
   /** One mail to one recipient. */
   'send-email': EmailJob;
   /** Writes dirty carts to Postgres (scheduled). */
@@ -32,8 +37,13 @@ export interface JobPayloads {
   'refresh-carts': { sku: string; change: 'changed' | 'deleted' | 'stock' };
   /** One vendor's stock sync; a job scheduler per enabled vendor (`vendor-sync:<vendorId>`), or an admin's request. */
   'vendor-sync': { vendorId: string };
-  /** A CONFIRMED order's fulfilment; jobId = the order id. */
+  /** A CONFIRMED order's fulfilment; jobId = `fulfil-<order id>`. */
   'fulfil-order': { orderId: string };
+  /**
+   * The orders one relay batch confirmed, fulfilled together (one read, one move to FULFILLED for
+   * the all-local ones); an order that fails becomes a `fulfil-order` job of its own.
+   */
+  'fulfil-orders': { orderIds: string[] };
 }
 export type JobName = keyof JobPayloads;
 
@@ -50,10 +60,13 @@ export const PRIORITY = { admin: 1, customer: 10 } as const;
 export const QUEUE_SETTINGS: Record<QueueName, { maxStalledCount: number; concurrency: number }> = {
   maintenance: { maxStalledCount: 1, concurrency: 1 },
   outbox: { maxStalledCount: 1, concurrency: 1 },
-  notifications: { maxStalledCount: 2, concurrency: 4 },
+  // Jobs that run together share their lookups (Notifier) and their move to FULFILLED (Fulfilment),
+  // so a burst of confirmations costs a few statements per batch; mail still goes through the
+  // mailer's few pooled SMTP connections.
+  notifications: { maxStalledCount: 2, concurrency: 16 },
   // Cart refreshes of a popular SKU can take a while; the persister's ticks must not wait behind them.
   carts: { maxStalledCount: 1, concurrency: 4 },
-  vendors: { maxStalledCount: 1, concurrency: 2 },
+  vendors: { maxStalledCount: 1, concurrency: 16 },
 };
 
 /** The longest wait between two attempts of a job with 'capped-exponential' backoff. */
@@ -83,6 +96,8 @@ export const JOBS: { [N in JobName]: JobDefinition } = {
   'record-dead-letters': { queue: 'maintenance', options: TICK_OPTIONS, deadLetter: false },
   'relay-outbox': { queue: 'outbox', options: TICK_OPTIONS, deadLetter: false },
   notify: { queue: 'notifications', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
+  // Its items' failures go on as jobs of their own; the batch fails only when it cannot queue them.
+  'notify-batch': { queue: 'notifications', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
   'send-email': { queue: 'notifications', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
   'persist-carts': { queue: 'carts', options: TICK_OPTIONS, deadLetter: false },
   'reconcile-carts': { queue: 'carts', options: TICK_OPTIONS, deadLetter: false },
@@ -107,6 +122,7 @@ export const JOBS: { [N in JobName]: JobDefinition } = {
     options: { ...DEFAULT_JOB_OPTIONS, attempts: 8, backoff: { type: 'capped-exponential', delay: 1_000 } },
     deadLetter: true,
   },
+  'fulfil-orders': { queue: 'vendors', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
 };
 
 export const isJobName = (name: string): name is JobName => Object.hasOwn(JOBS, name);

@@ -19,32 +19,45 @@ export class LowStockAlertsRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * The SKUs of order `orderId` that its sale (event `eventId`) takes low: those it alerts now, and
-   * those it alerted on an earlier run (so a retried job still sends the alert it raised).
+   * For each confirmation (outbox event `eventId` of order `orderId`), the SKUs its sale takes low:
+   * those it alerts now, and those it alerted on an earlier run (so a retried job still sends the
+   * alert it raised). One statement for the lot; of several confirmations that take one SKU low
+   * together, the first event raises its alert.
    */
-  async alertsFor(eventId: number, orderId: string): Promise<LowStock[]> {
-    const { rows } = await sql<LowStock>`
-      WITH threshold AS (
-        SELECT line.sku, product.low_stock_threshold AS threshold
-        FROM order_lines AS line JOIN products AS product USING (sku)
-        WHERE line.order_id = ${orderId}
+  async alertsFor(sales: readonly { eventId: number; orderId: string }[]): Promise<Map<number, LowStock[]>> {
+    const alerts = new Map<number, LowStock[]>(sales.map(({ eventId }) => [eventId, []]));
+    if (sales.length === 0) return alerts;
+    const { rows } = await sql<LowStock & { eventId: string }>`
+      WITH sale AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(sales)}::jsonb) AS s("eventId" bigint, "orderId" uuid)
+      ), sold AS (
+        SELECT DISTINCT sale."eventId", line.sku
+        FROM sale JOIN order_lines AS line ON line.order_id = sale."orderId"
       ), level AS (
-        SELECT i.sku, i.on_hand - i.reserved AS available, threshold.threshold
-        FROM inventory AS i JOIN threshold USING (sku)
+        SELECT i.sku, i.on_hand - i.reserved AS available, product.low_stock_threshold AS threshold
+        FROM inventory AS i JOIN products AS product USING (sku)
+        WHERE i.sku IN (SELECT sku FROM sold)
       ), recovered AS (
         DELETE FROM low_stock_alerts AS alert USING level
         WHERE alert.sku = level.sku AND level.available > level.threshold
+      ), raised AS (
+        SELECT DISTINCT ON (sold.sku) sold.sku, level.available, sold."eventId"
+        FROM sold JOIN level USING (sku)
+        WHERE level.available <= level.threshold
+        ORDER BY sold.sku, sold."eventId"
       ), alerted AS (
         INSERT INTO low_stock_alerts (sku, available, event_id)
-        SELECT sku, available, ${eventId} FROM level WHERE available <= threshold ORDER BY sku
+        SELECT sku, available, "eventId" FROM raised ORDER BY sku
         ON CONFLICT (sku) DO NOTHING
-        RETURNING sku
+        RETURNING sku, event_id
       ), ours AS (
-        SELECT sku FROM alerted
-        UNION SELECT sku FROM low_stock_alerts WHERE event_id = ${eventId}
+        SELECT sku, event_id FROM alerted
+        UNION SELECT alert.sku, alert.event_id FROM low_stock_alerts AS alert JOIN sold ON sold."eventId" = alert.event_id AND sold.sku = alert.sku
       )
-      SELECT level.sku, level.available, level.threshold FROM level JOIN ours USING (sku) ORDER BY level.sku
+      SELECT ours.event_id::text AS "eventId", level.sku, level.available, level.threshold
+      FROM ours JOIN level USING (sku) ORDER BY level.sku
     `.execute(this.db);
-    return rows;
+    for (const { eventId, ...low } of rows) alerts.get(Number(eventId))?.push(low);
+    return alerts;
   }
 }

@@ -18,17 +18,23 @@ export class NotificationsRepository {
   }
 
   /**
-   * Where an order's mail goes: the address given with the order, or the buyer's account's;
-   * undefined for a guest who gave none (or an order that does not exist).
+   * Where each order's mail goes: the address given with the order, or the buyer's account's; no
+   * entry for a guest who gave none (or an order that does not exist). One query for the lot.
    */
-  async addressOf(orderId: string): Promise<string | undefined> {
-    const row = await this.db
+  async addressesOf(orderIds: readonly string[]): Promise<Map<string, string>> {
+    if (orderIds.length === 0) return new Map();
+    const rows = await this.db
       .selectFrom('orders')
       .innerJoin('users', 'users.id', 'orders.userId')
-      .select(['orders.customerEmail', 'users.email'])
-      .where('orders.id', '=', orderId)
-      .executeTakeFirst();
-    return (row?.customerEmail ?? row?.email ?? undefined)?.toLowerCase();
+      .select(['orders.id', 'orders.customerEmail', 'users.email'])
+      .where('orders.id', 'in', [...orderIds])
+      .execute();
+    const addresses = new Map<string, string>();
+    for (const row of rows) {
+      const address = row.customerEmail ?? row.email;
+      if (address) addresses.set(row.id, address.toLowerCase());
+    }
+    return addresses;
   }
 
   /** An account's address; undefined for a guest (who has none) or a user that does not exist. */

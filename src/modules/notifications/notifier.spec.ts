@@ -15,7 +15,7 @@ function notifierWith(accounts: Record<string, string>) {
     orders: { find: async () => undefined },
     repository: {
       adminEmails: async () => [],
-      addressOf: async () => undefined,
+      addressesOf: async () => new Map(),
       accountEmail: async (userId) => accounts[userId],
       productsOnSale: async (skus) => new Map(skus.flatMap((sku) => (PRODUCTS.has(sku) ? [[sku, PRODUCTS.get(sku)!] as const] : []))),
       productTitle: async () => undefined,
@@ -23,7 +23,7 @@ function notifierWith(accounts: Record<string, string>) {
       refundOf: async () => undefined,
       placedVendorLines: async () => [],
     },
-    lowStock: { alertsFor: async () => [] },
+    lowStock: { alertsFor: async () => new Map() },
     queues: {
       addBulk: async (_name, jobs) => {
         sent.push(...(jobs as unknown as { data: EmailJob; jobId: string }[]));

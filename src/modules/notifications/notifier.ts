@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { JobQueues } from '../../jobs/job-queues.js';
 import { PRIORITY } from '../../jobs/registry.js';
-import type { LowStockAlertsRepository } from '../inventory/low-stock-alerts.repository.js';
+import { Coalescer } from '../../lib/coalescer.js';
+import type { LowStock, LowStockAlertsRepository } from '../inventory/low-stock-alerts.repository.js';
 import type { OrdersRepository } from '../orders/orders.repository.js';
 import type { Order } from '../orders/orders.schemas.js';
 import type { OutboxPayloads, OutboxRecord } from '../outbox/outbox-events.js';
@@ -14,7 +15,7 @@ export interface NotifierDeps {
   orders: Pick<OrdersRepository, 'find'>;
   repository: Pick<
     NotificationsRepository,
-    'adminEmails' | 'addressOf' | 'accountEmail' | 'productsOnSale' | 'productTitle' | 'paymentIdOf' | 'refundOf' | 'placedVendorLines'
+    'adminEmails' | 'addressesOf' | 'accountEmail' | 'productsOnSale' | 'productTitle' | 'paymentIdOf' | 'refundOf' | 'placedVendorLines'
   >;
   lowStock: Pick<LowStockAlertsRepository, 'alertsFor'>;
   queues: Pick<JobQueues, 'addBulk'>;
@@ -62,11 +63,35 @@ export function mayCallForMail(event: OutboxRecord): boolean {
   return to === 'CONFIRMED' || to === 'EXPIRED' || to === 'CANCELLED' || (to === 'FAILED' && from === 'CONFIRMED');
 }
 
+/** Most lookups one query takes. */
+const MAX_LOOKUP_BATCH = 200;
+
 export class Notifier {
   private readonly format: FormatOptions;
+  /**
+   * The lookups every order event makes (its address; for a confirmation, the low-stock check), those
+   * of the jobs that run at one moment in one query each: in a sale, most events are guests' who
+   * gave no address, and these are all their jobs cost Postgres.
+   */
+  private readonly addresses: Coalescer<string, string | undefined>;
+  private readonly lowStockChecks: Coalescer<{ eventId: number; orderId: string }, LowStock[]>;
 
   constructor(private readonly deps: NotifierDeps) {
     this.format = deps.format ?? DEFAULT_FORMAT;
+    this.addresses = new Coalescer(
+      async (orderIds: string[]) => {
+        const found = await deps.repository.addressesOf([...new Set(orderIds)]);
+        return orderIds.map((orderId) => found.get(orderId));
+      },
+      { maxBatch: MAX_LOOKUP_BATCH, maxInFlight: 1 },
+    );
+    this.lowStockChecks = new Coalescer(
+      async (sales: { eventId: number; orderId: string }[]) => {
+        const alerts = await deps.lowStock.alertsFor(sales);
+        return sales.map(({ eventId }) => alerts.get(eventId) ?? []);
+      },
+      { maxBatch: MAX_LOOKUP_BATCH, maxInFlight: 1 },
+    );
   }
 
   /** Queues the event's mail; returns how many sends it queued. */
@@ -91,7 +116,7 @@ export class Notifier {
   /** Where the customer's mail of the event goes: the order's address, or for a cart its owner's account's. */
   private customerAddress(event: OutboxRecord): Promise<string | undefined> {
     if (event.type === 'cart.abandoned') return this.deps.repository.accountEmail(event.payload.userId);
-    return event.orderId ? this.deps.repository.addressOf(event.orderId) : Promise.resolve(undefined);
+    return event.orderId ? this.addresses.submit(event.orderId) : Promise.resolve(undefined);
   }
 
   /** The buyer's mail the event calls for. */
@@ -171,7 +196,7 @@ export class Notifier {
       return [{ template: 'fulfilment-failed', rendered: await this.fulfilmentFailed(event, event.payload.reason) }];
     }
     if (event.type !== 'order.status-changed' || event.payload.to !== 'CONFIRMED' || !event.orderId) return [];
-    const low = await this.deps.lowStock.alertsFor(event.id, event.orderId);
+    const low = await this.lowStockChecks.submit({ eventId: event.id, orderId: event.orderId });
     return Promise.all(
       low.map(async ({ sku, available, threshold }): Promise<Mail> => {
         const title = (await this.deps.repository.productTitle(sku)) ?? sku;

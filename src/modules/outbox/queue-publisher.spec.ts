@@ -13,14 +13,21 @@ const statusChange = (id: number, from: OrderStatus, to: OrderStatus): OutboxRec
   createdAt: '2026-12-01T10:00:00.000Z',
 });
 
+const ORDER_2 = '00000000-0000-4000-8000-0000000000bb';
+
+function recordingPublisher() {
+  const added: { name: string; jobIds: string[]; data: unknown[] }[] = [];
+  const publisher = new QueueOutboxPublisher({
+    addBulk: async (name, jobs) => {
+      if (jobs.length > 0) added.push({ name, jobIds: jobs.map((job) => String(job.jobId)), data: jobs.map((job) => job.data) });
+    },
+  });
+  return { publisher, added };
+}
+
 describe('QueueOutboxPublisher', () => {
-  it('queues a notify job only for events that may call for mail, and fulfilment for each confirmation', async () => {
-    const added: { name: string; jobIds: string[] }[] = [];
-    const publisher = new QueueOutboxPublisher({
-      addBulk: async (name, jobs) => {
-        added.push({ name, jobIds: jobs.map((job) => String(job.jobId)) });
-      },
-    });
+  it('queues the notifications of a batch as one job, only of events that may call for mail, and its confirmed orders as one fulfilment job', async () => {
+    const { publisher, added } = recordingPublisher();
     await publisher.publish([
       { id: 1, type: 'order.placed', orderId: ORDER, payload: {}, createdAt: '2026-12-01T10:00:00.000Z' },
       statusChange(2, 'PENDING', 'CONFIRMED'),
@@ -30,9 +37,38 @@ describe('QueueOutboxPublisher', () => {
       statusChange(6, 'PENDING', 'EXPIRED'),
       statusChange(7, 'PENDING', 'CANCELLED'),
       { id: 8, type: 'stock.changed', orderId: null, payload: { sku: 'LAMP', available: 3 }, createdAt: '2026-12-01T10:00:00.000Z' },
+      { ...statusChange(9, 'PENDING', 'CONFIRMED'), orderId: ORDER_2 },
     ]);
-    expect(added).toEqual([
-      { name: 'notify', jobIds: ['outbox-1', 'outbox-2', 'outbox-5', 'outbox-6', 'outbox-7'] },
+    expect(added.map(({ name, jobIds }) => ({ name, jobIds }))).toEqual([
+      { name: 'notify-batch', jobIds: ['notify-1-9'] },
+      { name: 'fulfil-orders', jobIds: ['fulfil-batch-2-9'] },
+    ]);
+    expect((added[0]!.data[0] as { events: OutboxRecord[] }).events.map((event) => event.id)).toEqual([1, 2, 5, 6, 7, 9]);
+    expect(added[1]!.data[0]).toEqual({ orderIds: [ORDER, ORDER_2] });
+  });
+
+  it("queues an event or an order alone as a job of its own, and admins' events always alone", async () => {
+    const { publisher, added } = recordingPublisher();
+    await publisher.publish([
+      statusChange(2, 'PENDING', 'CONFIRMED'),
+      {
+        id: 3,
+        type: 'job.dead-lettered',
+        orderId: null,
+        payload: {
+          failedJobId: 1,
+          queue: 'vendors',
+          name: 'fulfil-order',
+          jobId: 'x',
+          reason: 'boom',
+          attempts: 8,
+          failedAt: '2026-12-01T10:00:00.000Z',
+        },
+        createdAt: '2026-12-01T10:00:00.000Z',
+      },
+    ]);
+    expect(added.map(({ name, jobIds }) => ({ name, jobIds }))).toEqual([
+      { name: 'notify', jobIds: ['outbox-3', 'outbox-2'] },
       { name: 'fulfil-order', jobIds: [`fulfil-${ORDER}`] },
     ]);
   });

@@ -1,4 +1,4 @@
-import type { JobQueues } from '../../jobs/job-queues.js';
+import type { JobQueues, QueuedJob } from '../../jobs/job-queues.js';
 import { PRIORITY } from '../../jobs/registry.js';
 import { mayCallForMail } from '../notifications/notifier.js';
 import type { OutboxRecord } from './outbox-events.js';
@@ -7,28 +7,47 @@ import type { OutboxPublisher } from './outbox-relay.js';
 /** Events about the shop rather than a customer's order; their mail goes to admins. */
 const ADMIN_EVENTS = new Set<OutboxRecord['type']>(['job.dead-lettered']);
 
+/** The `notify` job of one event: its id comes from the event, so handing the event over again adds nothing while the job is kept. */
+export const notifyJob = (event: OutboxRecord): QueuedJob<'notify'> => ({
+  data: event,
+  jobId: `outbox-${event.id}`,
+  priority: ADMIN_EVENTS.has(event.type) ? PRIORITY.admin : PRIORITY.customer,
+});
+
+/** The `fulfil-order` job of one order: one per order while it is kept. */
+export const fulfilJob = (orderId: string): QueuedJob<'fulfil-order'> => ({
+  data: { orderId },
+  jobId: `fulfil-${orderId}`,
+  priority: PRIORITY.customer,
+});
+
 /**
- * Hands outbox events to the queues: one `notify` job per event that may call for mail
- * (`mayCallForMail`: not a stock change, nor an order's move to FULFILLED), and a
- * `fulfil-order` job for every order that became CONFIRMED. Job ids come from the event or the
- * order, so handing an event over again adds nothing while its job is kept.
+ * Hands outbox events to the queues: their notifications for every event that may call for mail
+ * (`mayCallForMail`: not a stock change, nor an order's move to FULFILLED), and the fulfilment of
+ * every order that became CONFIRMED. A batch's customer events go as one `notify-batch` job and its
+ * confirmed orders as one `fulfil-orders` job (in a sale, hundreds of each per relay batch, which
+ * one job each would cost the worker and Redis a job's overhead per order); alone, or for admins,
+ * an event is a `notify` job of its own and an order a `fulfil-order` job. Job ids come from the
+ * events and orders, so handing a batch over again adds nothing while its jobs are kept.
  */
 export class QueueOutboxPublisher implements OutboxPublisher {
   constructor(private readonly queues: Pick<JobQueues, 'addBulk'>) {}
 
   async publish(events: readonly OutboxRecord[]): Promise<void> {
-    await this.queues.addBulk(
-      'notify',
-      events.filter(mayCallForMail).map((event) => ({
-        data: event,
-        jobId: `outbox-${event.id}`,
-        priority: ADMIN_EVENTS.has(event.type) ? PRIORITY.admin : PRIORITY.customer,
-      })),
-    );
-    const confirmed = events.filter((event) => event.type === 'order.status-changed' && event.payload.to === 'CONFIRMED' && event.orderId);
-    await this.queues.addBulk(
-      'fulfil-order',
-      confirmed.map((event) => ({ data: { orderId: event.orderId! }, jobId: `fulfil-${event.orderId}`, priority: PRIORITY.customer })),
-    );
+    const mailing = events.filter(mayCallForMail);
+    const forAdmins = mailing.filter((event) => ADMIN_EVENTS.has(event.type));
+    const forCustomers = mailing.filter((event) => !ADMIN_EVENTS.has(event.type));
+    const confirmations = events.filter((event) => event.type === 'order.status-changed' && event.payload.to === 'CONFIRMED' && event.orderId);
+    const confirmed = confirmations.map((event) => event.orderId!);
+    await this.queues.addBulk('notify', [...forAdmins, ...(forCustomers.length === 1 ? forCustomers : [])].map(notifyJob));
+    if (forCustomers.length > 1) {
+      const jobId = `notify-${forCustomers[0]!.id}-${forCustomers.at(-1)!.id}`;
+      await this.queues.addBulk('notify-batch', [{ data: { events: forCustomers }, jobId, priority: PRIORITY.customer }]);
+    }
+    if (confirmed.length === 1) await this.queues.addBulk('fulfil-order', [fulfilJob(confirmed[0]!)]);
+    if (confirmed.length > 1) {
+      const jobId = `fulfil-batch-${confirmations[0]!.id}-${confirmations.at(-1)!.id}`;
+      await this.queues.addBulk('fulfil-orders', [{ data: { orderIds: confirmed }, jobId, priority: PRIORITY.customer }]);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Executor } from '../../db/database.js';
-import type { FulfilmentLineStatus } from '../../db/schema.js';
+import type { FulfilmentLineStatus, OrderStatus } from '../../db/schema.js';
 
 export interface FulfilmentLine {
   sku: string;
@@ -17,17 +17,36 @@ export interface VendorOrderLine {
   quantity: number;
 }
 
+/** Where an order stands for its fulfilment: its status and its lines (none before it is confirmed). */
+export interface FulfilmentProgress {
+  status: OrderStatus;
+  lines: FulfilmentLine[];
+}
+
 /** How a confirmed order's lines are being fulfilled: the split and the vendor orders. */
 export class FulfilmentRepository {
   constructor(private readonly db: Db) {}
 
-  lines(orderId: string): Promise<FulfilmentLine[]> {
-    return this.db
-      .selectFrom('fulfilmentLines')
-      .select(['sku', 'localQuantity', 'vendorQuantity', 'status'])
-      .where('orderId', '=', orderId)
-      .orderBy('sku')
+  /** The progress of several orders in one query; an order that does not exist is left out. */
+  async progress(orderIds: readonly string[]): Promise<Map<string, FulfilmentProgress>> {
+    if (orderIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('orders')
+      .leftJoin('fulfilmentLines as line', 'line.orderId', 'orders.id')
+      .select(['orders.id', 'orders.status', 'line.sku', 'line.localQuantity', 'line.vendorQuantity', 'line.status as lineStatus'])
+      .where('orders.id', 'in', [...orderIds])
+      .orderBy('orders.id')
+      .orderBy('line.sku')
       .execute();
+    const progress = new Map<string, FulfilmentProgress>();
+    for (const row of rows) {
+      const order = progress.get(row.id) ?? { status: row.status, lines: [] };
+      progress.set(row.id, order);
+      if (row.sku !== null && row.lineStatus !== null) {
+        order.lines.push({ sku: row.sku, localQuantity: row.localQuantity ?? 0, vendorQuantity: row.vendorQuantity ?? 0, status: row.lineStatus });
+      }
+    }
+    return progress;
   }
 
   vendorOrders(orderId: string): Promise<VendorOrderLine[]> {

@@ -76,9 +76,8 @@ describe('Fulfilment.fulfil', () => {
       for (const line of lines) if (line.sku === sku) line.status = to;
     };
     fulfilment = new Fulfilment({
-      orders: { findState: async () => ({ userId: 'u', status, createdAt: new Date(0), confirmedAt: new Date(0) }) },
       repository: {
-        lines: async () => lines.map((line) => ({ ...line })),
+        progress: async (orderIds) => new Map(orderIds.map((orderId) => [orderId, { status, lines: lines.map((line) => ({ ...line })) }])),
         vendorOrders: async () => [...vendorOrders.values()].map((line) => ({ ...line })),
         recordIntent: async (_order, sku, vendorId, quantity) => {
           if (!vendorOrders.has(sku)) vendorOrders.set(sku, { sku, vendorId, vendorOrderId: null, quantity });
@@ -98,7 +97,7 @@ describe('Fulfilment.fulfil', () => {
       },
       clients: { for: (row) => vendors.find((vendor) => vendor.row.id === row.id)! },
       transitions: {
-        apply: async (_orderId, to, options) => transition(to, options.from),
+        applyMany: async (requests) => requests.map((request) => transition(request.to, request.from)),
         inTransaction: (work) => work({} as Tx, async (requests) => requests.map((request) => transition(request.to, request.from))),
       },
       refunds: {
