@@ -19,10 +19,10 @@ import { createProduct, type InventoryView, inventoryOf } from '../test/support/
 import { type Api, adminApi, guests, settleInWaves } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
 import { hotRowUpdateRate } from './hot-row.js';
-import type { PhaseWindow } from './profile-summary.js';
 import { KeepAliveClient } from './http-client.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import { PaymentStack } from './payment-stack.js';
+import type { PhaseWindow } from './profile-summary.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { cpuLine, n, pollUntil } from './support.js';
 
