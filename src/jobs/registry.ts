@@ -81,6 +81,13 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 86_400 },
 };
 
+/**
+ * A batch job (a relay batch's events or orders, up to 500, so up to a few hundred kB) is kept only
+ * a little while once done: its items are idempotent, so a relay re-run that adds it again after
+ * it was removed only does its work again, while ten thousand kept batches would fill Redis.
+ */
+const BATCH_JOB_OPTIONS: JobsOptions = { ...DEFAULT_JOB_OPTIONS, removeOnComplete: { age: 3_600, count: 100 } };
+
 /** A scheduled tick: runs again at the next tick, so one failure is logged, not retried nor dead-lettered. */
 const TICK_OPTIONS: JobsOptions = { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } };
 
@@ -97,7 +104,7 @@ export const JOBS: { [N in JobName]: JobDefinition } = {
   'relay-outbox': { queue: 'outbox', options: TICK_OPTIONS, deadLetter: false },
   notify: { queue: 'notifications', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
   // Its items' failures go on as jobs of their own; the batch fails only when it cannot queue them.
-  'notify-batch': { queue: 'notifications', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
+  'notify-batch': { queue: 'notifications', options: BATCH_JOB_OPTIONS, deadLetter: true },
   'send-email': { queue: 'notifications', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
   'persist-carts': { queue: 'carts', options: TICK_OPTIONS, deadLetter: false },
   'reconcile-carts': { queue: 'carts', options: TICK_OPTIONS, deadLetter: false },
@@ -122,7 +129,7 @@ export const JOBS: { [N in JobName]: JobDefinition } = {
     options: { ...DEFAULT_JOB_OPTIONS, attempts: 8, backoff: { type: 'capped-exponential', delay: 1_000 } },
     deadLetter: true,
   },
-  'fulfil-orders': { queue: 'vendors', options: DEFAULT_JOB_OPTIONS, deadLetter: true },
+  'fulfil-orders': { queue: 'vendors', options: BATCH_JOB_OPTIONS, deadLetter: true },
 };
 
 export const isJobName = (name: string): name is JobName => Object.hasOwn(JOBS, name);
