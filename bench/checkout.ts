@@ -8,7 +8,7 @@
  * in the same run, for scale. Exits 1 when an invariant breaks, 2 when it cannot run. See
  * docs/BENCHMARKS.md.
  *
- *   node --import tsx bench/checkout.ts [--buyers 1000] [--concurrency 100] [--stock 100] [--rounds 3] [--warmup 1] [--health-seconds 5]
+ *   node --import tsx bench/checkout.ts [--buyers 1000] [--concurrency 100] [--stock 100] [--rounds 3] [--warmup 3] [--health-seconds 5]
  *     [--cpu-prof <dir>]   (V8 CPU profiles of the API and the worker, for bench/profile-summary.ts)
  */
 import { randomBytes } from 'node:crypto';
@@ -55,7 +55,7 @@ const options = {
   concurrency: option('concurrency', 'CHECKOUT_CONCURRENCY', '100'),
   stock: option('stock', 'CHECKOUT_STOCK', '100'),
   rounds: option('rounds', 'CHECKOUT_ROUNDS', '3'),
-  warmup: option('warmup', 'CHECKOUT_WARMUP', '1'),
+  warmup: option('warmup', 'CHECKOUT_WARMUP', '3'),
   healthSeconds: option('health-seconds', 'DURATION', '5'),
 };
 for (const [name, value] of Object.entries(options)) {
@@ -310,8 +310,10 @@ async function main(): Promise<number> {
     meter = cpuMeter;
     const admin = await adminApi(baseUrl, BENCH_ADMIN);
 
-    // Warm-up sales, as large as the others, checked but not reported: the first sale of a fresh
-    // process pays for loading code paths and filling pools, which no later sale does.
+    // Warm-up sales, as large as the others, checked but not reported (their times are printed):
+    // the first sales of fresh processes pay for loading code paths, filling pools and V8 compiling
+    // the hot functions, which a server that has been serving does not. After one warm-up sale the
+    // next still took 1.3-1.5 s where later ones took 0.7-1.05 s (docs/BENCHMARKS.md); three do.
     const warmups: Round[] = [];
     for (let round = 1; round <= options.warmup; round++) {
       warmups.push(await sale(-round, baseUrl, admin, env.PAYMENT_WEBHOOK_SECRET!, cpuMeter, api.pid!));

@@ -47,6 +47,7 @@ import { OrderPlacement } from './modules/orders/placement/order-placement.js';
 import { OutboxRepository } from './modules/outbox/outbox.repository.js';
 import { OutboxRelay } from './modules/outbox/outbox-relay.js';
 import { QueueOutboxPublisher } from './modules/outbox/queue-publisher.js';
+import type { PaymentProvider } from './modules/payments/payment-provider.js';
 import { PaymentWebhooks } from './modules/payments/payment-webhooks.js';
 import { PaymentsRepository } from './modules/payments/payments.repository.js';
 import { PaymentsService } from './modules/payments/payments.service.js';
@@ -124,6 +125,8 @@ export class Container {
   readonly lifecycle: OrderLifecycle;
   readonly ops: OpsService;
   readonly payments: PaymentsService;
+  /** The payment provider adapter (the simulator over HTTP), closed with the container. */
+  private readonly paymentProvider: PaymentProvider;
   readonly paymentWebhooks: PaymentWebhooks;
   /** The one way a refund becomes owed (payments.refund_status), for webhooks and fulfilment alike. */
   readonly refunds: Refunds;
@@ -300,8 +303,9 @@ export class Container {
     this.ops = new OpsService(this.db, [this.redis, this.precheckRedis], logger);
 
     this.shopUrl = new URL(config.publicUrl).port === '0' ? undefined : config.publicUrl;
+    this.paymentProvider = new PspSimPaymentProvider({ baseUrl: config.pspSimPublicUrl });
     this.payments = new PaymentsService({
-      provider: new PspSimPaymentProvider({ baseUrl: config.pspSimPublicUrl }),
+      provider: this.paymentProvider,
       providerName: PAYMENT_PROVIDER,
       repository: this.paymentsRepository,
       persister: this.persister,
@@ -501,6 +505,7 @@ export class Container {
 
   async close(): Promise<void> {
     await this.products.stop().catch(() => undefined);
+    await this.paymentProvider.close().catch(() => undefined);
     this.mailer.close();
     await this.queues.close();
     await Promise.allSettled([this.redis, this.precheckRedis, this.bullRedis, ...this.laneConnections].map((client) => client.quit()));

@@ -33,4 +33,6 @@ export interface PaymentProvider {
    * PaymentProviderUnavailableError when the provider cannot be reached or answers unusably.
    */
   createPayment(input: CreatePaymentInput): Promise<CreatedPayment>;
+  /** Lets go of what the adapter holds open (kept-alive connections). */
+  close(): Promise<void>;
 }

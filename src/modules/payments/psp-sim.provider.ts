@@ -1,3 +1,4 @@
+import { Agent, request } from 'undici';
 import { z } from 'zod';
 import type { CreatedPayment, CreatePaymentInput, PaymentProvider } from './payment-provider.js';
 import { PaymentProviderUnavailableError } from './payments.errors.js';
@@ -16,11 +17,19 @@ export interface PspSimProviderOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+/** Connections kept to the provider at most; calls beyond wait for one. */
+const MAX_CONNECTIONS = 32;
 
-/** The PaymentProvider adapter for the payment simulator (src/simulators/psp-sim), over HTTP. */
+/**
+ * The PaymentProvider adapter for the payment simulator (src/simulators/psp-sim), over HTTP with
+ * undici's `request` on kept-alive connections. Not `fetch`: its web streams cost the API about
+ * 0.3–0.5 ms of CPU per call on this class of machine, five times `request`, and in a flash sale
+ * every buyer who gets a unit starts a payment while the API answers everyone else.
+ */
 export class PspSimPaymentProvider implements PaymentProvider {
   private readonly paymentsUrl: URL;
   private readonly timeoutMs: number;
+  private readonly dispatcher = new Agent({ connections: MAX_CONNECTIONS });
 
   constructor(options: PspSimProviderOptions) {
     // Relative to the base, so a provider mounted under a path (https://host/psp) keeps its path.
@@ -29,34 +38,44 @@ export class PspSimPaymentProvider implements PaymentProvider {
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
-    let response: Response;
+    let status: number;
+    let text: string;
     try {
-      response = await fetch(this.paymentsUrl, {
+      const response = await request(this.paymentsUrl, {
         method: 'POST',
+        dispatcher: this.dispatcher,
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(input),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
+      status = response.statusCode;
+      text = await response.body.text();
     } catch (error) {
       throw failureOf(error, `POST ${this.paymentsUrl}`);
     }
+    const ok = status >= 200 && status < 300;
 
     let body: unknown;
     try {
-      body = await response.json();
+      body = JSON.parse(text);
     } catch (error) {
-      if (!response.ok) throw statusFailure(response.status, '(unreadable body)');
-      throw failureOf(error, `POST ${this.paymentsUrl} answered ${response.status} without JSON`);
+      if (!ok) throw statusFailure(status, '(unreadable body)');
+      throw failureOf(error, `POST ${this.paymentsUrl} answered ${status} without JSON`);
     }
-    if (!response.ok) throw statusFailure(response.status, JSON.stringify(body).slice(0, 500));
+    if (!ok) throw statusFailure(status, JSON.stringify(body).slice(0, 500));
 
     const parsed = createdPaymentAnswer.safeParse(body);
     if (!parsed.success) {
       throw new PaymentProviderUnavailableError('malformed-response', `unexpected answer: ${z.prettifyError(parsed.error)}`, {
-        providerStatus: response.status,
+        providerStatus: status,
       });
     }
     return { paymentId: parsed.data.paymentId, checkoutUrl: parsed.data.checkoutUrl };
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): Promise<void> {
+    return this.dispatcher.close();
   }
 }
 
