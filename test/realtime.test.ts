@@ -215,4 +215,32 @@ describe('real time across two API instances', () => {
       emits.mockRestore();
     }
   });
+
+  it('pushes the cart an order from it emptied only while the owner has a socket connected', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const userId = (await buyer!.get('/api/me')).body.id as string;
+    const cartPushes = vi.spyOn(sut.system.container.realtime, 'emitToUser');
+    const pushedCarts = () => cartPushes.mock.calls.filter(([id, event]) => id === userId && event === 'cart:update').length;
+    const orderTheCart = (key: string) => buyer!.post('/api/orders', { fromCart: true }, { headers: { 'idempotency-key': key } });
+    try {
+      const socket = socketTo(second.url!, { token: buyer!.token });
+      await socket.connected();
+      await socket.next('cart:update');
+      await buyer!.post('/api/cart/items', { sku, quantity: 1 });
+      await socket.next('cart:update', (cart) => cart.version === 1);
+      expect((await orderTheCart('online')).status).toBe(202);
+      expect(await socket.next('cart:update', (cart) => cart.version === 2)).toMatchObject({ items: [] });
+
+      socket.close();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const before = pushedCarts();
+      await buyer!.post('/api/cart/items', { sku, quantity: 1 });
+      expect((await orderTheCart('offline')).status).toBe(202);
+      expect((await buyer!.get('/api/cart')).body).toMatchObject({ version: 4, items: [] });
+      expect(pushedCarts()).toBe(before);
+    } finally {
+      cartPushes.mockRestore();
+    }
+  });
 });

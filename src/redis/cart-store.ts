@@ -238,22 +238,23 @@ export class CartStore {
   }
 
   /**
-   * Takes an accepted order's lines out of its cart, once per order (takeOrderedLines-3.lua).
-   * `taken`: now; `already`: by an earlier call for the same order.
+   * Takes an accepted order's lines out of its cart, once per order (takeOrderedLines-4.lua).
+   * `taken`: now (`ownerOnline`: a socket of the owner is connected somewhere); `already`: by an
+   * earlier call for the same order.
    */
   async takeOrdered(
     userId: string,
     orderId: string,
     lines: StockLine[],
     nowMs: number,
-  ): Promise<{ kind: 'taken'; cart: StoredCart } | { kind: 'already' } | { kind: 'missing' }> {
+  ): Promise<{ kind: 'taken'; cart: StoredCart; ownerOnline: boolean } | { kind: 'already' } | { kind: 'missing' }> {
     const { ttlSeconds, takenMarkerTtlSeconds } = this.limits;
-    const [code, flat] = (await this.scripts.run(
+    const [code, flat, online] = (await this.scripts.run(
       'takeOrderedLines',
-      [this.keys.cart(userId), this.keys.dirtyCarts(), this.keys.cartOrderTaken(orderId)],
+      [this.keys.cart(userId), this.keys.dirtyCarts(), this.keys.cartOrderTaken(orderId), this.keys.onlineSockets(userId)],
       [userId, nowMs, ttlSeconds, takenMarkerTtlSeconds, ...lines.flatMap((line) => [line.sku, line.quantity])],
-    )) as [ScriptCode, string[]?];
-    if (code === ScriptCode.Done) return { kind: 'taken', cart: parseCart(userId, flat!)! };
+    )) as [ScriptCode, string[]?, number?];
+    if (code === ScriptCode.Done) return { kind: 'taken', cart: parseCart(userId, flat!)!, ownerOnline: online === 1 };
     return code === ScriptCode.Nothing ? { kind: 'already' } : { kind: 'missing' };
   }
 

@@ -161,7 +161,8 @@ export class CartService {
     for (let loads = 0; loads < MAX_LOADS; loads++) {
       const taken = await this.deps.store.takeOrdered(userId, orderId, lines, this.now());
       if (taken.kind === 'taken') {
-        await this.changed(taken.cart, 'order');
+        // Pushed to the owner's other devices only when one is connected (the script looked).
+        await this.changed(taken.cart, 'order', undefined, taken.ownerOnline);
         return;
       }
       if (taken.kind === 'already') return;

@@ -195,6 +195,15 @@ describe('OrderPlacement.place', () => {
       expect(await placement.place(buyer, 'cart-replay', { fromCart: true })).toEqual(first);
     });
 
+    it('answers a replay with the same order even when the cart now holds a product the catalog no longer sells', async () => {
+      cart.put('MOUSE', 1);
+      const first = await placement.place(buyer, 'cart-gone', { fromCart: true });
+      cart.put('NO-SUCH-SKU', 1);
+      expect(await placement.place(buyer, 'cart-gone', { fromCart: true })).toEqual(first);
+      // A new order from that cart is bad input, as with any unknown product.
+      await expect(placement.place(buyer, 'cart-gone-2', { fromCart: true })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    });
+
     it('keeps the cart when the order is refused, and refuses an empty cart as bad input', async () => {
       cart.put('KEYBOARD', 3);
       await placement.place(buyer, 'warm-keyboard', { items: [{ sku: 'KEYBOARD', quantity: 1 }] });

@@ -8,13 +8,14 @@
     KEYS[1]    the cart (hash: version, updatedAt, touchedAt, currency, q:<sku> quantity, n:<sku> notice)
     KEYS[2]    dirty carts (set of user ids awaiting persistence)
     KEYS[3]    marker of this order's lines as taken
+    KEYS[4]    the owner's connected sockets (present while any is connected)
     ARGV[1]    user id (the cart's owner)
     ARGV[2]    now, ms since the epoch
     ARGV[3]    seconds an untouched cart stays in Redis
     ARGV[4]    seconds the marker is kept: at least as long as the order's idempotency record
     ARGV[5..]  pairs (sku, quantity) the order took
   Output (codes: ScriptCode in src/redis/script-codes.ts; cart: the hash as HGETALL gives it):
-    {Done, cart}     taken now
+    {Done, cart, online}  taken now; online: 1 when the owner has a socket connected, else 0
     {Nothing}        this order's lines were taken before (a replay)
     {CartMissing}    the cart is not loaded: load it from its snapshot and call again
 ]]
@@ -49,4 +50,4 @@ if changed then
   redis.call('EXPIRE', cartKey, ARGV[3])
   redis.call('SADD', KEYS[2], ARGV[1])
 end
-return {DONE, redis.call('HGETALL', cartKey)}
+return {DONE, redis.call('HGETALL', cartKey), redis.call('EXISTS', KEYS[4])}
