@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import type { Logger } from '../../lib/logger.js';
 import { signWebhook } from '../../modules/payments/webhook-signature.js';
 import type { WebhookDeliveryView, WebhookEvent } from './psp-sim.schemas.js';
@@ -134,7 +135,8 @@ export class WebhookSender {
     const { logger, secret } = this.options;
     const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url;
     try {
-      const response = await fetch(url, {
+      // undici's request rather than fetch: in `npm start` the simulator shares its process with the API.
+      const response = await request(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -145,17 +147,17 @@ export class WebhookSender {
         signal: AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.attemptTimeoutMs)]),
       });
       // Read the answer to the end so the connection goes back to the pool.
-      await response.arrayBuffer();
-      delivery.lastStatus = response.status;
+      await response.body.dump();
+      delivery.lastStatus = response.statusCode;
       delivery.lastError = null;
-      if (response.ok) {
+      if (response.statusCode >= 200 && response.statusCode < 300) {
         delivery.state = 'delivered';
         delivery.deliveredAt = new Date();
         this.pending.delete(delivery);
         logger.debug({ eventId: delivery.event.id, attempts: delivery.attempts }, 'webhook delivered');
         return;
       }
-      delivery.lastError = `answered ${response.status}`;
+      delivery.lastError = `answered ${response.statusCode}`;
     } catch (error) {
       if (this.closing.signal.aborted) return;
       delivery.lastStatus = null;
