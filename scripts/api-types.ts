@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { loadConfig } from '../src/config.js';
 import { Container } from '../src/container.js';
@@ -8,7 +10,8 @@ import { createLogger } from '../src/lib/logger.js';
 
 /**
  * The web client's types come from the OpenAPI document the API serves at /docs/json, built here
- * in-process (no server listens, nothing is read or written in Postgres), so they can never drift
+ * in-process (no server listens, nothing is read or written in Postgres; the queues' few Redis keys
+ * go under a prefix of its own, deleted after), so they can never drift
  * from the zod schemas behind the routes. `npm run gen:api` rewrites the file; a test regenerates
  * it and fails when the committed one is stale.
  */
@@ -24,7 +27,13 @@ const HEADER = `/**
 
 /** The OpenAPI document of the API as /docs/json serves it. */
 export async function buildOpenapiDocument(): Promise<OpenAPI3> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', REDIS_URL: process.env.REDIS_URL, DATABASE_URL: process.env.DATABASE_URL });
+  const prefix = `fc-openapi-${randomBytes(6).toString('hex')}`;
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    REDIS_URL: process.env.REDIS_URL,
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_KEY_PREFIX: prefix,
+  });
   const container = new Container(config, createLogger('silent'));
   try {
     const app = await buildApp(container);
@@ -34,6 +43,22 @@ export async function buildOpenapiDocument(): Promise<OpenAPI3> {
     return document;
   } finally {
     await container.close();
+    await deleteKeys(config.redisUrl, prefix);
+  }
+}
+
+/** Deletes the keys the container's queues left under `prefix` (their metadata). */
+async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
 
