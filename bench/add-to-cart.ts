@@ -22,7 +22,7 @@ import { adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
-import type { PhaseWindow } from './profile-summary.js';
+import { PhaseProfile } from './phase-profile.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { cpuLine, n } from './support.js';
 
@@ -83,9 +83,6 @@ function counter(page: string, name: string, labels = ''): number {
     .reduce((sum, row) => sum + Number(row.slice(row.lastIndexOf(' ') + 1)), 0);
 }
 
-/** Microseconds of the monotonic clock, the clock V8 stamps CPU-profile samples with. */
-const monotonicMicros = () => Number(process.hrtime.bigint() / 1_000n);
-
 const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
 
 async function main(): Promise<number> {
@@ -95,7 +92,7 @@ async function main(): Promise<number> {
   const databaseName = uniqueName('fc_bench_cart');
   const prefix = uniqueName('fcbc');
   const processes: ServerProcess[] = [];
-  const phaseWindows: PhaseWindow[] = [];
+  const profile = new PhaseProfile(cpuProfileDir);
   let meter: CpuMeter | undefined;
   try {
     await ensureDatabaseExists(databaseUrl(POSTGRES_URL, databaseName));
@@ -103,7 +100,7 @@ async function main(): Promise<number> {
     const baseUrl = `http://127.0.0.1:${port}`;
     const env = flashcartEnvironment({ databaseUrl: databaseUrl(POSTGRES_URL, databaseName), redisUrl: REDIS_URL, prefix, port });
     log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
-    const api = ServerProcess.flashcart('api', env, cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []);
+    const api = ServerProcess.flashcart('api', env, profile.nodeArgs);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
     const worker = ServerProcess.flashcart('worker', { ...env, METRICS_PORT: String(workerPort) });
@@ -157,9 +154,7 @@ async function main(): Promise<number> {
     for (let round = 1; round <= options.rounds; round++) {
       const measure = async (name: string, phase: string, work: () => Promise<LoadResult>): Promise<Phase> => {
         log(`round ${round}: ${name} for ${options.durationSeconds} s`);
-        const startUs = monotonicMicros();
-        const { value, cpu } = await cpuMeter.measure(work);
-        phaseWindows.push({ name: `${phase}-${round}`, startUs, endUs: monotonicMicros() });
+        const { value, cpu } = await profile.phase(`${phase}-${round}`, () => cpuMeter.measure(work));
         return { load: value, cpu };
       };
       // Alternating which goes first, as bench/run.ts does, so a machine that changes speed favours neither.
@@ -251,15 +246,9 @@ async function main(): Promise<number> {
   } finally {
     meter?.close();
     await Promise.all(processes.map((child) => child.stop()));
-    const apiPid = processes[0]?.pid;
-    if (cpuProfileDir && apiPid !== undefined) {
-      const phasesFile = `${cpuProfileDir}/bench-phases.${apiPid}.json`;
-      writeFileSync(phasesFile, JSON.stringify(phaseWindows, null, 2));
-      log(
-        `CPU profile of the API written to ${cpuProfileDir}; summarise the add-to-cart phases with\n` +
-          `  node --import tsx bench/profile-summary.ts ${cpuProfileDir}/CPU.*.${apiPid}.0.*.cpuprofile --phases ${phasesFile} --phase cart`,
-      );
-    }
+    // Only the API is profiled.
+    const summarise = profile.finish(processes.slice(0, 1), 'cart');
+    if (summarise) log(summarise);
     await dropDatabase(POSTGRES_URL, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
     await deleteRedisPrefix(REDIS_URL, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
   }

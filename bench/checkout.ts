@@ -12,7 +12,7 @@
  *     [--cpu-prof <dir>]   (V8 CPU profiles of the API and the worker, for bench/profile-summary.ts)
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ensureDatabaseExists } from '../src/db/database.js';
@@ -25,7 +25,7 @@ import { KeepAliveClient } from './http-client.js';
 import { type LoadResult, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import { PaymentStack } from './payment-stack.js';
-import type { PhaseWindow } from './profile-summary.js';
+import { PhaseProfile } from './phase-profile.js';
 import { BENCH_ADMIN, FROM_SOURCES, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { cpuLine, n, pollUntil } from './support.js';
 
@@ -64,10 +64,8 @@ for (const [name, value] of Object.entries(options)) {
 if (options.stock > options.buyers) throw new Error('--stock must not exceed --buyers: the sale is meant to sell out');
 
 const log = (message: string) => console.error(`[bench checkout] ${message}`);
-/** Microseconds of the monotonic clock, the clock V8 stamps CPU-profile samples with. */
-const monotonicMicros = () => Number(process.hrtime.bigint() / 1_000n);
-/** The measured phases, for a CPU profile's summary (bench/profile-summary.ts --phases). */
-const phaseWindows: PhaseWindow[] = [];
+/** The sales, for CPU profiles of the API and the worker (`--cpu-prof`). */
+const profile = new PhaseProfile(values['cpu-prof']);
 
 const ms = (histogram: RecordableHistogram, percentile: number) => (histogram.count === 0 ? 0 : histogram.percentile(percentile) / 1_000);
 
@@ -231,29 +229,29 @@ async function sale(round: number, baseUrl: string, admin: Api, secret: string, 
 
   log(`${name}: the sale, ${options.concurrency} buyers at a time`);
   let next = 0;
-  const saleStartUs = monotonicMicros();
-  const { value: seconds, cpu } = await meter
-    .measure(async () => {
-      const startedAt = performance.now();
-      await Promise.all(
-        Array.from({ length: options.concurrency }, async () => {
-          while (next < buyers.length) {
-            const i = next++;
-            const began = performance.now();
-            outcomes[i] = await checkout(steps, buyers[i]!, sku, `checkout-${tag}-${i}`).catch(
-              (error: unknown): Outcome => ({ kind: 'failed', step: 'network', status: 0, body: String(error) }),
-            );
-            steps.latency.journey.record(Math.max(1, Math.round((performance.now() - began) * 1_000)));
-          }
-        }),
-      );
-      return (performance.now() - startedAt) / 1_000;
-    })
+  const { value: seconds, cpu } = await profile
+    .phase(round < 0 ? `warmup-${-round}` : `sale-${round}`, () =>
+      meter.measure(async () => {
+        const startedAt = performance.now();
+        await Promise.all(
+          Array.from({ length: options.concurrency }, async () => {
+            while (next < buyers.length) {
+              const i = next++;
+              const began = performance.now();
+              outcomes[i] = await checkout(steps, buyers[i]!, sku, `checkout-${tag}-${i}`).catch(
+                (error: unknown): Outcome => ({ kind: 'failed', step: 'network', status: 0, body: String(error) }),
+              );
+              steps.latency.journey.record(Math.max(1, Math.round((performance.now() - began) * 1_000)));
+            }
+          }),
+        );
+        return (performance.now() - startedAt) / 1_000;
+      }),
+    )
     .finally(() => {
       clearInterval(sampler);
       steps.close();
     });
-  phaseWindows.push({ name: round < 0 ? `warmup-${-round}` : `sale-${round}`, startUs: saleStartUs, endUs: monotonicMicros() });
   apiRssMiB = Math.max(apiRssMiB, memoryOf(apiPid).rss);
 
   const problems: string[] = [];
@@ -298,13 +296,11 @@ async function main(): Promise<number> {
       ...paymentEnv,
     };
     log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
-    const cpuProfileDir = values['cpu-prof'];
-    const profiling = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
-    const api = ServerProcess.flashcart('api', env, profiling);
+    const api = ServerProcess.flashcart('api', env, profile.nodeArgs);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
     const apiIdleMiB = memoryOf(api.pid!).rss;
-    const worker = ServerProcess.flashcart('worker', env, profiling);
+    const worker = ServerProcess.flashcart('worker', env, profile.nodeArgs);
     processes.push(worker);
     const cpuMeter = new CpuMeter(REDIS_URL, () => ({ api: api.pid, worker: worker.pid }));
     meter = cpuMeter;
@@ -340,17 +336,8 @@ async function main(): Promise<number> {
     await payments.closeSimulator();
     await Promise.all(processes.map((child) => child.stop()));
     await payments.close();
-    const apiPid = processes[0]?.pid;
-    if (values['cpu-prof'] && apiPid !== undefined) {
-      const phasesFile = `${values['cpu-prof']}/bench-phases.${apiPid}.json`;
-      writeFileSync(phasesFile, JSON.stringify(phaseWindows, null, 2));
-      const workerPid = processes[1]?.pid;
-      log(
-        `CPU profiles of the API and the worker written to ${values['cpu-prof']}; summarise the sales with\n` +
-          `  node --import tsx bench/profile-summary.ts ${values['cpu-prof']}/CPU.*.${apiPid}.0.*.cpuprofile --phases ${phasesFile} --phase sale\n` +
-          `  node --import tsx bench/profile-summary.ts ${values['cpu-prof']}/CPU.*.${workerPid}.0.*.cpuprofile --phases ${phasesFile} --phase sale`,
-      );
-    }
+    const summarise = profile.finish(processes, 'sale');
+    if (summarise) log(summarise);
     await dropDatabase(POSTGRES_URL, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
     await deleteRedisPrefix(REDIS_URL, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
   }

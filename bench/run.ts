@@ -9,7 +9,7 @@
  * exits non-zero when an invariant fails. See docs/BENCHMARKS.md.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { ensureDatabaseExists } from '../src/db/database.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
@@ -17,7 +17,7 @@ import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, uniqueName } fr
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine, type Machine } from './machine.js';
 import { type BenchOptions, parseBenchOptions, reproduceCommand, USAGE } from './options.js';
-import type { PhaseWindow } from './profile-summary.js';
+import { PhaseProfile } from './phase-profile.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { cpuLine, n } from './support.js';
 
@@ -53,9 +53,6 @@ interface Round {
   bare: Phase;
   problems: string[];
 }
-
-/** Microseconds of the monotonic clock, the clock V8 stamps CPU-profile samples with. */
-const monotonicMicros = () => Number(process.hrtime.bigint() / 1_000n);
 
 /**
  * Polls the inventory until the ledger has caught up with the Redis gate (drift 0): by then the
@@ -337,7 +334,7 @@ async function main(): Promise<number> {
   const databaseName = uniqueName('fc_bench');
   const prefix = uniqueName('fcb');
   const processes: ServerProcess[] = [];
-  const phaseWindows: PhaseWindow[] = [];
+  const profile = new PhaseProfile(options.cpuProfileDir);
   let meter: CpuMeter | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
@@ -363,8 +360,7 @@ async function main(): Promise<number> {
     log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
 
     // The API first: it migrates the new database, so the worker never races it.
-    const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-    const api = ServerProcess.flashcart('api', env, [...options.apiNodeArgs, ...profileArgs]);
+    const api = ServerProcess.flashcart('api', env, [...options.apiNodeArgs, ...profile.nodeArgs]);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
     const worker = ServerProcess.flashcart('worker', env, options.workerNodeArgs);
@@ -427,12 +423,7 @@ async function main(): Promise<number> {
     }
 
     const cpuMeter = meter;
-    const measured = async <T>(name: string, work: () => Promise<T>) => {
-      const startUs = monotonicMicros();
-      const result = await cpuMeter.measure(work);
-      phaseWindows.push({ name, startUs, endUs: monotonicMicros() });
-      return result;
-    };
+    const measured = <T>(name: string, work: () => Promise<T>) => profile.phase(name, () => cpuMeter.measure(work));
     const rounds: Round[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       const sku = await newProduct(`r${round}`, options.stock);
@@ -487,16 +478,9 @@ async function main(): Promise<number> {
     return invariantsHold ? 0 : 1;
   } finally {
     await cleanup();
-    const apiPid = processes[0]?.pid;
-    if (options.cpuProfileDir && apiPid !== undefined) {
-      mkdirSync(options.cpuProfileDir, { recursive: true });
-      const phasesFile = `${options.cpuProfileDir}/bench-phases.${apiPid}.json`;
-      writeFileSync(phasesFile, JSON.stringify(phaseWindows, null, 2));
-      log(
-        `CPU profile of the API (pid ${apiPid}) written to ${options.cpuProfileDir}; summarise the order phases with\n` +
-          `  node --import tsx bench/profile-summary.ts ${options.cpuProfileDir}/CPU.*.${apiPid}.0.*.cpuprofile --phases ${phasesFile} --phase orders`,
-      );
-    }
+    // Only the API is profiled.
+    const summarise = profile.finish(processes.slice(0, 1), 'orders');
+    if (summarise) log(summarise);
   }
 }
 

@@ -9,7 +9,6 @@
  *     [--cpu-prof <dir>]   (V8 CPU profiles of the API and the worker, for bench/profile-summary.ts)
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { createHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ensureDatabaseExists } from '../src/db/database.js';
@@ -22,7 +21,7 @@ import { hotRowUpdateRate } from './hot-row.js';
 import { KeepAliveClient } from './http-client.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import { PaymentStack } from './payment-stack.js';
-import type { PhaseWindow } from './profile-summary.js';
+import { PhaseProfile } from './phase-profile.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { cpuLine, n, pollUntil } from './support.js';
 
@@ -49,11 +48,8 @@ const PRICE = 2_500;
 const SETTLE_TIMEOUT_MS = 120_000;
 
 const log = (message: string) => console.error(`[bench webhooks] ${message}`);
-/** Microseconds of the monotonic clock, the clock V8 stamps CPU-profile samples with. */
-const monotonicMicros = () => Number(process.hrtime.bigint() / 1_000n);
-/** The measured phases, for a CPU profile's summary (bench/profile-summary.ts --phases). */
-const phaseWindows: PhaseWindow[] = [];
-const cpuProfileDir = values['cpu-prof'];
+/** The measured rounds, for CPU profiles (`--cpu-prof`). */
+const profile = new PhaseProfile(values['cpu-prof']);
 
 interface Round {
   cpu: CpuUse;
@@ -138,9 +134,9 @@ async function runRound(round: number, baseUrl: string, admin: Api, buyers: Api[
   if (!(await pollUntil(() => sideEffectsDone(baseUrl), SETTLE_TIMEOUT_MS))) throw new Error('the side effects of placing the orders did not finish');
 
   log(`round ${round}: sending ${n(ORDERS)} signed webhooks at ${CONNECTIONS} connections`);
-  const startUs = monotonicMicros();
-  const { value: sent, cpu } = await meter.measure(() => sendAll(`${baseUrl}/api/payments/webhook`, secret, bodies));
-  phaseWindows.push({ name: `round-${round}`, startUs, endUs: monotonicMicros() });
+  const { value: sent, cpu } = await profile.phase(`round-${round}`, () =>
+    meter.measure(() => sendAll(`${baseUrl}/api/payments/webhook`, secret, bodies)),
+  );
   const problems: string[] = [];
   const confirmed = sent.answers.filter((answer) => answer.status === 200 && answer.outcome === 'confirmed').length;
   if (confirmed !== ORDERS) problems.push(`${confirmed} of ${ORDERS} webhooks answered 200 confirmed`);
@@ -182,11 +178,10 @@ async function main(): Promise<number> {
       ...paymentEnv,
     };
     const secret = env.PAYMENT_WEBHOOK_SECRET!;
-    const profiling = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
-    const api = ServerProcess.flashcart('api', env, profiling);
+    const api = ServerProcess.flashcart('api', env, profile.nodeArgs);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
-    const worker = ServerProcess.flashcart('worker', env, profiling);
+    const worker = ServerProcess.flashcart('worker', env, profile.nodeArgs);
     processes.push(worker);
     const cpuMeter = new CpuMeter(redisUrl, () => ({ api: api.pid, worker: worker.pid }));
     meter = cpuMeter;
@@ -228,21 +223,14 @@ async function main(): Promise<number> {
       `reproduce: node --import tsx bench/webhooks.ts --orders ${ORDERS} --connections ${CONNECTIONS} --rounds ${ROUNDS} --row-seconds ${ROW_SECONDS}`,
     ];
     console.log(out.join('\n'));
-    if (cpuProfileDir) {
-      const phasesFile = `${cpuProfileDir}/bench-phases.${api.pid}.json`;
-      writeFileSync(phasesFile, JSON.stringify(phaseWindows, null, 2));
-      log(
-        `CPU profiles of the API and the worker are written to ${cpuProfileDir} as they stop; summarise the rounds with\n` +
-          `  node --import tsx bench/profile-summary.ts ${cpuProfileDir}/CPU.*.${api.pid}.0.*.cpuprofile --phases ${phasesFile} --phase round\n` +
-          `  node --import tsx bench/profile-summary.ts ${cpuProfileDir}/CPU.*.${worker.pid}.0.*.cpuprofile --phases ${phasesFile} --phase round`,
-      );
-    }
     return rounds.every((r) => r.problems.length === 0) && errors.length === 0 ? 0 : 1;
   } finally {
     meter?.close();
     await payments.closeSimulator();
     await Promise.all(processes.map((child) => child.stop()));
     await payments.close();
+    const summarise = profile.finish(processes, 'round');
+    if (summarise) log(summarise);
     await dropDatabase(postgresUrl, databaseName).catch(() => undefined);
     await deleteRedisPrefix(redisUrl, prefix).catch(() => undefined);
   }

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { loadConfig } from '../src/config.js';
 import { Container } from '../src/container.js';
 import { buildApp } from '../src/http/app.js';
 import { createLogger } from '../src/lib/logger.js';
+import { deleteRedisPrefix, uniqueName } from '../test/support/stores.js';
 
 /**
  * The web client's types come from the OpenAPI document the API serves at /docs/json, built here
@@ -27,7 +26,7 @@ const HEADER = `/**
 
 /** The OpenAPI document of the API as /docs/json serves it. */
 export async function buildOpenapiDocument(): Promise<OpenAPI3> {
-  const prefix = `fc-openapi-${randomBytes(6).toString('hex')}`;
+  const prefix = uniqueName('fc_openapi');
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     REDIS_URL: process.env.REDIS_URL,
@@ -43,22 +42,7 @@ export async function buildOpenapiDocument(): Promise<OpenAPI3> {
     return document;
   } finally {
     await container.close();
-    await deleteKeys(config.redisUrl, prefix);
-  }
-}
-
-/** Deletes the keys the container's queues left under `prefix` (their metadata). */
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
+    await deleteRedisPrefix(config.redisUrl, prefix);
   }
 }
 

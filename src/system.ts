@@ -97,18 +97,14 @@ export interface RunningSystem {
 
 /** Every job's handler, from the container's services. */
 export function jobHandlers(container: Container): JobHandlers {
-  return {
+  const retryAlone = { queues: container.queues, logger: container.logger };
+  const handlers: JobHandlers = {
     'expire-reservations': () => container.sweeper.sweep(),
     'record-dead-letters': () => container.deadLetters.drain(),
     'relay-outbox': () => container.outboxRelay.relay(),
     notify: (event) => container.notifier.notify(event),
-    'notify-batch': ({ events }) =>
-      runBatch(events, (event) => container.notifier.notify(event), {
-        queues: container.queues,
-        single: 'notify',
-        job: notifyJob,
-        logger: container.logger,
-      }),
+    // A batch's items run as their single jobs do, through those jobs' handlers.
+    'notify-batch': ({ events }, job) => runBatch('notify', events.map(notifyJob), (event) => handlers.notify(event, job), retryAlone),
     'send-email': (mail) => container.emailSender.send(mail),
     'persist-carts': () => container.cartPersister.drain(),
     'reconcile-carts': () => container.cartReconciler.reconcile(),
@@ -120,14 +116,10 @@ export function jobHandlers(container: Container): JobHandlers {
       return vendor ? container.vendorSync.sync(vendor) : { vendorId, outcome: 'unknown vendor' };
     },
     'fulfil-order': ({ orderId }) => container.fulfilment.fulfil(orderId),
-    'fulfil-orders': ({ orderIds }) =>
-      runBatch(orderIds, (orderId) => container.fulfilment.fulfil(orderId), {
-        queues: container.queues,
-        single: 'fulfil-order',
-        job: fulfilJob,
-        logger: container.logger,
-      }),
+    'fulfil-orders': ({ orderIds }, job) =>
+      runBatch('fulfil-order', orderIds.map(fulfilJob), (order) => handlers['fulfil-order'](order, job), retryAlone),
   };
+  return handlers;
 }
 
 /** Starts the BullMQ workers and job schedulers of a worker process; `handlers` lets a test replace one. */

@@ -11,12 +11,13 @@ describe('runBatch', () => {
     const queues = { addBulk: async (name: string, jobs: readonly unknown[]) => void added.push({ name, jobs: [...jobs] }) };
     const ran: string[] = [];
     const report = await runBatch(
-      ['a', 'b', 'c'],
-      async (orderId) => {
+      'fulfil-order',
+      ['a', 'b', 'c'].map(job),
+      async ({ orderId }) => {
         ran.push(orderId);
         if (orderId === 'b') throw new Error('vendor down');
       },
-      { queues, single: 'fulfil-order', job, logger },
+      { queues, logger },
     );
     expect(ran).toEqual(['a', 'b', 'c']);
     expect(report).toEqual({ ran: 2, requeued: 1 });
@@ -26,30 +27,22 @@ describe('runBatch', () => {
 
   it('queues nothing when every item ran, and fails the batch when the failures cannot be queued', async () => {
     const added: unknown[] = [];
-    const report = await runBatch(['a'], async () => undefined, {
-      queues: { addBulk: async (_name, jobs) => void added.push(...jobs) },
-      single: 'fulfil-order',
-      job,
-      logger,
-    });
-    expect(report).toEqual({ ran: 1, requeued: 0 });
+    const queues = { addBulk: async (_name: string, jobs: readonly unknown[]) => void added.push(...jobs) };
+    expect(await runBatch('fulfil-order', [job('a')], async () => undefined, { queues, logger })).toEqual({ ran: 1, requeued: 0 });
     expect(added).toEqual([]);
 
+    const unreachable = {
+      addBulk: async () => {
+        throw new Error('Redis is away');
+      },
+    };
     const failing = runBatch(
-      ['a'],
+      'fulfil-order',
+      [job('a')],
       async () => {
         throw new Error('boom');
       },
-      {
-        queues: {
-          addBulk: async () => {
-            throw new Error('Redis is away');
-          },
-        },
-        single: 'fulfil-order',
-        job,
-        logger,
-      },
+      { queues: unreachable, logger },
     );
     await expect(failing).rejects.toThrow('Redis is away');
   });

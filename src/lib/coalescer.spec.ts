@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Coalescer } from './coalescer.js';
+import { Coalescer, coalescedLookups } from './coalescer.js';
 
 describe('Coalescer', () => {
   it('hands the calls of one event-loop turn to one batch and answers each in order', async () => {
@@ -81,5 +81,21 @@ describe('Coalescer', () => {
     release();
     expect(await Promise.all([first, ...later])).toEqual([1, 2, 3, 4]);
     expect(batches).toEqual([[1], [2, 3], [4]]);
+  });
+});
+
+describe('coalescedLookups', () => {
+  it('fetches the keys of one turn once each, and answers each caller its value or undefined', async () => {
+    const fetched: string[][] = [];
+    const names = coalescedLookups(
+      async (keys: string[]) => {
+        fetched.push(keys);
+        return new Map(keys.filter((key) => key !== 'nobody').map((key) => [key, key.toUpperCase()]));
+      },
+      { maxBatch: 10 },
+    );
+    const answers = await Promise.all(['ada', 'bob', 'ada', 'nobody'].map((key) => names.submit(key)));
+    expect(answers).toEqual(['ADA', 'BOB', 'ADA', undefined]);
+    expect(fetched).toEqual([['ada', 'bob', 'nobody']]);
   });
 });

@@ -87,3 +87,17 @@ export class Coalescer<I, O> {
     );
   }
 }
+
+/**
+ * A Coalescer of look-ups by key: the keys asked for in one turn go to `fetch` once (each key once),
+ * and each caller gets the value of its key, undefined where `fetch` found none.
+ */
+export function coalescedLookups<K, V>(
+  fetch: (keys: K[]) => Promise<ReadonlyMap<K, V>>,
+  limits: { maxBatch: number; maxInFlight?: number },
+): Coalescer<K, V | undefined> {
+  return new Coalescer(async (keys: K[]) => {
+    const found = await fetch([...new Set(keys)]);
+    return keys.map((key) => found.get(key));
+  }, limits);
+}

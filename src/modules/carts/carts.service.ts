@@ -1,4 +1,4 @@
-import { Coalescer } from '../../lib/coalescer.js';
+import { Coalescer, coalescedLookups } from '../../lib/coalescer.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { CartStore, MergeLine, StoredCart } from '../../redis/cart-store.js';
 import type { StockStore } from '../../redis/stock-store.js';
@@ -81,13 +81,7 @@ export class CartService {
       },
       { maxBatch: MAX_GATE_BATCH },
     );
-    this.snapshotReads = new Coalescer(
-      async (userIds: string[]) => {
-        const found = await deps.repository.findMany([...new Set(userIds)]);
-        return userIds.map((userId) => found.get(userId));
-      },
-      { maxBatch: MAX_SNAPSHOT_BATCH, maxInFlight: 2 },
-    );
+    this.snapshotReads = coalescedLookups((userIds) => deps.repository.findMany(userIds), { maxBatch: MAX_SNAPSHOT_BATCH, maxInFlight: 2 });
   }
 
   async read(userId: string): Promise<Cart> {

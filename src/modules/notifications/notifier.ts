@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JobQueues } from '../../jobs/job-queues.js';
 import { PRIORITY } from '../../jobs/registry.js';
-import { Coalescer } from '../../lib/coalescer.js';
+import { Coalescer, coalescedLookups } from '../../lib/coalescer.js';
 import type { LowStock, LowStockAlertsRepository } from '../inventory/low-stock-alerts.repository.js';
 import type { OrdersRepository } from '../orders/orders.repository.js';
 import type { Order } from '../orders/orders.schemas.js';
@@ -78,13 +78,7 @@ export class Notifier {
 
   constructor(private readonly deps: NotifierDeps) {
     this.format = deps.format ?? DEFAULT_FORMAT;
-    this.addresses = new Coalescer(
-      async (orderIds: string[]) => {
-        const found = await deps.repository.addressesOf([...new Set(orderIds)]);
-        return orderIds.map((orderId) => found.get(orderId));
-      },
-      { maxBatch: MAX_LOOKUP_BATCH, maxInFlight: 1 },
-    );
+    this.addresses = coalescedLookups((orderIds) => deps.repository.addressesOf(orderIds), { maxBatch: MAX_LOOKUP_BATCH, maxInFlight: 1 });
     this.lowStockChecks = new Coalescer(
       async (sales: { eventId: number; orderId: string }[]) => {
         const alerts = await deps.lowStock.alertsFor(sales);

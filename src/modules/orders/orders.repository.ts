@@ -27,7 +27,6 @@ export interface OrderLineQuantity {
   quantity: number;
 }
 
-/** What taking payment for an order needs to know of it, read under the order's row lock. */
 export interface OrderSearch {
   userId?: string | undefined;
   status?: OrderStatus | undefined;

@@ -32,6 +32,10 @@ export interface PaymentStart {
   extendedTo: Date | null;
 }
 
+/** A payment as a left join reads it: none when its columns are null. */
+const paymentOf = (providerPaymentId: string | null, checkoutUrl: string | null) =>
+  providerPaymentId !== null && checkoutUrl !== null ? { providerPaymentId, checkoutUrl } : null;
+
 /** What a webhook is checked against: the payment it names. */
 export interface PaymentRef {
   orderId: string;
@@ -74,7 +78,7 @@ export class PaymentsRepository {
       .executeTakeFirst();
     if (!row) return undefined;
     const { providerPaymentId, checkoutUrl, ...order } = row;
-    return { ...order, payment: providerPaymentId !== null && checkoutUrl !== null ? { providerPaymentId, checkoutUrl } : null };
+    return { ...order, payment: paymentOf(providerPaymentId, checkoutUrl) };
   }
 
   /**
@@ -106,7 +110,7 @@ export class PaymentsRepository {
     const row = rows[0];
     if (!row) return undefined;
     const { providerPaymentId, checkoutUrl, status, expiresAt, extendedTo } = row;
-    return { status, expiresAt, extendedTo, payment: providerPaymentId !== null && checkoutUrl !== null ? { providerPaymentId, checkoutUrl } : null };
+    return { status, expiresAt, extendedTo, payment: paymentOf(providerPaymentId, checkoutUrl) };
   }
 
   /**

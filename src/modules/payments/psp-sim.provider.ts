@@ -23,7 +23,7 @@ const MAX_CONNECTIONS = 32;
 /**
  * The PaymentProvider adapter for the payment simulator (src/simulators/psp-sim), over HTTP with
  * undici's `request` on kept-alive connections. Not `fetch`: its web streams cost the API about
- * 0.3–0.5 ms of CPU per call on this class of machine, five times `request`, and in a flash sale
+ * 0.4 ms of CPU per call on this class of machine, three to five times `request` (bench/call-costs.ts), and in a flash sale
  * every buyer who gets a unit starts a payment while the API answers everyone else.
  */
 export class PspSimPaymentProvider implements PaymentProvider {

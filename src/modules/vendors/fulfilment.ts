@@ -1,5 +1,5 @@
 import type { VendorRow } from '../../db/schema.js';
-import { Coalescer } from '../../lib/coalescer.js';
+import { Coalescer, coalescedLookups } from '../../lib/coalescer.js';
 import { notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { OrderTransitions, TransitionResult } from '../orders/lifecycle/order-transitions.js';
@@ -53,13 +53,7 @@ export class Fulfilment {
   private readonly completions: Coalescer<string, TransitionResult | undefined>;
 
   constructor(private readonly deps: FulfilmentDeps) {
-    this.reads = new Coalescer(
-      async (orderIds: string[]) => {
-        const found = await deps.repository.progress([...new Set(orderIds)]);
-        return orderIds.map((orderId) => found.get(orderId));
-      },
-      { maxBatch: MAX_BATCH, maxInFlight: 1 },
-    );
+    this.reads = coalescedLookups((orderIds) => deps.repository.progress(orderIds), { maxBatch: MAX_BATCH, maxInFlight: 1 });
     this.completions = new Coalescer(
       (orderIds: string[]) =>
         deps.transitions.applyMany(
