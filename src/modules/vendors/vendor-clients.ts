@@ -16,6 +16,12 @@ export interface VendorClientsDeps {
  */
 export class VendorClients {
   private readonly clients = new Map<string, VendorClient>();
+  /**
+   * Each vendor's circuit writes, one after another: two changes in quick succession (half-open,
+   * then closed on the probe's success) written side by side could land in either order and leave
+   * the row showing a state the breaker has left.
+   */
+  private readonly circuitWrites = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: VendorClientsDeps) {}
 
@@ -30,13 +36,21 @@ export class VendorClients {
       onCircuitChange: ({ to, cause }) => {
         const level = to === 'open' ? 'warn' : 'info';
         this.deps.logger[level]({ vendor: vendor.name, circuit: to, err: cause }, `vendor circuit ${to}`);
-        this.deps.onCircuitChange(vendor.id, to).catch((error: unknown) => {
-          this.deps.logger.warn({ vendor: vendor.name, err: error }, 'could not record a vendor circuit change');
-        });
+        const write = (this.circuitWrites.get(vendor.id) ?? Promise.resolve())
+          .then(() => this.deps.onCircuitChange(vendor.id, to))
+          .catch((error: unknown) => {
+            this.deps.logger.warn({ vendor: vendor.name, err: error }, 'could not record a vendor circuit change');
+          });
+        this.circuitWrites.set(vendor.id, write);
       },
     });
     this.clients.set(vendor.id, client);
     return client;
+  }
+
+  /** Resolves once the circuit changes of a vendor seen so far are written (or failed to be). */
+  circuitWritten(vendorId: string): Promise<void> {
+    return this.circuitWrites.get(vendorId) ?? Promise.resolve();
   }
 
   /** The circuit of a vendor as this process sees it; `closed` for a vendor it has not called. */

@@ -48,6 +48,7 @@ export class VendorSync {
       logger.warn({ vendor: vendor.name, err: error, circuit: client.circuitState() }, 'vendor sync failed');
       const stale = await vendors.staleSkusOf(vendor.id, new Date(this.now() - this.deps.staleAfterMs));
       const moves = await this.recountAll(stale);
+      await clients.circuitWritten(vendor.id);
       return { vendor: vendor.name, outcome: 'failed', error: error.message, circuit: client.circuitState(), moves };
     }
     const { touched, listed } = await db.transaction().execute(async (tx) => {
@@ -58,6 +59,8 @@ export class VendorSync {
     const moves = await this.recountAll(touched);
     const moved = moves.filter((move) => move.moved !== 0);
     if (moved.length > 0) logger.info({ vendor: vendor.name, moved }, 'vendor sync moved stock');
+    // The breaker's changes during this sync are on the vendor's row (in order) once it reports.
+    await clients.circuitWritten(vendor.id);
     return { vendor: vendor.name, outcome: 'ok', skus: listed, moves };
   }
 
