@@ -23,6 +23,19 @@ export interface LedgerPage {
   low: boolean;
 }
 
+/**
+ * Locks SKUs' ledger rows, in SKU order, in a statement of its own: a statement that changes them
+ * must come after it. Under READ COMMITTED, Postgres checks a CHECK constraint on the row version
+ * the writing statement's snapshot saw before it notices a newer committed one, so a statement that
+ * locked and wrote in one go, having waited for the lock, was refused on a version that no longer
+ * held (stock added by the change it waited for, not yet seen). Once this statement has the locks,
+ * the next one's snapshot holds every committed change of these rows, and no other can commit
+ * until this transaction ends.
+ */
+export async function lockLedgers(tx: Tx, skus: string[]): Promise<void> {
+  await sql`SELECT sku FROM inventory WHERE sku = ANY(${[...new Set(skus)]}::text[]) ORDER BY sku FOR UPDATE`.execute(tx);
+}
+
 export class InventoryRepository {
   constructor(private readonly db: Db) {}
 
@@ -72,13 +85,14 @@ export class InventoryRepository {
    * rest; `released` units leave reserved and are on sale again. How each sold line split between
    * local and vendor units is recorded in `fulfilment_lines` by the same statement, so fulfilment
    * knows what to order from vendors, and each SKU's new availability as a `stock.changed` outbox
-   * event (one per SKU, however many orders the batch holds). The statement locks the rows in
-   * SKU order before it updates them (the `ledger` part, as the persist writes do), so two
-   * transactions touching the same SKUs never deadlock.
+   * event (one per SKU, however many orders the batch holds). The rows are locked first, in SKU
+   * order and in a statement of their own (lockLedgers, as the persist writes do), so two
+   * transactions touching the same SKUs never deadlock and the moves apply to the rows as locked.
    */
   async settle(tx: Tx, moves: LedgerMoves): Promise<void> {
     const skus = [...new Set([...moves.sold, ...moves.released].map((move) => move.sku))];
     if (skus.length === 0) return;
+    await lockLedgers(tx, skus);
     const { rows } = await sql<{ sku: string }>`
       WITH sale AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(moves.sold)}::jsonb) AS s("orderId" uuid, sku text, quantity int)
@@ -88,13 +102,11 @@ export class InventoryRepository {
         SELECT sku, sum(sold)::int AS sold, sum(released)::int AS released
         FROM (SELECT sku, quantity AS sold, 0 AS released FROM sale UNION ALL SELECT sku, 0, quantity FROM given_back) AS m
         GROUP BY sku
-      ), ledger AS (
-        SELECT sku, on_hand FROM inventory WHERE sku = ANY(${skus}::text[]) ORDER BY sku FOR UPDATE
       ), split AS (
         -- Local units go to the batch's orders in id order; what local stock cannot cover comes from vendors.
         SELECT sale."orderId", sale.sku, sale.quantity,
                greatest(0, least(sale.quantity, ledger.on_hand - (sum(sale.quantity) OVER (PARTITION BY sale.sku ORDER BY sale."orderId") - sale.quantity))) AS local_quantity
-        FROM sale JOIN ledger USING (sku)
+        FROM sale JOIN inventory AS ledger USING (sku)
       ), local AS (
         SELECT sku, sum(local_quantity)::int AS local_quantity FROM split GROUP BY sku
       ), recorded AS (
@@ -108,7 +120,7 @@ export class InventoryRepository {
             reserved = i.reserved - move.sold - move.released,
             sold = i.sold + move.sold,
             updated_at = now()
-        FROM move JOIN ledger USING (sku) LEFT JOIN local USING (sku)
+        FROM move LEFT JOIN local USING (sku)
         WHERE i.sku = ANY(${skus}::text[]) AND i.sku = move.sku
         RETURNING i.sku, i.on_hand + i.vendor_on_hand - i.reserved AS available
       ), announced AS (

@@ -13,6 +13,7 @@ import {
   TimeoutStrategy,
   timeout,
 } from 'cockatiel';
+import { request } from 'undici';
 import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
 import {
@@ -251,27 +252,32 @@ export class VendorClient {
     }
   }
 
-  /** One HTTP exchange: a 5xx, a dropped connection or a body that is not JSON is thrown as a fault. */
+  /**
+   * One HTTP exchange (undici's `request` on kept-alive connections; `fetch`'s web streams cost
+   * several times its CPU per call): a 5xx, a dropped connection or a body that is not JSON is
+   * thrown as a fault.
+   */
   private async send(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal): Promise<{ status: number; payload: unknown }> {
-    let response: Response;
+    let status: number;
     let text: string;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      const response = await request(`${this.baseUrl}${path}`, {
         method,
         signal,
         headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      text = await response.text();
+      status = response.statusCode;
+      text = await response.body.text();
     } catch (error) {
       if (signal.aborted) throw new VendorTimeout(this.name, `no answer within ${this.options.timeoutMs} ms`, { cause: error });
       throw new VendorConnectionFailed(this.name, `${method} ${path} failed: ${networkReason(error)}`, { cause: error });
     }
-    if (response.status >= 500) throw new VendorServerError(this.name, response.status);
+    if (status >= 500) throw new VendorServerError(this.name, status);
     try {
-      return { status: response.status, payload: text === '' ? undefined : JSON.parse(text) };
+      return { status, payload: text === '' ? undefined : JSON.parse(text) };
     } catch {
-      throw this.badResponse(`${method} ${path} answered ${response.status} with a body that is not JSON`, undefined, [text.slice(0, 200)]);
+      throw this.badResponse(`${method} ${path} answered ${status} with a body that is not JSON`, undefined, [text.slice(0, 200)]);
     }
   }
 
@@ -292,8 +298,8 @@ export class VendorClient {
   }
 }
 
-/** fetch reports every network failure as "fetch failed"; the reason is in its cause. */
+/** The reason of a network failure: its code (ECONNREFUSED, UND_ERR_SOCKET…), or its cause's. */
 function networkReason(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const failure = error as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
+  return failure?.code ?? failure?.cause?.code ?? failure?.cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../../db/database.js';
+import { lockLedgers } from '../../inventory/inventory.repository.js';
 import type { OrderSnapshot } from '../order-snapshot.js';
 
 /** How accepted orders are written: holding their stock, or as FAILED with the reason and holding nothing. */
@@ -14,8 +15,8 @@ export class MissingLedgerRowError extends Error {
 }
 
 /**
- * The one way accepted orders reach Postgres: a single statement, inside the caller's transaction,
- * that writes each user's row if it is gone (the token was signed by us, so its subject is real even
+ * The one way accepted orders reach Postgres: inside the caller's transaction, one statement that
+ * writes each user's row if it is gone (the token was signed by us, so its subject is real even
  * after a restore), each order, its lines and its history (placed by the customer; failed by the
  * system), and for PENDING orders an `order.placed` outbox event and `reserved += quantity` on the
  * ledger row of every SKU they name, with one `stock.changed` event per SKU (written from the
@@ -23,16 +24,22 @@ export class MissingLedgerRowError extends Error {
  * there is left as it is and holds nothing twice. A CHECK violation on the ledger, or any order
  * Postgres refuses, aborts the whole statement.
  *
- * Locks are taken as every other transaction takes them, so none can deadlock with it: orders
- * first (in id order), then ledger rows (in SKU order). Postgres runs the parts of one statement in
- * no promised order; this one holds because the ledger rows to lock are computed from what the
- * order insert returned, so every order is inserted before the first ledger row is locked.
+ * For PENDING orders the ledger rows are locked first, in SKU order, by a statement of their own
+ * (lockLedgers says why it must be its own). None can deadlock with it: after that statement it
+ * waits only for another writer of the same new order or user row, and such a writer holds no
+ * ledger row it needs (a persist of the same order locks the same SKUs first; a FAILED write
+ * locks none). A transition locks existing orders, then ledger rows; this write never waits for
+ * an existing order (ON CONFLICT DO NOTHING skips it without a lock).
  */
+const skusOf = (snapshot: OrderSnapshot) => snapshot.items.map((item) => item.sku);
+
 export class OrderWritesRepository {
   /** Returns the ids it inserted; the others were there already. */
   async insert(tx: Tx, snapshots: OrderSnapshot[], write: OrderWrite): Promise<Set<string>> {
     const orders = JSON.stringify(snapshots);
     const held = write.status === 'PENDING';
+    // Its own statement, before the write: see lockLedgers.
+    if (held) await lockLedgers(tx, snapshots.flatMap(skusOf));
     const reason = write.status === 'FAILED' ? write.reason : null;
     const result = await sql<{ inserted: string[]; skus: number; reserved: number }>`
       WITH incoming AS (
@@ -70,12 +77,10 @@ export class OrderWritesRepository {
         SELECT id, 'order.placed', '{}'::jsonb FROM new_order WHERE ${held} ORDER BY id
       ), added AS (
         SELECT sku, sum(quantity)::int AS quantity FROM new_line WHERE ${held} GROUP BY sku
-      ), ledger AS (
-        SELECT sku FROM inventory WHERE sku IN (SELECT sku FROM added) ORDER BY sku FOR UPDATE
       ), reserve AS (
         UPDATE inventory SET reserved = inventory.reserved + added.quantity, updated_at = now()
-        FROM added, ledger
-        WHERE inventory.sku = added.sku AND ledger.sku = added.sku
+        FROM added
+        WHERE inventory.sku = added.sku
         RETURNING inventory.sku, inventory.on_hand + inventory.vendor_on_hand - inventory.reserved AS available
       ), announced AS (
         INSERT INTO outbox (order_id, event_type, payload)
