@@ -32,7 +32,7 @@ export interface LedgerPage {
  * the next one's snapshot holds every committed change of these rows, and no other can commit
  * until this transaction ends.
  */
-export async function lockLedgers(tx: Tx, skus: string[]): Promise<void> {
+async function lockLedgers(tx: Tx, skus: string[]): Promise<void> {
   await sql`SELECT sku FROM inventory WHERE sku = ANY(${[...new Set(skus)]}::text[]) ORDER BY sku FOR UPDATE`.execute(tx);
 }
 
@@ -86,8 +86,8 @@ export class InventoryRepository {
    * local and vendor units is recorded in `fulfilment_lines` by the same statement, so fulfilment
    * knows what to order from vendors, and each SKU's new availability as a `stock.changed` outbox
    * event (one per SKU, however many orders the batch holds). The rows are locked first, in SKU
-   * order and in a statement of their own (lockLedgers, as the persist writes do), so two
-   * transactions touching the same SKUs never deadlock and the moves apply to the rows as locked.
+   * order and by a statement of their own (lockLedgers), so two transactions touching the same
+   * SKUs never deadlock and the moves apply to the rows as locked.
    */
   async settle(tx: Tx, moves: LedgerMoves): Promise<void> {
     const skus = [...new Set([...moves.sold, ...moves.released].map((move) => move.sku))];

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../../db/database.js';
-import { lockLedgers } from '../../inventory/inventory.repository.js';
 import type { OrderSnapshot } from '../order-snapshot.js';
 
 /** How accepted orders are written: holding their stock, or as FAILED with the reason and holding nothing. */
@@ -15,33 +14,31 @@ export class MissingLedgerRowError extends Error {
 }
 
 /**
- * The one way accepted orders reach Postgres: inside the caller's transaction, one statement that
+ * The one way accepted orders reach Postgres, inside the caller's transaction. A first statement
  * writes each user's row if it is gone (the token was signed by us, so its subject is real even
  * after a restore), each order, its lines and its history (placed by the customer; failed by the
- * system), and for PENDING orders an `order.placed` outbox event and `reserved += quantity` on the
- * ledger row of every SKU they name, with one `stock.changed` event per SKU (written from the
- * updated rows, so under their locks). Idempotent on the order ids: an order already
- * there is left as it is and holds nothing twice. A CHECK violation on the ledger, or any order
- * Postgres refuses, aborts the whole statement.
+ * system), and for PENDING orders an `order.placed` outbox event, and last locks the ledger rows
+ * of the SKUs the new PENDING orders name. A second statement then adds their units to `reserved`
+ * on those rows, with one `stock.changed` event per SKU (written from the updated rows, so under
+ * their locks). Idempotent on the order ids: an order already there is left as it is and holds
+ * nothing twice. A CHECK violation on the ledger, or any order Postgres refuses, aborts the write.
  *
- * For PENDING orders the ledger rows are locked first, in SKU order, by a statement of their own
- * (lockLedgers says why it must be its own). None can deadlock with it: after that statement it
- * waits only for another writer of the same new order or user row, and such a writer holds no
- * ledger row it needs (a persist of the same order locks the same SKUs first; a FAILED write
- * locks none). A transition locks existing orders, then ledger rows; this write never waits for
- * an existing order (ON CONFLICT DO NOTHING skips it without a lock).
+ * The ledger update is a statement of its own, after the lock, so that its snapshot holds every
+ * change of those rows committed while the lock was awaited (lockLedgers says why one statement
+ * that locks and updates can be refused on a stale row). Locks are taken as every other
+ * transaction takes them, orders first (in id order), then ledger rows (in SKU order), so none can
+ * deadlock with it. Postgres runs the parts of one statement in no promised order; the first holds
+ * because the ledger rows to lock are computed from what the order insert returned, so every order
+ * is inserted before the first ledger row is locked: the hot rows are held for the second statement
+ * and the commit only, and concurrent batches insert their orders side by side.
  */
-const skusOf = (snapshot: OrderSnapshot) => snapshot.items.map((item) => item.sku);
-
 export class OrderWritesRepository {
   /** Returns the ids it inserted; the others were there already. */
   async insert(tx: Tx, snapshots: OrderSnapshot[], write: OrderWrite): Promise<Set<string>> {
     const orders = JSON.stringify(snapshots);
     const held = write.status === 'PENDING';
-    // Its own statement, before the write: see lockLedgers.
-    if (held) await lockLedgers(tx, snapshots.flatMap(skusOf));
     const reason = write.status === 'FAILED' ? write.reason : null;
-    const result = await sql<{ inserted: string[]; skus: number; reserved: number }>`
+    const written = await sql<{ inserted: string[]; added: { sku: string; quantity: number }[]; locked: number }>`
       WITH incoming AS (
         SELECT * FROM jsonb_to_recordset(${orders}::jsonb) AS o(
           id uuid, "userId" uuid, "totalCents" bigint, currency text, "customerEmail" text, "shippingAddress" jsonb,
@@ -77,22 +74,30 @@ export class OrderWritesRepository {
         SELECT id, 'order.placed', '{}'::jsonb FROM new_order WHERE ${held} ORDER BY id
       ), added AS (
         SELECT sku, sum(quantity)::int AS quantity FROM new_line WHERE ${held} GROUP BY sku
-      ), reserve AS (
-        UPDATE inventory SET reserved = inventory.reserved + added.quantity, updated_at = now()
-        FROM added
-        WHERE inventory.sku = added.sku
-        RETURNING inventory.sku, inventory.on_hand + inventory.vendor_on_hand - inventory.reserved AS available
-      ), announced AS (
-        INSERT INTO outbox (order_id, event_type, payload)
-        SELECT NULL, 'stock.changed', jsonb_build_object('sku', sku, 'available', available) FROM reserve ORDER BY sku
+      ), ledger AS (
+        SELECT sku FROM inventory WHERE sku IN (SELECT sku FROM added) ORDER BY sku FOR UPDATE
       )
       SELECT ARRAY(SELECT id::text FROM new_order) AS inserted,
-             (SELECT count(*)::int FROM added) AS skus,
-             (SELECT count(*)::int FROM reserve) AS reserved
+             coalesce((SELECT jsonb_agg(added) FROM added), '[]'::jsonb) AS added,
+             (SELECT count(*)::int FROM ledger) AS locked
     `.execute(tx);
-    const { inserted, skus, reserved } = result.rows[0]!;
+    const { inserted, added, locked } = written.rows[0]!;
     // Every product has its ledger row from its creation on, and products are only soft-deleted.
-    if (reserved !== skus) throw new MissingLedgerRowError(inserted);
+    if (locked !== added.length) throw new MissingLedgerRowError(inserted);
+    if (added.length > 0) {
+      await sql`
+        WITH added AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(added)}::jsonb) AS a(sku text, quantity int)
+        ), reserve AS (
+          UPDATE inventory SET reserved = inventory.reserved + added.quantity, updated_at = now()
+          FROM added
+          WHERE inventory.sku = added.sku
+          RETURNING inventory.sku, inventory.on_hand + inventory.vendor_on_hand - inventory.reserved AS available
+        )
+        INSERT INTO outbox (order_id, event_type, payload)
+        SELECT NULL, 'stock.changed', jsonb_build_object('sku', sku, 'available', available) FROM reserve ORDER BY sku
+      `.execute(tx);
+    }
     return new Set(inserted);
   }
 }
