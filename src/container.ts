@@ -199,6 +199,7 @@ export class Container {
     // Carts are built further down; logins and catalog changes reach them only once the container is complete.
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds, {
       mergeGuestCart: (guestId, userId) => this.carts.mergeGuestCart(guestId, userId),
+      openEmptyCart: (userId) => this.carts.openEmptyCart(userId),
     });
     this.inventory = new InventoryService({
       db: this.db,

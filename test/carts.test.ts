@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createProduct, uniqueSku } from './support/fixtures.js';
 import { type Answer, Api, guests, settleInWaves } from './support/http.js';
 import { useSystem } from './support/system.js';
@@ -66,6 +66,22 @@ describe('the cart API', () => {
     const cleared = await buyer!.delete<CartBody>('/api/cart');
     expect(cleared.body).toMatchObject({ items: [], totalCents: 0, version: 8 });
     expect((await buyer!.get<CartBody>('/api/cart')).body).toEqual(cleared.body);
+  });
+
+  it('opens a new guest’s empty cart in Redis at once, so its first add looks for no snapshot in Postgres', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const answer = await new Api(sut.system.url!).post('/api/auth/guest');
+    expect(answer.status).toBe(201);
+    const guestId = answer.body.user.id as string;
+    expect(await container.cartStore.read(guestId)).toMatchObject({ userId: guestId, version: 0, lines: [] });
+
+    const lookups = vi.spyOn(container.cartsRepository, 'findMany');
+    onTestFinished(() => lookups.mockRestore());
+    const added = await new Api(sut.system.url!, answer.body.token).post<CartBody>('/api/cart/items', { sku, quantity: 1 });
+    expect(added.status).toBe(200);
+    expect(added.body).toMatchObject({ items: [{ sku, quantity: 1, available: 5 }], version: 1 });
+    expect(lookups.mock.calls.flat(2)).not.toContain(guestId);
   });
 
   it('refuses more than the stock admits with INSUFFICIENT_STOCK and its details, and lets a line go down whatever the stock', async () => {

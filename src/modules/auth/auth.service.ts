@@ -18,9 +18,12 @@ const publicUser = (row: UserRow): PublicUser => ({
 
 const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message);
 
-/** Merges a guest's cart into a user's (the carts module provides it). */
-export interface GuestCartMerger {
+/** What sessions do to carts (the carts module provides it). */
+export interface SessionCarts {
+  /** Merges a guest's cart into a user's. */
   mergeGuestCart(guestId: string, userId: string): Promise<CartMerge>;
+  /** Opens the empty cart of a user who cannot have one yet (a new guest). */
+  openEmptyCart(userId: string): Promise<void>;
 }
 
 /** Accounts (argon2id passwords), guest sessions (no hashing) and HS256 bearer tokens. */
@@ -34,7 +37,7 @@ export class AuthService {
     private readonly users: UsersRepository,
     secret: string,
     ttlSeconds: number,
-    private readonly guestCarts?: GuestCartMerger,
+    private readonly carts?: SessionCarts,
   ) {
     this.sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: ttlSeconds * 1_000 });
     // Cached by the token itself: fast-jwt's default key is a hash of the token, which costs about
@@ -57,7 +60,11 @@ export class AuthService {
   }
 
   async guest(): Promise<Session> {
-    return this.session(await this.users.createGuest());
+    const session = this.session(await this.users.createGuest());
+    // Its cart can be nowhere yet: opened now, the first change need not look for a snapshot (in a
+    // flash sale, every buyer's first click). Should Redis fail, that first change looks instead.
+    await this.carts?.openEmptyCart(session.user.id).catch(() => undefined);
+    return session;
   }
 
   async me(user: AuthUser): Promise<PublicUser> {
@@ -102,7 +109,7 @@ export class AuthService {
    * answer says the merge was skipped and why.
    */
   private async withGuestCart(session: Session, guestToken: string | undefined): Promise<Session> {
-    if (guestToken === undefined || !this.guestCarts) return session;
+    if (guestToken === undefined || !this.carts) return session;
     let guest: AuthUser;
     try {
       guest = this.authenticate(`Bearer ${guestToken}`);
@@ -110,7 +117,7 @@ export class AuthService {
       return { ...session, cartMerge: { skipped: 'the guest token is invalid or expired', lines: [] } };
     }
     if (guest.role !== 'guest') return { ...session, cartMerge: { skipped: 'the guest token is not a guest session', lines: [] } };
-    return { ...session, cartMerge: await this.guestCarts.mergeGuestCart(guest.id, session.user.id) };
+    return { ...session, cartMerge: await this.carts.mergeGuestCart(guest.id, session.user.id) };
   }
 
   private session(row: UserRow): Session {

@@ -84,6 +84,14 @@ export class CartService {
     this.snapshotReads = coalescedLookups((userIds) => deps.repository.findMany(userIds), { maxBatch: MAX_SNAPSHOT_BATCH, maxInFlight: 2 });
   }
 
+  /**
+   * Puts an empty cart (version 0) into Redis for a user who cannot have a cart anywhere yet, unless
+   * Redis holds one. Without it, the user's first change finds no cart and looks for its snapshot.
+   */
+  async openEmptyCart(userId: string): Promise<void> {
+    await this.deps.store.load(emptyStoredCart(userId, this.now()), 'missing');
+  }
+
   async read(userId: string): Promise<Cart> {
     return this.price(await this.loaded(userId));
   }
