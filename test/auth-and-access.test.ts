@@ -1,8 +1,8 @@
 import { createSigner } from 'fast-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../src/system.js';
-import { createProduct } from './support/fixtures.js';
-import { Api, guests } from './support/http.js';
+import { createProduct, inventoryOf } from './support/fixtures.js';
+import { Api, eventually, guests } from './support/http.js';
 import { createTestStores, startInProcess, type TestStores, useSystem } from './support/system.js';
 
 describe('authentication and authorization', () => {
@@ -99,6 +99,19 @@ describe('authentication and authorization', () => {
     expect((await mallory!.get('/api/orders')).body.total).toBe(0);
     expect((await alice!.get(`/api/orders/${order.body.id}`)).body.status).toBe('PENDING');
     expect((await sut.admin.get(`/api/orders/${order.body.id}`)).status).toBe(200);
+
+    // Read at the same moment (one Postgres read serves them): each owner gets their own order, nobody else's.
+    const many = await createProduct(sut.admin, { onHand: 10 });
+    const owners = await guests(sut.system.url!, 10);
+    const ids = await Promise.all(owners.map(async (owner, i) => (await owner.order([{ sku: many, quantity: 1 }], `mine-${i}`)).body.id as string));
+    await eventually(async () => ((await inventoryOf(sut.admin, many)).reserved === 10 ? true : undefined), 'the orders stored');
+    const reads = await Promise.all(
+      owners.flatMap((owner, i) => [owner.get(`/api/orders/${ids[i]}`), owner.get(`/api/orders/${ids[(i + 1) % 10]}`)]),
+    );
+    for (let i = 0; i < owners.length; i++) {
+      expect(reads[2 * i]).toMatchObject({ status: 200, body: { id: ids[i], status: 'PENDING' } });
+      expect(reads[2 * i + 1]!.status).toBe(404);
+    }
   });
 });
 

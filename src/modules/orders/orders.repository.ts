@@ -135,8 +135,16 @@ export class OrdersRepository {
 
   /** One order with its lines and history, in one query. */
   async find(orderId: string): Promise<(Order & { userId: string }) | undefined> {
-    const row = await this.withDetails().where('orders.id', '=', orderId).executeTakeFirst();
-    return row && { ...toOrder(row), userId: row.userId };
+    return (await this.findMany([orderId])).get(orderId);
+  }
+
+  /** Orders with their owners, by id, in one query; an id not stored is absent. */
+  async findMany(orderIds: readonly string[]): Promise<Map<string, Order & { userId: string }>> {
+    if (orderIds.length === 0) return new Map();
+    const rows = await this.withDetails()
+      .where('orders.id', 'in', [...orderIds])
+      .execute();
+    return new Map(rows.map((row) => [row.id, { ...toOrder(row), userId: row.userId }]));
   }
 
   /** A page of orders, each with its lines and history, in one query (and one for the count). */

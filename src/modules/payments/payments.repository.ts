@@ -61,11 +61,14 @@ export class PaymentsRepository {
   }
 
   /** A stored order and its payment, in one query; undefined when the order is not stored. */
-  async findPayable(orderId: string): Promise<PayableOrder | undefined> {
-    const row = await this.db
+  /** Orders with their payments, by id, in one query; an id not stored is absent. */
+  async findPayable(orderIds: readonly string[]): Promise<Map<string, PayableOrder>> {
+    if (orderIds.length === 0) return new Map();
+    const rows = await this.db
       .selectFrom('orders')
       .leftJoin('payments', 'payments.orderId', 'orders.id')
       .select([
+        'orders.id',
         'orders.userId',
         'orders.status',
         'orders.totalCents',
@@ -74,11 +77,11 @@ export class PaymentsRepository {
         'payments.providerPaymentId',
         'payments.checkoutUrl',
       ])
-      .where('orders.id', '=', orderId)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const { providerPaymentId, checkoutUrl, ...order } = row;
-    return { ...order, payment: paymentOf(providerPaymentId, checkoutUrl) };
+      .where('orders.id', 'in', [...orderIds])
+      .execute();
+    return new Map(
+      rows.map(({ id, providerPaymentId, checkoutUrl, ...order }) => [id, { ...order, payment: paymentOf(providerPaymentId, checkoutUrl) }]),
+    );
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { type Coalescer, coalescedLookups } from '../../lib/coalescer.js';
 import { invalidState, notFound } from '../../lib/errors.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { AuthUser } from '../auth/auth.types.js';
@@ -23,6 +24,9 @@ export interface PaymentsServiceDeps {
   now?: () => Date;
 }
 
+/** Most orders one look-up carries. */
+const MAX_LOOKUP_BATCH = 100;
+
 const started = (payment: { providerPaymentId: string; checkoutUrl: string }): StartedPayment => ({
   paymentId: payment.providerPaymentId,
   checkoutUrl: payment.checkoutUrl,
@@ -30,7 +34,15 @@ const started = (payment: { providerPaymentId: string; checkoutUrl: string }): S
 
 /** Taking payment for an order: one payment per order, with the provider and in Postgres. */
 export class PaymentsService {
-  constructor(private readonly deps: PaymentsServiceDeps) {}
+  /**
+   * The orders looked up in one event-loop turn, in one query: a flash sale's winners start paying
+   * together.
+   */
+  private readonly payables: Coalescer<string, PayableOrder | undefined>;
+
+  constructor(private readonly deps: PaymentsServiceDeps) {
+    this.payables = coalescedLookups((orderIds) => deps.repository.findPayable(orderIds), { maxBatch: MAX_LOOKUP_BATCH, maxInFlight: 2 });
+  }
 
   /**
    * Starts (or finds) the payment of the caller's PENDING order. The first start holds the order's
@@ -39,8 +51,9 @@ export class PaymentsService {
    * order no longer PENDING, past its expiry, or costing nothing, is INVALID_STATE; a provider that cannot be reached
    * is UNAVAILABLE (503), and nothing is recorded.
    *
-   * Two Postgres round trips when the order is stored: the order with its payment, then one
-   * statement that records the payment and moves the expiry.
+   * Two Postgres round trips when the order is stored: the order with its payment (read together
+   * with the other starts of the same turn), then one statement that records the payment and moves
+   * the expiry.
    */
   async start(user: AuthUser, orderId: string): Promise<StartedPayment> {
     const { repository, provider, logger } = this.deps;
@@ -92,12 +105,12 @@ export class PaymentsService {
    * is stored first (its owner checked on the reservation), so the payment has a row to guard.
    */
   private async payableOrder(user: AuthUser, orderId: string): Promise<PayableOrder> {
-    let order = await this.deps.repository.findPayable(orderId);
+    let order = await this.payables.submit(orderId);
     if (!order) {
       const snapshot = parseSnapshot(await this.deps.stock.readReservation(orderId));
       if (!snapshot || snapshot.userId !== user.id) throw notFound('order', { orderId });
       await this.deps.persister.persist(snapshot);
-      order = await this.deps.repository.findPayable(orderId);
+      order = await this.payables.submit(orderId);
     }
     if (!order || order.userId !== user.id) throw notFound('order', { orderId });
     return order;
