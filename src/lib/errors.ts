@@ -37,6 +37,21 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * An AppError without a stack trace, for a refusal a hot path answers by the thousand (a product
+ * sold out in a flash sale): capturing the stack through a request's async frames costs more than
+ * the rest of the refusal. Such an error is an answer, never logged as a fault.
+ */
+export function refusal(code: ErrorCode, message: string, details?: Record<string, unknown>): AppError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new AppError(code, message, details);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export const notFound = (what: string, details?: Record<string, unknown>) => new AppError('NOT_FOUND', `${what} not found`, details);
 
 export const invalidState = (message: string, details?: Record<string, unknown>) => new AppError('INVALID_STATE', message, details);

@@ -1,4 +1,4 @@
-import { AppError, notFound, validationFailed } from '../../lib/errors.js';
+import { notFound, refusal, validationFailed } from '../../lib/errors.js';
 import { MAX_CART_LINE_QUANTITY, MAX_CART_LINES } from './carts.schemas.js';
 
 /** A cart names products by SKU; one that is not (or no longer) in the catalog is 404. */
@@ -6,7 +6,7 @@ export const productNotFound = (sku: string) => notFound('product', { sku });
 
 /** The same refusal and details as an order's: `requested` is the quantity the line would have held. */
 export const insufficientStock = (sku: string, requested: number, available: number) =>
-  new AppError('INSUFFICIENT_STOCK', `only ${available} unit(s) of ${sku} available`, { sku, requested, available });
+  refusal('INSUFFICIENT_STOCK', `only ${available} unit(s) of ${sku} available`, { sku, requested, available });
 
 export const cartFull = (sku: string) => validationFailed(`a cart holds at most ${MAX_CART_LINES} lines`, { sku, maxLines: MAX_CART_LINES });
 
