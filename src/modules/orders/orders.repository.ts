@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Db, Executor, Tx } from '../../db/database.js';
-import type { Actor, OrderHistoryRow, OrderLineRow, OrderRow, OrderStatus } from '../../db/schema.js';
+import type { Actor, Database, OrderHistoryRow, OrderLineRow, OrderRow, OrderStatus } from '../../db/schema.js';
 import type { Order, ShippingAddress } from './orders.schemas.js';
 
 export interface OrderState {
@@ -149,39 +149,33 @@ export class OrdersRepository {
 
   /** A page of orders, each with its lines and history, in one query (and one for the count). */
   async search(search: OrderSearch): Promise<{ items: Order[]; total: number }> {
-    let query = this.db.selectFrom('orders');
-    if (search.userId) query = query.where('orders.userId', '=', search.userId);
-    if (search.status) query = query.where('orders.status', '=', search.status);
-    let page = this.withDetails();
-    if (search.userId) page = page.where('orders.userId', '=', search.userId);
-    if (search.status) page = page.where('orders.status', '=', search.status);
+    let matching = this.db.selectFrom('orders');
+    if (search.userId) matching = matching.where('orders.userId', '=', search.userId);
+    if (search.status) matching = matching.where('orders.status', '=', search.status);
     const [rows, count] = await Promise.all([
-      page.orderBy('orders.createdAt', 'desc').orderBy('orders.id').offset(search.offset).limit(search.limit).execute(),
-      query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+      this.withDetails(matching).orderBy('orders.createdAt', 'desc').orderBy('orders.id').offset(search.offset).limit(search.limit).execute(),
+      matching.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     ]);
     return { items: rows.map(toOrder), total: count.total };
   }
 
-  /** Orders with their lines (by SKU) and history (in order) as JSON arrays, each entry's time as the API writes it. */
-  private withDetails() {
-    return this.db
-      .selectFrom('orders')
-      .selectAll('orders')
-      .select((eb) => [
-        jsonArrayFrom(
-          eb
-            .selectFrom('orderLines')
-            .select(['sku', 'title', 'quantity', 'unitPriceCents'])
-            .whereRef('orderLines.orderId', '=', 'orders.id')
-            .orderBy('sku'),
-        ).as('lines'),
-        jsonArrayFrom(
-          eb
-            .selectFrom('orderHistory')
-            .select(['status', 'reason', 'actor', sql<string>`to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as('at')])
-            .whereRef('orderHistory.orderId', '=', 'orders.id')
-            .orderBy('orderHistory.id'),
-        ).as('history'),
-      ]);
+  /** Orders (those `from` selects) with their lines (by SKU) and history (in order) as JSON arrays, each entry's time as the API writes it. */
+  private withDetails(from: SelectQueryBuilder<Database, 'orders', object> = this.db.selectFrom('orders')) {
+    return from.selectAll('orders').select((eb) => [
+      jsonArrayFrom(
+        eb
+          .selectFrom('orderLines')
+          .select(['sku', 'title', 'quantity', 'unitPriceCents'])
+          .whereRef('orderLines.orderId', '=', 'orders.id')
+          .orderBy('sku'),
+      ).as('lines'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('orderHistory')
+          .select(['status', 'reason', 'actor', sql<string>`to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as('at')])
+          .whereRef('orderHistory.orderId', '=', 'orders.id')
+          .orderBy('orderHistory.id'),
+      ).as('history'),
+    ]);
   }
 }
