@@ -21,7 +21,7 @@ export interface PaymentWebhooksDeps {
 /** Most events one transaction takes. */
 const MAX_BATCH = 500;
 /**
- * Batches in flight at once: while one holds a hot SKU's ledger row (only from its ledger update to
+ * Batches in flight at once: while one holds a hot SKU's ledger row (only from its ledger lock to
  * its commit), the others record their events and change their orders.
  */
 const MAX_IN_FLIGHT = 4;

@@ -80,10 +80,11 @@ interface Staged {
  * The only way an order changes status. A batch of changes is one transaction: the orders are
  * locked in id order and each is moved only from the status read under that lock (`WHERE status =
  * <current>`), with its history entry (and who made the change) and an outbox event; last, just
- * before the commit, one ledger update per SKU for the whole batch, so a hot SKU's ledger row is
- * locked only for that statement and the commit; after the commit, the Redis
- * step of each order (its reservation consumed or released). Of racing callers on one order exactly
- * one changes it; the others are told the status they lost to. `apply` is the batch of one.
+ * before the commit, the SKUs' ledger rows locked and one ledger update per SKU for the whole
+ * batch, so a hot SKU's ledger row is held only for those two statements and the commit; after the
+ * commit, the Redis step of each order (its reservation consumed or released). Of racing callers
+ * on one order exactly one changes it; the others are told the status they lost to. `apply` is the
+ * batch of one.
  */
 export class OrderTransitions {
   constructor(private readonly deps: OrderTransitionsDeps) {}
