@@ -1,9 +1,11 @@
 /**
- * What one outgoing call costs the process that makes it, measured alone: the figures behind two
+ * What one outgoing call costs the process that makes it, measured alone: the figures behind
  * choices in docs/DESIGN.md. (1) An HTTP POST with `fetch`, with undici's `request` and with
  * `node:http` on kept-alive connections, to a local server in a process of its own; (2) a BullMQ
- * job that does nothing, from `addBulk` to completion, with the worker's and Redis's CPU. Each
- * figure is CPU time per call, warmed up first, the median of `--repeats` rounds.
+ * job that does nothing, from `addBulk` to completion, with the worker's and Redis's CPU; (3) a
+ * refusal thrown from under 15 awaited async frames (as deep as a request's handler), as an
+ * AppError with its stack trace and as one without (`refusal`). Each figure is CPU time per call,
+ * warmed up first, the median of `--repeats` rounds.
  *
  *   node --import tsx bench/call-costs.ts [--calls 3000] [--repeats 3]
  */
@@ -13,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
+import { AppError, refusal } from '../src/lib/errors.js';
 import { deleteRedisPrefix, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
 import { CpuMeter, describeMachine } from './machine.js';
 import { n } from './support.js';
@@ -88,6 +91,27 @@ async function httpClients(): Promise<string[]> {
   }
 }
 
+/** Async frames above a refusal: a request's handler sits about this deep (Fastify's hooks, route, service). */
+const ERROR_DEPTH = 15;
+
+async function refusals(): Promise<string[]> {
+  const details = { sku: 'X', requested: 1, available: 0 };
+  const kinds: [string, () => AppError][] = [
+    ['with its stack', () => new AppError('INSUFFICIENT_STOCK', 'only 0 unit(s) of X available', details)],
+    ['refusal()', () => refusal('INSUFFICIENT_STOCK', 'only 0 unit(s) of X available', details)],
+  ];
+  const lines: string[] = [];
+  for (const [name, make] of kinds) {
+    const deep = async (depth: number): Promise<never> => {
+      if (depth === 0) throw make();
+      return await deep(depth - 1);
+    };
+    const micros = await clientMicrosPerCall(() => deep(ERROR_DEPTH).catch((error: AppError) => error.code));
+    lines.push(`  ${name.padEnd(16)} ${n(micros, 1)} µs of CPU per refusal`);
+  }
+  return lines;
+}
+
 async function bullmqJob(): Promise<string[]> {
   const prefix = uniqueName('fcb_jobs');
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -146,5 +170,7 @@ console.log(`HTTP POST to a local server, ${n(CALLS)} calls ${IN_FLIGHT} at a ti
 for (const line of await httpClients()) console.log(line);
 console.log(`BullMQ, ${n(CALLS)} jobs, median of ${REPEATS} rounds:`);
 for (const line of await bullmqJob()) console.log(line);
+console.log(`A refusal thrown from under ${ERROR_DEPTH} async frames and caught, ${n(CALLS)} times, median of ${REPEATS} rounds:`);
+for (const line of await refusals()) console.log(line);
 console.log(`reproduce: node --import tsx bench/call-costs.ts --calls ${CALLS} --repeats ${REPEATS}`);
 process.exit(0);

@@ -10,6 +10,8 @@
  *
  *   node --import tsx bench/checkout.ts [--buyers 1000] [--concurrency 100] [--stock 100] [--rounds 3] [--warmup 3] [--health-seconds 5]
  *     [--cpu-prof <dir>]   (V8 CPU profiles of the API and the worker, for bench/profile-summary.ts)
+ *     [--api-node-args=<flags>]   (extra Node flags for the API, e.g. '--api-node-args=--heap-growing-percent=0' runs it
+ *                                  with V8's own heap growth instead of the setting src/cli.ts makes)
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, R
 import { KeepAliveClient } from './http-client.js';
 import { type LoadResult, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
+import { nodeArgs } from './options.js';
 import { PaymentStack } from './payment-stack.js';
 import { PhaseProfile } from './phase-profile.js';
 import { BENCH_ADMIN, FROM_SOURCES, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
@@ -47,6 +50,7 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     'health-seconds': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'api-node-args': { type: 'string' },
   },
 });
 const option = (name: keyof typeof values, env: string, fallback: string) => Number(values[name] ?? process.env[`BENCH_${env}`] ?? fallback);
@@ -62,6 +66,7 @@ for (const [name, value] of Object.entries(options)) {
   if (!Number.isInteger(value) || value < (name === 'warmup' ? 0 : 1)) throw new Error(`${name} must be a positive integer, got ${value}`);
 }
 if (options.stock > options.buyers) throw new Error('--stock must not exceed --buyers: the sale is meant to sell out');
+const apiNodeArgs = nodeArgs(values['api-node-args'] ?? process.env.BENCH_API_NODE_ARGS);
 
 const log = (message: string) => console.error(`[bench checkout] ${message}`);
 /** The sales, for CPU profiles of the API and the worker (`--cpu-prof`). */
@@ -296,7 +301,7 @@ async function main(): Promise<number> {
       ...paymentEnv,
     };
     log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
-    const api = ServerProcess.flashcart('api', env, profile.nodeArgs);
+    const api = ServerProcess.flashcart('api', env, [...apiNodeArgs, ...profile.nodeArgs]);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
     const apiIdleMiB = memoryOf(api.pid!).rss;
@@ -410,7 +415,8 @@ function formatReport(
     ...(errors.length > 0 ? [`FAILED: the API or the worker logged ${errors.length} error(s), the first: ${errors[0]!.slice(0, 500)}`] : []),
     ...(healthErrors > 0 ? [`FAILED: ${healthErrors} GET /health requests were not answered 200`] : []),
     `invariants (every buyer served, exactly ${options.stock} confirmed, no 5xx, no refusal while stock remained, ledger balanced, no error logged): ${ok ? 'hold' : 'FAILED'}`,
-    `reproduce: node --import tsx bench/checkout.ts --buyers ${options.buyers} --concurrency ${options.concurrency} --stock ${options.stock} --rounds ${options.rounds} --warmup ${options.warmup} --health-seconds ${options.healthSeconds}`,
+    `reproduce: node --import tsx bench/checkout.ts --buyers ${options.buyers} --concurrency ${options.concurrency} --stock ${options.stock} --rounds ${options.rounds} --warmup ${options.warmup} --health-seconds ${options.healthSeconds}` +
+      (apiNodeArgs.length > 0 ? ` '--api-node-args=${apiNodeArgs.join(' ')}'` : ''),
   );
   return { text: lines.join('\n'), ok };
 }

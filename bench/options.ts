@@ -60,7 +60,8 @@ function positiveInteger(name: string, text: string, min = 1): number {
   return value;
 }
 
-const nodeArgs = (text: string | undefined) => (text ?? '').split(/\s+/).filter(Boolean);
+/** Node flags given as one string, as `--api-node-args` takes them. */
+export const nodeArgs = (text: string | undefined) => (text ?? '').split(/\s+/).filter(Boolean);
 
 /** Flags first, then BENCH_* variables, then the defaults. Returns undefined when help was asked for. */
 export function parseBenchOptions(argv: string[], env: Record<string, string | undefined>): BenchOptions | undefined {

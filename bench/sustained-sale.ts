@@ -14,6 +14,7 @@
  * invariant fails (an accepted order not stored, the gate and the ledger apart once the backlog drained).
  *
  *   node --import tsx bench/sustained-sale.ts [--duration 10] [--connections 64] [--scenarios drain-hot,...]
+ *     [--worker-node-args=<flags>]   (extra Node flags for the worker process of the drain and split scenarios)
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, R
 import { hotRowUpdateRate } from './hot-row.js';
 import { type LoadResult, runLoad } from './load.js';
 import { describeMachine, processCpuSeconds } from './machine.js';
+import { nodeArgs } from './options.js';
 import { flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { n } from './support.js';
 
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     scenarios: { type: 'string', default: SCENARIOS.join(',') },
     'postgres-url': { type: 'string', default: POSTGRES_URL },
     'redis-url': { type: 'string', default: REDIS_URL },
+    'worker-node-args': { type: 'string' },
   },
 });
 const options = {
@@ -60,6 +63,7 @@ const options = {
   scenarios: values.scenarios!.split(',') as ScenarioName[],
   postgresUrl: values['postgres-url']!,
   redisUrl: values['redis-url']!,
+  workerNodeArgs: nodeArgs(values['worker-node-args']),
 };
 for (const name of options.scenarios) if (!SCENARIOS.includes(name)) throw new Error(`unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
 
@@ -211,7 +215,7 @@ async function runScenario(name: ScenarioName): Promise<Outcome> {
     await waitUntilReady(baseUrl, api);
     const startWorker = async () => {
       const metricsPort = await freePort();
-      const worker = ServerProcess.flashcart('worker', { ...env, METRICS_PORT: String(metricsPort) });
+      const worker = ServerProcess.flashcart('worker', { ...env, METRICS_PORT: String(metricsPort) }, options.workerNodeArgs);
       processes.push(worker);
       const opsUrl = `http://127.0.0.1:${metricsPort}`;
       await waitUntilReady(opsUrl, worker);
@@ -324,7 +328,8 @@ async function main(): Promise<number> {
   out.push(`invariants (every accepted order stored once, only 202/409, gates equal the ledger): ${hold ? 'hold' : 'FAILED'}`);
   out.push(
     `reproduce: node --import tsx bench/sustained-sale.ts --duration ${options.durationSeconds} --connections ${options.connections} ` +
-      `--hot-units ${options.hotUnits} --spread-skus ${options.spreadSkus} --spread-units ${options.spreadUnits} --scenarios ${options.scenarios.join(',')}`,
+      `--hot-units ${options.hotUnits} --spread-skus ${options.spreadSkus} --spread-units ${options.spreadUnits} --scenarios ${options.scenarios.join(',')}` +
+      (options.workerNodeArgs.length > 0 ? ` '--worker-node-args=${options.workerNodeArgs.join(' ')}'` : ''),
   );
   console.log(out.join('\n'));
   return hold ? 0 : 1;

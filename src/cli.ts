@@ -66,8 +66,9 @@ async function stockSync(argv: string[]): Promise<void> {
  * then gained about 8 MB of resident memory per sale until a full collection, and peaked at
  * 244–266 MB in the checkout benchmark against 192–199 MB with this setting, its CPU per request
  * unchanged (docs/BENCHMARKS.md). A worker alone keeps V8's choice: there the more frequent
- * collections cost about a tenth more CPU per stored order. `node --heap-growing-percent=N` on the
- * command line wins.
+ * collections cost 10–30 % more CPU per stored order (bench/sustained-sale.ts with
+ * `--worker-node-args=--heap-growing-percent=50`). `node --heap-growing-percent=N` on the command
+ * line wins.
  */
 const HEAP_GROWING_PERCENT = 50;
 

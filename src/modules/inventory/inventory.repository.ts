@@ -33,7 +33,7 @@ export interface LedgerPage {
  * until this transaction ends.
  */
 async function lockLedgers(tx: Tx, skus: string[]): Promise<void> {
-  await sql`SELECT sku FROM inventory WHERE sku = ANY(${[...new Set(skus)]}::text[]) ORDER BY sku FOR UPDATE`.execute(tx);
+  await sql`SELECT sku FROM inventory WHERE sku = ANY(${skus}::text[]) ORDER BY sku FOR UPDATE`.execute(tx);
 }
 
 export class InventoryRepository {

@@ -60,8 +60,7 @@ export class PaymentsRepository {
     return executor.selectFrom('payments').selectAll().where('orderId', '=', orderId).executeTakeFirst();
   }
 
-  /** A stored order and its payment, in one query; undefined when the order is not stored. */
-  /** Orders with their payments, by id, in one query; an id not stored is absent. */
+  /** Stored orders with their payments, by id, in one query; an id not stored is absent. */
   async findPayable(orderIds: readonly string[]): Promise<Map<string, PayableOrder>> {
     if (orderIds.length === 0) return new Map();
     const rows = await this.db

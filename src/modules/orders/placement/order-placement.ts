@@ -110,7 +110,8 @@ export class OrderPlacement {
     try {
       priced = await this.price(lines);
     } catch (error) {
-      if (precheck) throw error;
+      // Only lines that no longer price (bad input now) may be a replay's; a fault stays a fault.
+      if (precheck || !(error instanceof AppError)) throw error;
       return this.placeLines(user, idempotencyKeyHash, input, lines, { precheck: true });
     }
     const { items, currency } = priced;
