@@ -1,124 +1,33 @@
+/**
+ * The command line: `node build/cli.js <role>` (cli-main.ts has the roles and commands). This module
+ * first tunes V8's heap, and only then loads the rest of the program.
+ *
+ * The order matters. Loading the program takes V8 through a full collection about 1.2 s after start,
+ * and that collection sets the heap's next limit with whatever growth factor is set at that moment.
+ * With the factor set after the imports, that collection came first in some starts and not in
+ * others. In those starts the API's old generation then grew from about 37 MB to over 120 MB before
+ * V8 collected it again. In the checkout benchmark that was the difference between an API that peaked
+ * at 229–256 MB and one that peaked at 184–198 MB (docs/BENCHMARKS.md).
+ */
 import { setFlagsFromString } from 'node:v8';
-import closeWithGrace from 'close-with-grace';
-import { ConfigError, loadConfig } from './config.js';
-import { Container } from './container.js';
-import { migrateToLatest } from './db/database.js';
-import { createLogger } from './lib/logger.js';
-import { describeReport, runStockSync, UnknownVendor } from './modules/vendors/stock-sync.js';
-import { prepare, type Roles, type RunningSystem, StartupError, startPaymentSimulator, startSystem, startVendorSimulators } from './system.js';
-
-const ROLES: Record<string, Roles> = {
-  api: { api: true, worker: false },
-  worker: { api: false, worker: true },
-  'psp-sim': { api: false, worker: false, pspSim: true },
-  'vendor-sim': { api: false, worker: false, vendorSim: true },
-  all: { api: true, worker: true, pspSim: true, mailSink: true, vendorSim: true },
-};
-
-const USAGE = `usage: flashcart <role>
-       flashcart stock-sync [--vendor NAME]
-
-roles:
-  api         HTTP API (and OpenAPI at /docs, the queue board at /admin/queues)
-  worker      queue workers and schedulers (persistence, expiry, outbox, mail, dead letters, carts, vendor sync, fulfilment)
-  psp-sim     the payment simulator (dev/test): checkout pages and signed webhooks
-  vendor-sim  the simulated vendors (dev/test)
-  all         every role in one process, and the SMTP sink when SMTP_URL is unset (what npm start runs)
-
-commands:
-  stock-sync  sync every enabled vendor's stock now (or only --vendor NAME), print what moved`;
-
-/** Syncs vendors inline and prints what moved; exits 1 when a vendor's sync failed. */
-async function stockSync(argv: string[]): Promise<void> {
-  const vendorName = argv[0] === '--vendor' && argv.length === 2 ? argv[1] : undefined;
-  if (argv.length > 0 && vendorName === undefined) {
-    console.error(USAGE);
-    process.exitCode = 2;
-    return;
-  }
-  const config = loadConfig();
-  const logger = createLogger(
-    config.logLevel === 'info' ? 'warn' : config.logLevel,
-    { role: 'stock-sync' },
-    { pretty: process.stdout.isTTY === true },
-  );
-  await prepare(config, logger);
-  const container = new Container(config, logger);
-  try {
-    await migrateToLatest(container.db, logger);
-    const reports = await runStockSync({ vendors: container.vendorsRepository, sync: container.vendorSync }, vendorName);
-    if (reports.length === 0) console.log('no enabled vendor to sync');
-    for (const report of reports) console.log(describeReport(report).join('\n'));
-    if (reports.some((report) => report.outcome === 'failed')) process.exitCode = 1;
-  } catch (error) {
-    if (!(error instanceof UnknownVendor)) throw error;
-    console.error(`stock-sync: ${error.message}`);
-    process.exitCode = 1;
-  } finally {
-    await container.close();
-  }
-}
+import { ROLES } from './roles.js';
 
 /**
  * How far V8 lets the old generation grow past what survived its last full collection before it
  * collects again, in a process that serves the API: 50 % (a factor of 1.5). Left to itself V8 picks
  * a factor of up to 4; with a live heap of about 50 MB and the garbage of a flash sale, the API
- * then gained about 8 MB of resident memory per sale until a full collection, and peaked at
- * 244–266 MB in the checkout benchmark against 192–199 MB with this setting, its CPU per request
- * unchanged (docs/BENCHMARKS.md). A worker alone keeps V8's choice: there the more frequent
- * collections cost 10–30 % more CPU per stored order (bench/sustained-sale.ts with
- * `--worker-node-args=--heap-growing-percent=50`). `node --heap-growing-percent=N` on the command
- * line wins.
+ * then gained about 8 MB of resident memory per sale until a full collection. A worker alone keeps
+ * V8's choice: there the more frequent collections cost 10–30 % more CPU per stored order
+ * (bench/sustained-sale.ts with `--worker-node-args=--heap-growing-percent=50`).
+ * `node --heap-growing-percent=N` on the command line wins.
  */
 const HEAP_GROWING_PERCENT = 50;
 
-function tuneHeap(roles: Roles): void {
+function tuneHeap(role: string): void {
   const given = process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent/.test(arg));
   // A heuristic V8 reads each time it sets the next collection's limit, so it applies from here on.
-  if (roles.api && !given) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  if (ROLES[role]?.api && !given) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
-async function main(argv: string[]): Promise<void> {
-  if (argv[0] === 'stock-sync') return stockSync(argv.slice(1));
-  const role = argv[0] ?? 'all';
-  const roles = ROLES[role];
-  if (!roles || argv.length > 1) {
-    console.error(USAGE);
-    process.exitCode = 2;
-    return;
-  }
-  tuneHeap(roles);
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel, { role }, { pretty: process.stdout.isTTY === true });
-  for (const name of config.developmentDefaults) {
-    logger.warn(`${name} is not set: using a development value. Set it before exposing flashcart to anyone.`);
-  }
-  let system: RunningSystem | undefined;
-  const simulators: { close(): Promise<void> }[] = [];
-  if (roles.api || roles.worker) {
-    await prepare(config, logger);
-    system = await startSystem(config, logger, roles);
-  } else {
-    // A simulator alone needs no store.
-    if (roles.pspSim) simulators.push((await startPaymentSimulator(config, logger)).sim);
-    if (roles.vendorSim) simulators.push(await startVendorSimulators(config, logger));
-  }
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-    if (err) logger.error({ err }, 'shutting down after an error');
-    else logger.info({ signal }, 'shutting down');
-    await system?.close();
-    for (const simulator of simulators) await simulator.close();
-  });
-  if (system?.url) {
-    logger.info(`flashcart is up: ${system.url} (OpenAPI at ${system.url}/docs, admin ${config.adminEmail})`);
-  }
-}
-
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof StartupError) {
-    console.error(`flashcart cannot start: ${error.message}`);
-  } else {
-    console.error('flashcart cannot start:', error);
-  }
-  process.exit(1);
-});
+tuneHeap(process.argv[2] ?? 'all');
+await import('./cli-main.js');

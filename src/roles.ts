@@ -1,0 +1,10 @@
+import type { Roles } from './system.js';
+
+/** What each role of the command line runs (`node build/cli.js <role>`). */
+export const ROLES: Record<string, Roles> = {
+  api: { api: true, worker: false },
+  worker: { api: false, worker: true },
+  'psp-sim': { api: false, worker: false, pspSim: true },
+  'vendor-sim': { api: false, worker: false, vendorSim: true },
+  all: { api: true, worker: true, pspSim: true, mailSink: true, vendorSim: true },
+};
