@@ -199,7 +199,12 @@ export class Container {
     // Carts are built further down; logins and catalog changes reach them only once the container is complete.
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds, {
       mergeGuestCart: (guestId, userId) => this.carts.mergeGuestCart(guestId, userId),
-      openEmptyCart: (userId) => this.carts.openEmptyCart(userId),
+      openEmptyCart: (userId) =>
+        this.carts
+          .openEmptyCart(userId)
+          .catch((error: unknown) =>
+            logger.warn({ err: error, userId }, 'a new guest’s empty cart was not opened; its first change will look for it'),
+          ),
     });
     this.inventory = new InventoryService({
       db: this.db,

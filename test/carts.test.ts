@@ -84,6 +84,26 @@ describe('the cart API', () => {
     expect(lookups.mock.calls.flat(2)).not.toContain(guestId);
   });
 
+  it('still answers a new guest when its empty cart cannot be opened, says so in the log, and builds the cart at its first add', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const load = vi.spyOn(container.cartStore, 'load').mockRejectedValueOnce(new Error('Redis is away'));
+    const warn = vi.spyOn(container.logger, 'warn');
+    onTestFinished(() => {
+      load.mockRestore();
+      warn.mockRestore();
+    });
+    const answer = await new Api(sut.system.url!).post('/api/auth/guest');
+    expect(answer.status).toBe(201);
+    const guestId = answer.body.user.id as string;
+    expect(await container.cartStore.read(guestId)).toBeNull();
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ userId: guestId }), expect.stringContaining('empty cart was not opened'));
+
+    const added = await new Api(sut.system.url!, answer.body.token).post<CartBody>('/api/cart/items', { sku, quantity: 1 });
+    expect(added.status).toBe(200);
+    expect(added.body).toMatchObject({ items: [{ sku, quantity: 1, available: 5 }], version: 1 });
+  });
+
   it('refuses more than the stock admits with INSUFFICIENT_STOCK and its details, and lets a line go down whatever the stock', async () => {
     const sku = await createProduct(sut.admin, { onHand: 4 });
     const [buyer, other, newcomer] = await guests(sut.system.url!, 3);

@@ -22,7 +22,11 @@ const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', mes
 export interface SessionCarts {
   /** Merges a guest's cart into a user's. */
   mergeGuestCart(guestId: string, userId: string): Promise<CartMerge>;
-  /** Opens the empty cart of a user who cannot have one yet (a new guest). */
+  /**
+   * Opens the empty cart of a user who cannot have one yet (a new guest). Never rejects: the session
+   * does not depend on it (a cart not opened is looked for at its first change), so a failure is
+   * logged where it happens.
+   */
   openEmptyCart(userId: string): Promise<void>;
 }
 
@@ -62,8 +66,8 @@ export class AuthService {
   async guest(): Promise<Session> {
     const session = this.session(await this.users.createGuest());
     // Its cart can be nowhere yet: opened now, the first change need not look for a snapshot (in a
-    // flash sale, every buyer's first click). Should Redis fail, that first change looks instead.
-    await this.carts?.openEmptyCart(session.user.id).catch(() => undefined);
+    // flash sale, every buyer's first click).
+    await this.carts?.openEmptyCart(session.user.id);
     return session;
   }
 
