@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createProduct, uniqueSku } from './support/fixtures.js';
-import { type Answer, Api, guests, settleInWaves } from './support/http.js';
+import { type Answer, Api, eventually, guests, settleInWaves } from './support/http.js';
 import { useSystem } from './support/system.js';
 
 interface CartBody {
@@ -256,6 +256,60 @@ describe('the cart API', () => {
     expect(final.version).toBe(last);
     expect(quantities(final)).toEqual(state);
     expectExactTotals(final, prices);
+  });
+
+  describe('a product whose currency changes', () => {
+    /** Two buyers: one holding only the product that changes, one holding it beside another product. */
+    async function cartsHolding(changing: string, other: string) {
+      const [alone, mixed] = await guests(sut.system.url!, 2);
+      await alone!.post('/api/cart/items', { sku: changing, quantity: 2 });
+      await mixed!.post('/api/cart/items', { sku: other, quantity: 1 });
+      await mixed!.post('/api/cart/items', { sku: changing, quantity: 1 });
+      return { alone: alone!, mixed: mixed! };
+    }
+    const userIdOf = async (buyer: Api) => (await buyer.get('/api/me')).body.id as string;
+
+    it('takes a cart it is alone in along to the new currency, and leaves the line out of a cart in the old one with a notice', async () => {
+      const { container } = sut.system;
+      const changing = await createProduct(sut.admin, { onHand: 10, priceCents: 1_000, title: 'Kettle' });
+      const other = await createProduct(sut.admin, { onHand: 10, priceCents: 300 });
+      const { alone, mixed } = await cartsHolding(changing, other);
+      expect((await sut.admin.patch(`/api/admin/products/${changing}`, { currency: 'USD' })).status).toBe(200);
+
+      // The catalog's job reaches both carts in Redis, before either owner reads them.
+      const mixedId = await userIdOf(mixed);
+      await eventually(async () => ((await container.cartStore.read(mixedId))?.version === 3 ? true : undefined), 'the job to reach the cart');
+      expect((await alone.get<CartBody>('/api/cart')).body).toMatchObject({
+        currency: 'USD',
+        version: 2,
+        items: [{ sku: changing, quantity: 2 }],
+        notices: [],
+      });
+      const left = (await mixed.get<CartBody>('/api/cart')).body;
+      expect(left).toMatchObject({ currency: 'EUR', version: 3, items: [{ sku: other, quantity: 1 }], totalCents: 300 });
+      expect(left.notices).toEqual([{ sku: changing, reason: 'currency', title: 'Kettle', message: expect.stringContaining('now sold in USD') }]);
+      // The cart orders: one currency, no 400.
+      expect((await mixed.post('/api/orders', { fromCart: true }, { headers: { 'idempotency-key': `currency-${changing}` } })).status).toBe(202);
+    });
+
+    it('does the same for a cart read before the catalog’s job reaches it', async () => {
+      const { container } = sut.system;
+      const changing = await createProduct(sut.admin, { onHand: 10, title: 'Toaster' });
+      const other = await createProduct(sut.admin, { onHand: 10, priceCents: 300 });
+      const { alone, mixed } = await cartsHolding(changing, other);
+      const refresh = vi.spyOn(container.cartSync, 'productChanged').mockResolvedValue();
+      onTestFinished(() => refresh.mockRestore());
+      expect((await sut.admin.patch(`/api/admin/products/${changing}`, { currency: 'GBP' })).status).toBe(200);
+      expect(refresh).toHaveBeenCalledWith(changing, 'changed');
+
+      expect((await alone.get<CartBody>('/api/cart')).body).toMatchObject({ currency: 'GBP', version: 2, items: [{ sku: changing }] });
+      expect((await mixed.get<CartBody>('/api/cart')).body).toMatchObject({
+        currency: 'EUR',
+        version: 3,
+        items: [{ sku: other }],
+        notices: [{ sku: changing, reason: 'currency' }],
+      });
+    });
   });
 
   describe('guest carts at login', () => {

@@ -311,18 +311,23 @@ export class CartStore {
     }
   }
 
-  /** Applies a catalog change to one cart (applyCatalogChange-3.lua); null when the cart does not hold the SKU. */
+  /**
+   * Applies a catalog change to one cart (applyCatalogChange-3.lua); null when the cart does not
+   * hold the SKU. `notice`: what a removed line leaves (a deletion, or a currency that differs from
+   * the cart's); `currency`: for a change, the product's currency now (null: not checked).
+   */
   async applyCatalogChange(
     userId: string,
     sku: string,
     change: 'changed' | 'deleted',
     notice: CartNotice | null,
     nowMs: number,
+    currency: string | null = null,
   ): Promise<StoredCart | null> {
     const [code, flat] = (await this.scripts.run(
       'applyCatalogChange',
       [this.keys.cart(userId), this.keys.dirtyCarts(), this.keys.cartsHolding(sku)],
-      [userId, sku, change, nowMs, this.limits.ttlSeconds, notice ? JSON.stringify(notice) : ''],
+      [userId, sku, change, nowMs, this.limits.ttlSeconds, notice ? JSON.stringify(notice) : '', currency ?? ''],
     )) as [ScriptCode, string[]?];
     return code === ScriptCode.Done ? parseCart(userId, flat!) : null;
   }

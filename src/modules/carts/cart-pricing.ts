@@ -48,6 +48,14 @@ export const deletedNotice = (sku: string, title: string): CartNotice => ({
   message: `${title} is no longer sold and was removed from your cart`,
 });
 
+/** What a cart says of a line it lost because its product is now sold in another currency than the cart's. */
+export const currencyNotice = (sku: string, title: string, currency: string): CartNotice => ({
+  sku,
+  reason: 'currency',
+  title,
+  message: `${title} is now sold in ${currency}, unlike the rest of your cart, and was removed from it`,
+});
+
 /** An empty cart at version 0, for a user who never had one. */
 export const emptyStoredCart = (userId: string, nowMs: number): StoredCart => ({
   userId,

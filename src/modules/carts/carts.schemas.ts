@@ -22,7 +22,9 @@ export const cartItemParams = z.object({ sku: skuSchema }).strict();
 export const cartNotice = z
   .object({
     sku: z.string(),
-    reason: z.enum(['deleted']),
+    reason: z
+      .enum(['deleted', 'currency'])
+      .describe('deleted: the product left the catalog; currency: it is now sold in another currency than the cart’s'),
     title: z.string(),
     message: z.string(),
   })

@@ -6,7 +6,7 @@ import type { ProductCache } from '../catalog/product-cache.js';
 import type { StockLine } from '../inventory/inventory.schemas.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
 import type { Realtime } from '../realtime/realtime.js';
-import { deletedNotice, emptyStoredCart, type PricedLine, priceCart } from './cart-pricing.js';
+import { currencyNotice, deletedNotice, emptyStoredCart, type PricedLine, priceCart } from './cart-pricing.js';
 import { cartFull, currencyMismatch, insufficientStock, lineTooLarge, productNotFound } from './carts.errors.js';
 import type { CartsRepository } from './carts.repository.js';
 import type { Cart, CartMerge } from './carts.schemas.js';
@@ -175,12 +175,22 @@ export class CartService {
 
   /**
    * Applies a catalog change to one cart that holds the SKU and pushes the result: `changed` (price,
-   * title) gives the cart a new version, `deleted` removes the line with a notice. False when the
+   * title, currency) gives the cart a new version, `deleted` removes the line with a notice. A
+   * product now sold in another currency than the cart's moves the cart to it when it is the only
+   * line, and otherwise leaves the cart with a notice: a cart holds one currency. False when the
    * cart does not hold the SKU.
    */
   async applyCatalogChange(userId: string, sku: string, change: 'changed' | 'deleted', title?: string): Promise<boolean> {
-    const notice = change === 'deleted' ? deletedNotice(sku, title ?? (await this.deps.repository.productTitle(sku)) ?? sku) : null;
-    const cart = await this.deps.store.applyCatalogChange(userId, sku, change, notice, this.now());
+    let cart: StoredCart | null;
+    if (change === 'deleted') {
+      const notice = deletedNotice(sku, title ?? (await this.deps.repository.productTitle(sku)) ?? sku);
+      cart = await this.deps.store.applyCatalogChange(userId, sku, 'deleted', notice, this.now());
+    } else {
+      const [product] = await this.deps.products.get([sku]);
+      // Gone since the change: its own job (or the next read) removes the line.
+      const notice = product ? currencyNotice(sku, product.title, product.currency) : null;
+      cart = await this.deps.store.applyCatalogChange(userId, sku, 'changed', notice, this.now(), product?.currency ?? null);
+    }
     if (!cart) return false;
     await this.changed(cart, 'catalog');
     return true;
@@ -275,8 +285,10 @@ export class CartService {
   }
 
   /**
-   * The cart as clients see it. A line whose product has left the catalog, found before the
-   * catalog's job reached this cart, is removed here with its notice, and the cart priced again.
+   * The cart as clients see it. A line whose product has left the catalog, or is now sold in
+   * another currency than the cart's, found before the catalog's job reached this cart, is dealt
+   * with here as the job would (removed with its notice, or the cart moved to the new currency),
+   * and the cart priced again.
    */
   private async price(stored: StoredCart, gates?: Gates): Promise<Cart> {
     const skus = stored.lines.map((line) => line.sku);
@@ -289,15 +301,31 @@ export class CartService {
       known && unread.length === 0 ? [known, []] : await Promise.all([known ?? this.deps.products.get(skus), this.availableOf(unread)]);
     const fresh = new Map(unread.map((sku, i) => [sku, read[i]!]));
     const available = skus.map((sku) => fresh.get(sku) ?? gates!.get(sku)!);
-    const gone = skus.filter((_, i) => pricing[i] === null);
-    if (gone.length > 0) {
+    const stale = skus.filter((_, i) => pricing[i] === null || (stored.currency !== null && pricing[i]!.currency !== stored.currency));
+    if (stale.length > 0) {
       let healed: StoredCart | null = null;
-      for (const sku of gone) {
-        const title = (await this.deps.repository.productTitle(sku)) ?? sku;
-        healed = (await this.deps.store.applyCatalogChange(stored.userId, sku, 'deleted', deletedNotice(sku, title), this.now())) ?? healed;
+      for (const sku of stale) {
+        const product = pricing[skus.indexOf(sku)];
+        const change = product
+          ? this.deps.store.applyCatalogChange(
+              stored.userId,
+              sku,
+              'changed',
+              currencyNotice(sku, product.title, product.currency),
+              this.now(),
+              product.currency,
+            )
+          : this.deps.store.applyCatalogChange(
+              stored.userId,
+              sku,
+              'deleted',
+              deletedNotice(sku, (await this.deps.repository.productTitle(sku)) ?? sku),
+              this.now(),
+            );
+        healed = (await change) ?? healed;
       }
       if (healed) {
-        this.changeCounts.catalog.inc(gone.length);
+        this.changeCounts.catalog.inc(stale.length);
         return this.publish(healed);
       }
     }

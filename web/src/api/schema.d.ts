@@ -717,8 +717,11 @@ export interface components {
         };
         CartNotice: {
             message: string;
-            /** @enum {string} */
-            reason: "deleted";
+            /**
+             * @description deleted: the product left the catalog; currency: it is now sold in another currency than the cart’s
+             * @enum {string}
+             */
+            reason: "deleted" | "currency";
             sku: string;
             title: string;
         };
