@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, eventually, guests } from './support/http.js';
 import { type ChildRole, spawnRole, useSystem } from './support/system.js';
@@ -49,6 +50,31 @@ describe('expiry and cancellation release stock exactly once', () => {
     const expired = await persistedOrders(sut.admin, 5, 'EXPIRED');
     for (const order of expired) expect(terminalEntries(order)).toEqual([expect.objectContaining({ status: 'EXPIRED' })]);
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 20, reserved: 0, gateAvailable: 20, drift: 0 });
+  });
+
+  it('leaves an order PENDING, its units held, when a payment extended its hold after the sweeper listed it', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'extended-while-swept');
+    const orderId = placed.body.id as string;
+    await eventually(async () => (await container.ordersRepository.findState(orderId)) ?? undefined, 'the order in Postgres');
+
+    const later = Date.now() + 3_600_000;
+    const list = container.ordersRepository.expiredPending.bind(container.ordersRepository);
+    const listing = vi.spyOn(container.ordersRepository, 'expiredPending').mockImplementation(async (now, limit) => {
+      const due = await list(now, limit);
+      // A payment start commits between the listing and the expiry's lock: its hold moves later,
+      // as PaymentsRepository.start moves it.
+      await sql`UPDATE orders SET expires_at = ${new Date(later + 600_000)} WHERE id = ${orderId}`.execute(container.db);
+      return due;
+    });
+    onTestFinished(() => listing.mockRestore());
+    await container.sweeper.sweep(later);
+
+    expect(listing.mock.results[0]?.type === 'return' && (await listing.mock.results[0].value)).toContain(orderId);
+    expect((await container.ordersRepository.findState(orderId))?.status).toBe('PENDING');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 1, gateAvailable: 4, drift: 0 });
   });
 
   it('releases once when cancels and sweeps race for the same orders', async () => {

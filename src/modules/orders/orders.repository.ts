@@ -76,16 +76,16 @@ export class OrdersRepository {
    * Locks orders in id order, the order every transaction that changes orders takes them in, and
    * reads their status under the lock: no other transaction changes them until this one ends.
    */
-  async lockStates(tx: Tx, orderIds: readonly string[]): Promise<Map<string, { status: OrderStatus; userId: string }>> {
+  async lockStates(tx: Tx, orderIds: readonly string[]): Promise<Map<string, { status: OrderStatus; userId: string; expiresAt: Date }>> {
     if (orderIds.length === 0) return new Map();
     const rows = await tx
       .selectFrom('orders')
-      .select(['id', 'status', 'userId'])
+      .select(['id', 'status', 'userId', 'expiresAt'])
       .where('id', 'in', [...orderIds])
       .orderBy('id')
       .forUpdate()
       .execute();
-    return new Map(rows.map((row) => [row.id, { status: row.status, userId: row.userId }]));
+    return new Map(rows.map((row) => [row.id, { status: row.status, userId: row.userId, expiresAt: row.expiresAt }]));
   }
 
   /**

@@ -52,9 +52,15 @@ export class ExpirySweeper {
     const expired = await orders.expiredPending(new Date(now), BATCH);
     for (let start = 0; start < expired.length; start += EXPIRE_CHUNK) {
       const results = await transitions.applyMany(
-        expired
-          .slice(start, start + EXPIRE_CHUNK)
-          .map((orderId) => ({ orderId, to: 'EXPIRED' as const, from: 'PENDING' as const, reason: 'reservation expired', actor: 'expiry' as const })),
+        expired.slice(start, start + EXPIRE_CHUNK).map((orderId) => ({
+          orderId,
+          to: 'EXPIRED' as const,
+          from: 'PENDING' as const,
+          reason: 'reservation expired',
+          actor: 'expiry' as const,
+          // Listed without a lock: a payment started since may have extended the hold.
+          heldUntilAtMost: new Date(now),
+        })),
       );
       report.expired += results.filter((result) => result?.changed).length;
     }

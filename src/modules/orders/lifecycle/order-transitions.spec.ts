@@ -31,7 +31,9 @@ class FakeLedger {
 
   readonly orders = {
     lockStates: async (_tx: Tx, ids: readonly string[]) =>
-      new Map(ids.filter((id) => this.status.has(id)).map((id) => [id, { status: this.status.get(id)!, userId: 'buyer' }] as const)),
+      new Map(
+        ids.filter((id) => this.status.has(id)).map((id) => [id, { status: this.status.get(id)!, userId: 'buyer', expiresAt: HELD_UNTIL }] as const),
+      ),
     changeStatuses: async (_tx: Tx, changes: readonly StatusChange[]) => {
       this.calls.push('orders');
       const changed = new Set<string>();
@@ -70,6 +72,8 @@ class FakeLedger {
 }
 
 const NOW = new Date('2026-03-01T12:00:00Z');
+/** Every order's hold, as the fake's lock reads it. */
+const HELD_UNTIL = new Date('2026-03-01T11:45:00Z');
 
 describe('OrderTransitions', () => {
   let ledger: FakeLedger;
@@ -126,6 +130,19 @@ describe('OrderTransitions', () => {
     expect(await transitions.apply('order-1', 'EXPIRED', { from: 'PENDING', actor: 'expiry' })).toEqual({ changed: true, status: 'EXPIRED' });
     expect(ledger.ledger.get('SKU')).toEqual({ onHand: 10, reserved: 0, sold: 0 });
     expect(stock.gateValues.get('SKU')).toBe(10);
+  });
+
+  it('expires an order only if its hold, read under the lock, ended by the sweeper’s cutoff: a payment may have extended it since the listing', async () => {
+    const before = new Date(HELD_UNTIL.getTime() - 1);
+    expect(await transitions.apply('order-1', 'EXPIRED', { from: 'PENDING', actor: 'expiry', heldUntilAtMost: before })).toEqual({
+      changed: false,
+      status: 'PENDING',
+    });
+    expect(ledger.settleCalls).toHaveLength(0);
+    expect(await transitions.apply('order-1', 'EXPIRED', { from: 'PENDING', actor: 'expiry', heldUntilAtMost: HELD_UNTIL })).toEqual({
+      changed: true,
+      status: 'EXPIRED',
+    });
   });
 
   it('tells the loser of a race the status it lost to, and moves no stock for it', async () => {

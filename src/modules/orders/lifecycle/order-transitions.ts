@@ -51,6 +51,11 @@ export interface TransitionRequest {
   from?: OrderStatus;
   reason?: string | undefined;
   actor: Actor;
+  /**
+   * Only if the order's hold ended by then (an expiry): read under the order's lock, so a hold that
+   * a payment start extended after the sweeper listed the order is not expired.
+   */
+  heldUntilAtMost?: Date;
 }
 
 export type TransitionResult = { changed: true; status: OrderStatus } | { changed: false; status: OrderStatus };
@@ -90,11 +95,7 @@ export class OrderTransitions {
   constructor(private readonly deps: OrderTransitionsDeps) {}
 
   /** One change; throws NOT_FOUND when there is no such order. */
-  async apply(
-    orderId: string,
-    to: OrderStatus,
-    options: { from?: OrderStatus; reason?: string | undefined; actor: Actor },
-  ): Promise<TransitionResult> {
+  async apply(orderId: string, to: OrderStatus, options: Omit<TransitionRequest, 'orderId' | 'to'>): Promise<TransitionResult> {
     const [result] = await this.applyMany([{ orderId, to, ...options }]);
     if (!result) throw notFound('order', { orderId });
     return result;
@@ -135,7 +136,8 @@ export class OrderTransitions {
     const results = requests.map((request): TransitionResult | undefined => {
       const from = status.get(request.orderId);
       if (from === undefined) return undefined;
-      const allowed = (!request.from || from === request.from) && ALLOWED_TRANSITIONS[from].includes(request.to);
+      const due = !request.heldUntilAtMost || locked.get(request.orderId)!.expiresAt <= request.heldUntilAtMost;
+      const allowed = due && (!request.from || from === request.from) && ALLOWED_TRANSITIONS[from].includes(request.to);
       if (!allowed || touched.has(request.orderId)) return { changed: false, status: from };
       touched.add(request.orderId);
       status.set(request.orderId, request.to);
