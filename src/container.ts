@@ -299,11 +299,13 @@ export class Container {
       options: { reservationTtlSeconds: config.reservationTtlSeconds, idempotencyTtlSeconds: config.idempotencyTtlSeconds },
     });
     this.orderQueries = new OrderQueries({ repository: this.ordersRepository, stock: this.stock });
+    this.refunds = new Refunds({ repository: this.paymentsRepository, outbox: this.outboxRepository });
     this.lifecycle = new OrderLifecycle({
       repository: this.ordersRepository,
       stock: this.stock,
       persister: this.persister,
       transitions: this.transitions,
+      refunds: this.refunds,
       queries: this.orderQueries,
     });
     this.ops = new OpsService(this.db, [this.redis, this.precheckRedis], logger);
@@ -320,7 +322,6 @@ export class Container {
       orderPageUrl: (orderId) => this.shopUrl && `${this.shopUrl}/orders/${encodeURIComponent(orderId)}`,
       logger,
     });
-    this.refunds = new Refunds({ repository: this.paymentsRepository, outbox: this.outboxRepository });
     this.paymentWebhooks = new PaymentWebhooks({
       transitions: this.transitions,
       repository: this.paymentsRepository,

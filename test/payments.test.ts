@@ -416,3 +416,42 @@ describe('starting a payment for an order past its expiry', () => {
     expect(await sut.system.container.paymentsRepository.find(placed.body.id)).toBeUndefined();
   });
 });
+
+describe('an admin failing an order', () => {
+  // No worker: nothing fulfils an order once confirmed, so it stays CONFIRMED for the admin to fail.
+  const sut = useSystem({ api: true, worker: false, pspSim: true }, { EXPIRY_SWEEP_INTERVAL_MS: '3600000' });
+  const refundEvents = (orderId: string) =>
+    sut.system.container.db
+      .selectFrom('outbox')
+      .select('payload')
+      .where('orderId', '=', orderId)
+      .where('eventType', '=', 'payment.refund-due')
+      .execute();
+
+  it('marks a paid order’s payment refund-due in the same change, once; an order confirmed without a payment owes nothing', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, priceCents: PRICE });
+    const [payer, unpaid] = await guests(sut.system.url!, 2);
+    const paid = (await payer!.order([{ sku, quantity: 1 }], 'admin-fails-paid')).body;
+    const payment = await payer!.post(`/api/orders/${paid.id}/payment`);
+    expect(payment.status).toBe(201);
+    const data = { paymentId: payment.body.paymentId, orderId: paid.id, amountCents: PRICE, currency: 'EUR' };
+    expect((await sendWebhook(sut.admin, paymentEvent('payment.succeeded', data))).body.outcome).toBe('confirmed');
+
+    const failed = await sut.admin.patch(`/api/admin/orders/${paid.id}`, { status: 'FAILED', reason: 'damaged in the warehouse' });
+    expect(failed.status).toBe(200);
+    expect(failed.body.history.at(-1)).toMatchObject({ status: 'FAILED', actor: 'admin', reason: 'damaged in the warehouse' });
+    expect(await sut.system.container.paymentsRepository.find(paid.id)).toMatchObject({ status: 'succeeded', refundStatus: 'due' });
+    expect(await refundEvents(paid.id)).toEqual([
+      { payload: { paymentId: data.paymentId, amountCents: PRICE, currency: 'EUR', orderStatus: 'FAILED', cause: 'failed-by-admin' } },
+    ]);
+    // Failing it again is refused and owes nothing more.
+    expect((await sut.admin.patch(`/api/admin/orders/${paid.id}`, { status: 'FAILED' })).status).toBe(409);
+    expect(await refundEvents(paid.id)).toHaveLength(1);
+
+    const confirmedByShop = (await unpaid!.order([{ sku, quantity: 1 }], 'admin-fails-unpaid')).body;
+    expect((await sut.admin.patch(`/api/admin/orders/${confirmedByShop.id}`, { status: 'CONFIRMED' })).status).toBe(200);
+    expect((await sut.admin.patch(`/api/admin/orders/${confirmedByShop.id}`, { status: 'FAILED' })).status).toBe(200);
+    expect(await sut.system.container.paymentsRepository.find(confirmedByShop.id)).toBeUndefined();
+    expect(await refundEvents(confirmedByShop.id)).toEqual([]);
+  });
+});

@@ -148,8 +148,8 @@ export class Notifier {
       }
       case 'payment.refund-due': {
         const { paymentId, amountCents, currency, orderStatus, cause } = event.payload;
-        // A failed fulfilment's refund is told in the order-failed mail.
-        if (cause === 'fulfilment-failed') return [];
+        // A failed order's refund is told in its order-failed mail.
+        if (cause === 'fulfilment-failed' || cause === 'failed-by-admin') return [];
         return mail('refund-due', templates.refundDue({ orderId: orderIdOf(event), paymentId, amountCents, currency, orderStatus }, this.format));
       }
       case 'cart.abandoned':

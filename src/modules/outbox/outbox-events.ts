@@ -13,14 +13,15 @@ export interface OutboxPayloads {
   /**
    * A payment's money must go back (payments.refund_status became 'due'): it arrived for an order that
    * had already ended (`late-payment`; events written before `cause` existed are all of this kind), or
-   * its order was confirmed and then could not be fulfilled (`fulfilment-failed`).
+   * its order was confirmed and then could not be fulfilled (`fulfilment-failed`), or an admin failed
+   * the paid order (`failed-by-admin`).
    */
   'payment.refund-due': {
     paymentId: string;
     amountCents: number;
     currency: string;
     orderStatus: 'EXPIRED' | 'CANCELLED' | 'FAILED';
-    cause?: 'late-payment' | 'fulfilment-failed';
+    cause?: 'late-payment' | 'fulfilment-failed' | 'failed-by-admin';
   };
   /**
    * A SKU's availability moved: what the ledger can still promise (`on_hand + vendor_on_hand -

@@ -2,6 +2,7 @@ import type { Actor, OrderStatus } from '../../../db/schema.js';
 import { invalidState, notFound } from '../../../lib/errors.js';
 import type { StockStore } from '../../../redis/stock-store.js';
 import type { AuthUser } from '../../auth/auth.types.js';
+import type { Refunds } from '../../payments/refunds.js';
 import type { OrderQueries } from '../order-queries.js';
 import { parseSnapshot } from '../order-snapshot.js';
 import type { OrdersRepository } from '../orders.repository.js';
@@ -13,7 +14,9 @@ export interface OrderLifecycleDeps {
   repository: Pick<OrdersRepository, 'findState'>;
   stock: Pick<StockStore, 'readReservation'>;
   persister: Pick<OrderPersister, 'persist'>;
-  transitions: Pick<OrderTransitions, 'apply'>;
+  transitions: Pick<OrderTransitions, 'inTransaction'>;
+  /** A paid order an admin fails owes its payment back. */
+  refunds: Pick<Refunds, 'owe'>;
   queries: Pick<OrderQueries, 'get'>;
 }
 
@@ -28,7 +31,11 @@ export class OrderLifecycle {
     return this.deps.queries.get(user, orderId);
   }
 
-  /** An admin moves an order along the state machine. */
+  /**
+   * An admin moves an order along the state machine. Failing an order whose payment succeeded marks
+   * that payment refund-due in the same transaction (API.md: "CONFIRMED → FAILED … refund
+   * recorded"), as a failed fulfilment does; the buyer's order-failed mail then says so.
+   */
   async setStatus(admin: AuthUser, orderId: string, status: OrderStatus, reason?: string): Promise<Order> {
     await this.transition(orderId, status, { reason: reason ?? 'changed by an administrator', actor: 'admin' });
     return this.deps.queries.get(admin, orderId);
@@ -36,7 +43,14 @@ export class OrderLifecycle {
 
   private async transition(orderId: string, to: OrderStatus, options: { from?: OrderStatus; reason: string; actor: Actor }) {
     await this.ensurePersisted(orderId);
-    const result = await this.deps.transitions.apply(orderId, to, options);
+    const result = await this.deps.transitions.inTransaction(async (tx, stage) => {
+      const [staged] = await stage([{ orderId, to, ...options }]);
+      if (staged?.changed && to === 'FAILED' && options.actor === 'admin') {
+        await this.deps.refunds.owe(tx, [{ orderId, orderStatus: 'FAILED', cause: 'failed-by-admin' }], { paidOnly: true });
+      }
+      return staged;
+    });
+    if (!result) throw notFound('order', { orderId });
     if (!result.changed) {
       throw invalidState(`order ${orderId} is ${result.status}; it cannot become ${to}`, { status: result.status });
     }
