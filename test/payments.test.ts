@@ -270,6 +270,32 @@ describe('paying for an order through the payment simulator', () => {
     expect(afterExpiry).toMatchObject({ drift: 0 });
   });
 
+  it('records a payment as succeeded whatever order its success and a failure arrive in, together or apart; a late success is owed back', async () => {
+    const { container } = sut.system;
+    const event = (type: string, { order, payment }: { order: { id: string }; payment: { paymentId: string } }) =>
+      paymentEvent(type, { paymentId: payment.paymentId, orderId: order.id, amountCents: PRICE, currency: 'EUR' });
+    const paymentOf = (orderId: string) => container.paymentsRepository.find(orderId);
+
+    // One turn of the event loop, so one batch: the success confirms, the failure changes nothing.
+    const together = await orderWithPayment(3, 1, 'verdicts-together');
+    const outcomes = await Promise.all([
+      container.paymentWebhooks.receive(event('payment.succeeded', together)),
+      container.paymentWebhooks.receive(event('payment.failed', together)),
+    ]);
+    expect(outcomes).toEqual(['confirmed', 'ignored']);
+    expect(await paymentOf(together.order.id)).toMatchObject({ status: 'succeeded', refundStatus: null });
+
+    // The failure first: the order is cancelled and its stock released; the success after it is money taken, owed back.
+    const apart = await orderWithPayment(3, 1, 'verdicts-apart');
+    expect((await sendWebhook(sut.admin, event('payment.failed', apart))).body.outcome).toBe('released');
+    expect(await paymentOf(apart.order.id)).toMatchObject({ status: 'failed' });
+    expect((await sendWebhook(sut.admin, event('payment.succeeded', apart))).body.outcome).toBe('refund-due');
+    expect(await paymentOf(apart.order.id)).toMatchObject({ status: 'succeeded', refundStatus: 'due' });
+    // And a failure after a success leaves it succeeded.
+    expect((await sendWebhook(sut.admin, event('payment.failed', together))).body.outcome).toBe('ignored');
+    expect(await paymentOf(together.order.id)).toMatchObject({ status: 'succeeded' });
+  });
+
   it('records, without effect, an amount that does not match, an unknown payment, and an event type it does not handle', async () => {
     const { buyer, order, payment } = await orderWithPayment(1, 1, 'mismatch');
     const before = await inventoryOf(sut.admin, sku);

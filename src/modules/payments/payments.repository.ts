@@ -158,9 +158,11 @@ export class PaymentsRepository {
   }
 
   /**
-   * Records, in one statement, the provider's verdict on payments still pending (a payment's first
-   * verdict stands) and what became of each event. The id lists let the planner fetch each row by
-   * its key, whatever it guesses of the JSON's size.
+   * Records, in one statement, the provider's verdicts on payments and what became of each event. A
+   * pending payment takes its first verdict; a failed one can still succeed (a buyer's second try,
+   * or events delivered out of order), a succeeded one stays so: money taken is never recorded as
+   * not taken. Of one payment's verdicts in one call, a success wins. The id lists let the planner
+   * fetch each row by its key, whatever it guesses of the JSON's size.
    */
   async recordOutcomes(
     tx: Tx,
@@ -169,14 +171,17 @@ export class PaymentsRepository {
     outcomes: readonly { eventId: string; outcome: WebhookOutcome }[],
   ): Promise<void> {
     if (verdicts.length === 0 && outcomes.length === 0) return;
-    const distinct = [...new Map(verdicts.map((verdict) => [verdict.orderId, verdict])).values()];
+    const byOrder = new Map<string, { orderId: string; status: 'succeeded' | 'failed' }>();
+    for (const verdict of verdicts) if (byOrder.get(verdict.orderId)?.status !== 'succeeded') byOrder.set(verdict.orderId, verdict);
+    const distinct = [...byOrder.values()];
     await sql`
       WITH verdict AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(distinct)}::jsonb) AS v("orderId" uuid, status text)
       ), completed AS (
         UPDATE payments AS p SET status = verdict.status, completed_at = now(), updated_at = now()
         FROM verdict
-        WHERE p.order_id = ANY(${distinct.map((verdict) => verdict.orderId)}::uuid[]) AND p.order_id = verdict."orderId" AND p.status = 'pending'
+        WHERE p.order_id = ANY(${distinct.map((verdict) => verdict.orderId)}::uuid[]) AND p.order_id = verdict."orderId"
+          AND (p.status = 'pending' OR (p.status = 'failed' AND verdict.status = 'succeeded'))
       )
       UPDATE payment_events AS e SET outcome = o.outcome
       FROM jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb) AS o("eventId" text, outcome text)
