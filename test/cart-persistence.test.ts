@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Container } from '../src/container.js';
 import type { StoredCart } from '../src/redis/cart-store.js';
 import { createProduct } from './support/fixtures.js';
@@ -86,6 +86,52 @@ describe('write-behind cart persistence, each tick of the persister run by the t
     const sameVersion = { ...stored, lines: [{ sku, quantity: 99 }] };
     expect((await cartsRepository.upsert([older, sameVersion])).size).toBe(0);
     expect(await cartsRepository.find(userId)).toEqual(stored);
+  });
+
+  it('writes a cart with a notice once: draining it again (a crash before the ack, overlapping ticks) finds it stored and changes nothing', async () => {
+    const [kept, gone] = [await createProduct(sut.admin, { onHand: 10 }), await createProduct(sut.admin, { onHand: 10 })];
+    const [buyer] = await guests(sut.system.url!, 1);
+    const userId = userIdOf(buyer!);
+    const { container } = sut.system;
+    await buyer!.post('/api/cart/items', { sku: kept, quantity: 1 });
+    await buyer!.post('/api/cart/items', { sku: gone, quantity: 1 });
+    expect((await sut.admin.delete(`/api/admin/products/${gone}`)).status).toBe(204);
+    // No worker: the read removes the deleted product's line and leaves its notice.
+    expect((await buyer!.get('/api/cart')).body).toMatchObject({ version: 3, notices: [{ sku: gone, reason: 'deleted' }] });
+    expect(await container.cartPersister.drain()).toMatchObject({ written: 1, conflicts: 0 });
+
+    await container.cartStore.markDirty([userId]);
+    expect(await container.cartPersister.drain()).toMatchObject({ carts: 1, written: 0, conflicts: 0 });
+    expect((await container.cartStore.read(userId))?.version).toBe(3);
+    expect(await container.cartStore.areDirty([userId])).toEqual([false]);
+  });
+
+  it('keeps a cart marked when its owner changes it while a refused write is being settled, so the change still reaches Postgres', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 100 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const userId = userIdOf(buyer!);
+    const { container } = sut.system;
+    for (let i = 0; i < 5; i++) await buyer!.post('/api/cart/items', { sku, quantity: 1 });
+    await container.cartPersister.drain();
+    // Postgres ahead of Redis (a write in flight when Redis lost the cart), and Redis marked at v5.
+    const stored = (await container.cartsRepository.find(userId))!;
+    await container.cartsRepository.upsert([{ ...stored, version: 6, lines: [{ sku, quantity: 9 }] }]);
+    await container.cartStore.markDirty([userId]);
+    // The owner's change lands between the refused write and its settling: Redis reaches v6 too, with other lines.
+    const findMany = container.cartsRepository.findMany.bind(container.cartsRepository);
+    const lookups = vi.spyOn(container.cartsRepository, 'findMany').mockImplementationOnce(async (userIds) => {
+      expect((await buyer!.post('/api/cart/items', { sku, quantity: 1 })).body).toMatchObject({ version: 6, items: [{ quantity: 6 }] });
+      return findMany(userIds);
+    });
+    onTestFinished(() => lookups.mockRestore());
+    await container.cartPersister.drain();
+    expect(lookups).toHaveBeenCalled();
+
+    await container.cartPersister.drain();
+    await container.cartPersister.drain();
+    const { stored: after, live } = await bothSides(container, [userId]);
+    expect(after).toEqual(live);
+    expect(live[0]).toMatchObject({ lines: [{ sku, quantity: 6 }] });
   });
 
   it('reconciles: marks a cart newer in Redis whose dirty mark was lost, reloads one older than its snapshot, and counts both as drift', async () => {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { canonicalJson } from '../../lib/hashing.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { CartStore, StoredCart } from '../../redis/cart-store.js';
 import type { CartsRepository } from './carts.repository.js';
@@ -22,8 +23,9 @@ export interface DrainResult {
   conflicts: number;
 }
 
+/** Key order aside: a snapshot's notices come back from jsonb with their keys reordered. */
 const sameContent = (a: StoredCart, b: StoredCart) =>
-  a.currency === b.currency && JSON.stringify(a.lines) === JSON.stringify(b.lines) && JSON.stringify(a.notices) === JSON.stringify(b.notices);
+  a.currency === b.currency && canonicalJson(a.lines) === canonicalJson(b.lines) && canonicalJson(a.notices) === canonicalJson(b.notices);
 
 /**
  * Write-behind persistence of carts. A change marks its cart dirty; each tick (a BullMQ job
@@ -96,8 +98,11 @@ export class CartPersister {
       if (!row || (row.version === cart.version && sameContent(row, cart))) {
         settled.set(cart.userId, cart.version);
       } else if (row.version > cart.version) {
-        if ((await store.load(row, 'older')).loaded) conflicts += 1;
-        settled.set(cart.userId, row.version);
+        const { loaded } = await store.load(row, 'older');
+        if (loaded) conflicts += 1;
+        // Not loaded: the owner changed the cart meanwhile, to the stored version or past it, and
+        // what Redis holds now may differ from the row: its mark stays, so the next tick settles it.
+        settled.set(cart.userId, loaded ? row.version : -1);
       } else {
         const moved = await store.load({ ...cart, version: row.version + 1 }, 'older');
         if (moved.loaded) await store.markDirty([cart.userId]);
