@@ -40,11 +40,26 @@ describe('QueueOutboxPublisher', () => {
       { ...statusChange(9, 'PENDING', 'CONFIRMED'), orderId: ORDER_2 },
     ]);
     expect(added.map(({ name, jobIds }) => ({ name, jobIds }))).toEqual([
-      { name: 'notify-batch', jobIds: ['notify-1-9'] },
-      { name: 'fulfil-orders', jobIds: ['fulfil-batch-2-9'] },
+      { name: 'notify-batch', jobIds: [expect.stringMatching(/^notify-1-9-[0-9a-f]{16}$/)] },
+      { name: 'fulfil-orders', jobIds: [expect.stringMatching(/^fulfil-batch-2-9-[0-9a-f]{16}$/)] },
     ]);
     expect((added[0]!.data[0] as { events: OutboxRecord[] }).events.map((event) => event.id)).toEqual([1, 2, 5, 6, 7, 9]);
     expect(added[1]!.data[0]).toEqual({ orderIds: [ORDER, ORDER_2] });
+  });
+
+  it('gives a batch that gained an event between its first and last another job id, and the same batch again the same one', async () => {
+    const { publisher, added } = recordingPublisher();
+    const confirmation = (id: number) => ({ ...statusChange(id, 'PENDING', 'CONFIRMED'), orderId: `00000000-0000-4000-8000-0000000000${id}` });
+    // A relay queued 10 and 12 and failed to commit; 11 committed meanwhile; the next relay hands all three over.
+    await publisher.publish([confirmation(10), confirmation(12)]);
+    await publisher.publish([confirmation(10), confirmation(11), confirmation(12)]);
+    await publisher.publish([confirmation(10), confirmation(11), confirmation(12)]);
+    const ids = (name: string) => added.filter((job) => job.name === name).map((job) => job.jobIds[0]);
+    for (const name of ['notify-batch', 'fulfil-orders']) {
+      const [first, second, again] = ids(name);
+      expect(second).not.toBe(first);
+      expect(again).toBe(second);
+    }
   });
 
   it("queues an event or an order alone as a job of its own, and admins' events always alone", async () => {
