@@ -248,6 +248,7 @@ describe('VendorClient against answers off the contract', () => {
     ['no asOf', { items: [{ sku: 'A', available: 1 }] }],
     ['a count of null', { asOf, items: [{ sku: 'A', available: null }] }],
     ['an empty SKU', { asOf, items: [{ sku: '', available: 1 }] }],
+    ['a count beyond what a warehouse holds', { asOf, items: [{ sku: 'A', available: 3_000_000_000 }] }],
   ])('refuses a stock answer with %s', async (_what, body) => {
     const client = await scriptedVendor(200, JSON.stringify(body));
     await expect(client.fetchStock()).rejects.toBeInstanceOf(VendorBadResponse);

@@ -16,6 +16,7 @@ import {
 import { request } from 'undici';
 import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
+import { ON_HAND_LIMIT } from '../inventory/inventory.schemas.js';
 import {
   VendorBadResponse,
   VendorConnectionFailed,
@@ -81,7 +82,9 @@ const sku = z.string().min(1).max(64);
 const stockAnswer = z
   .object({
     asOf: z.iso.datetime({ offset: true }),
-    items: z.array(z.object({ sku, available: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) })).max(100_000),
+    // A count beyond what the ledger takes for a warehouse's stock is no count of goods (and would
+    // not fit the ledger's integers once added up).
+    items: z.array(z.object({ sku, available: z.number().int().min(0).max(ON_HAND_LIMIT) })).max(100_000),
   })
   .superRefine(({ items }, context) => {
     const seen = new Set<string>();

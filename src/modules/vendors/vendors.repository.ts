@@ -96,7 +96,8 @@ export class VendorsRepository {
         : await sql<{ sku: string }>`
             INSERT INTO vendor_stock (vendor_id, sku, available, seen_at)
             SELECT ${vendorId}::uuid, v.sku, v.available, ${seenAt}::timestamptz
-            FROM (VALUES ${sql.join(items.map((item) => sql`(${item.sku}::text, ${item.available}::int)`))}) AS v(sku, available)
+            -- One JSON parameter: a VALUES list takes two per item, and a vendor may list 100,000 items (Postgres takes 65,535 parameters).
+            FROM jsonb_to_recordset(${JSON.stringify(items.map(({ sku, available }) => ({ sku, available })))}::jsonb) AS v(sku text, available int)
             JOIN products AS p ON p.sku = v.sku AND p.deleted_at IS NULL
             ON CONFLICT (vendor_id, sku) DO UPDATE SET available = excluded.available, seen_at = excluded.seen_at
             RETURNING sku

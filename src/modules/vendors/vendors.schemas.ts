@@ -6,7 +6,8 @@ const vendorName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a lowercase n
 const baseUrl = z
   .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
   .max(500)
-  .transform((url) => url.replace(/\/+$/, ''));
+  // The scheme in lowercase (`HTTP://` is a valid URL, and the column's check wants `http://`), without trailing slashes.
+  .transform((url) => url.replace(/^[a-z]+:/i, (scheme) => scheme.toLowerCase()).replace(/\/+$/, ''));
 
 const priority = z.number().int().min(0).max(1_000_000);
 
