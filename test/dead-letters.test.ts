@@ -126,6 +126,22 @@ describe('dead letters', () => {
     expect(await failedJobs('?limit=100')).toEqual(before);
   });
 
+  it('records a dead letter whose message and data hold what Postgres refuses, and the letters after it', async () => {
+    const { container } = sut.system;
+    const failedAt = Date.now();
+    const job = (id: string, data: unknown) => ({ id, name: 'send-email', data, attemptsMade: 3, finishedOn: failedAt }) as unknown as Job;
+    // A NUL and half an emoji (a text cut in the middle of one): text and jsonb columns refuse both.
+    const poisoned = deadLetterOf('notifications', job('poisoned-1', { subject: 'Lamp \ud83d' }), new Error('refused: \u0000 byte'));
+    const next = deadLetterOf('notifications', job('after-poison-1', { subject: 'Lamp' }), new Error('refused'));
+    await container.deadLetters.capture(poisoned);
+    await container.deadLetters.capture(next);
+
+    expect(await container.redis.llen(container.keys.deadLetters())).toBe(0);
+    const items = await failedJobs('?limit=100');
+    expect(items.find((item) => item.jobId === 'poisoned-1')).toMatchObject({ reason: 'refused: \uFFFD byte', payload: { subject: 'Lamp \uFFFD' } });
+    expect(items.find((item) => item.jobId === 'after-poison-1')).toMatchObject({ reason: 'refused' });
+  });
+
   it('parks a dead letter in Redis while Postgres is down, and records it once when Postgres answers', async () => {
     const { container } = sut.system;
     const logger = createLogger('silent');

@@ -34,6 +34,23 @@ function raisesAlert(letter: DeadLetter): boolean {
   return true;
 }
 
+/** Text Postgres stores: no NUL (text and jsonb refuse it), no lone surrogate (jsonb refuses it). */
+const storableText = (text: string) => text.replaceAll('\u0000', '\uFFFD').toWellFormed();
+
+/**
+ * A dead letter as Postgres takes it. A failure's message, stack or job data may hold what text
+ * columns refuse (a template cut in the middle of an emoji, a NUL from a vendor's answer); refused,
+ * that one letter would stay first in the parked list and stop every later one being recorded.
+ */
+function storable(letter: DeadLetter): DeadLetter {
+  return {
+    ...letter,
+    reason: storableText(letter.reason),
+    stack: letter.stack === null ? null : storableText(letter.stack),
+    payload: JSON.parse(JSON.stringify(letter.payload ?? null, (_key, value: unknown) => (typeof value === 'string' ? storableText(value) : value))),
+  };
+}
+
 /**
  * Turns jobs that used up their attempts into failed_jobs rows with an alert for the admins (an
  * outbox event in the same transaction). A dead letter is parked in a Redis list first, where the
@@ -67,7 +84,7 @@ export class DeadLetterRecorder {
       // LPUSH puts the newest at the head: the tail holds the oldest.
       const parked = await redis.lrange(list, -BATCH, -1);
       if (parked.length === 0) return recorded;
-      const letters = parked.map((raw) => JSON.parse(raw) as DeadLetter).reverse();
+      const letters = parked.map((raw) => storable(JSON.parse(raw) as DeadLetter)).reverse();
       recorded += await this.record(letters);
       const removal = redis.multi();
       for (const raw of parked) removal.lrem(list, -1, raw);

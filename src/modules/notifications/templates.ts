@@ -119,7 +119,12 @@ const totalOf = (lines: readonly MailLine[]) => lines.reduce((sum, line) => sum 
 /** Headers cannot hold line breaks; anything user-typed reaching a subject is flattened. */
 const subjectLine = (text: string) => text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
 
-const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+/** At most `max` UTF-16 units and an ellipsis, never cutting a character in two (an emoji is two units). */
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cutsPair = /[\uD800-\uDBFF]/.test(text[max - 1]!);
+  return `${text.slice(0, cutsPair ? max - 1 : max)}…`;
+}
 
 const STYLE = {
   body: 'margin:0;padding:0;background:#f4f4f6;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;',
