@@ -85,6 +85,11 @@ describe('dead letters', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(attempts).toBe(4);
 
+    // Its retry has run: it is not retried again (a 202 that queued nothing, before); the retry's own dead letter is the one to retry.
+    const twice = await sut.admin.post(`/api/admin/failed-jobs/${dead.id}/retry`);
+    expect(twice.status).toBe(409);
+    expect(twice.body.error).toMatchObject({ code: 'INVALID_STATE', details: { status: 'retried' } });
+
     // Discarded, it leaves the list; discarded, it cannot be retried.
     const discarded = await sut.admin.post(`/api/admin/failed-jobs/${dead.id}/discard`);
     expect(discarded.status).toBe(200);

@@ -8,7 +8,7 @@ import type { FailedJob, FailedJobsQuery } from './failed-jobs.schemas.js';
 
 export interface FailedJobsServiceDeps {
   repository: Pick<FailedJobsRepository, 'find' | 'search' | 'markRetried' | 'markDiscarded'>;
-  queues: Pick<JobQueues, 'add'>;
+  queues: Pick<JobQueues, 'add' | 'getJob'>;
 }
 
 const view = (row: FailedJobRow): FailedJob => ({
@@ -22,6 +22,9 @@ const view = (row: FailedJobRow): FailedJob => ({
   failedAt: row.failedAt.toISOString(),
   status: row.status,
 });
+
+/** A retry job in one of these has not run yet, or is running. */
+const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 /** Dead letters as admins handle them: list, hand back to the queue once, or set aside. */
 export class FailedJobsService {
@@ -38,17 +41,29 @@ export class FailedJobsService {
 
   /**
    * Runs the job once more, ahead of customer work. Its job id comes from the dead letter's id, so a
-   * second request (a double click) while that job is kept adds nothing. If it fails again it
-   * becomes a dead letter of its own.
+   * second request (a double click) while that job waits or runs is answered with it and adds
+   * nothing; once it has run, the letter is not retried again (409): if it failed, it became a dead
+   * letter of its own, the one to retry.
    */
   async retry(id: number): Promise<FailedJob> {
-    const row = await this.deps.repository.find(id);
+    const { repository, queues } = this.deps;
+    const row = await repository.find(id);
     if (!row) throw notFound('failed job', { id });
     if (row.status === 'discarded') throw invalidState(`failed job ${id} was discarded`, { status: row.status });
     if (!isJobName(row.name)) throw invalidState(`no job named ${row.name} runs any more`, { name: row.name });
-    await this.deps.queues.add(row.name, row.payload as never, { jobId: `retry-of-${id}`, attempts: 1, priority: PRIORITY.admin });
-    const retried = await this.deps.repository.markRetried(id);
-    if (!retried) throw invalidState(`failed job ${id} was discarded meanwhile`);
+    const jobId = `retry-of-${id}`;
+    if (row.status === 'retried') {
+      const state = await (await queues.getJob(row.name, jobId))?.getState();
+      if (state && PENDING_STATES.has(state)) return view(row);
+      throw invalidState(`failed job ${id} was retried already; a retry that fails is a dead letter of its own`, { status: row.status });
+    }
+    await queues.add(row.name, row.payload as never, { jobId, attempts: 1, priority: PRIORITY.admin });
+    const retried = await repository.markRetried(id);
+    if (!retried) {
+      // Discarded meanwhile: the job just queued is taken back unless it already started.
+      await (await queues.getJob(row.name, jobId))?.remove().catch(() => undefined);
+      throw invalidState(`failed job ${id} was discarded meanwhile`, { status: 'discarded' });
+    }
     return view(retried);
   }
 
