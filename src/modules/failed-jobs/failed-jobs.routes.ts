@@ -42,7 +42,7 @@ export const failedJobsRoutes: FastifyPluginAsyncZod<{ auth: AuthService; failed
         ok: { 202: { description: 'Queued: the dead letter, now `retried`.', schema: failedJob } },
         refusals: {
           404: NO_FAILED_JOB,
-          409: 'INVALID_STATE: the dead letter was discarded, or no job of its name runs any more.',
+          409: 'INVALID_STATE: the dead letter was discarded, its retry has already run (a retry that fails is a dead letter of its own), or no job of its name runs any more.',
         },
       }),
       onRequest: admin,

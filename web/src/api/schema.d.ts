@@ -1317,7 +1317,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INVALID_STATE: the dead letter was discarded, or no job of its name runs any more. */
+            /** @description INVALID_STATE: the dead letter was discarded, its retry has already run (a retry that fails is a dead letter of its own), or no job of its name runs any more. */
             409: {
                 headers: {
                     [name: string]: unknown;
