@@ -306,6 +306,7 @@ export class Container {
       persister: this.persister,
       transitions: this.transitions,
       refunds: this.refunds,
+      fulfilment: this.fulfilmentRepository,
       queries: this.orderQueries,
     });
     this.ops = new OpsService(this.db, [this.redis, this.precheckRedis], logger);

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { createLogger } from '../src/lib/logger.js';
 import { signWebhook } from '../src/modules/payments/webhook-signature.js';
+import { startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, eventually, guests } from './support/http.js';
 import { mailsTo, paymentEvent, sendWebhook } from './support/payments.js';
@@ -479,5 +481,32 @@ describe('an admin failing an order', () => {
     expect((await sut.admin.patch(`/api/admin/orders/${confirmedByShop.id}`, { status: 'FAILED' })).status).toBe(200);
     expect(await sut.system.container.paymentsRepository.find(confirmedByShop.id)).toBeUndefined();
     expect(await refundEvents(confirmedByShop.id)).toEqual([]);
+  });
+
+  it('gives up the vendor lines not yet placed, so the vendor’s stock counts whole again at its next sync', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 0 });
+    const simulator = await startVendorSimulator({
+      vendors: [{ name: `failing-${sku.toLowerCase()}`, port: 0, seed: { [sku]: 5 } }],
+      logger: createLogger('silent'),
+    });
+    onTestFinished(() => simulator.close());
+    const vendor = (await container.vendorsRepository.insert({
+      name: simulator.vendors[0]!.name,
+      baseUrl: simulator.vendors[0]!.url,
+      priority: 10,
+    }))!;
+    onTestFinished(() => container.vendorsRepository.update(vendor.id, { enabled: false }).then(() => undefined));
+    await container.vendorSync.sync(vendor);
+    const [buyer] = await guests(sut.system.url!, 1);
+    const order = (await buyer!.order([{ sku, quantity: 2 }], 'admin-fails-vendor-line')).body;
+    expect((await sut.admin.patch(`/api/admin/orders/${order.id}`, { status: 'CONFIRMED' })).status).toBe(200);
+    // Sold from the vendor, not yet ordered from it (no worker here fulfils it): counted out of its 5.
+    await container.vendorSync.sync(vendor);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 3, sold: 2 });
+
+    expect((await sut.admin.patch(`/api/admin/orders/${order.id}`, { status: 'FAILED' })).status).toBe(200);
+    await container.vendorSync.sync(vendor);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 5, drift: 0 });
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Executor } from '../../db/database.js';
+import type { Db, Executor, Tx } from '../../db/database.js';
 import type { FulfilmentLineStatus, OrderStatus } from '../../db/schema.js';
 
 export interface FulfilmentLine {
@@ -98,6 +98,20 @@ export class FulfilmentRepository {
         .execute();
       await this.setStatus(orderId, sku, 'placed', tx);
     });
+  }
+
+  /**
+   * An order an admin failed: its lines not yet ordered from a vendor will not be, so they stop
+   * counting as sold from vendors (`supplyTarget` subtracted them for good). Inside the caller's
+   * transaction, the one that fails the order.
+   */
+  async abandonPending(tx: Tx, orderId: string): Promise<void> {
+    await tx
+      .updateTable('fulfilmentLines')
+      .set({ status: 'failed', updatedAt: sql`now()` })
+      .where('orderId', '=', orderId)
+      .where('status', '=', 'pending')
+      .execute();
   }
 
   async setStatus(orderId: string, sku: string, status: FulfilmentLineStatus, executor: Executor = this.db): Promise<void> {

@@ -3,6 +3,7 @@ import { invalidState, notFound } from '../../../lib/errors.js';
 import type { StockStore } from '../../../redis/stock-store.js';
 import type { AuthUser } from '../../auth/auth.types.js';
 import type { Refunds } from '../../payments/refunds.js';
+import type { FulfilmentRepository } from '../../vendors/fulfilment.repository.js';
 import type { OrderQueries } from '../order-queries.js';
 import { parseSnapshot } from '../order-snapshot.js';
 import type { OrdersRepository } from '../orders.repository.js';
@@ -17,6 +18,8 @@ export interface OrderLifecycleDeps {
   transitions: Pick<OrderTransitions, 'inTransaction'>;
   /** A paid order an admin fails owes its payment back. */
   refunds: Pick<Refunds, 'owe'>;
+  /** A confirmed order an admin fails will not be fulfilled: its lines not yet placed are given up. */
+  fulfilment: Pick<FulfilmentRepository, 'abandonPending'>;
   queries: Pick<OrderQueries, 'get'>;
 }
 
@@ -47,6 +50,7 @@ export class OrderLifecycle {
       const [staged] = await stage([{ orderId, to, ...options }]);
       if (staged?.changed && to === 'FAILED' && options.actor === 'admin') {
         await this.deps.refunds.owe(tx, [{ orderId, orderStatus: 'FAILED', cause: 'failed-by-admin' }], { paidOnly: true });
+        await this.deps.fulfilment.abandonPending(tx, orderId);
       }
       return staged;
     });
