@@ -379,6 +379,7 @@ export class Container {
     const staleAfterMs = config.vendorStaleAfterSeconds * 1_000;
     this.recount = new StockRecount({
       inventory: this.inventory,
+      stock: this.stock,
       ledger: this.inventoryRepository,
       vendors: vendorsRepository,
       staleAfterMs,

@@ -111,6 +111,7 @@ export function jobHandlers(container: Container): JobHandlers {
     'watch-cart-stock': () => container.cartSync.watchStock(),
     'refresh-carts': ({ sku, change }) => container.cartSync.refresh(sku, change),
     'remind-abandoned-carts': () => container.abandonedCarts.remind(),
+    'recount-deferred': () => container.recount.recountDeferred(),
     'vendor-sync': async ({ vendorId }) => {
       const vendor = await container.vendorsRepository.find(vendorId);
       return vendor ? container.vendorSync.sync(vendor) : { vendorId, outcome: 'unknown vendor' };
@@ -140,6 +141,8 @@ export async function startWorkers(container: Container, handlers: JobHandlers =
         { job: 'reconcile-carts', everyMs: config.cartReconcileIntervalMs },
         { job: 'watch-cart-stock', everyMs: config.cartStockWatchIntervalMs },
         { job: 'remind-abandoned-carts', everyMs: config.cartReminderIntervalMs },
+        // With the expiry sweeps: the units a recount left go as soon as reservations give them back.
+        { job: 'recount-deferred', everyMs: config.expirySweepIntervalMs },
       ],
       onDeadLetter: (letter) => container.deadLetters.capture(letter),
     },

@@ -104,11 +104,19 @@ describe('vendor stock', () => {
     expect(clamped.outcome === 'ok' && clamped.moves).toEqual([{ sku, moved: -1, deferred: 3 }]);
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 4, reserved: 4, available: 0, gateAvailable: 0, drift: 0 });
 
+    // The reservation ends: the scheduled recount of deferred SKUs takes the rest, without waiting for a sync.
     expect((await buyer!.post(`/api/orders/${order.body.id}/cancel`)).status).toBe(200);
-    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 4, reserved: 0, gateAvailable: 4, drift: 0 });
-    const rest = await sync(a!.id);
-    expect(rest.outcome === 'ok' && rest.moves).toEqual([{ sku, moved: -3, deferred: 0 }]);
-    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 1, available: 1, gateAvailable: 1, drift: 0 });
+    const rest = await eventually(
+      async () => {
+        const view = await inventoryOf(sut.admin, sku);
+        return view.vendorOnHand === 1 ? view : undefined;
+      },
+      'the deferred recount',
+      15_000,
+    );
+    expect(rest).toMatchObject({ vendorOnHand: 1, reserved: 0, available: 1, gateAvailable: 1, drift: 0 });
+    const next = await sync(a!.id);
+    expect(next.outcome === 'ok' && next.moves).toEqual([{ sku, moved: 0, deferred: 0 }]);
   });
 
   it('opens the breaker of a vendor that is down, stops counting its stale stock, keeps selling the rest, and closes on recovery', async () => {
@@ -235,6 +243,32 @@ describe('vendor stock', () => {
     expect(refused).toMatchObject({ outcome: 'failed', error: expect.stringContaining('stock answer refused') });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 4, gateAvailable: 5, drift: 0 });
     expect((await sut.admin.post(`/api/admin/vendors/${a!.id}/sync`)).status).toBe(202);
+  });
+
+  it('takes a disabled vendor’s units that reservations held once those reservations end, though no sync of it comes again', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 0 });
+    const [a] = await vendors([{ [sku]: 10 }]);
+    await sync(a!.id);
+    const [buyer] = await guests(sut.system.url!, 1);
+    const held = await buyer!.order([{ sku, quantity: 10 }], 'holds-the-vendor-units');
+    expect(held.status).toBe(202);
+    // Disabled while every unit is held: the recount cannot take them now.
+    expect((await sut.admin.patch(`/api/admin/vendors/${a!.id}`, { enabled: false })).status).toBe(200);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 10, gateAvailable: 0 });
+
+    // The order is cancelled: its units must not go back on sale, as no vendor supplies them any more.
+    expect((await buyer!.post(`/api/orders/${held.body.id}/cancel`)).status).toBe(200);
+    const after = await eventually(
+      async () => {
+        const view = await inventoryOf(sut.admin, sku);
+        return view.vendorOnHand === 0 ? view : undefined;
+      },
+      'the deferred recount (a scheduled job)',
+      15_000,
+    );
+    expect(after).toMatchObject({ vendorOnHand: 0, reserved: 0, gateAvailable: 0, drift: 0 });
+    const late = await buyer!.order([{ sku, quantity: 1 }], 'after-the-vendor-left');
+    expect(late.status).toBe(409);
   });
 
   it('syncs a vendor listing 40,000 SKUs, most of them not in the catalog, in one answer', async () => {

@@ -35,6 +35,8 @@ export interface JobPayloads {
   'remind-abandoned-carts': Record<string, never>;
   /** Carries a catalog or stock change of one SKU to every cart holding it. */
   'refresh-carts': { sku: string; change: 'changed' | 'deleted' | 'stock' };
+  /** Recounts the SKUs whose vendor recount left units held by reservations (scheduled). */
+  'recount-deferred': Record<string, never>;
   /** One vendor's stock sync; a job scheduler per enabled vendor (`vendor-sync:<vendorId>`), or an admin's request. */
   'vendor-sync': { vendorId: string };
   /** A CONFIRMED order's fulfilment; jobId = `fulfil-<order id>`. */
@@ -118,6 +120,7 @@ export const JOBS: { [N in JobName]: JobDefinition } = {
   },
   // A vendor fault is an outcome, not a failure: only our own stores being away fails a sync, and
   // the next tick is as good as a retry.
+  'recount-deferred': { queue: 'vendors', options: TICK_OPTIONS, deadLetter: false },
   'vendor-sync': {
     queue: 'vendors',
     options: { attempts: 2, backoff: { type: 'capped-exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: { count: 100 } },

@@ -16,6 +16,11 @@ export class RedisKeys {
     return `${this.prefix}:{stock}:gate-op:${operationId}`;
   }
 
+  /** SKUs whose last vendor recount left units to take once reservations end (set). */
+  deferredRecounts(): string {
+    return `${this.prefix}:{stock}:recount-deferred`;
+  }
+
   reservation(orderId: string): string {
     return `${this.prefix}:{stock}:res:${orderId}`;
   }

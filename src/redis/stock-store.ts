@@ -201,6 +201,17 @@ export class StockStore {
     return this.redis.zrangebyscore(this.keys.expiryIndex(), '-inf', untilMs, 'LIMIT', 0, limit);
   }
 
+  /** Notes that a SKU's vendor recount left units to take later (StockRecount), or that it took them all. */
+  async markRecountDeferred(sku: string, deferred: boolean): Promise<void> {
+    if (deferred) await this.redis.sadd(this.keys.deferredRecounts(), sku);
+    else await this.redis.srem(this.keys.deferredRecounts(), sku);
+  }
+
+  /** The SKUs whose vendor recount left units to take later. */
+  deferredRecounts(): Promise<string[]> {
+    return this.redis.smembers(this.keys.deferredRecounts());
+  }
+
   /** Gate values for the SKUs, null where not loaded. */
   async gates(skus: string[]): Promise<(number | null)[]> {
     if (skus.length === 0) return [];

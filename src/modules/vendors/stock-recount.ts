@@ -1,10 +1,13 @@
 import type { Logger } from '../../lib/logger.js';
+import type { StockStore } from '../../redis/stock-store.js';
 import type { InventoryRepository } from '../inventory/inventory.repository.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
 import type { VendorsRepository } from './vendors.repository.js';
 
 export interface StockRecountDeps {
   inventory: Pick<InventoryService, 'changeStock'>;
+  /** Where SKUs with units left to take wait for `recountDeferred`. */
+  stock: Pick<StockStore, 'markRecountDeferred' | 'deferredRecounts'>;
   ledger: Pick<InventoryRepository, 'setVendorOnHand'>;
   vendors: Pick<VendorsRepository, 'supplyTarget'>;
   /** Vendor counts seen longer ago than this stop counting. */
@@ -28,7 +31,9 @@ export interface RecountResult {
  * admin stock changes take (InventoryService.changeStock): under the ledger row lock, with an
  * operation id, undone if the transaction fails. A decrease is clamped to what the gate still
  * admits, so a recount never takes units a reservation holds; the rest goes at a later recount,
- * once those reservations have ended. A recount with nothing changed moves nothing.
+ * once those reservations have ended: the SKU waits in a set that `recountDeferred` (a scheduled
+ * job) recounts, as no vendor's sync may come again (the vendor was disabled, or lists the SKU no
+ * more). A recount with nothing changed moves nothing.
  */
 export class StockRecount {
   constructor(private readonly deps: StockRecountDeps) {}
@@ -50,7 +55,21 @@ export class StockRecount {
     });
     const moved = result.changed ? result.applied : 0;
     const outcome = { sku, moved, deferred: moved - wanted };
-    if (outcome.deferred !== 0) logger.info(outcome, 'vendor units held by reservations: the recount takes them later');
+    if (outcome.deferred !== 0) {
+      await this.deps.stock.markRecountDeferred(sku, true);
+      logger.info(outcome, 'vendor units held by reservations: the recount takes them later');
+    }
     return outcome;
+  }
+
+  /** The scheduled job: recounts every SKU a recount left units of; those it settles leave the set. */
+  async recountDeferred(): Promise<RecountResult[]> {
+    const results: RecountResult[] = [];
+    for (const sku of await this.deps.stock.deferredRecounts()) {
+      const result = await this.recount(sku);
+      if (result.deferred === 0) await this.deps.stock.markRecountDeferred(sku, false);
+      results.push(result);
+    }
+    return results;
   }
 }
