@@ -61,14 +61,23 @@ export class FulfilmentRepository {
   /**
    * Records that the line is about to be ordered from `vendorId`, before the call: a job that dies
    * during the call finds the intent and asks that same vendor again (idempotent on the line id)
-   * rather than another, so no line is ever ordered from two vendors.
+   * rather than another, so no line is ever ordered from two vendors. Returns the vendor the line's
+   * intent names: `vendorId`, or the vendor another run recorded first (undefined when that run's
+   * intent was committed too late for this statement to see, or dropped meanwhile).
    */
-  async recordIntent(orderId: string, sku: string, vendorId: string, quantity: number): Promise<void> {
-    await this.db
-      .insertInto('vendorOrders')
-      .values({ orderId, sku, vendorId, quantity, vendorOrderId: null, placedAt: null })
-      .onConflict((oc) => oc.columns(['orderId', 'sku']).doNothing())
-      .execute();
+  async recordIntent(orderId: string, sku: string, vendorId: string, quantity: number): Promise<string | undefined> {
+    const { rows } = await sql<{ vendorId: string }>`
+      WITH recorded AS (
+        INSERT INTO vendor_orders (order_id, sku, vendor_id, quantity, vendor_order_id, placed_at)
+        VALUES (${orderId}, ${sku}, ${vendorId}, ${quantity}, NULL, NULL)
+        ON CONFLICT (order_id, sku) DO NOTHING
+        RETURNING vendor_id
+      )
+      SELECT vendor_id::text AS "vendorId" FROM recorded
+      UNION ALL
+      SELECT vendor_id::text FROM vendor_orders WHERE order_id = ${orderId} AND sku = ${sku} AND NOT EXISTS (SELECT 1 FROM recorded)
+    `.execute(this.db);
+    return rows[0]?.vendorId;
   }
 
   /** The vendor refused the line: the intent goes, so the next vendor may be tried. */
@@ -87,13 +96,14 @@ export class FulfilmentRepository {
    * transaction, so the recount moves its units from "sold, not yet ordered" to "ordered after the
    * vendor's count" without counting them twice or not at all.
    */
-  async recordPlaced(orderId: string, sku: string, vendorOrderId: string, placedAt: Date): Promise<void> {
+  async recordPlaced(orderId: string, sku: string, vendorId: string, vendorOrderId: string, placedAt: Date): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx
         .updateTable('vendorOrders')
         .set({ vendorOrderId, placedAt })
         .where('orderId', '=', orderId)
         .where('sku', '=', sku)
+        .where('vendorId', '=', vendorId)
         .where('vendorOrderId', 'is', null)
         .execute();
       await this.setStatus(orderId, sku, 'placed', tx);

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Tx } from '../../db/database.js';
 import type { CircuitState, FulfilmentLineStatus, OrderStatus, VendorRow } from '../../db/schema.js';
-import { Fulfilment, VendorsUnreachable } from './fulfilment.js';
+import { Fulfilment, LineBeingPlaced, VendorsUnreachable } from './fulfilment.js';
 import type { FulfilmentLine, VendorOrderLine } from './fulfilment.repository.js';
 import type { PlaceOrderResult, VendorOrderLine as VendorRequest } from './vendor-client.js';
 import { VendorTimeout, VendorUnavailable } from './vendors.errors.js';
@@ -60,11 +60,14 @@ describe('Fulfilment.fulfil', () => {
   let refunds: string[];
   let vendors: FakeVendor[];
   let fulfilment: Fulfilment;
+  /** The next read of the vendor orders misses what another run recorded since (it read first). */
+  let staleRead: boolean;
 
   beforeEach(() => {
     status = 'CONFIRMED';
     lines = [{ sku: 'SKU', localQuantity: 1, vendorQuantity: 2, status: 'pending' }];
     vendorOrders = new Map();
+    staleRead = false;
     refunds = [];
     vendors = [new FakeVendor(vendorRow('first', 10), 5), new FakeVendor(vendorRow('second', 20), 5)];
     const transition = (to: OrderStatus, from: OrderStatus | undefined) => {
@@ -78,14 +81,20 @@ describe('Fulfilment.fulfil', () => {
     fulfilment = new Fulfilment({
       repository: {
         progress: async (orderIds) => new Map(orderIds.map((orderId) => [orderId, { status, lines: lines.map((line) => ({ ...line })) }])),
-        vendorOrders: async () => [...vendorOrders.values()].map((line) => ({ ...line })),
+        vendorOrders: async () => {
+          if (!staleRead) return [...vendorOrders.values()].map((line) => ({ ...line }));
+          staleRead = false;
+          return [];
+        },
         recordIntent: async (_order, sku, vendorId, quantity) => {
           if (!vendorOrders.has(sku)) vendorOrders.set(sku, { sku, vendorId, vendorOrderId: null, quantity });
+          return vendorOrders.get(sku)!.vendorId;
         },
         dropIntent: async (_order, sku, vendorId) => {
           if (vendorOrders.get(sku)?.vendorId === vendorId && vendorOrders.get(sku)?.vendorOrderId === null) vendorOrders.delete(sku);
         },
-        recordPlaced: async (_order, sku, vendorOrderId) => {
+        recordPlaced: async (_order, sku, vendorId, vendorOrderId) => {
+          if (vendorOrders.get(sku)?.vendorId !== vendorId) throw new Error(`${sku} recorded as placed with ${vendorId}, whose intent it is not`);
           vendorOrders.get(sku)!.vendorOrderId = vendorOrderId;
           await setStatus(ORDER, sku, 'placed');
         },
@@ -123,6 +132,20 @@ describe('Fulfilment.fulfil', () => {
     expect(vendorOrders.get('SKU')).toMatchObject({ vendorId: 'id-first', vendorOrderId: 'first-1' });
     expect([vendors[0]!.stock, vendors[1]!.stock]).toEqual([3, 5]);
     expect(status).toBe('FULFILLED');
+  });
+
+  it('never orders a line from a second vendor while another run holds its intent with the first', async () => {
+    // Another run recorded its intent with the first vendor and is calling it; this run read before that, and finds the first's circuit open.
+    vendorOrders.set('SKU', { sku: 'SKU', vendorId: 'id-first', vendorOrderId: null, quantity: 2 });
+    staleRead = true;
+    vendors[0]!.circuit = 'open';
+    await expect(fulfilment.fulfil(ORDER)).rejects.toThrow(LineBeingPlaced);
+    expect(vendors[1]!.taken.size).toBe(0);
+    expect(vendorOrders.get('SKU')).toMatchObject({ vendorId: 'id-first', vendorOrderId: null });
+    // Retried, the run asks the first vendor, once its circuit closes.
+    vendors[0]!.circuit = 'closed';
+    expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'fulfilled' });
+    expect(vendorOrders.get('SKU')).toMatchObject({ vendorId: 'id-first', vendorOrderId: 'first-1' });
   });
 
   it('waits for a vendor whose circuit is open rather than failing a line the others refused', async () => {

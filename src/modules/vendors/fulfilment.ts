@@ -30,6 +30,11 @@ export class VendorsUnreachable extends Error {
   override name = 'VendorsUnreachable';
 }
 
+/** Another run of the same order's fulfilment is placing the line with another vendor: the job retries later, and then asks that vendor. */
+export class LineBeingPlaced extends Error {
+  override name = 'LineBeingPlaced';
+}
+
 type LineOutcome = 'placed' | 'unfillable';
 
 /** Most orders one read or one FULFILLED transaction takes. */
@@ -143,7 +148,9 @@ export class Fulfilment {
         circuitsOpen += 1;
         continue;
       }
-      await repository.recordIntent(orderId, line.sku, vendor.id, line.vendorQuantity);
+      const owner = await repository.recordIntent(orderId, line.sku, vendor.id, line.vendorQuantity);
+      // Read before another run recorded its intent: that run's vendor has the line, never a second one.
+      if (owner !== vendor.id) throw new LineBeingPlaced(`${request.lineId}: being placed by another run of this order's fulfilment`);
       if ((await this.ask(vendor, orderId, request)) === 'placed') return 'placed';
     }
     if (circuitsOpen > 0) {
@@ -158,7 +165,7 @@ export class Fulfilment {
     const { repository, clients, logger } = this.deps;
     const outcome = await clients.for(vendor).placeOrder(request);
     if (outcome.outcome === 'placed') {
-      await repository.recordPlaced(orderId, request.sku, outcome.vendorOrderId, new Date());
+      await repository.recordPlaced(orderId, request.sku, vendor.id, outcome.vendorOrderId, new Date());
       logger.info({ orderId, sku: request.sku, vendor: vendor.name, vendorOrderId: outcome.vendorOrderId }, 'order line placed with a vendor');
       return 'placed';
     }
