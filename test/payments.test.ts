@@ -483,7 +483,7 @@ describe('an admin failing an order', () => {
     expect(await refundEvents(confirmedByShop.id)).toEqual([]);
   });
 
-  it('gives up the vendor lines not yet placed, so the vendor’s stock counts whole again at its next sync', async () => {
+  it('settles the vendor lines not yet placed when an admin fails or fulfils an order, so the vendor’s stock counts whole again at its next sync', async () => {
     const { container } = sut.system;
     const sku = await createProduct(sut.admin, { onHand: 0 });
     const simulator = await startVendorSimulator({
@@ -506,6 +506,15 @@ describe('an admin failing an order', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 3, sold: 2 });
 
     expect((await sut.admin.patch(`/api/admin/orders/${order.id}`, { status: 'FAILED' })).status).toBe(200);
+    await container.vendorSync.sync(vendor);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 5, drift: 0 });
+
+    // Marked FULFILLED by hand: its vendor line was settled outside flashcart, and no longer counts as to be ordered.
+    const shipped = (await buyer!.order([{ sku, quantity: 1 }], 'admin-fulfils-vendor-line')).body;
+    expect((await sut.admin.patch(`/api/admin/orders/${shipped.id}`, { status: 'CONFIRMED' })).status).toBe(200);
+    await container.vendorSync.sync(vendor);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 4 });
+    expect((await sut.admin.patch(`/api/admin/orders/${shipped.id}`, { status: 'FULFILLED' })).status).toBe(200);
     await container.vendorSync.sync(vendor);
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 5, drift: 0 });
   });

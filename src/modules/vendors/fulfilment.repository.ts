@@ -111,14 +111,15 @@ export class FulfilmentRepository {
   }
 
   /**
-   * An order an admin failed: its lines not yet ordered from a vendor will not be, so they stop
-   * counting as sold from vendors (`supplyTarget` subtracted them for good). Inside the caller's
-   * transaction, the one that fails the order.
+   * An order an admin took out of CONFIRMED: its lines not yet ordered from a vendor will not be
+   * ordered through flashcart, so they stop counting as sold from vendors (`supplyTarget` subtracted
+   * them for good): `failed` when the admin failed the order, `placed` (by hand) when they marked it
+   * FULFILLED. Inside the caller's transaction, the one that changes the order.
    */
-  async abandonPending(tx: Tx, orderId: string): Promise<void> {
+  async settlePending(tx: Tx, orderId: string, status: 'failed' | 'placed'): Promise<void> {
     await tx
       .updateTable('fulfilmentLines')
-      .set({ status: 'failed', updatedAt: sql`now()` })
+      .set({ status, updatedAt: sql`now()` })
       .where('orderId', '=', orderId)
       .where('status', '=', 'pending')
       .execute();

@@ -18,8 +18,8 @@ export interface OrderLifecycleDeps {
   transitions: Pick<OrderTransitions, 'inTransaction'>;
   /** A paid order an admin fails owes its payment back. */
   refunds: Pick<Refunds, 'owe'>;
-  /** A confirmed order an admin fails will not be fulfilled: its lines not yet placed are given up. */
-  fulfilment: Pick<FulfilmentRepository, 'abandonPending'>;
+  /** A confirmed order an admin fails or marks FULFILLED: its lines not yet placed will not be placed through flashcart. */
+  fulfilment: Pick<FulfilmentRepository, 'settlePending'>;
   queries: Pick<OrderQueries, 'get'>;
 }
 
@@ -50,8 +50,9 @@ export class OrderLifecycle {
       const [staged] = await stage([{ orderId, to, ...options }]);
       if (staged?.changed && to === 'FAILED' && options.actor === 'admin') {
         await this.deps.refunds.owe(tx, [{ orderId, orderStatus: 'FAILED', cause: 'failed-by-admin' }], { paidOnly: true });
-        await this.deps.fulfilment.abandonPending(tx, orderId);
+        await this.deps.fulfilment.settlePending(tx, orderId, 'failed');
       }
+      if (staged?.changed && to === 'FULFILLED' && options.actor === 'admin') await this.deps.fulfilment.settlePending(tx, orderId, 'placed');
       return staged;
     });
     if (!result) throw notFound('order', { orderId });
