@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createLogger } from '../src/lib/logger.js';
 import type { SyncReport } from '../src/modules/vendors/vendor-sync.js';
@@ -269,6 +271,42 @@ describe('vendor stock', () => {
     expect(after).toMatchObject({ vendorOnHand: 0, reserved: 0, gateAvailable: 0, drift: 0 });
     const late = await buyer!.order([{ sku, quantity: 1 }], 'after-the-vendor-left');
     expect(late.status).toBe(409);
+  });
+
+  it('dates a vendor’s counts by its asOf: an answer from a cache an hour old does not count, one dated ahead counts from now', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 1 });
+    /** A vendor answering its stock as of `asOf`, as one behind a cache would. */
+    const cachedVendor = async (asOf: Date) => {
+      const server = createServer((_request, response) =>
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ asOf: asOf.toISOString(), items: [{ sku, available: 6 }] })),
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      const { port } = server.address() as AddressInfo;
+      const row = (await sut.system.container.vendorsRepository.insert({
+        name: `cached-${randomBytes(3).toString('hex')}`,
+        baseUrl: `http://127.0.0.1:${port}`,
+        priority: 50,
+      }))!;
+      onTestFinished(() => sut.system.container.vendorsRepository.update(row.id, { enabled: false }).then(() => undefined));
+      return row;
+    };
+    const stale = await cachedVendor(new Date(Date.now() - 3_600_000));
+    expect(await sync(stale.id)).toMatchObject({ outcome: 'ok' });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 0, gateAvailable: 1 });
+    const ahead = await cachedVendor(new Date(Date.now() + 3_600_000));
+    expect(await sync(ahead.id)).toMatchObject({ outcome: 'ok' });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 6, gateAvailable: 7, drift: 0 });
+    // Dated from our request, not the vendor's future, so it goes stale like any count.
+    const [seen] = await sut.system.container.db
+      .selectFrom('vendorStock')
+      .select('seenAt')
+      .where('vendorId', '=', ahead.id)
+      .where('sku', '=', sku)
+      .execute();
+    expect(seen!.seenAt.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
   it('syncs a vendor listing 40,000 SKUs, most of them not in the catalog, in one answer', async () => {

@@ -51,8 +51,10 @@ export class VendorSync {
       await clients.circuitWritten(vendor.id);
       return { vendor: vendor.name, outcome: 'failed', error: error.message, circuit: client.circuitState(), moves };
     }
+    // A vendor may answer from a cache: its counts are as old as it says (never newer than our request).
+    const countedAt = new Date(Math.min(stock.asOf.getTime(), seenAt.getTime()));
     const { touched, listed } = await db.transaction().execute(async (tx) => {
-      const stored = await vendors.storeStock(tx, vendor.id, stock.items, seenAt);
+      const stored = await vendors.storeStock(tx, vendor.id, stock.items, countedAt);
       await vendors.recordSync(vendor.id, seenAt, { status: 'ok', skuCount: stored.listed }, client.circuitState(), tx);
       return stored;
     });

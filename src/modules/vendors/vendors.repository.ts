@@ -85,8 +85,10 @@ export class VendorsRepository {
   }
 
   /**
-   * Stores what a vendor holds as seen at `seenAt`: its count of every live catalog SKU it lists
-   * (others are ignored), and 0 for the SKUs it listed before and no longer does. Returns every SKU
+   * Stores what a vendor holds as seen at `seenAt` (when its counts were true: the vendor's `asOf`,
+   * or our request's time if that is earlier): its count of every live catalog SKU it lists (others
+   * are ignored), and 0 for the SKUs it listed before and no longer does. A count older than the one
+   * stored (a vendor's cache answering behind an earlier answer) is not stored. Returns every SKU
    * whose row it wrote, and how many catalog SKUs the vendor lists.
    */
   async storeStock(tx: Tx, vendorId: string, items: VendorStockItem[], seenAt: Date): Promise<{ touched: string[]; listed: number }> {
@@ -100,6 +102,7 @@ export class VendorsRepository {
             FROM jsonb_to_recordset(${JSON.stringify(items.map(({ sku, available }) => ({ sku, available })))}::jsonb) AS v(sku text, available int)
             JOIN products AS p ON p.sku = v.sku AND p.deleted_at IS NULL
             ON CONFLICT (vendor_id, sku) DO UPDATE SET available = excluded.available, seen_at = excluded.seen_at
+              WHERE vendor_stock.seen_at <= excluded.seen_at
             RETURNING sku
           `
             .execute(tx)
