@@ -219,6 +219,12 @@ describe('vendor stock', () => {
     expect((await sut.admin.post(`/api/admin/vendors/${unknown}/sync`)).status).toBe(404);
     expect((await sut.admin.post(`/api/admin/vendors/${unknown}/simulate/reset`)).status).toBe(404);
     expect((await sut.admin.post('/api/admin/vendors', { name: 'Bad Name', baseUrl: 'http://127.0.0.1:1' })).status).toBe(400);
+    // A NUL (a 500 before) or half an emoji (stored altered before) in the URL.
+    for (const baseUrl of ['http://127.0.0.1:1/\u0000', 'http://127.0.0.1:1/\ud800']) {
+      expect((await sut.admin.post('/api/admin/vendors', { name: `odd-${randomBytes(3).toString('hex')}`, baseUrl, enabled: false })).status).toBe(
+        400,
+      );
+    }
     expect((await sut.admin.post('/api/admin/vendors', { name: 'no-scheme', baseUrl: 'ftp://127.0.0.1' })).status).toBe(400);
     // A scheme in capitals is a valid URL, stored in lowercase (it was a 500: the column's check wants http:// or https://).
     const shouting = await sut.admin.post('/api/admin/vendors', {

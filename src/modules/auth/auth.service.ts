@@ -18,6 +18,9 @@ const publicUser = (row: UserRow): PublicUser => ({
 
 const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message);
 
+/** A users row's id, as tokens carry it (`sub`). */
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** What sessions do to carts (the carts module provides it). */
 export interface SessionCarts {
   /** Merges a guest's cart into a user's. */
@@ -96,7 +99,8 @@ export class AuthService {
       throw unauthenticated('the token is invalid or expired');
     }
     const { sub, role, email } = claims;
-    if (typeof sub !== 'string' || (role !== 'guest' && role !== 'customer' && role !== 'admin')) {
+    // Signed by us, so well formed; still checked, as everything downstream takes `sub` for a users row's id.
+    if (typeof sub !== 'string' || !USER_ID.test(sub) || (role !== 'guest' && role !== 'customer' && role !== 'admin')) {
       throw unauthenticated('the token is invalid or expired');
     }
     return { id: sub, role, email: typeof email === 'string' ? email : undefined };

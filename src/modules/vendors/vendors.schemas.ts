@@ -6,6 +6,7 @@ const vendorName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a lowercase n
 const baseUrl = z
   .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
   .max(500)
+  .refine((value) => !value.includes('\u0000') && value.isWellFormed(), 'must not contain NUL characters or unpaired surrogates')
   // The scheme in lowercase (`HTTP://` is a valid URL, and the column's check wants `http://`), without trailing slashes.
   .transform((url) => url.replace(/^[a-z]+:/i, (scheme) => scheme.toLowerCase()).replace(/\/+$/, ''));
 
