@@ -269,6 +269,7 @@ export class Container {
       writes: this.orderWrites,
       orders: this.ordersRepository,
       stock: this.stock,
+      deadLetter: (letter) => this.deadLetters.capture(letter),
       metrics,
       logger,
     });

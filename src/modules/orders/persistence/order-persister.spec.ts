@@ -4,6 +4,7 @@ import { FakeStockStore } from '../../../../test/fakes/fake-stock-store.js';
 import type { Tx } from '../../../db/database.js';
 import { SqlState } from '../../../db/postgres-errors.js';
 import { Metrics } from '../../../lib/metrics.js';
+import type { DeadLetter } from '../../failed-jobs/dead-letter.js';
 import type { OrderSnapshot } from '../order-snapshot.js';
 import { OrderPersister } from './order-persister.js';
 import type { OrderWrite } from './order-writes.repository.js';
@@ -18,15 +19,17 @@ class FakeOrderWrites {
   readonly stored = new Map<string, OrderWrite['status']>();
   readonly statements: { ids: string[]; status: OrderWrite['status'] }[] = [];
   readonly poison = new Map<string, Error>();
+  /** Refused even as FAILED (the parts of it a FAILED record keeps are what Postgres refuses). */
+  readonly poisonEvenFailed = new Set<string>();
   outage: Error | undefined;
 
   async insert(_tx: Tx, snapshots: OrderSnapshot[], write: OrderWrite): Promise<Set<string>> {
     this.statements.push({ ids: snapshots.map((s) => s.id), status: write.status });
     if (this.outage) throw this.outage;
-    if (write.status === 'PENDING') {
-      const refused = snapshots.find((snapshot) => this.poison.has(snapshot.id));
-      if (refused) throw this.poison.get(refused.id);
-    }
+    const refused = snapshots.find(
+      (snapshot) => this.poison.has(snapshot.id) && (write.status === 'PENDING' || this.poisonEvenFailed.has(snapshot.id)),
+    );
+    if (refused) throw this.poison.get(refused.id);
     const inserted = new Set<string>();
     for (const { id } of snapshots) {
       if (this.stored.has(id)) continue;
@@ -54,8 +57,10 @@ describe('OrderPersister.persistBatch', () => {
   let writes: FakeOrderWrites;
   let stock: FakeStockStore;
   let persister: OrderPersister;
+  let deadLetters: DeadLetter[];
 
   beforeEach(async () => {
+    deadLetters = [];
     writes = new FakeOrderWrites();
     stock = new FakeStockStore();
     stock.gateValues.set('SKU', 100);
@@ -64,6 +69,9 @@ describe('OrderPersister.persistBatch', () => {
       writes,
       orders: { findState: async () => undefined },
       stock,
+      deadLetter: async (letter) => {
+        deadLetters.push(letter);
+      },
       metrics: new Metrics(),
       logger: pino({ level: 'silent' }),
     });
@@ -109,6 +117,25 @@ describe('OrderPersister.persistBatch', () => {
     expect(held.map((statement) => statement.ids.length)).toEqual([16, 8, 4, 4, 2, 1, 1, 2, 8]);
     // The unstorable order gives its units back; the others keep theirs.
     expect(stock.gateValues.get('SKU')).toBe(100 - 15);
+  });
+
+  it('keeps an order Postgres will not store even as FAILED as a dead letter, gives its units back, and stores the orders behind it', async () => {
+    const batch = await accepted(4);
+    writes.poison.set(batch[1]!.id, pgError('22P02'));
+    writes.poisonEvenFailed.add(batch[1]!.id);
+    expect(await persister.persistBatch(batch)).toEqual(['persisted', 'unstorable', 'persisted', 'persisted']);
+    expect(writes.stored.has(batch[1]!.id)).toBe(false);
+    expect(deadLetters).toEqual([
+      expect.objectContaining({
+        queue: 'persistence',
+        name: 'persist-order',
+        jobId: batch[1]!.id,
+        payload: batch[1],
+        reason: expect.stringContaining('22P02'),
+      }),
+    ]);
+    expect(stock.reservations.has(batch[1]!.id)).toBe(false);
+    expect(stock.gateValues.get('SKU')).toBe(97);
   });
 
   it('fails an order the ledger refuses (stock drift) and consumes its over-admitted units', async () => {

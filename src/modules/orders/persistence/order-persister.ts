@@ -4,9 +4,25 @@ import { isPermanentDataError, isSqlState, SqlState } from '../../../db/postgres
 import { Coalescer } from '../../../lib/coalescer.js';
 import type { Metrics } from '../../../lib/metrics.js';
 import type { StockStore } from '../../../redis/stock-store.js';
+import type { DeadLetter } from '../../failed-jobs/dead-letter.js';
 import { isSnapshotOf, type OrderSnapshot, parseSnapshot } from '../order-snapshot.js';
 import type { OrdersRepository } from '../orders.repository.js';
 import { MissingLedgerRowError, type OrderWrite, type OrderWritesRepository } from './order-writes.repository.js';
+
+/** The dead letter of an accepted order Postgres refuses to store at all. */
+function unstorableLetter(snapshot: OrderSnapshot, error: Error): DeadLetter {
+  return {
+    dedupeKey: `persistence:order:${snapshot.id}`,
+    queue: 'persistence',
+    name: 'persist-order',
+    jobId: snapshot.id,
+    payload: snapshot,
+    reason: `accepted order ${snapshot.id} cannot be stored: ${error.message}`,
+    stack: error.stack ?? null,
+    attempts: 1,
+    failedAt: new Date().toISOString(),
+  };
+}
 
 export type PersistOutcome = 'persisted' | 'already-persisted' | 'refused-by-ledger' | 'reservation-lost' | 'unstorable';
 
@@ -15,6 +31,11 @@ export interface OrderPersisterDeps {
   writes: Pick<OrderWritesRepository, 'insert'>;
   orders: Pick<OrdersRepository, 'findState'>;
   stock: Pick<StockStore, 'claim' | 'end' | 'readReservation'>;
+  /**
+   * Where an accepted order goes that Postgres will not store even as FAILED: a dead letter for the
+   * admins (its snapshot and Postgres's reason), so the orders behind it are stored.
+   */
+  deadLetter: (letter: DeadLetter) => Promise<void>;
   metrics: Metrics;
   logger: Logger;
 }
@@ -101,7 +122,17 @@ export class OrderPersister {
    * at least that much, so they must not come back), `release` otherwise.
    */
   async recordFailed(snapshot: OrderSnapshot, reason: string, mode: 'release' | 'consume'): Promise<PersistOutcome> {
-    const written = await this.write([this.withoutOptionalFields(snapshot)], { status: 'FAILED', reason });
+    let written: Set<string>;
+    try {
+      written = await this.write([this.withoutOptionalFields(snapshot)], { status: 'FAILED', reason });
+    } catch (error) {
+      if (!isPermanentDataError(error)) throw error;
+      // Retried, it would be refused for ever, and hold up every order behind it in its lane.
+      await this.deps.deadLetter(unstorableLetter(snapshot, error as Error));
+      this.deps.logger.error({ orderId: snapshot.id, err: error }, 'accepted order cannot be stored even as FAILED: kept as a dead letter');
+      await this.deps.stock.end(snapshot.id, mode);
+      return 'unstorable';
+    }
     if (written.size === 0) return 'already-persisted';
     await this.deps.stock.end(snapshot.id, mode);
     return mode === 'consume' ? 'refused-by-ledger' : 'unstorable';
