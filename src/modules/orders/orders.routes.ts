@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authHooks, callerOf } from '../../http/auth-hooks.js';
 import { route } from '../../http/openapi.js';
 import type { RateLimits } from '../../http/rate-limits.js';
-import { errorPayload } from '../../lib/errors.js';
+import { errorPayload, validationFailed } from '../../lib/errors.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { OrderLifecycle } from './lifecycle/order-lifecycle.js';
 import type { OrderQueries } from './order-queries.js';
@@ -50,7 +50,7 @@ export const ordersRoutes: FastifyPluginAsyncZod<OrdersRoutesOptions> = async (a
         body: createOrderBody,
         ok: { 202: { description: 'Accepted (or the replay of an accepted key): the order is PENDING and its stock held.', schema: order } },
         refusals: {
-          400: 'VALIDATION_FAILED: the request breaks its schema, a SKU is unknown, the lines mix currencies, or the cart is empty.',
+          400: 'VALIDATION_FAILED: the request breaks its schema (one Idempotency-Key header, not several), a SKU is unknown, the lines mix currencies, or the cart is empty.',
           409: 'INSUFFICIENT_STOCK: a line asks for more than is available; `details` has `sku`, `requested`, `available`. Nothing is held.',
           422: 'IDEMPOTENCY_KEY_REUSED: this caller used this key with another body.',
         },
@@ -59,6 +59,10 @@ export const ordersRoutes: FastifyPluginAsyncZod<OrdersRoutesOptions> = async (a
       preHandler: limits.order,
     },
     async (request, reply) => {
+      // Two of them reach the schema joined into one ("a, b"), itself a valid key: which one was meant cannot be known.
+      if ((request.raw.headersDistinct['idempotency-key']?.length ?? 0) > 1) {
+        throw validationFailed('send one Idempotency-Key header, not several', { header: 'idempotency-key' });
+      }
       const result = await placement.place(callerOf(request), request.headers['idempotency-key'], request.body);
       if (result.kind === 'accepted') return reply.code(202).send(result.order);
       const { sku, requested, available } = result;

@@ -3381,7 +3381,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description VALIDATION_FAILED: the request breaks its schema, a SKU is unknown, the lines mix currencies, or the cart is empty. */
+            /** @description VALIDATION_FAILED: the request breaks its schema (one Idempotency-Key header, not several), a SKU is unknown, the lines mix currencies, or the cart is empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
