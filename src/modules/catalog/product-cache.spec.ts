@@ -8,12 +8,18 @@ class FakeCatalog implements Pick<CatalogRepository, 'pricing'> {
   readonly rows = new Map<string, ProductPricing>();
   readonly reads: (string[] | 'all')[] = [];
   down = false;
+  /** The next read's answer is held, as read, until this resolves (a slow query whose rows predate a change). */
+  holdNextRead: Promise<void> | undefined;
 
   async pricing(skus?: string[]): Promise<ProductPricing[]> {
     this.reads.push(skus ?? 'all');
     await new Promise((resolve) => setImmediate(resolve));
     if (this.down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    return [...this.rows.values()].filter((row) => !skus || skus.includes(row.sku));
+    const rows = [...this.rows.values()].filter((row) => !skus || skus.includes(row.sku)).map((row) => ({ ...row }));
+    const hold = this.holdNextRead;
+    this.holdNextRead = undefined;
+    await hold;
+    return rows;
   }
 }
 
@@ -108,6 +114,42 @@ describe('ProductCache', () => {
     expect((await cache.get(['A']))[0]?.priceCents).toBe(120);
     // A SKU never seen cannot be priced without the catalog.
     await expect(cache.get(['NEVER-SEEN'])).rejects.toThrow('ECONNREFUSED');
+  });
+
+  it('never keeps what a read saw before a change announced while it ran, even once a newer read is stored', async () => {
+    const cache = cacheOf();
+    await cache.start(bus.subscriber() as never);
+    clock += 31_000;
+    let release!: () => void;
+    catalog.holdNextRead = new Promise((resolve) => {
+      release = resolve;
+    });
+    // Stale: a background refresh reads A at 100 and is slow to answer.
+    expect(cache.peek(['A'])?.[0]?.priceCents).toBe(100);
+    await new Promise((resolve) => setImmediate(resolve));
+    catalog.rows.set('A', product('A', 400));
+    await cache.invalidate('A');
+    expect((await cache.get(['A']))[0]?.priceCents).toBe(400);
+    release();
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect((await cache.get(['A']))[0]?.priceCents).toBe(400);
+    expect(cache.peek(['A'])?.[0]?.priceCents).toBe(400);
+  });
+
+  it('leaves out of its first load a product whose change was announced while the catalog was read', async () => {
+    const cache = cacheOf();
+    let release!: () => void;
+    catalog.holdNextRead = new Promise((resolve) => {
+      release = resolve;
+    });
+    const started = cache.start(bus.subscriber() as never);
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    catalog.rows.set('A', product('A', 250));
+    await bus.publish('catalog-changed', 'A');
+    release();
+    await started;
+    expect(cache.peek(['A'])).toBeUndefined();
+    expect((await cache.get(['A', 'B'])).map((pricing) => pricing?.priceCents)).toEqual([250, 200]);
   });
 
   it('answers a look-up it can make from memory without waiting, and says when it cannot', async () => {

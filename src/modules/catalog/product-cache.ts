@@ -33,6 +33,10 @@ export class ProductCache {
   private readonly loading = new Map<string, Promise<void>>();
   /** Bumped by every invalidation, so a load that started before it cannot store what it read. */
   private generation = 0;
+  /** Per SKU, the generation its last invalidation made: a load begun before it read what may have changed. */
+  private readonly forgottenAt = new Map<string, number>();
+  /** The generation at which every SKU was last invalidated at once (the subscriber came back). */
+  private allForgottenAt = 0;
   private subscriber: Redis | undefined;
 
   private readonly repository: Pick<CatalogRepository, 'pricing'>;
@@ -62,10 +66,16 @@ export class ProductCache {
     // Pub/sub keeps nothing: changes announced while the subscriber was reconnecting are lost, so
     // every entry is re-read (served stale meanwhile) once it is back.
     subscriber.on('ready', () => {
+      this.generation += 1;
+      this.allForgottenAt = this.generation;
       for (const entry of this.entries.values()) entry.loadedAt = 0;
     });
     const now = this.now();
-    for (const pricing of await this.repository.pricing()) this.store(pricing.sku, pricing, now);
+    const generation = this.generation;
+    for (const pricing of await this.repository.pricing()) {
+      // A change announced while the catalog was read is left to be read on demand.
+      if (!this.changedSince(pricing.sku, generation)) this.store(pricing.sku, pricing, now);
+    }
   }
 
   async stop(): Promise<void> {
@@ -112,8 +122,14 @@ export class ProductCache {
     });
   }
 
+  /** Whether the SKU was invalidated after `generation`: what a load begun then read may predate the change. */
+  private changedSince(sku: string, generation: number): boolean {
+    return Math.max(this.allForgottenAt, this.forgottenAt.get(sku) ?? 0) > generation;
+  }
+
   private forget(sku: string): void {
     this.generation += 1;
+    this.forgottenAt.set(sku, this.generation);
     if (this.entries.get(sku)?.pricing === null) this.misses -= 1;
     this.entries.delete(sku);
     this.loading.delete(sku);
@@ -139,15 +155,20 @@ export class ProductCache {
     if (toLoad.length > 0) {
       const loadedAt = this.now();
       const generation = this.generation;
-      const promise = this.repository
+      const promise: Promise<void> = this.repository
         .pricing(toLoad)
         .then((rows) => {
           const found = new Map(rows.map((row) => [row.sku, row]));
-          const stale = generation !== this.generation;
+          const changed: string[] = [];
           for (const sku of toLoad) {
-            // A change announced meanwhile may not be in what we read: keep it only until re-read.
-            this.store(sku, found.get(sku) ?? null, stale ? 0 : loadedAt);
+            // A change announced meanwhile may not be in what was read, and a newer read may be stored
+            // already: what was read is dropped, and read again.
+            if (this.changedSince(sku, generation)) changed.push(sku);
+            else this.store(sku, found.get(sku) ?? null, loadedAt);
           }
+          if (changed.length === 0) return;
+          for (const sku of changed) if (this.loading.get(sku) === promise) this.loading.delete(sku);
+          return this.load(changed);
         })
         .catch((error: unknown) => {
           this.logger.warn({ err: error, skus: toLoad }, 'product cache refresh failed; serving what it has');
