@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishOrderUpdate } from '../src/modules/realtime/order-updates.js';
 import { createProduct } from './support/fixtures.js';
-import { Api, guests } from './support/http.js';
+import { Api, guests, settleInWaves } from './support/http.js';
 import { TestSocket } from './support/sockets.js';
 import { type ChildRole, spawnRole, useSystem } from './support/system.js';
 
@@ -154,6 +154,21 @@ describe('real time across two API instances', () => {
       expect(await socket.request('product:watch', payload)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
     }
     expect(await socket.request('product:watch', { sku: 'NO-SUCH-PRODUCT' })).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+
+  it('lets a socket watch at most 100 products, however many watches it sends at once', async () => {
+    const created = await settleInWaves(
+      Array.from({ length: 110 }, () => () => createProduct(sut.admin, { onHand: 1 })),
+      20,
+    );
+    const skus = created.map((result) => (result.status === 'fulfilled' ? result.value : ''));
+    const [viewer] = await guests(sut.system.url!, 1);
+    const socket = socketTo(sut.system.url!, { token: viewer!.token });
+    await socket.connected();
+    // One burst: every watch was counted before any had joined its room, and all 110 were let in.
+    const answers = await Promise.all(skus.map((sku) => socket.request('product:watch', { sku })));
+    expect(answers.filter((answer) => 'available' in answer)).toHaveLength(100);
+    expect(answers.filter((answer) => answer.error?.code === 'VALIDATION_FAILED')).toHaveLength(10);
   });
 
   it('delivers order:update emitted from any process (the Redis emitter) to the owner’s sockets on every instance', async () => {

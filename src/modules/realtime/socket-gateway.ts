@@ -85,6 +85,11 @@ export class SocketGateway {
   private closing = false;
   /** The last value this instance sent per watched SKU. */
   private readonly lastSent = new Map<string, number>();
+  /**
+   * Per socket, the SKUs of watches under way (read, not yet joined): counted with the rooms it
+   * has joined, or a burst of watches, all counted before any joins, passes the cap.
+   */
+  private readonly joining = new WeakMap<GatewaySocket, Set<string>>();
 
   constructor(private readonly deps: SocketGatewayDeps) {}
 
@@ -191,10 +196,14 @@ export class SocketGateway {
     const parsed = watchPayload.safeParse(payload);
     if (!parsed.success) return ack?.(errorPayload('VALIDATION_FAILED', 'send {sku} with a valid SKU'));
     const { sku } = parsed.data;
+    const joining = this.joining.get(socket) ?? new Set<string>();
+    this.joining.set(socket, joining);
     const watched = [...socket.rooms].filter((room) => room.startsWith('product:')).length;
-    if (watched >= MAX_WATCHED_PRODUCTS && !socket.rooms.has(productRoom(sku))) {
+    const already = socket.rooms.has(productRoom(sku)) || joining.has(sku);
+    if (watched + joining.size >= MAX_WATCHED_PRODUCTS && !already) {
       return ack?.(errorPayload('VALIDATION_FAILED', `a socket watches at most ${MAX_WATCHED_PRODUCTS} products`));
     }
+    joining.add(sku);
     try {
       const [product] = await this.deps.products.get([sku]);
       if (!product) return ack?.(errorPayload('NOT_FOUND', 'product not found', { sku }));
@@ -207,6 +216,8 @@ export class SocketGateway {
     } catch (error) {
       this.deps.logger.warn({ err: error, sku }, 'product:watch failed');
       ack?.(errorPayload('UNAVAILABLE', 'the stock of this product cannot be read right now; try again'));
+    } finally {
+      joining.delete(sku);
     }
   }
 
