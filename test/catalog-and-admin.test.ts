@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, eventually, guests } from './support/http.js';
 import { holdOutboxRelay } from './support/outbox.js';
@@ -93,6 +93,25 @@ describe('catalog, inventory and order administration', () => {
     expect(back.status).toBe(201);
     expect(back.body).toMatchObject({ title: 'Back again', priceCents: 1_234, available: 5 });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 8, reserved: 3, gateAvailable: 5, drift: 0 });
+  });
+
+  it('announces a product brought back even when setting its stock then fails, so it can be ordered at once', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 4 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
+    // This instance now knows the SKU as gone.
+    expect((await buyer!.order([{ sku, quantity: 1 }], 'while-deleted')).status).toBe(400);
+
+    const refused = vi.spyOn(container.inventory, 'setOnHand').mockRejectedValueOnce(new Error('refused by the test'));
+    onTestFinished(() => refused.mockRestore());
+    // A fault of our own (a 500, which the contract checker refuses to see: unchecked here).
+    const admin = Api.unchecked(sut.system.url!).as(sut.admin.token!);
+    const back = await admin.post('/api/admin/products', { sku, title: 'Back again', priceCents: 900, category: 'test', onHand: 6 });
+    expect(back.status).toBe(500);
+    expect(refused).toHaveBeenCalled();
+    // Live again with its old stock, and this instance's catalog knows it.
+    expect((await buyer!.order([{ sku, quantity: 1 }], 'after-revival')).status).toBe(202);
   });
 
   it('moves stock in the ledger and the gate together, and never below what is reserved', async () => {

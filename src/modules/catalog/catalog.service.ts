@@ -93,8 +93,12 @@ export class CatalogService {
       await this.repository.reviveProduct(tx, input);
       return 'revived';
     });
-    if (outcome === 'revived' && input.onHand !== undefined) await this.inventory.setOnHand(input.sku, input.onHand, actorId, 'product restored');
-    await this.cache.invalidate(input.sku);
+    try {
+      if (outcome === 'revived' && input.onHand !== undefined) await this.inventory.setOnHand(input.sku, input.onHand, actorId, 'product restored');
+    } finally {
+      // The product is live once the transaction above committed, whatever became of its stock change.
+      await this.cache.invalidate(input.sku);
+    }
     return this.product(input.sku);
   }
 
