@@ -53,6 +53,17 @@ describe('vendor stock', () => {
     return sut.system.container.vendorSync.sync(row!);
   }
 
+  /** The SKU's ledger once the scheduled recount of deferred SKUs has brought its vendor units to `vendorOnHand`. */
+  const deferredRecountTakes = (sku: string, vendorOnHand: number) =>
+    eventually(
+      async () => {
+        const view = await inventoryOf(sut.admin, sku);
+        return view.vendorOnHand === vendorOnHand ? view : undefined;
+      },
+      'the deferred recount (a scheduled job)',
+      15_000,
+    );
+
   const product = (sku: string) => sut.admin.get(`/api/products/${sku}`).then((answer) => answer.body);
   const vendorView = async (id: string) => ((await sut.admin.get('/api/admin/vendors')).body as { id: string }[]).find((v) => v.id === id) as any;
 
@@ -108,14 +119,7 @@ describe('vendor stock', () => {
 
     // The reservation ends: the scheduled recount of deferred SKUs takes the rest, without waiting for a sync.
     expect((await buyer!.post(`/api/orders/${order.body.id}/cancel`)).status).toBe(200);
-    const rest = await eventually(
-      async () => {
-        const view = await inventoryOf(sut.admin, sku);
-        return view.vendorOnHand === 1 ? view : undefined;
-      },
-      'the deferred recount',
-      15_000,
-    );
+    const rest = await deferredRecountTakes(sku, 1);
     expect(rest).toMatchObject({ vendorOnHand: 1, reserved: 0, available: 1, gateAvailable: 1, drift: 0 });
     const next = await sync(a!.id);
     expect(next.outcome === 'ok' && next.moves).toEqual([{ sku, moved: 0, deferred: 0 }]);
@@ -266,14 +270,7 @@ describe('vendor stock', () => {
 
     // The order is cancelled: its units must not go back on sale, as no vendor supplies them any more.
     expect((await buyer!.post(`/api/orders/${held.body.id}/cancel`)).status).toBe(200);
-    const after = await eventually(
-      async () => {
-        const view = await inventoryOf(sut.admin, sku);
-        return view.vendorOnHand === 0 ? view : undefined;
-      },
-      'the deferred recount (a scheduled job)',
-      15_000,
-    );
+    const after = await deferredRecountTakes(sku, 0);
     expect(after).toMatchObject({ vendorOnHand: 0, reserved: 0, gateAvailable: 0, drift: 0 });
     const late = await buyer!.order([{ sku, quantity: 1 }], 'after-the-vendor-left');
     expect(late.status).toBe(409);

@@ -2,6 +2,7 @@ import { Coalescer, coalescedLookups } from '../../lib/coalescer.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { CartStore, MergeLine, StoredCart } from '../../redis/cart-store.js';
 import type { StockStore } from '../../redis/stock-store.js';
+import type { ProductPricing } from '../catalog/catalog.repository.js';
 import type { ProductCache } from '../catalog/product-cache.js';
 import type { StockLine } from '../inventory/inventory.schemas.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
@@ -181,16 +182,9 @@ export class CartService {
    * cart does not hold the SKU.
    */
   async applyCatalogChange(userId: string, sku: string, change: 'changed' | 'deleted', title?: string): Promise<boolean> {
-    let cart: StoredCart | null;
-    if (change === 'deleted') {
-      const notice = deletedNotice(sku, title ?? (await this.deps.repository.productTitle(sku)) ?? sku);
-      cart = await this.deps.store.applyCatalogChange(userId, sku, 'deleted', notice, this.now());
-    } else {
-      const [product] = await this.deps.products.get([sku]);
-      // Gone since the change: its own job (or the next read) removes the line.
-      const notice = product ? currencyNotice(sku, product.title, product.currency) : null;
-      cart = await this.deps.store.applyCatalogChange(userId, sku, 'changed', notice, this.now(), product?.currency ?? null);
-    }
+    // A product gone since its change is removed as a deletion is.
+    const product = change === 'deleted' ? null : ((await this.deps.products.get([sku]))[0] ?? null);
+    const cart = await this.catalogChange(userId, sku, product, title);
     if (!cart) return false;
     await this.changed(cart, 'catalog');
     return true;
@@ -304,26 +298,7 @@ export class CartService {
     const stale = skus.filter((_, i) => pricing[i] === null || (stored.currency !== null && pricing[i]!.currency !== stored.currency));
     if (stale.length > 0) {
       let healed: StoredCart | null = null;
-      for (const sku of stale) {
-        const product = pricing[skus.indexOf(sku)];
-        const change = product
-          ? this.deps.store.applyCatalogChange(
-              stored.userId,
-              sku,
-              'changed',
-              currencyNotice(sku, product.title, product.currency),
-              this.now(),
-              product.currency,
-            )
-          : this.deps.store.applyCatalogChange(
-              stored.userId,
-              sku,
-              'deleted',
-              deletedNotice(sku, (await this.deps.repository.productTitle(sku)) ?? sku),
-              this.now(),
-            );
-        healed = (await change) ?? healed;
-      }
+      for (const sku of stale) healed = (await this.catalogChange(stored.userId, sku, pricing[skus.indexOf(sku)] ?? null)) ?? healed;
       if (healed) {
         this.changeCounts.catalog.inc(stale.length);
         return this.publish(healed);
@@ -335,6 +310,20 @@ export class CartService {
       if (product) lines.push({ sku: line.sku, quantity: line.quantity, product, available: available[i]! });
     });
     return priceCart(stored, lines);
+  }
+
+  /**
+   * One catalog change to one cart, through its script: the line of a product no longer sold
+   * (`product` null) removed with its notice; otherwise a new version, the line checked against the
+   * cart's currency (the notice is what it leaves if the product's currency takes it out).
+   */
+  private async catalogChange(userId: string, sku: string, product: ProductPricing | null, title?: string): Promise<StoredCart | null> {
+    const { store, repository } = this.deps;
+    if (!product) {
+      const notice = deletedNotice(sku, title ?? (await repository.productTitle(sku)) ?? sku);
+      return store.applyCatalogChange(userId, sku, 'deleted', notice, this.now());
+    }
+    return store.applyCatalogChange(userId, sku, 'changed', currencyNotice(sku, product.title, product.currency), this.now(), product.currency);
   }
 
   private rememberSkus(userId: string, skus: string[]): void {

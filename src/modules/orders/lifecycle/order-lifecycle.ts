@@ -1,3 +1,4 @@
+import type { Tx } from '../../../db/database.js';
 import type { Actor, OrderStatus } from '../../../db/schema.js';
 import { invalidState, notFound } from '../../../lib/errors.js';
 import type { StockStore } from '../../../redis/stock-store.js';
@@ -48,17 +49,26 @@ export class OrderLifecycle {
     await this.ensurePersisted(orderId);
     const result = await this.deps.transitions.inTransaction(async (tx, stage) => {
       const [staged] = await stage([{ orderId, to, ...options }]);
-      if (staged?.changed && to === 'FAILED' && options.actor === 'admin') {
-        await this.deps.refunds.owe(tx, [{ orderId, orderStatus: 'FAILED', cause: 'failed-by-admin' }], { paidOnly: true });
-        await this.deps.fulfilment.settlePending(tx, orderId, 'failed');
-      }
-      if (staged?.changed && to === 'FULFILLED' && options.actor === 'admin') await this.deps.fulfilment.settlePending(tx, orderId, 'placed');
+      if (staged?.changed && options.actor === 'admin') await this.afterAdminChange(tx, orderId, to);
       return staged;
     });
     if (!result) throw notFound('order', { orderId });
     if (!result.changed) {
       throw invalidState(`order ${orderId} is ${result.status}; it cannot become ${to}`, { status: result.status });
     }
+  }
+
+  /**
+   * What an admin's change takes along, in its transaction: a failed order owes its recorded
+   * payment back, and a failed or fulfilled one will not have its pending vendor lines placed
+   * through flashcart (given up, or counted as placed by hand).
+   */
+  private async afterAdminChange(tx: Tx, orderId: string, to: OrderStatus): Promise<void> {
+    if (to === 'FAILED') {
+      await this.deps.refunds.owe(tx, [{ orderId, orderStatus: 'FAILED', cause: 'failed-by-admin' }], { paidOnly: true });
+      await this.deps.fulfilment.settlePending(tx, orderId, 'failed');
+    }
+    if (to === 'FULFILLED') await this.deps.fulfilment.settlePending(tx, orderId, 'placed');
   }
 
   /**
