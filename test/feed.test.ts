@@ -5,7 +5,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { type FeedEvent, FeedPublisher, type FeedSource } from '../src/modules/feed/feed-publisher.js';
 import type { FeedTopology } from '../src/modules/feed/feed-topology.js';
 import { eventually } from './support/http.js';
-import { AMQP_URL, bodyOf, FeedQueues, uniqueAmqpPrefix } from './support/rabbitmq.js';
+import { AMQP_URL, BrokerRelay, bodyOf, FeedQueues, uniqueAmqpPrefix } from './support/rabbitmq.js';
 import { freePort } from './support/stores.js';
 import { useSystem } from './support/system.js';
 
@@ -50,8 +50,16 @@ describe('the RabbitMQ event feed', () => {
     await queues?.close();
   });
 
-  function publisher(source: FeedSource, amqpUrl = AMQP_URL): FeedPublisher {
-    const created = new FeedPublisher({ db: sut.system.container.db, source, amqpUrl, topology, logger: createLogger('silent'), batchSize: 7 });
+  function publisher(source: FeedSource, amqpUrl = AMQP_URL, options: { confirmTimeoutMs?: number } = {}): FeedPublisher {
+    const created = new FeedPublisher({
+      db: sut.system.container.db,
+      source,
+      amqpUrl,
+      topology,
+      logger: createLogger('silent'),
+      batchSize: 7,
+      ...options,
+    });
     publishers.push(created);
     return created;
   }
@@ -115,6 +123,35 @@ describe('the RabbitMQ event feed', () => {
     await eventually(async () => (received.length === 3 ? true : undefined), 'the consumer to receive the waiting events');
     await channel.cancel(consumer.consumerTag);
     expect(received.map(bodyOf).map((body) => body.type)).toEqual(['order.placed', 'order.confirmed', 'order.fulfilled']);
+  });
+
+  it('gives a batch up when the broker stops answering on an open connection, marks nothing, and publishes it again on a new one', async () => {
+    const relay = new BrokerRelay();
+    await relay.start();
+    try {
+      const source = new ListSource();
+      source.add('order.placed', 'o-silent');
+      const feed = publisher(source, relay.url, { confirmTimeoutMs: 500 });
+      expect(await feed.publishPending()).toBe(1);
+
+      // The connection stays open, but nothing comes back on it: no confirmation, no heartbeat
+      // failure for a while. The batch is given up (its transaction with it) rather than waited on.
+      relay.silence();
+      source.add('order.confirmed', 'o-silent');
+      await expect(feed.publishPending()).rejects.toThrow(/no confirmation from RabbitMQ/);
+      expect([...source.published]).toEqual([1]);
+
+      // The next attempt connects again and the batch goes, once.
+      expect(await feed.publishPending()).toBe(1);
+      expect([...source.published]).toEqual([1, 2]);
+      const received = (await drain(topology.orderQueue)).map(bodyOf).filter((body) => body.subject === 'o-silent');
+      expect(received.map(({ id, type }) => [id, type])).toEqual([
+        [1, 'order.placed'],
+        [2, 'order.confirmed'],
+      ]);
+    } finally {
+      await relay.stop();
+    }
   });
 
   it("dead-letters a message its consumer rejects into the queue's .dlq", async () => {

@@ -70,6 +70,7 @@ export const bodyOf = (message: Message) => JSON.parse(message.content.toString(
 export class BrokerRelay {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs: [client: Socket, broker: Socket][] = [];
   private port = 0;
 
   /** The AMQP URL that reaches the broker through the relay. */
@@ -92,11 +93,26 @@ export class BrokerRelay {
       client.on('close', () => broker.destroy());
       broker.on('close', () => client.destroy());
       client.pipe(broker).pipe(client);
+      this.pairs.push([client, broker]);
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.port, '127.0.0.1', resolve);
     });
+  }
+
+  /**
+   * The connections open now stop passing bytes either way and stay open, as a broker that stopped
+   * reading (a memory or disk alarm) or a network that drops packets looks to a client. Connections
+   * made later pass as usual.
+   */
+  silence(): void {
+    for (const [client, broker] of this.pairs.splice(0)) {
+      client.unpipe(broker);
+      broker.unpipe(client);
+      client.pause();
+      broker.pause();
+    }
   }
 
   async stop(): Promise<void> {

@@ -3,6 +3,7 @@ import { type ChannelModel, type ConfirmChannel, connect } from 'amqplib';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
+import { within } from '../../lib/within.js';
 import { declareFeedTopology, type FeedTopology } from './feed-topology.js';
 
 /** One event the feed carries, as its source (the outbox) holds it. */
@@ -40,6 +41,8 @@ export interface FeedPublisherDeps {
   pollMs?: number;
   /** Longest wait between two attempts while RabbitMQ is away. */
   retryMaxMs?: number;
+  /** Longest wait for the broker to confirm a batch; default 30 s. */
+  confirmTimeoutMs?: number;
 }
 
 /** The advisory lock that makes publishers in several processes take turns. */
@@ -47,6 +50,14 @@ const FEED_LOCK = 'flashcart:rabbitmq-feed';
 const DEFAULT_BATCH_SIZE = 500;
 /** Longest wait for the broker to accept a connection: an unreachable host fails the attempt rather than hanging it. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Longest wait for the broker to confirm a batch. A broker under a memory or disk alarm stops
+ * reading from publishers without closing their connections (and without heartbeats failing), so
+ * confirms may never come; the batch's Postgres transaction and the feed's lock are held meanwhile.
+ */
+const DEFAULT_CONFIRM_TIMEOUT_MS = 30_000;
+/** Longest wait for the broker to acknowledge a close before the socket is cut. */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 /** Only order and stock events go out on the feed. */
 const FED_TYPES = /^(order|stock)\./;
@@ -105,7 +116,13 @@ export class FeedPublisher {
           headers: { subject: event.subject },
         });
       }
-      await channel.waitForConfirms();
+      try {
+        await within(channel.waitForConfirms(), this.deps.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS, 'no confirmation from RabbitMQ');
+      } catch (error) {
+        // Nothing is marked: the batch goes again, on a new connection (at least once, as above).
+        await this.dropConnection();
+        throw error;
+      }
       await source.markPublished(
         tx,
         events.map((event) => event.id),
@@ -164,7 +181,10 @@ export class FeedPublisher {
     const connection = this.connection;
     this.connection = undefined;
     this.channel = undefined;
-    await connection?.close().catch(() => undefined);
+    if (!connection) return;
+    // A broker that stopped answering never acknowledges the close either: then the socket is cut,
+    // and amqplib closes its channels as for a lost connection.
+    await within(connection.close(), CLOSE_TIMEOUT_MS).catch(() => socketOf(connection)?.destroy(new Error('RabbitMQ did not answer the close')));
   }
 
   async close(): Promise<void> {
@@ -172,4 +192,13 @@ export class FeedPublisher {
     await this.running;
     await this.dropConnection();
   }
+}
+
+/**
+ * The socket under an amqplib connection. amqplib offers no way to end a connection without the
+ * broker's part of the closing handshake, so this reaches its `stream`, which it does not type.
+ */
+function socketOf(connection: ChannelModel): { destroy(error?: Error): void } | undefined {
+  const stream = (connection.connection as { stream?: { destroy?: unknown } }).stream;
+  return typeof stream?.destroy === 'function' ? (stream as { destroy(error?: Error): void }) : undefined;
 }

@@ -2,11 +2,9 @@ import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
+import { within } from '../../lib/within.js';
 
 export type DependencyState = { status: 'up' | 'down' };
-
-const within = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
 /** Whether a dependency answers; why it does not goes to the log, not to whoever asks /ready. */
 async function probe(name: string, check: () => Promise<unknown>, logger: Logger): Promise<DependencyState> {
