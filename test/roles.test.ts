@@ -88,6 +88,18 @@ describe('the queue board', () => {
     expect((await board('/api/queues', { headers: { cookie: 'fc_queue_board=forged' } })).status).toBe(401);
   });
 
+  it('answers a cookie that is not percent-encoded text with 401 in the error format, not 500', async () => {
+    // decodeURIComponent throws on these; the board's own error handler once answered 500 with its message.
+    for (const value of ['%', '%E0%A4%A', 'abc%zz']) {
+      const answer = await board('/api/queues', { headers: { cookie: `fc_queue_board=${value}` } });
+      expect({ value, status: answer.status, body: await answer.json() }).toEqual({
+        value,
+        status: 401,
+        body: { error: { code: 'UNAUTHENTICATED', message: expect.any(String) } },
+      });
+    }
+  });
+
   it('lets an admin in with a header, or with a token given once that it keeps in an HttpOnly cookie of its own path', async () => {
     const withHeader = await board('/api/queues', { headers: { authorization: `Bearer ${admin.token}` } });
     expect(withHeader.status).toBe(200);

@@ -23,9 +23,22 @@ function cookieToken(request: FastifyRequest): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const separator = part.indexOf('=');
-    if (separator > 0 && part.slice(0, separator).trim() === COOKIE) return decodeURIComponent(part.slice(separator + 1).trim());
+    if (separator > 0 && part.slice(0, separator).trim() === COOKIE) return decoded(part.slice(separator + 1).trim());
   }
   return undefined;
+}
+
+/**
+ * A cookie value as this board wrote it (percent-encoded). One that is not valid percent-encoding
+ * was not written here: it is checked as it is, and refused like any bad token, where
+ * decodeURIComponent would throw and bull-board's error handler answer 500.
+ */
+function decoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 /**
