@@ -77,6 +77,31 @@ describe('real time across two API instances', () => {
     }
   });
 
+  it('takes the token with or without a Bearer prefix in any case, as HTTP does, and names the socket’s token when refusing a malformed one', async () => {
+    const [viewer] = await guests(sut.system.url!, 1);
+    // HTTP takes the scheme in any case; the gateway once added "Bearer " to these and refused a valid token.
+    for (const token of [viewer!.token, `Bearer ${viewer!.token}`, `bearer ${viewer!.token}`, `BEARER ${viewer!.token}`]) {
+      const socket = socketTo(second.url!, { token });
+      await socket.connected();
+      expect(await socket.next('cart:update')).toMatchObject({ items: [] });
+      socket.close();
+    }
+    // Nothing here is an Authorization header: the refusal speaks of what the client sent.
+    for (const token of ['Bearer ', `Bearer ${viewer!.token} extra`, `${viewer!.token}\n`]) {
+      const refusal = await socketTo(second.url!, { token })
+        .connected()
+        .then(
+          () => undefined,
+          (error: Error & { data?: { code: string } }) => error,
+        );
+      expect({ token, code: refusal?.data?.code, message: refusal?.message }).toEqual({
+        token,
+        code: 'UNAUTHENTICATED',
+        message: expect.not.stringMatching(/Authorization header/),
+      });
+    }
+  });
+
   it('carries a price change and a product deletion to every cart holding the product and to open sockets', async () => {
     const [kept, changing] = [
       await createProduct(sut.admin, { onHand: 10, priceCents: 100 }),

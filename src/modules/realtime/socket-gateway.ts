@@ -153,12 +153,18 @@ export class SocketGateway {
     await this.deps.redis.sub.ping().catch(() => undefined);
   }
 
+  /**
+   * The token with or without its scheme, in any case as HTTP takes it. Checked here rather than
+   * handed on as a header: a "bearer " added twice refused a valid token, and the header's own
+   * refusal spoke of an Authorization header the client never sent.
+   */
   private authenticate(handshake: Record<string, unknown>): AuthUser {
     const { token } = handshake;
-    if (typeof token !== 'string' || token.length === 0) {
-      throw new AppError('UNAUTHENTICATED', 'connect with auth: {token} (the bearer token of the HTTP API)');
+    const bare = typeof token === 'string' ? token.replace(/^bearer\s+/i, '') : '';
+    if (!/^\S+$/.test(bare)) {
+      throw new AppError('UNAUTHENTICATED', 'connect with auth: {token} (the bearer token of the HTTP API, one word)');
     }
-    return this.deps.auth.authenticate(token.startsWith('Bearer ') ? token : `Bearer ${token}`);
+    return this.deps.auth.authenticate(`Bearer ${bare}`);
   }
 
   private connected(socket: GatewaySocket): void {
