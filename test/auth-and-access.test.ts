@@ -91,7 +91,7 @@ describe('authentication and authorization', () => {
     expect(product.body).toMatchObject({ priceCents: 1_000, available: 5 });
   });
 
-  it("hides another user's order behind a 404, and lets an admin see it", async () => {
+  it("hides another user's order behind a 404, and lets an admin see it, and cancel it as the admin", async () => {
     const sku = await createProduct(sut.admin, { onHand: 5 });
     const [alice, mallory] = await guests(sut.system.url!, 2);
     const order = await alice!.order([{ sku, quantity: 1 }], 'private');
@@ -102,6 +102,13 @@ describe('authentication and authorization', () => {
     expect((await mallory!.get('/api/orders')).body.total).toBe(0);
     expect((await alice!.get(`/api/orders/${order.body.id}`)).body.status).toBe('PENDING');
     expect((await sut.admin.get(`/api/orders/${order.body.id}`)).status).toBe(200);
+
+    // An admin may cancel it through the buyer's route; its history says an admin did, not the buyer.
+    const cancelled = await sut.admin.post(`/api/orders/${order.body.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    const seenByOwner = await alice!.get(`/api/orders/${order.body.id}`);
+    expect(seenByOwner.body.status).toBe('CANCELLED');
+    expect(seenByOwner.body.history.at(-1)).toMatchObject({ status: 'CANCELLED', actor: 'admin', reason: 'cancelled by an administrator' });
 
     // Read at the same moment (one Postgres read serves them): each owner gets their own order, nobody else's.
     const many = await createProduct(sut.admin, { onHand: 10 });

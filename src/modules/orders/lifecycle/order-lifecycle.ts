@@ -2,7 +2,7 @@ import type { Tx } from '../../../db/database.js';
 import type { Actor, OrderStatus } from '../../../db/schema.js';
 import { invalidState, notFound } from '../../../lib/errors.js';
 import type { StockStore } from '../../../redis/stock-store.js';
-import type { AuthUser } from '../../auth/auth.types.js';
+import { type AuthUser, isAdmin } from '../../auth/auth.types.js';
 import type { Refunds } from '../../payments/refunds.js';
 import type { FulfilmentRepository } from '../../vendors/fulfilment.repository.js';
 import type { OrderQueries } from '../order-queries.js';
@@ -28,10 +28,19 @@ export interface OrderLifecycleDeps {
 export class OrderLifecycle {
   constructor(private readonly deps: OrderLifecycleDeps) {}
 
-  /** The owner cancels a PENDING order; its stock goes back. Anything else is 409 INVALID_STATE. */
+  /**
+   * The owner (or an admin, who reads every order) cancels a PENDING order; its stock goes back.
+   * Anything else is 409 INVALID_STATE. The history names who did it: an admin's cancel recorded
+   * as the customer's told the buyer they had cancelled an order they had not.
+   */
   async cancel(user: AuthUser, orderId: string, reason?: string): Promise<Order> {
     await this.deps.queries.get(user, orderId);
-    await this.transition(orderId, 'CANCELLED', { from: 'PENDING', reason: reason ?? 'cancelled by the customer', actor: 'customer' });
+    const byAdmin = isAdmin(user);
+    await this.transition(orderId, 'CANCELLED', {
+      from: 'PENDING',
+      reason: reason ?? (byAdmin ? 'cancelled by an administrator' : 'cancelled by the customer'),
+      actor: byAdmin ? 'admin' : 'customer',
+    });
     return this.deps.queries.get(user, orderId);
   }
 
