@@ -184,4 +184,26 @@ describe('inventory administration', () => {
       expect((await sut.admin.get(`/api/admin/inventory/${sku}-NEW`)).status).toBe(404);
     });
   });
+
+  describe('taking local units away while vendor units are counted', () => {
+    it('refuses with a 409 an adjustment that would leave fewer than 0 units on hand, and changes nothing', async () => {
+      const { container } = sut.system;
+      const sku = await createProduct(sut.admin, { onHand: 5 });
+      // Ten vendor units counted and nothing reserved: reservations do not stop the removal, the warehouse's count does.
+      await container.db.transaction().execute((tx) => container.inventoryRepository.setVendorOnHand(tx, sku, 10));
+      const before = await inventoryOf(sut.admin, sku);
+      expect(before).toMatchObject({ onHand: 5, vendorOnHand: 10, reserved: 0, gateAvailable: 15, drift: 0 });
+
+      const refused = await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: -8 });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { sku, requested: 8, available: 5 } });
+      expect(await inventoryOf(sut.admin, sku)).toEqual(before);
+      expect(await movementsOf(sku)).toEqual([{ onHandDelta: 5, reason: 'product created' }]);
+
+      // Down to 0 is allowed: the vendor units still cover what can be sold.
+      const emptied = await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: -5 });
+      expect(emptied.status).toBe(200);
+      expect(emptied.body).toMatchObject({ onHand: 0, vendorOnHand: 10, available: 10, gateAvailable: 10, drift: 0 });
+    });
+  });
 });

@@ -8,7 +8,7 @@ import type { InventoryService } from './inventory.service.js';
 
 const NO_INVENTORY = 'NOT_FOUND: no product with this SKU.';
 const BELOW_RESERVED =
-  'INSUFFICIENT_STOCK: on hand would fall below what PENDING orders hold; `details` has `sku`, `requested` and `available` (the units that may go).';
+  'INSUFFICIENT_STOCK: on hand would fall below what PENDING orders hold, or below 0; `details` has `sku`, `requested` and `available` (the units that may go).';
 
 export const inventoryRoutes: FastifyPluginAsyncZod<{ auth: AuthService; inventory: InventoryService }> = async (
   app,

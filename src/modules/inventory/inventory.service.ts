@@ -199,8 +199,10 @@ export class InventoryService {
         const onHand = target(row.onHand);
         const delta = onHand - row.onHand;
         if (onHand > ON_HAND_LIMIT) throw beyondLimit(sku, row.onHand, delta);
-        // Vendor units count towards what reservations hold: local stock may go as low as the rest.
-        if (onHand < row.reserved - row.vendorOnHand) throw insufficient(sku, -delta, ledgerAvailable(row));
+        // Vendor units count towards what reservations hold: local stock may go as low as the rest,
+        // but never below 0, however many vendor units there are (the column's CHECK would refuse it).
+        const floor = Math.max(0, row.reserved - row.vendorOnHand);
+        if (onHand < floor) throw insufficient(sku, -delta, row.onHand - floor);
         return delta === 0 ? undefined : { delta, clamp: false };
       },
       write: async (tx, row, applied) => {

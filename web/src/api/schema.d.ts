@@ -1554,7 +1554,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INSUFFICIENT_STOCK: on hand would fall below what PENDING orders hold; `details` has `sku`, `requested` and `available` (the units that may go). */
+            /** @description INSUFFICIENT_STOCK: on hand would fall below what PENDING orders hold, or below 0; `details` has `sku`, `requested` and `available` (the units that may go). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1654,7 +1654,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INSUFFICIENT_STOCK: on hand would fall below what PENDING orders hold; `details` has `sku`, `requested` and `available` (the units that may go). */
+            /** @description INSUFFICIENT_STOCK: on hand would fall below what PENDING orders hold, or below 0; `details` has `sku`, `requested` and `available` (the units that may go). */
             409: {
                 headers: {
                     [name: string]: unknown;
