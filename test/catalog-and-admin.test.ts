@@ -95,7 +95,31 @@ describe('catalog, inventory and order administration', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 8, reserved: 3, gateAvailable: 5, drift: 0 });
   });
 
-  it('announces a product brought back even when setting its stock then fails, so it can be ordered at once', async () => {
+  it('refuses to bring a product back with a count the gate cannot give, and leaves it deleted', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    await inventoryOf(sut.admin, sku);
+    // As while accepted orders wait for the worker: the gate 6 below the ledger, which holds no reservation yet.
+    await container.stock.adjustGate(sku, -6, `revive-test-${sku}`);
+    expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
+
+    const refused = await sut.admin.post('/api/admin/products', { sku, title: 'Back again', priceCents: 900, category: 'test', onHand: 2 });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { sku, available: 4 } });
+    // Nothing changed: still deleted, with its old title and stock.
+    expect((await new Api(sut.system.url!).get(`/api/products/${sku}`)).status).toBe(404);
+    expect(await container.db.selectFrom('products').select(['title', 'deletedAt']).where('sku', '=', sku).executeTakeFirstOrThrow()).toMatchObject({
+      title: `Product ${sku}`,
+      deletedAt: expect.any(Date),
+    });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 10, reserved: 0, gateAvailable: 4 });
+
+    const back = await sut.admin.post('/api/admin/products', { sku, title: 'Back again', priceCents: 900, category: 'test', onHand: 7 });
+    expect(back.status).toBe(201);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 7, gateAvailable: 1 });
+  });
+
+  it('announces a product brought back even when the answer then fails, so it can be ordered at once', async () => {
     const { container } = sut.system;
     const sku = await createProduct(sut.admin, { onHand: 4 });
     const [buyer] = await guests(sut.system.url!, 1);
@@ -103,15 +127,17 @@ describe('catalog, inventory and order administration', () => {
     // This instance now knows the SKU as gone.
     expect((await buyer!.order([{ sku, quantity: 1 }], 'while-deleted')).status).toBe(400);
 
-    const refused = vi.spyOn(container.inventory, 'setOnHand').mockRejectedValueOnce(new Error('refused by the test'));
+    // The revival and its stock change commit; reading the inventory back then fails.
+    const refused = vi.spyOn(container.inventory, 'view').mockRejectedValueOnce(new Error('refused by the test'));
     onTestFinished(() => refused.mockRestore());
     // A fault of our own (a 500, which the contract checker refuses to see: unchecked here).
     const admin = Api.unchecked(sut.system.url!).as(sut.admin.token!);
     const back = await admin.post('/api/admin/products', { sku, title: 'Back again', priceCents: 900, category: 'test', onHand: 6 });
     expect(back.status).toBe(500);
     expect(refused).toHaveBeenCalled();
-    // Live again with its old stock, and this instance's catalog knows it.
+    // Live again with its new stock, and this instance's catalog knows it.
     expect((await buyer!.order([{ sku, quantity: 1 }], 'after-revival')).status).toBe(202);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 6 });
   });
 
   it('moves stock in the ledger and the gate together, and never below what is reserved', async () => {

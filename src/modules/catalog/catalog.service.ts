@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.js';
+import type { Db, Tx } from '../../db/database.js';
 import { AppError, notFound, validationFailed } from '../../lib/errors.js';
 import type { Page } from '../../lib/http-schemas.js';
 import type { StockStore } from '../../redis/stock-store.js';
@@ -75,7 +75,8 @@ export class CatalogService {
 
   /**
    * Creates a product with its stock in one transaction, or brings a deleted SKU back. Bringing one
-   * back with `onHand` below what its old orders still hold is refused before anything changes.
+   * back with `onHand` is one transaction with the stock change, so a count the ledger or the gate
+   * refuses (below what its orders hold, accepted ones still on their way included) changes nothing.
    */
   async create(input: CreateProductInput, actorId: string): Promise<Product> {
     if (!(await this.repository.categoryExists(input.category))) {
@@ -89,17 +90,28 @@ export class CatalogService {
         return 'created';
       }
       if (!existing.deletedAt) throw new AppError('CONFLICT', `product ${input.sku} already exists`, { sku: input.sku });
-      if (input.onHand !== undefined) await this.inventory.checkCanHold(tx, input.sku, input.onHand);
+      if (input.onHand !== undefined) return 'revive-with-stock';
       await this.repository.reviveProduct(tx, input);
       return 'revived';
     });
     try {
-      if (outcome === 'revived' && input.onHand !== undefined) await this.inventory.setOnHand(input.sku, input.onHand, actorId, 'product restored');
+      if (outcome === 'revive-with-stock') {
+        // The gate moves before the commit and refuses what it cannot give: the revival goes in the
+        // same transaction, under the ledger row lock, so it commits only with the new count.
+        await this.inventory.setOnHand(input.sku, input.onHand!, actorId, 'product restored', (tx) => this.reviveDeleted(tx, input));
+      }
     } finally {
-      // The product is live once the transaction above committed, whatever became of its stock change.
+      // Whatever committed (even when the commit's outcome is unknown), every instance reads it again.
       await this.cache.invalidate(input.sku);
     }
     return this.product(input.sku);
+  }
+
+  /** Brings back a product still deleted; one brought back meanwhile by another request is a CONFLICT. */
+  private async reviveDeleted(tx: Tx, input: CreateProductInput): Promise<void> {
+    const existing = await this.repository.findForUpdate(tx, input.sku);
+    if (!existing?.deletedAt) throw new AppError('CONFLICT', `product ${input.sku} already exists`, { sku: input.sku });
+    await this.repository.reviveProduct(tx, input);
   }
 
   async update(sku: string, input: UpdateProductInput): Promise<Product> {

@@ -131,19 +131,23 @@ export class InventoryService {
     return this.changeOnHand(sku, (current) => current + delta, actorId, reason);
   }
 
-  setOnHand(sku: string, onHand: number, actorId: string | null, reason = 'stock count'): Promise<InventoryView> {
-    return this.changeOnHand(sku, () => onHand, actorId, reason);
+  /**
+   * `alongside` runs first in the change's transaction, under the ledger row lock: its writes commit
+   * with the change, or not at all when the change is refused.
+   */
+  setOnHand(
+    sku: string,
+    onHand: number,
+    actorId: string | null,
+    reason = 'stock count',
+    alongside?: (tx: Tx) => Promise<void>,
+  ): Promise<InventoryView> {
+    return this.changeOnHand(sku, () => onHand, actorId, reason, alongside);
   }
 
   /** Announces, inside the transaction that wrote it, a new SKU's ledger row holding `onHand` units (`stock.changed`). */
   async announceNewStock(tx: Tx, sku: string, onHand: number): Promise<void> {
     await this.outbox.append(tx, [stockChanged(sku, onHand)]);
-  }
-
-  /** Refuses, inside a caller's transaction, an on-hand count below what the SKU's orders hold beyond its vendor units. */
-  async checkCanHold(tx: Tx, sku: string, onHand: number): Promise<void> {
-    const row = await this.repository.lock(tx, sku, 'share');
-    if (row && onHand < row.reserved - row.vendorOnHand) throw insufficient(sku, row.onHand - onHand, ledgerAvailable(row));
   }
 
   /**
@@ -193,9 +197,16 @@ export class InventoryService {
     return { skus: ledger.length, drifting, absoluteDrift };
   }
 
-  private async changeOnHand(sku: string, target: (current: number) => number, actorId: string | null, reason: string): Promise<InventoryView> {
+  private async changeOnHand(
+    sku: string,
+    target: (current: number) => number,
+    actorId: string | null,
+    reason: string,
+    alongside?: (tx: Tx) => Promise<void>,
+  ): Promise<InventoryView> {
     await this.changeStock(sku, {
-      plan: async (row) => {
+      plan: async (row, tx) => {
+        await alongside?.(tx);
         const onHand = target(row.onHand);
         const delta = onHand - row.onHand;
         if (onHand > ON_HAND_LIMIT) throw beyondLimit(sku, row.onHand, delta);
