@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type InventoryListItem, ON_HAND_LIMIT } from '../src/modules/inventory/inventory.schemas.js';
+import { LowStockAlertsRepository } from '../src/modules/inventory/low-stock-alerts.repository.js';
 import { createProduct, inventoryOf, uniqueSku } from './support/fixtures.js';
 import { Api, eventually, guests } from './support/http.js';
 import { useSystem } from './support/system.js';
@@ -87,6 +88,24 @@ describe('inventory administration', () => {
       const all = await wholeList('low=false', 100);
       expect(all.filter((item) => item.sku.startsWith(prefix))).toHaveLength(6);
       expect(all.filter((item) => item.available <= item.lowStockThreshold)).toEqual(low);
+    });
+
+    it("calls a SKU low by what the ledger can sell, vendor units included, in the list and in the admins' alert alike", async () => {
+      const { container } = sut.system;
+      const sku = await createProduct(sut.admin, { onHand: 0 });
+      await container.db.transaction().execute((tx) => container.inventoryRepository.setVendorOnHand(tx, sku, 10));
+      const [buyer] = await guests(sut.system.url!, 1);
+      const placed = await buyer!.order([{ sku, quantity: 1 }], 'vendor-units-low');
+      expect(placed.status).toBe(202);
+      expect((await sut.admin.patch(`/api/admin/orders/${placed.body.id}`, { status: 'CONFIRMED' })).status).toBe(200);
+      // Sold from the vendor units: 9 left to sell, above the default threshold of 5.
+      expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 0, vendorOnHand: 9, available: 9 });
+      expect((await wholeList('low=true', 100)).some((item) => item.sku === sku)).toBe(false);
+
+      // The check the confirmation's event runs (the worker may run it too; neither may raise an alert).
+      const alerts = await new LowStockAlertsRepository(container.db).alertsFor([{ eventId: 0, orderId: placed.body.id }]);
+      expect(alerts.get(0)).toEqual([]);
+      expect(await container.db.selectFrom('lowStockAlerts').selectAll().where('sku', '=', sku).execute()).toEqual([]);
     });
 
     it('answers admins only, and refuses a query it does not understand', async () => {

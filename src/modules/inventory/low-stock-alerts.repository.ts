@@ -9,8 +9,9 @@ export interface LowStock {
 }
 
 /**
- * Which sales take a SKU low. A SKU is alerted once when a sale finds its availability (on_hand -
- * reserved) at or under its product's low-stock threshold, and re-armed when a later sale finds it above again (a
+ * Which sales take a SKU low. A SKU is alerted once when a sale finds its availability (the ledger's,
+ * on_hand + vendor_on_hand - reserved, as the admin inventory list's `low` filter counts it) at or
+ * under its product's low-stock threshold, and re-armed when a later sale finds it above again (a
  * restock), so a flash sale that sells out raises one alert, not one per order. It runs when a
  * confirmation's event is handled, not in the confirming transaction, which keeps the hot ledger
  * row's lock short.
@@ -34,7 +35,7 @@ export class LowStockAlertsRepository {
         SELECT DISTINCT sale."eventId", line.sku
         FROM sale JOIN order_lines AS line ON line.order_id = sale."orderId"
       ), level AS (
-        SELECT i.sku, i.on_hand - i.reserved AS available, product.low_stock_threshold AS threshold
+        SELECT i.sku, i.on_hand + i.vendor_on_hand - i.reserved AS available, product.low_stock_threshold AS threshold
         FROM inventory AS i JOIN products AS product USING (sku)
         WHERE i.sku IN (SELECT sku FROM sold)
       ), recovered AS (
