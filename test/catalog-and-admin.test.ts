@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { createProduct, inventoryOf } from './support/fixtures.js';
+import { createProduct, inventoryOf, uniqueSku } from './support/fixtures.js';
 import { Api, eventually, guests } from './support/http.js';
 import { holdOutboxRelay } from './support/outbox.js';
 import { freePort } from './support/stores.js';
@@ -93,6 +93,19 @@ describe('catalog, inventory and order administration', () => {
     expect(back.status).toBe(201);
     expect(back.body).toMatchObject({ title: 'Back again', priceCents: 1_234, available: 5 });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 8, reserved: 3, gateAvailable: 5, drift: 0 });
+  });
+
+  it('creates a new SKU once when admins create it at the same moment, and refuses the others with 409 CONFLICT', async () => {
+    const { container } = sut.system;
+    const sku = uniqueSku('RACE');
+    expect([201, 409]).toContain((await sut.admin.post('/api/admin/categories', { slug: 'test', name: 'test' })).status);
+    const product = { sku, title: 'Raced', priceCents: 100, category: 'test', onHand: 3 };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => sut.admin.post('/api/admin/products', product)));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    expect(answers.filter((answer) => answer.status === 409).every((answer) => answer.body.error.code === 'CONFLICT')).toBe(true);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 3, gateAvailable: 3, drift: 0 });
+    const movements = await container.db.selectFrom('inventoryMovements').select('onHandDelta').where('sku', '=', sku).execute();
+    expect(movements).toEqual([{ onHandDelta: 3 }]);
   });
 
   it('refuses to bring a product back with a count the gate cannot give, and leaves it deleted', async () => {

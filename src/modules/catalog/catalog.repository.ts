@@ -99,9 +99,13 @@ export class CatalogRepository {
     return tx.selectFrom('products').select('deletedAt').where('sku', '=', sku).forUpdate().executeTakeFirst();
   }
 
-  /** A new product with its inventory row holding `onHand` units, recorded as a movement. */
-  async insertProduct(tx: Tx, input: CreateProductInput, actorId: string | null): Promise<void> {
-    await tx
+  /**
+   * A new product with its inventory row holding `onHand` units, recorded as a movement; false when
+   * the SKU is taken. A SKU with no row yet has nothing to lock, so two creations of it both get
+   * here: the second waits for the first's insert, and writes nothing once it committed.
+   */
+  async insertProduct(tx: Tx, input: CreateProductInput, actorId: string | null): Promise<boolean> {
+    const inserted = await tx
       .insertInto('products')
       .values({
         sku: input.sku,
@@ -112,12 +116,16 @@ export class CatalogRepository {
         currency: input.currency,
         lowStockThreshold: input.lowStockThreshold,
       })
-      .execute();
+      .onConflict((oc) => oc.column('sku').doNothing())
+      .returning('sku')
+      .executeTakeFirst();
+    if (!inserted) return false;
     const onHand = input.onHand ?? 0;
     await tx.insertInto('inventory').values({ sku: input.sku, onHand }).execute();
     if (onHand > 0) {
       await tx.insertInto('inventoryMovements').values({ sku: input.sku, onHandDelta: onHand, reason: 'product created', actorId }).execute();
     }
+    return true;
   }
 
   /** Brings a deleted product back with new fields; its inventory row is kept as it is. */

@@ -23,6 +23,8 @@ export interface CatalogServiceDeps {
   vendorStaleAfterMs: number;
 }
 
+const productExists = (sku: string) => new AppError('CONFLICT', `product ${sku} already exists`, { sku });
+
 /** Categories and products: what the storefront lists and what an admin creates, changes and removes. */
 export class CatalogService {
   private readonly db: Db;
@@ -85,11 +87,11 @@ export class CatalogService {
     const outcome = await this.db.transaction().execute(async (tx) => {
       const existing = await this.repository.findForUpdate(tx, input.sku);
       if (!existing) {
-        await this.repository.insertProduct(tx, input, actorId);
+        if (!(await this.repository.insertProduct(tx, input, actorId))) throw productExists(input.sku);
         await this.inventory.announceNewStock(tx, input.sku, input.onHand ?? 0);
         return 'created';
       }
-      if (!existing.deletedAt) throw new AppError('CONFLICT', `product ${input.sku} already exists`, { sku: input.sku });
+      if (!existing.deletedAt) throw productExists(input.sku);
       if (input.onHand !== undefined) return 'revive-with-stock';
       await this.repository.reviveProduct(tx, input);
       return 'revived';
@@ -110,7 +112,7 @@ export class CatalogService {
   /** Brings back a product still deleted; one brought back meanwhile by another request is a CONFLICT. */
   private async reviveDeleted(tx: Tx, input: CreateProductInput): Promise<void> {
     const existing = await this.repository.findForUpdate(tx, input.sku);
-    if (!existing?.deletedAt) throw new AppError('CONFLICT', `product ${input.sku} already exists`, { sku: input.sku });
+    if (!existing?.deletedAt) throw productExists(input.sku);
     await this.repository.reviveProduct(tx, input);
   }
 
