@@ -51,7 +51,18 @@ describe('authentication and authorization', () => {
     // Signed with the real secret, but naming no possible user: every route once answered 500, and an
     // order it placed could never be stored, holding up the orders behind it.
     const noUser = createSigner({ key: sut.stores.env.JWT_SECRET! })({ sub: 'not-a-uuid', role: 'customer' });
-    for (const api of [anonymous, anonymous.as('not-a-jwt'), anonymous.as(expired), anonymous.as(forged), anonymous.as(noUser)]) {
+    // Signed with the real secret and naming a user, but never expiring: our tokens always expire.
+    const guest = await anonymous.post('/api/auth/guest');
+    const forever = createSigner({ key: sut.stores.env.JWT_SECRET!, noTimestamp: true })({ sub: guest.body.user.id, role: 'guest' });
+    expect((await anonymous.as(guest.body.token).get('/api/me')).status).toBe(200);
+    for (const api of [
+      anonymous,
+      anonymous.as('not-a-jwt'),
+      anonymous.as(expired),
+      anonymous.as(forged),
+      anonymous.as(noUser),
+      anonymous.as(forever),
+    ]) {
       for (const [method, path] of [
         ['GET', '/api/me'],
         ['GET', '/api/orders'],

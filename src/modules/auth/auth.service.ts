@@ -49,7 +49,14 @@ export class AuthService {
     this.sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: ttlSeconds * 1_000 });
     // Cached by the token itself: fast-jwt's default key is a hash of the token, which costs about
     // as much as verifying it, and the raw token is already in this process's memory anyway.
-    this.verifyToken = createVerifier({ key: secret, algorithms: ['HS256'], cache: 10_000, cacheKeyBuilder: (token) => token });
+    // Every token this service signs expires; one without `exp` would be good for ever.
+    this.verifyToken = createVerifier({
+      key: secret,
+      algorithms: ['HS256'],
+      requiredClaims: ['exp'],
+      cache: 10_000,
+      cacheKeyBuilder: (token) => token,
+    });
   }
 
   async register(input: RegisterInput): Promise<Session> {
