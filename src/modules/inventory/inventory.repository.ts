@@ -69,9 +69,18 @@ export class InventoryRepository {
       .execute();
   }
 
+  /**
+   * Sets a SKU's local stock, and re-arms its low-stock alert when that takes it above its threshold
+   * (a restock): the sales that take it low again are often all handled after the fact, when none of
+   * them finds it above, and the second crossing went unannounced.
+   */
   async setOnHand(tx: Tx, sku: string, onHand: number, delta: number, reason: string, actorId: string | null) {
     await tx.updateTable('inventory').set({ onHand, updatedAt: sql`now()` }).where('sku', '=', sku).execute();
     await tx.insertInto('inventoryMovements').values({ sku, onHandDelta: delta, reason, actorId }).execute();
+    await sql`
+      DELETE FROM low_stock_alerts AS alert USING inventory AS i, products AS product
+      WHERE alert.sku = ${sku} AND i.sku = alert.sku AND product.sku = alert.sku AND i.on_hand - i.reserved > product.low_stock_threshold
+    `.execute(tx);
   }
 
   /** The vendor units the ledger counts for a SKU, as a recount set them under the row lock. */
@@ -85,7 +94,8 @@ export class InventoryRepository {
    * rest; `released` units leave reserved and are on sale again. How each sold line split between
    * local and vendor units is recorded in `fulfilment_lines` by the same statement, so fulfilment
    * knows what to order from vendors, and each SKU's new availability as a `stock.changed` outbox
-   * event (one per SKU, however many orders the batch holds). The rows are locked first, in SKU
+   * event (one per SKU, however many orders the batch holds); a SKU it leaves above its low-stock
+   * threshold has its alert re-armed. The rows are locked first, in SKU
    * order and by a statement of their own (lockLedgers), so two transactions touching the same
    * SKUs never deadlock and the moves apply to the rows as locked.
    */
@@ -122,7 +132,11 @@ export class InventoryRepository {
             updated_at = now()
         FROM move LEFT JOIN local USING (sku)
         WHERE i.sku = ANY(${skus}::text[]) AND i.sku = move.sku
-        RETURNING i.sku, i.on_hand + i.vendor_on_hand - i.reserved AS available
+        RETURNING i.sku, i.on_hand + i.vendor_on_hand - i.reserved AS available, i.on_hand - i.reserved AS local_available
+      ), rearmed AS (
+        -- Units given back can take a SKU above its low-stock threshold again: its next crossing is alerted.
+        DELETE FROM low_stock_alerts AS alert USING moved, products AS product
+        WHERE alert.sku = moved.sku AND product.sku = moved.sku AND moved.local_available > product.low_stock_threshold
       ), announced AS (
         -- Written from the rows the update returned, so under their locks: a SKU's events stay in id order.
         INSERT INTO outbox (order_id, event_type, payload)
