@@ -339,6 +339,8 @@ export class Container {
       orders: this.ordersRepository,
       repository: new NotificationsRepository(this.db),
       lowStock: new LowStockAlertsRepository(this.db),
+      carts: this.cartStore,
+      cartSnapshots: this.cartsRepository,
       queues: this.queues,
       // Known once the API listens when PUBLIC_URL was derived from PORT=0 (tests); a worker alone uses PUBLIC_URL.
       shopUrl: () => this.shopUrl ?? config.publicUrl,

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import type { OutboxPayloads, OutboxRecord } from '../src/modules/outbox/outbox-events.js';
 import { createProduct, uniqueSku } from './support/fixtures.js';
 import { Api, eventually } from './support/http.js';
 import { type SystemUnderTest, useSystem } from './support/system.js';
@@ -180,5 +181,64 @@ describe('abandoned carts, on the schedule', () => {
     expect((await sut.system.container.abandonedCarts.remind()).reminded).toBe(0);
     expect(await reminderEvents(sut, shopper.id)).toEqual([left.version]);
     expect(await mailTo(sut, shopper.email)).toHaveLength(1);
+  });
+});
+
+describe('abandoned carts, when the owner comes back before the reminder goes', () => {
+  const sut = useSystem({ api: true, worker: true, mailSink: true }, { ABANDONED_CART_AFTER_HOURS: '1' });
+
+  /** Notifies the reminder event of `userId` as its notify job does, now: how many mails it queues. */
+  async function notifiedReminder(userId: string): Promise<number> {
+    const [row] = (
+      await sql<{ id: string; payload: OutboxPayloads['cart.abandoned']; createdAt: Date }>`
+        SELECT id, payload, created_at AS "createdAt" FROM outbox WHERE event_type = 'cart.abandoned' AND payload->>'userId' = ${userId}
+      `.execute(sut.system.container.db)
+    ).rows;
+    const event: OutboxRecord = {
+      id: Number(row!.id),
+      type: 'cart.abandoned',
+      orderId: null,
+      payload: row!.payload,
+      createdAt: row!.createdAt.toISOString(),
+    };
+    return sut.system.container.notifier.notify(event);
+  }
+
+  it('queues no reminder of a cart its owner emptied after it was found abandoned and before its event was notified', async () => {
+    const lamp = await createProduct(sut.admin, { onHand: 50, priceCents: 1_500, title: 'Desk lamp' });
+    const shopper = await customer(sut);
+    const left = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: lamp, quantity: 2 })).body;
+    await persisted(sut, shopper.id, left.version);
+    expect((await sut.system.container.abandonedCarts.remind(touched(left) + HOUR_MS)).reminded).toBe(1);
+
+    expect((await shopper.api.delete<CartAnswer>('/api/cart')).status).toBe(200);
+    expect(await notifiedReminder(shopper.id)).toBe(0);
+  });
+
+  it('queues no reminder of a cart its owner ordered after it was found abandoned and before its event was notified', async () => {
+    const lamp = await createProduct(sut.admin, { onHand: 50, priceCents: 1_500, title: 'Desk lamp' });
+    const shopper = await customer(sut);
+    const left = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: lamp, quantity: 1 })).body;
+    await persisted(sut, shopper.id, left.version);
+    expect((await sut.system.container.abandonedCarts.remind(touched(left) + HOUR_MS)).reminded).toBe(1);
+
+    const ordered = await shopper.api.post('/api/orders', { fromCart: true }, { headers: { 'idempotency-key': 'ordered-after-reminder' } });
+    expect(ordered.status).toBe(202);
+    expect(await notifiedReminder(shopper.id)).toBe(0);
+  });
+
+  it('still reminds the owner of a cart only a price change touched since', async () => {
+    const lamp = await createProduct(sut.admin, { onHand: 50, priceCents: 1_500, title: 'Desk lamp' });
+    const shopper = await customer(sut);
+    const left = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: lamp, quantity: 1 })).body;
+    await persisted(sut, shopper.id, left.version);
+    expect((await sut.system.container.abandonedCarts.remind(touched(left) + HOUR_MS)).reminded).toBe(1);
+
+    expect((await sut.admin.patch(`/api/admin/products/${lamp}`, { priceCents: 1_200 })).status).toBe(200);
+    await eventually(
+      async () => ((await shopper.api.get<CartAnswer>('/api/cart')).body.version > left.version ? true : undefined),
+      'the price change reaching the cart',
+    );
+    expect(await notifiedReminder(shopper.id)).toBe(1);
   });
 });

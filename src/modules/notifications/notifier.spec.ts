@@ -4,6 +4,8 @@ import type { EmailJob } from './email-job.js';
 import { Notifier } from './notifier.js';
 
 const USER = '00000000-0000-4000-8000-000000000001';
+const TOUCHED = '2026-11-20T10:00:00.000Z';
+const TOUCHED_MS = Date.parse(TOUCHED);
 const PRODUCTS = new Map([
   ['LAMP', { title: 'Desk lamp', priceCents: 2_500, currency: 'EUR' }],
   ['MUG', { title: 'Mug', priceCents: 900, currency: 'EUR' }],
@@ -24,6 +26,11 @@ function notifierWith(accounts: Record<string, string>) {
       placedVendorLines: async () => [],
     },
     lowStock: { alertsFor: async () => new Map() },
+    // Every cart as its reminder found it.
+    carts: { read: async () => null },
+    cartSnapshots: {
+      find: async (userId) => ({ userId, version: 1, updatedAtMs: TOUCHED_MS, touchedAtMs: TOUCHED_MS, currency: 'EUR', lines: [], notices: [] }),
+    },
     queues: {
       addBulk: async (_name, jobs) => {
         sent.push(...(jobs as unknown as { data: EmailJob; jobId: string }[]));
@@ -38,7 +45,7 @@ const abandoned = (id: number, version: number, lines: { sku: string; quantity: 
   id,
   type: 'cart.abandoned',
   orderId: null,
-  payload: { userId: USER, version, currency: 'EUR', lines, touchedAt: '2026-11-20T10:00:00.000Z' },
+  payload: { userId: USER, version, currency: 'EUR', lines, touchedAt: TOUCHED },
   createdAt: '2026-11-27T10:00:00.000Z',
 });
 

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { JobQueues } from '../../jobs/job-queues.js';
 import { PRIORITY } from '../../jobs/registry.js';
 import { Coalescer, coalescedLookups } from '../../lib/coalescer.js';
+import type { CartStore } from '../../redis/cart-store.js';
+import type { CartsRepository } from '../carts/carts.repository.js';
 import type { LowStock, LowStockAlertsRepository } from '../inventory/low-stock-alerts.repository.js';
 import type { OrdersRepository } from '../orders/orders.repository.js';
 import type { Order } from '../orders/orders.schemas.js';
@@ -18,6 +20,9 @@ export interface NotifierDeps {
     'adminEmails' | 'addressesOf' | 'accountEmail' | 'productsOnSale' | 'productTitle' | 'paymentIdOf' | 'refundOf' | 'placedVendorLines'
   >;
   lowStock: Pick<LowStockAlertsRepository, 'alertsFor'>;
+  /** A cart as its owner left it last: live in Redis, else its snapshot. */
+  carts: Pick<CartStore, 'read'>;
+  cartSnapshots: Pick<CartsRepository, 'find'>;
   queues: Pick<JobQueues, 'addBulk'>;
   format?: FormatOptions;
   /** The shop's address as buyers reach it (PUBLIC_URL), for links in mail; no trailing slash. */
@@ -163,9 +168,14 @@ export class Notifier {
   /**
    * The reminder shows the cart's lines at today's prices, as the cart itself would; a line whose
    * product is no longer sold (or now sold in another currency) is left out, and a cart left with
-   * none gets no mail.
+   * none gets no mail, nor a cart its owner has touched since it was found abandoned.
    */
   private async abandonedCartMail(cart: OutboxPayloads['cart.abandoned']): Promise<Mail[]> {
+    // The owner may have come back between the run that found the cart abandoned and this mail
+    // (emptied it, ordered it, changed it): the reminder would be of a cart that is no more, and
+    // a changed cart gets its own once it is left again. A catalog change does not count.
+    const now = (await this.deps.carts.read(cart.userId)) ?? (await this.deps.cartSnapshots.find(cart.userId));
+    if (now?.touchedAtMs !== Date.parse(cart.touchedAt)) return [];
     const products = await this.deps.repository.productsOnSale(cart.lines.map((line) => line.sku));
     const lines = cart.lines.flatMap(({ sku, quantity }) => {
       const product = products.get(sku);
