@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createLogger } from '../src/lib/logger.js';
+import { startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, guests } from './support/http.js';
 import { mailsTo } from './support/payments.js';
@@ -54,5 +56,28 @@ describe('low-stock alerts', () => {
     await confirmedSale(sku, 5);
     const both = await mailsTo(sut.admin, ADMIN.email, alerts, 2);
     expect(both.map((mail) => mail.subject)).toEqual([`Low stock: ${sku} (4 left)`, `Low stock: ${sku} (3 left)`]);
+  });
+
+  it("counts a SKU's vendor units, as its availability does: a sale of vendor stock far above the threshold alerts nobody", async () => {
+    const sku = await createProduct(sut.admin, { onHand: 0, title: 'Vendor kettle' });
+    const simulator = await startVendorSimulator({
+      vendors: [{ name: `low-${randomBytes(3).toString('hex')}`, port: 0, seed: { [sku]: 100 } }],
+      logger: createLogger('silent'),
+    });
+    onTestFinished(() => simulator.close());
+    const vendor = await sut.system.container.vendorsRepository.insert({
+      name: simulator.vendors[0]!.name,
+      baseUrl: simulator.vendors[0]!.url,
+      priority: 10,
+    });
+    onTestFinished(() => sut.system.container.vendorsRepository.update(vendor!.id, { enabled: false }).then(() => undefined));
+    await sut.system.container.vendorSync.sync(vendor!);
+    expect((await inventoryOf(sut.admin, sku)).available).toBe(100);
+    const alerts = new RegExp(`^Low stock: ${sku} `);
+
+    await confirmedSale(sku, 1);
+    await confirmedSale(sku, 96);
+    const [alert] = await mailsTo(sut.admin, ADMIN.email, alerts, 1);
+    expect(alert!.subject).toBe(`Low stock: ${sku} (3 left)`);
   });
 });

@@ -36,6 +36,20 @@ async function lockLedgers(tx: Tx, skus: string[]): Promise<void> {
   await sql`SELECT sku FROM inventory WHERE sku = ANY(${skus}::text[]) ORDER BY sku FOR UPDATE`.execute(tx);
 }
 
+/**
+ * Re-arms a SKU's low-stock alert when its availability is above its threshold (a restock, local or
+ * a vendor's), so that its next crossing is alerted: the sales that take a restocked SKU low again
+ * are often all handled after the fact, when none of them finds it above, and the second crossing
+ * went unannounced. Units given back re-arm it in `settle`.
+ */
+async function rearmLowStock(tx: Tx, sku: string): Promise<void> {
+  await sql`
+    DELETE FROM low_stock_alerts AS alert USING inventory AS i, products AS product
+    WHERE alert.sku = ${sku} AND i.sku = alert.sku AND product.sku = alert.sku
+      AND i.on_hand + i.vendor_on_hand - i.reserved > product.low_stock_threshold
+  `.execute(tx);
+}
+
 export class InventoryRepository {
   constructor(private readonly db: Db) {}
 
@@ -69,23 +83,17 @@ export class InventoryRepository {
       .execute();
   }
 
-  /**
-   * Sets a SKU's local stock, and re-arms its low-stock alert when that takes it above its threshold
-   * (a restock): the sales that take it low again are often all handled after the fact, when none of
-   * them finds it above, and the second crossing went unannounced.
-   */
+  /** Sets a SKU's local stock (an admin's adjustment or count), under its row lock. */
   async setOnHand(tx: Tx, sku: string, onHand: number, delta: number, reason: string, actorId: string | null) {
     await tx.updateTable('inventory').set({ onHand, updatedAt: sql`now()` }).where('sku', '=', sku).execute();
     await tx.insertInto('inventoryMovements').values({ sku, onHandDelta: delta, reason, actorId }).execute();
-    await sql`
-      DELETE FROM low_stock_alerts AS alert USING inventory AS i, products AS product
-      WHERE alert.sku = ${sku} AND i.sku = alert.sku AND product.sku = alert.sku AND i.on_hand - i.reserved > product.low_stock_threshold
-    `.execute(tx);
+    await rearmLowStock(tx, sku);
   }
 
   /** The vendor units the ledger counts for a SKU, as a recount set them under the row lock. */
   async setVendorOnHand(tx: Tx, sku: string, vendorOnHand: number): Promise<void> {
     await tx.updateTable('inventory').set({ vendorOnHand, updatedAt: sql`now()` }).where('sku', '=', sku).execute();
+    await rearmLowStock(tx, sku);
   }
 
   /**
@@ -132,11 +140,11 @@ export class InventoryRepository {
             updated_at = now()
         FROM move LEFT JOIN local USING (sku)
         WHERE i.sku = ANY(${skus}::text[]) AND i.sku = move.sku
-        RETURNING i.sku, i.on_hand + i.vendor_on_hand - i.reserved AS available, i.on_hand - i.reserved AS local_available
+        RETURNING i.sku, i.on_hand + i.vendor_on_hand - i.reserved AS available
       ), rearmed AS (
         -- Units given back can take a SKU above its low-stock threshold again: its next crossing is alerted.
         DELETE FROM low_stock_alerts AS alert USING moved, products AS product
-        WHERE alert.sku = moved.sku AND product.sku = moved.sku AND moved.local_available > product.low_stock_threshold
+        WHERE alert.sku = moved.sku AND product.sku = moved.sku AND moved.available > product.low_stock_threshold
       ), announced AS (
         -- Written from the rows the update returned, so under their locks: a SKU's events stay in id order.
         INSERT INTO outbox (order_id, event_type, payload)

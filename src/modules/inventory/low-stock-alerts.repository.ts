@@ -9,10 +9,10 @@ export interface LowStock {
 }
 
 /**
- * Which sales take a SKU low. A SKU is alerted once when a sale finds its availability (the ledger's,
- * on_hand + vendor_on_hand - reserved, as the admin inventory list's `low` filter counts it) at or
- * under its product's low-stock threshold, and re-armed when a later sale finds it above again (or
- * when a restock or units given back take it above: InventoryRepository), so a flash sale that
+ * Which sales take a SKU low. A SKU is alerted once when a sale finds its availability (on_hand +
+ * vendor_on_hand - reserved, what buyers can reserve and the admin list's low filter counts) at or
+ * under its product's low-stock threshold, and re-armed when a later sale finds it above again
+ * (or when a restock or units given back take it above: InventoryRepository), so a flash sale that
  * sells out raises one alert, not one per order. It runs when a
  * confirmation's event is handled, not in the confirming transaction, which keeps the hot ledger
  * row's lock short.
