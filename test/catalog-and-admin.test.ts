@@ -241,6 +241,11 @@ describe('catalog, inventory and order administration', () => {
     // The outbox relay held off: fulfilment follows a confirmation by itself and would race the admin's moves.
     onTestFinished(await holdOutboxRelay(sut.system.container));
 
+    // API.md's machine has no PENDING → FAILED: FAILED follows a confirmation whose fulfilment failed.
+    const failedUnpaid = await sut.admin.patch(`/api/admin/orders/${id}`, { status: 'FAILED' });
+    expect({ status: failedUnpaid.status, code: failedUnpaid.body.error?.code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 10, reserved: 2, drift: 0 });
+
     const confirmed = await sut.admin.patch(`/api/admin/orders/${id}`, { status: 'CONFIRMED' });
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.status).toBe('CONFIRMED');

@@ -25,9 +25,13 @@ export interface OrderTransitionsDeps {
   realtime?: Realtime;
 }
 
-/** The order state machine: which status may follow which. */
+/**
+ * The order state machine: which status may follow which (API.md's). An order that could not be
+ * stored or held is written FAILED by persistence, with PENDING before it in its history; no
+ * transition takes a PENDING order there, an admin's included.
+ */
 export const ALLOWED_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  PENDING: ['CONFIRMED', 'CANCELLED', 'EXPIRED', 'FAILED'],
+  PENDING: ['CONFIRMED', 'CANCELLED', 'EXPIRED'],
   CONFIRMED: ['FULFILLED', 'FAILED'],
   FULFILLED: [],
   CANCELLED: [],
