@@ -149,7 +149,7 @@ export const ordersRoutes: FastifyPluginAsyncZod<OrdersRoutesOptions> = async (a
       schema: route({
         operationId: 'setOrderStatus',
         summary: 'Move an order along the state machine',
-        description: 'PENDING → CONFIRMED | CANCELLED | EXPIRED | FAILED; CONFIRMED → FULFILLED | FAILED.',
+        description: 'PENDING → CONFIRMED | CANCELLED | EXPIRED; CONFIRMED → FULFILLED | FAILED.',
         tags: ['admin'],
         access: 'admin',
         params: orderParams,

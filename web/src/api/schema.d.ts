@@ -191,7 +191,7 @@ export interface paths {
         head?: never;
         /**
          * Move an order along the state machine
-         * @description PENDING → CONFIRMED | CANCELLED | EXPIRED | FAILED; CONFIRMED → FULFILLED | FAILED.
+         * @description PENDING → CONFIRMED | CANCELLED | EXPIRED; CONFIRMED → FULFILLED | FAILED.
          */
         patch: operations["setOrderStatus"];
         trace?: never;
