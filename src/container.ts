@@ -272,6 +272,7 @@ export class Container {
       deadLetter: (letter) => this.deadLetters.capture(letter),
       metrics,
       logger,
+      realtime: this.realtime,
     });
     this.transitions = new OrderTransitions({
       inTransaction,

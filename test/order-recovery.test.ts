@@ -4,6 +4,7 @@ import { sha256Hex } from '../src/lib/hashing.js';
 import { type OrderSnapshot, parseSnapshot } from '../src/modules/orders/order-snapshot.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { guests } from './support/http.js';
+import { TestSocket } from './support/sockets.js';
 import { useSystem } from './support/system.js';
 
 /**
@@ -136,6 +137,39 @@ describe('orders that cannot be stored the normal way', () => {
     const order = await buyer!.get(`/api/orders/${placed.body.id}`);
     expect(order.body).toMatchObject({ status: 'FAILED', history: [{ status: 'PENDING' }, { status: 'FAILED' }] });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 5, reserved: 0, gateAvailable: 5, drift: 0 });
+  });
+
+  it('tells the owner’s sockets (order:update, with the reason) of an accepted order the persister records as FAILED', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const socket = new TestSocket(sut.system.url!, { token: buyer!.token });
+    try {
+      await socket.connected();
+      // The client was answered 202 PENDING for both: their failure is a status change it must hear of.
+      const drifted = await buyer!.order([{ sku, quantity: 3 }], 'drifted-told');
+      const lost = await buyer!.order([{ sku, quantity: 1 }], 'lost-told');
+      expect([drifted.status, lost.status]).toEqual([202, 202]);
+      await sql`UPDATE inventory SET on_hand = 2 WHERE sku = ${sku}`.execute(sut.system.container.db);
+      expect(await sut.system.container.persister.persist(await snapshotOf(drifted.body.id))).toBe('refused-by-ledger');
+      const lostSnapshot = await snapshotOf(lost.body.id);
+      await sut.system.container.redis.xdel(sut.system.container.keys.persistStream(), await entryOf(lost.body.id));
+      expect(await sut.system.container.stock.end(lost.body.id, 'orphan')).toBe('ended');
+      expect(await sut.system.container.persister.persist(lostSnapshot)).toBe('reservation-lost');
+
+      for (const [placed, reason] of [
+        [drifted, 'the stock ledger refused the reservation (stock drift)'],
+        [lost, 'the reservation was released before the order was stored'],
+      ] as const) {
+        expect(await socket.next('order:update', (update) => update.orderId === placed.body.id)).toEqual({
+          orderId: placed.body.id,
+          status: 'FAILED',
+          reason,
+          at: expect.any(String),
+        });
+      }
+    } finally {
+      socket.close();
+    }
   });
 
   it('releases a reservation as an orphan only once its order has neither a row nor a hand-off left', async () => {

@@ -5,6 +5,8 @@ import { Coalescer } from '../../../lib/coalescer.js';
 import type { Metrics } from '../../../lib/metrics.js';
 import type { StockStore } from '../../../redis/stock-store.js';
 import type { DeadLetter } from '../../failed-jobs/dead-letter.js';
+import { publishOrderUpdate } from '../../realtime/order-updates.js';
+import type { Realtime } from '../../realtime/realtime.js';
 import { isSnapshotOf, type OrderSnapshot, parseSnapshot } from '../order-snapshot.js';
 import type { OrdersRepository } from '../orders.repository.js';
 import { MissingLedgerRowError, type OrderWrite, type OrderWritesRepository } from './order-writes.repository.js';
@@ -38,6 +40,11 @@ export interface OrderPersisterDeps {
   deadLetter: (letter: DeadLetter) => Promise<void>;
   metrics: Metrics;
   logger: Logger;
+  /**
+   * Tells an order's owner that the order it was answered 202 PENDING for is FAILED after all
+   * (`order:update`), as OrderTransitions does for every other change; none in unit specs.
+   */
+  realtime?: Realtime;
 }
 
 /** The most orders one out-of-stream batch writes. */
@@ -111,6 +118,7 @@ export class OrderPersister {
   /** An order whose reservation was released before it was stored: FAILED, holding nothing. */
   private async persistLost(snapshot: OrderSnapshot): Promise<PersistOutcome> {
     const written = await this.write([this.withoutOptionalFields(snapshot)], { status: 'FAILED', reason: REASONS.lost });
+    if (written.size > 0) this.announceFailed(snapshot, REASONS.lost);
     const outcome: PersistOutcome = written.size > 0 ? 'reservation-lost' : 'already-persisted';
     this.count(new Map([[snapshot.id, outcome]]));
     return outcome;
@@ -134,8 +142,19 @@ export class OrderPersister {
       return 'unstorable';
     }
     if (written.size === 0) return 'already-persisted';
+    this.announceFailed(snapshot, reason);
     await this.deps.stock.end(snapshot.id, mode);
     return mode === 'consume' ? 'refused-by-ledger' : 'unstorable';
+  }
+
+  /**
+   * The client was answered 202 PENDING; the row just committed says FAILED (its history PENDING,
+   * then FAILED with the reason). Told after the commit, so a push never announces what Postgres
+   * does not hold.
+   */
+  private announceFailed(snapshot: OrderSnapshot, reason: string): void {
+    if (!this.deps.realtime) return;
+    publishOrderUpdate(this.deps.realtime, { userId: snapshot.userId, orderId: snapshot.id, status: 'FAILED', at: new Date(), reason });
   }
 
   private write(snapshots: OrderSnapshot[], write: OrderWrite): Promise<Set<string>> {
