@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishOrderUpdate } from '../src/modules/realtime/order-updates.js';
 import { createProduct } from './support/fixtures.js';
-import { Api, guests, settleInWaves } from './support/http.js';
+import { Api, eventually, guests, settleInWaves } from './support/http.js';
 import { TestSocket } from './support/sockets.js';
 import { type ChildRole, spawnRole, useSystem } from './support/system.js';
 
@@ -179,6 +179,27 @@ describe('real time across two API instances', () => {
       expect(await socket.request('product:watch', payload)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
     }
     expect(await socket.request('product:watch', { sku: 'NO-SUCH-PRODUCT' })).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+
+  it('applies a watch and an unwatch sent together in the order sent: the product is left unwatched', async () => {
+    const [left, barrier] = [await createProduct(sut.admin, { onHand: 5 }), await createProduct(sut.admin, { onHand: 5 })];
+    const [viewer, buyer] = await guests(sut.system.url!, 2);
+    const socket = socketTo(sut.system.url!, { token: viewer!.token });
+    await socket.connected();
+    // A product page shown and left at once: its unwatch follows its watch before the watch has read the stock.
+    const [, unwatched] = await Promise.all([socket.request('product:watch', { sku: left }), socket.request('product:unwatch', { sku: left })]);
+    expect(unwatched).toEqual({ sku: left });
+
+    expect((await buyer!.order([{ sku: left, quantity: 1 }], `after-unwatch-${left}`)).status).toBe(202);
+    // A sample that tells this socket of the other product comes after the order: had the socket stayed in
+    // the first product's room, that sample or an earlier one would have told it of the first product's 4.
+    expect(await socket.request('product:watch', { sku: barrier })).toEqual({ sku: barrier, available: 5 });
+    await eventually(
+      async () => (socket.received.filter((entry) => entry.event === 'stock:update' && entry.payload.sku === barrier).length >= 2 ? true : undefined),
+      'the sample after the second watch',
+    );
+    const told = socket.received.filter((entry) => entry.event === 'stock:update' && entry.payload.sku === left);
+    expect(told.filter((entry) => entry.payload.available === 4)).toEqual([]);
   });
 
   it('lets a socket watch at most 100 products, however many watches it sends at once', async () => {

@@ -90,6 +90,12 @@ export class SocketGateway {
    * has joined, or a burst of watches, all counted before any joins, passes the cap.
    */
   private readonly joining = new WeakMap<GatewaySocket, Set<string>>();
+  /**
+   * Per socket and SKU, the last watch or unwatch under way. One SKU's are applied in the order
+   * sent: a watch reads the stock before it joins, and an unwatch that came meanwhile (a page shown
+   * and left at once) left a room not joined yet, so the socket stayed watching what it had unwatched.
+   */
+  private readonly pending = new WeakMap<GatewaySocket, Map<string, Promise<void>>>();
 
   constructor(private readonly deps: SocketGatewayDeps) {}
 
@@ -184,13 +190,34 @@ export class SocketGateway {
         logger.warn({ err: error, userId: user.id }, 'socket presence not cleared; it expires by itself');
       });
     });
-    socket.on('product:watch', (payload, ack) => void this.watch(socket, payload, ackOf<WatchAck>(ack)));
+    socket.on('product:watch', (payload, ack) => {
+      const reply = ackOf<WatchAck>(ack);
+      const parsed = watchPayload.safeParse(payload);
+      if (!parsed.success) return reply?.(errorPayload('VALIDATION_FAILED', 'send {sku} with a valid SKU'));
+      this.inOrder(socket, parsed.data.sku, () => this.watch(socket, parsed.data.sku, reply));
+    });
     socket.on('product:unwatch', (payload, ack) => {
       const reply = ackOf<UnwatchAck>(ack);
       const parsed = watchPayload.safeParse(payload);
       if (!parsed.success) return reply?.(errorPayload('VALIDATION_FAILED', 'send {sku} with a valid SKU'));
-      void socket.leave(productRoom(parsed.data.sku));
-      reply?.({ sku: parsed.data.sku });
+      const { sku } = parsed.data;
+      this.inOrder(socket, sku, async () => {
+        await socket.leave(productRoom(sku));
+        reply?.({ sku });
+      });
+    });
+  }
+
+  /** Runs a watch or unwatch of one SKU after those of the same socket and SKU sent before it. */
+  private inOrder(socket: GatewaySocket, sku: string, work: () => Promise<void>): void {
+    const queue = this.pending.get(socket) ?? new Map<string, Promise<void>>();
+    this.pending.set(socket, queue);
+    const next = (queue.get(sku) ?? Promise.resolve()).then(work).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, sku }, 'product:watch or product:unwatch failed');
+    });
+    queue.set(sku, next);
+    void next.then(() => {
+      if (queue.get(sku) === next) queue.delete(sku);
     });
   }
 
@@ -198,10 +225,7 @@ export class SocketGateway {
    * Joins the product's room and answers (and emits) its stock now; later changes come sampled. The
    * room's next sample goes to every watcher, so none keeps a value older than the newcomer's.
    */
-  private async watch(socket: GatewaySocket, payload: unknown, ack: WatchAck | undefined): Promise<void> {
-    const parsed = watchPayload.safeParse(payload);
-    if (!parsed.success) return ack?.(errorPayload('VALIDATION_FAILED', 'send {sku} with a valid SKU'));
-    const { sku } = parsed.data;
+  private async watch(socket: GatewaySocket, sku: string, ack: WatchAck | undefined): Promise<void> {
     const joining = this.joining.get(socket) ?? new Set<string>();
     this.joining.set(socket, joining);
     const watched = [...socket.rooms].filter((room) => room.startsWith('product:')).length;
