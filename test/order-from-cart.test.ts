@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { OrderPlacement } from '../src/modules/orders/placement/order-placement.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, eventually, guests } from './support/http.js';
@@ -91,6 +91,35 @@ describe('ordering the cart (POST /api/orders {fromCart: true})', () => {
     expect(lines(retry.body.items)).toEqual([{ sku, quantity: 2 }]);
     expect((await buyer!.get('/api/cart')).body.items).toEqual([]);
     expect((await inventoryOf(sut.admin, sku)).gateAvailable).toBe(3);
+  });
+
+  it('orders a cart whose product left the catalog, or changed currency, before the catalog’s job reached it, without that line', async () => {
+    const [kept, deleted, dollars] = [
+      await createProduct(sut.admin, { onHand: 10, priceCents: 400 }),
+      await createProduct(sut.admin, { onHand: 10, title: 'Gone' }),
+      await createProduct(sut.admin, { onHand: 10, title: 'Now in dollars' }),
+    ];
+    const [buyer] = await guests(sut.system.url!, 1);
+    for (const sku of [kept, deleted, dollars]) await buyer!.post('/api/cart/items', { sku, quantity: 2 });
+    // The job that removes such lines has not reached this cart (queued behind others, or not queued at all).
+    const refresh = vi.spyOn(sut.system.container.cartSync, 'productChanged').mockResolvedValue();
+    onTestFinished(() => refresh.mockRestore());
+    expect((await sut.admin.delete(`/api/admin/products/${deleted}`)).status).toBe(204);
+    expect((await sut.admin.patch(`/api/admin/products/${dollars}`, { currency: 'USD' })).status).toBe(200);
+
+    // Such a line can never be ordered: the cart is ordered as a read of it shows it, not refused for ever.
+    const order = await fromCart(buyer!, `without-${deleted}`);
+    expect({ status: order.status, error: order.body.error }).toEqual({ status: 202, error: undefined });
+    expect(lines(order.body.items)).toEqual([{ sku: kept, quantity: 2 }]);
+    expect(order.body.totalCents).toBe(800);
+    const after = (await buyer!.get('/api/cart')).body;
+    expect(after.items).toEqual([]);
+    expect(after.notices.map((notice: { sku: string; reason: string }) => [notice.sku, notice.reason]).sort()).toEqual(
+      [
+        [deleted, 'deleted'],
+        [dollars, 'currency'],
+      ].sort(),
+    );
   });
 
   it('leaves the cart as it was when the order is refused for stock, and refuses bad input with 400', async () => {

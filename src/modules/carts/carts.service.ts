@@ -151,8 +151,17 @@ export class CartService {
     throw new Error(`the guest cart ${guestId} kept changing while it was merged`);
   }
 
-  /** The cart as stored, at one version: what an order from the cart reserves. */
-  contents(userId: string): Promise<StoredCart> {
+  /**
+   * The cart as stored, at one version: what an order from the cart reserves. A line that can never
+   * be ordered (its product left the catalog, or is now sold in another currency than the cart's),
+   * found before the catalog's job reached this cart, is dealt with first, as a read of the cart
+   * deals with it: otherwise every order of the cart was refused (400) until its owner read it.
+   */
+  async contents(userId: string): Promise<StoredCart> {
+    const stored = await this.loaded(userId);
+    const skus = stored.lines.map((line) => line.sku);
+    const pricing = this.deps.products.peek(skus) ?? (await this.deps.products.get(skus));
+    if (!(await this.healStale(stored, pricing))) return stored;
     return this.loaded(userId);
   }
 
@@ -295,21 +304,30 @@ export class CartService {
       known && unread.length === 0 ? [known, []] : await Promise.all([known ?? this.deps.products.get(skus), this.availableOf(unread)]);
     const fresh = new Map(unread.map((sku, i) => [sku, read[i]!]));
     const available = skus.map((sku) => fresh.get(sku) ?? gates!.get(sku)!);
-    const stale = skus.filter((_, i) => pricing[i] === null || (stored.currency !== null && pricing[i]!.currency !== stored.currency));
-    if (stale.length > 0) {
-      let healed: StoredCart | null = null;
-      for (const sku of stale) healed = (await this.catalogChange(stored.userId, sku, pricing[skus.indexOf(sku)] ?? null)) ?? healed;
-      if (healed) {
-        this.changeCounts.catalog.inc(stale.length);
-        return this.publish(healed);
-      }
-    }
+    const healed = await this.healStale(stored, pricing);
+    if (healed) return healed;
     const lines: PricedLine[] = [];
     stored.lines.forEach((line, i) => {
       const product = pricing[i];
       if (product) lines.push({ sku: line.sku, quantity: line.quantity, product, available: available[i]! });
     });
     return priceCart(stored, lines);
+  }
+
+  /**
+   * Removes, as the catalog's job would, the lines of a stored cart whose product (`pricing`, in line
+   * order) has left the catalog or is now sold in another currency than the cart's, and pushes the
+   * cart; what was pushed, or null when no line was stale (or the cart no longer held them).
+   */
+  private async healStale(stored: StoredCart, pricing: readonly (ProductPricing | null)[]): Promise<Cart | null> {
+    const skus = stored.lines.map((line) => line.sku);
+    const stale = skus.filter((_, i) => pricing[i] === null || (stored.currency !== null && pricing[i]!.currency !== stored.currency));
+    if (stale.length === 0) return null;
+    let healed: StoredCart | null = null;
+    for (const sku of stale) healed = (await this.catalogChange(stored.userId, sku, pricing[skus.indexOf(sku)] ?? null)) ?? healed;
+    if (!healed) return null;
+    this.changeCounts.catalog.inc(stale.length);
+    return this.publish(healed);
   }
 
   /**
