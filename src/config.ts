@@ -1,3 +1,4 @@
+import { isIP, isIPv4 } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -12,6 +13,30 @@ const DEV_ADMIN_PASSWORD = 'admin-password';
 const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+/** The names proxy-addr knows for ranges of addresses. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IPv4 netmask: ones, then zeros. */
+const isNetmask = (value: string) => {
+  if (!isIPv4(value)) return false;
+  const bits = value
+    .split('.')
+    .map((octet) => Number(octet).toString(2).padStart(8, '0'))
+    .join('');
+  return /^1*0*$/.test(bits);
+};
+
+/** One entry of TRUST_PROXY as Fastify (proxy-addr) takes it: an address, a CIDR, an address/netmask, or a range's name. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isNetmask(range);
+}
 
 const url = (protocols: string[]) =>
   z.string().refine(
@@ -34,7 +59,15 @@ const envSchema = z.object({
       return !parsed || (!parsed.username && !parsed.password && !parsed.search && !parsed.hash);
     }, 'must be a base URL, without credentials, query or fragment')
     .optional(),
-  TRUST_PROXY: z.string().min(1).default('false'),
+  // Checked here: Fastify throws on a bad entry only when the API is built, with a stack trace.
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine(
+      (value) => value === 'true' || value === 'false' || value.split(',').every((entry) => isProxyEntry(entry.trim())),
+      "must be true, false, or the proxies' addresses or CIDRs, comma-separated (e.g. 10.0.0.0/8,127.0.0.1)",
+    )
+    .default('false'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/flashcart'),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),

@@ -6,13 +6,20 @@ import { createTestStores, type TestStores } from './support/system.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-/** Runs the CLI to its end; returns its exit code and everything it printed. */
+/**
+ * Runs the CLI to its end; returns its exit code and everything it printed. A CLI that starts
+ * although the test expected a refusal is stopped once it says it is up (its code is then null).
+ */
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/"msg":"(API|payment simulator) listening"/.test(output)) child.kill('SIGKILL');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     child.once('exit', (code) => resolve({ code, output }));
   });
 }
@@ -25,7 +32,7 @@ describe('start-up', () => {
   });
 
   it('says which store is unreachable and how to start it', async () => {
-    stores = await createTestStores();
+    stores ??= await createTestStores();
     const redisDown = await runCli(['api'], { ...stores.env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     expect(redisDown.code).toBe(1);
     expect(redisDown.output).toContain('Redis is not reachable');
@@ -46,5 +53,15 @@ describe('start-up', () => {
     const unknownRole = await runCli(['cashier'], {});
     expect(unknownRole.code).toBe(2);
     expect(unknownRole.output).toContain('usage: flashcart <role>');
+  });
+
+  it('refuses a TRUST_PROXY that is neither true, false nor addresses, naming it, without a stack trace', async () => {
+    for (const value of ['yes', 'not an address', '10.0.0.0/33']) {
+      stores ??= await createTestStores();
+      const answer = await runCli(['api'], { ...stores.env, LOG_LEVEL: 'info', TRUST_PROXY: value });
+      expect(answer.code).toBe(1);
+      expect(answer.output).toContain(`flashcart cannot start: Invalid configuration:\n  - TRUST_PROXY:`);
+      expect(answer.output).not.toMatch(/^\s+at /m);
+    }
   });
 });
