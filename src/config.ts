@@ -12,7 +12,21 @@ const DEV_ADMIN_PASSWORD = 'admin-password';
 
 const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 
-const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+// Plain decimals only: Number() reads a blank value as 0 (RATE_LIMIT_PER_MINUTE=" " turned rate
+// limiting off) and takes "0x50" or "1e3" as numbers an operator rarely means.
+const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'must be a whole number, in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const decimal = z
+  .string()
+  .trim()
+  .regex(/^-?\d+(\.\d+)?$/, 'must be a number, in decimal digits (a fraction after a ".")')
+  .transform(Number);
 
 /** The names proxy-addr knows for ranges of addresses. */
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -101,10 +115,13 @@ const envSchema = z.object({
   VENDOR_TIMEOUT_MS: int(100, 600_000).default(5_000),
   VENDOR_BREAK_SECONDS: int(1, 86_400).default(30),
   // Fractions allowed, so a demo or a test can use minutes or seconds.
-  ABANDONED_CART_AFTER_HOURS: z.coerce
-    .number()
-    .positive()
-    .max(24 * 366)
+  ABANDONED_CART_AFTER_HOURS: decimal
+    .pipe(
+      z
+        .number()
+        .positive()
+        .max(24 * 366),
+    )
     .default(168),
   CART_REMINDER_INTERVAL_MS: int(100).default(60_000),
   RATE_LIMIT_PER_MINUTE: int(0).default(120),

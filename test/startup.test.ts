@@ -64,4 +64,15 @@ describe('start-up', () => {
       expect(answer.output).not.toMatch(/^\s+at /m);
     }
   });
+
+  it('refuses a number setting that is blank or not written as a plain decimal number, rather than reading it as another number', async () => {
+    // Number(' ') is 0: RATE_LIMIT_PER_MINUTE=' ' turned rate limiting off, PORT=' ' took any free port.
+    stores ??= await createTestStores();
+    const odd = { RATE_LIMIT_PER_MINUTE: ' ', PORT: ' ', RESERVATION_TTL_SECONDS: '1e3', ABANDONED_CART_AFTER_HOURS: '0x10' };
+    const answer = await runCli(['api'], { ...stores.env, LOG_LEVEL: 'info', ...odd });
+    expect(answer.code).toBe(1);
+    for (const name of ['RATE_LIMIT_PER_MINUTE', 'PORT', 'RESERVATION_TTL_SECONDS', 'ABANDONED_CART_AFTER_HOURS']) {
+      expect(answer.output).toContain(`  - ${name}: `);
+    }
+  });
 });
