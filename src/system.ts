@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { Container } from './container.js';
-import { ensureDatabaseExists, migrateToLatest } from './db/database.js';
+import { ensureDatabaseExists, MissingDatabaseName, migrateToLatest } from './db/database.js';
+import { sqlState } from './db/postgres-errors.js';
 import { seedDemoCatalog } from './db/seed.js';
 import { buildApp, buildOpsApp } from './http/app.js';
 import { runBatch } from './jobs/batch-jobs.js';
@@ -56,11 +57,21 @@ export async function prepare(config: Config, logger: Logger): Promise<void> {
   try {
     if (await ensureDatabaseExists(config.databaseUrl)) logger.info('created the database');
   } catch (error) {
-    if (!isDependencyUnavailable(error)) throw error;
-    throw new StartupError(
-      `Postgres is not reachable at ${where(config.databaseUrl)} (${(error as Error).message}).\n` +
-        `Start it, for example with:\n  ${PG_START}\nor point DATABASE_URL at a running server.`,
-    );
+    if (isDependencyUnavailable(error)) {
+      throw new StartupError(
+        `Postgres is not reachable at ${where(config.databaseUrl)} (${(error as Error).message}).\n` +
+          `Start it, for example with:\n  ${PG_START}\nor point DATABASE_URL at a running server.`,
+      );
+    }
+    // Postgres answered and refused (an unknown role, a wrong password, no right to create the
+    // database): the operator fixes DATABASE_URL or the server's users, and needs no stack for that.
+    if (sqlState(error) !== undefined || error instanceof MissingDatabaseName) {
+      throw new StartupError(
+        `Postgres at ${where(config.databaseUrl)} refused to let flashcart in: ${(error as Error).message}.\n` +
+          'Check the user, password and database in DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/flashcart).',
+      );
+    }
+    throw error;
   }
   const probe = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
   probe.on('error', () => undefined);

@@ -75,4 +75,23 @@ describe('start-up', () => {
       expect(answer.output).toContain(`  - ${name}: `);
     }
   });
+
+  it('says what Postgres refused when it answers but will not let flashcart in, naming DATABASE_URL, without a stack trace', async () => {
+    stores ??= await createTestStores();
+    const server = new URL(stores.env.DATABASE_URL!);
+    const noRole = new URL(server);
+    noRole.username = 'no_such_role_for_flashcart';
+    const refused = await runCli(['api'], { ...stores.env, LOG_LEVEL: 'info', DATABASE_URL: noRole.toString() });
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('role "no_such_role_for_flashcart" does not exist');
+    expect(refused.output).toContain('DATABASE_URL');
+    expect(refused.output).not.toMatch(/^\s+at /m);
+
+    const noDatabase = new URL(server);
+    noDatabase.pathname = '/';
+    const unnamed = await runCli(['api'], { ...stores.env, LOG_LEVEL: 'info', DATABASE_URL: noDatabase.toString() });
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.output).toContain('DATABASE_URL names no database');
+    expect(unnamed.output).not.toMatch(/^\s+at /m);
+  });
 });

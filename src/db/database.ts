@@ -48,11 +48,19 @@ export function createDb(databaseUrl: string, poolSize: number, logger: Logger):
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }
 
+/** A DATABASE_URL without a database name (`postgres://host:5432/`): there is nothing to create or migrate. */
+export class MissingDatabaseName extends Error {
+  override name = 'MissingDatabaseName';
+  constructor() {
+    super('DATABASE_URL names no database');
+  }
+}
+
 /** Creates the database named in the URL when it does not exist yet (connecting to `postgres` to do so). */
 export async function ensureDatabaseExists(databaseUrl: string): Promise<boolean> {
   const target = new URL(databaseUrl);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
-  if (!name) throw new Error('DATABASE_URL names no database');
+  if (!name) throw new MissingDatabaseName();
   const admin = new URL(databaseUrl);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });
