@@ -52,6 +52,28 @@ const where = (url: string) => {
   return `${parsed.hostname}:${parsed.port || (parsed.protocol.startsWith('redis') ? 6379 : 5432)}`;
 };
 
+/**
+ * Runs `listen`, turning the refusals an operator fixes in the configuration into a StartupError
+ * naming the setting: a port another process holds, a port below 1024 without the right to it, a
+ * HOST that is no address of this machine.
+ */
+export async function listenAs<T>(setting: string, host: string, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    const { code, port } = error as NodeJS.ErrnoException & { port?: number };
+    const value = `${setting}=${port ?? '?'}`;
+    if (code === 'EADDRINUSE') {
+      throw new StartupError(`${value}: ${host}:${port} is already in use by another process. Stop it, or set ${setting} to a free port.`);
+    }
+    if (code === 'EACCES') throw new StartupError(`${value}: this user may not listen on port ${port}. Set ${setting} to a port above 1023.`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      throw new StartupError(`HOST=${host} is no address of this machine. Set HOST to one of its addresses, or 0.0.0.0 for all.`);
+    }
+    throw error;
+  }
+}
+
 /** Checks both stores answer, creates the database if missing, migrates, and seeds what is missing. */
 export async function prepare(config: Config, logger: Logger): Promise<void> {
   try {
@@ -183,12 +205,14 @@ export async function startPaymentSimulator(
     ...(derivedFromPortZero(config.pspSimPublicUrl) ? {} : { publicBaseUrl: config.pspSimPublicUrl }),
     logger,
   });
-  return { sim, url: await sim.listen({ port: config.pspSimPort }) };
+  return { sim, url: await listenAs('PSP_SIM_PORT', '127.0.0.1', () => sim.listen({ port: config.pspSimPort })) };
 }
 
 /** The simulated vendors (the vendor-sim role; they need no store), on ports from VENDOR_SIM_BASE_PORT. */
 export function startVendorSimulators(config: Config, logger: Logger): Promise<VendorSimulator> {
-  return startVendorSimulator({ vendors: defaultSimulatedVendors(config.vendorSimBasePort), logger: logger.child({ component: 'vendor-sim' }) });
+  return listenAs('VENDOR_SIM_BASE_PORT', '127.0.0.1', () =>
+    startVendorSimulator({ vendors: defaultSimulatedVendors(config.vendorSimBasePort), logger: logger.child({ component: 'vendor-sim' }) }),
+  );
 }
 
 /** The built-in SMTP sink and its own Redis connection (it starts before the container). */
@@ -197,7 +221,7 @@ async function startMailSink(config: Config, logger: Logger): Promise<{ sink: Sm
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error (SMTP sink)'));
   const sink = new SmtpSink({ mailbox: new Mailbox({ redis, keys: new RedisKeys(config.redisKeyPrefix) }), logger });
   try {
-    return { sink, redis, port: await sink.listen(config.smtpSinkPort) };
+    return { sink, redis, port: await listenAs('SMTP_SINK_PORT', '127.0.0.1', () => sink.listen(config.smtpSinkPort)) };
   } catch (error) {
     redis.disconnect();
     throw error;
@@ -269,7 +293,8 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
 
     if (roles.api) {
       app = await buildApp(container);
-      await app.listen({ port: config.port, host: config.host });
+      const api = app;
+      await listenAs('PORT', config.host, () => api.listen({ port: config.port, host: config.host }));
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       url = `http://127.0.0.1:${port}`;
@@ -277,7 +302,8 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
       logger.info({ url }, 'API listening');
     } else if (config.metricsPort !== undefined) {
       app = await buildOpsApp(container);
-      await app.listen({ port: config.metricsPort, host: config.host });
+      const ops = app;
+      await listenAs('METRICS_PORT', config.host, () => ops.listen({ port: config.metricsPort, host: config.host }));
       logger.info({ port: config.metricsPort }, 'metrics listening');
     }
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/stores.js';
@@ -93,5 +94,25 @@ describe('start-up', () => {
     expect(unnamed.code).toBe(1);
     expect(unnamed.output).toContain('DATABASE_URL names no database');
     expect(unnamed.output).not.toMatch(/^\s+at /m);
+  });
+
+  it('names the setting whose port is taken, for the API and for the payment simulator, without a stack trace', async () => {
+    stores ??= await createTestStores();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const api = await runCli(['api'], { ...stores.env, LOG_LEVEL: 'info', PORT: String(port) });
+      expect(api.code).toBe(1);
+      expect(api.output).toContain(`flashcart cannot start: PORT=${port}: 127.0.0.1:${port} is already in use`);
+      expect(api.output).not.toMatch(/^\s+at /m);
+
+      const psp = await runCli(['psp-sim'], { ...stores.env, LOG_LEVEL: 'info', PSP_SIM_PORT: String(port) });
+      expect(psp.code).toBe(1);
+      expect(psp.output).toContain(`flashcart cannot start: PSP_SIM_PORT=${port}: 127.0.0.1:${port} is already in use`);
+      expect(psp.output).not.toMatch(/^\s+at /m);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
