@@ -4,7 +4,7 @@ import { Container } from './container.js';
 import { migrateToLatest } from './db/database.js';
 import { createLogger } from './lib/logger.js';
 import { describeReport, runStockSync, UnknownVendor } from './modules/vendors/stock-sync.js';
-import { ROLES } from './roles.js';
+import { rolesNamed } from './roles.js';
 import { prepare, type RunningSystem, StartupError, startPaymentSimulator, startSystem, startVendorSimulators } from './system.js';
 
 const USAGE = `usage: flashcart <role>
@@ -54,7 +54,7 @@ async function stockSync(argv: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'stock-sync') return stockSync(argv.slice(1));
   const role = argv[0] ?? 'all';
-  const roles = ROLES[role];
+  const roles = rolesNamed(role);
   if (!roles || argv.length > 1) {
     console.error(USAGE);
     process.exitCode = 2;

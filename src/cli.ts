@@ -10,7 +10,7 @@
  * at 229–256 MB and one that peaked at 184–198 MB (docs/BENCHMARKS.md).
  */
 import { setFlagsFromString } from 'node:v8';
-import { ROLES } from './roles.js';
+import { rolesNamed } from './roles.js';
 
 /**
  * How far V8 lets the old generation grow past what survived its last full collection before it
@@ -26,7 +26,7 @@ const HEAP_GROWING_PERCENT = 50;
 function tuneHeap(role: string): void {
   const given = process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent/.test(arg));
   // A heuristic V8 reads each time it sets the next collection's limit, so it applies from here on.
-  if (ROLES[role]?.api && !given) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  if (rolesNamed(role)?.api && !given) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
 tuneHeap(process.argv[2] ?? 'all');

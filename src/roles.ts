@@ -8,3 +8,6 @@ export const ROLES: Record<string, Roles> = {
   'vendor-sim': { api: false, worker: false, vendorSim: true },
   all: { api: true, worker: true, pspSim: true, mailSink: true, vendorSim: true },
 };
+
+/** The roles of a role name; undefined for anything else, a name every object has (`constructor`) included. */
+export const rolesNamed = (name: string): Roles | undefined => (Object.hasOwn(ROLES, name) ? ROLES[name] : undefined);

@@ -54,6 +54,13 @@ describe('start-up', () => {
     const unknownRole = await runCli(['cashier'], {});
     expect(unknownRole.code).toBe(2);
     expect(unknownRole.output).toContain('usage: flashcart <role>');
+
+    // Names every object has: `flashcart constructor` started nothing and exited 0.
+    for (const inherited of ['constructor', 'toString']) {
+      const answer = await runCli([inherited], {});
+      expect(answer.code).toBe(2);
+      expect(answer.output).toContain('usage: flashcart <role>');
+    }
   });
 
   it('refuses a TRUST_PROXY that is neither true, false nor addresses, naming it, without a stack trace', async () => {
