@@ -244,6 +244,16 @@ describe('the payment simulator', () => {
     expect(answer.status).toBe(404);
     expect(await answer.text()).toContain('Payment not found');
   });
+
+  it.each([
+    ['a payment id longer than the router takes', `/v1/payments/${'x'.repeat(200)}`],
+    ['a checkout link longer than the router takes', `/checkout/${'x'.repeat(200)}`],
+    ['a path that is not valid percent-encoding', '/checkout/%E0%A4%A'],
+  ])('answers %s with 400 VALIDATION_FAILED in its error format', async (_label, path) => {
+    const answer = await api.get(path);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('VALIDATION_FAILED');
+  });
 });
 
 describe('the payment simulator giving up', () => {

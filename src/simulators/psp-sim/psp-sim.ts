@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { registerErrorHandling } from '../../http/error-handler.js';
+import { registerErrorHandling, sendError } from '../../http/error-handler.js';
 import { AppError, errorPayload } from '../../lib/errors.js';
 import { errorResponse } from '../../lib/http-schemas.js';
 import type { Logger } from '../../lib/logger.js';
@@ -79,6 +79,10 @@ export function createPspSim(options: PspSimOptions): PspSim {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     forceCloseConnections: 'idle',
+    // As the API does: a long id reaches its route's schema, and what the router refuses (a bad
+    // percent-encoding) is answered in the simulator's error format, not Fastify's own.
+    routerOptions: { maxParamLength: 16_384 },
+    frameworkErrors: sendError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
