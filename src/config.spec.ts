@@ -97,6 +97,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SMTP_SINK_PORT: '70000' })).toThrow(/SMTP_SINK_PORT/);
   });
 
+  it('refuses a period longer than a timer can hold (2^31 - 1 ms), which would fire every millisecond', () => {
+    for (const name of [
+      'JOB_LOCK_MS',
+      'EXPIRY_SWEEP_INTERVAL_MS',
+      'CART_REMINDER_INTERVAL_MS',
+      'CART_RECONCILE_INTERVAL_MS',
+      'CART_STOCK_WATCH_INTERVAL_MS',
+    ]) {
+      expect(() => loadConfig({ [name]: '2147483648' })).toThrow(new RegExp(name));
+      expect(loadConfig({ [name]: '2147483647' })).toBeDefined();
+    }
+    expect(() => loadConfig({ VENDOR_SYNC_INTERVAL_SECONDS: '2147484' })).toThrow(/VENDOR_SYNC_INTERVAL_SECONDS/);
+  });
+
   it('reads when a cart counts as abandoned, in hours or a fraction of one, and how often carts are checked', () => {
     expect(loadConfig({})).toMatchObject({ abandonedCartAfterHours: 168, cartReminderIntervalMs: 60_000 });
     expect(loadConfig({ ABANDONED_CART_AFTER_HOURS: '0.25', CART_REMINDER_INTERVAL_MS: '500' })).toMatchObject({

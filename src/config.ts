@@ -22,6 +22,11 @@ const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** The longest delay a Node timer holds (2^31 - 1 ms); a longer one fires after 1 ms, over and over. */
+const TIMER_MAX_MS = 2_147_483_647;
+/** A period in ms that runs on a timer, from `min` up to what a timer holds. */
+const timerMs = (min: number) => int(min, TIMER_MAX_MS);
+
 const decimal = z
   .string()
   .trim()
@@ -110,7 +115,7 @@ const envSchema = z.object({
   PAYMENT_HOLD_EXTENSION_SECONDS: int(0, 86_400).default(600),
   OUTBOX_RELAY_INTERVAL_MS: int(50, 60_000).default(500),
   IDEMPOTENCY_TTL_SECONDS: int(60).default(86_400),
-  VENDOR_SYNC_INTERVAL_SECONDS: int(1).default(30),
+  VENDOR_SYNC_INTERVAL_SECONDS: int(1, Math.floor(TIMER_MAX_MS / 1_000)).default(30),
   VENDOR_STALE_AFTER_SECONDS: int(1).optional(),
   VENDOR_TIMEOUT_MS: int(100, 600_000).default(5_000),
   VENDOR_BREAK_SECONDS: int(1, 86_400).default(30),
@@ -123,7 +128,7 @@ const envSchema = z.object({
         .max(24 * 366),
     )
     .default(168),
-  CART_REMINDER_INTERVAL_MS: int(100).default(60_000),
+  CART_REMINDER_INTERVAL_MS: timerMs(100).default(60_000),
   RATE_LIMIT_PER_MINUTE: int(0).default(120),
   AMQP_URL: url(['amqp:', 'amqps:']).optional(),
   AMQP_PREFIX: z
@@ -131,17 +136,17 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]{0,40}$/, 'letters, digits, "_", "." or "-", at most 40')
     .default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  EXPIRY_SWEEP_INTERVAL_MS: int(100).default(2_000),
+  EXPIRY_SWEEP_INTERVAL_MS: timerMs(100).default(2_000),
   ORPHAN_GRACE_SECONDS: int(0).default(60),
   PERSIST_CONCURRENCY: int(1, 16).default(2),
   PERSIST_BATCH_SIZE: int(1, 1_000).default(500),
-  JOB_LOCK_MS: int(1_000).default(30_000),
+  JOB_LOCK_MS: timerMs(1_000).default(30_000),
   SEED_DEMO_CATALOG: flag.default(true),
   METRICS_PORT: int(0, 65535).optional(),
   CART_PERSIST_BATCH_SIZE: int(1, 5_000).default(500),
   CART_PERSIST_INTERVAL_MS: int(50, 600_000).default(1_000),
-  CART_RECONCILE_INTERVAL_MS: int(1_000).default(60_000),
-  CART_STOCK_WATCH_INTERVAL_MS: int(100).default(1_000),
+  CART_RECONCILE_INTERVAL_MS: timerMs(1_000).default(60_000),
+  CART_STOCK_WATCH_INTERVAL_MS: timerMs(100).default(1_000),
   STOCK_UPDATE_INTERVAL_MS: int(100, 60_000).default(500),
   // The simulated vendors take consecutive ports from here, so leave room above it.
   VENDOR_SIM_BASE_PORT: int(0, 65_000).default(3200),
