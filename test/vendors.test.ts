@@ -312,6 +312,32 @@ describe('vendor stock', () => {
     expect(seen!.seenAt.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
+  it('ignores SKUs a vendor lists that no catalog SKU can look like (a NUL, half an emoji), and keeps counting the rest', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 1 });
+    let items = [{ sku, available: 4 }];
+    const server = createServer((_request, response) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ asOf: new Date().toISOString(), items })),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const row = (await sut.system.container.vendorsRepository.insert({
+      name: `odd-skus-${randomBytes(3).toString('hex')}`,
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    }))!;
+    onTestFinished(() => sut.system.container.vendorsRepository.update(row.id, { enabled: false }).then(() => undefined));
+    expect(await sync(row.id)).toMatchObject({ outcome: 'ok' });
+
+    // Postgres's JSON refuses both ("\u0000 cannot be converted to text"): every sync of the vendor
+    // threw before, so its row kept saying ok and its counts never went stale.
+    items = [
+      { sku: 'NUL-\u0000', available: 1 },
+      { sku: 'HALF-\ud83d', available: 1 },
+      { sku, available: 2 },
+    ];
+    expect(await sync(row.id)).toMatchObject({ outcome: 'ok', skus: 1 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 2, gateAvailable: 3, drift: 0 });
+  });
+
   it('syncs a vendor listing 40,000 SKUs, most of them not in the catalog, in one answer', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1 });
     const others = Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`ELSEWHERE-${i}`, 1]));

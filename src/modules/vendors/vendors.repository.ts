@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../db/database.js';
 import type { CircuitState, VendorRow } from '../../db/schema.js';
+import { SKU_PATTERN } from '../catalog/sku.js';
 import type { VendorStockItem } from './vendor-client.js';
 
 export interface NewVendor {
@@ -92,14 +93,17 @@ export class VendorsRepository {
    * whose row it wrote, and how many catalog SKUs the vendor lists.
    */
   async storeStock(tx: Tx, vendorId: string, items: VendorStockItem[], seenAt: Date): Promise<{ touched: string[]; listed: number }> {
+    // A vendor's SKU that no catalog SKU can look like is not ours, and some would not even reach the
+    // join: Postgres's JSON refuses a NUL or an unpaired surrogate, which failed every sync of the vendor.
+    const ours = items.filter((item) => SKU_PATTERN.test(item.sku));
     const listed =
-      items.length === 0
+      ours.length === 0
         ? []
         : await sql<{ sku: string }>`
             INSERT INTO vendor_stock (vendor_id, sku, available, seen_at)
             SELECT ${vendorId}::uuid, v.sku, v.available, ${seenAt}::timestamptz
             -- One JSON parameter: a VALUES list takes two per item, and a vendor may list 100,000 items (Postgres takes 65,535 parameters).
-            FROM jsonb_to_recordset(${JSON.stringify(items.map(({ sku, available }) => ({ sku, available })))}::jsonb) AS v(sku text, available int)
+            FROM jsonb_to_recordset(${JSON.stringify(ours.map(({ sku, available }) => ({ sku, available })))}::jsonb) AS v(sku text, available int)
             JOIN products AS p ON p.sku = v.sku AND p.deleted_at IS NULL
             ON CONFLICT (vendor_id, sku) DO UPDATE SET available = excluded.available, seen_at = excluded.seen_at
               WHERE vendor_stock.seen_at <= excluded.seen_at
