@@ -204,6 +204,34 @@ describe('fulfilment', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 0, vendorOnHand: 0, reserved: 0, gateAvailable: 0, drift: 0 });
   });
 
+  it('asks a vendor whose circuit opened again once its break is over, though no sync of it has probed it', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 0 });
+    const [a] = await vendors([{ [sku]: 5 }]);
+    await a!.switches.post('/simulate/outage', { seconds: 600 });
+    const vendorRow = (await sut.system.container.vendorsRepository.find(a!.id))!;
+    await eventually(async () => {
+      const report = await sut.system.container.vendorSync.sync(vendorRow);
+      return report.outcome === 'failed' && report.circuit === 'open' ? true : undefined;
+    }, 'the breaker to open');
+    await a!.switches.post('/simulate/reset');
+
+    // The vendor answers again and its break (2 s) ends: the next fulfilment attempt is its probe.
+    // Before, fulfilment skipped a vendor whose breaker had not been called since it opened, so
+    // only a sync of it could half-open it: with syncs an hour apart, every retry found the line
+    // unreachable until the job became a dead letter.
+    const order = await confirmedOrder([{ sku, quantity: 2 }]);
+    await eventually(
+      async () => {
+        await sut.system.container.fulfilment.fulfil(order.id).catch(() => undefined);
+        return (await statusOf(order)).status === 'FULFILLED' ? true : undefined;
+      },
+      'a fulfilment attempt after the break to place the line',
+      20_000,
+    );
+    expect(await vendorOrders(order.id)).toEqual([{ sku, vendorId: a!.id, vendorOrderId: expect.any(String), quantity: 2 }]);
+    expect(stockAt(a!, sku)).toBe(3);
+  });
+
   it('asks the same vendor again when a retried job finds a line it was placing, so no vendor order is placed twice', async () => {
     const sku = await createProduct(sut.admin, { onHand: 0 });
     const [a, b] = await vendors([{ [sku]: 5 }, { [sku]: 5 }]);

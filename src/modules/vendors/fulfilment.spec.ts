@@ -33,8 +33,8 @@ class FakeVendor {
     return { outcome: 'placed', vendorOrderId: id };
   }
 
-  circuitState(): CircuitState {
-    return this.circuit;
+  acceptsCalls(): boolean {
+    return this.circuit !== 'open';
   }
 }
 

@@ -12,7 +12,7 @@ export interface FulfilmentDeps {
   repository: Pick<FulfilmentRepository, 'progress' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus'>;
   vendors: Pick<VendorsRepository, 'enabledByPriority' | 'find'>;
   /** The vendor clients of this process (VendorClients), whose breakers say which vendors may be asked now. */
-  clients: { for(vendor: VendorRow): Pick<VendorClient, 'placeOrder' | 'circuitState'> };
+  clients: { for(vendor: VendorRow): Pick<VendorClient, 'placeOrder' | 'acceptsCalls'> };
   transitions: Pick<OrderTransitions, 'applyMany' | 'inTransaction'>;
   /** Marks the payment of an order that fails here refund-due, in the transaction that fails it. */
   refunds: Pick<Refunds, 'owe'>;
@@ -144,7 +144,9 @@ export class Fulfilment {
     let circuitsOpen = 0;
     for (const vendor of await vendors.enabledByPriority()) {
       if (tried.has(vendor.id)) continue;
-      if (clients.for(vendor).circuitState() === 'open') {
+      // Not `circuitState() === 'open'`: that reads open until some call probes the vendor after its
+      // break, and fulfilment must be able to be that call.
+      if (!clients.for(vendor).acceptsCalls()) {
         circuitsOpen += 1;
         continue;
       }

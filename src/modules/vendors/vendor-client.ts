@@ -156,6 +156,8 @@ export class VendorClient {
   private readonly breaker: CircuitBreakerPolicy;
   private readonly retry: RetryPolicy;
   private circuit: CircuitState = 'closed';
+  /** When the circuit last opened (ms since the epoch). */
+  private openedAt = 0;
 
   constructor({ name, baseUrl, logger, options, onCircuitChange }: VendorClientDependencies) {
     this.name = name;
@@ -181,6 +183,7 @@ export class VendorClient {
       const to = CIRCUIT_STATES[state];
       if (from === to) return;
       this.circuit = to;
+      if (to === 'open') this.openedAt = Date.now();
       const failure = this.breaker.lastFailure;
       const cause = to === 'open' && failure && 'error' in failure ? failure.error : undefined;
       onCircuitChange?.({ vendor: name, from, to, ...(cause ? { cause } : {}) });
@@ -190,6 +193,15 @@ export class VendorClient {
   /** `open` stays until the first call after the break duration, which probes (`half-open`). */
   circuitState(): CircuitState {
     return this.circuit;
+  }
+
+  /**
+   * Whether a call now would reach the vendor: false only while the circuit is open and its break
+   * lasts. Once the break is over the state still reads `open` until a call probes it, so a caller
+   * that skipped every vendor whose state reads `open` would never be the probe.
+   */
+  acceptsCalls(): boolean {
+    return this.circuit !== 'open' || Date.now() - this.openedAt >= this.options.breakDurationMs;
   }
 
   /** The vendor's stock, validated: an answer with any negative, fractional or non-numeric count is refused whole. */
