@@ -338,6 +338,43 @@ describe('vendor stock', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 2, gateAvailable: 3, drift: 0 });
   });
 
+  it('records a sync whose vendor refuses with a NUL in its error message as failed, and stops counting its stale stock', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 1 });
+    let refusing = false;
+    const server = createServer((_request, response) => {
+      if (refusing) {
+        response
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 'BAD_REQUEST', message: 'no\u0000pe' } }));
+      } else {
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ asOf: new Date().toISOString(), items: [{ sku, available: 4 }] }));
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const row = (await sut.system.container.vendorsRepository.insert({
+      name: `nul-error-${randomBytes(3).toString('hex')}`,
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    }))!;
+    onTestFinished(() => sut.system.container.vendorsRepository.update(row.id, { enabled: false }).then(() => undefined));
+    expect(await sync(row.id)).toMatchObject({ outcome: 'ok' });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 4 });
+
+    // Postgres's text refuses a NUL: recording the failure threw, so the sync job failed on every
+    // tick, the row kept saying ok, and the vendor's counts never went stale.
+    refusing = true;
+    expect(await sync(row.id)).toMatchObject({ outcome: 'failed', error: expect.stringContaining('BAD_REQUEST') });
+    expect(await vendorView(row.id)).toMatchObject({ status: 'failed', lastError: expect.stringContaining('BAD_REQUEST') });
+    const stale = await eventually(async () => {
+      expect(await sync(row.id)).toMatchObject({ outcome: 'failed' });
+      const view = await inventoryOf(sut.admin, sku);
+      return view.vendorOnHand === 0 ? view : undefined;
+    }, "the refusing vendor's counts to go stale");
+    expect(stale).toMatchObject({ vendorOnHand: 0, gateAvailable: 1, drift: 0 });
+  });
+
   it('syncs a vendor listing 40,000 SKUs, most of them not in the catalog, in one answer', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1 });
     const others = Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`ELSEWHERE-${i}`, 1]));

@@ -77,7 +77,9 @@ export class VendorsRepository {
       .set({
         lastSyncAt: at,
         lastSyncStatus: outcome.status,
-        lastSyncError: outcome.status === 'failed' ? outcome.error.slice(0, 1_000) : null,
+        // The error quotes the vendor's own message, which may hold a NUL: refused by the text
+        // column, it failed the sync itself, so the vendor's counts never went stale.
+        lastSyncError: outcome.status === 'failed' ? outcome.error.replaceAll('\u0000', '\uFFFD').slice(0, 1_000) : null,
         circuit,
         ...(outcome.status === 'ok' ? { skuCount: outcome.skuCount } : {}),
       })
