@@ -375,6 +375,32 @@ describe('vendor stock', () => {
     expect(stale).toMatchObject({ vendorOnHand: 0, gateAvailable: 1, drift: 0 });
   });
 
+  it("runs an admin's sync request after an earlier requested sync failed for good", async () => {
+    const sku = await createProduct(sut.admin, { onHand: 1 });
+    const [a] = await vendors([{ [sku]: 4 }]);
+    const { redis, keys, queues } = sut.system.container;
+    // Our own store failing the recount (a gate that is not a number), on both attempts of the job.
+    await redis.set(keys.gate(sku), 'not-a-number');
+    expect((await sut.admin.post(`/api/admin/vendors/${a!.id}/sync`)).status).toBe(202);
+    await eventually(async () => {
+      const failed = await queues.queue('vendors').getFailed();
+      return failed.some((job) => job.name === 'vendor-sync' && job.data.vendorId === a!.id) ? true : undefined;
+    }, 'the requested sync to fail for good');
+    await redis.del(keys.gate(sku));
+
+    // Queued under a fixed job id, the new request was the failed job, kept: answered 202 and never run.
+    expect((await sut.admin.post(`/api/admin/vendors/${a!.id}/sync`)).status).toBe(202);
+    const synced = await eventually(
+      async () => {
+        const view = await inventoryOf(sut.admin, sku);
+        return view.vendorOnHand === 4 ? view : undefined;
+      },
+      'the second requested sync',
+      15_000,
+    );
+    expect(synced).toMatchObject({ vendorOnHand: 4, gateAvailable: 5, drift: 0 });
+  });
+
   it('syncs a vendor listing 40,000 SKUs, most of them not in the catalog, in one answer', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1 });
     const others = Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`ELSEWHERE-${i}`, 1]));

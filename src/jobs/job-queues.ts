@@ -37,7 +37,7 @@ export class JobQueues {
   async add<N extends JobName>(
     name: N,
     data: JobPayloads[N],
-    options: { jobId?: string } & Pick<JobsOptions, 'priority' | 'attempts'> = {},
+    options: { jobId?: string } & Pick<JobsOptions, 'priority' | 'attempts' | 'deduplication'> = {},
   ): Promise<void> {
     const { queue, options: defaults } = JOBS[name];
     await this.queue(queue).add(name, data, { ...defaults, ...options });

@@ -29,9 +29,14 @@ export class VendorSchedules {
     for (const vendor of vendors) await this.apply(vendor);
   }
 
-  /** Queues a sync of the vendor now; a request while one is still waiting is the same request. */
+  /**
+   * Queues a sync of the vendor now; a request while one is still waiting is the same request, and
+   * one while it runs is run after it (it may follow a change of the vendor's URL). Deduplicated,
+   * not given a fixed job id: a job kept once done, failed ones above all, took every later request
+   * under its id as the same job, answered 202 and never run.
+   */
   async syncNow(vendorId: string): Promise<void> {
-    await this.queues.add('vendor-sync', { vendorId }, { jobId: `vendor-sync-now-${vendorId}` });
+    await this.queues.add('vendor-sync', { vendorId }, { deduplication: { id: `vendor-sync-now-${vendorId}`, keepLastIfActive: true } });
   }
 }
 
