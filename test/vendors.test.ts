@@ -257,6 +257,25 @@ describe('vendor stock', () => {
     expect((await sut.admin.post(`/api/admin/vendors/${a!.id}/sync`)).status).toBe(202);
   });
 
+  it('refuses a base URL the vendor paths cannot be appended to: a query, a fragment, or credentials', async () => {
+    // `${baseUrl}/stock` of these asked GET /?x=1/stock, or GET / (the fragment is never sent), or
+    // dropped the credentials: a vendor that could never sync nor take an order, stored with a 201.
+    for (const baseUrl of ['http://127.0.0.1:1/?x=1', 'http://127.0.0.1:1/api#v1', 'http://user:secret@127.0.0.1:1']) {
+      const name = `odd-url-${randomBytes(3).toString('hex')}`;
+      const created = await sut.admin.post('/api/admin/vendors', { name, baseUrl, enabled: false });
+      expect(created.status, baseUrl).toBe(400);
+      expect(created.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    const kept = await sut.admin.post('/api/admin/vendors', {
+      name: `path-${randomBytes(3).toString('hex')}`,
+      baseUrl: 'http://127.0.0.1:1/api/v1/',
+      enabled: false,
+    });
+    expect(kept.status).toBe(201);
+    expect(kept.body.baseUrl).toBe('http://127.0.0.1:1/api/v1');
+    expect((await sut.admin.patch(`/api/admin/vendors/${kept.body.id}`, { baseUrl: 'http://127.0.0.1:1/?v=2' })).status).toBe(400);
+  });
+
   it('takes a disabled vendor’s units that reservations held once those reservations end, though no sync of it comes again', async () => {
     const sku = await createProduct(sut.admin, { onHand: 0 });
     const [a] = await vendors([{ [sku]: 10 }]);

@@ -7,6 +7,12 @@ const baseUrl = z
   .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
   .max(500)
   .refine((value) => !value.includes('\u0000') && value.isWellFormed(), 'must not contain NUL characters or unpaired surrogates')
+  // The vendor's paths are appended to it (`${baseUrl}/stock`): after a query or a fragment they
+  // would not be paths, and credentials in it are never sent.
+  .refine((value) => {
+    const url = URL.canParse(value.trim()) ? new URL(value.trim()) : undefined;
+    return !/[?#]/.test(value) && !url?.username && !url?.password;
+  }, 'a base URL without a query, a fragment or credentials')
   // The scheme in lowercase (`HTTP://` is a valid URL, and the column's check wants `http://`), without trailing slashes.
   .transform((url) => url.replace(/^[a-z]+:/i, (scheme) => scheme.toLowerCase()).replace(/\/+$/, ''));
 
