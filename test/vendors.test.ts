@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createLogger } from '../src/lib/logger.js';
+import { StockRecount } from '../src/modules/vendors/stock-recount.js';
 import type { SyncReport } from '../src/modules/vendors/vendor-sync.js';
 import { type RunningVendor, startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
@@ -293,6 +294,44 @@ describe('vendor stock', () => {
     expect(after).toMatchObject({ vendorOnHand: 0, reserved: 0, gateAvailable: 0, drift: 0 });
     const late = await buyer!.order([{ sku, quantity: 1 }], 'after-the-vendor-left');
     expect(late.status).toBe(409);
+  });
+
+  it('keeps a SKU waiting for its deferred recount when a sync clamps it again just as the scheduled recount settles it', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 0 });
+    const [a] = await vendors([{ [sku]: 5 }]);
+    await sync(a!.id);
+    const [buyer] = await guests(sut.system.url!, 1);
+    expect((await buyer!.order([{ sku, quantity: 4 }], 'holds-while-the-recount-settles')).status).toBe(202);
+    await eventually(async () => ((await inventoryOf(sut.admin, sku)).reserved === 4 ? true : undefined), 'the order persisted');
+    await container.stock.markRecountDeferred(sku, true);
+
+    // The scheduled recount finds the SKU settled (the vendor still has 5); just as it is done, the
+    // vendor drops to 1 and its sync clamps the SKU (the order holds 4), which must leave it waiting.
+    let racing = true;
+    const recount = new StockRecount({
+      inventory: container.inventory,
+      ledger: container.inventoryRepository,
+      vendors: container.vendorsRepository,
+      staleAfterMs: 60_000,
+      logger: createLogger('silent'),
+      stock: {
+        deferredRecounts: async () => [sku],
+        markRecountDeferred: async (marked, deferred) => {
+          if (!deferred && racing) {
+            racing = false;
+            await a!.switches.post('/simulate/stock', { items: [{ sku, available: 1 }] });
+            const clamped = await sync(a!.id);
+            // (The worker's own tick may take the 1 first: what is left waiting is 3 either way.)
+            expect(clamped.outcome === 'ok' && clamped.moves.map(({ deferred }) => deferred)).toEqual([3]);
+          }
+          await container.stock.markRecountDeferred(marked, deferred);
+        },
+      },
+    });
+    await recount.recountDeferred();
+    expect(racing).toBe(false);
+    await eventually(async () => ((await container.stock.deferredRecounts()).includes(sku) ? true : undefined), 'the SKU still waiting');
   });
 
   it('dates a vendor’s counts by its asOf: an answer from a cache an hour old does not count, one dated ahead counts from now', async () => {

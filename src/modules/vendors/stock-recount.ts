@@ -62,13 +62,23 @@ export class StockRecount {
     return outcome;
   }
 
-  /** The scheduled job: recounts every SKU a recount left units of; those it settles leave the set. */
+  /**
+   * The scheduled job: recounts every SKU a recount left units of; those it settles leave the set.
+   * Each leaves the set before its recount, which puts it back if units are still left: taken out
+   * after, it would also take out a mark that a sync's recount clamping the SKU meanwhile had just
+   * set, and those units would go back on sale when their reservations end.
+   */
   async recountDeferred(): Promise<RecountResult[]> {
+    const { stock } = this.deps;
     const results: RecountResult[] = [];
-    for (const sku of await this.deps.stock.deferredRecounts()) {
-      const result = await this.recount(sku);
-      if (result.deferred === 0) await this.deps.stock.markRecountDeferred(sku, false);
-      results.push(result);
+    for (const sku of await stock.deferredRecounts()) {
+      await stock.markRecountDeferred(sku, false);
+      try {
+        results.push(await this.recount(sku));
+      } catch (error) {
+        await stock.markRecountDeferred(sku, true);
+        throw error;
+      }
     }
     return results;
   }
