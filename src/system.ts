@@ -96,11 +96,22 @@ export async function prepare(config: Config, logger: Logger): Promise<void> {
     throw error;
   }
   const probe = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
-  probe.on('error', () => undefined);
+  // A refused AUTH comes as an 'error' event; the connect itself only says the connection closed.
+  let refusal: Error | undefined;
+  probe.on('error', (error: Error) => {
+    if (error.name === 'ReplyError') refusal ??= error;
+  });
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
+    // Redis answered and refused (a wrong password or user): starting it would not help.
+    if (refusal || (error as Error).name === 'ReplyError') {
+      throw new StartupError(
+        `Redis at ${where(config.redisUrl)} refused to let flashcart in: ${(refusal ?? (error as Error)).message}\n` +
+          'Check the user and password in REDIS_URL (redis://user:password@host:port).',
+      );
+    }
     throw new StartupError(
       `Redis is not reachable at ${where(config.redisUrl)} (${(error as Error).message}).\n` +
         `Start it, for example with:\n  ${REDIS_START}\nor point REDIS_URL at a running server ` +

@@ -103,6 +103,20 @@ describe('start-up', () => {
     expect(unnamed.output).not.toMatch(/^\s+at /m);
   });
 
+  it('says Redis refused flashcart, not that it is unreachable, when it answers but refuses the credentials in REDIS_URL', async () => {
+    stores ??= await createTestStores();
+    const withPassword = new URL(stores.env.REDIS_URL!);
+    withPassword.username = 'no_such_user_for_flashcart';
+    withPassword.password = 'not-the-password';
+    const refused = await runCli(['api'], { ...stores.env, LOG_LEVEL: 'info', REDIS_URL: withPassword.toString() });
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('Redis at 127.0.0.1');
+    expect(refused.output).toContain('refused');
+    expect(refused.output).toContain('REDIS_URL');
+    expect(refused.output).not.toContain('Start it');
+    expect(refused.output).not.toContain('not-the-password');
+  });
+
   it('names the setting whose port is taken, for the API and for the payment simulator, without a stack trace', async () => {
     stores ??= await createTestStores();
     const taken = createServer();
