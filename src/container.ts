@@ -66,6 +66,7 @@ import { VendorsRepository } from './modules/vendors/vendors.repository.js';
 import { VendorsService } from './modules/vendors/vendors.service.js';
 import { CartStore } from './redis/cart-store.js';
 import { RedisKeys } from './redis/keys.js';
+import { LineLeases } from './redis/line-leases.js';
 import { PersistStream } from './redis/persist-stream.js';
 import { LuaScripts } from './redis/scripts.js';
 import { StockStore } from './redis/stock-store.js';
@@ -403,6 +404,7 @@ export class Container {
       repository: this.fulfilmentRepository,
       vendors: vendorsRepository,
       clients: this.vendorClients,
+      leases: new LineLeases(this.redis, this.keys, this.scripts),
       transitions: this.transitions,
       refunds: this.refunds,
       logger: logger.child({ component: 'fulfilment' }),

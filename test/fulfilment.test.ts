@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createLogger } from '../src/lib/logger.js';
+import { LineBeingPlaced } from '../src/modules/vendors/fulfilment.js';
 import { type RunningVendor, startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, eventually, guests } from './support/http.js';
@@ -255,5 +258,63 @@ describe('fulfilment', () => {
     const replay = await a!.switches.post('/orders', { lineId: `${order.id}:${sku}`, sku, quantity: 2 });
     expect(replay).toMatchObject({ status: 200, body: { vendorOrderId: line!.vendorOrderId } });
     expect((await statusOf(order)).status).toBe('FULFILLED');
+  });
+});
+
+describe('fulfilment runs of one order at once', () => {
+  // A long vendor timeout: the vendor below holds a request for as long as the test needs.
+  const sut = useSystem(
+    { api: true, worker: true, mailSink: true },
+    { VENDOR_SYNC_INTERVAL_SECONDS: '3600', VENDOR_TIMEOUT_MS: '30000', EXPIRY_SWEEP_INTERVAL_MS: '3600000' },
+  );
+
+  it('lets one run at a time ask a vendor for a line: another run of the order (a stalled job taken over) stops without asking', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 0 });
+    // A vendor with 5 units that holds every order request until the test answers it.
+    const held: { line: { lineId: string; sku: string; quantity: number }; answer: (status: number, body: unknown) => void }[] = [];
+    const server = createServer((request, response) => {
+      const reply = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (request.method === 'GET') return reply(200, { asOf: new Date().toISOString(), items: [{ sku, available: 5 }] });
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => held.push({ line: JSON.parse(body), answer: reply }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const vendor = (await container.vendorsRepository.insert({
+      name: `holding-${randomBytes(3).toString('hex')}`,
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      priority: 10,
+    }))!;
+    onTestFinished(() => container.vendorsRepository.update(vendor.id, { enabled: false }).then(() => undefined));
+    await container.vendorSync.sync(vendor);
+
+    const [buyer] = await guests(sut.system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 2 }], 'one-line-two-runs');
+    expect(placed.status).toBe(202);
+    expect((await sut.admin.patch(`/api/admin/orders/${placed.body.id}`, { status: 'CONFIRMED' })).status).toBe(200);
+    // The order's own fulfil job asks the vendor, which holds the request.
+    await eventually(async () => (held.length === 1 ? true : undefined), 'the fulfil job to ask the vendor');
+
+    // Another run of the same order meanwhile finds the line's intent, and must not ask again: had
+    // the vendor refused the first and taken the second, the line would be placed twice.
+    await expect(container.fulfilment.fulfil(placed.body.id)).rejects.toThrow(LineBeingPlaced);
+    expect(held.length).toBe(1);
+
+    held[0]!.answer(201, { vendorOrderId: 'V-1', ...held[0]!.line });
+    await eventually(
+      async () => ((await buyer!.get(`/api/orders/${placed.body.id}`)).body.status === 'FULFILLED' ? true : undefined),
+      'the order to be fulfilled',
+    );
+    const recorded = await container.db
+      .selectFrom('vendorOrders')
+      .select(['vendorId', 'vendorOrderId'])
+      .where('orderId', '=', placed.body.id)
+      .execute();
+    expect(recorded).toEqual([{ vendorId: vendor.id, vendorOrderId: 'V-1' }]);
+    expect(held).toHaveLength(1);
   });
 });

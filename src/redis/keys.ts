@@ -46,6 +46,11 @@ export class RedisKeys {
     return `${this.prefix}:{stock}:idem:${userId}:${idempotencyKeyHash}`;
   }
 
+  /** The lease of an order line being handed to a vendor (LineLeases). */
+  lineLease(lineId: string): string {
+    return `${this.prefix}:line-lease:${lineId}`;
+  }
+
   /** Namespace of the rate limiter's counters. */
   rateLimitNamespace(): string {
     return `${this.prefix}:rl:`;

@@ -18,7 +18,8 @@ export type ScriptName =
   | 'takeOrderedLines'
   | 'mergeCarts'
   | 'applyCatalogChange'
-  | 'ackCartsPersisted';
+  | 'ackCartsPersisted'
+  | 'releaseLease';
 type ScriptResult = number | string | null | ScriptResult[];
 
 interface ScriptFile {

@@ -36,6 +36,25 @@ class FakeVendor {
   acceptsCalls(): boolean {
     return this.circuit !== 'open';
   }
+
+  callBudgetMs(): number {
+    return 1_000;
+  }
+}
+
+/** Line leases in memory: one holder at a time (the Redis ones are tested through test/fulfilment.test.ts). */
+class MemoryLeases {
+  readonly held = new Set<string>();
+
+  async holding<T>(lineId: string, _ttlMs: number, work: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }> {
+    if (this.held.has(lineId)) return { held: false };
+    this.held.add(lineId);
+    try {
+      return { held: true, value: await work() };
+    } finally {
+      this.held.delete(lineId);
+    }
+  }
 }
 
 const vendorRow = (name: string, priority: number): VendorRow => ({
@@ -105,6 +124,7 @@ describe('Fulfilment.fulfil', () => {
         find: async (id) => vendors.find((vendor) => vendor.row.id === id)?.row,
       },
       clients: { for: (row) => vendors.find((vendor) => vendor.row.id === row.id)! },
+      leases: new MemoryLeases(),
       transitions: {
         applyMany: async (requests) => requests.map((request) => transition(request.to, request.from)),
         inTransaction: (work) => work({} as Tx, async (requests) => requests.map((request) => transition(request.to, request.from))),

@@ -2,6 +2,7 @@ import type { VendorRow } from '../../db/schema.js';
 import { Coalescer, coalescedLookups } from '../../lib/coalescer.js';
 import { notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import type { LineLeases } from '../../redis/line-leases.js';
 import type { OrderTransitions, TransitionResult } from '../orders/lifecycle/order-transitions.js';
 import type { Refunds } from '../payments/refunds.js';
 import type { FulfilmentLine, FulfilmentProgress, FulfilmentRepository, VendorOrderLine } from './fulfilment.repository.js';
@@ -12,7 +13,9 @@ export interface FulfilmentDeps {
   repository: Pick<FulfilmentRepository, 'progress' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus'>;
   vendors: Pick<VendorsRepository, 'enabledByPriority' | 'find'>;
   /** The vendor clients of this process (VendorClients), whose breakers say which vendors may be asked now. */
-  clients: { for(vendor: VendorRow): Pick<VendorClient, 'placeOrder' | 'acceptsCalls'> };
+  clients: { for(vendor: VendorRow): Pick<VendorClient, 'placeOrder' | 'acceptsCalls' | 'callBudgetMs'> };
+  /** One run at a time asks a vendor for a given line, whichever process it runs in. */
+  leases: Pick<LineLeases, 'holding'>;
   transitions: Pick<OrderTransitions, 'applyMany' | 'inTransaction'>;
   /** Marks the payment of an order that fails here refund-due, in the transaction that fails it. */
   refunds: Pick<Refunds, 'owe'>;
@@ -162,8 +165,34 @@ export class Fulfilment {
     return 'unfillable';
   }
 
-  /** Asks one vendor for a line; a refusal drops the intent, a fault throws with the intent kept. */
+  /**
+   * Asks one vendor for a line; a refusal drops the intent, a fault throws with the intent kept.
+   * Under the line's lease, and only while the line's intent still names this vendor: two runs of one
+   * order (a stalled job taken over while it still runs) could otherwise both ask it, one taking the
+   * line elsewhere after its refusal while the vendor took the other's request, an order nobody
+   * records.
+   */
   private async ask(vendor: VendorRow, orderId: string, request: { lineId: string; sku: string; quantity: number }): Promise<'placed' | 'refused'> {
+    const { repository, leases, clients } = this.deps;
+    const client = clients.for(vendor);
+    // Twice the call's budget: the lease outlives any call made under it, and lapses if its run died.
+    const leased = await leases.holding(request.lineId, 2 * client.callBudgetMs(), async () => {
+      const intent = (await repository.vendorOrders(orderId)).find((line) => line.sku === request.sku);
+      if (intent?.vendorId !== vendor.id) return 'moved' as const;
+      if (intent.vendorOrderId !== null) return 'placed' as const;
+      return this.askHolding(vendor, orderId, request);
+    });
+    if (!leased.held || leased.value === 'moved') {
+      throw new LineBeingPlaced(`${request.lineId}: being placed by another run of this order's fulfilment`);
+    }
+    return leased.value;
+  }
+
+  private async askHolding(
+    vendor: VendorRow,
+    orderId: string,
+    request: { lineId: string; sku: string; quantity: number },
+  ): Promise<'placed' | 'refused'> {
     const { repository, clients, logger } = this.deps;
     const outcome = await clients.for(vendor).placeOrder(request);
     if (outcome.outcome === 'placed') {

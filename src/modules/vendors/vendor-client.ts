@@ -204,6 +204,12 @@ export class VendorClient {
     return this.circuit !== 'open' || Date.now() - this.openedAt >= this.options.breakDurationMs;
   }
 
+  /** The longest one call may take, its retries and their backoff included. */
+  callBudgetMs(): number {
+    const { attempts, timeoutMs, backoffMaxMs } = this.options;
+    return attempts * timeoutMs + (attempts - 1) * backoffMaxMs;
+  }
+
   /** The vendor's stock, validated: an answer with any negative, fractional or non-numeric count is refused whole. */
   async fetchStock(): Promise<VendorStock> {
     return this.call(async (signal) => {
