@@ -117,13 +117,17 @@ export class PaymentsRepository {
 
   /**
    * Records events as received and reads the payments the new ones name, in one round trip. Returns
-   * the ids it added (the others were received before) and those payments by provider id. Events are
+   * the ids it added (the others were received before) and those payments by provider id. Of events
+   * sharing an id, the first is recorded (the caller applies that one). Events are
    * inserted in id order, so two transactions recording the same events wait on each other rather
    * than deadlock.
    */
   async recordEvents(tx: Tx, provider: string, events: readonly WebhookEvent[]): Promise<{ fresh: Set<string>; payments: Map<string, PaymentRef> }> {
     if (events.length === 0) return { fresh: new Set(), payments: new Map() };
-    const rows = [...new Map(events.map((event) => [event.id, event])).values()]
+    // The first event of each id is the one applied (the others are duplicates), so it is the one recorded.
+    const firstOfId = new Map<string, WebhookEvent>();
+    for (const event of events) if (!firstOfId.has(event.id)) firstOfId.set(event.id, event);
+    const rows = [...firstOfId.values()]
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map((event) => ({
         eventId: event.id,
