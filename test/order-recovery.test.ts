@@ -124,6 +124,26 @@ describe('orders that cannot be stored the normal way', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 2, reserved: 0, gateAvailable: 2, drift: 0 });
   });
 
+  it('keeps the over-admitted units of an order the ledger refused off sale when Redis fails between the FAILED row and the Redis step', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 3 }], 'drifted-then-redis-fails');
+    expect(placed.status).toBe(202);
+    await sql`UPDATE inventory SET on_hand = 2 WHERE sku = ${sku}`.execute(container.db);
+    const snapshot = await snapshotOf(placed.body.id);
+
+    // The connection to Redis drops once, as the persister ends the reservation: the batch fails and is delivered again.
+    vi.spyOn(container.stock, 'end').mockRejectedValueOnce(new Error('Connection is closed.'));
+    await expect(container.persister.persist(snapshot)).rejects.toThrow('Connection is closed.');
+    await container.persister.persist(snapshot);
+    // The sweeper finishes whatever Redis step is left, long after the order's expiry.
+    await container.sweeper.sweep(Date.now() + 3_600_000);
+
+    expect((await buyer!.get(`/api/orders/${placed.body.id}`)).body.status).toBe('FAILED');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 2, reserved: 0, gateAvailable: 2, drift: 0 });
+  });
+
   it('records an order whose reservation was released before it was stored as FAILED, reserving nothing', async () => {
     const sku = await createProduct(sut.admin, { onHand: 5 });
     const [buyer] = await guests(sut.system.url!, 1);

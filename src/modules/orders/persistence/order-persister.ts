@@ -127,9 +127,13 @@ export class OrderPersister {
   /**
    * Records an accepted order that cannot go on as FAILED, with only what is sure to be storable,
    * and ends its reservation: `consume` when the ledger refused its units (the gate was too high by
-   * at least that much, so they must not come back), `release` otherwise.
+   * at least that much, so they must not come back), `release` otherwise. A consume comes first: once
+   * the FAILED row exists, a Redis step lost after it (a dropped connection, a crash) is finished by
+   * the sweeper from the order's status, which releases, and would put the over-admitted units back
+   * on sale. Lost before the row, the batch is delivered again and refused again.
    */
   async recordFailed(snapshot: OrderSnapshot, reason: string, mode: 'release' | 'consume'): Promise<PersistOutcome> {
+    if (mode === 'consume') await this.deps.stock.end(snapshot.id, 'consume');
     let written: Set<string>;
     try {
       written = await this.write([this.withoutOptionalFields(snapshot)], { status: 'FAILED', reason });
@@ -143,7 +147,7 @@ export class OrderPersister {
     }
     if (written.size === 0) return 'already-persisted';
     this.announceFailed(snapshot, reason);
-    await this.deps.stock.end(snapshot.id, mode);
+    if (mode === 'release') await this.deps.stock.end(snapshot.id, mode);
     return mode === 'consume' ? 'refused-by-ledger' : 'unstorable';
   }
 
