@@ -128,8 +128,11 @@ describe('loadConfig', () => {
     }
   });
 
-  it('keeps idempotency records at least an hour longer than a reservation', () => {
-    expect(loadConfig({ RESERVATION_TTL_SECONDS: '86400', IDEMPOTENCY_TTL_SECONDS: '60' }).idempotencyTtlSeconds).toBe(90_000);
+  it('keeps idempotency records at least an hour longer than a reservation, its payment extension included', () => {
+    expect(loadConfig({ RESERVATION_TTL_SECONDS: '86400', IDEMPOTENCY_TTL_SECONDS: '60' }).idempotencyTtlSeconds).toBe(90_600);
+    expect(
+      loadConfig({ RESERVATION_TTL_SECONDS: '60', PAYMENT_HOLD_EXTENSION_SECONDS: '86400', IDEMPOTENCY_TTL_SECONDS: '60' }).idempotencyTtlSeconds,
+    ).toBe(90_060);
   });
 
   it('lists every invalid setting in one clear error', () => {

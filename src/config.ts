@@ -303,7 +303,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reservationTtlSeconds: e.RESERVATION_TTL_SECONDS,
     paymentHoldExtensionSeconds: e.PAYMENT_HOLD_EXTENSION_SECONDS,
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
-    idempotencyTtlSeconds: Math.max(e.IDEMPOTENCY_TTL_SECONDS, e.RESERVATION_TTL_SECONDS + 3_600),
+    // At least an hour past the longest hold (a payment start extends it): a key forgotten while its
+    // order is held reserves that order a second time, and the first reservation's units never come back.
+    idempotencyTtlSeconds: Math.max(e.IDEMPOTENCY_TTL_SECONDS, e.RESERVATION_TTL_SECONDS + e.PAYMENT_HOLD_EXTENSION_SECONDS + 3_600),
     vendorSyncIntervalSeconds: e.VENDOR_SYNC_INTERVAL_SECONDS,
     vendorStaleAfterSeconds: e.VENDOR_STALE_AFTER_SECONDS ?? 3 * e.VENDOR_SYNC_INTERVAL_SECONDS,
     vendorTimeoutMs: e.VENDOR_TIMEOUT_MS,

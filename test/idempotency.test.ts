@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/lib/hashing.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { eventually, guests } from './support/http.js';
 import { useSystem } from './support/system.js';
@@ -81,5 +82,27 @@ describe('idempotent order placement', () => {
     expect(refused.status).toBe(409);
     expect((await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 1 })).status).toBe(200);
     expect((await buyer!.order([{ sku, quantity: 1 }], 'after-restock')).status).toBe(202);
+  });
+});
+
+describe('the idempotency record of an order whose buyer started paying', () => {
+  // A short hold with a long payment extension, and the shortest key memory the settings allow.
+  const sut = useSystem(
+    { api: true, worker: true, pspSim: true },
+    { RESERVATION_TTL_SECONDS: '60', PAYMENT_HOLD_EXTENSION_SECONDS: '86400', IDEMPOTENCY_TTL_SECONDS: '60' },
+  );
+
+  it('outlives the hold, so a retry of the key can never reserve the same order a second time while it is held', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'long-hold');
+    expect(placed.status).toBe(202);
+    expect((await buyer!.post(`/api/orders/${placed.body.id}/payment`)).status).toBe(201);
+    const heldUntilMs = Date.parse((await buyer!.get(`/api/orders/${placed.body.id}`)).body.expiresAt);
+
+    const me = await buyer!.get('/api/me');
+    const remembersForMs = await container.redis.pttl(container.keys.idempotency(me.body.id, sha256Hex('long-hold')));
+    expect(Date.now() + remembersForMs).toBeGreaterThan(heldUntilMs);
   });
 });
