@@ -176,6 +176,28 @@ describe('the storefront in a browser', () => {
     await secondTab.close();
   });
 
+  it('keeps a cart line while its quantity is being retyped, and sets the new quantity', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10, title: 'Retyped Mug', priceCents: 900 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/products/${sku}`);
+    await page.getByRole('button', { name: 'Add to cart Retyped Mug' }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    const quantity = drawer.getByLabel('Quantity of Retyped Mug');
+    await expect.poll(() => quantity.inputValue()).toBe('1');
+    await expect.poll(() => drawer.locator('[data-sku] [aria-busy=true]').count()).toBe(0);
+
+    // As a keyboard user changes a number: erase it, then type the new one.
+    await quantity.press('End');
+    await quantity.press('Backspace');
+    await quantity.press('3');
+    await expect.poll(() => quantity.inputValue()).toBe('3');
+    const cart = new Api(base, guest.token);
+    await expect.poll(async () => (await cart.get('/api/cart')).body.items.map((line: { quantity: number }) => line.quantity)).toEqual([3]);
+    await page.close();
+  });
+
   it('says so when an item sells out while it sits in the cart', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1, title: 'Scarce Vase', priceCents: 1_500 });
     const page = await browser.newPage();

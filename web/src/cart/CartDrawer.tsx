@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { formatMoney } from '../lib/money';
 import { Notice } from '../ui/common';
@@ -16,6 +16,7 @@ export function problemText(line: CartViewLine): string | undefined {
 function CartLineItem({ line, currency }: { line: CartViewLine; currency: string }) {
   const problem = problemText(line);
   const inputId = `qty-${line.sku}`;
+  const [draft, setDraft] = useState<string>();
   return (
     <li className={`cart-line${line.pending ? ' pending' : ''}`} aria-busy={line.pending} data-sku={line.sku}>
       <div>
@@ -32,11 +33,15 @@ function CartLineItem({ line, currency }: { line: CartViewLine; currency: string
           type="number"
           min={0}
           max={1000}
-          value={line.quantity}
+          value={draft ?? line.quantity}
           onChange={(event) => {
-            const quantity = Number(event.target.value);
-            if (Number.isInteger(quantity) && quantity >= 0 && quantity <= 1000) void setQuantity(line.sku, quantity, line.title);
+            // An emptied field is a number being retyped, not a removal: it waits for the digits.
+            const text = event.target.value;
+            setDraft(text === '' ? text : undefined);
+            const quantity = Number(text);
+            if (text !== '' && Number.isInteger(quantity) && quantity >= 0 && quantity <= 1000) void setQuantity(line.sku, quantity, line.title);
           }}
+          onBlur={() => setDraft(undefined)}
         />
         <button type="button" className="link small" onClick={() => void removeFromCart(line.sku, line.title)}>
           Remove<span className="visually-hidden"> {line.title}</span>
