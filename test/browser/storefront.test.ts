@@ -198,6 +198,17 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('says the cart is empty at checkout rather than offering to order nothing', async () => {
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/checkout`);
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    await page.getByRole('main').getByText('Your cart is empty.').waitFor();
+    expect(await page.getByRole('button', { name: /Place order/ }).count()).toBe(0);
+    await page.close();
+  });
+
   it('says so when an item sells out while it sits in the cart', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1, title: 'Scarce Vase', priceCents: 1_500 });
     const page = await browser.newPage();

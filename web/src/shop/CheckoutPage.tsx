@@ -1,8 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
+import { useStore } from 'zustand';
 import { ApiError, api, type Order, type ShippingAddress, unwrap } from '../api/client';
-import { loadCart, useCartView } from '../cart/cart';
+import { cartStore, loadCart, useCartView } from '../cart/cart';
 import { CheckoutKey, keepKeyAfter } from '../checkout/checkout-key';
 import { formatMoney } from '../lib/money';
 import { ensureSession, useSession } from '../session/session-store';
@@ -57,6 +58,8 @@ export function CheckoutPage() {
   const buyQuantity = Math.max(1, Math.trunc(Number(params.get('quantity') ?? 1)) || 1);
   const cart = useCartView();
   const user = useSession((state) => state.session?.user);
+  // Without a session there is no cart to wait for.
+  const cartKnown = useStore(cartStore, (state) => state.server !== null) || user === undefined;
   const [, navigate] = useLocation();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -122,7 +125,9 @@ export function CheckoutPage() {
     }
   };
 
-  if (lines.length === 0 && !buyProduct.isPending) {
+  // A disabled query stays pending: only a purchase of one product waits for it; a cart is known once the server sent it.
+  const loaded = buySku ? !buyProduct.isPending : cartKnown;
+  if (lines.length === 0 && loaded && !busy) {
     return (
       <>
         <h1>Checkout</h1>
