@@ -49,13 +49,16 @@ function JobActions({ job, onDone }: { job: FailedJob; onDone: (text: string, to
   const busy = retry.isPending || discard.isPending;
   return (
     <span className="chips">
-      <button type="button" className="small" disabled={busy} onClick={() => retry.mutate()}>
-        Retry
-        <span className="visually-hidden">
-          {' '}
-          {job.name} {job.id}
-        </span>
-      </button>
+      {/* A letter retried once is not retried again (the server answers 409): if the retry failed, it is a letter of its own. */}
+      {job.status !== 'retried' && (
+        <button type="button" className="small" disabled={busy} onClick={() => retry.mutate()}>
+          Retry
+          <span className="visually-hidden">
+            {' '}
+            {job.name} {job.id}
+          </span>
+        </button>
+      )}
       <button type="button" className="danger small" disabled={busy} onClick={() => discard.mutate()}>
         Discard
         <span className="visually-hidden">
