@@ -209,6 +209,32 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('tells a first-time visitor why nothing was added when no guest session can be made, and lets them try again', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Offline Owl', priceCents: 1_100 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/products/${sku}`);
+    // A visitor with no session yet: the first add to cart has to make a guest, and the API is busy.
+    await page.evaluate(() => (globalThis as any).localStorage.removeItem('flashcart.session'));
+    await page.reload();
+    await page.route('**/api/auth/guest', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'The shop is busy, try again in a moment' } }),
+      }),
+    );
+    const add = page.getByRole('button', { name: 'Add to cart Offline Owl' });
+    await add.click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    await drawer.getByRole('alert').filter({ hasText: 'The shop is busy, try again in a moment' }).waitFor();
+    await drawer.getByRole('button', { name: 'Close' }).click();
+    await page.unroute('**/api/auth/guest');
+    expect(await add.isEnabled()).toBe(true);
+    await add.click();
+    await expect.poll(() => drawer.getByLabel('Quantity of Offline Owl').inputValue()).toBe('1');
+    await page.close();
+  });
+
   it('says so when an item sells out while it sits in the cart', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1, title: 'Scarce Vase', priceCents: 1_500 });
     const page = await browser.newPage();

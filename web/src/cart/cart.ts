@@ -40,8 +40,14 @@ export async function loadCart(): Promise<void> {
 }
 
 async function change(cartChange: CartChange, send: () => Promise<Cart>, title?: string): Promise<boolean> {
-  await ensureSession();
   const store = cartStore.getState();
+  try {
+    await ensureSession();
+  } catch (error) {
+    // No guest session could be made (network down, API busy): the change is refused like any other, and says why.
+    store.refuse(store.begin(cartChange), refusalText(error, title));
+    return false;
+  }
   const id = store.begin(cartChange);
   try {
     store.settle(id, await send());
