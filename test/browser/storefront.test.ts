@@ -235,6 +235,27 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('says which lines of a guest cart could not all come along when the guest creates an account', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 3, title: 'Merged Mittens', priceCents: 1_900 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    expect((await new Api(base, guest.token).post('/api/cart/items', { sku, quantity: 3 })).status).toBe(200);
+    // Another buyer takes two while the guest's three sit in the cart: one is left to bring along.
+    const rival = new Api(base, (await new Api(base).post('/api/auth/guest')).body.token);
+    expect((await rival.order([{ sku, quantity: 2 }], `rival-${sku}`)).status).toBe(202);
+
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/signin`);
+    await page.getByRole('button', { name: 'New here? Create an account' }).click();
+    await page.getByLabel('Email').fill(`${uniqueSku().toLowerCase()}@example.test`);
+    await page.getByLabel('Password').fill('merge-password');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    await drawer.getByRole('alert').filter({ hasText: 'Merged Mittens: not all of it came with you' }).waitFor();
+    await expect.poll(() => drawer.getByLabel('Quantity of Merged Mittens').inputValue()).toBe('1');
+    await page.close();
+  });
+
   it('says so when an item sells out while it sits in the cart', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1, title: 'Scarce Vase', priceCents: 1_500 });
     const page = await browser.newPage();

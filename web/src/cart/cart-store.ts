@@ -78,6 +78,8 @@ export interface CartActions {
   /** The server refused change `id`: it is rolled back and `reason` is shown. */
   refuse(id: number, reason: string): void;
   stockUpdate(sku: string, available: number): void;
+  /** Shows `text` among the cart's notices (a refusal shows its own through refuse). */
+  notify(text: string): void;
   dismissNotice(id: number): void;
   /** Forgets everything: another shopper (sign-in, sign-out) or a reconnection that refetches. */
   reset(): void;
@@ -138,6 +140,10 @@ export function createCartStore() {
 
     stockUpdate(sku, available) {
       set({ liveAvailable: { ...get().liveAvailable, [sku]: available } });
+    },
+
+    notify(text) {
+      set({ notices: [...get().notices, { id: nextId++, text }] });
     },
 
     dismissNotice(id) {

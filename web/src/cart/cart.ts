@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useStore } from 'zustand';
-import { ApiError, api, type Cart, type Product, unwrap } from '../api/client';
+import { ApiError, api, type Cart, type Product, type Session, unwrap } from '../api/client';
 import { realtime } from '../realtime/socket';
 import { ensureSession, useSession } from '../session/session-store';
 import { type CartChange, cartView, createCartStore } from './cart-store';
@@ -27,6 +27,35 @@ export function refusalText(error: unknown, title?: string): string {
     return available > 0 ? `Only ${available} of ${what} left.` : `${what} is sold out.`;
   }
   return error instanceof Error ? error.message : 'The cart could not be changed.';
+}
+
+const CAPPED_BECAUSE: Record<string, string> = {
+  stock: 'that is all the stock left',
+  lineLimit: 'the most one line can hold',
+  cartFull: 'the cart is full',
+  currency: 'it is sold in another currency than your cart',
+  unavailable: 'it is no longer sold',
+};
+
+/**
+ * Says what of the guest's cart did not come along at sign-in (`cartMerge` of the login's answer):
+ * the lines the merge capped, or why nothing was merged. Returns whether there was anything to say.
+ */
+export function reportCartMerge(merge: Session['cartMerge']): boolean {
+  if (!merge) return false;
+  const { notify } = cartStore.getState();
+  if (merge.skipped) notify(`The cart you filled as a guest could not come with you: ${merge.skipped}.`);
+  for (const line of merge.lines) {
+    if (!line.capped) continue;
+    const title = merge.cart?.items.find((item) => item.sku === line.sku)?.title ?? line.sku;
+    const why = CAPPED_BECAUSE[line.capped] ?? line.capped;
+    notify(
+      line.quantity > 0
+        ? `${title}: not all of it came with you, your cart now holds ${line.quantity} (${why}).`
+        : `${title} was left out of your cart (${why}).`,
+    );
+  }
+  return merge.skipped !== undefined || merge.lines.some((line) => line.capped);
 }
 
 /** Reloads the cart from the server (after a change of shopper, or a reconnection that may have missed events). */

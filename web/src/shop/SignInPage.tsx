@@ -1,8 +1,10 @@
 import { type FormEvent, useState } from 'react';
 import { useLocation } from 'wouter';
 import { ApiError } from '../api/client';
+import { reportCartMerge } from '../cart/cart';
 import { signIn, useSession } from '../session/session-store';
 import { Notice } from '../ui/common';
+import { useCartDrawer } from '../ui/ui-store';
 
 export function SignInPage() {
   const [mode, setMode] = useState<'login' | 'register'>('login');
@@ -10,6 +12,7 @@ export function SignInPage() {
   const [busy, setBusy] = useState(false);
   const [, navigate] = useLocation();
   const isGuest = useSession((state) => state.session?.user.role === 'guest');
+  const openCart = useCartDrawer((state) => state.setOpen);
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -22,6 +25,8 @@ export function SignInPage() {
     try {
       const session = await signIn(mode, { email, password, ...(name ? { name } : {}) });
       navigate(session.user.role === 'admin' ? '/admin' : '/');
+      // What of the guest's cart did not come along is said in the cart, opened to show it.
+      if (reportCartMerge(session.cartMerge)) openCart(true);
     } catch (failure) {
       setError(failure instanceof ApiError && failure.status === 401 ? 'That email and password do not match.' : (failure as Error).message);
       setBusy(false);
