@@ -198,6 +198,22 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('lets a buyer retype the quantity on a product page', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 20, title: 'Retyped Rug', priceCents: 5_000 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/products/${sku}`);
+    const quantity = page.getByLabel('Quantity', { exact: true });
+    await expect.poll(() => quantity.inputValue()).toBe('1');
+    await quantity.press('End');
+    await quantity.press('Backspace');
+    await quantity.press('5');
+    await expect.poll(() => quantity.inputValue()).toBe('5');
+    await page.getByRole('button', { name: 'Add to cart Retyped Rug' }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    await expect.poll(() => drawer.getByLabel('Quantity of Retyped Rug').inputValue()).toBe('5');
+    await page.close();
+  });
+
   it('says the cart is empty at checkout rather than offering to order nothing', async () => {
     const guest = (await new Api(base).post('/api/auth/guest')).body;
     const page = await browser.newPage();

@@ -9,6 +9,7 @@ import { useCategories, useLiveProduct } from './products';
 export function ProductPage({ sku }: { sku: string }) {
   const product = useLiveProduct(sku);
   const [quantity, setQuantity] = useState(1);
+  const [draft, setDraft] = useState<string>();
   const [, navigate] = useLocation();
   const categories = useCategories();
   if (product.isPending) return <Loading what="the product" />;
@@ -51,8 +52,14 @@ export function ProductPage({ sku }: { sku: string }) {
               type="number"
               min={1}
               max={max}
-              value={quantity}
-              onChange={(event) => setQuantity(Math.max(1, Math.min(max, Math.trunc(Number(event.target.value)) || 1)))}
+              value={draft ?? quantity}
+              onChange={(event) => {
+                // An emptied field is a number being retyped: turned into 1 at once, the next digit made it 15 instead of 5.
+                const text = event.target.value;
+                setDraft(text === '' ? text : undefined);
+                if (text !== '') setQuantity(Math.max(1, Math.min(max, Math.trunc(Number(text)) || 1)));
+              }}
+              onBlur={() => setDraft(undefined)}
             />
           </div>
           <AddToCartButton product={item} quantity={quantity} />
