@@ -77,7 +77,8 @@ describe('ordering the cart (POST /api/orders {fromCart: true})', () => {
       metrics: container.metrics,
       options: { reservationTtlSeconds: container.config.reservationTtlSeconds, idempotencyTtlSeconds: container.config.idempotencyTtlSeconds },
       carts: {
-        contents: (id) => container.carts.contents(id),
+        contents: (id, keyHash) => container.carts.contents(id, keyHash),
+        releaseCheckout: (id, keyHash) => container.carts.releaseCheckout(id, keyHash),
         takeOrdered: async () => {
           throw new Error('killed before the cart was emptied');
         },
@@ -120,6 +121,35 @@ describe('ordering the cart (POST /api/orders {fromCart: true})', () => {
         [dollars, 'currency'],
       ].sort(),
     );
+  });
+
+  it('orders a cart once when checkouts of it with different keys race (two tabs): the others are refused, none reserves', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    await buyer!.post('/api/cart/items', { sku, quantity: 2 });
+
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => fromCart(buyer!, `tab-${i}`)));
+    expect(answers.filter((answer) => answer.status === 202)).toHaveLength(1);
+    for (const other of answers.filter((answer) => answer.status !== 202)) {
+      // Under way in another tab (409), or already ordered from it (the cart is empty, 400).
+      expect([`${other.status} ${other.body.error?.code}`]).toEqual([expect.stringMatching(/^(409 INVALID_STATE|400 VALIDATION_FAILED)$/)]);
+    }
+    const held = await eventually(async () => {
+      const view = await inventoryOf(sut.admin, sku);
+      return view.reserved === 2 ? view : undefined;
+    }, 'the one order stored');
+    expect(held).toMatchObject({ gateAvailable: 8, drift: 0 });
+    expect((await buyer!.get('/api/orders')).body.items).toHaveLength(1);
+  });
+
+  it('lets another key order the cart after a checkout of it was refused for stock', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 1 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    await buyer!.post('/api/cart/items', { sku, quantity: 1 });
+    await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: -1, reason: 'counted again' });
+    expect((await fromCart(buyer!, 'first-try')).status).toBe(409);
+    await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 1, reason: 'found it' });
+    expect((await fromCart(buyer!, 'second-try')).status).toBe(202);
   });
 
   it('leaves the cart as it was when the order is refused for stock, and refuses bad input with 400', async () => {

@@ -146,6 +146,28 @@ export class CartStore {
     return parseCart(userId, hashToFlat(await this.redis.hgetall(this.keys.cart(userId))));
   }
 
+  /**
+   * The cart as an order from it reads it, its version claimed for the order's Idempotency-Key
+   * (claimCheckout-2.lua): `claimed` when another key's checkout holds that version.
+   */
+  async claimForCheckout(
+    userId: string,
+    keyHash: string,
+    claimMs: number,
+  ): Promise<{ kind: 'read'; cart: StoredCart } | { kind: 'claimed' } | { kind: 'missing' }> {
+    const [code, flat] = (await this.scripts.run('claimCheckout', [this.keys.cart(userId), this.keys.cartCheckout(userId)], [keyHash, claimMs])) as [
+      ScriptCode,
+      string[]?,
+    ];
+    if (code === ScriptCode.Done) return { kind: 'read', cart: parseCart(userId, flat!)! };
+    return code === ScriptCode.Claimed ? { kind: 'claimed' } : { kind: 'missing' };
+  }
+
+  /** Gives up a checkout's claim on the cart (its order was not accepted). */
+  async releaseCheckout(userId: string, keyHash: string): Promise<void> {
+    await this.scripts.run('releaseCheckout', [this.keys.cartCheckout(userId)], [keyHash]);
+  }
+
   /** Several carts in one round trip; null where not loaded. */
   async readMany(userIds: string[]): Promise<(StoredCart | null)[]> {
     if (userIds.length === 0) return [];

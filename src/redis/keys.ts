@@ -119,6 +119,11 @@ export class RedisKeys {
   }
 
   /** Marks an order's lines as taken out of its cart, so a replay takes them once. */
+  /** Which checkout (Idempotency-Key hash) holds which version of a cart (claimCheckout-2.lua). */
+  cartCheckout(userId: string): string {
+    return `${this.prefix}:{cart}:checkout:${userId}`;
+  }
+
   cartOrderTaken(orderId: string): string {
     return `${this.prefix}:{cart}:taken:${orderId}`;
   }

@@ -17,7 +17,7 @@ export enum ScriptCode {
   GateMissing = -3,
   /** The caller's line spec no longer matches the reservation's (a caller bug). */
   LinesMismatch = -4,
-  /** An orphan release refused: the order is being stored, or is stored. */
+  /** Held by another: an orphan release refused (the order is being stored, or is stored), or a cart's version claimed by another checkout. */
   Claimed = -5,
   /** A cart is not in Redis: load it from its Postgres snapshot and call again. */
   CartMissing = -6,

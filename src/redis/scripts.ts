@@ -19,7 +19,9 @@ export type ScriptName =
   | 'mergeCarts'
   | 'applyCatalogChange'
   | 'ackCartsPersisted'
-  | 'releaseLease';
+  | 'releaseLease'
+  | 'claimCheckout'
+  | 'releaseCheckout';
 type ScriptResult = number | string | null | ScriptResult[];
 
 interface ScriptFile {

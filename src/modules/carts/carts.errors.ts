@@ -19,3 +19,7 @@ export const currencyMismatch = (sku: string, cartCurrency: string, productCurre
     cartCurrency,
     productCurrency,
   });
+
+/** Another checkout of this cart (another Idempotency-Key: another tab) is ordering it now. */
+export const checkoutUnderWay = () =>
+  refusal('INVALID_STATE', 'this cart is being ordered by another request (another tab?): see your orders', { fromCart: true });

@@ -8,7 +8,7 @@ import type { StockLine } from '../inventory/inventory.schemas.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
 import type { Realtime } from '../realtime/realtime.js';
 import { currencyNotice, deletedNotice, emptyStoredCart, type PricedLine, priceCart } from './cart-pricing.js';
-import { cartFull, currencyMismatch, insufficientStock, lineTooLarge, productNotFound } from './carts.errors.js';
+import { cartFull, checkoutUnderWay, currencyMismatch, insufficientStock, lineTooLarge, productNotFound } from './carts.errors.js';
 import type { CartsRepository } from './carts.repository.js';
 import type { Cart, CartMerge } from './carts.schemas.js';
 
@@ -32,6 +32,12 @@ type ChangeSource = 'owner' | 'merge' | 'order' | 'catalog';
  * eviction, a flush): a few loads settle it, more would mean a bug.
  */
 const MAX_LOADS = 3;
+
+/**
+ * How long an order's claim on its cart's version lasts at most (see `contents`): an order from the
+ * cart takes milliseconds; a claim whose request died lapses after this.
+ */
+const CHECKOUT_CLAIM_MS = 10_000;
 
 /** Most gate reads one MGET carries. */
 const MAX_GATE_BATCH = 256;
@@ -152,17 +158,32 @@ export class CartService {
   }
 
   /**
-   * The cart as stored, at one version: what an order from the cart reserves. A line that can never
-   * be ordered (its product left the catalog, or is now sold in another currency than the cart's),
-   * found before the catalog's job reached this cart, is dealt with first, as a read of the cart
-   * deals with it: otherwise every order of the cart was refused (400) until its owner read it.
+   * The cart as stored, at one version: what an order from the cart reserves, that version claimed
+   * for the order's Idempotency-Key (`keyHash`). Another key's checkout of the same version (another
+   * tab) is refused 409 INVALID_STATE until this one ends: both used to reserve the cart's lines. A
+   * line that can never be ordered (its product left the catalog, or is now sold in another currency
+   * than the cart's), found before the catalog's job reached this cart, is dealt with first, as a
+   * read of the cart deals with it, and the cart's new version claimed: otherwise every order of the
+   * cart was refused (400) until its owner read it.
    */
-  async contents(userId: string): Promise<StoredCart> {
-    const stored = await this.loaded(userId);
-    const skus = stored.lines.map((line) => line.sku);
-    const pricing = this.deps.products.peek(skus) ?? (await this.deps.products.get(skus));
-    if (!(await this.healStale(stored, pricing))) return stored;
-    return this.loaded(userId);
+  async contents(userId: string, keyHash: string): Promise<StoredCart> {
+    for (let attempt = 0; attempt < MAX_LOADS * 2; attempt++) {
+      const read = await this.deps.store.claimForCheckout(userId, keyHash, CHECKOUT_CLAIM_MS);
+      if (read.kind === 'claimed') throw checkoutUnderWay();
+      if (read.kind === 'missing') {
+        await this.loadFromSnapshot(userId);
+        continue;
+      }
+      const skus = read.cart.lines.map((line) => line.sku);
+      const pricing = this.deps.products.peek(skus) ?? (await this.deps.products.get(skus));
+      if (!(await this.healStale(read.cart, pricing))) return read.cart;
+    }
+    throw lostCart(userId);
+  }
+
+  /** Gives up an order's claim on the cart (see `contents`) when the order was not accepted. */
+  releaseCheckout(userId: string, keyHash: string): Promise<void> {
+    return this.deps.store.releaseCheckout(userId, keyHash);
   }
 
   /**

@@ -29,7 +29,9 @@ class FakeCart implements CartCheckout {
     this.version += 1;
   }
 
-  async contents() {
+  async releaseCheckout() {}
+
+  async contents(_userId: string, _keyHash: string) {
     const lines = [...this.lines].sort(([a], [b]) => a.localeCompare(b)).map(([sku, quantity]) => ({ sku, quantity }));
     return { version: this.version, lines };
   }

@@ -14,8 +14,13 @@ export type PlaceOrderResult = { kind: 'accepted'; order: Order } | { kind: 'ins
 
 /** The caller's cart, as ordering it needs it (the carts module provides it). */
 export interface CartCheckout {
-  /** The cart's lines at one version, one per SKU, sorted by SKU. */
-  contents(userId: string): Promise<{ version: number; lines: StockLine[] }>;
+  /**
+   * The cart's lines at one version, one per SKU, sorted by SKU, that version claimed for the order's
+   * Idempotency-Key: another key's order of it is refused while the claim holds.
+   */
+  contents(userId: string, keyHash: string): Promise<{ version: number; lines: StockLine[] }>;
+  /** Gives up the claim of an order that was not accepted, so another key may order the cart at once. */
+  releaseCheckout(userId: string, keyHash: string): Promise<void>;
   /** Takes an accepted order's lines out of the cart; once per order however often it is called. */
   takeOrdered(userId: string, orderId: string, lines: StockLine[]): Promise<void>;
 }
@@ -63,19 +68,26 @@ export class OrderPlacement {
    */
   private async placeFromCart(user: AuthUser, idempotencyKeyHash: string, input: CreateOrderInput): Promise<PlaceOrderResult> {
     const { carts, stock } = this.deps;
-    const { lines } = await carts.contents(user.id);
+    const { lines } = await carts.contents(user.id, idempotencyKeyHash);
     let result: PlaceOrderResult;
-    if (lines.length > 0) {
-      // No precheck: a cart's order is most often accepted (its lines were checked as they were
-      // added), and the reservation script answers a replay or a refusal itself. Three Redis
-      // round trips in sequence instead of four, which a burst of checkouts waits on.
-      result = await this.placeLines(user, idempotencyKeyHash, input, lines, { precheck: false });
-    } else {
-      // An empty cart may be the one an earlier attempt with this key emptied.
-      const known = await stock.precheck(user.id, idempotencyKeyHash, []);
-      if (known.kind !== 'seen') throw validationFailed('the cart is empty', { fromCart: true });
-      result = this.replay(input, known.fingerprint, known.snapshot);
+    try {
+      if (lines.length > 0) {
+        // No precheck: a cart's order is most often accepted (its lines were checked as they were
+        // added), and the reservation script answers a replay or a refusal itself. Three Redis
+        // round trips in sequence instead of four, which a burst of checkouts waits on.
+        result = await this.placeLines(user, idempotencyKeyHash, input, lines, { precheck: false });
+      } else {
+        // An empty cart may be the one an earlier attempt with this key emptied.
+        const known = await stock.precheck(user.id, idempotencyKeyHash, []);
+        if (known.kind !== 'seen') throw validationFailed('the cart is empty', { fromCart: true });
+        result = this.replay(input, known.fingerprint, known.snapshot);
+      }
+    } catch (error) {
+      await carts.releaseCheckout(user.id, idempotencyKeyHash).catch(() => undefined);
+      throw error;
     }
+    // A refused order gives its claim up (an accepted one's lapses: taking its lines moves the version).
+    if (result.kind !== 'accepted') await carts.releaseCheckout(user.id, idempotencyKeyHash).catch(() => undefined);
     if (result.kind === 'accepted') {
       await carts.takeOrdered(
         user.id,
