@@ -51,7 +51,9 @@ export const ordersRoutes: FastifyPluginAsyncZod<OrdersRoutesOptions> = async (a
         ok: { 202: { description: 'Accepted (or the replay of an accepted key): the order is PENDING and its stock held.', schema: order } },
         refusals: {
           400: 'VALIDATION_FAILED: the request breaks its schema (one Idempotency-Key header, not several), a SKU is unknown, the lines mix currencies, or the cart is empty.',
-          409: 'INSUFFICIENT_STOCK: a line asks for more than is available; `details` has `sku`, `requested`, `available`. Nothing is held.',
+          409:
+            'INSUFFICIENT_STOCK: a line asks for more than is available; `details` has `sku`, `requested`, `available`. Nothing is held. ' +
+            'INVALID_STATE (`fromCart: true` only): another order of the same cart, with another key (another tab), is under way; nothing is held.',
           422: 'IDEMPOTENCY_KEY_REUSED: this caller used this key with another body.',
         },
       }),

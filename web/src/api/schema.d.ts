@@ -3399,7 +3399,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INSUFFICIENT_STOCK: a line asks for more than is available; `details` has `sku`, `requested`, `available`. Nothing is held. */
+            /** @description INSUFFICIENT_STOCK: a line asks for more than is available; `details` has `sku`, `requested`, `available`. Nothing is held. INVALID_STATE (`fromCart: true` only): another order of the same cart, with another key (another tab), is under way; nothing is held. */
             409: {
                 headers: {
                     [name: string]: unknown;
