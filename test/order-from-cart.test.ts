@@ -78,7 +78,7 @@ describe('ordering the cart (POST /api/orders {fromCart: true})', () => {
       options: { reservationTtlSeconds: container.config.reservationTtlSeconds, idempotencyTtlSeconds: container.config.idempotencyTtlSeconds },
       carts: {
         contents: (id, keyHash) => container.carts.contents(id, keyHash),
-        releaseCheckout: (id, keyHash) => container.carts.releaseCheckout(id, keyHash),
+        releaseCheckout: (id, version, keyHash) => container.carts.releaseCheckout(id, version, keyHash),
         takeOrdered: async () => {
           throw new Error('killed before the cart was emptied');
         },

@@ -304,7 +304,7 @@ describe('vendor stock', () => {
     const [buyer] = await guests(sut.system.url!, 1);
     expect((await buyer!.order([{ sku, quantity: 4 }], 'holds-while-the-recount-settles')).status).toBe(202);
     await eventually(async () => ((await inventoryOf(sut.admin, sku)).reserved === 4 ? true : undefined), 'the order persisted');
-    await container.stock.markRecountDeferred(sku, true);
+    await container.stock.markRecountDeferred(sku);
 
     // The scheduled recount finds the SKU settled (the vendor still has 5); just as it is done, the
     // vendor drops to 1 and its sync clamps the SKU (the order holds 4), which must leave it waiting.
@@ -317,15 +317,17 @@ describe('vendor stock', () => {
       logger: createLogger('silent'),
       stock: {
         deferredRecounts: async () => [sku],
-        markRecountDeferred: async (marked, deferred) => {
-          if (!deferred && racing) {
+        markRecountDeferred: (marked) => container.stock.markRecountDeferred(marked),
+        // The race comes with the SKU's removal from the set, whenever the recount makes it.
+        clearRecountDeferred: async (cleared) => {
+          if (racing) {
             racing = false;
             await a!.switches.post('/simulate/stock', { items: [{ sku, available: 1 }] });
             const clamped = await sync(a!.id);
             // (The worker's own tick may take the 1 first: what is left waiting is 3 either way.)
             expect(clamped.outcome === 'ok' && clamped.moves.map(({ deferred }) => deferred)).toEqual([3]);
           }
-          await container.stock.markRecountDeferred(marked, deferred);
+          await container.stock.clearRecountDeferred(cleared);
         },
       },
     });

@@ -163,9 +163,9 @@ export class CartStore {
     return code === ScriptCode.Claimed ? { kind: 'claimed' } : { kind: 'missing' };
   }
 
-  /** Gives up a checkout's claim on the cart (its order was not accepted). */
-  async releaseCheckout(userId: string, keyHash: string): Promise<void> {
-    await this.scripts.run('releaseCheckout', [this.keys.cartCheckout(userId)], [keyHash]);
+  /** Gives up a checkout's claim on the cart's `version` (its order was not accepted), unless another key holds it now. */
+  async releaseCheckout(userId: string, version: number, keyHash: string): Promise<void> {
+    await this.scripts.run('releaseIfHeld', [this.keys.cartCheckout(userId)], [`${version}|${keyHash}`]);
   }
 
   /** Several carts in one round trip; null where not loaded. */

@@ -118,12 +118,12 @@ export class RedisKeys {
     return `${this.prefix}:{cart}:online:${userId}`;
   }
 
-  /** Marks an order's lines as taken out of its cart, so a replay takes them once. */
   /** Which checkout (Idempotency-Key hash) holds which version of a cart (claimCheckout-2.lua). */
   cartCheckout(userId: string): string {
     return `${this.prefix}:{cart}:checkout:${userId}`;
   }
 
+  /** Marks an order's lines as taken out of its cart, so a replay takes them once. */
   cartOrderTaken(orderId: string): string {
     return `${this.prefix}:{cart}:taken:${orderId}`;
   }

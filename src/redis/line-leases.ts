@@ -23,7 +23,7 @@ export class LineLeases {
     try {
       return { held: true, value: await work() };
     } finally {
-      await this.scripts.run('releaseLease', [key], [token]).catch(() => undefined);
+      await this.scripts.run('releaseIfHeld', [key], [token]).catch(() => undefined);
     }
   }
 }

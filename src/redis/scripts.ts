@@ -19,9 +19,8 @@ export type ScriptName =
   | 'mergeCarts'
   | 'applyCatalogChange'
   | 'ackCartsPersisted'
-  | 'releaseLease'
-  | 'claimCheckout'
-  | 'releaseCheckout';
+  | 'releaseIfHeld'
+  | 'claimCheckout';
 type ScriptResult = number | string | null | ScriptResult[];
 
 interface ScriptFile {

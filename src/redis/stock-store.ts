@@ -201,10 +201,14 @@ export class StockStore {
     return this.redis.zrangebyscore(this.keys.expiryIndex(), '-inf', untilMs, 'LIMIT', 0, limit);
   }
 
-  /** Notes that a SKU's vendor recount left units to take later (StockRecount), or that it took them all. */
-  async markRecountDeferred(sku: string, deferred: boolean): Promise<void> {
-    if (deferred) await this.redis.sadd(this.keys.deferredRecounts(), sku);
-    else await this.redis.srem(this.keys.deferredRecounts(), sku);
+  /** Notes that a SKU's vendor recount left units to take later (StockRecount). */
+  async markRecountDeferred(sku: string): Promise<void> {
+    await this.redis.sadd(this.keys.deferredRecounts(), sku);
+  }
+
+  /** Takes a SKU out of the deferred recounts (a recount about to run puts it back if units are still left). */
+  async clearRecountDeferred(sku: string): Promise<void> {
+    await this.redis.srem(this.keys.deferredRecounts(), sku);
   }
 
   /** The SKUs whose vendor recount left units to take later. */

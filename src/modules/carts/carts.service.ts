@@ -181,9 +181,9 @@ export class CartService {
     throw lostCart(userId);
   }
 
-  /** Gives up an order's claim on the cart (see `contents`) when the order was not accepted. */
-  releaseCheckout(userId: string, keyHash: string): Promise<void> {
-    return this.deps.store.releaseCheckout(userId, keyHash);
+  /** Gives up an order's claim on the cart's `version` (see `contents`) when the order was not accepted. */
+  releaseCheckout(userId: string, version: number, keyHash: string): Promise<void> {
+    return this.deps.store.releaseCheckout(userId, version, keyHash);
   }
 
   /**

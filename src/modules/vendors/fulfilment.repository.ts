@@ -61,23 +61,15 @@ export class FulfilmentRepository {
   /**
    * Records that the line is about to be ordered from `vendorId`, before the call: a job that dies
    * during the call finds the intent and asks that same vendor again (idempotent on the line id)
-   * rather than another, so no line is ever ordered from two vendors. Returns the vendor the line's
-   * intent names: `vendorId`, or the vendor another run recorded first (undefined when that run's
-   * intent was committed too late for this statement to see, or dropped meanwhile).
+   * rather than another, so no line is ever ordered from two vendors. An intent another run recorded
+   * first is kept: the call is then not made (Fulfilment reads the intent again under the line's lease).
    */
-  async recordIntent(orderId: string, sku: string, vendorId: string, quantity: number): Promise<string | undefined> {
-    const { rows } = await sql<{ vendorId: string }>`
-      WITH recorded AS (
-        INSERT INTO vendor_orders (order_id, sku, vendor_id, quantity, vendor_order_id, placed_at)
-        VALUES (${orderId}, ${sku}, ${vendorId}, ${quantity}, NULL, NULL)
-        ON CONFLICT (order_id, sku) DO NOTHING
-        RETURNING vendor_id
-      )
-      SELECT vendor_id::text AS "vendorId" FROM recorded
-      UNION ALL
-      SELECT vendor_id::text FROM vendor_orders WHERE order_id = ${orderId} AND sku = ${sku} AND NOT EXISTS (SELECT 1 FROM recorded)
-    `.execute(this.db);
-    return rows[0]?.vendorId;
+  async recordIntent(orderId: string, sku: string, vendorId: string, quantity: number): Promise<void> {
+    await this.db
+      .insertInto('vendorOrders')
+      .values({ orderId, sku, vendorId, quantity, vendorOrderId: null, placedAt: null })
+      .onConflict((oc) => oc.columns(['orderId', 'sku']).doNothing())
+      .execute();
   }
 
   /** The vendor refused the line: the intent goes, so the next vendor may be tried. */

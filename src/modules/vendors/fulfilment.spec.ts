@@ -107,7 +107,6 @@ describe('Fulfilment.fulfil', () => {
         },
         recordIntent: async (_order, sku, vendorId, quantity) => {
           if (!vendorOrders.has(sku)) vendorOrders.set(sku, { sku, vendorId, vendorOrderId: null, quantity });
-          return vendorOrders.get(sku)!.vendorId;
         },
         dropIntent: async (_order, sku, vendorId) => {
           if (vendorOrders.get(sku)?.vendorId === vendorId && vendorOrders.get(sku)?.vendorOrderId === null) vendorOrders.delete(sku);

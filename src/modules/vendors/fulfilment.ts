@@ -153,9 +153,8 @@ export class Fulfilment {
         circuitsOpen += 1;
         continue;
       }
-      const owner = await repository.recordIntent(orderId, line.sku, vendor.id, line.vendorQuantity);
-      // Read before another run recorded its intent: that run's vendor has the line, never a second one.
-      if (owner !== vendor.id) throw new LineBeingPlaced(`${request.lineId}: being placed by another run of this order's fulfilment`);
+      // An intent another run recorded since this run read them stays: `ask` finds it, and stops.
+      await repository.recordIntent(orderId, line.sku, vendor.id, line.vendorQuantity);
       if ((await this.ask(vendor, orderId, request)) === 'placed') return 'placed';
     }
     if (circuitsOpen > 0) {

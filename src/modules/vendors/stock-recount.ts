@@ -7,7 +7,7 @@ import type { VendorsRepository } from './vendors.repository.js';
 export interface StockRecountDeps {
   inventory: Pick<InventoryService, 'changeStock'>;
   /** Where SKUs with units left to take wait for `recountDeferred`. */
-  stock: Pick<StockStore, 'markRecountDeferred' | 'deferredRecounts'>;
+  stock: Pick<StockStore, 'markRecountDeferred' | 'clearRecountDeferred' | 'deferredRecounts'>;
   ledger: Pick<InventoryRepository, 'setVendorOnHand'>;
   vendors: Pick<VendorsRepository, 'supplyTarget'>;
   /** Vendor counts seen longer ago than this stop counting. */
@@ -56,7 +56,7 @@ export class StockRecount {
     const moved = result.changed ? result.applied : 0;
     const outcome = { sku, moved, deferred: moved - wanted };
     if (outcome.deferred !== 0) {
-      await this.deps.stock.markRecountDeferred(sku, true);
+      await this.deps.stock.markRecountDeferred(sku);
       logger.info(outcome, 'vendor units held by reservations: the recount takes them later');
     }
     return outcome;
@@ -72,11 +72,11 @@ export class StockRecount {
     const { stock } = this.deps;
     const results: RecountResult[] = [];
     for (const sku of await stock.deferredRecounts()) {
-      await stock.markRecountDeferred(sku, false);
+      await stock.clearRecountDeferred(sku);
       try {
         results.push(await this.recount(sku));
       } catch (error) {
-        await stock.markRecountDeferred(sku, true);
+        await stock.markRecountDeferred(sku);
         throw error;
       }
     }

@@ -6,7 +6,7 @@
 
   Input:
     KEYS[1]  the cart (hash, as in takeOrderedLines-4.lua)
-    KEYS[2]  the cart's checkout claim (string "<version>|<key hash>")
+    KEYS[2]  the cart's checkout claim (string "<version>|<key hash>"; releaseIfHeld-1.lua gives it up)
     ARGV[1]  the checkout's Idempotency-Key hash
     ARGV[2]  ms the claim lasts
   Output (codes: ScriptCode in src/redis/script-codes.ts; cart: the hash as HGETALL gives it):

@@ -19,8 +19,8 @@ export interface CartCheckout {
    * Idempotency-Key: another key's order of it is refused while the claim holds.
    */
   contents(userId: string, keyHash: string): Promise<{ version: number; lines: StockLine[] }>;
-  /** Gives up the claim of an order that was not accepted, so another key may order the cart at once. */
-  releaseCheckout(userId: string, keyHash: string): Promise<void>;
+  /** Gives up the claim (on the `version` read) of an order that was not accepted, so another key may order the cart at once. */
+  releaseCheckout(userId: string, version: number, keyHash: string): Promise<void>;
   /** Takes an accepted order's lines out of the cart; once per order however often it is called. */
   takeOrdered(userId: string, orderId: string, lines: StockLine[]): Promise<void>;
 }
@@ -68,8 +68,8 @@ export class OrderPlacement {
    */
   private async placeFromCart(user: AuthUser, idempotencyKeyHash: string, input: CreateOrderInput): Promise<PlaceOrderResult> {
     const { carts, stock } = this.deps;
-    const { lines } = await carts.contents(user.id, idempotencyKeyHash);
-    let result: PlaceOrderResult;
+    const { version, lines } = await carts.contents(user.id, idempotencyKeyHash);
+    let result: PlaceOrderResult | undefined;
     try {
       if (lines.length > 0) {
         // No precheck: a cart's order is most often accepted (its lines were checked as they were
@@ -82,12 +82,10 @@ export class OrderPlacement {
         if (known.kind !== 'seen') throw validationFailed('the cart is empty', { fromCart: true });
         result = this.replay(input, known.fingerprint, known.snapshot);
       }
-    } catch (error) {
-      await carts.releaseCheckout(user.id, idempotencyKeyHash).catch(() => undefined);
-      throw error;
+    } finally {
+      // A refused or failed order gives its claim up (an accepted one's goes stale: taking its lines moves the version).
+      if (result?.kind !== 'accepted') await carts.releaseCheckout(user.id, version, idempotencyKeyHash).catch(() => undefined);
     }
-    // A refused order gives its claim up (an accepted one's lapses: taking its lines moves the version).
-    if (result.kind !== 'accepted') await carts.releaseCheckout(user.id, idempotencyKeyHash).catch(() => undefined);
     if (result.kind === 'accepted') {
       await carts.takeOrdered(
         user.id,
