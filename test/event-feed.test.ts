@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Message } from 'amqplib';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createLogger } from '../src/lib/logger.js';
-import { startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduct } from './support/fixtures.js';
 import { type Api, eventually, guests } from './support/http.js';
 import { BrokerRelay, bodyOf, FeedQueues, uniqueAmqpPrefix } from './support/rabbitmq.js';
 import { useSystem } from './support/system.js';
+import { simulatedVendor } from './support/vendors.js';
 
 /**
  * The RabbitMQ feed as a worker runs it with AMQP_URL set: real order and stock events from the
@@ -148,15 +147,7 @@ describe('the event feed, wired to the outbox', () => {
 
   it('publishes stock.changed to stock_sync_queue when a product is created, a vendor sync moves its stock, and an admin adjusts it', async () => {
     const sku = await createProduct(sut.admin, { onHand: 4 });
-    const simulator = await startVendorSimulator({
-      vendors: [{ name: `feed-${randomBytes(3).toString('hex')}`, port: 0, seed: { [sku]: 6 } }],
-      logger: createLogger('silent'),
-    });
-    onTestFinished(() => simulator.close());
-    const { vendorsRepository, vendorSync } = sut.system.container;
-    const vendor = await vendorsRepository.insert({ name: simulator.vendors[0]!.name, baseUrl: simulator.vendors[0]!.url, priority: 10 });
-    onTestFinished(() => vendorsRepository.update(vendor!.id, { enabled: false }).then(() => undefined));
-    await vendorSync.sync(vendor!);
+    await simulatedVendor(sut.system.container, 'feed', { [sku]: 6 });
     expect((await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 5, reason: 'delivery' })).status).toBe(200);
 
     const received = await eventually(async () => {

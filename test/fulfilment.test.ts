@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { createLogger } from '../src/lib/logger.js';
+import { describe, expect, it } from 'vitest';
 import { LineBeingPlaced } from '../src/modules/vendors/fulfilment.js';
-import { type RunningVendor, startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
+import type { RunningVendor } from '../src/simulators/vendor-sim/vendor-simulator.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, eventually, guests } from './support/http.js';
 import { mailsTo } from './support/payments.js';
 import { ADMIN, useSystem } from './support/system.js';
+import { simulatedVendors, vendorServer } from './support/vendors.js';
 
 /**
  * Fulfilment of CONFIRMED orders against simulated vendors over HTTP: local units first (taken when
@@ -23,21 +21,8 @@ describe('fulfilment', () => {
   );
 
   async function vendors(seeds: Record<string, number>[]): Promise<{ id: string; sim: RunningVendor; switches: Api }[]> {
-    const suffix = randomBytes(3).toString('hex');
-    const simulator = await startVendorSimulator({
-      vendors: seeds.map((seed, i) => ({ name: `f${i}-${suffix}`, port: 0, seed })),
-      logger: createLogger('silent'),
-    });
-    onTestFinished(() => simulator.close());
-    const added = [];
-    for (const [i, sim] of simulator.vendors.entries()) {
-      const row = await sut.system.container.vendorsRepository.insert({ name: sim.name, baseUrl: sim.url, priority: (i + 1) * 10 });
-      // Fulfilment asks every enabled vendor: one whose simulator has stopped must not stay among them.
-      onTestFinished(() => sut.system.container.vendorsRepository.update(row!.id, { enabled: false }).then(() => undefined));
-      await sut.system.container.vendorSync.sync(row!);
-      added.push({ id: row!.id, sim, switches: Api.unchecked(sim.url) });
-    }
-    return added;
+    const added = await simulatedVendors(sut.system.container, 'f', seeds);
+    return added.map(({ row, sim }) => ({ id: row.id, sim, switches: Api.unchecked(sim.url) }));
   }
 
   /** An order placed by a new guest and confirmed by the admin; its units are sold, split local first. */
@@ -273,23 +258,20 @@ describe('fulfilment runs of one order at once', () => {
     const sku = await createProduct(sut.admin, { onHand: 0 });
     // A vendor with 5 units that holds every order request until the test answers it.
     const held: { line: { lineId: string; sku: string; quantity: number }; answer: (status: number, body: unknown) => void }[] = [];
-    const server = createServer((request, response) => {
-      const reply = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      if (request.method === 'GET') return reply(200, { asOf: new Date().toISOString(), items: [{ sku, available: 5 }] });
-      let body = '';
-      request.on('data', (chunk) => {
-        body += chunk;
-      });
-      request.on('end', () => held.push({ line: JSON.parse(body), answer: reply }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const vendor = (await container.vendorsRepository.insert({
-      name: `holding-${randomBytes(3).toString('hex')}`,
-      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      priority: 10,
-    }))!;
-    onTestFinished(() => container.vendorsRepository.update(vendor.id, { enabled: false }).then(() => undefined));
+    const vendor = await vendorServer(
+      container,
+      'holding',
+      (request, response) => {
+        const reply = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        if (request.method === 'GET') return reply(200, { asOf: new Date().toISOString(), items: [{ sku, available: 5 }] });
+        let body = '';
+        request.on('data', (chunk) => {
+          body += chunk;
+        });
+        request.on('end', () => held.push({ line: JSON.parse(body), answer: reply }));
+      },
+      10,
+    );
     await container.vendorSync.sync(vendor);
 
     const [buyer] = await guests(sut.system.url!, 1);

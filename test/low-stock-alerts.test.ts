@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { createLogger } from '../src/lib/logger.js';
-import { startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
+import { describe, expect, it } from 'vitest';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, guests } from './support/http.js';
 import { mailsTo } from './support/payments.js';
 import { ADMIN, useSystem } from './support/system.js';
+import { simulatedVendor } from './support/vendors.js';
 
 describe('low-stock alerts', () => {
   const sut = useSystem({ api: true, worker: true, mailSink: true }, { EXPIRY_SWEEP_INTERVAL_MS: '3600000' });
@@ -60,18 +59,7 @@ describe('low-stock alerts', () => {
 
   it("counts a SKU's vendor units, as its availability does: a sale of vendor stock far above the threshold alerts nobody", async () => {
     const sku = await createProduct(sut.admin, { onHand: 0, title: 'Vendor kettle' });
-    const simulator = await startVendorSimulator({
-      vendors: [{ name: `low-${randomBytes(3).toString('hex')}`, port: 0, seed: { [sku]: 100 } }],
-      logger: createLogger('silent'),
-    });
-    onTestFinished(() => simulator.close());
-    const vendor = await sut.system.container.vendorsRepository.insert({
-      name: simulator.vendors[0]!.name,
-      baseUrl: simulator.vendors[0]!.url,
-      priority: 10,
-    });
-    onTestFinished(() => sut.system.container.vendorsRepository.update(vendor!.id, { enabled: false }).then(() => undefined));
-    await sut.system.container.vendorSync.sync(vendor!);
+    await simulatedVendor(sut.system.container, 'low', { [sku]: 100 });
     expect((await inventoryOf(sut.admin, sku)).available).toBe(100);
     const alerts = new RegExp(`^Low stock: ${sku} `);
 

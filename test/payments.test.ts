@@ -1,13 +1,12 @@
 import { createServer, type Server } from 'node:http';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createLogger } from '../src/lib/logger.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../src/modules/payments/webhook-signature.js';
-import { startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, eventually, guests } from './support/http.js';
 import { mailsTo, paymentEvent, sendWebhook } from './support/payments.js';
 import { freePort } from './support/stores.js';
 import { ADMIN, useSystem, WEBHOOK_SECRET } from './support/system.js';
+import { simulatedVendor } from './support/vendors.js';
 
 /**
  * Stands between the payment simulator and the API: the first delivery of every event is answered
@@ -486,18 +485,7 @@ describe('an admin failing an order', () => {
   it('settles the vendor lines not yet placed when an admin fails or fulfils an order, so the vendor’s stock counts whole again at its next sync', async () => {
     const { container } = sut.system;
     const sku = await createProduct(sut.admin, { onHand: 0 });
-    const simulator = await startVendorSimulator({
-      vendors: [{ name: `failing-${sku.toLowerCase()}`, port: 0, seed: { [sku]: 5 } }],
-      logger: createLogger('silent'),
-    });
-    onTestFinished(() => simulator.close());
-    const vendor = (await container.vendorsRepository.insert({
-      name: simulator.vendors[0]!.name,
-      baseUrl: simulator.vendors[0]!.url,
-      priority: 10,
-    }))!;
-    onTestFinished(() => container.vendorsRepository.update(vendor.id, { enabled: false }).then(() => undefined));
-    await container.vendorSync.sync(vendor);
+    const { row: vendor } = await simulatedVendor(container, 'failing', { [sku]: 5 });
     const [buyer] = await guests(sut.system.url!, 1);
     const order = (await buyer!.order([{ sku, quantity: 2 }], 'admin-fails-vendor-line')).body;
     expect((await sut.admin.patch(`/api/admin/orders/${order.id}`, { status: 'CONFIRMED' })).status).toBe(200);

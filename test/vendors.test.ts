@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createLogger } from '../src/lib/logger.js';
 import { StockRecount } from '../src/modules/vendors/stock-recount.js';
@@ -9,6 +7,7 @@ import { type RunningVendor, startVendorSimulator } from '../src/simulators/vend
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, eventually, guests, settleInWaves } from './support/http.js';
 import { useSystem } from './support/system.js';
+import { simulatedVendors, vendorServer } from './support/vendors.js';
 
 const STALE_AFTER_SECONDS = 3;
 
@@ -33,20 +32,8 @@ describe('vendor stock', () => {
    * tests sync when they mean to (the API's path is tested on its own).
    */
   async function vendors(seeds: Record<string, number>[]): Promise<{ name: string; id: string; sim: RunningVendor; switches: Api }[]> {
-    const suffix = randomBytes(3).toString('hex');
-    const simulator = await startVendorSimulator({
-      vendors: seeds.map((seed, i) => ({ name: `v${i}-${suffix}`, port: 0, seed })),
-      logger: createLogger('silent'),
-    });
-    onTestFinished(() => simulator.close());
-    const added = [];
-    for (const [i, sim] of simulator.vendors.entries()) {
-      const row = await sut.system.container.vendorsRepository.insert({ name: sim.name, baseUrl: sim.url, priority: (i + 1) * 10 });
-      // Fulfilment asks every enabled vendor: one whose simulator has stopped must not stay among them.
-      onTestFinished(() => sut.system.container.vendorsRepository.update(row!.id, { enabled: false }).then(() => undefined));
-      added.push({ name: sim.name, id: row!.id, sim, switches: Api.unchecked(sim.url) });
-    }
-    return added;
+    const added = await simulatedVendors(sut.system.container, 'v', seeds, { sync: false });
+    return added.map(({ row, sim }) => ({ name: sim.name, id: row.id, sim, switches: Api.unchecked(sim.url) }));
   }
 
   async function sync(vendorId: string): Promise<SyncReport> {
@@ -339,23 +326,16 @@ describe('vendor stock', () => {
   it('dates a vendor’s counts by its asOf: an answer from a cache an hour old does not count, one dated ahead counts from now', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1 });
     /** A vendor answering its stock as of `asOf`, as one behind a cache would. */
-    const cachedVendor = async (asOf: Date) => {
-      const server = createServer((_request, response) =>
-        response
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ asOf: asOf.toISOString(), items: [{ sku, available: 6 }] })),
+    const cachedVendor = (asOf: Date) =>
+      vendorServer(
+        sut.system.container,
+        'cached',
+        (_request, response) =>
+          response
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ asOf: asOf.toISOString(), items: [{ sku, available: 6 }] })),
+        50,
       );
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-      const { port } = server.address() as AddressInfo;
-      const row = (await sut.system.container.vendorsRepository.insert({
-        name: `cached-${randomBytes(3).toString('hex')}`,
-        baseUrl: `http://127.0.0.1:${port}`,
-        priority: 50,
-      }))!;
-      onTestFinished(() => sut.system.container.vendorsRepository.update(row.id, { enabled: false }).then(() => undefined));
-      return row;
-    };
     const stale = await cachedVendor(new Date(Date.now() - 3_600_000));
     expect(await sync(stale.id)).toMatchObject({ outcome: 'ok' });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 0, gateAvailable: 1 });
@@ -375,16 +355,9 @@ describe('vendor stock', () => {
   it('ignores SKUs a vendor lists that no catalog SKU can look like (a NUL, half an emoji), and keeps counting the rest', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1 });
     let items = [{ sku, available: 4 }];
-    const server = createServer((_request, response) =>
+    const row = await vendorServer(sut.system.container, 'odd-skus', (_request, response) =>
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ asOf: new Date().toISOString(), items })),
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const row = (await sut.system.container.vendorsRepository.insert({
-      name: `odd-skus-${randomBytes(3).toString('hex')}`,
-      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    }))!;
-    onTestFinished(() => sut.system.container.vendorsRepository.update(row.id, { enabled: false }).then(() => undefined));
     expect(await sync(row.id)).toMatchObject({ outcome: 'ok' });
 
     // Postgres's JSON refuses both ("\u0000 cannot be converted to text"): every sync of the vendor
@@ -401,7 +374,7 @@ describe('vendor stock', () => {
   it('records a sync whose vendor refuses with a NUL in its error message as failed, and stops counting its stale stock', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1 });
     let refusing = false;
-    const server = createServer((_request, response) => {
+    const row = await vendorServer(sut.system.container, 'nul-error', (_request, response) => {
       if (refusing) {
         response
           .writeHead(400, { 'content-type': 'application/json' })
@@ -412,13 +385,6 @@ describe('vendor stock', () => {
           .end(JSON.stringify({ asOf: new Date().toISOString(), items: [{ sku, available: 4 }] }));
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const row = (await sut.system.container.vendorsRepository.insert({
-      name: `nul-error-${randomBytes(3).toString('hex')}`,
-      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    }))!;
-    onTestFinished(() => sut.system.container.vendorsRepository.update(row.id, { enabled: false }).then(() => undefined));
     expect(await sync(row.id)).toMatchObject({ outcome: 'ok' });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 4 });
 
