@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { Link } from 'wouter';
 import { formatMoney } from '../lib/money';
-import { Notice } from '../ui/common';
+import { Notice, NumberInput } from '../ui/common';
 import { useCartDrawer } from '../ui/ui-store';
 import { cartStore, clearCart, loadCart, removeFromCart, setQuantity, useCartNotices, useCartView } from './cart';
 import type { CartViewLine } from './cart-store';
@@ -16,7 +16,6 @@ export function problemText(line: CartViewLine): string | undefined {
 function CartLineItem({ line, currency }: { line: CartViewLine; currency: string }) {
   const problem = problemText(line);
   const inputId = `qty-${line.sku}`;
-  const [draft, setDraft] = useState<string>();
   return (
     <li className={`cart-line${line.pending ? ' pending' : ''}`} aria-busy={line.pending} data-sku={line.sku}>
       <div>
@@ -28,20 +27,15 @@ function CartLineItem({ line, currency }: { line: CartViewLine; currency: string
         <label htmlFor={inputId} className="visually-hidden">
           Quantity of {line.title}
         </label>
-        <input
+        <NumberInput
           id={inputId}
-          type="number"
           min={0}
           max={1000}
-          value={draft ?? line.quantity}
-          onChange={(event) => {
-            // An emptied field is a number being retyped, not a removal: it waits for the digits.
-            const text = event.target.value;
-            setDraft(text === '' ? text : undefined);
+          value={line.quantity}
+          onNumber={(text) => {
             const quantity = Number(text);
-            if (text !== '' && Number.isInteger(quantity) && quantity >= 0 && quantity <= 1000) void setQuantity(line.sku, quantity, line.title);
+            if (Number.isInteger(quantity) && quantity >= 0 && quantity <= 1000) void setQuantity(line.sku, quantity, line.title);
           }}
-          onBlur={() => setDraft(undefined)}
         />
         <button type="button" className="link small" onClick={() => void removeFromCart(line.sku, line.title)}>
           Remove<span className="visually-hidden"> {line.title}</span>

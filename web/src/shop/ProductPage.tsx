@@ -2,14 +2,13 @@ import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { ApiError } from '../api/client';
 import { formatMoney } from '../lib/money';
-import { LoadError, Loading, StockLabel, Swatch } from '../ui/common';
+import { LoadError, Loading, NumberInput, StockLabel, Swatch } from '../ui/common';
 import { AddToCartButton } from './AddToCartButton';
 import { useCategories, useLiveProduct } from './products';
 
 export function ProductPage({ sku }: { sku: string }) {
   const product = useLiveProduct(sku);
   const [quantity, setQuantity] = useState(1);
-  const [draft, setDraft] = useState<string>();
   const [, navigate] = useLocation();
   const categories = useCategories();
   if (product.isPending) return <Loading what="the product" />;
@@ -47,19 +46,12 @@ export function ProductPage({ sku }: { sku: string }) {
         <div className="qty">
           <div>
             <label htmlFor="quantity">Quantity</label>
-            <input
+            <NumberInput
               id="quantity"
-              type="number"
               min={1}
               max={max}
-              value={draft ?? quantity}
-              onChange={(event) => {
-                // An emptied field is a number being retyped: turned into 1 at once, the next digit made it 15 instead of 5.
-                const text = event.target.value;
-                setDraft(text === '' ? text : undefined);
-                if (text !== '') setQuantity(Math.max(1, Math.min(max, Math.trunc(Number(text)) || 1)));
-              }}
-              onBlur={() => setDraft(undefined)}
+              value={quantity}
+              onNumber={(text) => setQuantity(Math.max(1, Math.min(max, Math.trunc(Number(text)) || 1)))}
             />
           </div>
           <AddToCartButton product={item} quantity={quantity} />

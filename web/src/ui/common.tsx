@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { type InputHTMLAttributes, type ReactNode, useState } from 'react';
 import { Link } from 'wouter';
 import type { OrderStatus, Product } from '../api/client';
 import { formatMoney } from '../lib/money';
@@ -98,5 +98,31 @@ export function Pager({ page, limit, total, onPage }: { page: number; limit: num
         Next
       </button>
     </nav>
+  );
+}
+
+/**
+ * A number field that may be emptied while a number is retyped: an empty field waits for the digits
+ * (made a number at once, the next digit turned 5 into 15, or a cart line was removed) and shows
+ * `value` again when left. `onNumber` gets what was typed whenever the field is not empty.
+ */
+export function NumberInput({
+  value,
+  onNumber,
+  ...input
+}: { value: number; onNumber: (text: string) => void } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'onBlur' | 'type'>) {
+  const [draft, setDraft] = useState<string>();
+  return (
+    <input
+      {...input}
+      type="number"
+      value={draft ?? value}
+      onChange={(event) => {
+        const text = event.target.value;
+        setDraft(text === '' ? text : undefined);
+        if (text !== '') onNumber(text);
+      }}
+      onBlur={() => setDraft(undefined)}
+    />
   );
 }
