@@ -204,23 +204,25 @@ describe('abandoned carts, when the owner comes back before the reminder goes', 
     return sut.system.container.notifier.notify(event);
   }
 
-  it('queues no reminder of a cart its owner emptied after it was found abandoned and before its event was notified', async () => {
+  /** A customer's cart of `quantity` desk lamps, stored, and found abandoned by a run an hour later. */
+  async function foundAbandoned(quantity: number): Promise<{ lamp: string; shopper: Awaited<ReturnType<typeof customer>>; left: CartAnswer }> {
     const lamp = await createProduct(sut.admin, { onHand: 50, priceCents: 1_500, title: 'Desk lamp' });
     const shopper = await customer(sut);
-    const left = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: lamp, quantity: 2 })).body;
+    const left = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: lamp, quantity })).body;
     await persisted(sut, shopper.id, left.version);
     expect((await sut.system.container.abandonedCarts.remind(touched(left) + HOUR_MS)).reminded).toBe(1);
+    return { lamp, shopper, left };
+  }
+
+  it('queues no reminder of a cart its owner emptied after it was found abandoned and before its event was notified', async () => {
+    const { shopper } = await foundAbandoned(2);
 
     expect((await shopper.api.delete<CartAnswer>('/api/cart')).status).toBe(200);
     expect(await notifiedReminder(shopper.id)).toBe(0);
   });
 
   it('queues no reminder of a cart its owner ordered after it was found abandoned and before its event was notified', async () => {
-    const lamp = await createProduct(sut.admin, { onHand: 50, priceCents: 1_500, title: 'Desk lamp' });
-    const shopper = await customer(sut);
-    const left = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: lamp, quantity: 1 })).body;
-    await persisted(sut, shopper.id, left.version);
-    expect((await sut.system.container.abandonedCarts.remind(touched(left) + HOUR_MS)).reminded).toBe(1);
+    const { shopper } = await foundAbandoned(1);
 
     const ordered = await shopper.api.post('/api/orders', { fromCart: true }, { headers: { 'idempotency-key': 'ordered-after-reminder' } });
     expect(ordered.status).toBe(202);
@@ -228,11 +230,7 @@ describe('abandoned carts, when the owner comes back before the reminder goes', 
   });
 
   it('still reminds the owner of a cart only a price change touched since', async () => {
-    const lamp = await createProduct(sut.admin, { onHand: 50, priceCents: 1_500, title: 'Desk lamp' });
-    const shopper = await customer(sut);
-    const left = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: lamp, quantity: 1 })).body;
-    await persisted(sut, shopper.id, left.version);
-    expect((await sut.system.container.abandonedCarts.remind(touched(left) + HOUR_MS)).reminded).toBe(1);
+    const { lamp, shopper, left } = await foundAbandoned(1);
 
     expect((await sut.admin.patch(`/api/admin/products/${lamp}`, { priceCents: 1_200 })).status).toBe(200);
     await eventually(
