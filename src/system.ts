@@ -57,7 +57,7 @@ const where = (url: string) => {
  * naming the setting: a port another process holds, a port below 1024 without the right to it, a
  * HOST that is no address of this machine.
  */
-export async function listenAs<T>(setting: string, host: string, listen: () => Promise<T>): Promise<T> {
+async function listenAs<T>(setting: string, host: string, listen: () => Promise<T>): Promise<T> {
   try {
     return await listen();
   } catch (error) {
