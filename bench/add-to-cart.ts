@@ -124,7 +124,6 @@ async function main(): Promise<number> {
     const authorizations = (await guests(baseUrl, options.buyers)).map((buyer) => `Bearer ${buyer.token}`);
     const bodies = skus.map((sku) => JSON.stringify({ sku, quantity: 1 }));
 
-    let sequence = 0;
     const health = (durationSeconds: number) =>
       runLoad({ baseUrl, method: 'GET', path: '/health', connections: options.connections, durationSeconds });
     const addToCart = (durationSeconds: number) =>
@@ -134,13 +133,12 @@ async function main(): Promise<number> {
         path: '/api/cart/items',
         connections: options.connections,
         durationSeconds,
-        nextRequest: () => {
-          const i = sequence++;
-          // Buyers in turn; each buyer's next unit goes to its next product, so carts grow line by line.
-          return {
-            headers: { authorization: authorizations[i % authorizations.length]!, 'content-type': 'application/json' },
-            body: bodies[Math.floor(i / authorizations.length) % bodies.length]!,
-          };
+        // Each connection its own buyers; each buyer's next unit goes to its next product, so carts
+        // grow line by line.
+        requestsOf: (connection) => {
+          const share = Math.min(options.connections, authorizations.length);
+          const mine = authorizations.filter((_, buyer) => buyer % share === connection % share);
+          return bodies.flatMap((body) => mine.map((authorization) => ({ headers: { authorization, 'content-type': 'application/json' }, body })));
         },
       });
 

@@ -15,6 +15,12 @@ declare module 'autocannon' {
     setupRequest?: (request: RequestParams, context: Record<string, unknown>) => RequestParams;
   }
 
+  /** One connection. */
+  interface Client {
+    /** The requests this connection sends, in turn and then over again; each built once, here. */
+    setRequests(requests: Request[]): void;
+  }
+
   interface Options {
     url: string;
     connections?: number;
@@ -27,6 +33,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     requests?: Request[];
+    /** Called with each connection as it is made. */
+    setupClient?: (client: Client) => void;
   }
 
   interface Result {

@@ -14,8 +14,18 @@ export interface LoadPhase {
   path: string;
   connections: number;
   durationSeconds: number;
-  /** Called once per request; without it every request is the same bare one. */
+  /**
+   * Called once per request; without it every request is the same bare one. Builds each request
+   * anew in the load generator, which shares the machine's cores with the server under test.
+   */
   nextRequest?: () => VaryingRequest;
+  /**
+   * The requests connection `connection` (0-based) sends, in turn and then over again: each is built
+   * once, before the load, so the load generator sends them at the cost of the one bare request
+   * (`GET /health`'s) rather than building each (which cost it 40 % more CPU per request than a bare
+   * one, CPU taken from the server under test on a two-core machine).
+   */
+  requestsOf?: (connection: number) => VaryingRequest[];
 }
 
 /** Milliseconds. */
@@ -50,7 +60,8 @@ const latencyOf = (histogram: RecordableHistogram): Latency => ({
 export function runLoad(phase: LoadPhase): Promise<LoadResult> {
   const all = createHistogram();
   const byStatus = new Map<number, RecordableHistogram>();
-  const { nextRequest } = phase;
+  const { nextRequest, requestsOf } = phase;
+  let connections = 0;
 
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -73,6 +84,14 @@ export function runLoad(phase: LoadPhase): Promise<LoadResult> {
               : {}),
           },
         ],
+        ...(requestsOf
+          ? {
+              setupClient: (client) => {
+                const method = phase.method;
+                client.setRequests(requestsOf(connections++).map(({ headers, body }) => ({ method, path: phase.path, headers, body: body ?? '' })));
+              },
+            }
+          : {}),
       },
       (error, result) => {
         if (error) return reject(error);
