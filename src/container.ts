@@ -93,6 +93,13 @@ export class Container {
    * does not come fails its batch after PRECHECK_TIMEOUT_MS rather than holding every precheck.
    */
   readonly precheckRedis: Redis;
+  /**
+   * Carts' own connection, not auto-pipelined: cart changes and the gate reads before them come in
+   * batches already (CartService, CartStore), and ioredis keeps one auto-pipeline in flight per
+   * connection, so on the shared one every batch waited for the round trip of the one before it
+   * (and of the orders' commands) while the API had nothing else to do.
+   */
+  readonly cartRedis: Redis;
   /** BullMQ's connection: it must retry forever rather than fail a blocking call. */
   readonly bullRedis: Redis;
   readonly keys: RedisKeys;
@@ -174,8 +181,9 @@ export class Container {
       commandTimeout: PRECHECK_TIMEOUT_MS,
       connectionName: 'flashcart-precheck',
     });
+    this.cartRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectionName: 'flashcart-carts' });
     this.bullRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'flashcart-bull' });
-    for (const client of [this.redis, this.precheckRedis, this.bullRedis]) {
+    for (const client of [this.redis, this.precheckRedis, this.cartRedis, this.bullRedis]) {
       client.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
     }
     this.keys = new RedisKeys(config.redisKeyPrefix);
@@ -227,7 +235,8 @@ export class Container {
     });
     const metrics = this.metrics;
 
-    this.cartStore = new CartStore(this.redis, this.keys, this.scripts, {
+    const cartScripts = new LuaScripts(this.cartRedis);
+    this.cartStore = new CartStore(this.cartRedis, this.keys, cartScripts, {
       maxLines: MAX_CART_LINES,
       maxLineQuantity: MAX_CART_LINE_QUANTITY,
       ttlSeconds: CART_REDIS_TTL_SECONDS,
@@ -239,7 +248,8 @@ export class Container {
       store: this.cartStore,
       repository: this.cartsRepository,
       products: this.products,
-      stock: this.stock,
+      // Read on the carts' connection, with the change that follows.
+      stock: new StockStore(this.cartRedis, this.keys, cartScripts, cartScripts),
       inventory: this.inventory,
       realtime: this.realtime,
       metrics,
@@ -312,7 +322,7 @@ export class Container {
       fulfilment: this.fulfilmentRepository,
       queries: this.orderQueries,
     });
-    this.ops = new OpsService(this.db, [this.redis, this.precheckRedis], logger);
+    this.ops = new OpsService(this.db, [this.redis, this.precheckRedis, this.cartRedis], logger);
 
     this.shopUrl = new URL(config.publicUrl).port === '0' ? undefined : config.publicUrl;
     this.paymentProvider = new PspSimPaymentProvider({ baseUrl: config.pspSimPublicUrl });
@@ -523,7 +533,7 @@ export class Container {
     await this.paymentProvider.close().catch(() => undefined);
     this.mailer.close();
     await this.queues.close();
-    await Promise.allSettled([this.redis, this.precheckRedis, this.bullRedis, ...this.laneConnections].map((client) => client.quit()));
+    await Promise.allSettled([this.redis, this.precheckRedis, this.cartRedis, this.bullRedis, ...this.laneConnections].map((client) => client.quit()));
     await this.db.destroy();
   }
 }
