@@ -533,7 +533,9 @@ export class Container {
     await this.paymentProvider.close().catch(() => undefined);
     this.mailer.close();
     await this.queues.close();
-    await Promise.allSettled([this.redis, this.precheckRedis, this.cartRedis, this.bullRedis, ...this.laneConnections].map((client) => client.quit()));
+    await Promise.allSettled(
+      [this.redis, this.precheckRedis, this.cartRedis, this.bullRedis, ...this.laneConnections].map((client) => client.quit()),
+    );
     await this.db.destroy();
   }
 }
