@@ -82,6 +82,19 @@ describe('bad input changes nothing', () => {
     ['an unknown SKU', () => buyer.order([{ sku: 'NO-SUCH-SKU', quantity: 1 }, line()], 'bad'), 400, 'VALIDATION_FAILED'],
     ['a malformed SKU', () => buyer.order([{ sku: '../../etc', quantity: 1 }], 'bad'), 400, 'VALIDATION_FAILED'],
     ['1,000 lines', () => buyer.order(Array.from({ length: 1_000 }, line), 'bad'), 400, 'VALIDATION_FAILED'],
+    [
+      'one SKU named twice for more than 1,000 units in all',
+      () =>
+        buyer.order(
+          [
+            { sku, quantity: 600 },
+            { sku, quantity: 600 },
+          ],
+          'bad',
+        ),
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['no lines', () => buyer.order([], 'bad'), 400, 'VALIDATION_FAILED'],
     ['neither items nor fromCart', () => buyer.post('/api/orders', {}, { headers: key }), 400, 'VALIDATION_FAILED'],
     ['both items and fromCart', () => buyer.post('/api/orders', { items: [line()], fromCart: true }, { headers: key }), 400, 'VALIDATION_FAILED'],

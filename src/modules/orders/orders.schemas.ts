@@ -32,6 +32,29 @@ const orderLineInput = z
   })
   .strict();
 
+/**
+ * The lines of an order. A SKU named twice is one line of their sum, and that line too holds at
+ * most MAX_LINE_QUANTITY units (as a cart's does): two lines of 600 are not an order of 1,200.
+ */
+const orderLinesInput = z
+  .array(orderLineInput)
+  .min(1)
+  .max(MAX_ORDER_LINES)
+  .superRefine((lines, context) => {
+    const units = new Map<string, number>();
+    lines.forEach(({ sku, quantity }, i) => {
+      const sum = (units.get(sku) ?? 0) + quantity;
+      units.set(sku, sum);
+      if (sum > MAX_LINE_QUANTITY && sum - quantity <= MAX_LINE_QUANTITY) {
+        context.addIssue({
+          code: 'custom',
+          path: [i, 'quantity'],
+          message: `the lines of ${sku} hold ${sum} units in all; a SKU's line holds at most ${MAX_LINE_QUANTITY}`,
+        });
+      }
+    });
+  });
+
 export const shippingAddress = z
   .object({
     name: text(1, 200),
@@ -54,13 +77,9 @@ const orderDetails = {
  * the document too. The first shape is tried first, and is what nearly every order is.
  */
 export const createOrderBody = z
-  .union(
-    [
-      z.object({ items: z.array(orderLineInput).min(1).max(MAX_ORDER_LINES), ...orderDetails }).strict(),
-      z.object({ fromCart: z.literal(true), ...orderDetails }).strict(),
-    ],
-    { error: 'give either items or fromCart: true' },
-  )
+  .union([z.object({ items: orderLinesInput, ...orderDetails }).strict(), z.object({ fromCart: z.literal(true), ...orderDetails }).strict()], {
+    error: 'give either items or fromCart: true',
+  })
   .meta({ id: 'PlaceOrder' });
 export type CreateOrderInput = z.infer<typeof createOrderBody>;
 
