@@ -29,6 +29,17 @@ async function signInAsAdmin(page: Page, base: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
 }
 
+async function openInventory(page: Page): Promise<void> {
+  await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Products and stock' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Products and stock' }).waitFor();
+}
+
+/**
+ * A SKU for a test that finds its product's row on the inventory list's first page: the list is by
+ * SKU, and "A-…" comes before the demo catalog's (BOOK-001 and on) and the other tests' ("T-…").
+ */
+const firstPageSku = () => uniqueSku('A');
+
 describe('the admin console in a browser', () => {
   // Mail goes to a server the dead-letter test takes down; the vendors are the simulated ones, synced when a test asks.
   const mail = new SwitchableMailServer();
@@ -81,8 +92,7 @@ describe('the admin console in a browser', () => {
     const sku = await createProduct(sut.admin, { onHand: 2, title: 'Low Lantern' });
     const page = await browser.newPage();
     await signInAsAdmin(page, base);
-    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Products and stock' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Products and stock' }).waitFor();
+    await openInventory(page);
     await page.getByLabel('Low stock only').check();
     const row = page.locator(`tr[data-sku="${sku}"]`);
     await row.waitFor();
@@ -92,7 +102,10 @@ describe('the admin console in a browser', () => {
     await screenshot(page, 'admin-inventory');
 
     await page.getByRole('button', { name: `Edit ${sku}` }).click();
-    await page.getByLabel('Title').fill('Bright Lantern');
+    await page
+      .getByRole('form', { name: `Edit ${sku}` })
+      .getByLabel('Title')
+      .fill('Bright Lantern');
     await page.getByRole('button', { name: 'Save product' }).click();
     await page
       .getByRole('status')
@@ -275,6 +288,73 @@ describe('the admin console in a browser', () => {
     expect(await health.textContent()).toBe('ok');
     expect(await circuit.textContent()).toBe('closed');
     expect(await vendor()).toMatchObject({ status: 'ok', circuit: 'closed' });
+    await page.close();
+  });
+  it('creates a product from the console, its typed price in cents and its stock on hand', async () => {
+    const sku = firstPageSku();
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await openInventory(page);
+    await page.getByRole('button', { name: 'New product' }).click();
+    const form = page.getByRole('form', { name: 'New product' });
+    await form.getByLabel('SKU').fill(sku);
+    await form.getByLabel('Title').fill('Created Compass');
+    // 0.29 × 100 is 28.999… in floating point: the console reads the digits, not a float.
+    await form.getByLabel('Price').fill('1234.29');
+    await form.getByLabel('Category').selectOption({ label: 'Outdoors' });
+    await form.getByLabel('Description').fill('Points north, mostly.');
+    await form.getByLabel('Units on hand').fill('17');
+    await form.getByRole('button', { name: 'Create product' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${sku} created: Created Compass, €1,234.29, 17 on hand.` })
+      .waitFor();
+
+    const row = page.locator(`tr[data-sku="${sku}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Created Compass');
+    expect(await page.getByLabel(`On hand for ${sku}`).inputValue()).toBe('17');
+    // Ready for the next product: nothing of this one is left in the form.
+    expect(await form.getByLabel('SKU').inputValue()).toBe('');
+    expect(await form.getByLabel('Price').inputValue()).toBe('');
+
+    const created = await new Api(base).get(`/api/products/${sku}`);
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({
+      sku,
+      title: 'Created Compass',
+      description: 'Points north, mostly.',
+      category: 'outdoors',
+      priceCents: 123_429,
+      currency: 'EUR',
+      available: 17,
+    });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 17, reserved: 0, drift: 0 });
+    await page.close();
+  });
+
+  it('shows the refusal of a SKU that exists, keeps what was typed, and changes nothing', async () => {
+    const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 4, priceCents: 2_500, title: 'Original Oar' });
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await openInventory(page);
+    await page.getByRole('button', { name: 'New product' }).click();
+    const form = page.getByRole('form', { name: 'New product' });
+    await form.getByLabel('SKU').fill(sku);
+    await form.getByLabel('Title').fill('Impostor Oar');
+    await form.getByLabel('Price').fill('1.00');
+    await form.getByLabel('Category').selectOption({ label: 'Outdoors' });
+    await form.getByLabel('Units on hand').fill('99');
+    await form.getByRole('button', { name: 'Create product' }).click();
+    await form
+      .getByRole('alert')
+      .filter({ hasText: `product ${sku} already exists` })
+      .waitFor();
+    expect(await form.getByLabel('Title').inputValue()).toBe('Impostor Oar');
+
+    expect((await new Api(base).get(`/api/products/${sku}`)).body).toMatchObject({ title: 'Original Oar', priceCents: 2_500, category: 'test' });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 4, drift: 0 });
+    expect(await page.getByLabel(`On hand for ${sku}`).inputValue()).toBe('4');
     await page.close();
   });
 });

@@ -1,14 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { ApiError, api, type InventoryItem, unwrap } from '../api/client';
+import { api, type InventoryItem, unwrap } from '../api/client';
 import { formatMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
+import { NewProductForm } from './NewProductForm';
+import { messageOf } from './refusal';
 
 const PAGE_SIZE = 25;
-
-function messageOf(error: unknown): string {
-  return error instanceof ApiError ? error.message : 'The change failed.';
-}
 
 /** Stock of one SKU: set what is on hand, or move it by a delta with a reason. */
 function StockEditor({ item, onDone }: { item: InventoryItem; onDone: (message: string) => void }) {
@@ -120,6 +118,7 @@ export function InventoryPage() {
   const [page, setPage] = useState(1);
   const [low, setLow] = useState(false);
   const [editing, setEditing] = useState<string>();
+  const [creating, setCreating] = useState(false);
   const [message, setMessage] = useState<string>();
   const inventory = useQuery({
     queryKey: ['admin', 'inventory', { page, low }],
@@ -134,6 +133,12 @@ export function InventoryPage() {
           {message}
         </Notice>
       )}
+      <p>
+        <button type="button" className="secondary" aria-expanded={creating} onClick={() => setCreating(!creating)}>
+          New product
+        </button>
+      </p>
+      {creating && <NewProductForm onCreated={setMessage} />}
       <p className="check">
         <input
           id="low-only"

@@ -1,0 +1,122 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useRef, useState } from 'react';
+import { api, type RequestBody, unwrap } from '../api/client';
+import { formatMoney, parseMoney } from '../lib/money';
+import { useCategories } from '../shop/products';
+import { LoadError, Loading } from '../ui/common';
+import { messageOf } from './refusal';
+
+type NewProduct = RequestBody<'/api/admin/products', 'post'>;
+
+/** What a product gets when the admin names no threshold: the server's default (DEFAULT_LOW_STOCK_THRESHOLD). */
+const DEFAULT_LOW_STOCK_THRESHOLD = 5;
+
+/** What the catalog's schema takes for a SKU (src/modules/catalog/sku.ts), so the browser says so before the server does. */
+const SKU_PATTERN = '[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}';
+
+/** The product a filled form describes, or why it describes none. */
+function productOf(form: FormData): NewProduct | string {
+  const text = (name: string) => String(form.get(name) ?? '').trim();
+  const currency = text('currency').toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) return 'Currency: give a three-letter ISO 4217 code, such as EUR.';
+  const priceCents = parseMoney(text('price'), currency);
+  if (priceCents === undefined) return `Price: give an amount in ${currency}, such as 12.50.`;
+  const onHand = text('onHand');
+  return {
+    sku: text('sku'),
+    title: text('title'),
+    priceCents,
+    currency,
+    category: text('category'),
+    description: text('description'),
+    lowStockThreshold: Number(text('threshold')),
+    // Left empty, the server decides: 0 for a new SKU, what it had for a deleted one brought back.
+    ...(onHand ? { onHand: Number(onHand) } : {}),
+  };
+}
+
+/** Creates a product with its stock; the form empties once the server has created it, and keeps what was typed when it refuses. */
+export function NewProductForm({ onCreated }: { onCreated: (message: string) => void }) {
+  const queryClient = useQueryClient();
+  const categories = useCategories();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [invalid, setInvalid] = useState<string>();
+  const create = useMutation({
+    mutationFn: (body: NewProduct) => unwrap(api.POST('/api/admin/products', { body })),
+    onSuccess: (product, body) => {
+      formRef.current?.reset();
+      void queryClient.invalidateQueries({ queryKey: ['admin', 'inventory'] });
+      void queryClient.invalidateQueries({ queryKey: ['products'] });
+      queryClient.setQueryData(['product', product.sku], product);
+      const stock = body.onHand === undefined ? '' : `, ${body.onHand} on hand`;
+      onCreated(`${product.sku} created: ${product.title}, ${formatMoney(product.priceCents, product.currency)}${stock}.`);
+    },
+  });
+  if (categories.isPending) return <Loading what="the categories" />;
+  if (categories.error) return <LoadError error={categories.error} retry={() => void categories.refetch()} />;
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const product = productOf(new FormData(event.currentTarget));
+    setInvalid(typeof product === 'string' ? product : undefined);
+    if (typeof product === 'string') create.reset();
+    else create.mutate(product);
+  };
+  const problem = invalid ?? (create.error ? messageOf(create.error) : undefined);
+  return (
+    <form ref={formRef} onSubmit={submit} className="card" aria-label="New product">
+      <div className="form-grid">
+        <div className="field">
+          <label htmlFor="new-sku">SKU</label>
+          <input id="new-sku" name="sku" required pattern={SKU_PATTERN} maxLength={64} title='1-64 letters, digits, ".", "_" or "-"' />
+        </div>
+        <div className="field">
+          <label htmlFor="new-title">Title</label>
+          <input id="new-title" name="title" required maxLength={200} />
+        </div>
+        <div className="field">
+          <label htmlFor="new-category">Category</label>
+          <select id="new-category" name="category" required>
+            {categories.data.items.map((category) => (
+              <option key={category.slug} value={category.slug}>
+                {category.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="new-price">Price</label>
+          <input id="new-price" name="price" inputMode="decimal" required placeholder="12.50" autoComplete="off" />
+        </div>
+        <div className="field">
+          <label htmlFor="new-currency">Currency</label>
+          <input id="new-currency" name="currency" required defaultValue="EUR" pattern="[A-Za-z]{3}" maxLength={3} />
+        </div>
+        <div className="field">
+          <label htmlFor="new-on-hand">
+            Units on hand <small>(optional)</small>
+          </label>
+          <input id="new-on-hand" name="onHand" type="number" min={0} step={1} />
+        </div>
+        <div className="field">
+          <label htmlFor="new-threshold">Low-stock threshold</label>
+          <input id="new-threshold" name="threshold" type="number" min={0} step={1} required defaultValue={DEFAULT_LOW_STOCK_THRESHOLD} />
+        </div>
+      </div>
+      <div className="field">
+        <label htmlFor="new-description">
+          Description <small>(optional)</small>
+        </label>
+        <textarea id="new-description" name="description" rows={2} maxLength={5_000} />
+      </div>
+      <button type="submit" disabled={create.isPending}>
+        Create product
+      </button>
+      {problem && (
+        <p role="alert" className="stock out">
+          {problem}
+        </p>
+      )}
+    </form>
+  );
+}
