@@ -357,4 +357,62 @@ describe('the admin console in a browser', () => {
     expect(await page.getByLabel(`On hand for ${sku}`).inputValue()).toBe('4');
     await page.close();
   });
+
+  it('moves a SKU’s stock by a delta with a reason, and shows the refusal of one that would take reserved units', async () => {
+    const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 10, title: 'Adjusted Axe' });
+    const [buyer] = await guests(base, 1);
+    expect((await buyer!.order([{ sku, quantity: 3 }], `adjust-${sku}`)).status).toBe(202);
+    await eventually(async () => ((await inventoryOf(sut.admin, sku)).reserved === 3 ? true : undefined), 'the order to be persisted');
+
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await openInventory(page);
+    await page.getByRole('button', { name: `Edit ${sku}` }).click();
+    const form = page.getByRole('form', { name: `Adjust stock of ${sku}` });
+    const onHandInList = page.getByLabel(`On hand for ${sku}`);
+    const adjust = async (delta: string, reason: string) => {
+      await form.getByLabel('Change on hand by').fill(delta);
+      await form.getByLabel('Reason').fill(reason);
+      await form.getByRole('button', { name: 'Adjust stock' }).click();
+    };
+
+    await adjust('-4', 'damaged in storage');
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${sku}: -4 (damaged in storage), now 6 on hand, 3 available.` })
+      .waitFor();
+    await expect.poll(() => onHandInList.inputValue()).toBe('6');
+    expect(await form.getByLabel('Change on hand by').inputValue()).toBe('');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 6, reserved: 3, available: 3, drift: 0 });
+
+    await adjust('20', 'delivery');
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${sku}: +20 (delivery), now 26 on hand, 23 available.` })
+      .waitFor();
+    await expect.poll(() => onHandInList.inputValue()).toBe('26');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 26, reserved: 3, available: 23, drift: 0 });
+
+    // Taking 24 away would leave 2 on hand for the 3 the order holds.
+    await adjust('-24', 'recount');
+    await form
+      .getByRole('alert')
+      .filter({ hasText: `cannot take 24 unit(s) of ${sku} away: only 23 unreserved` })
+      .waitFor();
+    expect(await form.getByLabel('Change on hand by').inputValue()).toBe('-24');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 26, reserved: 3, available: 23, drift: 0 });
+    expect(await onHandInList.inputValue()).toBe('26');
+    const movements = await sut.system.container.db
+      .selectFrom('inventoryMovements')
+      .select(['onHandDelta', 'reason'])
+      .where('sku', '=', sku)
+      .orderBy('id')
+      .execute();
+    expect(movements).toEqual([
+      { onHandDelta: 10, reason: expect.any(String) },
+      { onHandDelta: -4, reason: 'damaged in storage' },
+      { onHandDelta: 20, reason: 'delivery' },
+    ]);
+    await page.close();
+  });
 });

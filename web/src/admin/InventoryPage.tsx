@@ -5,10 +5,11 @@ import { formatMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
 import { NewProductForm } from './NewProductForm';
 import { messageOf } from './refusal';
+import { StockAdjustForm } from './StockAdjustForm';
 
 const PAGE_SIZE = 25;
 
-/** Stock of one SKU: set what is on hand, or move it by a delta with a reason. */
+/** Stock of one SKU: set what is on hand (moving it by a delta is StockAdjustForm's). */
 function StockEditor({ item, onDone }: { item: InventoryItem; onDone: (message: string) => void }) {
   const queryClient = useQueryClient();
   const [error, setError] = useState<string>();
@@ -219,6 +220,7 @@ export function InventoryPage() {
                     <tr key={`${item.sku}-edit`}>
                       <td colSpan={9}>
                         <ProductEditor sku={item.sku} onDone={setMessage} />
+                        <StockAdjustForm sku={item.sku} onDone={setMessage} />
                       </td>
                     </tr>
                   ),
