@@ -415,4 +415,30 @@ describe('the admin console in a browser', () => {
     ]);
     await page.close();
   });
+
+  it('deletes a product only once the deletion is confirmed: it leaves the list and the shop', async () => {
+    const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 5, title: 'Doomed Dinghy' });
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await openInventory(page);
+    const row = page.locator(`tr[data-sku="${sku}"]`);
+    await page.getByRole('button', { name: `Edit ${sku}` }).click();
+
+    // Asked to confirm, the admin thinks better of it: nothing is deleted.
+    await page.getByRole('button', { name: `Delete ${sku}`, exact: true }).click();
+    await page.getByRole('button', { name: `Keep ${sku}` }).click();
+    expect(await page.getByRole('button', { name: `Yes, delete ${sku}` }).count()).toBe(0);
+    expect((await new Api(base).get(`/api/products/${sku}`)).status).toBe(200);
+
+    await page.getByRole('button', { name: `Delete ${sku}`, exact: true }).click();
+    await page.getByRole('button', { name: `Yes, delete ${sku}` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${sku} (Doomed Dinghy) was deleted.` })
+      .waitFor();
+    await expect.poll(() => row.count()).toBe(0);
+    expect((await new Api(base).get(`/api/products/${sku}`)).status).toBe(404);
+    expect((await sut.admin.get(`/api/admin/inventory?limit=100`)).body.items.map((item: { sku: string }) => item.sku)).not.toContain(sku);
+    await page.close();
+  });
 });

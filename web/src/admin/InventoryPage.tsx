@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { api, type InventoryItem, unwrap } from '../api/client';
 import { formatMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
+import { DeleteProduct } from './DeleteProduct';
 import { NewProductForm } from './NewProductForm';
 import { messageOf } from './refusal';
 import { StockAdjustForm } from './StockAdjustForm';
@@ -221,6 +222,14 @@ export function InventoryPage() {
                       <td colSpan={9}>
                         <ProductEditor sku={item.sku} onDone={setMessage} />
                         <StockAdjustForm sku={item.sku} onDone={setMessage} />
+                        <DeleteProduct
+                          sku={item.sku}
+                          title={item.title}
+                          onDeleted={(deleted) => {
+                            setEditing(undefined);
+                            setMessage(deleted);
+                          }}
+                        />
                       </td>
                     </tr>
                   ),
