@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, type InventoryItem, unwrap } from '../api/client';
-import { formatMoney } from '../lib/money';
+import { formatMoney, minorDigits, parseMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
 import { DeleteProduct } from './DeleteProduct';
 import { NewProductForm } from './NewProductForm';
@@ -71,14 +71,15 @@ function ProductEditor({ sku, onDone }: { sku: string; onDone: (message: string)
   });
   if (product.isPending) return <Loading what={sku} />;
   if (product.error) return <LoadError error={product.error} />;
+  const { currency } = product.data;
+  const digits = minorDigits(currency);
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    save.mutate({
-      title: String(form.get('title')).trim(),
-      priceCents: Math.round(Number(form.get('price')) * 100),
-      lowStockThreshold: Number(form.get('threshold')),
-    });
+    // Undefined only for what the field's step already refuses: more decimals than the currency has.
+    const priceCents = parseMoney(String(form.get('price')), currency);
+    if (priceCents === undefined) return;
+    save.mutate({ title: String(form.get('title')).trim(), priceCents, lowStockThreshold: Number(form.get('threshold')) });
   };
   return (
     <form onSubmit={submit} className="form-grid" aria-label={`Edit ${sku}`}>
@@ -93,8 +94,8 @@ function ProductEditor({ sku, onDone }: { sku: string; onDone: (message: string)
           name="price"
           type="number"
           min={0}
-          step="0.01"
-          defaultValue={(product.data.priceCents / 100).toFixed(2)}
+          step={10 ** -digits}
+          defaultValue={(product.data.priceCents / 10 ** digits).toFixed(digits)}
           required
         />
       </div>
