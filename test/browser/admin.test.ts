@@ -145,6 +145,36 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('reads the orders again when a transition is refused, so the row shows where the order is now', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Moved-On Mate' });
+    const [buyer] = await guests(base, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], `admin-refused-${sku}`);
+    expect(placed.status).toBe(202);
+    const short = placed.body.id.slice(0, 8);
+
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Orders' }).click();
+    await page.getByLabel('Status').selectOption('PENDING');
+    const cancel = page.getByRole('button', { name: `Cancel order ${short}` });
+    await cancel.waitFor();
+    // The list polls while its tab is in front; in the background only what the page does reads it
+    // again, so the row below is refreshed by the refusal or not at all.
+    await page.evaluate(() => {
+      const doc = (globalThis as any).document; // the page's: this file is typed for Node
+      Object.defineProperty(doc, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      doc.dispatchEvent(new Event('visibilitychange'));
+    });
+    // The buyer cancels it meanwhile: the admin's cancel comes too late.
+    expect((await buyer!.post(`/api/orders/${placed.body.id}/cancel`, {})).status).toBe(200);
+    await cancel.click();
+    await page.getByRole('alert').filter({ hasText: 'is CANCELLED' }).waitFor();
+    // Read again, the PENDING list no longer holds the order.
+    await cancel.waitFor({ state: 'detached' });
+    expect((await sut.admin.get(`/api/orders/${placed.body.id}`)).body.status).toBe('CANCELLED');
+    await page.close();
+  });
+
   it('shows a dead letter with its reason, retries it once the mail server is back (it runs once), and discards another', async () => {
     const email = `${uniqueSku().toLowerCase()}@example.test`;
     const letters = async () => (await sut.admin.get('/api/admin/failed-jobs?limit=100')).body.items as DeadLetter[];

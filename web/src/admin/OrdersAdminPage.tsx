@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, api, type Order, type OrderStatus, unwrap } from '../api/client';
+import { api, type Order, type OrderStatus, unwrap } from '../api/client';
 import { formatDateTime, formatMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager, StatusBadge } from '../ui/common';
+import { messageOf } from './refusal';
 
 const STATUSES: OrderStatus[] = ['PENDING', 'CONFIRMED', 'FULFILLED', 'CANCELLED', 'EXPIRED', 'FAILED'];
 const PAGE_SIZE = 25;
@@ -18,11 +19,11 @@ function Transitions({ order, onDone }: { order: Order; onDone: (message: string
   const move = useMutation({
     mutationFn: (status: OrderStatus) =>
       unwrap(api.PATCH('/api/admin/orders/{id}', { params: { path: { id: order.id } }, body: { status, reason: 'set by an admin' } })),
-    onSuccess: (updated) => {
-      void queryClient.invalidateQueries({ queryKey: ['admin', 'orders'] });
-      onDone(`Order ${updated.id.slice(0, 8)} is now ${updated.status}.`, 'ok');
-    },
-    onError: (error) => onDone(error instanceof ApiError ? error.message : 'The change failed.', 'bad'),
+    onSuccess: (updated) => onDone(`Order ${updated.id.slice(0, 8)} is now ${updated.status}.`, 'ok'),
+    onError: (error) => onDone(messageOf(error), 'bad'),
+    // A refusal usually means the order moved on meanwhile (the buyer cancelled, it expired, it was
+    // paid): the list is read again either way, so the row shows where the order is now.
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['admin', 'orders'] }),
   });
   const next = NEXT[order.status] ?? [];
   if (next.length === 0) return <span className="muted">—</span>;
