@@ -288,3 +288,41 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 });
+
+describe('the order page without a live connection', () => {
+  // No worker: a confirmed order stays CONFIRMED until the admin moves it, so the page sees it there first.
+  const sut = useSystem({ api: true, worker: false }, { SEED_DEMO_CATALOG: 'false' });
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('keeps following an order that can still move: a paid order that ships shows it', async () => {
+    const base = sut.system.url!;
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Offline Kettle', priceCents: 3_000 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const placed = await new Api(base, guest.token).order([{ sku, quantity: 1 }], `offline-${sku}`);
+    expect(placed.status).toBe(202);
+
+    const page = await browser.newPage();
+    // The socket never connects, over either of its transports: the page has only its polling.
+    await page.routeWebSocket(/\/socket\.io\//, (socket) => socket.close());
+    await page.route(/\/socket\.io\//, (route) => route.abort());
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/orders/${placed.body.id}`);
+    const status = page.getByTestId('order-status');
+    await expect.poll(() => status.getAttribute('data-status')).toBe('PENDING');
+
+    const move = (to: string) => sut.admin.patch(`/api/admin/orders/${placed.body.id}`, { status: to, reason: 'browser test' });
+    expect((await move('CONFIRMED')).status).toBe(200);
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('CONFIRMED');
+    expect((await move('FULFILLED')).status).toBe(200);
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('FULFILLED');
+    await page.getByText('Your order has shipped.').waitFor();
+    await page.close();
+  });
+});

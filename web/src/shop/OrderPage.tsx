@@ -18,9 +18,12 @@ const STATUS_TEXT: Record<Order['status'], { tone: 'info' | 'ok' | 'warn' | 'bad
   FAILED: { tone: 'bad', text: 'We could not fulfil this order. Your payment is being refunded.' },
 };
 
+/** Statuses an order still leaves: a paid order is yet to ship (or fail). */
+const MOVING = new Set<Order['status']>(['PENDING', 'CONFIRMED']);
+
 /**
  * One order, its status live: `order:update` for it refetches it at once; without a live
- * connection a pending order is polled.
+ * connection an order that can still move is polled.
  */
 export function OrderPage({ id }: { id: string }) {
   const queryClient = useQueryClient();
@@ -31,7 +34,7 @@ export function OrderPage({ id }: { id: string }) {
   const order = useQuery({
     queryKey: ['order', id],
     queryFn: () => unwrap(api.GET('/api/orders/{id}', { params: { path: { id } } })),
-    refetchInterval: (query) => (query.state.data?.status === 'PENDING' && !connected ? 3_000 : false),
+    refetchInterval: (query) => (query.state.data && MOVING.has(query.state.data.status) && !connected ? 3_000 : false),
   });
 
   const onUpdate = useCallback(
