@@ -71,8 +71,11 @@ import { PersistStream } from './redis/persist-stream.js';
 import { LuaScripts } from './redis/scripts.js';
 import { StockStore } from './redis/stock-store.js';
 
-/** Longest a precheck batch may wait for Redis before its requests fail (503, to be retried). */
-const PRECHECK_TIMEOUT_MS = 5_000;
+/**
+ * Longest a precheck batch, or a batch of cart changes, may wait for Redis before its requests fail
+ * (503, to be retried): one batch is out at a time on each of their connections.
+ */
+const BATCH_TIMEOUT_MS = 5_000;
 /** The payment provider's name in payments and payment_events. */
 const PAYMENT_PROVIDER = 'psp-sim';
 
@@ -90,14 +93,15 @@ export class Container {
   /**
    * The prechecks' own connection, not auto-pipelined: a precheck batch is written as soon as the
    * one before it has come back (see StockStore), never queued behind other commands. A reply that
-   * does not come fails its batch after PRECHECK_TIMEOUT_MS rather than holding every precheck.
+   * does not come fails its batch after BATCH_TIMEOUT_MS rather than holding every precheck.
    */
   readonly precheckRedis: Redis;
   /**
    * Carts' own connection, not auto-pipelined: cart changes and the gate reads before them come in
    * batches already (CartService, CartStore), and ioredis keeps one auto-pipeline in flight per
    * connection, so on the shared one every batch waited for the round trip of the one before it
-   * (and of the orders' commands) while the API had nothing else to do.
+   * (and of the orders' commands) while the API had nothing else to do. As the prechecks' batches,
+   * one is out at a time and a reply that does not come fails its batch after BATCH_TIMEOUT_MS.
    */
   readonly cartRedis: Redis;
   /** BullMQ's connection: it must retry forever rather than fail a blocking call. */
@@ -178,10 +182,10 @@ export class Container {
     this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: 'flashcart' });
     this.precheckRedis = new Redis(config.redisUrl, {
       maxRetriesPerRequest: 2,
-      commandTimeout: PRECHECK_TIMEOUT_MS,
+      commandTimeout: BATCH_TIMEOUT_MS,
       connectionName: 'flashcart-precheck',
     });
-    this.cartRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectionName: 'flashcart-carts' });
+    this.cartRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: BATCH_TIMEOUT_MS, connectionName: 'flashcart-carts' });
     this.bullRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'flashcart-bull' });
     for (const client of [this.redis, this.precheckRedis, this.cartRedis, this.bullRedis]) {
       client.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));

@@ -61,7 +61,8 @@ export class CartService {
   private readonly now: () => number;
   /**
    * Every cart answer reads the gates of its lines. The reads of one event-loop turn go to Redis as
-   * one MGET: under load a client command costs the API more than the values it fetches.
+   * one MGET: under load a client command costs the API more than the values it fetches. One MGET is
+   * out at a time, and the reads that arrive meanwhile make up the next, as the order prechecks do.
    */
   private readonly gateReads: Coalescer<string[], (number | null)[]>;
   /**
@@ -86,7 +87,7 @@ export class CartService {
         const bySku = new Map(skus.map((sku, i) => [sku, values[i] ?? null]));
         return batch.map((wanted) => wanted.map((sku) => bySku.get(sku) ?? null));
       },
-      { maxBatch: MAX_GATE_BATCH },
+      { maxBatch: MAX_GATE_BATCH, maxInFlight: 1 },
     );
     this.snapshotReads = coalescedLookups((userIds) => deps.repository.findMany(userIds), { maxBatch: MAX_SNAPSHOT_BATCH, maxInFlight: 2 });
   }
