@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduct, inventoryOf, uniqueSku } from '../support/fixtures.js';
 import { Api, eventually, guests } from '../support/http.js';
@@ -32,6 +32,23 @@ async function signInAsAdmin(page: Page, base: string): Promise<void> {
 async function openInventory(page: Page): Promise<void> {
   await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Products and stock' }).click();
   await page.getByRole('heading', { level: 1, name: 'Products and stock' }).waitFor();
+}
+
+/** Opens the new-product form on the inventory page and fills it as given; the form, to submit and read. */
+async function fillNewProduct(
+  page: Page,
+  product: { sku: string; title: string; price: string; category: string; onHand: string; description?: string },
+): Promise<Locator> {
+  await openInventory(page);
+  await page.getByRole('button', { name: 'New product' }).click();
+  const form = page.getByRole('form', { name: 'New product' });
+  await form.getByLabel('SKU').fill(product.sku);
+  await form.getByLabel('Title').fill(product.title);
+  await form.getByLabel('Price').fill(product.price);
+  await form.getByLabel('Category').selectOption({ label: product.category });
+  if (product.description) await form.getByLabel('Description').fill(product.description);
+  await form.getByLabel('Units on hand').fill(product.onHand);
+  return form;
 }
 
 /**
@@ -320,20 +337,20 @@ describe('the admin console in a browser', () => {
     expect(await vendor()).toMatchObject({ status: 'ok', circuit: 'closed' });
     await page.close();
   });
+
   it('creates a product from the console, its typed price in cents and its stock on hand', async () => {
     const sku = firstPageSku();
     const page = await browser.newPage();
     await signInAsAdmin(page, base);
-    await openInventory(page);
-    await page.getByRole('button', { name: 'New product' }).click();
-    const form = page.getByRole('form', { name: 'New product' });
-    await form.getByLabel('SKU').fill(sku);
-    await form.getByLabel('Title').fill('Created Compass');
     // 0.29 × 100 is 28.999… in floating point: the console reads the digits, not a float.
-    await form.getByLabel('Price').fill('1234.29');
-    await form.getByLabel('Category').selectOption({ label: 'Outdoors' });
-    await form.getByLabel('Description').fill('Points north, mostly.');
-    await form.getByLabel('Units on hand').fill('17');
+    const form = await fillNewProduct(page, {
+      sku,
+      title: 'Created Compass',
+      price: '1234.29',
+      category: 'Outdoors',
+      onHand: '17',
+      description: 'Points north, mostly.',
+    });
     await form.getByRole('button', { name: 'Create product' }).click();
     await page
       .getByRole('status')
@@ -367,14 +384,7 @@ describe('the admin console in a browser', () => {
     const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 4, priceCents: 2_500, title: 'Original Oar' });
     const page = await browser.newPage();
     await signInAsAdmin(page, base);
-    await openInventory(page);
-    await page.getByRole('button', { name: 'New product' }).click();
-    const form = page.getByRole('form', { name: 'New product' });
-    await form.getByLabel('SKU').fill(sku);
-    await form.getByLabel('Title').fill('Impostor Oar');
-    await form.getByLabel('Price').fill('1.00');
-    await form.getByLabel('Category').selectOption({ label: 'Outdoors' });
-    await form.getByLabel('Units on hand').fill('99');
+    const form = await fillNewProduct(page, { sku, title: 'Impostor Oar', price: '1.00', category: 'Outdoors', onHand: '99' });
     await form.getByRole('button', { name: 'Create product' }).click();
     await form
       .getByRole('alert')

@@ -179,7 +179,7 @@ export class Fulfilment {
       const intent = (await repository.vendorOrders(orderId)).find((line) => line.sku === request.sku);
       if (intent?.vendorId !== vendor.id) return 'moved' as const;
       if (intent.vendorOrderId !== null) return 'placed' as const;
-      return this.askHolding(vendor, orderId, request);
+      return this.askHolding(vendor, client, orderId, request);
     });
     if (!leased.held || leased.value === 'moved') {
       throw new LineBeingPlaced(`${request.lineId}: being placed by another run of this order's fulfilment`);
@@ -189,11 +189,12 @@ export class Fulfilment {
 
   private async askHolding(
     vendor: VendorRow,
+    client: Pick<VendorClient, 'placeOrder'>,
     orderId: string,
     request: { lineId: string; sku: string; quantity: number },
   ): Promise<'placed' | 'refused'> {
-    const { repository, clients, logger } = this.deps;
-    const outcome = await clients.for(vendor).placeOrder(request);
+    const { repository, logger } = this.deps;
+    const outcome = await client.placeOrder(request);
     if (outcome.outcome === 'placed') {
       await repository.recordPlaced(orderId, request.sku, vendor.id, outcome.vendorOrderId, new Date());
       logger.info({ orderId, sku: request.sku, vendor: vendor.name, vendorOrderId: outcome.vendorOrderId }, 'order line placed with a vendor');

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
-import { messageOf } from './refusal';
+import { messageOf, Refusal } from './refusal';
 
 /**
  * Deletes a product after a second, explicit click: the first only asks. Orders keep referring to
@@ -45,11 +45,7 @@ export function DeleteProduct({ sku, title, onDeleted }: { sku: string; title: s
       >
         Keep<span className="visually-hidden"> {sku}</span>
       </button>
-      {remove.error && (
-        <span role="alert" className="stock out">
-          {messageOf(remove.error)}
-        </span>
-      )}
+      <Refusal text={remove.error ? messageOf(remove.error) : undefined} inline />
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { formatMoney, minorDigits, parseMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
 import { DeleteProduct } from './DeleteProduct';
 import { NewProductForm } from './NewProductForm';
-import { messageOf } from './refusal';
+import { messageOf, Refusal } from './refusal';
 import { StockAdjustForm } from './StockAdjustForm';
 
 const PAGE_SIZE = 25;
@@ -47,11 +47,7 @@ function StockEditor({ item, onDone }: { item: InventoryItem; onDone: (message: 
       <button type="submit" className="small" disabled={setOnHand.isPending}>
         Save<span className="visually-hidden"> stock of {item.sku}</span>
       </button>
-      {error && (
-        <span role="alert" className="stock out">
-          {error}
-        </span>
-      )}
+      <Refusal text={error} inline />
     </form>
   );
 }
@@ -107,11 +103,7 @@ function ProductEditor({ sku, onDone }: { sku: string; onDone: (message: string)
         <button type="submit" disabled={save.isPending}>
           Save product
         </button>
-        {save.error && (
-          <p role="alert" className="stock out">
-            {messageOf(save.error)}
-          </p>
-        )}
+        <Refusal text={save.error ? messageOf(save.error) : undefined} />
       </div>
     </form>
   );

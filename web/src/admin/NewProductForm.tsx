@@ -4,7 +4,7 @@ import { api, type RequestBody, unwrap } from '../api/client';
 import { formatMoney, parseMoney } from '../lib/money';
 import { useCategories } from '../shop/products';
 import { LoadError, Loading } from '../ui/common';
-import { messageOf } from './refusal';
+import { messageOf, Refusal } from './refusal';
 
 type NewProduct = RequestBody<'/api/admin/products', 'post'>;
 
@@ -112,11 +112,7 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
       <button type="submit" disabled={create.isPending}>
         Create product
       </button>
-      {problem && (
-        <p role="alert" className="stock out">
-          {problem}
-        </p>
-      )}
+      <Refusal text={problem} />
     </form>
   );
 }

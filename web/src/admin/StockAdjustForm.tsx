@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { api, unwrap } from '../api/client';
-import { messageOf } from './refusal';
+import { messageOf, Refusal } from './refusal';
 
 /** Moves a SKU's stock on hand by a delta (a delivery in, damaged units out), with the reason the ledger records. */
 export function StockAdjustForm({ sku, onDone }: { sku: string; onDone: (message: string) => void }) {
@@ -51,11 +51,7 @@ export function StockAdjustForm({ sku, onDone }: { sku: string; onDone: (message
           </button>
         </div>
       </div>
-      {problem && (
-        <p role="alert" className="stock out">
-          {problem}
-        </p>
-      )}
+      <Refusal text={problem} />
     </form>
   );
 }

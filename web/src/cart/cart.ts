@@ -43,19 +43,20 @@ const CAPPED_BECAUSE: Record<string, string> = {
  */
 export function reportCartMerge(merge: Session['cartMerge']): boolean {
   if (!merge) return false;
-  const { notify } = cartStore.getState();
-  if (merge.skipped) notify(`The cart you filled as a guest could not come with you: ${merge.skipped}.`);
+  const said: string[] = [];
+  if (merge.skipped) said.push(`The cart you filled as a guest could not come with you: ${merge.skipped}.`);
   for (const line of merge.lines) {
     if (!line.capped) continue;
     const title = merge.cart?.items.find((item) => item.sku === line.sku)?.title ?? line.sku;
     const why = CAPPED_BECAUSE[line.capped] ?? line.capped;
-    notify(
+    said.push(
       line.quantity > 0
         ? `${title}: not all of it came with you, your cart now holds ${line.quantity} (${why}).`
         : `${title} was left out of your cart (${why}).`,
     );
   }
-  return merge.skipped !== undefined || merge.lines.some((line) => line.capped);
+  for (const text of said) cartStore.getState().notify(text);
+  return said.length > 0;
 }
 
 /** Reloads the cart from the server (after a change of shopper, or a reconnection that may have missed events). */

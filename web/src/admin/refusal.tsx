@@ -14,3 +14,14 @@ export function messageOf(error: unknown, fallback = 'The change failed.'): stri
   });
   return `${error.message}: ${complaints.join('; ')}`;
 }
+
+/** A refusal shown beside the control that caused it (nothing when there is none): a line of its own, or `inline` after a button. */
+export function Refusal({ text, inline = false }: { text: string | undefined; inline?: boolean }) {
+  if (!text) return null;
+  const Tag = inline ? 'span' : 'p';
+  return (
+    <Tag role="alert" className="stock out">
+      {text}
+    </Tag>
+  );
+}
