@@ -144,9 +144,10 @@ const envSchema = z.object({
   SEED_DEMO_CATALOG: flag.default(true),
   METRICS_PORT: int(0, 65535).optional(),
   CART_PERSIST_BATCH_SIZE: int(1, 5_000).default(500),
-  CART_PERSIST_INTERVAL_MS: int(50, 600_000).default(1_000),
+  CART_PERSIST_INTERVAL_MS: int(50, 600_000).default(5_000),
   CART_RECONCILE_INTERVAL_MS: timerMs(1_000).default(60_000),
   CART_STOCK_WATCH_INTERVAL_MS: timerMs(100).default(1_000),
+  CART_STOCK_CACHE_MS: int(0, 60_000).default(100),
   STOCK_UPDATE_INTERVAL_MS: int(100, 60_000).default(500),
   // The simulated vendors take consecutive ports from here, so leave room above it.
   VENDOR_SIM_BASE_PORT: int(0, 65_000).default(3200),
@@ -239,6 +240,11 @@ export interface Config {
   readonly cartReconcileIntervalMs: number;
   /** How often the SKUs held in carts are checked for selling out (or coming back). */
   readonly cartStockWatchIntervalMs: number;
+  /**
+   * How long an API instance answers cart changes with a stock level it read, while that level is
+   * plentiful (at least the most units a cart line holds); 0: read for every change.
+   */
+  readonly cartStockCacheMs: number;
   /** How often an API instance samples the stock of the products its sockets watch: at most one `stock:update` per SKU per interval. */
   readonly stockUpdateIntervalMs: number;
   /** First port of the simulated vendors (`vendor-sim` role), one port per vendor upwards; 0: any free ports. */
@@ -328,6 +334,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cartPersistIntervalMs: e.CART_PERSIST_INTERVAL_MS,
     cartReconcileIntervalMs: e.CART_RECONCILE_INTERVAL_MS,
     cartStockWatchIntervalMs: e.CART_STOCK_WATCH_INTERVAL_MS,
+    cartStockCacheMs: e.CART_STOCK_CACHE_MS,
     stockUpdateIntervalMs: e.STOCK_UPDATE_INTERVAL_MS,
     developmentDefaults: Object.freeze(developmentDefaults),
   });

@@ -257,6 +257,7 @@ export class Container {
       inventory: this.inventory,
       realtime: this.realtime,
       metrics,
+      stockCacheMs: config.cartStockCacheMs,
     });
     this.cartPersister = new CartPersister({
       store: this.cartStore,

@@ -378,3 +378,36 @@ describe('the cart API', () => {
     });
   });
 });
+
+describe('stock levels a cart change is checked against', () => {
+  // A memory longer than any test takes, so what it changes shows without timing.
+  const sut = useSystem({ api: true, worker: false }, { CART_STOCK_CACHE_MS: '60000' });
+
+  it('reuses a plentiful level it read lately, and reads a scarce one afresh for every change, so a refusal near the end of stock is exact', async () => {
+    const plentiful = await createProduct(sut.admin, { onHand: 5_000 });
+    const scarce = await createProduct(sut.admin, { onHand: 999 });
+    const [buyer] = await guests(sut.system.url!, 1);
+
+    expect((await buyer!.post<CartBody>('/api/cart/items', { sku: plentiful, quantity: 1 })).body.items[0]).toMatchObject({ available: 5_000 });
+    expect((await sut.admin.put(`/api/admin/inventory/${plentiful}`, { onHand: 10 })).status).toBe(200);
+    // At least 1,000 units, more than a line may hold: the level read a moment ago answers the next change.
+    const remembered = await buyer!.post<CartBody>('/api/cart/items', { sku: plentiful, quantity: 1 });
+    expect(remembered.status).toBe(200);
+    expect(remembered.body.items[0]).toMatchObject({ quantity: 2, available: 5_000 });
+    // A read of the cart reads the gates; the level it finds is no longer plentiful, so the next change reads again.
+    expect((await buyer!.get<CartBody>('/api/cart')).body.items[0]).toMatchObject({ quantity: 2, available: 10 });
+    const refused = await buyer!.post('/api/cart/items', { sku: plentiful, quantity: 9 });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { sku: plentiful, requested: 11, available: 10 } });
+
+    // Below 1,000 units every change reads the gate: what an admin took away a moment ago already counts.
+    const added = await buyer!.post<CartBody>('/api/cart/items', { sku: scarce, quantity: 1 });
+    expect(added.body.items.find((item) => item.sku === scarce)).toMatchObject({ available: 999 });
+    expect((await sut.admin.put(`/api/admin/inventory/${scarce}`, { onHand: 2 })).status).toBe(200);
+    const tooMany = await buyer!.post('/api/cart/items', { sku: scarce, quantity: 2 });
+    expect(tooMany.status).toBe(409);
+    expect(tooMany.body.error).toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { sku: scarce, requested: 3, available: 2 } });
+    const cart = await buyer!.get<CartBody>('/api/cart');
+    expect(quantities(cart.body)).toEqual({ [plentiful]: 2, [scarce]: 1 });
+  });
+});

@@ -10,7 +10,7 @@ import type { Realtime } from '../realtime/realtime.js';
 import { currencyNotice, deletedNotice, emptyStoredCart, type PricedLine, priceCart } from './cart-pricing.js';
 import { cartFull, checkoutUnderWay, currencyMismatch, insufficientStock, lineTooLarge, productNotFound } from './carts.errors.js';
 import type { CartsRepository } from './carts.repository.js';
-import type { Cart, CartMerge } from './carts.schemas.js';
+import { type Cart, type CartMerge, MAX_CART_LINE_QUANTITY } from './carts.schemas.js';
 
 export interface CartServiceDeps {
   store: CartStore;
@@ -20,6 +20,8 @@ export interface CartServiceDeps {
   inventory: Pick<InventoryService, 'ensureGate'>;
   realtime: Realtime;
   metrics: Metrics;
+  /** How long a plentiful stock level read here answers changes without a new read (see `recentPlenty`); 0: never. */
+  stockCacheMs: number;
   /** The clock, in ms since the epoch; tests pass their own. */
   now?: () => number;
 }
@@ -48,6 +50,16 @@ const MAX_SNAPSHOT_BATCH = 256;
 /** Carts whose SKUs this instance remembers, to read their gates with the one it checks (see changeItem). */
 const MAX_REMEMBERED_CARTS = 50_000;
 
+/**
+ * A stock level at least this high is plentiful: no cart line can hold more (a line holds at most
+ * 1,000 units), so no change can be refused for it, and "1,000 left" or "1,060 left" tell a buyer
+ * the same. Below it a change always reads the gate afresh.
+ */
+const PLENTY = MAX_CART_LINE_QUANTITY;
+
+/** Most SKUs whose last gate value is remembered; past it the memory starts again. */
+const MAX_REMEMBERED_GATES = 10_000;
+
 /** Gate values read for one answer, by SKU. */
 type Gates = Map<string, number>;
 
@@ -73,6 +85,8 @@ export class CartService {
   private readonly snapshotReads: Coalescer<string, StoredCart | undefined>;
   /** The SKUs of each cart as last answered here: a hint, never trusted for anything but which gates to read. */
   private readonly lastSkus = new Map<string, string[]>();
+  /** The last value read of each SKU's gate, and when: see `recentPlenty`. */
+  private readonly lastGates = new Map<string, { value: number; atMs: number }>();
   /** The changes counter per source, labelled once rather than on every change. */
   private readonly changeCounts: Record<ChangeSource, { inc(value?: number): void }>;
 
@@ -238,7 +252,7 @@ export class CartService {
     // (A removal checks no stock, and must not load a gate for a SKU the catalog does not know.)
     const known = (this.lastSkus.get(userId) ?? []).filter((other) => other !== sku);
     const skus = removing ? known : [sku, ...known];
-    const read = await this.availableOf(skus);
+    const read = this.recentPlenty(skus) ?? (await this.availableOf(skus));
     const gates: Gates = new Map(skus.map((other, i) => [other, read[i]!]));
     const available = removing ? 0 : read[0]!;
     for (let loads = 0; loads < MAX_LOADS; loads++) {
@@ -305,8 +319,38 @@ export class CartService {
   private async availableOf(skus: string[]): Promise<number[]> {
     if (skus.length === 0) return [];
     const gates = await this.gateReads.submit(skus);
-    if (!gates.includes(null)) return gates as number[];
-    return Promise.all(gates.map((gate, i) => (gate === null ? this.deps.inventory.ensureGate(skus[i]!) : gate)));
+    const values = gates.includes(null)
+      ? await Promise.all(gates.map((gate, i) => (gate === null ? this.deps.inventory.ensureGate(skus[i]!) : gate)))
+      : (gates as number[]);
+    this.rememberGates(skus, values);
+    return values;
+  }
+
+  /**
+   * The gates of `skus` as read here within the last `stockCacheMs`, when every one of them was
+   * plentiful; otherwise null, and the caller reads them. Under load most changes then skip the
+   * gate read, a round trip to Redis before the change's own. What it costs: for at most
+   * `stockCacheMs`, a plentiful SKU's `available` may be behind what another request sold or an
+   * admin changed, and a change checked against it may pass where a fresh read would refuse it.
+   * Neither can oversell: a cart holds no stock, and an order reserves against the gate itself.
+   */
+  private recentPlenty(skus: string[]): number[] | null {
+    if (this.deps.stockCacheMs === 0 || skus.length === 0) return null;
+    const since = this.now() - this.deps.stockCacheMs;
+    const values: number[] = [];
+    for (const sku of skus) {
+      const last = this.lastGates.get(sku);
+      if (!last || last.atMs < since || last.value < PLENTY) return null;
+      values.push(last.value);
+    }
+    return values;
+  }
+
+  private rememberGates(skus: string[], values: number[]): void {
+    if (this.deps.stockCacheMs === 0) return;
+    if (this.lastGates.size + skus.length > MAX_REMEMBERED_GATES) this.lastGates.clear();
+    const atMs = this.now();
+    for (let i = 0; i < skus.length; i++) this.lastGates.set(skus[i]!, { value: values[i]!, atMs });
   }
 
   /**
