@@ -69,7 +69,7 @@ import { RedisKeys } from './redis/keys.js';
 import { LineLeases } from './redis/line-leases.js';
 import { PersistStream } from './redis/persist-stream.js';
 import { LuaScripts } from './redis/scripts.js';
-import { StockStore } from './redis/stock-store.js';
+import { readGates, StockStore } from './redis/stock-store.js';
 
 /**
  * Longest a precheck batch, or a batch of cart changes, may wait for Redis before its requests fail
@@ -253,7 +253,7 @@ export class Container {
       repository: this.cartsRepository,
       products: this.products,
       // Read on the carts' connection, with the change that follows.
-      stock: new StockStore(this.cartRedis, this.keys, cartScripts, cartScripts),
+      stock: { gates: (skus) => readGates(this.cartRedis, this.keys, skus) },
       inventory: this.inventory,
       realtime: this.realtime,
       metrics,

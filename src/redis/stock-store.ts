@@ -60,6 +60,13 @@ const decodeLines = (spec: string): StockLine[] =>
     return { sku: part.slice(0, at), quantity: Number(part.slice(at + 1)) };
   });
 
+/** Gate values for the SKUs, null where not loaded, read on `redis` (see StockStore.gates). */
+export async function readGates(redis: Redis, keys: RedisKeys, skus: string[]): Promise<(number | null)[]> {
+  if (skus.length === 0) return [];
+  const values = await redis.mget(skus.map((sku) => keys.gate(sku)));
+  return values.map((value) => (value === null ? null : Number(value)));
+}
+
 /**
  * The Redis side of inventory: stock gate counters and live reservations. Every call that changes
  * them is one Lua script, so each is atomic against every other API instance and worker.
@@ -217,10 +224,8 @@ export class StockStore {
   }
 
   /** Gate values for the SKUs, null where not loaded. */
-  async gates(skus: string[]): Promise<(number | null)[]> {
-    if (skus.length === 0) return [];
-    const values = await this.redis.mget(skus.map((sku) => this.keys.gate(sku)));
-    return values.map((value) => (value === null ? null : Number(value)));
+  gates(skus: string[]): Promise<(number | null)[]> {
+    return readGates(this.redis, this.keys, skus);
   }
 
   /** Loads a gate unless another process already did; returns the value now in Redis. */
