@@ -18,7 +18,6 @@ import { readFileSync } from 'node:fs';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ensureDatabaseExists } from '../src/db/database.js';
-import { createLogger } from '../src/lib/logger.js';
 import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
@@ -289,8 +288,7 @@ async function main(): Promise<number> {
   const prefix = uniqueName('fcbk');
   const processes: ServerProcess[] = [];
   let meter: CpuMeter | undefined;
-  const logger = createLogger('warn');
-  const payments = new PaymentStack(REDIS_URL, prefix, logger);
+  const payments = new PaymentStack(REDIS_URL, prefix);
   try {
     await ensureDatabaseExists(databaseUrl(POSTGRES_URL, databaseName));
     const paymentEnv = await payments.listen();
@@ -307,7 +305,7 @@ async function main(): Promise<number> {
     const apiIdleMiB = memoryOf(api.pid!).rss;
     const worker = ServerProcess.flashcart('worker', env, profile.nodeArgs);
     processes.push(worker);
-    const cpuMeter = new CpuMeter(REDIS_URL, () => ({ api: api.pid, worker: worker.pid }));
+    const cpuMeter = new CpuMeter(REDIS_URL, () => ({ api: api.pid, worker: worker.pid, 'payment simulator': payments.pid }));
     meter = cpuMeter;
     const admin = await adminApi(baseUrl, BENCH_ADMIN);
 

@@ -12,7 +12,6 @@ import { randomBytes } from 'node:crypto';
 import { createHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ensureDatabaseExists } from '../src/db/database.js';
-import { createLogger } from '../src/lib/logger.js';
 import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests, settleInWaves } from '../test/support/http.js';
@@ -159,8 +158,7 @@ async function main(): Promise<number> {
   const databaseName = uniqueName('fc_bench_hooks');
   const prefix = uniqueName('fcbh');
   const processes: ServerProcess[] = [];
-  const logger = createLogger('warn');
-  const payments = new PaymentStack(redisUrl, prefix, logger);
+  const payments = new PaymentStack(redisUrl, prefix);
   try {
     log(`hot-row UPDATE for ${ROW_SECONDS} s at ${CONNECTIONS} clients`);
     const rowMeter = new CpuMeter(redisUrl, () => ({}));
@@ -183,7 +181,7 @@ async function main(): Promise<number> {
     await waitUntilReady(baseUrl, api);
     const worker = ServerProcess.flashcart('worker', env, profile.nodeArgs);
     processes.push(worker);
-    const cpuMeter = new CpuMeter(redisUrl, () => ({ api: api.pid, worker: worker.pid }));
+    const cpuMeter = new CpuMeter(redisUrl, () => ({ api: api.pid, worker: worker.pid, 'payment simulator': payments.pid }));
     meter = cpuMeter;
     const admin = await adminApi(baseUrl, BENCH_ADMIN);
     await admin.post('/api/admin/categories', { slug: 'webhooks', name: 'webhooks' });
