@@ -48,7 +48,7 @@ export async function buildOpenapiDocument(): Promise<OpenAPI3> {
 
 /** The TypeScript declarations of the API's paths, operations and schemas. */
 export async function generateApiTypes(): Promise<string> {
-  const ast = await openapiTS(await buildOpenapiDocument(), { alphabetize: true });
+  const ast = await openapiTS(await buildOpenapiDocument(), { alphabetize: true, defaultNonNullable: false });
   return HEADER + astToString(ast);
 }
 

@@ -1,5 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LOW_STOCK_THRESHOLD } from '../../src/modules/catalog/catalog.schemas.js';
 import { createProduct, inventoryOf, uniqueSku } from '../support/fixtures.js';
 import { Api, eventually, guests } from '../support/http.js';
 import { mailbox, mailsTo } from '../support/payments.js';
@@ -375,6 +376,8 @@ describe('the admin console in a browser', () => {
       priceCents: 123_429,
       currency: 'EUR',
       available: 17,
+      // Left empty in the form, so the server's default applies.
+      lowStockThreshold: DEFAULT_LOW_STOCK_THRESHOLD,
     });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 17, reserved: 0, drift: 0 });
     await page.close();

@@ -8,9 +8,6 @@ import { messageOf, Refusal } from './refusal';
 
 type NewProduct = RequestBody<'/api/admin/products', 'post'>;
 
-/** What a product gets when the admin names no threshold: the server's default (DEFAULT_LOW_STOCK_THRESHOLD). */
-const DEFAULT_LOW_STOCK_THRESHOLD = 5;
-
 /** What the catalog's schema takes for a SKU (src/modules/catalog/sku.ts), so the browser says so before the server does. */
 const SKU_PATTERN = '[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}';
 
@@ -22,6 +19,7 @@ function productOf(form: FormData): NewProduct | string {
   const priceCents = parseMoney(text('price'), currency);
   if (priceCents === undefined) return `Price: give an amount in ${currency}, such as 12.50.`;
   const onHand = text('onHand');
+  const threshold = text('threshold');
   return {
     sku: text('sku'),
     title: text('title'),
@@ -29,8 +27,9 @@ function productOf(form: FormData): NewProduct | string {
     currency,
     category: text('category'),
     description: text('description'),
-    lowStockThreshold: Number(text('threshold')),
-    // Left empty, the server decides: 0 for a new SKU, what it had for a deleted one brought back.
+    // Left empty, the server decides: its default threshold; for units, 0 for a new SKU and what
+    // it had for a deleted one brought back.
+    ...(threshold ? { lowStockThreshold: Number(threshold) } : {}),
     ...(onHand ? { onHand: Number(onHand) } : {}),
   };
 }
@@ -99,8 +98,10 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
           <input id="new-on-hand" name="onHand" type="number" min={0} step={1} />
         </div>
         <div className="field">
-          <label htmlFor="new-threshold">Low-stock threshold</label>
-          <input id="new-threshold" name="threshold" type="number" min={0} step={1} required defaultValue={DEFAULT_LOW_STOCK_THRESHOLD} />
+          <label htmlFor="new-threshold">
+            Low-stock threshold <small>(optional: the shop's default)</small>
+          </label>
+          <input id="new-threshold" name="threshold" type="number" min={0} step={1} />
         </div>
       </div>
       <div className="field">

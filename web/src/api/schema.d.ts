@@ -739,11 +739,11 @@ export interface components {
         CreateProductInput: {
             category: string;
             /** @default EUR */
-            currency: string;
+            currency?: string;
             /** @default  */
-            description: string;
+            description?: string;
             /** @default 5 */
-            lowStockThreshold: number;
+            lowStockThreshold?: number;
             onHand?: number;
             priceCents: number;
             sku: string;
