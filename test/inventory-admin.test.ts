@@ -108,11 +108,28 @@ describe('inventory administration', () => {
       expect(await container.db.selectFrom('lowStockAlerts').selectAll().where('sku', '=', sku).execute()).toEqual([]);
     });
 
+    it('finds with q the SKUs whose SKU or title contains it, case aside, wildcards taken literally, with low=true too', async () => {
+      const tag = uniqueSku('Q').slice(2).toLowerCase();
+      const byTitle = await createProduct(sut.admin, { title: `Brass Sextant ${tag}`, onHand: 50 });
+      const bySkuOnly = await createProduct(sut.admin, { sku: `SEXT-${tag.toUpperCase()}`, onHand: 2 });
+      await createProduct(sut.admin, { title: `Brass Compass ${tag}`, onHand: 2 });
+      const skus = async (query: string) => (await wholeList(query, 2)).map((item) => item.sku);
+
+      expect(await skus(`q=${encodeURIComponent(`SEXTANT ${tag.toUpperCase()}`)}`)).toEqual([byTitle]);
+      expect(await skus(`q=sext-${tag}`)).toEqual([bySkuOnly]);
+      expect((await skus(`q=${tag}`)).sort()).toHaveLength(3);
+      expect(await skus(`q=${tag}&low=true`)).not.toContain(byTitle);
+      expect((await skus(`q=${tag}&low=true`)).length).toBe(2);
+      // % and _ are characters to find, not patterns: nothing of ours holds them.
+      expect(await skus(`q=${encodeURIComponent(`%${tag}`)}`)).toEqual([]);
+      expect(await skus(`q=${encodeURIComponent(`_${tag}`)}`)).toEqual([]);
+    });
+
     it('answers admins only, and refuses a query it does not understand', async () => {
       const [buyer] = await guests(sut.system.url!, 1);
       expect((await buyer!.get('/api/admin/inventory')).status).toBe(403);
       expect((await new Api(sut.system.url!).get('/api/admin/inventory')).status).toBe(401);
-      for (const query of ['low=maybe', 'limit=101', 'page=0', 'sort=sku']) {
+      for (const query of ['low=maybe', 'limit=101', 'page=0', 'sort=sku', 'q=', `q=${'x'.repeat(101)}`]) {
         const refused = await sut.admin.get(`/api/admin/inventory?${query}`);
         expect(refused.status, query).toBe(400);
         expect(refused.body.error.code).toBe('VALIDATION_FAILED');

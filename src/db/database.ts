@@ -98,3 +98,6 @@ export async function migrateToLatest(db: Db, logger: Logger): Promise<void> {
   }
   if (error) throw error;
 }
+
+/** An `ILIKE` pattern that matches `text` anywhere, its `%`, `_` and `\` taken literally. */
+export const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -459,6 +459,36 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('finds products by SKU or title, wherever they fall in the list, and lists every product again once the search is emptied', async () => {
+    // "Z-…" comes after every other SKU: past the list's first page.
+    const tag = uniqueSku('Z');
+    const sextant = await createProduct(sut.admin, { sku: `${tag}-1`, title: 'Brass Sextant', onHand: 3 });
+    const compass = await createProduct(sut.admin, { sku: `${tag}-2`, title: 'Brass Compass', onHand: 3 });
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await openInventory(page);
+    const listed = () => page.locator('tr[data-sku]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-sku')));
+    expect(await listed()).not.toContain(sextant);
+
+    const find = async (text: string, total: number) => {
+      const form = page.getByRole('form', { name: 'Find products' });
+      await form.getByLabel('SKU or title contains').fill(text);
+      await form.getByRole('button', { name: 'Find' }).click();
+      await page.getByText(`Products whose SKU or title contains “${text}”: ${total}.`).waitFor();
+    };
+    await find(tag.toLowerCase(), 2);
+    expect(await listed()).toEqual([sextant, compass]);
+    await find(`${tag.toLowerCase()}-1`, 1);
+    expect(await listed()).toEqual([sextant]);
+
+    const form = page.getByRole('form', { name: 'Find products' });
+    await form.getByLabel('SKU or title contains').fill('');
+    await form.getByRole('button', { name: 'Find' }).click();
+    await page.getByText('Products whose SKU or title contains').waitFor({ state: 'detached' });
+    await eventually(async () => ((await listed()).length > 1 ? true : undefined), 'the whole list');
+    await page.close();
+  });
+
   it('deletes a product only once the deletion is confirmed: it leaves the list and the shop', async () => {
     const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 5, title: 'Doomed Dinghy' });
     const page = await browser.newPage();

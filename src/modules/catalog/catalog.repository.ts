@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Executor, Tx } from '../../db/database.js';
+import { containing, type Db, type Executor, type Tx } from '../../db/database.js';
 import type { CreateProductInput, UpdateProductInput } from './catalog.schemas.js';
 
 /** What an order needs to price a line. */
@@ -40,8 +40,6 @@ const WITH_STOCK_COLUMNS = [
   sql<number>`coalesce(i.reserved, 0)`.as('reserved'),
 ] as const;
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 export class CatalogRepository {
   constructor(private readonly db: Db) {}
 
@@ -73,7 +71,7 @@ export class CatalogRepository {
     let query = this.liveProducts();
     if (search.category) query = query.where('p.categorySlug', '=', search.category);
     if (search.q) {
-      const pattern = `%${escapeLike(search.q)}%`;
+      const pattern = containing(search.q);
       query = query.where((eb) => eb.or([eb('p.title', 'ilike', pattern), eb('p.sku', 'ilike', pattern)]));
     }
     const [rows, count] = await Promise.all([

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Executor, Tx } from '../../db/database.js';
+import { containing, type Db, type Executor, type Tx } from '../../db/database.js';
 import type { InventoryRow } from '../../db/schema.js';
 
 /** What one batch of transitions does to the ledger. */
@@ -21,6 +21,8 @@ export interface LedgerPage {
   limit: number;
   /** Only the SKUs whose on_hand + vendor_on_hand - reserved is at or under their product's low-stock threshold. */
   low: boolean;
+  /** Only the SKUs whose SKU or title contains this, case aside. */
+  q?: string;
 }
 
 /**
@@ -67,6 +69,10 @@ export class InventoryRepository {
   async ledgers(page: LedgerPage): Promise<{ rows: ProductLedger[]; total: number }> {
     let query = this.db.selectFrom('inventory as i').innerJoin('products as p', 'p.sku', 'i.sku').where('p.deletedAt', 'is', null);
     if (page.low) query = query.where(sql<boolean>`i.on_hand + i.vendor_on_hand - i.reserved <= p.low_stock_threshold`);
+    if (page.q) {
+      const pattern = containing(page.q);
+      query = query.where((eb) => eb.or([eb('p.title', 'ilike', pattern), eb('i.sku', 'ilike', pattern)]));
+    }
     const [rows, count] = await Promise.all([
       query.selectAll('i').select(['p.title', 'p.lowStockThreshold']).orderBy('i.sku').offset(page.offset).limit(page.limit).execute(),
       query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),

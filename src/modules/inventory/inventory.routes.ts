@@ -24,7 +24,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<{ auth: AuthService; invento
         operationId: 'listInventory',
         summary: "List every product's ledger and gate, by SKU",
         description:
-          'A page of live products, each with its ledger, its gate, its title and its low-stock threshold. `low=true` keeps the SKUs whose available units are at or under their threshold. Gates not loaded yet show the ledger figure.',
+          'A page of live products, each with its ledger, its gate, its title and its low-stock threshold. `low=true` keeps the SKUs whose available units are at or under their threshold; `q` those whose SKU or title contains it (case-insensitive). Gates not loaded yet show the ledger figure.',
         tags: ['admin'],
         access: 'admin',
         querystring: inventoryListQuery,

@@ -50,6 +50,7 @@ export const inventoryListQuery = paginationQuery
       .meta({
         description: "true: only the SKUs whose available units (onHand + vendorOnHand - reserved) are at or under their product's lowStockThreshold",
       }),
+    q: text(1, 100).optional().meta({ description: 'only the SKUs whose SKU or title contains this, case-insensitive' }),
   })
   .strict();
 export type InventoryListQuery = z.infer<typeof inventoryListQuery>;

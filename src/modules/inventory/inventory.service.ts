@@ -121,7 +121,12 @@ export class InventoryService {
    * none is loaded: a SKU whose gate is not loaded shows the ledger's availability and no drift.
    */
   async list(query: InventoryListQuery): Promise<Page<InventoryListItem>> {
-    const { rows, total } = await this.repository.ledgers({ offset: (query.page - 1) * query.limit, limit: query.limit, low: query.low ?? false });
+    const { rows, total } = await this.repository.ledgers({
+      offset: (query.page - 1) * query.limit,
+      limit: query.limit,
+      low: query.low ?? false,
+      ...(query.q ? { q: query.q } : {}),
+    });
     const gates = await this.stock.gates(rows.map((row) => row.sku));
     const items = rows.map((row, i) => ({ ...viewOf(row, gates[i]), title: row.title, lowStockThreshold: row.lowStockThreshold }));
     return { items, page: query.page, limit: query.limit, total };

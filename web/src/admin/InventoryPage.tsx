@@ -112,14 +112,25 @@ function ProductEditor({ sku, onDone }: { sku: string; onDone: (message: string)
 export function InventoryPage() {
   const [page, setPage] = useState(1);
   const [low, setLow] = useState(false);
+  /** What the list is narrowed to (SKU or title); empty: every product. */
+  const [q, setQ] = useState('');
   const [editing, setEditing] = useState<string>();
   const [creating, setCreating] = useState(false);
   const [message, setMessage] = useState<string>();
   const inventory = useQuery({
-    queryKey: ['admin', 'inventory', { page, low }],
+    queryKey: ['admin', 'inventory', { page, low, q }],
     queryFn: () =>
-      unwrap(api.GET('/api/admin/inventory', { params: { query: { page, limit: PAGE_SIZE, ...(low ? { low: 'true' as const } : {}) } } })),
+      unwrap(
+        api.GET('/api/admin/inventory', {
+          params: { query: { page, limit: PAGE_SIZE, ...(low ? { low: 'true' as const } : {}), ...(q ? { q } : {}) } },
+        }),
+      ),
   });
+  const search = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setQ(String(new FormData(event.currentTarget).get('q') ?? '').trim());
+    setPage(1);
+  };
   return (
     <>
       <h1>Products and stock</h1>
@@ -134,6 +145,22 @@ export function InventoryPage() {
         </button>
       </p>
       {creating && <NewProductForm onCreated={setMessage} />}
+      <search className="search">
+        <form aria-label="Find products" onSubmit={search}>
+          <label htmlFor="inventory-search" className="visually-hidden">
+            SKU or title contains
+          </label>
+          <input id="inventory-search" name="q" type="search" placeholder="SKU or title" maxLength={100} />
+          <button type="submit" className="secondary">
+            Find
+          </button>
+        </form>
+      </search>
+      {q && (
+        <p>
+          Products whose SKU or title contains “{q}”{inventory.data ? `: ${inventory.data.total}` : ''}.
+        </p>
+      )}
       <p className="check">
         <input
           id="low-only"

@@ -90,7 +90,7 @@ export interface paths {
         };
         /**
          * List every product's ledger and gate, by SKU
-         * @description A page of live products, each with its ledger, its gate, its title and its low-stock threshold. `low=true` keeps the SKUs whose available units are at or under their threshold. Gates not loaded yet show the ledger figure.
+         * @description A page of live products, each with its ledger, its gate, its title and its low-stock threshold. `low=true` keeps the SKUs whose available units are at or under their threshold; `q` those whose SKU or title contains it (case-insensitive). Gates not loaded yet show the ledger figure.
          */
         get: operations["listInventory"];
         put?: never;
@@ -1364,6 +1364,8 @@ export interface operations {
                 /** @description true: only the SKUs whose available units (onHand + vendorOnHand - reserved) are at or under their product's lowStockThreshold */
                 low?: "true" | "false";
                 page?: number;
+                /** @description only the SKUs whose SKU or title contains this, case-insensitive */
+                q?: string;
             };
             header?: never;
             path?: never;
