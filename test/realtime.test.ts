@@ -177,6 +177,7 @@ describe('real time across two API instances', () => {
     expect(await socket.request('product:unwatch', { sku })).toEqual({ sku });
     for (const payload of [{}, { sku: 'bad sku!' }, 'FLASH', { sku, extra: 1 }]) {
       expect(await socket.request('product:watch', payload)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+      expect(await socket.request('product:unwatch', payload)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
     }
     expect(await socket.request('product:watch', { sku: 'NO-SUCH-PRODUCT' })).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });

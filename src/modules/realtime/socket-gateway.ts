@@ -66,6 +66,14 @@ type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<s
 
 const ackOf = <A>(ack: unknown): A | undefined => (typeof ack === 'function' ? (ack as A) : undefined);
 
+/** The SKU a product:watch or product:unwatch names; undefined, and the refusal acknowledged, when it names none. */
+function skuOf(payload: unknown, reply: ((answer: ErrorBody) => void) | undefined): string | undefined {
+  const parsed = watchPayload.safeParse(payload);
+  if (parsed.success) return parsed.data.sku;
+  reply?.(errorPayload('VALIDATION_FAILED', 'send {sku} with a valid SKU'));
+  return undefined;
+}
+
 /**
  * Socket.IO on the API's own HTTP server. The handshake carries the same bearer token as HTTP
  * (`auth: {token}`); each socket joins its user's room and gets its cart at once, so a client that
@@ -192,15 +200,13 @@ export class SocketGateway {
     });
     socket.on('product:watch', (payload, ack) => {
       const reply = ackOf<WatchAck>(ack);
-      const parsed = watchPayload.safeParse(payload);
-      if (!parsed.success) return reply?.(errorPayload('VALIDATION_FAILED', 'send {sku} with a valid SKU'));
-      this.inOrder(socket, parsed.data.sku, () => this.watch(socket, parsed.data.sku, reply));
+      const sku = skuOf(payload, reply);
+      if (sku !== undefined) this.inOrder(socket, sku, () => this.watch(socket, sku, reply));
     });
     socket.on('product:unwatch', (payload, ack) => {
       const reply = ackOf<UnwatchAck>(ack);
-      const parsed = watchPayload.safeParse(payload);
-      if (!parsed.success) return reply?.(errorPayload('VALIDATION_FAILED', 'send {sku} with a valid SKU'));
-      const { sku } = parsed.data;
+      const sku = skuOf(payload, reply);
+      if (sku === undefined) return;
       this.inOrder(socket, sku, async () => {
         await socket.leave(productRoom(sku));
         reply?.({ sku });
