@@ -128,6 +128,35 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('offers a buyer who asked for more units than are left to order those instead, keeping what was typed', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 3, title: 'Short Teapot', priceCents: 2_500 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/products/${sku}`);
+    await expect.poll(() => page.getByTestId('stock').textContent()).toBe('Only 3 left');
+    await page.getByLabel('Quantity').fill('3');
+    await page.getByRole('button', { name: 'Buy now' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    await fillCheckout(page, 'short@example.test');
+
+    // Another buyer takes one of the three while this one types.
+    const rival = new Api(base, (await new Api(base).post('/api/auth/guest')).body.token);
+    expect((await rival.order([{ sku, quantity: 1 }], `rival-${sku}`)).status).toBe(202);
+
+    await page.getByRole('button', { name: /Place order/ }).click();
+    await page.getByRole('alert').filter({ hasText: 'Only 2 of Short Teapot are left.' }).waitFor();
+    await page.getByRole('button', { name: 'Order 2 instead' }).click();
+    await expect.poll(() => page.getByRole('alert').count()).toBe(0);
+    await page.getByRole('button', { name: 'Place order and pay €50.00' }).click();
+
+    // The simulator's page: the order holds the two units that were left.
+    await page.getByRole('button', { name: /^Pay / }).waitFor();
+    const orderId = await page.locator('dt:text-is("Order") + dd').textContent();
+    const order = (await sut.admin.get(`/api/orders/${orderId}`)).body;
+    expect(order.items).toEqual([expect.objectContaining({ sku, quantity: 2 })]);
+    expect(order.customerEmail).toBe('short@example.test');
+    await page.close();
+  });
+
   it('lets a guest fill a cart, see it in a second tab, check out, pay on the simulator and see the order CONFIRMED', async () => {
     const sku = await createProduct(sut.admin, { onHand: 20, title: 'Flow Kettle', priceCents: 4_200 });
     const shop = await browser.newPage();

@@ -44,7 +44,8 @@ function refusalOf(error: unknown, lines: SummaryLine[], fromCart: boolean): str
   if (error.code === 'INSUFFICIENT_STOCK') {
     const { sku, available } = error.details as { sku?: string; available?: number };
     const title = lines.find((line) => line.sku === sku)?.title ?? sku;
-    if (available) return `Only ${available} of ${title} ${available === 1 ? 'is' : 'are'} left: lower the quantity and try again.`;
+    const left = `Only ${available} of ${title} ${available === 1 ? 'is' : 'are'} left`;
+    if (available) return fromCart ? `${left}: lower the quantity in your cart and try again.` : `${left}.`;
     return `${title} sold out while you were checking out.${fromCart ? ' Remove it from your cart and try again.' : ''}`;
   }
   if (error.code === 'IDEMPOTENCY_KEY_REUSED') return 'This checkout was already sent with other details: see your orders before trying again.';
@@ -62,6 +63,8 @@ export function CheckoutPage() {
   const cartKnown = useStore(cartStore, (state) => state.server !== null) || user === undefined;
   const [, navigate] = useLocation();
   const [error, setError] = useState<string>();
+  /** A purchase of one product refused for want of stock: the units that are left, to order instead. */
+  const [fewer, setFewer] = useState<number>();
   const [busy, setBusy] = useState(false);
   const errorRef = useRef<HTMLDivElement>(null);
 
@@ -103,6 +106,7 @@ export function CheckoutPage() {
     };
     setBusy(true);
     setError(undefined);
+    setFewer(undefined);
     try {
       await ensureSession();
       const order = await unwrap(api.POST('/api/orders', { body, params: { header: { 'idempotency-key': checkoutKey.current() } } }));
@@ -120,6 +124,9 @@ export function CheckoutPage() {
       if (!(failure instanceof ApiError && keepKeyAfter(failure.status))) checkoutKey.finish();
       if (!buySku) void loadCart();
       setError(refusalOf(failure, lines, !buySku));
+      const left =
+        failure instanceof ApiError && failure.code === 'INSUFFICIENT_STOCK' ? (failure.details as { available?: number }).available : undefined;
+      if (buySku && left && left < buyQuantity) setFewer(left);
       setBusy(false);
       requestAnimationFrame(() => errorRef.current?.focus());
     }
@@ -145,6 +152,21 @@ export function CheckoutPage() {
         <form className="card" onSubmit={submit} aria-describedby={error ? 'checkout-error' : undefined}>
           <div ref={errorRef} tabIndex={-1} id="checkout-error">
             {error && <Notice tone="bad">{error}</Notice>}
+            {fewer !== undefined && buySku && (
+              <p>
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => {
+                    setError(undefined);
+                    setFewer(undefined);
+                    navigate(`/checkout?buy=${encodeURIComponent(buySku)}&quantity=${fewer}`);
+                  }}
+                >
+                  Order {fewer} instead
+                </button>
+              </p>
+            )}
           </div>
           <fieldset disabled={busy} style={{ border: 0, padding: 0, margin: 0 }}>
             <h2>Contact</h2>
