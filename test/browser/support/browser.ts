@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,13 +13,16 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+/** Names this checkout's files in the shared temp directory: two checkouts (worktrees) build and write apart. */
+const CHECKOUT_TAG = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
 
 /**
  * Builds web/dist when a source is newer than it. Test files run in parallel processes: a lock
- * directory makes the others wait for the one that builds, rather than build over it.
+ * directory makes the others wait for the one that builds, rather than build over it. The lock is
+ * this checkout's: another worktree builds its own web/dist, and need not wait for it.
  */
 export async function ensureWebBuilt(): Promise<void> {
-  const lock = join(tmpdir(), 'flashcart-web-build.lock');
+  const lock = join(tmpdir(), `flashcart-web-build-${CHECKOUT_TAG}.lock`);
   for (let waited = 0; ; waited += 250) {
     try {
       await mkdir(lock);
@@ -80,6 +84,6 @@ export async function launchBrowser(): Promise<Browser> {
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   const committed = join(SCREENSHOTS, `${name}.png`);
-  const path = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(committed) ? committed : join(tmpdir(), `flashcart-${name}.png`);
+  const path = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(committed) ? committed : join(tmpdir(), `flashcart-${CHECKOUT_TAG}-${name}.png`);
   await page.screenshot({ path, animations: 'disabled', caret: 'hide', fullPage: options.fullPage ?? false });
 }
