@@ -72,8 +72,8 @@ import { LuaScripts } from './redis/scripts.js';
 import { readGates, StockStore } from './redis/stock-store.js';
 
 /**
- * Longest a precheck batch, or a batch of cart changes, may wait for Redis before its requests fail
- * (503, to be retried): one batch is out at a time on each of their connections.
+ * Longest a precheck batch, or a batch of cart gate reads or changes, may wait for Redis before its
+ * requests fail (503, to be retried): the requests that arrive meanwhile wait behind it.
  */
 const BATCH_TIMEOUT_MS = 5_000;
 /** The payment provider's name in payments and payment_events. */
@@ -100,8 +100,9 @@ export class Container {
    * Carts' own connection, not auto-pipelined: cart changes and the gate reads before them come in
    * batches already (CartService, CartStore), and ioredis keeps one auto-pipeline in flight per
    * connection, so on the shared one every batch waited for the round trip of the one before it
-   * (and of the orders' commands) while the API had nothing else to do. As the prechecks' batches,
-   * one is out at a time and a reply that does not come fails its batch after BATCH_TIMEOUT_MS.
+   * (and of the orders' commands) while the API had nothing else to do. As with the prechecks, the
+   * batches out at once are bounded, and a reply that does not come fails its batch after
+   * BATCH_TIMEOUT_MS.
    */
   readonly cartRedis: Redis;
   /** BullMQ's connection: it must retry forever rather than fail a blocking call. */

@@ -143,37 +143,33 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
-  it('filters orders by status and moves one through a transition', async () => {
-    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Transition Tea' });
+  /** A guest's PENDING order of a new product, and a signed-in console showing the PENDING orders. */
+  async function pendingOrderInConsole(title: string, extra: Record<string, unknown> = {}) {
+    const sku = await createProduct(sut.admin, { onHand: 5, title });
     const [buyer] = await guests(base, 1);
-    const placed = await buyer!.order([{ sku, quantity: 1 }], `admin-orders-${sku}`, { customerEmail: 'tea@example.test' });
+    const placed = await buyer!.order([{ sku, quantity: 1 }], `admin-orders-${sku}`, extra);
     expect(placed.status).toBe(202);
-    const short = placed.body.id.slice(0, 8);
-
     const page = await browser.newPage();
     await signInAsAdmin(page, base);
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Orders' }).click();
     await page.getByLabel('Status').selectOption('PENDING');
+    const orderId = placed.body.id as string;
+    return { buyer: buyer!, orderId, short: orderId.slice(0, 8), page };
+  }
+
+  it('filters orders by status and moves one through a transition', async () => {
+    const { orderId, short, page } = await pendingOrderInConsole('Transition Tea', { customerEmail: 'tea@example.test' });
     await page.getByRole('button', { name: `Cancel order ${short}` }).click();
     await page
       .getByRole('status')
       .filter({ hasText: `Order ${short} is now CANCELLED.` })
       .waitFor();
-    expect((await sut.admin.get(`/api/orders/${placed.body.id}`)).body.status).toBe('CANCELLED');
+    expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('CANCELLED');
     await page.close();
   });
 
   it('reads the orders again when a transition is refused, so the row shows where the order is now', async () => {
-    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Moved-On Mate' });
-    const [buyer] = await guests(base, 1);
-    const placed = await buyer!.order([{ sku, quantity: 1 }], `admin-refused-${sku}`);
-    expect(placed.status).toBe(202);
-    const short = placed.body.id.slice(0, 8);
-
-    const page = await browser.newPage();
-    await signInAsAdmin(page, base);
-    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Orders' }).click();
-    await page.getByLabel('Status').selectOption('PENDING');
+    const { buyer, orderId, short, page } = await pendingOrderInConsole('Moved-On Mate');
     const cancel = page.getByRole('button', { name: `Cancel order ${short}` });
     await cancel.waitFor();
     // The list polls while its tab is in front; in the background only what the page does reads it
@@ -184,12 +180,12 @@ describe('the admin console in a browser', () => {
       doc.dispatchEvent(new Event('visibilitychange'));
     });
     // The buyer cancels it meanwhile: the admin's cancel comes too late.
-    expect((await buyer!.post(`/api/orders/${placed.body.id}/cancel`, {})).status).toBe(200);
+    expect((await buyer.post(`/api/orders/${orderId}/cancel`, {})).status).toBe(200);
     await cancel.click();
     await page.getByRole('alert').filter({ hasText: 'is CANCELLED' }).waitFor();
     // Read again, the PENDING list no longer holds the order.
     await cancel.waitFor({ state: 'detached' });
-    expect((await sut.admin.get(`/api/orders/${placed.body.id}`)).body.status).toBe('CANCELLED');
+    expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('CANCELLED');
     await page.close();
   });
 

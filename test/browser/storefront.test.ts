@@ -21,6 +21,22 @@ async function fillCheckout(page: Page, email: string): Promise<void> {
   await page.getByLabel('Country').selectOption('GB');
 }
 
+/** Opens a product, asks to buy `quantity` at once, and fills the checkout that follows as `email`. */
+async function buyNowToCheckout(page: Page, baseUrl: string, product: { sku: string; left: string; quantity?: string }, email: string) {
+  await page.goto(`${baseUrl}/products/${product.sku}`);
+  await expect.poll(() => page.getByTestId('stock').textContent()).toBe(product.left);
+  if (product.quantity) await page.getByLabel('Quantity').fill(product.quantity);
+  await page.getByRole('button', { name: 'Buy now' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+  await fillCheckout(page, email);
+}
+
+/** Another buyer, a guest of its own, orders `quantity` units of `sku` (while the one in the browser types). */
+async function rivalTakes(baseUrl: string, sku: string, quantity: number): Promise<void> {
+  const rival = new Api(baseUrl, (await new Api(baseUrl).post('/api/auth/guest')).body.token);
+  expect((await rival.order([{ sku, quantity }], `rival-${sku}`)).status).toBe(202);
+}
+
 /** Makes the browser's tabs one shopper: the session the web UI keeps in localStorage. */
 async function signInAs(page: Page, baseUrl: string, session: { token: string; user: unknown }): Promise<void> {
   await page.goto(`${baseUrl}/signin`);
@@ -110,15 +126,9 @@ describe('the storefront in a browser', () => {
   it('tells a buyer who checks out that the item sold out meanwhile, and places nothing', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1, title: 'Last Teapot', priceCents: 3_000 });
     const page = await browser.newPage();
-    await page.goto(`${base}/products/${sku}`);
-    await expect.poll(() => page.getByTestId('stock').textContent()).toBe('Only 1 left');
-    await page.getByRole('button', { name: 'Buy now' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
-    await fillCheckout(page, 'late@example.test');
-
+    await buyNowToCheckout(page, base, { sku, left: 'Only 1 left' }, 'late@example.test');
     // Another buyer takes the last unit while this one types.
-    const rival = new Api(base, (await new Api(base).post('/api/auth/guest')).body.token);
-    expect((await rival.order([{ sku, quantity: 1 }], `rival-${sku}`)).status).toBe(202);
+    await rivalTakes(base, sku, 1);
 
     await page.getByRole('button', { name: /Place order/ }).click();
     await page.getByRole('alert').filter({ hasText: 'Last Teapot sold out while you were checking out.' }).waitFor();
@@ -131,16 +141,9 @@ describe('the storefront in a browser', () => {
   it('offers a buyer who asked for more units than are left to order those instead, keeping what was typed', async () => {
     const sku = await createProduct(sut.admin, { onHand: 3, title: 'Short Teapot', priceCents: 2_500 });
     const page = await browser.newPage();
-    await page.goto(`${base}/products/${sku}`);
-    await expect.poll(() => page.getByTestId('stock').textContent()).toBe('Only 3 left');
-    await page.getByLabel('Quantity').fill('3');
-    await page.getByRole('button', { name: 'Buy now' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
-    await fillCheckout(page, 'short@example.test');
-
+    await buyNowToCheckout(page, base, { sku, left: 'Only 3 left', quantity: '3' }, 'short@example.test');
     // Another buyer takes one of the three while this one types.
-    const rival = new Api(base, (await new Api(base).post('/api/auth/guest')).body.token);
-    expect((await rival.order([{ sku, quantity: 1 }], `rival-${sku}`)).status).toBe(202);
+    await rivalTakes(base, sku, 1);
 
     await page.getByRole('button', { name: /Place order/ }).click();
     await page.getByRole('alert').filter({ hasText: 'Only 2 of Short Teapot are left.' }).waitFor();

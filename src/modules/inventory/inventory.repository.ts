@@ -21,8 +21,8 @@ export interface LedgerPage {
   limit: number;
   /** Only the SKUs whose on_hand + vendor_on_hand - reserved is at or under their product's low-stock threshold. */
   low: boolean;
-  /** Only the SKUs whose SKU or title contains this, case aside. */
-  q?: string;
+  /** Only the SKUs whose SKU or title contains this, case aside; undefined: every SKU. */
+  q: string | undefined;
 }
 
 /**

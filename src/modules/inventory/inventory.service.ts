@@ -125,7 +125,7 @@ export class InventoryService {
       offset: (query.page - 1) * query.limit,
       limit: query.limit,
       low: query.low ?? false,
-      ...(query.q ? { q: query.q } : {}),
+      q: query.q,
     });
     const gates = await this.stock.gates(rows.map((row) => row.sku));
     const items = rows.map((row, i) => ({ ...viewOf(row, gates[i]), title: row.title, lowStockThreshold: row.lowStockThreshold }));

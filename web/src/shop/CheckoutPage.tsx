@@ -39,10 +39,16 @@ export async function startPayment(order: Pick<Order, 'id'>): Promise<string> {
   return checkoutUrl;
 }
 
+/** The line an INSUFFICIENT_STOCK refusal names, with the units left of it; undefined for any other failure. */
+function shortLine(error: unknown): { sku?: string; available?: number } | undefined {
+  return error instanceof ApiError && error.code === 'INSUFFICIENT_STOCK' ? (error.details as { sku?: string; available?: number }) : undefined;
+}
+
 function refusalOf(error: unknown, lines: SummaryLine[], fromCart: boolean): string {
   if (!(error instanceof ApiError)) return 'The order could not be placed.';
-  if (error.code === 'INSUFFICIENT_STOCK') {
-    const { sku, available } = error.details as { sku?: string; available?: number };
+  const short = shortLine(error);
+  if (short) {
+    const { sku, available } = short;
     const title = lines.find((line) => line.sku === sku)?.title ?? sku;
     const left = `Only ${available} of ${title} ${available === 1 ? 'is' : 'are'} left`;
     if (available) return fromCart ? `${left}: lower the quantity in your cart and try again.` : `${left}.`;
@@ -124,9 +130,8 @@ export function CheckoutPage() {
       if (!(failure instanceof ApiError && keepKeyAfter(failure.status))) checkoutKey.finish();
       if (!buySku) void loadCart();
       setError(refusalOf(failure, lines, !buySku));
-      const left =
-        failure instanceof ApiError && failure.code === 'INSUFFICIENT_STOCK' ? (failure.details as { available?: number }).available : undefined;
-      if (buySku && left && left < buyQuantity) setFewer(left);
+      const left = shortLine(failure)?.available;
+      if (buySku && left) setFewer(left);
       setBusy(false);
       requestAnimationFrame(() => errorRef.current?.focus());
     }
