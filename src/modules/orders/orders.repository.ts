@@ -1,6 +1,6 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
-import type { Db, Executor, Tx } from '../../db/database.js';
+import { type Db, type Executor, type RidingWrite, runWrites, type Tx } from '../../db/database.js';
 import type { Actor, Database, OrderHistoryRow, OrderLineRow, OrderRow, OrderStatus } from '../../db/schema.js';
 import type { Order, ShippingAddress } from './orders.schemas.js';
 
@@ -90,10 +90,18 @@ export class OrdersRepository {
 
   /**
    * Applies status changes, each guarded by its expected status, with their history entries, in one
-   * statement. Returns the ids it changed, and the lines of those orders (for their ledger moves).
+   * statement, which also carries `riding`, the writes that go with them (their outbox events, a
+   * caller's own). Returns the ids it changed, and the lines of those orders (for their ledger moves).
    */
-  async changeStatuses(tx: Tx, changes: readonly StatusChange[]): Promise<{ changed: Set<string>; lines: OrderLineQuantity[] }> {
-    if (changes.length === 0) return { changed: new Set(), lines: [] };
+  async changeStatuses(
+    tx: Tx,
+    changes: readonly StatusChange[],
+    riding: readonly RidingWrite[] = [],
+  ): Promise<{ changed: Set<string>; lines: OrderLineQuantity[] }> {
+    if (changes.length === 0) {
+      await runWrites(tx, riding);
+      return { changed: new Set(), lines: [] };
+    }
     const { rows } = await sql<{ id: string; sku: string; quantity: number }>`
       WITH change AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)
@@ -111,7 +119,7 @@ export class OrdersRepository {
         SELECT change."orderId", change."to", change.reason, change.actor
         FROM change JOIN changed ON changed.id = change."orderId"
         ORDER BY change."orderId"
-      )
+      )${riding.length > 0 ? sql`, ${sql.join(riding)}` : sql``}
       SELECT changed.id::text AS id, line.sku, line.quantity
       FROM changed JOIN order_lines AS line ON line.order_id = changed.id
     `.execute(tx);

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Tx } from '../../db/database.js';
+import { type Db, type RidingWrite, runWrites, type Tx } from '../../db/database.js';
 import type { NewOutboxEvent, OutboxRecord } from './outbox-events.js';
 
 /** Identifies the relay's advisory lock among any others the database's users take. */
@@ -14,11 +14,23 @@ export class OutboxRepository {
 
   /** Appends events inside the caller's transaction, in the order given. */
   async append(tx: Tx, events: readonly NewOutboxEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await tx
-      .insertInto('outbox')
-      .values(events.map((event) => ({ orderId: event.orderId, eventType: event.type, payload: JSON.stringify(event.payload) })))
-      .execute();
+    if (events.length > 0) await runWrites(tx, [this.appending(events)]);
+  }
+
+  /**
+   * Appends events, in the order given (their ids follow it), as a write that rides in another
+   * statement (`outbox_appended`): a transaction that already sends a statement adds its events to
+   * it rather than sending one more.
+   */
+  appending(events: readonly NewOutboxEvent[]): RidingWrite {
+    const rows = events.map((event) => ({ orderId: event.orderId, type: event.type, payload: event.payload }));
+    return sql`outbox_appended AS (
+      INSERT INTO outbox (order_id, event_type, payload)
+      SELECT e."orderId", e.type, e.payload
+      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS ("orderId" uuid, type text, payload jsonb))
+        WITH ORDINALITY AS e("orderId", type, payload, position)
+      ORDER BY e.position
+    )`;
   }
 
   /**

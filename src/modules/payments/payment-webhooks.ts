@@ -10,7 +10,7 @@ import type { RefundClaim, Refunds } from './refunds.js';
 
 export interface PaymentWebhooksDeps {
   transitions: Pick<OrderTransitions, 'inTransaction'>;
-  repository: Pick<PaymentsRepository, 'recordEvents' | 'recordOutcomes'>;
+  repository: Pick<PaymentsRepository, 'recordEvents' | 'recordingOutcomes'>;
   refunds: Pick<Refunds, 'owe'>;
   /** The provider whose webhooks these are. */
   provider: string;
@@ -98,36 +98,37 @@ export class PaymentWebhooks {
       }
     }
 
-    const results = await stage(requests);
-    const verdicts: { orderId: string; status: 'succeeded' | 'failed' }[] = [];
+    // What each change came to decides the events' outcomes and the payments' verdicts, which are
+    // written in the statement that changes the orders.
     const refundable = new Map<string, RefundClaim>();
-    for (const [i, r] of requestOf) {
-      const event = events[i]!;
-      const { orderId } = requests[r]!;
-      // The payment's order exists (a foreign key), so every request has a result.
-      const result = results[r]!;
-      if (event.type === 'payment.failed') {
-        outcomes[i] = result.changed ? 'released' : 'ignored';
-        verdicts.push({ orderId, status: 'failed' });
-        continue;
+    await stage(requests, (results) => {
+      const verdicts: { orderId: string; status: 'succeeded' | 'failed' }[] = [];
+      for (const [i, r] of requestOf) {
+        const event = events[i]!;
+        const { orderId } = requests[r]!;
+        // The payment's order exists (a foreign key), so every request has a result.
+        const result = results[r]!;
+        if (event.type === 'payment.failed') {
+          outcomes[i] = result.changed ? 'released' : 'ignored';
+          verdicts.push({ orderId, status: 'failed' });
+          continue;
+        }
+        verdicts.push({ orderId, status: 'succeeded' });
+        if (result.changed) outcomes[i] = 'confirmed';
+        else if (REFUNDABLE.has(result.status)) {
+          outcomes[i] = 'refund-due';
+          refundable.set(orderId, { orderId, orderStatus: result.status as RefundClaim['orderStatus'], cause: 'late-payment' });
+        } else outcomes[i] = 'already-confirmed';
       }
-      verdicts.push({ orderId, status: 'succeeded' });
-      if (result.changed) outcomes[i] = 'confirmed';
-      else if (REFUNDABLE.has(result.status)) {
-        outcomes[i] = 'refund-due';
-        refundable.set(orderId, { orderId, orderStatus: result.status as RefundClaim['orderStatus'], cause: 'late-payment' });
-      } else outcomes[i] = 'already-confirmed';
-    }
-
-    // A refund is owed once per payment, however many success events it gets. Not only paid ones:
-    // the verdicts of this batch are recorded just below.
+      return repository.recordingOutcomes(
+        provider,
+        verdicts,
+        firsts.map((i) => ({ eventId: events[i]!.id, outcome: outcomes[i]! })),
+      );
+    });
+    // A refund is owed once per payment, however many success events it gets; its verdict was
+    // recorded with the batch's.
     await this.deps.refunds.owe(tx, [...refundable.values()], { paidOnly: false });
-    await repository.recordOutcomes(
-      tx,
-      provider,
-      verdicts,
-      firsts.map((i) => ({ eventId: events[i]!.id, outcome: outcomes[i]! })),
-    );
     return outcomes;
   }
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Executor, Tx } from '../../db/database.js';
+import type { Db, Executor, RidingWrite, Tx } from '../../db/database.js';
 import type { OrderStatus, PaymentRow } from '../../db/schema.js';
 import type { WebhookEvent, WebhookOutcome } from './payments.schemas.js';
 
@@ -162,35 +162,43 @@ export class PaymentsRepository {
   }
 
   /**
-   * Records, in one statement, the provider's verdicts on payments and what became of each event. A
+   * Records the provider's verdicts on payments and what became of each event, as writes that ride
+   * in another statement (`payment_verdict`, `payment_completed`, `payment_event_outcome`). A
    * pending payment takes its first verdict; a failed one can still succeed (a buyer's second try,
    * or events delivered out of order), a succeeded one stays so: money taken is never recorded as
    * not taken. Of one payment's verdicts in one call, a success wins. The id lists let the planner
    * fetch each row by its key, whatever it guesses of the JSON's size.
    */
-  async recordOutcomes(
-    tx: Tx,
+  recordingOutcomes(
     provider: string,
     verdicts: readonly { orderId: string; status: 'succeeded' | 'failed' }[],
     outcomes: readonly { eventId: string; outcome: WebhookOutcome }[],
-  ): Promise<void> {
-    if (verdicts.length === 0 && outcomes.length === 0) return;
+  ): RidingWrite[] {
     const byOrder = new Map<string, { orderId: string; status: 'succeeded' | 'failed' }>();
     for (const verdict of verdicts) if (byOrder.get(verdict.orderId)?.status !== 'succeeded') byOrder.set(verdict.orderId, verdict);
     const distinct = [...byOrder.values()];
-    await sql`
-      WITH verdict AS (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(distinct)}::jsonb) AS v("orderId" uuid, status text)
-      ), completed AS (
-        UPDATE payments AS p SET status = verdict.status, completed_at = now(), updated_at = now()
-        FROM verdict
-        WHERE p.order_id = ANY(${distinct.map((verdict) => verdict.orderId)}::uuid[]) AND p.order_id = verdict."orderId"
-          AND (p.status = 'pending' OR (p.status = 'failed' AND verdict.status = 'succeeded'))
-      )
-      UPDATE payment_events AS e SET outcome = o.outcome
-      FROM jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb) AS o("eventId" text, outcome text)
-      WHERE e.provider = ${provider} AND e.event_id = ANY(${outcomes.map((outcome) => outcome.eventId)}::text[]) AND e.event_id = o."eventId"
-    `.execute(tx);
+    const writes: RidingWrite[] = [];
+    if (distinct.length > 0) {
+      writes.push(
+        sql`payment_verdict AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(distinct)}::jsonb) AS v("orderId" uuid, status text)
+        )`,
+        sql`payment_completed AS (
+          UPDATE payments AS p SET status = payment_verdict.status, completed_at = now(), updated_at = now()
+          FROM payment_verdict
+          WHERE p.order_id = ANY(${distinct.map((verdict) => verdict.orderId)}::uuid[]) AND p.order_id = payment_verdict."orderId"
+            AND (p.status = 'pending' OR (p.status = 'failed' AND payment_verdict.status = 'succeeded'))
+        )`,
+      );
+    }
+    if (outcomes.length > 0) {
+      writes.push(sql`payment_event_outcome AS (
+        UPDATE payment_events AS e SET outcome = o.outcome
+        FROM jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb) AS o("eventId" text, outcome text)
+        WHERE e.provider = ${provider} AND e.event_id = ANY(${outcomes.map((outcome) => outcome.eventId)}::text[]) AND e.event_id = o."eventId"
+      )`);
+    }
+    return writes;
   }
 
   /**

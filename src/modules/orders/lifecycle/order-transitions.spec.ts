@@ -1,7 +1,8 @@
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeStockStore } from '../../../../test/fakes/fake-stock-store.js';
-import type { Tx } from '../../../db/database.js';
+import type { RidingWrite, Tx } from '../../../db/database.js';
 import type { OrderStatus } from '../../../db/schema.js';
 import { Metrics } from '../../../lib/metrics.js';
 import type { LedgerMoves } from '../../inventory/inventory.repository.js';
@@ -17,8 +18,16 @@ class FakeLedger {
   readonly ledger = new Map<string, { onHand: number; reserved: number; sold: number }>();
   readonly outbox: NewOutboxEvent[] = [];
   readonly settleCalls: { sku: string; sold: number; released: number }[][] = [];
-  /** Which writes ran, in order. */
+  /** Which statements ran, in order; the writes that rode in one joined to it by `+`. */
   readonly calls: string[] = [];
+  private readonly writeNames = new WeakMap<RidingWrite, string>();
+
+  /** A write that rides in a statement; the fake statements record it by name. */
+  riding(name: string): RidingWrite {
+    const write = sql`${sql.raw(name)}`;
+    this.writeNames.set(write, name);
+    return write;
+  }
 
   addOrder(orderId: string, lines: { sku: string; quantity: number }[]) {
     this.status.set(orderId, 'PENDING');
@@ -34,8 +43,8 @@ class FakeLedger {
       new Map(
         ids.filter((id) => this.status.has(id)).map((id) => [id, { status: this.status.get(id)!, userId: 'buyer', expiresAt: HELD_UNTIL }] as const),
       ),
-    changeStatuses: async (_tx: Tx, changes: readonly StatusChange[]) => {
-      this.calls.push('orders');
+    changeStatuses: async (_tx: Tx, changes: readonly StatusChange[], riding: readonly RidingWrite[] = []) => {
+      this.calls.push(['orders', ...riding.map((write) => this.writeNames.get(write))].join('+'));
       const changed = new Set<string>();
       for (const change of changes) {
         if (this.status.get(change.orderId) !== change.from) continue;
@@ -64,9 +73,9 @@ class FakeLedger {
   };
 
   readonly outboxRepository = {
-    append: async (_tx: Tx, events: readonly NewOutboxEvent[]) => {
-      this.calls.push('outbox');
+    appending: (events: readonly NewOutboxEvent[]) => {
       this.outbox.push(...events);
+      return this.riding('outbox');
     },
   };
 }
@@ -210,7 +219,33 @@ describe('OrderTransitions', () => {
       await stage([{ orderId: 'order-1', to: 'CONFIRMED', from: 'PENDING', actor: 'payment' }]);
       ledger.calls.push('caller');
     });
-    expect(ledger.calls).toEqual(['orders', 'outbox', 'caller', 'ledger']);
+    expect(ledger.calls).toEqual(['orders+outbox', 'caller', 'ledger']);
+  });
+
+  it('sends the caller’s writes that follow from the results in the statement that changes the orders', async () => {
+    const seen: unknown[] = [];
+    await transitions.inTransaction((_tx, stage) =>
+      stage(
+        [
+          { orderId: 'order-1', to: 'CONFIRMED', from: 'PENDING', actor: 'payment' },
+          { orderId: 'missing', to: 'CANCELLED', actor: 'customer' },
+        ],
+        (results) => {
+          seen.push(...results);
+          return [ledger.riding('outcomes')];
+        },
+      ),
+    );
+    expect(seen).toEqual([{ changed: true, status: 'CONFIRMED' }, undefined]);
+    expect(ledger.calls).toEqual(['orders+outbox+outcomes', 'ledger']);
+  });
+
+  it('still sends the caller’s writes when no order changes', async () => {
+    await transitions.inTransaction((_tx, stage) =>
+      stage([{ orderId: 'missing', to: 'CANCELLED', actor: 'customer' }], () => [ledger.riding('outcomes')]),
+    );
+    expect(ledger.calls).toEqual(['orders+outcomes']);
+    expect(ledger.outbox).toEqual([]);
   });
 
   it('refuses to stage twice in one transaction, which would lock orders out of id order', async () => {
