@@ -4,7 +4,7 @@ import type { CartNotice } from '../modules/carts/carts.schemas.js';
 import type { StockLine } from '../modules/inventory/inventory.schemas.js';
 import type { RedisKeys } from './keys.js';
 import { ScriptCode } from './script-codes.js';
-import type { LuaScripts, ScriptCall, ScriptResult } from './scripts.js';
+import type { LuaScripts } from './scripts.js';
 
 /** A cart as Redis and its Postgres snapshot hold it: quantities only, priced when read. */
 export interface StoredCart {
@@ -144,12 +144,6 @@ export class CartStore {
    * answered a batch, and the API while Redis ran the next.
    */
   private readonly changes: Coalescer<CartItemChange, CartChangeResult>;
-  /**
-   * The script calls of checkouts (the claim on a cart, its release, the take of an order's lines),
-   * those of one event-loop turn sent in one pipeline: a burst of checkouts costs a write to Redis
-   * per turn rather than one per call, and on two busy cores a write costs more than the script.
-   */
-  private readonly checkoutCalls: Coalescer<ScriptCall, ScriptResult>;
 
   constructor(
     private readonly redis: Redis,
@@ -158,7 +152,6 @@ export class CartStore {
     private readonly limits: CartLimits,
   ) {
     this.changes = new Coalescer((batch) => this.changeItems(batch), { maxBatch: MAX_CHANGE_BATCH, maxInFlight: MAX_CHANGES_IN_FLIGHT });
-    this.checkoutCalls = new Coalescer(async (calls) => this.scripts.runMany(calls), { maxBatch: MAX_CHANGE_BATCH });
   }
 
   /** The cart in Redis; null when it is not loaded. */
@@ -175,18 +168,17 @@ export class CartStore {
     keyHash: string,
     claimMs: number,
   ): Promise<{ kind: 'read'; cart: StoredCart } | { kind: 'claimed' } | { kind: 'missing' }> {
-    const [code, flat] = (await this.checkoutCalls.submit({
-      name: 'claimCheckout',
-      keys: [this.keys.cart(userId), this.keys.cartCheckout(userId)],
-      args: [keyHash, claimMs],
-    })) as [ScriptCode, string[]?];
+    const [code, flat] = (await this.scripts.run('claimCheckout', [this.keys.cart(userId), this.keys.cartCheckout(userId)], [keyHash, claimMs])) as [
+      ScriptCode,
+      string[]?,
+    ];
     if (code === ScriptCode.Done) return { kind: 'read', cart: parseCart(userId, flat!)! };
     return code === ScriptCode.Claimed ? { kind: 'claimed' } : { kind: 'missing' };
   }
 
   /** Gives up a checkout's claim on the cart's `version` (its order was not accepted), unless another key holds it now. */
   async releaseCheckout(userId: string, version: number, keyHash: string): Promise<void> {
-    await this.checkoutCalls.submit({ name: 'releaseIfHeld', keys: [this.keys.cartCheckout(userId)], args: [`${version}|${keyHash}`] });
+    await this.scripts.run('releaseIfHeld', [this.keys.cartCheckout(userId)], [`${version}|${keyHash}`]);
   }
 
   /** Several carts in one round trip; null where not loaded. */
@@ -292,11 +284,11 @@ export class CartStore {
     nowMs: number,
   ): Promise<{ kind: 'taken'; cart: StoredCart; ownerOnline: boolean } | { kind: 'already' } | { kind: 'missing' }> {
     const { ttlSeconds, takenMarkerTtlSeconds } = this.limits;
-    const [code, flat, online] = (await this.checkoutCalls.submit({
-      name: 'takeOrderedLines',
-      keys: [this.keys.cart(userId), this.keys.dirtyCarts(), this.keys.cartOrderTaken(orderId), this.keys.onlineSockets(userId)],
-      args: [userId, nowMs, ttlSeconds, takenMarkerTtlSeconds, ...lines.flatMap((line) => [line.sku, line.quantity])],
-    })) as [ScriptCode, string[]?, number?];
+    const [code, flat, online] = (await this.scripts.run(
+      'takeOrderedLines',
+      [this.keys.cart(userId), this.keys.dirtyCarts(), this.keys.cartOrderTaken(orderId), this.keys.onlineSockets(userId)],
+      [userId, nowMs, ttlSeconds, takenMarkerTtlSeconds, ...lines.flatMap((line) => [line.sku, line.quantity])],
+    )) as [ScriptCode, string[]?, number?];
     if (code === ScriptCode.Done) return { kind: 'taken', cart: parseCart(userId, flat!)!, ownerOnline: online === 1 };
     return code === ScriptCode.Nothing ? { kind: 'already' } : { kind: 'missing' };
   }

@@ -21,7 +21,7 @@ export type ScriptName =
   | 'ackCartsPersisted'
   | 'releaseIfHeld'
   | 'claimCheckout';
-export type ScriptResult = number | string | null | ScriptResult[];
+type ScriptResult = number | string | null | ScriptResult[];
 
 interface ScriptFile {
   name: ScriptName;
@@ -57,45 +57,12 @@ export class LuaScripts {
   }
 
   run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<ScriptResult> {
-    checkKeys({ name, keys, args });
+    const file = SCRIPT_FILES.get(name);
+    if (!file) throw new Error(`no Lua script named ${name}`);
+    if (file.numberOfKeys !== null && file.numberOfKeys !== keys.length) {
+      throw new Error(`${name} takes ${file.numberOfKeys} keys, got ${keys.length}`);
+    }
     const command = (this.redis as unknown as Record<ScriptName, (...a: unknown[]) => Promise<ScriptResult>>)[name];
     return command.call(this.redis, keys.length, ...keys, ...args);
-  }
-
-  /**
-   * Several script calls in one pipeline: one write to Redis and one round trip for all of them.
-   * Answers one promise per call, in order, each settled by that call's own reply or error.
-   */
-  runMany(calls: readonly ScriptCall[]): Promise<ScriptResult>[] {
-    for (const call of calls) checkKeys(call);
-    const pipeline = this.redis.pipeline() as unknown as Record<ScriptName, (...a: unknown[]) => unknown> & { exec(): Promise<unknown> };
-    // Each call's callback, not the pipeline's list of replies: it gets the answer of the call
-    // ioredis resends on its own when Redis had lost the script (NOSCRIPT).
-    const answers = calls.map(
-      ({ name, keys, args }) =>
-        new Promise<ScriptResult>((resolve, reject) => {
-          pipeline[name]!.call(pipeline, keys.length, ...keys, ...args, (error: Error | null, reply: ScriptResult) =>
-            error ? reject(error) : resolve(reply),
-          );
-        }),
-    );
-    // Its failures are each call's, answered above.
-    pipeline.exec().catch(() => undefined);
-    return answers;
-  }
-}
-
-/** One call of a script: its name, its keys and its arguments. */
-export interface ScriptCall {
-  name: ScriptName;
-  keys: string[];
-  args: (string | number)[];
-}
-
-function checkKeys({ name, keys }: ScriptCall): void {
-  const file = SCRIPT_FILES.get(name);
-  if (!file) throw new Error(`no Lua script named ${name}`);
-  if (file.numberOfKeys !== null && file.numberOfKeys !== keys.length) {
-    throw new Error(`${name} takes ${file.numberOfKeys} keys, got ${keys.length}`);
   }
 }
