@@ -20,6 +20,7 @@ import { ensureDatabaseExists } from '../src/db/database.js';
 import { createProduct } from '../test/support/fixtures.js';
 import { adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { removeIfStopped } from './children.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import { PhaseProfile } from './phase-profile.js';
@@ -91,6 +92,7 @@ async function main(): Promise<number> {
   const machine = await describeMachine(POSTGRES_URL, REDIS_URL);
   const databaseName = uniqueName('fc_bench_cart');
   const prefix = uniqueName('fcbc');
+  removeIfStopped(() => Promise.allSettled([dropDatabase(POSTGRES_URL, databaseName), deleteRedisPrefix(REDIS_URL, prefix)]));
   const processes: ServerProcess[] = [];
   const profile = new PhaseProfile(cpuProfileDir);
   let meter: CpuMeter | undefined;

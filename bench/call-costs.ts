@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { AppError, refusal } from '../src/lib/errors.js';
 import { deleteRedisPrefix, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { endsWithBenchmark } from './children.js';
 import { CpuMeter, describeMachine } from './machine.js';
 import { n } from './support.js';
 
@@ -44,14 +45,16 @@ async function clientMicrosPerCall(call: () => Promise<unknown>): Promise<number
 }
 
 async function httpClients(): Promise<string[]> {
-  const server = spawn(
-    process.execPath,
-    [
-      '-e',
-      `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => s.writeHead(201, { 'content-type': 'application/json' }).end(${JSON.stringify(ANSWER)})); })` +
-        `.listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+  const server = endsWithBenchmark(
+    spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => s.writeHead(201, { 'content-type': 'application/json' }).end(${JSON.stringify(ANSWER)})); })` +
+          `.listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
   );
   try {
     const port = await new Promise<number>((resolve) => server.stdout.once('data', (chunk) => resolve(Number(String(chunk).trim()))));

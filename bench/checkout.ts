@@ -22,6 +22,7 @@ import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { removeIfStopped } from './children.js';
 import { KeepAliveClient } from './http-client.js';
 import { type LoadResult, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
@@ -286,6 +287,7 @@ async function main(): Promise<number> {
   const machine = await describeMachine(POSTGRES_URL, REDIS_URL);
   const databaseName = uniqueName('fc_bench_checkout');
   const prefix = uniqueName('fcbk');
+  removeIfStopped(() => Promise.allSettled([dropDatabase(POSTGRES_URL, databaseName), deleteRedisPrefix(REDIS_URL, prefix)]));
   const processes: ServerProcess[] = [];
   let meter: CpuMeter | undefined;
   const payments = new PaymentStack(REDIS_URL, prefix);

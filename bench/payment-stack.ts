@@ -7,6 +7,7 @@ import { Mailbox } from '../src/modules/notifications/mailbox.js';
 import { SmtpSink } from '../src/modules/notifications/smtp-sink.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { createPspSim, type PspSim } from '../src/simulators/psp-sim/psp-sim.js';
+import { endsWithBenchmark } from './children.js';
 
 /** How long the stack's process may take to listen, and to stop once asked. */
 const START_TIMEOUT_MS = 30_000;
@@ -65,10 +66,12 @@ export class PaymentStack {
   }
 
   async listen(): Promise<Record<string, string>> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/payment-stack-server.ts'], {
-      env: { ...process.env, BENCH_STACK_REDIS_URL: this.redisUrl, BENCH_STACK_PREFIX: this.prefix },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = endsWithBenchmark(
+      spawn(process.execPath, ['--import', 'tsx', 'bench/payment-stack-server.ts'], {
+        env: { ...process.env, BENCH_STACK_REDIS_URL: this.redisUrl, BENCH_STACK_PREFIX: this.prefix },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     this.child = child;
     child.stderr!.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-4_000);

@@ -14,6 +14,7 @@ import { ensureDatabaseExists } from '../src/db/database.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, uniqueName } from '../test/support/stores.js';
+import { removeIfStopped } from './children.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine, type Machine } from './machine.js';
 import { type BenchOptions, parseBenchOptions, reproduceCommand, USAGE } from './options.js';
@@ -333,6 +334,7 @@ async function main(): Promise<number> {
 
   const databaseName = uniqueName('fc_bench');
   const prefix = uniqueName('fcb');
+  removeIfStopped(() => Promise.allSettled([dropDatabase(options.postgresUrl, databaseName), deleteRedisPrefix(options.redisUrl, prefix)]));
   const processes: ServerProcess[] = [];
   const profile = new PhaseProfile(options.cpuProfileDir);
   let meter: CpuMeter | undefined;

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { BUILT_CLI, buildServer, serverIsStale } from '../scripts/build-server.js';
+import { endsWithBenchmark } from './children.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** Output kept per process, for the report and for a start-up failure. */
@@ -47,11 +48,13 @@ export class ServerProcess {
 
   /** `nodeArgs` go before the script, e.g. `--cpu-prof`. */
   private static launch(args: string[], env: Record<string, string>, nodeArgs: string[]): ChildProcess {
-    return spawn(process.execPath, [...nodeArgs, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return endsWithBenchmark(
+      spawn(process.execPath, [...nodeArgs, ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
   }
 
   /** A flashcart role. */

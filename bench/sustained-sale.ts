@@ -25,6 +25,7 @@ import { createDb, ensureDatabaseExists, migrateToLatest } from '../src/db/datab
 import { RedisKeys } from '../src/redis/keys.js';
 import { guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { removeIfStopped } from './children.js';
 import { hotRowUpdateRate } from './hot-row.js';
 import { type LoadResult, runLoad } from './load.js';
 import { describeMachine, processCpuSeconds } from './machine.js';
@@ -104,6 +105,7 @@ interface Outcome {
 async function prepareStores(sale: Sale) {
   const databaseName = uniqueName('fc_bench_sale');
   const prefix = uniqueName('fcbs');
+  removeIfStopped(() => Promise.allSettled([dropDatabase(options.postgresUrl, databaseName), deleteRedisPrefix(options.redisUrl, prefix)]));
   const url = databaseUrl(options.postgresUrl, databaseName);
   await ensureDatabaseExists(url);
   const db = createDb(url, 2, pino({ level: 'silent' }));

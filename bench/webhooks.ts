@@ -16,6 +16,7 @@ import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests, settleInWaves } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { removeIfStopped } from './children.js';
 import { hotRowUpdateRate } from './hot-row.js';
 import { KeepAliveClient } from './http-client.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
@@ -157,6 +158,7 @@ async function main(): Promise<number> {
   const machine = await describeMachine(postgresUrl, redisUrl);
   const databaseName = uniqueName('fc_bench_hooks');
   const prefix = uniqueName('fcbh');
+  removeIfStopped(() => Promise.allSettled([dropDatabase(postgresUrl, databaseName), deleteRedisPrefix(redisUrl, prefix)]));
   const processes: ServerProcess[] = [];
   const payments = new PaymentStack(redisUrl, prefix);
   try {
