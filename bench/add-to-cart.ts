@@ -20,7 +20,7 @@ import { ensureDatabaseExists } from '../src/db/database.js';
 import { createProduct } from '../test/support/fixtures.js';
 import { adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
-import { removeIfStopped } from './children.js';
+import { tearDownOnStop } from './children.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import { PhaseProfile } from './phase-profile.js';
@@ -92,10 +92,18 @@ async function main(): Promise<number> {
   const machine = await describeMachine(POSTGRES_URL, REDIS_URL);
   const databaseName = uniqueName('fc_bench_cart');
   const prefix = uniqueName('fcbc');
-  removeIfStopped(() => Promise.allSettled([dropDatabase(POSTGRES_URL, databaseName), deleteRedisPrefix(REDIS_URL, prefix)]));
   const processes: ServerProcess[] = [];
   const profile = new PhaseProfile(cpuProfileDir);
   let meter: CpuMeter | undefined;
+  const tearDown = tearDownOnStop(async () => {
+    meter?.close();
+    await Promise.all(processes.map((child) => child.stop()));
+    // Only the API is profiled.
+    const summarise = profile.finish(processes.slice(0, 1), 'cart');
+    if (summarise) log(summarise);
+    await dropDatabase(POSTGRES_URL, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
+    await deleteRedisPrefix(REDIS_URL, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
+  });
   try {
     await ensureDatabaseExists(databaseUrl(POSTGRES_URL, databaseName));
     const [port, workerPort] = [await freePort(), await freePort()];
@@ -244,13 +252,7 @@ async function main(): Promise<number> {
     }
     return problems.length === 0 ? 0 : 1;
   } finally {
-    meter?.close();
-    await Promise.all(processes.map((child) => child.stop()));
-    // Only the API is profiled.
-    const summarise = profile.finish(processes.slice(0, 1), 'cart');
-    if (summarise) log(summarise);
-    await dropDatabase(POSTGRES_URL, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
-    await deleteRedisPrefix(REDIS_URL, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
+    await tearDown();
   }
 }
 

@@ -22,7 +22,7 @@ import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
-import { removeIfStopped } from './children.js';
+import { tearDownOnStop } from './children.js';
 import { KeepAliveClient } from './http-client.js';
 import { type LoadResult, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
@@ -287,10 +287,19 @@ async function main(): Promise<number> {
   const machine = await describeMachine(POSTGRES_URL, REDIS_URL);
   const databaseName = uniqueName('fc_bench_checkout');
   const prefix = uniqueName('fcbk');
-  removeIfStopped(() => Promise.allSettled([dropDatabase(POSTGRES_URL, databaseName), deleteRedisPrefix(REDIS_URL, prefix)]));
   const processes: ServerProcess[] = [];
   let meter: CpuMeter | undefined;
   const payments = new PaymentStack(REDIS_URL, prefix);
+  const tearDown = tearDownOnStop(async () => {
+    meter?.close();
+    await payments.closeSimulator();
+    await Promise.all(processes.map((child) => child.stop()));
+    await payments.close();
+    const summarise = profile.finish(processes, 'sale');
+    if (summarise) log(summarise);
+    await dropDatabase(POSTGRES_URL, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
+    await deleteRedisPrefix(REDIS_URL, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
+  });
   try {
     await ensureDatabaseExists(databaseUrl(POSTGRES_URL, databaseName));
     const paymentEnv = await payments.listen();
@@ -337,14 +346,7 @@ async function main(): Promise<number> {
     console.log(report.text);
     return report.ok ? 0 : 1;
   } finally {
-    meter?.close();
-    await payments.closeSimulator();
-    await Promise.all(processes.map((child) => child.stop()));
-    await payments.close();
-    const summarise = profile.finish(processes, 'sale');
-    if (summarise) log(summarise);
-    await dropDatabase(POSTGRES_URL, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
-    await deleteRedisPrefix(REDIS_URL, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
+    await tearDown();
   }
 }
 

@@ -2,34 +2,38 @@ import type { ChildProcess } from 'node:child_process';
 
 /** The processes a benchmark started and that still run. */
 const running = new Set<ChildProcess>();
-/** What a benchmark stopped midway must still remove: its database, its Redis keys. */
-const leftovers: (() => Promise<unknown>)[] = [];
-/** Longest the removal may take before a stopped benchmark exits anyway. */
-const CLEANUP_MS = 10_000;
+/** The teardowns of what a benchmark has set up and not yet torn down. */
+const pending = new Set<() => Promise<void>>();
+/** Longest the teardowns may take once the benchmark is stopped before it exits anyway. */
+const STOP_GRACE_MS = 20_000;
 
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
-    // Left running, a stopped benchmark's API and worker kept their timers and Redis keys going
-    // under a prefix nobody deletes, beside the next benchmark's processes.
-    for (const child of running) child.kill('SIGKILL');
-    const timeout = new Promise((resolve) => setTimeout(resolve, CLEANUP_MS).unref());
-    await Promise.race([Promise.allSettled(leftovers.map((remove) => remove())), timeout]);
+    // Stopped midway, a benchmark still stops its servers (their CPU profiles written) and drops
+    // its database and Redis keys: left running, its API and worker kept their timers and keys
+    // going under a prefix nobody deletes, beside the next benchmark's processes.
+    console.error(`${signal}: tearing down`);
+    const timeout = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
+    await Promise.race([Promise.allSettled([...pending].map((tearDown) => tearDown())), timeout]);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   });
 }
 
 /**
- * Removes what the benchmark made in the shared stores if it is stopped (Ctrl-C, SIGTERM) before
- * its own teardown; a benchmark that ends by itself tears down as before.
+ * Makes `tearDown` run once, whichever comes first: the benchmark calling what this returns (in its
+ * `finally`), or the benchmark being stopped (Ctrl-C, SIGTERM) before it gets there.
  */
-export function removeIfStopped(remove: () => Promise<unknown>): void {
-  leftovers.push(remove);
+export function tearDownOnStop(tearDown: () => Promise<void>): () => Promise<void> {
+  let torn: Promise<void> | undefined;
+  const once = () => (torn ??= tearDown());
+  pending.add(once);
+  return () => once().finally(() => pending.delete(once));
 }
 
-/** Ties a child process to the benchmark: stopped (or ending), the benchmark takes it with it. */
+/** Ties a child process to the benchmark: a process still running when the benchmark exits is killed. */
 export function endsWithBenchmark<T extends ChildProcess>(child: T): T {
   running.add(child);
   child.once('exit', () => running.delete(child));

@@ -14,7 +14,7 @@ import { ensureDatabaseExists } from '../src/db/database.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, uniqueName } from '../test/support/stores.js';
-import { removeIfStopped } from './children.js';
+import { tearDownOnStop } from './children.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine, type Machine } from './machine.js';
 import { type BenchOptions, parseBenchOptions, reproduceCommand, USAGE } from './options.js';
@@ -334,25 +334,16 @@ async function main(): Promise<number> {
 
   const databaseName = uniqueName('fc_bench');
   const prefix = uniqueName('fcb');
-  removeIfStopped(() => Promise.allSettled([dropDatabase(options.postgresUrl, databaseName), deleteRedisPrefix(options.redisUrl, prefix)]));
   const processes: ServerProcess[] = [];
   const profile = new PhaseProfile(options.cpuProfileDir);
   let meter: CpuMeter | undefined;
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      meter?.close();
-      await Promise.all(processes.map((child) => child.stop()));
-      await dropDatabase(options.postgresUrl, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
-      await deleteRedisPrefix(options.redisUrl, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
-      log(`dropped database ${databaseName} and Redis keys ${prefix}:*`);
-    })());
-  const interrupted = (signal: NodeJS.Signals) => {
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const tearDown = tearDownOnStop(async () => {
+    meter?.close();
+    await Promise.all(processes.map((child) => child.stop()));
+    await dropDatabase(options.postgresUrl, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
+    await deleteRedisPrefix(options.redisUrl, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
+    log(`dropped database ${databaseName} and Redis keys ${prefix}:*`);
+  });
 
   try {
     await ensureDatabaseExists(databaseUrl(options.postgresUrl, databaseName));
@@ -479,7 +470,7 @@ async function main(): Promise<number> {
     if (options.jsonFile) writeFileSync(options.jsonFile, JSON.stringify(asJson(options, machine, rounds, invariantsHold, startedAt), null, 2));
     return invariantsHold ? 0 : 1;
   } finally {
-    await cleanup();
+    await tearDown();
     // Only the API is profiled.
     const summarise = profile.finish(processes.slice(0, 1), 'orders');
     if (summarise) log(summarise);

@@ -25,7 +25,7 @@ import { createDb, ensureDatabaseExists, migrateToLatest } from '../src/db/datab
 import { RedisKeys } from '../src/redis/keys.js';
 import { guests } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
-import { removeIfStopped } from './children.js';
+import { tearDownOnStop } from './children.js';
 import { hotRowUpdateRate } from './hot-row.js';
 import { type LoadResult, runLoad } from './load.js';
 import { describeMachine, processCpuSeconds } from './machine.js';
@@ -105,7 +105,6 @@ interface Outcome {
 async function prepareStores(sale: Sale) {
   const databaseName = uniqueName('fc_bench_sale');
   const prefix = uniqueName('fcbs');
-  removeIfStopped(() => Promise.allSettled([dropDatabase(options.postgresUrl, databaseName), deleteRedisPrefix(options.redisUrl, prefix)]));
   const url = databaseUrl(options.postgresUrl, databaseName);
   await ensureDatabaseExists(url);
   const db = createDb(url, 2, pino({ level: 'silent' }));
@@ -207,6 +206,12 @@ async function runScenario(name: ScenarioName): Promise<Outcome> {
   const stores = await prepareStores(sale);
   const processes: ServerProcess[] = [];
   const backlog = new Redis(options.redisUrl);
+  const tearDown = tearDownOnStop(async () => {
+    backlog.disconnect();
+    await Promise.all(processes.map((child) => child.stop()));
+    await dropDatabase(options.postgresUrl, stores.databaseName).catch(() => undefined);
+    await deleteRedisPrefix(options.redisUrl, stores.prefix).catch(() => undefined);
+  });
   try {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -283,10 +288,7 @@ async function runScenario(name: ScenarioName): Promise<Outcome> {
     }
     return outcome;
   } finally {
-    backlog.disconnect();
-    await Promise.all(processes.map((child) => child.stop()));
-    await dropDatabase(options.postgresUrl, stores.databaseName).catch(() => undefined);
-    await deleteRedisPrefix(options.redisUrl, stores.prefix).catch(() => undefined);
+    await tearDown();
   }
 }
 

@@ -16,7 +16,7 @@ import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests, settleInWaves } from '../test/support/http.js';
 import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
-import { removeIfStopped } from './children.js';
+import { tearDownOnStop } from './children.js';
 import { hotRowUpdateRate } from './hot-row.js';
 import { KeepAliveClient } from './http-client.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
@@ -158,9 +158,18 @@ async function main(): Promise<number> {
   const machine = await describeMachine(postgresUrl, redisUrl);
   const databaseName = uniqueName('fc_bench_hooks');
   const prefix = uniqueName('fcbh');
-  removeIfStopped(() => Promise.allSettled([dropDatabase(postgresUrl, databaseName), deleteRedisPrefix(redisUrl, prefix)]));
   const processes: ServerProcess[] = [];
   const payments = new PaymentStack(redisUrl, prefix);
+  const tearDown = tearDownOnStop(async () => {
+    meter?.close();
+    await payments.closeSimulator();
+    await Promise.all(processes.map((child) => child.stop()));
+    await payments.close();
+    const summarise = profile.finish(processes, 'round');
+    if (summarise) log(summarise);
+    await dropDatabase(postgresUrl, databaseName).catch(() => undefined);
+    await deleteRedisPrefix(redisUrl, prefix).catch(() => undefined);
+  });
   try {
     log(`hot-row UPDATE for ${ROW_SECONDS} s at ${CONNECTIONS} clients`);
     const rowMeter = new CpuMeter(redisUrl, () => ({}));
@@ -225,14 +234,7 @@ async function main(): Promise<number> {
     console.log(out.join('\n'));
     return rounds.every((r) => r.problems.length === 0) && errors.length === 0 ? 0 : 1;
   } finally {
-    meter?.close();
-    await payments.closeSimulator();
-    await Promise.all(processes.map((child) => child.stop()));
-    await payments.close();
-    const summarise = profile.finish(processes, 'round');
-    if (summarise) log(summarise);
-    await dropDatabase(postgresUrl, databaseName).catch(() => undefined);
-    await deleteRedisPrefix(redisUrl, prefix).catch(() => undefined);
+    await tearDown();
   }
 }
 
