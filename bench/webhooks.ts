@@ -58,6 +58,8 @@ interface Round {
   p50Ms: number;
   p99Ms: number;
   ledger: InventoryView;
+  /** Transactions the round's webhooks were applied in (the API's flashcart_payment_webhook_batch_events). */
+  batches: number;
   problems: string[];
 }
 
@@ -92,6 +94,13 @@ async function sendAll(url: string, secret: string, bodies: string[]) {
     }),
   ).finally(() => client.close());
   return { seconds: (performance.now() - startedAt) / 1_000, answers, p50Ms: latency.percentile(50) / 1_000, p99Ms: latency.percentile(99) / 1_000 };
+}
+
+/** Webhook batches the API has applied so far, and the events they held (its /metrics). */
+async function webhookBatches(baseUrl: string): Promise<{ count: number; events: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^flashcart_payment_webhook_batch_events_${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { count: read('count'), events: read('sum') };
 }
 
 /** No outbox event waits for the relay, and no job waits or runs on any queue (the API's /metrics; delayed jobs are the schedulers' next ticks). */
@@ -134,10 +143,14 @@ async function runRound(round: number, baseUrl: string, admin: Api, buyers: Api[
   if (!(await pollUntil(() => sideEffectsDone(baseUrl), SETTLE_TIMEOUT_MS))) throw new Error('the side effects of placing the orders did not finish');
 
   log(`round ${round}: sending ${n(ORDERS)} signed webhooks at ${CONNECTIONS} connections`);
+  const batchesBefore = await webhookBatches(baseUrl);
   const { value: sent, cpu } = await profile.phase(`round-${round}`, () =>
     meter.measure(() => sendAll(`${baseUrl}/api/payments/webhook`, secret, bodies)),
   );
+  const batchesAfter = await webhookBatches(baseUrl);
   const problems: string[] = [];
+  if (batchesAfter.events - batchesBefore.events !== ORDERS)
+    problems.push(`${batchesAfter.events - batchesBefore.events} webhook events counted in batches for ${ORDERS} sent`);
   const confirmed = sent.answers.filter((answer) => answer.status === 200 && answer.outcome === 'confirmed').length;
   if (confirmed !== ORDERS) problems.push(`${confirmed} of ${ORDERS} webhooks answered 200 confirmed`);
   const pending = await admin.get('/api/admin/orders?status=PENDING&limit=1');
@@ -147,7 +160,8 @@ async function runRound(round: number, baseUrl: string, admin: Api, buyers: Api[
   if (ledger.reserved !== 0 || ledger.sold !== ORDERS || ledger.onHand !== 0 || ledger.gateAvailable !== 0 || ledger.drift !== 0) {
     problems.push(`ledger not balanced: ${JSON.stringify(ledger)}`);
   }
-  return { cpu, seconds: sent.seconds, rate: ORDERS / sent.seconds, p50Ms: sent.p50Ms, p99Ms: sent.p99Ms, ledger, problems };
+  const batches = batchesAfter.count - batchesBefore.count;
+  return { cpu, seconds: sent.seconds, rate: ORDERS / sent.seconds, p50Ms: sent.p50Ms, p99Ms: sent.p99Ms, ledger, batches, problems };
 }
 
 /** CPU microseconds one confirmation cost a process, however much CPU it was given. */
@@ -217,7 +231,8 @@ async function main(): Promise<number> {
           `(webhook p50 ${n(round.p50Ms, 1)} ms, p99 ${n(round.p99Ms, 1)} ms); ledger sold ${round.ledger.sold}, reserved ${round.ledger.reserved}, ` +
           `gateAvailable ${round.ledger.gateAvailable}, drift ${round.ledger.drift}\n` +
           `  cpu (cores): ${cpuLine(round.cpu)}\n` +
-          `  CPU per confirmation: API ${n(microsPer(round, 'api'))} µs, Postgres ${n(microsPer(round, 'postgres'))} µs, worker ${n(microsPer(round, 'worker'))} µs` +
+          `  CPU per confirmation: API ${n(microsPer(round, 'api'))} µs, Postgres ${n(microsPer(round, 'postgres'))} µs, worker ${n(microsPer(round, 'worker'))} µs\n` +
+          `  applied in ${n(round.batches)} transactions, ${n(ORDERS / round.batches, 1)} webhooks each on average` +
           round.problems.map((problem) => `\n  FAILED: ${problem}`).join(''),
       ),
       '',

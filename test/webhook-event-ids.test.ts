@@ -39,5 +39,8 @@ describe('payment webhooks that share an event id', () => {
       .execute();
     expect(recorded).toEqual([{ type: 'payment.succeeded', providerPaymentId: payment.body.paymentId, outcome: 'confirmed' }]);
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 0, sold: 1, drift: 0 });
+    const metrics = await container.metrics.registry.metrics();
+    expect(metrics).toMatch(/^flashcart_payment_webhook_batch_events_count 1$/m);
+    expect(metrics).toMatch(/^flashcart_payment_webhook_batch_events_sum 2$/m);
   });
 });

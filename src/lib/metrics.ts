@@ -44,6 +44,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly paymentWebhookBatchSize = new Histogram({
+    name: 'flashcart_payment_webhook_batch_events',
+    help: 'Payment webhook events per batch applied in one transaction',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+
   readonly paymentWebhooks = new Counter({
     name: 'flashcart_payment_webhooks_total',
     help: 'Authentic payment webhooks by outcome (confirmed, released, duplicate, refund-due, amount-mismatch, unknown-payment, ...)',

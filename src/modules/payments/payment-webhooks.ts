@@ -65,6 +65,7 @@ export class PaymentWebhooks {
   }
 
   private applyBatch(events: WebhookEvent[]): Promise<WebhookOutcome[]> {
+    this.deps.metrics.paymentWebhookBatchSize.observe(events.length);
     return this.deps.transitions.inTransaction((tx, stage) => this.apply(tx, stage, events));
   }
 
