@@ -292,7 +292,7 @@ async function main(): Promise<number> {
   const payments = new PaymentStack(REDIS_URL, prefix);
   const tearDown = tearDownOnStop(async () => {
     meter?.close();
-    await payments.closeSimulator();
+    // After flashcart, whose processes may call the simulator and send mail until they stop.
     await Promise.all(processes.map((child) => child.stop()));
     await payments.close();
     const summarise = profile.finish(processes, 'sale');

@@ -18,8 +18,5 @@ const stack = new InProcessPaymentStack(redisUrl, prefix, createLogger('warn'));
 const env = await stack.listen();
 process.stdout.write(`${JSON.stringify(env)}\n`);
 process.once('SIGTERM', () => {
-  void stack
-    .closeSimulator()
-    .then(() => stack.close())
-    .finally(() => process.exit(0));
+  void stack.close().finally(() => process.exit(0));
 });

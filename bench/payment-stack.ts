@@ -36,12 +36,8 @@ export class InProcessPaymentStack {
     return { PSP_SIM_PUBLIC_URL: simUrl, SMTP_URL: `smtp://127.0.0.1:${smtpPort}` };
   }
 
-  /** Closes the simulator first: flashcart's processes may still call it until they stop. */
-  async closeSimulator(): Promise<void> {
-    await this.sim.close();
-  }
-
   async close(): Promise<void> {
+    await this.sim.close();
     await this.sink.close();
     this.mailRedis.disconnect();
   }
@@ -94,8 +90,8 @@ export class PaymentStack {
     }
   }
 
-  /** Stops the simulator and the sink (they share the process): flashcart's processes may call it until they stop. */
-  async closeSimulator(): Promise<void> {
+  /** Stops the simulator and the sink (they share the process). */
+  async close(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
@@ -103,9 +99,5 @@ export class PaymentStack {
     const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     await exited;
     clearTimeout(killer);
-  }
-
-  close(): Promise<void> {
-    return this.closeSimulator();
   }
 }
