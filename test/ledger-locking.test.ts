@@ -14,7 +14,7 @@ import { useSystem } from './support/system.js';
  * took its snapshot before the change committed was refused on stock it no longer described: a
  * vendor recount adding units the gate had already sold failed the order that bought them.
  */
-describe('ledger writes that wait on a stock change', () => {
+describe('ledger reads and writes that wait on a stock change', () => {
   const sut = useSystem({ api: true, worker: false });
 
   const snapshotOf = (sku: string, quantity: number): OrderSnapshot => ({
@@ -31,6 +31,14 @@ describe('ledger writes that wait on a stock change', () => {
   });
 
   const ledgerOf = async (sku: string): Promise<InventoryRow> => (await sut.system.container.inventoryRepository.find(sku))!;
+
+  const waitingOnLocks = async (): Promise<number> => {
+    const waiting = await sql<{ count: number }>`
+      SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(
+      sut.system.container.db,
+    );
+    return waiting.rows[0]!.count;
+  };
 
   /**
    * Runs `write` while an admin's stock change holds the SKU's row (InventoryService.changeStock,
@@ -60,11 +68,7 @@ describe('ledger writes that wait on a stock change', () => {
     });
     await held;
     const writing = write();
-    await eventually(async () => {
-      const waiting = await sql<{ count: number }>`
-        SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(container.db);
-      return waiting.rows[0]!.count > 0 ? true : undefined;
-    }, 'the write to wait on the row');
+    await eventually(async () => ((await waitingOnLocks()) > 0 ? true : undefined), 'the write to wait on the row');
     commit();
     expect(await change).toEqual({ changed: true, applied: expect.any(Number) });
     return writing;
@@ -96,5 +100,41 @@ describe('ledger writes that wait on a stock change', () => {
     expect(await ledgerOf(sku)).toMatchObject({ onHand: 0, vendorOnHand: 1, reserved: 0, sold: 1 });
     const lines = await container.db.selectFrom('fulfilmentLines').selectAll().where('orderId', '=', order.id).execute();
     expect(lines).toMatchObject([{ sku, localQuantity: 1, vendorQuantity: 0, status: 'local' }]);
+  });
+
+  it('shows a SKU as a stock change left it, never with the gate moved and the ledger not yet', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    expect(await container.inventory.view(sku)).toMatchObject({ gateAvailable: 5, drift: 0 });
+    let written!: () => void;
+    const inWrite = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    let commit!: () => void;
+    const mayCommit = new Promise<void>((resolve) => {
+      commit = resolve;
+    });
+    // A recount taking 3 units: the gate moves first, then the ledger, in one transaction.
+    const change = container.inventory.changeStock(sku, {
+      plan: async () => ({ delta: -3, clamp: true }),
+      write: async (tx, row, applied) => {
+        await container.inventoryRepository.setOnHand(tx, sku, row.onHand + applied, applied, 'test', null);
+        written();
+        await mayCommit;
+        return (now) => now.onHand === row.onHand + applied;
+      },
+    });
+    await inWrite;
+    expect(await container.stock.gates([sku])).toEqual([2]);
+
+    let viewed = false;
+    const viewing = container.inventory.view(sku).finally(() => {
+      viewed = true;
+    });
+    await eventually(async () => (viewed || (await waitingOnLocks()) > 0 ? true : undefined), 'the view to wait on the row');
+    commit();
+    expect(await change).toEqual({ changed: true, applied: -3 });
+    // Read apart, this was the gate after the change and the ledger before it: a drift of -3.
+    expect(await viewing).toMatchObject({ onHand: 2, available: 2, gateAvailable: 2, drift: 0 });
   });
 });

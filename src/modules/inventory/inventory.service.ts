@@ -106,14 +106,23 @@ export class InventoryService {
     this.logger = deps.logger;
   }
 
-  /** Both sides of one SKU; loads its gate if nothing has yet. */
+  /**
+   * Both sides of one SKU; loads its gate if nothing has yet. Both are read under the row's share
+   * lock: a stock change moves the gate while it holds the row, so none falls between the two reads
+   * (read apart, a recount that took units just then showed as drift it never was).
+   */
   async view(sku: string): Promise<InventoryView> {
     const [loaded] = await this.stock.gates([sku]);
-    if (loaded === null && !(await this.repository.find(sku))) throw notFound('inventory', { sku });
-    const gateAvailable = loaded ?? (await this.ensureGate(sku));
-    const row = await this.repository.find(sku);
-    if (!row) throw notFound('inventory', { sku });
-    return viewOf(row, gateAvailable);
+    if (loaded === null) {
+      if (!(await this.repository.find(sku))) throw notFound('inventory', { sku });
+      await this.ensureGate(sku);
+    }
+    return this.db.transaction().execute(async (tx) => {
+      const row = await this.repository.lock(tx, sku, 'share');
+      if (!row) throw notFound('inventory', { sku });
+      const [gate] = await this.stock.gates([sku]);
+      return viewOf(row, gate);
+    });
   }
 
   /**
