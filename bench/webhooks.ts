@@ -5,7 +5,10 @@
  * their webhooks at `--connections` connections and times it until every order is CONFIRMED (a 200
  * answer means the confirmation committed) and the ledger balances. See docs/BENCHMARKS.md.
  *
- *   node --import tsx bench/webhooks.ts [--orders 1000] [--connections 64] [--rounds 3] [--row-seconds 5]
+ * A warm-up round (`--warmup`, the same work, not counted) comes first, as the other benchmarks warm
+ * up before they measure: in a first round the API's code is still being compiled.
+ *
+ *   node --import tsx bench/webhooks.ts [--orders 1000] [--connections 64] [--rounds 3] [--warmup 1] [--row-seconds 5]
  *     [--cpu-prof <dir>]   (V8 CPU profiles of the API and the worker, for bench/profile-summary.ts)
  */
 import { randomBytes } from 'node:crypto';
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     orders: { type: 'string', default: '1000' },
     connections: { type: 'string', default: '64' },
     rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2' },
     'row-seconds': { type: 'string', default: '5' },
     'postgres-url': { type: 'string', default: POSTGRES_URL },
     'redis-url': { type: 'string', default: REDIS_URL },
@@ -39,6 +43,7 @@ const { values } = parseArgs({
 const ORDERS = Number(values.orders);
 const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
+const WARMUP_ROUNDS = Number(values.warmup);
 const ROW_SECONDS = Number(values['row-seconds']);
 const postgresUrl = values['postgres-url']!;
 const redisUrl = values['redis-url']!;
@@ -114,10 +119,11 @@ async function sideEffectsDone(baseUrl: string): Promise<boolean> {
   return backlog === 0 && busy === 0;
 }
 
-async function runRound(round: number, baseUrl: string, admin: Api, buyers: Api[], secret: string, meter: CpuMeter): Promise<Round> {
+/** One round; `round` names it (`round-2`, `warm-up-1`), and is the CPU profile's phase. */
+async function runRound(round: string, baseUrl: string, admin: Api, buyers: Api[], secret: string, meter: CpuMeter): Promise<Round> {
   const tag = randomBytes(4).toString('hex');
   const sku = await createProduct(admin, { sku: `HOOK-${round}-${tag}`.toUpperCase(), onHand: ORDERS, priceCents: PRICE, category: 'webhooks' });
-  log(`round ${round}: holding ${n(ORDERS)} orders of ${sku}`);
+  log(`${round}: holding ${n(ORDERS)} orders of ${sku}`);
   const placed = await settleInWaves(
     Array.from({ length: ORDERS }, (_, i) => () => buyers[i % buyers.length]!.order([{ sku, quantity: 1 }], `hook-${tag}-${i}`)),
     CONNECTIONS,
@@ -142,11 +148,9 @@ async function runRound(round: number, baseUrl: string, admin: Api, buyers: Api[
     throw new Error('the orders were not all stored');
   if (!(await pollUntil(() => sideEffectsDone(baseUrl), SETTLE_TIMEOUT_MS))) throw new Error('the side effects of placing the orders did not finish');
 
-  log(`round ${round}: sending ${n(ORDERS)} signed webhooks at ${CONNECTIONS} connections`);
+  log(`${round}: sending ${n(ORDERS)} signed webhooks at ${CONNECTIONS} connections`);
   const batchesBefore = await webhookBatches(baseUrl);
-  const { value: sent, cpu } = await profile.phase(`round-${round}`, () =>
-    meter.measure(() => sendAll(`${baseUrl}/api/payments/webhook`, secret, bodies)),
-  );
+  const { value: sent, cpu } = await profile.phase(round, () => meter.measure(() => sendAll(`${baseUrl}/api/payments/webhook`, secret, bodies)));
   const batchesAfter = await webhookBatches(baseUrl);
   const problems: string[] = [];
   if (batchesAfter.events - batchesBefore.events !== ORDERS)
@@ -212,8 +216,11 @@ async function main(): Promise<number> {
     await admin.post('/api/admin/categories', { slug: 'webhooks', name: 'webhooks' });
     const buyers = await guests(baseUrl, Math.ceil(ORDERS / ORDERS_PER_BUYER));
 
+    const warmups: Round[] = [];
+    for (let round = 1; round <= WARMUP_ROUNDS; round++) warmups.push(await runRound(`warm-up-${round}`, baseUrl, admin, buyers, secret, cpuMeter));
     const rounds: Round[] = [];
-    for (let round = 1; round <= ROUNDS; round++) rounds.push(await runRound(round, baseUrl, admin, buyers, secret, cpuMeter));
+    for (let round = 1; round <= ROUNDS; round++) rounds.push(await runRound(`round-${round}`, baseUrl, admin, buyers, secret, cpuMeter));
+    const everyRound = [...warmups, ...rounds];
     const errors = processes.flatMap((child) => child.errorLines());
 
     const rates = rounds.map((round) => round.rate).sort((a, b) => a - b);
@@ -225,6 +232,11 @@ async function main(): Promise<number> {
         `1-min load average before the run ${n(machine.loadBefore, 2)}`,
       `load: ${n(ORDERS)} held orders of one hot SKU per round, their signed payment.succeeded webhooks at ${CONNECTIONS} connections`,
       '',
+      ...warmups.map(
+        (round, i) =>
+          `warm-up ${i + 1} (not counted): ${n(ORDERS)} confirmations in ${n(round.seconds, 2)} s = ${n(round.rate)} /s` +
+          round.problems.map((problem) => `\n  FAILED: ${problem}`).join(''),
+      ),
       ...rounds.map(
         (round, i) =>
           `round ${i + 1}: ${n(ORDERS)} confirmations in ${n(round.seconds, 2)} s = ${n(round.rate)} /s ` +
@@ -243,11 +255,11 @@ async function main(): Promise<number> {
         `(its Postgres backends and every other process ${n(row.cpu.others, 2)} cores, ${n((row.cpu.others * 1e6) / rowRate)} µs per update)`,
       `confirmations / hot-row: ${n(median / rowRate, 2)}×; aim ≥ 1: ${median >= rowRate ? 'met' : 'NOT met'}`,
       ...(errors.length > 0 ? [`FAILED: the API or the worker logged ${errors.length} error(s), the first: ${errors[0]!.slice(0, 500)}`] : []),
-      `invariants (every order CONFIRMED once, ledger balanced, no errors): ${rounds.every((r) => r.problems.length === 0) && errors.length === 0 ? 'hold' : 'FAILED'}`,
-      `reproduce: node --import tsx bench/webhooks.ts --orders ${ORDERS} --connections ${CONNECTIONS} --rounds ${ROUNDS} --row-seconds ${ROW_SECONDS}`,
+      `invariants (every order CONFIRMED once, ledger balanced, no errors): ${everyRound.every((r) => r.problems.length === 0) && errors.length === 0 ? 'hold' : 'FAILED'}`,
+      `reproduce: node --import tsx bench/webhooks.ts --orders ${ORDERS} --connections ${CONNECTIONS} --rounds ${ROUNDS} --warmup ${WARMUP_ROUNDS} --row-seconds ${ROW_SECONDS}`,
     ];
     console.log(out.join('\n'));
-    return rounds.every((r) => r.problems.length === 0) && errors.length === 0 ? 0 : 1;
+    return everyRound.every((r) => r.problems.length === 0) && errors.length === 0 ? 0 : 1;
   } finally {
     await tearDown();
   }
