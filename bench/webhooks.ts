@@ -5,10 +5,10 @@
  * their webhooks at `--connections` connections and times it until every order is CONFIRMED (a 200
  * answer means the confirmation committed) and the ledger balances. See docs/BENCHMARKS.md.
  *
- * A warm-up round (`--warmup`, the same work, not counted) comes first, as the other benchmarks warm
- * up before they measure: in a first round the API's code is still being compiled.
+ * Warm-up rounds (`--warmup`, the same work, printed and not counted) come first, as the other
+ * benchmarks warm up before they measure: in the first rounds the API's code is still being compiled.
  *
- *   node --import tsx bench/webhooks.ts [--orders 1000] [--connections 64] [--rounds 3] [--warmup 1] [--row-seconds 5]
+ *   node --import tsx bench/webhooks.ts [--orders 1000] [--connections 64] [--rounds 3] [--warmup 2] [--row-seconds 5]
  *     [--cpu-prof <dir>]   (V8 CPU profiles of the API and the worker, for bench/profile-summary.ts)
  */
 import { randomBytes } from 'node:crypto';
