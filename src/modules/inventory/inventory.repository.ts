@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { containing, type Db, type Executor, type Tx } from '../../db/database.js';
+import { containing, type Db, type Executor, prepareOnce, type Tx } from '../../db/database.js';
 import type { InventoryRow } from '../../db/schema.js';
 
 /** What one batch of transitions does to the ledger. */
@@ -35,7 +35,7 @@ export interface LedgerPage {
  * until this transaction ends.
  */
 async function lockLedgers(tx: Tx, skus: string[]): Promise<void> {
-  await sql`SELECT sku FROM inventory WHERE sku = ANY(${skus}::text[]) ORDER BY sku FOR UPDATE`.execute(tx);
+  await sql`${prepareOnce}SELECT sku FROM inventory WHERE sku = ANY(${skus}::text[]) ORDER BY sku FOR UPDATE`.execute(tx);
 }
 
 /**
@@ -117,7 +117,7 @@ export class InventoryRepository {
     const skus = [...new Set([...moves.sold, ...moves.released].map((move) => move.sku))];
     if (skus.length === 0) return;
     await lockLedgers(tx, skus);
-    const { rows } = await sql<{ sku: string }>`
+    const { rows } = await sql<{ sku: string }>`${prepareOnce}
       WITH sale AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(moves.sold)}::jsonb) AS s("orderId" uuid, sku text, quantity int)
       ), given_back AS (

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Executor, RidingWrite, Tx } from '../../db/database.js';
+import { type Db, type Executor, prepareOnce, type RidingWrite, type Tx } from '../../db/database.js';
 import type { OrderStatus, PaymentRow } from '../../db/schema.js';
 import type { WebhookEvent, WebhookOutcome } from './payments.schemas.js';
 
@@ -91,7 +91,7 @@ export class PaymentsRepository {
    * when the order is not stored.
    */
   async start(payment: Omit<NewPayment, 'amountCents' | 'currency'>, holdSeconds: number, now: Date): Promise<PaymentStart | undefined> {
-    const { rows } = await sql<PaymentStart & { providerPaymentId: string | null; checkoutUrl: string | null }>`
+    const { rows } = await sql<PaymentStart & { providerPaymentId: string | null; checkoutUrl: string | null }>`${prepareOnce}
       WITH target AS (
         SELECT id, status, total_cents, currency, expires_at FROM orders WHERE id = ${payment.orderId} FOR UPDATE
       ), recorded AS (
@@ -138,7 +138,7 @@ export class PaymentsRepository {
         currency: event.data.currency,
         payload: event,
       }));
-    const { rows: added } = await sql<{ eventId: string } & { [K in keyof PaymentRef]: PaymentRef[K] | null }>`
+    const { rows: added } = await sql<{ eventId: string } & { [K in keyof PaymentRef]: PaymentRef[K] | null }>`${prepareOnce}
       WITH incoming AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           AS e("eventId" text, type text, "paymentId" text, "orderRef" text, "amountCents" bigint, currency text, payload jsonb)

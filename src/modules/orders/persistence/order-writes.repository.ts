@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Tx } from '../../../db/database.js';
+import { prepareOnce, type Tx } from '../../../db/database.js';
 import type { OrderSnapshot } from '../order-snapshot.js';
 
 /** How accepted orders are written: holding their stock, or as FAILED with the reason and holding nothing. */
@@ -38,7 +38,7 @@ export class OrderWritesRepository {
     const orders = JSON.stringify(snapshots);
     const held = write.status === 'PENDING';
     const reason = write.status === 'FAILED' ? write.reason : null;
-    const written = await sql<{ inserted: string[]; added: { sku: string; quantity: number }[]; locked: number }>`
+    const written = await sql<{ inserted: string[]; added: { sku: string; quantity: number }[]; locked: number }>`${prepareOnce}
       WITH incoming AS (
         SELECT * FROM jsonb_to_recordset(${orders}::jsonb) AS o(
           id uuid, "userId" uuid, "totalCents" bigint, currency text, "customerEmail" text, "shippingAddress" jsonb,
@@ -85,7 +85,7 @@ export class OrderWritesRepository {
     // Every product has its ledger row from its creation on, and products are only soft-deleted.
     if (locked !== added.length) throw new MissingLedgerRowError(inserted);
     if (added.length > 0) {
-      await sql`
+      await sql`${prepareOnce}
         WITH added AS (
           SELECT * FROM jsonb_to_recordset(${JSON.stringify(added)}::jsonb) AS a(sku text, quantity int)
         ), reserve AS (
