@@ -36,6 +36,8 @@ describe('dead letters', () => {
   /** The order-received mail fails while this is set; every other mail goes out. */
   let refusing = true;
   let attempts = 0;
+  /** While set, a retry's run waits for it: the retry job stays active, whatever the machine's speed. */
+  let retryHeld: Promise<void> | undefined;
 
   beforeAll(async () => {
     persistence = sut.system.container.createPersistConsumer();
@@ -45,6 +47,7 @@ describe('dead letters', () => {
       ...handlers,
       'send-email': async (mail, job) => {
         if (mail.template !== 'order-received') return handlers['send-email'](mail, job);
+        if (job.id?.startsWith('retry-of-')) await retryHeld;
         attempts += 1;
         if (refusing) throw new Error(REASON);
         return handlers['send-email'](mail, job);
@@ -73,10 +76,15 @@ describe('dead letters', () => {
     expect(alert!.text).toContain(REASON);
 
     // Retried twice at once (a double click): the job runs once more, fails again, and is a dead letter of its own.
+    // Its run is held until both are answered: one that had already failed would make the second a 409 (below).
+    let release!: () => void;
+    retryHeld = new Promise((resolve) => {
+      release = resolve;
+    });
     const retries = await Promise.all([
       sut.admin.post(`/api/admin/failed-jobs/${dead.id}/retry`),
       sut.admin.post(`/api/admin/failed-jobs/${dead.id}/retry`),
-    ]);
+    ]).finally(() => release());
     expect(retries.map((answer) => answer.status)).toEqual([202, 202]);
     expect(retries[0]!.body).toMatchObject({ id: dead.id, status: 'retried' });
     const again = await deadLetterFor((id) => id === `retry-of-${dead.id}`);
