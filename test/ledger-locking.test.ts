@@ -41,11 +41,12 @@ describe('ledger reads and writes that wait on a stock change', () => {
   };
 
   /**
-   * Runs `write` while an admin's stock change holds the SKU's row (InventoryService.changeStock,
-   * as a vendor recount takes it), and lets the change set on_hand to `onHand` and commit only once
-   * the write is waiting on the row. Answers what the write answered.
+   * Runs `work` (a ledger write, or a read) while an admin's stock change holds the SKU's row
+   * (InventoryService.changeStock, as a vendor recount takes it), halfway through: the gate already
+   * moved and on_hand set to `onHand`, not yet committed. The change commits once `work` waits on the
+   * row (or is done without waiting). Answers what `work` answered.
    */
-  async function whileStockChanges<T>(sku: string, onHand: number, write: () => Promise<T>): Promise<T> {
+  async function whileStockChanges<T>(sku: string, onHand: number, work: () => Promise<T>): Promise<T> {
     const { container } = sut.system;
     let holding!: () => void;
     const held = new Promise<void>((resolve) => {
@@ -56,22 +57,23 @@ describe('ledger reads and writes that wait on a stock change', () => {
       commit = resolve;
     });
     const change = container.inventory.changeStock(sku, {
-      plan: async (row) => {
-        holding();
-        await mayCommit;
-        return { delta: onHand - row.onHand, clamp: false };
-      },
+      plan: async (row) => ({ delta: onHand - row.onHand, clamp: false }),
       write: async (tx, row, applied) => {
         await container.inventoryRepository.setOnHand(tx, sku, row.onHand + applied, applied, 'test', null);
+        holding();
+        await mayCommit;
         return (now) => now.onHand === row.onHand + applied;
       },
     });
     await held;
-    const writing = write();
-    await eventually(async () => ((await waitingOnLocks()) > 0 ? true : undefined), 'the write to wait on the row');
+    let done = false;
+    const working = work().finally(() => {
+      done = true;
+    });
+    await eventually(async () => (done || (await waitingOnLocks()) > 0 ? true : undefined), 'the work to wait on the row');
     commit();
     expect(await change).toEqual({ changed: true, applied: expect.any(Number) });
-    return writing;
+    return working;
   }
 
   it('persists an order that only the stock added while it waited covers', async () => {
@@ -106,35 +108,11 @@ describe('ledger reads and writes that wait on a stock change', () => {
     const { container } = sut.system;
     const sku = await createProduct(sut.admin, { onHand: 5 });
     expect(await container.inventory.view(sku)).toMatchObject({ gateAvailable: 5, drift: 0 });
-    let written!: () => void;
-    const inWrite = new Promise<void>((resolve) => {
-      written = resolve;
-    });
-    let commit!: () => void;
-    const mayCommit = new Promise<void>((resolve) => {
-      commit = resolve;
-    });
-    // A recount taking 3 units: the gate moves first, then the ledger, in one transaction.
-    const change = container.inventory.changeStock(sku, {
-      plan: async () => ({ delta: -3, clamp: true }),
-      write: async (tx, row, applied) => {
-        await container.inventoryRepository.setOnHand(tx, sku, row.onHand + applied, applied, 'test', null);
-        written();
-        await mayCommit;
-        return (now) => now.onHand === row.onHand + applied;
-      },
-    });
-    await inWrite;
-    expect(await container.stock.gates([sku])).toEqual([2]);
 
-    let viewed = false;
-    const viewing = container.inventory.view(sku).finally(() => {
-      viewed = true;
-    });
-    await eventually(async () => (viewed || (await waitingOnLocks()) > 0 ? true : undefined), 'the view to wait on the row');
-    commit();
-    expect(await change).toEqual({ changed: true, applied: -3 });
+    // Asked for while a change taking 3 units has moved the gate and not yet committed the ledger.
+    const viewed = await whileStockChanges(sku, 2, () => container.inventory.view(sku));
+
     // Read apart, this was the gate after the change and the ledger before it: a drift of -3.
-    expect(await viewing).toMatchObject({ onHand: 2, available: 2, gateAvailable: 2, drift: 0 });
+    expect(viewed).toMatchObject({ onHand: 2, available: 2, gateAvailable: 2, drift: 0 });
   });
 });

@@ -38,8 +38,8 @@ const types = {
  * a text that varies with its input (an IN list as long as its values): every distinct text is a
  * statement that each connection keeps.
  */
-export const prepareOnce = sql.raw('/* prepared */ ');
 const PREPARED_MARK = '/* prepared */ ';
+export const prepareOnce = sql.raw(PREPARED_MARK);
 
 /** Statement names by text, for the few marked texts there are. */
 const statementNames = new Map<string, string>();

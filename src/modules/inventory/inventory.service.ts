@@ -107,21 +107,17 @@ export class InventoryService {
   }
 
   /**
-   * Both sides of one SKU; loads its gate if nothing has yet. Both are read under the row's share
-   * lock: a stock change moves the gate while it holds the row, so none falls between the two reads
-   * (read apart, a recount that took units just then showed as drift it never was).
+   * Both sides of one SKU, read under the row's share lock: a stock change moves the gate while it
+   * holds the row, so none falls between the two reads (read apart, a recount that took units just
+   * then showed as drift it never was). A gate not loaded yet is loaded here, under the same lock,
+   * as `ensureGate` loads one.
    */
-  async view(sku: string): Promise<InventoryView> {
-    const [loaded] = await this.stock.gates([sku]);
-    if (loaded === null) {
-      if (!(await this.repository.find(sku))) throw notFound('inventory', { sku });
-      await this.ensureGate(sku);
-    }
+  view(sku: string): Promise<InventoryView> {
     return this.db.transaction().execute(async (tx) => {
       const row = await this.repository.lock(tx, sku, 'share');
       if (!row) throw notFound('inventory', { sku });
       const [gate] = await this.stock.gates([sku]);
-      return viewOf(row, gate);
+      return viewOf(row, gate ?? (await this.stock.loadGate(sku, ledgerAvailable(row))));
     });
   }
 
