@@ -113,10 +113,10 @@ export class InventoryRepository {
    * order and by a statement of their own (lockLedgers), so two transactions touching the same
    * SKUs never deadlock and the moves apply to the rows as locked.
    */
-  async settle(tx: Tx, moves: LedgerMoves, { locked = false }: { locked?: boolean } = {}): Promise<void> {
+  async settle(tx: Tx, moves: LedgerMoves): Promise<void> {
     const skus = [...new Set([...moves.sold, ...moves.released].map((move) => move.sku))];
     if (skus.length === 0) return;
-    if (!locked) await lockLedgers(tx, skus);
+    await lockLedgers(tx, skus);
     const { rows } = await sql<{ sku: string }>`${prepareOnce}
       WITH sale AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(moves.sold)}::jsonb) AS s("orderId" uuid, sku text, quantity int)

@@ -95,7 +95,6 @@ export class OrdersRepository {
     tx: Tx,
     changes: readonly StatusChange[],
     riding: readonly RidingWrite[] = [],
-    moving: readonly string[] = [],
   ): Promise<{ changed: Set<string>; lines: OrderLineQuantity[] }> {
     if (changes.length === 0) {
       await runWrites(tx, riding);
@@ -118,16 +117,8 @@ export class OrdersRepository {
         SELECT change."orderId", change."to", change.reason, change.actor
         FROM change JOIN changed ON changed.id = change."orderId"
         ORDER BY change."orderId"
-      ), ledger_locked AS (
-        SELECT sku FROM inventory
-        WHERE sku IN (
-          SELECT line.sku FROM changed JOIN order_lines AS line ON line.order_id = changed.id
-          WHERE changed.id = ANY(${[...moving]}::uuid[])
-        )
-        ORDER BY sku FOR UPDATE
       )${riding.length > 0 ? sql`, ${sql.join(riding)}` : sql``}
-      -- A plain SELECT in WITH runs only if read: the count takes the ledger locks.
-      SELECT changed.id::text AS id, line.sku, line.quantity, (SELECT count(*) FROM ledger_locked) AS locked
+      SELECT changed.id::text AS id, line.sku, line.quantity
       FROM changed JOIN order_lines AS line ON line.order_id = changed.id
     `.execute(tx);
     return {

@@ -179,7 +179,6 @@ export class OrderTransitions {
       tx,
       changes.map(({ effect: _effect, ...change }) => change),
       [this.deps.outbox.appending(events), ...riding],
-      changes.filter((change) => change.effect !== 'none').map((change) => change.orderId),
     );
     // The rows are locked, so every guarded update finds the status it expects; this only keeps a
     // miss (a bug) from moving stock for an order that did not change.
@@ -212,7 +211,7 @@ export class OrderTransitions {
 
   /** One ledger update per SKU for the whole batch. */
   private async moveStock(tx: Tx, moves: LedgerMoves): Promise<void> {
-    if (moves.sold.length + moves.released.length > 0) await this.deps.inventory.settle(tx, moves, { locked: true });
+    if (moves.sold.length + moves.released.length > 0) await this.deps.inventory.settle(tx, moves);
   }
 
   /**
