@@ -9,7 +9,7 @@ import type { WebhookEvent, WebhookOutcome } from './payments.schemas.js';
 import type { RefundClaim, Refunds } from './refunds.js';
 
 export interface PaymentWebhooksDeps {
-  transitions: Pick<OrderTransitions, 'inTransaction'>;
+  transitions: Pick<OrderTransitions, 'committed'>;
   repository: Pick<PaymentsRepository, 'recordEvents' | 'recordingOutcomes'>;
   refunds: Pick<Refunds, 'owe'>;
   /** The provider whose webhooks these are. */
@@ -64,9 +64,11 @@ export class PaymentWebhooks {
     return outcome;
   }
 
-  private applyBatch(events: WebhookEvent[]): Promise<WebhookOutcome[]> {
+  /** The batch's slot is free once it commits; each webhook is answered once its order's Redis step is done. */
+  private async applyBatch(events: WebhookEvent[]): Promise<Promise<WebhookOutcome>[]> {
     this.deps.metrics.paymentWebhookBatchSize.observe(events.length);
-    return this.deps.transitions.inTransaction((tx, stage) => this.apply(tx, stage, events));
+    const { value: outcomes, ended } = await this.deps.transitions.committed((tx, stage) => this.apply(tx, stage, events));
+    return outcomes.map((outcome) => ended.then(() => outcome));
   }
 
   private async apply(tx: Tx, stage: StageTransitions, events: readonly WebhookEvent[]): Promise<WebhookOutcome[]> {
