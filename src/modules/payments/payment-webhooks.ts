@@ -9,7 +9,7 @@ import type { WebhookEvent, WebhookOutcome } from './payments.schemas.js';
 import type { RefundClaim, Refunds } from './refunds.js';
 
 export interface PaymentWebhooksDeps {
-  transitions: Pick<OrderTransitions, 'committed'>;
+  transitions: Pick<OrderTransitions, 'inTransaction'>;
   repository: Pick<PaymentsRepository, 'recordEvents' | 'recordingOutcomes'>;
   refunds: Pick<Refunds, 'owe'>;
   /** The provider whose webhooks these are. */
@@ -64,11 +64,9 @@ export class PaymentWebhooks {
     return outcome;
   }
 
-  /** The batch's slot is free once it commits; each webhook is answered once its order's Redis step is done. */
-  private async applyBatch(events: WebhookEvent[]): Promise<Promise<WebhookOutcome>[]> {
+  private applyBatch(events: WebhookEvent[]): Promise<WebhookOutcome[]> {
     this.deps.metrics.paymentWebhookBatchSize.observe(events.length);
-    const { value: outcomes, ended } = await this.deps.transitions.committed((tx, stage) => this.apply(tx, stage, events));
-    return outcomes.map((outcome) => ended.then(() => outcome));
+    return this.deps.transitions.inTransaction((tx, stage) => this.apply(tx, stage, events));
   }
 
   private async apply(tx: Tx, stage: StageTransitions, events: readonly WebhookEvent[]): Promise<WebhookOutcome[]> {

@@ -121,21 +121,15 @@ export class OrderTransitions {
    * is done; after the commit, the Redis step of every change it staged.
    */
   async inTransaction<T>(work: (tx: Tx, stage: StageTransitions) => Promise<T>): Promise<T> {
-    const { value, ended } = await this.committed(work);
-    await ended;
-    return value;
-  }
-
-  /** As `inTransaction`, but answers once committed; `ended` settles once the Redis steps are done (never rejects). */
-  async committed<T>(work: (tx: Tx, stage: StageTransitions) => Promise<T>): Promise<{ value: T; ended: Promise<void> }> {
     const staged: Staged = { staged: false, moves: { sold: [], released: [] }, steps: [], updates: [] };
-    const value = await this.deps.inTransaction(async (tx) => {
-      const result = await work(tx, (requests, alongside) => this.stage(tx, requests, staged, alongside));
+    const result = await this.deps.inTransaction(async (tx) => {
+      const value = await work(tx, (requests, alongside) => this.stage(tx, requests, staged, alongside));
       await this.moveStock(tx, staged.moves);
-      return result;
+      return value;
     });
     this.announce(staged.updates);
-    return { value, ended: this.endReservations(staged.steps) };
+    await this.endReservations(staged.steps);
+    return result;
   }
 
   private async stage(
