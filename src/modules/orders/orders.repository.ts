@@ -65,13 +65,6 @@ function toOrder(row: OrderWithDetails): Order {
   };
 }
 
-/** An order as read under its row lock (`FOR UPDATE`), for a status change in the same transaction. */
-export interface LockedOrder {
-  status: OrderStatus;
-  userId: string;
-  expiresAt: Date;
-}
-
 export class OrdersRepository {
   constructor(private readonly db: Db) {}
 
@@ -83,7 +76,7 @@ export class OrdersRepository {
    * Locks orders in id order, the order every transaction that changes orders takes them in, and
    * reads their status under the lock: no other transaction changes them until this one ends.
    */
-  async lockStates(tx: Tx, orderIds: readonly string[]): Promise<Map<string, LockedOrder>> {
+  async lockStates(tx: Tx, orderIds: readonly string[]): Promise<Map<string, { status: OrderStatus; userId: string; expiresAt: Date }>> {
     if (orderIds.length === 0) return new Map();
     // An id array rather than an IN list: one text whatever the batch's size, so it is prepared once.
     const { rows } = await sql<{ id: string; status: OrderStatus; userId: string; expiresAt: Date }>`${prepareOnce}

@@ -71,8 +71,7 @@ export class PaymentWebhooks {
 
   private async apply(tx: Tx, stage: StageTransitions, events: readonly WebhookEvent[]): Promise<WebhookOutcome[]> {
     const { repository, provider } = this.deps;
-    // The events' statement also locks the orders of the payments they name.
-    const { fresh, payments, orders } = await repository.recordEvents(tx, provider, events);
+    const { fresh, payments } = await repository.recordEvents(tx, provider, events);
     const outcomes: WebhookOutcome[] = events.map(() => 'duplicate');
     const firsts: number[] = [];
     const seen = new Set<string>();
@@ -103,35 +102,31 @@ export class PaymentWebhooks {
     // What each change came to decides the events' outcomes and the payments' verdicts, which are
     // written in the statement that changes the orders.
     const refundable = new Map<string, RefundClaim>();
-    await stage(
-      requests,
-      (results) => {
-        const verdicts: { orderId: string; status: 'succeeded' | 'failed' }[] = [];
-        for (const [i, r] of requestOf) {
-          const event = events[i]!;
-          const { orderId } = requests[r]!;
-          // The payment's order exists (a foreign key), so every request has a result.
-          const result = results[r]!;
-          if (event.type === 'payment.failed') {
-            outcomes[i] = result.changed ? 'released' : 'ignored';
-            verdicts.push({ orderId, status: 'failed' });
-            continue;
-          }
-          verdicts.push({ orderId, status: 'succeeded' });
-          if (result.changed) outcomes[i] = 'confirmed';
-          else if (REFUNDABLE.has(result.status)) {
-            outcomes[i] = 'refund-due';
-            refundable.set(orderId, { orderId, orderStatus: result.status as RefundClaim['orderStatus'], cause: 'late-payment' });
-          } else outcomes[i] = 'already-confirmed';
+    await stage(requests, (results) => {
+      const verdicts: { orderId: string; status: 'succeeded' | 'failed' }[] = [];
+      for (const [i, r] of requestOf) {
+        const event = events[i]!;
+        const { orderId } = requests[r]!;
+        // The payment's order exists (a foreign key), so every request has a result.
+        const result = results[r]!;
+        if (event.type === 'payment.failed') {
+          outcomes[i] = result.changed ? 'released' : 'ignored';
+          verdicts.push({ orderId, status: 'failed' });
+          continue;
         }
-        return repository.recordingOutcomes(
-          provider,
-          verdicts,
-          firsts.map((i) => ({ eventId: events[i]!.id, outcome: outcomes[i]! })),
-        );
-      },
-      orders,
-    );
+        verdicts.push({ orderId, status: 'succeeded' });
+        if (result.changed) outcomes[i] = 'confirmed';
+        else if (REFUNDABLE.has(result.status)) {
+          outcomes[i] = 'refund-due';
+          refundable.set(orderId, { orderId, orderStatus: result.status as RefundClaim['orderStatus'], cause: 'late-payment' });
+        } else outcomes[i] = 'already-confirmed';
+      }
+      return repository.recordingOutcomes(
+        provider,
+        verdicts,
+        firsts.map((i) => ({ eventId: events[i]!.id, outcome: outcomes[i]! })),
+      );
+    });
     // A refund is owed once per payment, however many success events it gets; its verdict was
     // recorded with the batch's.
     await this.deps.refunds.owe(tx, [...refundable.values()], { paidOnly: false });

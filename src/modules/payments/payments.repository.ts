@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { type Db, type Executor, prepareOnce, type RidingWrite, type Tx } from '../../db/database.js';
 import type { OrderStatus, PaymentRow } from '../../db/schema.js';
-import type { LockedOrder } from '../orders/orders.repository.js';
 import type { WebhookEvent, WebhookOutcome } from './payments.schemas.js';
 
 export interface NewPayment {
@@ -117,24 +116,14 @@ export class PaymentsRepository {
   }
 
   /**
-   * Records events as received, reads the payments the new ones name, and locks those payments'
-   * orders, in one round trip. Returns the ids it added (the others were received before), those
-   * payments by provider id, and their orders as read under the locks (for
-   * `StageTransitions`' `locked`). Of events sharing an id, the first is recorded (the caller
-   * applies that one).
-   *
-   * Events are inserted in id order, and every one of them before the first order is locked (the
-   * orders to lock come from an aggregate over what the insert returned, which reads it all); the
-   * orders are locked in id order, as every transaction that changes orders locks them. So a batch
-   * waiting on another's event holds no order yet, and two transactions recording the same events
-   * wait on each other rather than deadlock.
+   * Records events as received and reads the payments the new ones name, in one round trip. Returns
+   * the ids it added (the others were received before) and those payments by provider id. Of events
+   * sharing an id, the first is recorded (the caller applies that one). Events are
+   * inserted in id order, so two transactions recording the same events wait on each other rather
+   * than deadlock.
    */
-  async recordEvents(
-    tx: Tx,
-    provider: string,
-    events: readonly WebhookEvent[],
-  ): Promise<{ fresh: Set<string>; payments: Map<string, PaymentRef>; orders: Map<string, LockedOrder> }> {
-    if (events.length === 0) return { fresh: new Set(), payments: new Map(), orders: new Map() };
+  async recordEvents(tx: Tx, provider: string, events: readonly WebhookEvent[]): Promise<{ fresh: Set<string>; payments: Map<string, PaymentRef> }> {
+    if (events.length === 0) return { fresh: new Set(), payments: new Map() };
     // The first event of each id is the one applied (the others are duplicates), so it is the one recorded.
     const firstOfId = new Map<string, WebhookEvent>();
     for (const event of events) if (!firstOfId.has(event.id)) firstOfId.set(event.id, event);
@@ -149,9 +138,7 @@ export class PaymentsRepository {
         currency: event.data.currency,
         payload: event,
       }));
-    type Added = { eventId: string } & { [K in keyof PaymentRef]: PaymentRef[K] | null };
-    type Locked = { id: string; status: OrderStatus; userId: string; expiresAt: string };
-    const { rows: written } = await sql<{ added: Added[]; locked: Locked[] }>`${prepareOnce}
+    const { rows: added } = await sql<{ eventId: string } & { [K in keyof PaymentRef]: PaymentRef[K] | null }>`${prepareOnce}
       WITH incoming AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           AS e("eventId" text, type text, "paymentId" text, "orderRef" text, "amountCents" bigint, currency text, payload jsonb)
@@ -161,27 +148,17 @@ export class PaymentsRepository {
         FROM incoming ORDER BY "eventId"
         ON CONFLICT (provider, event_id) DO NOTHING
         RETURNING event_id, provider_payment_id
-      ), named AS (
-        SELECT added.event_id AS "eventId", p.order_id::text AS "orderId", p.provider_payment_id AS "providerPaymentId",
-               p.amount_cents AS "amountCents", p.currency
-        FROM added LEFT JOIN payments AS p ON p.provider = ${provider} AND p.provider_payment_id = added.provider_payment_id
-      ), locked AS (
-        SELECT o.id::text AS id, o.status, o.user_id::text AS "userId", o.expires_at AS "expiresAt"
-        FROM orders AS o
-        WHERE o.id = ANY((SELECT array_agg("orderId"::uuid) FROM named)::uuid[])
-        ORDER BY o.id FOR UPDATE
       )
-      SELECT (SELECT coalesce(jsonb_agg(named), '[]'::jsonb) FROM named) AS added,
-             (SELECT coalesce(jsonb_agg(locked), '[]'::jsonb) FROM locked) AS locked
+      SELECT added.event_id AS "eventId", p.order_id::text AS "orderId", p.provider_payment_id AS "providerPaymentId",
+             p.amount_cents AS "amountCents", p.currency
+      FROM added LEFT JOIN payments AS p ON p.provider = ${provider} AND p.provider_payment_id = added.provider_payment_id
     `.execute(tx);
-    const { added, locked } = written[0]!;
     const payments = new Map<string, PaymentRef>();
     for (const { orderId, providerPaymentId, amountCents, currency } of added) {
       if (orderId !== null && providerPaymentId !== null)
         payments.set(providerPaymentId, { orderId, providerPaymentId, amountCents: amountCents!, currency: currency! });
     }
-    const orders = new Map(locked.map(({ id, status, userId, expiresAt }) => [id, { status, userId, expiresAt: new Date(expiresAt) }]));
-    return { fresh: new Set(added.map((row) => row.eventId)), payments, orders };
+    return { fresh: new Set(added.map((row) => row.eventId)), payments };
   }
 
   /**

@@ -9,7 +9,7 @@ import type { OutboxRepository } from '../../outbox/outbox.repository.js';
 import type { NewOutboxEvent } from '../../outbox/outbox-events.js';
 import { publishOrderUpdate } from '../../realtime/order-updates.js';
 import type { Realtime } from '../../realtime/realtime.js';
-import type { LockedOrder, OrdersRepository, StatusChange } from '../orders.repository.js';
+import type { OrdersRepository, StatusChange } from '../orders.repository.js';
 
 export interface OrderTransitionsDeps {
   inTransaction: InTransaction;
@@ -70,14 +70,10 @@ export type TransitionResult = { changed: true; status: OrderStatus } | { change
  * earlier request of the same call changed is judged against the new status, and left unchanged.
  * `alongside` gets those results before anything is written and returns the caller's own writes
  * that follow from them (a webhook's outcome), sent in the statement that changes the orders.
- * `locked`: the requested orders as the caller already read them under their row locks, taken in
- * id order earlier in the transaction (a webhook batch locks them with its events); stage then locks
- * nothing itself, and a request for an order not among them is a bug.
  */
 export type StageTransitions = (
   requests: readonly TransitionRequest[],
   alongside?: (results: readonly (TransitionResult | undefined)[]) => readonly RidingWrite[],
-  locked?: ReadonlyMap<string, LockedOrder>,
 ) => Promise<(TransitionResult | undefined)[]>;
 
 interface RedisStep {
@@ -127,7 +123,7 @@ export class OrderTransitions {
   async inTransaction<T>(work: (tx: Tx, stage: StageTransitions) => Promise<T>): Promise<T> {
     const staged: Staged = { staged: false, moves: { sold: [], released: [] }, steps: [], updates: [] };
     const result = await this.deps.inTransaction(async (tx) => {
-      const value = await work(tx, (requests, alongside, locked) => this.stage(tx, requests, staged, alongside, locked));
+      const value = await work(tx, (requests, alongside) => this.stage(tx, requests, staged, alongside));
       await this.moveStock(tx, staged.moves);
       return value;
     });
@@ -141,19 +137,13 @@ export class OrderTransitions {
     requests: readonly TransitionRequest[],
     staged: Staged,
     alongside: Parameters<StageTransitions>[1],
-    lockedByCaller: Parameters<StageTransitions>[2],
   ): Promise<(TransitionResult | undefined)[]> {
     // Orders locked by two calls would not be locked in one id order, which is what keeps
     // concurrent transactions from deadlocking.
     if (staged.staged) throw new Error('stage transitions once per transaction');
     staged.staged = true;
     const { orders } = this.deps;
-    const orderIds = [...new Set(requests.map((request) => request.orderId))].sort();
-    if (lockedByCaller) {
-      const unlocked = orderIds.filter((orderId) => !lockedByCaller.has(orderId));
-      if (unlocked.length > 0) throw new Error(`orders ${unlocked.join(', ')} were not locked by the caller`);
-    }
-    const locked = lockedByCaller ?? (await orders.lockStates(tx, orderIds));
+    const locked = await orders.lockStates(tx, [...new Set(requests.map((request) => request.orderId))].sort());
     const status = new Map([...locked].map(([orderId, state]) => [orderId, state.status]));
     const touched = new Set<string>();
     const changes: (StatusChange & { effect: StockEffect })[] = [];
