@@ -19,8 +19,8 @@ import { parseArgs } from 'node:util';
 import { ensureDatabaseExists } from '../src/db/database.js';
 import { createProduct } from '../test/support/fixtures.js';
 import { adminApi, guests } from '../test/support/http.js';
-import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
-import { tearDownOnStop } from './children.js';
+import { databaseUrl, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { tearDownBenchmark } from './children.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import { PhaseProfile } from './phase-profile.js';
@@ -95,14 +95,13 @@ async function main(): Promise<number> {
   const processes: ServerProcess[] = [];
   const profile = new PhaseProfile(cpuProfileDir);
   let meter: CpuMeter | undefined;
-  const tearDown = tearDownOnStop(async () => {
-    meter?.close();
-    await Promise.all(processes.map((child) => child.stop()));
+  const tearDown = tearDownBenchmark({
+    meter: () => meter,
+    processes,
     // Only the API is profiled.
-    const summarise = profile.finish(processes.slice(0, 1), 'cart');
-    if (summarise) log(summarise);
-    await dropDatabase(POSTGRES_URL, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
-    await deleteRedisPrefix(REDIS_URL, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
+    profileSummary: () => profile.finish(processes.slice(0, 1), 'cart'),
+    stores: { postgresUrl: POSTGRES_URL, databaseName, redisUrl: REDIS_URL, prefix },
+    log,
   });
   try {
     await ensureDatabaseExists(databaseUrl(POSTGRES_URL, databaseName));

@@ -21,8 +21,8 @@ import { ensureDatabaseExists } from '../src/db/database.js';
 import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
-import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
-import { tearDownOnStop } from './children.js';
+import { databaseUrl, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { tearDownBenchmark } from './children.js';
 import { KeepAliveClient } from './http-client.js';
 import { type LoadResult, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
@@ -290,15 +290,14 @@ async function main(): Promise<number> {
   const processes: ServerProcess[] = [];
   let meter: CpuMeter | undefined;
   const payments = new PaymentStack(REDIS_URL, prefix);
-  const tearDown = tearDownOnStop(async () => {
-    meter?.close();
+  const tearDown = tearDownBenchmark({
+    meter: () => meter,
+    processes,
     // After flashcart, whose processes may call the simulator and send mail until they stop.
-    await Promise.all(processes.map((child) => child.stop()));
-    await payments.close();
-    const summarise = profile.finish(processes, 'sale');
-    if (summarise) log(summarise);
-    await dropDatabase(POSTGRES_URL, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
-    await deleteRedisPrefix(REDIS_URL, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
+    afterStop: () => payments.close(),
+    profileSummary: () => profile.finish(processes, 'sale'),
+    stores: { postgresUrl: POSTGRES_URL, databaseName, redisUrl: REDIS_URL, prefix },
+    log,
   });
   try {
     await ensureDatabaseExists(databaseUrl(POSTGRES_URL, databaseName));

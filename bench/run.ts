@@ -13,8 +13,8 @@ import { writeFileSync } from 'node:fs';
 import { ensureDatabaseExists } from '../src/db/database.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests } from '../test/support/http.js';
-import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, uniqueName } from '../test/support/stores.js';
-import { tearDownOnStop } from './children.js';
+import { databaseUrl, freePort, uniqueName } from '../test/support/stores.js';
+import { tearDownBenchmark } from './children.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine, type Machine } from './machine.js';
 import { type BenchOptions, parseBenchOptions, reproduceCommand, USAGE } from './options.js';
@@ -337,12 +337,13 @@ async function main(): Promise<number> {
   const processes: ServerProcess[] = [];
   const profile = new PhaseProfile(options.cpuProfileDir);
   let meter: CpuMeter | undefined;
-  const tearDown = tearDownOnStop(async () => {
-    meter?.close();
-    await Promise.all(processes.map((child) => child.stop()));
-    await dropDatabase(options.postgresUrl, databaseName).catch((error: unknown) => log(`could not drop ${databaseName}: ${String(error)}`));
-    await deleteRedisPrefix(options.redisUrl, prefix).catch((error: unknown) => log(`could not delete ${prefix}:*: ${String(error)}`));
-    log(`dropped database ${databaseName} and Redis keys ${prefix}:*`);
+  const tearDown = tearDownBenchmark({
+    meter: () => meter,
+    processes,
+    // Only the API is profiled.
+    profileSummary: () => profile.finish(processes.slice(0, 1), 'orders'),
+    stores: { postgresUrl: options.postgresUrl, databaseName, redisUrl: options.redisUrl, prefix },
+    log,
   });
 
   try {
@@ -471,9 +472,6 @@ async function main(): Promise<number> {
     return invariantsHold ? 0 : 1;
   } finally {
     await tearDown();
-    // Only the API is profiled.
-    const summarise = profile.finish(processes.slice(0, 1), 'orders');
-    if (summarise) log(summarise);
   }
 }
 

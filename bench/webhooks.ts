@@ -18,8 +18,8 @@ import { ensureDatabaseExists } from '../src/db/database.js';
 import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, type InventoryView, inventoryOf } from '../test/support/fixtures.js';
 import { type Api, adminApi, guests, settleInWaves } from '../test/support/http.js';
-import { databaseUrl, deleteRedisPrefix, dropDatabase, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
-import { tearDownOnStop } from './children.js';
+import { databaseUrl, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { tearDownBenchmark } from './children.js';
 import { hotRowUpdateRate } from './hot-row.js';
 import { KeepAliveClient } from './http-client.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
@@ -178,15 +178,14 @@ async function main(): Promise<number> {
   const prefix = uniqueName('fcbh');
   const processes: ServerProcess[] = [];
   const payments = new PaymentStack(redisUrl, prefix);
-  const tearDown = tearDownOnStop(async () => {
-    meter?.close();
+  const tearDown = tearDownBenchmark({
+    meter: () => meter,
+    processes,
     // After flashcart, whose processes may call the simulator and send mail until they stop.
-    await Promise.all(processes.map((child) => child.stop()));
-    await payments.close();
-    const summarise = profile.finish(processes, 'round');
-    if (summarise) log(summarise);
-    await dropDatabase(postgresUrl, databaseName).catch(() => undefined);
-    await deleteRedisPrefix(redisUrl, prefix).catch(() => undefined);
+    afterStop: () => payments.close(),
+    profileSummary: () => profile.finish(processes, 'round'),
+    stores: { postgresUrl, databaseName, redisUrl, prefix },
+    log,
   });
   try {
     log(`hot-row UPDATE for ${ROW_SECONDS} s at ${CONNECTIONS} clients`);
