@@ -250,11 +250,10 @@ export class CartService {
     // The gate of the SKU checked, read together with those of the cart's other lines as last
     // answered here, so that pricing the new cart usually needs no second read.
     // (A removal checks no stock, and must not load a gate for a SKU the catalog does not know.)
-    const skus = removing ? [] : [sku];
-    for (const other of this.lastSkus.get(userId) ?? []) if (other !== sku) skus.push(other);
+    const known = (this.lastSkus.get(userId) ?? []).filter((other) => other !== sku);
+    const skus = removing ? known : [sku, ...known];
     const read = this.recentPlenty(skus) ?? (await this.availableOf(skus));
-    const gates: Gates = new Map();
-    for (let i = 0; i < skus.length; i++) gates.set(skus[i]!, read[i]!);
+    const gates: Gates = new Map(skus.map((other, i) => [other, read[i]!]));
     const available = removing ? 0 : read[0]!;
     for (let loads = 0; loads < MAX_LOADS; loads++) {
       const result = await this.deps.store.changeItem({
@@ -363,33 +362,21 @@ export class CartService {
   private async price(stored: StoredCart, gates?: Gates): Promise<Cart> {
     const skus = stored.lines.map((line) => line.sku);
     this.rememberSkus(stored.userId, skus);
-    // Each line's gate as read with the change; the lines it did not read (unread) are read now.
-    const available: number[] = new Array(skus.length);
-    const unread: number[] = [];
-    for (let i = 0; i < skus.length; i++) {
-      const gate = gates?.get(skus[i]!);
-      if (gate === undefined) unread.push(i);
-      else available[i] = gate;
-    }
+    const unread = gates ? skus.filter((sku) => !gates.has(sku)) : skus;
     // Usually everything is at hand (the catalog in memory, the gates read with the change): then
     // nothing is awaited, which under load costs more than the pricing itself.
-    let pricing = this.deps.products.peek(skus);
-    if (!pricing || unread.length > 0) {
-      const [priced, read] = await Promise.all([pricing ?? this.deps.products.get(skus), this.availableOf(unread.map((i) => skus[i]!))]);
-      pricing = priced;
-      unread.forEach((line, i) => {
-        available[line] = read[i]!;
-      });
-    }
-    if (staleLines(stored, pricing).length > 0) {
-      const healed = await this.healStale(stored, pricing);
-      if (healed) return healed;
-    }
+    const known = this.deps.products.peek(skus);
+    const [pricing, read] =
+      known && unread.length === 0 ? [known, []] : await Promise.all([known ?? this.deps.products.get(skus), this.availableOf(unread)]);
+    const fresh = new Map(unread.map((sku, i) => [sku, read[i]!]));
+    const available = skus.map((sku) => fresh.get(sku) ?? gates!.get(sku)!);
+    const healed = await this.healStale(stored, pricing);
+    if (healed) return healed;
     const lines: PricedLine[] = [];
-    for (let i = 0; i < skus.length; i++) {
+    stored.lines.forEach((line, i) => {
       const product = pricing[i];
-      if (product) lines.push({ sku: skus[i]!, quantity: stored.lines[i]!.quantity, product, available: available[i]! });
-    }
+      if (product) lines.push({ sku: line.sku, quantity: line.quantity, product, available: available[i]! });
+    });
     return priceCart(stored, lines);
   }
 
@@ -399,10 +386,11 @@ export class CartService {
    * cart; what was pushed, or null when no line was stale (or the cart no longer held them).
    */
   private async healStale(stored: StoredCart, pricing: readonly (ProductPricing | null)[]): Promise<Cart | null> {
-    const stale = staleLines(stored, pricing);
+    const skus = stored.lines.map((line) => line.sku);
+    const stale = skus.filter((_, i) => pricing[i] === null || (stored.currency !== null && pricing[i]!.currency !== stored.currency));
     if (stale.length === 0) return null;
     let healed: StoredCart | null = null;
-    for (const i of stale) healed = (await this.catalogChange(stored.userId, stored.lines[i]!.sku, pricing[i] ?? null)) ?? healed;
+    for (const sku of stale) healed = (await this.catalogChange(stored.userId, sku, pricing[skus.indexOf(sku)] ?? null)) ?? healed;
     if (!healed) return null;
     this.changeCounts.catalog.inc(stale.length);
     return this.publish(healed);
@@ -427,16 +415,6 @@ export class CartService {
     if (this.lastSkus.size >= MAX_REMEMBERED_CARTS) this.lastSkus.delete(this.lastSkus.keys().next().value!);
     this.lastSkus.set(userId, skus);
   }
-}
-
-/** The indexes of a stored cart's lines that can no longer be ordered: their product (`pricing`, in line order) left the catalog or is now sold in another currency than the cart's. */
-function staleLines(stored: StoredCart, pricing: readonly (ProductPricing | null)[]): number[] {
-  const stale: number[] = [];
-  for (let i = 0; i < stored.lines.length; i++) {
-    const product = pricing[i];
-    if (product === null || product === undefined || (stored.currency !== null && product.currency !== stored.currency)) stale.push(i);
-  }
-  return stale;
 }
 
 const lostCart = (userId: string) => new Error(`the cart of ${userId} kept disappearing from Redis while it was changed`);
