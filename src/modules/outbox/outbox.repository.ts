@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { type Db, type RidingWrite, runWrites, type Tx } from '../../db/database.js';
+import { type Db, prepareOnce, type RidingWrite, runWrites, type Tx } from '../../db/database.js';
 import type { NewOutboxEvent, OutboxRecord } from './outbox-events.js';
 
 /** Identifies the relay's advisory lock among any others the database's users take. */
@@ -7,7 +7,8 @@ const RELAY_LOCK_KEY = 0x6f7574626f78; // "outbox"
 
 /**
  * The outbox table: events appended inside the transaction that makes them true, read in id order
- * by one relay at a time, and marked once they are handed on.
+ * by one relay at a time, and marked once they are handed on. The relay's and the feed's statements
+ * run every few milliseconds under load, with fixed texts: they are prepared (`prepareOnce`).
  */
 export class OutboxRepository {
   constructor(private readonly db: Db) {}
@@ -38,13 +39,13 @@ export class OutboxRepository {
    * relay at a time is what keeps events in id order on their way out.
    */
   async tryLockRelay(tx: Tx): Promise<boolean> {
-    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}::bigint) AS locked`.execute(tx);
+    const { rows } = await sql<{ locked: boolean }>`${prepareOnce}SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}::bigint) AS locked`.execute(tx);
     return rows[0]?.locked === true;
   }
 
   /** The oldest events not yet handed on, in id order. */
   unpublished(tx: Tx, limit: number): Promise<OutboxRecord[]> {
-    return this.oldestWithout(tx, 'publishedAt', limit);
+    return this.oldestWithout(tx, 'published_at', limit);
   }
 
   async markPublished(tx: Tx, ids: readonly number[]): Promise<void> {
@@ -57,7 +58,7 @@ export class OutboxRepository {
    * other.
    */
   unfed(tx: Tx, limit: number): Promise<OutboxRecord[]> {
-    return this.oldestWithout(tx, 'fedAt', limit);
+    return this.oldestWithout(tx, 'fed_at', limit);
   }
 
   async markFed(tx: Tx, ids: readonly number[]): Promise<void> {
@@ -65,14 +66,11 @@ export class OutboxRepository {
   }
 
   /** The oldest events without a mark (the relay's or the feed's), in id order. */
-  private async oldestWithout(tx: Tx, mark: 'publishedAt' | 'fedAt', limit: number): Promise<OutboxRecord[]> {
-    const rows = await tx
-      .selectFrom('outbox')
-      .select(['id', 'orderId', 'eventType', 'payload', 'createdAt'])
-      .where(mark, 'is', null)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+  private async oldestWithout(tx: Tx, mark: 'published_at' | 'fed_at', limit: number): Promise<OutboxRecord[]> {
+    const { rows } = await sql<{ id: number; orderId: string | null; eventType: string; payload: unknown; createdAt: Date }>`${prepareOnce}
+      SELECT id, order_id AS "orderId", event_type AS "eventType", payload, created_at AS "createdAt"
+      FROM outbox WHERE ${sql.ref(mark)} IS NULL ORDER BY id LIMIT ${limit}
+    `.execute(tx);
     return rows.map(
       (row) =>
         ({ id: row.id, type: row.eventType, orderId: row.orderId, payload: row.payload, createdAt: row.createdAt.toISOString() }) as OutboxRecord,
@@ -85,7 +83,7 @@ export class OutboxRepository {
    */
   private async mark(tx: Tx, column: 'published_at' | 'fed_at', ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
-    await sql`
+    await sql`${prepareOnce}
       UPDATE outbox SET ${sql.ref(column)} = now()
       WHERE id IN (SELECT id FROM outbox WHERE id = ANY(${[...ids]}::bigint[]) ORDER BY id FOR UPDATE)
     `.execute(tx);
