@@ -8,7 +8,7 @@
  * cart reached Postgres. Exits 1 when an invariant fails. See docs/BENCHMARKS.md.
  *
  *   node --import tsx bench/add-to-cart.ts [--duration 10] [--connections 64] [--rounds 4] [--warmup 3] [--buyers 2000]
- *     [--json <file>] [--cpu-prof <dir>]
+ *     [--json <file>] [--cpu-prof <dir>] ['--api-node-args=<flags>']   (extra Node flags for the API, as bench/run.ts takes them)
  *
  * Each option also reads BENCH_<NAME> (the same variables bench/run.ts reads), so `BENCH_DURATION=2
  * npm run bench` shortens every scenario.
@@ -23,6 +23,7 @@ import { databaseUrl, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../t
 import { tearDownBenchmark } from './children.js';
 import { type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
+import { nodeArgs } from './options.js';
 import { PhaseProfile } from './phase-profile.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { cpuLine, n } from './support.js';
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     buyers: { type: 'string' },
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'api-node-args': { type: 'string' },
   },
 });
 const option = (name: keyof typeof values, fallback: string) => Number(values[name] ?? process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
@@ -58,6 +60,7 @@ for (const [name, value] of Object.entries(options)) {
 const jsonFile = values.json ?? process.env.BENCH_CART_JSON;
 /** Where the API process writes a V8 CPU profile of the whole run (see bench/profile-summary.ts). */
 const cpuProfileDir = values['cpu-prof'];
+const apiNodeArgs = nodeArgs(values['api-node-args'] ?? process.env.BENCH_API_NODE_ARGS);
 
 interface Phase {
   load: LoadResult;
@@ -109,7 +112,7 @@ async function main(): Promise<number> {
     const baseUrl = `http://127.0.0.1:${port}`;
     const env = flashcartEnvironment({ databaseUrl: databaseUrl(POSTGRES_URL, databaseName), redisUrl: REDIS_URL, prefix, port });
     log(`database ${databaseName}, Redis prefix ${prefix}, API on ${baseUrl}`);
-    const api = ServerProcess.flashcart('api', env, profile.nodeArgs);
+    const api = ServerProcess.flashcart('api', env, [...apiNodeArgs, ...profile.nodeArgs]);
     processes.push(api);
     await waitUntilReady(baseUrl, api);
     const worker = ServerProcess.flashcart('worker', { ...env, METRICS_PORT: String(workerPort) });
@@ -217,7 +220,8 @@ async function main(): Promise<number> {
       `persistence: ${n(changes)} cart changes (warm-up included) cost ${n(writes)} Postgres row writes in ${n(statements)} statements (${n((writes / changes) * 100, 1)} %)`,
       `invariants (every change answered 200, no lost answers, every cart written to Postgres, no error logged): ${problems.length === 0 ? 'hold' : 'FAILED'}`,
       ...problems.map((problem) => `FAILED: ${problem}`),
-      `reproduce: node --import tsx bench/add-to-cart.ts --duration ${options.durationSeconds} --connections ${options.connections} --rounds ${options.rounds} --warmup ${options.warmupSeconds} --buyers ${options.buyers}`,
+      `reproduce: node --import tsx bench/add-to-cart.ts --duration ${options.durationSeconds} --connections ${options.connections} --rounds ${options.rounds} --warmup ${options.warmupSeconds} --buyers ${options.buyers}` +
+        (apiNodeArgs.length > 0 ? ` '--api-node-args=${apiNodeArgs.join(' ')}'` : ''),
     ];
     console.log(out.join('\n'));
     if (jsonFile) {

@@ -3,7 +3,11 @@
  * and by package or source file, self and inclusive. With the phases file `npm run bench -- --cpu-prof
  * <dir>` writes beside the profile, it can keep only the samples of one phase (e.g. the order load).
  *
- *   node --import tsx bench/profile-summary.ts <profile.cpuprofile> [--phases <file.json>] [--phase orders] [--top 25]
+ *   node --import tsx bench/profile-summary.ts <profile.cpuprofile> [--phases <file.json>] [--phase orders] [--top 25] [--requests N]
+ *
+ * With `--requests` (the requests the phase answered, from the benchmark's report), each line of
+ * self time by package or file also gives its µs of the main thread per request, the figure to
+ * compare between two phases of one run (an endpoint against `GET /health`).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -51,14 +55,18 @@ function labelOf(node: ProfileNode): string {
   return `${functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
 }
 
-function top(counts: Map<string, number>, total: number, limit: number): string[] {
+/** `perRequestUs`: µs of the main thread one sample stands for, per request; when given, each line also shows it. */
+function top(counts: Map<string, number>, total: number, limit: number, perRequestUs?: number): string[] {
   return [...counts]
     .sort(([, a], [, b]) => b - a)
     .slice(0, limit)
-    .map(([name, count]) => `${((100 * count) / total).toFixed(1).padStart(6)} %  ${name}`);
+    .map(
+      ([name, count]) =>
+        `${((100 * count) / total).toFixed(1).padStart(6)} %  ${perRequestUs === undefined ? '' : `${(count * perRequestUs).toFixed(1).padStart(6)} µs/req  `}${name}`,
+    );
 }
 
-export function summarise(profile: Profile, window: PhaseWindow | undefined, limit: number): string {
+export function summarise(profile: Profile, window: PhaseWindow | undefined, limit: number, requests?: number): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -72,6 +80,7 @@ export function summarise(profile: Profile, window: PhaseWindow | undefined, lim
   let at = profile.startTime;
   let kept = 0;
   let idle = 0;
+  let busyUs = 0;
   profile.samples.forEach((id, i) => {
     at += profile.timeDeltas[i] ?? 0;
     if (window && (at < window.startUs || at > window.endUs)) return;
@@ -81,6 +90,8 @@ export function summarise(profile: Profile, window: PhaseWindow | undefined, lim
       return;
     }
     kept += 1;
+    // A sample stands for the time until the next one.
+    busyUs += profile.timeDeltas[i + 1] ?? 0;
     bump(selfByFunction, labelOf(leaf));
     bump(selfByArea, areaOf(leaf.callFrame.url, leaf.callFrame.functionName));
     const functions = new Set<string>();
@@ -95,11 +106,13 @@ export function summarise(profile: Profile, window: PhaseWindow | undefined, lim
   });
 
   const busyShare = kept + idle > 0 ? (100 * kept) / (kept + idle) : 0;
+  const perRequestUs = requests && kept > 0 ? busyUs / kept / requests : undefined;
   return [
-    `${window ? `phase ${window.name}: ` : ''}${kept} busy samples, ${idle} idle (busy ${busyShare.toFixed(0)} % of the main thread)`,
+    `${window ? `phase ${window.name}: ` : ''}${kept} busy samples, ${idle} idle (busy ${busyShare.toFixed(0)} % of the main thread)` +
+      (perRequestUs === undefined ? '' : `; ${(busyUs / requests!).toFixed(1)} µs of the main thread per request`),
     '',
     'self time by package or file',
-    ...top(selfByArea, kept, limit),
+    ...top(selfByArea, kept, limit, perRequestUs),
     '',
     'inclusive time by package or file (a sample counts once per package on its stack)',
     ...top(totalByArea, kept, limit),
@@ -116,24 +129,31 @@ function main(argv: string[]): void {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { phases: { type: 'string' }, phase: { type: 'string' }, top: { type: 'string' } },
+    options: { phases: { type: 'string' }, phase: { type: 'string' }, top: { type: 'string' }, requests: { type: 'string' } },
   });
   const file = positionals[0];
   if (!file) {
-    console.error('usage: node --import tsx bench/profile-summary.ts <profile.cpuprofile> [--phases <file.json>] [--phase <name>] [--top 25]');
+    console.error(
+      'usage: node --import tsx bench/profile-summary.ts <profile.cpuprofile> [--phases <file.json>] [--phase <name>] [--top 25] [--requests N]',
+    );
     process.exitCode = 2;
     return;
   }
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const limit = Number(values.top ?? 25);
+  const requests = values.requests === undefined ? undefined : Number(values.requests);
+  if (requests !== undefined && !(Number.isInteger(requests) && requests > 0))
+    throw new Error(`--requests must be a positive integer, got ${values.requests}`);
   if (!values.phases) {
-    console.log(summarise(profile, undefined, limit));
+    console.log(summarise(profile, undefined, limit, requests));
     return;
   }
   const phases = JSON.parse(readFileSync(values.phases, 'utf8')) as PhaseWindow[];
   const chosen = phases.filter((phase) => !values.phase || phase.name.startsWith(values.phase));
   if (chosen.length === 0) throw new Error(`no phase named ${values.phase}* in ${values.phases}`);
-  console.log(chosen.map((phase) => summarise(profile, phase, limit)).join('\n\n'));
+  if (requests !== undefined && chosen.length > 1)
+    throw new Error(`--requests counts one phase's requests; --phase ${values.phase ?? ''} matches ${chosen.length}`);
+  console.log(chosen.map((phase) => summarise(profile, phase, limit, requests)).join('\n\n'));
 }
 
 main(process.argv.slice(2));

@@ -109,10 +109,8 @@ describe('webhook, cancel and expiry racing on the same orders', () => {
     const cancelledCount = byStatus.get('CANCELLED') ?? 0;
     expect(cancels.filter((answer) => answer?.status === 200)).toHaveLength(cancelledCount);
     expect(sweeps[0]!.expired + sweeps[1]!.expired).toBe(byStatus.get('EXPIRED') ?? 0);
-    // The outcomes made sure of above took part, and none took every order.
+    // The confirmation made sure of above took part (the cancel and the expiry made sure of are checked order by order).
     expect(confirmed).toBeGreaterThan(0);
-    expect(byStatus.get('EXPIRED')).toBeGreaterThan(0);
-    expect(confirmed).toBeLessThan(ORDERS);
 
     const sold = confirmed * QUANTITY;
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({
