@@ -40,6 +40,21 @@ describe('catalog, inventory and order administration', () => {
     expect(percent.body.total).toBe(0);
   });
 
+  it('reads an empty query parameter as one not given, as a form with empty fields sends it', async () => {
+    const api = new Api(sut.system.url!);
+    const empty = await api.get('/api/products?category=&q=&page=&limit=');
+    expect(empty.status).toBe(200);
+    expect(empty.body).toEqual((await api.get('/api/products')).body);
+    expect(empty.body).toMatchObject({ page: 1, limit: 20, total: 30 });
+    const inventory = await sut.admin.get('/api/admin/inventory?low=&q=&limit=100');
+    expect(inventory.status).toBe(200);
+    expect(inventory.body.total).toBe((await sut.admin.get('/api/admin/inventory')).body.total);
+    const orders = await sut.admin.get('/api/admin/orders?status=');
+    expect(orders.status).toBe(200);
+    // A parameter that has a value is still checked.
+    expect((await api.get('/api/products?category=&q=%00')).status).toBe(400);
+  });
+
   it('prices new orders with a changed price on every API instance at once', async () => {
     const sku = await createProduct(sut.admin, { onHand: 10, priceCents: 500 });
     const [buyer] = await guests(sut.system.url!, 1);

@@ -129,7 +129,7 @@ describe('inventory administration', () => {
       const [buyer] = await guests(sut.system.url!, 1);
       expect((await buyer!.get('/api/admin/inventory')).status).toBe(403);
       expect((await new Api(sut.system.url!).get('/api/admin/inventory')).status).toBe(401);
-      for (const query of ['low=maybe', 'limit=101', 'page=0', 'sort=sku', 'q=', `q=${'x'.repeat(101)}`]) {
+      for (const query of ['low=maybe', 'limit=101', 'page=0', 'sort=sku', 'q=%20', `q=${'x'.repeat(101)}`]) {
         const refused = await sut.admin.get(`/api/admin/inventory?${query}`);
         expect(refused.status, query).toBe(400);
         expect(refused.body.error.code).toBe('VALIDATION_FAILED');

@@ -19,6 +19,7 @@ import { vendorsRoutes } from '../modules/vendors/vendors.routes.js';
 import { answerClientError, registerErrorHandling, sendError } from './error-handler.js';
 import { registerJsonBodies } from './json-body.js';
 import { openapiDocument, transform, transformObject } from './openapi.js';
+import { parseQueryString } from './query-string.js';
 import { registerQueueBoard } from './queue-board.js';
 import { registerRateLimits } from './rate-limits.js';
 import { registerWebUi } from './web-ui.js';
@@ -61,7 +62,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     // Any path segment fits (the request line is bounded by the header limit), so a long one
     // reaches the route's schema and gets its 400 like any other bad value.
-    routerOptions: { maxParamLength: 16_384 },
+    // An empty query parameter is one not given (see parseQueryString).
+    routerOptions: { maxParamLength: 16_384, querystringParser: parseQueryString },
     // Refusals by the router (a bad percent-encoding) and by Node's HTTP parser, in the error format.
     frameworkErrors: sendError,
     clientErrorHandler: answerClientError,
