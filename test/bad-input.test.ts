@@ -204,9 +204,10 @@ describe('bad input changes nothing', () => {
     expect(await redis.keys(`${sut.stores.prefix}:*a key with spaces*`)).toEqual([]);
 
     // Two Idempotency-Key headers reach the server joined into one valid-looking key ("a1, a2"): refused.
+    // (Connection: close, or the exchange would wait for the server's keep-alive timeout to end it.)
     const body = JSON.stringify({ items: [{ sku: keySku, quantity: 1 }] });
     const [twoKeys] = await exchange(Number(new URL(sut.system.url!).port), [
-      `POST /api/orders HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ${owner!.token}\r\nContent-Type: application/json\r\n` +
+      `POST /api/orders HTTP/1.1\r\nHost: t\r\nConnection: close\r\nAuthorization: Bearer ${owner!.token}\r\nContent-Type: application/json\r\n` +
         `Idempotency-Key: a1\r\nIdempotency-Key: a2\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     ]);
     expect(twoKeys).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: { header: 'idempotency-key' } } } });
