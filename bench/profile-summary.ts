@@ -11,10 +11,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { areaOf, type CallFrame, labelOf } from './profile-labels.js';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   children?: number[];
 }
 
@@ -30,29 +31,6 @@ export interface PhaseWindow {
   name: string;
   startUs: number;
   endUs: number;
-}
-
-const ROOT = process.cwd();
-
-/** The package (for node_modules), the source file (for flashcart), or the VM's own buckets. */
-function areaOf(url: string, functionName: string): string {
-  if (!url) return functionName || '(native)';
-  const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (modules) return modules[1]!;
-  if (url.startsWith('node:'))
-    return `node:${
-      url
-        .slice(5)
-        .replace(/^internal\//, '')
-        .split('/')[0]
-    }`;
-  return url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '');
-}
-
-function labelOf(node: ProfileNode): string {
-  const { functionName, url, lineNumber } = node.callFrame;
-  const where = url ? `${areaOf(url, functionName)}${url.includes('node_modules') ? '' : `:${lineNumber + 1}`}` : '';
-  return `${functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
 }
 
 /** `perRequestUs`: µs of the main thread one sample stands for, per request; when given, each line also shows it. */
@@ -92,13 +70,13 @@ export function summarise(profile: Profile, window: PhaseWindow | undefined, lim
     kept += 1;
     // A sample stands for the time until the next one.
     busyUs += profile.timeDeltas[i + 1] ?? 0;
-    bump(selfByFunction, labelOf(leaf));
+    bump(selfByFunction, labelOf(leaf.callFrame));
     bump(selfByArea, areaOf(leaf.callFrame.url, leaf.callFrame.functionName));
     const functions = new Set<string>();
     const areas = new Set<string>();
     for (let node: ProfileNode | undefined = leaf; node; node = byId.get(parent.get(node.id) ?? -1)) {
       if (node.callFrame.functionName === '(root)') break;
-      functions.add(labelOf(node));
+      functions.add(labelOf(node.callFrame));
       areas.add(areaOf(node.callFrame.url, node.callFrame.functionName));
     }
     for (const name of functions) bump(totalByFunction, name);
