@@ -21,7 +21,7 @@ import { createProduct } from '../test/support/fixtures.js';
 import { adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
 import { tearDownBenchmark } from './children.js';
-import { type LoadResult, pooledRate, runLoad } from './load.js';
+import { addToCartLoad, type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import { nodeArgs } from './options.js';
 import { PhaseProfile } from './phase-profile.js';
@@ -134,25 +134,10 @@ async function main(): Promise<number> {
     );
     log(`creating ${n(options.buyers)} guest buyers`);
     const authorizations = (await guests(baseUrl, options.buyers)).map((buyer) => `Bearer ${buyer.token}`);
-    const bodies = skus.map((sku) => JSON.stringify({ sku, quantity: 1 }));
 
     const health = (durationSeconds: number) =>
       runLoad({ baseUrl, method: 'GET', path: '/health', connections: options.connections, durationSeconds });
-    const addToCart = (durationSeconds: number) =>
-      runLoad({
-        baseUrl,
-        method: 'POST',
-        path: '/api/cart/items',
-        connections: options.connections,
-        durationSeconds,
-        // Each connection its own buyers; each buyer's next unit goes to its next product, so carts
-        // grow line by line.
-        requestsOf: (connection) => {
-          const share = Math.min(options.connections, authorizations.length);
-          const mine = authorizations.filter((_, buyer) => buyer % share === connection % share);
-          return bodies.flatMap((body) => mine.map((authorization) => ({ headers: { authorization, 'content-type': 'application/json' }, body })));
-        },
-      });
+    const addToCart = (durationSeconds: number) => runLoad(addToCartLoad(baseUrl, authorizations, skus, options.connections, durationSeconds));
 
     if (options.warmupSeconds > 0) {
       log(`warming up for ${options.warmupSeconds} s per endpoint`);

@@ -22,7 +22,8 @@ import { BUILD_DIR, buildServer, serverIsStale } from '../scripts/build-server.j
 import { createProduct } from '../test/support/fixtures.js';
 import { adminApi, guests } from '../test/support/http.js';
 import { createTestStores } from '../test/support/system.js';
-import { runLoad } from './load.js';
+import { endsWithBenchmark } from './children.js';
+import { addToCartLoad, runLoad } from './load.js';
 import { areaOf, type CallFrame, labelOf } from './profile-labels.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -56,22 +57,11 @@ const connections = Number(values.connections);
 /** The child: one phase's load; prints the requests answered. */
 async function sendLoad(phase: Phase, setupFile: string): Promise<void> {
   const { baseUrl, authorizations, skus } = JSON.parse(readFileSync(setupFile, 'utf8')) as Setup;
-  const bodies = skus.map((sku) => JSON.stringify({ sku, quantity: 1 }));
-  const result =
+  const result = await runLoad(
     phase === 'health'
-      ? await runLoad({ baseUrl, method: 'GET', path: '/health', connections, durationSeconds: seconds })
-      : await runLoad({
-          baseUrl,
-          method: 'POST',
-          path: '/api/cart/items',
-          connections,
-          durationSeconds: seconds,
-          // As bench/add-to-cart.ts: each connection its own buyers, each buyer's next unit to its next product.
-          requestsOf: (connection) => {
-            const mine = authorizations.filter((_, buyer) => buyer % connections === connection % connections);
-            return bodies.flatMap((body) => mine.map((authorization) => ({ headers: { authorization, 'content-type': 'application/json' }, body })));
-          },
-        });
+      ? { baseUrl, method: 'GET', path: '/health', connections, durationSeconds: seconds }
+      : addToCartLoad(baseUrl, authorizations, skus, connections, seconds),
+  );
   const answered = [...result.statuses].reduce((sum, [status, { count }]) => (status === 200 ? sum + count : sum), 0);
   process.stdout.write(`${answered}\n`);
 }
@@ -92,7 +82,7 @@ function loadFromChild(phase: Phase, setupFile: string): Promise<number> {
       String(connections),
     ];
     // From the repository, where `tsx` resolves, wherever this was started from.
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = endsWithBenchmark(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();

@@ -54,6 +54,33 @@ const latencyOf = (histogram: RecordableHistogram): Latency => ({
 });
 
 /**
+ * Adds to carts, one unit per request (bench/add-to-cart.ts, bench/allocations.ts): each connection
+ * its own buyers (`authorizations`, `Bearer` headers), each buyer's next unit to its next product,
+ * so carts grow line by line.
+ */
+export function addToCartLoad(
+  baseUrl: string,
+  authorizations: readonly string[],
+  skus: readonly string[],
+  connections: number,
+  durationSeconds: number,
+): LoadPhase {
+  const bodies = skus.map((sku) => JSON.stringify({ sku, quantity: 1 }));
+  const share = Math.min(connections, authorizations.length);
+  return {
+    baseUrl,
+    method: 'POST',
+    path: '/api/cart/items',
+    connections,
+    durationSeconds,
+    requestsOf: (connection) => {
+      const mine = authorizations.filter((_, buyer) => buyer % share === connection % share);
+      return bodies.flatMap((body) => mine.map((authorization) => ({ headers: { authorization, 'content-type': 'application/json' }, body })));
+    },
+  };
+}
+
+/**
  * Drives one endpoint with autocannon for a fixed time. Latency is recorded here in microseconds,
  * per status, because autocannon's own histogram keeps whole milliseconds only.
  */
