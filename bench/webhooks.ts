@@ -68,8 +68,6 @@ interface Round {
   problems: string[];
 }
 
-/** Polls until `check` holds or the time is up; returns whether it held. */
-
 /** Sends every webhook from `CONNECTIONS` loops; returns the answers' statuses and outcomes, and their latency. */
 async function sendAll(url: string, secret: string, bodies: string[]) {
   const latency = createHistogram();
@@ -169,6 +167,8 @@ async function runRound(round: string, baseUrl: string, admin: Api, buyers: Api[
 }
 
 /** CPU microseconds one confirmation cost a process, however much CPU it was given. */
+const confirmedIn = (round: Round) => `${n(ORDERS)} confirmations in ${n(round.seconds, 2)} s = ${n(round.rate)} /s`;
+const problemLines = (round: Round) => round.problems.map((problem) => `\n  FAILED: ${problem}`).join('');
 const microsPer = (round: Round, process: string) => ((round.cpu.processes[process] ?? 0) * 1e6) / round.rate;
 
 async function main(): Promise<number> {
@@ -221,6 +221,7 @@ async function main(): Promise<number> {
     for (let round = 1; round <= ROUNDS; round++) rounds.push(await runRound(`round-${round}`, baseUrl, admin, buyers, secret, cpuMeter));
     const everyRound = [...warmups, ...rounds];
     const errors = processes.flatMap((child) => child.errorLines());
+    const held = everyRound.every((r) => r.problems.length === 0) && errors.length === 0;
 
     const rates = rounds.map((round) => round.rate).sort((a, b) => a - b);
     const median = rates.length % 2 ? rates[(rates.length - 1) / 2]! : (rates[rates.length / 2 - 1]! + rates[rates.length / 2]!) / 2;
@@ -231,20 +232,16 @@ async function main(): Promise<number> {
         `1-min load average before the run ${n(machine.loadBefore, 2)}`,
       `load: ${n(ORDERS)} held orders of one hot SKU per round, their signed payment.succeeded webhooks at ${CONNECTIONS} connections`,
       '',
-      ...warmups.map(
-        (round, i) =>
-          `warm-up ${i + 1} (not counted): ${n(ORDERS)} confirmations in ${n(round.seconds, 2)} s = ${n(round.rate)} /s` +
-          round.problems.map((problem) => `\n  FAILED: ${problem}`).join(''),
-      ),
+      ...warmups.map((round, i) => `warm-up ${i + 1} (not counted): ${confirmedIn(round)}${problemLines(round)}`),
       ...rounds.map(
         (round, i) =>
-          `round ${i + 1}: ${n(ORDERS)} confirmations in ${n(round.seconds, 2)} s = ${n(round.rate)} /s ` +
+          `round ${i + 1}: ${confirmedIn(round)} ` +
           `(webhook p50 ${n(round.p50Ms, 1)} ms, p99 ${n(round.p99Ms, 1)} ms); ledger sold ${round.ledger.sold}, reserved ${round.ledger.reserved}, ` +
           `gateAvailable ${round.ledger.gateAvailable}, drift ${round.ledger.drift}\n` +
           `  cpu (cores): ${cpuLine(round.cpu)}\n` +
           `  CPU per confirmation: API ${n(microsPer(round, 'api'))} µs, Postgres ${n(microsPer(round, 'postgres'))} µs, worker ${n(microsPer(round, 'worker'))} µs\n` +
           `  applied in ${n(round.batches)} transactions, ${n(ORDERS / round.batches, 1)} webhooks each on average` +
-          round.problems.map((problem) => `\n  FAILED: ${problem}`).join(''),
+          problemLines(round),
       ),
       '',
       `confirmations/s: ${n(median)} median (${n(rates[0]!)}–${n(rates.at(-1)!)})`,
@@ -254,11 +251,11 @@ async function main(): Promise<number> {
         `(its Postgres backends and every other process ${n(row.cpu.others, 2)} cores, ${n((row.cpu.others * 1e6) / rowRate)} µs per update)`,
       `confirmations / hot-row: ${n(median / rowRate, 2)}×; aim ≥ 1: ${median >= rowRate ? 'met' : 'NOT met'}`,
       ...(errors.length > 0 ? [`FAILED: the API or the worker logged ${errors.length} error(s), the first: ${errors[0]!.slice(0, 500)}`] : []),
-      `invariants (every order CONFIRMED once, ledger balanced, no errors): ${everyRound.every((r) => r.problems.length === 0) && errors.length === 0 ? 'hold' : 'FAILED'}`,
+      `invariants (every order CONFIRMED once, ledger balanced, no errors): ${held ? 'hold' : 'FAILED'}`,
       `reproduce: node --import tsx bench/webhooks.ts --orders ${ORDERS} --connections ${CONNECTIONS} --rounds ${ROUNDS} --warmup ${WARMUP_ROUNDS} --row-seconds ${ROW_SECONDS}`,
     ];
     console.log(out.join('\n'));
-    return everyRound.every((r) => r.problems.length === 0) && errors.length === 0 ? 0 : 1;
+    return held ? 0 : 1;
   } finally {
     await tearDown();
   }
