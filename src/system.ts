@@ -177,6 +177,8 @@ export async function startWorkers(container: Container, handlers: JobHandlers =
       connection: container.bullRedis,
       prefix: container.keys.bullPrefix(),
       lockDurationMs: config.jobLockMs,
+      schedulesMarker: container.keys.jobSchedules(),
+      moreSchedules: async () => container.vendorSchedules.applyAll(await container.vendorsRepository.list()),
       schedules: [
         { job: 'expire-reservations', everyMs: config.expirySweepIntervalMs },
         { job: 'relay-outbox', everyMs: config.outboxRelayIntervalMs },
@@ -294,7 +296,6 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
 
     if (roles.worker) {
       workers = await startWorkers(container);
-      await container.vendorSchedules.applyAll(await container.vendorsRepository.list());
       persistConsumer = container.createPersistConsumer();
       await persistConsumer.start();
       // Publishes in the background: a broker that is away delays the feed, never the start.

@@ -15,13 +15,25 @@ export interface WorkerHostOptions {
   lockDurationMs: number;
   /** Recurring jobs: BullMQ job schedulers, so each tick runs once however many workers run. */
   schedules: { job: JobName; everyMs: number }[];
+  /** Upserts job schedulers kept elsewhere (one per vendor), with `schedules` and whenever they are put back. */
+  moreSchedules?: () => Promise<void>;
+  /** The key marking the schedulers as applied (RedisKeys.jobSchedules); see `keepSchedules`. */
+  schedulesMarker: string;
+  /** How often the marker is looked for; default SCHEDULE_CHECK_MS. */
+  scheduleCheckMs?: number;
   /** Told of every job that used up its attempts, when its registry entry makes it a dead letter. */
   onDeadLetter?: (letter: DeadLetter) => Promise<void>;
 }
 
+/** How often a worker process checks that the job schedulers are still in Redis. */
+const SCHEDULE_CHECK_MS = 5_000;
+
 /** Runs one BullMQ worker per queue, dispatching each job by name to its handler. */
 export class WorkerHost {
   private readonly workers: Worker[] = [];
+  private scheduleCheck: NodeJS.Timeout | undefined;
+  private checking = false;
+  private closed = false;
 
   constructor(
     private readonly queues: JobQueues,
@@ -34,10 +46,7 @@ export class WorkerHost {
   }
 
   async start(): Promise<void> {
-    for (const { job, everyMs } of this.options.schedules) {
-      const { queue, options } = JOBS[job];
-      await this.queues.queue(queue).upsertJobScheduler(job, { every: everyMs }, { name: job, data: {}, opts: options });
-    }
+    await this.applySchedules();
     for (const queueName of QUEUE_NAMES) {
       const worker = new Worker(queueName, (job) => this.dispatch(job), {
         connection: this.options.connection,
@@ -63,7 +72,39 @@ export class WorkerHost {
       this.workers.push(worker);
     }
     await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+    this.scheduleCheck = setInterval(() => void this.keepSchedules(), this.options.scheduleCheckMs ?? SCHEDULE_CHECK_MS).unref();
     this.logger.info({ queues: QUEUE_NAMES }, 'workers started');
+  }
+
+  /** Upserts every job scheduler (an upsert: any number of workers may do it at once), then marks them applied. */
+  private async applySchedules(): Promise<void> {
+    for (const { job, everyMs } of this.options.schedules) {
+      const { queue, options } = JOBS[job];
+      await this.queues.queue(queue).upsertJobScheduler(job, { every: everyMs }, { name: job, data: {}, opts: options });
+    }
+    await this.options.moreSchedules?.();
+    await this.options.connection.set(this.options.schedulesMarker, new Date().toISOString());
+  }
+
+  /**
+   * BullMQ keeps the schedulers in Redis. A Redis that comes back empty (one without persistence
+   * restarted, a failover to an empty replica) loses them with the marker, and no recurring job
+   * (expiry, outbox relay, cart persistence, vendor syncs) would run again until a worker restarted:
+   * the first worker to miss the marker puts them back.
+   */
+  private async keepSchedules(): Promise<void> {
+    if (this.checking || this.closed) return;
+    this.checking = true;
+    try {
+      if ((await this.options.connection.exists(this.options.schedulesMarker)) === 0 && !this.closed) {
+        this.logger.warn('the job schedulers are gone from Redis (it lost its data?): putting them back');
+        await this.applySchedules();
+      }
+    } catch (error) {
+      if (!this.closed) this.logger.warn({ err: error }, 'could not check the job schedulers; checking again later');
+    } finally {
+      this.checking = false;
+    }
   }
 
   private deadLetter(queue: QueueName, job: Job, error: Error): void {
@@ -82,6 +123,8 @@ export class WorkerHost {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.scheduleCheck);
     await Promise.all(this.workers.map((worker) => worker.close()));
   }
 }

@@ -133,6 +133,14 @@ export class RedisKeys {
     return `${this.prefix}:socket.io`;
   }
 
+  /**
+   * Written by the workers once the job schedulers are in Redis: a worker that finds it gone knows
+   * Redis lost them (it came back empty) and puts them back (WorkerHost).
+   */
+  jobSchedules(): string {
+    return `${this.prefix}:job-schedules`;
+  }
+
   /** BullMQ's own prefix for every queue. */
   bullPrefix(): string {
     return `${this.prefix}:bull`;

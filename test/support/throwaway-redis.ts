@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -93,6 +93,15 @@ export class ThrowawayRedis {
     if (this.isRunning) this.child!.kill(signal);
     await this.exited;
     process.removeListener('exit', this.onExit);
+  }
+
+  /**
+   * Kills the server (SIGKILL) and deletes what it had written, so that it starts again empty: a
+   * Redis that lost its data (one without persistence restarted, or a failover to an empty replica).
+   */
+  async wipe(): Promise<void> {
+    await this.kill();
+    for (const entry of await readdir(this.dir)) await rm(join(this.dir, entry), { recursive: true, force: true });
   }
 
   /** Kills the server and deletes its directory. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isDependencyUnavailable } from '../../../lib/infrastructure-errors.js';
 import type { Metrics } from '../../../lib/metrics.js';
@@ -30,7 +31,8 @@ export interface PersistConsumerDeps {
   options: PersistConsumerOptions;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Redis's answer to a read of a group that does not exist, or of a stream that does not. */
+const isMissingGroup = (error: unknown) => error instanceof Error && error.message.startsWith('NOGROUP');
 
 /**
  * The persist worker: reads accepted orders from the persist stream in batches, writes each batch in
@@ -45,6 +47,8 @@ export class PersistConsumer {
   private running = false;
   private lanes: Promise<void>[] = [];
   private lastClaimAt = 0;
+  /** Aborted by `close`, which so ends a backoff wait at once (it reaches 15 s through a long outage). */
+  private readonly closing = new AbortController();
 
   constructor(private readonly deps: PersistConsumerDeps) {
     if (deps.streams.length < deps.options.lanes) throw new Error(`PersistConsumer needs ${deps.options.lanes} streams`);
@@ -61,6 +65,7 @@ export class PersistConsumer {
   /** Stops reading; a batch being written finishes (or, mid-retry, is left pending for another worker). */
   async close(): Promise<void> {
     this.running = false;
+    this.closing.abort();
     await Promise.all(this.lanes);
   }
 
@@ -80,12 +85,24 @@ export class PersistConsumer {
         failures = 0;
         if (entries.length > 0) await this.store(stream, entries);
       } catch (error) {
-        // Redis unreachable: the read (or the acknowledgement) is tried again; nothing is lost.
         failures += 1;
-        this.deps.logger.warn({ err: error, lane }, 'persist stream read failed; retrying');
-        await sleep(this.backoff(failures));
+        if (isMissingGroup(error)) await this.recreateGroup(stream, lane);
+        // Redis unreachable: the read (or the acknowledgement) is tried again; nothing is lost.
+        else this.deps.logger.warn({ err: error, lane }, 'persist stream read failed; retrying');
+        await this.pause(this.backoff(failures));
       }
     }
+  }
+
+  /**
+   * The consumer group is gone when Redis came back empty (one without persistence restarted, a
+   * failover to an empty replica): the orders it held are lost with it, but those accepted since
+   * are in a new stream that no group reads, so the group is made again (from the stream's start).
+   * Redis unreachable meanwhile: the next read fails again and comes back here.
+   */
+  private async recreateGroup(stream: PersistStream, lane: number): Promise<void> {
+    this.deps.logger.warn({ lane }, 'the persist stream has no consumer group (Redis lost its data?): creating it again');
+    await stream.ensureGroup().catch(() => undefined);
   }
 
   /** Writes and acknowledges one batch, retrying for as long as Postgres refuses to take it. */
@@ -99,7 +116,7 @@ export class PersistConsumer {
         const level = isDependencyUnavailable(error) ? 'warn' : 'error';
         this.deps.logger[level]({ err: error, orders: snapshots.length, attempt }, 'persisting a batch of orders failed; it will be retried');
         if (!this.running) return;
-        await sleep(this.backoff(attempt));
+        await this.pause(this.backoff(attempt));
         // Still ours: keep other workers from taking the entries over while we retry.
         await stream
           .touch(
@@ -111,6 +128,11 @@ export class PersistConsumer {
     }
     await stream.ack(entries.map((entry, i) => ({ id: entry.id, orderId: (snapshots[i] as OrderSnapshot).id })));
     this.deps.metrics.persistBatchSize.observe(entries.length);
+  }
+
+  /** Waits `ms`, or until `close`. */
+  private pause(ms: number): Promise<void> {
+    return delay(ms, undefined, { signal: this.closing.signal, ref: false }).catch(() => undefined);
   }
 
   private backoff(attempt: number): number {
