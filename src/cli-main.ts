@@ -5,7 +5,7 @@ import { migrateToLatest } from './db/database.js';
 import { createLogger } from './lib/logger.js';
 import { describeReport, runStockSync, UnknownVendor } from './modules/vendors/stock-sync.js';
 import { rolesNamed } from './roles.js';
-import { prepare, type RunningSystem, StartupError, startPaymentSimulator, startSystem, startVendorSimulators } from './system.js';
+import { prepare, type RunningSystem, StartupError, startMailSink, startPaymentSimulator, startSystem, startVendorSimulators } from './system.js';
 
 const USAGE = `usage: flashcart <role>
        flashcart stock-sync [--vendor NAME]
@@ -15,6 +15,7 @@ roles:
   worker      queue workers and schedulers (persistence, expiry, outbox, mail, dead letters, carts, vendor sync, fulfilment)
   psp-sim     the payment simulator (dev/test): checkout pages and signed webhooks
   vendor-sim  the simulated vendors (dev/test)
+  smtp-sink   the built-in SMTP sink (dev/test): workers without SMTP_URL send their mail to it; needs Redis
   all         every role in one process, and the SMTP sink when SMTP_URL is unset (what npm start runs)
 
 commands:
@@ -71,9 +72,13 @@ async function main(argv: string[]): Promise<void> {
     await prepare(config, logger);
     system = await startSystem(config, logger, roles);
   } else {
-    // A simulator alone needs no store.
+    // A simulator alone needs no store; the SMTP sink keeps its mailbox in Redis.
     if (roles.pspSim) simulators.push((await startPaymentSimulator(config, logger)).sim);
     if (roles.vendorSim) simulators.push(await startVendorSimulators(config, logger));
+    if (roles.mailSink) {
+      await prepare(config, logger, { postgres: false });
+      simulators.push(await startMailSink(config, logger));
+    }
   }
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');

@@ -6,6 +6,7 @@ export const ROLES: Record<string, Roles> = {
   worker: { api: false, worker: true },
   'psp-sim': { api: false, worker: false, pspSim: true },
   'vendor-sim': { api: false, worker: false, vendorSim: true },
+  'smtp-sink': { api: false, worker: false, mailSink: true },
   all: { api: true, worker: true, pspSim: true, mailSink: true, vendorSim: true },
 };
 

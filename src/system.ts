@@ -75,7 +75,12 @@ async function listenAs<T>(setting: string, host: string, listen: () => Promise<
 }
 
 /** Checks both stores answer, creates the database if missing, migrates, and seeds what is missing. */
-export async function prepare(config: Config, logger: Logger): Promise<void> {
+export async function prepare(config: Config, logger: Logger, stores: { postgres: boolean } = { postgres: true }): Promise<void> {
+  if (stores.postgres) await prepareDatabase(config, logger);
+  await checkRedis(config);
+}
+
+async function prepareDatabase(config: Config, logger: Logger): Promise<void> {
   try {
     if (await ensureDatabaseExists(config.databaseUrl)) logger.info('created the database');
   } catch (error) {
@@ -95,6 +100,9 @@ export async function prepare(config: Config, logger: Logger): Promise<void> {
     }
     throw error;
   }
+}
+
+async function checkRedis(config: Config): Promise<void> {
   const probe = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
   // A refused AUTH comes as an 'error' event; the connect itself only says the connection closed.
   let refusal: Error | undefined;
@@ -228,13 +236,23 @@ export function startVendorSimulators(config: Config, logger: Logger): Promise<V
   );
 }
 
-/** The built-in SMTP sink and its own Redis connection (it starts before the container). */
-async function startMailSink(config: Config, logger: Logger): Promise<{ sink: SmtpSink; redis: Redis; port: number }> {
+/**
+ * The built-in SMTP sink and its own Redis connection (it starts before the container), for the
+ * `all` and `smtp-sink` roles: it keeps what it receives in the mailbox the admin API reads.
+ */
+export async function startMailSink(config: Config, logger: Logger): Promise<{ port: number; close(): Promise<void> }> {
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectionName: 'flashcart-smtp-sink' });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error (SMTP sink)'));
   const sink = new SmtpSink({ mailbox: new Mailbox({ redis, keys: new RedisKeys(config.redisKeyPrefix) }), logger });
   try {
-    return { sink, redis, port: await listenAs('SMTP_SINK_PORT', '127.0.0.1', () => sink.listen(config.smtpSinkPort)) };
+    const port = await listenAs('SMTP_SINK_PORT', '127.0.0.1', () => sink.listen(config.smtpSinkPort));
+    return {
+      port,
+      async close() {
+        await sink.close();
+        redis.disconnect();
+      },
+    };
   } catch (error) {
     redis.disconnect();
     throw error;
@@ -247,7 +265,7 @@ async function startMailSink(config: Config, logger: Logger): Promise<{ sink: Sm
  * the API last, once everything it serves is ready.
  */
 export async function startSystem(config: Config, logger: Logger, roles: Roles): Promise<RunningSystem> {
-  let mailSink: { sink: SmtpSink; redis: Redis } | undefined;
+  let mailSink: { close(): Promise<void> } | undefined;
   let pspSim: PspSim | undefined;
   let pspSimUrl: string | undefined;
   let container: Container | undefined;
@@ -265,8 +283,7 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
     await feed?.close();
     await workers?.close();
     await container?.close();
-    await mailSink?.sink.close();
-    mailSink?.redis.disconnect();
+    await mailSink?.close();
   };
 
   let vendorSim: VendorSimulator | undefined;
@@ -295,6 +312,12 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
     if (roles.api || roles.worker) await container.products.start(container.redis.duplicate());
 
     if (roles.worker) {
+      if (!config.smtpUrl && !mailSink) {
+        logger.warn(
+          `SMTP_URL is not set: mail goes to the built-in SMTP sink at 127.0.0.1:${config.smtpSinkPort}, which this process does not run. ` +
+            'Start one (node build/cli.js smtp-sink, with the same SMTP_SINK_PORT and REDIS_URL) or set SMTP_URL.',
+        );
+      }
       workers = await startWorkers(container);
       persistConsumer = container.createPersistConsumer();
       await persistConsumer.start();

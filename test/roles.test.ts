@@ -39,6 +39,34 @@ describe('the all role: API, workers, payment simulator and SMTP sink in one pro
   });
 });
 
+describe('the roles run apart: api, worker and smtp-sink', () => {
+  it('delivers the mail of a worker without SMTP_URL to the smtp-sink process, where the admin reads it', async () => {
+    const stores = await createTestStores();
+    // The worker finds the sink by its port, so it is a fixed one here rather than 0.
+    const sinkPort = { SMTP_SINK_PORT: String(await freePort()) };
+    const roles: ChildRole[] = [];
+    try {
+      roles.push(await spawnRole(stores, 'smtp-sink', sinkPort));
+      const api = await spawnRole(stores, 'api', sinkPort);
+      roles.push(api);
+      const worker = await spawnRole(stores, 'worker', sinkPort);
+      roles.push(worker);
+      const admin = await adminApi(api.url!);
+      const sku = await createProduct(admin, { onHand: 2 });
+      const [buyer] = await guests(api.url!, 1);
+      const placed = await buyer!.order([{ sku, quantity: 1 }], 'apart', { customerEmail: 'apart@example.test' });
+      expect(placed.status).toBe(202);
+      await mailsTo(admin, 'apart@example.test', new RegExp(`^Order ${placed.body.id} received`));
+      // A worker started without a sink of its own and without SMTP_URL says where its mail goes.
+      expect(worker.output()).toContain(`SMTP_URL is not set: mail goes to the built-in SMTP sink at 127.0.0.1:${sinkPort.SMTP_SINK_PORT}`);
+    } finally {
+      for (const role of roles.reverse()) await role.kill('SIGTERM');
+      await stores.cleanup();
+    }
+    expect(roles.map((role) => role.child.exitCode)).toEqual([0, 0, 0]);
+  });
+});
+
 describe('the psp-sim role', () => {
   it('runs the payment simulator alone, without Postgres or Redis', async () => {
     const stores = await createTestStores();

@@ -120,7 +120,7 @@ export interface ChildRole {
 
 export async function spawnRole(
   stores: TestStores,
-  role: 'api' | 'worker' | 'psp-sim' | 'all',
+  role: 'api' | 'worker' | 'psp-sim' | 'smtp-sink' | 'all',
   overrides: Record<string, string> = {},
 ): Promise<ChildRole> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', role], {
@@ -136,6 +136,7 @@ export async function spawnRole(
       const listening = /"url":"(http:\/\/[^"]+)","msg":"API listening"/.exec(output);
       const simulating = /"url":"(http:\/\/[^"]+)","webhookUrl":"[^"]*","msg":"payment simulator listening"/.exec(output);
       if (role === 'worker' && output.includes('"msg":"workers started"')) resolve(undefined);
+      else if (role === 'smtp-sink' && output.includes('"msg":"SMTP sink listening"')) resolve(undefined);
       else if (role === 'psp-sim' && simulating) resolve(simulating[1]);
       else if (listening) resolve(listening[1]);
     };
