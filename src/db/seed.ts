@@ -13,7 +13,7 @@ const CATEGORIES = [
 type Seed = [sku: string, title: string, category: string, priceCents: number, onHand: number, description: string];
 
 const PRODUCTS: Seed[] = [
-  ['FLASH-001', 'Limited Edition Mechanical Keyboard', 'electronics', 4_900, 10, 'Flash sale: ten units only, first come first served.'],
+  ['FLASH-001', 'Limited Edition Mechanical Keyboard', 'electronics', 4_900, 10, 'Flash sale: a few units only, first come first served.'],
   ['ELEC-001', 'Wireless Earbuds', 'electronics', 5_999, 120, 'Noise-cancelling earbuds with a 24-hour case.'],
   ['ELEC-002', 'USB-C Charger 65 W', 'electronics', 3_499, 300, 'GaN charger for laptops and phones.'],
   ['ELEC-003', '4K Monitor 27"', 'electronics', 32_900, 25, 'IPS panel, 99% sRGB, USB-C input.'],

@@ -126,7 +126,8 @@ export const JOBS: { [N in JobName]: JobDefinition } = {
     options: { attempts: 2, backoff: { type: 'capped-exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: { count: 100 } },
     deadLetter: false,
   },
-  // Vendor faults are retried for a few minutes before the job becomes a dead letter.
+  // Vendor faults are retried for a minute or more (60 s of waits, plus each attempt's own vendor
+  // timeouts) before the job becomes a dead letter.
   'fulfil-order': {
     queue: 'vendors',
     options: { ...DEFAULT_JOB_OPTIONS, attempts: 8, backoff: { type: 'capped-exponential', delay: 1_000 } },
