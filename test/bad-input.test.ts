@@ -176,6 +176,13 @@ describe('bad input changes nothing', () => {
       [sut.admin.post('/api/admin/products', { sku: 'NEW-1', title: 'x', priceCents: -5, category: 'test' }), 400, 'VALIDATION_FAILED'],
       [sut.admin.post('/api/admin/products', { sku: 'NEW-2', title: 'x', priceCents: 5, category: 'nope' }), 400, 'VALIDATION_FAILED'],
       [sut.admin.patch(`/api/admin/products/${sku}`, {}), 400, 'VALIDATION_FAILED'],
+      // Three capitals that no currency has.
+      [
+        sut.admin.post('/api/admin/products', { sku: 'NEW-3', title: 'x', priceCents: 5, category: 'test', currency: 'ABC' }),
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [sut.admin.patch(`/api/admin/products/${sku}`, { currency: 'XYZ' }), 400, 'VALIDATION_FAILED'],
       [sut.admin.patch('/api/admin/orders/00000000-0000-4000-8000-000000000000', { status: 'CANCELLED' }), 404, 'NOT_FOUND'],
       [new Api(sut.system.url!).post('/api/auth/register', { email: 'x@y.z', password: 'short' }), 400, 'VALIDATION_FAILED'],
     ];
@@ -184,6 +191,8 @@ describe('bad input changes nothing', () => {
       expect({ index, status: answer.status, code: answer.body?.error?.code }).toEqual({ index, status, code });
     }
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 10 });
+    expect((await buyer.get('/api/products/NEW-3')).status).toBe(404);
+    expect((await buyer.get(`/api/products/${sku}`)).body.currency).toBe('EUR');
   });
 
   it('takes any Idempotency-Key of 1-255 printable characters, spaces included, and says when one is too long', async () => {

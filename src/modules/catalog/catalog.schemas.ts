@@ -3,7 +3,13 @@ import { pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
 import { ON_HAND_LIMIT, onHandCount } from '../inventory/inventory.schemas.js';
 import { skuSchema } from './sku.js';
 
-export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
+/** The ISO 4217 codes in use, as the runtime's ICU knows them (three capitals alone let `ABC` through). */
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')
+  .refine((code) => CURRENCIES.has(code), 'an ISO 4217 code in use, such as EUR');
 const categorySlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a category slug');
 
 export const category = z.object({ slug: z.string(), name: z.string() }).meta({ id: 'Category' });
