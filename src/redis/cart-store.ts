@@ -238,11 +238,17 @@ export class CartStore {
     await this.redis.hdel(this.keys.onlineSockets(userId), socketId);
   }
 
-  /** Keeps the presence of users with sockets on this instance from expiring. */
-  async refreshPresence(userIds: string[], ttlSeconds: number): Promise<void> {
-    if (userIds.length === 0) return;
+  /**
+   * Keeps the presence of users with sockets on this instance from expiring, and writes it again
+   * where Redis lost it (it came back empty): the sockets stayed connected to this instance.
+   */
+  async refreshPresence(sockets: { userId: string; socketIds: string[] }[], instance: string, ttlSeconds: number): Promise<void> {
+    if (sockets.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const userId of userIds) pipeline.expire(this.keys.onlineSockets(userId), ttlSeconds);
+    for (const { userId, socketIds } of sockets) {
+      const key = this.keys.onlineSockets(userId);
+      pipeline.hset(key, Object.fromEntries(socketIds.map((socketId) => [socketId, instance]))).expire(key, ttlSeconds);
+    }
     await pipeline.exec();
   }
 

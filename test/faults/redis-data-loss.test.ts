@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createProduct, inventoryOf } from '../support/fixtures.js';
 import { type Api, adminApi, eventually, guests } from '../support/http.js';
+import { TestSocket } from '../support/sockets.js';
 import { type ChildRole, createTestStores, spawnRole, type TestStores, tearDownAfterRedisFaults } from '../support/system.js';
 import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js';
 
@@ -15,7 +16,8 @@ const SHORT_HOLD = { RESERVATION_TTL_SECONDS: '2' };
  * production runs Redis with its append-only file (OPERATIONS); but the processes must carry on
  * without a restart: the persist stream's consumer group and the job schedulers were in Redis too.
  * Until they were put back, an order accepted afterwards was answered 202 and never reached
- * Postgres, no scheduled job ran again, and the worker could not stop within its grace period.
+ * Postgres, no scheduled job ran again, and the worker could not stop within its grace period; and
+ * the presence of sockets still connected was gone, so no cart change reached them.
  */
 describe('Redis restarted empty under a running API and worker', () => {
   let redis: ThrowawayRedis;
@@ -37,7 +39,10 @@ describe('Redis restarted empty under a running API and worker', () => {
     await db.connect();
   });
 
+  let socket: TestSocket | undefined;
+
   afterAll(async () => {
+    socket?.close();
     await db?.end();
     await tearDownAfterRedisFaults(redis, stores, [worker, api]);
   });
@@ -61,10 +66,23 @@ describe('Redis restarted empty under a running API and worker', () => {
     expect(before.status).toBe(202);
     await eventually(async () => ((await statusOf(before.body.id)) === 'EXPIRED' ? true : undefined), 'the first order to expire');
 
+    // A device of the second buyer has the shop open: a socket to the API, which Redis's loss leaves connected.
+    socket = new TestSocket(api.url!, { token: buyers[1]!.token });
+    await socket.connected();
+    await socket.next('cart:update');
+
     // Redis loses everything and comes back empty on the same port.
     await redis.wipe();
     await redis.start();
     await eventually(async () => ((await admin.get('/ready')).status === 200 ? true : undefined), 'the API to be ready again');
+
+    // A change of the cart from another device reaches the connected one: its presence was written again.
+    const added = await eventually(async () => {
+      const answer = await buyers[1]!.post('/api/cart/items', { sku, quantity: 1 });
+      return answer.status === 200 ? answer : undefined;
+    }, 'a cart change to be answered after the loss');
+    const pushed = await socket.next<{ version: number; items: unknown[] }>('cart:update', (cart) => cart.version === added.body.version);
+    expect(pushed.items).toEqual([expect.objectContaining({ sku, quantity: 1 })]);
 
     // An order accepted now reaches Postgres (the persist group is back) and expires there (the
     // sweeper's schedule is back); the side effects of both changes leave the outbox (so is the relay's).

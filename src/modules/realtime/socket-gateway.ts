@@ -89,6 +89,7 @@ export class SocketGateway {
   private io: GatewayServer | undefined;
   private sampler: NodeJS.Timeout | undefined;
   private presenceRefresher: NodeJS.Timeout | undefined;
+  private readonly onRedisBack = () => void this.refreshPresence();
   private sampling = false;
   private closing = false;
   /** The last value this instance sent per watched SKU. */
@@ -147,6 +148,9 @@ export class SocketGateway {
     this.sampler.unref();
     this.presenceRefresher = setInterval(() => void this.refreshPresence(), (PRESENCE_TTL_SECONDS * 1_000) / 3);
     this.presenceRefresher.unref();
+    // Redis back after an outage, perhaps without its data: the sockets here are still connected,
+    // and without their presence no cart change would be pushed to them until they reconnect.
+    redis.pub.on('ready', this.onRedisBack);
     // A connection answers in order: this reply comes after those of the adapter's subscriptions.
     await redis.sub.ping();
   }
@@ -156,6 +160,7 @@ export class SocketGateway {
     this.closing = true;
     clearInterval(this.sampler);
     clearInterval(this.presenceRefresher);
+    this.deps.redis.pub.off('ready', this.onRedisBack);
     this.io?.local.disconnectSockets(true);
   }
 
@@ -259,9 +264,11 @@ export class SocketGateway {
 
   private async refreshPresence(): Promise<void> {
     const io = this.io;
-    if (!io) return;
-    const users = [...io.of('/').adapter.rooms.keys()].filter((room) => room.startsWith('user:')).map((room) => room.slice('user:'.length));
-    await this.deps.presence.refreshPresence(users, PRESENCE_TTL_SECONDS).catch((error: unknown) => {
+    if (!io || this.closing) return;
+    const sockets = [...io.of('/').adapter.rooms]
+      .filter(([room, ids]) => room.startsWith('user:') && ids.size > 0)
+      .map(([room, ids]) => ({ userId: room.slice('user:'.length), socketIds: [...ids] }));
+    await this.deps.presence.refreshPresence(sockets, this.deps.instanceId, PRESENCE_TTL_SECONDS).catch((error: unknown) => {
       this.deps.logger.warn({ err: error }, 'could not refresh socket presence');
     });
   }
