@@ -304,6 +304,56 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('refuses a postal code of only spaces before sending anything, and names the field', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Blank Postcard', priceCents: 300 });
+    const page = await browser.newPage();
+    await buyNowToCheckout(page, base, { sku, left: 'Only 5 left' }, 'blank@example.test');
+    // Spaces pass the browser's `required`; trimmed, they are nothing.
+    const postalCode = page.getByLabel('Postal code');
+    await postalCode.fill('   ');
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/api/orders') sent.push(request.method());
+    });
+    await page.getByRole('button', { name: /Place order/ }).click();
+    await page.getByRole('alert').filter({ hasText: 'Postal code' }).first().waitFor();
+    expect(await postalCode.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByText('invalid body').count()).toBe(0);
+    expect(sent).toEqual([]);
+
+    // Filled in, the order goes through.
+    await postalCode.fill('N1 9GU');
+    await page.getByRole('button', { name: /Place order/ }).click();
+    await page.getByRole('button', { name: /^Pay / }).waitFor();
+    await page.close();
+  });
+
+  it('names the field when the server refuses what the browser let through', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Local Lamp', priceCents: 800 });
+    const page = await browser.newPage();
+    // The browser takes an address without a dot in its domain; the server wants one.
+    await buyNowToCheckout(page, base, { sku, left: 'Only 5 left' }, 'ada@localhost');
+    await page.getByRole('button', { name: /Place order/ }).click();
+    await page.getByRole('alert').filter({ hasText: 'Email' }).first().waitFor();
+    expect(await page.getByLabel('Email').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByText('invalid body').count()).toBe(0);
+    await page.close();
+  });
+
+  it('refuses a link to buy more units than a line holds, before showing a total, and offers the most it can', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 2_000, title: 'Bulk Pencil', priceCents: 3_700 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/checkout?buy=${sku}&quantity=5000`);
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'from 1 to 1,000' }).waitFor();
+    expect(await page.getByRole('button', { name: /Place order/ }).count()).toBe(0);
+    expect(await page.getByText('€185,000.00').count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Order 1,000 instead' }).click();
+    await page.getByRole('button', { name: 'Place order and pay €37,000.00' }).waitFor();
+    await page.close();
+  });
+
   it('says so when an item sells out while it sits in the cart', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1, title: 'Scarce Vase', priceCents: 1_500 });
     const page = await browser.newPage();

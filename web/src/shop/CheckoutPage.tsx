@@ -3,7 +3,9 @@ import { type FormEvent, useRef, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { useStore } from 'zustand';
 import { ApiError, api, type Order, type ShippingAddress, unwrap } from '../api/client';
+import { complaintsOf, fieldAt, validationIssues } from '../api/validation';
 import { cartStore, loadCart, useCartView } from '../cart/cart';
+import { isLineQuantity, nearestLineQuantity, QUANTITY_RULE } from '../cart/quantity';
 import { CheckoutKey, keepKeyAfter } from '../checkout/checkout-key';
 import { formatMoney } from '../lib/money';
 import { ensureSession, useSession } from '../session/session-store';
@@ -25,6 +27,34 @@ const COUNTRIES: [code: string, name: string][] = [
 ];
 
 const checkoutKey = new CheckoutKey(sessionStorage);
+
+/** The form's fields, by the JSON pointer of what each fills in the order: the server's refusals name those. */
+const FIELDS: Record<string, { name: string; label: string; required: boolean }> = {
+  '/customerEmail': { name: 'email', label: 'Email', required: true },
+  '/shippingAddress/name': { name: 'name', label: 'Full name', required: true },
+  '/shippingAddress/line1': { name: 'line1', label: 'Address', required: true },
+  '/shippingAddress/line2': { name: 'line2', label: 'Address line 2', required: false },
+  '/shippingAddress/city': { name: 'city', label: 'City', required: true },
+  '/shippingAddress/postalCode': { name: 'postalCode', label: 'Postal code', required: true },
+  '/shippingAddress/country': { name: 'country', label: 'Country', required: true },
+};
+
+/** What a refusal may name besides the form's fields: the lines, which come from the cart or the link. */
+const LABELS: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(FIELDS).map(([path, field]) => [path, field.label])),
+  '/items': 'Quantity',
+  '/fromCart': 'Your cart',
+};
+
+/** Messages by field name, for the fields that need a change before the order can go. */
+type FieldProblems = Record<string, string>;
+
+/** The required fields left blank: the browser's `required` lets spaces through, and they are trimmed away. */
+function blankFields(field: (name: string) => string): FieldProblems {
+  const blank: FieldProblems = {};
+  for (const { name, label, required } of Object.values(FIELDS)) if (required && field(name) === '') blank[name] = `${label} is empty.`;
+  return blank;
+}
 
 interface SummaryLine {
   sku: string;
@@ -62,13 +92,16 @@ function refusalOf(error: unknown, lines: SummaryLine[], fromCart: boolean): str
 export function CheckoutPage() {
   const params = new URLSearchParams(useSearch());
   const buySku = params.get('buy');
-  const buyQuantity = Math.max(1, Math.trunc(Number(params.get('quantity') ?? 1)) || 1);
+  // A link (Buy now, or one typed or shared) says how many; a line holds no fewer than 1 and no more than the API takes.
+  const askedQuantity = params.get('quantity');
+  const buyQuantity = askedQuantity === null ? 1 : Number(askedQuantity);
   const cart = useCartView();
   const user = useSession((state) => state.session?.user);
   // Without a session there is no cart to wait for.
   const cartKnown = useStore(cartStore, (state) => state.server !== null) || user === undefined;
   const [, navigate] = useLocation();
   const [error, setError] = useState<string>();
+  const [problems, setProblems] = useState<FieldProblems>({});
   /** A purchase of one product refused for want of stock: the units that are left, to order instead. */
   const [fewer, setFewer] = useState<number>();
   const [busy, setBusy] = useState(false);
@@ -93,10 +126,24 @@ export function CheckoutPage() {
   const totalCents = lines.reduce((sum, line) => sum + line.lineTotalCents, 0);
   const blocked = !buySku && cart.problems.length > 0;
 
+  /** Marks the fields at fault, says what is wrong, and takes the shopper to the first of them (or to the message). */
+  const showProblems = (named: FieldProblems, summary: string) => {
+    setProblems(named);
+    setError(summary);
+    setFewer(undefined);
+    const first = Object.values(FIELDS).find((field) => named[field.name]);
+    requestAnimationFrame(() => (first ? document.getElementById(first.name) : errorRef.current)?.focus());
+  };
+
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const field = (name: string) => String(form.get(name) ?? '').trim();
+    const blank = blankFields(field);
+    if (Object.keys(blank).length > 0) {
+      showProblems(blank, Object.values(blank).join(' '));
+      return;
+    }
     const shippingAddress: ShippingAddress = {
       name: field('name'),
       line1: field('line1'),
@@ -112,6 +159,7 @@ export function CheckoutPage() {
     };
     setBusy(true);
     setError(undefined);
+    setProblems({});
     setFewer(undefined);
     try {
       await ensureSession();
@@ -129,13 +177,49 @@ export function CheckoutPage() {
     } catch (failure) {
       if (!(failure instanceof ApiError && keepKeyAfter(failure.status))) checkoutKey.finish();
       if (!buySku) void loadCart();
+      setBusy(false);
+      const issues = validationIssues(failure);
+      if (issues.length > 0) {
+        const named: FieldProblems = {};
+        for (const { path, message } of issues) {
+          const name = fieldAt(path, FIELDS)?.name;
+          if (name) named[name] ??= message;
+        }
+        showProblems(named, `Check ${complaintsOf(issues, LABELS).join('; ')}.`);
+        return;
+      }
       setError(refusalOf(failure, lines, !buySku));
       const left = shortLine(failure)?.available;
       if (buySku && left) setFewer(left);
-      setBusy(false);
       requestAnimationFrame(() => errorRef.current?.focus());
     }
   };
+
+  /** The attributes that tie a field to what is wrong with it. */
+  const problemOf = (name: string) =>
+    problems[name] ? { 'aria-invalid': true, 'aria-describedby': `${name}-problem` } : { 'aria-invalid': undefined, 'aria-describedby': undefined };
+  const problemText = (name: string) =>
+    problems[name] && (
+      <p id={`${name}-problem`} className="field-problem">
+        {problems[name]}
+      </p>
+    );
+
+  if (buySku && !isLineQuantity(buyQuantity)) {
+    const instead = nearestLineQuantity(buyQuantity);
+    return (
+      <>
+        <h1>Checkout</h1>
+        <Notice tone="bad">
+          {QUANTITY_RULE}: this link asks for {askedQuantity || 'no number'} of one item, which cannot be ordered.
+        </Notice>
+        <p>
+          <Link href={`/checkout?buy=${encodeURIComponent(buySku)}&quantity=${instead}`}>Order {instead.toLocaleString('en')} instead</Link> or{' '}
+          <Link href={`/products/${encodeURIComponent(buySku)}`}>go back to the product</Link>.
+        </p>
+      </>
+    );
+  }
 
   // A disabled query stays pending: only a purchase of one product waits for it; a cart is known once the server sent it.
   const loaded = buySku ? !buyProduct.isPending : cartKnown;
@@ -154,7 +238,16 @@ export function CheckoutPage() {
     <>
       <h1>Checkout</h1>
       <div className="two-col">
-        <form className="card" onSubmit={submit} aria-describedby={error ? 'checkout-error' : undefined}>
+        <form
+          className="card"
+          onSubmit={submit}
+          aria-describedby={error ? 'checkout-error' : undefined}
+          onInput={(event) => {
+            // A field the shopper changes is no longer the one that was refused.
+            const { name } = event.target as HTMLInputElement;
+            if (problems[name]) setProblems(({ [name]: _changed, ...rest }) => rest);
+          }}
+        >
           <div ref={errorRef} tabIndex={-1} id="checkout-error">
             {error && <Notice tone="bad">{error}</Notice>}
             {fewer !== undefined && buySku && (
@@ -177,41 +270,57 @@ export function CheckoutPage() {
             <h2>Contact</h2>
             <div className="field">
               <label htmlFor="email">Email</label>
-              <input id="email" name="email" type="email" required autoComplete="email" defaultValue={user?.email ?? ''} maxLength={254} />
+              <input
+                id="email"
+                name="email"
+                type="email"
+                required
+                autoComplete="email"
+                defaultValue={user?.email ?? ''}
+                maxLength={254}
+                {...problemOf('email')}
+              />
+              {problemText('email')}
             </div>
             <h2>Shipping</h2>
             <div className="form-grid">
               <div className="field">
                 <label htmlFor="name">Full name</label>
-                <input id="name" name="name" required autoComplete="name" maxLength={200} defaultValue={user?.name ?? ''} />
+                <input id="name" name="name" required autoComplete="name" maxLength={200} defaultValue={user?.name ?? ''} {...problemOf('name')} />
+                {problemText('name')}
               </div>
               <div className="field">
                 <label htmlFor="line1">Address</label>
-                <input id="line1" name="line1" required autoComplete="address-line1" maxLength={200} />
+                <input id="line1" name="line1" required autoComplete="address-line1" maxLength={200} {...problemOf('line1')} />
+                {problemText('line1')}
               </div>
               <div className="field">
                 <label htmlFor="line2">
                   Address line 2 <small>(optional)</small>
                 </label>
-                <input id="line2" name="line2" autoComplete="address-line2" maxLength={200} />
+                <input id="line2" name="line2" autoComplete="address-line2" maxLength={200} {...problemOf('line2')} />
+                {problemText('line2')}
               </div>
               <div className="field">
                 <label htmlFor="city">City</label>
-                <input id="city" name="city" required autoComplete="address-level2" maxLength={100} />
+                <input id="city" name="city" required autoComplete="address-level2" maxLength={100} {...problemOf('city')} />
+                {problemText('city')}
               </div>
               <div className="field">
                 <label htmlFor="postalCode">Postal code</label>
-                <input id="postalCode" name="postalCode" required autoComplete="postal-code" maxLength={20} />
+                <input id="postalCode" name="postalCode" required autoComplete="postal-code" maxLength={20} {...problemOf('postalCode')} />
+                {problemText('postalCode')}
               </div>
               <div className="field">
                 <label htmlFor="country">Country</label>
-                <select id="country" name="country" required autoComplete="country" defaultValue="DE">
+                <select id="country" name="country" required autoComplete="country" defaultValue="DE" {...problemOf('country')}>
                   {COUNTRIES.map(([code, name]) => (
                     <option key={code} value={code}>
                       {name}
                     </option>
                   ))}
                 </select>
+                {problemText('country')}
               </div>
             </div>
             {blocked && <Notice tone="warn">An item in your cart sold out or ran short: open the cart to fix it.</Notice>}
