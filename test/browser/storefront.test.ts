@@ -354,6 +354,41 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('asks a signed-out visitor of an order to sign in, and shows the order once they have', async () => {
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    const registered = await new Api(base).post('/api/auth/register', { email, password: 'order-password' });
+    expect(registered.status).toBe(201);
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Mailed Mirror', priceCents: 2_000 });
+    const placed = await new Api(base, registered.body.token).order([{ sku, quantity: 1 }], `signed-out-${sku}`);
+    expect(placed.status).toBe(202);
+
+    // The link in the confirmation mail, opened in a browser that has no session.
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    await page.evaluate(() => (globalThis as any).localStorage.removeItem('flashcart.session'));
+    await page.goto(`${base}/orders/${placed.body.id}`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in to see this order' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+
+    await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('order-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(`${base}/orders/${placed.body.id}`);
+    await expect.poll(() => page.getByTestId('order-status').getAttribute('data-status')).toBe('PENDING');
+    await page.close();
+  });
+
+  it('says there is no such product for a product address that cannot be one, with a way back to the shop', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/products/a%2Fb`);
+    await page.getByRole('heading', { level: 1, name: 'No such product' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    await page.getByRole('main').getByRole('link', { name: 'Back to the shop' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Flash sales that never oversell' }).waitFor();
+    await page.close();
+  });
+
   it('says so when an item sells out while it sits in the cart', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1, title: 'Scarce Vase', priceCents: 1_500 });
     const page = await browser.newPage();

@@ -5,6 +5,7 @@ import { ApiError, api, type Order, unwrap } from '../api/client';
 import { formatDateTime, formatMoney } from '../lib/money';
 import type { OrderUpdate } from '../realtime/events';
 import { useRealtimeConnected, useRealtimeEvent } from '../realtime/socket';
+import { useSession } from '../session/session-store';
 import { LoadError, Loading, Notice, StatusBadge } from '../ui/common';
 import { startPayment } from './CheckoutPage';
 import { ReservationCountdown } from './ReservationCountdown';
@@ -30,6 +31,8 @@ export function OrderPage({ id }: { id: string }) {
   const connected = useRealtimeConnected();
   const paymentProblem = new URLSearchParams(useSearch()).get('payment') === 'unavailable';
   const [actionError, setActionError] = useState<string>();
+  const signedIn = useSession((state) => state.session?.user.role !== undefined && state.session.user.role !== 'guest');
+  const signInHere = `/signin?next=${encodeURIComponent(`/orders/${id}`)}`;
 
   const order = useQuery({
     queryKey: ['order', id],
@@ -61,6 +64,17 @@ export function OrderPage({ id }: { id: string }) {
 
   if (order.isPending) return <Loading what="your order" />;
   if (order.error) {
+    // No session, or one the API no longer takes (a link from the confirmation mail, opened on another device).
+    if (order.error instanceof ApiError && order.error.status === 401) {
+      return (
+        <>
+          <h1>Sign in to see this order</h1>
+          <p>
+            An order is shown only to the account that placed it. <Link href={signInHere}>Sign in</Link> and the order opens.
+          </p>
+        </>
+      );
+    }
     if (order.error instanceof ApiError && order.error.status === 404) {
       return (
         <>
@@ -68,6 +82,11 @@ export function OrderPage({ id }: { id: string }) {
           <p>
             This order does not exist or is not yours. <Link href="/orders">Your orders</Link>
           </p>
+          {!signedIn && (
+            <p>
+              Placed it with an account? <Link href={signInHere}>Sign in</Link> to see it.
+            </p>
+          )}
         </>
       );
     }

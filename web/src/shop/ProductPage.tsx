@@ -13,7 +13,8 @@ export function ProductPage({ sku }: { sku: string }) {
   const categories = useCategories();
   if (product.isPending) return <Loading what="the product" />;
   if (product.error) {
-    if (product.error instanceof ApiError && product.error.status === 404) {
+    // 400: an address that cannot name a SKU at all (/products/a%2Fb); to the shopper, no such product either.
+    if (product.error instanceof ApiError && (product.error.status === 404 || product.error.status === 400)) {
       return (
         <>
           <h1>No such product</h1>

@@ -1,16 +1,23 @@
 import { type FormEvent, useState } from 'react';
-import { useLocation } from 'wouter';
+import { useLocation, useSearch } from 'wouter';
 import { ApiError } from '../api/client';
 import { reportCartMerge } from '../cart/cart';
 import { signIn, useSession } from '../session/session-store';
 import { Notice } from '../ui/common';
 import { useCartDrawer } from '../ui/ui-store';
 
+/** Where `?next=` asks to go after signing in, when it is a page of this shop (never another site: `//evil.test`). */
+function nextPage(search: string): string | undefined {
+  const next = new URLSearchParams(search).get('next');
+  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : undefined;
+}
+
 export function SignInPage() {
   const [mode, setMode] = useState<'login' | 'register'>('login');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [, navigate] = useLocation();
+  const next = nextPage(useSearch());
   const isGuest = useSession((state) => state.session?.user.role === 'guest');
   const openCart = useCartDrawer((state) => state.setOpen);
 
@@ -24,7 +31,7 @@ export function SignInPage() {
     setError(undefined);
     try {
       const session = await signIn(mode, { email, password, ...(name ? { name } : {}) });
-      navigate(session.user.role === 'admin' ? '/admin' : '/');
+      navigate(next ?? (session.user.role === 'admin' ? '/admin' : '/'));
       // What of the guest's cart did not come along is said in the cart, opened to show it.
       if (reportCartMerge(session.cartMerge)) openCart(true);
     } catch (failure) {
