@@ -389,6 +389,31 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('says why a cart quantity it cannot take was not set, and keeps the line as it was', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10, title: 'Bounded Bowl', priceCents: 1_200 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/products/${sku}`);
+    await page.getByRole('button', { name: 'Add to cart Bounded Bowl' }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    const quantity = drawer.getByLabel('Quantity of Bounded Bowl');
+    await expect.poll(() => quantity.inputValue()).toBe('1');
+    await expect.poll(() => drawer.locator('[data-sku] [aria-busy=true]').count()).toBe(0);
+
+    await quantity.fill('1001');
+    await drawer.getByRole('alert').filter({ hasText: 'whole numbers from 1 to 1,000' }).waitFor();
+    expect(await quantity.getAttribute('aria-invalid')).toBe('true');
+    const cart = new Api(base, guest.token);
+    expect((await cart.get('/api/cart')).body.items.map((line: { quantity: number }) => line.quantity)).toEqual([1]);
+
+    // A quantity it can take clears the complaint.
+    await quantity.fill('2');
+    await expect.poll(async () => (await cart.get('/api/cart')).body.items.map((line: { quantity: number }) => line.quantity)).toEqual([2]);
+    await expect.poll(() => drawer.getByRole('alert').count()).toBe(0);
+    await page.close();
+  });
+
   it('says so when an item sells out while it sits in the cart', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1, title: 'Scarce Vase', priceCents: 1_500 });
     const page = await browser.newPage();

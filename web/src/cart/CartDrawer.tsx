@@ -1,10 +1,11 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { formatMoney } from '../lib/money';
 import { Notice, NumberInput } from '../ui/common';
 import { useCartDrawer } from '../ui/ui-store';
 import { cartStore, clearCart, loadCart, removeFromCart, setQuantity, useCartNotices, useCartView } from './cart';
 import type { CartViewLine } from './cart-store';
+import { isLineQuantity, MAX_LINE_QUANTITY, QUANTITY_RULE } from './quantity';
 
 /** What is wrong with a line, in the shopper's words. */
 export function problemText(line: CartViewLine): string | undefined {
@@ -16,6 +17,8 @@ export function problemText(line: CartViewLine): string | undefined {
 function CartLineItem({ line, currency }: { line: CartViewLine; currency: string }) {
   const problem = problemText(line);
   const inputId = `qty-${line.sku}`;
+  /** A quantity typed that no line can hold (1001, -1, 2.5): not sent, and said why. */
+  const [refused, setRefused] = useState<string>();
   return (
     <li className={`cart-line${line.pending ? ' pending' : ''}`} aria-busy={line.pending} data-sku={line.sku}>
       <div>
@@ -30,17 +33,31 @@ function CartLineItem({ line, currency }: { line: CartViewLine; currency: string
         <NumberInput
           id={inputId}
           min={0}
-          max={1000}
+          max={MAX_LINE_QUANTITY}
           value={line.quantity}
+          aria-invalid={refused !== undefined || undefined}
+          aria-describedby={refused !== undefined ? `${inputId}-refused` : undefined}
           onNumber={(text) => {
             const quantity = Number(text);
-            if (Number.isInteger(quantity) && quantity >= 0 && quantity <= 1000) void setQuantity(line.sku, quantity, line.title);
+            // 0 takes the line out, as Remove does.
+            if (quantity !== 0 && !isLineQuantity(quantity)) {
+              setRefused(text);
+              return false;
+            }
+            setRefused(undefined);
+            void setQuantity(line.sku, quantity, line.title);
+            return true;
           }}
         />
         <button type="button" className="link small" onClick={() => void removeFromCart(line.sku, line.title)}>
           Remove<span className="visually-hidden"> {line.title}</span>
         </button>
       </div>
+      {refused !== undefined && (
+        <p className="problem" role="alert" id={`${inputId}-refused`}>
+          {QUANTITY_RULE}: {refused} was not set. 0 or Remove takes the line out.
+        </p>
+      )}
       {problem && (
         <p className="problem" role="alert">
           {problem}

@@ -52,7 +52,10 @@ export function ProductPage({ sku }: { sku: string }) {
               min={1}
               max={max}
               value={quantity}
-              onNumber={(text) => setQuantity(Math.max(1, Math.min(max, Math.trunc(Number(text)) || 1)))}
+              onNumber={(text) => {
+                setQuantity(Math.max(1, Math.min(max, Math.trunc(Number(text)) || 1)));
+                return true;
+              }}
             />
           </div>
           <AddToCartButton product={item} quantity={quantity} />

@@ -104,13 +104,15 @@ export function Pager({ page, limit, total, onPage }: { page: number; limit: num
 /**
  * A number field that may be emptied while a number is retyped: an empty field waits for the digits
  * (made a number at once, the next digit turned 5 into 15, or a cart line was removed) and shows
- * `value` again when left. `onNumber` gets what was typed whenever the field is not empty.
+ * `value` again when left. `onNumber` gets what was typed whenever the field is not empty, and says
+ * whether it took it: what it did not take (1001 where 1000 is the most) stays in view until the
+ * field is left, for the caller to say why, rather than the number silently snapping back.
  */
 export function NumberInput({
   value,
   onNumber,
   ...input
-}: { value: number; onNumber: (text: string) => void } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'onBlur' | 'type'>) {
+}: { value: number; onNumber: (text: string) => boolean } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'onBlur' | 'type'>) {
   const [draft, setDraft] = useState<string>();
   return (
     <input
@@ -119,8 +121,8 @@ export function NumberInput({
       value={draft ?? value}
       onChange={(event) => {
         const text = event.target.value;
-        setDraft(text === '' ? text : undefined);
-        if (text !== '') onNumber(text);
+        const taken = text !== '' && onNumber(text);
+        setDraft(taken ? undefined : text);
       }}
       onBlur={() => setDraft(undefined)}
     />
