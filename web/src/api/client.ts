@@ -96,8 +96,9 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   let result: Awaited<typeof call>;
   try {
     result = await call;
-  } catch (error) {
-    throw new ApiError(0, 'NETWORK', `the shop cannot be reached (${(error as Error).message})`);
+  } catch {
+    // The browser's own words ("Failed to fetch", "NetworkError when…") say nothing a shopper can act on.
+    throw new ApiError(0, 'NETWORK', 'the shop cannot be reached; check your connection and try again');
   }
   if (!result.response.ok) throw errorOf(result.response.status, result.error);
   return result.data as T;

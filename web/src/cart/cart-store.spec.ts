@@ -102,6 +102,30 @@ describe('the cart store', () => {
     expect(view(store).version).toBe(5);
   });
 
+  it('takes a refusal away once a change begun after it succeeds, and keeps one a change begun before it cannot answer', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(1, [line('A', 1, 20)]));
+    const earlier = store.getState().begin({ kind: 'set', sku: 'A', quantity: 2 });
+    const refused = store.getState().begin({ kind: 'set', sku: 'A', quantity: 30 });
+    store.getState().refuse(refused, 'Only 20 of Product A left.');
+    store.getState().notify('Product B was left out of your cart (it is no longer sold).');
+    // Sent before the refused one, its success says nothing about it.
+    store.getState().settle(earlier, cart(2, [line('A', 2, 20)]));
+    expect(store.getState().notices).toHaveLength(2);
+
+    const later = store.getState().begin({ kind: 'set', sku: 'A', quantity: 3 });
+    store.getState().settle(later, cart(3, [line('A', 3, 20)]));
+    expect(store.getState().notices.map((notice) => notice.text)).toEqual(['Product B was left out of your cart (it is no longer sold).']);
+  });
+
+  it('shows a notice once however many changes it refuses', () => {
+    const store = createCartStore();
+    const unreachable = 'the shop cannot be reached; check your connection and try again';
+    store.getState().refuse(store.getState().begin(add('A', 1)), unreachable);
+    store.getState().refuse(store.getState().begin(add('B', 1)), unreachable);
+    expect(store.getState().notices.map((notice) => notice.text)).toEqual([unreachable]);
+  });
+
   it('lets a newer cart from another tab win over an older answer to this tab', () => {
     const store = createCartStore();
     store.getState().receive(cart(1, []));

@@ -12,7 +12,8 @@ import type { Cart, CartLine } from '../api/client';
  * - A change shows at once as the quantity it aims at (adding 2 to 1 shows 3), so laying it over a
  *   server cart that already includes it shows the same thing, not the change twice.
  * - When the server answers, the change is dropped: accepted, its cart (a higher version) shows
- *   it; refused, the view falls back to the server's cart and says why.
+ *   it; refused, the view falls back to the server's cart and says why. A later change that is
+ *   accepted takes the refusals of earlier ones away; a notice already shown is not shown twice.
  * - `stock:update` keeps each line's availability current, so a line that sells out while it sits
  *   in the cart says so before checkout.
  */
@@ -36,6 +37,8 @@ interface PendingChange {
 export interface CartNotice {
   id: number;
   text: string;
+  /** The change whose refusal this notice says; a change begun after it that succeeds makes it old news. */
+  refusalOf?: number;
 }
 
 export interface CartState {
@@ -130,12 +133,18 @@ export function createCartStore() {
     },
 
     settle(id, cart) {
-      set({ pending: get().pending.filter((change) => change.id !== id) });
+      set({
+        pending: get().pending.filter((change) => change.id !== id),
+        notices: get().notices.filter((notice) => notice.refusalOf === undefined || notice.refusalOf > id),
+      });
       get().receive(cart);
     },
 
     refuse(id, reason) {
-      set({ pending: get().pending.filter((change) => change.id !== id), notices: [...get().notices, { id: nextId++, text: reason }] });
+      set({
+        pending: get().pending.filter((change) => change.id !== id),
+        notices: withNotice(get().notices, { id: nextId++, text: reason, refusalOf: id }),
+      });
     },
 
     stockUpdate(sku, available) {
@@ -143,7 +152,7 @@ export function createCartStore() {
     },
 
     notify(text) {
-      set({ notices: [...get().notices, { id: nextId++, text }] });
+      set({ notices: withNotice(get().notices, { id: nextId++, text }) });
     },
 
     dismissNotice(id) {
@@ -154,6 +163,11 @@ export function createCartStore() {
       set({ ...EMPTY });
     },
   }));
+}
+
+/** `notices` with `notice` last, in place of one that says the same (two failed changes, one "cannot be reached"). */
+function withNotice(notices: CartNotice[], notice: CartNotice): CartNotice[] {
+  return [...notices.filter((shown) => shown.text !== notice.text), notice];
 }
 
 /** Whether two carts of one version say the same; only what is not versioned (stock, a price being changed) can differ. */

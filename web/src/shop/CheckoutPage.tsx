@@ -85,7 +85,7 @@ function refusalOf(error: unknown, lines: SummaryLine[], fromCart: boolean): str
     return `${title} sold out while you were checking out.${fromCart ? ' Remove it from your cart and try again.' : ''}`;
   }
   if (error.code === 'IDEMPOTENCY_KEY_REUSED') return 'This checkout was already sent with other details: see your orders before trying again.';
-  if (error.retryable) return `${error.message}. Nothing was charged; try again: the same checkout cannot order twice.`;
+  if (error.retryable) return `${error.message}. Nothing was charged, and trying again cannot order twice.`;
   return error.message;
 }
 
