@@ -485,6 +485,20 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('opens the queue dashboard for the signed-in admin', async () => {
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    const board = page.waitForResponse((response) => new URL(response.url()).pathname === '/admin/queues' && response.status() !== 303);
+    await page
+      .getByRole('navigation', { name: 'Admin' })
+      .getByRole('link', { name: /Queue dashboard/ })
+      .click();
+    expect((await board).status()).toBe(200);
+    await page.waitForURL(`${base}/admin/queues`);
+    await expect.poll(() => page.title()).toBe('Bull Dashboard');
+    await page.close();
+  });
+
   it('deletes a product only once the deletion is confirmed: it leaves the list and the shop', async () => {
     const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 5, title: 'Doomed Dinghy' });
     const page = await browser.newPage();

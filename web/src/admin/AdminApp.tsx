@@ -21,6 +21,7 @@ const SECTIONS: [path: string, label: string][] = [
 /** The admin console: its own chunk, loaded only when an admin opens /admin. */
 export default function AdminApp() {
   const role = useSession((state) => state.session?.user.role);
+  const token = useSession((state) => state.session?.token);
   const [location] = useLocation();
   useEffect(() => (role === 'admin' ? holdMetricsScraping() : undefined), [role]);
 
@@ -42,7 +43,8 @@ export default function AdminApp() {
             {label}
           </Link>
         ))}
-        <a href="/admin/queues">Queue dashboard ↗</a>
+        {/* A link sends no Authorization header: the board takes the token once from the address and keeps it in a cookie of its own. */}
+        <a href={`/admin/queues?token=${encodeURIComponent(token ?? '')}`}>Queue dashboard ↗</a>
       </nav>
       <div>
         <Switch>
