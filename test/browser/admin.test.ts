@@ -499,6 +499,48 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('shows the mailbox whole at 1280 pixels wide, a message open or not', async () => {
+    const email = `a-rather-long-mailbox-address-${uniqueSku().toLowerCase()}@example.test`;
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Mailbox Marmalade' });
+    const [buyer] = await guests(base, 1);
+    expect((await buyer!.order([{ sku, quantity: 1 }], `mailbox-${sku}`, { customerEmail: email })).status).toBe(202);
+    await mailsTo(sut.admin, email, /^Order .* received$/);
+
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await signInAsAdmin(page, base);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Mailbox' }).click();
+    const row = page.getByRole('row').filter({ hasText: email });
+    await row.waitFor();
+
+    /** Whether the element shows its whole text: nothing cut off inside it, and all of it inside the table's visible box. */
+    const shownWhole = (locator: Locator) =>
+      locator.evaluate((element) => {
+        const wrap = element.closest('.table-wrap')!.getBoundingClientRect();
+        const box = element.getBoundingClientRect();
+        return element.scrollWidth <= element.clientWidth && box.left >= wrap.left && box.right <= wrap.right;
+      });
+    const subject = row.getByRole('button');
+    const readable = async () => {
+      expect(await shownWhole(page.getByRole('columnheader', { name: 'Received' }))).toBe(true);
+      expect(await shownWhole(row.getByTestId('received'))).toBe(true);
+      // Run in the page: this file is typed for Node, without the DOM's globals.
+      expect(await subject.evaluate((button) => (globalThis as any).getComputedStyle(button).textAlign)).toMatch(/^(left|start)$/);
+      // The lines its text takes (the tops of its boxes): one or two, not the five or six of a squeezed column.
+      const lines = await subject.evaluate((button) => {
+        const text = (globalThis as any).document.createRange();
+        text.selectNodeContents(button);
+        return new Set([...text.getClientRects()].map((box: { top: number }) => Math.round(box.top))).size;
+      });
+      expect(lines).toBeLessThanOrEqual(2);
+    };
+    await readable();
+    await subject.click();
+    await page.getByRole('article').getByRole('heading', { level: 2 }).waitFor();
+    await readable();
+    await page.close();
+  });
+
   it('deletes a product only once the deletion is confirmed: it leaves the list and the shop', async () => {
     const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 5, title: 'Doomed Dinghy' });
     const page = await browser.newPage();
