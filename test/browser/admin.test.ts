@@ -541,6 +541,22 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('says why a price it cannot read was not saved, naming the field', async () => {
+    const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 5, priceCents: 1_500, title: 'Exponent Easel' });
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await openInventory(page);
+    await page.getByRole('button', { name: `Edit ${sku}` }).click();
+    const form = page.getByRole('form', { name: `Edit ${sku}` });
+    // A number field takes 1e3; the console reads prices as digits, and says so rather than doing nothing.
+    await form.getByLabel('Price').fill('1e3');
+    await form.getByRole('button', { name: 'Save product' }).click();
+    await form.getByRole('alert').filter({ hasText: 'Price' }).waitFor();
+    expect(await form.getByLabel('Price').getAttribute('aria-invalid')).toBe('true');
+    expect((await new Api(base).get(`/api/products/${sku}`)).body.priceCents).toBe(1_500);
+    await page.close();
+  });
+
   it('deletes a product only once the deletion is confirmed: it leaves the list and the shop', async () => {
     const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 5, title: 'Doomed Dinghy' });
     const page = await browser.newPage();

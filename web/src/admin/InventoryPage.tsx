@@ -5,7 +5,7 @@ import { formatMoney, minorDigits, parseMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
 import { DeleteProduct } from './DeleteProduct';
 import { NewProductForm } from './NewProductForm';
-import { messageOf, Refusal } from './refusal';
+import { messageOf, priceRefusal, Refusal, refusedProductField } from './refusal';
 import { StockAdjustForm } from './StockAdjustForm';
 
 const PAGE_SIZE = 25;
@@ -55,6 +55,8 @@ function StockEditor({ item, onDone }: { item: InventoryItem; onDone: (message: 
 /** Title, price and low-stock threshold of one product. */
 function ProductEditor({ sku, onDone }: { sku: string; onDone: (message: string) => void }) {
   const queryClient = useQueryClient();
+  /** A typed price that is not an amount: said here, as the server would never hear of it. */
+  const [badPrice, setBadPrice] = useState<string>();
   const product = useQuery({ queryKey: ['product', sku], queryFn: () => unwrap(api.GET('/api/products/{sku}', { params: { path: { sku } } })) });
   const save = useMutation({
     mutationFn: (body: { title: string; priceCents: number; lowStockThreshold: number }) =>
@@ -72,38 +74,52 @@ function ProductEditor({ sku, onDone }: { sku: string; onDone: (message: string)
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    // Undefined only for what the field's step already refuses: more decimals than the currency has.
     const priceCents = parseMoney(String(form.get('price')), currency);
-    if (priceCents === undefined) return;
+    if (priceCents === undefined) {
+      setBadPrice(priceRefusal(currency));
+      save.reset();
+      return;
+    }
+    setBadPrice(undefined);
     save.mutate({ title: String(form.get('title')).trim(), priceCents, lowStockThreshold: Number(form.get('threshold')) });
   };
+  const invalidField = badPrice ? 'price' : refusedProductField(save.error);
+  const marked = (field: string) => (field === invalidField ? { 'aria-invalid': true, 'aria-describedby': `problem-${sku}` } : {});
   return (
     <form onSubmit={submit} className="form-grid" aria-label={`Edit ${sku}`}>
       <div className="field">
         <label htmlFor={`title-${sku}`}>Title</label>
-        <input id={`title-${sku}`} name="title" defaultValue={product.data.title} required maxLength={200} />
+        <input id={`title-${sku}`} name="title" {...marked('title')} defaultValue={product.data.title} required maxLength={200} />
       </div>
       <div className="field">
         <label htmlFor={`price-${sku}`}>Price ({product.data.currency})</label>
         <input
           id={`price-${sku}`}
           name="price"
-          type="number"
-          min={0}
-          step={10 ** -digits}
+          {...marked('price')}
+          inputMode="decimal"
+          autoComplete="off"
           defaultValue={(product.data.priceCents / 10 ** digits).toFixed(digits)}
           required
         />
       </div>
       <div className="field">
         <label htmlFor={`threshold-${sku}`}>Low-stock threshold</label>
-        <input id={`threshold-${sku}`} name="threshold" type="number" min={0} defaultValue={product.data.lowStockThreshold} required />
+        <input
+          id={`threshold-${sku}`}
+          name="threshold"
+          {...marked('threshold')}
+          type="number"
+          min={0}
+          defaultValue={product.data.lowStockThreshold}
+          required
+        />
       </div>
       <div className="field" style={{ alignSelf: 'end' }}>
         <button type="submit" disabled={save.isPending}>
           Save product
         </button>
-        <Refusal text={save.error ? messageOf(save.error) : undefined} />
+        <Refusal text={badPrice ?? (save.error ? messageOf(save.error) : undefined)} id={`problem-${sku}`} />
       </div>
     </form>
   );

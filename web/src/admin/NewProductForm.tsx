@@ -4,20 +4,26 @@ import { api, type RequestBody, unwrap } from '../api/client';
 import { formatMoney, parseMoney } from '../lib/money';
 import { useCategories } from '../shop/products';
 import { LoadError, Loading } from '../ui/common';
-import { messageOf, Refusal } from './refusal';
+import { messageOf, priceRefusal, Refusal, refusedProductField } from './refusal';
 
 type NewProduct = RequestBody<'/api/admin/products', 'post'>;
 
 /** What the catalog's schema takes for a SKU (src/modules/catalog/sku.ts), so the browser says so before the server does. */
 const SKU_PATTERN = '[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}';
 
+/** A field of the form that needs a change (its input's name), and why. */
+interface Invalid {
+  field: string;
+  message: string;
+}
+
 /** The product a filled form describes, or why it describes none. */
-function productOf(form: FormData): NewProduct | string {
+function productOf(form: FormData): NewProduct | Invalid {
   const text = (name: string) => String(form.get(name) ?? '').trim();
   const currency = text('currency').toUpperCase();
-  if (!/^[A-Z]{3}$/.test(currency)) return 'Currency: give a three-letter ISO 4217 code, such as EUR.';
+  if (!/^[A-Z]{3}$/.test(currency)) return { field: 'currency', message: 'Currency: give a three-letter ISO 4217 code, such as EUR.' };
   const priceCents = parseMoney(text('price'), currency);
-  if (priceCents === undefined) return `Price: give an amount in ${currency}, such as 12.50.`;
+  if (priceCents === undefined) return { field: 'price', message: priceRefusal(currency) };
   const onHand = text('onHand');
   const threshold = text('threshold');
   return {
@@ -39,7 +45,7 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
   const queryClient = useQueryClient();
   const categories = useCategories();
   const formRef = useRef<HTMLFormElement>(null);
-  const [invalid, setInvalid] = useState<string>();
+  const [invalid, setInvalid] = useState<Invalid>();
   const create = useMutation({
     mutationFn: (body: NewProduct) => unwrap(api.POST('/api/admin/products', { body })),
     onSuccess: (product, body) => {
@@ -57,25 +63,40 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const product = productOf(new FormData(event.currentTarget));
-    setInvalid(typeof product === 'string' ? product : undefined);
-    if (typeof product === 'string') create.reset();
-    else create.mutate(product);
+    if ('message' in product) {
+      setInvalid(product);
+      create.reset();
+    } else {
+      setInvalid(undefined);
+      create.mutate(product);
+    }
   };
-  const problem = invalid ?? (create.error ? messageOf(create.error) : undefined);
+  const problem = invalid?.message ?? (create.error ? messageOf(create.error) : undefined);
+  // The field the problem is about, marked for the eye and for a screen reader.
+  const invalidField = invalid?.field ?? refusedProductField(create.error);
+  const marked = (field: string) => (field === invalidField ? { 'aria-invalid': true, 'aria-describedby': 'new-product-problem' } : {});
   return (
     <form ref={formRef} onSubmit={submit} className="card" aria-label="New product">
       <div className="form-grid">
         <div className="field">
           <label htmlFor="new-sku">SKU</label>
-          <input id="new-sku" name="sku" required pattern={SKU_PATTERN} maxLength={64} title='1-64 letters, digits, ".", "_" or "-"' />
+          <input
+            id="new-sku"
+            name="sku"
+            {...marked('sku')}
+            required
+            pattern={SKU_PATTERN}
+            maxLength={64}
+            title='1-64 letters, digits, ".", "_" or "-"'
+          />
         </div>
         <div className="field">
           <label htmlFor="new-title">Title</label>
-          <input id="new-title" name="title" required maxLength={200} />
+          <input id="new-title" name="title" {...marked('title')} required maxLength={200} />
         </div>
         <div className="field">
           <label htmlFor="new-category">Category</label>
-          <select id="new-category" name="category" required>
+          <select id="new-category" name="category" {...marked('category')} required>
             {categories.data.items.map((category) => (
               <option key={category.slug} value={category.slug}>
                 {category.name}
@@ -85,35 +106,35 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
         </div>
         <div className="field">
           <label htmlFor="new-price">Price</label>
-          <input id="new-price" name="price" inputMode="decimal" required placeholder="12.50" autoComplete="off" />
+          <input id="new-price" name="price" {...marked('price')} inputMode="decimal" required placeholder="12.50" autoComplete="off" />
         </div>
         <div className="field">
           <label htmlFor="new-currency">Currency</label>
-          <input id="new-currency" name="currency" required defaultValue="EUR" pattern="[A-Za-z]{3}" maxLength={3} />
+          <input id="new-currency" name="currency" {...marked('currency')} required defaultValue="EUR" pattern="[A-Za-z]{3}" maxLength={3} />
         </div>
         <div className="field">
           <label htmlFor="new-on-hand">
             Units on hand <small>(optional)</small>
           </label>
-          <input id="new-on-hand" name="onHand" type="number" min={0} step={1} />
+          <input id="new-on-hand" name="onHand" {...marked('onHand')} type="number" min={0} step={1} />
         </div>
         <div className="field">
           <label htmlFor="new-threshold">
             Low-stock threshold <small>(optional: the shop's default)</small>
           </label>
-          <input id="new-threshold" name="threshold" type="number" min={0} step={1} />
+          <input id="new-threshold" name="threshold" {...marked('threshold')} type="number" min={0} step={1} />
         </div>
       </div>
       <div className="field">
         <label htmlFor="new-description">
           Description <small>(optional)</small>
         </label>
-        <textarea id="new-description" name="description" rows={2} maxLength={5_000} />
+        <textarea id="new-description" name="description" {...marked('description')} rows={2} maxLength={5_000} />
       </div>
       <button type="submit" disabled={create.isPending}>
         Create product
       </button>
-      <Refusal text={problem} />
+      <Refusal text={problem} id="new-product-problem" />
     </form>
   );
 }

@@ -1,26 +1,58 @@
 import { ApiError } from '../api/client';
+import { complaintsOf, validationIssues } from '../api/validation';
+import { minorDigits } from '../lib/money';
+
+/** The product forms' fields, by the JSON pointer of what each fills in a product: `name` is the input's. */
+export const PRODUCT_FIELDS: Readonly<Record<string, { name: string; label: string }>> = {
+  '/sku': { name: 'sku', label: 'SKU' },
+  '/title': { name: 'title', label: 'Title' },
+  '/priceCents': { name: 'price', label: 'Price' },
+  '/currency': { name: 'currency', label: 'Currency' },
+  '/category': { name: 'category', label: 'Category' },
+  '/description': { name: 'description', label: 'Description' },
+  '/onHand': { name: 'onHand', label: 'Units on hand' },
+  '/lowStockThreshold': { name: 'threshold', label: 'Low-stock threshold' },
+};
+
+const PRODUCT_LABELS = Object.fromEntries(Object.entries(PRODUCT_FIELDS).map(([path, field]) => [path, field.label]));
 
 /**
  * What a refused change says, in the server's words. A body that breaks its schema is refused as
- * "invalid body" (VALIDATION_FAILED): the fields at fault and what each got wrong follow it.
+ * "invalid body" (VALIDATION_FAILED): what is said instead is each field at fault, by its label in
+ * `labels` (JSON pointer → label) or else its path, and what it got wrong.
  */
-export function messageOf(error: unknown, fallback = 'The change failed.'): string {
+export function messageOf(error: unknown, fallback = 'The change failed.', labels: Readonly<Record<string, string>> = PRODUCT_LABELS): string {
   if (!(error instanceof ApiError)) return fallback;
-  const issues = error.details.issues;
-  if (!Array.isArray(issues) || issues.length === 0) return error.message;
-  const complaints = issues.map((issue: { path?: unknown; message?: unknown }) => {
-    const field = String(issue.path ?? '').replace(/^\//, '');
-    return field ? `${field}: ${String(issue.message)}` : String(issue.message);
-  });
-  return `${error.message}: ${complaints.join('; ')}`;
+  const issues = validationIssues(error);
+  return issues.length > 0 ? complaintsOf(issues, labels).join('; ') : error.message;
+}
+
+/** The input (its name) of a product form that a refusal names first, to mark it invalid. */
+export function refusedProductField(error: unknown): string | undefined {
+  for (const { path } of validationIssues(error)) {
+    const field = PRODUCT_FIELDS[path];
+    if (field) return field.name;
+  }
+  return undefined;
+}
+
+/**
+ * Why a typed price was not taken. Prices are read from their digits (see parseMoney), so what a
+ * number field also takes, such as 1e3, is refused here, in both product forms alike.
+ */
+export function priceRefusal(currency: string): string {
+  const digits = minorDigits(currency);
+  const example = digits > 0 ? `12.${'5'.padEnd(digits, '0')}` : '1250';
+  const decimals = digits > 0 ? `at most ${digits} decimals` : 'no decimals';
+  return `Price: give an amount in ${currency} in digits, such as ${example} (${decimals}).`;
 }
 
 /** A refusal shown beside the control that caused it (nothing when there is none): a line of its own, or `inline` after a button. */
-export function Refusal({ text, inline = false }: { text: string | undefined; inline?: boolean }) {
+export function Refusal({ text, inline = false, id }: { text: string | undefined; inline?: boolean; id?: string }) {
   if (!text) return null;
   const Tag = inline ? 'span' : 'p';
   return (
-    <Tag role="alert" className="stock out">
+    <Tag role="alert" className="stock out" id={id}>
       {text}
     </Tag>
   );
