@@ -557,6 +557,20 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('says, on the currency field, that a currency no country uses was refused, and creates nothing', async () => {
+    const sku = firstPageSku();
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    const form = await fillNewProduct(page, { sku, title: 'Alphabet Abacus', price: '1.00', category: 'Outdoors', onHand: '3' });
+    // Three capitals the form takes as they are; the API knows no such currency.
+    await form.getByLabel('Currency').fill('ABC');
+    await form.getByRole('button', { name: 'Create product' }).click();
+    await form.getByRole('alert').filter({ hasText: 'Currency' }).waitFor();
+    expect(await form.getByLabel('Currency').getAttribute('aria-invalid')).toBe('true');
+    expect((await new Api(base).get(`/api/products/${sku}`)).status).toBe(404);
+    await page.close();
+  });
+
   it('deletes a product only once the deletion is confirmed: it leaves the list and the shop', async () => {
     const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 5, title: 'Doomed Dinghy' });
     const page = await browser.newPage();
