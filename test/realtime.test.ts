@@ -64,6 +64,30 @@ describe('real time across two API instances', () => {
     expect(await socket.next('cart:update', (cart) => cart.version === 1)).toMatchObject({ items: [{ sku, quantity: 4 }] });
   });
 
+  it('lets clients reconnect by themselves when an instance stops gracefully (a rolling restart), with their cart at once', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const stopping = await spawnRole(sut.stores, 'api');
+    const socket = socketTo(stopping.url!, { token: buyer!.token }, { reconnection: true });
+    await socket.connected();
+    await socket.next('cart:update', (cart) => cart.version === 0);
+
+    const disconnected = new Promise<string>((resolve) => socket.socket.once('disconnect', resolve));
+    await stopping.kill('SIGTERM');
+    // "io server disconnect" is the one reason socket.io-client does not reconnect after.
+    expect(await disconnected).toBe('transport close');
+
+    // Changed meanwhile through another instance; then the stopped one comes back on its port.
+    await buyer!.post('/api/cart/items', { sku, quantity: 2 });
+    const back = await spawnRole(sut.stores, 'api', { PORT: new URL(stopping.url!).port });
+    try {
+      expect(await socket.next('cart:update', (cart) => cart.version === 1)).toMatchObject({ items: [{ sku, quantity: 2 }] });
+    } finally {
+      socket.close();
+      await back.kill();
+    }
+  });
+
   it('refuses a connection without a valid token with connect_error UNAUTHENTICATED', async () => {
     for (const auth of [{}, { token: '' }, { token: 'not-a-token' }, { token: 42 }]) {
       const socket = socketTo(second.url!, auth);

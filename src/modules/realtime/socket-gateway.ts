@@ -161,7 +161,10 @@ export class SocketGateway {
     clearInterval(this.sampler);
     clearInterval(this.presenceRefresher);
     this.deps.redis.pub.off('ready', this.onRedisBack);
-    this.io?.local.disconnectSockets(true);
+    // Closed as connections, not disconnected as sockets: a client told "io server disconnect"
+    // takes it as meant and never reconnects, so a rolling restart would leave every open page
+    // without live updates; a closed transport makes it reconnect (to this instance back, or another).
+    this.io?.engine.close();
   }
 
   /** Last step, once the HTTP server has closed: the adapter's subscriptions, answered before the connection goes. */
