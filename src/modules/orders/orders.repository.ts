@@ -18,6 +18,8 @@ export interface StatusChange {
   to: OrderStatus;
   reason: string | null;
   actor: Actor;
+  /** When it happened (ISO 8601): its history entry's time, and what its outbox event and push say. */
+  at: string;
 }
 
 /** One line of an order, as a ledger move needs it. */
@@ -103,7 +105,7 @@ export class OrdersRepository {
     const { rows } = await sql<{ id: string; sku: string; quantity: number }>`${prepareOnce}
       WITH change AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)
-          AS c("orderId" uuid, "from" text, "to" text, reason text, actor text)
+          AS c("orderId" uuid, "from" text, "to" text, reason text, actor text, at timestamptz)
       ), changed AS (
         UPDATE orders AS o
         SET status = change."to", updated_at = now(),
@@ -113,8 +115,8 @@ export class OrdersRepository {
         WHERE o.id = ANY(${changes.map((change) => change.orderId)}::uuid[]) AND o.id = change."orderId" AND o.status = change."from"
         RETURNING o.id
       ), entries AS (
-        INSERT INTO order_history (order_id, status, reason, actor)
-        SELECT change."orderId", change."to", change.reason, change.actor
+        INSERT INTO order_history (order_id, status, reason, actor, at)
+        SELECT change."orderId", change."to", change.reason, change.actor, change.at
         FROM change JOIN changed ON changed.id = change."orderId"
         ORDER BY change."orderId"
       )${riding.length > 0 ? sql`, ${sql.join(riding)}` : sql``}

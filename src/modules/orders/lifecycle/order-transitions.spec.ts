@@ -125,7 +125,9 @@ describe('OrderTransitions', () => {
     expect(ledger.ledger.get('SKU')).toEqual({ onHand: 8, reserved: 0, sold: 2 });
     expect(stock.reservations.has('order-1')).toBe(false);
     expect(stock.gateValues.get('SKU')).toBe(8);
-    expect(ledger.history).toEqual([{ orderId: 'order-1', from: 'PENDING', to: 'CONFIRMED', reason: 'paid', actor: 'payment' }]);
+    expect(ledger.history).toEqual([
+      { orderId: 'order-1', from: 'PENDING', to: 'CONFIRMED', reason: 'paid', actor: 'payment', at: '2026-03-01T12:00:00.000Z' },
+    ]);
     expect(ledger.outbox).toEqual([
       {
         type: 'order.status-changed',

@@ -87,7 +87,7 @@ interface Staged {
   moves: LedgerMoves;
   steps: RedisStep[];
   /** What each order's owner is told once the transaction has committed. */
-  updates: { userId: string; orderId: string; status: OrderStatus; reason: string | null }[];
+  updates: { userId: string; orderId: string; status: OrderStatus; reason: string | null; at: string }[];
 }
 
 /**
@@ -146,6 +146,8 @@ export class OrderTransitions {
     const locked = await orders.lockStates(tx, [...new Set(requests.map((request) => request.orderId))].sort());
     const status = new Map([...locked].map(([orderId, state]) => [orderId, state.status]));
     const touched = new Set<string>();
+    // One time for the batch: each change's history entry, outbox event and push all say it.
+    const at = (this.deps.now?.() ?? new Date()).toISOString();
     const changes: (StatusChange & { effect: StockEffect })[] = [];
     const results = requests.map((request): TransitionResult | undefined => {
       const from = status.get(request.orderId);
@@ -156,7 +158,7 @@ export class OrderTransitions {
       touched.add(request.orderId);
       status.set(request.orderId, request.to);
       const { orderId, to, actor } = request;
-      changes.push({ orderId, from, to, reason: request.reason ?? null, actor, effect: stockEffect(from, to) });
+      changes.push({ orderId, from, to, reason: request.reason ?? null, actor, at, effect: stockEffect(from, to) });
       return { changed: true, status: to };
     });
     const riding = alongside?.(results) ?? [];
@@ -167,7 +169,6 @@ export class OrderTransitions {
 
     // The outbox events and the caller's writes go in the statement that changes the orders: on a
     // busy machine a round trip costs more than the writes it carries.
-    const at = (this.deps.now?.() ?? new Date()).toISOString();
     const events = changes.map(
       ({ orderId, from, to, reason, actor }): NewOutboxEvent => ({
         type: 'order.status-changed',
@@ -196,7 +197,7 @@ export class OrderTransitions {
     for (const { orderId, effect } of changes) {
       if (effect !== 'none') staged.steps.push({ orderId, mode: effect === 'sell' ? 'consume' : 'release' });
     }
-    for (const { orderId, to, reason } of changes) staged.updates.push({ userId: locked.get(orderId)!.userId, orderId, status: to, reason });
+    for (const { orderId, to, reason } of changes) staged.updates.push({ userId: locked.get(orderId)!.userId, orderId, status: to, reason, at });
     return results;
   }
 
@@ -204,9 +205,8 @@ export class OrderTransitions {
   private announce(updates: Staged['updates']): void {
     const { realtime } = this.deps;
     if (!realtime) return;
-    const at = new Date();
-    for (const { userId, orderId, status, reason } of updates)
-      publishOrderUpdate(realtime, { userId, orderId, status, at, reason: reason ?? undefined });
+    for (const { userId, orderId, status, reason, at } of updates)
+      publishOrderUpdate(realtime, { userId, orderId, status, at: new Date(at), reason: reason ?? undefined });
   }
 
   /** One ledger update per SKU for the whole batch. */
