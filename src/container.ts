@@ -290,6 +290,7 @@ export class Container {
       metrics,
       logger,
       realtime: this.realtime,
+      presence: this.cartStore,
     });
     this.transitions = new OrderTransitions({
       inTransaction,

@@ -261,6 +261,19 @@ describe('real time across two API instances', () => {
     expect(await there.next('order:update')).toEqual(expected);
   });
 
+  it('tells the owner’s other devices of a new order once it is stored, PENDING at the time it was placed', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const otherDevice = socketTo(second.url!, { token: buyer!.token });
+    await otherDevice.connected();
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'placed-elsewhere');
+    expect(placed.status).toBe(202);
+    const pushed = await otherDevice.next('order:update', (update) => update.orderId === placed.body.id);
+    expect(pushed).toEqual({ orderId: placed.body.id, status: 'PENDING', at: expect.any(String) });
+    expect(Date.parse(placed.body.createdAt)).toBeGreaterThan(0);
+    expect(Date.parse(pushed.at)).toBe(Date.parse(placed.body.createdAt));
+  });
+
   it('tells the owner’s sockets of an order’s status change, with its reason, once the change has committed', async () => {
     const sku = await createProduct(sut.admin, { onHand: 5 });
     const [buyer] = await guests(sut.system.url!, 1);

@@ -234,6 +234,16 @@ export class CartStore {
     await this.redis.multi().hset(key, socketId, instance).expire(key, ttlSeconds).exec();
   }
 
+  /** Which of `userIds` have a socket connected to some API instance (their presence, see socketConnected). */
+  async ownersOnline(userIds: string[]): Promise<Set<string>> {
+    const distinct = [...new Set(userIds)];
+    if (distinct.length === 0) return new Set();
+    const pipeline = this.redis.pipeline();
+    for (const userId of distinct) pipeline.exists(this.keys.onlineSockets(userId));
+    const replies = (await pipeline.exec()) ?? [];
+    return new Set(distinct.filter((_, i) => replies[i]?.[1] === 1));
+  }
+
   async socketDisconnected(userId: string, socketId: string): Promise<void> {
     await this.redis.hdel(this.keys.onlineSockets(userId), socketId);
   }

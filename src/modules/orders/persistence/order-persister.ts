@@ -3,6 +3,7 @@ import type { InTransaction } from '../../../db/database.js';
 import { isPermanentDataError, isSqlState, SqlState } from '../../../db/postgres-errors.js';
 import { Coalescer } from '../../../lib/coalescer.js';
 import type { Metrics } from '../../../lib/metrics.js';
+import type { CartStore } from '../../../redis/cart-store.js';
 import type { StockStore } from '../../../redis/stock-store.js';
 import type { DeadLetter } from '../../failed-jobs/dead-letter.js';
 import { publishOrderUpdate } from '../../realtime/order-updates.js';
@@ -45,6 +46,8 @@ export interface OrderPersisterDeps {
    * (`order:update`), as OrderTransitions does for every other change; none in unit specs.
    */
   realtime?: Realtime;
+  /** Whose sockets are connected: a stored order is announced (PENDING) only to owners online. */
+  presence?: Pick<CartStore, 'ownersOnline'>;
 }
 
 /** The most orders one out-of-stream batch writes. */
@@ -89,6 +92,7 @@ export class OrderPersister {
       if (outcomes.get(snapshot.id) === 'already-persisted') await this.dropDuplicateReservation(snapshot);
     }
     this.count(outcomes);
+    await this.announcePlaced(distinct.filter((snapshot) => outcomes.get(snapshot.id) === 'persisted'));
     const answered = new Set<string>();
     return snapshots.map((snapshot) => {
       const outcome = outcomes.get(snapshot.id)!;
@@ -149,6 +153,27 @@ export class OrderPersister {
     this.announceFailed(snapshot, reason);
     if (mode === 'release') await this.deps.stock.end(snapshot.id, mode);
     return mode === 'consume' ? 'refused-by-ledger' : 'unstorable';
+  }
+
+  /**
+   * Tells the owners of orders just stored (PENDING, at the time of their first history entry), on
+   * every device, that the order exists: the device that placed it had the 202, the others learn it
+   * here. Only owners with a socket connected somewhere: every API instance decodes every push, and
+   * persistence stores thousands of orders a second in a sale. A push that cannot be sent is not
+   * worth failing the batch for: the order is stored, and a device sees it on its next read.
+   */
+  private async announcePlaced(stored: OrderSnapshot[]): Promise<void> {
+    const { realtime, presence, logger } = this.deps;
+    if (!realtime || !presence || stored.length === 0) return;
+    try {
+      const online = await presence.ownersOnline(stored.map((snapshot) => snapshot.userId));
+      for (const snapshot of stored) {
+        if (!online.has(snapshot.userId)) continue;
+        publishOrderUpdate(realtime, { userId: snapshot.userId, orderId: snapshot.id, status: 'PENDING', at: new Date(snapshot.createdAt) });
+      }
+    } catch (error) {
+      logger.warn({ err: error, orders: stored.length }, 'could not announce stored orders to their owners');
+    }
   }
 
   /**
