@@ -60,6 +60,16 @@ describe('ordering the cart (POST /api/orders {fromCart: true})', () => {
     expect((await fromCart(buyer!, 'replayed', { customerEmail: 'other@example.com' })).status).toBe(422);
     expect((await buyer!.get('/api/cart')).body).toEqual(changed);
     expect((await inventoryOf(sut.admin, a)).gateAvailable).toBe(9);
+
+    // A replay leaves no claim on the cart: a new checkout of it goes through at once, not as
+    // "another tab" until the claim lapses.
+    expect((await fromCart(buyer!, 'replayed')).body).toEqual(first.body);
+    const next = await fromCart(buyer!, 'after-the-replay');
+    expect(next.status).toBe(202);
+    expect(next.body.items).toHaveLength(2);
+    expect(next.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ sku: a, quantity: 2 }), expect.objectContaining({ sku: b, quantity: 1 })]),
+    );
   });
 
   it('finishes emptying the cart on a replay when the first attempt died after the reservation', async () => {

@@ -203,17 +203,18 @@ export class CartService {
 
   /**
    * Takes an accepted order's lines out of the cart, once per order however often it is called
-   * (a replay of the order's Idempotency-Key calls it again).
+   * (a replay of the order's Idempotency-Key calls it again). Whether this call took them: false
+   * when an earlier one had.
    */
-  async takeOrdered(userId: string, orderId: string, lines: StockLine[]): Promise<void> {
+  async takeOrdered(userId: string, orderId: string, lines: StockLine[]): Promise<boolean> {
     for (let loads = 0; loads < MAX_LOADS; loads++) {
       const taken = await this.deps.store.takeOrdered(userId, orderId, lines, this.now());
       if (taken.kind === 'taken') {
         // Pushed to the owner's other devices only when one is connected (the script looked).
         await this.changed(taken.cart, 'order', undefined, taken.ownerOnline);
-        return;
+        return true;
       }
-      if (taken.kind === 'already') return;
+      if (taken.kind === 'already') return false;
       await this.loadFromSnapshot(userId);
     }
     throw lostCart(userId);

@@ -37,7 +37,7 @@ class FakeCart implements CartCheckout {
   }
 
   async takeOrdered(_userId: string, orderId: string, lines: StockLine[]) {
-    if (this.taken.has(orderId)) return;
+    if (this.taken.has(orderId)) return false;
     this.taken.add(orderId);
     for (const { sku, quantity } of lines) {
       const left = (this.lines.get(sku) ?? 0) - quantity;
@@ -45,6 +45,7 @@ class FakeCart implements CartCheckout {
       else this.lines.delete(sku);
     }
     this.version += 1;
+    return true;
   }
 }
 

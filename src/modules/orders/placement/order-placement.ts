@@ -22,7 +22,7 @@ export interface CartCheckout {
   /** Gives up the claim (on the `version` read) of an order that was not accepted, so another key may order the cart at once. */
   releaseCheckout(userId: string, version: number, keyHash: string): Promise<void>;
   /** Takes an accepted order's lines out of the cart; once per order however often it is called. */
-  takeOrdered(userId: string, orderId: string, lines: StockLine[]): Promise<void>;
+  takeOrdered(userId: string, orderId: string, lines: StockLine[]): Promise<boolean>;
 }
 
 export interface OrderPlacementDeps {
@@ -87,11 +87,14 @@ export class OrderPlacement {
       if (result?.kind !== 'accepted') await carts.releaseCheckout(user.id, version, idempotencyKeyHash).catch(() => undefined);
     }
     if (result.kind === 'accepted') {
-      await carts.takeOrdered(
+      const took = await carts.takeOrdered(
         user.id,
         result.order.id,
         result.order.items.map(({ sku, quantity }) => ({ sku, quantity })),
       );
+      // A replay whose lines an earlier attempt took claimed the cart as it is now, which no take
+      // moves on: kept, it refused every other checkout of the cart until it lapsed.
+      if (!took) await carts.releaseCheckout(user.id, version, idempotencyKeyHash).catch(() => undefined);
     }
     return result;
   }
