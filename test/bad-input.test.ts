@@ -195,6 +195,31 @@ describe('bad input changes nothing', () => {
     expect((await buyer.get(`/api/products/${sku}`)).body.currency).toBe('EUR');
   });
 
+  it('names the field at fault in an order body, and asks for "items or fromCart" only when the body is neither', async () => {
+    const before = await inventoryOf(sut.admin, sku);
+    const issuesOf = async (body: unknown) => {
+      const answer = await buyer.post('/api/orders', body, { headers: { 'idempotency-key': 'issues' } });
+      expect(answer.status).toBe(400);
+      return (answer.body.error.details.issues as { path: string; message: string }[]).map((issue) => issue.path).sort();
+    };
+    expect(await issuesOf({ items: [{ sku, quantity: '1' }] })).toEqual(['/items/0/quantity']);
+    expect(await issuesOf({ items: Array.from({ length: 51 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })) })).toEqual(['/items']);
+    expect(await issuesOf({ items: [line()], shippingAddress: { name: 'A' } })).toEqual([
+      '/shippingAddress/city',
+      '/shippingAddress/country',
+      '/shippingAddress/line1',
+      '/shippingAddress/postalCode',
+    ]);
+    expect(await issuesOf({ fromCart: true, customerEmail: 'not an email' })).toEqual(['/customerEmail']);
+    expect(await issuesOf({ fromCart: false })).toEqual(['/fromCart']);
+    // Neither shape nearer: the rule itself.
+    for (const body of [{}, { items: [line()], fromCart: true }]) {
+      const answer = await buyer.post('/api/orders', body, { headers: { 'idempotency-key': 'issues' } });
+      expect(answer.body.error.details.issues).toEqual([{ in: 'body', path: '/', message: 'give either items or fromCart: true' }]);
+    }
+    expect(await inventoryOf(sut.admin, sku)).toEqual(before);
+  });
+
   it('takes any Idempotency-Key of 1-255 printable characters, spaces included, and says when one is too long', async () => {
     const [owner] = await guests(sut.system.url!, 1);
     const me = await owner!.get('/api/me');

@@ -39,6 +39,33 @@ const ERRORS_BY_STATUS: Record<number, ErrorCode> = {
   429: 'RATE_LIMITED',
 };
 
+/** A problem zod found, as a union keeps each of its shapes' problems. */
+interface ZodIssueLike {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * The problems one validation entry stands for. A union that no shape matched says which shapes it
+ * takes (its schema's message), unless one shape came nearer than every other (fewer problems):
+ * then that shape's own problems say more. An order with a bad quantity is about the quantity, not
+ * about "items or fromCart".
+ */
+function issuesOf(entry: { keyword: string; instancePath: string; message?: string; params?: unknown }, where: string) {
+  const branches = entry.keyword === 'invalid_union' ? (entry.params as { errors?: ZodIssueLike[][] } | undefined)?.errors : undefined;
+  const sizes = branches?.map((issues) => issues.length) ?? [];
+  const least = Math.min(...sizes);
+  if (branches && branches.length > 1 && sizes.filter((size) => size === least).length === 1) {
+    const base = entry.instancePath === '/' ? '' : entry.instancePath;
+    return branches[sizes.indexOf(least)]!.map((issue) => ({
+      in: where,
+      path: `${base}/${issue.path.map(String).join('/')}`,
+      message: issue.message,
+    }));
+  }
+  return [{ in: where, path: entry.instancePath, message: entry.message }];
+}
+
 /** Turns anything thrown into `{error: {code, message, details}}`; a 5xx never shows internals. */
 export function toAppError(error: FastifyError | Error, request: FastifyRequest): AppError {
   if (error instanceof AppError) return error;
@@ -50,7 +77,7 @@ export function toAppError(error: FastifyError | Error, request: FastifyRequest)
       return new AppError('VALIDATION_FAILED', 'a JSON body is required');
     }
     return new AppError('VALIDATION_FAILED', `invalid ${where}`, {
-      issues: error.validation.map((issue) => ({ in: where, path: issue.instancePath, message: issue.message })),
+      issues: error.validation.flatMap((issue) => issuesOf(issue, where)),
     });
   }
   const fastifyError = error as FastifyError;
