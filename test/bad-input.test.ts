@@ -212,6 +212,11 @@ describe('bad input changes nothing', () => {
     ]);
     expect(await issuesOf({ fromCart: true, customerEmail: 'not an email' })).toEqual(['/customerEmail']);
     expect(await issuesOf({ fromCart: false })).toEqual(['/fromCart']);
+    // Two capitals that name no country.
+    for (const country of ['QQ', 'ZZ']) {
+      const address = { name: 'A', line1: 'x', city: 'y', postalCode: '1', country };
+      expect(await issuesOf({ items: [line()], shippingAddress: address })).toEqual(['/shippingAddress/country']);
+    }
     // Neither shape nearer: the rule itself.
     for (const body of [{}, { items: [line()], fromCart: true }]) {
       const answer = await buyer.post('/api/orders', body, { headers: { 'idempotency-key': 'issues' } });

@@ -55,6 +55,12 @@ const orderLinesInput = z
     });
   });
 
+/** Region names the runtime's ICU knows; codes that name no country (`ZZ` unknown, `EU`, `UN`, …) excluded. */
+const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+const NOT_COUNTRIES = new Set(['ZZ', 'EU', 'EZ', 'UN', 'QO']);
+// The refinement runs after a failed pattern too, and `of` throws on what is no region code at all.
+const isCountry = (code: string) => /^[A-Z]{2}$/.test(code) && !NOT_COUNTRIES.has(code) && regions.of(code) !== undefined;
+
 export const shippingAddress = z
   .object({
     name: text(1, 200),
@@ -62,7 +68,10 @@ export const shippingAddress = z
     line2: text(0, 200).optional(),
     city: text(1, 100),
     postalCode: text(1, 20),
-    country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code'),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code')
+      .refine(isCountry, 'an ISO 3166-1 alpha-2 code of a country, such as DE'),
   })
   .strict()
   .meta({ id: 'ShippingAddress' });
