@@ -238,10 +238,13 @@ export class CartStore {
   async ownersOnline(userIds: string[]): Promise<Set<string>> {
     const distinct = [...new Set(userIds)];
     if (distinct.length === 0) return new Set();
-    const pipeline = this.redis.pipeline();
-    for (const userId of distinct) pipeline.exists(this.keys.onlineSockets(userId));
-    const replies = (await pipeline.exec()) ?? [];
-    return new Set(distinct.filter((_, i) => replies[i]?.[1] === 1));
+    // One script call, not an EXISTS each: a pipeline of 500 cost the persister a quarter more CPU per order.
+    const found = (await this.scripts.run(
+      'existing',
+      distinct.map((userId) => this.keys.onlineSockets(userId)),
+      [],
+    )) as number[];
+    return new Set(distinct.filter((_, i) => found[i] === 1));
   }
 
   async socketDisconnected(userId: string, socketId: string): Promise<void> {

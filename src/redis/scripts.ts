@@ -20,7 +20,8 @@ export type ScriptName =
   | 'applyCatalogChange'
   | 'ackCartsPersisted'
   | 'releaseIfHeld'
-  | 'claimCheckout';
+  | 'claimCheckout'
+  | 'existing';
 type ScriptResult = number | string | null | ScriptResult[];
 
 interface ScriptFile {
