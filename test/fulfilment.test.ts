@@ -180,7 +180,9 @@ describe('fulfilment', () => {
     expect(failed.status).toBe('FAILED');
     expect(failed.history.at(-1)).toMatchObject({ status: 'FAILED', reason: expect.stringContaining(sku) });
     expect(await split(order.id)).toEqual([{ sku, localQuantity: 1, vendorQuantity: 2, status: 'failed' }]);
-    expect(await vendorOrders(order.id)).toEqual([]);
+    // The worker's own fulfil-order job for the confirmation may be asking a vendor right now: its
+    // intent, recorded before it asks, goes with the refusal. None may stay.
+    await eventually(async () => ((await vendorOrders(order.id)).length === 0 ? true : undefined), 'no vendor order left for the order');
     expect(await paymentOf(order.id)).toBeUndefined();
     expect(await refundEvents(order.id)).toEqual([]);
     const [toAdmins] = await mailsTo(sut.admin, ADMIN.email, new RegExp(`^Fulfilment failed: order ${order.id}$`));
