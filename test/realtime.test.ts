@@ -204,6 +204,10 @@ describe('real time across two API instances', () => {
       expect(await socket.request('product:unwatch', payload)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
     }
     expect(await socket.request('product:watch', { sku: 'NO-SUCH-PRODUCT' })).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    // Sent with no payload at all, the acknowledgement is the only argument: it is answered too.
+    for (const event of ['product:watch', 'product:unwatch']) {
+      expect(await socket.socket.timeout(15_000).emitWithAck(event)).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    }
   });
 
   it('applies a watch and an unwatch sent together in the order sent: the product is left unwatched', async () => {

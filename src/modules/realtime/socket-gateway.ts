@@ -66,6 +66,13 @@ type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<s
 
 const ackOf = <A>(ack: unknown): A | undefined => (typeof ack === 'function' ? (ack as A) : undefined);
 
+/**
+ * An event's payload and acknowledgement. Sent without a payload, the acknowledgement comes first:
+ * it is answered with the refusal rather than left waiting for ever.
+ */
+const payloadAndAck = ([first, second]: unknown[]): [payload: unknown, ack: unknown] =>
+  typeof first === 'function' ? [undefined, first] : [first, second];
+
 /** The SKU a product:watch or product:unwatch names; undefined, and the refusal acknowledged, when it names none. */
 function skuOf(payload: unknown, reply: ((answer: ErrorBody) => void) | undefined): string | undefined {
   const parsed = watchPayload.safeParse(payload);
@@ -206,12 +213,14 @@ export class SocketGateway {
         logger.warn({ err: error, userId: user.id }, 'socket presence not cleared; it expires by itself');
       });
     });
-    socket.on('product:watch', (payload, ack) => {
+    socket.on('product:watch', (...args: unknown[]) => {
+      const [payload, ack] = payloadAndAck(args);
       const reply = ackOf<WatchAck>(ack);
       const sku = skuOf(payload, reply);
       if (sku !== undefined) this.inOrder(socket, sku, () => this.watch(socket, sku, reply));
     });
-    socket.on('product:unwatch', (payload, ack) => {
+    socket.on('product:unwatch', (...args: unknown[]) => {
+      const [payload, ack] = payloadAndAck(args);
       const reply = ackOf<UnwatchAck>(ack);
       const sku = skuOf(payload, reply);
       if (sku === undefined) return;
