@@ -166,9 +166,9 @@ async function runRound(round: string, baseUrl: string, admin: Api, buyers: Api[
   return { cpu, seconds: sent.seconds, rate: ORDERS / sent.seconds, p50Ms: sent.p50Ms, p99Ms: sent.p99Ms, ledger, batches, problems };
 }
 
-/** CPU microseconds one confirmation cost a process, however much CPU it was given. */
 const confirmedIn = (round: Round) => `${n(ORDERS)} confirmations in ${n(round.seconds, 2)} s = ${n(round.rate)} /s`;
 const problemLines = (round: Round) => round.problems.map((problem) => `\n  FAILED: ${problem}`).join('');
+/** CPU microseconds one confirmation cost a process, however much CPU it was given. */
 const microsPer = (round: Round, process: string) => ((round.cpu.processes[process] ?? 0) * 1e6) / round.rate;
 
 async function main(): Promise<number> {

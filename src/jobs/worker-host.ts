@@ -19,8 +19,6 @@ export interface WorkerHostOptions {
   moreSchedules?: () => Promise<void>;
   /** The key marking the schedulers as applied (RedisKeys.jobSchedules); see `keepSchedules`. */
   schedulesMarker: string;
-  /** How often the marker is looked for; default SCHEDULE_CHECK_MS. */
-  scheduleCheckMs?: number;
   /** Told of every job that used up its attempts, when its registry entry makes it a dead letter. */
   onDeadLetter?: (letter: DeadLetter) => Promise<void>;
 }
@@ -72,7 +70,7 @@ export class WorkerHost {
       this.workers.push(worker);
     }
     await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
-    this.scheduleCheck = setInterval(() => void this.keepSchedules(), this.options.scheduleCheckMs ?? SCHEDULE_CHECK_MS).unref();
+    this.scheduleCheck = setInterval(() => void this.keepSchedules(), SCHEDULE_CHECK_MS).unref();
     this.logger.info({ queues: QUEUE_NAMES }, 'workers started');
   }
 

@@ -60,6 +60,20 @@ describe('the storefront in a browser', () => {
     await browser?.close();
   });
 
+  /** A new guest's page with one unit of `title` in its cart, the drawer open and settled; and the guest's API. */
+  async function guestCartWithOne(sku: string, title: string) {
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/products/${sku}`);
+    await page.getByRole('button', { name: `Add to cart ${title}` }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    const quantity = drawer.getByLabel(`Quantity of ${title}`);
+    await expect.poll(() => quantity.inputValue()).toBe('1');
+    await expect.poll(() => drawer.locator('[data-sku] [aria-busy=true]').count()).toBe(0);
+    return { page, drawer, quantity, cart: new Api(base, guest.token) };
+  }
+
   it('keeps the first load under its JavaScript budget, the admin console in a chunk of its own', async () => {
     const { files, gzipBytes } = await firstLoadJavaScript();
     expect(gzipBytes).toBeLessThanOrEqual(FIRST_LOAD_BUDGET_BYTES);
@@ -210,22 +224,13 @@ describe('the storefront in a browser', () => {
 
   it('keeps a cart line while its quantity is being retyped, and sets the new quantity', async () => {
     const sku = await createProduct(sut.admin, { onHand: 10, title: 'Retyped Mug', priceCents: 900 });
-    const guest = (await new Api(base).post('/api/auth/guest')).body;
-    const page = await browser.newPage();
-    await signInAs(page, base, guest);
-    await page.goto(`${base}/products/${sku}`);
-    await page.getByRole('button', { name: 'Add to cart Retyped Mug' }).click();
-    const drawer = page.getByRole('dialog', { name: 'Your cart' });
-    const quantity = drawer.getByLabel('Quantity of Retyped Mug');
-    await expect.poll(() => quantity.inputValue()).toBe('1');
-    await expect.poll(() => drawer.locator('[data-sku] [aria-busy=true]').count()).toBe(0);
+    const { page, quantity, cart } = await guestCartWithOne(sku, 'Retyped Mug');
 
     // As a keyboard user changes a number: erase it, then type the new one.
     await quantity.press('End');
     await quantity.press('Backspace');
     await quantity.press('3');
     await expect.poll(() => quantity.inputValue()).toBe('3');
-    const cart = new Api(base, guest.token);
     await expect.poll(async () => (await cart.get('/api/cart')).body.items.map((line: { quantity: number }) => line.quantity)).toEqual([3]);
     await page.close();
   });
@@ -391,20 +396,11 @@ describe('the storefront in a browser', () => {
 
   it('says why a cart quantity it cannot take was not set, and keeps the line as it was', async () => {
     const sku = await createProduct(sut.admin, { onHand: 10, title: 'Bounded Bowl', priceCents: 1_200 });
-    const guest = (await new Api(base).post('/api/auth/guest')).body;
-    const page = await browser.newPage();
-    await signInAs(page, base, guest);
-    await page.goto(`${base}/products/${sku}`);
-    await page.getByRole('button', { name: 'Add to cart Bounded Bowl' }).click();
-    const drawer = page.getByRole('dialog', { name: 'Your cart' });
-    const quantity = drawer.getByLabel('Quantity of Bounded Bowl');
-    await expect.poll(() => quantity.inputValue()).toBe('1');
-    await expect.poll(() => drawer.locator('[data-sku] [aria-busy=true]').count()).toBe(0);
+    const { page, drawer, quantity, cart } = await guestCartWithOne(sku, 'Bounded Bowl');
 
     await quantity.fill('1001');
     await drawer.getByRole('alert').filter({ hasText: 'whole numbers from 1 to 1,000' }).waitFor();
     expect(await quantity.getAttribute('aria-invalid')).toBe('true');
-    const cart = new Api(base, guest.token);
     expect((await cart.get('/api/cart')).body.items.map((line: { quantity: number }) => line.quantity)).toEqual([1]);
 
     // A quantity it can take clears the complaint.

@@ -27,6 +27,7 @@ describe('Redis restarted empty under a running API and worker', () => {
   let admin: Api;
   let buyers: Api[];
   let db: pg.Client;
+  let socket: TestSocket | undefined;
 
   beforeAll(async () => {
     redis = await startThrowawayRedis();
@@ -38,8 +39,6 @@ describe('Redis restarted empty under a running API and worker', () => {
     db = new pg.Client({ connectionString: stores.env.DATABASE_URL });
     await db.connect();
   });
-
-  let socket: TestSocket | undefined;
 
   afterAll(async () => {
     socket?.close();

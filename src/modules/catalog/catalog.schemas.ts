@@ -8,7 +8,8 @@ const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
 export const currencySchema = z
   .string()
-  .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')
+  // A code of another shape is refused for its shape alone, not also as "not in use".
+  .regex(/^[A-Z]{3}$/, { error: 'an ISO 4217 code such as EUR', abort: true })
   .refine((code) => CURRENCIES.has(code), 'an ISO 4217 code in use, such as EUR');
 const categorySlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a category slug');
 

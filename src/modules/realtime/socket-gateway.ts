@@ -64,14 +64,15 @@ interface SocketData {
 type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-const ackOf = <A>(ack: unknown): A | undefined => (typeof ack === 'function' ? (ack as A) : undefined);
-
 /**
- * An event's payload and acknowledgement. Sent without a payload, the acknowledgement comes first:
- * it is answered with the refusal rather than left waiting for ever.
+ * An event's payload and acknowledgement (none when the client asked for none). Sent without a
+ * payload, the acknowledgement comes first: it is answered with the refusal rather than left
+ * waiting for ever.
  */
-const payloadAndAck = ([first, second]: unknown[]): [payload: unknown, ack: unknown] =>
-  typeof first === 'function' ? [undefined, first] : [first, second];
+function payloadAndAck<A>([first, second]: unknown[]): [payload: unknown, ack: A | undefined] {
+  if (typeof first === 'function') return [undefined, first as A];
+  return [first, typeof second === 'function' ? (second as A) : undefined];
+}
 
 /** The SKU a product:watch or product:unwatch names; undefined, and the refusal acknowledged, when it names none. */
 function skuOf(payload: unknown, reply: ((answer: ErrorBody) => void) | undefined): string | undefined {
@@ -214,14 +215,12 @@ export class SocketGateway {
       });
     });
     socket.on('product:watch', (...args: unknown[]) => {
-      const [payload, ack] = payloadAndAck(args);
-      const reply = ackOf<WatchAck>(ack);
+      const [payload, reply] = payloadAndAck<WatchAck>(args);
       const sku = skuOf(payload, reply);
       if (sku !== undefined) this.inOrder(socket, sku, () => this.watch(socket, sku, reply));
     });
     socket.on('product:unwatch', (...args: unknown[]) => {
-      const [payload, ack] = payloadAndAck(args);
-      const reply = ackOf<UnwatchAck>(ack);
+      const [payload, reply] = payloadAndAck<UnwatchAck>(args);
       const sku = skuOf(payload, reply);
       if (sku === undefined) return;
       this.inOrder(socket, sku, async () => {

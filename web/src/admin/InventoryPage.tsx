@@ -5,7 +5,7 @@ import { formatMoney, minorDigits, parseMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
 import { DeleteProduct } from './DeleteProduct';
 import { NewProductForm } from './NewProductForm';
-import { messageOf, priceRefusal, Refusal, refusedProductField } from './refusal';
+import { invalidMarks, messageOf, priceRefusal, Refusal, refusedProductField } from './refusal';
 import { StockAdjustForm } from './StockAdjustForm';
 
 const PAGE_SIZE = 25;
@@ -84,7 +84,7 @@ function ProductEditor({ sku, onDone }: { sku: string; onDone: (message: string)
     save.mutate({ title: String(form.get('title')).trim(), priceCents, lowStockThreshold: Number(form.get('threshold')) });
   };
   const invalidField = badPrice ? 'price' : refusedProductField(save.error);
-  const marked = (field: string) => (field === invalidField ? { 'aria-invalid': true, 'aria-describedby': `problem-${sku}` } : {});
+  const marked = invalidMarks(invalidField, `problem-${sku}`);
   return (
     <form onSubmit={submit} className="form-grid" aria-label={`Edit ${sku}`}>
       <div className="field">

@@ -4,7 +4,7 @@ import { api, type RequestBody, unwrap } from '../api/client';
 import { formatMoney, parseMoney } from '../lib/money';
 import { useCategories } from '../shop/products';
 import { LoadError, Loading } from '../ui/common';
-import { messageOf, priceRefusal, Refusal, refusedProductField } from './refusal';
+import { invalidMarks, messageOf, priceRefusal, Refusal, refusedProductField } from './refusal';
 
 type NewProduct = RequestBody<'/api/admin/products', 'post'>;
 
@@ -72,9 +72,7 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
     }
   };
   const problem = invalid?.message ?? (create.error ? messageOf(create.error) : undefined);
-  // The field the problem is about, marked for the eye and for a screen reader.
-  const invalidField = invalid?.field ?? refusedProductField(create.error);
-  const marked = (field: string) => (field === invalidField ? { 'aria-invalid': true, 'aria-describedby': 'new-product-problem' } : {});
+  const marked = invalidMarks(invalid?.field ?? refusedProductField(create.error), 'new-product-problem');
   return (
     <form ref={formRef} onSubmit={submit} className="card" aria-label="New product">
       <div className="form-grid">

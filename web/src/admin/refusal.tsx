@@ -37,6 +37,13 @@ export function refusedProductField(error: unknown): string | undefined {
 }
 
 /**
+ * The attributes of a form's input named `field`: marked invalid, and tied to the message `problemId`,
+ * when it is `invalidField`, the one the problem is about (for the eye and for a screen reader).
+ */
+export const invalidMarks = (invalidField: string | undefined, problemId: string) => (field: string) =>
+  field === invalidField ? { 'aria-invalid': true, 'aria-describedby': problemId } : {};
+
+/**
  * Why a typed price was not taken. Prices are read from their digits (see parseMoney), so what a
  * number field also takes, such as 1e3, is refused here, in both product forms alike.
  */

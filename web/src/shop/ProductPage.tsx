@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { ApiError } from '../api/client';
+import { MAX_LINE_QUANTITY, nearestLineQuantity } from '../cart/quantity';
 import { formatMoney } from '../lib/money';
 import { LoadError, Loading, NumberInput, StockLabel, Swatch } from '../ui/common';
 import { AddToCartButton } from './AddToCartButton';
@@ -27,7 +28,7 @@ export function ProductPage({ sku }: { sku: string }) {
     return <LoadError error={product.error} retry={() => void product.refetch()} />;
   }
   const item = product.data;
-  const max = Math.max(1, Math.min(item.available, 1000));
+  const max = Math.max(1, Math.min(item.available, MAX_LINE_QUANTITY));
   return (
     <article className="product-page">
       <Swatch sku={item.sku} title={item.title} />
@@ -53,7 +54,7 @@ export function ProductPage({ sku }: { sku: string }) {
               max={max}
               value={quantity}
               onNumber={(text) => {
-                setQuantity(Math.max(1, Math.min(max, Math.trunc(Number(text)) || 1)));
+                setQuantity(Math.min(max, nearestLineQuantity(Number(text))));
                 return true;
               }}
             />
