@@ -1,7 +1,8 @@
+import { createSigner } from 'fast-jwt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishOrderUpdate } from '../src/modules/realtime/order-updates.js';
 import { createProduct } from './support/fixtures.js';
-import { Api, eventually, guests, settleInWaves } from './support/http.js';
+import { Api, guests, settleInWaves } from './support/http.js';
 import { TestSocket } from './support/sockets.js';
 import { type ChildRole, spawnRole, useSystem } from './support/system.js';
 
@@ -194,9 +195,9 @@ describe('real time across two API instances', () => {
     // Orders through the other instance: the sampled updates reach the watcher, the last one the true stock.
     for (let i = 0; i < 5; i++) expect((await buyer!.order([{ sku, quantity: 1 }], `watch-${i}`)).status).toBe(202);
     expect(await socket.next('stock:update', (update) => update.available === 15)).toEqual({ sku, available: 15 });
-    // At most the two of the watch (its answer, the room's next sample) and one per sample that saw a change.
+    // At most the watch's own and one per sample that saw a change.
     const updates = socket.received.filter((entry) => entry.event === 'stock:update');
-    expect(updates.length).toBeLessThanOrEqual(2 + 5);
+    expect(updates.length).toBeLessThanOrEqual(1 + 5);
 
     expect(await socket.request('product:unwatch', { sku })).toEqual({ sku });
     for (const payload of [{}, { sku: 'bad sku!' }, 'FLASH', { sku, extra: 1 }]) {
@@ -219,16 +220,62 @@ describe('real time across two API instances', () => {
     const [, unwatched] = await Promise.all([socket.request('product:watch', { sku: left }), socket.request('product:unwatch', { sku: left })]);
     expect(unwatched).toEqual({ sku: left });
 
-    expect((await buyer!.order([{ sku: left, quantity: 1 }], `after-unwatch-${left}`)).status).toBe(202);
-    // A sample that tells this socket of the other product comes after the order: had the socket stayed in
-    // the first product's room, that sample or an earlier one would have told it of the first product's 4.
     expect(await socket.request('product:watch', { sku: barrier })).toEqual({ sku: barrier, available: 5 });
-    await eventually(
-      async () => (socket.received.filter((entry) => entry.event === 'stock:update' && entry.payload.sku === barrier).length >= 2 ? true : undefined),
-      'the sample after the second watch',
-    );
+    expect((await buyer!.order([{ sku: left, quantity: 1 }], `after-unwatch-${left}`)).status).toBe(202);
+    expect((await buyer!.order([{ sku: barrier, quantity: 1 }], `barrier-${barrier}`)).status).toBe(202);
+    // The sample that tells this socket of the other product's order comes after the first: had the socket
+    // stayed in the first product's room, that sample or an earlier one would have told it of its 4.
+    await socket.next('stock:update', (update) => update.sku === barrier && update.available === 4);
     const told = socket.received.filter((entry) => entry.event === 'stock:update' && entry.payload.sku === left);
     expect(told.filter((entry) => entry.payload.available === 4)).toEqual([]);
+  });
+
+  it('sends each watcher a product’s stock once per value, however many sockets watch it', async () => {
+    const [watched, barrier] = [await createProduct(sut.admin, { onHand: 5 }), await createProduct(sut.admin, { onHand: 5 })];
+    const [first, second, buyer] = await guests(sut.system.url!, 3);
+    const [early, late] = [socketTo(sut.system.url!, { token: first!.token }), socketTo(sut.system.url!, { token: second!.token })];
+    await Promise.all([early.connected(), late.connected()]);
+    expect(await early.request('product:watch', { sku: watched })).toEqual({ sku: watched, available: 5 });
+    expect(await late.request('product:watch', { sku: watched })).toEqual({ sku: watched, available: 5 });
+    // A sample that tells the early watcher of the other product's order comes after both watches.
+    expect(await early.request('product:watch', { sku: barrier })).toEqual({ sku: barrier, available: 5 });
+    expect((await buyer!.order([{ sku: barrier, quantity: 1 }], `barrier-${barrier}`)).status).toBe(202);
+    await early.next('stock:update', (update) => update.sku === barrier && update.available === 4);
+
+    expect((await buyer!.order([{ sku: watched, quantity: 1 }], `watched-${watched}`)).status).toBe(202);
+    for (const socket of [early, late]) {
+      await socket.next('stock:update', (update) => update.sku === watched && update.available === 4);
+      const told = socket.received.filter((entry) => entry.event === 'stock:update' && entry.payload.sku === watched);
+      expect(told.map((entry) => entry.payload.available)).toEqual([5, 4]);
+    }
+  });
+
+  it('tells the watchers of a product taken off the catalog that none is left, and of its stock again when it comes back', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 3 });
+    const [viewer] = await guests(sut.system.url!, 1);
+    const socket = socketTo(second.url!, { token: viewer!.token });
+    await socket.connected();
+    expect(await socket.request('product:watch', { sku })).toEqual({ sku, available: 3 });
+
+    expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
+    expect(await socket.next('stock:update', (update) => update.available === 0)).toEqual({ sku, available: 0 });
+    const product = { sku, title: 'Back again', priceCents: 100, category: 'test' };
+    expect((await sut.admin.post('/api/admin/products', product)).status).toBe(201);
+    expect(await socket.next('stock:update', (update) => update.available === 3)).toEqual({ sku, available: 3 });
+  });
+
+  it('closes a socket’s connection when its token expires, and its reconnection is refused UNAUTHENTICATED', async () => {
+    const [viewer] = await guests(sut.system.url!, 1);
+    const userId = (await viewer!.get('/api/me')).body.id as string;
+    const shortLived = createSigner({ key: sut.stores.env.JWT_SECRET!, expiresIn: 3_000 })({ sub: userId, role: 'guest' });
+    const socket = socketTo(second.url!, { token: shortLived }, { reconnection: true });
+    await socket.connected();
+    await socket.next('cart:update');
+
+    expect(await socket.next('disconnect')).toBe('transport close');
+    const refusal = (await socket.next('connect_error')) as Error & { data?: { code: string } };
+    expect(refusal.data?.code).toBe('UNAUTHENTICATED');
+    expect(socket.socket.active).toBe(false);
   });
 
   it('lets a socket watch at most 100 products, however many watches it sends at once', async () => {

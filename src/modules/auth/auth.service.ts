@@ -105,12 +105,12 @@ export class AuthService {
     } catch {
       throw unauthenticated('the token is invalid or expired');
     }
-    const { sub, role, email } = claims;
+    const { sub, role, email, exp } = claims;
     // Signed by us, so well formed; still checked, as everything downstream takes `sub` for a users row's id.
     if (typeof sub !== 'string' || !USER_ID.test(sub) || (role !== 'guest' && role !== 'customer' && role !== 'admin')) {
       throw unauthenticated('the token is invalid or expired');
     }
-    return { id: sub, role, email: typeof email === 'string' ? email : undefined };
+    return { id: sub, role, email: typeof email === 'string' ? email : undefined, expiresAt: typeof exp === 'number' ? exp * 1_000 : undefined };
   }
 
   /** A token for any user; tests and benchmarks use it to skip the HTTP round trip. */

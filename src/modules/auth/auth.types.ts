@@ -5,6 +5,8 @@ export interface AuthUser {
   id: string;
   role: Role;
   email?: string | undefined;
+  /** When the token stops being accepted (epoch ms); set by `AuthService.authenticate`. */
+  expiresAt?: number | undefined;
 }
 
 export const isAdmin = (user: AuthUser) => user.role === 'admin';

@@ -113,6 +113,8 @@ export class SocketGateway {
    * and left at once) left a room not joined yet, so the socket stayed watching what it had unwatched.
    */
   private readonly pending = new WeakMap<GatewaySocket, Map<string, Promise<void>>>();
+  /** Per socket, the timer that closes its connection when its token expires. */
+  private readonly expiryTimers = new WeakMap<GatewaySocket, NodeJS.Timeout>();
 
   constructor(private readonly deps: SocketGatewayDeps) {}
 
@@ -200,6 +202,7 @@ export class SocketGateway {
   private connected(socket: GatewaySocket): void {
     const { user } = socket.data;
     const { presence, carts, logger } = this.deps;
+    this.closeAtExpiry(socket, user);
     void socket.join(userRoom(user.id));
     // Present before the cart is read: a change after the read is pushed, one before it is in the cart sent.
     presence
@@ -210,6 +213,7 @@ export class SocketGateway {
         (error: unknown) => logger.warn({ err: error, userId: user.id }, 'could not send the cart to a new socket'),
       );
     socket.on('disconnect', () => {
+      clearTimeout(this.expiryTimers.get(socket));
       presence.socketDisconnected(user.id, socket.id).catch((error: unknown) => {
         logger.warn({ err: error, userId: user.id }, 'socket presence not cleared; it expires by itself');
       });
@@ -230,6 +234,23 @@ export class SocketGateway {
     });
   }
 
+  /**
+   * Closes the socket's connection when its token expires: HTTP refuses that token from then on, and
+   * so does the handshake the client makes to reconnect (connect_error UNAUTHENTICATED), so it has to
+   * come back with a new one. Closed as a connection, as on shutting down, so the client does try.
+   */
+  private closeAtExpiry(socket: GatewaySocket, user: AuthUser): void {
+    const { expiresAt } = user;
+    if (expiresAt === undefined) return;
+    // setTimeout waits at most 2^31 - 1 ms (about 24.8 days); a token good for longer is looked at again then.
+    const timer = setTimeout(
+      () => (Date.now() >= expiresAt ? socket.conn.close() : this.closeAtExpiry(socket, user)),
+      Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1),
+    );
+    timer.unref();
+    this.expiryTimers.set(socket, timer);
+  }
+
   /** Runs a watch or unwatch of one SKU after those of the same socket and SKU sent before it. */
   private inOrder(socket: GatewaySocket, sku: string, work: () => Promise<void>): void {
     const queue = this.pending.get(socket) ?? new Map<string, Promise<void>>();
@@ -244,8 +265,9 @@ export class SocketGateway {
   }
 
   /**
-   * Joins the product's room and answers (and emits) its stock now; later changes come sampled. The
-   * room's next sample goes to every watcher, so none keeps a value older than the newcomer's.
+   * Joins the product's room and answers (and emits) its stock now; later changes come sampled, each
+   * value once. When the newcomer's value is not the one the room was last sent, the room's next
+   * sample goes to every watcher, whatever it reads, so none keeps a value older than another's.
    */
   private async watch(socket: GatewaySocket, sku: string, ack: WatchAck | undefined): Promise<void> {
     const joining = this.joining.get(socket) ?? new Set<string>();
@@ -262,7 +284,8 @@ export class SocketGateway {
       const [gate] = await this.deps.stock.gates([sku]);
       const update: StockUpdate = { sku, available: gate ?? (await this.deps.inventory.ensureGate(sku)) };
       await socket.join(productRoom(sku));
-      this.lastSent.delete(sku);
+      if (this.io?.of('/').adapter.rooms.get(productRoom(sku))?.size === 1) this.lastSent.set(sku, update.available);
+      else if (this.lastSent.get(sku) !== update.available) this.lastSent.delete(sku);
       socket.emit('stock:update', update);
       ack?.(update);
     } catch (error) {
@@ -292,9 +315,11 @@ export class SocketGateway {
     if (skus.length === 0) return;
     this.sampling = true;
     try {
-      const gates = await this.deps.stock.gates(skus);
+      const [gates, products] = await Promise.all([this.deps.stock.gates(skus), this.deps.products.get(skus)]);
       skus.forEach((sku, i) => {
-        const available = gates[i];
+        // Taken off the catalog, a product can no longer be bought, whatever its gate holds for the
+        // orders placed before; its watchers stay in its room, and hear of it again if it comes back.
+        const available = products[i] === null ? 0 : gates[i];
         if (available === null || available === undefined || this.lastSent.get(sku) === available) return;
         this.lastSent.set(sku, available);
         io.local.to(productRoom(sku)).emit('stock:update', { sku, available });
