@@ -40,3 +40,9 @@ export const text = (min: number, max: number) =>
     .min(min)
     .max(max)
     .refine((value) => !value.includes('\u0000') && value.isWellFormed(), 'must not contain NUL characters or unpaired surrogates');
+
+/** An email address, kept in lower case: accounts are found by it, and one inbox has one spelling. */
+export const emailAddress = z
+  .email()
+  .max(254)
+  .transform((value) => value.toLowerCase());

@@ -1,18 +1,13 @@
 import { z } from 'zod';
-import { text } from '../../lib/http-schemas.js';
+import { emailAddress, text } from '../../lib/http-schemas.js';
 import { cartMerge } from '../carts/carts.schemas.js';
-
-const email = z
-  .email()
-  .max(254)
-  .transform((value) => value.toLowerCase());
 
 /** The guest session a buyer used before logging in: its cart merges into the account's. */
 const guestToken = z.string().min(1).max(4_096).describe("The guest's bearer token: its cart is merged into the account's").optional();
 
 export const registerBody = z
   .object({
-    email,
+    email: emailAddress,
     password: z.string().min(8, 'at least 8 characters').max(200),
     name: text(1, 200).optional(),
     guestToken,
@@ -22,7 +17,7 @@ export const registerBody = z
 export type RegisterInput = z.infer<typeof registerBody>;
 
 export const loginBody = z
-  .object({ email, password: z.string().min(1).max(200), guestToken })
+  .object({ email: emailAddress, password: z.string().min(1).max(200), guestToken })
   .strict()
   .meta({ id: 'Login' });
 export type LoginInput = z.infer<typeof loginBody>;

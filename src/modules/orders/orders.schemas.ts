@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACTORS, ORDER_STATUSES } from '../../db/schema.js';
-import { pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
+import { emailAddress, pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
 import { skuSchema } from '../catalog/sku.js';
 
 export const MAX_ORDER_LINES = 50;
@@ -77,7 +77,7 @@ export const shippingAddress = z
   .meta({ id: 'ShippingAddress' });
 
 const orderDetails = {
-  customerEmail: z.email().max(254).optional(),
+  customerEmail: emailAddress.optional(),
   shippingAddress: shippingAddress.optional(),
 };
 
