@@ -142,7 +142,7 @@ describe('rate limits', () => {
 
   beforeAll(async () => {
     stores = await createTestStores();
-    system = await startInProcess(stores, { api: true, worker: false }, { RATE_LIMIT_PER_MINUTE: '3' });
+    system = await startInProcess(stores, { api: true, worker: false }, { RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'true' });
   });
 
   afterAll(async () => {
@@ -160,5 +160,27 @@ describe('rate limits', () => {
     const logins = [];
     for (let i = 0; i < 4; i++) logins.push(await api.post('/api/auth/login', { email: 'x@example.com', password: 'whatever1' }));
     expect(logins.map((answer) => answer.status)).toEqual([401, 401, 401, 429]);
+  });
+
+  it('counts logins per account and orders per user, whatever address each comes from', async () => {
+    const api = new Api(system.url!);
+    const from = (address: string) => ({ headers: { 'x-forwarded-for': address } });
+    const logins = [];
+    for (let i = 0; i < 4; i++)
+      logins.push(await api.post('/api/auth/login', { email: 'spread@example.com', password: 'whatever1' }, from(`10.0.1.${i}`)));
+    expect(logins.map((answer) => answer.status)).toEqual([401, 401, 401, 429]);
+    expect(logins[3]!.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(logins[3]!.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    const guest = await api.post('/api/auth/guest', undefined, from('10.0.2.1'));
+    expect(guest.status).toBe(201);
+    const buyer = api.as(guest.body.token);
+    const orders = [];
+    for (let i = 0; i < 4; i++) {
+      const headers = { ...from(`10.0.3.${i}`).headers, 'idempotency-key': `spread-${i}` };
+      orders.push(await buyer.post('/api/orders', { items: [{ sku: 'NO-SUCH-SKU', quantity: 1 }] }, { headers }));
+    }
+    expect(orders.slice(0, 3).map((answer) => answer.status)).not.toContain(429);
+    expect(orders[3]!.status).toBe(429);
   });
 });

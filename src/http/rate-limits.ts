@@ -12,24 +12,37 @@ export interface RateLimits {
 /**
  * Redis-backed fixed-window limits, shared by every API instance: per IP and per account on login,
  * per IP on guest creation, per IP and per user on order creation. `perMinute = 0` turns them off.
+ *
+ * A route's limits are counted together, by one handler of ours: the plugin's own handlers run once
+ * per request, so a route's second one never counted (an account's logins spread over many
+ * addresses were never limited).
  */
 export async function registerRateLimits(app: FastifyInstance, redis: Redis, nameSpace: string, perMinute: number): Promise<RateLimits> {
   if (perMinute === 0) return { login: [], guest: [], order: [] };
-  await app.register(rateLimit, {
-    global: false,
-    redis,
-    nameSpace,
-    max: perMinute,
-    timeWindow: 60_000,
-    errorResponseBuilder: (_request, context) =>
-      new AppError('RATE_LIMITED', `too many requests; retry in ${context.after}`, { retryAfterMs: context.ttl }),
-  });
-  const limit = (name: string, key: (request: FastifyRequest) => string) =>
-    app.rateLimit({ keyGenerator: (request) => `${name}:${key(request)}` }) as preHandlerAsyncHookHandler;
+  await app.register(rateLimit, { global: false, redis, nameSpace, max: perMinute, timeWindow: 60_000 });
+  const counter = (name: string, key: (request: FastifyRequest) => string) =>
+    app.createRateLimit({ keyGenerator: (request) => `${name}:${key(request)}` });
+  const limited = (...counters: ReturnType<typeof counter>[]): preHandlerAsyncHookHandler[] => [
+    async (request, reply) => {
+      const counts = await Promise.all(counters.map((count) => count(request)));
+      const exceeded = counts.filter((count) => !count.isAllowed && count.isExceeded);
+      if (exceeded.length === 0) return;
+      const ttl = Math.max(...exceeded.map((count) => (count.isAllowed ? 0 : count.ttl)));
+      const seconds = Math.ceil(ttl / 1_000);
+      reply.header('retry-after', String(seconds));
+      throw new AppError('RATE_LIMITED', `too many requests; retry in ${seconds} s`, { retryAfterMs: ttl });
+    },
+  ];
   const byIp = (request: FastifyRequest) => `ip:${request.ip}`;
   return {
-    login: [limit('login', byIp), limit('login', (request) => `account:${String((request.body as { email?: unknown } | undefined)?.email ?? '')}`)],
-    guest: [limit('guest', byIp)],
-    order: [limit('order', byIp), limit('order', (request) => `user:${request.authUser?.id ?? request.ip}`)],
+    login: limited(
+      counter('login', byIp),
+      counter('login', (request) => `account:${String((request.body as { email?: unknown } | undefined)?.email ?? '')}`),
+    ),
+    guest: limited(counter('guest', byIp)),
+    order: limited(
+      counter('order', byIp),
+      counter('order', (request) => `user:${request.authUser?.id ?? request.ip}`),
+    ),
   };
 }
