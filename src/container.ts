@@ -326,6 +326,7 @@ export class Container {
       persister: this.persister,
       transitions: this.transitions,
       refunds: this.refunds,
+      payments: this.paymentsRepository,
       fulfilment: this.fulfilmentRepository,
       queries: this.orderQueries,
     });

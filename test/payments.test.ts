@@ -444,6 +444,29 @@ describe('starting a payment for an order past its expiry', () => {
   });
 });
 
+describe('an admin confirming an order', () => {
+  const sut = useSystem({ api: true, worker: false, pspSim: true }, { EXPIRY_SWEEP_INTERVAL_MS: '3600000' });
+
+  it('is refused 409 while the order’s payment is under way, and the payment’s outcome decides', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 2, priceCents: PRICE });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const order = (await buyer!.order([{ sku, quantity: 1 }], 'being-paid')).body;
+    const payment = await buyer!.post(`/api/orders/${order.id}/payment`);
+    expect(payment.status).toBe(201);
+
+    const refused = await sut.admin.patch(`/api/admin/orders/${order.id}`, { status: 'CONFIRMED' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'INVALID_STATE', details: { status: 'PENDING', paymentId: payment.body.paymentId } });
+    expect((await buyer!.get(`/api/orders/${order.id}`)).body).toMatchObject({ status: 'PENDING', history: [{ status: 'PENDING' }] });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 1, sold: 0 });
+
+    const data = { paymentId: payment.body.paymentId, orderId: order.id, amountCents: PRICE, currency: 'EUR' };
+    expect((await sendWebhook(sut.admin, paymentEvent('payment.failed', data))).status).toBe(200);
+    expect((await buyer!.get(`/api/orders/${order.id}`)).body.status).not.toBe('CONFIRMED');
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 0, sold: 0 });
+  });
+});
+
 describe('an admin failing an order', () => {
   // No worker: nothing fulfils an order once confirmed, so it stays CONFIRMED for the admin to fail.
   const sut = useSystem({ api: true, worker: false, pspSim: true }, { EXPIRY_SWEEP_INTERVAL_MS: '3600000' });

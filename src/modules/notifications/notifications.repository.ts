@@ -86,7 +86,12 @@ export class NotificationsRepository {
 
   /** The provider's id of an order's payment; undefined when it was never paid through one (an admin confirmed it). */
   async paymentIdOf(orderId: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('payments').select('providerPaymentId').where('orderId', '=', orderId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('payments')
+      .select('providerPaymentId')
+      .where('orderId', '=', orderId)
+      .where('status', '=', 'succeeded')
+      .executeTakeFirst();
     return row?.providerPaymentId;
   }
 }

@@ -157,7 +157,10 @@ export const ordersRoutes: FastifyPluginAsyncZod<OrdersRoutesOptions> = async (a
         params: orderParams,
         body: adminUpdateOrderBody,
         ok: { 200: { description: 'The order in its new status.', schema: order } },
-        refusals: { 404: 'NOT_FOUND: no order with this id.', 409: 'INVALID_STATE: the state machine forbids this transition.' },
+        refusals: {
+          404: 'NOT_FOUND: no order with this id.',
+          409: "INVALID_STATE: the state machine forbids this transition, or (to CONFIRMED) the order's payment is under way: its outcome decides (`details.paymentId`).",
+        },
       }),
       onRequest: admin,
     },

@@ -1885,7 +1885,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INVALID_STATE: the state machine forbids this transition. */
+            /** @description INVALID_STATE: the state machine forbids this transition, or (to CONFIRMED) the order's payment is under way: its outcome decides (`details.paymentId`). */
             409: {
                 headers: {
                     [name: string]: unknown;

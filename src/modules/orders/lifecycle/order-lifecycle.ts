@@ -3,6 +3,7 @@ import type { Actor, OrderStatus } from '../../../db/schema.js';
 import { invalidState, notFound } from '../../../lib/errors.js';
 import type { StockStore } from '../../../redis/stock-store.js';
 import { type AuthUser, isAdmin } from '../../auth/auth.types.js';
+import type { PaymentsRepository } from '../../payments/payments.repository.js';
 import type { Refunds } from '../../payments/refunds.js';
 import type { FulfilmentRepository } from '../../vendors/fulfilment.repository.js';
 import type { OrderQueries } from '../order-queries.js';
@@ -19,6 +20,8 @@ export interface OrderLifecycleDeps {
   transitions: Pick<OrderTransitions, 'inTransaction'>;
   /** A paid order an admin fails owes its payment back. */
   refunds: Pick<Refunds, 'owe'>;
+  /** An order whose payment is under way is not confirmed by an admin: the payment's outcome decides. */
+  payments: Pick<PaymentsRepository, 'find'>;
   /** A confirmed order an admin fails or marks FULFILLED: its lines not yet placed will not be placed through flashcart. */
   fulfilment: Pick<FulfilmentRepository, 'settlePending'>;
   queries: Pick<OrderQueries, 'get'>;
@@ -70,9 +73,23 @@ export class OrderLifecycle {
   /**
    * What an admin's change takes along, in its transaction: a failed order owes its recorded
    * payment back, and a failed or fulfilled one will not have its pending vendor lines placed
-   * through flashcart (given up, or counted as placed by hand).
+   * through flashcart (given up, or counted as placed by hand). Confirming an order whose payment
+   * is under way is refused (the change rolls back): should that payment then fail, the order would
+   * be shipped unpaid, its buyer sent an invoice for a payment never received.
    */
   private async afterAdminChange(tx: Tx, orderId: string, to: OrderStatus): Promise<void> {
+    if (to === 'CONFIRMED') {
+      const payment = await this.deps.payments.find(orderId, tx);
+      if (payment?.status === 'pending') {
+        throw invalidState(
+          `order ${orderId} is being paid (${payment.providerPaymentId}): its payment's outcome confirms or releases it; cancel it instead`,
+          {
+            status: 'PENDING',
+            paymentId: payment.providerPaymentId,
+          },
+        );
+      }
+    }
     if (to === 'FAILED') {
       await this.deps.refunds.owe(tx, [{ orderId, orderStatus: 'FAILED', cause: 'failed-by-admin' }], { paidOnly: true });
       await this.deps.fulfilment.settlePending(tx, orderId, 'failed');
