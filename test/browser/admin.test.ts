@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOW_STOCK_THRESHOLD } from '../../src/modules/catalog/catalog.schemas.js';
@@ -143,18 +144,18 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
-  /** A guest's PENDING order of a new product, and a signed-in console showing the PENDING orders. */
-  async function pendingOrderInConsole(title: string, extra: Record<string, unknown> = {}) {
-    const sku = await createProduct(sut.admin, { onHand: 5, title });
+  /** A guest's PENDING order of a new product (`quantity` units at `priceCents`), and a signed-in console showing the PENDING orders. */
+  async function pendingOrderInConsole(title: string, extra: Record<string, unknown> = {}, { quantity = 1, priceCents = 1_000 } = {}) {
+    const sku = await createProduct(sut.admin, { onHand: 5, title, priceCents });
     const [buyer] = await guests(base, 1);
-    const placed = await buyer!.order([{ sku, quantity: 1 }], `admin-orders-${sku}`, extra);
+    const placed = await buyer!.order([{ sku, quantity }], `admin-orders-${sku}`, extra);
     expect(placed.status).toBe(202);
     const page = await browser.newPage();
     await signInAsAdmin(page, base);
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Orders' }).click();
     await page.getByLabel('Status').selectOption('PENDING');
     const orderId = placed.body.id as string;
-    return { buyer: buyer!, orderId, short: orderId.slice(0, 8), page };
+    return { buyer: buyer!, sku, orderId, short: orderId.slice(0, 8), page };
   }
 
   it('filters orders by status and moves one through a transition', async () => {
@@ -186,6 +187,61 @@ describe('the admin console in a browser', () => {
     // Read again, the PENDING list no longer holds the order.
     await cancel.waitFor({ state: 'detached' });
     expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('CANCELLED');
+    await page.close();
+  });
+
+  it('opens an order from the list with its customer, address, lines, total and history, and moves it from there', async () => {
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    const shippingAddress = { name: 'Ada Lovelace', line1: '12 Analytical Street', city: 'London', postalCode: 'N1 9GU', country: 'GB' };
+    const { sku, orderId, short, page } = await pendingOrderInConsole(
+      'Detailed Dulcimer',
+      { customerEmail: email, shippingAddress },
+      { quantity: 2, priceCents: 1_250 },
+    );
+    await page.getByRole('link', { name: short, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: `Order ${short}` }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/admin/orders/${orderId}`);
+
+    await page.getByRole('heading', { level: 2, name: 'Status: PENDING' }).waitFor();
+    expect(await page.getByTestId('customer').textContent()).toBe(email);
+    const address = await page.getByTestId('shipping-address').textContent();
+    for (const part of ['Ada Lovelace', '12 Analytical Street', 'N1 9GU London', 'United Kingdom (GB)']) expect(address).toContain(part);
+    const lines = page.getByRole('table', { name: 'Lines' });
+    expect(await lines.locator(`tr[data-sku="${sku}"] td`).allTextContents()).toEqual([sku, 'Detailed Dulcimer', '2', '€12.50', '€25.00']);
+    expect(await lines.getByRole('rowheader').textContent()).toBe('Total (EUR)');
+    expect(await page.getByTestId('order-total').textContent()).toBe('€25.00');
+    const history = page.getByRole('table', { name: 'History' }).locator('tbody tr');
+    const historyRows = () => history.evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)));
+    expect((await historyRows()).map(([status, , actor, reason]) => [status, actor, reason])).toEqual([['PENDING', 'customer', '—']]);
+
+    // The list's actions are here too.
+    await page.getByRole('button', { name: `Cancel order ${short}` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Order ${short} is now CANCELLED.` })
+      .waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Status: CANCELLED' }).waitFor();
+    await expect
+      .poll(async () => (await historyRows()).map(([status, , actor, reason]) => [status, actor, reason]))
+      .toEqual([
+        ['PENDING', 'customer', '—'],
+        ['CANCELLED', 'admin', 'set by an admin'],
+      ]);
+    expect(await page.getByRole('button', { name: `Cancel order ${short}` }).count()).toBe(0);
+    expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('CANCELLED');
+    await page.close();
+  });
+
+  it('says there is no such order for an id no order has, or one that cannot be an order id', async () => {
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    for (const id of [randomUUID(), 'not-an-order']) {
+      await page.goto(`${base}/admin/orders/${id}`);
+      await page.getByRole('heading', { level: 1, name: 'No such order' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    }
+    await page.getByRole('main').getByRole('link', { name: 'All orders' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
     await page.close();
   });
 

@@ -6,6 +6,7 @@ import { DeadLettersPage } from './DeadLettersPage';
 import { InventoryPage } from './InventoryPage';
 import { MailboxPage } from './MailboxPage';
 import { holdMetricsScraping } from './metrics-history';
+import { OrderAdminPage } from './OrderAdminPage';
 import { OrdersAdminPage } from './OrdersAdminPage';
 import { VendorsPage } from './VendorsPage';
 
@@ -51,6 +52,7 @@ export default function AdminApp() {
           <Route path="/" component={DashboardPage} />
           <Route path="/inventory" component={InventoryPage} />
           <Route path="/orders" component={OrdersAdminPage} />
+          <Route path="/orders/:id">{(params) => <OrderAdminPage id={params.id} />}</Route>
           <Route path="/dead-letters" component={DeadLettersPage} />
           <Route path="/mailbox" component={MailboxPage} />
           <Route path="/vendors" component={VendorsPage} />

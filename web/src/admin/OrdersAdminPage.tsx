@@ -1,49 +1,13 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, type Order, type OrderStatus, unwrap } from '../api/client';
+import { Link } from 'wouter';
+import { api, type OrderStatus, unwrap } from '../api/client';
 import { formatDateTime, formatMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager, StatusBadge } from '../ui/common';
-import { messageOf } from './refusal';
+import { OrderTransitions } from './OrderTransitions';
 
 const STATUSES: OrderStatus[] = ['PENDING', 'CONFIRMED', 'FULFILLED', 'CANCELLED', 'EXPIRED', 'FAILED'];
 const PAGE_SIZE = 25;
-
-/** The transitions of API.md's state machine an admin may ask for; the server has the last word. */
-const NEXT: Partial<Record<OrderStatus, OrderStatus[]>> = {
-  PENDING: ['CANCELLED'],
-  CONFIRMED: ['FULFILLED', 'FAILED'],
-};
-
-function Transitions({ order, onDone }: { order: Order; onDone: (message: string, tone: 'ok' | 'bad') => void }) {
-  const queryClient = useQueryClient();
-  const move = useMutation({
-    mutationFn: (status: OrderStatus) =>
-      unwrap(api.PATCH('/api/admin/orders/{id}', { params: { path: { id: order.id } }, body: { status, reason: 'set by an admin' } })),
-    onSuccess: (updated) => onDone(`Order ${updated.id.slice(0, 8)} is now ${updated.status}.`, 'ok'),
-    onError: (error) => onDone(messageOf(error), 'bad'),
-    // A refusal usually means the order moved on meanwhile (the buyer cancelled, it expired, it was
-    // paid): the list is read again either way, so the row shows where the order is now.
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['admin', 'orders'] }),
-  });
-  const next = NEXT[order.status] ?? [];
-  if (next.length === 0) return <span className="muted">—</span>;
-  return (
-    <span className="chips">
-      {next.map((status) => (
-        <button
-          key={status}
-          type="button"
-          className={status === 'FULFILLED' ? 'small' : 'danger small'}
-          disabled={move.isPending}
-          onClick={() => move.mutate(status)}
-        >
-          {status === 'CANCELLED' ? 'Cancel' : status === 'FULFILLED' ? 'Fulfil' : 'Fail'}
-          <span className="visually-hidden"> order {order.id.slice(0, 8)}</span>
-        </button>
-      ))}
-    </span>
-  );
-}
 
 export function OrdersAdminPage() {
   const [status, setStatus] = useState<OrderStatus | ''>('');
@@ -105,7 +69,10 @@ export function OrdersAdminPage() {
               {orders.data.items.map((order) => (
                 <tr key={order.id}>
                   <td>
-                    <code>{order.id.slice(0, 8)}</code>
+                    {/* Under the column "Order", as the shop's own list of orders has it. */}
+                    <Link href={`/orders/${order.id}`}>
+                      <code>{order.id.slice(0, 8)}</code>
+                    </Link>
                   </td>
                   <td>{formatDateTime(order.createdAt)}</td>
                   <td>{order.customerEmail ?? <span className="muted">guest</span>}</td>
@@ -115,7 +82,7 @@ export function OrdersAdminPage() {
                   </td>
                   <td className="num">{formatMoney(order.totalCents, order.currency)}</td>
                   <td>
-                    <Transitions order={order} onDone={(text, tone) => setMessage({ text, tone })} />
+                    <OrderTransitions order={order} onDone={(text, tone) => setMessage({ text, tone })} />
                   </td>
                 </tr>
               ))}

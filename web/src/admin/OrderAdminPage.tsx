@@ -1,0 +1,176 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'wouter';
+import { ApiError, api, type Order, unwrap } from '../api/client';
+import { formatDateTime, formatMoney } from '../lib/money';
+import { LoadError, Loading, Notice, StatusBadge } from '../ui/common';
+import { OrderTransitions } from './OrderTransitions';
+
+/** Statuses an order still leaves: its page is read again now and then while it is in one. */
+const MOVING = new Set<Order['status']>(['PENDING', 'CONFIRMED']);
+
+const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+
+function ShippingAddress({ address }: { address: Order['shippingAddress'] }) {
+  if (!address) return <span className="muted">none given</span>;
+  return (
+    <address>
+      {address.name}
+      <br />
+      {address.line1}
+      {address.line2 && (
+        <>
+          <br />
+          {address.line2}
+        </>
+      )}
+      <br />
+      {address.postalCode} {address.city}
+      <br />
+      {regions.of(address.country)} ({address.country})
+    </address>
+  );
+}
+
+/**
+ * One order as an admin sees it (`GET /api/orders/{id}`, which an admin may read for any order):
+ * who placed it, what it holds, every change of its status and who made it, and the changes an
+ * admin may still ask for.
+ */
+export function OrderAdminPage({ id }: { id: string }) {
+  const [message, setMessage] = useState<{ text: string; tone: 'ok' | 'bad' }>();
+  // Under ['admin', 'orders']: a transition, here or in the list, reads this page again too.
+  const order = useQuery({
+    queryKey: ['admin', 'orders', id],
+    queryFn: () => unwrap(api.GET('/api/orders/{id}', { params: { path: { id } } })),
+    refetchInterval: (query) => (query.state.data && MOVING.has(query.state.data.status) ? 10_000 : false),
+  });
+
+  if (order.isPending) return <Loading what="the order" />;
+  if (order.error) {
+    // 400: an address that cannot name an order at all (not a UUID); to the admin, no such order either.
+    if (order.error instanceof ApiError && (order.error.status === 404 || order.error.status === 400)) {
+      return (
+        <>
+          <h1>No such order</h1>
+          <p>
+            There is no order {id}. <Link href="/orders">All orders</Link>
+          </p>
+        </>
+      );
+    }
+    return <LoadError error={order.error} retry={() => void order.refetch()} />;
+  }
+  const data = order.data;
+  return (
+    <>
+      <p>
+        <Link href="/orders">← All orders</Link>
+      </p>
+      <h1>
+        Order <code>{data.id.slice(0, 8)}</code>
+      </h1>
+      {message && (
+        <Notice tone={message.tone} onDismiss={() => setMessage(undefined)}>
+          {message.text}
+        </Notice>
+      )}
+      <div className="two-col">
+        <section className="card" aria-labelledby="order-status-title">
+          <h2 id="order-status-title">
+            Status: <StatusBadge status={data.status} />
+          </h2>
+          <OrderTransitions order={data} onDone={(text, tone) => setMessage({ text, tone })} />
+          <dl className="facts">
+            <dt>Order id</dt>
+            <dd>
+              <code>{data.id}</code>
+            </dd>
+            <dt>Customer</dt>
+            <dd data-testid="customer">{data.customerEmail ?? <span className="muted">guest, no email given</span>}</dd>
+            <dt>Placed</dt>
+            <dd>{formatDateTime(data.createdAt)}</dd>
+            <dt>Expires if unpaid</dt>
+            <dd>{formatDateTime(data.expiresAt)}</dd>
+            <dt>Ship to</dt>
+            <dd data-testid="shipping-address">
+              <ShippingAddress address={data.shippingAddress} />
+            </dd>
+          </dl>
+        </section>
+        <section className="card" aria-labelledby="order-lines-title">
+          <h2 id="order-lines-title">Lines</h2>
+          <div className="table-wrap">
+            <table aria-labelledby="order-lines-title">
+              <thead>
+                <tr>
+                  <th scope="col">SKU</th>
+                  <th scope="col">Title</th>
+                  <th scope="col" className="num">
+                    Qty
+                  </th>
+                  <th scope="col" className="num">
+                    Unit price
+                  </th>
+                  <th scope="col" className="num">
+                    Line total
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((item) => (
+                  <tr key={item.sku} data-sku={item.sku}>
+                    <td>
+                      <code>{item.sku}</code>
+                    </td>
+                    <td>{item.title || <span className="muted">—</span>}</td>
+                    <td className="num">{item.quantity}</td>
+                    <td className="num">{formatMoney(item.unitPriceCents, data.currency)}</td>
+                    <td className="num">{formatMoney(item.unitPriceCents * item.quantity, data.currency)}</td>
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr>
+                  <th scope="row" colSpan={4}>
+                    Total ({data.currency})
+                  </th>
+                  <td className="num price" data-testid="order-total">
+                    {formatMoney(data.totalCents, data.currency)}
+                  </td>
+                </tr>
+              </tfoot>
+            </table>
+          </div>
+        </section>
+      </div>
+      <section className="card order-history" aria-labelledby="order-history-title">
+        <h2 id="order-history-title">History</h2>
+        <div className="table-wrap">
+          <table aria-labelledby="order-history-title">
+            <thead>
+              <tr>
+                <th scope="col">Status</th>
+                <th scope="col">At</th>
+                <th scope="col">By</th>
+                <th scope="col">Reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.history.map((entry) => (
+                <tr key={`${entry.status}-${entry.at}`}>
+                  <td>
+                    <StatusBadge status={entry.status} />
+                  </td>
+                  <td>{formatDateTime(entry.at)}</td>
+                  <td>{entry.actor}</td>
+                  <td>{entry.reason ?? <span className="muted">—</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,45 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api, type Order, type OrderStatus, unwrap } from '../api/client';
+import { messageOf } from './refusal';
+
+/** The transitions of API.md's state machine an admin may ask for; the server has the last word. */
+const NEXT: Partial<Record<OrderStatus, OrderStatus[]>> = {
+  PENDING: ['CANCELLED'],
+  CONFIRMED: ['FULFILLED', 'FAILED'],
+};
+
+/**
+ * The status changes an admin may ask of `order`, one button each, as the orders list and an
+ * order's own page offer them. `onDone` gets what came of it, in words.
+ */
+export function OrderTransitions({ order, onDone }: { order: Order; onDone: (message: string, tone: 'ok' | 'bad') => void }) {
+  const queryClient = useQueryClient();
+  const move = useMutation({
+    mutationFn: (status: OrderStatus) =>
+      unwrap(api.PATCH('/api/admin/orders/{id}', { params: { path: { id: order.id } }, body: { status, reason: 'set by an admin' } })),
+    onSuccess: (updated) => onDone(`Order ${updated.id.slice(0, 8)} is now ${updated.status}.`, 'ok'),
+    onError: (error) => onDone(messageOf(error), 'bad'),
+    // A refusal usually means the order moved on meanwhile (the buyer cancelled, it expired, it was
+    // paid): the orders are read again either way (the list and an order's page alike), so what is
+    // shown is where the order is now.
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['admin', 'orders'] }),
+  });
+  const next = NEXT[order.status] ?? [];
+  if (next.length === 0) return <span className="muted">—</span>;
+  return (
+    <span className="chips">
+      {next.map((status) => (
+        <button
+          key={status}
+          type="button"
+          className={status === 'FULFILLED' ? 'small' : 'danger small'}
+          disabled={move.isPending}
+          onClick={() => move.mutate(status)}
+        >
+          {status === 'CANCELLED' ? 'Cancel' : status === 'FULFILLED' ? 'Fulfil' : 'Fail'}
+          <span className="visually-hidden"> order {order.id.slice(0, 8)}</span>
+        </button>
+      ))}
+    </span>
+  );
+}
