@@ -6,7 +6,7 @@ import { createProduct, inventoryOf, uniqueSku } from '../support/fixtures.js';
 import { Api, eventually, guests } from '../support/http.js';
 import { mailbox, mailsTo } from '../support/payments.js';
 import { ADMIN, useSystem } from '../support/system.js';
-import { type Browser, ensureWebBuilt, launchBrowser, screenshot } from './support/browser.js';
+import { type Browser, ensureWebBuilt, launchBrowser, orderChangesSent, screenshot } from './support/browser.js';
 import { SwitchableMailServer } from './support/mail-server.js';
 
 /** The admin console in a real browser, signed in through its own form, against the running system. */
@@ -158,9 +158,21 @@ describe('the admin console in a browser', () => {
     return { buyer: buyer!, sku, orderId, short: orderId.slice(0, 8), page };
   }
 
-  it('filters orders by status and moves one through a transition', async () => {
+  it('filters orders by status and cancels one once the cancellation is confirmed; kept, nothing is sent', async () => {
     const { orderId, short, page } = await pendingOrderInConsole('Transition Tea', { customerEmail: 'tea@example.test' });
-    await page.getByRole('button', { name: `Cancel order ${short}` }).click();
+    const sent = orderChangesSent(page);
+    const cancel = page.getByRole('button', { name: `Cancel order ${short}`, exact: true });
+    // Asked to confirm, the admin thinks better of it: the button is back, and nothing was asked of the API.
+    await cancel.click();
+    await page.getByText('Cancel this order?').waitFor();
+    await page.getByRole('button', { name: `Keep it (order ${short})` }).click();
+    await cancel.waitFor();
+    expect(await page.getByText('Cancel this order?').count()).toBe(0);
+    expect(sent).toEqual([]);
+    expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('PENDING');
+
+    await cancel.click();
+    await page.getByRole('button', { name: `Yes, cancel order ${short}` }).click();
     await page
       .getByRole('status')
       .filter({ hasText: `Order ${short} is now CANCELLED.` })
@@ -171,7 +183,7 @@ describe('the admin console in a browser', () => {
 
   it('reads the orders again when a transition is refused, so the row shows where the order is now', async () => {
     const { buyer, orderId, short, page } = await pendingOrderInConsole('Moved-On Mate');
-    const cancel = page.getByRole('button', { name: `Cancel order ${short}` });
+    const cancel = page.getByRole('button', { name: `Cancel order ${short}`, exact: true });
     await cancel.waitFor();
     // The list polls while its tab is in front; in the background only what the page does reads it
     // again, so the row below is refreshed by the refusal or not at all.
@@ -183,6 +195,7 @@ describe('the admin console in a browser', () => {
     // The buyer cancels it meanwhile: the admin's cancel comes too late.
     expect((await buyer.post(`/api/orders/${orderId}/cancel`, {})).status).toBe(200);
     await cancel.click();
+    await page.getByRole('button', { name: `Yes, cancel order ${short}` }).click();
     await page.getByRole('alert').filter({ hasText: 'is CANCELLED' }).waitFor();
     // Read again, the PENDING list no longer holds the order.
     await cancel.waitFor({ state: 'detached' });
@@ -214,8 +227,9 @@ describe('the admin console in a browser', () => {
     const historyRows = () => history.evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)));
     expect((await historyRows()).map(([status, , actor, reason]) => [status, actor, reason])).toEqual([['PENDING', 'customer', '—']]);
 
-    // The list's actions are here too.
-    await page.getByRole('button', { name: `Cancel order ${short}` }).click();
+    // The list's actions are here too, the confirmation of a cancellation with them.
+    await page.getByRole('button', { name: `Cancel order ${short}`, exact: true }).click();
+    await page.getByRole('button', { name: `Yes, cancel order ${short}` }).click();
     await page
       .getByRole('status')
       .filter({ hasText: `Order ${short} is now CANCELLED.` })
@@ -227,7 +241,7 @@ describe('the admin console in a browser', () => {
         ['PENDING', 'customer', '—'],
         ['CANCELLED', 'admin', 'set by an admin'],
       ]);
-    expect(await page.getByRole('button', { name: `Cancel order ${short}` }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: `Cancel order ${short}`, exact: true }).count()).toBe(0);
     expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('CANCELLED');
     await page.close();
   });

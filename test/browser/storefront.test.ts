@@ -4,7 +4,7 @@ import { FIRST_LOAD_BUDGET_BYTES, firstLoadJavaScript } from '../../scripts/buil
 import { createProduct, uniqueSku } from '../support/fixtures.js';
 import { Api } from '../support/http.js';
 import { useSystem } from '../support/system.js';
-import { type Browser, ensureWebBuilt, launchBrowser, screenshot } from './support/browser.js';
+import { type Browser, ensureWebBuilt, launchBrowser, orderChangesSent, screenshot } from './support/browser.js';
 
 /**
  * The storefront in a real browser (Debian's Chromium through playwright-core), against flashcart
@@ -134,6 +134,49 @@ describe('the storefront in a browser', () => {
     await page.getByRole('link', { name: 'Orders', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Your orders' }).waitFor();
     await page.getByRole('link', { name: placed.body.id.slice(0, 8) }).waitFor();
+    await page.close();
+  });
+
+  it('cancels an order only once the buyer confirms: kept, nothing is sent and the order stays PENDING', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Second Thoughts Stool', priceCents: 4_000 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const buyer = new Api(base, guest.token);
+    const placed = await buyer.order([{ sku, quantity: 1 }], `confirm-${sku}`);
+    expect(placed.status).toBe(202);
+    const orderId = placed.body.id as string;
+
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/orders/${orderId}`);
+    const status = page.getByTestId('order-status');
+    await expect.poll(() => status.getAttribute('data-status')).toBe('PENDING');
+    const sent = orderChangesSent(page);
+    const cancel = page.getByRole('button', { name: 'Cancel order', exact: true });
+    const keep = page.getByRole('button', { name: 'Keep it' });
+    const isFocused = (button: typeof cancel) => button.evaluate((element) => element === (globalThis as any).document.activeElement);
+
+    // The first click only asks; the buyer thinks better of it.
+    await cancel.click();
+    await page.getByText('Cancel this order?').waitFor();
+    expect(await cancel.count()).toBe(0);
+    await expect.poll(() => isFocused(keep)).toBe(true);
+    expect((await buyer.get(`/api/orders/${orderId}`)).body.status).toBe('PENDING');
+    await keep.click();
+    await cancel.waitFor();
+    await expect.poll(() => isFocused(cancel)).toBe(true);
+    expect(await page.getByText('Cancel this order?').count()).toBe(0);
+    expect(sent).toEqual([]);
+    expect((await buyer.get(`/api/orders/${orderId}`)).body.status).toBe('PENDING');
+    expect(await status.getAttribute('data-status')).toBe('PENDING');
+
+    // Asked again and confirmed, it is cancelled.
+    await cancel.click();
+    await page.getByRole('button', { name: 'Yes, cancel' }).click();
+    await expect.poll(() => status.getAttribute('data-status')).toBe('CANCELLED');
+    expect(sent).toEqual([`POST /api/orders/${orderId}/cancel`]);
+    const cancelled = (await buyer.get(`/api/orders/${orderId}`)).body;
+    expect(cancelled.status).toBe('CANCELLED');
+    expect(cancelled.history.at(-1)).toMatchObject({ status: 'CANCELLED', actor: 'customer' });
     await page.close();
   });
 

@@ -87,3 +87,19 @@ export async function screenshot(page: Page, name: string, options: { fullPage?:
   const path = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(committed) ? committed : join(tmpdir(), `flashcart-${CHECKOUT_TAG}-${name}.png`);
   await page.screenshot({ path, animations: 'disabled', caret: 'hide', fullPage: options.fullPage ?? false });
 }
+
+/**
+ * What `page` sends from now on that would change an order (an admin's status change, a
+ * cancellation), as "METHOD path": the array fills as the page sends.
+ */
+export function orderChangesSent(page: Page): string[] {
+  const sent: string[] = [];
+  page.on('request', (request) => {
+    const { pathname } = new URL(request.url());
+    const method = request.method();
+    if ((method === 'PATCH' && pathname.startsWith('/api/admin/orders/')) || (method === 'POST' && /^\/api\/orders\/[^/]+\/cancel$/.test(pathname))) {
+      sent.push(`${method} ${pathname}`);
+    }
+  });
+  return sent;
+}

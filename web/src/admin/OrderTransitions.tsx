@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, type Order, type OrderStatus, unwrap } from '../api/client';
+import { ConfirmButton } from '../ui/common';
 import { messageOf } from './refusal';
 
 /** The transitions of API.md's state machine an admin may ask for; the server has the last word. */
@@ -26,20 +27,41 @@ export function OrderTransitions({ order, onDone }: { order: Order; onDone: (mes
   });
   const next = NEXT[order.status] ?? [];
   if (next.length === 0) return <span className="muted">—</span>;
+  const short = order.id.slice(0, 8);
+  const which = <span className="visually-hidden"> order {short}</span>;
   return (
     <span className="chips">
-      {next.map((status) => (
-        <button
-          key={status}
-          type="button"
-          className={status === 'FULFILLED' ? 'small' : 'danger small'}
-          disabled={move.isPending}
-          onClick={() => move.mutate(status)}
-        >
-          {status === 'CANCELLED' ? 'Cancel' : status === 'FULFILLED' ? 'Fulfil' : 'Fail'}
-          <span className="visually-hidden"> order {order.id.slice(0, 8)}</span>
-        </button>
-      ))}
+      {next.map((status) =>
+        // A cancellation gives the units back at once and cannot be undone: it is asked for twice.
+        status === 'CANCELLED' ? (
+          <ConfirmButton
+            key={status}
+            small
+            question="Cancel this order?"
+            yes={<>Yes, cancel{which}</>}
+            keep={
+              <>
+                Keep it<span className="visually-hidden"> (order {short})</span>
+              </>
+            }
+            onConfirm={() => move.mutate(status)}
+            disabled={move.isPending}
+          >
+            Cancel{which}
+          </ConfirmButton>
+        ) : (
+          <button
+            key={status}
+            type="button"
+            className={status === 'FULFILLED' ? 'small' : 'danger small'}
+            disabled={move.isPending}
+            onClick={() => move.mutate(status)}
+          >
+            {status === 'FULFILLED' ? 'Fulfil' : 'Fail'}
+            {which}
+          </button>
+        ),
+      )}
     </span>
   );
 }

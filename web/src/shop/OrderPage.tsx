@@ -6,7 +6,7 @@ import { formatDateTime, formatMoney } from '../lib/money';
 import type { OrderUpdate } from '../realtime/events';
 import { useRealtimeConnected, useRealtimeEvent } from '../realtime/socket';
 import { useSession } from '../session/session-store';
-import { LoadError, Loading, Notice, StatusBadge } from '../ui/common';
+import { ConfirmButton, LoadError, Loading, Notice, StatusBadge } from '../ui/common';
 import { startPayment } from './CheckoutPage';
 import { ReservationCountdown } from './ReservationCountdown';
 
@@ -116,9 +116,15 @@ export function OrderPage({ id }: { id: string }) {
                 <button type="button" onClick={() => pay.mutate()} disabled={pay.isPending}>
                   {pay.isPending ? 'Opening the payment page…' : `Pay ${formatMoney(data.totalCents, data.currency)}`}
                 </button>
-                <button type="button" className="danger" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
+                <ConfirmButton
+                  question="Cancel this order?"
+                  yes="Yes, cancel"
+                  keep="Keep it"
+                  onConfirm={() => cancel.mutate()}
+                  disabled={cancel.isPending}
+                >
                   Cancel order
-                </button>
+                </ConfirmButton>
               </div>
             </>
           )}

@@ -1,4 +1,4 @@
-import { type InputHTMLAttributes, type ReactNode, useState } from 'react';
+import { type InputHTMLAttributes, type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import type { OrderStatus, Product } from '../api/client';
 import { formatMoney } from '../lib/money';
@@ -13,6 +13,76 @@ export function Notice({ tone, children, onDismiss }: { tone: 'info' | 'ok' | 'w
         </button>
       )}
     </div>
+  );
+}
+
+/**
+ * A button whose action waits for a second, explicit yes: the first click only asks `question`,
+ * inline, beside a button that does it (`yes`) and one that leaves things as they are (`keep`, or
+ * Escape) and gives the first button back. Asking, the focus is on `keep`, so a second Enter by
+ * mistake changes nothing; kept, it returns to the first button.
+ */
+export function ConfirmButton({
+  children,
+  question,
+  yes,
+  keep,
+  onConfirm,
+  disabled = false,
+  small = false,
+}: {
+  children: ReactNode;
+  question: ReactNode;
+  yes: ReactNode;
+  keep: ReactNode;
+  onConfirm: () => void;
+  disabled?: boolean;
+  small?: boolean;
+}) {
+  const [asking, setAsking] = useState(false);
+  const askButton = useRef<HTMLButtonElement>(null);
+  const keepButton = useRef<HTMLButtonElement>(null);
+  /** Whether the first button comes back because the shopper or admin kept things as they were (not on first render). */
+  const kept = useRef(false);
+  useEffect(() => {
+    if (asking) keepButton.current?.focus();
+    else if (kept.current) askButton.current?.focus();
+    kept.current = false;
+  }, [asking]);
+  const size = small ? ' small' : '';
+
+  if (!asking) {
+    return (
+      <button ref={askButton} type="button" className={`danger${size}`} disabled={disabled} onClick={() => setAsking(true)}>
+        {children}
+      </button>
+    );
+  }
+  const keepAsItIs = () => {
+    kept.current = true;
+    setAsking(false);
+  };
+  const keepOnEscape = (event: KeyboardEvent) => {
+    if (event.key === 'Escape') keepAsItIs();
+  };
+  return (
+    <span className="confirm">
+      <span>{question}</span>
+      <button
+        type="button"
+        className={`danger${size}`}
+        onKeyDown={keepOnEscape}
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        {yes}
+      </button>
+      <button ref={keepButton} type="button" className={`secondary${size}`} onKeyDown={keepOnEscape} onClick={keepAsItIs}>
+        {keep}
+      </button>
+    </span>
   );
 }
 
