@@ -453,6 +453,37 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('says so when the price of a line changes while it sits in the cart, until dismissed or the shopper’s next change', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10, title: 'Repriced Radio', priceCents: 1_200 });
+    const { page, drawer, quantity, cart } = await guestCartWithOne(sku, 'Repriced Radio');
+    const total = drawer.getByTestId('cart-total');
+    expect(await total.textContent()).toBe('€12.00');
+    const reprice = async (priceCents: number) => expect((await sut.admin.patch(`/api/admin/products/${sku}`, { priceCents })).status).toBe(200);
+    const priceNotice = (text: string) => drawer.getByRole('status').filter({ hasText: text });
+
+    await reprice(950);
+    const lower = priceNotice('The price of Repriced Radio changed from €12.00 to €9.50.');
+    await lower.waitFor();
+    expect(await total.textContent()).toBe('€9.50');
+    // Still there when the cart is opened again (and read again: the same cart).
+    await drawer.getByRole('button', { name: 'Close' }).click();
+    await page.getByTestId('cart-button').click();
+    await lower.waitFor();
+    await lower.getByRole('button', { name: 'Dismiss' }).click();
+    await lower.waitFor({ state: 'detached' });
+
+    // Changed again: the shopper's next change to the cart is taken as having seen it.
+    await reprice(1_100);
+    const higher = priceNotice('The price of Repriced Radio changed from €9.50 to €11.00.');
+    await higher.waitFor();
+    await quantity.fill('2');
+    await higher.waitFor({ state: 'detached' });
+    await expect.poll(async () => (await cart.get('/api/cart')).body.items.map((line: { quantity: number }) => line.quantity)).toEqual([2]);
+    await expect.poll(() => total.textContent()).toBe('€22.00');
+    expect(await drawer.getByRole('status').filter({ hasText: 'The price of' }).count()).toBe(0);
+    await page.close();
+  });
+
   it('says so when an item sells out while it sits in the cart', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1, title: 'Scarce Vase', priceCents: 1_500 });
     const page = await browser.newPage();

@@ -96,7 +96,7 @@ export function CartDrawer() {
           </button>
         </div>
         {notices.map((notice) => (
-          <Notice key={notice.id} tone="bad" onDismiss={() => cartStore.getState().dismissNotice(notice.id)}>
+          <Notice key={notice.id} tone={notice.priceOf ? 'info' : 'bad'} onDismiss={() => cartStore.getState().dismissNotice(notice.id)}>
             {notice.text}
           </Notice>
         ))}

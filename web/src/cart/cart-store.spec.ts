@@ -172,6 +172,61 @@ describe('the cart store', () => {
     expect(view(store).problems).toEqual([]);
   });
 
+  it('says when the server sends a line at another price than the cart it replaces, from the price shown to the new one', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(1, [line('A', 2, 10, 1_200), line('B', 1, 10, 500)]));
+    expect(store.getState().notices).toEqual([]);
+    // The catalog repriced A: the push has a new version and A's new price.
+    store.getState().receive(cart(2, [line('A', 2, 10, 950), line('B', 1, 10, 500)]));
+    expect(store.getState().notices).toEqual([
+      { id: expect.any(Number), text: 'The price of Product A changed from €12.00 to €9.50.', priceOf: 'A' },
+    ]);
+    expect(view(store).totalCents).toBe(2_400);
+  });
+
+  it('says nothing of a line new to the cart, a price that stayed, a cart at another currency, or an older cart arriving late', () => {
+    const store = createCartStore();
+    // The first cart of this tab: there is no price shown before it.
+    store.getState().receive(cart(1, [line('A', 1, 10, 1_000)]));
+    store.getState().receive(cart(2, [line('A', 2, 10, 1_000), line('B', 1, 10, 700)]));
+    // The server moved the cart to another currency (its only product now sold in USD): no price to compare.
+    store.getState().receive({ ...cart(3, [line('B', 1, 10, 800)]), currency: 'USD' });
+    // An older cart, at the old price, is not taken: nothing changed for the shopper.
+    store.getState().receive(cart(2, [line('A', 2, 10, 1_000), line('B', 1, 10, 700)]));
+    expect(store.getState().notices).toEqual([]);
+  });
+
+  it('keeps a price notice until it is dismissed or the shopper changes the cart, one notice a line', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(1, [line('A', 1, 10, 1_200), line('B', 1, 10, 500)]));
+    store.getState().receive(cart(2, [line('A', 1, 10, 950), line('B', 1, 10, 500)]));
+    // A push that changes nothing of A's price (B sold out, say) leaves the notice as it is.
+    store.getState().receive(cart(2, [line('A', 1, 10, 950), line('B', 1, 0, 500)]));
+    const texts = () => store.getState().notices.map((notice) => notice.text);
+    expect(texts()).toEqual(['The price of Product A changed from €12.00 to €9.50.']);
+    // Changed again before the shopper acted: one notice, from the price last shown.
+    store.getState().receive(cart(3, [line('A', 1, 10, 1_100), line('B', 1, 0, 500)]));
+    expect(texts()).toEqual(['The price of Product A changed from €9.50 to €11.00.']);
+    store.getState().dismissNotice(store.getState().notices[0]!.id);
+    expect(texts()).toEqual([]);
+
+    store.getState().receive(cart(4, [line('A', 1, 10, 1_100), line('B', 1, 0, 450)]));
+    store.getState().notify('Product C was left out of your cart (it is no longer sold).');
+    expect(texts()).toEqual(['The price of Product B changed from €5.00 to €4.50.', 'Product C was left out of your cart (it is no longer sold).']);
+    // The shopper's next change: the price notice is old news, other notices stay.
+    store.getState().begin({ kind: 'set', sku: 'A', quantity: 2 });
+    expect(texts()).toEqual(['Product C was left out of your cart (it is no longer sold).']);
+  });
+
+  it('says a price change that the answer to the shopper’s own change brings', () => {
+    const store = createCartStore();
+    store.getState().receive(cart(1, [line('A', 1, 10, 1_200)]));
+    const id = store.getState().begin({ kind: 'set', sku: 'A', quantity: 2 });
+    // A was repriced before the change reached the server, and its push was missed.
+    store.getState().settle(id, cart(3, [line('A', 2, 10, 1_000)]));
+    expect(store.getState().notices.map((notice) => notice.text)).toEqual(['The price of Product A changed from €12.00 to €10.00.']);
+  });
+
   it('forgets everything on reset (another shopper)', () => {
     const store = createCartStore();
     store.getState().receive(cart(7, [line('A', 1)]));

@@ -1,5 +1,6 @@
 import { createStore } from 'zustand/vanilla';
 import type { Cart, CartLine } from '../api/client';
+import { formatMoney } from '../lib/money';
 
 /**
  * The cart as this tab shows it: the newest cart the server sent (over HTTP or `cart:update`),
@@ -16,6 +17,9 @@ import type { Cart, CartLine } from '../api/client';
  *   accepted takes the refusals of earlier ones away; a notice already shown is not shown twice.
  * - `stock:update` keeps each line's availability current, so a line that sells out while it sits
  *   in the cart says so before checkout.
+ * - A server cart whose line of a SKU has another unit price than the cart it replaces (in the
+ *   same currency) says so: the catalog repriced it while it sat in the cart. The notice stays
+ *   until dismissed or the shopper's next change; a later change of that price replaces it.
  */
 
 export type CartChange =
@@ -39,6 +43,8 @@ export interface CartNotice {
   text: string;
   /** The change whose refusal this notice says; a change begun after it that succeeds makes it old news. */
   refusalOf?: number;
+  /** The SKU whose new price this notice says; the shopper's next change makes it old news. */
+  priceOf?: string;
 }
 
 export interface CartState {
@@ -103,7 +109,15 @@ export function createCartStore() {
       // The cart's own figures are at least as fresh as earlier stock events for its SKUs.
       const liveAvailable = { ...get().liveAvailable };
       for (const line of cart.items) delete liveAvailable[line.sku];
-      set({ server: cart, liveAvailable });
+      let notices = get().notices;
+      for (const change of priceChanges(held, cart)) {
+        const text = `The price of ${change.title} changed from ${formatMoney(change.from, cart.currency)} to ${formatMoney(change.to, cart.currency)}.`;
+        notices = withNotice(
+          notices.filter((notice) => notice.priceOf !== change.sku),
+          { id: nextId++, text, priceOf: change.sku },
+        );
+      }
+      set({ server: cart, liveAvailable, notices });
     },
 
     begin(change) {
@@ -128,7 +142,8 @@ export function createCartStore() {
           target = { kind: 'clear' };
           break;
       }
-      set({ pending: [...get().pending, { id, target }] });
+      // The shopper has seen the new prices and acts on them.
+      set({ pending: [...get().pending, { id, target }], notices: get().notices.filter((notice) => notice.priceOf === undefined) });
       return id;
     },
 
@@ -168,6 +183,27 @@ export function createCartStore() {
 /** `notices` with `notice` last, in place of one that says the same (two failed changes, one "cannot be reached"). */
 function withNotice(notices: CartNotice[], notice: CartNotice): CartNotice[] {
   return [...notices.filter((shown) => shown.text !== notice.text), notice];
+}
+
+export interface PriceChange {
+  sku: string;
+  title: string;
+  /** The unit price `held` showed, and the one `next` has, in minor units of the carts' currency. */
+  from: number;
+  to: number;
+}
+
+/**
+ * The lines of `next` whose unit price is not the one `held` showed for the same SKU. Carts in two
+ * currencies have no prices to compare (and the server keeps one currency per cart).
+ */
+export function priceChanges(held: Cart | null, next: Cart): PriceChange[] {
+  if (!held || held.currency !== next.currency) return [];
+  const shown = new Map(held.items.map((line) => [line.sku, line.unitPriceCents]));
+  return next.items.flatMap(({ sku, title, unitPriceCents }) => {
+    const from = shown.get(sku);
+    return from === undefined || from === unitPriceCents ? [] : [{ sku, title, from, to: unitPriceCents }];
+  });
 }
 
 /** Whether two carts of one version say the same; only what is not versioned (stock, a price being changed) can differ. */
