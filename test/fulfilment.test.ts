@@ -302,3 +302,90 @@ describe('fulfilment runs of one order at once', () => {
     expect(held).toHaveLength(1);
   });
 });
+
+describe('fulfilment stopped part-way', () => {
+  // No worker: the test runs each fulfilment itself, to its end. A long vendor timeout: the vendor
+  // below holds a request for as long as the test needs.
+  const sut = useSystem(
+    { api: true, worker: false },
+    { VENDOR_SYNC_INTERVAL_SECONDS: '3600', VENDOR_TIMEOUT_MS: '30000', EXPIRY_SWEEP_INTERVAL_MS: '3600000' },
+  );
+  type HeldLine = { line: { lineId: string; sku: string; quantity: number }; answer: (status: number, body: unknown) => void };
+
+  /** Two vendor-only products (A before B in SKU order), a vendor holding 5 of each whose order requests `onOrder` gets, and a confirmed order of one of each. */
+  async function confirmedVendorOrder(onOrder: (held: HeldLine) => void) {
+    const { container } = sut.system;
+    const tag = `STOP-${randomBytes(3).toString('hex').toUpperCase()}`;
+    const [a, b] = [await createProduct(sut.admin, { sku: `${tag}-A`, onHand: 0 }), await createProduct(sut.admin, { sku: `${tag}-B`, onHand: 0 })];
+    const vendor = await vendorServer(container, 'stopping', (request, response) => {
+      const reply = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (request.method === 'GET') return reply(200, { asOf: new Date().toISOString(), items: [a, b].map((sku) => ({ sku, available: 5 })) });
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => onOrder({ line: JSON.parse(body), answer: reply }));
+    });
+    await container.vendorSync.sync(vendor);
+    const [buyer] = await guests(sut.system.url!, 1);
+    const placed = await buyer!.order(
+      [
+        { sku: a, quantity: 1 },
+        { sku: b, quantity: 1 },
+      ],
+      `stopped-${tag}`,
+    );
+    expect(placed.status).toBe(202);
+    expect((await sut.admin.patch(`/api/admin/orders/${placed.body.id}`, { status: 'CONFIRMED' })).status).toBe(200);
+    const state = async () => ({
+      lines: await container.db
+        .selectFrom('fulfilmentLines')
+        .select(['sku', 'status'])
+        .where('orderId', '=', placed.body.id)
+        .orderBy('sku')
+        .execute(),
+      vendorOrders: await container.db.selectFrom('vendorOrders').select(['sku', 'vendorOrderId']).where('orderId', '=', placed.body.id).execute(),
+    });
+    return { orderId: placed.body.id as string, a, b, state };
+  }
+
+  it('orders no further line once an admin fails the order, and keeps the lines as the admin settled them', async () => {
+    const held: HeldLine[] = [];
+    const { orderId, a, b, state } = await confirmedVendorOrder((line) => held.push(line));
+    const run = sut.system.container.fulfilment.fulfil(orderId);
+    await eventually(async () => (held.length === 1 ? true : undefined), 'the first line asked of the vendor');
+    expect(held[0]!.line.sku).toBe(a);
+
+    expect((await sut.admin.patch(`/api/admin/orders/${orderId}`, { status: 'FAILED' })).status).toBe(200);
+    held[0]!.answer(201, { vendorOrderId: 'V-A', ...held[0]!.line });
+    expect(await run).toEqual({ outcome: 'skipped', status: 'FAILED' });
+    expect(held).toHaveLength(1);
+    // The call already out was placed, and is recorded; the lines stay as the admin's failure left them.
+    expect(await state()).toEqual({
+      lines: [
+        { sku: a, status: 'failed' },
+        { sku: b, status: 'failed' },
+      ],
+      vendorOrders: [{ sku: a, vendorOrderId: 'V-A' }],
+    });
+  });
+
+  it('orders no line after one that no vendor can fill, and settles the others with the failed order', async () => {
+    const asked: string[] = [];
+    const { orderId, a, b, state } = await confirmedVendorOrder(({ line, answer }) => {
+      asked.push(line.sku);
+      if (line.sku === a) return answer(409, { error: { code: 'INSUFFICIENT_STOCK', message: 'none left', details: { available: 0 } } });
+      answer(201, { vendorOrderId: `V-${line.sku}`, ...line });
+    });
+    expect(await sut.system.container.fulfilment.fulfil(orderId)).toEqual({ outcome: 'failed', unfillable: [a] });
+    expect(asked).toEqual([a]);
+    expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('FAILED');
+    expect(await state()).toEqual({
+      lines: [
+        { sku: a, status: 'failed' },
+        { sku: b, status: 'failed' },
+      ],
+      vendorOrders: [],
+    });
+  });
+});

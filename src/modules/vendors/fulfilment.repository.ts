@@ -117,12 +117,32 @@ export class FulfilmentRepository {
       .execute();
   }
 
+  /**
+   * A pending line is placed or failed. Only a pending one: a line an admin settled (failing the
+   * order, or fulfilling it by hand) while a call was out keeps what the admin made it.
+   */
   async setStatus(orderId: string, sku: string, status: FulfilmentLineStatus, executor: Executor = this.db): Promise<void> {
     await executor
       .updateTable('fulfilmentLines')
       .set({ status, updatedAt: sql`now()` })
       .where('orderId', '=', orderId)
       .where('sku', '=', sku)
+      .where('status', '=', 'pending')
       .execute();
+  }
+
+  /**
+   * The order's status when the line is no longer to be ordered from a vendor (the order left
+   * CONFIRMED, or the line was settled); undefined while it still is.
+   */
+  async settledAs(orderId: string, sku: string): Promise<OrderStatus | undefined> {
+    const row = await this.db
+      .selectFrom('orders')
+      .leftJoin('fulfilmentLines as line', (join) => join.onRef('line.orderId', '=', 'orders.id').on('line.sku', '=', sku))
+      .select(['orders.status', 'line.status as lineStatus'])
+      .where('orders.id', '=', orderId)
+      .executeTakeFirst();
+    if (!row) return 'FAILED';
+    return row.status === 'CONFIRMED' && row.lineStatus === 'pending' ? undefined : row.status;
   }
 }

@@ -95,7 +95,7 @@ describe('Fulfilment.fulfil', () => {
       return { changed: true, status: to } as const;
     };
     const setStatus = async (_order: string, sku: string, to: FulfilmentLineStatus) => {
-      for (const line of lines) if (line.sku === sku) line.status = to;
+      for (const line of lines) if (line.sku === sku && line.status === 'pending') line.status = to;
     };
     fulfilment = new Fulfilment({
       repository: {
@@ -117,6 +117,11 @@ describe('Fulfilment.fulfil', () => {
           await setStatus(ORDER, sku, 'placed');
         },
         setStatus,
+        settledAs: async (_order, sku) =>
+          status === 'CONFIRMED' && lines.find((line) => line.sku === sku)?.status === 'pending' ? undefined : status,
+        settlePending: async () => {
+          for (const line of lines) if (line.status === 'pending') line.status = 'failed';
+        },
       },
       vendors: {
         enabledByPriority: async () => vendors.map((vendor) => vendor.row),

@@ -10,7 +10,10 @@ import type { VendorClient } from './vendor-client.js';
 import type { VendorsRepository } from './vendors.repository.js';
 
 export interface FulfilmentDeps {
-  repository: Pick<FulfilmentRepository, 'progress' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus'>;
+  repository: Pick<
+    FulfilmentRepository,
+    'progress' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus' | 'settledAs' | 'settlePending'
+  >;
   vendors: Pick<VendorsRepository, 'enabledByPriority' | 'find'>;
   /** The vendor clients of this process (VendorClients), whose breakers say which vendors may be asked now. */
   clients: { for(vendor: VendorRow): Pick<VendorClient, 'placeOrder' | 'acceptsCalls' | 'callBudgetMs'> };
@@ -38,7 +41,8 @@ export class LineBeingPlaced extends Error {
   override name = 'LineBeingPlaced';
 }
 
-type LineOutcome = 'placed' | 'unfillable';
+/** Placed, refused by every vendor, or no longer to place: the order left CONFIRMED (its status) meanwhile. */
+type LineOutcome = 'placed' | 'unfillable' | { settled: string };
 
 /** Most orders one read or one FULFILLED transaction takes. */
 const MAX_BATCH = 200;
@@ -93,10 +97,13 @@ export class Fulfilment {
     const placing = lines.some((line) => line.status === 'pending');
     const vendorOrders = new Map((placing ? await repository.vendorOrders(orderId) : []).map((line) => [line.sku, line]));
     const unfillable: string[] = [];
+    for (const line of lines) if (line.status === 'failed') unfillable.push(line.sku);
     for (const line of lines) {
-      if (line.status === 'failed') unfillable.push(line.sku);
-      if (line.status !== 'pending') continue;
-      if ((await this.placeLine(orderId, line, vendorOrders.get(line.sku))) === 'unfillable') {
+      // Once a line cannot be filled the order fails: its other lines are not ordered.
+      if (line.status !== 'pending' || unfillable.length > 0) continue;
+      const outcome = await this.placeLine(orderId, line, vendorOrders.get(line.sku));
+      if (typeof outcome === 'object') return { outcome: 'skipped', status: outcome.settled };
+      if (outcome === 'unfillable') {
         await repository.setStatus(orderId, line.sku, 'failed');
         unfillable.push(line.sku);
       }
@@ -120,6 +127,8 @@ export class Fulfilment {
       const [changed] = await stage([{ orderId, to: 'FAILED', from: 'CONFIRMED', reason, actor: 'system' }]);
       if (!changed) throw notFound('order', { orderId });
       if (!changed.changed) return { result: changed, refundDue: false };
+      // The lines left unordered will not be: they stop counting as sold from vendors.
+      await this.deps.repository.settlePending(tx, orderId, 'failed');
       const owed = await refunds.owe(tx, [{ orderId, orderStatus: 'FAILED', cause: 'fulfilment-failed' }], { paidOnly: true });
       return { result: changed, refundDue: owed.has(orderId) };
     });
@@ -141,7 +150,8 @@ export class Fulfilment {
     if (earlier) {
       // Placed, or being placed when an earlier attempt stopped: that vendor answers first, whatever its state now.
       const vendor = await vendors.find(earlier.vendorId);
-      if (vendor && (await this.ask(vendor, orderId, request)) === 'placed') return 'placed';
+      const answer = vendor ? await this.ask(vendor, orderId, request) : 'refused';
+      if (answer !== 'refused') return answer;
       tried.add(earlier.vendorId);
     }
     let circuitsOpen = 0;
@@ -155,7 +165,8 @@ export class Fulfilment {
       }
       // An intent another run recorded since this run read them stays: `ask` finds it, and stops.
       await repository.recordIntent(orderId, line.sku, vendor.id, line.vendorQuantity);
-      if ((await this.ask(vendor, orderId, request)) === 'placed') return 'placed';
+      const answer = await this.ask(vendor, orderId, request);
+      if (answer !== 'refused') return answer;
     }
     if (circuitsOpen > 0) {
       throw new VendorsUnreachable(`${request.lineId}: refused by every vendor asked; ${circuitsOpen} more cannot be asked now (circuit open)`);
@@ -171,11 +182,23 @@ export class Fulfilment {
    * line elsewhere after its refusal while the vendor took the other's request, an order nobody
    * records.
    */
-  private async ask(vendor: VendorRow, orderId: string, request: { lineId: string; sku: string; quantity: number }): Promise<'placed' | 'refused'> {
+  private async ask(
+    vendor: VendorRow,
+    orderId: string,
+    request: { lineId: string; sku: string; quantity: number },
+  ): Promise<'placed' | 'refused' | { settled: string }> {
     const { repository, leases, clients } = this.deps;
     const client = clients.for(vendor);
     // Twice the call's budget: the lease outlives any call made under it, and lapses if its run died.
     const leased = await leases.holding(request.lineId, 2 * client.callBudgetMs(), async () => {
+      // Read before every call, not once per run: an admin who failed the order, or fulfilled it by
+      // hand, while its earlier lines were being ordered has it supplied by nobody else.
+      const settled = await repository.settledAs(orderId, request.sku);
+      if (settled !== undefined) {
+        // Nothing will be asked for it: an intent of this run's is not left to be found.
+        await repository.dropIntent(orderId, request.sku, vendor.id);
+        return { settled };
+      }
       const intent = (await repository.vendorOrders(orderId)).find((line) => line.sku === request.sku);
       if (intent?.vendorId !== vendor.id) return 'moved' as const;
       if (intent.vendorOrderId !== null) return 'placed' as const;
