@@ -45,19 +45,24 @@ export function signWebhook(secret: string | readonly string[], rawBody: RawBody
   return [`t=${timestamp}`, ...entries].join(',');
 }
 
+/**
+ * The header's timestamp and its well-formed `v1` entries. Lenient on what a sender or a proxy may
+ * add around a good signature (an empty part, a trailing comma, an entry not of our form, the
+ * header sent twice and joined with ", "): a provider refused for those retries in vain until the
+ * order expires. Strict on the timestamp: one value, however often it is given.
+ */
 function parseHeader(header: string): { timestamp: number; signatures: Buffer[] } | undefined {
   let timestamp: number | undefined;
   const signatures: Buffer[] = [];
   for (const part of header.split(',')) {
     const separator = part.indexOf('=');
-    if (separator <= 0) return undefined;
+    if (separator <= 0) continue;
     const key = part.slice(0, separator).trim();
     const value = part.slice(separator + 1).trim();
     if (key === 't') {
-      if (timestamp !== undefined || !UNIX_SECONDS.test(value)) return undefined;
+      if (!UNIX_SECONDS.test(value) || (timestamp !== undefined && timestamp !== Number(value))) return undefined;
       timestamp = Number(value);
-    } else if (key === SIGNATURE_SCHEME) {
-      if (!HEX_SHA256.test(value)) return undefined;
+    } else if (key === SIGNATURE_SCHEME && HEX_SHA256.test(value)) {
       signatures.push(Buffer.from(value, 'hex'));
     }
     // Other schemes (a provider's future v2, a test scheme) are skipped, as Stripe's verifiers do.
