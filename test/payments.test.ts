@@ -248,6 +248,20 @@ describe('paying for an order through the payment simulator', () => {
     expect(mail!.text).toContain('payment failed');
   });
 
+  it('does not put the words a buyer typed into mail: a cancel’s reason is the buyer’s request there', async () => {
+    const [buyer] = await guests(sut.system.url!, 1);
+    const email = 'someone-else@example.test';
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'cancel-with-words', { customerEmail: email });
+    expect(placed.status).toBe(202);
+    const words = 'Your account is locked: visit https://phish.example/login';
+    expect((await buyer!.post(`/api/orders/${placed.body.id}/cancel`, { reason: words })).status).toBe(200);
+    // The order's history keeps what the buyer wrote; the mail, sent to an address nobody checked, does not.
+    expect((await buyer!.get(`/api/orders/${placed.body.id}`)).body.history.at(-1)).toMatchObject({ reason: words, actor: 'customer' });
+    const [mail] = await mailsTo(sut.admin, email, /cancelled$/);
+    expect(mail!.text).toContain('cancelled at your request');
+    expect(`${mail!.text}${mail!.html}`).not.toContain('phish');
+  });
+
   it('keeps a payment that arrives after the order expired, marks it for refund, and tells the buyer', async () => {
     const { buyer, order, email, payment } = await orderWithPayment(3, 2, 'late');
     await sut.system.container.sweeper.sweep(Date.now() + 3_600_000);

@@ -127,7 +127,7 @@ export class Notifier {
         return mail('order-received', templates.orderReceived({ ...this.orderInput(order), expiresAt: new Date(order.expiresAt) }, this.format));
       }
       case 'order.status-changed': {
-        const { from, to, reason, at } = event.payload;
+        const { from, to, reason, at, actor } = event.payload;
         if (to === 'CONFIRMED') {
           const order = await this.order(event);
           const paymentId = (await this.deps.repository.paymentIdOf(order.id)) ?? 'confirmed by the shop';
@@ -137,7 +137,10 @@ export class Notifier {
           return mail('order-expired', templates.orderExpired({ ...this.orderInput(await this.order(event)), expiredAt: new Date(at) }, this.format));
         }
         if (to === 'CANCELLED') {
-          const input = { ...this.orderInput(await this.order(event)), cancelledAt: new Date(at), reason: reason ?? undefined };
+          // Not the buyer's own words: mail goes to an address nobody verified, and anyone could
+          // have it carry their text (a link, a warning) under the shop's name.
+          const said = actor === 'customer' ? 'cancelled at your request' : (reason ?? undefined);
+          const input = { ...this.orderInput(await this.order(event)), cancelledAt: new Date(at), reason: said };
           return mail('order-cancelled', templates.orderCancelled(input, this.format));
         }
         // A confirmed order's failure is fulfilment's, and the buyer was charged (or the shop confirmed
