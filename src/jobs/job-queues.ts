@@ -1,7 +1,7 @@
 import { type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { JOBS, type JobName, type JobPayloads, QUEUE_NAMES, type QueueName } from './registry.js';
+import { JOBS, type JobName, type JobPayloads, PRIORITY, QUEUE_NAMES, type QueueName } from './registry.js';
 
 /** One job for `addBulk`. */
 export interface QueuedJob<N extends JobName> {
@@ -33,19 +33,24 @@ export class JobQueues {
     return [...this.queues.values()];
   }
 
-  /** Adds a job; `jobId` makes the add idempotent while a job with that id is kept. */
+  /**
+   * Adds a job; `jobId` makes the add idempotent while a job with that id is kept. Without a
+   * `priority` it is customer work (`PRIORITY.customer`): BullMQ runs a job without one before
+   * every prioritized job, admin work (a dead letter's retry) included.
+   */
   async add<N extends JobName>(
     name: N,
     data: JobPayloads[N],
     options: { jobId?: string } & Pick<JobsOptions, 'priority' | 'attempts' | 'deduplication'> = {},
   ): Promise<void> {
     const { queue, options: defaults } = JOBS[name];
-    await this.queue(queue).add(name, data, { ...defaults, ...options });
+    await this.queue(queue).add(name, data, { priority: PRIORITY.customer, ...defaults, ...options });
   }
 
   /**
    * Adds jobs of one name in one round trip, in the order given; each `jobId` makes its add
-   * idempotent while a job with that id is kept. A `delay` (ms) holds a job back that long.
+   * idempotent while a job with that id is kept. A `delay` (ms) holds a job back that long. Customer
+   * work unless a `priority` says otherwise, as for `add`.
    */
   async addBulk<N extends JobName>(name: N, jobs: readonly QueuedJob<N>[]): Promise<void> {
     if (jobs.length === 0) return;
@@ -54,7 +59,7 @@ export class JobQueues {
       jobs.map(({ data, jobId, priority, delay }) => ({
         name,
         data,
-        opts: { ...options, jobId, ...(priority ? { priority } : {}), ...(delay ? { delay } : {}) },
+        opts: { ...options, jobId, priority: priority ?? PRIORITY.customer, ...(delay ? { delay } : {}) },
       })),
     );
   }

@@ -50,8 +50,9 @@ export interface JobPayloads {
 export type JobName = keyof JobPayloads;
 
 /**
- * BullMQ priorities (lower runs first): admin work outranks customer work. Every job of a queue that
- * mixes the two carries one, since BullMQ runs jobs without a priority before any prioritised job.
+ * BullMQ priorities (lower runs first): admin work outranks customer work. Every job JobQueues adds
+ * carries one (customer unless given), since BullMQ runs jobs without a priority before any
+ * prioritised job; only the schedulers' own ticks come without.
  */
 export const PRIORITY = { admin: 1, customer: 10 } as const;
 
