@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSystem } from '../src/system.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, eventually, guests } from './support/http.js';
-import { createTestStores, startInProcess, type TestStores, useSystem } from './support/system.js';
+import { ADMIN, createTestStores, startInProcess, type TestStores, useSystem } from './support/system.js';
 
 describe('authentication and authorization', () => {
   const sut = useSystem({ api: true, worker: true });
@@ -182,5 +182,35 @@ describe('rate limits', () => {
     }
     expect(orders.slice(0, 3).map((answer) => answer.status)).not.toContain(429);
     expect(orders[3]!.status).toBe(429);
+  });
+});
+
+describe('the configured admin', () => {
+  it('is the only admin: a start with another ADMIN_EMAIL makes the old account a customer', async () => {
+    const stores = await createTestStores();
+    const roleOf = async (system: RunningSystem, credentials: { email: string; password: string }) => {
+      const login = await new Api(system.url!).post('/api/auth/login', credentials);
+      expect(login.status).toBe(200);
+      const inventory = await new Api(system.url!, login.body.token).get('/api/admin/inventory');
+      return { role: login.body.user.role, inventory: inventory.status };
+    };
+    try {
+      const first = await startInProcess(stores, { api: true, worker: false });
+      try {
+        expect(await roleOf(first, ADMIN)).toEqual({ role: 'admin', inventory: 200 });
+      } finally {
+        await first.close();
+      }
+      const rotated = { email: 'new-admin@flashcart.test', password: 'a-new-admin-password' };
+      const second = await startInProcess(stores, { api: true, worker: false }, { ADMIN_EMAIL: rotated.email, ADMIN_PASSWORD: rotated.password });
+      try {
+        expect(await roleOf(second, rotated)).toEqual({ role: 'admin', inventory: 200 });
+        expect(await roleOf(second, ADMIN)).toEqual({ role: 'customer', inventory: 403 });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await stores.cleanup();
+    }
   });
 });

@@ -87,11 +87,16 @@ export class AuthService {
     return publicUser(row);
   }
 
-  /** Creates or updates the admin account from the configuration; rehashes only when the password changed. */
+  /**
+   * Creates or updates the admin account from the configuration (rehashing only when the password
+   * changed), and makes any other admin account a customer: the configuration names the one admin,
+   * so an `ADMIN_EMAIL` changed to rotate credentials leaves the old account no way in.
+   */
   async ensureAdmin(email: string, password: string): Promise<void> {
     const existing = await this.users.findByEmail(email);
-    if (existing?.role === 'admin' && existing.passwordHash && (await verify(existing.passwordHash, password))) return;
-    await this.users.upsertAdmin(email, await hash(password, { algorithm: ARGON2ID }));
+    const current = existing?.role === 'admin' && existing.passwordHash && (await verify(existing.passwordHash, password));
+    if (!current) await this.users.upsertAdmin(email, await hash(password, { algorithm: ARGON2ID }));
+    await this.users.demoteAdminsBut(email);
   }
 
   /** The caller behind a bearer token; throws UNAUTHENTICATED for a missing, bad or expired one. */

@@ -28,6 +28,16 @@ export class UsersRepository {
     }
   }
 
+  /** Every admin account but `email`'s becomes a customer's. */
+  async demoteAdminsBut(email: string): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ role: 'customer', updatedAt: sql`now()` })
+      .where('role', '=', 'admin')
+      .where('email', '<>', email)
+      .execute();
+  }
+
   /** Creates the account, or makes the existing one an admin with this password hash. */
   async upsertAdmin(email: string, passwordHash: string): Promise<void> {
     const role: Role = 'admin';
