@@ -352,6 +352,27 @@ describe('vendor stock', () => {
     expect(seen!.seenAt.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
+  it('stops counting a vendor’s stock that goes stale while its syncs succeed, its answers from further back than what it said before', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 1 });
+    // First as of a moment ago (fresh a little longer), then from a lagging replica an hour behind.
+    let asOf = new Date(Date.now() - 1_000);
+    const lagging = await vendorServer(sut.system.container, 'lagging', (_request, response) =>
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ asOf: asOf.toISOString(), items: [{ sku, available: 9 }] })),
+    );
+    expect(await sync(lagging.id)).toMatchObject({ outcome: 'ok' });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 9, gateAvailable: 10 });
+
+    asOf = new Date(Date.now() - 3_600_000);
+    const counted = await eventually(async () => {
+      expect(await sync(lagging.id)).toMatchObject({ outcome: 'ok' });
+      const inventory = await inventoryOf(sut.admin, sku);
+      return inventory.vendorOnHand === 0 ? inventory : undefined;
+    }, 'the lagging count to stop counting');
+    expect(counted).toMatchObject({ vendorOnHand: 0, gateAvailable: 1, drift: 0 });
+  });
+
   it('ignores SKUs a vendor lists that no catalog SKU can look like (a NUL, half an emoji), and keeps counting the rest', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1 });
     let items = [{ sku, available: 4 }];

@@ -24,8 +24,8 @@ export type SyncReport =
 
 /**
  * Syncs one vendor: fetches its stock through its client (timeouts, retries, breaker), stores its
- * counts of catalog SKUs, then recounts every SKU it touched, so each SKU's counted vendor units and
- * gate follow. A vendor fault (timeout, garbage, an open breaker) is recorded on the vendor's row
+ * counts of catalog SKUs, then recounts every SKU it touched or whose count of this vendor is
+ * stale, so each SKU's counted vendor units and gate follow. A vendor fault (timeout, garbage, an open breaker) is recorded on the vendor's row
  * and reported, and the SKUs whose counts of this vendor went stale meanwhile are recounted, so stale
  * stock stops counting; only a fault of our own stores (Postgres, Redis) throws, for the job to retry.
  */
@@ -58,7 +58,10 @@ export class VendorSync {
       await vendors.recordSync(vendor.id, seenAt, { status: 'ok', skuCount: stored.listed }, client.circuitState(), tx);
       return stored;
     });
-    const moves = await this.recountAll(touched);
+    // A count this sync did not renew (the vendor answered from further back than what is stored,
+    // or stopped listing the SKU) goes stale as on a failed sync, and stops counting.
+    const stale = await vendors.staleSkusOf(vendor.id, new Date(this.now() - this.deps.staleAfterMs));
+    const moves = await this.recountAll([...new Set([...touched, ...stale])]);
     const moved = moves.filter((move) => move.moved !== 0);
     if (moved.length > 0) logger.info({ vendor: vendor.name, moved }, 'vendor sync moved stock');
     // The breaker's changes during this sync are on the vendor's row (in order) once it reports.
