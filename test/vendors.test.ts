@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLogger } from '../src/lib/logger.js';
 import { StockRecount } from '../src/modules/vendors/stock-recount.js';
 import type { SyncReport } from '../src/modules/vendors/vendor-sync.js';
@@ -262,6 +262,24 @@ describe('vendor stock', () => {
     expect(kept.status).toBe(201);
     expect(kept.body.baseUrl).toBe('http://127.0.0.1:1/api/v1');
     expect((await sut.admin.patch(`/api/admin/vendors/${kept.body.id}`, { baseUrl: 'http://127.0.0.1:1/?v=2' })).status).toBe(400);
+  });
+
+  it('stops counting a disabled vendor’s units when its disabling failed part-way and is sent again', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 0 });
+    const [a] = await vendors([{ [sku]: 7 }]);
+    await sync(a!.id);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 7, gateAvailable: 7 });
+
+    // The recount fails once (a Postgres or Redis blip) after the vendor's row was changed.
+    const recount = vi.spyOn(sut.system.container.recount, 'recount').mockRejectedValueOnce(new Error('a blip'));
+    try {
+      const unchecked = new Api(sut.admin.baseUrl, sut.admin.token, null);
+      expect((await unchecked.patch(`/api/admin/vendors/${a!.id}`, { enabled: false })).status).toBe(500);
+      expect((await sut.admin.patch(`/api/admin/vendors/${a!.id}`, { enabled: false })).status).toBe(200);
+    } finally {
+      recount.mockRestore();
+    }
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 0, gateAvailable: 0, drift: 0 });
   });
 
   it('takes a disabled vendor’s units that reservations held once those reservations end, though no sync of it comes again', async () => {

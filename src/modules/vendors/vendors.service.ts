@@ -59,13 +59,14 @@ export class VendorsService {
       throw error;
     }
     if (!row) throw notFound('vendor', { id });
-    await this.deps.schedules.apply(row);
-    if (before.enabled && !row.enabled) {
-      // Its stock stops counting now, not at the next sync of some other vendor.
+    if (!row.enabled) {
+      // Its stock stops counting now, not at the next sync of some other vendor. On every update
+      // that leaves it disabled, not only the one that disabled it: one that failed part-way is
+      // finished by the next, where the vendor's units stayed on sale for good.
       for (const sku of await this.deps.repository.skusOf(id)) await this.deps.recount.recount(sku);
-    } else if (row.enabled && (!before.enabled || before.baseUrl !== row.baseUrl)) {
-      await this.deps.schedules.syncNow(row.id);
     }
+    await this.deps.schedules.apply(row);
+    if (row.enabled && (!before.enabled || before.baseUrl !== row.baseUrl)) await this.deps.schedules.syncNow(row.id);
     return viewOf(row);
   }
 
