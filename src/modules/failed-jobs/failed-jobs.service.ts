@@ -67,10 +67,15 @@ export class FailedJobsService {
     return view(retried);
   }
 
-  /** Sets a dead letter aside: it leaves the default list. Discarding twice is discarding once. */
+  /**
+   * Sets a dead letter aside: it leaves the default list. Discarding twice is discarding once. A
+   * retry of it still waiting is taken back, as a retry racing a discard is: discarded means not to
+   * run. One already running ends as it will (failing, it is a dead letter of its own).
+   */
   async discard(id: number): Promise<FailedJob> {
     const row = await this.deps.repository.markDiscarded(id);
     if (!row) throw notFound('failed job', { id });
+    if (isJobName(row.name)) await (await this.deps.queues.getJob(row.name, `retry-of-${id}`))?.remove().catch(() => undefined);
     return view(row);
   }
 }
