@@ -56,7 +56,7 @@ export const failedJobsRoutes: FastifyPluginAsyncZod<{ auth: AuthService; failed
       schema: route({
         operationId: 'discardFailedJob',
         summary: 'Set a dead letter aside: it leaves the list',
-        description: 'Discarding twice is discarding once; `?status=discarded` still lists it.',
+        description: 'Discarding twice is discarding once; `?status=discarded` still lists it. A retry of it not yet started is taken back.',
         tags: ['admin'],
         access: 'admin',
         params: failedJobParams,

@@ -52,7 +52,7 @@ export interface paths {
         put?: never;
         /**
          * Set a dead letter aside: it leaves the list
-         * @description Discarding twice is discarding once; `?status=discarded` still lists it.
+         * @description Discarding twice is discarding once; `?status=discarded` still lists it. A retry of it not yet started is taken back.
          */
         post: operations["discardFailedJob"];
         delete?: never;
