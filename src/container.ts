@@ -348,6 +348,7 @@ export class Container {
       transitions: this.transitions,
       repository: this.paymentsRepository,
       refunds: this.refunds,
+      outbox: this.outboxRepository,
       provider: PAYMENT_PROVIDER,
       metrics,
       logger: logger.child({ component: 'payments' }),

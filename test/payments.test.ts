@@ -331,6 +331,19 @@ describe('paying for an order through the payment simulator', () => {
     ]);
     expect((await statusOf(buyer, order.id)).status).toBe('PENDING');
     expect(await inventoryOf(sut.admin, sku)).toEqual(before);
+
+    // Each success it could not match may be money taken for nothing: the admins are told, once per event.
+    const checks = await mailsTo(sut.admin, ADMIN.email, /^Payment to check: /, 4);
+    const subjects = checks.map((mail) => mail.subject).filter((subject) => subject.includes(payment.paymentId) || subject.includes('pay_unknown'));
+    expect(subjects.sort()).toEqual(
+      [
+        `Payment to check: ${payment.paymentId} (amount-mismatch)`,
+        `Payment to check: ${payment.paymentId} (amount-mismatch)`,
+        `Payment to check: ${payment.paymentId} (order-mismatch)`,
+        'Payment to check: pay_unknown (unknown-payment)',
+      ].sort(),
+    );
+    expect(checks.find((mail) => mail.subject.includes('unknown-payment'))!.text).toContain(order.id);
   });
 
   it('alerts the admins once when confirmations take a product to its low-stock threshold', async () => {

@@ -11,6 +11,7 @@ export type MailTemplate =
   | 'refund-due'
   | 'low-stock'
   | 'dead-letter'
+  | 'payment-anomaly'
   | 'abandoned-cart';
 
 /** One mail to one recipient, rendered, as the send-email job carries it. */

@@ -163,6 +163,7 @@ export class Notifier {
       case 'cart.abandoned':
         return this.abandonedCartMail(event.payload);
       case 'job.dead-lettered':
+      case 'payment.anomaly':
       case 'stock.changed':
         return [];
     }
@@ -199,6 +200,7 @@ export class Notifier {
       );
       return [{ template: 'dead-letter', rendered }];
     }
+    if (event.type === 'payment.anomaly') return [{ template: 'payment-anomaly', rendered: templates.paymentAnomaly(event.payload, this.format) }];
     if (event.type === 'order.status-changed' && event.payload.from === 'CONFIRMED' && event.payload.to === 'FAILED') {
       return [{ template: 'fulfilment-failed', rendered: await this.fulfilmentFailed(event, event.payload.reason) }];
     }

@@ -1,3 +1,4 @@
+import type { OutboxPayloads } from '../outbox/outbox-events.js';
 import { DEFAULT_FORMAT, type FormatOptions, formatDate, formatDateTime, formatMoney } from './format.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -399,6 +400,37 @@ export function deadLetter(input: DeadLetterInput, format: FormatOptions = DEFAU
 ${paragraph('Reason:')}<pre style="${STYLE.pre}">${reason}</pre>`,
     ),
     text: textMail(sentence, factsText(facts), `Reason:\n${reason}`),
+  };
+}
+
+const ANOMALIES = {
+  'unknown-payment': 'names a payment flashcart never started',
+  'order-mismatch': 'names another order than the one its payment is for',
+  'amount-mismatch': 'is for another amount or currency than its payment',
+} as const;
+
+/** An amount as a provider gave it: its currency may be no currency code at all. */
+function amountGiven(amountCents: number, currency: string, format: FormatOptions): string {
+  try {
+    return formatMoney(amountCents, currency, format.locale);
+  } catch {
+    return `${amountCents} minor units of "${currency}"`;
+  }
+}
+
+export function paymentAnomaly(input: OutboxPayloads['payment.anomaly'], format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
+  const subject = `Payment to check: ${input.paymentId} (${input.outcome})`;
+  const facts: Facts = [
+    ['Provider event', input.eventId],
+    ['Payment', input.paymentId],
+    ['Order given', input.orderRef],
+    ['Amount given', amountGiven(input.amountCents, input.currency, format)],
+  ];
+  const sentence = `The payment provider says this payment succeeded, but the event ${ANOMALIES[input.outcome]}. It was recorded and changed no order: check it with the provider, and refund it if money was taken for nothing.`;
+  return {
+    subject: subjectLine(subject),
+    html: layout(subject, 'A payment needs checking', html`${paragraph(sentence)}${factsTable(facts)}`),
+    text: textMail(sentence, factsText(facts)),
   };
 }
 

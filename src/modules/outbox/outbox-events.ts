@@ -35,6 +35,20 @@ export interface OutboxPayloads {
    * owner's last change, ISO 8601.
    */
   'cart.abandoned': { userId: string; version: number; currency: string; lines: { sku: string; quantity: number }[]; touchedAt: string };
+  /**
+   * A provider said a payment succeeded that flashcart cannot match: a payment it does not know
+   * (`unknown-payment`), one of another order (`order-mismatch`), or another amount or currency than
+   * the payment's (`amount-mismatch`). Money may have been taken with no order to show for it, so an
+   * admin looks; the order, if any, is left as it was. `orderRef` is the order id the event gave.
+   */
+  'payment.anomaly': {
+    eventId: string;
+    outcome: 'unknown-payment' | 'order-mismatch' | 'amount-mismatch';
+    paymentId: string;
+    orderRef: string;
+    amountCents: number;
+    currency: string;
+  };
   /** A job used up its attempts and was recorded in failed_jobs. */
   'job.dead-lettered': { failedJobId: number; queue: string; name: string; jobId: string | null; reason: string; attempts: number; failedAt: string };
 }

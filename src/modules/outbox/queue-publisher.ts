@@ -6,7 +6,7 @@ import type { OutboxRecord } from './outbox-events.js';
 import type { OutboxPublisher } from './outbox-relay.js';
 
 /** Events about the shop rather than a customer's order; their mail goes to admins. */
-const ADMIN_EVENTS = new Set<OutboxRecord['type']>(['job.dead-lettered']);
+const ADMIN_EVENTS = new Set<OutboxRecord['type']>(['job.dead-lettered', 'payment.anomaly']);
 
 /** The `notify` job of one event: its id comes from the event, so handing the event over again adds nothing while the job is kept. */
 export const notifyJob = (event: OutboxRecord): QueuedJob<'notify'> => ({

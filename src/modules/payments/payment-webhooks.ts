@@ -4,6 +4,8 @@ import type { OrderStatus } from '../../db/schema.js';
 import { Coalescer } from '../../lib/coalescer.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { OrderTransitions, StageTransitions, TransitionRequest } from '../orders/lifecycle/order-transitions.js';
+import type { OutboxRepository } from '../outbox/outbox.repository.js';
+import type { NewOutboxEvent } from '../outbox/outbox-events.js';
 import type { PaymentsRepository } from './payments.repository.js';
 import type { WebhookEvent, WebhookOutcome } from './payments.schemas.js';
 import type { RefundClaim, Refunds } from './refunds.js';
@@ -12,6 +14,8 @@ export interface PaymentWebhooksDeps {
   transitions: Pick<OrderTransitions, 'inTransaction'>;
   repository: Pick<PaymentsRepository, 'recordEvents' | 'recordingOutcomes'>;
   refunds: Pick<Refunds, 'owe'>;
+  /** Where a success flashcart cannot match is written for the admins, in the batch's transaction. */
+  outbox: Pick<OutboxRepository, 'append'>;
   /** The provider whose webhooks these are. */
   provider: string;
   metrics: Metrics;
@@ -130,6 +134,15 @@ export class PaymentWebhooks {
     // A refund is owed once per payment, however many success events it gets; its verdict was
     // recorded with the batch's.
     await this.deps.refunds.owe(tx, [...refundable.values()], { paidOnly: false });
+    // A success flashcart cannot match may be money taken for nothing: the admins are told, once per event.
+    const anomalies = firsts.flatMap((i): NewOutboxEvent[] => {
+      const { id, type, data } = events[i]!;
+      const outcome = outcomes[i]!;
+      if (type !== 'payment.succeeded' || (outcome !== 'unknown-payment' && outcome !== 'order-mismatch' && outcome !== 'amount-mismatch')) return [];
+      const { paymentId, orderId: orderRef, amountCents, currency } = data;
+      return [{ type: 'payment.anomaly', orderId: null, payload: { eventId: id, outcome, paymentId, orderRef, amountCents, currency } }];
+    });
+    await this.deps.outbox.append(tx, anomalies);
     return outcomes;
   }
 }
