@@ -254,6 +254,12 @@ describe('VendorClient against answers off the contract', () => {
     await expect(client.fetchStock()).rejects.toBeInstanceOf(VendorBadResponse);
   });
 
+  it('refuses an answer larger than any stock answer can be, without keeping it', async () => {
+    const padding = 'x'.repeat(33 * 1024 * 1024);
+    const client = await scriptedVendor(200, JSON.stringify({ asOf, items: [{ sku: 'A', available: 2 }], padding }));
+    await expect(client.fetchStock()).rejects.toThrow(/more than \d+ bytes/);
+  });
+
   it('accepts fields it does not know in a stock answer', async () => {
     const client = await scriptedVendor(
       200,

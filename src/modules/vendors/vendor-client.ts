@@ -13,7 +13,7 @@ import {
   TimeoutStrategy,
   timeout,
 } from 'cockatiel';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
 import { ON_HAND_LIMIT } from '../inventory/inventory.schemas.js';
@@ -147,6 +147,27 @@ const CIRCUIT_STATES: Record<BreakerState, CircuitState> = {
  * Business refusals (short, unknown SKU) are results and count as the vendor answering well; faults
  * are thrown as `VendorError` subclasses.
  */
+/**
+ * The largest answer read from a vendor: a stock answer of its 100,000 items at most is a few MB, and
+ * one without a bound could take the worker's memory before the item count is ever checked.
+ */
+const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+/** The body as UTF-8 text; undefined, the rest left unread, once it passes `limit` bytes. */
+async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export class VendorClient {
   readonly name: string;
   readonly baseUrl: string;
@@ -280,7 +301,7 @@ export class VendorClient {
    */
   private async send(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal): Promise<{ status: number; payload: unknown }> {
     let status: number;
-    let text: string;
+    let text: string | undefined;
     try {
       const response = await request(`${this.baseUrl}${path}`, {
         method,
@@ -289,12 +310,13 @@ export class VendorClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       status = response.statusCode;
-      text = await response.body.text();
+      text = await readCapped(response.body, MAX_ANSWER_BYTES);
     } catch (error) {
       if (signal.aborted) throw new VendorTimeout(this.name, `no answer within ${this.options.timeoutMs} ms`, { cause: error });
       throw new VendorConnectionFailed(this.name, `${method} ${path} failed: ${networkReason(error)}`, { cause: error });
     }
     if (status >= 500) throw new VendorServerError(this.name, status);
+    if (text === undefined) throw this.badResponse(`${method} ${path} answered more than ${MAX_ANSWER_BYTES} bytes`, undefined);
     try {
       return { status, payload: text === '' ? undefined : JSON.parse(text) };
     } catch {
