@@ -88,11 +88,13 @@ export class FulfilmentRepository {
    * transaction, so the recount moves its units from "sold, not yet ordered" to "ordered after the
    * vendor's count" without counting them twice or not at all.
    */
-  async recordPlaced(orderId: string, sku: string, vendorId: string, vendorOrderId: string, placedAt: Date): Promise<void> {
+  async recordPlaced(orderId: string, sku: string, vendorId: string, vendorOrderId: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
+      // Postgres's clock, as the counts' `seen_at` (VendorSync): the two are compared, and the
+      // workers that write them may each run a little fast or slow.
       await tx
         .updateTable('vendorOrders')
-        .set({ vendorOrderId, placedAt })
+        .set({ vendorOrderId, placedAt: sql`clock_timestamp()` })
         .where('orderId', '=', orderId)
         .where('sku', '=', sku)
         .where('vendorId', '=', vendorId)

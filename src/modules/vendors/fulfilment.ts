@@ -219,7 +219,7 @@ export class Fulfilment {
     const { repository, logger } = this.deps;
     const outcome = await client.placeOrder(request);
     if (outcome.outcome === 'placed') {
-      await repository.recordPlaced(orderId, request.sku, vendor.id, outcome.vendorOrderId, new Date());
+      await repository.recordPlaced(orderId, request.sku, vendor.id, outcome.vendorOrderId);
       logger.info({ orderId, sku: request.sku, vendor: vendor.name, vendorOrderId: outcome.vendorOrderId }, 'order line placed with a vendor');
       return 'placed';
     }

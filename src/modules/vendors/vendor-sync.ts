@@ -38,7 +38,9 @@ export class VendorSync {
     const client = clients.for(vendor);
     // Counts are dated from before the request: an order placed at the vendor after this moment
     // may or may not be in them, so the recount subtracts it (see VendorsRepository.supplyTarget).
-    const seenAt = new Date(this.now());
+    // By Postgres's clock, as orders' placed_at is: a worker running slow would date the counts too
+    // early, and an order placed after them would count as in them (sold twice).
+    const seenAt = await vendors.databaseNow();
     let stock: Awaited<ReturnType<typeof client.fetchStock>>;
     try {
       stock = await client.fetchStock();

@@ -125,6 +125,12 @@ export class VendorsRepository {
   }
 
   /** The SKUs a vendor's stock is counted for or was: every row it has. */
+  /** Postgres's clock now: what vendor counts and vendor orders are dated by, whichever process writes them. */
+  async databaseNow(): Promise<Date> {
+    const { rows } = await sql<{ now: Date }>`SELECT clock_timestamp() AS now`.execute(this.db);
+    return rows[0]!.now;
+  }
+
   async skusOf(vendorId: string): Promise<string[]> {
     const rows = await this.db.selectFrom('vendorStock').select('sku').where('vendorId', '=', vendorId).orderBy('sku').execute();
     return rows.map((row) => row.sku);
