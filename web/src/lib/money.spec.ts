@@ -1,5 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, parseMoney } from './money';
+import { formatMoney as serverFormatMoney } from '../../../src/modules/notifications/format';
+import { formatMoney, minorDigits, parseMoney } from './money';
+
+describe('minor units', () => {
+  it('are ISO 4217’s, where the runtime’s currency data counts whole units only', () => {
+    expect([minorDigits('EUR'), minorDigits('JPY'), minorDigits('KWD')]).toEqual([2, 0, 3]);
+    expect([minorDigits('HUF'), minorDigits('IDR'), minorDigits('COP'), minorDigits('IQD')]).toEqual([2, 2, 2, 3]);
+    expect(formatMoney(1_000, 'HUF').replace(/\s/g, ' ')).toBe('HUF 10.00');
+    expect(parseMoney('10.50', 'HUF')).toBe(1_050);
+  });
+
+  it('are written the same by the web UI and the server’s mail, in every currency', () => {
+    for (const currency of Intl.supportedValuesOf('currency')) {
+      expect(formatMoney(123_456, currency), currency).toBe(serverFormatMoney(123_456, currency, 'en'));
+    }
+  });
+});
 
 describe('parseMoney', () => {
   it('reads a typed decimal as exact minor units, where a float would be a cent short', () => {

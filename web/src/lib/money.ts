@@ -1,17 +1,18 @@
+import { minorUnitDigits } from '../../../src/lib/minor-units';
+
 const formats = new Map<string, Intl.NumberFormat>();
+
+/** How many digits a currency's minor unit has (ISO 4217): 2 for EUR (cents), 0 for JPY. Throws a RangeError for a code that is not one. */
+export const minorDigits = minorUnitDigits;
 
 function formatOf(currency: string): Intl.NumberFormat {
   let format = formats.get(currency);
   if (!format) {
-    format = new Intl.NumberFormat('en', { style: 'currency', currency });
+    const digits = minorDigits(currency);
+    format = new Intl.NumberFormat('en', { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
     formats.set(currency, format);
   }
   return format;
-}
-
-/** How many digits a currency's minor unit has: 2 for EUR (cents), 0 for JPY. Throws a RangeError for a code that is not one. */
-export function minorDigits(currency: string): number {
-  return formatOf(currency).resolvedOptions().maximumFractionDigits ?? 2;
 }
 
 /** Integer minor units as the shopper reads them: 1999 EUR → €19.99. */
