@@ -169,6 +169,26 @@ describe('fulfilment', () => {
     expect((await statusOf(order)).status).toBe('FULFILLED');
   });
 
+  it('orders a line from several vendors when none holds it all, as available counted them together', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 0 });
+    const [a, b] = await vendors([{ [sku]: 1 }, { [sku]: 2 }]);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 3, available: 3 });
+    const order = await confirmedOrder([{ sku, quantity: 3 }]);
+    await reaches(order, 'FULFILLED');
+    const placed = await vendorOrders(order.id);
+    expect(placed.map((line) => [line.vendorId, line.quantity]).sort()).toEqual(
+      [
+        [a!.id, 1],
+        [b!.id, 2],
+      ].sort(),
+    );
+    expect([stockAt(a!, sku), stockAt(b!, sku)]).toEqual([0, 0]);
+    expect(await split(order.id)).toEqual([{ sku, localQuantity: 0, vendorQuantity: 3, status: 'placed' }]);
+    // The vendors' next counts show the parts they took: counted once, nothing moves.
+    for (const vendor of [a!, b!]) await sut.system.container.vendorSync.sync((await sut.system.container.vendorsRepository.find(vendor.id))!);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 0, sold: 3, drift: 0 });
+  });
+
   it('fails an order the shop confirmed without a payment: no refund is recorded, the admins are told to settle it by hand', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1 });
     const [a, b] = await vendors([{ [sku]: 3 }, { [sku]: 3 }]);

@@ -6,6 +6,7 @@ import * as carts from './0004-carts.js';
 import * as vendors from './0005-vendors.js';
 import * as feed from './0006-feed.js';
 import * as cartReminders from './0007-cart-reminders.js';
+import * as vendorOrderParts from './0008-vendor-order-parts.js';
 
 /** Every migration, in order. Names are permanent: Kysely records them in kysely_migration. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-vendors': vendors,
   '0006-feed': feed,
   '0007-cart-reminders': cartReminders,
+  '0008-vendor-order-parts': vendorOrderParts,
 };

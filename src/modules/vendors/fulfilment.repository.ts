@@ -9,7 +9,10 @@ export interface FulfilmentLine {
   status: FulfilmentLineStatus;
 }
 
-/** A vendor order line: placed (`vendorOrderId` set) or being placed (an intent, see Fulfilment). */
+/**
+ * A part of an order line ordered from one vendor: placed (`vendorOrderId` set) or being placed (an
+ * intent, see Fulfilment). A line's vendor units may be split over several vendors, one part each.
+ */
 export interface VendorOrderLine {
   sku: string;
   vendorId: string;
@@ -59,16 +62,16 @@ export class FulfilmentRepository {
   }
 
   /**
-   * Records that the line is about to be ordered from `vendorId`, before the call: a job that dies
-   * during the call finds the intent and asks that same vendor again (idempotent on the line id)
-   * rather than another, so no line is ever ordered from two vendors. An intent another run recorded
-   * first is kept: the call is then not made (Fulfilment reads the intent again under the line's lease).
+   * Records that `quantity` of the line is about to be ordered from `vendorId`, before the call: a
+   * job that dies during the call finds the intent and asks that same vendor again (idempotent on
+   * the line id) before any other, so no unit is ever ordered twice. An intent another run recorded
+   * first is kept: the call is then not made (Fulfilment reads the parts again under the line's lease).
    */
   async recordIntent(orderId: string, sku: string, vendorId: string, quantity: number): Promise<void> {
     await this.db
       .insertInto('vendorOrders')
       .values({ orderId, sku, vendorId, quantity, vendorOrderId: null, placedAt: null })
-      .onConflict((oc) => oc.columns(['orderId', 'sku']).doNothing())
+      .onConflict((oc) => oc.columns(['orderId', 'sku', 'vendorId']).doNothing())
       .execute();
   }
 
@@ -84,9 +87,10 @@ export class FulfilmentRepository {
   }
 
   /**
-   * The vendor took the line: its order id and when, and the line leaves `pending` in the same
-   * transaction, so the recount moves its units from "sold, not yet ordered" to "ordered after the
-   * vendor's count" without counting them twice or not at all.
+   * The vendor took its part of the line: its order id and when, and, once the line's parts add up
+   * to its vendor units, the line leaves `pending` in the same transaction, so the recount moves its
+   * units from "sold, not yet ordered" to "ordered after the vendor's count" without counting them
+   * twice or not at all.
    */
   async recordPlaced(orderId: string, sku: string, vendorId: string, vendorOrderId: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
@@ -100,7 +104,18 @@ export class FulfilmentRepository {
         .where('vendorId', '=', vendorId)
         .where('vendorOrderId', 'is', null)
         .execute();
-      await this.setStatus(orderId, sku, 'placed', tx);
+      await tx
+        .updateTable('fulfilmentLines as line')
+        .set({ status: 'placed', updatedAt: sql`now()` })
+        .where('line.orderId', '=', orderId)
+        .where('line.sku', '=', sku)
+        .where('line.status', '=', 'pending')
+        .where(
+          'line.vendorQuantity',
+          '<=',
+          sql<number>`(SELECT coalesce(sum(vo.quantity), 0) FROM vendor_orders AS vo WHERE vo.order_id = ${orderId} AND vo.sku = ${sku} AND vo.placed_at IS NOT NULL)`,
+        )
+        .execute();
     });
   }
 

@@ -9,6 +9,9 @@ import { VendorTimeout, VendorUnavailable } from './vendors.errors.js';
 
 const ORDER = 'order-1';
 
+/** A line's part at one vendor: the fake's key, as the table's (order, SKU, vendor). */
+const partKey = (sku: string, vendorId: string) => `${sku}|${vendorId}`;
+
 /** A vendor in memory: its stock, the lines it took (idempotent on the line id), its circuit. */
 class FakeVendor {
   readonly taken = new Map<string, string>();
@@ -106,15 +109,18 @@ describe('Fulfilment.fulfil', () => {
           return [];
         },
         recordIntent: async (_order, sku, vendorId, quantity) => {
-          if (!vendorOrders.has(sku)) vendorOrders.set(sku, { sku, vendorId, vendorOrderId: null, quantity });
+          if (!vendorOrders.has(partKey(sku, vendorId))) vendorOrders.set(partKey(sku, vendorId), { sku, vendorId, vendorOrderId: null, quantity });
         },
         dropIntent: async (_order, sku, vendorId) => {
-          if (vendorOrders.get(sku)?.vendorId === vendorId && vendorOrders.get(sku)?.vendorOrderId === null) vendorOrders.delete(sku);
+          if (vendorOrders.get(partKey(sku, vendorId))?.vendorOrderId === null) vendorOrders.delete(partKey(sku, vendorId));
         },
         recordPlaced: async (_order, sku, vendorId, vendorOrderId) => {
-          if (vendorOrders.get(sku)?.vendorId !== vendorId) throw new Error(`${sku} recorded as placed with ${vendorId}, whose intent it is not`);
-          vendorOrders.get(sku)!.vendorOrderId = vendorOrderId;
-          await setStatus(ORDER, sku, 'placed');
+          const part = vendorOrders.get(partKey(sku, vendorId));
+          if (!part) throw new Error(`${sku} recorded as placed with ${vendorId}, whose intent it is not`);
+          part.vendorOrderId = vendorOrderId;
+          const placed = [...vendorOrders.values()].filter((other) => other.sku === sku && other.vendorOrderId !== null);
+          const units = placed.reduce((sum, other) => sum + other.quantity, 0);
+          if (units >= lines.find((line) => line.sku === sku)!.vendorQuantity) await setStatus(ORDER, sku, 'placed');
         },
         setStatus,
         settledAs: async (_order, sku) =>
@@ -153,23 +159,23 @@ describe('Fulfilment.fulfil', () => {
     expect(vendors[1]!.taken.size).toBe(0);
     vendors[0]!.circuit = 'closed';
     expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'fulfilled' });
-    expect(vendorOrders.get('SKU')).toMatchObject({ vendorId: 'id-first', vendorOrderId: 'first-1' });
+    expect(vendorOrders.get(partKey('SKU', 'id-first'))).toMatchObject({ vendorId: 'id-first', vendorOrderId: 'first-1' });
     expect([vendors[0]!.stock, vendors[1]!.stock]).toEqual([3, 5]);
     expect(status).toBe('FULFILLED');
   });
 
   it('never orders a line from a second vendor while another run holds its intent with the first', async () => {
     // Another run recorded its intent with the first vendor and is calling it; this run read before that, and finds the first's circuit open.
-    vendorOrders.set('SKU', { sku: 'SKU', vendorId: 'id-first', vendorOrderId: null, quantity: 2 });
+    vendorOrders.set(partKey('SKU', 'id-first'), { sku: 'SKU', vendorId: 'id-first', vendorOrderId: null, quantity: 2 });
     staleRead = true;
     vendors[0]!.circuit = 'open';
     await expect(fulfilment.fulfil(ORDER)).rejects.toThrow(LineBeingPlaced);
     expect(vendors[1]!.taken.size).toBe(0);
-    expect(vendorOrders.get('SKU')).toMatchObject({ vendorId: 'id-first', vendorOrderId: null });
+    expect(vendorOrders.get(partKey('SKU', 'id-first'))).toMatchObject({ vendorId: 'id-first', vendorOrderId: null });
     // Retried, the run asks the first vendor, once its circuit closes.
     vendors[0]!.circuit = 'closed';
     expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'fulfilled' });
-    expect(vendorOrders.get('SKU')).toMatchObject({ vendorId: 'id-first', vendorOrderId: 'first-1' });
+    expect(vendorOrders.get(partKey('SKU', 'id-first'))).toMatchObject({ vendorId: 'id-first', vendorOrderId: 'first-1' });
   });
 
   it('waits for a vendor whose circuit is open rather than failing a line the others refused', async () => {
@@ -181,8 +187,34 @@ describe('Fulfilment.fulfil', () => {
     expect(vendorOrders.size).toBe(0);
   });
 
-  it('fails the order and marks its payment refund-due once when every vendor refuses, however often it runs', async () => {
+  it('orders a line from several vendors when none holds it all, each for what it has', async () => {
     for (const vendor of vendors) vendor.stock = 1;
+    expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'fulfilled' });
+    expect([...vendorOrders.values()]).toEqual([
+      { sku: 'SKU', vendorId: 'id-first', vendorOrderId: 'first-1', quantity: 1 },
+      { sku: 'SKU', vendorId: 'id-second', vendorOrderId: 'second-1', quantity: 1 },
+    ]);
+    expect([vendors[0]!.stock, vendors[1]!.stock]).toEqual([0, 0]);
+    expect(lines[0]!.status).toBe('placed');
+    // Run again (a retried job): nothing more is ordered.
+    expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'skipped', status: 'FULFILLED' });
+    expect(vendors.map((vendor) => vendor.taken.size)).toEqual([1, 1]);
+  });
+
+  it('orders no more of a line than it holds when another run placed a part meanwhile', async () => {
+    // Another run placed the whole line with the first vendor after this run read the parts, and
+    // this run finds the first vendor's circuit open: the second must not be asked for it too.
+    vendorOrders.set(partKey('SKU', 'id-first'), { sku: 'SKU', vendorId: 'id-first', vendorOrderId: 'first-1', quantity: 2 });
+    staleRead = true;
+    vendors[0]!.circuit = 'open';
+    await expect(fulfilment.fulfil(ORDER)).rejects.toThrow(LineBeingPlaced);
+    expect(vendors[1]!.taken.size).toBe(0);
+    expect([...vendorOrders.keys()]).toEqual([partKey('SKU', 'id-first')]);
+  });
+
+  it('fails the order and marks its payment refund-due once when every vendor refuses, however often it runs', async () => {
+    vendors[0]!.stock = 0;
+    vendors[1]!.stock = 1;
     expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'failed', unfillable: ['SKU'] });
     expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'failed', unfillable: ['SKU'] });
     expect(status).toBe('FAILED');

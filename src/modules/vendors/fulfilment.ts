@@ -44,6 +44,9 @@ export class LineBeingPlaced extends Error {
 /** Placed, refused by every vendor, or no longer to place: the order left CONFIRMED (its status) meanwhile. */
 type LineOutcome = 'placed' | 'unfillable' | { settled: string };
 
+/** One vendor's answer for a part: placed, refused (with what it has, when it says), or the line settled meanwhile. */
+type AskOutcome = 'placed' | { refused: number | undefined } | { settled: string };
+
 /** Most orders one read or one FULFILLED transaction takes. */
 const MAX_BATCH = 200;
 
@@ -95,13 +98,17 @@ export class Fulfilment {
 
     // An order whose units were all local (most of a sale's) has nothing to place: no vendor orders to read.
     const placing = lines.some((line) => line.status === 'pending');
-    const vendorOrders = new Map((placing ? await repository.vendorOrders(orderId) : []).map((line) => [line.sku, line]));
+    const parts = placing ? await repository.vendorOrders(orderId) : [];
     const unfillable: string[] = [];
     for (const line of lines) if (line.status === 'failed') unfillable.push(line.sku);
     for (const line of lines) {
       // Once a line cannot be filled the order fails: its other lines are not ordered.
       if (line.status !== 'pending' || unfillable.length > 0) continue;
-      const outcome = await this.placeLine(orderId, line, vendorOrders.get(line.sku));
+      const outcome = await this.placeLine(
+        orderId,
+        line,
+        parts.filter((part) => part.sku === line.sku),
+      );
       if (typeof outcome === 'object') return { outcome: 'skipped', status: outcome.settled };
       if (outcome === 'unfillable') {
         await repository.setStatus(orderId, line.sku, 'failed');
@@ -143,65 +150,88 @@ export class Fulfilment {
     return result;
   }
 
-  private async placeLine(orderId: string, line: FulfilmentLine, earlier: VendorOrderLine | undefined): Promise<LineOutcome> {
-    const { repository, vendors, clients, logger } = this.deps;
-    const request = { lineId: `${orderId}:${line.sku}`, sku: line.sku, quantity: line.vendorQuantity };
-    const tried = new Set<string>();
-    if (earlier) {
+  /**
+   * Orders the line's vendor units: first from the vendors whose intent an earlier run left
+   * unresolved (each asked again, and no other vendor before it answers); then whole from the first
+   * enabled vendor by priority that takes it; only when none does, in parts, from those that said
+   * they have some, by priority.
+   */
+  private async placeLine(orderId: string, line: FulfilmentLine, earlier: readonly VendorOrderLine[]): Promise<LineOutcome> {
+    const { vendors, clients, logger } = this.deps;
+    let placed = 0;
+    for (const part of earlier) if (part.vendorOrderId !== null) placed += part.quantity;
+    for (const part of earlier) {
+      if (part.vendorOrderId !== null) continue;
       // Placed, or being placed when an earlier attempt stopped: that vendor answers first, whatever its state now.
-      const vendor = await vendors.find(earlier.vendorId);
-      const answer = vendor ? await this.ask(vendor, orderId, request) : 'refused';
-      if (answer !== 'refused') return answer;
-      tried.add(earlier.vendorId);
+      const vendor = await vendors.find(part.vendorId);
+      const answer = vendor ? await this.ask(vendor, orderId, line, part.quantity, 'resume') : { refused: undefined };
+      if (answer === 'placed') placed += part.quantity;
+      else if ('settled' in answer) return answer;
     }
+    const asked = new Set(earlier.map((part) => part.vendorId));
+    const holding: { vendor: VendorRow; units: number }[] = [];
     let circuitsOpen = 0;
     for (const vendor of await vendors.enabledByPriority()) {
-      if (tried.has(vendor.id)) continue;
+      if (placed >= line.vendorQuantity) break;
+      if (asked.has(vendor.id)) continue;
       // Not `circuitState() === 'open'`: that reads open until some call probes the vendor after its
       // break, and fulfilment must be able to be that call.
       if (!clients.for(vendor).acceptsCalls()) {
         circuitsOpen += 1;
         continue;
       }
-      // An intent another run recorded since this run read them stays: `ask` finds it, and stops.
-      await repository.recordIntent(orderId, line.sku, vendor.id, line.vendorQuantity);
-      const answer = await this.ask(vendor, orderId, request);
-      if (answer !== 'refused') return answer;
+      const quantity = line.vendorQuantity - placed;
+      const answer = await this.ask(vendor, orderId, line, quantity, 'new');
+      if (answer === 'placed') placed += quantity;
+      else if ('settled' in answer) return answer;
+      else if (answer.refused) holding.push({ vendor, units: answer.refused });
     }
+    // No one vendor took what was left: in parts, from those that have some.
+    for (const { vendor, units } of holding) {
+      if (placed >= line.vendorQuantity) break;
+      const quantity = Math.min(units, line.vendorQuantity - placed);
+      const answer = await this.ask(vendor, orderId, line, quantity, 'new');
+      if (answer === 'placed') placed += quantity;
+      else if ('settled' in answer) return answer;
+    }
+    if (placed >= line.vendorQuantity) return 'placed';
     if (circuitsOpen > 0) {
-      throw new VendorsUnreachable(`${request.lineId}: refused by every vendor asked; ${circuitsOpen} more cannot be asked now (circuit open)`);
+      throw new VendorsUnreachable(
+        `${orderId}:${line.sku}: ${line.vendorQuantity - placed} unit(s) refused by every vendor asked; ${circuitsOpen} more cannot be asked now (circuit open)`,
+      );
     }
-    logger.warn({ orderId, sku: line.sku, quantity: line.vendorQuantity }, 'no vendor can fill an order line');
+    logger.warn({ orderId, sku: line.sku, quantity: line.vendorQuantity, placed }, 'no vendors can fill an order line');
     return 'unfillable';
   }
 
   /**
-   * Asks one vendor for a line; a refusal drops the intent, a fault throws with the intent kept.
-   * Under the line's lease, and only while the line's intent still names this vendor: two runs of one
-   * order (a stalled job taken over while it still runs) could otherwise both ask it, one taking the
-   * line elsewhere after its refusal while the vendor took the other's request, an order nobody
-   * records.
+   * Asks one vendor for `quantity` of a line: a part already recorded (`resume`, an intent an earlier
+   * run left) or a new one, whose intent is recorded here. A refusal drops the intent (and says what
+   * the vendor has, when it says), a fault throws with the intent kept. Under the line's lease, and
+   * only while the line's parts are as this run expects: no other vendor's intent unresolved, and the
+   * line's units not passed with this part. So at most one intent of a line is ever unresolved, the
+   * one asked, and a run that finds another's (a stalled job taken over while it still runs) stops
+   * rather than ask a second vendor while the first may still take the line.
    */
-  private async ask(
-    vendor: VendorRow,
-    orderId: string,
-    request: { lineId: string; sku: string; quantity: number },
-  ): Promise<'placed' | 'refused' | { settled: string }> {
+  private async ask(vendor: VendorRow, orderId: string, line: FulfilmentLine, quantity: number, part: 'resume' | 'new'): Promise<AskOutcome> {
     const { repository, leases, clients } = this.deps;
+    const { sku } = line;
     const client = clients.for(vendor);
+    const request = { lineId: `${orderId}:${sku}`, sku, quantity };
     // Twice the call's budget: the lease outlives any call made under it, and lapses if its run died.
-    const leased = await leases.holding(request.lineId, 2 * client.callBudgetMs(), async () => {
+    const leased = await leases.holding(request.lineId, 2 * client.callBudgetMs(), async (): Promise<AskOutcome | 'moved'> => {
       // Read before every call, not once per run: an admin who failed the order, or fulfilled it by
       // hand, while its earlier lines were being ordered has it supplied by nobody else.
-      const settled = await repository.settledAs(orderId, request.sku);
-      if (settled !== undefined) {
-        // Nothing will be asked for it: an intent of this run's is not left to be found.
-        await repository.dropIntent(orderId, request.sku, vendor.id);
-        return { settled };
-      }
-      const intent = (await repository.vendorOrders(orderId)).find((line) => line.sku === request.sku);
-      if (intent?.vendorId !== vendor.id) return 'moved' as const;
-      if (intent.vendorOrderId !== null) return 'placed' as const;
+      const settled = await repository.settledAs(orderId, sku);
+      if (settled !== undefined) return { settled };
+      const parts = (await repository.vendorOrders(orderId)).filter((other) => other.sku === sku);
+      const mine = parts.find((other) => other.vendorId === vendor.id);
+      if (part === 'resume' ? mine?.quantity !== quantity : mine !== undefined) return 'moved';
+      if (mine?.vendorOrderId) return 'placed';
+      const others = parts.filter((other) => other !== mine);
+      if (others.some((other) => other.vendorOrderId === null)) return 'moved';
+      if (others.reduce((sum, other) => sum + other.quantity, 0) + quantity > line.vendorQuantity) return 'moved';
+      if (part === 'new') await repository.recordIntent(orderId, sku, vendor.id, quantity);
       return this.askHolding(vendor, client, orderId, request);
     });
     if (!leased.held || leased.value === 'moved') {
@@ -215,16 +245,19 @@ export class Fulfilment {
     client: Pick<VendorClient, 'placeOrder'>,
     orderId: string,
     request: { lineId: string; sku: string; quantity: number },
-  ): Promise<'placed' | 'refused'> {
+  ): Promise<AskOutcome> {
     const { repository, logger } = this.deps;
     const outcome = await client.placeOrder(request);
     if (outcome.outcome === 'placed') {
       await repository.recordPlaced(orderId, request.sku, vendor.id, outcome.vendorOrderId);
-      logger.info({ orderId, sku: request.sku, vendor: vendor.name, vendorOrderId: outcome.vendorOrderId }, 'order line placed with a vendor');
+      logger.info(
+        { orderId, sku: request.sku, quantity: request.quantity, vendor: vendor.name, vendorOrderId: outcome.vendorOrderId },
+        'order line placed with a vendor',
+      );
       return 'placed';
     }
-    logger.info({ orderId, sku: request.sku, vendor: vendor.name, refusal: outcome }, 'vendor refused an order line');
+    logger.info({ orderId, sku: request.sku, quantity: request.quantity, vendor: vendor.name, refusal: outcome }, 'vendor refused an order line');
     await repository.dropIntent(orderId, request.sku, vendor.id);
-    return 'refused';
+    return { refused: outcome.reason === 'insufficient-stock' ? outcome.available : undefined };
   }
 }

@@ -153,7 +153,7 @@ export class VendorsRepository {
    * The vendor units the ledger should count for a SKU now: over enabled vendors whose count of it
    * was seen at or after `freshSince`, that count less what we ordered from the vendor after it
    * was seen (its count does not show those yet); less the units sold from vendors and not yet
-   * ordered from one. Never below 0. One statement, so it reads one consistent state.
+   * ordered from one (a line's parts already placed are in the first sum). Never below 0. One statement, so it reads one consistent state.
    */
   async supplyTarget(tx: Tx, sku: string, freshSince: Date): Promise<number> {
     const result = await sql<{ target: number }>`
@@ -167,7 +167,11 @@ export class VendorsRepository {
           WHERE vs.sku = ${sku} AND v.enabled AND vs.seen_at >= ${freshSince}::timestamptz
         ), 0)
         - coalesce((
-          SELECT sum(fl.vendor_quantity) FROM fulfilment_lines AS fl WHERE fl.sku = ${sku} AND fl.status = 'pending'
+          SELECT sum(fl.vendor_quantity - coalesce((
+            SELECT sum(vo.quantity) FROM vendor_orders AS vo
+            WHERE vo.order_id = fl.order_id AND vo.sku = fl.sku AND vo.placed_at IS NOT NULL
+          ), 0))
+          FROM fulfilment_lines AS fl WHERE fl.sku = ${sku} AND fl.status = 'pending'
         ), 0)
       )::int AS target
     `.execute(tx);
