@@ -15,8 +15,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
 }
 
+/** Refused while a line has parts at several vendors: one row per line cannot say them. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
+    DO $$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM vendor_orders GROUP BY order_id, sku HAVING count(*) > 1) THEN
+        RAISE EXCEPTION 'vendor_orders holds lines ordered in parts from several vendors: settle them before going back';
+      END IF;
+    END $$;
     ALTER TABLE vendor_orders
       DROP CONSTRAINT vendor_orders_one_per_vendor,
       ADD CONSTRAINT vendor_orders_one_per_line UNIQUE (order_id, sku);

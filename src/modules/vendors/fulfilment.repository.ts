@@ -148,18 +148,14 @@ export class FulfilmentRepository {
       .execute();
   }
 
-  /**
-   * The order's status when the line is no longer to be ordered from a vendor (the order left
-   * CONFIRMED, or the line was settled); undefined while it still is.
-   */
-  async settledAs(orderId: string, sku: string): Promise<OrderStatus | undefined> {
+  /** The order's status and the line's, as they are now (undefined for an order that is not). */
+  async lineState(orderId: string, sku: string): Promise<{ order: OrderStatus; line: FulfilmentLineStatus | null } | undefined> {
     const row = await this.db
       .selectFrom('orders')
       .leftJoin('fulfilmentLines as line', (join) => join.onRef('line.orderId', '=', 'orders.id').on('line.sku', '=', sku))
       .select(['orders.status', 'line.status as lineStatus'])
       .where('orders.id', '=', orderId)
       .executeTakeFirst();
-    if (!row) return 'FAILED';
-    return row.status === 'CONFIRMED' && row.lineStatus === 'pending' ? undefined : row.status;
+    return row && { order: row.status, line: row.lineStatus };
   }
 }

@@ -84,12 +84,15 @@ describe('Fulfilment.fulfil', () => {
   let fulfilment: Fulfilment;
   /** The next read of the vendor orders misses what another run recorded since (it read first). */
   let staleRead: boolean;
+  /** The lines the next read of the order's progress returns, when another run changed them since. */
+  let progressRead: FulfilmentLine[] | undefined;
 
   beforeEach(() => {
     status = 'CONFIRMED';
     lines = [{ sku: 'SKU', localQuantity: 1, vendorQuantity: 2, status: 'pending' }];
     vendorOrders = new Map();
     staleRead = false;
+    progressRead = undefined;
     refunds = [];
     vendors = [new FakeVendor(vendorRow('first', 10), 5), new FakeVendor(vendorRow('second', 20), 5)];
     const transition = (to: OrderStatus, from: OrderStatus | undefined) => {
@@ -102,7 +105,11 @@ describe('Fulfilment.fulfil', () => {
     };
     fulfilment = new Fulfilment({
       repository: {
-        progress: async (orderIds) => new Map(orderIds.map((orderId) => [orderId, { status, lines: lines.map((line) => ({ ...line })) }])),
+        progress: async (orderIds) => {
+          const read = progressRead ?? lines;
+          progressRead = undefined;
+          return new Map(orderIds.map((orderId) => [orderId, { status, lines: read.map((line) => ({ ...line })) }]));
+        },
         vendorOrders: async () => {
           if (!staleRead) return [...vendorOrders.values()].map((line) => ({ ...line }));
           staleRead = false;
@@ -123,8 +130,7 @@ describe('Fulfilment.fulfil', () => {
           if (units >= lines.find((line) => line.sku === sku)!.vendorQuantity) await setStatus(ORDER, sku, 'placed');
         },
         setStatus,
-        settledAs: async (_order, sku) =>
-          status === 'CONFIRMED' && lines.find((line) => line.sku === sku)?.status === 'pending' ? undefined : status,
+        lineState: async (_order, sku) => ({ order: status, line: lines.find((line) => line.sku === sku)?.status ?? null }),
         settlePending: async () => {
           for (const line of lines) if (line.status === 'pending') line.status = 'failed';
         },
@@ -201,6 +207,34 @@ describe('Fulfilment.fulfil', () => {
     expect(vendors.map((vendor) => vendor.taken.size)).toEqual([1, 1]);
   });
 
+  it('asks a vendor whose earlier part it refused for what it has, when the line is split', async () => {
+    // An earlier attempt asked the first vendor for the whole line and timed out; it had only 1 then.
+    lines = [{ sku: 'SKU', localQuantity: 0, vendorQuantity: 3, status: 'pending' }];
+    vendorOrders.set(partKey('SKU', 'id-first'), { sku: 'SKU', vendorId: 'id-first', vendorOrderId: null, quantity: 3 });
+    vendors[0]!.stock = 1;
+    vendors[1]!.stock = 2;
+    expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'fulfilled' });
+    expect([...vendorOrders.values()].map((part) => [part.vendorId, part.quantity]).sort()).toEqual([
+      ['id-first', 1],
+      ['id-second', 2],
+    ]);
+  });
+
+  it('leaves a line to another run that placed it meanwhile, and goes on with the next', async () => {
+    // This run reads both lines pending; another run has placed the first whole since.
+    const read: FulfilmentLine[] = [
+      { sku: 'SKU', localQuantity: 0, vendorQuantity: 2, status: 'pending' },
+      { sku: 'TWO', localQuantity: 0, vendorQuantity: 1, status: 'pending' },
+    ];
+    lines = [{ ...read[0]!, status: 'placed' }, { ...read[1]! }];
+    vendorOrders.set(partKey('SKU', 'id-first'), { sku: 'SKU', vendorId: 'id-first', vendorOrderId: 'elsewhere-1', quantity: 2 });
+    staleRead = true;
+    progressRead = read;
+    expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'fulfilled' });
+    expect(vendors[0]!.taken.size + vendors[1]!.taken.size).toBe(1);
+    expect(lines.map((line) => line.status)).toEqual(['placed', 'placed']);
+  });
+
   it('orders no more of a line than it holds when another run placed a part meanwhile', async () => {
     // Another run placed the whole line with the first vendor after this run read the parts, and
     // this run finds the first vendor's circuit open: the second must not be asked for it too.
@@ -216,6 +250,8 @@ describe('Fulfilment.fulfil', () => {
     vendors[0]!.stock = 0;
     vendors[1]!.stock = 1;
     expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'failed', unfillable: ['SKU'] });
+    // The one unit the second vendor had was not ordered for a line that could not be filled.
+    expect(vendors.map((vendor) => vendor.taken.size)).toEqual([0, 0]);
     expect(await fulfilment.fulfil(ORDER)).toEqual({ outcome: 'failed', unfillable: ['SKU'] });
     expect(status).toBe('FAILED');
     expect(refunds).toEqual([ORDER]);

@@ -12,7 +12,7 @@ import type { VendorsRepository } from './vendors.repository.js';
 export interface FulfilmentDeps {
   repository: Pick<
     FulfilmentRepository,
-    'progress' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus' | 'settledAs' | 'settlePending'
+    'progress' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus' | 'lineState' | 'settlePending'
   >;
   vendors: Pick<VendorsRepository, 'enabledByPriority' | 'find'>;
   /** The vendor clients of this process (VendorClients), whose breakers say which vendors may be asked now. */
@@ -44,8 +44,11 @@ export class LineBeingPlaced extends Error {
 /** Placed, refused by every vendor, or no longer to place: the order left CONFIRMED (its status) meanwhile. */
 type LineOutcome = 'placed' | 'unfillable' | { settled: string };
 
-/** One vendor's answer for a part: placed, refused (with what it has, when it says), or the line settled meanwhile. */
-type AskOutcome = 'placed' | { refused: number | undefined } | { settled: string };
+/**
+ * One vendor's answer for a part: placed, refused (with what it has, when it says); or, found before
+ * asking, the whole line placed by another run, or the order no longer CONFIRMED (its status).
+ */
+type AskOutcome = 'placed' | 'line-placed' | { refused: number | undefined } | { settled: string };
 
 /** Most orders one read or one FULFILLED transaction takes. */
 const MAX_BATCH = 200;
@@ -160,16 +163,19 @@ export class Fulfilment {
     const { vendors, clients, logger } = this.deps;
     let placed = 0;
     for (const part of earlier) if (part.vendorOrderId !== null) placed += part.quantity;
+    /** The vendors that refused for want of units, with what they said they have. */
+    const holding: { vendor: VendorRow; units: number }[] = [];
     for (const part of earlier) {
       if (part.vendorOrderId !== null) continue;
       // Placed, or being placed when an earlier attempt stopped: that vendor answers first, whatever its state now.
       const vendor = await vendors.find(part.vendorId);
       const answer = vendor ? await this.ask(vendor, orderId, line, part.quantity, 'resume') : { refused: undefined };
+      if (answer === 'line-placed') return 'placed';
       if (answer === 'placed') placed += part.quantity;
       else if ('settled' in answer) return answer;
+      else if (vendor && answer.refused) holding.push({ vendor, units: answer.refused });
     }
     const asked = new Set(earlier.map((part) => part.vendorId));
-    const holding: { vendor: VendorRow; units: number }[] = [];
     let circuitsOpen = 0;
     for (const vendor of await vendors.enabledByPriority()) {
       if (placed >= line.vendorQuantity) break;
@@ -182,17 +188,24 @@ export class Fulfilment {
       }
       const quantity = line.vendorQuantity - placed;
       const answer = await this.ask(vendor, orderId, line, quantity, 'new');
+      if (answer === 'line-placed') return 'placed';
       if (answer === 'placed') placed += quantity;
       else if ('settled' in answer) return answer;
       else if (answer.refused) holding.push({ vendor, units: answer.refused });
     }
-    // No one vendor took what was left: in parts, from those that have some.
-    for (const { vendor, units } of holding) {
-      if (placed >= line.vendorQuantity) break;
-      const quantity = Math.min(units, line.vendorQuantity - placed);
-      const answer = await this.ask(vendor, orderId, line, quantity, 'new');
-      if (answer === 'placed') placed += quantity;
-      else if ('settled' in answer) return answer;
+    // No one vendor took what was left: in parts, from those that have some, but only once every
+    // vendor has been asked and together they have enough. A part ordered for a line that then
+    // fails stays ordered (vendors take no cancellation), for an order that is refunded.
+    const held = holding.reduce((sum, { units }) => sum + units, 0);
+    if (placed < line.vendorQuantity && circuitsOpen === 0 && held >= line.vendorQuantity - placed) {
+      for (const { vendor, units } of holding) {
+        if (placed >= line.vendorQuantity) break;
+        const quantity = Math.min(units, line.vendorQuantity - placed);
+        const answer = await this.ask(vendor, orderId, line, quantity, 'new');
+        if (answer === 'line-placed') return 'placed';
+        if (answer === 'placed') placed += quantity;
+        else if ('settled' in answer) return answer;
+      }
     }
     if (placed >= line.vendorQuantity) return 'placed';
     if (circuitsOpen > 0) {
@@ -222,8 +235,12 @@ export class Fulfilment {
     const leased = await leases.holding(request.lineId, 2 * client.callBudgetMs(), async (): Promise<AskOutcome | 'moved'> => {
       // Read before every call, not once per run: an admin who failed the order, or fulfilled it by
       // hand, while its earlier lines were being ordered has it supplied by nobody else.
-      const settled = await repository.settledAs(orderId, sku);
-      if (settled !== undefined) return { settled };
+      const state = await repository.lineState(orderId, sku);
+      if (state?.order !== 'CONFIRMED') return { settled: state?.order ?? 'FAILED' };
+      // Another run placed the whole line since this one read it; or failed it, and the order's
+      // failure is that run's to write (this one is retried, and finds it).
+      if (state.line === 'placed') return 'line-placed';
+      if (state.line !== 'pending') return 'moved';
       const parts = (await repository.vendorOrders(orderId)).filter((other) => other.sku === sku);
       const mine = parts.find((other) => other.vendorId === vendor.id);
       if (part === 'resume' ? mine?.quantity !== quantity : mine !== undefined) return 'moved';
