@@ -41,6 +41,17 @@ describe('vendor stock', () => {
     return sut.system.container.vendorSync.sync(row!);
   }
 
+  /**
+   * The SKU's ledger once syncs of the vendor, each with `outcome`, have stopped counting its units
+   * (the SKU's only vendor): its count went stale.
+   */
+  const syncUntilStale = (vendorId: string, sku: string, outcome: SyncReport['outcome']) =>
+    eventually(async () => {
+      expect(await sync(vendorId)).toMatchObject({ outcome });
+      const inventory = await inventoryOf(sut.admin, sku);
+      return inventory.vendorOnHand === 0 ? inventory : undefined;
+    }, `the vendor's count of ${sku} to go stale`);
+
   /** The SKU's ledger once the scheduled recount of deferred SKUs has brought its vendor units to `vendorOnHand`. */
   const deferredRecountTakes = (sku: string, vendorOnHand: number) =>
     eventually(
@@ -391,12 +402,7 @@ describe('vendor stock', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 9, gateAvailable: 10 });
 
     asOf = new Date(Date.now() - 3_600_000);
-    const counted = await eventually(async () => {
-      expect(await sync(lagging.id)).toMatchObject({ outcome: 'ok' });
-      const inventory = await inventoryOf(sut.admin, sku);
-      return inventory.vendorOnHand === 0 ? inventory : undefined;
-    }, 'the lagging count to stop counting');
-    expect(counted).toMatchObject({ vendorOnHand: 0, gateAvailable: 1, drift: 0 });
+    expect(await syncUntilStale(lagging.id, sku, 'ok')).toMatchObject({ vendorOnHand: 0, gateAvailable: 1, drift: 0 });
   });
 
   it('dates a vendor’s counts by Postgres’s clock, as vendor orders are, whatever the clock of the worker that syncs', async () => {
@@ -461,12 +467,7 @@ describe('vendor stock', () => {
     refusing = true;
     expect(await sync(row.id)).toMatchObject({ outcome: 'failed', error: expect.stringContaining('BAD_REQUEST') });
     expect(await vendorView(row.id)).toMatchObject({ status: 'failed', lastError: expect.stringContaining('BAD_REQUEST') });
-    const stale = await eventually(async () => {
-      expect(await sync(row.id)).toMatchObject({ outcome: 'failed' });
-      const view = await inventoryOf(sut.admin, sku);
-      return view.vendorOnHand === 0 ? view : undefined;
-    }, "the refusing vendor's counts to go stale");
-    expect(stale).toMatchObject({ vendorOnHand: 0, gateAvailable: 1, drift: 0 });
+    expect(await syncUntilStale(row.id, sku, 'failed')).toMatchObject({ vendorOnHand: 0, gateAvailable: 1, drift: 0 });
   });
 
   it("runs an admin's sync request after an earlier requested sync failed for good", async () => {

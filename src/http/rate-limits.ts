@@ -25,9 +25,10 @@ export async function registerRateLimits(app: FastifyInstance, redis: Redis, nam
   const limited = (...counters: ReturnType<typeof counter>[]): preHandlerAsyncHookHandler[] => [
     async (request, reply) => {
       const counts = await Promise.all(counters.map((count) => count(request)));
-      const exceeded = counts.filter((count) => !count.isAllowed && count.isExceeded);
-      if (exceeded.length === 0) return;
-      const ttl = Math.max(...exceeded.map((count) => (count.isAllowed ? 0 : count.ttl)));
+      // How long each exceeded limit still refuses: the longest is when the request may come again.
+      const waits = counts.flatMap((count) => (!count.isAllowed && count.isExceeded ? [count.ttl] : []));
+      if (waits.length === 0) return;
+      const ttl = Math.max(...waits);
       const seconds = Math.ceil(ttl / 1_000);
       reply.header('retry-after', String(seconds));
       throw new AppError('RATE_LIMITED', `too many requests; retry in ${seconds} s`, { retryAfterMs: ttl });

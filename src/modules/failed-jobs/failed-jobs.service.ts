@@ -1,6 +1,6 @@
 import type { FailedJobRow } from '../../db/schema.js';
 import type { JobQueues } from '../../jobs/job-queues.js';
-import { isJobName, PRIORITY } from '../../jobs/registry.js';
+import { isJobName, type JobName, PRIORITY } from '../../jobs/registry.js';
 import { invalidState, notFound } from '../../lib/errors.js';
 import type { Page } from '../../lib/http-schemas.js';
 import type { FailedJobsRepository } from './failed-jobs.repository.js';
@@ -22,6 +22,9 @@ const view = (row: FailedJobRow): FailedJob => ({
   failedAt: row.failedAt.toISOString(),
   status: row.status,
 });
+
+/** A dead letter's retry job: its id makes a second retry while the first is kept add nothing. */
+const retryJobId = (id: number) => `retry-of-${id}`;
 
 /** A retry job in one of these has not run yet, or is running. */
 const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
@@ -51,7 +54,7 @@ export class FailedJobsService {
     if (!row) throw notFound('failed job', { id });
     if (row.status === 'discarded') throw invalidState(`failed job ${id} was discarded`, { status: row.status });
     if (!isJobName(row.name)) throw invalidState(`no job named ${row.name} runs any more`, { name: row.name });
-    const jobId = `retry-of-${id}`;
+    const jobId = retryJobId(id);
     if (row.status === 'retried') {
       const state = await (await queues.getJob(row.name, jobId))?.getState();
       if (state && PENDING_STATES.has(state)) return view(row);
@@ -61,7 +64,7 @@ export class FailedJobsService {
     const retried = await repository.markRetried(id);
     if (!retried) {
       // Discarded meanwhile: the job just queued is taken back unless it already started.
-      await (await queues.getJob(row.name, jobId))?.remove().catch(() => undefined);
+      await this.takeBackRetry(row.name, id);
       throw invalidState(`failed job ${id} was discarded meanwhile`, { status: 'discarded' });
     }
     return view(retried);
@@ -75,7 +78,12 @@ export class FailedJobsService {
   async discard(id: number): Promise<FailedJob> {
     const row = await this.deps.repository.markDiscarded(id);
     if (!row) throw notFound('failed job', { id });
-    if (isJobName(row.name)) await (await this.deps.queues.getJob(row.name, `retry-of-${id}`))?.remove().catch(() => undefined);
+    if (isJobName(row.name)) await this.takeBackRetry(row.name, id);
     return view(row);
+  }
+
+  /** Removes the dead letter's retry job unless it has started (a running job is locked, and stays). */
+  private async takeBackRetry(name: JobName, id: number): Promise<void> {
+    await (await this.deps.queues.getJob(name, retryJobId(id)))?.remove().catch(() => undefined);
   }
 }

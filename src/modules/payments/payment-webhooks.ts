@@ -5,7 +5,7 @@ import { Coalescer } from '../../lib/coalescer.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { OrderTransitions, StageTransitions, TransitionRequest } from '../orders/lifecycle/order-transitions.js';
 import type { OutboxRepository } from '../outbox/outbox.repository.js';
-import type { NewOutboxEvent } from '../outbox/outbox-events.js';
+import type { NewOutboxEvent, OutboxPayloads } from '../outbox/outbox-events.js';
 import type { PaymentsRepository } from './payments.repository.js';
 import type { WebhookEvent, WebhookOutcome } from './payments.schemas.js';
 import type { RefundClaim, Refunds } from './refunds.js';
@@ -38,6 +38,11 @@ const REFUNDABLE = new Set<OrderStatus>(['EXPIRED', 'CANCELLED', 'FAILED']);
 
 /** Outcomes that deserve an operator's look. */
 const SUSPICIOUS = new Set<WebhookOutcome>(['amount-mismatch', 'order-mismatch', 'unknown-payment', 'unknown-type', 'refund-due']);
+
+type Anomaly = OutboxPayloads['payment.anomaly']['outcome'];
+const ANOMALIES = new Set<WebhookOutcome>(['amount-mismatch', 'order-mismatch', 'unknown-payment'] satisfies Anomaly[]);
+/** An outcome that, for a success, may be money taken with no order to show for it. */
+const isAnomaly = (outcome: WebhookOutcome): outcome is Anomaly => ANOMALIES.has(outcome);
 
 /**
  * Applies authentic payment webhooks (their signature was checked by the route). Each event is
@@ -138,7 +143,7 @@ export class PaymentWebhooks {
     const anomalies = firsts.flatMap((i): NewOutboxEvent[] => {
       const { id, type, data } = events[i]!;
       const outcome = outcomes[i]!;
-      if (type !== 'payment.succeeded' || (outcome !== 'unknown-payment' && outcome !== 'order-mismatch' && outcome !== 'amount-mismatch')) return [];
+      if (type !== 'payment.succeeded' || !isAnomaly(outcome)) return [];
       const { paymentId, orderId: orderRef, amountCents, currency } = data;
       return [{ type: 'payment.anomaly', orderId: null, payload: { eventId: id, outcome, paymentId, orderRef, amountCents, currency } }];
     });

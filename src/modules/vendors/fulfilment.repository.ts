@@ -64,8 +64,8 @@ export class FulfilmentRepository {
   /**
    * Records that `quantity` of the line is about to be ordered from `vendorId`, before the call: a
    * job that dies during the call finds the intent and asks that same vendor again (idempotent on
-   * the line id) before any other, so no unit is ever ordered twice. An intent another run recorded
-   * first is kept: the call is then not made (Fulfilment reads the parts again under the line's lease).
+   * the line id) before any other, so no unit is ever ordered twice. Recorded under the line's lease
+   * (Fulfilment), once the parts read there leave room for it.
    */
   async recordIntent(orderId: string, sku: string, vendorId: string, quantity: number): Promise<void> {
     await this.db
@@ -148,14 +148,26 @@ export class FulfilmentRepository {
       .execute();
   }
 
-  /** The order's status and the line's, as they are now (undefined for an order that is not). */
-  async lineState(orderId: string, sku: string): Promise<{ order: OrderStatus; line: FulfilmentLineStatus | null } | undefined> {
-    const row = await this.db
+  /**
+   * Where a line stands now, in one read: the order's status, the line's, and the line's parts
+   * (undefined for an order that is not).
+   */
+  async placing(
+    orderId: string,
+    sku: string,
+  ): Promise<{ order: OrderStatus; line: FulfilmentLineStatus | null; parts: VendorOrderLine[] } | undefined> {
+    const rows = await this.db
       .selectFrom('orders')
       .leftJoin('fulfilmentLines as line', (join) => join.onRef('line.orderId', '=', 'orders.id').on('line.sku', '=', sku))
-      .select(['orders.status', 'line.status as lineStatus'])
+      .leftJoin('vendorOrders as part', (join) => join.onRef('part.orderId', '=', 'orders.id').on('part.sku', '=', sku))
+      .select(['orders.status', 'line.status as lineStatus', 'part.vendorId', 'part.vendorOrderId', 'part.quantity'])
       .where('orders.id', '=', orderId)
-      .executeTakeFirst();
-    return row && { order: row.status, line: row.lineStatus };
+      .execute();
+    const [first] = rows;
+    if (!first) return undefined;
+    const parts = rows.flatMap(({ vendorId, vendorOrderId, quantity }) =>
+      vendorId === null || quantity === null ? [] : [{ sku, vendorId, vendorOrderId, quantity }],
+    );
+    return { order: first.status, line: first.lineStatus, parts };
   }
 }

@@ -130,7 +130,11 @@ describe('Fulfilment.fulfil', () => {
           if (units >= lines.find((line) => line.sku === sku)!.vendorQuantity) await setStatus(ORDER, sku, 'placed');
         },
         setStatus,
-        lineState: async (_order, sku) => ({ order: status, line: lines.find((line) => line.sku === sku)?.status ?? null }),
+        placing: async (_order, sku) => ({
+          order: status,
+          line: lines.find((line) => line.sku === sku)?.status ?? null,
+          parts: [...vendorOrders.values()].filter((part) => part.sku === sku).map((part) => ({ ...part })),
+        }),
         settlePending: async () => {
           for (const line of lines) if (line.status === 'pending') line.status = 'failed';
         },

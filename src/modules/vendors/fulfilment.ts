@@ -12,7 +12,7 @@ import type { VendorsRepository } from './vendors.repository.js';
 export interface FulfilmentDeps {
   repository: Pick<
     FulfilmentRepository,
-    'progress' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus' | 'lineState' | 'settlePending'
+    'progress' | 'vendorOrders' | 'recordIntent' | 'dropIntent' | 'recordPlaced' | 'setStatus' | 'placing' | 'settlePending'
   >;
   vendors: Pick<VendorsRepository, 'enabledByPriority' | 'find'>;
   /** The vendor clients of this process (VendorClients), whose breakers say which vendors may be asked now. */
@@ -163,22 +163,30 @@ export class Fulfilment {
     const { vendors, clients, logger } = this.deps;
     let placed = 0;
     for (const part of earlier) if (part.vendorOrderId !== null) placed += part.quantity;
+    const left = () => line.vendorQuantity - placed;
     /** The vendors that refused for want of units, with what they said they have. */
     const holding: { vendor: VendorRow; units: number }[] = [];
+    /** Asks for a part and counts what it placed; the line's outcome once an answer decides it. */
+    const order = async (vendor: VendorRow, quantity: number, part: 'resume' | 'new'): Promise<LineOutcome | undefined> => {
+      const answer = await this.ask(vendor, orderId, line, quantity, part);
+      if (answer === 'line-placed') return 'placed';
+      if (answer === 'placed') placed += quantity;
+      else if ('settled' in answer) return answer;
+      else if (answer.refused) holding.push({ vendor, units: answer.refused });
+      return left() <= 0 ? 'placed' : undefined;
+    };
+
     for (const part of earlier) {
       if (part.vendorOrderId !== null) continue;
       // Placed, or being placed when an earlier attempt stopped: that vendor answers first, whatever its state now.
       const vendor = await vendors.find(part.vendorId);
-      const answer = vendor ? await this.ask(vendor, orderId, line, part.quantity, 'resume') : { refused: undefined };
-      if (answer === 'line-placed') return 'placed';
-      if (answer === 'placed') placed += part.quantity;
-      else if ('settled' in answer) return answer;
-      else if (vendor && answer.refused) holding.push({ vendor, units: answer.refused });
+      const outcome = vendor && (await order(vendor, part.quantity, 'resume'));
+      if (outcome) return outcome;
     }
+    if (left() <= 0) return 'placed';
     const asked = new Set(earlier.map((part) => part.vendorId));
     let circuitsOpen = 0;
     for (const vendor of await vendors.enabledByPriority()) {
-      if (placed >= line.vendorQuantity) break;
       if (asked.has(vendor.id)) continue;
       // Not `circuitState() === 'open'`: that reads open until some call probes the vendor after its
       // break, and fulfilment must be able to be that call.
@@ -186,31 +194,22 @@ export class Fulfilment {
         circuitsOpen += 1;
         continue;
       }
-      const quantity = line.vendorQuantity - placed;
-      const answer = await this.ask(vendor, orderId, line, quantity, 'new');
-      if (answer === 'line-placed') return 'placed';
-      if (answer === 'placed') placed += quantity;
-      else if ('settled' in answer) return answer;
-      else if (answer.refused) holding.push({ vendor, units: answer.refused });
+      const outcome = await order(vendor, left(), 'new');
+      if (outcome) return outcome;
     }
     // No one vendor took what was left: in parts, from those that have some, but only once every
     // vendor has been asked and together they have enough. A part ordered for a line that then
     // fails stays ordered (vendors take no cancellation), for an order that is refunded.
-    const held = holding.reduce((sum, { units }) => sum + units, 0);
-    if (placed < line.vendorQuantity && circuitsOpen === 0 && held >= line.vendorQuantity - placed) {
-      for (const { vendor, units } of holding) {
-        if (placed >= line.vendorQuantity) break;
-        const quantity = Math.min(units, line.vendorQuantity - placed);
-        const answer = await this.ask(vendor, orderId, line, quantity, 'new');
-        if (answer === 'line-placed') return 'placed';
-        if (answer === 'placed') placed += quantity;
-        else if ('settled' in answer) return answer;
+    const offered = holding.splice(0);
+    if (circuitsOpen === 0 && offered.reduce((sum, { units }) => sum + units, 0) >= left()) {
+      for (const { vendor, units } of offered) {
+        const outcome = await order(vendor, Math.min(units, left()), 'new');
+        if (outcome) return outcome;
       }
     }
-    if (placed >= line.vendorQuantity) return 'placed';
     if (circuitsOpen > 0) {
       throw new VendorsUnreachable(
-        `${orderId}:${line.sku}: ${line.vendorQuantity - placed} unit(s) refused by every vendor asked; ${circuitsOpen} more cannot be asked now (circuit open)`,
+        `${orderId}:${line.sku}: ${left()} unit(s) refused by every vendor asked; ${circuitsOpen} more cannot be asked now (circuit open)`,
       );
     }
     logger.warn({ orderId, sku: line.sku, quantity: line.vendorQuantity, placed }, 'no vendors can fill an order line');
@@ -235,13 +234,13 @@ export class Fulfilment {
     const leased = await leases.holding(request.lineId, 2 * client.callBudgetMs(), async (): Promise<AskOutcome | 'moved'> => {
       // Read before every call, not once per run: an admin who failed the order, or fulfilled it by
       // hand, while its earlier lines were being ordered has it supplied by nobody else.
-      const state = await repository.lineState(orderId, sku);
+      const state = await repository.placing(orderId, sku);
       if (state?.order !== 'CONFIRMED') return { settled: state?.order ?? 'FAILED' };
       // Another run placed the whole line since this one read it; or failed it, and the order's
       // failure is that run's to write (this one is retried, and finds it).
       if (state.line === 'placed') return 'line-placed';
       if (state.line !== 'pending') return 'moved';
-      const parts = (await repository.vendorOrders(orderId)).filter((other) => other.sku === sku);
+      const { parts } = state;
       const mine = parts.find((other) => other.vendorId === vendor.id);
       if (part === 'resume' ? mine?.quantity !== quantity : mine !== undefined) return 'moved';
       if (mine?.vendorOrderId) return 'placed';

@@ -134,20 +134,6 @@ const CIRCUIT_STATES: Record<BreakerState, CircuitState> = {
 };
 
 /**
- * Talks to one vendor over HTTP: its stock, and placing order lines.
- *
- * Each attempt has a timeout; transient faults are retried with exponential backoff; a
- * consecutive-failures circuit breaker (chosen over a sampling one because a vendor sees a call
- * every sync interval and a few per fulfilment, too few for a failure rate to mean much) opens
- * after `breakerThreshold` failed attempts in a row and fails every call fast with
- * `VendorUnavailable` for `breakDurationMs`; the next call then probes (half-open) and closes it on
- * success. Retry wraps the breaker, so every attempt counts and retries stop once it opens.
- * Retrying `placeOrder` is safe: the vendor is idempotent on the line id.
- *
- * Business refusals (short, unknown SKU) are results and count as the vendor answering well; faults
- * are thrown as `VendorError` subclasses.
- */
-/**
  * The largest answer read from a vendor: a stock answer of its 100,000 items at most is a few MB, and
  * one without a bound could take the worker's memory before the item count is ever checked.
  */
@@ -168,6 +154,20 @@ async function readCapped(body: Dispatcher.ResponseData['body'], limit: number):
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Talks to one vendor over HTTP: its stock, and placing order lines.
+ *
+ * Each attempt has a timeout; transient faults are retried with exponential backoff; a
+ * consecutive-failures circuit breaker (chosen over a sampling one because a vendor sees a call
+ * every sync interval and a few per fulfilment, too few for a failure rate to mean much) opens
+ * after `breakerThreshold` failed attempts in a row and fails every call fast with
+ * `VendorUnavailable` for `breakDurationMs`; the next call then probes (half-open) and closes it on
+ * success. Retry wraps the breaker, so every attempt counts and retries stop once it opens.
+ * Retrying `placeOrder` is safe: the vendor is idempotent on the line id.
+ *
+ * Business refusals (short, unknown SKU) are results and count as the vendor answering well; faults
+ * are thrown as `VendorError` subclasses.
+ */
 export class VendorClient {
   readonly name: string;
   readonly baseUrl: string;

@@ -25,9 +25,10 @@ export type SyncReport =
 /**
  * Syncs one vendor: fetches its stock through its client (timeouts, retries, breaker), stores its
  * counts of catalog SKUs, then recounts every SKU it touched or whose count of this vendor is
- * stale, so each SKU's counted vendor units and gate follow. A vendor fault (timeout, garbage, an open breaker) is recorded on the vendor's row
- * and reported, and the SKUs whose counts of this vendor went stale meanwhile are recounted, so stale
- * stock stops counting; only a fault of our own stores (Postgres, Redis) throws, for the job to retry.
+ * stale, so each SKU's counted vendor units and gate follow. A vendor fault (timeout, garbage, an
+ * open breaker) is recorded on the vendor's row and reported, and the SKUs whose counts of this
+ * vendor went stale meanwhile are recounted, so stale stock stops counting; only a fault of our own
+ * stores (Postgres, Redis) throws, for the job to retry.
  */
 export class VendorSync {
   constructor(private readonly deps: VendorSyncDeps) {}
@@ -48,8 +49,7 @@ export class VendorSync {
       if (!(error instanceof VendorError)) throw error;
       await vendors.recordSync(vendor.id, seenAt, { status: 'failed', error: error.message }, client.circuitState());
       logger.warn({ vendor: vendor.name, err: error, circuit: client.circuitState() }, 'vendor sync failed');
-      const stale = await vendors.staleSkusOf(vendor.id, new Date(this.now() - this.deps.staleAfterMs));
-      const moves = await this.recountAll(stale);
+      const moves = await this.recountAll(await this.staleSkusOf(vendor));
       await clients.circuitWritten(vendor.id);
       return { vendor: vendor.name, outcome: 'failed', error: error.message, circuit: client.circuitState(), moves };
     }
@@ -62,13 +62,17 @@ export class VendorSync {
     });
     // A count this sync did not renew (the vendor answered from further back than what is stored,
     // or stopped listing the SKU) goes stale as on a failed sync, and stops counting.
-    const stale = await vendors.staleSkusOf(vendor.id, new Date(this.now() - this.deps.staleAfterMs));
-    const moves = await this.recountAll([...new Set([...touched, ...stale])]);
+    const moves = await this.recountAll([...new Set([...touched, ...(await this.staleSkusOf(vendor))])]);
     const moved = moves.filter((move) => move.moved !== 0);
     if (moved.length > 0) logger.info({ vendor: vendor.name, moved }, 'vendor sync moved stock');
     // The breaker's changes during this sync are on the vendor's row (in order) once it reports.
     await clients.circuitWritten(vendor.id);
     return { vendor: vendor.name, outcome: 'ok', skus: listed, moves };
+  }
+
+  /** The SKUs whose count of this vendor is too old to count. */
+  private staleSkusOf(vendor: VendorRow): Promise<string[]> {
+    return this.deps.vendors.staleSkusOf(vendor.id, new Date(this.now() - this.deps.staleAfterMs));
   }
 
   private async recountAll(skus: string[]): Promise<RecountResult[]> {

@@ -124,13 +124,13 @@ export class VendorsRepository {
     return { touched: [...listed, ...zeroed.map((row) => row.sku)].sort(), listed: listed.length };
   }
 
-  /** The SKUs a vendor's stock is counted for or was: every row it has. */
   /** Postgres's clock now: what vendor counts and vendor orders are dated by, whichever process writes them. */
   async databaseNow(): Promise<Date> {
     const { rows } = await sql<{ now: Date }>`SELECT clock_timestamp() AS now`.execute(this.db);
     return rows[0]!.now;
   }
 
+  /** The SKUs a vendor's stock is counted for or was: every row it has. */
   async skusOf(vendorId: string): Promise<string[]> {
     const rows = await this.db.selectFrom('vendorStock').select('sku').where('vendorId', '=', vendorId).orderBy('sku').execute();
     return rows.map((row) => row.sku);
@@ -153,7 +153,8 @@ export class VendorsRepository {
    * The vendor units the ledger should count for a SKU now: over enabled vendors whose count of it
    * was seen at or after `freshSince`, that count less what we ordered from the vendor after it
    * was seen (its count does not show those yet); less the units sold from vendors and not yet
-   * ordered from one (a line's parts already placed are in the first sum). Never below 0. One statement, so it reads one consistent state.
+   * ordered from one (a line's parts already placed are in the first sum). Never below 0. One
+   * statement, so it reads one consistent state.
    */
   async supplyTarget(tx: Tx, sku: string, freshSince: Date): Promise<number> {
     const result = await sql<{ target: number }>`
