@@ -171,6 +171,10 @@ describe('rate limits', () => {
     expect(logins.map((answer) => answer.status)).toEqual([401, 401, 401, 429]);
     expect(logins[3]!.body.error.code).toBe('RATE_LIMITED');
     expect(Number(logins[3]!.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Each answer says where the caller stands against the tightest limit (here the account's).
+    expect(logins.map((answer) => answer.headers.get('x-ratelimit-remaining'))).toEqual(['2', '1', '0', '0']);
+    expect(logins.map((answer) => answer.headers.get('x-ratelimit-limit'))).toEqual(['3', '3', '3', '3']);
+    expect(Number(logins[3]!.headers.get('x-ratelimit-reset'))).toBeGreaterThan(0);
 
     const guest = await api.post('/api/auth/guest', undefined, from('10.0.2.1'));
     expect(guest.status).toBe(201);

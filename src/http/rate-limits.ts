@@ -13,6 +13,9 @@ export interface RateLimits {
  * Redis-backed fixed-window limits, shared by every API instance: per IP and per account on login,
  * per IP on guest creation, per IP and per user on order creation. `perMinute = 0` turns them off.
  *
+ * Every answer of a limited route carries `x-ratelimit-limit`, `x-ratelimit-remaining` and
+ * `x-ratelimit-reset` (seconds) for the tightest of its limits, a 429 also `retry-after`.
+ *
  * A route's limits are counted together, by one handler of ours: the plugin's own handlers run once
  * per request, so a route's second one never counted (an account's logins spread over many
  * addresses were never limited).
@@ -24,9 +27,15 @@ export async function registerRateLimits(app: FastifyInstance, redis: Redis, nam
     app.createRateLimit({ keyGenerator: (request) => `${name}:${key(request)}` });
   const limited = (...counters: ReturnType<typeof counter>[]): preHandlerAsyncHookHandler[] => [
     async (request, reply) => {
-      const counts = await Promise.all(counters.map((count) => count(request)));
+      const counts = (await Promise.all(counters.map((count) => count(request)))).flatMap((count) => (count.isAllowed ? [] : [count]));
+      if (counts.length === 0) return;
+      // The usual headers tell a client where it stands against the tightest of the route's limits.
+      const tightest = counts.reduce((a, b) => (b.remaining < a.remaining || (b.remaining === a.remaining && b.ttl > a.ttl) ? b : a));
+      reply.header('x-ratelimit-limit', String(tightest.max));
+      reply.header('x-ratelimit-remaining', String(tightest.remaining));
+      reply.header('x-ratelimit-reset', String(tightest.ttlInSeconds));
       // How long each exceeded limit still refuses: the longest is when the request may come again.
-      const waits = counts.flatMap((count) => (!count.isAllowed && count.isExceeded ? [count.ttl] : []));
+      const waits = counts.flatMap((count) => (count.isExceeded ? [count.ttl] : []));
       if (waits.length === 0) return;
       const ttl = Math.max(...waits);
       const seconds = Math.ceil(ttl / 1_000);
