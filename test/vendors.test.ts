@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLogger } from '../src/lib/logger.js';
 import { StockRecount } from '../src/modules/vendors/stock-recount.js';
-import { type SyncReport, VendorSync } from '../src/modules/vendors/vendor-sync.js';
+import type { SyncReport } from '../src/modules/vendors/vendor-sync.js';
 import { type RunningVendor, startVendorSimulator } from '../src/simulators/vendor-sim/vendor-simulator.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, eventually, guests, settleInWaves } from './support/http.js';
@@ -405,25 +405,28 @@ describe('vendor stock', () => {
     expect(await syncUntilStale(lagging.id, sku, 'ok')).toMatchObject({ vendorOnHand: 0, gateAvailable: 1, drift: 0 });
   });
 
-  it('dates a vendor’s counts by Postgres’s clock, as vendor orders are, whatever the clock of the worker that syncs', async () => {
+  it('dates and ages a vendor’s counts by Postgres’s clock, as vendor orders are, whatever the clock of the process', async () => {
     const { container } = sut.system;
     const sku = await createProduct(sut.admin, { onHand: 0 });
     const [a] = await vendors([{ [sku]: 4 }]);
-    // A worker whose clock runs two minutes slow: an order placed at the vendor after its count
-    // would have seemed placed before it, and not been subtracted.
-    const slow = new VendorSync({
-      db: container.db,
-      vendors: container.vendorsRepository,
-      clients: container.vendorClients,
-      recount: container.recount,
-      staleAfterMs: STALE_AFTER_SECONDS * 1_000,
-      logger: createLogger('silent'),
-      now: () => Date.now() - 120_000,
-    });
-    const before = await container.vendorsRepository.databaseNow();
-    expect(await slow.sync((await container.vendorsRepository.find(a!.id))!)).toMatchObject({ outcome: 'ok' });
-    const [row] = await container.db.selectFrom('vendorStock').select('seenAt').where('vendorId', '=', a!.id).where('sku', '=', sku).execute();
-    expect(row!.seenAt.getTime()).toBeGreaterThanOrEqual(before.getTime());
+    // A process whose clock runs two minutes slow dated a count before an order placed at the
+    // vendor after it (the order was not subtracted); one whose clock runs ten minutes fast found
+    // every count stale as soon as it was written (the vendor's units stopped counting).
+    for (const skewMs of [-120_000, 600_000]) {
+      vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+      onTestFinished(() => {
+        vi.useRealTimers();
+      });
+      vi.setSystemTime(Date.now() + skewMs);
+      const before = await container.vendorsRepository.databaseNow();
+      expect(await sync(a!.id)).toMatchObject({ outcome: 'ok' });
+      const [row] = await container.db.selectFrom('vendorStock').select('seenAt').where('vendorId', '=', a!.id).where('sku', '=', sku).execute();
+      expect(row!.seenAt.getTime()).toBeGreaterThanOrEqual(before.getTime());
+      expect(await inventoryOf(sut.admin, sku)).toMatchObject({ vendorOnHand: 4, gateAvailable: 4, drift: 0 });
+      const product = await sut.admin.get(`/api/products/${sku}`);
+      expect(product.body.sources).toContainEqual({ source: a!.name, available: 4, stale: false });
+      vi.useRealTimers();
+    }
   });
 
   it('ignores SKUs a vendor lists that no catalog SKU can look like (a NUL, half an emoji), and keeps counting the rest', async () => {

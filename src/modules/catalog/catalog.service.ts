@@ -140,13 +140,12 @@ export class CatalogService {
    */
   private async withAvailability(rows: ProductWithStock[]): Promise<Product[]> {
     const skus = rows.map((row) => row.sku);
-    const [gates, vendorStock] = await Promise.all([this.stock.gates(skus), this.vendorStock.stockOf(skus)]);
-    const freshSince = Date.now() - this.vendorStaleAfterMs;
+    const [gates, vendorStock] = await Promise.all([this.stock.gates(skus), this.vendorStock.stockOf(skus, this.vendorStaleAfterMs)]);
     return rows.map((row, i) => {
       const available = gates[i] ?? Math.max(0, row.onHand + row.vendorOnHand - row.reserved);
       const vendors = vendorStock
         .filter((count) => count.sku === row.sku)
-        .map((count) => ({ source: count.vendor, available: count.available, stale: count.seenAt.getTime() < freshSince }));
+        .map((count) => ({ source: count.vendor, available: count.available, stale: count.stale }));
       return {
         sku: row.sku,
         title: row.title,

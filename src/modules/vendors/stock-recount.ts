@@ -13,7 +13,6 @@ export interface StockRecountDeps {
   /** Vendor counts seen longer ago than this stop counting. */
   staleAfterMs: number;
   logger: Logger;
-  now?: () => number;
 }
 
 /** What a recount did to one SKU's counted vendor units (and its gate). */
@@ -40,11 +39,10 @@ export class StockRecount {
 
   async recount(sku: string): Promise<RecountResult> {
     const { inventory, ledger, vendors, staleAfterMs, logger } = this.deps;
-    const freshSince = new Date((this.deps.now ?? Date.now)() - staleAfterMs);
     let wanted = 0;
     const result = await inventory.changeStock(sku, {
       plan: async (row, tx) => {
-        wanted = (await vendors.supplyTarget(tx, sku, freshSince)) - row.vendorOnHand;
+        wanted = (await vendors.supplyTarget(tx, sku, staleAfterMs)) - row.vendorOnHand;
         return wanted === 0 ? undefined : { delta: wanted, clamp: true };
       },
       write: async (tx, row, applied) => {

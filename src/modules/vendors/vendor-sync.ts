@@ -13,7 +13,6 @@ export interface VendorSyncDeps {
   recount: Pick<StockRecount, 'recount'>;
   staleAfterMs: number;
   logger: Logger;
-  now?: () => number;
 }
 
 /** What one vendor's sync did; a vendor fault is an outcome here, never a thrown error. */
@@ -72,16 +71,12 @@ export class VendorSync {
 
   /** The SKUs whose count of this vendor is too old to count. */
   private staleSkusOf(vendor: VendorRow): Promise<string[]> {
-    return this.deps.vendors.staleSkusOf(vendor.id, new Date(this.now() - this.deps.staleAfterMs));
+    return this.deps.vendors.staleSkusOf(vendor.id, this.deps.staleAfterMs);
   }
 
   private async recountAll(skus: string[]): Promise<RecountResult[]> {
     const results: RecountResult[] = [];
     for (const sku of skus) results.push(await this.deps.recount.recount(sku));
     return results;
-  }
-
-  private now(): number {
-    return (this.deps.now ?? Date.now)();
   }
 }

@@ -4,6 +4,13 @@ import type { CircuitState, VendorRow } from '../../db/schema.js';
 import { SKU_PATTERN } from '../catalog/sku.js';
 import type { VendorStockItem } from './vendor-client.js';
 
+/**
+ * The oldest moment a vendor count may have been seen at and still count, by Postgres's clock:
+ * counts are dated by it (`databaseNow`), so they are aged by it too, whatever the clock of the
+ * process that asks.
+ */
+const freshSince = (staleAfterMs: number) => sql<Date>`clock_timestamp() - make_interval(secs => ${staleAfterMs / 1_000})`;
+
 export interface NewVendor {
   name: string;
   baseUrl: string;
@@ -136,13 +143,13 @@ export class VendorsRepository {
     return rows.map((row) => row.sku);
   }
 
-  /** The SKUs of a vendor whose stock was last seen before `freshSince` and still had units: they stop counting. */
-  async staleSkusOf(vendorId: string, freshSince: Date): Promise<string[]> {
+  /** The SKUs of a vendor whose stock was last seen over `staleAfterMs` ago and still had units: they stop counting. */
+  async staleSkusOf(vendorId: string, staleAfterMs: number): Promise<string[]> {
     const rows = await this.db
       .selectFrom('vendorStock')
       .select('sku')
       .where('vendorId', '=', vendorId)
-      .where('seenAt', '<', freshSince)
+      .where('seenAt', '<', freshSince(staleAfterMs))
       .where('available', '>', 0)
       .orderBy('sku')
       .execute();
@@ -151,12 +158,12 @@ export class VendorsRepository {
 
   /**
    * The vendor units the ledger should count for a SKU now: over enabled vendors whose count of it
-   * was seen at or after `freshSince`, that count less what we ordered from the vendor after it
+   * was seen within the last `staleAfterMs`, that count less what we ordered from the vendor after it
    * was seen (its count does not show those yet); less the units sold from vendors and not yet
    * ordered from one (a line's parts already placed are in the first sum). Never below 0. One
    * statement, so it reads one consistent state.
    */
-  async supplyTarget(tx: Tx, sku: string, freshSince: Date): Promise<number> {
+  async supplyTarget(tx: Tx, sku: string, staleAfterMs: number): Promise<number> {
     const result = await sql<{ target: number }>`
       SELECT greatest(0,
         coalesce((
@@ -165,7 +172,7 @@ export class VendorsRepository {
             WHERE vo.vendor_id = vs.vendor_id AND vo.sku = vs.sku AND vo.placed_at > vs.seen_at
           ), 0)))
           FROM vendor_stock AS vs JOIN vendors AS v ON v.id = vs.vendor_id
-          WHERE vs.sku = ${sku} AND v.enabled AND vs.seen_at >= ${freshSince}::timestamptz
+          WHERE vs.sku = ${sku} AND v.enabled AND vs.seen_at >= ${freshSince(staleAfterMs)}
         ), 0)
         - coalesce((
           SELECT sum(fl.vendor_quantity - coalesce((
@@ -180,12 +187,12 @@ export class VendorsRepository {
   }
 
   /** Each SKU's vendor counts, by enabled vendor, with when they were seen: what Product.sources shows. */
-  stockOf(skus: string[]): Promise<{ sku: string; vendor: string; available: number; seenAt: Date }[]> {
+  stockOf(skus: string[], staleAfterMs: number): Promise<{ sku: string; vendor: string; available: number; stale: boolean }[]> {
     if (skus.length === 0) return Promise.resolve([]);
     return this.db
       .selectFrom('vendorStock as vs')
       .innerJoin('vendors as v', 'v.id', 'vs.vendorId')
-      .select(['vs.sku', 'v.name as vendor', 'vs.available', 'vs.seenAt'])
+      .select(['vs.sku', 'v.name as vendor', 'vs.available', sql<boolean>`vs.seen_at < ${freshSince(staleAfterMs)}`.as('stale')])
       .where('vs.sku', 'in', skus)
       .where('v.enabled', '=', true)
       .orderBy('vs.sku')
