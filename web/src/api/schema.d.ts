@@ -2684,7 +2684,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. */
+            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2766,7 +2766,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. */
+            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2848,7 +2848,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. */
+            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3437,7 +3437,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. */
+            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
