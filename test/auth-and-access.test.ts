@@ -190,7 +190,7 @@ describe('rate limits', () => {
 });
 
 describe('the configured admin', () => {
-  it('is the only admin: a start with another ADMIN_EMAIL makes the old account a customer', async () => {
+  it('is the only admin: a start with another ADMIN_EMAIL makes the old account a customer, whose earlier tokens lose the role', async () => {
     const stores = await createTestStores();
     const roleOf = async (system: RunningSystem, credentials: { email: string; password: string }) => {
       const login = await new Api(system.url!).post('/api/auth/login', credentials);
@@ -200,8 +200,10 @@ describe('the configured admin', () => {
     };
     try {
       const first = await startInProcess(stores, { api: true, worker: false });
+      let oldToken: string;
       try {
         expect(await roleOf(first, ADMIN)).toEqual({ role: 'admin', inventory: 200 });
+        oldToken = (await new Api(first.url!).post('/api/auth/login', ADMIN)).body.token;
       } finally {
         await first.close();
       }
@@ -210,6 +212,13 @@ describe('the configured admin', () => {
       try {
         expect(await roleOf(second, rotated)).toEqual({ role: 'admin', inventory: 200 });
         expect(await roleOf(second, ADMIN)).toEqual({ role: 'customer', inventory: 403 });
+        // A token the old admin got before the rotation is still signed and unexpired: it must not keep the role either.
+        const before = new Api(second.url!, oldToken);
+        expect((await before.get('/api/admin/inventory')).status).toBe(403);
+        expect((await before.get('/api/admin/orders')).status).toBe(403);
+        expect((await before.get('/api/me')).body.role).toBe('customer');
+        const board = await fetch(`${second.url}/admin/queues`, { headers: { authorization: `Bearer ${oldToken}` }, redirect: 'manual' });
+        expect(board.status).toBe(403);
       } finally {
         await second.close();
       }

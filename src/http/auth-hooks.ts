@@ -19,29 +19,33 @@ export function callerOf(request: FastifyRequest): AuthUser {
 
 /**
  * onRequest hooks: any authenticated caller, or only the given roles (403 for the others). They
- * are synchronous callback hooks: verification is synchronous, and an async hook would cost every
- * request a promise and a microtask.
+ * are callback hooks, synchronous for guests and customers: verification is synchronous, and an
+ * async hook would cost every request a promise and a microtask. Only an admin token waits, for its
+ * role to be confirmed against the account (`AuthService.current`).
  */
 export function authHooks(auth: AuthService) {
-  const requireUser: onRequestHookHandler = (request, _reply, done) => {
+  const admit = (request: FastifyRequest, done: (error?: Error) => void, roles: Role[] | undefined) => {
+    const enter = (user: AuthUser): Error | undefined => {
+      if (roles && !roles.includes(user.role)) return new AppError('FORBIDDEN', `this needs the ${roles.join(' or ')} role`);
+      request.authUser = user;
+      return undefined;
+    };
+    let user: AuthUser;
     try {
-      request.authUser = auth.authenticate(request.headers.authorization);
-      done();
+      user = auth.authenticate(request.headers.authorization);
     } catch (error) {
-      done(error as Error);
+      return done(error as Error);
     }
+    if (user.role !== 'admin') return done(enter(user));
+    auth.current(user).then(
+      (current) => done(enter(current)),
+      (error: unknown) => done(error as Error),
+    );
   };
+  const requireUser: onRequestHookHandler = (request, _reply, done) => admit(request, done, undefined);
   const requireRole =
     (...roles: Role[]): onRequestHookHandler =>
-    (request, _reply, done) => {
-      try {
-        const user = auth.authenticate(request.headers.authorization);
-        if (!roles.includes(user.role)) throw new AppError('FORBIDDEN', `this needs the ${roles.join(' or ')} role`);
-        request.authUser = user;
-        done();
-      } catch (error) {
-        done(error as Error);
-      }
-    };
+    (request, _reply, done) =>
+      admit(request, done, roles);
   return { requireUser, requireRole };
 }

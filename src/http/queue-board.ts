@@ -53,8 +53,8 @@ export async function registerQueueBoard(app: FastifyInstance, options: QueueBoa
   board.setBasePath(QUEUE_BOARD_PATH);
 
   const refuse = (reply: FastifyReply, error: AppError) => reply.code(error.status).send(errorBody(error));
-  const admitted = (token: string | undefined, fromHeader: string | undefined): AuthUser => {
-    const user = options.auth.authenticate(fromHeader ?? (token ? `Bearer ${token}` : undefined));
+  const admitted = async (token: string | undefined, fromHeader: string | undefined): Promise<AuthUser> => {
+    const user = await options.auth.current(options.auth.authenticate(fromHeader ?? (token ? `Bearer ${token}` : undefined)));
     if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'the queue board is for admins');
     return user;
   };
@@ -66,7 +66,7 @@ export async function registerQueueBoard(app: FastifyInstance, options: QueueBoa
       const offered = typeof query?.token === 'string' ? query.token : undefined;
       try {
         if (offered) {
-          admitted(offered, undefined);
+          await admitted(offered, undefined);
           const secure = request.protocol === 'https' ? '; Secure' : '';
           const url = new URL(request.url, 'http://board.invalid');
           url.searchParams.delete('token');
@@ -77,7 +77,7 @@ export async function registerQueueBoard(app: FastifyInstance, options: QueueBoa
             )
             .redirect(`${url.pathname}${url.search}`, 303);
         }
-        request.authUser = admitted(cookieToken(request), request.headers.authorization);
+        request.authUser = await admitted(cookieToken(request), request.headers.authorization);
       } catch (error) {
         if (error instanceof AppError) return refuse(reply, error);
         throw error;

@@ -118,6 +118,20 @@ export class AuthService {
     return { id: sub, role, email: typeof email === 'string' ? email : undefined, expiresAt: typeof exp === 'number' ? exp * 1_000 : undefined };
   }
 
+  /**
+   * The caller as its account stands now. A token carries its role until it expires, and the admin
+   * role is the one that can be taken away meanwhile (a start with another ADMIN_EMAIL makes the old
+   * admin a customer): an admin token is checked against the account, so the demoted admin's earlier
+   * tokens lose the role with it. Other tokens are taken as they are, at no cost: no guest or
+   * customer role is ever taken away.
+   */
+  async current(user: AuthUser): Promise<AuthUser> {
+    if (user.role !== 'admin') return user;
+    const row = await this.users.findById(user.id);
+    if (!row) throw unauthenticated('this account no longer exists');
+    return row.role === user.role ? user : { ...user, role: row.role };
+  }
+
   /** A token for any user; tests and benchmarks use it to skip the HTTP round trip. */
   issueToken(user: AuthUser): string {
     return this.sign({ sub: user.id, role: user.role, ...(user.email ? { email: user.email } : {}) });
