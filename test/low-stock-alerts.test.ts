@@ -57,6 +57,23 @@ describe('low-stock alerts', () => {
     expect(both.map((mail) => mail.subject)).toEqual([`Low stock: ${sku} (4 left)`, `Low stock: ${sku} (3 left)`]);
   });
 
+  it('alerts the admins again when a lowered threshold leaves the SKU above it and a sale takes it to the new threshold', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10, title: 'Re-thresholded kettle' });
+    const alerts = new RegExp(`^Low stock: ${sku} `);
+
+    await confirmedSale(sku, 6);
+    const [first] = await mailsTo(sut.admin, ADMIN.email, alerts, 1);
+    expect(first!.subject).toBe(`Low stock: ${sku} (4 left)`);
+
+    expect((await sut.admin.patch(`/api/admin/products/${sku}`, { lowStockThreshold: 2 })).status).toBe(200);
+    const low = await sut.admin.get(`/api/admin/inventory?low=true&q=${sku}`);
+    expect(low.body.total).toBe(0);
+
+    await confirmedSale(sku, 2);
+    const both = await mailsTo(sut.admin, ADMIN.email, alerts, 2);
+    expect(both.map((mail) => mail.subject)).toEqual([`Low stock: ${sku} (2 left)`, `Low stock: ${sku} (4 left)`]);
+  });
+
   it("counts a SKU's vendor units, as its availability does: a sale of vendor stock far above the threshold alerts nobody", async () => {
     const sku = await createProduct(sut.admin, { onHand: 0, title: 'Vendor kettle' });
     await simulatedVendor(sut.system.container, 'low', { [sku]: 100 });

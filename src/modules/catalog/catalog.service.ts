@@ -93,7 +93,7 @@ export class CatalogService {
       }
       if (!existing.deletedAt) throw productExists(input.sku);
       if (input.onHand !== undefined) return 'revive-with-stock';
-      await this.repository.reviveProduct(tx, input);
+      await this.revive(tx, input);
       return 'revived';
     });
     try {
@@ -113,14 +113,26 @@ export class CatalogService {
   private async reviveDeleted(tx: Tx, input: CreateProductInput): Promise<void> {
     const existing = await this.repository.findForUpdate(tx, input.sku);
     if (!existing?.deletedAt) throw productExists(input.sku);
+    await this.revive(tx, input);
+  }
+
+  /** A revival sets the product's low-stock threshold anew, so an alert raised under the old one is re-armed as a PATCH's would be. */
+  private async revive(tx: Tx, input: CreateProductInput): Promise<void> {
     await this.repository.reviveProduct(tx, input);
+    await this.inventory.rearmLowStock(tx, input.sku);
   }
 
   async update(sku: string, input: UpdateProductInput): Promise<Product> {
     if (input.category !== undefined && !(await this.repository.categoryExists(input.category))) {
       throw validationFailed(`unknown category ${input.category}`, { category: input.category });
     }
-    if (!(await this.repository.updateProduct(this.db, sku, input))) throw notFound('product', { sku });
+    const updated = await this.db.transaction().execute(async (tx) => {
+      if (!(await this.repository.updateProduct(tx, sku, input))) return false;
+      // An alert raised under a higher threshold would otherwise silence the crossing of the new one.
+      if (input.lowStockThreshold !== undefined) await this.inventory.rearmLowStock(tx, sku);
+      return true;
+    });
+    if (!updated) throw notFound('product', { sku });
     await this.cache.invalidate(sku);
     if (input.priceCents !== undefined || input.title !== undefined || input.currency !== undefined) await this.onProductChange?.(sku, 'changed');
     return this.product(sku);

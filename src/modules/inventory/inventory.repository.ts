@@ -96,6 +96,14 @@ export class InventoryRepository {
     await rearmLowStock(tx, sku);
   }
 
+  /**
+   * Re-arms the SKU's low-stock alert if its availability is now above its product's threshold: a
+   * threshold lowered under the availability, so the sale that takes the SKU to the new one is alerted.
+   */
+  rearmLowStock(tx: Tx, sku: string): Promise<void> {
+    return rearmLowStock(tx, sku);
+  }
+
   /** The vendor units the ledger counts for a SKU, as a recount set them under the row lock. */
   async setVendorOnHand(tx: Tx, sku: string, vendorOnHand: number): Promise<void> {
     await tx.updateTable('inventory').set({ vendorOnHand, updatedAt: sql`now()` }).where('sku', '=', sku).execute();

@@ -160,6 +160,11 @@ export class InventoryService {
     await this.outbox.append(tx, [stockChanged(sku, onHand)]);
   }
 
+  /** Re-arms, inside the transaction that changed the SKU's low-stock threshold, an alert the new threshold leaves behind. */
+  rearmLowStock(tx: Tx, sku: string): Promise<void> {
+    return this.repository.rearmLowStock(tx, sku);
+  }
+
   /**
    * Loads the gate of a SKU from the ledger unless it is loaded; returns what the gate admits. The
    * row's share lock makes the load wait for any admin change in flight to finish its gate step.
