@@ -91,6 +91,22 @@ describe('catalog, inventory and order administration', () => {
     expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(404);
   });
 
+  it('refuses an order for a deleted product as unknown, not as sold out, when its last units were sold before', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 1 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    expect((await buyer!.order([{ sku, quantity: 1 }], 'last-unit')).status).toBe(202);
+    expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
+
+    const refused = await buyer!.order([{ sku, quantity: 1 }], 'after-deletion');
+    expect({ status: refused.status, code: refused.body.error?.code, details: refused.body.error?.details }).toEqual({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      details: { sku },
+    });
+    // A retry of the accepted order still gets its answer.
+    expect((await buyer!.order([{ sku, quantity: 1 }], 'last-unit')).status).toBe(202);
+  });
+
   it('brings a deleted product back whole or not at all, keeping its stock unless told otherwise', async () => {
     const sku = await createProduct(sut.admin, { onHand: 8 });
     const [buyer] = await guests(sut.system.url!, 1);

@@ -115,7 +115,11 @@ export class OrderPlacement {
     const { stock, options } = this.deps;
     if (precheck) {
       const known = await stock.precheck(user.id, idempotencyKeyHash, lines);
-      if (known.kind === 'short') return this.refused(known.line, known.available);
+      if (known.kind === 'short') {
+        // A deleted product keeps its gate, most often at 0: priced first, it is unknown (400), not sold out.
+        await this.price(lines);
+        return this.refused(known.line, known.available);
+      }
       if (known.kind === 'seen') return this.replay(input, known.fingerprint, known.snapshot);
     }
 
