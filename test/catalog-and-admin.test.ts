@@ -295,6 +295,22 @@ describe('catalog, inventory and order administration', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 8, reserved: 0, sold: 2, gateAvailable: 8 });
   });
 
+  it('reads, cancels and moves an order named by its id in capital letters, as UUIDs may be written', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const first = (await buyer!.order([{ sku, quantity: 1 }], 'capitals-1')).body.id as string;
+    const second = (await buyer!.order([{ sku, quantity: 1 }], 'capitals-2')).body.id as string;
+    await eventually(async () => ((await buyer!.get('/api/orders')).body.total === 2 ? true : undefined), 'two persisted orders');
+
+    const read = await buyer!.get(`/api/orders/${first.toUpperCase()}`);
+    expect({ status: read.status, id: read.body.id }).toEqual({ status: 200, id: first });
+    const cancelled = await buyer!.post(`/api/orders/${first.toUpperCase()}/cancel`);
+    expect({ status: cancelled.status, orderStatus: cancelled.body.status }).toEqual({ status: 200, orderStatus: 'CANCELLED' });
+    const confirmed = await sut.admin.patch(`/api/admin/orders/${second.toUpperCase()}`, { status: 'CONFIRMED' });
+    expect({ status: confirmed.status, orderStatus: confirmed.body.status }).toEqual({ status: 200, orderStatus: 'CONFIRMED' });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 9, reserved: 0, sold: 1, drift: 0 });
+  });
+
   it("lists the caller's orders and all orders with a status filter and pagination", async () => {
     const sku = await createProduct(sut.admin, { onHand: 10 });
     const [buyer] = await guests(sut.system.url!, 1);

@@ -130,7 +130,11 @@ export const orderList = pageOf(order).meta({ id: 'OrderPage' });
 export const orderListQuery = paginationQuery.extend({ status: orderStatus.optional() }).strict();
 export type OrderListQuery = z.infer<typeof orderListQuery>;
 
-export const orderParams = z.object({ id: z.uuid('an order id is a UUID') }).strict();
+/**
+ * A UUID's letters may come in either case; ids are stored, keyed in Redis and compared in lower
+ * case, so an id in capitals found the row and then missed it (404 for the caller's own order).
+ */
+export const orderParams = z.object({ id: z.uuid('an order id is a UUID').toLowerCase() }).strict();
 
 /** Optional: a POST without a body arrives as undefined (or null, from a JSON `null`). */
 export const cancelOrderBody = z
