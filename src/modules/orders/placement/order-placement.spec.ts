@@ -64,7 +64,7 @@ describe('OrderPlacement.place', () => {
     placement = new OrderPlacement({
       stock,
       carts: cart,
-      products: { get: async (skus) => skus.map((sku) => catalog[sku] ?? null) },
+      products: { get: async (skus) => skus.map((sku) => catalog[sku] ?? null), peek: () => undefined },
       inventory: {
         ensureGate: async (sku) => {
           gateLoads.push(sku);

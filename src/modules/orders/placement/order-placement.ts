@@ -28,7 +28,7 @@ export interface CartCheckout {
 export interface OrderPlacementDeps {
   stock: Pick<StockStore, 'precheck' | 'reserve'>;
   carts: CartCheckout;
-  products: Pick<ProductCache, 'get'>;
+  products: Pick<ProductCache, 'get' | 'peek'>;
   inventory: Pick<InventoryService, 'ensureGate'>;
   metrics: Metrics;
   options: { reservationTtlSeconds: number; idempotencyTtlSeconds: number };
@@ -116,8 +116,9 @@ export class OrderPlacement {
     if (precheck) {
       const known = await stock.precheck(user.id, idempotencyKeyHash, lines);
       if (known.kind === 'short') {
-        // A deleted product keeps its gate, most often at 0: priced first, it is unknown (400), not sold out.
-        await this.price(lines);
+        // A deleted product keeps its gate, most often at 0: it is unknown (400), not sold out. On
+        // this hot path (a sold-out sale) the catalog in memory usually prices every line at once.
+        if (!this.pricesAtHand(lines)) await this.price(lines);
         return this.refused(known.line, known.available);
       }
       if (known.kind === 'seen') return this.replay(input, known.fingerprint, known.snapshot);
@@ -191,6 +192,12 @@ export class OrderPlacement {
   private refused(line: StockLine, available: number): PlaceOrderResult {
     this.deps.metrics.countReservation('refused');
     return { kind: 'insufficient', sku: line.sku, requested: line.quantity, available };
+  }
+
+  /** Whether the catalog in memory prices every line in one currency (`price` would accept them), with nothing to wait for. */
+  private pricesAtHand(lines: StockLine[]): boolean {
+    const pricing = this.deps.products.peek(lines.map((line) => line.sku));
+    return pricing?.every((product) => product !== null && product.currency === pricing[0]!.currency) === true;
   }
 
   /** Prices merged lines from the catalog; unknown products and mixed currencies are bad input. */
