@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, eventually, guests } from './support/http.js';
-import { mailsTo, paymentEvent, sendWebhook } from './support/payments.js';
+import { mailbox, mailsTo, paymentEvent, sendWebhook } from './support/payments.js';
 import { freePort } from './support/stores.js';
 import { ADMIN, useSystem, WEBHOOK_SECRET } from './support/system.js';
 import { simulatedVendor } from './support/vendors.js';
@@ -260,6 +261,26 @@ describe('paying for an order through the payment simulator', () => {
     const [mail] = await mailsTo(sut.admin, email, /cancelled$/);
     expect(mail!.text).toContain('cancelled at your request');
     expect(`${mail!.text}${mail!.html}`).not.toContain('phish');
+  });
+
+  it('tells the buyer of an accepted order that could not be stored that it was not taken after all', async () => {
+    const drifted = await createProduct(sut.admin, { onHand: 5, title: 'Drifting mug' });
+    expect(await sut.system.container.inventory.ensureGate(drifted)).toBe(5);
+    // Drift: Postgres lost units behind the gate's back, so Redis admits more than the ledger holds.
+    await sql`UPDATE inventory SET on_hand = 2 WHERE sku = ${drifted}`.execute(sut.system.container.db);
+    const [buyer] = await guests(sut.system.url!, 1);
+    const email = 'not-taken@example.test';
+    const placed = await buyer!.order([{ sku: drifted, quantity: 3 }], 'not-taken', { customerEmail: email });
+    expect(placed.status).toBe(202);
+    // The buyer was told 202 and nothing else: no mail, no payment possible, the order FAILED.
+    const [mail] = await mailsTo(sut.admin, email, /could not be taken$/);
+    expect((await statusOf(buyer!, placed.body.id)).status).toBe('FAILED');
+    expect(mail!.subject).toBe(`Order ${placed.body.id} could not be taken`);
+    expect(mail!.text).toContain('You have not been charged');
+    expect(mail!.text).toContain('Drifting mug');
+    // The stored reason is the shop's, not the buyer's.
+    expect(mail!.text).not.toContain('drift');
+    expect((await mailbox(sut.admin)).filter((message) => message.to.includes(email))).toHaveLength(1);
   });
 
   it('keeps a payment that arrives after the order expired, marks it for refund, and tells the buyer', async () => {

@@ -7,6 +7,7 @@ export type MailTemplate =
   | 'order-expired'
   | 'order-cancelled'
   | 'order-failed'
+  | 'order-not-taken'
   | 'fulfilment-failed'
   | 'refund-due'
   | 'low-stock'

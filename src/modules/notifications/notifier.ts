@@ -57,7 +57,7 @@ const sendJobId = (key: string) => `mail-${createHash('sha256').update(key).dige
  */
 /**
  * Whether an event can call for any mail, the buyer's or the admins': a status change to FULFILLED
- * (or a refusal before confirmation, FAILED from PENDING) tells nobody, and `stock.changed` is for
+ * tells nobody, and `stock.changed` is for
  * the RabbitMQ feed. The relay queues no `notify` job for the others: in a sale that is a job per
  * order saved.
  */
@@ -65,7 +65,7 @@ export function mayCallForMail(event: OutboxRecord): boolean {
   if (event.type === 'stock.changed') return false;
   if (event.type !== 'order.status-changed') return true;
   const { from, to } = event.payload;
-  return to === 'CONFIRMED' || to === 'EXPIRED' || to === 'CANCELLED' || (to === 'FAILED' && from === 'CONFIRMED');
+  return to === 'CONFIRMED' || to === 'EXPIRED' || to === 'CANCELLED' || (to === 'FAILED' && (from === 'CONFIRMED' || from === 'PENDING'));
 }
 
 /** Most lookups one query takes. */
@@ -143,8 +143,12 @@ export class Notifier {
           const input = { ...this.orderInput(await this.order(event)), cancelledAt: new Date(at), reason: said };
           return mail('order-cancelled', templates.orderCancelled(input, this.format));
         }
-        // A confirmed order's failure is fulfilment's, and the buyer was charged (or the shop confirmed
-        // it); an order that fails before confirmation is flashcart's own refusal, which costs nothing.
+        // An accepted order that could not be stored (its stock could not be held after all) fails
+        // before any payment: the buyer, told 202, hears that it was not taken after all.
+        if (to === 'FAILED' && from === 'PENDING') {
+          return mail('order-not-taken', templates.orderNotTaken(this.orderInput(await this.order(event)), this.format));
+        }
+        // A confirmed order's failure is fulfilment's, and the buyer was charged (or the shop confirmed it).
         if (to === 'FAILED' && from === 'CONFIRMED') {
           const order = await this.order(event);
           // The refund was marked in the transaction that failed the order, so it is there now if it ever is.

@@ -8,6 +8,7 @@ import {
   orderCancelled,
   orderExpired,
   orderFailed,
+  orderNotTaken,
   orderReceived,
   paymentConfirmed,
   type RenderedMail,
@@ -36,6 +37,7 @@ const every: [string, () => RenderedMail][] = [
   ['order expired', () => orderExpired({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiredAt: AT })],
   ['order cancelled', () => orderCancelled({ orderId: ORDER_ID, lines: LINES, currency: 'USD', cancelledAt: AT })],
   ['refund due', () => refundDue({ orderId: ORDER_ID, paymentId: 'pay_1', amountCents: 3_499, currency: 'USD', orderStatus: 'EXPIRED' })],
+  ['order not taken', () => orderNotTaken({ orderId: ORDER_ID, lines: LINES, currency: 'USD' })],
   ['order failed', () => orderFailed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', reason: 'no vendor had stock', refundDue: true })],
   [
     'fulfilment failed',

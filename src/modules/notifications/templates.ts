@@ -282,6 +282,28 @@ export function orderCancelled(input: OrderCancelledInput, format: FormatOptions
   };
 }
 
+/**
+ * An order accepted (202) that could not be kept when it was stored (its stock could not be held
+ * after all, or Postgres refused it): FAILED before any payment could start. The stored reason is
+ * for the shop (it may name a database error), so the buyer is told in plain words.
+ */
+export function orderNotTaken(input: OrderMailInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
+  const subject = `Order ${input.orderId} could not be taken`;
+  const sentences = [
+    `We are sorry: we accepted order ${input.orderId} but could not hold its items for you after all, so it has been cancelled on our side.`,
+    'You have not been charged and nothing is held for you. You are welcome to order again.',
+  ];
+  return {
+    subject: subjectLine(subject),
+    html: layout(
+      subject,
+      'We could not take your order',
+      html`${sentences.map((sentence) => paragraph(sentence))}${linesTable(input.lines, input.currency, format.locale)}`,
+    ),
+    text: textMail(...sentences, linesText(input.lines, input.currency, format.locale)),
+  };
+}
+
 export function refundDue(input: RefundDueInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
   const subject = `Refund on its way for order ${input.orderId}`;
   const amount = formatMoney(input.amountCents, input.currency, format.locale);

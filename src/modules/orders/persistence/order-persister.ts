@@ -121,7 +121,7 @@ export class OrderPersister {
 
   /** An order whose reservation was released before it was stored: FAILED, holding nothing. */
   private async persistLost(snapshot: OrderSnapshot): Promise<PersistOutcome> {
-    const written = await this.write([this.withoutOptionalFields(snapshot)], { status: 'FAILED', reason: REASONS.lost });
+    const written = await this.write([this.surelyStorable(snapshot)], { status: 'FAILED', reason: REASONS.lost });
     if (written.size > 0) this.announceFailed(snapshot, REASONS.lost);
     const outcome: PersistOutcome = written.size > 0 ? 'reservation-lost' : 'already-persisted';
     this.count(new Map([[snapshot.id, outcome]]));
@@ -129,7 +129,8 @@ export class OrderPersister {
   }
 
   /**
-   * Records an accepted order that cannot go on as FAILED, with only what is sure to be storable,
+   * Records an accepted order that cannot go on as FAILED, with only what is sure to be storable
+   * (`surelyStorable`),
    * and ends its reservation: `consume` when the ledger refused its units (the gate was too high by
    * at least that much, so they must not come back), `release` otherwise. A consume comes first: once
    * the FAILED row exists, a Redis step lost after it (a dropped connection, a crash) is finished by
@@ -140,7 +141,7 @@ export class OrderPersister {
     if (mode === 'consume') await this.deps.stock.end(snapshot.id, 'consume');
     let written: Set<string>;
     try {
-      written = await this.write([this.withoutOptionalFields(snapshot)], { status: 'FAILED', reason });
+      written = await this.write([this.surelyStorable(snapshot)], { status: 'FAILED', reason });
     } catch (error) {
       if (!isPermanentDataError(error)) throw error;
       // Retried, it would be refused for ever, and hold up every order behind it in its lane.
@@ -213,8 +214,13 @@ export class OrderPersister {
     return this.recordFailed(snapshot, REASONS.unstorable, 'release');
   }
 
-  private withoutOptionalFields(snapshot: OrderSnapshot): OrderSnapshot {
-    return { ...snapshot, customerEmail: null, shippingAddress: null };
+  /**
+   * What of a failed order is sure to be storable: not its shipping address (free text, what
+   * Postgres refuses when it refuses an order's data), but its customer's email address, checked as
+   * one when the order was placed, so that the buyer can be told the order was not taken.
+   */
+  private surelyStorable(snapshot: OrderSnapshot): OrderSnapshot {
+    return { ...snapshot, shippingAddress: null };
   }
 
   private count(outcomes: Map<string, PersistOutcome>): void {

@@ -17,7 +17,8 @@ export class MissingLedgerRowError extends Error {
  * The one way accepted orders reach Postgres, inside the caller's transaction. A first statement
  * writes each user's row if it is gone (the token was signed by us, so its subject is real even
  * after a restore), each order, its lines and its history (placed by the customer; failed by the
- * system), and for PENDING orders an `order.placed` outbox event, and last locks the ledger rows
+ * system), and an outbox event: `order.placed` for PENDING orders, `order.status-changed` to
+ * FAILED for the others (their buyer was told 202 and is told this too), and last locks the ledger rows
  * of the SKUs the new PENDING orders name. A second statement then adds their units to `reserved`
  * on those rows, with one `stock.changed` event per SKU (written from the updated rows, so under
  * their locks). Idempotent on the order ids: an order already there is left as it is and holds
@@ -69,6 +70,13 @@ export class OrderWritesRepository {
                      (2, 'FAILED', ${reason}::text, 'system', clock_timestamp())) AS step(n, status, reason, actor, at)
         WHERE step.n = 1 OR ${!held}
         ORDER BY id, step.n
+        RETURNING order_id, status, reason, at
+      ), failed AS (
+        INSERT INTO outbox (order_id, event_type, payload)
+        SELECT order_id, 'order.status-changed', jsonb_build_object(
+                 'from', 'PENDING', 'to', 'FAILED', 'reason', reason, 'actor', 'system',
+                 'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+        FROM entries WHERE status = 'FAILED' ORDER BY order_id
       ), placed AS (
         INSERT INTO outbox (order_id, event_type, payload)
         SELECT id, 'order.placed', '{}'::jsonb FROM new_order WHERE ${held} ORDER BY id
