@@ -312,6 +312,28 @@ describe('the cart API', () => {
     });
   });
 
+  it('keeps the line of a product deleted and brought back before the catalog’s job reached the cart', async () => {
+    const { container } = sut.system;
+    const product = { sku: `BACK-${Date.now().toString(36).toUpperCase()}`, title: 'Phoenix', priceCents: 700, category: 'test', onHand: 5 };
+    const sku = await createProduct(sut.admin, product);
+    const [buyer] = await guests(sut.system.url!, 1);
+    expect((await buyer!.post<CartBody>('/api/cart/items', { sku, quantity: 2 })).body.version).toBe(1);
+    // The jobs of the deletion and of the return wait in the queue.
+    const queued = vi.spyOn(container.cartSync, 'productChanged').mockResolvedValue();
+    onTestFinished(() => queued.mockRestore());
+    expect((await sut.admin.delete(`/api/admin/products/${sku}`)).status).toBe(204);
+    expect((await sut.admin.post('/api/admin/products', { ...product, priceCents: 800 })).status).toBe(201);
+    expect(queued).toHaveBeenCalledWith(sku, 'deleted');
+
+    // The deletion's job runs now: the product is sold again, at its new price.
+    expect(await container.cartSync.refresh(sku, 'deleted')).toBe(1);
+    expect((await buyer!.get<CartBody>('/api/cart')).body).toMatchObject({
+      version: 2,
+      items: [{ sku, quantity: 2, unitPriceCents: 800 }],
+      notices: [],
+    });
+  });
+
   describe('guest carts at login', () => {
     const register = (guest: Api | undefined, email: string) =>
       new Api(sut.system.url!).post('/api/auth/register', { email, password: 'a-long-password', ...(guest ? { guestToken: guest.token } : {}) });

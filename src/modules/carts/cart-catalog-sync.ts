@@ -46,7 +46,8 @@ export class CartCatalogSync {
   async refresh(sku: string, change: CatalogChange): Promise<number> {
     const { store, carts, products } = this.deps;
     // The worker may have read the product before the change: forget it here (and, harmlessly,
-    // once more on the instances that heard the change already).
+    // once more on the instances that heard the change already), so each cart gets the catalog as
+    // it is now, whichever change queued the job (CartService.applyCatalogChange).
     if (change !== 'stock') await products.invalidate(sku);
     let reached = 0;
     let cursor = '0';
@@ -55,7 +56,7 @@ export class CartCatalogSync {
       cursor = page.cursor;
       const outcomes = await Promise.all(
         page.userIds.map(async (userId) => {
-          if (change !== 'stock') return carts.applyCatalogChange(userId, sku, change);
+          if (change !== 'stock') return carts.applyCatalogChange(userId, sku);
           const cart = await store.read(userId);
           if (!cart?.lines.some((line) => line.sku === sku)) return false;
           await carts.publish(cart);

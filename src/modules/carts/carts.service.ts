@@ -221,15 +221,17 @@ export class CartService {
   }
 
   /**
-   * Applies a catalog change to one cart that holds the SKU and pushes the result: `changed` (price,
-   * title, currency) gives the cart a new version, `deleted` removes the line with a notice. A
-   * product now sold in another currency than the cart's moves the cart to it when it is the only
-   * line, and otherwise leaves the cart with a notice: a cart holds one currency. False when the
-   * cart does not hold the SKU.
+   * Applies a catalog change of the SKU to one cart that holds it, as the catalog stands now, and
+   * pushes the result: a product still sold (its price, title or currency changed) gives the cart a
+   * new version, one no longer sold leaves with a notice. A product now sold in another currency
+   * than the cart's moves the cart to it when it is the only line, and otherwise leaves the cart
+   * with a notice: a cart holds one currency. False when the cart does not hold the SKU.
+   *
+   * The catalog now, not the change the job was queued for: a product deleted and brought back
+   * before the job ran is sold again (its lines stay), one changed and then deleted is gone.
    */
-  async applyCatalogChange(userId: string, sku: string, change: 'changed' | 'deleted', title?: string): Promise<boolean> {
-    // A product gone since its change is removed as a deletion is.
-    const product = change === 'deleted' ? null : ((await this.deps.products.get([sku]))[0] ?? null);
+  async applyCatalogChange(userId: string, sku: string, title?: string): Promise<boolean> {
+    const product = (await this.deps.products.get([sku]))[0] ?? null;
     const cart = await this.catalogChange(userId, sku, product, title);
     if (!cart) return false;
     await this.changed(cart, 'catalog');
