@@ -35,6 +35,28 @@ describe('expiry and cancellation release stock exactly once', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 10, reserved: 0, gateAvailable: 10, drift: 0 });
   });
 
+  it('refuses 409, not 404, a cancel whose order was stored and ended between its look-up in Postgres and in Redis', async () => {
+    const { ordersRepository } = sut.system.container;
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'raced-cancel');
+    expect((await buyer!.post(`/api/orders/${placed.body.id}/cancel`)).status).toBe(200);
+
+    // The second cancel's look-up in Postgres comes just before the order was stored, and its
+    // look-up in Redis just after the first cancel ended its reservation.
+    const findState = ordersRepository.findState.bind(ordersRepository);
+    let missed = false;
+    const spy = vi.spyOn(ordersRepository, 'findState').mockImplementation(async (orderId, executor) => {
+      if (orderId !== placed.body.id || missed) return findState(orderId, executor);
+      missed = true;
+      return undefined;
+    });
+    onTestFinished(() => spy.mockRestore());
+    const again = await buyer!.post(`/api/orders/${placed.body.id}/cancel`);
+    expect(missed).toBe(true);
+    expect({ status: again.status, code: again.body.error?.code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+  });
+
   it('expires pending orders past their expiry and gives their units back once, however often it sweeps', async () => {
     const sku = await createProduct(sut.admin, { onHand: 20 });
     const buyers = await guests(sut.system.url!, 5);

@@ -99,11 +99,15 @@ export class OrderLifecycle {
 
   /**
    * Writes an order the persist workers have not reached yet, so a transition (or a payment) has a
-   * row to guard. NOT_FOUND when the order is neither stored nor reserved.
+   * row to guard. NOT_FOUND when the order is neither stored nor reserved. Without a reservation it
+   * is looked for in Postgres again: between the two look-ups a worker may have stored it and
+   * another request ended it (its reservation gone), and it is there now.
    */
   async ensurePersisted(orderId: string): Promise<void> {
-    if (await this.deps.repository.findState(orderId)) return;
-    const snapshot = parseSnapshot(await this.deps.stock.readReservation(orderId));
+    const { repository, stock } = this.deps;
+    if (await repository.findState(orderId)) return;
+    const snapshot = parseSnapshot(await stock.readReservation(orderId));
+    if (!snapshot && (await repository.findState(orderId))) return;
     if (!snapshot) throw notFound('order', { orderId });
     await this.deps.persister.persist(snapshot);
   }
