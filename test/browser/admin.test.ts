@@ -667,3 +667,52 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 });
+
+describe('an order the worker has not moved on, in the admin console', () => {
+  // No worker: a confirmed order stays CONFIRMED (nothing fulfils it), so the console offers Fulfil and Fail.
+  const sut = useSystem({ api: true, worker: false }, { SEED_DEMO_CATALOG: 'false' });
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('fails a confirmed order only once the failure is confirmed; kept, nothing is sent', async () => {
+    const base = sut.system.url!;
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Failing Fiddle' });
+    const [buyer] = await guests(base, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], `fail-${sku}`);
+    expect(placed.status).toBe(202);
+    const orderId = placed.body.id as string;
+    const short = orderId.slice(0, 8);
+    expect((await sut.admin.patch(`/api/admin/orders/${orderId}`, { status: 'CONFIRMED', reason: 'browser test' })).status).toBe(200);
+
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Orders' }).click();
+    await page.getByLabel('Status').selectOption('CONFIRMED');
+    const sent = orderChangesSent(page);
+    const fail = page.getByRole('button', { name: `Fail order ${short}`, exact: true });
+    // A click that was meant for Fulfil, one row off, only asks: kept, the order is as it was.
+    await fail.click();
+    await page.getByText('Fail this order?').waitFor();
+    await page.getByRole('button', { name: `Keep it (order ${short})` }).click();
+    await fail.waitFor();
+    expect(await page.getByText('Fail this order?').count()).toBe(0);
+    expect(sent).toEqual([]);
+    expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('CONFIRMED');
+
+    await fail.click();
+    await page.getByRole('button', { name: `Yes, fail order ${short}` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Order ${short} is now FAILED.` })
+      .waitFor();
+    expect(sent).toEqual([`PATCH /api/admin/orders/${orderId}`]);
+    expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('FAILED');
+    await page.close();
+  });
+});

@@ -32,13 +32,23 @@ export function OrderTransitions({ order, onDone }: { order: Order; onDone: (mes
   return (
     <span className="chips">
       {next.map((status) =>
-        // A cancellation gives the units back at once and cannot be undone: it is asked for twice.
-        status === 'CANCELLED' ? (
+        status === 'FULFILLED' ? (
+          <button key={status} type="button" className="small" disabled={move.isPending} onClick={() => move.mutate(status)}>
+            Fulfil{which}
+          </button>
+        ) : (
+          // A cancellation gives the units back at once, a failure records the refund and tells the
+          // buyer; neither can be undone: each is asked for twice.
           <ConfirmButton
             key={status}
             small
-            question="Cancel this order?"
-            yes={<>Yes, cancel{which}</>}
+            question={status === 'CANCELLED' ? 'Cancel this order?' : 'Fail this order? The buyer is told and a refund is recorded.'}
+            yes={
+              <>
+                Yes, {status === 'CANCELLED' ? 'cancel' : 'fail'}
+                {which}
+              </>
+            }
             keep={
               <>
                 Keep it<span className="visually-hidden"> (order {short})</span>
@@ -47,19 +57,9 @@ export function OrderTransitions({ order, onDone }: { order: Order; onDone: (mes
             onConfirm={() => move.mutate(status)}
             disabled={move.isPending}
           >
-            Cancel{which}
-          </ConfirmButton>
-        ) : (
-          <button
-            key={status}
-            type="button"
-            className={status === 'FULFILLED' ? 'small' : 'danger small'}
-            disabled={move.isPending}
-            onClick={() => move.mutate(status)}
-          >
-            {status === 'FULFILLED' ? 'Fulfil' : 'Fail'}
+            {status === 'CANCELLED' ? 'Cancel' : 'Fail'}
             {which}
-          </button>
+          </ConfirmButton>
         ),
       )}
     </span>
