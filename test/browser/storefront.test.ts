@@ -1,3 +1,4 @@
+import { createSigner } from 'fast-jwt';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIRST_LOAD_BUDGET_BYTES, firstLoadJavaScript } from '../../scripts/build-web.js';
@@ -424,6 +425,29 @@ describe('the storefront in a browser', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${base}/orders/${placed.body.id}`);
     await expect.poll(() => page.getByTestId('order-status').getAttribute('data-status')).toBe('PENDING');
+    await page.close();
+  });
+
+  it('signs a customer out when their token expires on a page that asks the API nothing, as the live connection is refused', async () => {
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    const registered = await new Api(base).post('/api/auth/register', { email, password: 'expiry-password', name: 'Short Session' });
+    expect(registered.status).toBe(201);
+    // The account's own token, as the API signs it, but good for 3 seconds only.
+    const token = createSigner({ key: sut.stores.env.JWT_SECRET! })({
+      sub: registered.body.user.id,
+      role: 'customer',
+      email,
+      exp: Math.floor(Date.now() / 1_000) + 3,
+    });
+    const page = await browser.newPage();
+    await signInAs(page, base, { token, user: registered.body.user });
+    await page.goto(`${base}/products/FLASH-001`);
+    const account = page.getByRole('navigation', { name: 'Account' });
+    await account.getByRole('button', { name: 'Sign out' }).waitFor();
+    // At expiry the server closes the socket; the reconnection's handshake is refused as UNAUTHENTICATED.
+    await account.getByRole('link', { name: 'Sign in' }).waitFor({ timeout: 20_000 });
+    expect(await account.getByText('Short Session').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as any).localStorage.getItem('flashcart.session'))).toBeNull();
     await page.close();
   });
 

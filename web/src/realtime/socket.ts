@@ -22,6 +22,7 @@ class RealtimeConnection {
   private readonly watched = new Map<string, number>();
   private readonly stateListeners = new Set<() => void>();
   private readonly reconnectListeners = new Set<() => void>();
+  private onRefused: () => void = () => undefined;
 
   /** Connects with `token`, or disconnects when there is none. */
   setToken(token: string | undefined): void {
@@ -46,7 +47,17 @@ class RealtimeConnection {
       this.notifyState();
     });
     socket.on('disconnect', () => this.notifyState());
+    // The token expired (the server closes the connection then) or was never good: the handshake is
+    // refused, and Socket.IO does not try again. Nothing on a page that does not poll would notice.
+    socket.on('connect_error', (error: Error & { data?: { code?: unknown } }) => {
+      if (socket === this.socket && error.data?.code === 'UNAUTHENTICATED') this.onRefused();
+    });
     return socket;
+  }
+
+  /** What to do when the server refuses this connection's token, as an HTTP 401 does. */
+  onUnauthenticated(listener: () => void): void {
+    this.onRefused = listener;
   }
 
   get connected(): boolean {

@@ -41,14 +41,14 @@ window.addEventListener('storage', (event) => {
   if (event.key === STORAGE_KEY || event.key === null) useSession.setState({ session: readStored() });
 });
 
+// An expired or revoked token, refused over HTTP or by the live connection: a guest starts afresh,
+// a customer signs in again.
+const forgetSession = () => useSession.getState().setSession(null);
+configureAuth({ token: () => useSession.getState().session?.token, onUnauthenticated: forgetSession });
+realtime.onUnauthenticated(forgetSession);
+
 useSession.subscribe((state) => realtime.setToken(state.session?.token));
 realtime.setToken(useSession.getState().session?.token);
-
-configureAuth({
-  token: () => useSession.getState().session?.token,
-  // An expired or revoked token: a guest starts afresh, a customer signs in again.
-  onUnauthenticated: () => useSession.getState().setSession(null),
-});
 
 let creatingGuest: Promise<Session> | undefined;
 
