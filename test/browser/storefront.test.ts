@@ -508,6 +508,29 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('keeps saying that a line’s price changed after the page is reloaded, until dismissed', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10, title: 'Reloaded Radio', priceCents: 1_200 });
+    const { page, drawer } = await guestCartWithOne(sku, 'Reloaded Radio');
+    expect((await sut.admin.patch(`/api/admin/products/${sku}`, { priceCents: 950 })).status).toBe(200);
+    const notice = drawer.getByRole('status').filter({ hasText: 'The price of Reloaded Radio changed from €12.00 to €9.50.' });
+    await notice.waitFor();
+
+    // Reloaded, the cart the page starts from already has the new price: nothing to compare it with.
+    await page.reload();
+    await page.getByTestId('cart-button').click();
+    await expect.poll(() => drawer.getByTestId('cart-total').textContent()).toBe('€9.50');
+    await notice.waitFor();
+    await notice.getByRole('button', { name: 'Dismiss' }).click();
+    await notice.waitFor({ state: 'detached' });
+
+    // Dismissed, it stays dismissed.
+    await page.reload();
+    await page.getByTestId('cart-button').click();
+    await expect.poll(() => drawer.getByTestId('cart-total').textContent()).toBe('€9.50');
+    expect(await drawer.getByRole('status').filter({ hasText: 'The price of' }).count()).toBe(0);
+    await page.close();
+  });
+
   it('says so when an item sells out while it sits in the cart', async () => {
     const sku = await createProduct(sut.admin, { onHand: 1, title: 'Scarce Vase', priceCents: 1_500 });
     const page = await browser.newPage();

@@ -87,8 +87,11 @@ export interface CartActions {
   /** The server refused change `id`: it is rolled back and `reason` is shown. */
   refuse(id: number, reason: string): void;
   stockUpdate(sku: string, available: number): void;
-  /** Shows `text` among the cart's notices (a refusal shows its own through refuse). */
-  notify(text: string): void;
+  /**
+   * Shows `text` among the cart's notices (a refusal shows its own through refuse); with `priceOf`,
+   * as the notice of that SKU's new price (a reload shows again those still shown).
+   */
+  notify(text: string, priceOf?: string): void;
   dismissNotice(id: number): void;
   /** Forgets everything: another shopper (sign-in, sign-out) or a reconnection that refetches. */
   reset(): void;
@@ -166,8 +169,8 @@ export function createCartStore() {
       set({ liveAvailable: { ...get().liveAvailable, [sku]: available } });
     },
 
-    notify(text) {
-      set({ notices: withNotice(get().notices, { id: nextId++, text }) });
+    notify(text, priceOf) {
+      set({ notices: withNotice(get().notices, { id: nextId++, text, ...(priceOf === undefined ? {} : { priceOf }) }) });
     },
 
     dismissNotice(id) {

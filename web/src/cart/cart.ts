@@ -3,7 +3,7 @@ import { useStore } from 'zustand';
 import { ApiError, api, type Cart, type Product, type Session, unwrap } from '../api/client';
 import { realtime } from '../realtime/socket';
 import { ensureSession, useSession } from '../session/session-store';
-import { type CartChange, cartView, createCartStore } from './cart-store';
+import { type CartChange, type CartNotice, cartView, createCartStore } from './cart-store';
 
 /** The one cart store of this tab, fed by HTTP answers and by `cart:update` / `stock:update`. */
 export const cartStore = createCartStore();
@@ -114,6 +114,35 @@ export function clearCart(): Promise<boolean> {
   return change({ kind: 'clear' }, () => unwrap(api.DELETE('/api/cart')));
 }
 
+const PRICE_NOTICES_KEY = 'flashcart.priceNotices';
+
+/**
+ * The price notices shown to `userId`, kept in localStorage: they stay until dismissed or the
+ * shopper's next change, and a reload (or another tab of the same shopper) is neither.
+ */
+function keepPriceNotices(userId: string | undefined, notices: CartNotice[]): void {
+  const prices = notices.flatMap(({ text, priceOf }) => (priceOf === undefined ? [] : [{ text, priceOf }]));
+  try {
+    if (userId === undefined || prices.length === 0) localStorage.removeItem(PRICE_NOTICES_KEY);
+    else localStorage.setItem(PRICE_NOTICES_KEY, JSON.stringify({ userId, prices }));
+  } catch {
+    // Storage full or refused: the notices are still shown in this tab.
+  }
+}
+
+/** The price notices kept for `userId` by keepPriceNotices, shown again. */
+function restorePriceNotices(userId: string | undefined): void {
+  try {
+    const kept = JSON.parse(localStorage.getItem(PRICE_NOTICES_KEY) ?? 'null') as { userId?: unknown; prices?: unknown } | null;
+    if (!kept || kept.userId !== userId || !Array.isArray(kept.prices)) return;
+    for (const { text, priceOf } of kept.prices as { text?: unknown; priceOf?: unknown }[]) {
+      if (typeof text === 'string' && typeof priceOf === 'string') cartStore.getState().notify(text, priceOf);
+    }
+  } catch {
+    // Unreadable: nothing to show again.
+  }
+}
+
 let started = false;
 
 /** Wires the store to the session and the live connection, once per tab. */
@@ -124,6 +153,11 @@ export function startCartSync(): void {
   realtime.on('cart:update', receive);
   realtime.on('stock:update', ({ sku, available }) => stockUpdate(sku, available));
   realtime.onReconnect(() => void loadCart());
+
+  restorePriceNotices(useSession.getState().session?.user.id);
+  cartStore.subscribe((state, previous) => {
+    if (state.notices !== previous.notices) keepPriceNotices(useSession.getState().session?.user.id, state.notices);
+  });
 
   let token = useSession.getState().session?.token;
   useSession.subscribe(({ session }) => {
