@@ -451,6 +451,27 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('names the field when signing in or registering is refused for an address the browser let through', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/signin`);
+    // An address a type=email field takes, and the API does not.
+    await page.getByLabel('Email').fill('ada@localhost');
+    await page.getByLabel('Password').fill('a-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: 'Check Email: Invalid email address.' });
+    await refusal.waitFor();
+    expect(await page.getByText('invalid body').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'New here? Create an account' }).click();
+    const registering = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/auth/register');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    expect((await registering).status()).toBe(400);
+    await refusal.waitFor();
+    expect(await page.getByText('invalid body').count()).toBe(0);
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    await page.close();
+  });
+
   it('says there is no such product for a product address that cannot be one, with a way back to the shop', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/products/a%2Fb`);

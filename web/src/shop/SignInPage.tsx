@@ -1,10 +1,23 @@
 import { type FormEvent, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { ApiError } from '../api/client';
+import { complaintsOf, validationIssues } from '../api/validation';
 import { reportCartMerge } from '../cart/cart';
 import { signIn, useSession } from '../session/session-store';
 import { Notice } from '../ui/common';
 import { useCartDrawer } from '../ui/ui-store';
+
+/** The form's fields, by the JSON pointer a refusal names them with. */
+const LABELS = { '/email': 'Email', '/password': 'Password', '/name': 'Name' };
+
+/** Why signing in or registering was refused, in the form's words (never "invalid body"). */
+function refusalText(failure: unknown): string {
+  if (failure instanceof ApiError && failure.status === 401) return 'That email and password do not match.';
+  // An address the browser takes (ada@localhost) that the API does not.
+  const issues = validationIssues(failure);
+  if (issues.length > 0) return `Check ${complaintsOf(issues, LABELS).join('; ')}.`;
+  return failure instanceof Error ? failure.message : 'Signing in failed.';
+}
 
 /** Where `?next=` asks to go after signing in, when it is a page of this shop (never another site: `//evil.test`). */
 function nextPage(search: string): string | undefined {
@@ -35,7 +48,7 @@ export function SignInPage() {
       // What of the guest's cart did not come along is said in the cart, opened to show it.
       if (reportCartMerge(session.cartMerge)) openCart(true);
     } catch (failure) {
-      setError(failure instanceof ApiError && failure.status === 401 ? 'That email and password do not match.' : (failure as Error).message);
+      setError(refusalText(failure));
       setBusy(false);
     }
   };
