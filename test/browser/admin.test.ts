@@ -144,6 +144,22 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('follows the stock of the listed SKUs as orders take it, without a reload', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 30, title: 'Selling Sieve' });
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await openInventory(page);
+    await page.getByLabel('SKU or title contains').fill(sku);
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    const available = page.locator(`tr[data-sku="${sku}"]`).getByTestId('available');
+    await expect.poll(() => available.textContent()).toBe('30');
+
+    const [buyer] = await guests(base, 1);
+    expect((await buyer!.order([{ sku, quantity: 4 }], `watched-${sku}`)).status).toBe(202);
+    await expect.poll(() => available.textContent(), { timeout: 30_000 }).toBe('26');
+    await page.close();
+  });
+
   /** A guest's PENDING order of a new product (`quantity` units at `priceCents`), and a signed-in console showing the PENDING orders. */
   async function pendingOrderInConsole(title: string, extra: Record<string, unknown> = {}, { quantity = 1, priceCents = 1_000 } = {}) {
     const sku = await createProduct(sut.admin, { onHand: 5, title, priceCents });

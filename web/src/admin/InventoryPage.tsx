@@ -141,6 +141,10 @@ export function InventoryPage() {
           params: { query: { page, limit: PAGE_SIZE, ...(low ? { low: 'true' as const } : {}), ...(q ? { q } : {}) } },
         }),
       ),
+    // Orders reserve and sell units while the list is open (a flash sale is when it is watched):
+    // read again, as the orders and dead letters are. The product and delta forms keep what was
+    // typed; an on-hand field whose figure moved shows the new one (it is set against it).
+    refetchInterval: 10_000,
   });
   const search = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
