@@ -275,7 +275,7 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
-  it('shows a dead letter with its reason, retries it once the mail server is back (it runs once), and discards another', async () => {
+  it('shows a dead letter with its reason, retries it once the mail server is back (it runs once), and discards another once asked twice', async () => {
     const email = `${uniqueSku().toLowerCase()}@example.test`;
     const letters = async () => (await sut.admin.get('/api/admin/failed-jobs?limit=100')).body.items as DeadLetter[];
 
@@ -336,9 +336,16 @@ describe('the admin console in a browser', () => {
     await receivedRow.getByRole('button', { name: `Discard send-email ${received.id}` }).waitFor();
     expect(await receivedRow.getByRole('button', { name: `Retry send-email ${received.id}` }).count()).toBe(0);
 
-    // The alert told of a mail the admin has now seen to: discarded, it leaves the list.
+    // The alert told of a mail the admin has now seen to: discarded (once asked twice), it leaves the list.
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Dead letters' }).click();
-    await alertRow.getByRole('button', { name: `Discard send-email ${alert.id}` }).click();
+    const discard = alertRow.getByRole('button', { name: `Discard send-email ${alert.id}` });
+    await discard.click();
+    await alertRow.getByText('Discard it? It cannot be retried then.').waitFor();
+    await alertRow.getByRole('button', { name: `Keep it (${alert.id})` }).click();
+    await discard.waitFor();
+    expect((await letters()).find((item) => item.id === alert.id)?.status).toBe('failed');
+    await discard.click();
+    await alertRow.getByRole('button', { name: `Yes, discard send-email ${alert.id}` }).click();
     await page
       .getByRole('status')
       .filter({ hasText: `send-email (${alert.id}) was discarded.` })

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, type FailedJob, unwrap } from '../api/client';
 import { formatDateTime } from '../lib/money';
-import { LoadError, Loading, Notice, Pager } from '../ui/common';
+import { ConfirmButton, LoadError, Loading, Notice, Pager } from '../ui/common';
 
 const PAGE_SIZE = 25;
 
@@ -47,25 +47,35 @@ function JobActions({ job, onDone }: { job: FailedJob; onDone: (text: string, to
   });
   if (job.status === 'discarded') return <span className="muted">—</span>;
   const busy = retry.isPending || discard.isPending;
+  const which = (
+    <span className="visually-hidden">
+      {' '}
+      {job.name} {job.id}
+    </span>
+  );
   return (
     <span className="chips">
       {/* A letter retried once is not retried again (the server answers 409): if the retry failed, it is a letter of its own. */}
       {job.status !== 'retried' && (
         <button type="button" className="small" disabled={busy} onClick={() => retry.mutate()}>
-          Retry
-          <span className="visually-hidden">
-            {' '}
-            {job.name} {job.id}
-          </span>
+          Retry{which}
         </button>
       )}
-      <button type="button" className="danger small" disabled={busy} onClick={() => discard.mutate()}>
-        Discard
-        <span className="visually-hidden">
-          {' '}
-          {job.name} {job.id}
-        </span>
-      </button>
+      {/* Discarded, a letter can no longer be retried (a fulfilment that never runs, a mail never sent): it is asked for twice. */}
+      <ConfirmButton
+        small
+        question="Discard it? It cannot be retried then."
+        yes={<>Yes, discard{which}</>}
+        keep={
+          <>
+            Keep it<span className="visually-hidden"> ({job.id})</span>
+          </>
+        }
+        onConfirm={() => discard.mutate()}
+        disabled={busy}
+      >
+        Discard{which}
+      </ConfirmButton>
     </span>
   );
 }
