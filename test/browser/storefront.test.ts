@@ -472,6 +472,26 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('shows an order’s new status in the list of orders as it changes, without a reload', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Listed Lamp', priceCents: 1_500 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const buyer = new Api(base, guest.token);
+    const placed = await buyer.order([{ sku, quantity: 1 }], `listed-${sku}`);
+    expect(placed.status).toBe(202);
+    // Listed once stored (the worker writes it a moment after the 202).
+    await expect.poll(async () => (await buyer.get('/api/orders')).body.total).toBe(1);
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/orders`);
+    const row = page.getByRole('row').filter({ hasText: placed.body.id.slice(0, 8) });
+    await expect.poll(() => row.getByText('PENDING').count()).toBe(1);
+
+    // Cancelled elsewhere (another device, the API): the open list follows.
+    expect((await buyer.post(`/api/orders/${placed.body.id}/cancel`, {})).status).toBe(200);
+    await row.getByText('CANCELLED').waitFor({ timeout: 20_000 });
+    await page.close();
+  });
+
   it('says there is no such product for a product address that cannot be one, with a way back to the shop', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/products/a%2Fb`);

@@ -1,8 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useState } from 'react';
 import { Link } from 'wouter';
 import { api, unwrap } from '../api/client';
 import { formatDateTime, formatMoney } from '../lib/money';
+import { useRealtimeEvent } from '../realtime/socket';
 import { useSession } from '../session/session-store';
 import { LoadError, Loading, Pager, StatusBadge } from '../ui/common';
 
@@ -16,6 +17,10 @@ export function OrdersPage() {
     queryFn: () => unwrap(api.GET('/api/orders', { params: { query: { page, limit: PAGE_SIZE } } })),
     enabled: session !== null,
   });
+  // An order paid, shipped, cancelled or expired while the list is open: read it again.
+  const queryClient = useQueryClient();
+  const onUpdate = useCallback(() => void queryClient.invalidateQueries({ queryKey: ['orders'] }), [queryClient]);
+  useRealtimeEvent('order:update', onUpdate);
   return (
     <>
       <h1>Your orders</h1>
