@@ -6,6 +6,7 @@ import { createProduct, inventoryOf, uniqueSku } from '../support/fixtures.js';
 import { Api, eventually, guests } from '../support/http.js';
 import { mailbox, mailsTo } from '../support/payments.js';
 import { ADMIN, useSystem } from '../support/system.js';
+import { simulatedVendor } from '../support/vendors.js';
 import { type Browser, ensureWebBuilt, launchBrowser, orderChangesSent, screenshot } from './support/browser.js';
 import { SwitchableMailServer } from './support/mail-server.js';
 
@@ -157,6 +158,29 @@ describe('the admin console in a browser', () => {
     const [buyer] = await guests(base, 1);
     expect((await buyer!.order([{ sku, quantity: 4 }], `watched-${sku}`)).status).toBe(202);
     await expect.poll(() => available.textContent(), { timeout: 30_000 }).toBe('26');
+    await page.close();
+  });
+
+  it('sets units on hand below what is reserved when the vendors’ units cover the rest, as the API allows', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 4, title: 'Covered Colander' });
+    await simulatedVendor(sut.system.container, 'cover', { [sku]: 6 });
+    const [buyer] = await guests(base, 1);
+    expect((await buyer!.order([{ sku, quantity: 7 }], `covered-${sku}`)).status).toBe(202);
+    await expect.poll(async () => inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 4, vendorOnHand: 6, reserved: 7 });
+
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await openInventory(page);
+    await page.getByLabel('SKU or title contains').fill(sku);
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    // The recount finds 2 on the shelf: the vendors' 6 still cover the 7 reserved (the API's floor is 1).
+    await page.getByLabel(`On hand for ${sku}`).fill('2');
+    await page.getByRole('button', { name: `Save stock of ${sku}` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${sku}: 2 on hand, 1 available.` })
+      .waitFor();
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 2, reserved: 7, available: 1 });
     await page.close();
   });
 

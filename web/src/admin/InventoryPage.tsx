@@ -10,7 +10,10 @@ import { StockAdjustForm } from './StockAdjustForm';
 
 const PAGE_SIZE = 25;
 
-/** Stock of one SKU: set what is on hand (moving it by a delta is StockAdjustForm's). */
+/**
+ * Stock of one SKU: set what is on hand (moving it by a delta is StockAdjustForm's). What it may
+ * go down to is the API's floor: what reservations hold beyond the vendors' counted units.
+ */
 function StockEditor({ item, onDone }: { item: InventoryItem; onDone: (message: string) => void }) {
   const queryClient = useQueryClient();
   const [error, setError] = useState<string>();
@@ -38,7 +41,7 @@ function StockEditor({ item, onDone }: { item: InventoryItem; onDone: (message: 
           id={`onhand-${item.sku}`}
           name="onHand"
           type="number"
-          min={item.reserved}
+          min={Math.max(0, item.reserved - item.vendorOnHand)}
           defaultValue={item.onHand}
           required
           style={{ width: '6rem' }}
