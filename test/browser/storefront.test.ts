@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createSigner } from 'fast-jwt';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +45,36 @@ async function signInAs(page: Page, baseUrl: string, session: { token: string; u
   await page.goto(`${baseUrl}/signin`);
   // Runs in the page, where localStorage exists; the test's own types know no DOM.
   await page.evaluate((value) => (globalThis as any).localStorage.setItem('flashcart.session', JSON.stringify(value)), session);
+}
+
+/**
+ * A reverse proxy in front of `target` that passes HTTP and drops every WebSocket upgrade, as some
+ * proxies and balancers do; `upgrades` counts those it dropped.
+ */
+async function proxyWithoutWebSockets(target: string) {
+  const { hostname, port } = new URL(target);
+  const proxy = createServer((request, response) => {
+    const upstream = httpRequest({ hostname, port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    upstream.on('error', () => response.destroy());
+    request.pipe(upstream);
+  });
+  const dropped = { upgrades: 0 };
+  proxy.on('upgrade', (_request, socket) => {
+    dropped.upgrades++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    dropped,
+    close: () => {
+      proxy.closeAllConnections();
+      return new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
 }
 
 // Built before the system starts: the API reads web/dist/index.html when it builds its routes.
@@ -490,6 +522,26 @@ describe('the storefront in a browser', () => {
     expect((await buyer.post(`/api/orders/${placed.body.id}/cancel`, {})).status).toBe(200);
     await row.getByText('CANCELLED').waitFor({ timeout: 20_000 });
     await page.close();
+  });
+
+  it('keeps its live connection over HTTP long-polling where WebSocket is blocked', async () => {
+    const proxy = await proxyWithoutWebSockets(base);
+    try {
+      const sku = await createProduct(sut.admin, { onHand: 5, title: 'Polled Pitcher', priceCents: 1_500 });
+      const guest = (await new Api(base).post('/api/auth/guest')).body;
+      const placed = await new Api(base, guest.token).order([{ sku, quantity: 1 }], `polled-${sku}`);
+      expect(placed.status).toBe(202);
+      const page = await browser.newPage();
+      await signInAs(page, proxy.url, guest);
+      await page.goto(`${proxy.url}/orders/${placed.body.id}`);
+      await expect.poll(() => page.getByTestId('order-status').getAttribute('data-status')).toBe('PENDING');
+      // The page says so while it has no live connection; over long-polling it has one.
+      await page.getByText('Live updates are reconnecting').waitFor({ state: 'detached', timeout: 20_000 });
+      expect(proxy.dropped.upgrades).toBeGreaterThan(0);
+      await page.close();
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('says there is no such product for a product address that cannot be one, with a way back to the shop', async () => {

@@ -34,7 +34,9 @@ class RealtimeConnection {
   }
 
   private open(token: string): ShopSocket {
-    const socket: ShopSocket = io({ auth: { token }, transports: ['websocket', 'polling'] });
+    // WebSocket first; where it is blocked (a proxy that drops the upgrade), HTTP long-polling. Without
+    // tryAllTransports a failed WebSocket is a failed connection, retried as a WebSocket for ever.
+    const socket: ShopSocket = io({ auth: { token }, transports: ['websocket', 'polling'], tryAllTransports: true });
     for (const event of EVENTS) {
       socket.on(event, ((payload: never) => {
         for (const listener of this.listeners.get(event) ?? []) listener(payload);
