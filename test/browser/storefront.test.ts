@@ -554,6 +554,18 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('says there is no such category for a category address no category has, or that cannot be one', async () => {
+    const page = await browser.newPage();
+    for (const slug of ['no-such-category', 'Not%20A%20Slug']) {
+      await page.goto(`${base}/c/${slug}`);
+      await page.getByRole('heading', { level: 1, name: 'No such category' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    }
+    await page.getByRole('main').getByRole('link', { name: 'Back to the shop' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Flash sales that never oversell' }).waitFor();
+    await page.close();
+  });
+
   it('says why a cart quantity it cannot take was not set, and keeps the line as it was', async () => {
     const sku = await createProduct(sut.admin, { onHand: 10, title: 'Bounded Bowl', priceCents: 1_200 });
     const { page, drawer, quantity, cart } = await guestCartWithOne(sku, 'Bounded Bowl');
