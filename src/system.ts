@@ -264,6 +264,35 @@ export async function startMailSink(config: Config, logger: Logger): Promise<{ p
  * and the payment simulator first (what the API and workers talk to), then migrations, workers, and
  * the API last, once everything it serves is ready.
  */
+/** HOSTs whose listener takes the port on 127.0.0.1 too, where the simulators and the SMTP sink listen. */
+const HOSTS_ON_LOOPBACK = new Set(['127.0.0.1', 'localhost', '0.0.0.0', '::']);
+
+/**
+ * Two listeners of this process set to one port: the second would be refused as "in use by another
+ * process", which sends the operator looking for a process that does not exist once this one has
+ * exited. Port 0 (any free port) never clashes.
+ */
+function ownPortClash(config: Config, roles: Roles): string | undefined {
+  const listeners: { setting: string; port: number }[] = [];
+  if (roles.mailSink && !config.smtpUrl) listeners.push({ setting: `SMTP_SINK_PORT=${config.smtpSinkPort}`, port: config.smtpSinkPort });
+  if (roles.pspSim) listeners.push({ setting: `PSP_SIM_PORT=${config.pspSimPort}`, port: config.pspSimPort });
+  if (roles.vendorSim) {
+    for (const vendor of defaultSimulatedVendors(config.vendorSimBasePort)) {
+      listeners.push({ setting: `VENDOR_SIM_BASE_PORT=${config.vendorSimBasePort} (${vendor.name} on ${vendor.port})`, port: vendor.port });
+    }
+  }
+  if (HOSTS_ON_LOOPBACK.has(config.host)) {
+    if (roles.api) listeners.push({ setting: `PORT=${config.port}`, port: config.port });
+    else if (roles.worker && config.metricsPort !== undefined)
+      listeners.push({ setting: `METRICS_PORT=${config.metricsPort}`, port: config.metricsPort });
+  }
+  for (const [index, listener] of listeners.entries()) {
+    const other = listeners.slice(index + 1).find((candidate) => candidate.port === listener.port && listener.port !== 0);
+    if (other) return `${listener.setting} and ${other.setting}: this process would listen on port ${listener.port} twice. Give each its own port.`;
+  }
+  return undefined;
+}
+
 export async function startSystem(config: Config, logger: Logger, roles: Roles): Promise<RunningSystem> {
   let mailSink: { close(): Promise<void> } | undefined;
   let pspSim: PspSim | undefined;
@@ -287,6 +316,8 @@ export async function startSystem(config: Config, logger: Logger, roles: Roles):
   };
 
   let vendorSim: VendorSimulator | undefined;
+  const clash = ownPortClash(config, roles);
+  if (clash) throw new StartupError(clash);
   try {
     // What the process serves on ports chosen at start replaces what the configuration derived from port 0.
     let effective: Config = config;

@@ -117,6 +117,16 @@ describe('start-up', () => {
     expect(refused.output).not.toContain('not-the-password');
   });
 
+  it('says that two of its own listeners share a port, naming both settings, rather than blaming another process', async () => {
+    stores ??= await createTestStores();
+    const port = await freePort();
+    const all = await runCli(['all'], { ...stores.env, LOG_LEVEL: 'info', PORT: String(port), PSP_SIM_PORT: String(port) });
+    expect(all.code).toBe(1);
+    expect(all.output).toContain(`flashcart cannot start: PSP_SIM_PORT=${port} and PORT=${port}: this process would listen on port ${port} twice.`);
+    expect(all.output).not.toContain('another process');
+    expect(all.output).not.toMatch(/^\s+at /m);
+  });
+
   it('names the setting whose port is taken, for the API and for the payment simulator, without a stack trace', async () => {
     stores ??= await createTestStores();
     const taken = createServer();
