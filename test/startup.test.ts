@@ -127,7 +127,7 @@ describe('start-up', () => {
     expect(all.output).not.toMatch(/^\s+at /m);
   });
 
-  it('names the setting whose port is taken, for the API and for the payment simulator, without a stack trace', async () => {
+  it('names the setting whose port is taken, for the API, the payment simulator and the SMTP sink, without a stack trace', async () => {
     stores ??= await createTestStores();
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
@@ -142,6 +142,12 @@ describe('start-up', () => {
       expect(psp.code).toBe(1);
       expect(psp.output).toContain(`flashcart cannot start: PSP_SIM_PORT=${port}: 127.0.0.1:${port} is already in use`);
       expect(psp.output).not.toMatch(/^\s+at /m);
+
+      // Not even as a logged error's JSON stack before it.
+      const sink = await runCli(['smtp-sink'], { ...stores.env, LOG_LEVEL: 'info', SMTP_SINK_PORT: String(port) });
+      expect(sink.code).toBe(1);
+      expect(sink.output).toContain(`flashcart cannot start: SMTP_SINK_PORT=${port}: 127.0.0.1:${port} is already in use`);
+      expect(sink.output).not.toContain('"stack"');
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }

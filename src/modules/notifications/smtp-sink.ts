@@ -44,7 +44,10 @@ export class SmtpSink {
         );
       },
     });
-    this.server.on('error', (error) => this.logger.error({ err: error }, 'SMTP sink error'));
+    // A port that cannot be had is listen()'s to report (the start names the setting), not a log line with a stack.
+    this.server.on('error', (error) => {
+      if (this.server.server.listening) this.logger.error({ err: error }, 'SMTP sink error');
+    });
   }
 
   /** Listens on 127.0.0.1; resolves to the bound port (pass 0 for any free one). */
