@@ -43,7 +43,7 @@ describe('QueueOutboxPublisher', () => {
       { name: 'notify-batch', jobIds: [expect.stringMatching(/^notify-1-9-[0-9a-f]{16}$/)] },
       { name: 'fulfil-orders', jobIds: [expect.stringMatching(/^fulfil-batch-2-9-[0-9a-f]{16}$/)] },
     ]);
-    expect((added[0]!.data[0] as { events: OutboxRecord[] }).events.map((event) => event.id)).toEqual([1, 2, 5, 6, 7, 9]);
+    expect((added[0]!.data[0] as { events: OutboxRecord[] }).events.map((event) => event.id)).toEqual([1, 2, 4, 5, 6, 7, 9]);
     expect(added[1]!.data[0]).toEqual({ orderIds: [ORDER, ORDER_2] });
   });
 
