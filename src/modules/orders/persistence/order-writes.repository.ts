@@ -67,16 +67,15 @@ export class OrderWritesRepository {
         SELECT id, step.status, step.reason, step.actor, coalesce(step.at, created_at)
         FROM new_order,
              (VALUES (1, 'PENDING', NULL::text, 'customer', NULL::timestamptz),
-                     (2, 'FAILED', ${reason}::text, 'system', clock_timestamp())) AS step(n, status, reason, actor, at)
+                     (2, 'FAILED', ${reason}::text, 'system', statement_timestamp())) AS step(n, status, reason, actor, at)
         WHERE step.n = 1 OR ${!held}
         ORDER BY id, step.n
-        RETURNING order_id, status, reason, at
       ), failed AS (
         INSERT INTO outbox (order_id, event_type, payload)
-        SELECT order_id, 'order.status-changed', jsonb_build_object(
-                 'from', 'PENDING', 'to', 'FAILED', 'reason', reason, 'actor', 'system',
-                 'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-        FROM entries WHERE status = 'FAILED' ORDER BY order_id
+        SELECT id, 'order.status-changed', jsonb_build_object(
+                 'from', 'PENDING', 'to', 'FAILED', 'reason', ${reason}::text, 'actor', 'system',
+                 'at', to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+        FROM new_order WHERE ${!held} ORDER BY id
       ), placed AS (
         INSERT INTO outbox (order_id, event_type, payload)
         SELECT id, 'order.placed', '{}'::jsonb FROM new_order WHERE ${held} ORDER BY id
