@@ -119,11 +119,14 @@ describe('catalog, inventory and order administration', () => {
     expect(tooFew.status).toBe(409);
     expect(tooFew.body.error.code).toBe('INSUFFICIENT_STOCK');
     expect((await new Api(sut.system.url!).get(`/api/products/${sku}`)).status).toBe(404);
+    // Its ledger stays readable and correctable while it is deleted; only a SKU never created is unknown.
+    expect((await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 1, reason: 'found one' })).status).toBe(200);
+    expect((await sut.admin.get(`/api/admin/inventory/${uniqueSku('NEVER')}`)).status).toBe(404);
 
     const back = await sut.admin.post('/api/admin/products', product);
     expect(back.status).toBe(201);
-    expect(back.body).toMatchObject({ title: 'Back again', priceCents: 1_234, available: 5 });
-    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 8, reserved: 3, gateAvailable: 5, drift: 0 });
+    expect(back.body).toMatchObject({ title: 'Back again', priceCents: 1_234, available: 6 });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 9, reserved: 3, gateAvailable: 6, drift: 0 });
   });
 
   it('creates a new SKU once when admins create it at the same moment, and refuses the others with 409 CONFLICT', async () => {

@@ -6,7 +6,8 @@ import { skuParams } from '../catalog/catalog.schemas.js';
 import { adjustBody, inventory, inventoryList, inventoryListQuery, setOnHandBody } from './inventory.schemas.js';
 import type { InventoryService } from './inventory.service.js';
 
-const NO_INVENTORY = 'NOT_FOUND: no product with this SKU.';
+const NO_INVENTORY =
+  'NOT_FOUND: no product with this SKU was ever created. A deleted product keeps its ledger (it comes back with its stock), which these calls read and correct.';
 const BELOW_RESERVED =
   'INSUFFICIENT_STOCK: on hand would fall below what PENDING orders hold, or below 0; `details` has `sku`, `requested` and `available` (the units that may go).';
 

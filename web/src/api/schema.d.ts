@@ -1474,7 +1474,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description NOT_FOUND: no product with this SKU. */
+            /** @description NOT_FOUND: no product with this SKU was ever created. A deleted product keeps its ledger (it comes back with its stock), which these calls read and correct. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1547,7 +1547,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description NOT_FOUND: no product with this SKU. */
+            /** @description NOT_FOUND: no product with this SKU was ever created. A deleted product keeps its ledger (it comes back with its stock), which these calls read and correct. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1647,7 +1647,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description NOT_FOUND: no product with this SKU. */
+            /** @description NOT_FOUND: no product with this SKU was ever created. A deleted product keeps its ledger (it comes back with its stock), which these calls read and correct. */
             404: {
                 headers: {
                     [name: string]: unknown;
