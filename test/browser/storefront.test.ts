@@ -483,6 +483,35 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('tells a customer signed out by an expired token why, until dismissed; a guest whose token expires starts afresh unannounced', async () => {
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    const registered = await new Api(base).post('/api/auth/register', { email, password: 'expiry-password', name: 'Told Why' });
+    expect(registered.status).toBe(201);
+    const sign = createSigner({ key: sut.stores.env.JWT_SECRET! });
+    const shortLived = (sub: string, role: string) =>
+      sign({ sub, role, ...(role === 'customer' ? { email } : {}), exp: Math.floor(Date.now() / 1_000) + 3 });
+    const expired = 'Your session has expired. Please sign in again.';
+
+    const page = await browser.newPage();
+    await signInAs(page, base, { token: shortLived(registered.body.user.id, 'customer'), user: registered.body.user });
+    await page.goto(`${base}/products/FLASH-001`);
+    const account = page.getByRole('navigation', { name: 'Account' });
+    await account.getByRole('button', { name: 'Sign out' }).waitFor();
+    const notice = page.getByRole('alert').filter({ hasText: expired });
+    await notice.waitFor({ timeout: 20_000 });
+    await account.getByRole('link', { name: 'Sign in' }).waitFor();
+    await notice.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await notice.count()).toBe(0);
+
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    await signInAs(page, base, { token: shortLived(guest.user.id, 'guest'), user: guest.user });
+    await page.goto(`${base}/products/FLASH-001`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await expect.poll(() => page.evaluate(() => (globalThis as any).localStorage.getItem('flashcart.session')), { timeout: 20_000 }).toBeNull();
+    expect(await page.getByText(expired).count()).toBe(0);
+    await page.close();
+  });
+
   it('names the field when signing in or registering is refused for an address the browser let through', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/signin`);

@@ -12,7 +12,7 @@ import { ProductPage } from './shop/ProductPage';
 import { useCategories } from './shop/products';
 import { SearchPage } from './shop/SearchPage';
 import { SignInPage } from './shop/SignInPage';
-import { Loading } from './ui/common';
+import { Loading, Notice } from './ui/common';
 import { useCartDrawer } from './ui/ui-store';
 
 /** The admin console is its own chunk: shoppers never download it. */
@@ -110,6 +110,20 @@ function useFocusOnNavigate() {
   }, [location]);
 }
 
+/** Why a customer whose token the API refused finds themselves signed out, until they dismiss it or sign in. */
+function SessionExpiredNotice() {
+  const expired = useSession((state) => state.expired);
+  const dismiss = useSession((state) => state.dismissExpired);
+  const [location] = useLocation();
+  if (!expired) return null;
+  return (
+    <Notice tone="warn" onDismiss={dismiss}>
+      Your session has expired. Please{' '}
+      {location === '/signin' ? 'sign in' : <Link href={`/signin?next=${encodeURIComponent(location)}`}>sign in</Link>} again.
+    </Notice>
+  );
+}
+
 function NotFound() {
   return (
     <>
@@ -130,6 +144,7 @@ export function App() {
       </a>
       <Header />
       <main id="content">
+        <SessionExpiredNotice />
         <Switch>
           <Route path="/" component={HomePage} />
           <Route path="/c/:slug">{(params) => <CategoryPage slug={params.slug} />}</Route>

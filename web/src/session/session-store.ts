@@ -23,17 +23,25 @@ function readStored(): Session | null {
 
 interface SessionState {
   session: Session | null;
+  /**
+   * Whether a signed-in customer (or admin) was signed out because the API refused their token, and
+   * has not yet been told so (dismissed) or signed in again.
+   */
+  expired: boolean;
   /** Sets (or with null, forgets) the session in this tab and in every other. */
   setSession(session: Session | null): void;
+  dismissExpired(): void;
 }
 
 export const useSession = create<SessionState>((set) => ({
   session: readStored(),
+  expired: false,
   setSession(session) {
     if (session) localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
     else localStorage.removeItem(STORAGE_KEY);
-    set({ session });
+    set(session ? { session, expired: false } : { session });
   },
+  dismissExpired: () => set({ expired: false }),
 }));
 
 // Another tab signed in, out, or became a guest: follow it.
@@ -41,9 +49,15 @@ window.addEventListener('storage', (event) => {
   if (event.key === STORAGE_KEY || event.key === null) useSession.setState({ session: readStored() });
 });
 
-// An expired or revoked token, refused over HTTP or by the live connection: a guest starts afresh,
-// a customer signs in again.
-const forgetSession = () => useSession.getState().setSession(null);
+// An expired or revoked token, refused over HTTP or by the live connection: a guest starts afresh
+// without a word, a customer is told why they are signed out. Only the first refusal of a session
+// counts: the ones still in flight find no session left.
+const forgetSession = () => {
+  const { session, setSession } = useSession.getState();
+  if (!session) return;
+  setSession(null);
+  if (session.user.role !== 'guest') useSession.setState({ expired: true });
+};
 configureAuth({ token: () => useSession.getState().session?.token, onUnauthenticated: forgetSession });
 realtime.onUnauthenticated(forgetSession);
 
