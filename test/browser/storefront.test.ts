@@ -512,6 +512,36 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('says in a shopper’s words why an order that moved on can no longer be paid or cancelled', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Moved On Vase', priceCents: 1_500 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const placed = await new Api(base, guest.token).order([{ sku, quantity: 1 }], `moved-on-${sku}`);
+    expect(placed.status).toBe(202);
+    const orderId = placed.body.id as string;
+
+    const page = await browser.newPage();
+    // A page that still shows the order PENDING: no live connection, and its reads answered as they were.
+    await page.routeWebSocket(/\/socket\.io\//, (socket) => socket.close());
+    await page.route(/\/socket\.io\//, (route) => route.abort());
+    await page.route(`${base}/api/orders/${orderId}`, (route) =>
+      route.request().method() === 'GET' ? route.fulfill({ json: placed.body }) : route.fallback(),
+    );
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/orders/${orderId}`);
+    await expect.poll(() => page.getByTestId('order-status').getAttribute('data-status')).toBe('PENDING');
+    expect((await sut.admin.patch(`/api/admin/orders/${orderId}`, { status: 'CANCELLED', reason: 'browser test' })).status).toBe(200);
+
+    await page.getByRole('button', { name: /^Pay / }).click();
+    const refusal = page.getByRole('main').getByRole('alert');
+    await expect.poll(() => refusal.textContent()).toBe('This order is already cancelled, so it can no longer be paid.');
+
+    await page.getByRole('button', { name: 'Cancel order', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, cancel' }).click();
+    await expect.poll(() => refusal.textContent()).toBe('This order is already cancelled.');
+    expect(await page.getByText(orderId).count()).toBe(0);
+    await page.close();
+  });
+
   it('names the field when signing in or registering is refused for an address the browser let through', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/signin`);

@@ -19,6 +19,32 @@ const STATUS_TEXT: Record<Order['status'], { tone: 'info' | 'ok' | 'warn' | 'bad
   FAILED: { tone: 'bad', text: 'We could not fulfil this order. Your payment is being refunded.' },
 };
 
+/** Where an order that moved on stands, in a shopper's words: "This order …". */
+const MOVED_ON: Record<Exclude<Order['status'], 'PENDING'>, string> = {
+  CONFIRMED: 'has already been paid',
+  FULFILLED: 'has already shipped',
+  CANCELLED: 'is already cancelled',
+  EXPIRED: 'has expired',
+  FAILED: 'could not be fulfilled and is being refunded',
+};
+
+/**
+ * Why paying or cancelling was refused, for the shopper: an INVALID_STATE answer's message is for
+ * developers (the order's full id, "only a PENDING order can be paid"), so it is said from
+ * `details` instead; any other failure keeps its message, or `fallback` when there is none.
+ */
+export function orderActionRefusal(error: unknown, action: 'pay' | 'cancel', fallback: string): string {
+  if (!(error instanceof ApiError)) return fallback;
+  if (error.code !== 'INVALID_STATE') return error.message;
+  const { status, expiresAt, totalCents } = error.details as { status?: string; expiresAt?: string; totalCents?: number };
+  const done = action === 'pay' ? 'paid' : 'cancelled';
+  if (action === 'pay' && totalCents === 0) return 'This order costs nothing, so there is nothing to pay.';
+  if (action === 'pay' && status === 'PENDING' && expiresAt) return 'The time to pay for this order has run out, so it can no longer be paid.';
+  if (action === 'cancel' && status === 'CANCELLED') return 'This order is already cancelled.';
+  if (status && status in MOVED_ON) return `This order ${MOVED_ON[status as keyof typeof MOVED_ON]}, so it can no longer be ${done}.`;
+  return `This order can no longer be ${done}.`;
+}
+
 /** Statuses an order still leaves: a paid order is yet to ship (or fail). */
 const MOVING = new Set<Order['status']>(['PENDING', 'CONFIRMED']);
 
@@ -51,15 +77,21 @@ export function OrderPage({ id }: { id: string }) {
   );
   useRealtimeEvent('order:update', onUpdate);
 
+  /** Says why an action failed; one refused because the order moved on reads it again, to show where it stands. */
+  const refused = (text: string, error: unknown) => {
+    setActionError(text);
+    if (error instanceof ApiError && error.code === 'INVALID_STATE') void queryClient.invalidateQueries({ queryKey: ['order', id] });
+  };
+
   const pay = useMutation({
     mutationFn: () => startPayment({ id }),
     onSuccess: (checkoutUrl) => window.location.assign(checkoutUrl),
-    onError: (error) => setActionError(error instanceof ApiError ? error.message : 'The payment could not be started.'),
+    onError: (error) => refused(orderActionRefusal(error, 'pay', 'The payment could not be started.'), error),
   });
   const cancel = useMutation({
     mutationFn: () => unwrap(api.POST('/api/orders/{id}/cancel', { params: { path: { id } }, body: { reason: 'cancelled by the buyer' } })),
     onSuccess: (cancelled) => queryClient.setQueryData(['order', id], cancelled),
-    onError: (error) => setActionError(error instanceof ApiError ? error.message : 'The order could not be cancelled.'),
+    onError: (error) => refused(orderActionRefusal(error, 'cancel', 'The order could not be cancelled.'), error),
   });
 
   if (order.isPending) return <Loading what="your order" />;
