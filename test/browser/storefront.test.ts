@@ -542,6 +542,17 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('searches for the first 100 characters of a longer search in the address, as the search box would', async () => {
+    const page = await browser.newPage();
+    const long = `keyboard${' '.repeat(92)}${'x'.repeat(50)}`;
+    await page.goto(`${base}/search?q=${encodeURIComponent(long)}`);
+    await page.getByRole('heading', { level: 1, name: 'Results for “keyboard”' }).waitFor();
+    await page.getByRole('link', { name: 'Limited Edition Mechanical Keyboard' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.getByLabel('Search products').inputValue()).toBe('keyboard');
+    await page.close();
+  });
+
   it('names the field when signing in or registering is refused for an address the browser let through', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/signin`);

@@ -10,7 +10,7 @@ import { OrderPage } from './shop/OrderPage';
 import { OrdersPage } from './shop/OrdersPage';
 import { ProductPage } from './shop/ProductPage';
 import { useCategories } from './shop/products';
-import { SearchPage } from './shop/SearchPage';
+import { SEARCH_MAX_LENGTH, SearchPage, searchTermOf } from './shop/SearchPage';
 import { SignInPage } from './shop/SignInPage';
 import { Loading, Notice } from './ui/common';
 import { useCartDrawer } from './ui/ui-store';
@@ -21,7 +21,7 @@ const AdminApp = lazy(() => import('./admin/AdminApp'));
 function SearchForm() {
   const [, navigate] = useLocation();
   const search = useSearch();
-  const q = new URLSearchParams(search).get('q') ?? '';
+  const q = searchTermOf(search);
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const value = String(new FormData(event.currentTarget).get('q') ?? '').trim();
@@ -33,7 +33,7 @@ function SearchForm() {
         <label htmlFor="site-search" className="visually-hidden">
           Search products
         </label>
-        <input id="site-search" name="q" type="search" placeholder="Search products" defaultValue={q} key={q} maxLength={100} />
+        <input id="site-search" name="q" type="search" placeholder="Search products" defaultValue={q} key={q} maxLength={SEARCH_MAX_LENGTH} />
         <button type="submit" className="secondary">
           Search
         </button>
