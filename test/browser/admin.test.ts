@@ -625,11 +625,13 @@ describe('the admin console in a browser', () => {
 
     const page = await browser.newPage();
     await page.setViewportSize({ width: 1280, height: 800 });
-    // Every message shown as received at the widest time there is, whatever the clock says now.
+    // Every message shown as received at the widest time there is ("May 28, 2026, 12:59 AM" in
+    // DejaVu Sans, of every month and hour), whatever the clock says now.
+    const widest = new Date(2026, 4, 28, 0, 59).toISOString();
     await page.route(/\/api\/admin\/mailbox\?/, async (route) => {
       const answer = await route.fetch();
       const body = await answer.json();
-      for (const item of body.items) item.receivedAt = new Date(2026, 8, 30, 12, 59).toISOString();
+      for (const item of body.items) item.receivedAt = widest;
       await route.fulfill({ response: answer, json: body });
     });
     await signInAsAdmin(page, base);
