@@ -49,6 +49,10 @@ describe('the cart API', () => {
     expect(quantities(again.body)).toEqual({ [keyboard]: 3 });
     const both = await buyer!.post<CartBody>('/api/cart/items', { sku: mouse, quantity: 3 });
     expect(both.body).toMatchObject({ version: 3, totalCents: 3 * 4_900 + 3 * 1_550 });
+    // A change's answer is written straight from the script's reply (renderCart); a read prices the
+    // stored cart: both give the same cart.
+    expect(both.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await buyer!.get<CartBody>('/api/cart')).body).toEqual(both.body);
 
     const set = await buyer!.put<CartBody>(`/api/cart/items/${keyboard}`, { quantity: 1 });
     expect(set.body).toMatchObject({ version: 4, totalCents: 4_900 + 3 * 1_550 });

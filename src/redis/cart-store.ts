@@ -43,7 +43,12 @@ export interface CartItemChange {
 }
 
 export type CartChangeResult =
-  | { kind: 'done'; cart: StoredCart; changed: boolean; ownerOnline: boolean }
+  /**
+   * `flat`: the cart after the change as the script returns it (its hash's fields and values joined
+   * by newlines), parsed by `parseFlatCart` when the caller needs the StoredCart: the hot path
+   * writes its answer from it directly (renderCart).
+   */
+  | { kind: 'done'; flat: string; changed: boolean; ownerOnline: boolean }
   | { kind: 'missing' }
   | { kind: 'insufficient'; current: number }
   | { kind: 'cartFull'; lines: number }
@@ -94,28 +99,30 @@ export function parseCart(userId: string, flat: string[]): StoredCart | null {
   return cart;
 }
 
+/** A cart as a change script returns it: the hash's fields and values joined by newlines. */
+export const parseFlatCart = (userId: string, flat: string): StoredCart => parseCart(userId, flat.split('\n'))!;
+
 const hashToFlat = (hash: Record<string, string>) => Object.entries(hash).flat();
 
-/** Most changes one call of changeCartItems carries. */
-const MAX_CHANGE_BATCH = 100;
+/**
+ * Most changes one call of changeCartItems carries: a turn that takes more sends them in several
+ * calls at once, so Redis starts on the first while the API still reads the turn's requests
+ * (see CartStore.changes).
+ */
+const MAX_CHANGE_BATCH = 24;
 
 /**
- * Calls of changeCartItems out at once: while Redis runs one, the API answers the one before and
+ * Calls of changeCartItems out at once: while Redis runs some, the API answers the one before and
  * sends the next, rather than each waiting for the other (see CartStore.changes).
  */
-const MAX_CHANGES_IN_FLIGHT = 2;
+const MAX_CHANGES_IN_FLIGHT = 4;
 
-function changeResult(userId: string, reply: [ScriptCode, Reply?, number?]): CartChangeResult {
+function changeResult(reply: [ScriptCode, Reply?, number?]): CartChangeResult {
   const [code, detail, online] = reply;
   switch (code) {
     case ScriptCode.Done:
     case ScriptCode.Nothing:
-      return {
-        kind: 'done',
-        cart: parseCart(userId, (detail as string).split('\n'))!,
-        changed: code === ScriptCode.Done,
-        ownerOnline: online === 1,
-      };
+      return { kind: 'done', flat: detail as string, changed: code === ScriptCode.Done, ownerOnline: online === 1 };
     case ScriptCode.CartMissing:
       return { kind: 'missing' };
     case ScriptCode.Insufficient:
@@ -137,11 +144,14 @@ function changeResult(userId: string, reply: [ScriptCode, Reply?, number?]): Car
  */
 export class CartStore {
   /**
-   * The item changes of one event-loop turn go to Redis as one script call; at most two calls are
-   * out at a time, and the changes that arrive meanwhile make up the next: under load, fewer and
-   * larger calls cost the API and Redis less per change (bench/add-to-cart.ts). Two rather than
-   * one since most changes skip the gate read (CartService): with one, Redis idled while the API
-   * answered a batch, and the API while Redis ran the next.
+   * The item changes of one event-loop turn go to Redis in script calls of at most 24; at most four
+   * calls are out at a time, and the changes that arrive meanwhile make up the next: under load,
+   * fewer and larger calls cost the API and Redis less per change (bench/add-to-cart.ts). Yet calls
+   * of up to 100 with two out left the API idle a fifth of the time under load: a turn answered one
+   * call's changes, read the requests that had come meanwhile and sent them as one call only at its
+   * end, then waited on Redis with nothing else to do. Smaller calls, more of them out, keep Redis
+   * working on the first part of a turn's requests while the API reads the rest (2026-12-03,
+   * docs/BENCHMARKS.md: the API at 0.91-0.93 cores during the adds against 0.75-0.85).
    */
   private readonly changes: Coalescer<CartItemChange, CartChangeResult>;
 
@@ -214,7 +224,7 @@ export class CartStore {
     }
     args[2] = nowMs;
     const replies = (await this.scripts.run('changeCartItems', keys, args)) as [ScriptCode, Reply?, number?][];
-    return replies.map((reply, i) => changeResult(batch[i]!.userId, reply));
+    return replies.map(changeResult);
   }
 
   /** Empties a cart (clearCart-3.lua); null when it is not loaded. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCart } from '../../redis/cart-store.js';
-import { deletedNotice, emptyStoredCart, priceCart } from './cart-pricing.js';
+import { deletedNotice, emptyStoredCart, priceCart, renderCart } from './cart-pricing.js';
 
 const keyboard = { sku: 'KEYBOARD', title: 'Keyboard', priceCents: 4_900, currency: 'EUR' };
 const mouse = { sku: 'MOUSE', title: 'Mouse', priceCents: 1_550, currency: 'EUR' };
@@ -55,5 +55,59 @@ describe('parseCart', () => {
       notices: [{ sku: 'LAMP', reason: 'deleted', title: 'Lamp', message: 'Lamp is no longer sold and was removed from your cart' }],
     });
     expect(parseCart('u', [])).toBeNull();
+  });
+});
+
+describe('renderCart', () => {
+  const lamp = { sku: 'LAMP', title: 'Lamp "Aurora" \\ 2€', priceCents: 12_345, currency: 'EUR' };
+  const catalog = new Map([keyboard, mouse, lamp].map((product) => [product.sku, product]));
+  const productOf = (sku: string) => catalog.get(sku);
+  // A cart as its change script returns it: the hash's fields in Redis's order, joined by newlines.
+  const flat = [
+    'q:MOUSE',
+    '2',
+    'version',
+    '9',
+    'currency',
+    'EUR',
+    'q:LAMP',
+    '1',
+    'updatedAt',
+    '1764583200000',
+    'touchedAt',
+    '1764583200000',
+    'q:KEYBOARD',
+    '3',
+  ].join('\n');
+  const gates = new Map([
+    ['KEYBOARD', 10],
+    ['MOUSE', 0],
+    ['LAMP', 1_000_000],
+  ]);
+
+  it('writes exactly the JSON of the priced cart, lines in SKU order, titles escaped', () => {
+    const stored = parseCart('u', flat.split('\n'))!;
+    const priced = priceCart(
+      stored,
+      stored.lines.map((line) => ({ ...line, product: catalog.get(line.sku)!, available: gates.get(line.sku)! })),
+    );
+    const rendered = renderCart(flat, productOf, gates);
+    expect(rendered?.json).toBe(JSON.stringify(priced));
+    expect(JSON.parse(rendered!.json)).toEqual(priced);
+    expect(rendered?.skus).toEqual(['KEYBOARD', 'LAMP', 'MOUSE']);
+  });
+
+  it('writes an empty cart in the default currency', () => {
+    const empty = ['version', '3', 'updatedAt', '0', 'touchedAt', '0'].join('\n');
+    expect(renderCart(empty, productOf, gates)?.json).toBe(JSON.stringify(priceCart(parseCart('u', empty.split('\n'))!, [])));
+  });
+
+  it('leaves to the usual path a cart with a notice, an unknown or unsold product, another currency or an unread gate', () => {
+    const notice = `n:LAMP\n${JSON.stringify(deletedNotice('LAMP', 'Lamp'))}`;
+    expect(renderCart(`${flat}\n${notice}`, productOf, gates)).toBeNull();
+    expect(renderCart(flat, (sku) => (sku === 'LAMP' ? undefined : catalog.get(sku)), gates)).toBeNull();
+    expect(renderCart(flat, (sku) => (sku === 'LAMP' ? null : catalog.get(sku)), gates)).toBeNull();
+    expect(renderCart(flat, (sku) => (sku === 'LAMP' ? { ...lamp, currency: 'USD' } : catalog.get(sku)), gates)).toBeNull();
+    expect(renderCart(flat, productOf, new Map([...gates].filter(([sku]) => sku !== 'MOUSE')))).toBeNull();
   });
 });

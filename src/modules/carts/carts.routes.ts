@@ -2,15 +2,23 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authHooks, callerOf } from '../../http/auth-hooks.js';
 import { route } from '../../http/openapi.js';
 import type { AuthService } from '../auth/auth.service.js';
-import { addCartItemBody, cart, cartItemParams, setCartItemBody } from './carts.schemas.js';
+import { type CartAnswer, SerializedCart } from './cart-pricing.js';
+import { addCartItemBody, type Cart, cart, cartItemParams, setCartItemBody } from './carts.schemas.js';
 import type { CartService } from './carts.service.js';
 
 /**
- * Answers are built by typed code (priceCart) from the schema's own types; running each through zod
- * again before encoding cost more than building it (a tenth of the API's time per add-to-cart). The
- * schemas still document every answer in the OpenAPI document.
+ * Answers are built by typed code (priceCart, renderCart) from the schema's own types; running each
+ * through zod again before encoding cost more than building it (a tenth of the API's time per
+ * add-to-cart). A SerializedCart is already encoded and goes out as it is. The schemas still
+ * document every answer in the OpenAPI document.
  */
-const serializeAsBuilt = () => (data: unknown) => JSON.stringify(data);
+const serializeAsBuilt = () => (data: unknown) => (data instanceof SerializedCart ? data.json : JSON.stringify(data));
+
+/**
+ * A change's answer as the route's handler returns it: the Cart, or the same Cart already encoded,
+ * which the serializer above sends unchanged (the route's types know only the Cart).
+ */
+const answer = (cart: Promise<CartAnswer>) => cart as Promise<Cart>;
 
 const THE_CART = 'The cart after the change, priced now: line totals, the total and each line’s reservable stock.';
 const NO_PRODUCT = 'NOT_FOUND: no product with this SKU in the catalog (`details.sku`).';
@@ -56,7 +64,7 @@ export const cartsRoutes: FastifyPluginAsyncZod<{ auth: AuthService; carts: Cart
       }),
       onRequest: requireUser,
     },
-    async (request) => carts.add(callerOf(request).id, request.body.sku, request.body.quantity),
+    (request) => answer(carts.add(callerOf(request).id, request.body.sku, request.body.quantity)),
   );
 
   app.put(
@@ -79,7 +87,7 @@ export const cartsRoutes: FastifyPluginAsyncZod<{ auth: AuthService; carts: Cart
       }),
       onRequest: requireUser,
     },
-    async (request) => carts.set(callerOf(request).id, request.params.sku, request.body.quantity),
+    (request) => answer(carts.set(callerOf(request).id, request.params.sku, request.body.quantity)),
   );
 
   app.delete(
@@ -96,7 +104,7 @@ export const cartsRoutes: FastifyPluginAsyncZod<{ auth: AuthService; carts: Cart
       }),
       onRequest: requireUser,
     },
-    async (request) => carts.remove(callerOf(request).id, request.params.sku),
+    (request) => answer(carts.remove(callerOf(request).id, request.params.sku)),
   );
 
   app.delete(

@@ -1,13 +1,22 @@
 import { Coalescer, coalescedLookups } from '../../lib/coalescer.js';
 import type { Metrics } from '../../lib/metrics.js';
-import type { CartStore, MergeLine, StoredCart } from '../../redis/cart-store.js';
+import { type CartStore, type MergeLine, parseFlatCart, type StoredCart } from '../../redis/cart-store.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { ProductPricing } from '../catalog/catalog.repository.js';
 import type { ProductCache } from '../catalog/product-cache.js';
 import type { StockLine } from '../inventory/inventory.schemas.js';
 import type { InventoryService } from '../inventory/inventory.service.js';
 import type { Realtime } from '../realtime/realtime.js';
-import { currencyNotice, deletedNotice, emptyStoredCart, type PricedLine, priceCart } from './cart-pricing.js';
+import {
+  type CartAnswer,
+  currencyNotice,
+  deletedNotice,
+  emptyStoredCart,
+  type PricedLine,
+  priceCart,
+  renderCart,
+  SerializedCart,
+} from './cart-pricing.js';
 import { cartFull, checkoutUnderWay, currencyMismatch, insufficientStock, lineTooLarge, productNotFound } from './carts.errors.js';
 import type { CartsRepository } from './carts.repository.js';
 import { type Cart, type CartMerge, MAX_CART_LINE_QUANTITY } from './carts.schemas.js';
@@ -15,7 +24,7 @@ import { type Cart, type CartMerge, MAX_CART_LINE_QUANTITY } from './carts.schem
 export interface CartServiceDeps {
   store: CartStore;
   repository: Pick<CartsRepository, 'findMany' | 'productTitle'>;
-  products: Pick<ProductCache, 'get' | 'peek'>;
+  products: Pick<ProductCache, 'get' | 'peek' | 'peekOne'>;
   stock: Pick<StockStore, 'gates'>;
   inventory: Pick<InventoryService, 'ensureGate'>;
   realtime: Realtime;
@@ -90,8 +99,12 @@ export class CartService {
   /** The changes counter per source, labelled once rather than on every change. */
   private readonly changeCounts: Record<ChangeSource, { inc(value?: number): void }>;
 
+  /** A SKU's catalog entry when this instance has it at hand (see ProductCache.peekOne). */
+  private readonly productOf: (sku: string) => ProductPricing | null | undefined;
+
   constructor(private readonly deps: CartServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.productOf = (sku) => deps.products.peekOne(sku);
     const counter = (source: ChangeSource) => deps.metrics.cartChanges.labels({ source });
     this.changeCounts = { owner: counter('owner'), merge: counter('merge'), order: counter('order'), catalog: counter('catalog') };
     this.gateReads = new Coalescer(
@@ -119,17 +132,17 @@ export class CartService {
   }
 
   /** Adds units to a line (creating it); the line may not go past what the stock admits. */
-  add(userId: string, sku: string, quantity: number): Promise<Cart> {
+  add(userId: string, sku: string, quantity: number): Promise<CartAnswer> {
     return this.changeItem(userId, sku, 'add', quantity);
   }
 
   /** Sets a line's quantity; 0 removes it. Lowering a line is always allowed, raising it only within the stock. */
-  set(userId: string, sku: string, quantity: number): Promise<Cart> {
+  set(userId: string, sku: string, quantity: number): Promise<CartAnswer> {
     return this.changeItem(userId, sku, 'set', quantity);
   }
 
   /** Removes a line; a line the cart does not hold changes nothing. */
-  remove(userId: string, sku: string): Promise<Cart> {
+  remove(userId: string, sku: string): Promise<CartAnswer> {
     return this.changeItem(userId, sku, 'set', 0);
   }
 
@@ -245,8 +258,9 @@ export class CartService {
     return cart;
   }
 
-  private async changeItem(userId: string, sku: string, mode: 'add' | 'set', quantity: number): Promise<Cart> {
-    const [product] = this.deps.products.peek([sku]) ?? (await this.deps.products.get([sku]));
+  private async changeItem(userId: string, sku: string, mode: 'add' | 'set', quantity: number): Promise<CartAnswer> {
+    const peeked = this.productOf(sku);
+    const product = peeked !== undefined ? peeked : (await this.deps.products.get([sku]))[0];
     const removing = mode === 'set' && quantity === 0;
     // A line whose product left the catalog can still be removed.
     if (!product && !removing) throw productNotFound(sku);
@@ -269,8 +283,18 @@ export class CartService {
         nowMs: this.now(),
       });
       switch (result.kind) {
-        case 'done':
-          return result.changed ? this.changed(result.cart, 'owner', gates, result.ownerOnline) : this.price(result.cart, gates);
+        case 'done': {
+          // Nobody to push to (no socket of the owner connected anywhere): usually the answer can be
+          // written straight from the script's reply.
+          const rendered = result.ownerOnline ? null : renderCart(result.flat, this.productOf, gates);
+          if (rendered) {
+            if (result.changed) this.changeCounts.owner.inc();
+            this.rememberSkus(userId, rendered.skus);
+            return new SerializedCart(rendered.json);
+          }
+          const cart = parseFlatCart(userId, result.flat);
+          return result.changed ? this.changed(cart, 'owner', gates, result.ownerOnline) : this.price(cart, gates);
+        }
         case 'missing': {
           const snapshot = await this.snapshotReads.submit(userId);
           // No cart anywhere (a new buyer): the line would hold just `quantity`, so a refusal needs no

@@ -96,19 +96,22 @@ export class ProductCache {
    * For hot paths, where awaiting an answer already in memory costs more than the look-up.
    */
   peek(skus: readonly string[]): (ProductPricing | null)[] | undefined {
-    const now = this.now();
     const pricing: (ProductPricing | null)[] = new Array(skus.length);
     let complete = true;
     for (let i = 0; i < skus.length; i++) {
-      const entry = this.entries.get(skus[i]!);
-      if (!entry) {
-        complete = false;
-        continue;
-      }
-      if (now - entry.loadedAt > this.freshForMs) void this.load([skus[i]!]).catch(() => undefined);
-      pricing[i] = entry.pricing;
+      const one = this.peekOne(skus[i]!);
+      if (one === undefined) complete = false;
+      else pricing[i] = one;
     }
     return complete ? pricing : undefined;
+  }
+
+  /** `peek` of one SKU: its pricing, null when it is not in the catalog, undefined when it must be loaded first. */
+  peekOne(sku: string): ProductPricing | null | undefined {
+    const entry = this.entries.get(sku);
+    if (!entry) return undefined;
+    if (this.now() - entry.loadedAt > this.freshForMs) void this.load([sku]).catch(() => undefined);
+    return entry.pricing;
   }
 
   /**
