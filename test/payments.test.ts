@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { sql } from 'kysely';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, eventually, guests } from './support/http.js';
@@ -330,6 +330,43 @@ describe('paying for an order through the payment simulator', () => {
     // And a failure after a success leaves it succeeded.
     expect((await sendWebhook(sut.admin, event('payment.failed', together))).body.outcome).toBe('ignored');
     expect(await paymentOf(together.order.id)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('answers a confirmation once it has committed, without waiting for Redis to drop the sold reservation, which is still dropped once', async () => {
+    const { container } = sut.system;
+    const { order, payment } = await orderWithPayment(1, 1, 'consume-after-answer');
+    // The Redis step of this order's sale is held back until the webhook is answered, or, should
+    // the answer wait for the step, until a deadline no healthy run comes near.
+    let answered = false;
+    let letGo!: () => void;
+    const heldBack = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    const deadline = setTimeout(() => letGo(), 20_000);
+    const end = container.stock.end.bind(container.stock);
+    const steps: { mode: string; afterAnswer: boolean }[] = [];
+    const spy = vi.spyOn(container.stock, 'end').mockImplementation(async (orderId, mode) => {
+      if (orderId !== order.id) return end(orderId, mode);
+      await heldBack;
+      steps.push({ mode, afterAnswer: answered });
+      return end(orderId, mode);
+    });
+    onTestFinished(() => {
+      clearTimeout(deadline);
+      spy.mockRestore();
+    });
+
+    const data = { paymentId: payment.paymentId, orderId: order.id, amountCents: PRICE, currency: 'EUR' };
+    const answer = await sendWebhook(sut.admin, paymentEvent('payment.succeeded', data));
+    answered = true;
+    letGo();
+    expect(answer.body.outcome).toBe('confirmed');
+    await eventually(
+      async () => ((await container.stock.readReservation(order.id)) === null ? true : undefined),
+      'the sold reservation to be dropped',
+    );
+    expect(steps).toEqual([{ mode: 'consume', afterAnswer: true }]);
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ drift: 0 });
   });
 
   it('records, without effect, an amount that does not match, an unknown payment, and an event type it does not handle', async () => {

@@ -75,7 +75,7 @@ export class PaymentWebhooks {
 
   private applyBatch(events: WebhookEvent[]): Promise<WebhookOutcome[]> {
     this.deps.metrics.paymentWebhookBatchSize.observe(events.length);
-    return this.deps.transitions.inTransaction((tx, stage) => this.apply(tx, stage, events));
+    return this.deps.transitions.inTransaction((tx, stage) => this.apply(tx, stage, events), { consumeAfterAnswer: true });
   }
 
   private async apply(tx: Tx, stage: StageTransitions, events: readonly WebhookEvent[]): Promise<WebhookOutcome[]> {

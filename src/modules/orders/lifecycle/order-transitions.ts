@@ -81,6 +81,17 @@ interface RedisStep {
   mode: ReleaseMode;
 }
 
+export interface TransactionOptions {
+  /**
+   * Answer once the transaction has committed and the released stock is back in its gates, without
+   * waiting for the Redis step of the sold orders: dropping a reservation whose stock is sold
+   * changes nothing a reader sees (the gate already counts those units out), and a step that is
+   * lost is finished by the sweeper from the order's status, as after a crash. For the payment
+   * webhooks, whose answers set how soon the next ones come (bench/webhooks.ts).
+   */
+  consumeAfterAnswer?: boolean;
+}
+
 /** What one transaction's stage left for its end: the ledger moves, and the Redis steps after the commit. */
 interface Staged {
   staged: boolean;
@@ -120,7 +131,7 @@ export class OrderTransitions {
    * (a payment's record) commit or fail with the changes they go with. The ledger moves once `work`
    * is done; after the commit, the Redis step of every change it staged.
    */
-  async inTransaction<T>(work: (tx: Tx, stage: StageTransitions) => Promise<T>): Promise<T> {
+  async inTransaction<T>(work: (tx: Tx, stage: StageTransitions) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const staged: Staged = { staged: false, moves: { sold: [], released: [] }, steps: [], updates: [] };
     const result = await this.deps.inTransaction(async (tx) => {
       const value = await work(tx, (requests, alongside) => this.stage(tx, requests, staged, alongside));
@@ -128,7 +139,12 @@ export class OrderTransitions {
       return value;
     });
     this.announce(staged.updates);
-    await this.endReservations(staged.steps);
+    if (!options.consumeAfterAnswer) {
+      await this.endReservations(staged.steps);
+      return result;
+    }
+    void this.endReservations(staged.steps.filter((step) => step.mode === 'consume'));
+    await this.endReservations(staged.steps.filter((step) => step.mode !== 'consume'));
     return result;
   }
 
