@@ -39,6 +39,10 @@ local DONE, NOTHING, INSUFFICIENT, CART_MISSING, CART_FULL, LINE_TOO_LARGE, CURR
 local dirtyKey, skusKey = KEYS[1], KEYS[2]
 local maxLines, maxQuantity, now, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
 
+-- Field kinds told apart by their first two bytes ('q:', 'n:'), without making substrings.
+local byte = string.byte
+local Q, N, COLON = byte('q'), byte('n'), byte(':')
+
 local function change(cartKey, holdingKey, onlineKey, userId, sku, mode, quantity, available, lineCurrency)
   -- One read of the whole cart: the answer is built from it rather than read again after the change.
   local fields = redis.call('HGETALL', cartKey)
@@ -47,20 +51,29 @@ local function change(cartKey, holdingKey, onlineKey, userId, sku, mode, quantit
   end
   local lineField = 'q:' .. sku
   local lines, notices, currency, current, version = 0, {}, nil, 0, 0
+  -- The cart as HGETALL will give it after a change, built in the same pass: every field but the
+  -- notices (a change drops them), the changed line and the stamps, which the change writes anew.
+  local kept = {}
   for i = 1, #fields, 2 do
     local field = fields[i]
-    local kind = string.sub(field, 1, 2)
-    if kind == 'q:' then
+    local first, second = byte(field, 1, 2)
+    if second == COLON and first == Q then
       lines = lines + 1
       if field == lineField then
         current = tonumber(fields[i + 1])
+      else
+        kept[#kept + 1] = field
+        kept[#kept + 1] = fields[i + 1]
       end
-    elseif kind == 'n:' then
+    elseif second == COLON and first == N then
       notices[#notices + 1] = field
     elseif field == 'currency' then
       currency = fields[i + 1]
     elseif field == 'version' then
       version = tonumber(fields[i + 1])
+    elseif field ~= 'updatedAt' and field ~= 'touchedAt' then
+      kept[#kept + 1] = field
+      kept[#kept + 1] = fields[i + 1]
     end
   end
 
@@ -102,6 +115,9 @@ local function change(cartKey, holdingKey, onlineKey, userId, sku, mode, quantit
   if setsCurrency then
     changes[#changes + 1] = 'currency'
     changes[#changes + 1] = lineCurrency
+  elseif currency then
+    kept[#kept + 1] = 'currency'
+    kept[#kept + 1] = currency
   end
   redis.call('HSET', cartKey, unpack(changes))
   if current == 0 then
@@ -111,20 +127,10 @@ local function change(cartKey, holdingKey, onlineKey, userId, sku, mode, quantit
   redis.call('EXPIRE', cartKey, ttl)
   redis.call('SADD', dirtyKey, userId)
 
-  -- The cart as HGETALL would now give it: the fields read, without the notices, with the changes.
-  local cart = {}
-  for i = 1, #fields, 2 do
-    local field = fields[i]
-    if string.sub(field, 1, 2) ~= 'n:' and field ~= lineField and field ~= 'version' and field ~= 'updatedAt'
-        and field ~= 'touchedAt' and not (setsCurrency and field == 'currency') then
-      cart[#cart + 1] = field
-      cart[#cart + 1] = fields[i + 1]
-    end
-  end
   for i = 1, #changes do
-    cart[#cart + 1] = changes[i]
+    kept[#kept + 1] = changes[i]
   end
-  return {DONE, table.concat(cart, '\n'), redis.call('EXISTS', onlineKey)}
+  return {DONE, table.concat(kept, '\n'), redis.call('EXISTS', onlineKey)}
 end
 
 local replies = {}
