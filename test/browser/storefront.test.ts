@@ -355,7 +355,9 @@ describe('the storefront in a browser', () => {
     const add = page.getByRole('button', { name: 'Add to cart Offline Owl' });
     await add.click();
     const drawer = page.getByRole('dialog', { name: 'Your cart' });
-    await drawer.getByRole('alert').filter({ hasText: 'The shop is busy, try again in a moment' }).waitFor();
+    // In the shopper's words, not the API's (failureText).
+    await drawer.getByRole('alert').filter({ hasText: 'The shop is having trouble right now. Try again in a moment.' }).waitFor();
+    expect(await drawer.getByText('The shop is busy, try again in a moment').count()).toBe(0);
     await drawer.getByRole('button', { name: 'Close' }).click();
     await page.unroute('**/api/auth/guest');
     expect(await add.isEnabled()).toBe(true);

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useStore } from 'zustand';
 import { ApiError, api, type Cart, type Product, type Session, unwrap } from '../api/client';
+import { failureText } from '../api/failure-text';
 import { realtime } from '../realtime/socket';
 import { ensureSession, useSession } from '../session/session-store';
 import { type CartChange, type CartNotice, cartView, createCartStore } from './cart-store';
@@ -26,7 +27,7 @@ export function refusalText(error: unknown, title?: string): string {
     const what = title ?? String(error.details.sku ?? 'this item');
     return available > 0 ? `Only ${available} of ${what} left.` : `${what} is sold out.`;
   }
-  return error instanceof Error ? error.message : 'The cart could not be changed.';
+  return failureText(error, 'The cart could not be changed.');
 }
 
 const CAPPED_BECAUSE: Record<string, string> = {

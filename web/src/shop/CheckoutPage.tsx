@@ -3,6 +3,7 @@ import { type FormEvent, useRef, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { useStore } from 'zustand';
 import { ApiError, api, type Order, type ShippingAddress, unwrap } from '../api/client';
+import { failureText } from '../api/failure-text';
 import { complaintsOf, fieldAt, validationIssues } from '../api/validation';
 import { cartStore, loadCart, useCartView } from '../cart/cart';
 import { isLineQuantity, nearestLineQuantity, QUANTITY_RULE } from '../cart/quantity';
@@ -85,8 +86,8 @@ function refusalOf(error: unknown, lines: SummaryLine[], fromCart: boolean): str
     return `${title} sold out while you were checking out.${fromCart ? ' Remove it from your cart and try again.' : ''}`;
   }
   if (error.code === 'IDEMPOTENCY_KEY_REUSED') return 'This checkout was already sent with other details: see your orders before trying again.';
-  if (error.retryable) return `${error.message}. Nothing was charged, and trying again cannot order twice.`;
-  return error.message;
+  const said = failureText(error, 'The order could not be placed.');
+  return error.retryable ? `${said} Nothing was charged, and trying again cannot order twice.` : said;
 }
 
 export function CheckoutPage() {

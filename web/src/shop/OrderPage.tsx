@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { ApiError, api, type Order, unwrap } from '../api/client';
+import { failureText } from '../api/failure-text';
 import { formatDateTime, formatMoney } from '../lib/money';
 import type { OrderUpdate } from '../realtime/events';
 import { useRealtimeConnected, useRealtimeEvent } from '../realtime/socket';
@@ -31,11 +32,12 @@ const MOVED_ON: Record<Exclude<Order['status'], 'PENDING'>, string> = {
 /**
  * Why paying or cancelling was refused, for the shopper: an INVALID_STATE answer's message is for
  * developers (the order's full id, "only a PENDING order can be paid"), so it is said from
- * `details` instead; any other failure keeps its message, or `fallback` when there is none.
+ * `details` instead; any other failure is said as `failureText` says it, or `fallback` when it is
+ * not an API error.
  */
 export function orderActionRefusal(error: unknown, action: 'pay' | 'cancel', fallback: string): string {
   if (!(error instanceof ApiError)) return fallback;
-  if (error.code !== 'INVALID_STATE') return error.message;
+  if (error.code !== 'INVALID_STATE') return failureText(error, fallback);
   const { status, expiresAt, totalCents } = error.details as { status?: string; expiresAt?: string; totalCents?: number };
   const done = action === 'pay' ? 'paid' : 'cancelled';
   if (action === 'pay' && totalCents === 0) return 'This order costs nothing, so there is nothing to pay.';

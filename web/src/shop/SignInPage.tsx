@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { ApiError } from '../api/client';
+import { failureText } from '../api/failure-text';
 import { complaintsOf, validationIssues } from '../api/validation';
 import { reportCartMerge } from '../cart/cart';
 import { signIn, useSession } from '../session/session-store';
@@ -16,7 +17,7 @@ function refusalText(failure: unknown): string {
   // An address the browser takes (ada@localhost) that the API does not.
   const issues = validationIssues(failure);
   if (issues.length > 0) return `Check ${complaintsOf(issues, LABELS).join('; ')}.`;
-  return failure instanceof Error ? failure.message : 'Signing in failed.';
+  return failureText(failure, 'Signing in failed.');
 }
 
 /** Where `?next=` asks to go after signing in, when it is a page of this shop (never another site: `//evil.test`). */

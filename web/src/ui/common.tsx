@@ -1,6 +1,7 @@
 import { type InputHTMLAttributes, type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import type { OrderStatus, Product } from '../api/client';
+import { failureText } from '../api/failure-text';
 import { formatMoney } from '../lib/money';
 
 export function Notice({ tone, children, onDismiss }: { tone: 'info' | 'ok' | 'warn' | 'bad'; children: ReactNode; onDismiss?: () => void }) {
@@ -94,7 +95,7 @@ export function StatusBadge({ status }: { status: OrderStatus }) {
 export function LoadError({ error, retry }: { error: unknown; retry?: () => void }) {
   return (
     <Notice tone="bad">
-      {error instanceof Error ? error.message : 'Something went wrong.'}{' '}
+      {failureText(error, 'Something went wrong.')}{' '}
       {retry && (
         <button type="button" className="link" onClick={retry}>
           Try again
