@@ -141,6 +141,21 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('keeps the stock a product list shows live, without a reload', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 12, title: 'Listed Lantern', priceCents: 1_900 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    await page.getByLabel('Search products').fill('Listed Lantern');
+    await page.getByLabel('Search products').press('Enter');
+    const card = page.locator('.product-card', { has: page.getByRole('link', { name: 'Listed Lantern' }) });
+    const stock = card.locator('.stock');
+    await expect.poll(() => stock.textContent()).toBe('12 in stock');
+
+    expect((await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: -10, reason: 'browser test' })).status).toBe(200);
+    await expect.poll(() => stock.textContent(), { timeout: 60_000 }).toBe('Only 2 left');
+    await page.close();
+  });
+
   it('shows an order with its reservation countdown, and its status as it changes', async () => {
     const sku = await createProduct(sut.admin, { onHand: 5, title: 'Countdown Lamp', priceCents: 2_500 });
     const guest = (await new Api(base).post('/api/auth/guest')).body;

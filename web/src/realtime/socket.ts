@@ -121,3 +121,15 @@ export function useRealtimeEvent<E extends EventName>(event: E, listener: Server
 export function useWatchProduct(sku: string | undefined): void {
   useEffect(() => (sku ? realtime.watchProduct(sku) : undefined), [sku]);
 }
+
+/** Watches the stock of every SKU in `skus` while the component is mounted (the products a list shows). */
+export function useWatchProducts(skus: readonly string[]): void {
+  // One effect per set of SKUs, not per array: a list refetched with the same products keeps its watches.
+  const key = skus.join('\n');
+  useEffect(() => {
+    const unwatch = key ? key.split('\n').map((sku) => realtime.watchProduct(sku)) : [];
+    return () => {
+      for (const stop of unwatch) stop();
+    };
+  }, [key]);
+}
