@@ -43,12 +43,7 @@ export interface CartItemChange {
 }
 
 export type CartChangeResult =
-  /**
-   * `flat`: the cart after the change as the script returns it (its hash's fields and values joined
-   * by newlines), parsed by `parseFlatCart` when the caller needs the StoredCart: the hot path
-   * writes its answer from it directly (renderCart).
-   */
-  | { kind: 'done'; flat: string; changed: boolean; ownerOnline: boolean }
+  | { kind: 'done'; cart: StoredCart; changed: boolean; ownerOnline: boolean }
   | { kind: 'missing' }
   | { kind: 'insufficient'; current: number }
   | { kind: 'cartFull'; lines: number }
@@ -99,9 +94,6 @@ export function parseCart(userId: string, flat: string[]): StoredCart | null {
   return cart;
 }
 
-/** A cart as a change script returns it: the hash's fields and values joined by newlines. */
-export const parseFlatCart = (userId: string, flat: string): StoredCart => parseCart(userId, flat.split('\n'))!;
-
 const hashToFlat = (hash: Record<string, string>) => Object.entries(hash).flat();
 
 /**
@@ -117,12 +109,17 @@ const MAX_CHANGE_BATCH = 24;
  */
 const MAX_CHANGES_IN_FLIGHT = 4;
 
-function changeResult(reply: [ScriptCode, Reply?, number?]): CartChangeResult {
+function changeResult(userId: string, reply: [ScriptCode, Reply?, number?]): CartChangeResult {
   const [code, detail, online] = reply;
   switch (code) {
     case ScriptCode.Done:
     case ScriptCode.Nothing:
-      return { kind: 'done', flat: detail as string, changed: code === ScriptCode.Done, ownerOnline: online === 1 };
+      return {
+        kind: 'done',
+        cart: parseCart(userId, (detail as string).split('\n'))!,
+        changed: code === ScriptCode.Done,
+        ownerOnline: online === 1,
+      };
     case ScriptCode.CartMissing:
       return { kind: 'missing' };
     case ScriptCode.Insufficient:
@@ -224,7 +221,7 @@ export class CartStore {
     }
     args[2] = nowMs;
     const replies = (await this.scripts.run('changeCartItems', keys, args)) as [ScriptCode, Reply?, number?][];
-    return replies.map(changeResult);
+    return replies.map((reply, i) => changeResult(batch[i]!.userId, reply));
   }
 
   /** Empties a cart (clearCart-3.lua); null when it is not loaded. */

@@ -62,8 +62,8 @@ describe('renderCart', () => {
   const lamp = { sku: 'LAMP', title: 'Lamp "Aurora" \\ 2€', priceCents: 12_345, currency: 'EUR' };
   const catalog = new Map([keyboard, mouse, lamp].map((product) => [product.sku, product]));
   const productOf = (sku: string) => catalog.get(sku);
-  // A cart as its change script returns it: the hash's fields in Redis's order, joined by newlines.
-  const flat = [
+  // A cart as its change script returns it (the hash's fields in Redis's order), parsed.
+  const stored = parseCart('u', [
     'q:MOUSE',
     '2',
     'version',
@@ -78,7 +78,7 @@ describe('renderCart', () => {
     '1764583200000',
     'q:KEYBOARD',
     '3',
-  ].join('\n');
+  ])!;
   const gates = new Map([
     ['KEYBOARD', 10],
     ['MOUSE', 0],
@@ -86,28 +86,25 @@ describe('renderCart', () => {
   ]);
 
   it('writes exactly the JSON of the priced cart, lines in SKU order, titles escaped', () => {
-    const stored = parseCart('u', flat.split('\n'))!;
     const priced = priceCart(
       stored,
       stored.lines.map((line) => ({ ...line, product: catalog.get(line.sku)!, available: gates.get(line.sku)! })),
     );
-    const rendered = renderCart(flat, productOf, gates);
-    expect(rendered?.json).toBe(JSON.stringify(priced));
-    expect(JSON.parse(rendered!.json)).toEqual(priced);
-    expect(rendered?.skus).toEqual(['KEYBOARD', 'LAMP', 'MOUSE']);
+    const rendered = renderCart(stored, productOf, gates);
+    expect(rendered).toBe(JSON.stringify(priced));
+    expect(JSON.parse(rendered!).items.map((item: { sku: string }) => item.sku)).toEqual(['KEYBOARD', 'LAMP', 'MOUSE']);
   });
 
   it('writes an empty cart in the default currency', () => {
-    const empty = ['version', '3', 'updatedAt', '0', 'touchedAt', '0'].join('\n');
-    expect(renderCart(empty, productOf, gates)?.json).toBe(JSON.stringify(priceCart(parseCart('u', empty.split('\n'))!, [])));
+    const empty = parseCart('u', ['version', '3', 'updatedAt', '0', 'touchedAt', '0'])!;
+    expect(renderCart(empty, productOf, gates)).toBe(JSON.stringify(priceCart(empty, [])));
   });
 
   it('leaves to the usual path a cart with a notice, an unknown or unsold product, another currency or an unread gate', () => {
-    const notice = `n:LAMP\n${JSON.stringify(deletedNotice('LAMP', 'Lamp'))}`;
-    expect(renderCart(`${flat}\n${notice}`, productOf, gates)).toBeNull();
-    expect(renderCart(flat, (sku) => (sku === 'LAMP' ? undefined : catalog.get(sku)), gates)).toBeNull();
-    expect(renderCart(flat, (sku) => (sku === 'LAMP' ? null : catalog.get(sku)), gates)).toBeNull();
-    expect(renderCart(flat, (sku) => (sku === 'LAMP' ? { ...lamp, currency: 'USD' } : catalog.get(sku)), gates)).toBeNull();
-    expect(renderCart(flat, productOf, new Map([...gates].filter(([sku]) => sku !== 'MOUSE')))).toBeNull();
+    expect(renderCart({ ...stored, notices: [deletedNotice('LAMP', 'Lamp')] }, productOf, gates)).toBeNull();
+    expect(renderCart(stored, (sku) => (sku === 'LAMP' ? undefined : catalog.get(sku)), gates)).toBeNull();
+    expect(renderCart(stored, (sku) => (sku === 'LAMP' ? null : catalog.get(sku)), gates)).toBeNull();
+    expect(renderCart(stored, (sku) => (sku === 'LAMP' ? { ...lamp, currency: 'USD' } : catalog.get(sku)), gates)).toBeNull();
+    expect(renderCart(stored, productOf, new Map([...gates].filter(([sku]) => sku !== 'MOUSE')))).toBeNull();
   });
 });

@@ -69,7 +69,7 @@ export const emptyStoredCart = (userId: string, nowMs: number): StoredCart => ({
 
 /**
  * A cart answer already encoded as JSON: the hot path of a cart change writes it straight from the
- * script's reply (see renderCart), without building the Cart object first. The carts routes'
+ * stored cart (see renderCart), without building the Cart object first. The carts routes'
  * serializer sends its `json` as it is.
  */
 export class SerializedCart {
@@ -91,54 +91,37 @@ function itemOpening(product: ProductPricing): string {
   return opening;
 }
 
-const bySku = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
-
 /**
- * The JSON that `JSON.stringify(priceCart(…))` gives for a cart as its change script returns it
- * (the hash's fields and values joined by newlines, see changeCartItems-n.lua), written directly:
- * under load, building the stored cart, the priced lines and the Cart, then encoding it, cost the
- * API more than the change itself. `productOf` gives a SKU's catalog entry (undefined when not at
- * hand), `available` each SKU's gate as read with the change.
+ * The JSON that `JSON.stringify(priceCart(…))` gives, written directly: under load, building the
+ * priced lines and the Cart, then encoding it, cost the API more than the change itself.
+ * `productOf` gives a SKU's catalog entry (undefined when not at hand), `available` each SKU's gate
+ * as read with the change.
  *
  * Null whenever the usual path has more to do than price the lines: a line whose product is not at
  * hand, is no longer sold or is now sold in another currency than the cart's (it is healed first),
  * a line whose gate was not read, or a notice to show. The caller then prices the cart as usual.
  */
 export function renderCart(
-  flat: string,
+  stored: StoredCart,
   productOf: (sku: string) => ProductPricing | null | undefined,
   available: ReadonlyMap<string, number>,
-): { json: string; skus: string[] } | null {
-  const fields = flat.split('\n');
-  let version = 0;
-  let updatedAtMs = 0;
-  let currency: string | null = null;
-  const lines: { sku: string; quantity: number }[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const field = fields[i]!;
-    if (field.startsWith('q:')) lines.push({ sku: field.slice(2), quantity: Number(fields[i + 1]) });
-    else if (field.startsWith('n:')) return null;
-    else if (field === 'version') version = Number(fields[i + 1]);
-    else if (field === 'updatedAt') updatedAtMs = Number(fields[i + 1]);
-    else if (field === 'currency') currency = fields[i + 1]!;
-  }
-  lines.sort(bySku);
+): string | null {
+  if (stored.notices.length > 0) return null;
   let items = '';
   let totalCents = 0;
-  const skus: string[] = new Array(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const { sku, quantity } = lines[i]!;
+  for (let i = 0; i < stored.lines.length; i++) {
+    const { sku, quantity } = stored.lines[i]!;
     const product = productOf(sku);
     const units = available.get(sku);
-    if (!product || units === undefined || (currency !== null && product.currency !== currency)) return null;
+    if (!product || units === undefined || (stored.currency !== null && product.currency !== stored.currency)) return null;
     const lineTotalCents = quantity * product.priceCents;
     totalCents += lineTotalCents;
     items += `${i === 0 ? '' : ','}${itemOpening(product)}${quantity},"lineTotalCents":${lineTotalCents},"available":${units},"soldOut":${units <= 0}}`;
-    skus[i] = sku;
   }
-  const shown = currency ?? (lines.length > 0 ? productOf(lines[0]!.sku)!.currency : DEFAULT_CART_CURRENCY);
-  const json =
-    `{"items":[${items}],"totalCents":${totalCents},"currency":${JSON.stringify(shown)},"version":${version},` +
-    `"updatedAt":"${new Date(updatedAtMs).toISOString()}","notices":[]}`;
-  return { json, skus };
+  const first = stored.lines[0];
+  const currency = stored.currency ?? (first ? productOf(first.sku)!.currency : DEFAULT_CART_CURRENCY);
+  return (
+    `{"items":[${items}],"totalCents":${totalCents},"currency":${JSON.stringify(currency)},"version":${stored.version},` +
+    `"updatedAt":"${new Date(stored.updatedAtMs).toISOString()}","notices":[]}`
+  );
 }

@@ -1,6 +1,6 @@
 import { Coalescer, coalescedLookups } from '../../lib/coalescer.js';
 import type { Metrics } from '../../lib/metrics.js';
-import { type CartStore, type MergeLine, parseFlatCart, type StoredCart } from '../../redis/cart-store.js';
+import type { CartStore, MergeLine, StoredCart } from '../../redis/cart-store.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { ProductPricing } from '../catalog/catalog.repository.js';
 import type { ProductCache } from '../catalog/product-cache.js';
@@ -285,15 +285,17 @@ export class CartService {
       switch (result.kind) {
         case 'done': {
           // Nobody to push to (no socket of the owner connected anywhere): usually the answer can be
-          // written straight from the script's reply.
-          const rendered = result.ownerOnline ? null : renderCart(result.flat, this.productOf, gates);
-          if (rendered) {
+          // written straight from the stored cart, without building the Cart first.
+          const rendered = result.ownerOnline ? null : renderCart(result.cart, this.productOf, gates);
+          if (rendered !== null) {
             if (result.changed) this.changeCounts.owner.inc();
-            this.rememberSkus(userId, rendered.skus);
-            return new SerializedCart(rendered.json);
+            this.rememberSkus(
+              userId,
+              result.cart.lines.map((line) => line.sku),
+            );
+            return new SerializedCart(rendered);
           }
-          const cart = parseFlatCart(userId, result.flat);
-          return result.changed ? this.changed(cart, 'owner', gates, result.ownerOnline) : this.price(cart, gates);
+          return result.changed ? this.changed(result.cart, 'owner', gates, result.ownerOnline) : this.price(result.cart, gates);
         }
         case 'missing': {
           const snapshot = await this.snapshotReads.submit(userId);

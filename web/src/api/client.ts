@@ -98,7 +98,7 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
     result = await call;
   } catch {
     // The browser's own words ("Failed to fetch", "NetworkError when…") say nothing a shopper can act on.
-    throw new ApiError(0, 'NETWORK', 'the shop cannot be reached; check your connection and try again');
+    throw new ApiError(0, 'NETWORK', 'The shop cannot be reached. Check your connection and try again.');
   }
   if (!result.response.ok) throw errorOf(result.response.status, result.error);
   return result.data as T;

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from './client';
+import { ApiError, unwrap } from './client';
 import { failureText } from './failure-text';
 
 describe('failureText', () => {
-  it('says the failures any page may meet in a shopper’s words, never the API’s developer text', () => {
+  it('says the failures any page may meet in a shopper’s words, never the API’s developer text', async () => {
+    const lost = await unwrap(Promise.reject(new TypeError('Failed to fetch'))).catch((error: unknown) => error);
     const said = [
       new ApiError(503, 'UNAVAILABLE', 'a backing service is unavailable; retry shortly'),
       new ApiError(500, 'INTERNAL', 'internal error'),
       new ApiError(502, 'UNAVAILABLE', 'the server answered 502'),
       new ApiError(429, 'RATE_LIMITED', 'too many requests; retry in 12 s', { retryAfterMs: 11_200 }),
-      new ApiError(0, 'NETWORK', 'the shop cannot be reached; check your connection and try again'),
+      lost,
       new ApiError(401, 'UNAUTHENTICATED', 'an Authorization: Bearer token is required'),
     ].map((error) => failureText(error, 'unused'));
     expect(said).toEqual([

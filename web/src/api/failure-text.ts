@@ -5,15 +5,14 @@ const asSentence = (text: string) => (text ? `${text[0]!.toUpperCase()}${text.sl
 /**
  * A failure in words a shopper can act on. The API's messages are written for developers ("a
  * backing service is unavailable; retry shortly", "too many requests; retry in 12 s"), so the
- * failures any page may meet are said here by their code; a refusal a page knows better (out of
+ * failures any page may meet are said here by their code (a lost connection is already said so by
+ * `unwrap`); a refusal a page knows better (out of
  * stock, an order that moved on) is said by the page before it calls this. Any other refusal keeps
  * the API's message, as a sentence; anything that is not an API error gets `fallback`.
  */
 export function failureText(error: unknown, fallback: string): string {
   if (!(error instanceof ApiError)) return fallback;
   switch (error.code) {
-    case 'NETWORK':
-      return 'The shop cannot be reached. Check your connection and try again.';
     case 'RATE_LIMITED': {
       const seconds = Math.max(1, Math.ceil(Number(error.details.retryAfterMs ?? 1_000) / 1_000));
       return `Too many tries in a short time. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`;

@@ -117,11 +117,6 @@ export function useRealtimeEvent<E extends EventName>(event: E, listener: Server
   useEffect(() => realtime.on(event, listener), [event, listener]);
 }
 
-/** Watches a SKU's stock while the component is mounted. */
-export function useWatchProduct(sku: string | undefined): void {
-  useEffect(() => (sku ? realtime.watchProduct(sku) : undefined), [sku]);
-}
-
 /** Watches the stock of every SKU in `skus` while the component is mounted (the products a list shows). */
 export function useWatchProducts(skus: readonly string[]): void {
   // One effect per set of SKUs, not per array: a list refetched with the same products keeps its watches.

@@ -75,8 +75,10 @@ function shortLine(error: unknown): { sku?: string; available?: number } | undef
   return error instanceof ApiError && error.code === 'INSUFFICIENT_STOCK' ? (error.details as { sku?: string; available?: number }) : undefined;
 }
 
+const NOT_PLACED = 'The order could not be placed.';
+
 function refusalOf(error: unknown, lines: SummaryLine[], fromCart: boolean): string {
-  if (!(error instanceof ApiError)) return 'The order could not be placed.';
+  if (!(error instanceof ApiError)) return NOT_PLACED;
   const short = shortLine(error);
   if (short) {
     const { sku, available } = short;
@@ -86,7 +88,7 @@ function refusalOf(error: unknown, lines: SummaryLine[], fromCart: boolean): str
     return `${title} sold out while you were checking out.${fromCart ? ' Remove it from your cart and try again.' : ''}`;
   }
   if (error.code === 'IDEMPOTENCY_KEY_REUSED') return 'This checkout was already sent with other details: see your orders before trying again.';
-  const said = failureText(error, 'The order could not be placed.');
+  const said = failureText(error, NOT_PLACED);
   return error.retryable ? `${said} Nothing was charged, and trying again cannot order twice.` : said;
 }
 

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { api, type OkBody, type Product, unwrap } from '../api/client';
 import type { StockUpdate } from '../realtime/events';
-import { useRealtimeConnected, useRealtimeEvent, useWatchProduct, useWatchProducts } from '../realtime/socket';
+import { useRealtimeConnected, useRealtimeEvent, useWatchProducts } from '../realtime/socket';
 
 export function useCategories() {
   return useQuery({ queryKey: ['categories'], queryFn: () => unwrap(api.GET('/api/categories')), staleTime: 5 * 60_000 });
@@ -11,9 +11,18 @@ export function useCategories() {
 type ProductPage = OkBody<'/api/products', 'get'>;
 
 /**
- * A page of products, each one's `available` kept live as on a product page: the list watches its
- * SKUs, and each `stock:update` writes the new count into every cached list that shows the product.
- * Without a live connection it polls instead.
+ * Follows the stock of `skus` while the component is mounted: they are watched, and each
+ * `stock:update` goes to `apply` (a stable callback). While the live connection is down the caller
+ * polls instead.
+ */
+function useFollowStock(skus: readonly string[], apply: (update: StockUpdate) => void): void {
+  useWatchProducts(skus);
+  useRealtimeEvent('stock:update', apply);
+}
+
+/**
+ * A page of products, each one's `available` kept live as on a product page: each `stock:update`
+ * of a SKU the list shows is written into every cached list that shows the product.
  */
 export function useProducts(query: { category?: string; q?: string; page?: number; limit?: number }) {
   const queryClient = useQueryClient();
@@ -23,8 +32,7 @@ export function useProducts(query: { category?: string; q?: string; page?: numbe
     queryFn: () => unwrap(api.GET('/api/products', { params: { query } })),
     refetchInterval: connected ? false : 10_000,
   });
-  useWatchProducts(products.data?.items.map((product) => product.sku) ?? []);
-  const onStock = useCallback(
+  const apply = useCallback(
     ({ sku, available }: StockUpdate) =>
       queryClient.setQueriesData<ProductPage>({ queryKey: ['products'] }, (page) =>
         page?.items.some((product) => product.sku === sku)
@@ -33,26 +41,22 @@ export function useProducts(query: { category?: string; q?: string; page?: numbe
       ),
     [queryClient],
   );
-  useRealtimeEvent('stock:update', onStock);
+  useFollowStock(products.data?.items.map((product) => product.sku) ?? [], apply);
   return products;
 }
 
-/**
- * One product, its `available` kept live: the page watches the SKU, and each `stock:update`
- * writes the new count into the cached product. Without a live connection it polls instead.
- */
+/** One product, its `available` kept live: each `stock:update` of the SKU is written into the cached product. */
 export function useLiveProduct(sku: string) {
   const queryClient = useQueryClient();
   const connected = useRealtimeConnected();
-  useWatchProduct(sku);
-  const onStock = useCallback(
+  const apply = useCallback(
     (update: StockUpdate) => {
       if (update.sku !== sku) return;
       queryClient.setQueryData<Product>(['product', sku], (product) => (product ? { ...product, available: update.available } : product));
     },
     [queryClient, sku],
   );
-  useRealtimeEvent('stock:update', onStock);
+  useFollowStock([sku], apply);
   return useQuery({
     queryKey: ['product', sku],
     queryFn: () => unwrap(api.GET('/api/products/{sku}', { params: { path: { sku } } })),
