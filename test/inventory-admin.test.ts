@@ -93,7 +93,7 @@ describe('inventory administration', () => {
     it("calls a SKU low by what the ledger can sell, vendor units included, in the list and in the admins' alert alike", async () => {
       const { container } = sut.system;
       const sku = await createProduct(sut.admin, { onHand: 0 });
-      await container.db.transaction().execute((tx) => container.inventoryRepository.setVendorOnHand(tx, sku, 10));
+      await container.db.transaction().execute((tx) => container.inventoryRepository.setVendorOnHand(tx, sku, 10, 10));
       const [buyer] = await guests(sut.system.url!, 1);
       const placed = await buyer!.order([{ sku, quantity: 1 }], 'vendor-units-low');
       expect(placed.status).toBe(202);
@@ -226,7 +226,7 @@ describe('inventory administration', () => {
       const { container } = sut.system;
       const sku = await createProduct(sut.admin, { onHand: 5 });
       // Ten vendor units counted and nothing reserved: reservations do not stop the removal, the warehouse's count does.
-      await container.db.transaction().execute((tx) => container.inventoryRepository.setVendorOnHand(tx, sku, 10));
+      await container.db.transaction().execute((tx) => container.inventoryRepository.setVendorOnHand(tx, sku, 10, 10));
       const before = await inventoryOf(sut.admin, sku);
       expect(before).toMatchObject({ onHand: 5, vendorOnHand: 10, reserved: 0, gateAvailable: 15, drift: 0 });
 

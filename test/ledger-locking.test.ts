@@ -91,7 +91,7 @@ describe('ledger reads and writes that wait on a stock change', () => {
     const { container } = sut.system;
     const sku = await createProduct(sut.admin, { onHand: 0 });
     // One vendor unit counted, and reserved by an order.
-    await container.db.transaction().execute((tx) => container.inventoryRepository.setVendorOnHand(tx, sku, 1));
+    await container.db.transaction().execute((tx) => container.inventoryRepository.setVendorOnHand(tx, sku, 1, 1));
     const order = snapshotOf(sku, 1);
     expect(await container.persister.persistBatch([order])).toEqual(['persisted']);
 

@@ -85,4 +85,29 @@ describe('low-stock alerts', () => {
     const [alert] = await mailsTo(sut.admin, ADMIN.email, alerts, 1);
     expect(alert!.subject).toBe(`Low stock: ${sku} (3 left)`);
   });
+
+  it('alerts the admins when a vendor recount takes a SKU to its threshold: once while it stays low, again after it recovers', async () => {
+    const { container } = sut.system;
+    const sku = await createProduct(sut.admin, { onHand: 0, title: 'Recounted kettle' });
+    const { row, sim } = await simulatedVendor(container, 'recount', { [sku]: 20 });
+    const recount = async (units: number) => {
+      sim.simulation.setStock([{ sku, available: units }]);
+      await container.vendorSync.sync(row);
+      expect((await inventoryOf(sut.admin, sku)).available).toBe(units);
+    };
+    const alerts = new RegExp(`^Low stock: ${sku} `);
+
+    // No sale: the vendor's own count falls to 4, under the default threshold of 5.
+    await recount(4);
+    const [first] = await mailsTo(sut.admin, ADMIN.email, alerts, 1);
+    expect(first!.subject).toBe(`Low stock: ${sku} (4 left)`);
+    expect(first!.text).toContain('Recounted kettle');
+
+    // Still low: no second alert. Above again, then low again: the second crossing is alerted.
+    await recount(2);
+    await recount(30);
+    await recount(1);
+    const both = await mailsTo(sut.admin, ADMIN.email, alerts, 2);
+    expect(both.map((mail) => mail.subject)).toEqual([`Low stock: ${sku} (1 left)`, `Low stock: ${sku} (4 left)`]);
+  });
 });

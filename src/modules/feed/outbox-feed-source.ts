@@ -22,7 +22,7 @@ export class OutboxFeedSource implements FeedSource {
 /**
  * An outbox event as the feed carries it. A status change is routed by the status the order reached
  * (`order.confirmed`, `order.fulfilled`, `order.failed`, …), so a consumer binds to the changes it
- * cares about; stock events are about their SKU. Events of other kinds keep their type, which the
+ * cares about; stock events, and a SKU's low-stock alert, are about their SKU. Events of other kinds keep their type, which the
  * publisher does not send (only `order.*` and `stock.*` go out).
  */
 export function feedEventOf(record: OutboxRecord): FeedEvent {
@@ -31,6 +31,7 @@ export function feedEventOf(record: OutboxRecord): FeedEvent {
     case 'order.status-changed':
       return { ...event, type: `order.${record.payload.to.toLowerCase()}`, subject: record.orderId ?? '' };
     case 'stock.changed':
+    case 'inventory.low-stock':
       return { ...event, type: record.type, subject: record.payload.sku };
     default:
       return { ...event, type: record.type, subject: record.orderId ?? '' };

@@ -52,6 +52,37 @@ async function rearmLowStock(tx: Tx, sku: string): Promise<void> {
   `.execute(tx);
 }
 
+/**
+ * After a vendor recount moved a SKU's counted vendor units by `delta`, under its row lock: re-arms
+ * its alert when it is above its threshold, and when the recount lowered it to its threshold or
+ * under it, raises the alert unless it is up already, with an `inventory.low-stock` outbox event for
+ * the admins' mail: nobody at the shop made that change, so without it the SKU went unannounced
+ * until its next sale. One statement writes both, the alert naming the event as the one that raised
+ * it, as a sale's names its confirmation. A product taken off the catalog raises none. (An admin's
+ * own count or adjustment only re-arms: the admin knows, and the next sale alerts as usual.)
+ */
+async function settleRecountLowStock(tx: Tx, sku: string, delta: number): Promise<void> {
+  await rearmLowStock(tx, sku);
+  if (delta >= 0) return;
+  await sql`
+    WITH level AS (
+      SELECT i.sku, i.on_hand + i.vendor_on_hand - i.reserved AS available, product.low_stock_threshold AS threshold
+      FROM inventory AS i JOIN products AS product USING (sku)
+      WHERE i.sku = ${sku} AND product.deleted_at IS NULL
+        AND i.on_hand + i.vendor_on_hand - i.reserved <= product.low_stock_threshold
+    ), alerted AS (
+      INSERT INTO low_stock_alerts (sku, available, event_id)
+      SELECT sku, available, nextval(pg_get_serial_sequence('outbox', 'id')) FROM level
+      ON CONFLICT (sku) DO NOTHING
+      RETURNING sku, available, event_id
+    )
+    INSERT INTO outbox (id, order_id, event_type, payload)
+    SELECT alerted.event_id, NULL, 'inventory.low-stock',
+      jsonb_build_object('sku', alerted.sku, 'available', alerted.available, 'threshold', level.threshold)
+    FROM alerted JOIN level USING (sku)
+  `.execute(tx);
+}
+
 export class InventoryRepository {
   constructor(private readonly db: Db) {}
 
@@ -104,10 +135,13 @@ export class InventoryRepository {
     return rearmLowStock(tx, sku);
   }
 
-  /** The vendor units the ledger counts for a SKU, as a recount set them under the row lock. */
-  async setVendorOnHand(tx: Tx, sku: string, vendorOnHand: number): Promise<void> {
+  /**
+   * The vendor units the ledger counts for a SKU, `delta` from what it counted, as a recount set them
+   * under the row lock; its low-stock alert follows (settleRecountLowStock).
+   */
+  async setVendorOnHand(tx: Tx, sku: string, vendorOnHand: number, delta: number): Promise<void> {
     await tx.updateTable('inventory').set({ vendorOnHand, updatedAt: sql`now()` }).where('sku', '=', sku).execute();
-    await rearmLowStock(tx, sku);
+    await settleRecountLowStock(tx, sku, delta);
   }
 
   /**

@@ -169,6 +169,7 @@ export class Notifier {
       case 'job.dead-lettered':
       case 'payment.anomaly':
       case 'stock.changed':
+      case 'inventory.low-stock':
         return [];
     }
   }
@@ -194,7 +195,7 @@ export class Notifier {
     return [{ template: 'abandoned-cart', rendered }];
   }
 
-  /** The admins' mail the event calls for: a dead letter, a failed fulfilment, or the SKUs a confirmation's sale takes low. */
+  /** The admins' mail the event calls for: a dead letter, a failed fulfilment, or a SKU taken low (by a confirmation's sale, or by a vendor recount). */
   private async adminMails(event: OutboxRecord): Promise<Mail[]> {
     if (event.type === 'job.dead-lettered') {
       const { queue, name, jobId, reason, attempts, failedAt } = event.payload;
@@ -208,14 +209,16 @@ export class Notifier {
     if (event.type === 'order.status-changed' && event.payload.from === 'CONFIRMED' && event.payload.to === 'FAILED') {
       return [{ template: 'fulfilment-failed', rendered: await this.fulfilmentFailed(event, event.payload.reason) }];
     }
+    // A vendor recount that took a SKU low raised its alert with the event.
+    if (event.type === 'inventory.low-stock') return [await this.lowStockMail(event.payload)];
     if (event.type !== 'order.status-changed' || event.payload.to !== 'CONFIRMED' || !event.orderId) return [];
     const low = await this.lowStockChecks.submit({ eventId: event.id, orderId: event.orderId });
-    return Promise.all(
-      low.map(async ({ sku, available, threshold }): Promise<Mail> => {
-        const title = (await this.deps.repository.productTitle(sku)) ?? sku;
-        return { template: 'low-stock', subjectKey: `low-stock-${sku}`, rendered: templates.lowStock({ sku, title, available, threshold }) };
-      }),
-    );
+    return Promise.all(low.map((level) => this.lowStockMail(level)));
+  }
+
+  private async lowStockMail({ sku, available, threshold }: LowStock): Promise<Mail> {
+    const title = (await this.deps.repository.productTitle(sku)) ?? sku;
+    return { template: 'low-stock', subjectKey: `low-stock-${sku}`, rendered: templates.lowStock({ sku, title, available, threshold }) };
   }
 
   private async fulfilmentFailed(event: OutboxRecord, reason: string | null): Promise<templates.RenderedMail> {

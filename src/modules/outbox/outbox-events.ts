@@ -30,6 +30,13 @@ export interface OutboxPayloads {
    */
   'stock.changed': { sku: string; available: number };
   /**
+   * A vendor recount took a SKU's availability down to its product's low-stock threshold or under
+   * it, and raised the SKU's alert (low_stock_alerts): once until the SKU is above its threshold
+   * again. A sale's alert is told by its confirmation's `order.status-changed` instead
+   * (LowStockAlertsRepository).
+   */
+  'inventory.low-stock': { sku: string; available: number; threshold: number };
+  /**
    * A cart with lines was left untouched by its owner (who has an address) for the configured time:
    * once per owner's change. `lines` and `version` are the cart as it was left; `touchedAt` is the
    * owner's last change, ISO 8601.

@@ -47,7 +47,7 @@ export class StockRecount {
       },
       write: async (tx, row, applied) => {
         const vendorOnHand = row.vendorOnHand + applied;
-        await ledger.setVendorOnHand(tx, sku, vendorOnHand);
+        await ledger.setVendorOnHand(tx, sku, vendorOnHand, applied);
         return (now) => now.vendorOnHand === vendorOnHand;
       },
     });
