@@ -89,9 +89,23 @@ export function parseCart(userId: string, flat: string[]): StoredCart | null {
   }
   // A cart written before owners' changes were told apart: its last change stands for the owner's.
   if (Number.isNaN(cart.touchedAtMs)) cart.touchedAtMs = cart.updatedAtMs;
-  cart.lines.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
-  cart.notices.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  sortBySku(cart.lines);
+  sortBySku(cart.notices);
   return cart;
+}
+
+/**
+ * Sorts by SKU in place, by insertion: a cart holds at most 50 lines, usually a handful, and this
+ * allocates nothing, where Array.sort with a comparator allocated its work arrays on every cart
+ * change (bench/allocations.ts).
+ */
+function sortBySku(items: { sku: string }[]): void {
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i]!;
+    let j = i - 1;
+    for (; j >= 0 && items[j]!.sku > item.sku; j--) items[j + 1] = items[j]!;
+    items[j + 1] = item;
+  }
 }
 
 const hashToFlat = (hash: Record<string, string>) => Object.entries(hash).flat();

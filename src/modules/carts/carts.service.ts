@@ -267,10 +267,11 @@ export class CartService {
     // The gate of the SKU checked, read together with those of the cart's other lines as last
     // answered here, so that pricing the new cart usually needs no second read.
     // (A removal checks no stock, and must not load a gate for a SKU the catalog does not know.)
-    const known = (this.lastSkus.get(userId) ?? []).filter((other) => other !== sku);
-    const skus = removing ? known : [sku, ...known];
+    const skus: string[] = removing ? [] : [sku];
+    for (const other of this.lastSkus.get(userId) ?? []) if (other !== sku) skus.push(other);
     const read = this.recentPlenty(skus) ?? (await this.availableOf(skus));
-    const gates: Gates = new Map(skus.map((other, i) => [other, read[i]!]));
+    const gates: Gates = new Map();
+    for (let i = 0; i < skus.length; i++) gates.set(skus[i]!, read[i]!);
     const available = removing ? 0 : read[0]!;
     for (let loads = 0; loads < MAX_LOADS; loads++) {
       const result = await this.deps.store.changeItem({
@@ -289,10 +290,7 @@ export class CartService {
           const rendered = result.ownerOnline ? null : renderCart(result.cart, this.productOf, gates);
           if (rendered !== null) {
             if (result.changed) this.changeCounts.owner.inc();
-            this.rememberSkus(
-              userId,
-              result.cart.lines.map((line) => line.sku),
-            );
+            this.rememberLines(userId, result.cart.lines);
             return new SerializedCart(rendered);
           }
           return result.changed ? this.changed(result.cart, 'owner', gates, result.ownerOnline) : this.price(result.cart, gates);
@@ -437,6 +435,16 @@ export class CartService {
       return store.applyCatalogChange(userId, sku, 'deleted', notice, this.now());
     }
     return store.applyCatalogChange(userId, sku, 'changed', currencyNotice(sku, product.title, product.currency), this.now(), product.currency);
+  }
+
+  /** rememberSkus for a cart's lines, when they are not the SKUs already remembered (most changes keep them). */
+  private rememberLines(userId: string, lines: readonly StockLine[]): void {
+    const known = this.lastSkus.get(userId);
+    if (known?.length === lines.length && lines.every((line, i) => line.sku === known[i])) return;
+    this.rememberSkus(
+      userId,
+      lines.map((line) => line.sku),
+    );
   }
 
   private rememberSkus(userId: string, skus: string[]): void {
