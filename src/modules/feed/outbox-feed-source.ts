@@ -22,8 +22,8 @@ export class OutboxFeedSource implements FeedSource {
 /**
  * An outbox event as the feed carries it. A status change is routed by the status the order reached
  * (`order.confirmed`, `order.fulfilled`, `order.failed`, …), so a consumer binds to the changes it
- * cares about; stock events, and a SKU's low-stock alert, are about their SKU. Events of other kinds keep their type, which the
- * publisher does not send (only `order.*` and `stock.*` go out).
+ * cares about; stock events, and a SKU's low-stock alert, are about their SKU. Events of other
+ * kinds keep their type, which the publisher does not send (only `order.*` and `stock.*` go out).
  */
 export function feedEventOf(record: OutboxRecord): FeedEvent {
   const event = { id: record.id, payload: record.payload, occurredAt: new Date(record.createdAt) };
