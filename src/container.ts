@@ -301,6 +301,7 @@ export class Container {
       metrics,
       logger,
       realtime: this.realtime,
+      presence: this.cartStore,
     });
     this.sweeper = new ExpirySweeper({
       orders: this.ordersRepository,

@@ -340,6 +340,36 @@ describe('real time across two API instances', () => {
     expect(new Date(pushed.at).getTime()).toBe(new Date(history.find((entry) => entry.status === 'CANCELLED')!.at).getTime());
   });
 
+  it('announces an order’s status change only to an owner with a socket connected somewhere', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const userId = (await buyer!.get('/api/me')).body.id as string;
+    const emits = vi.spyOn(sut.system.container.realtime, 'emitToUser');
+    const announced = (orderId: string) =>
+      emits.mock.calls.filter(([id, event, payload]) => {
+        const update = payload as { orderId: string; status: string };
+        return id === userId && event === 'order:update' && update.orderId === orderId && update.status === 'CANCELLED';
+      });
+    const cancelled = async (key: string) => {
+      const placed = await buyer!.order([{ sku, quantity: 1 }], key);
+      expect(placed.status).toBe(202);
+      expect((await buyer!.post(`/api/orders/${placed.body.id}/cancel`, {})).status).toBe(200);
+      return placed.body.id as string;
+    };
+    try {
+      const offline = await cancelled('no-socket');
+      const socket = socketTo(second.url!, { token: buyer!.token });
+      await socket.connected();
+      const online = await cancelled('with-socket');
+      await socket.next('order:update', (update) => update.orderId === online && update.status === 'CANCELLED');
+      // The first cancellation's presence read went to Redis before the second's, on one connection.
+      expect(announced(online)).toHaveLength(1);
+      expect(announced(offline)).toHaveLength(0);
+    } finally {
+      emits.mockRestore();
+    }
+  });
+
   it('publishes an owner’s cart change only while the owner has a socket connected somewhere', async () => {
     const sku = await createProduct(sut.admin, { onHand: 10 });
     const [buyer] = await guests(sut.system.url!, 1);

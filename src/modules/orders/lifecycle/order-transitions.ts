@@ -3,6 +3,7 @@ import type { InTransaction, RidingWrite, Tx } from '../../../db/database.js';
 import type { Actor, OrderStatus } from '../../../db/schema.js';
 import { notFound } from '../../../lib/errors.js';
 import type { Metrics } from '../../../lib/metrics.js';
+import type { CartStore } from '../../../redis/cart-store.js';
 import type { ReleaseMode, StockStore } from '../../../redis/stock-store.js';
 import type { InventoryRepository, LedgerMoves } from '../../inventory/inventory.repository.js';
 import type { OutboxRepository } from '../../outbox/outbox.repository.js';
@@ -23,6 +24,8 @@ export interface OrderTransitionsDeps {
   now?: () => Date;
   /** Tells each order's owner of its committed change (`order:update`); none in unit specs. */
   realtime?: Realtime;
+  /** Which owners have a socket connected somewhere: only those are told (see `announce`); without it, every owner is. */
+  presence?: Pick<CartStore, 'ownersOnline'>;
 }
 
 /**
@@ -138,7 +141,7 @@ export class OrderTransitions {
       await this.moveStock(tx, staged.moves);
       return value;
     });
-    this.announce(staged.updates);
+    void this.announce(staged.updates);
     if (!options.consumeAfterAnswer) {
       await this.endReservations(staged.steps);
       return result;
@@ -218,11 +221,25 @@ export class OrderTransitions {
   }
 
   /** Pushes each committed change to its owner's sockets: a push never announces what Postgres does not hold. */
-  private announce(updates: Staged['updates']): void {
-    const { realtime } = this.deps;
-    if (!realtime) return;
-    for (const { userId, orderId, status, reason, at } of updates)
-      publishOrderUpdate(realtime, { userId, orderId, status, at: new Date(at), reason: reason ?? undefined });
+  /**
+   * Tells the owners of the committed changes, on every device, and only those with a socket
+   * connected somewhere (one presence read for the batch), as persistence does for stored orders:
+   * every API instance decodes every push, and a burst of webhooks confirms a thousand orders a
+   * second, mostly of buyers with no socket open. Nobody waits for it, and a push that cannot be
+   * sent fails nothing: the change has committed, and a device sees it on its next read.
+   */
+  private async announce(updates: Staged['updates']): Promise<void> {
+    const { realtime, presence, logger } = this.deps;
+    if (!realtime || updates.length === 0) return;
+    try {
+      const online = presence ? await presence.ownersOnline(updates.map((update) => update.userId)) : undefined;
+      for (const { userId, orderId, status, reason, at } of updates) {
+        if (online && !online.has(userId)) continue;
+        publishOrderUpdate(realtime, { userId, orderId, status, at: new Date(at), reason: reason ?? undefined });
+      }
+    } catch (error) {
+      logger.warn({ err: error, orders: updates.length }, 'could not announce changed orders to their owners');
+    }
   }
 
   /** One ledger update per SKU for the whole batch. */
