@@ -1,17 +1,40 @@
+import type { CartStore } from '../../redis/cart-store.js';
 import type { Realtime } from './realtime.js';
+
+/** One order's status change, as its owner's devices are told of it. */
+export interface OrderUpdate {
+  userId: string;
+  orderId: string;
+  status: string;
+  at: Date;
+  reason?: string | undefined;
+}
 
 /**
  * Tells an order's owner, on every device, that its status changed. Call it after the transition
  * has committed: a push must never announce a state Postgres does not hold.
  */
-export function publishOrderUpdate(
-  realtime: Realtime,
-  change: { userId: string; orderId: string; status: string; at: Date; reason?: string | undefined },
-): void {
+export function publishOrderUpdate(realtime: Realtime, change: OrderUpdate): void {
   realtime.emitToUser(change.userId, 'order:update', {
     orderId: change.orderId,
     status: change.status,
     at: change.at.toISOString(),
     ...(change.reason ? { reason: change.reason } : {}),
   });
+}
+
+/**
+ * `publishOrderUpdate` for the changes of one batch, only to the owners with a socket connected
+ * somewhere (one presence read for the lot; every owner when there is no presence to read): every
+ * API instance's adapter decodes every push, and a batch of a sale or of a burst of payment
+ * webhooks is mostly of buyers with no screen open. Rejects when the presence cannot be read.
+ */
+export async function publishToConnectedOwners(
+  realtime: Realtime,
+  presence: Pick<CartStore, 'ownersOnline'> | undefined,
+  changes: readonly OrderUpdate[],
+): Promise<void> {
+  if (changes.length === 0) return;
+  const online = presence ? await presence.ownersOnline(changes.map((change) => change.userId)) : undefined;
+  for (const change of changes) if (!online || online.has(change.userId)) publishOrderUpdate(realtime, change);
 }

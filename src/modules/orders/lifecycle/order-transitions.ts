@@ -8,7 +8,7 @@ import type { ReleaseMode, StockStore } from '../../../redis/stock-store.js';
 import type { InventoryRepository, LedgerMoves } from '../../inventory/inventory.repository.js';
 import type { OutboxRepository } from '../../outbox/outbox.repository.js';
 import type { NewOutboxEvent } from '../../outbox/outbox-events.js';
-import { publishOrderUpdate } from '../../realtime/order-updates.js';
+import { publishToConnectedOwners } from '../../realtime/order-updates.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { OrdersRepository, StatusChange } from '../orders.repository.js';
 
@@ -220,23 +220,24 @@ export class OrderTransitions {
     return results;
   }
 
-  /** Pushes each committed change to its owner's sockets: a push never announces what Postgres does not hold. */
   /**
-   * Tells the owners of the committed changes, on every device, and only those with a socket
-   * connected somewhere (one presence read for the batch), as persistence does for stored orders:
-   * every API instance decodes every push, and a burst of webhooks confirms a thousand orders a
-   * second, mostly of buyers with no socket open. Nobody waits for it, and a push that cannot be
-   * sent fails nothing: the change has committed, and a device sees it on its next read.
+   * Tells the owners of the committed changes on their devices (only those with a socket connected
+   * somewhere: publishToConnectedOwners), never before the commit: a push never announces what
+   * Postgres does not hold. Nobody waits for it, and a push that cannot be sent fails nothing: the
+   * change has committed, and a device sees it on its next read.
    */
   private async announce(updates: Staged['updates']): Promise<void> {
     const { realtime, presence, logger } = this.deps;
-    if (!realtime || updates.length === 0) return;
+    if (!realtime) return;
     try {
-      const online = presence ? await presence.ownersOnline(updates.map((update) => update.userId)) : undefined;
-      for (const { userId, orderId, status, reason, at } of updates) {
-        if (online && !online.has(userId)) continue;
-        publishOrderUpdate(realtime, { userId, orderId, status, at: new Date(at), reason: reason ?? undefined });
-      }
+      const changes = updates.map(({ userId, orderId, status, reason, at }) => ({
+        userId,
+        orderId,
+        status,
+        at: new Date(at),
+        reason: reason ?? undefined,
+      }));
+      await publishToConnectedOwners(realtime, presence, changes);
     } catch (error) {
       logger.warn({ err: error, orders: updates.length }, 'could not announce changed orders to their owners');
     }

@@ -6,7 +6,7 @@ import type { Metrics } from '../../../lib/metrics.js';
 import type { CartStore } from '../../../redis/cart-store.js';
 import type { StockStore } from '../../../redis/stock-store.js';
 import type { DeadLetter } from '../../failed-jobs/dead-letter.js';
-import { publishOrderUpdate } from '../../realtime/order-updates.js';
+import { publishOrderUpdate, publishToConnectedOwners } from '../../realtime/order-updates.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import { isSnapshotOf, type OrderSnapshot, parseSnapshot } from '../order-snapshot.js';
 import type { OrdersRepository } from '../orders.repository.js';
@@ -165,13 +165,15 @@ export class OrderPersister {
    */
   private async announcePlaced(stored: OrderSnapshot[]): Promise<void> {
     const { realtime, presence, logger } = this.deps;
-    if (!realtime || !presence || stored.length === 0) return;
+    if (!realtime || !presence) return;
     try {
-      const online = await presence.ownersOnline(stored.map((snapshot) => snapshot.userId));
-      for (const snapshot of stored) {
-        if (!online.has(snapshot.userId)) continue;
-        publishOrderUpdate(realtime, { userId: snapshot.userId, orderId: snapshot.id, status: 'PENDING', at: new Date(snapshot.createdAt) });
-      }
+      const changes = stored.map((snapshot) => ({
+        userId: snapshot.userId,
+        orderId: snapshot.id,
+        status: 'PENDING',
+        at: new Date(snapshot.createdAt),
+      }));
+      await publishToConnectedOwners(realtime, presence, changes);
     } catch (error) {
       logger.warn({ err: error, orders: stored.length }, 'could not announce stored orders to their owners');
     }
