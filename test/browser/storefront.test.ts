@@ -103,7 +103,8 @@ describe('the storefront in a browser', () => {
     const drawer = page.getByRole('dialog', { name: 'Your cart' });
     const quantity = drawer.getByLabel(`Quantity of ${title}`);
     await expect.poll(() => quantity.inputValue()).toBe('1');
-    await expect.poll(() => drawer.locator('[data-sku] [aria-busy=true]').count()).toBe(0);
+    // The line is busy (aria-busy) until the server has answered the add.
+    await drawer.locator('[data-sku][aria-busy=true]').waitFor({ state: 'detached' });
     return { page, drawer, quantity, cart: new Api(base, guest.token) };
   }
 
@@ -274,7 +275,8 @@ describe('the storefront in a browser', () => {
     await shop.getByRole('button', { name: 'Add to cart Flow Kettle' }).click();
     const drawer = shop.getByRole('dialog', { name: 'Your cart' });
     await expect.poll(() => drawer.getByLabel('Quantity of Flow Kettle').inputValue()).toBe('2');
-    await expect.poll(() => drawer.locator('[data-sku] [aria-busy=true]').count()).toBe(0);
+    // The line is busy (aria-busy) until the server has answered the add.
+    await drawer.locator('[data-sku][aria-busy=true]').waitFor({ state: 'detached' });
     await screenshot(shop, 'cart');
 
     // The same shopper in another tab sees the cart, and sees it change when the first tab changes it.
