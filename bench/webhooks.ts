@@ -10,6 +10,8 @@
  *
  *   node --import tsx bench/webhooks.ts [--orders 1000] [--connections 64] [--rounds 3] [--warmup 2] [--row-seconds 5]
  *     [--cpu-prof <dir>]   (V8 CPU profiles of the API and the worker, for bench/profile-summary.ts)
+ *     [--statements]       (on a Postgres cluster of its own with pg_stat_statements, in place of
+ *                           --postgres-url: each round's Postgres time per transaction, by statement)
  */
 import { randomBytes } from 'node:crypto';
 import { createHistogram } from 'node:perf_hooks';
@@ -26,6 +28,7 @@ import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import { PaymentStack } from './payment-stack.js';
 import { PhaseProfile } from './phase-profile.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
+import { StatementStats, type StatementTime, statementLines } from './statement-stats.js';
 import { cpuLine, n, pollUntil } from './support.js';
 
 const { values } = parseArgs({
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     'postgres-url': { type: 'string', default: POSTGRES_URL },
     'redis-url': { type: 'string', default: REDIS_URL },
     'cpu-prof': { type: 'string' },
+    statements: { type: 'boolean', default: false },
   },
 });
 const ORDERS = Number(values.orders);
@@ -45,7 +49,7 @@ const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
 const WARMUP_ROUNDS = Number(values.warmup);
 const ROW_SECONDS = Number(values['row-seconds']);
-const postgresUrl = values['postgres-url']!;
+const STATEMENTS = values.statements === true;
 const redisUrl = values['redis-url']!;
 /** Orders each guest buyer places: payments are started by their owner. */
 const ORDERS_PER_BUYER = 10;
@@ -65,6 +69,8 @@ interface Round {
   ledger: InventoryView;
   /** Transactions the round's webhooks were applied in (the API's flashcart_payment_webhook_batch_events). */
   batches: number;
+  /** With --statements: what the round's statements took, the costliest first. */
+  statements: StatementTime[] | undefined;
   problems: string[];
 }
 
@@ -117,8 +123,19 @@ async function sideEffectsDone(baseUrl: string): Promise<boolean> {
   return backlog === 0 && busy === 0;
 }
 
-/** One round; `round` names it (`round-2`, `warm-up-1`), and is the CPU profile's phase. */
-async function runRound(round: string, baseUrl: string, admin: Api, buyers: Api[], secret: string, meter: CpuMeter): Promise<Round> {
+/**
+ * One round; `round` names it (`round-2`, `warm-up-1`), and is the CPU profile's phase. With
+ * `statements`, Postgres's statements are counted from the first webhook sent to the last answer.
+ */
+async function runRound(
+  round: string,
+  baseUrl: string,
+  admin: Api,
+  buyers: Api[],
+  secret: string,
+  meter: CpuMeter,
+  statements?: { stats: StatementStats; database: string },
+): Promise<Round> {
   const tag = randomBytes(4).toString('hex');
   const sku = await createProduct(admin, { sku: `HOOK-${round}-${tag}`.toUpperCase(), onHand: ORDERS, priceCents: PRICE, category: 'webhooks' });
   log(`${round}: holding ${n(ORDERS)} orders of ${sku}`);
@@ -148,7 +165,9 @@ async function runRound(round: string, baseUrl: string, admin: Api, buyers: Api[
 
   log(`${round}: sending ${n(ORDERS)} signed webhooks at ${CONNECTIONS} connections`);
   const batchesBefore = await webhookBatches(baseUrl);
+  await statements?.stats.reset();
   const { value: sent, cpu } = await profile.phase(round, () => meter.measure(() => sendAll(`${baseUrl}/api/payments/webhook`, secret, bodies)));
+  const statementTimes = await statements?.stats.read(statements.database);
   const batchesAfter = await webhookBatches(baseUrl);
   const problems: string[] = [];
   if (batchesAfter.events - batchesBefore.events !== ORDERS)
@@ -163,7 +182,17 @@ async function runRound(round: string, baseUrl: string, admin: Api, buyers: Api[
     problems.push(`ledger not balanced: ${JSON.stringify(ledger)}`);
   }
   const batches = batchesAfter.count - batchesBefore.count;
-  return { cpu, seconds: sent.seconds, rate: ORDERS / sent.seconds, p50Ms: sent.p50Ms, p99Ms: sent.p99Ms, ledger, batches, problems };
+  return {
+    cpu,
+    seconds: sent.seconds,
+    rate: ORDERS / sent.seconds,
+    p50Ms: sent.p50Ms,
+    p99Ms: sent.p99Ms,
+    ledger,
+    batches,
+    statements: statementTimes,
+    problems,
+  };
 }
 
 const confirmedIn = (round: Round) => `${n(ORDERS)} confirmations in ${n(round.seconds, 2)} s = ${n(round.rate)} /s`;
@@ -173,12 +202,17 @@ const microsPer = (round: Round, process: string) => ((round.cpu.processes[proce
 
 async function main(): Promise<number> {
   let meter: CpuMeter | undefined;
-  const machine = await describeMachine(postgresUrl, redisUrl);
+  const stats = STATEMENTS ? await StatementStats.start() : undefined;
+  const postgresUrl = stats?.url ?? values['postgres-url']!;
+  const machine = await describeMachine(postgresUrl, redisUrl).catch(async (error: unknown) => {
+    await stats?.stop();
+    throw error;
+  });
   const databaseName = uniqueName('fc_bench_hooks');
   const prefix = uniqueName('fcbh');
   const processes: ServerProcess[] = [];
   const payments = new PaymentStack(redisUrl, prefix);
-  const tearDown = tearDownBenchmark({
+  const tearDownFlashcart = tearDownBenchmark({
     meter: () => meter,
     processes,
     // After flashcart, whose processes may call the simulator and send mail until they stop.
@@ -187,6 +221,10 @@ async function main(): Promise<number> {
     stores: { postgresUrl, databaseName, redisUrl, prefix },
     log,
   });
+  const tearDown = async () => {
+    await tearDownFlashcart();
+    await stats?.stop();
+  };
   try {
     log(`hot-row UPDATE for ${ROW_SECONDS} s at ${CONNECTIONS} clients`);
     const rowMeter = new CpuMeter(redisUrl, () => ({}));
@@ -218,7 +256,10 @@ async function main(): Promise<number> {
     const warmups: Round[] = [];
     for (let round = 1; round <= WARMUP_ROUNDS; round++) warmups.push(await runRound(`warm-up-${round}`, baseUrl, admin, buyers, secret, cpuMeter));
     const rounds: Round[] = [];
-    for (let round = 1; round <= ROUNDS; round++) rounds.push(await runRound(`round-${round}`, baseUrl, admin, buyers, secret, cpuMeter));
+    const statements = stats ? { stats, database: databaseName } : undefined;
+    for (let round = 1; round <= ROUNDS; round++) {
+      rounds.push(await runRound(`round-${round}`, baseUrl, admin, buyers, secret, cpuMeter, statements));
+    }
     const everyRound = [...warmups, ...rounds];
     const errors = processes.flatMap((child) => child.errorLines());
     const held = everyRound.every((r) => r.problems.length === 0) && errors.length === 0;
@@ -241,6 +282,7 @@ async function main(): Promise<number> {
           `  cpu (cores): ${cpuLine(round.cpu)}\n` +
           `  CPU per confirmation: API ${n(microsPer(round, 'api'))} µs, Postgres ${n(microsPer(round, 'postgres'))} µs, worker ${n(microsPer(round, 'worker'))} µs\n` +
           `  applied in ${n(round.batches)} transactions, ${n(ORDERS / round.batches, 1)} webhooks each on average` +
+          (round.statements ? `\n${statementLines(round.statements, round.batches, 'transaction').join('\n')}` : '') +
           problemLines(round),
       ),
       '',
@@ -252,7 +294,8 @@ async function main(): Promise<number> {
       `confirmations / hot-row: ${n(median / rowRate, 2)}×; aim ≥ 1: ${median >= rowRate ? 'met' : 'NOT met'}`,
       ...(errors.length > 0 ? [`FAILED: the API or the worker logged ${errors.length} error(s), the first: ${errors[0]!.slice(0, 500)}`] : []),
       `invariants (every order CONFIRMED once, ledger balanced, no errors): ${held ? 'hold' : 'FAILED'}`,
-      `reproduce: node --import tsx bench/webhooks.ts --orders ${ORDERS} --connections ${CONNECTIONS} --rounds ${ROUNDS} --warmup ${WARMUP_ROUNDS} --row-seconds ${ROW_SECONDS}`,
+      `reproduce: node --import tsx bench/webhooks.ts --orders ${ORDERS} --connections ${CONNECTIONS} --rounds ${ROUNDS} --warmup ${WARMUP_ROUNDS} --row-seconds ${ROW_SECONDS}` +
+        (STATEMENTS ? ' --statements' : ''),
     ];
     console.log(out.join('\n'));
     return held ? 0 : 1;

@@ -46,8 +46,12 @@ export class ThrowawayPostgres {
     private readonly bin: string,
   ) {}
 
-  /** Creates a fresh cluster on a free port and starts it. */
-  static async create(): Promise<ThrowawayPostgres> {
+  /**
+   * Creates a fresh cluster on a free port and starts it. `settings` are postgresql.conf lines
+   * written after the cluster's own, so they override them (a benchmark that wants fsync back, or
+   * an extension preloaded).
+   */
+  static async create(settings: string[] = []): Promise<ThrowawayPostgres> {
     const dir = await mkdtemp(join(tmpdir(), 'flashcart-pg-'));
     try {
       if (isRoot()) {
@@ -55,7 +59,7 @@ export class ThrowawayPostgres {
         await chown(dir, uid!, gid!);
       }
       const cluster = new ThrowawayPostgres(dir, await freePort(), postgresBinDir());
-      await cluster.init();
+      await cluster.init(settings);
       await cluster.start();
       return cluster;
     } catch (error) {
@@ -117,7 +121,7 @@ export class ThrowawayPostgres {
     return readFile(this.logFile, 'utf8').catch(() => '');
   }
 
-  private async init(): Promise<void> {
+  private async init(extra: string[]): Promise<void> {
     await this.asPostgres(join(this.bin, 'initdb'), ['-D', this.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
     // Throwaway data: skipping fsync keeps a loaded two-core machine fast, and a stop, even an
     // immediate one, loses nothing while the operating system stays up.
@@ -128,6 +132,7 @@ export class ThrowawayPostgres {
       'full_page_writes = off',
       'shared_buffers = 32MB',
       'max_connections = 100',
+      ...extra,
     ];
     // Appending keeps the file's owner, so the server can still read it.
     await appendFile(join(this.dataDir, 'postgresql.conf'), `\n${settings.join('\n')}\n`);
@@ -163,4 +168,4 @@ export class ThrowawayPostgres {
 }
 
 /** Creates a throwaway cluster and returns it running. */
-export const startThrowawayPostgres = (): Promise<ThrowawayPostgres> => ThrowawayPostgres.create();
+export const startThrowawayPostgres = (settings?: string[]): Promise<ThrowawayPostgres> => ThrowawayPostgres.create(settings);
