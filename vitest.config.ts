@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
+    // expect.poll waits for something eventual (a page re-rendered, a job run); its default of 1 s is
+    // a timing threshold a loaded two-core CI machine can miss. A poll that holds passes as soon as it does.
+    expect: { poll: { timeout: 15_000 } },
   },
 });
