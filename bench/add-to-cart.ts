@@ -7,6 +7,10 @@
  * Postgres row writes the cart changes cost, and checks that every change was answered 200 and every
  * cart reached Postgres. Exits 1 when an invariant fails. See docs/BENCHMARKS.md.
  *
+ * Each round also drives the core's reference, a bare Fastify route that calls one Lua script
+ * (bench/bare-route-server.ts, its own process), with orders built the same way: the add is
+ * reported against it too, for scale (the aim is against `/health`).
+ *
  *   node --import tsx bench/add-to-cart.ts [--duration 10] [--connections 64] [--rounds 4] [--warmup 3] [--buyers 2000]
  *     [--json <file>] [--cpu-prof <dir>] ['--api-node-args=<flags>']   (extra Node flags for the API, as bench/run.ts takes them)
  *
@@ -21,7 +25,7 @@ import { createProduct } from '../test/support/fixtures.js';
 import { adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
 import { tearDownBenchmark } from './children.js';
-import { addToCartLoad, type LoadResult, pooledRate, runLoad } from './load.js';
+import { addToCartLoad, bareRouteOrdersLoad, type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
 import { nodeArgs } from './options.js';
 import { PhaseProfile } from './phase-profile.js';
@@ -67,16 +71,17 @@ interface Phase {
   cpu: CpuUse;
 }
 
-const apiMicrosPerRequest = (phase: Phase) => ((phase.cpu.processes.api ?? 0) * 1e6) / phase.load.requestsPerSecond;
+const apiMicrosPerRequest = (phase: Phase, server: 'api' | 'bare route' = 'api') =>
+  ((phase.cpu.processes[server] ?? 0) * 1e6) / phase.load.requestsPerSecond;
 const statuses = (load: LoadResult) =>
   [...load.statuses]
     .sort(([a], [b]) => a - b)
     .map(([status, { count }]) => `${status}×${n(count)}`)
     .join(' ');
-const line = (round: number, endpoint: string, phase: Phase) =>
+const line = (round: number, endpoint: string, phase: Phase, server: 'api' | 'bare route' = 'api') =>
   `${String(round).padEnd(6)}${endpoint.padEnd(22)}${n(phase.load.requestsPerSecond).padStart(8)}${n(phase.load.latency.p50, 2).padStart(8)}` +
   `${n(phase.load.latency.p99, 2).padStart(8)}${n(phase.load.latency.max, 2).padStart(9)}  ${statuses(phase.load)}\n` +
-  `${' '.repeat(28)}API CPU per request ${n(apiMicrosPerRequest(phase))} µs; cores: ${cpuLine(phase.cpu)}`;
+  `${' '.repeat(28)}${server === 'api' ? 'API' : 'bare route'} CPU per request ${n(apiMicrosPerRequest(phase, server))} µs; cores: ${cpuLine(phase.cpu)}`;
 
 /** A counter's value from a Prometheus text page, summed over the label sets that contain `labels`. */
 function counter(page: string, name: string, labels = ''): number {
@@ -117,7 +122,13 @@ async function main(): Promise<number> {
     await waitUntilReady(baseUrl, api);
     const worker = ServerProcess.flashcart('worker', { ...env, METRICS_PORT: String(workerPort) });
     processes.push(worker);
-    meter = new CpuMeter(REDIS_URL, () => ({ api: api.pid, worker: worker.pid }));
+    // The reference runs with the API's Node flags, its keys under the run's prefix.
+    const barePort = await freePort();
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    const bare = ServerProcess.bareRoute(barePort, REDIS_URL, `${prefix}:bare`, apiNodeArgs);
+    processes.push(bare);
+    await waitUntilReady(bareUrl, bare);
+    meter = new CpuMeter(REDIS_URL, () => ({ api: api.pid, worker: worker.pid, 'bare route': bare.pid }));
 
     const admin = await adminApi(baseUrl, BENCH_ADMIN);
     const runTag = randomBytes(3).toString('hex').toUpperCase();
@@ -138,29 +149,35 @@ async function main(): Promise<number> {
     const health = (durationSeconds: number) =>
       runLoad({ baseUrl, method: 'GET', path: '/health', connections: options.connections, durationSeconds });
     const addToCart = (durationSeconds: number) => runLoad(addToCartLoad(baseUrl, authorizations, skus, options.connections, durationSeconds));
+    const bareOrders = (durationSeconds: number) => runLoad(bareRouteOrdersLoad(bareUrl, authorizations, options.connections, durationSeconds));
 
     if (options.warmupSeconds > 0) {
       log(`warming up for ${options.warmupSeconds} s per endpoint`);
       await health(options.warmupSeconds);
       await addToCart(options.warmupSeconds);
+      await bareOrders(options.warmupSeconds);
     }
     const cpuMeter = meter;
-    const rounds: { health: Phase; cart: Phase }[] = [];
+    const rounds: { health: Phase; cart: Phase; bare: Phase }[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       const measure = async (name: string, phase: string, work: () => Promise<LoadResult>): Promise<Phase> => {
         log(`round ${round}: ${name} for ${options.durationSeconds} s`);
         const { value, cpu } = await profile.phase(`${phase}-${round}`, () => cpuMeter.measure(work));
         return { load: value, cpu };
       };
-      // Alternating which goes first, as bench/run.ts does, so a machine that changes speed favours neither.
+      // Alternating the order (health, cart, bare route; then bare route, cart, health), as bench/run.ts
+      // does, so a machine that changes speed favours neither side of either comparison.
       const runHealth = () => measure('GET /health', 'health', () => health(options.durationSeconds));
       const runCart = () => measure('POST /api/cart/items', 'cart', () => addToCart(options.durationSeconds));
+      const runBare = () => measure('the bare route', 'bare', () => bareOrders(options.durationSeconds));
       if (round % 2 === 1) {
         const h = await runHealth();
-        rounds.push({ health: h, cart: await runCart() });
-      } else {
         const c = await runCart();
-        rounds.push({ health: await runHealth(), cart: c });
+        rounds.push({ health: h, cart: c, bare: await runBare() });
+      } else {
+        const b = await runBare();
+        const c = await runCart();
+        rounds.push({ health: await runHealth(), cart: c, bare: b });
       }
     }
 
@@ -178,18 +195,23 @@ async function main(): Promise<number> {
     const statements = counter(workerPage, 'flashcart_cart_persist_statements_total');
 
     const problems: string[] = [];
-    rounds.forEach(({ health: h, cart: c }, i) => {
+    rounds.forEach(({ health: h, cart: c, bare: b }, i) => {
       for (const [status, { count }] of c.load.statuses)
         if (status !== 200) problems.push(`round ${i + 1}: ${count} add-to-cart answers with status ${status}`);
       for (const [status, { count }] of h.load.statuses)
         if (status !== 200) problems.push(`round ${i + 1}: ${count} health answers with status ${status}`);
-      if (c.load.errors + h.load.errors > 0) problems.push(`round ${i + 1}: ${c.load.errors + h.load.errors} requests without an answer`);
+      for (const [status, { count }] of b.load.statuses)
+        if (status !== 409) problems.push(`round ${i + 1}: ${count} bare-route answers with status ${status}`);
+      const lost = c.load.errors + h.load.errors + b.load.errors;
+      if (lost > 0) problems.push(`round ${i + 1}: ${lost} requests without an answer`);
     });
     if (dirty !== 0) problems.push(`${dirty} carts still not written to Postgres ${SETTLE_TIMEOUT_MS / 1_000} s after the load`);
     const apiErrors = [...api.errorLines(), ...worker.errorLines()];
     if (apiErrors.length > 0) problems.push(`the API or the worker logged ${apiErrors.length} error(s), the first: ${apiErrors[0]!.slice(0, 300)}`);
 
     const ratio = pooledRate(rounds.map((r) => r.cart.load)) / pooledRate(rounds.map((r) => r.health.load));
+    const bareRatio = pooledRate(rounds.map((r) => r.cart.load)) / pooledRate(rounds.map((r) => r.bare.load));
+    const bareHealthRatio = pooledRate(rounds.map((r) => r.bare.load)) / pooledRate(rounds.map((r) => r.health.load));
     const worstP99 = Math.max(...rounds.map((r) => r.cart.load.latency.p99));
     const out = [
       '',
@@ -198,9 +220,14 @@ async function main(): Promise<number> {
       `load: ${options.connections} connections, ${options.durationSeconds} s per phase, ${n(options.buyers)} guest buyers, ${PRODUCTS} products`,
       '',
       `${'round'.padEnd(6)}${'endpoint'.padEnd(22)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'max ms'.padStart(9)}  statuses`,
-      ...rounds.flatMap((r, i) => [line(i + 1, 'GET /health', r.health), line(i + 1, 'POST /api/cart/items', r.cart)]),
+      ...rounds.flatMap((r, i) => [
+        line(i + 1, 'GET /health', r.health),
+        line(i + 1, 'POST /api/cart/items', r.cart),
+        line(i + 1, 'bare route (409)', r.bare, 'bare route'),
+      ]),
       '',
       `add-to-cart/health ratio of the run: ${n(ratio, 2)}; aim ≥ ${RATIO_AIM}: ${ratio >= RATIO_AIM ? 'met' : 'NOT met'}`,
+      `for scale: add-to-cart/bare route ${n(bareRatio, 2)}, bare route/health ${n(bareHealthRatio, 2)} (a bare Fastify route calling one Lua script, the core's reference)`,
       `add-to-cart p99: worst round ${n(worstP99, 2)} ms`,
       `persistence: ${n(changes)} cart changes (warm-up included) cost ${n(writes)} Postgres row writes in ${n(statements)} statements (${n((writes / changes) * 100, 1)} %)`,
       `invariants (every change answered 200, no lost answers, every cart written to Postgres, no error logged): ${problems.length === 0 ? 'hold' : 'FAILED'}`,
@@ -218,6 +245,8 @@ async function main(): Promise<number> {
             machine,
             options,
             ratio,
+            bareRatio,
+            bareHealthRatio,
             rounds: rounds.map((r) => ({
               health: {
                 requestsPerSecond: r.health.load.requestsPerSecond,
@@ -228,6 +257,11 @@ async function main(): Promise<number> {
                 requestsPerSecond: r.cart.load.requestsPerSecond,
                 latencyMs: r.cart.load.latency,
                 apiMicrosPerRequest: apiMicrosPerRequest(r.cart),
+              },
+              bare: {
+                requestsPerSecond: r.bare.load.requestsPerSecond,
+                latencyMs: r.bare.load.latency,
+                bareMicrosPerRequest: apiMicrosPerRequest(r.bare, 'bare route'),
               },
             })),
             persistence: { changes, writes, statements },

@@ -9,7 +9,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { deleteRedisPrefix, freePort, REDIS_URL, uniqueName } from '../test/support/stores.js';
-import { type LoadResult, pooledRate, runLoad } from './load.js';
+import { BARE_SKU, type LoadResult, pooledRate, runLoad } from './load.js';
 import { ServerProcess, waitUntilReady } from './server-process.js';
 
 const { values } = parseArgs({
@@ -32,7 +32,7 @@ const server = ServerProcess.bareRoute(port, redisUrl, prefix);
 
 try {
   await waitUntilReady(baseUrl, server);
-  const body = JSON.stringify({ items: [{ sku: 'BARE', quantity: 1 }] });
+  const body = JSON.stringify({ items: [{ sku: BARE_SKU, quantity: 1 }] });
   const token = `Bearer ${randomBytes(96).toString('base64url')}`;
   const health = (seconds: number) => runLoad({ baseUrl, method: 'GET', path: '/health', connections, durationSeconds: seconds });
   const orders = (seconds: number) =>

@@ -80,6 +80,33 @@ export function addToCartLoad(
   };
 }
 
+/** The SKU the bare route is asked for (bench/bare-route-server.ts): its gate holds 0, so every order is refused. */
+export const BARE_SKU = 'BARE';
+
+/**
+ * Orders of one unit from the bare route (bench/bare-route-server.ts), built before the load as
+ * addToCartLoad's are, so the two cost the load generator the same: each connection its own buyers'
+ * `Bearer` headers and its own idempotency keys (the bare route reads a key's record, never writes one).
+ */
+export function bareRouteOrdersLoad(baseUrl: string, authorizations: readonly string[], connections: number, durationSeconds: number): LoadPhase {
+  const body = JSON.stringify({ items: [{ sku: BARE_SKU, quantity: 1 }] });
+  const share = Math.min(connections, authorizations.length);
+  return {
+    baseUrl,
+    method: 'POST',
+    path: '/api/orders',
+    connections,
+    durationSeconds,
+    requestsOf: (connection) =>
+      authorizations
+        .filter((_, buyer) => buyer % share === connection % share)
+        .map((authorization, i) => ({
+          headers: { authorization, 'content-type': 'application/json', 'idempotency-key': `bare-${connection}-${i}` },
+          body,
+        })),
+  };
+}
+
 /**
  * Drives one endpoint with autocannon for a fixed time. Latency is recorded here in microseconds,
  * per status, because autocannon's own histogram keeps whole milliseconds only.

@@ -15,7 +15,7 @@ import { createProduct, type InventoryView, inventoryOf } from '../test/support/
 import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, freePort, uniqueName } from '../test/support/stores.js';
 import { tearDownBenchmark } from './children.js';
-import { type LoadResult, pooledRate, runLoad } from './load.js';
+import { BARE_SKU, type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, type CpuUse, describeMachine, type Machine } from './machine.js';
 import { type BenchOptions, parseBenchOptions, reproduceCommand, USAGE } from './options.js';
 import { PhaseProfile } from './phase-profile.js';
@@ -29,8 +29,6 @@ import { cpuLine, n } from './support.js';
 const RATIO_AIM = 0.5;
 const P99_AIM_MS = 25;
 const BARE_RATIO_AIM = 0.9;
-/** The SKU the bare route is asked for; its gate holds 0, so it refuses every order. */
-const BARE_SKU = 'BARE';
 const WARMUP_STOCK = 100;
 const SETTLE_TIMEOUT_MS = 120_000;
 const CATEGORY = 'flash-sale';
