@@ -26,11 +26,11 @@ import { adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
 import { tearDownBenchmark } from './children.js';
 import { addToCartLoad, bareRouteOrdersLoad, type LoadResult, pooledRate, runLoad } from './load.js';
-import { CpuMeter, type CpuUse, describeMachine } from './machine.js';
+import { CpuMeter, describeMachine } from './machine.js';
 import { nodeArgs } from './options.js';
 import { PhaseProfile } from './phase-profile.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
-import { cpuLine, n } from './support.js';
+import { cpuLine, microsPerRequest, n, type Phase } from './support.js';
 
 /** The issue's aim: add-to-cart at half the rate of GET /health or better, in the same run. */
 const RATIO_AIM = 0.5;
@@ -66,13 +66,6 @@ const jsonFile = values.json ?? process.env.BENCH_CART_JSON;
 const cpuProfileDir = values['cpu-prof'];
 const apiNodeArgs = nodeArgs(values['api-node-args'] ?? process.env.BENCH_API_NODE_ARGS);
 
-interface Phase {
-  load: LoadResult;
-  cpu: CpuUse;
-}
-
-const apiMicrosPerRequest = (phase: Phase, server: 'api' | 'bare route' = 'api') =>
-  ((phase.cpu.processes[server] ?? 0) * 1e6) / phase.load.requestsPerSecond;
 const statuses = (load: LoadResult) =>
   [...load.statuses]
     .sort(([a], [b]) => a - b)
@@ -81,7 +74,7 @@ const statuses = (load: LoadResult) =>
 const line = (round: number, endpoint: string, phase: Phase, server: 'api' | 'bare route' = 'api') =>
   `${String(round).padEnd(6)}${endpoint.padEnd(22)}${n(phase.load.requestsPerSecond).padStart(8)}${n(phase.load.latency.p50, 2).padStart(8)}` +
   `${n(phase.load.latency.p99, 2).padStart(8)}${n(phase.load.latency.max, 2).padStart(9)}  ${statuses(phase.load)}\n` +
-  `${' '.repeat(28)}${server === 'api' ? 'API' : 'bare route'} CPU per request ${n(apiMicrosPerRequest(phase, server))} µs; cores: ${cpuLine(phase.cpu)}`;
+  `${' '.repeat(28)}${server === 'api' ? 'API' : 'bare route'} CPU per request ${n(microsPerRequest(phase, server))} µs; cores: ${cpuLine(phase.cpu)}`;
 
 /** A counter's value from a Prometheus text page, summed over the label sets that contain `labels`. */
 function counter(page: string, name: string, labels = ''): number {
@@ -251,17 +244,17 @@ async function main(): Promise<number> {
               health: {
                 requestsPerSecond: r.health.load.requestsPerSecond,
                 latencyMs: r.health.load.latency,
-                apiMicrosPerRequest: apiMicrosPerRequest(r.health),
+                apiMicrosPerRequest: microsPerRequest(r.health),
               },
               cart: {
                 requestsPerSecond: r.cart.load.requestsPerSecond,
                 latencyMs: r.cart.load.latency,
-                apiMicrosPerRequest: apiMicrosPerRequest(r.cart),
+                apiMicrosPerRequest: microsPerRequest(r.cart),
               },
               bare: {
                 requestsPerSecond: r.bare.load.requestsPerSecond,
                 latencyMs: r.bare.load.latency,
-                bareMicrosPerRequest: apiMicrosPerRequest(r.bare, 'bare route'),
+                bareMicrosPerRequest: microsPerRequest(r.bare, 'bare route'),
               },
             })),
             persistence: { changes, writes, statements },

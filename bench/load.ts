@@ -66,7 +66,7 @@ export function addToCartLoad(
   durationSeconds: number,
 ): LoadPhase {
   const bodies = skus.map((sku) => JSON.stringify({ sku, quantity: 1 }));
-  const share = Math.min(connections, authorizations.length);
+  const buyersOf = buyersPerConnection(authorizations, connections);
   return {
     baseUrl,
     method: 'POST',
@@ -74,10 +74,16 @@ export function addToCartLoad(
     connections,
     durationSeconds,
     requestsOf: (connection) => {
-      const mine = authorizations.filter((_, buyer) => buyer % share === connection % share);
+      const mine = buyersOf(connection);
       return bodies.flatMap((body) => mine.map((authorization) => ({ headers: { authorization, 'content-type': 'application/json' }, body })));
     },
   };
+}
+
+/** Each connection's own share of the buyers (`Bearer` headers), so no two connections act for one buyer at once. */
+function buyersPerConnection(authorizations: readonly string[], connections: number): (connection: number) => string[] {
+  const share = Math.min(connections, authorizations.length);
+  return (connection) => authorizations.filter((_, buyer) => buyer % share === connection % share);
 }
 
 /** The SKU the bare route is asked for (bench/bare-route-server.ts): its gate holds 0, so every order is refused. */
@@ -90,7 +96,7 @@ export const BARE_SKU = 'BARE';
  */
 export function bareRouteOrdersLoad(baseUrl: string, authorizations: readonly string[], connections: number, durationSeconds: number): LoadPhase {
   const body = JSON.stringify({ items: [{ sku: BARE_SKU, quantity: 1 }] });
-  const share = Math.min(connections, authorizations.length);
+  const buyersOf = buyersPerConnection(authorizations, connections);
   return {
     baseUrl,
     method: 'POST',
@@ -98,12 +104,10 @@ export function bareRouteOrdersLoad(baseUrl: string, authorizations: readonly st
     connections,
     durationSeconds,
     requestsOf: (connection) =>
-      authorizations
-        .filter((_, buyer) => buyer % share === connection % share)
-        .map((authorization, i) => ({
-          headers: { authorization, 'content-type': 'application/json', 'idempotency-key': `bare-${connection}-${i}` },
-          body,
-        })),
+      buyersOf(connection).map((authorization, i) => ({
+        headers: { authorization, 'content-type': 'application/json', 'idempotency-key': `bare-${connection}-${i}` },
+        body,
+      })),
   };
 }
 

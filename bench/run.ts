@@ -16,11 +16,11 @@ import { type Api, adminApi, guests } from '../test/support/http.js';
 import { databaseUrl, freePort, uniqueName } from '../test/support/stores.js';
 import { tearDownBenchmark } from './children.js';
 import { BARE_SKU, type LoadResult, pooledRate, runLoad } from './load.js';
-import { CpuMeter, type CpuUse, describeMachine, type Machine } from './machine.js';
+import { CpuMeter, describeMachine, type Machine } from './machine.js';
 import { type BenchOptions, parseBenchOptions, reproduceCommand, USAGE } from './options.js';
 import { PhaseProfile } from './phase-profile.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
-import { cpuLine, n } from './support.js';
+import { cpuLine, microsPerRequest, n, type Phase } from './support.js';
 
 /**
  * The issues' aims: orders at half the rate of GET /health or better, in the same run; p99 under
@@ -34,11 +34,6 @@ const SETTLE_TIMEOUT_MS = 120_000;
 const CATEGORY = 'flash-sale';
 /** Cores other processes may use during a phase before the report calls the figures suspect. */
 const QUIET_MACHINE_CORES = 0.15;
-
-interface Phase {
-  load: LoadResult;
-  cpu: CpuUse;
-}
 
 interface Round {
   sku: string;
@@ -132,10 +127,6 @@ function phaseLine(round: string, endpoint: string, load: LoadResult): string {
     `  ${statusList(load)}`,
   ].join('');
 }
-
-/** What one request costs the server that answered it, independent of how much CPU it was given. */
-const microsPerRequest = (phase: Phase, server: 'api' | 'bare route' = 'api') =>
-  ((phase.cpu.processes[server] ?? 0) * 1e6) / phase.load.requestsPerSecond;
 
 const INDENT = ' '.repeat(23);
 

@@ -1,4 +1,15 @@
+import type { LoadResult } from './load.js';
 import type { CpuUse } from './machine.js';
+
+/** One measured phase of load: what the load generator saw and the CPU each process used meanwhile. */
+export interface Phase {
+  load: LoadResult;
+  cpu: CpuUse;
+}
+
+/** What one request costs the server that answered it (its process's name in the CPU meter), however much CPU it was given. */
+export const microsPerRequest = (phase: Phase, server: 'api' | 'bare route' = 'api') =>
+  ((phase.cpu.processes[server] ?? 0) * 1e6) / phase.load.requestsPerSecond;
 
 /** A figure for the report: grouped thousands, `digits` decimals. */
 export const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
