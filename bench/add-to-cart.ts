@@ -27,7 +27,7 @@ import { databaseUrl, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../t
 import { tearDownBenchmark } from './children.js';
 import { addToCartLoad, bareRouteOrdersLoad, type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, describeMachine } from './machine.js';
-import { nodeArgs } from './options.js';
+import { nodeArgs, referenceNodeArgs } from './options.js';
 import { PhaseProfile } from './phase-profile.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { cpuLine, microsPerRequest, n, type Phase } from './support.js';
@@ -115,10 +115,10 @@ async function main(): Promise<number> {
     await waitUntilReady(baseUrl, api);
     const worker = ServerProcess.flashcart('worker', { ...env, METRICS_PORT: String(workerPort) });
     processes.push(worker);
-    // The reference runs with the API's Node flags, its keys under the run's prefix.
+    // The reference runs with the API's Node flags but the profiler's, its keys under the run's prefix.
     const barePort = await freePort();
     const bareUrl = `http://127.0.0.1:${barePort}`;
-    const bare = ServerProcess.bareRoute(barePort, REDIS_URL, `${prefix}:bare`, apiNodeArgs);
+    const bare = ServerProcess.bareRoute(barePort, REDIS_URL, `${prefix}:bare`, referenceNodeArgs(apiNodeArgs));
     processes.push(bare);
     await waitUntilReady(bareUrl, bare);
     meter = new CpuMeter(REDIS_URL, () => ({ api: api.pid, worker: worker.pid, 'bare route': bare.pid }));

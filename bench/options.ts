@@ -63,6 +63,12 @@ function positiveInteger(name: string, text: string, min = 1): number {
 /** Node flags given as one string, as `--api-node-args` takes them. */
 export const nodeArgs = (text: string | undefined) => (text ?? '').split(/\s+/).filter(Boolean);
 
+/**
+ * The API's Node flags as the bare-route reference takes them: the same terms, without the
+ * profiler's (`--cpu-prof-interval` alone stops Node, and only the API is profiled).
+ */
+export const referenceNodeArgs = (apiNodeArgs: string[]) => apiNodeArgs.filter((flag) => !flag.startsWith('--cpu-prof'));
+
 /** Flags first, then BENCH_* variables, then the defaults. Returns undefined when help was asked for. */
 export function parseBenchOptions(argv: string[], env: Record<string, string | undefined>): BenchOptions | undefined {
   const { values } = parseArgs({

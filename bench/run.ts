@@ -17,7 +17,7 @@ import { databaseUrl, freePort, uniqueName } from '../test/support/stores.js';
 import { tearDownBenchmark } from './children.js';
 import { BARE_SKU, type LoadResult, pooledRate, runLoad } from './load.js';
 import { CpuMeter, describeMachine, type Machine } from './machine.js';
-import { type BenchOptions, parseBenchOptions, reproduceCommand, USAGE } from './options.js';
+import { type BenchOptions, parseBenchOptions, referenceNodeArgs, reproduceCommand, USAGE } from './options.js';
 import { PhaseProfile } from './phase-profile.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { cpuLine, microsPerRequest, n, type Phase } from './support.js';
@@ -348,11 +348,11 @@ async function main(): Promise<number> {
     await waitUntilReady(baseUrl, api);
     const worker = ServerProcess.flashcart('worker', env, options.workerNodeArgs);
     processes.push(worker);
-    // The reference gets the API's Node flags, so both sides run on the same terms. Its keys live
+    // The reference gets the API's Node flags but the profiler's, so both sides run on the same terms. Its keys live
     // under the run's prefix and go with them.
     const barePort = await freePort();
     const bareUrl = `http://127.0.0.1:${barePort}`;
-    const bare = ServerProcess.bareRoute(barePort, options.redisUrl, `${prefix}:bare`, options.apiNodeArgs);
+    const bare = ServerProcess.bareRoute(barePort, options.redisUrl, `${prefix}:bare`, referenceNodeArgs(options.apiNodeArgs));
     processes.push(bare);
     await waitUntilReady(bareUrl, bare);
     meter = new CpuMeter(options.redisUrl, () => ({ api: api.pid, worker: worker.pid, 'bare route': bare.pid }));
