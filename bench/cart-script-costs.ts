@@ -2,11 +2,12 @@
  * Not in `npm run bench`: what Redis spends on one cart change, and on which part of it. Calls
  * `changeCartItems` (src/redis/lua/changeCartItems-n.lua) on carts of 8 lines, 8 changes a call,
  * as the add-to-cart load does, in variants of the script cut short or changed, and reads Redis's
- * own time per call from `INFO commandstats` (before and after each variant, so run it alone):
+ * own time per call from `INFO commandstats` (before and after each variant, so run it alone), and
+ * this client's CPU per call (ioredis encoding the call's keys and arguments, and decoding its reply):
  *
- * - as it is;
+ * - as it is (the changes' arguments in one string, split in Lua with `string.gmatch`);
  * - without the `EXPIRE` of the cart;
- * - each change's six arguments packed into one string, split in Lua (`string.match`);
+ * - each change's six arguments apart, as the script took them before 2026-12-03;
  * - returning right after the call's arguments are read (the call and its arguments);
  * - returning right after `HGETALL` (the read of the cart);
  * - returning before the writes (the pass over the fields and the reply built).
@@ -33,17 +34,26 @@ function edited(from: string, to: string): string {
   return script.replace(from, () => to);
 }
 
-const PER_CHANGE_ARGUMENTS = `  local k, a = 3 * i + 3, 6 * i + 5
+const PACKED_ARGUMENTS = `local fields = {}
+for field in string.gmatch(ARGV[5], '([^\\n]*)\\n') do
+  fields[#fields + 1] = field
+end
+
+local replies = {}
+for i = 0, (#KEYS - 2) / 3 - 1 do
+  local k, a = 3 * i + 3, 6 * i + 1
+  replies[#replies + 1] = change(KEYS[k], KEYS[k + 1], KEYS[k + 2], fields[a], fields[a + 1], fields[a + 2],
+    tonumber(fields[a + 3]), tonumber(fields[a + 4]), fields[a + 5])`;
+const ARGUMENTS_APART = `local replies = {}
+for i = 0, (#KEYS - 2) / 3 - 1 do
+  local k, a = 3 * i + 3, 6 * i + 5
   replies[#replies + 1] = change(KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a], ARGV[a + 1], ARGV[a + 2],
     tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5])`;
-const PACKED_ARGUMENTS = `  local k = 3 * i + 3
-  local userId, sku, mode, quantity, available, currency = string.match(ARGV[i + 5], '^(%S+) (%S+) (%S+) (%d+) (%-?%d+) (%S*)$')
-  replies[#replies + 1] = change(KEYS[k], KEYS[k + 1], KEYS[k + 2], userId, sku, mode, tonumber(quantity), tonumber(available), currency)`;
 
-const variants: { name: string; source: string; packed?: boolean }[] = [
+const variants: { name: string; source: string; apart?: boolean }[] = [
   { name: 'as it is', source: script },
   { name: 'without EXPIRE', source: edited("redis.call('EXPIRE', cartKey, ttl)", '') },
-  { name: 'arguments packed', source: edited(PER_CHANGE_ARGUMENTS, PACKED_ARGUMENTS), packed: true },
+  { name: 'arguments apart', source: edited(PACKED_ARGUMENTS, ARGUMENTS_APART), apart: true },
   { name: 'the call alone', source: edited("local fields = redis.call('HGETALL', cartKey)", "do return {0, ''} end local fields = {}") },
   { name: 'up to HGETALL', source: edited("local lineField = 'q:' .. sku", "do return {0, ''} end local lineField = 'q:' .. sku") },
   {
@@ -76,37 +86,48 @@ async function evalshaStats(): Promise<{ calls: number; usec: number }> {
   return match ? { calls: Number(match[1]), usec: Number(match[2]) } : { calls: 0, usec: 0 };
 }
 
-/** µs of Redis per change, for one variant. */
-async function measure(source: string, packed: boolean): Promise<number> {
+/** µs of Redis per change, and of this client's CPU per call, for one variant. */
+async function measure(source: string, apart: boolean): Promise<{ redisUs: number; clientUs: number }> {
   await resetCarts();
   const sha = (await redis.script('LOAD', source)) as string;
   const before = await evalshaStats();
+  const cpuBefore = process.cpuUsage();
   let n = 0;
   for (let call = 0; call < calls; call++) {
     const keys = [`${prefix}:{cart}:dirty`, `${prefix}:{cart}:skus`];
     const args: (string | number)[] = [50, 1000, Date.now(), 604_800];
+    let changes = '';
     for (let i = 0; i < CHANGES_PER_CALL; i++, n++) {
       const user = userOf(n % CARTS);
       const sku = skuOf(n % LINES);
       keys.push(cartKey(user), `${prefix}:{cart}:holding:${sku}`, `${prefix}:{cart}:online:${user}`);
-      if (packed) args.push(`${user} ${sku} add 1 1000000 EUR`);
-      else args.push(user, sku, 'add', 1, 1_000_000, 'EUR');
+      if (apart) args.push(user, sku, 'add', 1, 1_000_000, 'EUR');
+      else changes += `${user}\n${sku}\nadd\n1\n1000000\nEUR\n`;
     }
+    if (!apart) args.push(changes);
     await redis.evalsha(sha, keys.length, ...keys, ...args);
   }
+  const cpu = process.cpuUsage(cpuBefore);
   const after = await evalshaStats();
-  return (after.usec - before.usec) / ((after.calls - before.calls) * CHANGES_PER_CALL);
+  return {
+    redisUs: (after.usec - before.usec) / ((after.calls - before.calls) * CHANGES_PER_CALL),
+    clientUs: (cpu.user + cpu.system) / calls,
+  };
 }
 
 try {
-  const results = new Map(variants.map((variant) => [variant.name, [] as number[]]));
+  const results = new Map(variants.map((variant) => [variant.name, [] as { redisUs: number; clientUs: number }[]]));
   for (let round = 0; round < rounds; round++) {
-    for (const { name, source, packed } of variants) results.get(name)!.push(await measure(source, packed === true));
+    for (const { name, source, apart } of variants) results.get(name)!.push(await measure(source, apart === true));
   }
   console.log(
-    `\nRedis µs per cart change, ${CHANGES_PER_CALL} changes a call on carts of ${LINES} lines, ${calls.toLocaleString('en-US')} calls a round`,
+    `\nRedis µs per cart change, and this client's CPU µs per call, ${CHANGES_PER_CALL} changes a call on carts of ${LINES} lines, ${calls.toLocaleString('en-US')} calls a round`,
   );
-  for (const [name, perChange] of results) console.log(`  ${name.padEnd(20)} ${perChange.map((us) => us.toFixed(1)).join(', ')}`);
+  for (const [name, figures] of results) {
+    const redisUs = figures.map(({ redisUs }) => redisUs.toFixed(1)).join(', ');
+    const clientUs = figures.map(({ clientUs }) => clientUs.toFixed(1)).join(', ');
+    console.log(`  ${name.padEnd(20)} Redis ${redisUs}; client ${clientUs}`);
+  }
   console.log(`reproduce: node --import tsx bench/cart-script-costs.ts --calls ${calls} --rounds ${rounds}`);
 } finally {
   redis.disconnect();

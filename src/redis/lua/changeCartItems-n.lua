@@ -18,10 +18,12 @@
     ARGV[2]         most units a line holds
     ARGV[3]         now, ms since the epoch
     ARGV[4]         seconds an untouched cart stays in Redis
-    then per change, 6 arguments, in KEYS order:
-    ARGV[6i+5..10]  user id (the cart's owner), SKU, 'add' or 'set', units to add or the line's new
-                    quantity (0 removes the line), units the SKU's gate admits (an increase beyond
-                    it is refused, a decrease never is), the product's currency
+    ARGV[5]         the changes, in KEYS order, 6 fields each, every field ended by a newline (one
+                    argument rather than six per change: the client encodes each argument on its
+                    own): user id (the cart's owner), SKU, 'add' or 'set', units to add or the
+                    line's new quantity (0 removes the line), units the SKU's gate admits (an
+                    increase beyond it is refused, a decrease never is), the product's currency
+                    ('' for a removal)
   Output: one reply per change, in order (codes: ScriptCode in src/redis/script-codes.ts; cart: the
   hash's fields and values as HGETALL gives them, joined by newlines into one string, which costs
   the caller one reply to decode instead of one per field; neither SKUs nor notices' JSON hold a
@@ -133,10 +135,15 @@ local function change(cartKey, holdingKey, onlineKey, userId, sku, mode, quantit
   return {DONE, table.concat(kept, '\n'), redis.call('EXISTS', onlineKey)}
 end
 
+local fields = {}
+for field in string.gmatch(ARGV[5], '([^\n]*)\n') do
+  fields[#fields + 1] = field
+end
+
 local replies = {}
 for i = 0, (#KEYS - 2) / 3 - 1 do
-  local k, a = 3 * i + 3, 6 * i + 5
-  replies[#replies + 1] = change(KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a], ARGV[a + 1], ARGV[a + 2],
-    tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5])
+  local k, a = 3 * i + 3, 6 * i + 1
+  replies[#replies + 1] = change(KEYS[k], KEYS[k + 1], KEYS[k + 2], fields[a], fields[a + 1], fields[a + 2],
+    tonumber(fields[a + 3]), tonumber(fields[a + 4]), fields[a + 5])
 end
 return replies
