@@ -12,7 +12,7 @@
  * reported against it too, for scale (the aim is against `/health`).
  *
  *   node --import tsx bench/add-to-cart.ts [--duration 10] [--connections 64] [--rounds 4] [--warmup 3] [--buyers 2000]
- *     [--json <file>] [--cpu-prof <dir>] ['--api-node-args=<flags>']   (extra Node flags for the API, as bench/run.ts takes them)
+ *     [--products 8] [--json <file>] [--cpu-prof <dir>] ['--api-node-args=<flags>']   (extra Node flags for the API, as bench/run.ts takes them)
  *
  * Each option also reads BENCH_<NAME> (the same variables bench/run.ts reads), so `BENCH_DURATION=2
  * npm run bench` shortens every scenario.
@@ -34,8 +34,12 @@ import { cpuLine, microsPerRequest, n, type Phase } from './support.js';
 
 /** The issue's aim: add-to-cart at half the rate of GET /health or better, in the same run. */
 const RATIO_AIM = 0.5;
-/** Products the buyers' carts cycle through: several lines per cart, as a real cart has. */
-const PRODUCTS = 8;
+/**
+ * Products the buyers' carts cycle through, so the lines of each cart (at most 50): several by
+ * default, as a real cart has. Every line is priced and written in every answer, so the figure
+ * depends on it (`--products 1` is the flash sale's cart of one line).
+ */
+const MAX_PRODUCTS = 50;
 const SETTLE_TIMEOUT_MS = 60_000;
 
 const { values } = parseArgs({
@@ -45,6 +49,7 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     warmup: { type: 'string' },
     buyers: { type: 'string' },
+    products: { type: 'string' },
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'api-node-args': { type: 'string' },
@@ -57,10 +62,12 @@ const options = {
   rounds: option('rounds', '4'),
   warmupSeconds: option('warmup', '3'),
   buyers: option('buyers', '2000'),
+  products: option('products', '8'),
 };
 for (const [name, value] of Object.entries(options)) {
   if (!Number.isInteger(value) || value < (name === 'warmupSeconds' ? 0 : 1)) throw new Error(`${name} must be a positive integer, got ${value}`);
 }
+if (options.products > MAX_PRODUCTS) throw new Error(`products must be at most ${MAX_PRODUCTS} (a cart's most lines), got ${options.products}`);
 const jsonFile = values.json ?? process.env.BENCH_CART_JSON;
 /** Where the API process writes a V8 CPU profile of the whole run (see bench/profile-summary.ts). */
 const cpuProfileDir = values['cpu-prof'];
@@ -126,7 +133,7 @@ async function main(): Promise<number> {
     const admin = await adminApi(baseUrl, BENCH_ADMIN);
     const runTag = randomBytes(3).toString('hex').toUpperCase();
     const skus = await Promise.all(
-      Array.from({ length: PRODUCTS }, (_, i) =>
+      Array.from({ length: options.products }, (_, i) =>
         createProduct(admin, {
           sku: `CART-${runTag}-${i}`,
           title: `Cart product ${i}`,
@@ -210,7 +217,7 @@ async function main(): Promise<number> {
       '',
       `flashcart add-to-cart benchmark, ${startedAt.toISOString()}`,
       `machine: ${machine.cores} cores ${machine.cpuModel}, Node ${machine.node}, Postgres ${machine.postgres}, Redis ${machine.redis}; load average before ${n(machine.loadBefore, 2)}`,
-      `load: ${options.connections} connections, ${options.durationSeconds} s per phase, ${n(options.buyers)} guest buyers, ${PRODUCTS} products`,
+      `load: ${options.connections} connections, ${options.durationSeconds} s per phase, ${n(options.buyers)} guest buyers, ${options.products} products`,
       '',
       `${'round'.padEnd(6)}${'endpoint'.padEnd(22)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'max ms'.padStart(9)}  statuses`,
       ...rounds.flatMap((r, i) => [
@@ -225,7 +232,7 @@ async function main(): Promise<number> {
       `persistence: ${n(changes)} cart changes (warm-up included) cost ${n(writes)} Postgres row writes in ${n(statements)} statements (${n((writes / changes) * 100, 1)} %)`,
       `invariants (every change answered 200, no lost answers, every cart written to Postgres, no error logged): ${problems.length === 0 ? 'hold' : 'FAILED'}`,
       ...problems.map((problem) => `FAILED: ${problem}`),
-      `reproduce: node --import tsx bench/add-to-cart.ts --duration ${options.durationSeconds} --connections ${options.connections} --rounds ${options.rounds} --warmup ${options.warmupSeconds} --buyers ${options.buyers}` +
+      `reproduce: node --import tsx bench/add-to-cart.ts --duration ${options.durationSeconds} --connections ${options.connections} --rounds ${options.rounds} --warmup ${options.warmupSeconds} --buyers ${options.buyers} --products ${options.products}` +
         (apiNodeArgs.length > 0 ? ` '--api-node-args=${apiNodeArgs.join(' ')}'` : ''),
     ];
     console.log(out.join('\n'));
