@@ -196,12 +196,13 @@ async function main(): Promise<number> {
 
     const problems: string[] = [];
     rounds.forEach(({ health: h, cart: c, bare: b }, i) => {
-      for (const [status, { count }] of c.load.statuses)
-        if (status !== 200) problems.push(`round ${i + 1}: ${count} add-to-cart answers with status ${status}`);
-      for (const [status, { count }] of h.load.statuses)
-        if (status !== 200) problems.push(`round ${i + 1}: ${count} health answers with status ${status}`);
-      for (const [status, { count }] of b.load.statuses)
-        if (status !== 409) problems.push(`round ${i + 1}: ${count} bare-route answers with status ${status}`);
+      const onlyStatus = (phase: Phase, what: string, expected: number) => {
+        for (const [status, { count }] of phase.load.statuses)
+          if (status !== expected) problems.push(`round ${i + 1}: ${count} ${what} answers with status ${status}`);
+      };
+      onlyStatus(c, 'add-to-cart', 200);
+      onlyStatus(h, 'health', 200);
+      onlyStatus(b, 'bare-route', 409);
       const lost = c.load.errors + h.load.errors + b.load.errors;
       if (lost > 0) problems.push(`round ${i + 1}: ${lost} requests without an answer`);
     });
@@ -209,9 +210,11 @@ async function main(): Promise<number> {
     const apiErrors = [...api.errorLines(), ...worker.errorLines()];
     if (apiErrors.length > 0) problems.push(`the API or the worker logged ${apiErrors.length} error(s), the first: ${apiErrors[0]!.slice(0, 300)}`);
 
-    const ratio = pooledRate(rounds.map((r) => r.cart.load)) / pooledRate(rounds.map((r) => r.health.load));
-    const bareRatio = pooledRate(rounds.map((r) => r.cart.load)) / pooledRate(rounds.map((r) => r.bare.load));
-    const bareHealthRatio = pooledRate(rounds.map((r) => r.bare.load)) / pooledRate(rounds.map((r) => r.health.load));
+    const rateOf = (phase: 'cart' | 'health' | 'bare') => pooledRate(rounds.map((r) => r[phase].load));
+    const [cartRate, healthRate, bareRate] = [rateOf('cart'), rateOf('health'), rateOf('bare')];
+    const ratio = cartRate / healthRate;
+    const bareRatio = cartRate / bareRate;
+    const bareHealthRatio = bareRate / healthRate;
     const worstP99 = Math.max(...rounds.map((r) => r.cart.load.latency.p99));
     const out = [
       '',

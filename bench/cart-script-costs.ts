@@ -1,6 +1,6 @@
 /**
  * Not in `npm run bench`: what Redis spends on one cart change, and on which part of it. Calls
- * `changeCartItems` (src/redis/lua/changeCartItems-n.lua) on carts of 8 lines, 8 changes a call,
+ * `changeCartItems` (src/redis/lua/changeCartItems-n.lua) on carts of 8 lines, 8 changes a call (`--changes`),
  * as the add-to-cart load does, in variants of the script cut short or changed, and reads Redis's
  * own time per call from `INFO commandstats` (before and after each variant, so run it alone), and
  * this client's CPU per call (ioredis encoding the call's keys and arguments, and decoding its reply):
@@ -12,53 +12,48 @@
  * - returning right after `HGETALL` (the read of the cart);
  * - returning before the writes (the pass over the fields and the reply built).
  *
- *   node --import tsx bench/cart-script-costs.ts [--calls 3000] [--rounds 3]
+ *   node --import tsx bench/cart-script-costs.ts [--calls 3000] [--rounds 3] [--changes 8]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { deleteRedisPrefix, REDIS_URL, uniqueName } from '../test/support/stores.js';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { calls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' }, changes: { type: 'string', default: '8' } },
+});
 const calls = Number(values.calls);
 const rounds = Number(values.rounds);
+/** Changes a call carries: 8 as the add-to-cart load's calls often do, up to the 24 CartStore sends at most. */
+const CHANGES_PER_CALL = Number(values.changes);
 const CARTS = 500;
 const LINES = 8;
-const CHANGES_PER_CALL = 8;
 
 const script = readFileSync(new URL('../src/redis/lua/changeCartItems-n.lua', import.meta.url), 'utf8');
 
-/** The script with `from` replaced by `to`; throws when the script no longer holds `from`. */
-function edited(from: string, to: string): string {
-  if (!script.includes(from)) throw new Error(`changeCartItems-n.lua no longer holds ${JSON.stringify(from)}: update bench/cart-script-costs.ts`);
-  return script.replace(from, () => to);
+/** The script with each `[from, to]` replaced; throws when the script no longer holds a `from`. */
+function edited(...replacements: [from: string, to: string][]): string {
+  return replacements.reduce((source, [from, to]) => {
+    if (!source.includes(from)) throw new Error(`changeCartItems-n.lua no longer holds ${JSON.stringify(from)}: update bench/cart-script-costs.ts`);
+    return source.replace(from, () => to);
+  }, script);
 }
 
-const PACKED_ARGUMENTS = `local fields = {}
-for field in string.gmatch(ARGV[5], '([^\\n]*)\\n') do
-  fields[#fields + 1] = field
-end
-
-local replies = {}
-for i = 0, (#KEYS - 2) / 3 - 1 do
-  local k, a = 3 * i + 3, 6 * i + 1
-  replies[#replies + 1] = change(KEYS[k], KEYS[k + 1], KEYS[k + 2], fields[a], fields[a + 1], fields[a + 2],
-    tonumber(fields[a + 3]), tonumber(fields[a + 4]), fields[a + 5])`;
-const ARGUMENTS_APART = `local replies = {}
-for i = 0, (#KEYS - 2) / 3 - 1 do
-  local k, a = 3 * i + 3, 6 * i + 5
-  replies[#replies + 1] = change(KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a], ARGV[a + 1], ARGV[a + 2],
-    tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5])`;
+/** The changes' fields read from ARGV itself, six per change after the first four, as before 2026-12-03. */
+const ARGUMENTS_APART: [string, string][] = [
+  ['local fields = {}\nfor field in string.gmatch(ARGV[5],', "local fields = ARGV\nfor field in string.gmatch('',"],
+  ['local k, a = 3 * i + 3, 6 * i + 1', 'local k, a = 3 * i + 3, 6 * i + 5'],
+];
 
 const variants: { name: string; source: string; apart?: boolean }[] = [
   { name: 'as it is', source: script },
-  { name: 'without EXPIRE', source: edited("redis.call('EXPIRE', cartKey, ttl)", '') },
-  { name: 'arguments apart', source: edited(PACKED_ARGUMENTS, ARGUMENTS_APART), apart: true },
-  { name: 'the call alone', source: edited("local fields = redis.call('HGETALL', cartKey)", "do return {0, ''} end local fields = {}") },
-  { name: 'up to HGETALL', source: edited("local lineField = 'q:' .. sku", "do return {0, ''} end local lineField = 'q:' .. sku") },
+  { name: 'without EXPIRE', source: edited(["redis.call('EXPIRE', cartKey, ttl)", '']) },
+  { name: 'arguments apart', source: edited(...ARGUMENTS_APART), apart: true },
+  { name: 'the call alone', source: edited(["local fields = redis.call('HGETALL', cartKey)", "do return {0, ''} end local fields = {}"]) },
+  { name: 'up to HGETALL', source: edited(["local lineField = 'q:' .. sku", "do return {0, ''} end local lineField = 'q:' .. sku"]) },
   {
     name: 'up to the writes',
-    source: edited('  local setsCurrency = current == 0', "  do return {0, table.concat(kept, '\\n')} end local setsCurrency = current == 0"),
+    source: edited(['  local setsCurrency = current == 0', "  do return {0, table.concat(kept, '\\n')} end local setsCurrency = current == 0"]),
   },
 ];
 
@@ -128,7 +123,7 @@ try {
     const clientUs = figures.map(({ clientUs }) => clientUs.toFixed(1)).join(', ');
     console.log(`  ${name.padEnd(20)} Redis ${redisUs}; client ${clientUs}`);
   }
-  console.log(`reproduce: node --import tsx bench/cart-script-costs.ts --calls ${calls} --rounds ${rounds}`);
+  console.log(`reproduce: node --import tsx bench/cart-script-costs.ts --calls ${calls} --rounds ${rounds} --changes ${CHANGES_PER_CALL}`);
 } finally {
   redis.disconnect();
   await deleteRedisPrefix(REDIS_URL, prefix);

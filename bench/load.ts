@@ -66,24 +66,30 @@ export function addToCartLoad(
   durationSeconds: number,
 ): LoadPhase {
   const bodies = skus.map((sku) => JSON.stringify({ sku, quantity: 1 }));
-  const buyersOf = buyersPerConnection(authorizations, connections);
-  return {
-    baseUrl,
-    method: 'POST',
-    path: '/api/cart/items',
-    connections,
-    durationSeconds,
-    requestsOf: (connection) => {
-      const mine = buyersOf(connection);
-      return bodies.flatMap((body) => mine.map((authorization) => ({ headers: { authorization, 'content-type': 'application/json' }, body })));
-    },
-  };
+  return buyersPosting({ baseUrl, path: '/api/cart/items', connections, durationSeconds }, authorizations, (mine) =>
+    bodies.flatMap((body) => mine.map((authorization) => ({ headers: { authorization, 'content-type': 'application/json' }, body }))),
+  );
 }
 
-/** Each connection's own share of the buyers (`Bearer` headers), so no two connections act for one buyer at once. */
-function buyersPerConnection(authorizations: readonly string[], connections: number): (connection: number) => string[] {
-  const share = Math.min(connections, authorizations.length);
-  return (connection) => authorizations.filter((_, buyer) => buyer % share === connection % share);
+/**
+ * POSTs built before the load, each connection sending for its own share of the buyers (`Bearer`
+ * headers), so no two connections act for one buyer at once.
+ */
+function buyersPosting(
+  phase: Pick<LoadPhase, 'baseUrl' | 'path' | 'connections' | 'durationSeconds'>,
+  authorizations: readonly string[],
+  requestsOf: (mine: string[], connection: number) => VaryingRequest[],
+): LoadPhase {
+  const share = Math.min(phase.connections, authorizations.length);
+  return {
+    ...phase,
+    method: 'POST',
+    requestsOf: (connection) =>
+      requestsOf(
+        authorizations.filter((_, buyer) => buyer % share === connection % share),
+        connection,
+      ),
+  };
 }
 
 /** The SKU the bare route is asked for (bench/bare-route-server.ts): its gate holds 0, so every order is refused. */
@@ -96,19 +102,12 @@ export const BARE_SKU = 'BARE';
  */
 export function bareRouteOrdersLoad(baseUrl: string, authorizations: readonly string[], connections: number, durationSeconds: number): LoadPhase {
   const body = JSON.stringify({ items: [{ sku: BARE_SKU, quantity: 1 }] });
-  const buyersOf = buyersPerConnection(authorizations, connections);
-  return {
-    baseUrl,
-    method: 'POST',
-    path: '/api/orders',
-    connections,
-    durationSeconds,
-    requestsOf: (connection) =>
-      buyersOf(connection).map((authorization, i) => ({
-        headers: { authorization, 'content-type': 'application/json', 'idempotency-key': `bare-${connection}-${i}` },
-        body,
-      })),
-  };
+  return buyersPosting({ baseUrl, path: '/api/orders', connections, durationSeconds }, authorizations, (mine, connection) =>
+    mine.map((authorization, i) => ({
+      headers: { authorization, 'content-type': 'application/json', 'idempotency-key': `bare-${connection}-${i}` },
+      body,
+    })),
+  );
 }
 
 /**
