@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { containing, type Db, type Executor, prepareOnce, type Tx } from '../../db/database.js';
 import type { InventoryRow } from '../../db/schema.js';
+import { clearOfLowStock } from './low-stock-alerts.repository.js';
 
 /** What one batch of transitions does to the ledger. */
 export interface LedgerMoves {
@@ -39,22 +40,28 @@ async function lockLedgers(tx: Tx, skus: string[]): Promise<void> {
 }
 
 /**
- * Re-arms a SKU's low-stock alert when its availability is above its threshold (a restock, local or
- * a vendor's), so that its next crossing is alerted: the sales that take a restocked SKU low again
- * are often all handled after the fact, when none of them finds it above, and the second crossing
- * went unannounced. Units given back re-arm it in `settle`.
+ * Re-arms a SKU's low-stock alert when its availability is above its threshold, so that its next
+ * crossing is alerted: the sales that take a restocked SKU low again are often all handled after the
+ * fact, when none of them finds it above, and the second crossing went unannounced. `margin`: only
+ * when clear of the threshold by the re-arm margin (`clearOfLowStock`), for stock that moved on its
+ * own (a vendor's recount); an admin's restock re-arms at one unit above. Units given back re-arm it
+ * in `settle`, with the margin.
  */
-async function rearmLowStock(tx: Tx, sku: string): Promise<void> {
+async function rearmLowStock(tx: Tx, sku: string, margin: 'margin' | 'none' = 'none'): Promise<void> {
+  const clear = margin === 'margin' ? clearOfLowStock('level.available', 'level.threshold') : sql`level.available > level.threshold`;
   await sql`
-    DELETE FROM low_stock_alerts AS alert USING inventory AS i, products AS product
-    WHERE alert.sku = ${sku} AND i.sku = alert.sku AND product.sku = alert.sku
-      AND i.on_hand + i.vendor_on_hand - i.reserved > product.low_stock_threshold
+    DELETE FROM low_stock_alerts AS alert USING (
+      SELECT i.sku, i.on_hand + i.vendor_on_hand - i.reserved AS available, product.low_stock_threshold AS threshold
+      FROM inventory AS i JOIN products AS product USING (sku)
+      WHERE i.sku = ${sku}
+    ) AS level
+    WHERE alert.sku = level.sku AND ${clear}
   `.execute(tx);
 }
 
 /**
  * After a vendor recount moved a SKU's counted vendor units by `delta`, under its row lock: re-arms
- * its alert when it is above its threshold, and when the recount lowered it to its threshold or
+ * its alert when it is clear of its threshold by the re-arm margin, and when the recount lowered it to its threshold or
  * under it, raises the alert unless it is up already, with an `inventory.low-stock` outbox event for
  * the admins' mail: nobody at the shop made that change, so without it the SKU went unannounced
  * until its next sale. One statement writes both, the alert naming the event as the one that raised
@@ -62,7 +69,7 @@ async function rearmLowStock(tx: Tx, sku: string): Promise<void> {
  * own count or adjustment only re-arms: the admin knows, and the next sale alerts as usual.)
  */
 async function settleRecountLowStock(tx: Tx, sku: string, delta: number): Promise<void> {
-  await rearmLowStock(tx, sku);
+  await rearmLowStock(tx, sku, 'margin');
   if (delta >= 0) return;
   await sql`
     WITH level AS (
@@ -190,9 +197,10 @@ export class InventoryRepository {
         WHERE i.sku = ANY(${skus}::text[]) AND i.sku = move.sku
         RETURNING i.sku, i.on_hand + i.vendor_on_hand - i.reserved AS available
       ), rearmed AS (
-        -- Units given back can take a SKU above its low-stock threshold again: its next crossing is alerted.
+        -- Units given back can take a SKU clear of its low-stock threshold again: its next crossing is alerted.
         DELETE FROM low_stock_alerts AS alert USING moved, products AS product
-        WHERE alert.sku = moved.sku AND product.sku = moved.sku AND moved.available > product.low_stock_threshold
+        WHERE alert.sku = moved.sku AND product.sku = moved.sku
+          AND ${clearOfLowStock('moved.available', 'product.low_stock_threshold')}
       ), announced AS (
         -- Written from the rows the update returned, so under their locks: a SKU's events stay in id order.
         INSERT INTO outbox (order_id, event_type, payload)

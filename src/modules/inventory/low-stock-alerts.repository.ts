@@ -1,5 +1,16 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+
+/**
+ * Whether an availability is clear of its low-stock threshold by the re-arm margin: above the
+ * threshold by more than a fifth of it, at least one unit (threshold 5: 7 or more; 20: 25 or more).
+ * Stock that moves on its own (units given back by orders that end unpaid, a vendor's recount, a
+ * sale finding it higher) re-arms an alert only past the margin: around the threshold a flash sale's
+ * expiring holds and a vendor's counts swing by a unit or two, and a re-arm at one unit above mailed
+ * the admins on every swing. An admin's own restock or threshold change re-arms at one unit above.
+ */
+export const clearOfLowStock = (available: string, threshold: string): RawBuilder<boolean> =>
+  sql<boolean>`${sql.ref(available)} > ${sql.ref(threshold)} + greatest(1, ceil(${sql.ref(threshold)} / 5.0)::int)`;
 
 /** A SKU whose availability is at its low-stock threshold or under it. */
 export interface LowStock {
@@ -11,9 +22,9 @@ export interface LowStock {
 /**
  * Which sales take a SKU low. A SKU is alerted once when a sale finds its availability (on_hand +
  * vendor_on_hand - reserved, what buyers can reserve and the admin list's low filter counts) at or
- * under its product's low-stock threshold, and re-armed when a later sale finds it above again
- * (or when a restock or units given back take it above: InventoryRepository), so a flash sale that
- * sells out raises one alert, not one per order. It runs when a
+ * under its product's low-stock threshold, and re-armed when a later sale finds it clear of the
+ * threshold again (`clearOfLowStock`; or when a restock or units given back take it so:
+ * InventoryRepository), so a flash sale that sells out raises one alert, not one per order. It runs when a
  * confirmation's event is handled, not in the confirming transaction, which keeps the hot ledger
  * row's lock short.
  */
@@ -41,7 +52,7 @@ export class LowStockAlertsRepository {
         WHERE i.sku IN (SELECT sku FROM sold)
       ), recovered AS (
         DELETE FROM low_stock_alerts AS alert USING level
-        WHERE alert.sku = level.sku AND level.available > level.threshold
+        WHERE alert.sku = level.sku AND ${clearOfLowStock('level.available', 'level.threshold')}
       ), raised AS (
         SELECT DISTINCT ON (sold.sku) sold.sku, level.available, sold."eventId"
         FROM sold JOIN level USING (sku)

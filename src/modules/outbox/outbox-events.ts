@@ -32,7 +32,7 @@ export interface OutboxPayloads {
   /**
    * A vendor recount took a SKU's availability down to its product's low-stock threshold or under
    * it, and raised the SKU's alert (low_stock_alerts): once until the SKU is above its threshold
-   * again. A sale's alert is told by its confirmation's `order.status-changed` instead
+   * again (clearOfLowStock). A sale's alert is told by its confirmation's `order.status-changed` instead
    * (LowStockAlertsRepository).
    */
   'inventory.low-stock': { sku: string; available: number; threshold: number };
