@@ -93,8 +93,8 @@ export class CatalogRepository {
   }
 
   /** The SKU's product row, live or deleted, locked for the rest of the transaction. */
-  findForUpdate(tx: Tx, sku: string): Promise<{ deletedAt: Date | null } | undefined> {
-    return tx.selectFrom('products').select('deletedAt').where('sku', '=', sku).forUpdate().executeTakeFirst();
+  findForUpdate(tx: Tx, sku: string): Promise<{ deletedAt: Date | null; lowStockThreshold: number } | undefined> {
+    return tx.selectFrom('products').select(['deletedAt', 'lowStockThreshold']).where('sku', '=', sku).forUpdate().executeTakeFirst();
   }
 
   /**

@@ -127,9 +127,12 @@ export class CatalogService {
       throw validationFailed(`unknown category ${input.category}`, { category: input.category });
     }
     const updated = await this.db.transaction().execute(async (tx) => {
+      const before = input.lowStockThreshold === undefined ? undefined : await this.repository.findForUpdate(tx, sku);
       if (!(await this.repository.updateProduct(tx, sku, input))) return false;
-      // An alert raised under a higher threshold would otherwise silence the crossing of the new one.
-      if (input.lowStockThreshold !== undefined) await this.inventory.rearmLowStock(tx, sku);
+      // A threshold lowered: an alert raised under the higher one would otherwise silence the crossing
+      // of the new one. Only then: the admin's screen sends the threshold with every edit, and a re-arm
+      // at one unit above on each would undo the margin stock moving on its own is held to.
+      if (before && input.lowStockThreshold! < before.lowStockThreshold) await this.inventory.rearmLowStock(tx, sku);
       return true;
     });
     if (!updated) throw notFound('product', { sku });

@@ -44,8 +44,8 @@ async function lockLedgers(tx: Tx, skus: string[]): Promise<void> {
  * crossing is alerted: the sales that take a restocked SKU low again are often all handled after the
  * fact, when none of them finds it above, and the second crossing went unannounced. `margin`: only
  * when clear of the threshold by the re-arm margin (`clearOfLowStock`), for stock that moved on its
- * own (a vendor's recount); an admin's restock re-arms at one unit above. Units given back re-arm it
- * in `settle`, with the margin.
+ * own (a vendor's recount) or that an admin took away; an admin's restock re-arms at one unit above.
+ * Units given back re-arm it in `settle`, with the margin.
  */
 async function rearmLowStock(tx: Tx, sku: string, margin: 'margin' | 'none' = 'none'): Promise<void> {
   const clear = margin === 'margin' ? clearOfLowStock('level.available', 'level.threshold') : sql`level.available > level.threshold`;
@@ -131,7 +131,8 @@ export class InventoryRepository {
   async setOnHand(tx: Tx, sku: string, onHand: number, delta: number, reason: string, actorId: string | null) {
     await tx.updateTable('inventory').set({ onHand, updatedAt: sql`now()` }).where('sku', '=', sku).execute();
     await tx.insertInto('inventoryMovements').values({ sku, onHandDelta: delta, reason, actorId }).execute();
-    await rearmLowStock(tx, sku);
+    // A restock re-arms at one unit above; units the admin takes away (damaged, miscounted) only past the margin.
+    await rearmLowStock(tx, sku, delta > 0 ? 'none' : 'margin');
   }
 
   /**

@@ -2,12 +2,13 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 
 /**
- * Whether an availability is clear of its low-stock threshold by the re-arm margin: above the
- * threshold by more than a fifth of it, at least one unit (threshold 5: 7 or more; 20: 25 or more).
+ * Whether an availability is clear of its low-stock threshold by the re-arm margin: more than the
+ * threshold plus a fifth of it, rounded up, at least one unit (threshold 5: 7 or more; 6: 9 or
+ * more; 20: 25 or more).
  * Stock that moves on its own (units given back by orders that end unpaid, a vendor's recount, a
  * sale finding it higher) re-arms an alert only past the margin: around the threshold a flash sale's
  * expiring holds and a vendor's counts swing by a unit or two, and a re-arm at one unit above mailed
- * the admins on every swing. An admin's own restock or threshold change re-arms at one unit above.
+ * the admins on every swing. An admin's restock or lowered threshold re-arms at one unit above.
  */
 export const clearOfLowStock = (available: string, threshold: string): RawBuilder<boolean> =>
   sql<boolean>`${sql.ref(available)} > ${sql.ref(threshold)} + greatest(1, ceil(${sql.ref(threshold)} / 5.0)::int)`;

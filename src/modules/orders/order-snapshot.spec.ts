@@ -4,7 +4,7 @@ import { order } from './orders.schemas.js';
 
 describe('orderFromSnapshot', () => {
   it('shows only the fields of an Order, whatever else a stored snapshot carries', () => {
-    // A snapshot as another version of the code might have stored it: an item with a field of its own.
+    // A snapshot as another version of the code might have stored it: an item and an address with a field of their own.
     const stored = JSON.stringify({
       id: '06b4716c-e178-4692-b9ee-c3bdc89c3b4f',
       userId: '11111111-1111-4111-8111-111111111111',
@@ -12,7 +12,7 @@ describe('orderFromSnapshot', () => {
       totalCents: 9_800,
       currency: 'EUR',
       customerEmail: null,
-      shippingAddress: null,
+      shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'Paris', postalCode: '75001', country: 'FR', phone: '+33 1 00' },
       idempotencyKeyHash: 'a'.repeat(64),
       createdAt: '2026-12-03T10:00:00.000Z',
       expiresAt: '2026-12-03T10:15:00.000Z',
@@ -28,6 +28,7 @@ describe('orderFromSnapshot', () => {
       items: [{ sku: 'KEYBOARD', title: 'Keyboard', quantity: 2, unitPriceCents: 4_900 }],
       totalCents: 9_800,
       currency: 'EUR',
+      shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'Paris', postalCode: '75001', country: 'FR' },
       createdAt: '2026-12-03T10:00:00.000Z',
       expiresAt: '2026-12-03T10:15:00.000Z',
       history: [{ status: 'PENDING', at: '2026-12-03T10:00:00.000Z', actor: 'customer' }],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Order, orderItem, shippingAddress } from './orders.schemas.js';
+import { type Order, orderItem, type ShippingAddress, shippingAddress } from './orders.schemas.js';
 
 /**
  * An accepted order as the API knows it before Postgres does: stored with the Redis reservation and
@@ -33,6 +33,16 @@ export const parseSnapshot = (stored: string | null | undefined): OrderSnapshot 
  */
 export const isSnapshotOf = (snapshot: OrderSnapshot, storedCreatedAt: Date) => snapshot.createdAt === storedCreatedAt.toISOString();
 
+/** A shipping address field by field, as `orderFromSnapshot` shows it. */
+const addressShown = ({ name, line1, line2, city, postalCode, country }: ShippingAddress): ShippingAddress => ({
+  name,
+  line1,
+  ...(line2 === undefined ? {} : { line2 }),
+  city,
+  postalCode,
+  country,
+});
+
 /** The order a snapshot describes, as every endpoint shows an order: PENDING, with its first history entry. */
 export const orderFromSnapshot = (snapshot: OrderSnapshot): Order => ({
   id: snapshot.id,
@@ -43,7 +53,7 @@ export const orderFromSnapshot = (snapshot: OrderSnapshot): Order => ({
   totalCents: snapshot.totalCents,
   currency: snapshot.currency,
   ...(snapshot.customerEmail ? { customerEmail: snapshot.customerEmail } : {}),
-  ...(snapshot.shippingAddress ? { shippingAddress: snapshot.shippingAddress } : {}),
+  ...(snapshot.shippingAddress ? { shippingAddress: addressShown(snapshot.shippingAddress) } : {}),
   createdAt: snapshot.createdAt,
   expiresAt: snapshot.expiresAt,
   history: [{ status: 'PENDING', at: snapshot.createdAt, actor: 'customer' }],

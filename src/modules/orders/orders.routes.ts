@@ -20,8 +20,8 @@ import type { OrderPlacement } from './placement/order-placement.js';
 
 /**
  * Placing an order answers what typed code built (orderFromSnapshot, errorPayload): its 202 run
- * through zod again before encoding cost the API 7 % of its time per accepted order (a CPU profile of
- * `bench/run.ts` with stock to spare: zod 11.8 % of the samples, 5.1 % without). The schema still
+ * through zod again before encoding was about 7 % of the API's samples per accepted order (a CPU
+ * profile of `bench/run.ts` with stock to spare: zod 11.8 % of the samples, 5.1 % without). The schema still
  * documents it, and the tests check every answer against the document.
  */
 const encodeAsBuilt = () => (data: unknown) => JSON.stringify(data);
