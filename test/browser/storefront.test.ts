@@ -266,6 +266,36 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('names the same order when a buyer goes Back from the payment page and places it again, and a new one once it is paid', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10, title: 'Back Kettle', priceCents: 2_500 });
+    const page = await browser.newPage();
+    const orderOnSimulator = async () => {
+      await page.getByRole('button', { name: /^Pay / }).waitFor();
+      return page.locator('dt:text-is("Order") + dd').textContent();
+    };
+    await buyNowToCheckout(page, base, { sku, left: '10 in stock' }, 'back@example.test');
+    await page.getByRole('button', { name: /Place order/ }).click();
+    const first = await orderOnSimulator();
+
+    // Back to the shop's checkout, the same form sent again: the same order, not a second holding stock.
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    await fillCheckout(page, 'back@example.test');
+    await page.getByRole('button', { name: /Place order/ }).click();
+    expect(await orderOnSimulator()).toBe(first);
+    expect((await sut.admin.get(`/api/products/${sku}`)).body.available).toBe(9);
+
+    // Paid, the same purchase once more is a new order.
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.getByText('Payment succeeded.').waitFor();
+    await buyNowToCheckout(page, base, { sku, left: '9 in stock' }, 'back@example.test');
+    await page.getByRole('button', { name: /Place order/ }).click();
+    const second = await orderOnSimulator();
+    expect(second).not.toBe(first);
+    expect((await sut.admin.get(`/api/products/${sku}`)).body.available).toBe(8);
+    await page.close();
+  });
+
   it('lets a guest fill a cart, see it in a second tab, check out, pay on the simulator and see the order CONFIRMED', async () => {
     const sku = await createProduct(sut.admin, { onHand: 20, title: 'Flow Kettle', priceCents: 4_200 });
     const shop = await browser.newPage();

@@ -70,6 +70,15 @@ export async function startPayment(order: Pick<Order, 'id'>): Promise<string> {
   return checkoutUrl;
 }
 
+/** Whether the order is still PENDING; true when that cannot be read (better the same order again than a second one). */
+async function stillUnpaid(orderId: string): Promise<boolean> {
+  try {
+    return (await unwrap(api.GET('/api/orders/{id}', { params: { path: { id: orderId } } }))).status === 'PENDING';
+  } catch {
+    return true;
+  }
+}
+
 /** The line an INSUFFICIENT_STOCK refusal names, with the units left of it; undefined for any other failure. */
 function shortLine(error: unknown): { sku?: string; available?: number } | undefined {
   return error instanceof ApiError && error.code === 'INSUFFICIENT_STOCK' ? (error.details as { sku?: string; available?: number }) : undefined;
@@ -166,8 +175,13 @@ export function CheckoutPage() {
     setFewer(undefined);
     try {
       await ensureSession();
-      const order = await unwrap(api.POST('/api/orders', { body, params: { header: { 'idempotency-key': checkoutKey.current() } } }));
-      checkoutKey.finish();
+      const request = JSON.stringify(body);
+      // The same checkout sent again (Back from the payment page) names the order it placed, unless
+      // that order was paid or has ended meanwhile: then this is a new purchase.
+      const placed = checkoutKey.placedOrder(request);
+      if (placed !== undefined && !(await stillUnpaid(placed))) checkoutKey.finish();
+      const order = await unwrap(api.POST('/api/orders', { body, params: { header: { 'idempotency-key': checkoutKey.current(request) } } }));
+      checkoutKey.placed(order.id, request, Date.parse(order.expiresAt));
       if (!buySku) void loadCart();
       let checkoutUrl: string;
       try {
