@@ -667,6 +667,37 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('fits its pages into a 390-pixel screen: menu and forms on screen, wide tables scrolling in their own box', async () => {
+    // Something on every page: a vendor (whose table is the widest), an order.
+    await simulatedVendor(sut.system.container, 'narrow', { [await createProduct(sut.admin, { onHand: 0 })]: 3 });
+    const [buyer] = await guests(base, 1);
+    expect((await buyer!.order([{ sku: await createProduct(sut.admin, { onHand: 3 }), quantity: 1 }], `narrow-${randomUUID()}`)).status).toBe(202);
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 390, height: 800 });
+    await signInAsAdmin(page, base);
+    const nav = page.getByRole('navigation', { name: 'Admin' });
+    // Run in the page: this file is typed for Node, without the DOM's globals.
+    const pageWidth = () => page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+    const onScreen = async (locator: Locator) => {
+      const box = (await locator.boundingBox())!;
+      return box.x >= 0 && box.x + box.width <= 390;
+    };
+    for (const [link, heading] of [
+      ['Products and stock', 'Products and stock'],
+      ['Orders', 'Orders'],
+      ['Vendors', 'Vendors'],
+    ]) {
+      await nav.getByRole('link', { name: link }).click();
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+      await page.getByRole('table').first().waitFor();
+      expect(await pageWidth(), heading).toBeLessThanOrEqual(390);
+      for (const each of await nav.getByRole('link').all()) expect(await onScreen(each), `${heading}: ${await each.textContent()}`).toBe(true);
+    }
+    await nav.getByRole('link', { name: 'Products and stock' }).click();
+    expect(await onScreen(page.getByRole('form', { name: 'Find products' }).getByRole('button', { name: 'Find' }))).toBe(true);
+    await page.close();
+  });
+
   it('says why a price it cannot read was not saved, naming the field', async () => {
     const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 5, priceCents: 1_500, title: 'Exponent Easel' });
     const page = await browser.newPage();
