@@ -572,6 +572,24 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('labels a SKU with nothing left sold out rather than low, and shows an order’s expiry only while it is unpaid', async () => {
+    const soldOut = await createProduct(sut.admin, { sku: firstPageSku(), title: 'Gone Gong', onHand: 0 });
+    const low = await createProduct(sut.admin, { sku: firstPageSku(), title: 'Last Lute', onHand: 2 });
+    const { buyer, orderId, page } = await pendingOrderInConsole('Expiring Ewer');
+    await openInventory(page);
+    const labelOf = (sku: string) => page.locator(`tr[data-sku="${sku}"] .stock`).textContent();
+    await expect.poll(() => labelOf(soldOut)).toBe('Sold out');
+    expect(await labelOf(low)).toBe(`Low (≤ ${DEFAULT_LOW_STOCK_THRESHOLD})`);
+
+    await page.goto(`${base}/admin/orders/${orderId}`);
+    await page.getByRole('heading', { level: 2, name: 'Status: PENDING' }).waitFor();
+    expect(await page.getByText('Expires if unpaid').count()).toBe(1);
+    expect((await buyer.post(`/api/orders/${orderId}/cancel`, {})).status).toBe(200);
+    await page.getByRole('heading', { level: 2, name: 'Status: CANCELLED' }).waitFor();
+    expect(await page.getByText('Expires if unpaid').count()).toBe(0);
+    await page.close();
+  });
+
   it('finds products by SKU or title, wherever they fall in the list, and lists every product again once the search is emptied', async () => {
     // "Z-…" comes after every other SKU: past the list's first page.
     const tag = uniqueSku('Z');

@@ -237,7 +237,7 @@ export function InventoryPage() {
                     <td>{item.sku}</td>
                     <td>
                       {item.title}
-                      {isLow && <div className="stock low">Low (≤ {item.lowStockThreshold})</div>}
+                      {isLow && <div className="stock low">{item.available <= 0 ? 'Sold out' : `Low (≤ ${item.lowStockThreshold})`}</div>}
                     </td>
                     <td className="num">{item.reserved}</td>
                     <td className="num">{item.sold}</td>

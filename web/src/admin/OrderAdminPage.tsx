@@ -90,8 +90,12 @@ export function OrderAdminPage({ id }: { id: string }) {
             <dd data-testid="customer">{data.customerEmail ?? <span className="muted">guest, no email given</span>}</dd>
             <dt>Placed</dt>
             <dd>{formatDateTime(data.createdAt)}</dd>
-            <dt>Expires if unpaid</dt>
-            <dd>{formatDateTime(data.expiresAt)}</dd>
+            {data.status === 'PENDING' && (
+              <>
+                <dt>Expires if unpaid</dt>
+                <dd>{formatDateTime(data.expiresAt)}</dd>
+              </>
+            )}
             <dt>Ship to</dt>
             <dd data-testid="shipping-address">
               <ShippingAddress address={data.shippingAddress} />
