@@ -21,6 +21,12 @@ function useFollowStock(skus: readonly string[], apply: (update: StockUpdate) =>
 }
 
 /**
+ * How often a product page or list reads its products again: every 10 s without a live connection;
+ * with one, every minute, for what the stock events do not carry (an admin's new price or title).
+ */
+const refreshEvery = (connected: boolean) => (connected ? 60_000 : 10_000);
+
+/**
  * A page of products, each one's `available` kept live as on a product page: each `stock:update`
  * of a SKU the list shows is written into every cached list that shows the product.
  */
@@ -30,7 +36,7 @@ export function useProducts(query: { category?: string; q?: string; page?: numbe
   const products = useQuery({
     queryKey: ['products', query],
     queryFn: () => unwrap(api.GET('/api/products', { params: { query } })),
-    refetchInterval: connected ? false : 10_000,
+    refetchInterval: refreshEvery(connected),
   });
   const apply = useCallback(
     ({ sku, available }: StockUpdate) =>
@@ -60,6 +66,6 @@ export function useLiveProduct(sku: string) {
   return useQuery({
     queryKey: ['product', sku],
     queryFn: () => unwrap(api.GET('/api/products/{sku}', { params: { path: { sku } } })),
-    refetchInterval: connected ? false : 10_000,
+    refetchInterval: refreshEvery(connected),
   });
 }
