@@ -500,6 +500,14 @@ describe('the admin console in a browser', () => {
     const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 4, priceCents: 2_500, title: 'Original Oar' });
     const page = await browser.newPage();
     await signInAsAdmin(page, base);
+    // A product created first: its notice says so, until the next change is sent.
+    const first = firstPageSku();
+    const created = await fillNewProduct(page, { sku: first, title: 'First Float', price: '2.00', category: 'Outdoors', onHand: '1' });
+    await created.getByRole('button', { name: 'Create product' }).click();
+    const createdNotice = page.getByRole('status').filter({ hasText: `${first} created` });
+    await createdNotice.waitFor();
+    await page.getByRole('button', { name: 'New product' }).click();
+
     const form = await fillNewProduct(page, { sku, title: 'Impostor Oar', price: '1.00', category: 'Outdoors', onHand: '99' });
     await form.getByRole('button', { name: 'Create product' }).click();
     await form
@@ -507,6 +515,8 @@ describe('the admin console in a browser', () => {
       .filter({ hasText: `product ${sku} already exists` })
       .waitFor();
     expect(await form.getByLabel('Title').inputValue()).toBe('Impostor Oar');
+    // Beside the refusal, the earlier notice would read as if this product had been created too.
+    expect(await createdNotice.count()).toBe(0);
 
     expect((await new Api(base).get(`/api/products/${sku}`)).body).toMatchObject({ title: 'Original Oar', priceCents: 2_500, category: 'test' });
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 4, drift: 0 });
@@ -569,6 +579,15 @@ describe('the admin console in a browser', () => {
       { onHandDelta: -4, reason: 'damaged in storage' },
       { onHandDelta: 20, reason: 'delivery' },
     ]);
+
+    // A change that then succeeds elsewhere on the page takes the refusal away.
+    await onHandInList.fill('30');
+    await page.getByRole('button', { name: `Save stock of ${sku}` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${sku}: 30 on hand` })
+      .waitFor();
+    await expect.poll(() => form.getByRole('alert').count()).toBe(0);
     await page.close();
   });
 

@@ -1,5 +1,5 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useIsMutating, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useState } from 'react';
 import { api, type InventoryItem, unwrap } from '../api/client';
 import { formatMoney, minorDigits, parseMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
@@ -14,9 +14,17 @@ const PAGE_SIZE = 25;
  * Stock of one SKU: set what is on hand (moving it by a delta is StockAdjustForm's). What it may
  * go down to is the API's floor: what reservations hold beyond the vendors' counted units.
  */
-function StockEditor({ item, onDone }: { item: InventoryItem; onDone: (message: string) => void }) {
+/** The forms of a row take `settled` (how many changes have succeeded on the page): each drops its refusal when it moves. */
+interface RowForm {
+  onDone: (message: string) => void;
+  settled: number;
+}
+
+function StockEditor({ item, onDone, settled }: RowForm & { item: InventoryItem }) {
   const queryClient = useQueryClient();
   const [error, setError] = useState<string>();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when another change on the page succeeds
+  useEffect(() => setError(undefined), [settled]);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['admin', 'inventory'] });
   const setOnHand = useMutation({
     mutationFn: (onHand: number) => unwrap(api.PUT('/api/admin/inventory/{sku}', { params: { path: { sku: item.sku } }, body: { onHand } })),
@@ -56,7 +64,7 @@ function StockEditor({ item, onDone }: { item: InventoryItem; onDone: (message: 
 }
 
 /** Title, price and low-stock threshold of one product. */
-function ProductEditor({ sku, onDone }: { sku: string; onDone: (message: string) => void }) {
+function ProductEditor({ sku, onDone, settled }: RowForm & { sku: string }) {
   const queryClient = useQueryClient();
   /** A typed price that is not an amount: said here, as the server would never hear of it. */
   const [badPrice, setBadPrice] = useState<string>();
@@ -70,6 +78,12 @@ function ProductEditor({ sku, onDone }: { sku: string; onDone: (message: string)
       onDone(`${sku} saved: ${updated.title}, ${formatMoney(updated.priceCents, updated.currency)}.`);
     },
   });
+  const { reset } = save;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when another change on the page succeeds
+  useEffect(() => {
+    reset();
+    setBadPrice(undefined);
+  }, [settled]);
   if (product.isPending) return <Loading what={sku} />;
   if (product.error) return <LoadError error={product.error} />;
   const { currency } = product.data;
@@ -136,6 +150,18 @@ export function InventoryPage() {
   const [editing, setEditing] = useState<string>();
   const [creating, setCreating] = useState(false);
   const [message, setMessage] = useState<string>();
+  /** How many changes have succeeded on this page: a row's forms drop their refusals after each. */
+  const [settled, setSettled] = useState(0);
+  const done = (text: string) => {
+    setMessage(text);
+    setSettled((count) => count + 1);
+  };
+  // A change sent takes the last one's notice away: it no longer says where things stand, and beside
+  // a refusal of the new change it read as if that had been done too.
+  const sending = useIsMutating();
+  useEffect(() => {
+    if (sending > 0) setMessage(undefined);
+  }, [sending]);
   const inventory = useQuery({
     queryKey: ['admin', 'inventory', { page, low, q }],
     queryFn: () =>
@@ -167,7 +193,7 @@ export function InventoryPage() {
           New product
         </button>
       </p>
-      {creating && <NewProductForm onCreated={setMessage} />}
+      {creating && <NewProductForm onCreated={done} />}
       <search className="search">
         <form aria-label="Find products" onSubmit={search}>
           <label htmlFor="inventory-search" className="visually-hidden">
@@ -247,7 +273,7 @@ export function InventoryPage() {
                     <td className="num">{item.gateAvailable}</td>
                     <td className="num">{item.drift}</td>
                     <td>
-                      <StockEditor key={`${item.sku}-${item.onHand}`} item={item} onDone={setMessage} />
+                      <StockEditor key={`${item.sku}-${item.onHand}`} item={item} onDone={done} settled={settled} />
                     </td>
                     <td>
                       <button
@@ -263,14 +289,14 @@ export function InventoryPage() {
                   editing === item.sku && (
                     <tr key={`${item.sku}-edit`}>
                       <td colSpan={9}>
-                        <ProductEditor sku={item.sku} onDone={setMessage} />
-                        <StockAdjustForm sku={item.sku} onDone={setMessage} />
+                        <ProductEditor sku={item.sku} onDone={done} settled={settled} />
+                        <StockAdjustForm sku={item.sku} onDone={done} settled={settled} />
                         <DeleteProduct
                           sku={item.sku}
                           title={item.title}
                           onDeleted={(deleted) => {
                             setEditing(undefined);
-                            setMessage(deleted);
+                            done(deleted);
                           }}
                         />
                       </td>
