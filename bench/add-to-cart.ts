@@ -122,7 +122,7 @@ async function main(): Promise<number> {
     await waitUntilReady(baseUrl, api);
     const worker = ServerProcess.flashcart('worker', { ...env, METRICS_PORT: String(workerPort) });
     processes.push(worker);
-    // The reference runs with the API's Node flags but the profiler's, its keys under the run's prefix.
+    // The reference runs with the API's Node flags except the profiler's, its keys under the run's prefix.
     const barePort = await freePort();
     const bareUrl = `http://127.0.0.1:${barePort}`;
     const bare = ServerProcess.bareRoute(barePort, REDIS_URL, `${prefix}:bare`, referenceNodeArgs(apiNodeArgs));

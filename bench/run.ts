@@ -348,7 +348,7 @@ async function main(): Promise<number> {
     await waitUntilReady(baseUrl, api);
     const worker = ServerProcess.flashcart('worker', env, options.workerNodeArgs);
     processes.push(worker);
-    // The reference gets the API's Node flags but the profiler's, so both sides run on the same terms. Its keys live
+    // The reference gets the API's Node flags except the profiler's, so both sides run on the same terms. Its keys live
     // under the run's prefix and go with them.
     const barePort = await freePort();
     const bareUrl = `http://127.0.0.1:${barePort}`;

@@ -127,12 +127,13 @@ export class CatalogService {
       throw validationFailed(`unknown category ${input.category}`, { category: input.category });
     }
     const updated = await this.db.transaction().execute(async (tx) => {
-      const before = input.lowStockThreshold === undefined ? undefined : await this.repository.findForUpdate(tx, sku);
+      const threshold = input.lowStockThreshold;
+      const before = threshold === undefined ? undefined : await this.repository.findForUpdate(tx, sku);
       if (!(await this.repository.updateProduct(tx, sku, input))) return false;
       // A threshold lowered: an alert raised under the higher one would otherwise silence the crossing
       // of the new one. Only then: the admin's screen sends the threshold with every edit, and a re-arm
       // at one unit above on each would undo the margin stock moving on its own is held to.
-      if (before && input.lowStockThreshold! < before.lowStockThreshold) await this.inventory.rearmLowStock(tx, sku);
+      if (threshold !== undefined && before && threshold < before.lowStockThreshold) await this.inventory.rearmLowStock(tx, sku);
       return true;
     });
     if (!updated) throw notFound('product', { sku });

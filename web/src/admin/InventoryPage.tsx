@@ -5,7 +5,7 @@ import { formatMoney, minorDigits, parseMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
 import { DeleteProduct } from './DeleteProduct';
 import { NewProductForm } from './NewProductForm';
-import { invalidMarks, messageOf, priceRefusal, Refusal, refusedProductField } from './refusal';
+import { invalidMarks, messageOf, priceRefusal, Refusal, refusedProductField, useDropOnSettled } from './refusal';
 import { StockAdjustForm } from './StockAdjustForm';
 
 const PAGE_SIZE = 25;
@@ -23,8 +23,7 @@ interface RowForm {
 function StockEditor({ item, onDone, settled }: RowForm & { item: InventoryItem }) {
   const queryClient = useQueryClient();
   const [error, setError] = useState<string>();
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when another change on the page succeeds
-  useEffect(() => setError(undefined), [settled]);
+  useDropOnSettled(settled, () => setError(undefined));
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['admin', 'inventory'] });
   const setOnHand = useMutation({
     mutationFn: (onHand: number) => unwrap(api.PUT('/api/admin/inventory/{sku}', { params: { path: { sku: item.sku } }, body: { onHand } })),
@@ -78,12 +77,10 @@ function ProductEditor({ sku, onDone, settled }: RowForm & { sku: string }) {
       onDone(`${sku} saved: ${updated.title}, ${formatMoney(updated.priceCents, updated.currency)}.`);
     },
   });
-  const { reset } = save;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when another change on the page succeeds
-  useEffect(() => {
-    reset();
+  useDropOnSettled(settled, () => {
+    save.reset();
     setBadPrice(undefined);
-  }, [settled]);
+  });
   if (product.isPending) return <Loading what={sku} />;
   if (product.error) return <LoadError error={product.error} />;
   const { currency } = product.data;

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { api, unwrap } from '../api/client';
-import { messageOf, Refusal } from './refusal';
+import { messageOf, Refusal, useDropOnSettled } from './refusal';
 
 /** Moves a SKU's stock on hand by a delta (a delivery in, damaged units out), with the reason the ledger records. */
 export function StockAdjustForm({ sku, onDone, settled }: { sku: string; onDone: (message: string) => void; settled: number }) {
@@ -18,13 +18,10 @@ export function StockAdjustForm({ sku, onDone, settled }: { sku: string; onDone:
       onDone(`${sku}: ${move}, now ${inventory.onHand} on hand, ${inventory.available} available.`);
     },
   });
-  const { reset } = adjust;
-  // A change that succeeded elsewhere on the page (`settled` moved) leaves no refusal of this form standing beside it.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when another change on the page succeeds
-  useEffect(() => {
-    reset();
+  useDropOnSettled(settled, () => {
+    adjust.reset();
     setInvalid(undefined);
-  }, [settled]);
+  });
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);

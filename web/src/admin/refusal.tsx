@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { ApiError } from '../api/client';
 import { complaintsOf, validationIssues } from '../api/validation';
 import { minorDigits } from '../lib/money';
@@ -63,4 +64,15 @@ export function Refusal({ text, inline = false, id }: { text: string | undefined
       {text}
     </Tag>
   );
+}
+
+/**
+ * Calls `drop` whenever `settled` (how many changes have succeeded on the page) moves, and once at
+ * first: a form's refusal no longer stands once another change on the page went through.
+ */
+export function useDropOnSettled(settled: number, drop: () => void): void {
+  const latest = useRef(drop);
+  latest.current = drop;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when another change on the page succeeds
+  useEffect(() => latest.current(), [settled]);
 }
