@@ -236,7 +236,10 @@ describe('the admin console in a browser', () => {
     expect((await buyer.post(`/api/orders/${orderId}/cancel`, {})).status).toBe(200);
     await cancel.click();
     await page.getByRole('button', { name: `Yes, cancel order ${short}` }).click();
-    await page.getByRole('alert').filter({ hasText: 'is CANCELLED' }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: `Order ${short} is already CANCELLED: nothing to do.` })
+      .waitFor();
     // Read again, the PENDING list no longer holds the order.
     await cancel.waitFor({ state: 'detached' });
     expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('CANCELLED');

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, type Order, type OrderStatus, unwrap } from '../api/client';
 import { ConfirmButton } from '../ui/common';
-import { messageOf } from './refusal';
+import { transitionRefusal } from './refusal';
 
 /** The transitions of API.md's state machine an admin may ask for; the server has the last word. */
 const NEXT: Partial<Record<OrderStatus, OrderStatus[]>> = {
@@ -15,11 +15,12 @@ const NEXT: Partial<Record<OrderStatus, OrderStatus[]>> = {
  */
 export function OrderTransitions({ order, onDone }: { order: Order; onDone: (message: string, tone: 'ok' | 'bad') => void }) {
   const queryClient = useQueryClient();
+  const short = order.id.slice(0, 8);
   const move = useMutation({
     mutationFn: (status: OrderStatus) =>
       unwrap(api.PATCH('/api/admin/orders/{id}', { params: { path: { id: order.id } }, body: { status, reason: 'set by an admin' } })),
-    onSuccess: (updated) => onDone(`Order ${updated.id.slice(0, 8)} is now ${updated.status}.`, 'ok'),
-    onError: (error) => onDone(messageOf(error), 'bad'),
+    onSuccess: (updated) => onDone(`Order ${short} is now ${updated.status}.`, 'ok'),
+    onError: (error, status) => onDone(transitionRefusal(error, short, status), 'bad'),
     // A refusal usually means the order moved on meanwhile (the buyer cancelled, it expired, it was
     // paid): the orders are read again either way (the list and an order's page alike), so what is
     // shown is where the order is now.
@@ -27,7 +28,6 @@ export function OrderTransitions({ order, onDone }: { order: Order; onDone: (mes
   });
   const next = NEXT[order.status] ?? [];
   if (next.length === 0) return <span className="muted">—</span>;
-  const short = order.id.slice(0, 8);
   const which = <span className="visually-hidden"> order {short}</span>;
   return (
     <span className="chips">

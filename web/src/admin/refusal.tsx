@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { ApiError } from '../api/client';
+import { ApiError, type OrderStatus } from '../api/client';
 import { complaintsOf, validationIssues } from '../api/validation';
 import { minorDigits } from '../lib/money';
 
@@ -26,6 +26,24 @@ export function messageOf(error: unknown, fallback = 'The change failed.', label
   if (!(error instanceof ApiError)) return fallback;
   const issues = validationIssues(error);
   return issues.length > 0 ? complaintsOf(issues, labels).join('; ') : error.message;
+}
+
+/** What the console asks for, as a past participle: "can no longer be …". */
+const DONE: Partial<Record<OrderStatus, string>> = { CANCELLED: 'cancelled', FULFILLED: 'fulfilled', FAILED: 'failed' };
+
+/**
+ * Why a status change was refused, for the admin. The server's INVALID_STATE message is for
+ * developers ("order <full id> is CANCELLED; it cannot become CANCELLED"): it is said from
+ * `details.status` instead, with the order's short id, as the console shows it. Any other refusal
+ * is said in the server's words (see messageOf).
+ */
+export function transitionRefusal(error: unknown, short: string, to: OrderStatus): string {
+  if (!(error instanceof ApiError) || error.code !== 'INVALID_STATE') return messageOf(error);
+  const { status, paymentId } = error.details;
+  // A confirmation refused while a payment is under way says which payment: the server's words.
+  if (typeof status !== 'string' || paymentId !== undefined) return messageOf(error);
+  if (status === to) return `Order ${short} is already ${status}: nothing to do.`;
+  return `Order ${short} is ${status} now, so it can no longer be ${DONE[to] ?? `made ${to}`}.`;
 }
 
 /** The input (its name) of a product form that a refusal names first, to mark it invalid. */
