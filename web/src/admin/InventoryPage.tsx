@@ -257,7 +257,7 @@ export function InventoryPage() {
                 const isLow = item.available <= item.lowStockThreshold;
                 return [
                   <tr key={item.sku} className={isLow ? 'low' : undefined} data-sku={item.sku}>
-                    <td>{item.sku}</td>
+                    <td className="sku">{item.sku}</td>
                     <td>
                       {item.title}
                       {isLow && <div className="stock low">{item.available <= 0 ? 'Sold out' : `Low (≤ ${item.lowStockThreshold})`}</div>}
