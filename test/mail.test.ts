@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/lib/logger.js';
+import { Metrics } from '../src/lib/metrics.js';
+import { EmailSender } from '../src/modules/notifications/email-sender.js';
 import { Mailbox } from '../src/modules/notifications/mailbox.js';
 import { Mailer, mailTransportUrl } from '../src/modules/notifications/mailer.js';
 import { SmtpSink } from '../src/modules/notifications/smtp-sink.js';
@@ -89,6 +91,51 @@ describe('mail through the built-in SMTP sink', () => {
     const huge = 'x'.repeat(128 * 1024);
     await expect(mailer.send({ to: 'big@example.com', subject: 'too big', html: `<p>${huge}</p>`, text: huge })).rejects.toThrow();
     expect((await mailbox.list({ page: 1, limit: 1 })).items[0]!.id).toBe(before);
+  });
+
+  it('gives a mail sent again for the same delivery the same Message-ID, and another delivery another', async () => {
+    const alert = lowStock({ sku: 'MUG-2', title: 'Mug', available: 1, threshold: 5 });
+    const key = 'outbox-41.low-stock.ops@example.com';
+    const first = await mailer.send({ to: 'ops@example.com', ...alert, deliveryKey: key });
+    const again = await mailer.send({ to: 'ops@example.com', ...alert, deliveryKey: key });
+    const other = await mailer.send({ to: 'ops@example.com', ...alert, deliveryKey: 'outbox-42.low-stock.ops@example.com' });
+    expect(again).toBe(first);
+    expect(other).not.toBe(first);
+    // The From address's domain, and nothing of the key (a recipient's address) in the clear.
+    expect(first).toMatch(/^<[0-9a-f]{32}@flashcart\.test>$/);
+    const stored = (await mailbox.list({ page: 1, limit: 3 })).items.map((mail) => mail.messageId);
+    expect(stored).toEqual([other, first, first]);
+  });
+
+  it('sends a mail again, as the same mail, when its "sent" mark could not be written', async () => {
+    // The deliveries' record stands in for Postgres gone at the instant after the server took the
+    // mail: the first mark fails, so the job's retry finds the delivery unsent and sends it again.
+    const marks: string[] = [];
+    let markFails = true;
+    const sender = new EmailSender({
+      deliveries: {
+        begin: async () => marks.length === 0,
+        sent: async (_key, messageId) => {
+          if (markFails) {
+            markFails = false;
+            throw new Error('connection terminated');
+          }
+          marks.push(messageId);
+        },
+        failed: async () => undefined,
+      },
+      mailer,
+      metrics: new Metrics(),
+      logger,
+    });
+    const job = { key: 'outbox-7.payment-confirmed.buyer@example.com', template: 'payment-confirmed' as const, to: 'buyer@example.com' };
+    const mail = { ...lowStock({ sku: 'MUG-3', title: 'Mug', available: 0, threshold: 5 }), ...job };
+    await expect(sender.send(mail)).rejects.toThrow('connection terminated');
+    expect(await sender.send(mail)).toBe('sent');
+    expect(await sender.send(mail)).toBe('already-sent');
+    const [again, first] = (await mailbox.list({ page: 1, limit: 2 })).items;
+    expect(again!.messageId).toBe(first!.messageId);
+    expect(marks).toEqual([first!.messageId]);
   });
 });
 

@@ -17,7 +17,8 @@ export interface EmailSenderDeps {
  * step behind the mail committed long before and never runs again.
  *
  * A send is at least once: when the server took the mail but the "sent" mark could not be written
- * (Postgres gone at that instant), the retry sends it again.
+ * (Postgres gone at that instant), the retry sends it again, with the same Message-ID (derived from
+ * the delivery key), so the recipient's mail store or client can tell it is the same mail.
  */
 export class EmailSender {
   constructor(private readonly deps: EmailSenderDeps) {}
@@ -30,7 +31,7 @@ export class EmailSender {
     }
     let messageId: string;
     try {
-      messageId = await mailer.send({ to: job.to, subject: job.subject, html: job.html, text: job.text });
+      messageId = await mailer.send({ to: job.to, subject: job.subject, html: job.html, text: job.text, deliveryKey: job.key });
     } catch (error) {
       metrics.emails.inc({ template: job.template, outcome: 'failed' });
       await deliveries.failed(job.key, (error as Error).message).catch((recordError: unknown) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 
 /** A rendered mail, as templates.ts makes them, addressed. */
@@ -6,6 +7,11 @@ export interface OutgoingMail {
   subject: string;
   html: string;
   text: string;
+  /**
+   * What makes this mail the same mail however often it is sent (an EmailJob's `key`): its
+   * Message-ID is derived from it. Without one, each send gets a new Message-ID.
+   */
+  deliveryKey?: string;
 }
 
 export interface MailerOptions {
@@ -34,9 +40,12 @@ export function mailTransportUrl(config: { smtpUrl: string | undefined; smtpSink
  */
 export class Mailer {
   private readonly transport;
+  /** The right-hand side of the Message-IDs this mailer makes: the From address's domain. */
+  private readonly idDomain: string;
 
   constructor(options: MailerOptions) {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.idDomain = /@([^\s>]+)>?\s*$/.exec(options.from)?.[1] ?? 'flashcart.invalid';
     this.transport = createTransport(
       {
         pool: true,
@@ -50,15 +59,25 @@ export class Mailer {
     );
   }
 
-  /** Resolves to the Message-ID header (angle brackets included) the server accepted. */
+  /**
+   * Resolves to the Message-ID header (angle brackets included) the server accepted. A mail sent
+   * again with the same `deliveryKey` (a retry after the server took it but its "sent" mark was not
+   * written) carries the same Message-ID, by which mail stores and clients recognise a duplicate.
+   */
   async send(mail: OutgoingMail): Promise<string> {
     const info = await this.transport.sendMail({
       to: typeof mail.to === 'string' ? mail.to : [...mail.to],
       subject: mail.subject,
       html: mail.html,
       text: mail.text,
+      ...(mail.deliveryKey === undefined ? {} : { messageId: this.messageIdOf(mail.deliveryKey) }),
     });
     return info.messageId;
+  }
+
+  /** `<hash of the key@domain>`: stable for a key, and no recipient's address shows in it. */
+  private messageIdOf(deliveryKey: string): string {
+    return `<${createHash('sha256').update(deliveryKey).digest('hex').slice(0, 32)}@${this.idDomain}>`;
   }
 
   /** Closes the pooled connections. */
