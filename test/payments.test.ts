@@ -286,7 +286,10 @@ describe('paying for an order through the payment simulator', () => {
   it('keeps a payment that arrives after the order expired, marks it for refund, and tells the buyer', async () => {
     const { buyer, order, email, payment } = await orderWithPayment(3, 2, 'late');
     await sut.system.container.sweeper.sweep(Date.now() + 3_600_000);
-    expect((await statusOf(buyer, order.id)).status).toBe('EXPIRED');
+    const expired = await statusOf(buyer, order.id);
+    expect(expired.status).toBe('EXPIRED');
+    // The order tells its buyer where the money stands: a payment started, nothing received yet.
+    expect(expired.payment).toEqual({ status: 'pending', amountCents: order.totalCents, currency: 'EUR' });
     const afterExpiry = await inventoryOf(sut.admin, sku);
 
     const completed = await fetch(`${sut.system.pspSimUrl}/v1/payments/${payment.paymentId}/complete`, {
@@ -301,7 +304,9 @@ describe('paying for an order through the payment simulator', () => {
 
     const stored = await sut.system.container.paymentsRepository.find(order.id);
     expect(stored).toMatchObject({ status: 'succeeded', refundStatus: 'due' });
-    expect((await statusOf(buyer, order.id)).status).toBe('EXPIRED');
+    const refunded = await statusOf(buyer, order.id);
+    expect(refunded.status).toBe('EXPIRED');
+    expect(refunded.payment).toEqual({ status: 'succeeded', amountCents: order.totalCents, currency: 'EUR', refund: 'due' });
     expect(await inventoryOf(sut.admin, sku)).toEqual(afterExpiry);
     expect(afterExpiry).toMatchObject({ drift: 0 });
   });
@@ -576,6 +581,7 @@ describe('an admin failing an order', () => {
     expect(failed.status).toBe(200);
     expect(failed.body.history.at(-1)).toMatchObject({ status: 'FAILED', actor: 'admin', reason: 'damaged in the warehouse' });
     expect(await sut.system.container.paymentsRepository.find(paid.id)).toMatchObject({ status: 'succeeded', refundStatus: 'due' });
+    expect(failed.body.payment).toEqual({ status: 'succeeded', amountCents: PRICE, currency: 'EUR', refund: 'due' });
     expect(await refundEvents(paid.id)).toEqual([
       { payload: { paymentId: data.paymentId, amountCents: PRICE, currency: 'EUR', orderStatus: 'FAILED', cause: 'failed-by-admin' } },
     ]);
@@ -587,6 +593,7 @@ describe('an admin failing an order', () => {
     expect((await sut.admin.patch(`/api/admin/orders/${confirmedByShop.id}`, { status: 'CONFIRMED' })).status).toBe(200);
     expect((await sut.admin.patch(`/api/admin/orders/${confirmedByShop.id}`, { status: 'FAILED' })).status).toBe(200);
     expect(await sut.system.container.paymentsRepository.find(confirmedByShop.id)).toBeUndefined();
+    expect((await sut.admin.get(`/api/orders/${confirmedByShop.id}`)).body).not.toHaveProperty('payment');
     expect(await refundEvents(confirmedByShop.id)).toEqual([]);
   });
 

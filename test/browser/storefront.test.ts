@@ -186,6 +186,32 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('says a payment that arrived after the order was cancelled is being refunded, not that nothing was charged', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Late Lute', priceCents: 4_400 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const buyer = new Api(base, guest.token);
+    const placed = await buyer.order([{ sku, quantity: 1 }], `late-${sku}`);
+    expect(placed.status).toBe(202);
+    const payment = await buyer.post(`/api/orders/${placed.body.id}/payment`);
+    expect(payment.status).toBe(201);
+    // Cancelled in another tab while the payment page was open; then paid there all the same.
+    expect((await buyer.post(`/api/orders/${placed.body.id}/cancel`, {})).status).toBe(200);
+    const completed = await fetch(`${sut.system.pspSimUrl}/v1/payments/${payment.body.paymentId}/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: 'succeeded' }),
+    });
+    expect(completed.status).toBe(200);
+    await expect.poll(async () => (await buyer.get(`/api/orders/${placed.body.id}`)).body.payment?.refund, { timeout: 30_000 }).toBe('due');
+
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/orders/${placed.body.id}`);
+    await page.getByText('This order was cancelled; its items went back on sale. Your payment of €44.00 is being refunded.').waitFor();
+    expect(await page.getByText('Nothing was charged').count()).toBe(0);
+    await page.close();
+  });
+
   it('cancels an order only once the buyer confirms: kept, nothing is sent and the order stays PENDING', async () => {
     const sku = await createProduct(sut.admin, { onHand: 5, title: 'Second Thoughts Stool', priceCents: 4_000 });
     const guest = (await new Api(base).post('/api/auth/guest')).body;

@@ -1,7 +1,7 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
-import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { type Db, type Executor, prepareOnce, type RidingWrite, runWrites, type Tx } from '../../db/database.js';
-import type { Actor, Database, OrderHistoryRow, OrderLineRow, OrderRow, OrderStatus } from '../../db/schema.js';
+import type { Actor, Database, OrderHistoryRow, OrderLineRow, OrderRow, OrderStatus, PaymentRow } from '../../db/schema.js';
 import type { Order, ShippingAddress } from './orders.schemas.js';
 
 export interface OrderState {
@@ -40,6 +40,7 @@ export interface OrderSearch {
 interface OrderWithDetails extends OrderRow {
   lines: Pick<OrderLineRow, 'sku' | 'title' | 'quantity' | 'unitPriceCents'>[];
   history: (Pick<OrderHistoryRow, 'status' | 'reason' | 'actor'> & { at: string })[];
+  payment: Pick<PaymentRow, 'status' | 'amountCents' | 'currency' | 'refundStatus'> | null;
 }
 
 function toOrder(row: OrderWithDetails): Order {
@@ -64,6 +65,16 @@ function toOrder(row: OrderWithDetails): Order {
       ...(entry.reason ? { reason: entry.reason } : {}),
       actor: entry.actor,
     })),
+    ...(row.payment
+      ? {
+          payment: {
+            status: row.payment.status,
+            amountCents: row.payment.amountCents,
+            currency: row.payment.currency,
+            ...(row.payment.refundStatus ? { refund: row.payment.refundStatus } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -167,7 +178,10 @@ export class OrdersRepository {
     return { items: rows.map(toOrder), total: count.total };
   }
 
-  /** Orders (those `from` selects) with their lines (by SKU) and history (in order) as JSON arrays, each entry's time as the API writes it. */
+  /**
+   * Orders (those `from` selects) with their lines (by SKU) and history (in order) as JSON arrays,
+   * each entry's time as the API writes it, and their payment (at most one per order) as an object.
+   */
   private withDetails(from: SelectQueryBuilder<Database, 'orders', object> = this.db.selectFrom('orders')) {
     return from.selectAll('orders').select((eb) => [
       jsonArrayFrom(
@@ -184,6 +198,12 @@ export class OrdersRepository {
           .whereRef('orderHistory.orderId', '=', 'orders.id')
           .orderBy('orderHistory.id'),
       ).as('history'),
+      jsonObjectFrom(
+        eb
+          .selectFrom('payments')
+          .select(['payments.status', 'payments.amountCents', 'payments.currency', 'payments.refundStatus'])
+          .whereRef('payments.orderId', '=', 'orders.id'),
+      ).as('payment'),
     ]);
   }
 }

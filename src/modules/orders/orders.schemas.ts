@@ -118,6 +118,18 @@ export const order = z
         actor: z.enum(ACTORS).meta({ description: 'Who made the change: customer, admin, payment (the provider), expiry (the sweeper) or system' }),
       }),
     ),
+    payment: z
+      .object({
+        status: z.enum(['pending', 'succeeded', 'failed']).meta({ description: 'pending until the provider says how it ended' }),
+        amountCents: z.number().int(),
+        currency: z.string(),
+        refund: z
+          .enum(['due', 'refunded'])
+          .optional()
+          .meta({ description: 'The money goes back: it arrived after the order ended, or the order failed after it was paid' }),
+      })
+      .optional()
+      .meta({ description: 'The order’s payment through the provider, once one was started; absent for an order never paid through it' }),
   })
   .meta({ id: 'Order' });
 

@@ -851,6 +851,21 @@ export interface components {
                 title: string;
                 unitPriceCents: number;
             }[];
+            /** @description The order’s payment through the provider, once one was started; absent for an order never paid through it */
+            payment?: {
+                amountCents: number;
+                currency: string;
+                /**
+                 * @description The money goes back: it arrived after the order ended, or the order failed after it was paid
+                 * @enum {string}
+                 */
+                refund?: "due" | "refunded";
+                /**
+                 * @description pending until the provider says how it ended
+                 * @enum {string}
+                 */
+                status: "pending" | "succeeded" | "failed";
+            };
             shippingAddress?: components["schemas"]["ShippingAddress"];
             /** @enum {string} */
             status: "PENDING" | "CONFIRMED" | "FULFILLED" | "CANCELLED" | "EXPIRED" | "FAILED";

@@ -9,16 +9,8 @@ import { useRealtimeConnected, useRealtimeEvent } from '../realtime/socket';
 import { useSession } from '../session/session-store';
 import { ConfirmButton, LoadError, Loading, Notice, StatusBadge } from '../ui/common';
 import { startPayment } from './CheckoutPage';
+import { statusText } from './order-status-text';
 import { ReservationCountdown } from './ReservationCountdown';
-
-const STATUS_TEXT: Record<Order['status'], { tone: 'info' | 'ok' | 'warn' | 'bad'; text: string }> = {
-  PENDING: { tone: 'info', text: 'Waiting for your payment. Your items are held for you until the time runs out.' },
-  CONFIRMED: { tone: 'ok', text: 'Payment received: your order is confirmed.' },
-  FULFILLED: { tone: 'ok', text: 'Your order has shipped.' },
-  CANCELLED: { tone: 'warn', text: 'This order was cancelled; its items went back on sale. Nothing was charged.' },
-  EXPIRED: { tone: 'bad', text: 'Your reservation expired before the payment arrived: the items went back on sale. Nothing was charged.' },
-  FAILED: { tone: 'bad', text: 'We could not fulfil this order. Your payment is being refunded.' },
-};
 
 /** Where an order that moved on stands, in a shopper's words: "This order …". */
 const MOVED_ON: Record<Exclude<Order['status'], 'PENDING'>, string> = {
@@ -127,7 +119,7 @@ export function OrderPage({ id }: { id: string }) {
     return <LoadError error={order.error} retry={() => void order.refetch()} />;
   }
   const data = order.data;
-  const status = STATUS_TEXT[data.status];
+  const status = statusText(data);
   return (
     <>
       <h1>
