@@ -130,7 +130,8 @@ export class Notifier {
         const { from, to, reason, at, actor } = event.payload;
         if (to === 'CONFIRMED') {
           const order = await this.order(event);
-          const paymentId = (await this.deps.repository.paymentIdOf(order.id)) ?? 'confirmed by the shop';
+          // An order an admin confirmed without a payment through the provider has none to speak of.
+          const paymentId = await this.deps.repository.paymentIdOf(order.id);
           return mail('payment-confirmed', templates.paymentConfirmed({ ...this.orderInput(order), paymentId, paidAt: new Date(at) }, this.format));
         }
         if (to === 'EXPIRED') {

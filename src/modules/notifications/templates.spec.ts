@@ -116,6 +116,15 @@ describe('mail templates', () => {
       expect(mail.html).toMatch(/Total<\/td><td[^>]*>\$34\.99<\/td>/);
     });
 
+    it('claims no payment for an order the shop confirmed without one', () => {
+      const mail = paymentConfirmed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', paymentId: undefined, paidAt: AT });
+      expect(mail.subject).toBe(`Order ${ORDER_ID} confirmed: invoice`);
+      expect(mail.text).toContain('Thank you: your order of $34.99 is confirmed. Here is your invoice.');
+      expect(mail.text).toContain('Payment: arranged with the shop');
+      for (const part of [mail.subject, mail.text, mail.html]) expect(part).not.toMatch(/received your payment|payment is confirmed/i);
+      expect(mail.html).toContain('Thank you: your order is confirmed');
+    });
+
     it("uses each currency's own decimals", () => {
       const yen = paymentConfirmed({
         orderId: ORDER_ID,

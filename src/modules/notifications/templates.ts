@@ -39,7 +39,8 @@ export interface OrderReceivedInput extends OrderMailInput {
 }
 
 export interface PaymentConfirmedInput extends OrderMailInput {
-  paymentId: string;
+  /** The provider's payment; undefined for an order the shop confirmed without one (no payment to speak of). */
+  paymentId: string | undefined;
   /** The invoice's date. */
   paidAt: Date;
 }
@@ -230,26 +231,29 @@ ${paragraph(html`Your items are reserved until <strong>${expires}</strong>. Pay 
 }
 
 export function paymentConfirmed(input: PaymentConfirmedInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
-  const subject = `Payment confirmed: invoice for order ${input.orderId}`;
+  const paid = input.paymentId !== undefined;
+  const subject = paid ? `Payment confirmed: invoice for order ${input.orderId}` : `Order ${input.orderId} confirmed: invoice`;
   const date = formatDate(input.paidAt, format);
   const total = formatMoney(totalOf(input.lines), input.currency, format.locale);
   const facts: Facts = [
     ['Order', input.orderId],
     ['Invoice date', date],
-    ['Payment', input.paymentId],
+    ['Payment', input.paymentId ?? 'arranged with the shop'],
     ['Currency', input.currency],
   ];
   return {
     subject: subjectLine(subject),
     html: layout(
       subject,
-      'Thank you: your payment is confirmed',
-      html`${paragraph(html`We received your payment of <strong>${total}</strong>. Here is your invoice.`)}
+      paid ? 'Thank you: your payment is confirmed' : 'Thank you: your order is confirmed',
+      html`${paragraph(paid ? html`We received your payment of <strong>${total}</strong>. Here is your invoice.` : html`Your order of <strong>${total}</strong> is confirmed. Here is your invoice.`)}
 ${factsTable(facts)}
 ${linesTable(input.lines, input.currency, format.locale)}`,
     ),
     text: textMail(
-      `Thank you: we received your payment of ${total}. Here is your invoice.`,
+      paid
+        ? `Thank you: we received your payment of ${total}. Here is your invoice.`
+        : `Thank you: your order of ${total} is confirmed. Here is your invoice.`,
       factsText(facts),
       linesText(input.lines, input.currency, format.locale),
     ),
