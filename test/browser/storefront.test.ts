@@ -711,6 +711,35 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('sends a quantity typed key by key as one change, so one it cannot take leaves the line as it was', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 18, title: 'Keyed Kettle', priceCents: 1_000 });
+    const { page, drawer, quantity, cart } = await guestCartWithOne(sku, 'Keyed Kettle');
+    const sent: unknown[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT' && request.url().includes('/api/cart/items/')) sent.push(request.postDataJSON());
+    });
+
+    // "20" typed as a person types it: sent as 2 and then 20, the 2 was taken and the 20 refused.
+    await quantity.press('End');
+    await quantity.press('Backspace');
+    await quantity.pressSequentially('20', { delay: 50 });
+    await drawer.getByText('Only 18 of Keyed Kettle left').waitFor();
+    expect(sent).toEqual([{ quantity: 20 }]);
+    expect((await cart.get('/api/cart')).body.items.map((line: { quantity: number }) => line.quantity)).toEqual([1]);
+
+    // Enter sends at once what was typed: 1001 is not sent, and said why; a quantity it can take is.
+    await quantity.fill('1001');
+    await quantity.press('Enter');
+    await drawer.getByRole('alert').filter({ hasText: '1001 was not set' }).waitFor();
+    await quantity.fill('');
+    await expect.poll(() => drawer.getByRole('alert').filter({ hasText: 'was not set' }).count()).toBe(0);
+    await quantity.pressSequentially('12', { delay: 50 });
+    await quantity.press('Enter');
+    await expect.poll(async () => (await cart.get('/api/cart')).body.items.map((line: { quantity: number }) => line.quantity)).toEqual([12]);
+    expect(sent).toEqual([{ quantity: 20 }, { quantity: 12 }]);
+    await page.close();
+  });
+
   it('says why a cart quantity it cannot take was not set, and keeps the line as it was', async () => {
     const sku = await createProduct(sut.admin, { onHand: 10, title: 'Bounded Bowl', priceCents: 1_200 });
     const { page, drawer, quantity, cart } = await guestCartWithOne(sku, 'Bounded Bowl');

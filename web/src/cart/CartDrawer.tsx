@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { formatMoney } from '../lib/money';
-import { Notice, NumberInput } from '../ui/common';
+import { Notice } from '../ui/common';
 import { useCartDrawer } from '../ui/ui-store';
 import { cartStore, clearCart, loadCart, removeFromCart, setQuantity, useCartNotices, useCartView } from './cart';
 import type { CartViewLine } from './cart-store';
@@ -12,6 +12,73 @@ export function problemText(line: CartViewLine): string | undefined {
   if (line.problem === 'sold-out') return `${line.title} sold out while it was in your cart. Remove it to check out.`;
   if (line.problem === 'short') return `Only ${line.available} of ${line.title} left: lower the quantity to check out.`;
   return undefined;
+}
+
+/**
+ * How long typing may pause before a typed quantity is sent. Sent per keystroke, "20" was two
+ * changes: 2, taken, then 20, refused for want of stock, which left the line at 2, neither what it
+ * held nor what was typed. Enter and leaving the field send at once.
+ */
+const QUANTITY_SETTLE_MS = 700;
+
+/**
+ * A cart line's quantity field: what is typed is a draft, sent as one change once typing pauses, on
+ * Enter, or when the field is left. A quantity no line can hold (1001, -1, 2.5) is not sent, and
+ * `onRefused` is told (undefined once the draft changes again, so no complaint outlives what it
+ * was about); the field then shows the line again when left. An empty field waits for digits.
+ */
+function QuantityField({
+  id,
+  line,
+  refusedId,
+  onRefused,
+}: {
+  id: string;
+  line: CartViewLine;
+  refusedId: string | undefined;
+  onRefused: (text: string | undefined) => void;
+}) {
+  const [draft, setDraft] = useState<string>();
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const send = (text: string | undefined, leaving: boolean) => {
+    clearTimeout(timer.current);
+    if (text === undefined || text === '') {
+      if (leaving) setDraft(undefined);
+      return;
+    }
+    const quantity = Number(text);
+    // 0 takes the line out, as Remove does.
+    if (quantity !== 0 && !isLineQuantity(quantity)) {
+      onRefused(text);
+      if (leaving) setDraft(undefined);
+      return;
+    }
+    setDraft(undefined);
+    if (quantity !== line.quantity) void setQuantity(line.sku, quantity, line.title);
+  };
+  return (
+    <input
+      id={id}
+      type="number"
+      min={0}
+      max={MAX_LINE_QUANTITY}
+      value={draft ?? line.quantity}
+      aria-invalid={refusedId !== undefined || undefined}
+      aria-describedby={refusedId}
+      onChange={(event) => {
+        const text = event.target.value;
+        setDraft(text);
+        onRefused(undefined);
+        clearTimeout(timer.current);
+        if (text !== '') timer.current = setTimeout(() => send(text, false), QUANTITY_SETTLE_MS);
+      }}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter') send(draft, false);
+      }}
+      onBlur={() => send(draft, true)}
+    />
+  );
 }
 
 function CartLineItem({ line, currency }: { line: CartViewLine; currency: string }) {
@@ -30,25 +97,7 @@ function CartLineItem({ line, currency }: { line: CartViewLine; currency: string
         <label htmlFor={inputId} className="visually-hidden">
           Quantity of {line.title}
         </label>
-        <NumberInput
-          id={inputId}
-          min={0}
-          max={MAX_LINE_QUANTITY}
-          value={line.quantity}
-          aria-invalid={refused !== undefined || undefined}
-          aria-describedby={refused !== undefined ? `${inputId}-refused` : undefined}
-          onNumber={(text) => {
-            const quantity = Number(text);
-            // 0 takes the line out, as Remove does.
-            if (quantity !== 0 && !isLineQuantity(quantity)) {
-              setRefused(text);
-              return false;
-            }
-            setRefused(undefined);
-            void setQuantity(line.sku, quantity, line.title);
-            return true;
-          }}
-        />
+        <QuantityField id={inputId} line={line} refusedId={refused !== undefined ? `${inputId}-refused` : undefined} onRefused={setRefused} />
         <button type="button" className="link small" onClick={() => void removeFromCart(line.sku, line.title)}>
           Remove<span className="visually-hidden"> {line.title}</span>
         </button>
