@@ -400,6 +400,31 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('says why a product page quantity cannot be added, rather than adding another one', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 18, title: 'Bounded Banjo', priceCents: 5 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/products/${sku}`);
+    const quantity = page.getByLabel('Quantity', { exact: true });
+    const add = page.getByRole('button', { name: 'Add to cart Bounded Banjo' });
+    const buyNow = page.getByRole('button', { name: 'Buy now' });
+    await expect.poll(() => quantity.inputValue()).toBe('1');
+
+    await quantity.fill('25');
+    await page.getByRole('alert').filter({ hasText: 'Only 18 left: 25 cannot be added.' }).waitFor();
+    expect(await quantity.inputValue()).toBe('25');
+    expect([await add.isDisabled(), await buyNow.isDisabled()]).toEqual([true, true]);
+    await quantity.fill('1001');
+    await page.getByRole('alert').filter({ hasText: 'from 1 to 1,000: 1001 cannot be added.' }).waitFor();
+    expect(await add.isDisabled()).toBe(true);
+
+    await quantity.fill('18');
+    await expect.poll(() => page.getByRole('alert').count()).toBe(0);
+    await add.click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    await expect.poll(() => drawer.getByLabel('Quantity of Bounded Banjo').inputValue()).toBe('18');
+    await page.close();
+  });
+
   it('says the cart is empty at checkout rather than offering to order nothing', async () => {
     const guest = (await new Api(base).post('/api/auth/guest')).body;
     const page = await browser.newPage();

@@ -3,7 +3,18 @@ import type { Product } from '../api/client';
 import { addToCart } from '../cart/cart';
 import { useCartDrawer } from '../ui/ui-store';
 
-export function AddToCartButton({ product, quantity = 1, small }: { product: Product; quantity?: number; small?: boolean }) {
+/** `disabled`: the quantity beside it cannot be added (the page says why). */
+export function AddToCartButton({
+  product,
+  quantity = 1,
+  small,
+  disabled = false,
+}: {
+  product: Product;
+  quantity?: number;
+  small?: boolean;
+  disabled?: boolean;
+}) {
   const [busy, setBusy] = useState(false);
   const openCart = useCartDrawer((state) => state.setOpen);
   const soldOut = product.available <= 0;
@@ -11,7 +22,7 @@ export function AddToCartButton({ product, quantity = 1, small }: { product: Pro
     <button
       type="button"
       className={small ? 'small' : undefined}
-      disabled={soldOut || busy}
+      disabled={soldOut || busy || disabled}
       onClick={async () => {
         setBusy(true);
         openCart(true);

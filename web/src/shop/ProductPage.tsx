@@ -1,15 +1,29 @@
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { ApiError } from '../api/client';
-import { MAX_LINE_QUANTITY, nearestLineQuantity } from '../cart/quantity';
+import { isLineQuantity, MAX_LINE_QUANTITY, QUANTITY_RULE } from '../cart/quantity';
 import { formatMoney } from '../lib/money';
-import { LoadError, Loading, NumberInput, StockLabel, Swatch } from '../ui/common';
+import { LoadError, Loading, StockLabel, Swatch } from '../ui/common';
 import { AddToCartButton } from './AddToCartButton';
 import { useCategories, useLiveProduct } from './products';
 
+/**
+ * Why a typed quantity cannot be added, in a shopper's words; undefined when it can (or when nothing
+ * is left, which the page says already). Nothing is lowered silently: 1001 used to add 1,000, and a
+ * quantity above the stock the stock, without a word.
+ */
+function quantityProblem(typed: string, available: number): string | undefined {
+  if (available <= 0 || typed === '') return undefined;
+  const quantity = Number(typed);
+  if (!isLineQuantity(quantity)) return `${QUANTITY_RULE}: ${typed} cannot be added.`;
+  if (quantity > available) return `Only ${available} left: ${typed} cannot be added.`;
+  return undefined;
+}
+
 export function ProductPage({ sku }: { sku: string }) {
   const product = useLiveProduct(sku);
-  const [quantity, setQuantity] = useState(1);
+  /** The quantity as typed: an empty field waits for digits, and what cannot be added stays in view, said why. */
+  const [typed, setTyped] = useState('1');
   const [, navigate] = useLocation();
   const categories = useCategories();
   if (product.isPending) return <Loading what="the product" />;
@@ -29,6 +43,9 @@ export function ProductPage({ sku }: { sku: string }) {
   }
   const item = product.data;
   const max = Math.max(1, Math.min(item.available, MAX_LINE_QUANTITY));
+  const problem = quantityProblem(typed, item.available);
+  const quantity = Number(typed);
+  const addable = typed !== '' && problem === undefined;
   return (
     <article className="product-page">
       <Swatch sku={item.sku} title={item.title} />
@@ -48,27 +65,32 @@ export function ProductPage({ sku }: { sku: string }) {
         <div className="qty">
           <div>
             <label htmlFor="quantity">Quantity</label>
-            <NumberInput
+            <input
               id="quantity"
+              type="number"
               min={1}
               max={max}
-              value={quantity}
-              onNumber={(text) => {
-                setQuantity(Math.min(max, nearestLineQuantity(Number(text))));
-                return true;
-              }}
+              value={typed}
+              aria-invalid={problem !== undefined || undefined}
+              aria-describedby={problem !== undefined ? 'quantity-problem' : undefined}
+              onChange={(event) => setTyped(event.target.value)}
             />
           </div>
-          <AddToCartButton product={item} quantity={quantity} />
+          <AddToCartButton product={item} quantity={quantity} disabled={!addable} />
           <button
             type="button"
             className="secondary"
-            disabled={item.available <= 0}
+            disabled={item.available <= 0 || !addable}
             onClick={() => navigate(`/checkout?buy=${encodeURIComponent(item.sku)}&quantity=${quantity}`)}
           >
             Buy now
           </button>
         </div>
+        {problem && (
+          <p className="problem" role="alert" id="quantity-problem">
+            {problem}
+          </p>
+        )}
         {item.sources.length > 1 && (
           <p className="muted">
             Ships from{' '}

@@ -1,4 +1,4 @@
-import { type InputHTMLAttributes, type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import type { OrderStatus, Product } from '../api/client';
 import { failureText } from '../api/failure-text';
@@ -169,33 +169,5 @@ export function Pager({ page, limit, total, onPage }: { page: number; limit: num
         Next
       </button>
     </nav>
-  );
-}
-
-/**
- * A number field that may be emptied while a number is retyped: an empty field waits for the digits
- * (made a number at once, the next digit turned 5 into 15, or a cart line was removed) and shows
- * `value` again when left. `onNumber` gets what was typed whenever the field is not empty, and says
- * whether it took it: what it did not take (1001 where 1000 is the most) stays in view until the
- * field is left, for the caller to say why, rather than the number silently snapping back.
- */
-export function NumberInput({
-  value,
-  onNumber,
-  ...input
-}: { value: number; onNumber: (text: string) => boolean } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'onBlur' | 'type'>) {
-  const [draft, setDraft] = useState<string>();
-  return (
-    <input
-      {...input}
-      type="number"
-      value={draft ?? value}
-      onChange={(event) => {
-        const text = event.target.value;
-        const taken = text !== '' && onNumber(text);
-        setDraft(taken ? undefined : text);
-      }}
-      onBlur={() => setDraft(undefined)}
-    />
   );
 }
