@@ -39,6 +39,7 @@ describe('mail through the built-in SMTP sink', () => {
       lines: [{ sku: 'MUG-1', title: 'Mug <"special"> & co', quantity: 2, unitPriceCents: 1_250 }],
       currency: 'EUR',
       expiresAt: new Date('2026-03-05T14:07:00Z'),
+      orderUrl: 'http://shop.example.test/orders/order-1',
     });
     const alert = lowStock({ sku: 'MUG-1', title: 'Mug', available: 2, threshold: 5 });
 

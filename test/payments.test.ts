@@ -145,7 +145,9 @@ describe('paying for an order through the payment simulator', () => {
     const [invoice] = await mailsTo(sut.admin, 'payer@example.test', /^Payment confirmed: invoice for order/);
     expect(invoice!.text).toContain(first.body.paymentId);
     expect(invoice!.text).toContain('Espresso cup');
-    await mailsTo(sut.admin, 'payer@example.test', /^Order .* received$/);
+    const [received] = await mailsTo(sut.admin, 'payer@example.test', /^Order .* received$/);
+    // It leads to where the order is paid: its page in the shop, at the shop's address.
+    expect(received!.text).toContain(`Pay for your order: ${sut.system.url}/orders/${orderId}`);
 
     // The provider redelivers the same event: answered, no second effect.
     const redelivered = await sendWebhook(sut.admin, {

@@ -124,7 +124,11 @@ export class Notifier {
     switch (event.type) {
       case 'order.placed': {
         const order = await this.order(event);
-        return mail('order-received', templates.orderReceived({ ...this.orderInput(order), expiresAt: new Date(order.expiresAt) }, this.format));
+        const orderUrl = `${this.deps.shopUrl()}/orders/${encodeURIComponent(order.id)}`;
+        return mail(
+          'order-received',
+          templates.orderReceived({ ...this.orderInput(order), expiresAt: new Date(order.expiresAt), orderUrl }, this.format),
+        );
       }
       case 'order.status-changed': {
         const { from, to, reason, at, actor } = event.payload;
@@ -201,7 +205,15 @@ export class Notifier {
     if (event.type === 'job.dead-lettered') {
       const { queue, name, jobId, reason, attempts, failedAt } = event.payload;
       const rendered = templates.deadLetter(
-        { queue, jobName: name, jobId: jobId ?? undefined, reason, attempts, failedAt: new Date(failedAt) },
+        {
+          queue,
+          jobName: name,
+          jobId: jobId ?? undefined,
+          reason,
+          attempts,
+          failedAt: new Date(failedAt),
+          consoleUrl: `${this.deps.shopUrl()}/admin/dead-letters`,
+        },
         this.format,
       );
       return [{ template: 'dead-letter', rendered }];

@@ -31,8 +31,11 @@ function expectEscaped(mail: RenderedMail) {
   expect(mail.html).not.toContain('EVIL-<1>');
 }
 
+const ORDER_URL = `https://shop.example/orders/${ORDER_ID}`;
+const CONSOLE_URL = 'https://shop.example/admin/dead-letters';
+
 const every: [string, () => RenderedMail][] = [
-  ['order received', () => orderReceived({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiresAt: AT })],
+  ['order received', () => orderReceived({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiresAt: AT, orderUrl: ORDER_URL })],
   ['payment confirmed', () => paymentConfirmed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', paymentId: 'pay_1', paidAt: AT })],
   ['order expired', () => orderExpired({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiredAt: AT })],
   ['order cancelled', () => orderCancelled({ orderId: ORDER_ID, lines: LINES, currency: 'USD', cancelledAt: AT })],
@@ -52,7 +55,10 @@ const every: [string, () => RenderedMail][] = [
       }),
   ],
   ['low stock', () => lowStock({ sku: 'MUG-1', title: 'Coffee mug', available: 3, threshold: 5 })],
-  ['dead letter', () => deadLetter({ queue: 'notifications', jobName: 'send-email', reason: 'SMTP down', attempts: 3, failedAt: AT })],
+  [
+    'dead letter',
+    () => deadLetter({ queue: 'notifications', jobName: 'send-email', reason: 'SMTP down', attempts: 3, failedAt: AT, consoleUrl: CONSOLE_URL }),
+  ],
   ['abandoned cart', () => abandonedCart({ lines: LINES, currency: 'USD', cartUrl: 'https://shop.example/cart' })],
 ];
 
@@ -70,7 +76,7 @@ describe('mail templates', () => {
 
   describe('order received', () => {
     it('lists the lines with their totals and the time the reservation ends', () => {
-      const mail = orderReceived({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiresAt: AT });
+      const mail = orderReceived({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiresAt: AT, orderUrl: ORDER_URL });
       expect(mail.subject).toBe(`Order ${ORDER_ID} received`);
       for (const part of [mail.html, mail.text]) {
         expect(part).toContain(ORDER_ID);
@@ -83,16 +89,22 @@ describe('mail templates', () => {
       }
       expect(mail.text).toContain('- Coffee mug (MUG-1): 2 × $12.50 = $25.00');
       expect(mail.text).toContain('Total: $34.99');
+      // Where it is paid: the order's page in the shop.
+      expect(mail.text).toContain(`Pay for your order: ${ORDER_URL}`);
+      expect(mail.html).toContain(`href="${ORDER_URL}"`);
     });
 
     it('writes money and time in the configured locale and zone', () => {
-      const mail = orderReceived({ orderId: ORDER_ID, lines: LINES, currency: 'EUR', expiresAt: AT }, { locale: 'de-DE', timeZone: 'Europe/Berlin' });
+      const mail = orderReceived(
+        { orderId: ORDER_ID, lines: LINES, currency: 'EUR', expiresAt: AT, orderUrl: ORDER_URL },
+        { locale: 'de-DE', timeZone: 'Europe/Berlin' },
+      );
       expect(mail.text).toContain('34,99\u00a0€');
       expect(mail.text).toContain('05.03.2026, 15:07 Europe/Berlin');
     });
 
     it('shows a title written as markup as text', () => {
-      const mail = orderReceived({ orderId: ORDER_ID, lines: HOSTILE_LINES, currency: 'USD', expiresAt: AT });
+      const mail = orderReceived({ orderId: ORDER_ID, lines: HOSTILE_LINES, currency: 'USD', expiresAt: AT, orderUrl: ORDER_URL });
       expectEscaped(mail);
       expect(mail.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;');
       expect(mail.html).toContain('EVIL-&lt;1&gt;');
@@ -219,8 +231,12 @@ describe('mail templates', () => {
       reason: `Error: <boom>\n${'    at frame\n'.repeat(500)}`,
       attempts: 3,
       failedAt: AT,
+      consoleUrl: CONSOLE_URL,
     });
     expect(mail.subject).toBe('Dead letter: notifications/send-email failed 3 time(s)');
+    expect(mail.text).toContain('Retry or discard it in the admin console, under Dead letters.');
+    expect(mail.text).toContain(`Open the dead letters: ${CONSOLE_URL}`);
+    expect(mail.html).toContain(`href="${CONSOLE_URL}"`);
     expect(mail.text).toContain('Queue: notifications');
     expect(mail.text).toContain('Job: send-email');
     expect(mail.text).toContain('Job id: job-7');

@@ -36,6 +36,8 @@ export interface OrderMailInput {
 export interface OrderReceivedInput extends OrderMailInput {
   /** Until when the stock is held for the buyer. */
   expiresAt: Date;
+  /** The order's page in the shop, where it is paid. */
+  orderUrl: string;
 }
 
 export interface PaymentConfirmedInput extends OrderMailInput {
@@ -102,6 +104,8 @@ export interface DeadLetterInput {
   reason: string;
   attempts: number;
   failedAt: Date;
+  /** The admin console's dead letters page. */
+  consoleUrl: string;
 }
 
 export interface AbandonedCartInput {
@@ -207,12 +211,23 @@ function linesText(lines: readonly MailLine[], currency: string, locale: string)
   return [...rows, `Total: ${money(totalOf(lines))}`].join('\n');
 }
 
+/**
+ * A link to the shop as a button (HTML) and as "label: url" (text). Escaping keeps the URL inside its
+ * attribute; only the scheme check keeps `javascript:` out of it.
+ */
+function linkTo(url: string, label: string): { html: SafeHtml; text: string } {
+  const protocol = new URL(url).protocol;
+  if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`a link in mail must be http(s), not ${protocol}`);
+  return { html: html`<p style="${STYLE.p}"><a href="${url}" style="${STYLE.button}">${label}</a></p>`, text: `${label}: ${url}` };
+}
+
 const textMail = (...blocks: (string | undefined | false)[]) => `${blocks.filter((block) => block).join('\n\n')}\n\n-- \n${SHOP}\n`;
 
 export function orderReceived(input: OrderReceivedInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
   const subject = `Order ${input.orderId} received`;
   const expires = formatDateTime(input.expiresAt, format);
   const total = formatMoney(totalOf(input.lines), input.currency, format.locale);
+  const link = linkTo(input.orderUrl, 'Pay for your order');
   return {
     subject: subjectLine(subject),
     html: layout(
@@ -220,12 +235,14 @@ export function orderReceived(input: OrderReceivedInput, format: FormatOptions =
       'We received your order',
       html`${paragraph(html`Order <strong>${input.orderId}</strong>, ${total}.`)}
 ${linesTable(input.lines, input.currency, format.locale)}
-${paragraph(html`Your items are reserved until <strong>${expires}</strong>. Pay before then to keep them.`)}`,
+${paragraph(html`Your items are reserved until <strong>${expires}</strong>. Pay before then to keep them.`)}
+${link.html}`,
     ),
     text: textMail(
       `We received your order ${input.orderId}, ${total}.`,
       linesText(input.lines, input.currency, format.locale),
       `Your items are reserved until ${expires}. Pay before then to keep them.`,
+      link.text,
     ),
   };
 }
@@ -416,16 +433,18 @@ export function deadLetter(input: DeadLetterInput, format: FormatOptions = DEFAU
     ['Attempts', String(input.attempts)],
     ['Failed at', formatDateTime(input.failedAt, format)],
   ];
-  const sentence = 'A job used up its attempts and is now a dead letter. Retry or discard it from the admin console (failed jobs).';
+  const sentence = 'A job used up its attempts and is now a dead letter. Retry or discard it in the admin console, under Dead letters.';
+  const link = linkTo(input.consoleUrl, 'Open the dead letters');
   return {
     subject: subjectLine(subject),
     html: layout(
       subject,
       'A job failed for good',
       html`${paragraph(sentence)}${factsTable(facts)}
-${paragraph('Reason:')}<pre style="${STYLE.pre}">${reason}</pre>`,
+${paragraph('Reason:')}<pre style="${STYLE.pre}">${reason}</pre>
+${link.html}`,
     ),
-    text: textMail(sentence, factsText(facts), `Reason:\n${reason}`),
+    text: textMail(sentence, factsText(facts), `Reason:\n${reason}`, link.text),
   };
 }
 
@@ -461,19 +480,17 @@ export function paymentAnomaly(input: OutboxPayloads['payment.anomaly'], format:
 }
 
 export function abandonedCart(input: AbandonedCartInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
-  const protocol = new URL(input.cartUrl).protocol;
-  // Escaping keeps the URL inside its attribute; only the scheme check keeps `javascript:` out of it.
-  if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`cart link must be http(s), not ${protocol}`);
   const subject = 'Your cart is waiting for you';
   const sentence = 'You left these items in your cart. They are not reserved yet: stock may run out.';
+  const link = linkTo(input.cartUrl, 'Back to your cart');
   return {
     subject,
     html: layout(
       subject,
       'Still thinking it over?',
       html`${paragraph(sentence)}${linesTable(input.lines, input.currency, format.locale)}
-<p style="${STYLE.p}"><a href="${input.cartUrl}" style="${STYLE.button}">Back to your cart</a></p>`,
+${link.html}`,
     ),
-    text: textMail(sentence, linesText(input.lines, input.currency, format.locale), `Back to your cart: ${input.cartUrl}`),
+    text: textMail(sentence, linesText(input.lines, input.currency, format.locale), link.text),
   };
 }
