@@ -425,6 +425,33 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('tells a buyer whose cart another tab is ordering why this checkout was refused, and where that order went', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Twin Tab Teapot', priceCents: 3_000 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const buyer = new Api(base, guest.token);
+    expect((await buyer.post('/api/cart/items', { sku, quantity: 1 })).status).toBe(200);
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/checkout`);
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    await fillCheckout(page, 'twin@example.test');
+
+    // Another tab's checkout of the same cart is under way: its claim holds the cart's version.
+    const carts = sut.system.container.cartStore;
+    const claimed = await carts.claimForCheckout(guest.user.id, 'other-tab', 30_000);
+    expect(claimed.kind).toBe('read');
+    await page.getByRole('button', { name: /^Place order/ }).click();
+    await page.getByText('This cart is being ordered in another tab or on another device.').waitFor();
+
+    // That order goes through and empties the cart: this tab says where it went, not only "empty".
+    await carts.releaseCheckout(guest.user.id, claimed.kind === 'read' ? claimed.cart.version : 0, 'other-tab');
+    expect((await buyer.post('/api/orders', { fromCart: true }, { headers: { 'idempotency-key': 'other-tab-order' } })).status).toBe(202);
+    await page.getByText('Your cart was ordered in another tab or on another device.').waitFor();
+    await page.getByRole('link', { name: 'See your orders' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your orders' }).waitFor();
+    await page.close();
+  });
+
   it('says the cart is empty at checkout rather than offering to order nothing', async () => {
     const guest = (await new Api(base).post('/api/auth/guest')).body;
     const page = await browser.newPage();

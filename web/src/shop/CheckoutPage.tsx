@@ -79,6 +79,12 @@ async function stillUnpaid(orderId: string): Promise<boolean> {
   }
 }
 
+/** Whether the cart was refused because another request (another tab, another device) is ordering it. */
+const orderedElsewhere = (error: unknown) =>
+  error instanceof ApiError && error.code === 'INVALID_STATE' && (error.details as { fromCart?: unknown }).fromCart === true;
+
+const ORDERED_ELSEWHERE = 'This cart is being ordered in another tab or on another device.';
+
 /** The line an INSUFFICIENT_STOCK refusal names, with the units left of it; undefined for any other failure. */
 function shortLine(error: unknown): { sku?: string; available?: number } | undefined {
   return error instanceof ApiError && error.code === 'INSUFFICIENT_STOCK' ? (error.details as { sku?: string; available?: number }) : undefined;
@@ -96,6 +102,7 @@ function refusalOf(error: unknown, lines: SummaryLine[], fromCart: boolean): str
     if (available) return fromCart ? `${left}: lower the quantity in your cart and try again.` : `${left}.`;
     return `${title} sold out while you were checking out.${fromCart ? ' Remove it from your cart and try again.' : ''}`;
   }
+  if (orderedElsewhere(error)) return `${ORDERED_ELSEWHERE} See your orders: it is there once placed.`;
   if (error.code === 'IDEMPOTENCY_KEY_REUSED') return 'This checkout was already sent with other details: see your orders before trying again.';
   const said = failureText(error, NOT_PLACED);
   return error.retryable ? `${said} Nothing was charged, and trying again cannot order twice.` : said;
@@ -117,6 +124,8 @@ export function CheckoutPage() {
   /** A purchase of one product refused for want of stock: the units that are left, to order instead. */
   const [fewer, setFewer] = useState<number>();
   const [busy, setBusy] = useState(false);
+  /** The cart was refused as another tab's or device's order of it: once that order empties it, say so rather than only "empty". */
+  const [elsewhere, setElsewhere] = useState(false);
   const errorRef = useRef<HTMLDivElement>(null);
 
   const buyProduct = useQuery({
@@ -173,6 +182,7 @@ export function CheckoutPage() {
     setError(undefined);
     setProblems({});
     setFewer(undefined);
+    setElsewhere(false);
     try {
       await ensureSession();
       const request = JSON.stringify(body);
@@ -206,6 +216,7 @@ export function CheckoutPage() {
         return;
       }
       setError(refusalOf(failure, lines, !buySku));
+      setElsewhere(orderedElsewhere(failure));
       const left = shortLine(failure)?.available;
       if (buySku && left) setFewer(left);
       requestAnimationFrame(() => errorRef.current?.focus());
@@ -244,9 +255,15 @@ export function CheckoutPage() {
     return (
       <>
         <h1>Checkout</h1>
-        <p>
-          Your cart is empty. <Link href="/">Find something you like</Link>.
-        </p>
+        {elsewhere ? (
+          <Notice tone="info">
+            Your cart was ordered in another tab or on another device. <Link href="/orders">See your orders</Link>.
+          </Notice>
+        ) : (
+          <p>
+            Your cart is empty. <Link href="/">Find something you like</Link>.
+          </p>
+        )}
       </>
     );
   }
