@@ -642,8 +642,19 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
-  it('opens the queue dashboard for the signed-in admin', async () => {
+  it('opens the queue dashboard for the signed-in admin, which loads nothing from another site', async () => {
     const page = await browser.newPage();
+    // bull-board's page asks Google Fonts for a typeface; the page's policy stops it in the browser.
+    const elsewhere: string[] = [];
+    const blocked: string[] = [];
+    page.on('requestfinished', (request) => {
+      if (new URL(request.url()).origin !== base) elsewhere.push(request.url());
+    });
+    page.on('requestfailed', (request) => {
+      if (new URL(request.url()).origin === base) return;
+      if (request.failure()?.errorText === 'csp') blocked.push(new URL(request.url()).host);
+      else elsewhere.push(request.url());
+    });
     await signInAsAdmin(page, base);
     const board = page.waitForResponse((response) => new URL(response.url()).pathname === '/admin/queues' && response.status() !== 303);
     await page
@@ -653,6 +664,10 @@ describe('the admin console in a browser', () => {
     expect((await board).status()).toBe(200);
     await page.waitForURL(`${base}/admin/queues`);
     await expect.poll(() => page.title()).toBe('Bull Dashboard');
+    // Its own scripts and styles still run under the page's policy: the queues are listed.
+    await page.getByText('notifications', { exact: true }).first().waitFor();
+    expect(elsewhere).toEqual([]);
+    expect(blocked).toEqual(['fonts.googleapis.com']);
     await page.close();
   });
 
