@@ -7,7 +7,7 @@ import { FIRST_LOAD_BUDGET_BYTES, firstLoadJavaScript } from '../../scripts/buil
 import { createProduct, uniqueSku } from '../support/fixtures.js';
 import { Api } from '../support/http.js';
 import { useSystem } from '../support/system.js';
-import { type Browser, ensureWebBuilt, launchBrowser, orderChangesSent, screenshot } from './support/browser.js';
+import { type Browser, ensureWebBuilt, focusedText, hasFocus, launchBrowser, orderChangesSent, screenshot } from './support/browser.js';
 
 /**
  * The storefront in a real browser (Debian's Chromium through playwright-core), against flashcart
@@ -264,6 +264,8 @@ describe('the storefront in a browser', () => {
 
     await page.getByRole('button', { name: /Place order/ }).click();
     await page.getByRole('alert').filter({ hasText: 'Last Teapot sold out while you were checking out.' }).waitFor();
+    // A refusal that names no field of the form: the focus is on the message.
+    await expect.poll(() => focusedText(page)).toContain('Last Teapot sold out while you were checking out.');
     expect(page.url()).toContain('/checkout');
     const orders = await sut.admin.get('/api/admin/orders?limit=100');
     expect(orders.body.items.filter((order: { items: { sku: string }[] }) => order.items.some((item) => item.sku === sku))).toHaveLength(1);
@@ -544,6 +546,8 @@ describe('the storefront in a browser', () => {
     await page.getByRole('button', { name: /Place order/ }).click();
     await page.getByRole('alert').filter({ hasText: 'Email' }).first().waitFor();
     expect(await page.getByLabel('Email').getAttribute('aria-invalid')).toBe('true');
+    // As with a refusal found before sending, the field it names has the focus (not <body>: the form was disabled while sent).
+    await expect.poll(() => hasFocus(page.getByLabel('Email'))).toBe(true);
     expect(await page.getByText('invalid body').count()).toBe(0);
     await page.close();
   });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 
 /** Debian's Chromium, which .ci/run installs when it is missing. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -102,4 +102,21 @@ export function orderChangesSent(page: Page): string[] {
     }
   });
   return sent;
+}
+
+/**
+ * Whether `locator` has the page's focus: where a keyboard or screen-reader user is after an action
+ * (never <body>, where they lose their place).
+ */
+export function hasFocus(locator: Locator): Promise<boolean> {
+  // Runs in the page; this file is typed for Node, which knows no DOM.
+  return locator.evaluate((element) => element === (globalThis as any).document.activeElement);
+}
+
+/** The text of what has the page's focus; undefined when that is <body>, where keyboard and screen-reader users lose their place. */
+export function focusedText(page: Page): Promise<string | undefined> {
+  return page.evaluate(() => {
+    const { activeElement, body } = (globalThis as any).document;
+    return activeElement === body ? undefined : (activeElement?.textContent ?? undefined);
+  });
 }

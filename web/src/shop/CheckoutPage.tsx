@@ -11,6 +11,7 @@ import { CheckoutKey, keepKeyAfter } from '../checkout/checkout-key';
 import { formatMoney } from '../lib/money';
 import { ensureSession, useSession } from '../session/session-store';
 import { Notice } from '../ui/common';
+import { useFocusAfterRender } from '../ui/focus';
 
 const COUNTRIES: [code: string, name: string][] = [
   ['AT', 'Austria'],
@@ -127,6 +128,7 @@ export function CheckoutPage() {
   /** The cart was refused as another tab's or device's order of it: once that order empties it, say so rather than only "empty". */
   const [elsewhere, setElsewhere] = useState(false);
   const errorRef = useRef<HTMLDivElement>(null);
+  const focusAfterRender = useFocusAfterRender();
 
   const buyProduct = useQuery({
     queryKey: ['product', buySku],
@@ -153,7 +155,7 @@ export function CheckoutPage() {
     setError(summary);
     setFewer(undefined);
     const first = Object.values(FIELDS).find((field) => named[field.name]);
-    requestAnimationFrame(() => (first ? document.getElementById(first.name) : errorRef.current)?.focus());
+    focusAfterRender(() => (first ? document.getElementById(first.name) : errorRef.current));
   };
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
@@ -219,7 +221,7 @@ export function CheckoutPage() {
       setElsewhere(orderedElsewhere(failure));
       const left = shortLine(failure)?.available;
       if (buySku && left) setFewer(left);
-      requestAnimationFrame(() => errorRef.current?.focus());
+      focusAfterRender(() => errorRef.current);
     }
   };
 
