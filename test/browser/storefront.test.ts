@@ -881,6 +881,17 @@ describe('the storefront in a browser', () => {
     expect(await drawer.getByRole('link', { name: 'Check out' }).count()).toBe(0);
     await page.close();
   });
+
+  it('gives the refusal the focus when signing in fails, the button that had it having been disabled meanwhile', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/signin`);
+    await page.getByLabel('Email').fill(`${uniqueSku().toLowerCase()}@example.test`);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'That email and password do not match.' }).waitFor();
+    await expect.poll(() => focusedText(page)).toBe('That email and password do not match.');
+    await page.close();
+  });
 });
 
 describe('the order page without a live connection', () => {

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { ApiError } from '../api/client';
 import { failureText } from '../api/failure-text';
@@ -6,6 +6,7 @@ import { complaintsOf, validationIssues } from '../api/validation';
 import { reportCartMerge } from '../cart/cart';
 import { signIn, useSession } from '../session/session-store';
 import { Notice } from '../ui/common';
+import { useFocusAfterRender } from '../ui/focus';
 import { useCartDrawer } from '../ui/ui-store';
 
 /** The form's fields, by the JSON pointer a refusal names them with. */
@@ -34,6 +35,8 @@ export function SignInPage() {
   const next = nextPage(useSearch());
   const isGuest = useSession((state) => state.session?.user.role === 'guest');
   const openCart = useCartDrawer((state) => state.setOpen);
+  const errorRef = useRef<HTMLDivElement>(null);
+  const focusAfterRender = useFocusAfterRender();
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -51,6 +54,8 @@ export function SignInPage() {
     } catch (failure) {
       setError(refusalText(failure));
       setBusy(false);
+      // The submit button had the focus, and lost it while disabled: the refusal takes it.
+      focusAfterRender(() => errorRef.current);
     }
   };
 
@@ -59,7 +64,9 @@ export function SignInPage() {
       <h1>{mode === 'login' ? 'Sign in' : 'Create an account'}</h1>
       {isGuest && <Notice tone="info">Your cart comes with you when you sign in.</Notice>}
       <form className="card" onSubmit={submit}>
-        {error && <Notice tone="bad">{error}</Notice>}
+        <div ref={errorRef} tabIndex={-1}>
+          {error && <Notice tone="bad">{error}</Notice>}
+        </div>
         {mode === 'register' && (
           <div className="field">
             <label htmlFor="signin-name">
