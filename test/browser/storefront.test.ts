@@ -892,6 +892,31 @@ describe('the storefront in a browser', () => {
     await expect.poll(() => focusedText(page)).toBe('That email and password do not match.');
     await page.close();
   });
+
+  it('takes the refusal of registering away when the shopper switches to signing in, and that of signing in the other way', async () => {
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    expect((await new Api(base).post('/api/auth/register', { email, password: 'taken-password' })).status).toBe(201);
+    const page = await browser.newPage();
+    await page.goto(`${base}/signin`);
+    await page.getByRole('button', { name: 'New here? Create an account' }).click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('another-password');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('alert').filter({ hasText: 'An account with this email already exists.' }).waitFor();
+
+    await page.getByRole('button', { name: 'Have an account? Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('wrong-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'That email and password do not match.' }).waitFor();
+    await page.getByRole('button', { name: 'New here? Create an account' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Create an account' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await page.close();
+  });
 });
 
 describe('the order page without a live connection', () => {

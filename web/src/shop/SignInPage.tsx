@@ -93,7 +93,15 @@ export function SignInPage() {
         <button type="submit" disabled={busy}>
           {mode === 'login' ? 'Sign in' : 'Create account'}
         </button>{' '}
-        <button type="button" className="link" onClick={() => setMode(mode === 'login' ? 'register' : 'login')}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            // A refusal of the other form ("An account with this email already exists.") says nothing of this one.
+            setError(undefined);
+            setMode(mode === 'login' ? 'register' : 'login');
+          }}
+        >
           {mode === 'login' ? 'New here? Create an account' : 'Have an account? Sign in'}
         </button>
       </form>
