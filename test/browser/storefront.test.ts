@@ -917,6 +917,32 @@ describe('the storefront in a browser', () => {
     expect(await page.getByRole('alert').count()).toBe(0);
     await page.close();
   });
+
+  it('gives the next line’s Remove the focus when a line leaves the cart, and the cart’s heading when none is left', async () => {
+    const titles: Record<string, string> = {};
+    for (const title of ['Removed Radish', 'Remaining Rhubarb'])
+      titles[await createProduct(sut.admin, { onHand: 5, title, priceCents: 200 })] = title;
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const cart = new Api(base, guest.token);
+    for (const sku of Object.keys(titles)) expect((await cart.post('/api/cart/items', { sku, quantity: 1 })).status).toBe(200);
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/`);
+    await page.getByTestId('cart-button').click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    const lines = drawer.locator('[data-sku]');
+    await expect.poll(() => lines.count()).toBe(2);
+    const [top = '', bottom = ''] = await lines.evaluateAll((items) => items.map((item) => item.getAttribute('data-sku') ?? ''));
+    const remove = (sku: string) => drawer.getByRole('button', { name: `Remove ${titles[sku]}` });
+
+    await remove(top).click();
+    await remove(top).waitFor({ state: 'detached' });
+    await expect.poll(() => hasFocus(remove(bottom))).toBe(true);
+    await remove(bottom).click();
+    await drawer.getByText('Your cart is empty.').waitFor();
+    await expect.poll(() => hasFocus(drawer.getByRole('heading', { name: 'Your cart' }))).toBe(true);
+    await page.close();
+  });
 });
 
 describe('the order page without a live connection', () => {

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { formatMoney } from '../lib/money';
 import { Notice } from '../ui/common';
+import { useFocusAfterRender } from '../ui/focus';
 import { useCartDrawer } from '../ui/ui-store';
 import { cartStore, clearCart, loadCart, removeFromCart, setQuantity, useCartNotices, useCartView } from './cart';
 import type { CartViewLine } from './cart-store';
@@ -81,7 +82,7 @@ function QuantityField({
   );
 }
 
-function CartLineItem({ line, currency }: { line: CartViewLine; currency: string }) {
+function CartLineItem({ line, currency, onRemove }: { line: CartViewLine; currency: string; onRemove: () => void }) {
   const problem = problemText(line);
   const inputId = `qty-${line.sku}`;
   /** A quantity typed that no line can hold (1001, -1, 2.5): not sent, and said why. */
@@ -98,7 +99,7 @@ function CartLineItem({ line, currency }: { line: CartViewLine; currency: string
           Quantity of {line.title}
         </label>
         <QuantityField id={inputId} line={line} refusedId={refused !== undefined ? `${inputId}-refused` : undefined} onRefused={setRefused} />
-        <button type="button" className="link small" onClick={() => void removeFromCart(line.sku, line.title)}>
+        <button type="button" className="link small" data-remove onClick={onRemove}>
           Remove<span className="visually-hidden"> {line.title}</span>
         </button>
       </div>
@@ -123,6 +124,22 @@ export function CartDrawer() {
   const cart = useCartView();
   const notices = useCartNotices();
   const dialog = useRef<HTMLDialogElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const focusAfterRender = useFocusAfterRender();
+
+  /**
+   * Takes a line out. Its Remove button had the focus and goes with it: the focus moves to the Remove
+   * of the line that takes its place (the one above, when it was the last), or to the cart's heading
+   * when no line is left.
+   */
+  const remove = (line: CartViewLine) => {
+    const index = cart.lines.findIndex((other) => other.sku === line.sku);
+    const neighbour = cart.lines[index + 1] ?? cart.lines[index - 1];
+    void removeFromCart(line.sku, line.title);
+    focusAfterRender(() =>
+      neighbour ? dialog.current?.querySelector<HTMLElement>(`[data-sku="${CSS.escape(neighbour.sku)}"] [data-remove]`) : heading.current,
+    );
+  };
 
   useEffect(() => {
     const element = dialog.current;
@@ -139,7 +156,9 @@ export function CartDrawer() {
     <dialog ref={dialog} className="drawer" aria-labelledby="cart-title" onClose={() => setOpen(false)}>
       <div className="drawer-body">
         <div className="drawer-head">
-          <h2 id="cart-title">Your cart</h2>
+          <h2 id="cart-title" ref={heading} tabIndex={-1}>
+            Your cart
+          </h2>
           <button type="button" className="secondary small" onClick={() => setOpen(false)}>
             Close
           </button>
@@ -160,7 +179,7 @@ export function CartDrawer() {
           <>
             <ul className="cart-lines" aria-label="Items in your cart">
               {cart.lines.map((line) => (
-                <CartLineItem key={line.sku} line={line} currency={cart.currency} />
+                <CartLineItem key={line.sku} line={line} currency={cart.currency} onRemove={() => remove(line)} />
               ))}
             </ul>
             <div className="total">
