@@ -252,6 +252,8 @@ describe('the storefront in a browser', () => {
     const cancelled = (await buyer.get(`/api/orders/${orderId}`)).body;
     expect(cancelled.status).toBe('CANCELLED');
     expect(cancelled.history.at(-1)).toMatchObject({ status: 'CANCELLED', actor: 'customer' });
+    // The buttons that had the focus are gone: it is on the order's new status.
+    await expect.poll(() => hasFocus(page.getByRole('heading', { name: 'Status: CANCELLED' }))).toBe(true);
     await page.close();
   });
 
@@ -665,10 +667,13 @@ describe('the storefront in a browser', () => {
     await page.getByRole('button', { name: /^Pay / }).click();
     const refusal = page.getByRole('main').getByRole('alert');
     await expect.poll(() => refusal.textContent()).toBe('This order is already cancelled, so it can no longer be paid.');
+    // Pay was disabled while it was sent, and lost the focus: the refusal has it.
+    await expect.poll(() => focusedText(page)).toBe('This order is already cancelled, so it can no longer be paid.');
 
     await page.getByRole('button', { name: 'Cancel order', exact: true }).click();
     await page.getByRole('button', { name: 'Yes, cancel' }).click();
     await expect.poll(() => refusal.textContent()).toBe('This order is already cancelled.');
+    await expect.poll(() => focusedText(page)).toBe('This order is already cancelled.');
     expect(await page.getByText(orderId).count()).toBe(0);
     await page.close();
   });

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { ApiError, api, type Order, unwrap } from '../api/client';
 import { failureText } from '../api/failure-text';
@@ -8,6 +8,7 @@ import type { OrderUpdate } from '../realtime/events';
 import { useRealtimeConnected, useRealtimeEvent } from '../realtime/socket';
 import { useSession } from '../session/session-store';
 import { ConfirmButton, LoadError, Loading, Notice, StatusBadge } from '../ui/common';
+import { useFocusAfterRender } from '../ui/focus';
 import { startPayment } from './CheckoutPage';
 import { statusText } from './order-status-text';
 import { ReservationCountdown } from './ReservationCountdown';
@@ -53,6 +54,10 @@ export function OrderPage({ id }: { id: string }) {
   const [actionError, setActionError] = useState<string>();
   const signedIn = useSession((state) => state.session?.user.role !== undefined && state.session.user.role !== 'guest');
   const signInHere = `/signin?next=${encodeURIComponent(`/orders/${id}`)}`;
+  // Paying or cancelling takes away or disables the button that had the focus: it goes to the outcome.
+  const statusHeading = useRef<HTMLHeadingElement>(null);
+  const actionErrorRef = useRef<HTMLDivElement>(null);
+  const focusAfterRender = useFocusAfterRender();
 
   const order = useQuery({
     queryKey: ['order', id],
@@ -74,6 +79,7 @@ export function OrderPage({ id }: { id: string }) {
   /** Says why an action failed; one refused because the order moved on reads it again, to show where it stands. */
   const refused = (text: string, error: unknown) => {
     setActionError(text);
+    focusAfterRender(() => actionErrorRef.current);
     if (error instanceof ApiError && error.code === 'INVALID_STATE') void queryClient.invalidateQueries({ queryKey: ['order', id] });
   };
 
@@ -84,7 +90,10 @@ export function OrderPage({ id }: { id: string }) {
   });
   const cancel = useMutation({
     mutationFn: () => unwrap(api.POST('/api/orders/{id}/cancel', { params: { path: { id } }, body: { reason: 'cancelled by the buyer' } })),
-    onSuccess: (cancelled) => queryClient.setQueryData(['order', id], cancelled),
+    onSuccess: (cancelled) => {
+      queryClient.setQueryData(['order', id], cancelled);
+      focusAfterRender(() => statusHeading.current);
+    },
     onError: (error) => refused(orderActionRefusal(error, 'cancel', 'The order could not be cancelled.'), error),
   });
 
@@ -127,14 +136,16 @@ export function OrderPage({ id }: { id: string }) {
       </h1>
       <div className="two-col">
         <section className="card" aria-labelledby="status-title">
-          <h2 id="status-title">
+          <h2 id="status-title" ref={statusHeading} tabIndex={-1}>
             Status: <StatusBadge status={data.status} />
           </h2>
           <div aria-live="polite" data-testid="order-status" data-status={data.status}>
             <Notice tone={status.tone}>{status.text}</Notice>
           </div>
           {paymentProblem && data.status === 'PENDING' && <Notice tone="warn">The payment page could not be opened. Try again below.</Notice>}
-          {actionError && <Notice tone="bad">{actionError}</Notice>}
+          <div ref={actionErrorRef} tabIndex={-1}>
+            {actionError && <Notice tone="bad">{actionError}</Notice>}
+          </div>
           {data.status === 'PENDING' && (
             <>
               <ReservationCountdown expiresAt={data.expiresAt} />
