@@ -7,7 +7,7 @@ import { Api, eventually, guests } from '../support/http.js';
 import { mailbox, mailsTo } from '../support/payments.js';
 import { ADMIN, useSystem } from '../support/system.js';
 import { simulatedVendor } from '../support/vendors.js';
-import { type Browser, ensureWebBuilt, launchBrowser, orderChangesSent, screenshot } from './support/browser.js';
+import { type Browser, ensureWebBuilt, hasFocus, launchBrowser, orderChangesSent, screenshot } from './support/browser.js';
 import { SwitchableMailServer } from './support/mail-server.js';
 
 /** The admin console in a real browser, signed in through its own form, against the running system. */
@@ -218,6 +218,28 @@ describe('the admin console in a browser', () => {
       .filter({ hasText: `Order ${short} is now CANCELLED.` })
       .waitFor();
     expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('CANCELLED');
+    await page.close();
+  });
+
+  it('gives Previous the focus when Next reaches the last page of orders, where Next is disabled', async () => {
+    // Enough orders for a second page, whatever the tests before placed.
+    const sku = await createProduct(sut.admin, { onHand: 100, title: 'Paged Pin' });
+    const [buyer] = await guests(base, 1);
+    for (let index = 0; index < 26; index++) expect((await buyer!.order([{ sku, quantity: 1 }], `paged-${sku}-${index}`)).status).toBe(202);
+    await eventually(async () => ((await sut.admin.get('/api/admin/orders?limit=25')).body.total > 25 ? true : undefined), 'a second page of orders');
+
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Orders' }).click();
+    const pager = page.getByRole('navigation', { name: 'Pages' });
+    const [, pages] = (await pager.getByText(/^Page 1 of \d+$/).textContent())!.match(/of (\d+)/)!;
+    const next = pager.getByRole('button', { name: 'Next' });
+    for (let shown = 2; shown <= Number(pages); shown++) {
+      await next.press('Enter');
+      await pager.getByText(`Page ${shown} of ${pages}`).waitFor();
+    }
+    expect(await next.isDisabled()).toBe(true);
+    await expect.poll(() => hasFocus(pager.getByRole('button', { name: 'Previous' }))).toBe(true);
     await page.close();
   });
 

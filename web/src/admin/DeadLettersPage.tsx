@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, type FailedJob, unwrap } from '../api/client';
 import { formatDateTime } from '../lib/money';
@@ -87,6 +87,8 @@ export function DeadLettersPage() {
   const jobs = useQuery({
     queryKey: ['admin', 'failed-jobs', status, page],
     queryFn: () => unwrap(api.GET('/api/admin/failed-jobs', { params: { query: { page, limit: PAGE_SIZE, ...(status ? { status } : {}) } } })),
+    // The page left stays shown while this one loads, so the pager keeps its place and the focus.
+    placeholderData: keepPreviousData,
     refetchInterval: 10_000,
   });
   return (

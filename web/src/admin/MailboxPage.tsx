@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api, type MailboxMessage, unwrap } from '../api/client';
 import { formatDateTime } from '../lib/money';
@@ -42,6 +42,8 @@ export function MailboxPage() {
   const mailbox = useQuery({
     queryKey: ['admin', 'mailbox', page],
     queryFn: () => unwrap(api.GET('/api/admin/mailbox', { params: { query: { page, limit: PAGE_SIZE } } })),
+    // The page left stays shown while this one loads, so the pager keeps its place and the focus.
+    placeholderData: keepPreviousData,
     refetchInterval: 10_000,
   });
   const selected = mailbox.data?.items.find((message) => message.id === open);

@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { api, type OrderStatus, unwrap } from '../api/client';
@@ -16,6 +16,8 @@ export function OrdersAdminPage() {
   const orders = useQuery({
     queryKey: ['admin', 'orders', { status, page }],
     queryFn: () => unwrap(api.GET('/api/admin/orders', { params: { query: { page, limit: PAGE_SIZE, ...(status ? { status } : {}) } } })),
+    // The page left stays shown while this one loads, so the pager keeps its place and the focus.
+    placeholderData: keepPreviousData,
     refetchInterval: 10_000,
   });
   return (

@@ -3,6 +3,7 @@ import { Link } from 'wouter';
 import type { OrderStatus, Product } from '../api/client';
 import { failureText } from '../api/failure-text';
 import { formatMoney } from '../lib/money';
+import { useFocusAfterRender } from './focus';
 
 export function Notice({ tone, children, onDismiss }: { tone: 'info' | 'ok' | 'warn' | 'bad'; children: ReactNode; onDismiss?: () => void }) {
   return (
@@ -154,18 +155,32 @@ export function ProductCard({ product, action }: { product: Product; action?: Re
   );
 }
 
+/**
+ * Previous and Next over `total` items, `limit` a page. The caller keeps showing the page it left
+ * while the next one loads (`placeholderData: keepPreviousData`), so the pager, and the focus on it,
+ * stays where it is.
+ */
 export function Pager({ page, limit, total, onPage }: { page: number; limit: number; total: number; onPage: (page: number) => void }) {
+  const previous = useRef<HTMLButtonElement>(null);
+  const next = useRef<HTMLButtonElement>(null);
+  const focusAfterRender = useFocusAfterRender();
   const pages = Math.max(1, Math.ceil(total / limit));
   if (pages <= 1) return null;
+  // On the first or the last page, the button just pressed is disabled and drops the focus: the other one takes it.
+  const turnTo = (target: number) => {
+    onPage(target);
+    if (target <= 1) focusAfterRender(() => next.current);
+    else if (target >= pages) focusAfterRender(() => previous.current);
+  };
   return (
     <nav className="pager" aria-label="Pages">
-      <button type="button" className="secondary small" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+      <button ref={previous} type="button" className="secondary small" disabled={page <= 1} onClick={() => turnTo(page - 1)}>
         Previous
       </button>
       <span>
         Page {page} of {pages}
       </span>
-      <button type="button" className="secondary small" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+      <button ref={next} type="button" className="secondary small" disabled={page >= pages} onClick={() => turnTo(page + 1)}>
         Next
       </button>
     </nav>
