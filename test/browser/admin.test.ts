@@ -7,7 +7,7 @@ import { Api, eventually, guests } from '../support/http.js';
 import { mailbox, mailsTo } from '../support/payments.js';
 import { ADMIN, useSystem } from '../support/system.js';
 import { simulatedVendor } from '../support/vendors.js';
-import { type Browser, ensureWebBuilt, hasFocus, launchBrowser, orderChangesSent, screenshot } from './support/browser.js';
+import { type Browser, ensureWebBuilt, focusedText, hasFocus, launchBrowser, orderChangesSent, screenshot } from './support/browser.js';
 import { SwitchableMailServer } from './support/mail-server.js';
 
 /** The admin console in a real browser, signed in through its own form, against the running system. */
@@ -372,6 +372,8 @@ describe('the admin console in a browser', () => {
       .getByRole('status')
       .filter({ hasText: `send-email (${received.id}) was sent back to the notifications queue.` })
       .waitFor();
+    // Its Retry button goes: the focus is on what became of it.
+    await expect.poll(() => focusedText(page)).toContain(`send-email (${received.id}) was sent back to the notifications queue.`);
     await expect.poll(() => receivedRow.getByTestId('status').textContent()).toBe('retried');
     await mailsTo(sut.admin, email, /^Order .* received$/);
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Mailbox' }).click();
@@ -400,6 +402,7 @@ describe('the admin console in a browser', () => {
       .filter({ hasText: `send-email (${alert.id}) was discarded.` })
       .waitFor();
     await expect.poll(() => alertRow.count()).toBe(0);
+    await expect.poll(() => focusedText(page)).toContain(`send-email (${alert.id}) was discarded.`);
     expect((await letters()).map((item) => item.id)).not.toContain(alert.id);
     await page.getByLabel('Show').selectOption('discarded');
     expect(await alertRow.getByTestId('status').textContent()).toBe('discarded');

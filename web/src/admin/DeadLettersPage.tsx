@@ -1,8 +1,9 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { ApiError, api, type FailedJob, unwrap } from '../api/client';
 import { formatDateTime } from '../lib/money';
 import { ConfirmButton, LoadError, Loading, Notice, Pager } from '../ui/common';
+import { useFocusAfterRender } from '../ui/focus';
 
 const PAGE_SIZE = 25;
 
@@ -84,6 +85,13 @@ export function DeadLettersPage() {
   const [page, setPage] = useState(1);
   const [status, setStatus] = useState<Status | ''>('');
   const [message, setMessage] = useState<{ text: string; tone: 'ok' | 'bad' }>();
+  const messageRef = useRef<HTMLDivElement>(null);
+  const focusAfterRender = useFocusAfterRender();
+  /** Says what became of a letter. The button pressed goes with it (its row leaves the list, Retry leaves a retried row): the focus moves to what is said. */
+  const done = (text: string, tone: 'ok' | 'bad') => {
+    setMessage({ text, tone });
+    focusAfterRender(() => messageRef.current);
+  };
   const jobs = useQuery({
     queryKey: ['admin', 'failed-jobs', status, page],
     queryFn: () => unwrap(api.GET('/api/admin/failed-jobs', { params: { query: { page, limit: PAGE_SIZE, ...(status ? { status } : {}) } } })),
@@ -95,11 +103,13 @@ export function DeadLettersPage() {
     <>
       <h1>Dead letters</h1>
       <p className="muted">Jobs that failed every attempt. Retry sends one back to its queue as it was, once; discard sets it aside.</p>
-      {message && (
-        <Notice tone={message.tone} onDismiss={() => setMessage(undefined)}>
-          {message.text}
-        </Notice>
-      )}
+      <div ref={messageRef} tabIndex={-1}>
+        {message && (
+          <Notice tone={message.tone} onDismiss={() => setMessage(undefined)}>
+            {message.text}
+          </Notice>
+        )}
+      </div>
       <div className="field" style={{ maxWidth: '16rem' }}>
         <label htmlFor="dead-letter-filter">Show</label>
         <select
@@ -160,7 +170,7 @@ export function DeadLettersPage() {
                     </span>
                   </td>
                   <td>
-                    <JobActions job={job} onDone={(text, tone) => setMessage({ text, tone })} />
+                    <JobActions job={job} onDone={done} />
                   </td>
                 </tr>
               ))}
