@@ -948,6 +948,20 @@ describe('the storefront in a browser', () => {
     await expect.poll(() => hasFocus(drawer.getByRole('heading', { name: 'Your cart' }))).toBe(true);
     await page.close();
   });
+
+  it('gives the Sign in link the focus when a customer signs out, the button that had it gone', async () => {
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    const registered = await new Api(base).post('/api/auth/register', { email, password: 'leaving-password' });
+    expect(registered.status).toBe(201);
+    const page = await browser.newPage();
+    await signInAs(page, base, registered.body);
+    await page.goto(`${base}/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const signIn = page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Sign in' });
+    await signIn.waitFor();
+    await expect.poll(() => hasFocus(signIn)).toBe(true);
+    await page.close();
+  });
 });
 
 describe('the order page without a live connection', () => {

@@ -13,6 +13,7 @@ import { useCategories } from './shop/products';
 import { SEARCH_MAX_LENGTH, SearchPage, searchTermOf } from './shop/SearchPage';
 import { SignInPage } from './shop/SignInPage';
 import { Loading, Notice } from './ui/common';
+import { useFocusAfterRender } from './ui/focus';
 import { useCartDrawer } from './ui/ui-store';
 
 /** The admin console is its own chunk: shoppers never download it. */
@@ -49,6 +50,13 @@ function Header() {
   const [location] = useLocation();
   const categories = useCategories();
   const user = session?.user;
+  const signInLink = useRef<HTMLAnchorElement>(null);
+  const focusAfterRender = useFocusAfterRender();
+  // Sign out goes as it is pressed: the focus moves to Sign in, which takes its place at the top of the page.
+  const leave = () => {
+    signOut();
+    focusAfterRender(() => signInLink.current);
+  };
   return (
     <header className="topbar">
       <div className="topbar-inner">
@@ -62,12 +70,14 @@ function Header() {
           {user && user.role !== 'guest' ? (
             <>
               <span className="muted">{user.name ?? user.email}</span>
-              <button type="button" className="link" onClick={signOut}>
+              <button type="button" className="link" onClick={leave}>
                 Sign out
               </button>
             </>
           ) : (
-            <Link href="/signin">Sign in</Link>
+            <Link ref={signInLink} href="/signin">
+              Sign in
+            </Link>
           )}
           <button type="button" onClick={() => openCart(true)} aria-haspopup="dialog" data-testid="cart-button">
             Cart{' '}
