@@ -925,7 +925,7 @@ describe('the storefront in a browser', () => {
 
   it('gives the next line’s Remove the focus when a line leaves the cart, and the cart’s heading when none is left', async () => {
     const titles: Record<string, string> = {};
-    for (const title of ['Removed Radish', 'Remaining Rhubarb'])
+    for (const title of ['Removed Radish', 'Remaining Rhubarb', 'Zeroed Zucchini'])
       titles[await createProduct(sut.admin, { onHand: 5, title, priceCents: 200 })] = title;
     const guest = (await new Api(base).post('/api/auth/guest')).body;
     const cart = new Api(base, guest.token);
@@ -936,14 +936,27 @@ describe('the storefront in a browser', () => {
     await page.getByTestId('cart-button').click();
     const drawer = page.getByRole('dialog', { name: 'Your cart' });
     const lines = drawer.locator('[data-sku]');
-    await expect.poll(() => lines.count()).toBe(2);
-    const [top = '', bottom = ''] = await lines.evaluateAll((items) => items.map((item) => item.getAttribute('data-sku') ?? ''));
+    await expect.poll(() => lines.count()).toBe(3);
+    const [zeroed = '', top = '', bottom = ''] = await lines.evaluateAll((items) => items.map((item) => item.getAttribute('data-sku') ?? ''));
     const remove = (sku: string) => drawer.getByRole('button', { name: `Remove ${titles[sku]}` });
 
+    // 0 typed and sent with Enter takes the line out as Remove does, the focus going the same way.
+    const quantity = drawer.getByLabel(`Quantity of ${titles[zeroed]}`);
+    await quantity.fill('0');
+    await quantity.press('Enter');
+    await remove(zeroed).waitFor({ state: 'detached' });
+    await expect.poll(() => hasFocus(remove(top))).toBe(true);
     await remove(top).click();
     await remove(top).waitFor({ state: 'detached' });
     await expect.poll(() => hasFocus(remove(bottom))).toBe(true);
     await remove(bottom).click();
+    await drawer.getByText('Your cart is empty.').waitFor();
+    await expect.poll(() => hasFocus(drawer.getByRole('heading', { name: 'Your cart' }))).toBe(true);
+
+    // Empty the cart goes with the lines it empties: the heading takes the focus there too.
+    expect((await cart.post('/api/cart/items', { sku: top, quantity: 1 })).status).toBe(200);
+    await remove(top).waitFor();
+    await drawer.getByRole('button', { name: 'Empty the cart' }).click();
     await drawer.getByText('Your cart is empty.').waitFor();
     await expect.poll(() => hasFocus(drawer.getByRole('heading', { name: 'Your cart' }))).toBe(true);
     await page.close();

@@ -33,11 +33,14 @@ function QuantityField({
   line,
   refusedId,
   onRefused,
+  onRemove,
 }: {
   id: string;
   line: CartViewLine;
   refusedId: string | undefined;
   onRefused: (text: string | undefined) => void;
+  /** Takes the line out (0 typed); `moveFocus` false when the shopper is leaving the field for another. */
+  onRemove: (moveFocus: boolean) => void;
 }) {
   const [draft, setDraft] = useState<string>();
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
@@ -56,7 +59,8 @@ function QuantityField({
       return;
     }
     setDraft(undefined);
-    if (quantity !== line.quantity) void setQuantity(line.sku, quantity, line.title);
+    if (quantity === 0) onRemove(!leaving);
+    else if (quantity !== line.quantity) void setQuantity(line.sku, quantity, line.title);
   };
   return (
     <input
@@ -75,14 +79,18 @@ function QuantityField({
         if (text !== '') timer.current = setTimeout(() => send(text, false), QUANTITY_SETTLE_MS);
       }}
       onKeyDown={(event) => {
-        if (event.key === 'Enter') send(draft, false);
+        if (event.key !== 'Enter') return;
+        // Cancelled, the key's press goes nowhere: with 0 sent, the focus is on the next line's
+        // Remove by then, and the press would take that line out too.
+        event.preventDefault();
+        send(draft, false);
       }}
       onBlur={() => send(draft, true)}
     />
   );
 }
 
-function CartLineItem({ line, currency, onRemove }: { line: CartViewLine; currency: string; onRemove: () => void }) {
+function CartLineItem({ line, currency, onRemove }: { line: CartViewLine; currency: string; onRemove: (moveFocus: boolean) => void }) {
   const problem = problemText(line);
   const inputId = `qty-${line.sku}`;
   /** A quantity typed that no line can hold (1001, -1, 2.5): not sent, and said why. */
@@ -98,8 +106,14 @@ function CartLineItem({ line, currency, onRemove }: { line: CartViewLine; curren
         <label htmlFor={inputId} className="visually-hidden">
           Quantity of {line.title}
         </label>
-        <QuantityField id={inputId} line={line} refusedId={refused !== undefined ? `${inputId}-refused` : undefined} onRefused={setRefused} />
-        <button type="button" className="link small" data-remove onClick={onRemove}>
+        <QuantityField
+          id={inputId}
+          line={line}
+          refusedId={refused !== undefined ? `${inputId}-refused` : undefined}
+          onRefused={setRefused}
+          onRemove={onRemove}
+        />
+        <button type="button" className="link small" data-remove onClick={() => onRemove(true)}>
           Remove<span className="visually-hidden"> {line.title}</span>
         </button>
       </div>
@@ -128,14 +142,16 @@ export function CartDrawer() {
   const focusAfterRender = useFocusAfterRender();
 
   /**
-   * Takes a line out. Its Remove button had the focus and goes with it: the focus moves to the Remove
-   * of the line that takes its place (the one above, when it was the last), or to the cart's heading
-   * when no line is left.
+   * Takes a line out. Its Remove button (or its quantity field, 0 typed) had the focus and goes with
+   * it: the focus moves to the Remove of the line that takes its place (the one above, when it was
+   * the last), or to the cart's heading when no line is left; not when the shopper was moving the
+   * focus elsewhere anyway (0 typed, then the field left).
    */
-  const remove = (line: CartViewLine) => {
+  const remove = (line: CartViewLine, moveFocus: boolean) => {
     const index = cart.lines.findIndex((other) => other.sku === line.sku);
     const neighbour = cart.lines[index + 1] ?? cart.lines[index - 1];
     void removeFromCart(line.sku, line.title);
+    if (!moveFocus) return;
     focusAfterRender(() =>
       neighbour ? dialog.current?.querySelector<HTMLElement>(`[data-sku="${CSS.escape(neighbour.sku)}"] [data-remove]`) : heading.current,
     );
@@ -179,7 +195,7 @@ export function CartDrawer() {
           <>
             <ul className="cart-lines" aria-label="Items in your cart">
               {cart.lines.map((line) => (
-                <CartLineItem key={line.sku} line={line} currency={cart.currency} onRemove={() => remove(line)} />
+                <CartLineItem key={line.sku} line={line} currency={cart.currency} onRemove={(moveFocus) => remove(line, moveFocus)} />
               ))}
             </ul>
             <div className="total">
@@ -193,7 +209,15 @@ export function CartDrawer() {
                 Check out
               </Link>
             )}
-            <button type="button" className="danger small" onClick={() => void clearCart()}>
+            <button
+              type="button"
+              className="danger small"
+              onClick={() => {
+                void clearCart();
+                // The button goes with the lines: the cart's heading, above "Your cart is empty", takes the focus.
+                focusAfterRender(() => heading.current);
+              }}
+            >
               Empty the cart
             </button>
           </>
