@@ -60,6 +60,11 @@ async function fillNewProduct(
  */
 const firstPageSku = () => uniqueSku('A');
 
+/** The page's width, wider than the screen when something pushes past its edge. Runs in the page: this file is typed for Node, without the DOM's globals. */
+function scrollWidthOf(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+}
+
 describe('the admin console in a browser', () => {
   // Mail goes to a server the dead-letter test takes down; the vendors are the simulated ones, synced when a test asks.
   const mail = new SwitchableMailServer();
@@ -756,8 +761,6 @@ describe('the admin console in a browser', () => {
     await page.setViewportSize({ width: 390, height: 800 });
     await signInAsAdmin(page, base);
     const nav = page.getByRole('navigation', { name: 'Admin' });
-    // Run in the page: this file is typed for Node, without the DOM's globals.
-    const pageWidth = () => page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
     const onScreen = async (locator: Locator) => {
       const box = (await locator.boundingBox())!;
       return box.x >= 0 && box.x + box.width <= 390;
@@ -770,11 +773,35 @@ describe('the admin console in a browser', () => {
       await nav.getByRole('link', { name: link }).click();
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
       await page.getByRole('table').first().waitFor();
-      expect(await pageWidth(), heading).toBeLessThanOrEqual(390);
+      expect(await scrollWidthOf(page), heading).toBeLessThanOrEqual(390);
       for (const each of await nav.getByRole('link').all()) expect(await onScreen(each), `${heading}: ${await each.textContent()}`).toBe(true);
     }
     await nav.getByRole('link', { name: 'Products and stock' }).click();
     expect(await onScreen(page.getByRole('form', { name: 'Find products' }).getByRole('button', { name: 'Find' }))).toBe(true);
+    await page.close();
+  });
+
+  it('shows an order at 390 pixels wide within the screen: its cards on it, its history whole', async () => {
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    const shippingAddress = { name: 'Ada Lovelace', line1: '12 Analytical Street', city: 'London', postalCode: 'N1 9GU', country: 'GB' };
+    const { buyer, orderId, page } = await pendingOrderInConsole('A Rather Long Title For A Narrow Screen', {
+      customerEmail: email,
+      shippingAddress,
+    });
+    expect((await buyer.post(`/api/orders/${orderId}/cancel`, {})).status).toBe(200);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/admin/orders/${orderId}`);
+    const history = page.getByRole('table', { name: 'History' });
+    await history.getByRole('row').filter({ hasText: 'CANCELLED' }).waitFor();
+
+    expect(await scrollWidthOf(page)).toBeLessThanOrEqual(390);
+    for (const card of await page.locator('main section.card').all()) {
+      const { x, width } = (await card.boundingBox())!;
+      expect(x + width, (await card.getByRole('heading', { level: 2 }).textContent())!).toBeLessThanOrEqual(390);
+    }
+    // Four short columns: they fit, rather than leave the reason to be scrolled to.
+    const wrap = page.locator('.table-wrap', { has: history });
+    expect(await wrap.evaluate((element) => element.scrollWidth - element.clientWidth), 'what the history scrolls').toBe(0);
     await page.close();
   });
 

@@ -77,6 +77,11 @@ async function proxyWithoutWebSockets(target: string) {
   };
 }
 
+/** The page's width, wider than the screen when something pushes past its edge. Runs in the page: this file is typed for Node, without the DOM's globals. */
+function scrollWidthOf(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+}
+
 // Built before the system starts: the API reads web/dist/index.html when it builds its routes.
 beforeAll(ensureWebBuilt, 300_000);
 
@@ -727,6 +732,32 @@ describe('the storefront in a browser', () => {
     // Cancelled elsewhere (another device, the API): the open list follows.
     expect((await buyer.post(`/api/orders/${placed.body.id}/cancel`, {})).status).toBe(200);
     await row.getByText('CANCELLED').waitFor({ timeout: 20_000 });
+    await page.close();
+  });
+
+  it('fits the list of orders into a 390-pixel screen: every column, Total too, inside its box with nothing to scroll', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10, title: 'Pocket Piano', priceCents: 58_800 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const buyer = new Api(base, guest.token);
+    // Two units make a four-digit total; a cancelled order the widest status badge.
+    const placed = await buyer.order([{ sku, quantity: 2 }], `narrow-list-${sku}`);
+    expect(placed.status).toBe(202);
+    await expect.poll(async () => (await buyer.get('/api/orders')).body.total).toBe(1);
+    expect((await buyer.post(`/api/orders/${placed.body.id}/cancel`, {})).status).toBe(200);
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/orders`);
+    await page.getByRole('row').filter({ hasText: 'CANCELLED' }).waitFor();
+
+    expect(await scrollWidthOf(page)).toBeLessThanOrEqual(390);
+    const wrap = page.locator('.table-wrap');
+    expect(await wrap.evaluate((element) => element.scrollWidth - element.clientWidth), 'what the box scrolls').toBe(0);
+    const box = (await wrap.boundingBox())!;
+    for (const cell of [page.getByRole('columnheader', { name: 'Total' }), page.getByRole('cell', { name: '€1,176.00' })]) {
+      const { x, width } = (await cell.boundingBox())!;
+      expect(x + width).toBeLessThanOrEqual(box.x + box.width);
+    }
     await page.close();
   });
 

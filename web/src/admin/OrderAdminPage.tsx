@@ -168,7 +168,7 @@ export function OrderAdminPage({ id }: { id: string }) {
                   </td>
                   <td>{formatDateTime(entry.at)}</td>
                   <td>{entry.actor}</td>
-                  <td>{entry.reason ?? <span className="muted">—</span>}</td>
+                  <td className="reason">{entry.reason ?? <span className="muted">—</span>}</td>
                 </tr>
               ))}
             </tbody>
