@@ -781,6 +781,37 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('shows the mailbox at 390 pixels wide with each subject as lines of text, its recipient and time beside it', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Narrow Nutmeg' });
+    const [buyer] = await guests(base, 1);
+    const emails = [1, 2, 3].map(() => `${uniqueSku().toLowerCase()}@example.test`);
+    for (const email of emails)
+      expect((await buyer!.order([{ sku, quantity: 1 }], `narrow-mail-${email}`, { customerEmail: email })).status).toBe(202);
+    for (const email of emails) await mailsTo(sut.admin, email, /^Order .* received$/);
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signInAsAdmin(page, base);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Mailbox' }).click();
+    const row = page.getByRole('row').filter({ hasText: emails[0] });
+    await row.waitFor();
+
+    expect(await scrollWidthOf(page)).toBeLessThanOrEqual(390);
+    // The subject ("Order <uuid> received") as a few lines: squeezed to a letter's width, it took fifty.
+    expect((await row.getByRole('cell').first().boundingBox())!.width).toBeGreaterThanOrEqual(120);
+    const lines = await row.getByRole('button').evaluate((button) => {
+      const text = (globalThis as any).document.createRange();
+      text.selectNodeContents(button);
+      return new Set([...text.getClientRects()].map((box: { top: number }) => Math.round(box.top))).size;
+    });
+    expect(lines).toBeLessThanOrEqual(3);
+    // The time it came, whole and in view without scrolling the list sideways.
+    const wrap = (await page.locator('.mailbox.table-wrap').boundingBox())!;
+    const received = (await row.getByTestId('received').boundingBox())!;
+    expect(received.x + received.width).toBeLessThanOrEqual(wrap.x + wrap.width);
+    expect(await row.getByTestId('received').evaluate((cell) => cell.scrollWidth <= cell.clientWidth)).toBe(true);
+    await page.close();
+  });
+
   it('shows an order at 390 pixels wide within the screen: its cards on it, its history whole', async () => {
     const email = `${uniqueSku().toLowerCase()}@example.test`;
     const shippingAddress = { name: 'Ada Lovelace', line1: '12 Analytical Street', city: 'London', postalCode: 'N1 9GU', country: 'GB' };
