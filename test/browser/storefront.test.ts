@@ -761,6 +761,27 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('keeps its header out of the way at 390 pixels wide: shorter, not sticky, every category on screen; sticky on a wide screen', async () => {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/`);
+    const categories = page.getByRole('navigation', { name: 'Categories' }).getByRole('link');
+    await categories.first().waitFor();
+    const header = page.getByRole('banner');
+    const position = () => header.evaluate((element) => (globalThis as any).getComputedStyle(element).position as string);
+    expect(await position()).toBe('static');
+    // 198 pixels when it wrapped into four rows.
+    expect((await header.boundingBox())!.height).toBeLessThanOrEqual(170);
+    for (const link of await categories.all()) {
+      const { x, width } = (await link.boundingBox())!;
+      expect(x + width, (await link.textContent())!).toBeLessThanOrEqual(390);
+    }
+
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(await position()).toBe('sticky');
+    await page.close();
+  });
+
   it('keeps its live connection over HTTP long-polling where WebSocket is blocked', async () => {
     const proxy = await proxyWithoutWebSockets(base);
     try {
