@@ -107,6 +107,7 @@ describe('the admin console in a browser', () => {
     const tile = (label: string) => page.locator(`.tile[data-tile="${label}"] .value`);
     await expect.poll(() => tile('Accepted').textContent(), { timeout: 30_000 }).toBe('3');
     await expect.poll(() => tile('Refused (sold out)').textContent()).toBe('2');
+    expect(await tile('Stock drift').textContent()).toBe('0 units');
     // Two scrapes make one interval of the rate charts.
     await expect.poll(() => page.locator('figure.chart svg polyline').first().getAttribute('points'), { timeout: 30_000 }).toContain(' ');
     await screenshot(page, 'admin-dashboard', { fullPage: true });

@@ -48,7 +48,11 @@ export function DashboardPage() {
           value={deadLetters.data?.total ?? latest?.failedJobs ?? '–'}
           hint={deadLetters.data && deadLetters.data.total > 0 ? 'see Dead letters' : undefined}
         />
-        <Tile label="Stock drift" value={latest ? `${latest.driftUnits} u` : '–'} hint={latest ? `${latest.driftSkus} SKU(s)` : undefined} />
+        <Tile
+          label="Stock drift"
+          value={latest ? `${latest.driftUnits} ${latest.driftUnits === 1 ? 'unit' : 'units'}` : '–'}
+          hint={latest ? `${latest.driftSkus} SKU(s)` : undefined}
+        />
         <Tile label="Low-stock SKUs" value={lowStock.data?.total ?? '–'} />
       </div>
       <div className="charts">
