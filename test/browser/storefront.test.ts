@@ -15,6 +15,9 @@ import { type Browser, ensureWebBuilt, focusedText, hasFocus, launchBrowser, ord
  * what a screen reader user finds is what the test finds.
  */
 
+/** How long the tokens of the expiry tests live. */
+const SHORT_TOKEN_SECONDS = 10;
+
 async function fillCheckout(page: Page, email: string): Promise<void> {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Full name').fill('Ada Lovelace');
@@ -602,12 +605,13 @@ describe('the storefront in a browser', () => {
     const email = `${uniqueSku().toLowerCase()}@example.test`;
     const registered = await new Api(base).post('/api/auth/register', { email, password: 'expiry-password', name: 'Short Session' });
     expect(registered.status).toBe(201);
-    // The account's own token, as the API signs it, but good for 3 seconds only.
+    // The account's own token, as the API signs it, but good for a few seconds only: long enough for
+    // a busy machine to show the page signed in first (with 3 s, a slow first load missed it).
     const token = createSigner({ key: sut.stores.env.JWT_SECRET! })({
       sub: registered.body.user.id,
       role: 'customer',
       email,
-      exp: Math.floor(Date.now() / 1_000) + 3,
+      exp: Math.floor(Date.now() / 1_000) + SHORT_TOKEN_SECONDS,
     });
     const page = await browser.newPage();
     await signInAs(page, base, { token, user: registered.body.user });
@@ -615,7 +619,7 @@ describe('the storefront in a browser', () => {
     const account = page.getByRole('navigation', { name: 'Account' });
     await account.getByRole('button', { name: 'Sign out' }).waitFor();
     // At expiry the server closes the socket; the reconnection's handshake is refused as UNAUTHENTICATED.
-    await account.getByRole('link', { name: 'Sign in' }).waitFor({ timeout: 20_000 });
+    await account.getByRole('link', { name: 'Sign in' }).waitFor({ timeout: 40_000 });
     expect(await account.getByText('Short Session').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as any).localStorage.getItem('flashcart.session'))).toBeNull();
     await page.close();
@@ -627,7 +631,7 @@ describe('the storefront in a browser', () => {
     expect(registered.status).toBe(201);
     const sign = createSigner({ key: sut.stores.env.JWT_SECRET! });
     const shortLived = (sub: string, role: string) =>
-      sign({ sub, role, ...(role === 'customer' ? { email } : {}), exp: Math.floor(Date.now() / 1_000) + 3 });
+      sign({ sub, role, ...(role === 'customer' ? { email } : {}), exp: Math.floor(Date.now() / 1_000) + SHORT_TOKEN_SECONDS });
     const expired = 'Your session has expired. Please sign in again.';
 
     const page = await browser.newPage();
@@ -636,7 +640,7 @@ describe('the storefront in a browser', () => {
     const account = page.getByRole('navigation', { name: 'Account' });
     await account.getByRole('button', { name: 'Sign out' }).waitFor();
     const notice = page.getByRole('alert').filter({ hasText: expired });
-    await notice.waitFor({ timeout: 20_000 });
+    await notice.waitFor({ timeout: 40_000 });
     await account.getByRole('link', { name: 'Sign in' }).waitFor();
     await notice.getByRole('button', { name: 'Dismiss' }).click();
     expect(await notice.count()).toBe(0);
@@ -645,7 +649,7 @@ describe('the storefront in a browser', () => {
     await signInAs(page, base, { token: shortLived(guest.user.id, 'guest'), user: guest.user });
     await page.goto(`${base}/products/FLASH-001`);
     await page.getByRole('heading', { level: 1 }).waitFor();
-    await expect.poll(() => page.evaluate(() => (globalThis as any).localStorage.getItem('flashcart.session')), { timeout: 20_000 }).toBeNull();
+    await expect.poll(() => page.evaluate(() => (globalThis as any).localStorage.getItem('flashcart.session')), { timeout: 40_000 }).toBeNull();
     expect(await page.getByText(expired).count()).toBe(0);
     await page.close();
   });
