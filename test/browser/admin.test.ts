@@ -288,6 +288,7 @@ describe('the admin console in a browser', () => {
 
     await page.getByRole('heading', { level: 2, name: 'Status: PENDING' }).waitFor();
     expect(await page.getByTestId('customer').textContent()).toBe(email);
+    expect(await page.getByTestId('payment').textContent()).toBe('none through the provider');
     const address = await page.getByTestId('shipping-address').textContent();
     for (const part of ['Ada Lovelace', '12 Analytical Street', 'N1 9GU London', 'United Kingdom (GB)']) expect(address).toContain(part);
     const lines = page.getByRole('table', { name: 'Lines' });
@@ -314,6 +315,31 @@ describe('the admin console in a browser', () => {
       ]);
     expect(await page.getByRole('button', { name: `Cancel order ${short}`, exact: true }).count()).toBe(0);
     expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('CANCELLED');
+    await page.close();
+  });
+
+  it('shows an order’s payment, and a refund due for one that arrived after the order was cancelled', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Refunded Recorder', priceCents: 1_250 });
+    const [buyer] = await guests(base, 1);
+    const placed = await buyer!.order([{ sku, quantity: 2 }], `late-pay-${sku}`);
+    expect(placed.status).toBe(202);
+    const orderId = placed.body.id as string;
+    const payment = await buyer!.post(`/api/orders/${orderId}/payment`);
+    expect(payment.status).toBe(201);
+    expect((await buyer!.post(`/api/orders/${orderId}/cancel`, {})).status).toBe(200);
+    const completed = await fetch(`${sut.system.pspSimUrl}/v1/payments/${payment.body.paymentId}/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: 'succeeded' }),
+    });
+    expect(completed.status).toBe(200);
+    await expect.poll(async () => (await sut.admin.get(`/api/orders/${orderId}`)).body.payment?.refund, { timeout: 30_000 }).toBe('due');
+
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await page.goto(`${base}/admin/orders/${orderId}`);
+    await page.getByRole('heading', { level: 2, name: 'Status: CANCELLED' }).waitFor();
+    expect(await page.getByTestId('payment').textContent()).toBe('€25.00, received; refund due');
     await page.close();
   });
 

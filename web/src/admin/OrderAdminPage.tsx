@@ -11,6 +11,15 @@ const MOVING = new Set<Order['status']>(['PENDING', 'CONFIRMED']);
 
 const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
 
+/** The order's payment through the provider, in the console's words: what came in and what goes back. */
+function paymentText(payment: Order['payment']): string {
+  if (!payment) return 'none through the provider';
+  const amount = formatMoney(payment.amountCents, payment.currency);
+  const state = { pending: 'started, not completed', succeeded: 'received', failed: 'failed' }[payment.status];
+  const refund = payment.refund === 'due' ? '; refund due' : payment.refund === 'refunded' ? '; refunded' : '';
+  return `${amount}, ${state}${refund}`;
+}
+
 function ShippingAddress({ address }: { address: Order['shippingAddress'] }) {
   if (!address) return <span className="muted">none given</span>;
   return (
@@ -96,6 +105,8 @@ export function OrderAdminPage({ id }: { id: string }) {
                 <dd>{formatDateTime(data.expiresAt)}</dd>
               </>
             )}
+            <dt>Payment</dt>
+            <dd data-testid="payment">{paymentText(data.payment)}</dd>
             <dt>Ship to</dt>
             <dd data-testid="shipping-address">
               <ShippingAddress address={data.shippingAddress} />
