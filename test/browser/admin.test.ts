@@ -227,7 +227,7 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
-  it('gives Previous the focus when Next reaches the last page of orders, where Next is disabled', async () => {
+  it('gives Previous the focus when Next reaches the last page of orders, where Next is disabled; the page and filter stay in the address', async () => {
     // Enough orders for a second page, whatever the tests before placed.
     const sku = await createProduct(sut.admin, { onHand: 100, title: 'Paged Pin' });
     const [buyer] = await guests(base, 1);
@@ -246,6 +246,19 @@ describe('the admin console in a browser', () => {
     }
     expect(await next.isDisabled()).toBe(true);
     await expect.poll(() => hasFocus(pager.getByRole('button', { name: 'Previous' }))).toBe(true);
+
+    // The page and the filter are in the address: a reload (or a link) shows the same list.
+    expect(new URL(page.url()).search).toBe(`?page=${pages}`);
+    await page.reload();
+    await pager.getByText(`Page ${pages} of ${pages}`).waitFor();
+    await page.getByLabel('Status').selectOption('PENDING');
+    await page.waitForURL(`${base}/admin/orders?status=PENDING`);
+    await page.reload();
+    expect(await page.getByLabel('Status').inputValue()).toBe('PENDING');
+    await page.goBack();
+    await page.waitForURL(`${base}/admin/orders?page=${pages}`);
+    await pager.getByText(`Page ${pages} of ${pages}`).waitFor();
+    expect(await page.getByLabel('Status').inputValue()).toBe('');
     await page.close();
   });
 

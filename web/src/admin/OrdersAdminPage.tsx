@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link } from 'wouter';
+import { Link, useLocation, useSearch } from 'wouter';
 import { api, type OrderStatus, unwrap } from '../api/client';
 import { formatDateTime, formatMoney } from '../lib/money';
 import { LoadError, Loading, Notice, Pager, StatusBadge } from '../ui/common';
@@ -9,9 +9,30 @@ import { OrderTransitions } from './OrderTransitions';
 const STATUSES: OrderStatus[] = ['PENDING', 'CONFIRMED', 'FULFILLED', 'CANCELLED', 'EXPIRED', 'FAILED'];
 const PAGE_SIZE = 25;
 
+/** The list's filter and page as the address gives them (`?status=PENDING&page=2`); anything else is the default. */
+function ordersViewOf(search: string): { status: OrderStatus | ''; page: number } {
+  const params = new URLSearchParams(search);
+  const status = params.get('status');
+  const page = Number(params.get('page'));
+  return {
+    status: STATUSES.includes(status as OrderStatus) ? (status as OrderStatus) : '',
+    page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
+  };
+}
+
+/** The address of the list with this filter and page: a reload, a link or Back shows the same list. */
+function ordersAddress(status: OrderStatus | '', page: number): string {
+  const params = new URLSearchParams();
+  if (status) params.set('status', status);
+  if (page > 1) params.set('page', String(page));
+  const search = params.toString();
+  return search ? `/orders?${search}` : '/orders';
+}
+
 export function OrdersAdminPage() {
-  const [status, setStatus] = useState<OrderStatus | ''>('');
-  const [page, setPage] = useState(1);
+  const { status, page } = ordersViewOf(useSearch());
+  const [, navigate] = useLocation();
+  const setPage = (next: number) => navigate(ordersAddress(status, next));
   const [message, setMessage] = useState<{ text: string; tone: 'ok' | 'bad' }>();
   const orders = useQuery({
     queryKey: ['admin', 'orders', { status, page }],
@@ -34,8 +55,7 @@ export function OrdersAdminPage() {
           id="status-filter"
           value={status}
           onChange={(event) => {
-            setStatus(event.target.value as OrderStatus | '');
-            setPage(1);
+            navigate(ordersAddress(event.target.value as OrderStatus | '', 1));
           }}
         >
           <option value="">All statuses</option>
