@@ -223,6 +223,8 @@ describe('the admin console in a browser', () => {
       .getByRole('status')
       .filter({ hasText: `Order ${short} is now CANCELLED.` })
       .waitFor();
+    // The row left the PENDING list with the button that had the focus: what is said has it now.
+    await expect.poll(() => focusedText(page)).toContain(`Order ${short} is now CANCELLED.`);
     expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('CANCELLED');
     await page.close();
   });
@@ -320,6 +322,8 @@ describe('the admin console in a browser', () => {
       .filter({ hasText: `Order ${short} is now CANCELLED.` })
       .waitFor();
     await page.getByRole('heading', { level: 2, name: 'Status: CANCELLED' }).waitFor();
+    // A CANCELLED order offers no button: the one pressed went, and what is said has the focus.
+    await expect.poll(() => focusedText(page)).toContain(`Order ${short} is now CANCELLED.`);
     await expect
       .poll(async () => (await historyRows()).map(([status, , actor, reason]) => [status, actor, reason]))
       .toEqual([

@@ -1,9 +1,9 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { ApiError, api, type FailedJob, unwrap } from '../api/client';
 import { formatDateTime } from '../lib/money';
-import { ConfirmButton, LoadError, Loading, Notice, Pager } from '../ui/common';
-import { useFocusAfterRender } from '../ui/focus';
+import { ConfirmButton, LoadError, Loading, Pager } from '../ui/common';
+import { useOutcomeNotice } from '../ui/outcome';
 
 const PAGE_SIZE = 25;
 
@@ -84,14 +84,8 @@ function JobActions({ job, onDone }: { job: FailedJob; onDone: (text: string, to
 export function DeadLettersPage() {
   const [page, setPage] = useState(1);
   const [status, setStatus] = useState<Status | ''>('');
-  const [message, setMessage] = useState<{ text: string; tone: 'ok' | 'bad' }>();
-  const messageRef = useRef<HTMLDivElement>(null);
-  const focusAfterRender = useFocusAfterRender();
   /** Says what became of a letter. The button pressed goes with it (its row leaves the list, Retry leaves a retried row): the focus moves to what is said. */
-  const done = (text: string, tone: 'ok' | 'bad') => {
-    setMessage({ text, tone });
-    focusAfterRender(() => messageRef.current);
-  };
+  const { show: done, notice } = useOutcomeNotice();
   const jobs = useQuery({
     queryKey: ['admin', 'failed-jobs', status, page],
     queryFn: () => unwrap(api.GET('/api/admin/failed-jobs', { params: { query: { page, limit: PAGE_SIZE, ...(status ? { status } : {}) } } })),
@@ -103,13 +97,7 @@ export function DeadLettersPage() {
     <>
       <h1>Dead letters</h1>
       <p className="muted">Jobs that failed every attempt. Retry sends one back to its queue as it was, once; discard sets it aside.</p>
-      <div ref={messageRef} tabIndex={-1}>
-        {message && (
-          <Notice tone={message.tone} onDismiss={() => setMessage(undefined)}>
-            {message.text}
-          </Notice>
-        )}
-      </div>
+      {notice}
       <div className="field" style={{ maxWidth: '16rem' }}>
         <label htmlFor="dead-letter-filter">Show</label>
         <select

@@ -1,9 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link } from 'wouter';
 import { ApiError, api, type Order, unwrap } from '../api/client';
 import { formatDateTime, formatMoney } from '../lib/money';
-import { LoadError, Loading, Notice, StatusBadge } from '../ui/common';
+import { LoadError, Loading, StatusBadge } from '../ui/common';
+import { useOutcomeNotice } from '../ui/outcome';
 import { OrderTransitions } from './OrderTransitions';
 
 /** Statuses an order still leaves: its page is read again now and then while it is in one. */
@@ -47,7 +47,8 @@ function ShippingAddress({ address }: { address: Order['shippingAddress'] }) {
  * admin may still ask for.
  */
 export function OrderAdminPage({ id }: { id: string }) {
-  const [message, setMessage] = useState<{ text: string; tone: 'ok' | 'bad' }>();
+  // The new status offers other buttons than the one pressed, which had the focus.
+  const { show, notice } = useOutcomeNotice();
   // Under ['admin', 'orders']: a transition, here or in the list, reads this page again too.
   const order = useQuery({
     queryKey: ['admin', 'orders', id],
@@ -79,17 +80,13 @@ export function OrderAdminPage({ id }: { id: string }) {
       <h1>
         Order <code>{data.id.slice(0, 8)}</code>
       </h1>
-      {message && (
-        <Notice tone={message.tone} onDismiss={() => setMessage(undefined)}>
-          {message.text}
-        </Notice>
-      )}
+      {notice}
       <div className="two-col">
         <section className="card" aria-labelledby="order-status-title">
           <h2 id="order-status-title">
             Status: <StatusBadge status={data.status} />
           </h2>
-          <OrderTransitions order={data} onDone={(text, tone) => setMessage({ text, tone })} />
+          <OrderTransitions order={data} onDone={show} />
           <dl className="facts">
             <dt>Order id</dt>
             <dd>

@@ -1,9 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, type OrderStatus, unwrap } from '../api/client';
 import { formatDateTime, formatMoney } from '../lib/money';
-import { LoadError, Loading, Notice, Pager, StatusBadge } from '../ui/common';
+import { LoadError, Loading, Pager, StatusBadge } from '../ui/common';
+import { useOutcomeNotice } from '../ui/outcome';
 import { OrderTransitions } from './OrderTransitions';
 
 const STATUSES: OrderStatus[] = ['PENDING', 'CONFIRMED', 'FULFILLED', 'CANCELLED', 'EXPIRED', 'FAILED'];
@@ -33,7 +33,8 @@ export function OrdersAdminPage() {
   const { status, page } = ordersViewOf(useSearch());
   const [, navigate] = useLocation();
   const setPage = (next: number) => navigate(ordersAddress(status, next));
-  const [message, setMessage] = useState<{ text: string; tone: 'ok' | 'bad' }>();
+  // A change that takes its order out of the filtered list takes its buttons, and the focus, with it.
+  const { show, notice } = useOutcomeNotice();
   const orders = useQuery({
     queryKey: ['admin', 'orders', { status, page }],
     queryFn: () => unwrap(api.GET('/api/admin/orders', { params: { query: { page, limit: PAGE_SIZE, ...(status ? { status } : {}) } } })),
@@ -44,11 +45,7 @@ export function OrdersAdminPage() {
   return (
     <>
       <h1>Orders</h1>
-      {message && (
-        <Notice tone={message.tone} onDismiss={() => setMessage(undefined)}>
-          {message.text}
-        </Notice>
-      )}
+      {notice}
       <div className="field" style={{ maxWidth: '16rem' }}>
         <label htmlFor="status-filter">Status</label>
         <select
@@ -104,7 +101,7 @@ export function OrdersAdminPage() {
                   </td>
                   <td className="num">{formatMoney(order.totalCents, order.currency)}</td>
                   <td>
-                    <OrderTransitions order={order} onDone={(text, tone) => setMessage({ text, tone })} />
+                    <OrderTransitions order={order} onDone={show} />
                   </td>
                 </tr>
               ))}
