@@ -981,7 +981,7 @@ describe('the storefront in a browser', () => {
 
   it('gives the next line’s Remove the focus when a line leaves the cart, and the cart’s heading when none is left', async () => {
     const titles: Record<string, string> = {};
-    for (const title of ['Removed Radish', 'Remaining Rhubarb', 'Zeroed Zucchini'])
+    for (const title of ['Removed Radish', 'Remaining Rhubarb', 'Zeroed Zucchini', 'Tabbed Tomato'])
       titles[await createProduct(sut.admin, { onHand: 5, title, priceCents: 200 })] = title;
     const guest = (await new Api(base).post('/api/auth/guest')).body;
     const cart = new Api(base, guest.token);
@@ -992,8 +992,10 @@ describe('the storefront in a browser', () => {
     await page.getByTestId('cart-button').click();
     const drawer = page.getByRole('dialog', { name: 'Your cart' });
     const lines = drawer.locator('[data-sku]');
-    await expect.poll(() => lines.count()).toBe(3);
-    const [zeroed = '', top = '', bottom = ''] = await lines.evaluateAll((items) => items.map((item) => item.getAttribute('data-sku') ?? ''));
+    await expect.poll(() => lines.count()).toBe(4);
+    const [zeroed = '', tabbed = '', top = '', bottom = ''] = await lines.evaluateAll((items) =>
+      items.map((item) => item.getAttribute('data-sku') ?? ''),
+    );
     const remove = (sku: string) => drawer.getByRole('button', { name: `Remove ${titles[sku]}` });
 
     // 0 typed and sent with Enter takes the line out as Remove does, the focus going the same way.
@@ -1001,6 +1003,12 @@ describe('the storefront in a browser', () => {
     await quantity.fill('0');
     await quantity.press('Enter');
     await remove(zeroed).waitFor({ state: 'detached' });
+    await expect.poll(() => hasFocus(remove(tabbed))).toBe(true);
+    // 0 typed, then Tab: the focus goes on to the line's own Remove, which leaves with the line.
+    const tabbedQuantity = drawer.getByLabel(`Quantity of ${titles[tabbed]}`);
+    await tabbedQuantity.fill('0');
+    await tabbedQuantity.press('Tab');
+    await remove(tabbed).waitFor({ state: 'detached' });
     await expect.poll(() => hasFocus(remove(top))).toBe(true);
     await remove(top).click();
     await remove(top).waitFor({ state: 'detached' });

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { formatMoney } from '../lib/money';
 import { Notice } from '../ui/common';
@@ -33,14 +33,11 @@ function QuantityField({
   line,
   refusedId,
   onRefused,
-  onRemove,
 }: {
   id: string;
   line: CartViewLine;
   refusedId: string | undefined;
   onRefused: (text: string | undefined) => void;
-  /** Takes the line out (0 typed); `moveFocus` false when the shopper is leaving the field for another. */
-  onRemove: (moveFocus: boolean) => void;
 }) {
   const [draft, setDraft] = useState<string>();
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
@@ -59,8 +56,7 @@ function QuantityField({
       return;
     }
     setDraft(undefined);
-    if (quantity === 0) onRemove(!leaving);
-    else if (quantity !== line.quantity) void setQuantity(line.sku, quantity, line.title);
+    if (quantity !== line.quantity) void setQuantity(line.sku, quantity, line.title);
   };
   return (
     <input
@@ -90,13 +86,41 @@ function QuantityField({
   );
 }
 
-function CartLineItem({ line, currency, onRemove }: { line: CartViewLine; currency: string; onRemove: (moveFocus: boolean) => void }) {
+/**
+ * One line of the cart. `onLeftWithFocus` is told when the line leaves the cart while the focus is
+ * in it, or nowhere (its Remove pressed, 0 typed then Enter or Tab, another tab's removal while
+ * typing): the SKU of the line beside it, which is to take the focus, or undefined for none.
+ */
+function CartLineItem({
+  line,
+  currency,
+  onLeftWithFocus,
+}: {
+  line: CartViewLine;
+  currency: string;
+  onLeftWithFocus: (neighbourSku: string | undefined) => void;
+}) {
+  const item = useRef<HTMLLIElement>(null);
+  const left = useRef(onLeftWithFocus);
+  left.current = onLeftWithFocus;
+  // Before the line's element leaves the page: after, the focus it held would already be on <body>.
+  // On <body> already is the focus of a field left with 0 (Tab): the line goes while it moves.
+  useLayoutEffect(
+    () => () => {
+      const element = item.current;
+      const active = document.activeElement;
+      if (!element || !(active === null || active === document.body || element.contains(active))) return;
+      const beside = element.nextElementSibling ?? element.previousElementSibling;
+      left.current(beside?.getAttribute('data-sku') ?? undefined);
+    },
+    [],
+  );
   const problem = problemText(line);
   const inputId = `qty-${line.sku}`;
   /** A quantity typed that no line can hold (1001, -1, 2.5): not sent, and said why. */
   const [refused, setRefused] = useState<string>();
   return (
-    <li className={`cart-line${line.pending ? ' pending' : ''}`} aria-busy={line.pending} data-sku={line.sku}>
+    <li ref={item} className={`cart-line${line.pending ? ' pending' : ''}`} aria-busy={line.pending} data-sku={line.sku}>
       <div>
         <Link href={`/products/${encodeURIComponent(line.sku)}`}>{line.title}</Link>
         <div className="muted">{formatMoney(line.unitPriceCents, currency)} each</div>
@@ -106,14 +130,8 @@ function CartLineItem({ line, currency, onRemove }: { line: CartViewLine; curren
         <label htmlFor={inputId} className="visually-hidden">
           Quantity of {line.title}
         </label>
-        <QuantityField
-          id={inputId}
-          line={line}
-          refusedId={refused !== undefined ? `${inputId}-refused` : undefined}
-          onRefused={setRefused}
-          onRemove={onRemove}
-        />
-        <button type="button" className="link small" data-remove onClick={() => onRemove(true)}>
+        <QuantityField id={inputId} line={line} refusedId={refused !== undefined ? `${inputId}-refused` : undefined} onRefused={setRefused} />
+        <button type="button" className="link small" data-remove onClick={() => void removeFromCart(line.sku, line.title)}>
           Remove<span className="visually-hidden"> {line.title}</span>
         </button>
       </div>
@@ -142,20 +160,17 @@ export function CartDrawer() {
   const focusAfterRender = useFocusAfterRender();
 
   /**
-   * Takes a line out. Its Remove button (or its quantity field, 0 typed) had the focus and goes with
-   * it: the focus moves to the Remove of the line that takes its place (the one above, when it was
-   * the last), or to the cart's heading when no line is left; not when the shopper was moving the
-   * focus elsewhere anyway (0 typed, then the field left).
+   * A line left the cart with the focus in it, which would fall to <body>: it moves to the Remove of
+   * the line that takes its place (the one above, when it was the last), or to the cart's heading
+   * when no line is left.
    */
-  const remove = (line: CartViewLine, moveFocus: boolean) => {
-    const index = cart.lines.findIndex((other) => other.sku === line.sku);
-    const neighbour = cart.lines[index + 1] ?? cart.lines[index - 1];
-    void removeFromCart(line.sku, line.title);
-    if (!moveFocus) return;
-    focusAfterRender(() =>
-      neighbour ? dialog.current?.querySelector<HTMLElement>(`[data-sku="${CSS.escape(neighbour.sku)}"] [data-remove]`) : heading.current,
-    );
-  };
+  const lineLeftWithFocus = useCallback(
+    (neighbourSku: string | undefined) =>
+      focusAfterRender(() =>
+        neighbourSku ? dialog.current?.querySelector<HTMLElement>(`[data-sku="${CSS.escape(neighbourSku)}"] [data-remove]`) : heading.current,
+      ),
+    [focusAfterRender],
+  );
 
   useEffect(() => {
     const element = dialog.current;
@@ -195,7 +210,7 @@ export function CartDrawer() {
           <>
             <ul className="cart-lines" aria-label="Items in your cart">
               {cart.lines.map((line) => (
-                <CartLineItem key={line.sku} line={line} currency={cart.currency} onRemove={(moveFocus) => remove(line, moveFocus)} />
+                <CartLineItem key={line.sku} line={line} currency={cart.currency} onLeftWithFocus={lineLeftWithFocus} />
               ))}
             </ul>
             <div className="total">
