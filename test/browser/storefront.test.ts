@@ -458,9 +458,32 @@ describe('the storefront in a browser', () => {
     // That order goes through and empties the cart: this tab says where it went, not only "empty".
     await carts.releaseCheckout(guest.user.id, claimed.kind === 'read' ? claimed.cart.version : 0, 'other-tab');
     expect((await buyer.post('/api/orders', { fromCart: true }, { headers: { 'idempotency-key': 'other-tab-order' } })).status).toBe(202);
-    await page.getByText('Your cart was ordered in another tab or on another device.').waitFor();
+    await page.getByText('Your cart was emptied in another tab or on another device').waitFor();
     await page.getByRole('link', { name: 'See your orders' }).click();
     await page.getByRole('heading', { level: 1, name: 'Your orders' }).waitFor();
+    await page.close();
+  });
+
+  it('says the same when the other tab’s order has already emptied the cart as this checkout arrives', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Second Tab Saucer', priceCents: 3_000 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const buyer = new Api(base, guest.token);
+    expect((await buyer.post('/api/cart/items', { sku, quantity: 1 })).status).toBe(200);
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/checkout`);
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    await fillCheckout(page, 'second@example.test');
+    // The other tab's order lands first: by the time this one reaches the API, the cart is empty (400).
+    await page.route('**/api/orders', async (route) => {
+      if (route.request().method() === 'POST') {
+        expect((await buyer.post('/api/orders', { fromCart: true }, { headers: { 'idempotency-key': 'first-tab-order' } })).status).toBe(202);
+      }
+      await route.continue();
+    });
+    await page.getByRole('button', { name: /^Place order/ }).click();
+    await page.getByText('Your cart was emptied in another tab or on another device').waitFor();
+    expect(await page.locator('main').getByText('Your cart is empty.').count()).toBe(0);
     await page.close();
   });
 

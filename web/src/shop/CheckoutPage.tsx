@@ -80,9 +80,14 @@ async function stillUnpaid(orderId: string): Promise<boolean> {
   }
 }
 
-/** Whether the cart was refused because another request (another tab, another device) is ordering it. */
+/**
+ * Whether the cart was refused because another request (another tab, another device) is ordering
+ * it (409), or has just ordered or emptied it (400: the cart this page showed lines of is empty).
+ */
 const orderedElsewhere = (error: unknown) =>
-  error instanceof ApiError && error.code === 'INVALID_STATE' && (error.details as { fromCart?: unknown }).fromCart === true;
+  error instanceof ApiError &&
+  (error.code === 'INVALID_STATE' || error.code === 'VALIDATION_FAILED') &&
+  (error.details as { fromCart?: unknown }).fromCart === true;
 
 const ORDERED_ELSEWHERE = 'This cart is being ordered in another tab or on another device.';
 
@@ -125,7 +130,7 @@ export function CheckoutPage() {
   /** A purchase of one product refused for want of stock: the units that are left, to order instead. */
   const [fewer, setFewer] = useState<number>();
   const [busy, setBusy] = useState(false);
-  /** The cart was refused as another tab's or device's order of it: once that order empties it, say so rather than only "empty". */
+  /** The cart was refused as another tab's or device's order of it (or as emptied there): once empty, say so rather than only "empty". */
   const [elsewhere, setElsewhere] = useState(false);
   const errorRef = useRef<HTMLDivElement>(null);
   const focusAfterRender = useFocusAfterRender();
@@ -259,7 +264,7 @@ export function CheckoutPage() {
         <h1>Checkout</h1>
         {elsewhere ? (
           <Notice tone="info">
-            Your cart was ordered in another tab or on another device. <Link href="/orders">See your orders</Link>.
+            Your cart was emptied in another tab or on another device (an order placed there empties it). <Link href="/orders">See your orders</Link>.
           </Notice>
         ) : (
           <p>
