@@ -261,6 +261,12 @@ describe('the admin console in a browser', () => {
     await page.waitForURL(`${base}/admin/orders?page=${pages}`);
     await pager.getByText(`Page ${pages} of ${pages}`).waitFor();
     expect(await page.getByLabel('Status').inputValue()).toBe('');
+
+    // A page past the last (an old link, or the last row gone) shows the last page instead.
+    await page.goto(`${base}/admin/orders?page=999999`);
+    await page.waitForURL(`${base}/admin/orders?page=${pages}`);
+    await pager.getByText(`Page ${pages} of ${pages}`).waitFor();
+    expect(await page.locator('tbody tr').count()).toBeGreaterThan(0);
     await page.close();
   });
 

@@ -13,10 +13,11 @@ const PAGE_SIZE = 25;
 function ordersViewOf(search: string): { status: OrderStatus | ''; page: number } {
   const params = new URLSearchParams(search);
   const status = params.get('status');
-  const page = Number(params.get('page'));
+  const digits = params.get('page') ?? '';
+  const page = /^\d{1,9}$/.test(digits) ? Number(digits) : 1;
   return {
     status: STATUSES.includes(status as OrderStatus) ? (status as OrderStatus) : '',
-    page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
+    page: Math.max(1, page),
   };
 }
 
@@ -32,7 +33,8 @@ function ordersAddress(status: OrderStatus | '', page: number): string {
 export function OrdersAdminPage() {
   const { status, page } = ordersViewOf(useSearch());
   const [, navigate] = useLocation();
-  const setPage = (next: number) => navigate(ordersAddress(status, next));
+  // A clamp replaces the address it corrects: Back must not lead to it again.
+  const setPage = (next: number, how?: 'clamp') => navigate(ordersAddress(status, next), { replace: how === 'clamp' });
   // A change that takes its order out of the filtered list takes its buttons, and the focus, with it.
   const { show, notice } = useOutcomeNotice();
   const orders = useQuery({

@@ -160,11 +160,26 @@ export function ProductCard({ product, action }: { product: Product; action?: Re
  * while the next one loads (`placeholderData: keepPreviousData`), so the pager, and the focus on it,
  * stays where it is.
  */
-export function Pager({ page, limit, total, onPage }: { page: number; limit: number; total: number; onPage: (page: number) => void }) {
+export function Pager({
+  page,
+  limit,
+  total,
+  onPage,
+}: {
+  page: number;
+  limit: number;
+  total: number;
+  /** `clamp`: the page asked for is past the last one (its last row went, or an address asked for it); the last one instead. */
+  onPage: (page: number, how?: 'clamp') => void;
+}) {
   const previous = useRef<HTMLButtonElement>(null);
   const next = useRef<HTMLButtonElement>(null);
   const focusAfterRender = useFocusAfterRender();
   const pages = Math.max(1, Math.ceil(total / limit));
+  // A page past the last showed no rows, "Page 3 of 2", or no pager at all to get back with.
+  useEffect(() => {
+    if (page > pages) onPage(pages, 'clamp');
+  }, [page, pages, onPage]);
   if (pages <= 1) return null;
   // On the first or the last page, the button just pressed is disabled and drops the focus: the other one takes it.
   const turnTo = (target: number) => {
