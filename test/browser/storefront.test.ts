@@ -334,6 +334,30 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('places a new order for a cart filled again after its last checkout, not the one that checkout placed', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 10, title: 'Refilled Ramekin', priceCents: 900 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const buyer = new Api(base, guest.token);
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    const checkOutCart = async () => {
+      expect((await buyer.post('/api/cart/items', { sku, quantity: 1 })).status).toBe(200);
+      await page.goto(`${base}/checkout`);
+      await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+      await fillCheckout(page, 'refill@example.test');
+      await page.getByRole('button', { name: /Place order/ }).click();
+      await page.getByRole('button', { name: /^Pay / }).waitFor();
+      return page.locator('dt:text-is("Order") + dd').textContent();
+    };
+    const first = await checkOutCart();
+    // Unpaid, the same details sent for the cart filled again: a second order, the new line in it.
+    const second = await checkOutCart();
+    expect(second).not.toBe(first);
+    expect((await sut.admin.get(`/api/products/${sku}`)).body.available).toBe(8);
+    expect((await buyer.get('/api/cart')).body.items).toEqual([]);
+    await page.close();
+  });
+
   it('lets a guest fill a cart, see it in a second tab, check out, pay on the simulator and see the order CONFIRMED', async () => {
     const sku = await createProduct(sut.admin, { onHand: 20, title: 'Flow Kettle', priceCents: 4_200 });
     const shop = await browser.newPage();

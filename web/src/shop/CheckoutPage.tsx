@@ -192,7 +192,9 @@ export function CheckoutPage() {
     setElsewhere(false);
     try {
       await ensureSession();
-      const request = JSON.stringify(body);
+      // A cart's checkout is the same purchase only for the same cart: one changed since (a line
+      // added again after the order took the last ones) is a new one, not the order placed before.
+      const request = JSON.stringify(buySku ? body : { ...body, cartVersion: cart.version });
       // The same checkout sent again (Back from the payment page) names the order it placed, unless
       // that order was paid or has ended meanwhile: then this is a new purchase.
       const placed = checkoutKey.placedOrder(request);
