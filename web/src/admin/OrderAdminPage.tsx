@@ -132,7 +132,7 @@ export function OrderAdminPage({ id }: { id: string }) {
               <tbody>
                 {data.items.map((item) => (
                   <tr key={item.sku} data-sku={item.sku}>
-                    <td>
+                    <td className="sku">
                       <code>{item.sku}</code>
                     </td>
                     <td>{item.title || <span className="muted">—</span>}</td>
