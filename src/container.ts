@@ -6,6 +6,7 @@ import { JobQueues } from './jobs/job-queues.js';
 import { QUEUE_NAMES } from './jobs/registry.js';
 import type { Logger } from './lib/logger.js';
 import { Metrics } from './lib/metrics.js';
+import { orderPageUrl } from './lib/shop-pages.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { UsersRepository } from './modules/auth/users.repository.js';
 import { AbandonedCarts } from './modules/carts/abandoned-carts.js';
@@ -342,7 +343,7 @@ export class Container {
       persister: this.persister,
       stock: this.stock,
       holdExtensionSeconds: config.paymentHoldExtensionSeconds,
-      orderPageUrl: (orderId) => this.shopUrl && `${this.shopUrl}/orders/${encodeURIComponent(orderId)}`,
+      orderPageUrl: (orderId) => this.shopUrl && orderPageUrl(this.shopUrl, orderId),
       logger,
     });
     this.paymentWebhooks = new PaymentWebhooks({

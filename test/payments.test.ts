@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { type Api, eventually, guests } from './support/http.js';
-import { mailbox, mailsTo, paymentEvent, sendWebhook } from './support/payments.js';
+import { completeOnSimulator, mailbox, mailsTo, paymentEvent, sendWebhook } from './support/payments.js';
 import { freePort } from './support/stores.js';
 import { ADMIN, useSystem, WEBHOOK_SECRET } from './support/system.js';
 import { simulatedVendor } from './support/vendors.js';
@@ -294,12 +294,7 @@ describe('paying for an order through the payment simulator', () => {
     expect(expired.payment).toEqual({ status: 'pending', amountCents: order.totalCents, currency: 'EUR' });
     const afterExpiry = await inventoryOf(sut.admin, sku);
 
-    const completed = await fetch(`${sut.system.pspSimUrl}/v1/payments/${payment.paymentId}/complete`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeeded' }),
-    });
-    expect(completed.status).toBe(200);
+    await completeOnSimulator(sut.system.pspSimUrl!, payment.paymentId);
     const [refund] = await mailsTo(sut.admin, email, /^Refund on its way for order/);
     expect(refund!.text).toContain('after its reservation had expired');
     await mailsTo(sut.admin, email, /expired$/);

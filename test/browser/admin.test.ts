@@ -4,10 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOW_STOCK_THRESHOLD } from '../../src/modules/catalog/catalog.schemas.js';
 import { createProduct, inventoryOf, uniqueSku } from '../support/fixtures.js';
 import { Api, eventually, guests } from '../support/http.js';
-import { mailbox, mailsTo } from '../support/payments.js';
+import { mailbox, mailsTo, orderPaidAfterCancel } from '../support/payments.js';
 import { ADMIN, useSystem } from '../support/system.js';
 import { simulatedVendor } from '../support/vendors.js';
-import { type Browser, ensureWebBuilt, focusedText, hasFocus, launchBrowser, orderChangesSent, screenshot } from './support/browser.js';
+import {
+  type Browser,
+  ensureWebBuilt,
+  focusedText,
+  hasFocus,
+  launchBrowser,
+  orderChangesSent,
+  screenshot,
+  scrollWidthOf,
+} from './support/browser.js';
 import { SwitchableMailServer } from './support/mail-server.js';
 
 /** The admin console in a real browser, signed in through its own form, against the running system. */
@@ -59,11 +68,6 @@ async function fillNewProduct(
  * SKU, and "A-…" comes before the demo catalog's (BOOK-001 and on) and the other tests' ("T-…").
  */
 const firstPageSku = () => uniqueSku('A');
-
-/** The page's width, wider than the screen when something pushes past its edge. Runs in the page: this file is typed for Node, without the DOM's globals. */
-function scrollWidthOf(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
-}
 
 describe('the admin console in a browser', () => {
   // Mail goes to a server the dead-letter test takes down; the vendors are the simulated ones, synced when a test asks.
@@ -344,19 +348,7 @@ describe('the admin console in a browser', () => {
   it('shows an order’s payment, and a refund due for one that arrived after the order was cancelled', async () => {
     const sku = await createProduct(sut.admin, { onHand: 5, title: 'Refunded Recorder', priceCents: 1_250 });
     const [buyer] = await guests(base, 1);
-    const placed = await buyer!.order([{ sku, quantity: 2 }], `late-pay-${sku}`);
-    expect(placed.status).toBe(202);
-    const orderId = placed.body.id as string;
-    const payment = await buyer!.post(`/api/orders/${orderId}/payment`);
-    expect(payment.status).toBe(201);
-    expect((await buyer!.post(`/api/orders/${orderId}/cancel`, {})).status).toBe(200);
-    const completed = await fetch(`${sut.system.pspSimUrl}/v1/payments/${payment.body.paymentId}/complete`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeeded' }),
-    });
-    expect(completed.status).toBe(200);
-    await expect.poll(async () => (await sut.admin.get(`/api/orders/${orderId}`)).body.payment?.refund, { timeout: 30_000 }).toBe('due');
+    const orderId = await orderPaidAfterCancel(buyer!, sut.system.pspSimUrl!, sku, 2);
 
     const page = await browser.newPage();
     await signInAsAdmin(page, base);

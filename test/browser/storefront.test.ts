@@ -6,8 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIRST_LOAD_BUDGET_BYTES, firstLoadJavaScript } from '../../scripts/build-web.js';
 import { createProduct, uniqueSku } from '../support/fixtures.js';
 import { Api } from '../support/http.js';
+import { orderPaidAfterCancel } from '../support/payments.js';
 import { useSystem } from '../support/system.js';
-import { type Browser, ensureWebBuilt, focusedText, hasFocus, launchBrowser, orderChangesSent, screenshot } from './support/browser.js';
+import {
+  type Browser,
+  ensureWebBuilt,
+  focusedText,
+  hasFocus,
+  launchBrowser,
+  orderChangesSent,
+  screenshot,
+  scrollWidthOf,
+} from './support/browser.js';
 
 /**
  * The storefront in a real browser (Debian's Chromium through playwright-core), against flashcart
@@ -80,11 +90,6 @@ async function proxyWithoutWebSockets(target: string) {
   };
 }
 
-/** The page's width, wider than the screen when something pushes past its edge. Runs in the page: this file is typed for Node, without the DOM's globals. */
-function scrollWidthOf(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
-}
-
 // Built before the system starts: the API reads web/dist/index.html when it builds its routes.
 beforeAll(ensureWebBuilt, 300_000);
 
@@ -100,6 +105,20 @@ describe('the storefront in a browser', () => {
   afterAll(async () => {
     await browser?.close();
   });
+
+  /** A new guest with one unit of a new product `title` in the cart, on the checkout page filled in as `email`; and the guest's API. */
+  async function cartAtCheckout(title: string, email: string) {
+    const sku = await createProduct(sut.admin, { onHand: 5, title, priceCents: 3_000 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const buyer = new Api(base, guest.token);
+    expect((await buyer.post('/api/cart/items', { sku, quantity: 1 })).status).toBe(200);
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/checkout`);
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    await fillCheckout(page, email);
+    return { guest, buyer, page };
+  }
 
   /** A new guest's page with one unit of `title` in its cart, the drawer open and settled; and the guest's API. */
   async function guestCartWithOne(sku: string, title: string) {
@@ -197,24 +216,12 @@ describe('the storefront in a browser', () => {
   it('says a payment that arrived after the order was cancelled is being refunded, not that nothing was charged', async () => {
     const sku = await createProduct(sut.admin, { onHand: 5, title: 'Late Lute', priceCents: 4_400 });
     const guest = (await new Api(base).post('/api/auth/guest')).body;
-    const buyer = new Api(base, guest.token);
-    const placed = await buyer.order([{ sku, quantity: 1 }], `late-${sku}`);
-    expect(placed.status).toBe(202);
-    const payment = await buyer.post(`/api/orders/${placed.body.id}/payment`);
-    expect(payment.status).toBe(201);
     // Cancelled in another tab while the payment page was open; then paid there all the same.
-    expect((await buyer.post(`/api/orders/${placed.body.id}/cancel`, {})).status).toBe(200);
-    const completed = await fetch(`${sut.system.pspSimUrl}/v1/payments/${payment.body.paymentId}/complete`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeeded' }),
-    });
-    expect(completed.status).toBe(200);
-    await expect.poll(async () => (await buyer.get(`/api/orders/${placed.body.id}`)).body.payment?.refund, { timeout: 30_000 }).toBe('due');
+    const orderId = await orderPaidAfterCancel(new Api(base, guest.token), sut.system.pspSimUrl!, sku, 1);
 
     const page = await browser.newPage();
     await signInAs(page, base, guest);
-    await page.goto(`${base}/orders/${placed.body.id}`);
+    await page.goto(`${base}/orders/${orderId}`);
     await page.getByText('This order was cancelled; its items went back on sale. Your payment of €44.00 is being refunded.').waitFor();
     expect(await page.getByText('Nothing was charged').count()).toBe(0);
     await page.close();
@@ -462,15 +469,7 @@ describe('the storefront in a browser', () => {
   });
 
   it('tells a buyer whose cart another tab is ordering why this checkout was refused, and where that order went', async () => {
-    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Twin Tab Teapot', priceCents: 3_000 });
-    const guest = (await new Api(base).post('/api/auth/guest')).body;
-    const buyer = new Api(base, guest.token);
-    expect((await buyer.post('/api/cart/items', { sku, quantity: 1 })).status).toBe(200);
-    const page = await browser.newPage();
-    await signInAs(page, base, guest);
-    await page.goto(`${base}/checkout`);
-    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
-    await fillCheckout(page, 'twin@example.test');
+    const { guest, buyer, page } = await cartAtCheckout('Twin Tab Teapot', 'twin@example.test');
 
     // Another tab's checkout of the same cart is under way: its claim holds the cart's version.
     const carts = sut.system.container.cartStore;
@@ -489,15 +488,7 @@ describe('the storefront in a browser', () => {
   });
 
   it('says the same when the other tab’s order has already emptied the cart as this checkout arrives', async () => {
-    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Second Tab Saucer', priceCents: 3_000 });
-    const guest = (await new Api(base).post('/api/auth/guest')).body;
-    const buyer = new Api(base, guest.token);
-    expect((await buyer.post('/api/cart/items', { sku, quantity: 1 })).status).toBe(200);
-    const page = await browser.newPage();
-    await signInAs(page, base, guest);
-    await page.goto(`${base}/checkout`);
-    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
-    await fillCheckout(page, 'second@example.test');
+    const { buyer, page } = await cartAtCheckout('Second Tab Saucer', 'second@example.test');
     // The other tab's order lands first: by the time this one reaches the API, the cart is empty (400).
     await page.route('**/api/orders', async (route) => {
       if (route.request().method() === 'POST') {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createTransport } from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 
 /** A rendered mail, as templates.ts makes them, addressed. */
 export interface OutgoingMail {
@@ -45,7 +46,8 @@ export class Mailer {
 
   constructor(options: MailerOptions) {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.idDomain = /@([^\s>]+)>?\s*$/.exec(options.from)?.[1] ?? 'flashcart.invalid';
+    const [sender] = addressparser(options.from, { flatten: true });
+    this.idDomain = sender?.address.split('@')[1] || 'flashcart.invalid';
     this.transport = createTransport(
       {
         pool: true,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JobQueues } from '../../jobs/job-queues.js';
 import { PRIORITY } from '../../jobs/registry.js';
 import { Coalescer, coalescedLookups } from '../../lib/coalescer.js';
+import { checkoutPageUrl, deadLettersPageUrl, orderPageUrl } from '../../lib/shop-pages.js';
 import type { CartStore } from '../../redis/cart-store.js';
 import type { CartsRepository } from '../carts/carts.repository.js';
 import type { LowStock, LowStockAlertsRepository } from '../inventory/low-stock-alerts.repository.js';
@@ -124,7 +125,7 @@ export class Notifier {
     switch (event.type) {
       case 'order.placed': {
         const order = await this.order(event);
-        const orderUrl = `${this.deps.shopUrl()}/orders/${encodeURIComponent(order.id)}`;
+        const orderUrl = orderPageUrl(this.deps.shopUrl(), order.id);
         return mail(
           'order-received',
           templates.orderReceived({ ...this.orderInput(order), expiresAt: new Date(order.expiresAt), orderUrl }, this.format),
@@ -196,7 +197,7 @@ export class Notifier {
       return product && product.currency === cart.currency ? [{ sku, quantity, title: product.title, unitPriceCents: product.priceCents }] : [];
     });
     if (lines.length === 0) return [];
-    const rendered = templates.abandonedCart({ lines, currency: cart.currency, cartUrl: `${this.deps.shopUrl()}/checkout` }, this.format);
+    const rendered = templates.abandonedCart({ lines, currency: cart.currency, cartUrl: checkoutPageUrl(this.deps.shopUrl()) }, this.format);
     return [{ template: 'abandoned-cart', rendered }];
   }
 
@@ -212,7 +213,7 @@ export class Notifier {
           reason,
           attempts,
           failedAt: new Date(failedAt),
-          consoleUrl: `${this.deps.shopUrl()}/admin/dead-letters`,
+          consoleUrl: deadLettersPageUrl(this.deps.shopUrl()),
         },
         this.format,
       );

@@ -120,3 +120,9 @@ export function focusedText(page: Page): Promise<string | undefined> {
     return activeElement === body ? undefined : (activeElement?.textContent ?? undefined);
   });
 }
+
+/** The page's width, wider than the screen when something pushes past its edge. */
+export function scrollWidthOf(page: Page): Promise<number> {
+  // Runs in the page; this file is typed for Node, which knows no DOM.
+  return page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+}

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { ApiError, api, type FailedJob, unwrap } from '../api/client';
 import { formatDateTime } from '../lib/money';
 import { ConfirmButton, LoadError, Loading, Pager } from '../ui/common';
-import { useOutcomeNotice } from '../ui/outcome';
+import { type OutcomeTone, useOutcomeNotice } from '../ui/outcome';
 
 const PAGE_SIZE = 25;
 
@@ -25,7 +25,7 @@ function payloadSummary(payload: unknown): string {
   return parts.length > 0 ? parts.join(' · ') : `${Object.keys(record).length} field(s)`;
 }
 
-function JobActions({ job, onDone }: { job: FailedJob; onDone: (text: string, tone: 'ok' | 'bad') => void }) {
+function JobActions({ job, onDone }: { job: FailedJob; onDone: (text: string, tone: OutcomeTone) => void }) {
   const queryClient = useQueryClient();
   const failed = (error: unknown) => onDone(error instanceof ApiError ? error.message : 'The action failed.', 'bad');
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['admin', 'failed-jobs'] });

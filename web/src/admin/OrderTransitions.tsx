@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, type Order, type OrderStatus, unwrap } from '../api/client';
 import { ConfirmButton } from '../ui/common';
+import type { OutcomeTone } from '../ui/outcome';
 import { transitionRefusal } from './refusal';
 
 /** The transitions of API.md's state machine an admin may ask for; the server has the last word. */
@@ -13,7 +14,7 @@ const NEXT: Partial<Record<OrderStatus, OrderStatus[]>> = {
  * The status changes an admin may ask of `order`, one button each, as the orders list and an
  * order's own page offer them. `onDone` gets what came of it, in words.
  */
-export function OrderTransitions({ order, onDone }: { order: Order; onDone: (message: string, tone: 'ok' | 'bad') => void }) {
+export function OrderTransitions({ order, onDone }: { order: Order; onDone: (message: string, tone: OutcomeTone) => void }) {
   const queryClient = useQueryClient();
   const short = order.id.slice(0, 8);
   const move = useMutation({

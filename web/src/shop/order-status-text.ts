@@ -1,7 +1,6 @@
 import type { Order } from '../api/client';
 import { formatMoney } from '../lib/money';
-
-type Tone = 'info' | 'ok' | 'warn' | 'bad';
+import type { NoticeTone } from '../ui/common';
 
 /** What became of the money of an order that ended unshipped, from its payment (if any). */
 function moneyAfterEnd(payment: Order['payment']): string {
@@ -18,7 +17,7 @@ function moneyAfterEnd(payment: Order['payment']): string {
  * payment: a payment can arrive after its order was cancelled or expired (it is then refunded), and
  * the shop can confirm an order without one.
  */
-export function statusText({ status, payment }: Pick<Order, 'status' | 'payment'>): { tone: Tone; text: string } {
+export function statusText({ status, payment }: Pick<Order, 'status' | 'payment'>): { tone: NoticeTone; text: string } {
   const money = moneyAfterEnd(payment);
   switch (status) {
     case 'PENDING':

@@ -5,7 +5,10 @@ import { failureText } from '../api/failure-text';
 import { formatMoney } from '../lib/money';
 import { useFocusAfterRender } from './focus';
 
-export function Notice({ tone, children, onDismiss }: { tone: 'info' | 'ok' | 'warn' | 'bad'; children: ReactNode; onDismiss?: () => void }) {
+/** How a notice reads: `bad` and `warn` are alerts, the others statuses. */
+export type NoticeTone = 'info' | 'ok' | 'warn' | 'bad';
+
+export function Notice({ tone, children, onDismiss }: { tone: NoticeTone; children: ReactNode; onDismiss?: () => void }) {
   return (
     <div className={`notice ${tone}`} role={tone === 'bad' || tone === 'warn' ? 'alert' : 'status'}>
       <div>{children}</div>

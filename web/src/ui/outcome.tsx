@@ -1,8 +1,9 @@
 import { type ReactNode, useCallback, useRef, useState } from 'react';
-import { Notice } from './common';
+import { Notice, type NoticeTone } from './common';
 import { useFocusAfterRender } from './focus';
 
-export type OutcomeTone = 'ok' | 'bad';
+/** What an action came to: done, or refused. */
+export type OutcomeTone = Extract<NoticeTone, 'ok' | 'bad'>;
 
 /**
  * A page's notice of what an action came to, given the focus once shown: the control that had it
