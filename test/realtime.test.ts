@@ -89,8 +89,8 @@ describe('real time across two API instances', () => {
     }
   });
 
-  it('refuses a connection without a valid token with connect_error UNAUTHENTICATED', async () => {
-    for (const auth of [{}, { token: '' }, { token: 'not-a-token' }, { token: 42 }]) {
+  it('refuses a connection whose token is not valid with connect_error UNAUTHENTICATED', async () => {
+    for (const auth of [{ token: '' }, { token: 'not-a-token' }, { token: 42 }, { token: null }]) {
       const socket = socketTo(second.url!, auth);
       const refusal = await socket.connected().then(
         () => undefined,
@@ -100,6 +100,22 @@ describe('real time across two API instances', () => {
       expect(refusal?.message).toMatch(/token/);
       expect(socket.socket.connected).toBe(false);
     }
+  });
+
+  it('lets a visitor without a token follow stock, and nothing else: no cart, no user’s events', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 7 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const visitor = socketTo(second.url!, {});
+    await visitor.connected();
+    expect(await visitor.request('product:watch', { sku })).toEqual({ sku, available: 7 });
+    // An order through the other instance reaches the visitor as stock, and its cart and order events do not.
+    const buyerSocket = socketTo(second.url!, { token: buyer!.token });
+    await buyerSocket.connected();
+    expect((await buyer!.post('/api/cart/items', { sku, quantity: 2 })).status).toBe(200);
+    expect((await buyer!.order([{ sku, quantity: 2 }], `visitor-${sku}`)).status).toBe(202);
+    await buyerSocket.next('order:update');
+    expect(await visitor.next('stock:update', (update) => update.available === 5)).toEqual({ sku, available: 5 });
+    expect(new Set(visitor.received.map((entry) => entry.event))).toEqual(new Set(['stock:update']));
   });
 
   it('takes the token with or without a Bearer prefix in any case, as HTTP does, and names the socket’s token when refusing a malformed one', async () => {

@@ -141,8 +141,26 @@ describe('the storefront in a browser', () => {
     expect(files.some((file) => file.includes('AdminApp'))).toBe(false);
   });
 
-  it('lets a guest browse: home, a category, a search, a product with its live stock', async () => {
+  /**
+   * Watches a page's requests: `since()` marks a moment, `readSince(path)` counts the GETs of `path`
+   * (and of its query strings) after it; `guestsMade` counts the guest sessions the page made.
+   */
+  function watchRequests(page: Page) {
+    const requests: { method: string; path: string }[] = [];
+    let mark = 0;
+    page.on('request', (request) => requests.push({ method: request.method(), path: new URL(request.url()).pathname }));
+    return {
+      since: () => {
+        mark = requests.length;
+      },
+      readSince: (path: string) => requests.slice(mark).filter((r) => r.method === 'GET' && r.path === path).length,
+      guestsMade: () => requests.filter((r) => r.method === 'POST' && r.path === '/api/auth/guest').length,
+    };
+  }
+
+  it('lets a first-time visitor browse: home, a category, a search, a product with its stock live, as it moves, without a session', async () => {
     const page = await browser.newPage();
+    const requests = watchRequests(page);
     await page.goto(`${base}/`);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Flash sales that never oversell');
     await page.getByRole('heading', { name: 'Featured' }).waitFor();
@@ -163,15 +181,20 @@ describe('the storefront in a browser', () => {
     await expect.poll(() => stock.textContent()).toBe('10 in stock');
     await screenshot(page, 'product');
 
-    // Stock moves on the server: the open page follows without a reload.
+    // Stock moves on the server: the open page is told, over its live connection, without reading the
+    // product again (it had polled every 10 s, a visitor without a session having no connection).
+    requests.since();
     expect((await sut.admin.post('/api/admin/inventory/FLASH-001/adjust', { delta: -7, reason: 'browser test' })).status).toBe(200);
     await expect.poll(() => stock.textContent(), { timeout: 60_000 }).toBe('Only 3 left');
+    expect(requests.readSince('/api/products/FLASH-001')).toBe(0);
+    expect(requests.guestsMade()).toBe(0);
     await page.close();
   });
 
   it('keeps the stock a product list shows live, without a reload', async () => {
     const sku = await createProduct(sut.admin, { onHand: 12, title: 'Listed Lantern', priceCents: 1_900 });
     const page = await browser.newPage();
+    const requests = watchRequests(page);
     await page.goto(`${base}/`);
     await page.getByLabel('Search products').fill('Listed Lantern');
     await page.getByLabel('Search products').press('Enter');
@@ -179,8 +202,11 @@ describe('the storefront in a browser', () => {
     const stock = card.locator('.stock');
     await expect.poll(() => stock.textContent()).toBe('12 in stock');
 
+    requests.since();
     expect((await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: -10, reason: 'browser test' })).status).toBe(200);
     await expect.poll(() => stock.textContent(), { timeout: 60_000 }).toBe('Only 2 left');
+    expect(requests.readSince('/api/products')).toBe(0);
+    expect(requests.guestsMade()).toBe(0);
     await page.close();
   });
 

@@ -58,7 +58,8 @@ interface ClientToServerEvents {
 type ServerToClientEvents = { [E in keyof ServerEvents]: (payload: ServerEvents[E]) => void };
 
 interface SocketData {
-  user: AuthUser;
+  /** The caller; undefined for a visitor who connected without a token, to follow stock only. */
+  user: AuthUser | undefined;
 }
 
 type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -85,8 +86,8 @@ function skuOf(payload: unknown, reply: ((answer: ErrorBody) => void) | undefine
 /**
  * Socket.IO on the API's own HTTP server. The handshake carries the same bearer token as HTTP
  * (`auth: {token}`); each socket joins its user's room and gets its cart at once, so a client that
- * reconnects is current without asking. Events emitted from any process reach it through the Redis
- * adapter (see RedisEmitterRealtime).
+ * reconnects is current without asking. A socket without a token may only watch products. Events
+ * emitted from any process reach it through the Redis adapter (see RedisEmitterRealtime).
  *
  * `stock:update` is sampled, not pushed on every change: every `stockUpdateIntervalMs` the instance
  * reads the gates of the products its own sockets watch, in one MGET, and tells those sockets of the
@@ -189,9 +190,15 @@ export class SocketGateway {
    * The token with or without its scheme, in any case as HTTP takes it. Checked here rather than
    * handed on as a header: a "bearer " added twice refused a valid token, and the header's own
    * refusal spoke of an Authorization header the client never sent.
+   *
+   * No token at all is a visitor who has no session yet (a first look at a product page): they may
+   * follow stock, which is public on the product pages anyway, and have no cart or orders to hear
+   * of. A guest session for each would cost an account row per onlooker of a sale, and polling
+   * would show them the stock up to 10 s late. A token sent that is not good is refused as ever.
    */
-  private authenticate(handshake: Record<string, unknown>): AuthUser {
+  private authenticate(handshake: Record<string, unknown>): AuthUser | undefined {
     const { token } = handshake;
+    if (token === undefined) return undefined;
     const bare = typeof token === 'string' ? token.replace(/^bearer\s+/i, '') : '';
     if (!/^\S+$/.test(bare)) {
       throw new AppError('UNAUTHENTICATED', 'connect with auth: {token} (the bearer token of the HTTP API, one word)');
@@ -201,6 +208,25 @@ export class SocketGateway {
 
   private connected(socket: GatewaySocket): void {
     const { user } = socket.data;
+    if (user) this.joinedAs(socket, user);
+    socket.on('product:watch', (...args: unknown[]) => {
+      const [payload, reply] = payloadAndAck<WatchAck>(args);
+      const sku = skuOf(payload, reply);
+      if (sku !== undefined) this.inOrder(socket, sku, () => this.watch(socket, sku, reply));
+    });
+    socket.on('product:unwatch', (...args: unknown[]) => {
+      const [payload, reply] = payloadAndAck<UnwatchAck>(args);
+      const sku = skuOf(payload, reply);
+      if (sku === undefined) return;
+      this.inOrder(socket, sku, async () => {
+        await socket.leave(productRoom(sku));
+        reply?.({ sku });
+      });
+    });
+  }
+
+  /** A caller's socket: in its user's room, recorded as present, sent its cart at once, closed when its token expires. */
+  private joinedAs(socket: GatewaySocket, user: AuthUser): void {
     const { presence, carts, logger } = this.deps;
     this.closeAtExpiry(socket, user);
     void socket.join(userRoom(user.id));
@@ -216,20 +242,6 @@ export class SocketGateway {
       clearTimeout(this.expiryTimers.get(socket));
       presence.socketDisconnected(user.id, socket.id).catch((error: unknown) => {
         logger.warn({ err: error, userId: user.id }, 'socket presence not cleared; it expires by itself');
-      });
-    });
-    socket.on('product:watch', (...args: unknown[]) => {
-      const [payload, reply] = payloadAndAck<WatchAck>(args);
-      const sku = skuOf(payload, reply);
-      if (sku !== undefined) this.inOrder(socket, sku, () => this.watch(socket, sku, reply));
-    });
-    socket.on('product:unwatch', (...args: unknown[]) => {
-      const [payload, reply] = payloadAndAck<UnwatchAck>(args);
-      const sku = skuOf(payload, reply);
-      if (sku === undefined) return;
-      this.inOrder(socket, sku, async () => {
-        await socket.leave(productRoom(sku));
-        reply?.({ sku });
       });
     });
   }

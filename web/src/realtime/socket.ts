@@ -13,7 +13,8 @@ const EVENTS: readonly EventName[] = ['cart:update', 'order:update', 'stock:upda
  * (a new token, after sign-in, means a new connection). Listeners are kept here rather than on the
  * socket, so they outlive a change of token. Product pages ask for a SKU's stock with
  * `product:watch`; the watches are counted and sent again after every reconnection, since the
- * server forgets a socket's rooms when it drops.
+ * server forgets a socket's rooms when it drops. A visitor without a session connects without a
+ * token once a page watches a product: the stock is live for them too, not polled every 10 s.
  */
 class RealtimeConnection {
   private socket: ShopSocket | undefined;
@@ -24,19 +25,23 @@ class RealtimeConnection {
   private readonly reconnectListeners = new Set<() => void>();
   private onRefused: () => void = () => undefined;
 
-  /** Connects with `token`, or disconnects when there is none. */
+  /** Connects with `token`; without one, only while products are watched. */
   setToken(token: string | undefined): void {
     if (token === this.token) return;
     this.token = token;
+    this.reconnect();
+  }
+
+  private reconnect(): void {
     this.socket?.disconnect();
-    this.socket = token ? this.open(token) : undefined;
+    this.socket = this.token !== undefined || this.watched.size > 0 ? this.open(this.token) : undefined;
     this.notifyState();
   }
 
-  private open(token: string): ShopSocket {
+  private open(token: string | undefined): ShopSocket {
     // WebSocket first; where it is blocked (a proxy that drops the upgrade), HTTP long-polling. Without
     // tryAllTransports a failed WebSocket is a failed connection, retried as a WebSocket for ever.
-    const socket: ShopSocket = io({ auth: { token }, transports: ['websocket', 'polling'], tryAllTransports: true });
+    const socket: ShopSocket = io({ auth: token === undefined ? {} : { token }, transports: ['websocket', 'polling'], tryAllTransports: true });
     for (const event of EVENTS) {
       socket.on(event, ((payload: never) => {
         for (const listener of this.listeners.get(event) ?? []) listener(payload);
@@ -83,7 +88,9 @@ class RealtimeConnection {
   watchProduct(sku: string): () => void {
     const count = this.watched.get(sku) ?? 0;
     this.watched.set(sku, count + 1);
-    if (count === 0) this.socket?.emit('product:watch', { sku });
+    // The first watch of a visitor without a session opens the connection, which sends it on connecting.
+    if (count === 0 && this.socket) this.socket.emit('product:watch', { sku });
+    else if (count === 0) this.reconnect();
     return () => {
       const left = (this.watched.get(sku) ?? 1) - 1;
       if (left > 0) {
