@@ -850,6 +850,35 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('keeps a signed-in customer’s long name to the header’s one row of account links at 390 pixels wide, in full on a wide screen', async () => {
+    const name = 'Maximiliana Fitzgerald-Wolfenstein';
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    const registered = await new Api(base).post('/api/auth/register', { email, password: 'long-name-password', name });
+    expect(registered.status).toBe(201);
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signInAs(page, base, registered.body);
+    await page.goto(`${base}/`);
+    const account = page.getByRole('navigation', { name: 'Account' });
+    const signOut = account.getByRole('button', { name: 'Sign out' });
+    await signOut.waitFor();
+    const shown = account.getByText(name);
+    // The name, Sign out and the cart on one row (the cart wrapped onto a row of its own), all on screen.
+    const [nameBox, signOutBox, cartBox] = await Promise.all(
+      [shown, signOut, page.getByTestId('cart-button')].map(async (it) => (await it.boundingBox())!),
+    );
+    const middles = [nameBox, signOutBox, cartBox].map((box) => box!.y + box!.height / 2);
+    expect(Math.max(...middles) - Math.min(...middles)).toBeLessThan(nameBox!.height);
+    expect(cartBox!.x + cartBox!.width).toBeLessThanOrEqual(390);
+    // Sign out on one line (it wrapped into two when the name took the room).
+    expect(signOutBox!.height).toBeLessThanOrEqual(cartBox!.height);
+    expect(await shown.getAttribute('title')).toBe(name);
+
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(await shown.evaluate((element) => element.scrollWidth <= element.clientWidth)).toBe(true);
+    await page.close();
+  });
+
   it('keeps its live connection over HTTP long-polling where WebSocket is blocked', async () => {
     const proxy = await proxyWithoutWebSockets(base);
     try {

@@ -69,7 +69,9 @@ function Header() {
           {session && <Link href="/orders">Orders</Link>}
           {user && user.role !== 'guest' ? (
             <>
-              <span className="muted">{user.name ?? user.email}</span>
+              <span className="muted account-name" title={user.name ?? user.email}>
+                {user.name ?? user.email}
+              </span>
               <button type="button" className="link" onClick={leave}>
                 Sign out
               </button>
