@@ -92,12 +92,15 @@ describe('the queue board', () => {
   let api: ChildRole;
   let admin: Api;
   let guestToken: string;
+  let customerToken: string;
 
   beforeAll(async () => {
     stores = await createTestStores();
     api = await spawnRole(stores, 'api');
     admin = await adminApi(api.url!);
     guestToken = (await new Api(api.url!).post('/api/auth/guest')).body.token;
+    customerToken = (await new Api(api.url!).post('/api/auth/register', { email: 'board-customer@example.test', password: 'a-long-password' })).body
+      .token;
   });
 
   afterAll(async () => {
@@ -106,6 +109,14 @@ describe('the queue board', () => {
   });
 
   const board = (path: string, init: RequestInit = {}) => fetch(`${api.url}/admin/queues${path}`, { redirect: 'manual', ...init });
+  /** Posts the handover form as a browser does: `token=…`, form-encoded. */
+  const postForm = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+    board('/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(fields).toString(),
+    });
+  const BOARD_COOKIE = /^fc_queue_board=[^;]+; Path=\/admin\/queues; HttpOnly; SameSite=Strict; Max-Age=\d+$/;
 
   it('is closed to anyone without an admin token', async () => {
     expect((await board('')).status).toBe(401);
@@ -142,5 +153,98 @@ describe('the queue board', () => {
     const page = await board('', { headers: { cookie: cookie.split(';')[0]! } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
+  });
+
+  it('lets an admin in from a form posted once, keeping the token out of every address', async () => {
+    const handover = await postForm({ token: admin.token! });
+    expect(handover.status).toBe(303);
+    expect(handover.headers.get('location')).toBe('/admin/queues');
+    const cookie = handover.headers.get('set-cookie')!;
+    expect(cookie).toMatch(BOARD_COOKIE);
+    const session = { cookie: cookie.split(';')[0]! };
+    expect((await board('/api/queues', { headers: session })).status).toBe(200);
+    const page = await board('', { headers: session });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+
+    // A script may post nothing and send the header instead; the cookie it gets holds that token.
+    const byHeader = await board('/session', { method: 'POST', headers: { authorization: `Bearer ${admin.token}` } });
+    expect(byHeader.status).toBe(303);
+    const headerCookie = byHeader.headers.get('set-cookie')!;
+    expect(headerCookie).toMatch(BOARD_COOKIE);
+    expect((await board('/api/queues', { headers: { cookie: headerCookie.split(';')[0]! } })).status).toBe(200);
+  });
+
+  it('refuses the form, and sets no cookie, for anyone without an admin token', async () => {
+    const refusals = [
+      { sent: 'a customer token', answer: await postForm({ token: customerToken }), status: 403, code: 'FORBIDDEN' },
+      { sent: 'a guest token', answer: await postForm({ token: guestToken }), status: 403, code: 'FORBIDDEN' },
+      { sent: 'a customer header', answer: await postForm({}, { authorization: `Bearer ${customerToken}` }), status: 403, code: 'FORBIDDEN' },
+      { sent: 'a forged token', answer: await postForm({ token: 'forged' }), status: 401, code: 'UNAUTHENTICATED' },
+      {
+        sent: 'bad percent-encoding',
+        answer: await board('/session', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'token=%zz%E0%A4%A',
+        }),
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      },
+      { sent: 'an empty token', answer: await postForm({ token: '' }), status: 401, code: 'UNAUTHENTICATED' },
+      { sent: 'an empty form', answer: await postForm({}), status: 401, code: 'UNAUTHENTICATED' },
+      { sent: 'nothing', answer: await board('/session', { method: 'POST' }), status: 401, code: 'UNAUTHENTICATED' },
+    ];
+    for (const { sent, answer, status, code } of refusals) {
+      expect({ sent, status: answer.status, body: await answer.json(), cookie: answer.headers.get('set-cookie') }).toEqual({
+        sent,
+        status,
+        body: { error: { code, message: expect.any(String) } },
+        cookie: null,
+      });
+    }
+  });
+
+  it('answers a body it does not take with a 4xx in the error format, and no cookie, even around an admin token', async () => {
+    const token = admin.token!;
+    const post = (contentType: string, body: string) => board('/session', { method: 'POST', headers: { 'content-type': contentType }, body });
+    const refusals = [
+      // fetch sends a Blob without a type with no Content-Type at all.
+      {
+        sent: 'a form without its type',
+        answer: await board('/session', { method: 'POST', body: new Blob([`token=${token}`]) }),
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      },
+      { sent: 'JSON', answer: await post('application/json', JSON.stringify({ token })), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+      { sent: 'text', answer: await post('text/plain', `token=${token}`), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+      {
+        sent: 'multipart',
+        answer: await post('multipart/form-data; boundary=x', `--x\r\ncontent-disposition: form-data; name="token"\r\n\r\n${token}\r\n--x--\r\n`),
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      },
+      {
+        sent: 'two tokens',
+        answer: await post('application/x-www-form-urlencoded', `token=${token}&token=${token}`),
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      { sent: 'another field', answer: await postForm({ token, role: 'admin' }), status: 400, code: 'VALIDATION_FAILED' },
+      { sent: 'an oversized form', answer: await postForm({ token: 'x'.repeat(64 * 1024) }), status: 413, code: 'PAYLOAD_TOO_LARGE' },
+    ];
+    for (const { sent, answer, status, code } of refusals) {
+      expect({
+        sent,
+        status: answer.status,
+        code: ((await answer.json()) as { error: { code: string } }).error.code,
+        cookie: answer.headers.get('set-cookie'),
+      }).toEqual({
+        sent,
+        status,
+        code,
+        cookie: null,
+      });
+    }
   });
 });

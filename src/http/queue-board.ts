@@ -1,8 +1,11 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
+import formBody from '@fastify/formbody';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { AppError, errorBody } from '../lib/errors.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 import type { AuthUser } from '../modules/auth/auth.types.js';
@@ -54,10 +57,22 @@ const QUEUE_BOARD_CSP = [
 ].join('; ');
 
 /**
+ * The handover's form body holds one token (a few hundred bytes); anything near this is not one,
+ * and is refused before it is read whole.
+ */
+const HANDOVER_BODY_LIMIT = 16 * 1024;
+const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+
+/** A form field `token`, or no body at all when the token comes in an Authorization header. */
+const handoverBody = z.object({ token: z.string().optional() }).strict().nullish();
+
+/**
  * bull-board at /admin/queues, for admins only. A browser cannot send an Authorization header when
- * following a link, so `/admin/queues?token=<admin token>` once checks the token, stores it in an
- * HttpOnly cookie scoped to /admin/queues, and redirects to the same page without it; after that,
- * the cookie (or an Authorization header) is checked on every page and API call of the board.
+ * following a link, so the console posts the token once as a form (`POST /admin/queues/session`),
+ * which checks it, stores it in an HttpOnly cookie scoped to /admin/queues, and redirects to the
+ * board; after that, the cookie (or an Authorization header) is checked on every page and API call
+ * of the board. `/admin/queues?token=<admin token>` does the same for scripts and bookmarks that
+ * use it, at the cost of the token landing in the browser's history and in access logs.
  */
 export async function registerQueueBoard(app: FastifyInstance, options: QueueBoardOptions): Promise<void> {
   const board = new FastifyAdapter();
@@ -70,6 +85,50 @@ export async function registerQueueBoard(app: FastifyInstance, options: QueueBoa
     if (user.role !== 'admin') throw new AppError('FORBIDDEN', 'the queue board is for admins');
     return user;
   };
+  /** Keeps an admitted token in the board's cookie and sends the browser on to `location`. */
+  const handOver = (request: FastifyRequest, reply: FastifyReply, token: string, location: string) => {
+    const secure = request.protocol === 'https' ? '; Secure' : '';
+    return reply
+      .header(
+        'set-cookie',
+        `${COOKIE}=${encodeURIComponent(token)}; Path=${QUEUE_BOARD_PATH}; HttpOnly; SameSite=Strict; Max-Age=${options.cookieMaxAgeSeconds}${secure}`,
+      )
+      .redirect(location, 303);
+  };
+
+  // The handover sits outside the board's own scope: the board's check of the cookie would refuse
+  // the very request that brings it. Its path is still under /admin/queues, so the cookie's Path covers it.
+  await app.register(async (scope) => {
+    await scope.register(formBody, { bodyLimit: HANDOVER_BODY_LIMIT });
+    // Form fields are all this route reads: JSON, or anything else, is refused as such, with what to send instead.
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('*', (request, _payload, done) => {
+      const sent = request.headers['content-type'];
+      done(
+        new AppError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `send the token as a form field (Content-Type: ${FORM_MEDIA_TYPE}) or in an Authorization: Bearer header; ${sent ? `${sent} is not accepted` : 'no Content-Type was given'}`,
+        ),
+        undefined,
+      );
+    });
+    scope.withTypeProvider<ZodTypeProvider>().post(
+      `${QUEUE_BOARD_PATH}/session`,
+      // Outside the OpenAPI document, as the board is: a browser's way in, answered with a redirect.
+      { schema: { hide: true, body: handoverBody } },
+      async (request, reply) => {
+        const offered = request.body?.token || undefined;
+        const header = offered ? undefined : request.headers.authorization;
+        // Refusals are thrown: this scope answers them with the API's own error handler, not bull-board's.
+        if (!offered && !header) {
+          throw new AppError('UNAUTHENTICATED', `send an admin's token as the form field "token" or in an Authorization: Bearer header`);
+        }
+        await admitted(offered, header);
+        // Admitted, a header is "Bearer <token>" (authenticate took it apart the same way).
+        return handOver(request, reply, offered ?? header!.replace(/^Bearer\s+/i, ''), QUEUE_BOARD_PATH);
+      },
+    );
+  });
 
   await app.register(async (scope) => {
     // bull-board sets its own error handler for its routes, so refusals are answered here, not thrown.
@@ -79,15 +138,9 @@ export async function registerQueueBoard(app: FastifyInstance, options: QueueBoa
       try {
         if (offered) {
           await admitted(offered, undefined);
-          const secure = request.protocol === 'https' ? '; Secure' : '';
           const url = new URL(request.url, 'http://board.invalid');
           url.searchParams.delete('token');
-          return reply
-            .header(
-              'set-cookie',
-              `${COOKIE}=${encodeURIComponent(offered)}; Path=${QUEUE_BOARD_PATH}; HttpOnly; SameSite=Strict; Max-Age=${options.cookieMaxAgeSeconds}${secure}`,
-            )
-            .redirect(`${url.pathname}${url.search}`, 303);
+          return handOver(request, reply, offered, `${url.pathname}${url.search}`);
         }
         request.authUser = await admitted(cookieToken(request), request.headers.authorization);
       } catch (error) {
