@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Locator, Page } from 'playwright-core';
+import type { Frame, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOW_STOCK_THRESHOLD } from '../../src/modules/catalog/catalog.schemas.js';
 import { createProduct, inventoryOf, uniqueSku } from '../support/fixtures.js';
@@ -714,32 +714,56 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
-  it('opens the queue dashboard for the signed-in admin, which loads nothing from another site', async () => {
-    const page = await browser.newPage();
+  it('opens the queue dashboard in a new tab from the menu and from the dashboard, with the token in no address, and the board loads nothing from another site', async () => {
+    const { context } = browser;
+    // A board cookie left by an earlier visit would let the board in without the handover under test.
+    await context.clearCookies({ name: 'fc_queue_board' });
+    // Every address any tab asked for or showed: the admin's token must be in none of them (history, proxy logs).
+    const addresses: string[] = [];
+    const onRequest = (request: Request) => addresses.push(request.url());
+    const onNavigated = (frame: Frame) => addresses.push(frame.url());
+    const onPage = (opened: Page) => opened.on('framenavigated', onNavigated);
     // bull-board's page asks Google Fonts for a typeface; the page's policy stops it in the browser.
     const elsewhere: string[] = [];
     const blocked: string[] = [];
-    page.on('requestfinished', (request) => {
+    const onFinished = (request: Request) => {
       if (new URL(request.url()).origin !== base) elsewhere.push(request.url());
-    });
-    page.on('requestfailed', (request) => {
+    };
+    const onFailed = (request: Request) => {
       if (new URL(request.url()).origin === base) return;
       if (request.failure()?.errorText === 'csp') blocked.push(new URL(request.url()).host);
       else elsewhere.push(request.url());
-    });
+    };
+    context.on('request', onRequest);
+    context.on('page', onPage);
+    context.on('requestfinished', onFinished);
+    context.on('requestfailed', onFailed);
+
+    const page = await browser.newPage();
     await signInAsAdmin(page, base);
-    const board = page.waitForResponse((response) => new URL(response.url()).pathname === '/admin/queues' && response.status() !== 303);
-    await page
-      .getByRole('navigation', { name: 'Admin' })
-      .getByRole('link', { name: /Queue dashboard/ })
-      .click();
-    expect((await board).status()).toBe(200);
-    await page.waitForURL(`${base}/admin/queues`);
-    await expect.poll(() => page.title()).toBe('Bull Dashboard');
-    // Its own scripts and styles still run under the page's policy: the queues are listed.
-    await page.getByText('notifications', { exact: true }).first().waitFor();
+    const openBoardWith = async (control: Locator) => {
+      const [board] = await Promise.all([context.waitForEvent('page'), control.click()]);
+      board.setDefaultTimeout(30_000);
+      await board.waitForURL(`${base}/admin/queues`);
+      await expect.poll(() => board.title()).toBe('Bull Dashboard');
+      // Its own scripts and styles still run under the page's policy: the queues are listed.
+      await board.getByText('notifications', { exact: true }).first().waitFor();
+      await board.close();
+    };
+    await openBoardWith(page.getByRole('navigation', { name: 'Admin' }).getByRole('button', { name: /^Queue dashboard/ }));
+    await context.clearCookies({ name: 'fc_queue_board' });
+    await openBoardWith(page.getByRole('button', { name: 'Queue dashboard (opens in a new tab)', exact: true }));
+    // The console stays open where it was.
+    expect(page.url()).toBe(`${base}/admin`);
+
+    context.off('request', onRequest);
+    context.off('page', onPage);
+    context.off('requestfinished', onFinished);
+    context.off('requestfailed', onFailed);
+    expect(addresses.filter((address) => address === `${base}/admin/queues/session`)).toHaveLength(2);
+    expect(addresses.filter((address) => address.includes('token='))).toEqual([]);
     expect(elsewhere).toEqual([]);
-    expect(blocked).toEqual(['fonts.googleapis.com']);
+    expect(blocked).toEqual(['fonts.googleapis.com', 'fonts.googleapis.com']);
     await page.close();
   });
 

@@ -8,6 +8,7 @@ import { MailboxPage } from './MailboxPage';
 import { holdMetricsScraping } from './metrics-history';
 import { OrderAdminPage } from './OrderAdminPage';
 import { OrdersAdminPage } from './OrdersAdminPage';
+import { QueueBoardLink } from './QueueBoardLink';
 import { VendorsPage } from './VendorsPage';
 
 const SECTIONS: [path: string, label: string][] = [
@@ -22,7 +23,6 @@ const SECTIONS: [path: string, label: string][] = [
 /** The admin console: its own chunk, loaded only when an admin opens /admin. */
 export default function AdminApp() {
   const role = useSession((state) => state.session?.user.role);
-  const token = useSession((state) => state.session?.token);
   const [location] = useLocation();
   useEffect(() => (role === 'admin' ? holdMetricsScraping() : undefined), [role]);
 
@@ -44,8 +44,7 @@ export default function AdminApp() {
             {label}
           </Link>
         ))}
-        {/* A link sends no Authorization header: the board takes the token once from the address and keeps it in a cookie of its own. */}
-        <a href={`/admin/queues?token=${encodeURIComponent(token ?? '')}`}>Queue dashboard ↗</a>
+        <QueueBoardLink>Queue dashboard ↗</QueueBoardLink>
       </nav>
       <div>
         <Switch>

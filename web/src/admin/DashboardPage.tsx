@@ -5,6 +5,7 @@ import { Notice } from '../ui/common';
 import { HorizontalBars, LineChart, StackedBars } from './charts';
 import { SCRAPE_EVERY_MS, useMetricsHistory } from './metrics-history';
 import { ratesOf } from './prometheus';
+import { QueueBoardLink } from './QueueBoardLink';
 
 function Tile({ label, value, hint }: { label: string; value: string | number; hint?: string }) {
   return (
@@ -84,9 +85,10 @@ export function DashboardPage() {
           ]}
         />
       </div>
-      <p style={{ marginTop: '1rem' }}>
-        <Link href="/dead-letters">Dead letters</Link> · <a href="/admin/queues">Queue dashboard</a> · <a href="/metrics">Raw metrics</a>
-      </p>
+      {/* A div, not a paragraph: the queue board's control is a form, which a paragraph cannot hold. */}
+      <div style={{ margin: '1rem 0' }}>
+        <Link href="/dead-letters">Dead letters</Link> · <QueueBoardLink>Queue dashboard</QueueBoardLink> · <a href="/metrics">Raw metrics</a>
+      </div>
     </>
   );
 }
