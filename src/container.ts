@@ -31,6 +31,7 @@ import { InventoryService } from './modules/inventory/inventory.service.js';
 import { LowStockAlertsRepository } from './modules/inventory/low-stock-alerts.repository.js';
 import { EmailDeliveriesRepository } from './modules/notifications/email-deliveries.repository.js';
 import { EmailSender } from './modules/notifications/email-sender.js';
+import { MailPreferencesRepository } from './modules/notifications/mail-preferences.repository.js';
 import { Mailbox } from './modules/notifications/mailbox.js';
 import { Mailer, mailTransportUrl } from './modules/notifications/mailer.js';
 import { NotificationsRepository } from './modules/notifications/notifications.repository.js';
@@ -146,6 +147,8 @@ export class Container {
   readonly refunds: Refunds;
   /** What the built-in SMTP sink received, readable from any instance. */
   readonly mailbox: Mailbox;
+  /** Whether accounts take cart reminders, set through the reminders' unsubscribe links. */
+  readonly mailPreferences: MailPreferencesRepository;
   /** SMTP_URL, or the built-in sink; connects on the first send. */
   readonly mailer: Mailer;
   readonly notifier: Notifier;
@@ -357,11 +360,13 @@ export class Container {
     });
 
     this.mailbox = new Mailbox({ redis: this.redis, keys: this.keys });
+    this.mailPreferences = new MailPreferencesRepository(this.db);
     this.mailer = new Mailer({ smtpUrl: mailTransportUrl(config), from: config.mailFrom });
     this.notifier = new Notifier({
       orders: this.ordersRepository,
       repository: new NotificationsRepository(this.db),
       lowStock: new LowStockAlertsRepository(this.db),
+      mailPreferences: this.mailPreferences,
       carts: this.cartStore,
       cartSnapshots: this.cartsRepository,
       queues: this.queues,

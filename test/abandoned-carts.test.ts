@@ -17,7 +17,20 @@ interface MailItem {
   subject: string;
   text: string;
   html: string | null;
+  listUnsubscribe: string | null;
+  listUnsubscribePost: string | null;
 }
+
+/** The token a reminder's unsubscribe links carry, read from its List-Unsubscribe header. */
+const unsubscribeToken = (mail: MailItem) => /[?&]token=([0-9a-f-]{36})>$/.exec(mail.listUnsubscribe ?? '')?.[1];
+
+/** Posts to one of the links a reminder carries, as a mail client's one-click does (RFC 8058): a form, no token of the API's. */
+const oneClick = (sut: SystemUnderTest, path: string) =>
+  fetch(`${sut.system.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'List-Unsubscribe=One-Click',
+  });
 
 async function customer(sut: SystemUnderTest): Promise<{ api: Api; email: string; id: string }> {
   const email = `shopper-${uniqueSku().toLowerCase()}@example.com`;
@@ -133,6 +146,79 @@ describe('abandoned carts, run with the clock given', () => {
     expect(mail!.text).toMatch(/25\.00/);
   });
 
+  it('stops reminding an owner who used a reminder’s one-click unsubscribe, until they turn reminders on again', async () => {
+    const vase = await createProduct(sut.admin, { onHand: 50, priceCents: 2_000, title: 'Vase' });
+    const shopper = await customer(sut);
+    const left = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: vase, quantity: 1 })).body;
+    await persisted(sut, shopper.id, left.version);
+    expect((await sut.system.container.abandonedCarts.remind(touched(left) + HOUR_MS)).reminded).toBe(1);
+    const [mail] = await eventually(
+      async () => ((await mailTo(sut, shopper.email)).length === 1 ? mailTo(sut, shopper.email) : undefined),
+      'the reminder',
+    );
+    // How to stop them: the shop's page in the mail, and the one-click URL for the mail client's own button.
+    const token = unsubscribeToken(mail!);
+    expect(token).toBeDefined();
+    expect(mail!.listUnsubscribe).toBe(`<${sut.system.url}/api/mail/cart-reminders/unsubscribe?token=${token}>`);
+    expect(mail!.listUnsubscribePost).toBe('List-Unsubscribe=One-Click');
+    expect(mail!.text).toContain(`Stop cart reminders: ${sut.system.url}/mail/cart-reminders?token=${token}`);
+    expect((await new Api(sut.system.url!).get(`/api/mail/cart-reminders?token=${token}`)).body).toEqual({ cartReminders: true });
+
+    const stopped = await oneClick(sut, `/api/mail/cart-reminders/unsubscribe?token=${token}`);
+    expect(stopped.status).toBe(200);
+    expect(await stopped.json()).toEqual({ cartReminders: false });
+    // Left again after a change: decided, and no reminder.
+    const again = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: vase, quantity: 1 })).body;
+    await persisted(sut, shopper.id, again.version);
+    const quiet = await sut.system.container.abandonedCarts.remind(touched(again) + HOUR_MS);
+    expect(quiet).toMatchObject({ reminded: 0, optedOut: 1 });
+    expect(await reminderEvents(sut, shopper.id)).toEqual([left.version]);
+
+    // On again, from the shop's page: the next cart left gets its reminder.
+    expect((await new Api(sut.system.url!).post(`/api/mail/cart-reminders/subscribe?token=${token}`)).body).toEqual({ cartReminders: true });
+    const third = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: vase, quantity: 1 })).body;
+    await persisted(sut, shopper.id, third.version);
+    expect((await sut.system.container.abandonedCarts.remind(touched(third) + HOUR_MS)).reminded).toBe(1);
+    const mails = await eventually(async () => {
+      const received = await mailTo(sut, shopper.email);
+      return received.length >= 2 ? received : undefined;
+    }, 'the reminder after turning them on again');
+    expect(mails).toHaveLength(2);
+    expect(unsubscribeToken(mails[0]!)).toBe(token);
+  });
+
+  it('refuses an unsubscribe link whose token no reminder carried, or that is no token, and changes nothing', async () => {
+    const api = new Api(sut.system.url!);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const path of ['/api/mail/cart-reminders', '/api/mail/cart-reminders/unsubscribe', '/api/mail/cart-reminders/subscribe']) {
+      const read = path.endsWith('reminders') ? api.get(`${path}?token=${unknown}`) : api.post(`${path}?token=${unknown}`);
+      expect(await read).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+      for (const query of ['', '?token=not-a-token', `?token=${unknown}&extra=1`]) {
+        const refused = path.endsWith('reminders') ? await api.get(`${path}${query}`) : await api.post(`${path}${query}`);
+        expect(refused.status, `${path}${query}`).toBe(400);
+        expect(refused.body.error.code).toBe('VALIDATION_FAILED');
+      }
+    }
+    // A body of any kind is left unread (a mail client's multipart form too), and a large one refused.
+    const multipart = await fetch(`${sut.system.url}/api/mail/cart-reminders/unsubscribe?token=${unknown}`, {
+      method: 'POST',
+      body: (() => {
+        const form = new FormData();
+        form.set('List-Unsubscribe', 'One-Click');
+        return form;
+      })(),
+    });
+    expect(multipart.status).toBe(404);
+    const large = await fetch(`${sut.system.url}/api/mail/cart-reminders/unsubscribe?token=${unknown}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `List-Unsubscribe=One-Click&${'x'.repeat(10_000)}`,
+    });
+    expect(large.status).toBe(413);
+    expect(((await large.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await sut.system.container.db.selectFrom('mailPreferences').select('token').where('token', '=', unknown).execute()).toEqual([]);
+  });
+
   it('writes to no guest, decides a guest cart once, and leaves empty carts alone', async () => {
     const mug = await createProduct(sut.admin, { onHand: 50, priceCents: 900 });
     const [guest, emptied] = await Promise.all([guestSession(sut), guestSession(sut)]);
@@ -226,6 +312,14 @@ describe('abandoned carts, when the owner comes back before the reminder goes', 
 
     const ordered = await shopper.api.post('/api/orders', { fromCart: true }, { headers: { 'idempotency-key': 'ordered-after-reminder' } });
     expect(ordered.status).toBe(202);
+    expect(await notifiedReminder(shopper.id)).toBe(0);
+  });
+
+  it('queues no reminder to an owner who turned reminders off after their cart was found abandoned', async () => {
+    const { shopper } = await foundAbandoned(1);
+    const { token } = await sut.system.container.mailPreferences.forReminder(shopper.id);
+
+    expect((await new Api(sut.system.url!).post(`/api/mail/cart-reminders/unsubscribe?token=${token}`)).status).toBe(200);
     expect(await notifiedReminder(shopper.id)).toBe(0);
   });
 

@@ -40,6 +40,9 @@ const PUBLIC = [
   'createGuest',
   'listCategories',
   'listProducts',
+  'getCartReminders',
+  'unsubscribeCartReminders',
+  'subscribeCartReminders',
   'getProduct',
   // The provider signs it instead (Payment-Signature).
   'receivePaymentWebhook',

@@ -194,6 +194,16 @@ export interface CartsTable {
   remindedVersion: number | null;
 }
 
+/** An account's choices of the mail that is not about an order; made with its first reminder. */
+export interface MailPreferencesTable {
+  userId: string;
+  /** What the reminder's unsubscribe links carry. */
+  token: Generated<string>;
+  /** When the owner turned abandoned-cart reminders off; null while they are on. */
+  cartRemindersOffAt: Date | null;
+  createdAt: Generated<Date>;
+}
+
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface VendorsTable {
@@ -257,6 +267,7 @@ export interface Database {
   failedJobs: FailedJobsTable;
   lowStockAlerts: LowStockAlertsTable;
   carts: CartsTable;
+  mailPreferences: MailPreferencesTable;
   vendors: VendorsTable;
   vendorStock: VendorStockTable;
   fulfilmentLines: FulfilmentLinesTable;

@@ -10,6 +10,7 @@ import { cartsRoutes } from '../modules/carts/carts.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { failedJobsRoutes } from '../modules/failed-jobs/failed-jobs.routes.js';
 import { inventoryRoutes } from '../modules/inventory/inventory.routes.js';
+import { mailPreferencesRoutes } from '../modules/notifications/mail-preferences.routes.js';
 import { notificationsRoutes } from '../modules/notifications/notifications.routes.js';
 import { opsRoutes } from '../modules/ops/ops.routes.js';
 import { ordersRoutes } from '../modules/orders/orders.routes.js';
@@ -117,6 +118,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     webhookSecret: config.paymentWebhookSecret,
   });
   await app.register(notificationsRoutes, { auth, mailbox: container.mailbox });
+  await app.register(mailPreferencesRoutes, { preferences: container.mailPreferences });
   await app.register(failedJobsRoutes, { auth, failedJobs: container.failedJobs });
   await registerQueueBoard(app, { auth, queues: container.queues.all(), cookieMaxAgeSeconds: config.jwtTtlSeconds });
   await app.register(cartsRoutes, { auth, carts: container.carts });

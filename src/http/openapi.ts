@@ -206,6 +206,7 @@ export const openapiDocument: FastifyDynamicSwaggerOptions['openapi'] = {
     { name: 'cart', description: "The caller's cart, guests included; every change is pushed as `cart:update` over Socket.IO" },
     { name: 'orders', description: "The caller's orders" },
     { name: 'payments', description: "The payment provider's signed webhooks" },
+    { name: 'mail', description: 'Cart reminders turned off or on again, from the links each reminder carries' },
     { name: 'admin', description: 'Catalog, stock and orders, for the admin role' },
     { name: 'ops', description: 'Health, readiness and metrics' },
   ],

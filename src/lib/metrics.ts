@@ -114,7 +114,7 @@ export class Metrics {
 
   readonly cartReminders = new Counter({
     name: 'flashcart_cart_reminders_total',
-    help: 'Abandoned carts decided on, by outcome (reminded: a reminder event written; no_address: an owner with no address, no mail)',
+    help: 'Abandoned carts decided on, by outcome (reminded: a reminder event written; no_address: an owner with no address, no mail; opted_out: an owner who turned reminders off, no mail)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -879,6 +879,33 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('lets a reminder’s reader stop cart reminders from its link, without signing in, and turn them on again', async () => {
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    const registered = await new Api(base).post('/api/auth/register', { email, password: 'reminder-password' });
+    expect(registered.status).toBe(201);
+    const { token } = await sut.system.container.mailPreferences.forReminder(registered.body.user.id);
+    const setting = async () => (await new Api(base).get(`/api/mail/cart-reminders?token=${token}`)).body.cartReminders;
+
+    const page = await browser.newPage();
+    await page.goto(`${base}/mail/cart-reminders?token=${token}`);
+    const status = page.getByTestId('cart-reminders-status');
+    await expect.poll(() => status.textContent()).toBe('We mail you a reminder when you leave items in your cart for a while.');
+    // Opening the link changed nothing (a mail scanner follows links); the button does.
+    expect(await setting()).toBe(true);
+    await page.getByRole('button', { name: 'Stop cart reminders' }).click();
+    await expect.poll(() => status.textContent()).toBe('Cart reminders are off: we will not mail you about a cart you leave.');
+    await expect.poll(() => hasFocus(status)).toBe(true);
+    expect(await setting()).toBe(false);
+
+    await page.getByRole('button', { name: 'Turn cart reminders on again' }).click();
+    await expect.poll(() => status.textContent()).toBe('We mail you a reminder when you leave items in your cart for a while.');
+    expect(await setting()).toBe(true);
+
+    await page.goto(`${base}/mail/cart-reminders?token=00000000-0000-4000-8000-000000000000`);
+    await page.getByText('This link is not valid (any more).', { exact: false }).waitFor();
+    await page.close();
+  });
+
   it('keeps its live connection over HTTP long-polling where WebSocket is blocked', async () => {
     const proxy = await proxyWithoutWebSockets(base);
     try {

@@ -3,6 +3,7 @@ import { Link, Route, Switch, useLocation, useSearch } from 'wouter';
 import { CartDrawer } from './cart/CartDrawer';
 import { useCartView } from './cart/cart';
 import { signOut, useSession } from './session/session-store';
+import { CartRemindersPage } from './shop/CartRemindersPage';
 import { CategoryPage } from './shop/CategoryPage';
 import { CheckoutPage } from './shop/CheckoutPage';
 import { HomePage } from './shop/HomePage';
@@ -166,6 +167,7 @@ export function App() {
           <Route path="/orders" component={OrdersPage} />
           <Route path="/orders/:id">{(params) => <OrderPage id={params.id} />}</Route>
           <Route path="/signin" component={SignInPage} />
+          <Route path="/mail/cart-reminders" component={CartRemindersPage} />
           <Route path="/admin" nest>
             <Suspense fallback={<Loading what="the admin console" />}>
               <AdminApp />

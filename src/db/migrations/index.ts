@@ -7,6 +7,7 @@ import * as vendors from './0005-vendors.js';
 import * as feed from './0006-feed.js';
 import * as cartReminders from './0007-cart-reminders.js';
 import * as vendorOrderParts from './0008-vendor-order-parts.js';
+import * as mailPreferences from './0009-mail-preferences.js';
 
 /** Every migration, in order. Names are permanent: Kysely records them in kysely_migration. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-feed': feed,
   '0007-cart-reminders': cartReminders,
   '0008-vendor-order-parts': vendorOrderParts,
+  '0009-mail-preferences': mailPreferences,
 };

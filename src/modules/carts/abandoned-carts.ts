@@ -24,6 +24,8 @@ export interface RemindResult {
   reminded: number;
   /** Abandoned carts of owners with no address (guests): decided, no mail. */
   withoutAddress: number;
+  /** Abandoned carts of owners who turned reminders off: decided, no mail. */
+  optedOut: number;
   /** Carts whose snapshot is behind Redis: left for a later run, once the persister has caught up. */
   deferred: number;
 }
@@ -44,7 +46,8 @@ const MAX_BATCHES_PER_RUN = 20;
  *
  * Only an account's address is written to. A guest cart's owner has none: an address a guest gave
  * with an order was given for that order's mail, and an order from the cart empties it anyway. Such
- * carts are claimed without an event, so they leave the index until their owner changes them again.
+ * carts are claimed without an event, so they leave the index until their owner changes them again;
+ * so are those of owners who turned reminders off (a reminder's unsubscribe link).
  */
 export class AbandonedCarts {
   private readonly batchSize: number;
@@ -57,7 +60,7 @@ export class AbandonedCarts {
   async remind(nowMs: number = Date.now()): Promise<RemindResult> {
     const { inTransaction, repository, store, outbox, metrics } = this.deps;
     const cutoff = new Date(nowMs - this.deps.abandonedAfterMs);
-    const result: RemindResult = { reminded: 0, withoutAddress: 0, deferred: 0 };
+    const result: RemindResult = { reminded: 0, withoutAddress: 0, optedOut: 0, deferred: 0 };
     let cursor: ReminderCursor | undefined;
     for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
       const candidates = await repository.waiting(cutoff, cursor, this.batchSize);
@@ -70,32 +73,34 @@ export class AbandonedCarts {
         return !inRedis || inRedis.version === candidate.version;
       });
       result.deferred += candidates.length - current.length;
-      const emails = new Map(current.map((candidate) => [candidate.userId, candidate.email]));
+      const owners = new Map(current.map((candidate) => [candidate.userId, candidate]));
       const claimed = await inTransaction(async (tx) => {
         const carts = await repository.claim(tx, current, cutoff);
-        const events: NewOutboxEvent[] = carts
-          .filter((cart) => emails.get(cart.userId))
-          .map((cart) => ({
-            type: 'cart.abandoned',
-            orderId: null,
-            payload: {
-              userId: cart.userId,
-              version: cart.version,
-              currency: cart.currency ?? '',
-              lines: cart.lines,
-              touchedAt: cart.touchedAt.toISOString(),
-            },
-          }));
+        const mailed = carts.filter((cart) => owners.get(cart.userId)?.email && !owners.get(cart.userId)?.optedOut);
+        const optedOut = carts.filter((cart) => owners.get(cart.userId)?.email && owners.get(cart.userId)?.optedOut).length;
+        const events: NewOutboxEvent[] = mailed.map((cart) => ({
+          type: 'cart.abandoned',
+          orderId: null,
+          payload: {
+            userId: cart.userId,
+            version: cart.version,
+            currency: cart.currency ?? '',
+            lines: cart.lines,
+            touchedAt: cart.touchedAt.toISOString(),
+          },
+        }));
         await outbox.append(tx, events);
-        return { carts: carts.length, events: events.length };
+        return { carts: carts.length, events: events.length, optedOut };
       });
       result.reminded += claimed.events;
-      result.withoutAddress += claimed.carts - claimed.events;
+      result.optedOut += claimed.optedOut;
+      result.withoutAddress += claimed.carts - claimed.events - claimed.optedOut;
       if (candidates.length < this.batchSize) break;
     }
     metrics.cartReminders.inc({ outcome: 'reminded' }, result.reminded);
     metrics.cartReminders.inc({ outcome: 'no_address' }, result.withoutAddress);
-    if (result.reminded + result.withoutAddress + result.deferred > 0) this.deps.logger.info(result, 'abandoned carts decided');
+    metrics.cartReminders.inc({ outcome: 'opted_out' }, result.optedOut);
+    if (result.reminded + result.withoutAddress + result.optedOut + result.deferred > 0) this.deps.logger.info(result, 'abandoned carts decided');
     return result;
   }
 }

@@ -8,6 +8,8 @@ export interface ReminderCandidate {
   touchedAt: Date;
   /** The owner's account address; null for a guest (or an owner row that is gone). */
   email: string | null;
+  /** The owner turned reminders off (through a reminder's unsubscribe link). */
+  optedOut: boolean;
 }
 
 /** A cart whose reminder was decided, as its snapshot held it. */
@@ -33,8 +35,9 @@ export class CartRemindersRepository {
   async waiting(cutoff: Date, cursor: ReminderCursor | undefined, limit: number): Promise<ReminderCandidate[]> {
     const after = cursor ? sql`AND (c.owner_touched_at, c.user_id) > (${cursor.touchedAt}, ${cursor.userId}::uuid)` : sql``;
     const { rows } = await sql<ReminderCandidate>`
-      SELECT c.user_id AS "userId", c.version, c.owner_touched_at AS "touchedAt", u.email
-      FROM carts c LEFT JOIN users u ON u.id = c.user_id
+      SELECT c.user_id AS "userId", c.version, c.owner_touched_at AS "touchedAt", u.email,
+        p.cart_reminders_off_at IS NOT NULL AS "optedOut"
+      FROM carts c LEFT JOIN users u ON u.id = c.user_id LEFT JOIN mail_preferences p ON p.user_id = c.user_id
       WHERE c.lines <> '[]'::jsonb AND c.reminded_for IS DISTINCT FROM c.owner_touched_at
         AND c.owner_touched_at <= ${cutoff} ${after}
       ORDER BY c.owner_touched_at, c.user_id

@@ -25,4 +25,9 @@ export interface EmailJob extends RenderedMail {
   key: string;
   template: MailTemplate;
   to: string;
+  /**
+   * Where a mail client's unsubscribe button posts (RFC 8058 one-click): sent as `List-Unsubscribe`
+   * with `List-Unsubscribe-Post`. Only mail that is not about an order carries one (the reminder).
+   */
+  listUnsubscribe?: string;
 }

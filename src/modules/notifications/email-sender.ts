@@ -31,7 +31,14 @@ export class EmailSender {
     }
     let messageId: string;
     try {
-      messageId = await mailer.send({ to: job.to, subject: job.subject, html: job.html, text: job.text, deliveryKey: job.key });
+      messageId = await mailer.send({
+        to: job.to,
+        subject: job.subject,
+        html: job.html,
+        text: job.text,
+        deliveryKey: job.key,
+        listUnsubscribe: job.listUnsubscribe,
+      });
     } catch (error) {
       metrics.emails.inc({ template: job.template, outcome: 'failed' });
       await deliveries.failed(job.key, (error as Error).message).catch((recordError: unknown) => {

@@ -16,6 +16,10 @@ export const mailboxMessage = z
     subject: z.string(),
     text: z.string(),
     html: z.string().nullable(),
+    /** The List-Unsubscribe header as sent (`<https://…>`), for mail that can be unsubscribed from (the cart reminder). */
+    listUnsubscribe: z.string().nullable(),
+    /** The List-Unsubscribe-Post header (`List-Unsubscribe=One-Click` for RFC 8058's one-click). */
+    listUnsubscribePost: z.string().nullable(),
     receivedAt: z.iso.datetime(),
   })
   .meta({ id: 'MailboxMessage' });
@@ -85,4 +89,8 @@ export class Mailbox {
   }
 }
 
-const parse = (row: string) => JSON.parse(row) as MailboxMessage;
+/** A stored message; one stored before the List-Unsubscribe fields were kept has none. */
+const parse = (row: string): MailboxMessage => {
+  const stored = JSON.parse(row) as Partial<MailboxMessage> & Omit<MailboxMessage, 'listUnsubscribe' | 'listUnsubscribePost'>;
+  return { ...stored, listUnsubscribe: stored.listUnsubscribe ?? null, listUnsubscribePost: stored.listUnsubscribePost ?? null };
+};

@@ -13,6 +13,8 @@ export interface OutgoingMail {
    * Message-ID is derived from it. Without one, each send gets a new Message-ID.
    */
   deliveryKey?: string;
+  /** An https URL that unsubscribes the recipient with one POST (RFC 8058), for mail clients' own button. */
+  listUnsubscribe?: string;
 }
 
 export interface MailerOptions {
@@ -73,6 +75,9 @@ export class Mailer {
       html: mail.html,
       text: mail.text,
       ...(mail.deliveryKey === undefined ? {} : { messageId: this.messageIdOf(mail.deliveryKey) }),
+      ...(mail.listUnsubscribe === undefined
+        ? {}
+        : { list: { unsubscribe: mail.listUnsubscribe }, headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }),
     });
     return info.messageId;
   }

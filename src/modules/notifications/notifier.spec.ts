@@ -11,7 +11,9 @@ const PRODUCTS = new Map([
   ['MUG', { title: 'Mug', priceCents: 900, currency: 'EUR' }],
 ]);
 
-function notifierWith(accounts: Record<string, string>) {
+const TOKEN = '5d6a1c2e-8f3b-4c1d-9e7f-0a1b2c3d4e5f';
+
+function notifierWith(accounts: Record<string, string>, remindersOff: readonly string[] = []) {
   const sent: { data: EmailJob; jobId: string }[] = [];
   const notifier = new Notifier({
     orders: { find: async () => undefined },
@@ -26,6 +28,7 @@ function notifierWith(accounts: Record<string, string>) {
       placedVendorLines: async () => [],
     },
     lowStock: { alertsFor: async () => new Map() },
+    mailPreferences: { forReminder: async (userId) => ({ token: TOKEN, cartReminders: !remindersOff.includes(userId) }) },
     // Every cart as its reminder found it.
     carts: { read: async () => null },
     cartSnapshots: {
@@ -72,6 +75,17 @@ describe('Notifier, abandoned carts', () => {
     expect(first!.data.text).toContain('Desk lamp (LAMP): 2 × €25.00');
     expect(first!.data.text).not.toContain('GONE');
     expect(first!.data.text).toContain('https://shop.example.test/checkout');
+  });
+
+  it('says how to stop the reminders, in the mail and for a mail client’s own button, and sends none to an owner who stopped them', async () => {
+    const { notifier, sent } = notifierWith({ [USER]: 'ada@example.com' });
+    await notifier.notify(abandoned(9, 5, [{ sku: 'MUG', quantity: 1 }]));
+    expect(sent[0]!.data.text).toContain(`Stop cart reminders: https://shop.example.test/mail/cart-reminders?token=${TOKEN}`);
+    expect(sent[0]!.data.listUnsubscribe).toBe(`https://shop.example.test/api/mail/cart-reminders/unsubscribe?token=${TOKEN}`);
+
+    const stopped = notifierWith({ [USER]: 'ada@example.com' }, [USER]);
+    expect(await stopped.notifier.notify(abandoned(10, 5, [{ sku: 'MUG', quantity: 1 }]))).toBe(0);
+    expect(stopped.sent).toEqual([]);
   });
 
   it('writes to no guest, and sends nothing for a cart whose products are all gone', async () => {

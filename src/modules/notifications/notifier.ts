@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JobQueues } from '../../jobs/job-queues.js';
 import { PRIORITY } from '../../jobs/registry.js';
 import { Coalescer, coalescedLookups } from '../../lib/coalescer.js';
-import { checkoutPageUrl, deadLettersPageUrl, orderPageUrl } from '../../lib/shop-pages.js';
+import { cartRemindersPageUrl, cartRemindersUnsubscribeUrl, checkoutPageUrl, deadLettersPageUrl, orderPageUrl } from '../../lib/shop-pages.js';
 import type { CartStore } from '../../redis/cart-store.js';
 import type { CartsRepository } from '../carts/carts.repository.js';
 import type { LowStock, LowStockAlertsRepository } from '../inventory/low-stock-alerts.repository.js';
@@ -11,6 +11,7 @@ import type { Order } from '../orders/orders.schemas.js';
 import type { OutboxPayloads, OutboxRecord } from '../outbox/outbox-events.js';
 import type { EmailJob, MailTemplate } from './email-job.js';
 import { DEFAULT_FORMAT, type FormatOptions } from './format.js';
+import type { MailPreferencesRepository } from './mail-preferences.repository.js';
 import type { NotificationsRepository } from './notifications.repository.js';
 import * as templates from './templates.js';
 
@@ -21,6 +22,8 @@ export interface NotifierDeps {
     'adminEmails' | 'addressesOf' | 'accountEmail' | 'productsOnSale' | 'productTitle' | 'paymentIdOf' | 'refundOf' | 'placedVendorLines'
   >;
   lowStock: Pick<LowStockAlertsRepository, 'alertsFor'>;
+  /** Whether an account still takes cart reminders, and the token their unsubscribe links carry. */
+  mailPreferences: Pick<MailPreferencesRepository, 'forReminder'>;
   /** A cart as its owner left it last: live in Redis, else its snapshot. */
   carts: Pick<CartStore, 'read'>;
   cartSnapshots: Pick<CartsRepository, 'find'>;
@@ -36,6 +39,8 @@ interface Mail {
   /** Tells apart two mails of one template for one event (one low-stock alert per SKU). */
   subjectKey?: string;
   rendered: templates.RenderedMail;
+  /** The one-click unsubscribe URL a mail client's button posts to (EmailJob.listUnsubscribe). */
+  listUnsubscribe?: string;
 }
 
 function orderIdOf(event: OutboxRecord): string {
@@ -105,7 +110,9 @@ export class Notifier {
     const jobs: { data: EmailJob; jobId: string; priority: number }[] = [];
     const queue = (mail: Mail, to: string, priority: number) => {
       const key = `${deliverySource(event)}.${mail.subjectKey ?? mail.template}.${to}`;
-      jobs.push({ data: { key, template: mail.template, to, ...mail.rendered }, jobId: sendJobId(key), priority });
+      const data: EmailJob = { key, template: mail.template, to, ...mail.rendered };
+      if (mail.listUnsubscribe) data.listUnsubscribe = mail.listUnsubscribe;
+      jobs.push({ data, jobId: sendJobId(key), priority });
     };
     for (const mail of adminMails) for (const to of admins) queue(mail, to, PRIORITY.admin);
     if (customer) for (const mail of customerMails) queue(mail, customer, PRIORITY.customer);
@@ -183,7 +190,9 @@ export class Notifier {
   /**
    * The reminder shows the cart's lines at today's prices, as the cart itself would; a line whose
    * product is no longer sold (or now sold in another currency) is left out, and a cart left with
-   * none gets no mail, nor a cart its owner has touched since it was found abandoned.
+   * none gets no mail, nor a cart its owner has touched since it was found abandoned, nor one whose
+   * owner has turned reminders off since. Each reminder says how to stop them: a link to the shop's
+   * page for it, and the one-click URL a mail client's own unsubscribe button posts to.
    */
   private async abandonedCartMail(cart: OutboxPayloads['cart.abandoned']): Promise<Mail[]> {
     // The owner may have come back between the run that found the cart abandoned and this mail
@@ -197,8 +206,14 @@ export class Notifier {
       return product && product.currency === cart.currency ? [{ sku, quantity, title: product.title, unitPriceCents: product.priceCents }] : [];
     });
     if (lines.length === 0) return [];
-    const rendered = templates.abandonedCart({ lines, currency: cart.currency, cartUrl: checkoutPageUrl(this.deps.shopUrl()) }, this.format);
-    return [{ template: 'abandoned-cart', rendered }];
+    const setting = await this.deps.mailPreferences.forReminder(cart.userId);
+    if (!setting.cartReminders) return [];
+    const shopUrl = this.deps.shopUrl();
+    const rendered = templates.abandonedCart(
+      { lines, currency: cart.currency, cartUrl: checkoutPageUrl(shopUrl), stopUrl: cartRemindersPageUrl(shopUrl, setting.token) },
+      this.format,
+    );
+    return [{ template: 'abandoned-cart', rendered, listUnsubscribe: cartRemindersUnsubscribeUrl(shopUrl, setting.token) }];
   }
 
   /** The admins' mail the event calls for: a dead letter, a failed fulfilment, or a SKU taken low (by a confirmation's sale, or by a vendor recount). */

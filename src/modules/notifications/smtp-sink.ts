@@ -86,6 +86,8 @@ export class SmtpSink {
         subject: parsed.subject ?? '',
         text: parsed.text ?? '',
         html: parsed.html || null,
+        listUnsubscribe: headerValue(parsed.headerLines, 'list-unsubscribe'),
+        listUnsubscribePost: headerValue(parsed.headerLines, 'list-unsubscribe-post'),
       });
       this.logger.debug({ id: stored.id, to, subject: stored.subject }, 'mail received');
     } catch (error) {
@@ -94,4 +96,14 @@ export class SmtpSink {
       throw smtpError('mailbox unavailable, try again later', 451);
     }
   }
+}
+
+/** A header's value as sent, unfolded; null when the message has none. */
+function headerValue(lines: readonly { key: string; line: string }[], key: string): string | null {
+  const found = lines.find((header) => header.key === key);
+  if (!found) return null;
+  return found.line
+    .slice(found.line.indexOf(':') + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim();
 }

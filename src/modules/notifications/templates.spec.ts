@@ -59,7 +59,10 @@ const every: [string, () => RenderedMail][] = [
     'dead letter',
     () => deadLetter({ queue: 'notifications', jobName: 'send-email', reason: 'SMTP down', attempts: 3, failedAt: AT, consoleUrl: CONSOLE_URL }),
   ],
-  ['abandoned cart', () => abandonedCart({ lines: LINES, currency: 'USD', cartUrl: 'https://shop.example/cart' })],
+  [
+    'abandoned cart',
+    () => abandonedCart({ lines: LINES, currency: 'USD', cartUrl: 'https://shop.example/cart', stopUrl: 'https://shop.example/stop' }),
+  ],
 ];
 
 describe('mail templates', () => {
@@ -247,11 +250,24 @@ describe('mail templates', () => {
     expect(mail.html).toContain('Error: &lt;boom&gt;');
   });
 
-  it('links the abandoned cart, and refuses a link that is not http(s)', () => {
-    const mail = abandonedCart({ lines: LINES, currency: 'USD', cartUrl: 'https://shop.example/cart?x=1&y="2"' });
+  it('links the abandoned cart and the page that stops the reminders, and refuses a link that is not http(s)', () => {
+    const mail = abandonedCart({
+      lines: LINES,
+      currency: 'USD',
+      cartUrl: 'https://shop.example/cart?x=1&y="2"',
+      stopUrl: 'https://shop.example/mail/cart-reminders?token=a&b',
+    });
     expect(mail.html).toContain('href="https://shop.example/cart?x=1&amp;y=&quot;2&quot;"');
     expect(mail.text).toContain('Back to your cart: https://shop.example/cart?x=1&y="2"');
     expect(mail.text).toContain('Total: $34.99');
-    expect(() => abandonedCart({ lines: LINES, currency: 'USD', cartUrl: 'javascript:alert(1)' })).toThrow(/http/);
+    // How to stop them, in the text and in the footer of the HTML.
+    expect(mail.text).toContain('Stop cart reminders: https://shop.example/mail/cart-reminders?token=a&b');
+    expect(mail.html).toContain('href="https://shop.example/mail/cart-reminders?token=a&amp;b"');
+    expect(() => abandonedCart({ lines: LINES, currency: 'USD', cartUrl: 'javascript:alert(1)', stopUrl: 'https://shop.example/stop' })).toThrow(
+      /http/,
+    );
+    expect(() => abandonedCart({ lines: LINES, currency: 'USD', cartUrl: 'https://shop.example/cart', stopUrl: 'javascript:alert(1)' })).toThrow(
+      /http/,
+    );
   });
 });

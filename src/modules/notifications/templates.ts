@@ -113,6 +113,8 @@ export interface AbandonedCartInput {
   currency: string;
   /** Where the buyer finds the cart again. */
   cartUrl: string;
+  /** The page where the owner turns these reminders off (its link carries their token). */
+  stopUrl: string;
 }
 
 const SHOP = 'flashcart';
@@ -147,7 +149,8 @@ const STYLE = {
   footer: 'margin:16px 0 0;font-size:12px;color:#777777;',
 };
 
-function layout(subject: string, heading: string, content: SafeHtml): string {
+/** The page's frame; `footnote` goes under the automatic-mail line (a reminder's way to stop them). */
+function layout(subject: string, heading: string, content: SafeHtml, footnote?: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -162,7 +165,7 @@ function layout(subject: string, heading: string, content: SafeHtml): string {
 <h1 style="${STYLE.h1}">${heading}</h1>
 ${content}
 </td></tr></table>
-<p style="${STYLE.footer}">${SHOP} sent this mail automatically.</p>
+<p style="${STYLE.footer}">${SHOP} sent this mail automatically.${footnote ? html` ${footnote}` : ''}</p>
 </td></tr></table>
 </body>
 </html>
@@ -483,6 +486,8 @@ export function abandonedCart(input: AbandonedCartInput, format: FormatOptions =
   const subject = 'Your cart is waiting for you';
   const sentence = 'You left these items in your cart. They are not reserved yet: stock may run out.';
   const link = linkTo(input.cartUrl, 'Back to your cart');
+  const stop = linkTo(input.stopUrl, 'Stop cart reminders');
+  const why = 'You get this because you left items in your cart.';
   return {
     subject,
     html: layout(
@@ -490,7 +495,8 @@ export function abandonedCart(input: AbandonedCartInput, format: FormatOptions =
       'Still thinking it over?',
       html`${paragraph(sentence)}${linesTable(input.lines, input.currency, format.locale)}
 ${link.html}`,
+      html`${why} <a href="${input.stopUrl}" style="color:#777777;">Stop cart reminders</a>`,
     ),
-    text: textMail(sentence, linesText(input.lines, input.currency, format.locale), link.text),
+    text: textMail(sentence, linesText(input.lines, input.currency, format.locale), link.text, `${why} ${stop.text}`),
   };
 }

@@ -1,0 +1,48 @@
+import type { Db } from '../../db/database.js';
+
+/** An account's reminder settings as a reminder's links name them. */
+export interface ReminderSetting {
+  /** What the unsubscribe links carry. */
+  token: string;
+  cartReminders: boolean;
+}
+
+/** Whether abandoned-cart reminders go to an account, and the token its links carry (`mail_preferences`). */
+export class MailPreferencesRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * The account's setting as a reminder about to be sent needs it: its token (the row is made with
+   * the first reminder) and whether reminders are still on.
+   */
+  async forReminder(userId: string): Promise<ReminderSetting> {
+    // DO UPDATE of nothing rather than DO NOTHING: RETURNING then gives the row that was there.
+    const row = await this.db
+      .insertInto('mailPreferences')
+      .values({ userId })
+      .onConflict((conflict) => conflict.column('userId').doUpdateSet((eb) => ({ userId: eb.ref('excluded.userId') })))
+      .returning(['token', 'cartRemindersOffAt'])
+      .executeTakeFirstOrThrow();
+    return { token: row.token, cartReminders: row.cartRemindersOffAt === null };
+  }
+
+  /** The setting a link's token names; undefined for a token no reminder carried. */
+  async find(token: string): Promise<ReminderSetting | undefined> {
+    const row = await this.db.selectFrom('mailPreferences').select(['token', 'cartRemindersOffAt']).where('token', '=', token).executeTakeFirst();
+    return row && { token: row.token, cartReminders: row.cartRemindersOffAt === null };
+  }
+
+  /**
+   * Turns reminders on or off for the account the token names; undefined for an unknown token.
+   * Turning them off again keeps the first time they were turned off.
+   */
+  async setCartReminders(token: string, on: boolean): Promise<ReminderSetting | undefined> {
+    const row = await this.db
+      .updateTable('mailPreferences')
+      .set((eb) => ({ cartRemindersOffAt: on ? null : eb.fn.coalesce('cartRemindersOffAt', eb.fn<Date>('now', [])) }))
+      .where('token', '=', token)
+      .returning(['token', 'cartRemindersOffAt'])
+      .executeTakeFirst();
+    return row && { token: row.token, cartReminders: row.cartRemindersOffAt === null };
+  }
+}
