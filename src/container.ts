@@ -29,6 +29,7 @@ import { OutboxFeedSource } from './modules/feed/outbox-feed-source.js';
 import { InventoryRepository } from './modules/inventory/inventory.repository.js';
 import { InventoryService } from './modules/inventory/inventory.service.js';
 import { LowStockAlertsRepository } from './modules/inventory/low-stock-alerts.repository.js';
+import { CartReminderSettings } from './modules/notifications/cart-reminder-settings.js';
 import { EmailDeliveriesRepository } from './modules/notifications/email-deliveries.repository.js';
 import { EmailSender } from './modules/notifications/email-sender.js';
 import { MailPreferencesRepository } from './modules/notifications/mail-preferences.repository.js';
@@ -149,6 +150,7 @@ export class Container {
   readonly mailbox: Mailbox;
   /** Whether accounts take cart reminders, set through the reminders' unsubscribe links. */
   readonly mailPreferences: MailPreferencesRepository;
+  readonly cartReminderSettings: CartReminderSettings;
   /** SMTP_URL, or the built-in sink; connects on the first send. */
   readonly mailer: Mailer;
   readonly notifier: Notifier;
@@ -361,6 +363,7 @@ export class Container {
 
     this.mailbox = new Mailbox({ redis: this.redis, keys: this.keys });
     this.mailPreferences = new MailPreferencesRepository(this.db);
+    this.cartReminderSettings = new CartReminderSettings(this.mailPreferences);
     this.mailer = new Mailer({ smtpUrl: mailTransportUrl(config), from: config.mailFrom });
     this.notifier = new Notifier({
       orders: this.ordersRepository,

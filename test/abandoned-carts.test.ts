@@ -163,6 +163,11 @@ describe('abandoned carts, run with the clock given', () => {
     expect(mail!.listUnsubscribePost).toBe('List-Unsubscribe=One-Click');
     expect(mail!.text).toContain(`Stop cart reminders: ${sut.system.url}/mail/cart-reminders?token=${token}`);
     expect((await new Api(sut.system.url!).get(`/api/mail/cart-reminders?token=${token}`)).body).toEqual({ cartReminders: true });
+    // Opened in a browser (a client without one-click), the URL leads to the page and changes nothing.
+    const opened = await fetch(`${sut.system.url}/api/mail/cart-reminders/unsubscribe?token=${token}`, { redirect: 'manual' });
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('location')).toBe(`/mail/cart-reminders?token=${token}`);
+    expect((await new Api(sut.system.url!).get(`/api/mail/cart-reminders?token=${token}`)).body).toEqual({ cartReminders: true });
 
     const stopped = await oneClick(sut, `/api/mail/cart-reminders/unsubscribe?token=${token}`);
     expect(stopped.status).toBe(200);
@@ -209,6 +214,15 @@ describe('abandoned carts, run with the clock given', () => {
       })(),
     });
     expect(multipart.status).toBe(404);
+    // JSON too, even JSON that does not parse: nothing of the body is read.
+    for (const body of ['{}', '{"not json']) {
+      const json = await fetch(`${sut.system.url}/api/mail/cart-reminders/unsubscribe?token=${unknown}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(json.status, body).toBe(404);
+    }
     const large = await fetch(`${sut.system.url}/api/mail/cart-reminders/unsubscribe?token=${unknown}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

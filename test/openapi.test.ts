@@ -43,6 +43,7 @@ const PUBLIC = [
   'getCartReminders',
   'unsubscribeCartReminders',
   'subscribeCartReminders',
+  'openCartRemindersUnsubscribe',
   'getProduct',
   // The provider signs it instead (Payment-Signature).
   'receivePaymentWebhook',

@@ -118,7 +118,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     webhookSecret: config.paymentWebhookSecret,
   });
   await app.register(notificationsRoutes, { auth, mailbox: container.mailbox });
-  await app.register(mailPreferencesRoutes, { preferences: container.mailPreferences });
+  await app.register(mailPreferencesRoutes, { settings: container.cartReminderSettings });
   await app.register(failedJobsRoutes, { auth, failedJobs: container.failedJobs });
   await registerQueueBoard(app, { auth, queues: container.queues.all(), cookieMaxAgeSeconds: config.jwtTtlSeconds });
   await app.register(cartsRoutes, { auth, carts: container.carts });

@@ -51,6 +51,11 @@ export interface RouteDoc extends RequestSchemas {
   bodyOptional?: boolean;
   /** False for a route that answers without Postgres or Redis (no 503). */
   needsStores?: boolean;
+  /**
+   * The route takes a body of any type and leaves it unread (a mail client's one-click form): no
+   * 415, and this many bytes at most (its 413).
+   */
+  ignoresBodyOver?: number;
 }
 
 const DOC = Symbol('flashcart.routeDoc');
@@ -116,7 +121,9 @@ function statusesOf(doc: RouteDoc, methods: string[]): Map<number, string> {
   if (doc.access !== 'public') statuses.set(401, COMMON_REFUSALS[401]);
   if (doc.access === 'admin') statuses.set(403, COMMON_REFUSALS[403]);
   for (const [status, description] of Object.entries(doc.refusals ?? {})) statuses.set(Number(status), description);
-  if (takesBody) {
+  if (takesBody && doc.ignoresBodyOver !== undefined) {
+    statuses.set(413, `PAYLOAD_TOO_LARGE: a body over ${doc.ignoresBodyOver.toLocaleString('en')} bytes (any body is taken and left unread).`);
+  } else if (takesBody) {
     statuses.set(413, COMMON_REFUSALS[413]);
     statuses.set(415, COMMON_REFUSALS[415]);
   }

@@ -4,7 +4,7 @@ import type { Metrics } from '../../lib/metrics.js';
 import type { CartStore } from '../../redis/cart-store.js';
 import type { OutboxRepository } from '../outbox/outbox.repository.js';
 import type { NewOutboxEvent } from '../outbox/outbox-events.js';
-import type { CartRemindersRepository, ReminderCursor } from './cart-reminders.repository.js';
+import type { CartRemindersRepository, ClaimedCart, ReminderCursor } from './cart-reminders.repository.js';
 
 export interface AbandonedCartsDeps {
   inTransaction: InTransaction;
@@ -76,8 +76,13 @@ export class AbandonedCarts {
       const owners = new Map(current.map((candidate) => [candidate.userId, candidate]));
       const claimed = await inTransaction(async (tx) => {
         const carts = await repository.claim(tx, current, cutoff);
-        const mailed = carts.filter((cart) => owners.get(cart.userId)?.email && !owners.get(cart.userId)?.optedOut);
-        const optedOut = carts.filter((cart) => owners.get(cart.userId)?.email && owners.get(cart.userId)?.optedOut).length;
+        const mailed: ClaimedCart[] = [];
+        let optedOut = 0;
+        for (const cart of carts) {
+          const owner = owners.get(cart.userId);
+          if (owner?.email && owner.optedOut) optedOut++;
+          else if (owner?.email) mailed.push(cart);
+        }
         const events: NewOutboxEvent[] = mailed.map((cart) => ({
           type: 'cart.abandoned',
           orderId: null,

@@ -1,11 +1,5 @@
 import type { Db } from '../../db/database.js';
-
-/** An account's reminder settings as a reminder's links name them. */
-export interface ReminderSetting {
-  /** What the unsubscribe links carry. */
-  token: string;
-  cartReminders: boolean;
-}
+import type { ReminderSetting } from './mail-preferences.schemas.js';
 
 /** Whether abandoned-cart reminders go to an account, and the token its links carry (`mail_preferences`). */
 export class MailPreferencesRepository {

@@ -1,36 +1,24 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { route } from '../../http/openapi.js';
-import { AppError } from '../../lib/errors.js';
-import type { MailPreferencesRepository, ReminderSetting } from './mail-preferences.repository.js';
+import { noBody, route } from '../../http/openapi.js';
+import { cartRemindersPageUrl } from '../../lib/shop-pages.js';
+import type { CartReminderSettings } from './cart-reminder-settings.js';
+import { cartReminders, reminderLinkQuery } from './mail-preferences.schemas.js';
 
-/** What a reminder's links carry: the token of its owner's mail preferences. */
-const tokenQuery = z.object({ token: z.uuid().describe('The token of the reminder’s links') }).strict();
-
-const cartReminders = z
-  .object({ cartReminders: z.boolean().describe('Whether abandoned-cart reminders go to the account') })
-  .meta({ id: 'CartReminders' });
-
-/** A body this route ignores is still read no further than this. */
+/** A body these routes ignore is still read no further than this. */
 const ONE_CLICK_BODY_LIMIT = 4 * 1024;
 
-const UNKNOWN = 'NOT_FOUND: no reminder carried this token.';
-
-const answer = (setting: ReminderSetting | undefined) => {
-  if (!setting) throw new AppError('NOT_FOUND', 'no reminder carried this link’s token; use the link of a newer reminder');
-  return { cartReminders: setting.cartReminders };
-};
+const NO_SUCH_TOKEN = 'NOT_FOUND: no reminder carried this token.';
 
 /**
  * The links of an abandoned-cart reminder: the shop's page reads the setting and turns it off or on
- * again, and a mail client's own unsubscribe button posts to the same `unsubscribe` (RFC 8058
- * one-click, `List-Unsubscribe=One-Click` as a form). They need no sign-in: the token in the link,
- * random and given only in the reminders, is the proof. Reading never changes anything, so a link
- * checker's GET turns nothing off.
+ * again, and a mail client's own unsubscribe button posts to `unsubscribe` (RFC 8058 one-click,
+ * `List-Unsubscribe=One-Click` as a form). Reading never changes anything, so a link checker's GET
+ * turns nothing off; a GET of the one-click URL (a client that opens it in a browser) leads to the page.
  */
-export const mailPreferencesRoutes: FastifyPluginAsyncZod<{ preferences: MailPreferencesRepository }> = async (app, { preferences }) => {
-  // A mail client posts a form (urlencoded or multipart) whose one field says it is a one-click:
-  // the token in the address is all this needs, so whatever body comes is taken and left unread.
+export const mailPreferencesRoutes: FastifyPluginAsyncZod<{ settings: CartReminderSettings }> = async (app, { settings }) => {
+  // A mail client posts a form (urlencoded or multipart), the shop's page nothing: the token in the
+  // address is all these need, so whatever body comes is taken and left unread, JSON included.
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ONE_CLICK_BODY_LIMIT }, (_request, _body, done) => done(null, undefined));
 
   app.get(
@@ -41,12 +29,30 @@ export const mailPreferencesRoutes: FastifyPluginAsyncZod<{ preferences: MailPre
         summary: 'Whether cart reminders go to the account a reminder’s link names',
         tags: ['mail'],
         access: 'public',
-        querystring: tokenQuery,
+        querystring: reminderLinkQuery,
         ok: { 200: { description: 'The setting.', schema: cartReminders } },
-        refusals: { 404: UNKNOWN },
+        refusals: { 404: NO_SUCH_TOKEN },
       }),
     },
-    async (request) => answer(await preferences.find(request.query.token)),
+    async (request) => settings.read(request.query.token),
+  );
+
+  app.get(
+    '/api/mail/cart-reminders/unsubscribe',
+    {
+      schema: route({
+        operationId: 'openCartRemindersUnsubscribe',
+        summary: 'The one-click URL opened in a browser: leads to the shop’s page',
+        description:
+          'A mail client without RFC 8058 opens the `List-Unsubscribe` URL: it changes nothing and redirects to `/mail/cart-reminders?token=`, where a button does.',
+        tags: ['mail'],
+        access: 'public',
+        querystring: reminderLinkQuery,
+        ok: { 303: { description: 'To the shop’s page for the setting.', schema: noBody } },
+        needsStores: false,
+      }),
+    },
+    async (request, reply) => reply.redirect(cartRemindersPageUrl('', request.query.token), 303),
   );
 
   // Off from a reminder's link or a mail client's button; on again from the shop's page. Twice is harmless.
@@ -56,7 +62,7 @@ export const mailPreferencesRoutes: FastifyPluginAsyncZod<{ preferences: MailPre
       operationId: 'unsubscribeCartReminders',
       summary: 'Turn cart reminders off',
       description:
-        'The reminder’s `List-Unsubscribe` URL (RFC 8058: a mail client posts `List-Unsubscribe=One-Click`), and the shop’s page. Any body is accepted and ignored.',
+        'The reminder’s `List-Unsubscribe` URL (RFC 8058: a mail client posts `List-Unsubscribe=One-Click`), and the shop’s page. Any body is taken and left unread.',
       done: 'Off: no more reminders go to the account.',
       on: false,
     },
@@ -64,7 +70,7 @@ export const mailPreferencesRoutes: FastifyPluginAsyncZod<{ preferences: MailPre
       path: 'subscribe',
       operationId: 'subscribeCartReminders',
       summary: 'Turn cart reminders on again',
-      description: 'From the shop’s page, after turning them off. Any body is accepted and ignored.',
+      description: 'From the shop’s page, after turning them off. Any body is taken and left unread.',
       done: 'On: a cart left again gets its reminder.',
       on: true,
     },
@@ -79,12 +85,13 @@ export const mailPreferencesRoutes: FastifyPluginAsyncZod<{ preferences: MailPre
           description,
           tags: ['mail'],
           access: 'public',
-          querystring: tokenQuery,
+          querystring: reminderLinkQuery,
           ok: { 200: { description: done, schema: cartReminders } },
-          refusals: { 404: UNKNOWN },
+          refusals: { 404: NO_SUCH_TOKEN },
+          ignoresBodyOver: ONE_CLICK_BODY_LIMIT,
         }),
       },
-      async (request) => answer(await preferences.setCartReminders(request.query.token, on)),
+      async (request) => settings.set(request.query.token, on),
     );
   }
 };

@@ -488,7 +488,7 @@ export interface paths {
         put?: never;
         /**
          * Turn cart reminders on again
-         * @description From the shop’s page, after turning them off. Any body is accepted and ignored.
+         * @description From the shop’s page, after turning them off. Any body is taken and left unread.
          */
         post: operations["subscribeCartReminders"];
         delete?: never;
@@ -504,11 +504,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The one-click URL opened in a browser: leads to the shop’s page
+         * @description A mail client without RFC 8058 opens the `List-Unsubscribe` URL: it changes nothing and redirects to `/mail/cart-reminders?token=`, where a button does.
+         */
+        get: operations["openCartRemindersUnsubscribe"];
         put?: never;
         /**
          * Turn cart reminders off
-         * @description The reminder’s `List-Unsubscribe` URL (RFC 8058: a mail client posts `List-Unsubscribe=One-Click`), and the shop’s page. Any body is accepted and ignored.
+         * @description The reminder’s `List-Unsubscribe` URL (RFC 8058: a mail client posts `List-Unsubscribe=One-Click`), and the shop’s page. Any body is taken and left unread.
          */
         post: operations["unsubscribeCartReminders"];
         delete?: never;
@@ -3434,17 +3438,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description PAYLOAD_TOO_LARGE: the body is over 256 KiB. */
+            /** @description PAYLOAD_TOO_LARGE: a body over 4,096 bytes (any body is taken and left unread). */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description UNSUPPORTED_MEDIA_TYPE: a body sent as anything but `application/json` (or with no Content-Type). */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3457,6 +3452,36 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openCartRemindersUnsubscribe: {
+        parameters: {
+            query: {
+                /** @description The token of the reminder’s links */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the shop’s page for the setting. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED: the request breaks its schema or is malformed (bad JSON, a body that is not UTF-8); `details.issues` says where. */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3504,17 +3529,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description PAYLOAD_TOO_LARGE: the body is over 256 KiB. */
+            /** @description PAYLOAD_TOO_LARGE: a body over 4,096 bytes (any body is taken and left unread). */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description UNSUPPORTED_MEDIA_TYPE: a body sent as anything but `application/json` (or with no Content-Type). */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };

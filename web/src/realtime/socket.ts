@@ -8,6 +8,9 @@ type AnyListener = (payload: never) => void;
 
 const EVENTS: readonly EventName[] = ['cart:update', 'order:update', 'stock:update'];
 
+/** How long a visitor's connection stays open with nothing watched. */
+const VISITOR_IDLE_CLOSE_MS = 30_000;
+
 /**
  * One Socket.IO connection per tab, on the API's own origin, authenticated with the caller's token
  * (a new token, after sign-in, means a new connection). Listeners are kept here rather than on the
@@ -21,6 +24,8 @@ class RealtimeConnection {
   private token: string | undefined;
   private readonly listeners = new Map<EventName, Set<AnyListener>>();
   private readonly watched = new Map<string, number>();
+  /** Closes a visitor's connection a while after it last watched anything (not between two pages). */
+  private idleClose: ReturnType<typeof setTimeout> | undefined;
   private readonly stateListeners = new Set<() => void>();
   private readonly reconnectListeners = new Set<() => void>();
   private onRefused: () => void = () => undefined;
@@ -33,6 +38,7 @@ class RealtimeConnection {
   }
 
   private reconnect(): void {
+    clearTimeout(this.idleClose);
     this.socket?.disconnect();
     this.socket = this.token !== undefined || this.watched.size > 0 ? this.open(this.token) : undefined;
     this.notifyState();
@@ -88,6 +94,7 @@ class RealtimeConnection {
   watchProduct(sku: string): () => void {
     const count = this.watched.get(sku) ?? 0;
     this.watched.set(sku, count + 1);
+    clearTimeout(this.idleClose);
     // The first watch of a visitor without a session opens the connection, which sends it on connecting.
     if (count === 0 && this.socket) this.socket.emit('product:watch', { sku });
     else if (count === 0) this.reconnect();
@@ -99,6 +106,14 @@ class RealtimeConnection {
       }
       this.watched.delete(sku);
       this.socket?.emit('product:unwatch', { sku });
+      // A visitor without a session no longer following any stock: the connection goes, unless the
+      // next page watches something soon (leaving one product page for another unwatches first).
+      if (this.token === undefined && this.watched.size === 0) {
+        clearTimeout(this.idleClose);
+        this.idleClose = setTimeout(() => {
+          if (this.token === undefined && this.watched.size === 0) this.reconnect();
+        }, VISITOR_IDLE_CLOSE_MS);
+      }
     };
   }
 
