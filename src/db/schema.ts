@@ -96,7 +96,10 @@ export interface OrderHistoryTable {
   at: ColumnType<Date, Date | string | undefined, never>;
 }
 
-export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
+export const PAYMENT_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+/** A payment's money going back: owed, then sent. */
+export const REFUND_STATUSES = ['due', 'refunded'] as const;
 
 export interface PaymentsTable {
   orderId: string;
@@ -106,7 +109,7 @@ export interface PaymentsTable {
   currency: string;
   status: Generated<PaymentStatus>;
   checkoutUrl: string;
-  refundStatus: 'due' | 'refunded' | null;
+  refundStatus: (typeof REFUND_STATUSES)[number] | null;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
   completedAt: Date | null;

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, errorBody } from '../lib/errors.js';
-import type { AuthService } from '../modules/auth/auth.service.js';
+import { type AuthService, bearerTokenOf } from '../modules/auth/auth.service.js';
 import type { AuthUser } from '../modules/auth/auth.types.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
@@ -124,8 +124,8 @@ export async function registerQueueBoard(app: FastifyInstance, options: QueueBoa
           throw new AppError('UNAUTHENTICATED', `send an admin's token as the form field "token" or in an Authorization: Bearer header`);
         }
         await admitted(offered, header);
-        // Admitted, a header is "Bearer <token>" (authenticate took it apart the same way).
-        return handOver(request, reply, offered ?? header!.replace(/^Bearer\s+/i, ''), QUEUE_BOARD_PATH);
+        // Admitted, a header is "Bearer <token>".
+        return handOver(request, reply, offered ?? bearerTokenOf(header!)!, QUEUE_BOARD_PATH);
       },
     );
   });

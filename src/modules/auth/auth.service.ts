@@ -33,6 +33,11 @@ export interface SessionCarts {
   openEmptyCart(userId: string): Promise<void>;
 }
 
+/** The token of an `Authorization: Bearer <token>` header, the scheme in any case; undefined for any other header. */
+export function bearerTokenOf(authorization: string): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+}
+
 /** Accounts (argon2id passwords), guest sessions (no hashing) and HS256 bearer tokens. */
 export class AuthService {
   private readonly sign: (payload: Record<string, unknown>) => string;
@@ -102,11 +107,11 @@ export class AuthService {
   /** The caller behind a bearer token; throws UNAUTHENTICATED for a missing, bad or expired one. */
   authenticate(authorization: string | undefined): AuthUser {
     if (!authorization) throw unauthenticated('an Authorization: Bearer token is required');
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!match) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    const token = bearerTokenOf(authorization);
+    if (!token) throw unauthenticated('the Authorization header must be "Bearer <token>"');
     let claims: Record<string, unknown>;
     try {
-      claims = this.verifyToken(match[1]!);
+      claims = this.verifyToken(token);
     } catch {
       throw unauthenticated('the token is invalid or expired');
     }

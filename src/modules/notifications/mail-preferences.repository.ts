@@ -1,6 +1,12 @@
 import type { Db } from '../../db/database.js';
 import type { ReminderSetting } from './mail-preferences.schemas.js';
 
+/** A row as the links see it: reminders are on while they were never turned off. */
+const settingOf = (row: { token: string; cartRemindersOffAt: Date | null }): ReminderSetting => ({
+  token: row.token,
+  cartReminders: row.cartRemindersOffAt === null,
+});
+
 /** Whether abandoned-cart reminders go to an account, and the token its links carry (`mail_preferences`). */
 export class MailPreferencesRepository {
   constructor(private readonly db: Db) {}
@@ -17,13 +23,13 @@ export class MailPreferencesRepository {
       .onConflict((conflict) => conflict.column('userId').doUpdateSet((eb) => ({ userId: eb.ref('excluded.userId') })))
       .returning(['token', 'cartRemindersOffAt'])
       .executeTakeFirstOrThrow();
-    return { token: row.token, cartReminders: row.cartRemindersOffAt === null };
+    return settingOf(row);
   }
 
   /** The setting a link's token names; undefined for a token no reminder carried. */
   async find(token: string): Promise<ReminderSetting | undefined> {
     const row = await this.db.selectFrom('mailPreferences').select(['token', 'cartRemindersOffAt']).where('token', '=', token).executeTakeFirst();
-    return row && { token: row.token, cartReminders: row.cartRemindersOffAt === null };
+    return row && settingOf(row);
   }
 
   /**
@@ -37,6 +43,6 @@ export class MailPreferencesRepository {
       .where('token', '=', token)
       .returning(['token', 'cartRemindersOffAt'])
       .executeTakeFirst();
-    return row && { token: row.token, cartReminders: row.cartRemindersOffAt === null };
+    return row && settingOf(row);
   }
 }

@@ -147,6 +147,7 @@ const STYLE = {
   pre: 'margin:0 0 12px;padding:12px;background:#f4f4f6;font-size:12px;white-space:pre-wrap;word-break:break-word;',
   button: 'display:inline-block;padding:12px 24px;background:#1b5e20;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:bold;',
   footer: 'margin:16px 0 0;font-size:12px;color:#777777;',
+  footerLink: 'color:#777777;',
 };
 
 /** The page's frame; `footnote` goes under the automatic-mail line (a reminder's way to stop them). */
@@ -495,7 +496,7 @@ export function abandonedCart(input: AbandonedCartInput, format: FormatOptions =
       'Still thinking it over?',
       html`${paragraph(sentence)}${linesTable(input.lines, input.currency, format.locale)}
 ${link.html}`,
-      html`${why} <a href="${input.stopUrl}" style="color:#777777;">Stop cart reminders</a>`,
+      html`${why} <a href="${input.stopUrl}" style="${STYLE.footerLink}">Stop cart reminders</a>`,
     ),
     text: textMail(sentence, linesText(input.lines, input.currency, format.locale), link.text, `${why} ${stop.text}`),
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTORS, ORDER_STATUSES } from '../../db/schema.js';
+import { ACTORS, ORDER_STATUSES, PAYMENT_STATUSES, REFUND_STATUSES } from '../../db/schema.js';
 import { emailAddress, pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
 import { skuSchema } from '../catalog/sku.js';
 
@@ -120,11 +120,11 @@ export const order = z
     ),
     payment: z
       .object({
-        status: z.enum(['pending', 'succeeded', 'failed']).meta({ description: 'pending until the provider says how it ended' }),
+        status: z.enum(PAYMENT_STATUSES).meta({ description: 'pending until the provider says how it ended' }),
         amountCents: z.number().int(),
         currency: z.string(),
         refund: z
-          .enum(['due', 'refunded'])
+          .enum(REFUND_STATUSES)
           .optional()
           .meta({ description: 'The money goes back: it arrived after the order ended, or the order failed after it was paid' }),
       })

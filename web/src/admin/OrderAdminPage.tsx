@@ -59,7 +59,7 @@ export function OrderAdminPage({ id }: { id: string }) {
   if (order.isPending) return <Loading what="the order" />;
   if (order.error) {
     // 400: an address that cannot name an order at all (not a UUID); to the admin, no such order either.
-    if (order.error instanceof ApiError && (order.error.status === 404 || order.error.status === 400)) {
+    if (order.error instanceof ApiError && order.error.namesNothing) {
       return (
         <>
           <h1>No such order</h1>

@@ -49,6 +49,14 @@ export class ApiError extends Error {
     super(message);
   }
 
+  /**
+   * Whether the address names nothing: no such thing (404), or an identifier that cannot name one at
+   * all (400, a malformed id in the path or query), which a reader takes the same way.
+   */
+  get namesNothing(): boolean {
+    return this.status === 404 || this.status === 400;
+  }
+
   /** Whether sending the same request again may succeed: the network, a busy or restarting server. */
   get retryable(): boolean {
     return this.status === 0 || this.status === 429 || this.status >= 500;

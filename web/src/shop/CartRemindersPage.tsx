@@ -37,7 +37,7 @@ export function CartRemindersPage() {
     },
   });
 
-  const invalid = token === '' || (setting.error instanceof ApiError && (setting.error.status === 404 || setting.error.status === 400));
+  const invalid = token === '' || (setting.error instanceof ApiError && setting.error.namesNothing);
   return (
     <>
       <h1>Cart reminders</h1>

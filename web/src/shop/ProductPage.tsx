@@ -29,7 +29,7 @@ export function ProductPage({ sku }: { sku: string }) {
   if (product.isPending) return <Loading what="the product" />;
   if (product.error) {
     // 400: an address that cannot name a SKU at all (/products/a%2Fb); to the shopper, no such product either.
-    if (product.error instanceof ApiError && (product.error.status === 404 || product.error.status === 400)) {
+    if (product.error instanceof ApiError && product.error.namesNothing) {
       return (
         <>
           <h1>No such product</h1>
