@@ -376,7 +376,13 @@ export class Container {
       // Known once the API listens when PUBLIC_URL was derived from PORT=0 (tests); a worker alone uses PUBLIC_URL.
       shopUrl: () => this.shopUrl ?? config.publicUrl,
     });
-    this.emailSender = new EmailSender({ deliveries: new EmailDeliveriesRepository(this.db), mailer: this.mailer, metrics, logger });
+    this.emailSender = new EmailSender({
+      deliveries: new EmailDeliveriesRepository(this.db),
+      preferences: this.mailPreferences,
+      mailer: this.mailer,
+      metrics,
+      logger,
+    });
     this.outboxRelay = new OutboxRelay({
       inTransaction,
       repository: this.outboxRepository,

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EmailJob } from '../src/modules/notifications/email-job.js';
 import type { OutboxPayloads, OutboxRecord } from '../src/modules/outbox/outbox-events.js';
 import { createProduct, uniqueSku } from './support/fixtures.js';
 import { Api, eventually } from './support/http.js';
@@ -63,6 +64,16 @@ const reminderEvents = async (sut: SystemUnderTest, userId: string) =>
   ).rows.map((row) => row.payload.version);
 
 const touched = (cart: CartAnswer) => Date.parse(cart.updatedAt);
+
+/** The reminder event of `userId`'s cart, as the outbox relay hands it to the notify job. */
+async function reminderEvent(sut: SystemUnderTest, userId: string): Promise<OutboxRecord> {
+  const [row] = (
+    await sql<{ id: string; payload: OutboxPayloads['cart.abandoned']; createdAt: Date }>`
+      SELECT id, payload, created_at AS "createdAt" FROM outbox WHERE event_type = 'cart.abandoned' AND payload->>'userId' = ${userId}
+    `.execute(sut.system.container.db)
+  ).rows;
+  return { id: Number(row!.id), type: 'cart.abandoned', orderId: null, payload: row!.payload, createdAt: row!.createdAt.toISOString() };
+}
 
 describe('abandoned carts, run with the clock given', () => {
   // The scheduled run would find nothing this hour; each test runs the reminder itself, at a time of its choosing.
@@ -288,21 +299,7 @@ describe('abandoned carts, when the owner comes back before the reminder goes', 
   const sut = useSystem({ api: true, worker: true, mailSink: true }, { ABANDONED_CART_AFTER_HOURS: '1' });
 
   /** Notifies the reminder event of `userId` as its notify job does, now: how many mails it queues. */
-  async function notifiedReminder(userId: string): Promise<number> {
-    const [row] = (
-      await sql<{ id: string; payload: OutboxPayloads['cart.abandoned']; createdAt: Date }>`
-        SELECT id, payload, created_at AS "createdAt" FROM outbox WHERE event_type = 'cart.abandoned' AND payload->>'userId' = ${userId}
-      `.execute(sut.system.container.db)
-    ).rows;
-    const event: OutboxRecord = {
-      id: Number(row!.id),
-      type: 'cart.abandoned',
-      orderId: null,
-      payload: row!.payload,
-      createdAt: row!.createdAt.toISOString(),
-    };
-    return sut.system.container.notifier.notify(event);
-  }
+  const notifiedReminder = async (userId: string) => sut.system.container.notifier.notify(await reminderEvent(sut, userId));
 
   /** A customer's cart of `quantity` desk lamps, stored, and found abandoned by a run an hour later. */
   async function foundAbandoned(quantity: number): Promise<{ lamp: string; shopper: Awaited<ReturnType<typeof customer>>; left: CartAnswer }> {
@@ -346,5 +343,48 @@ describe('abandoned carts, when the owner comes back before the reminder goes', 
       'the price change reaching the cart',
     );
     expect(await notifiedReminder(shopper.id)).toBe(1);
+  });
+});
+
+describe('abandoned carts, a reminder waiting in the mail queue', () => {
+  const sut = useSystem({ api: true, worker: true, mailSink: true }, { ABANDONED_CART_AFTER_HOURS: '1' });
+  // The worker runs (it persists the carts), but takes no mail job: a reminder's send waits in its
+  // queue until the test sends it.
+  beforeAll(() => sut.system.container.queues.queue('notifications').pause());
+
+  /** A customer's cart found abandoned, its reminder notified and queued: the send-email job's data. */
+  async function queuedReminder(): Promise<{ shopper: Awaited<ReturnType<typeof customer>>; job: EmailJob }> {
+    const kettle = await createProduct(sut.admin, { onHand: 50, priceCents: 3_000, title: 'Kettle' });
+    const shopper = await customer(sut);
+    const left = (await shopper.api.post<CartAnswer>('/api/cart/items', { sku: kettle, quantity: 1 })).body;
+    await persisted(sut, shopper.id, left.version);
+    expect((await sut.system.container.abandonedCarts.remind(touched(left) + HOUR_MS)).reminded).toBe(1);
+    expect(await sut.system.container.notifier.notify(await reminderEvent(sut, shopper.id))).toBe(1);
+    const waiting = await sut.system.container.queues.queue('notifications').getJobs(['waiting', 'prioritized']);
+    const job = waiting.map((queued) => queued.data as EmailJob).find((data) => data.to === shopper.email);
+    expect(job?.template).toBe('abandoned-cart');
+    return { shopper, job: job! };
+  }
+
+  const deliveryStatus = async (key: string) =>
+    (await sql<{ status: string }>`SELECT status FROM email_deliveries WHERE key = ${key}`.execute(sut.system.container.db)).rows[0]?.status;
+
+  it('withholds a reminder whose owner turned reminders off while it waited, and sends one whose owner did not', async () => {
+    const stopped = await queuedReminder();
+    const kept = await queuedReminder();
+    const { token } = await sut.system.container.mailPreferences.forReminder(stopped.shopper.id);
+    expect((await oneClick(sut, `/api/mail/cart-reminders/unsubscribe?token=${token}`)).status).toBe(200);
+
+    const sender = sut.system.container.emailSender;
+    expect(await sender.send(stopped.job)).toBe('withheld');
+    expect(await sender.send(kept.job)).toBe('sent');
+    // A retry of the withheld job (its worker died before marking it done) withholds it again.
+    expect(await sender.send(stopped.job)).toBe('withheld');
+
+    expect(await deliveryStatus(stopped.job.key)).toBe('withheld');
+    expect(await deliveryStatus(kept.job.key)).toBe('sent');
+    const received = await eventually(async () => ((await mailTo(sut, kept.shopper.email)).length === 1 ? true : undefined), 'the kept reminder');
+    expect(received).toBe(true);
+    expect(await mailTo(sut, stopped.shopper.email)).toEqual([]);
   });
 });

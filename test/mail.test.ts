@@ -124,7 +124,9 @@ describe('mail through the built-in SMTP sink', () => {
           marks.push(messageId);
         },
         failed: async () => undefined,
+        withheld: async () => undefined,
       },
+      preferences: { find: async () => undefined },
       mailer,
       metrics: new Metrics(),
       logger,

@@ -140,7 +140,8 @@ export interface OutboxTable {
   fedAt: Date | null;
 }
 
-export type EmailDeliveryStatus = 'pending' | 'sent' | 'failed';
+/** `withheld`: a reminder its recipient turned off while it waited to be sent (EmailSender). */
+export type EmailDeliveryStatus = 'pending' | 'sent' | 'failed' | 'withheld';
 
 export interface EmailDeliveriesTable {
   key: string;

@@ -80,7 +80,7 @@ export class Metrics {
 
   readonly emails = new Counter({
     name: 'flashcart_emails_total',
-    help: 'Mail send attempts by template and outcome (sent, failed, already-sent)',
+    help: 'Mail send attempts by template and outcome (sent, failed, already-sent, withheld)',
     labelNames: ['template', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -8,6 +8,7 @@ import * as feed from './0006-feed.js';
 import * as cartReminders from './0007-cart-reminders.js';
 import * as vendorOrderParts from './0008-vendor-order-parts.js';
 import * as mailPreferences from './0009-mail-preferences.js';
+import * as withheldMail from './0010-withheld-mail.js';
 
 /** Every migration, in order. Names are permanent: Kysely records them in kysely_migration. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-cart-reminders': cartReminders,
   '0008-vendor-order-parts': vendorOrderParts,
   '0009-mail-preferences': mailPreferences,
+  '0010-withheld-mail': withheldMail,
 };

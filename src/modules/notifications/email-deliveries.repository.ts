@@ -36,6 +36,15 @@ export class EmailDeliveriesRepository {
       .execute();
   }
 
+  /** Records a delivery not sent because its recipient turned that mail off meanwhile (unless it was sent already). */
+  async withheld(job: Pick<EmailJob, 'key' | 'to' | 'template'>): Promise<void> {
+    await this.db
+      .insertInto('emailDeliveries')
+      .values({ key: job.key, recipient: job.to, template: job.template, status: 'withheld' })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ status: 'withheld', updatedAt: sql`now()` }).where('emailDeliveries.status', '<>', 'sent'))
+      .execute();
+  }
+
   async failed(key: string, error: string): Promise<void> {
     await this.db
       .updateTable('emailDeliveries')

@@ -30,4 +30,9 @@ export interface EmailJob extends RenderedMail {
    * with `List-Unsubscribe-Post`. Only mail that is not about an order carries one (the reminder).
    */
   listUnsubscribe?: string;
+  /**
+   * The recipient's cart-reminder token (`mail_preferences`), on a reminder: the send is withheld
+   * if they have turned reminders off by the time it goes, however long it waited in the queue.
+   */
+  cartRemindersToken?: string;
 }

@@ -2,10 +2,13 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../../lib/metrics.js';
 import type { EmailDeliveriesRepository } from './email-deliveries.repository.js';
 import type { EmailJob } from './email-job.js';
+import type { MailPreferencesRepository } from './mail-preferences.repository.js';
 import type { Mailer } from './mailer.js';
 
 export interface EmailSenderDeps {
-  deliveries: Pick<EmailDeliveriesRepository, 'begin' | 'sent' | 'failed'>;
+  deliveries: Pick<EmailDeliveriesRepository, 'begin' | 'sent' | 'failed' | 'withheld'>;
+  /** Whether a reminder's recipient still takes reminders (EmailJob.cartRemindersToken). */
+  preferences: Pick<MailPreferencesRepository, 'find'>;
   mailer: Pick<Mailer, 'send'>;
   metrics: Metrics;
   logger: Logger;
@@ -19,12 +22,21 @@ export interface EmailSenderDeps {
  * A send is at least once: when the server took the mail but the "sent" mark could not be written
  * (Postgres gone at that instant), the retry sends it again, with the same Message-ID (derived from
  * the delivery key), so the recipient's mail store or client can tell it is the same mail.
+ *
+ * A cart reminder is checked against its recipient's setting as it goes: one who turned reminders
+ * off while it waited in the queue (behind others, or retried while the SMTP server was away) does
+ * not get it, and its delivery is recorded `withheld`.
  */
 export class EmailSender {
   constructor(private readonly deps: EmailSenderDeps) {}
 
-  async send(job: EmailJob): Promise<'sent' | 'already-sent'> {
+  async send(job: EmailJob): Promise<'sent' | 'already-sent' | 'withheld'> {
     const { deliveries, mailer, metrics, logger } = this.deps;
+    if (job.cartRemindersToken !== undefined && !(await this.remindersStillOn(job.cartRemindersToken))) {
+      await deliveries.withheld(job);
+      metrics.emails.inc({ template: job.template, outcome: 'withheld' });
+      return 'withheld';
+    }
     if (!(await deliveries.begin(job))) {
       metrics.emails.inc({ template: job.template, outcome: 'already-sent' });
       return 'already-sent';
@@ -49,5 +61,10 @@ export class EmailSender {
     await deliveries.sent(job.key, messageId);
     metrics.emails.inc({ template: job.template, outcome: 'sent' });
     return 'sent';
+  }
+
+  /** False once the token's account has turned reminders off; a token no row holds (never expected) lets the mail go. */
+  private async remindersStillOn(token: string): Promise<boolean> {
+    return (await this.deps.preferences.find(token))?.cartReminders ?? true;
   }
 }

@@ -41,6 +41,8 @@ interface Mail {
   rendered: templates.RenderedMail;
   /** The one-click unsubscribe URL a mail client's button posts to (EmailJob.listUnsubscribe). */
   listUnsubscribe?: string;
+  /** The token whose setting is checked again when the mail is sent (EmailJob.cartRemindersToken). */
+  cartRemindersToken?: string;
 }
 
 function orderIdOf(event: OutboxRecord): string {
@@ -112,6 +114,7 @@ export class Notifier {
       const key = `${deliverySource(event)}.${mail.subjectKey ?? mail.template}.${to}`;
       const data: EmailJob = { key, template: mail.template, to, ...mail.rendered };
       if (mail.listUnsubscribe) data.listUnsubscribe = mail.listUnsubscribe;
+      if (mail.cartRemindersToken) data.cartRemindersToken = mail.cartRemindersToken;
       jobs.push({ data, jobId: sendJobId(key), priority });
     };
     for (const mail of adminMails) for (const to of admins) queue(mail, to, PRIORITY.admin);
@@ -213,7 +216,14 @@ export class Notifier {
       { lines, currency: cart.currency, cartUrl: checkoutPageUrl(shopUrl), stopUrl: cartRemindersPageUrl(shopUrl, setting.token) },
       this.format,
     );
-    return [{ template: 'abandoned-cart', rendered, listUnsubscribe: cartRemindersUnsubscribeUrl(shopUrl, setting.token) }];
+    return [
+      {
+        template: 'abandoned-cart',
+        rendered,
+        listUnsubscribe: cartRemindersUnsubscribeUrl(shopUrl, setting.token),
+        cartRemindersToken: setting.token,
+      },
+    ];
   }
 
   /** The admins' mail the event calls for: a dead letter, a failed fulfilment, or a SKU taken low (by a confirmation's sale, or by a vendor recount). */
