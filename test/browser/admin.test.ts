@@ -9,6 +9,7 @@ import { ADMIN, useSystem } from '../support/system.js';
 import { simulatedVendor } from '../support/vendors.js';
 import {
   type Browser,
+  edgeBrightness,
   ensureWebBuilt,
   focusedText,
   hasFocus,
@@ -899,6 +900,18 @@ describe('the admin console in a browser', () => {
     // Four short columns: they fit, rather than leave the reason to be scrolled to.
     const wrap = page.locator('.table-wrap', { has: history });
     expect(await wrap.evaluate((element) => element.scrollWidth - element.clientWidth), 'what the history scrolls').toBe(0);
+    // The lines do not fit: a shadow on the side they go on past says so, and moves as they scroll.
+    const lines = page.locator('.table-wrap', { has: page.getByRole('table', { name: 'Lines' }) });
+    expect(await lines.evaluate((element) => element.scrollWidth - element.clientWidth), 'what the lines scroll').toBeGreaterThan(0);
+    const atStart = await edgeBrightness(lines);
+    expect(atStart.left, 'the left edge at the start').toBe(255);
+    expect(atStart.right, 'the right edge at the start').toBeLessThan(240);
+    await lines.evaluate((element) => {
+      element.scrollLeft = element.scrollWidth;
+    });
+    const atEnd = await edgeBrightness(lines);
+    expect(atEnd.left, 'the left edge at the end').toBeLessThan(240);
+    expect(atEnd.right, 'the right edge at the end').toBe(255);
     await page.close();
   });
 

@@ -126,3 +126,31 @@ export function scrollWidthOf(page: Page): Promise<number> {
   // Runs in the page; this file is typed for Node, which knows no DOM.
   return page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
 }
+
+/**
+ * How bright each side edge of what `box` shows is, as pixels on screen: the brightest of its outer
+ * two columns of pixels (0–255, the mean of red, green and blue). Text and borders can only make a
+ * column darker somewhere; its brightest pixel is the background, so 255 on white and less under a
+ * shadow. Chromium decodes its own screenshot in the page, so no image library is needed.
+ */
+export async function edgeBrightness(box: Locator): Promise<{ left: number; right: number }> {
+  const png = (await box.screenshot({ animations: 'disabled', caret: 'hide' })).toString('base64');
+  return box.page().evaluate(async (data) => {
+    const { document, Image } = globalThis as any;
+    const image = new Image();
+    image.src = `data:image/png;base64,${data}`;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const context = canvas.getContext('2d');
+    context.drawImage(image, 0, 0);
+    const brightest = (x: number) => {
+      const { data: rgba } = context.getImageData(x, 0, 2, image.height);
+      let max = 0;
+      for (let i = 0; i < rgba.length; i += 4) max = Math.max(max, (rgba[i] + rgba[i + 1] + rgba[i + 2]) / 3);
+      return Math.round(max);
+    };
+    return { left: brightest(0), right: brightest(image.width - 2) };
+  }, png);
+}
