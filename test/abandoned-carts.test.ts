@@ -329,9 +329,24 @@ describe('abandoned carts, when the owner comes back before the reminder goes', 
   it('queues no reminder to an owner who turned reminders off after their cart was found abandoned', async () => {
     const { shopper } = await foundAbandoned(1);
     const { token } = await sut.system.container.mailPreferences.forReminder(shopper.id);
+    // The account's row is made once: asked for again, the same token, and the row not written again.
+    const rowVersion = async () =>
+      (await sql<{ xmin: string }>`SELECT xmin::text FROM mail_preferences WHERE user_id = ${shopper.id}`.execute(sut.system.container.db)).rows[0]
+        ?.xmin;
+    const before = await rowVersion();
+    expect(before).toBeDefined();
+    expect((await sut.system.container.mailPreferences.forReminder(shopper.id)).token).toBe(token);
+    expect(await rowVersion()).toBe(before);
 
     expect((await new Api(sut.system.url!).post(`/api/mail/cart-reminders/unsubscribe?token=${token}`)).status).toBe(200);
     expect(await notifiedReminder(shopper.id)).toBe(0);
+  });
+
+  it('makes an account one reminder token however many reminders ask for it at once', async () => {
+    const shopper = await customer(sut);
+    const settings = await Promise.all(Array.from({ length: 20 }, () => sut.system.container.mailPreferences.forReminder(shopper.id)));
+    expect(new Set(settings.map((setting) => setting.token)).size).toBe(1);
+    expect(settings.every((setting) => setting.cartReminders)).toBe(true);
   });
 
   it('still reminds the owner of a cart only a price change touched since', async () => {

@@ -16,14 +16,25 @@ export class MailPreferencesRepository {
    * the first reminder) and whether reminders are still on.
    */
   async forReminder(userId: string): Promise<ReminderSetting> {
-    // DO UPDATE of nothing rather than DO NOTHING: RETURNING then gives the row that was there.
-    const row = await this.db
+    // One statement that writes only the first time: the insert's row when it made one, else the
+    // row that was there (the SELECT sees the table as the statement began). A row another call
+    // made meanwhile, not yet committed then, is neither: it is read by a statement of its own.
+    const made = this.db
       .insertInto('mailPreferences')
       .values({ userId })
-      .onConflict((conflict) => conflict.column('userId').doUpdateSet((eb) => ({ userId: eb.ref('excluded.userId') })))
-      .returning(['token', 'cartRemindersOffAt'])
-      .executeTakeFirstOrThrow();
-    return settingOf(row);
+      .onConflict((conflict) => conflict.column('userId').doNothing())
+      .returning(['token', 'cartRemindersOffAt']);
+    const row = await this.db
+      .with('made', () => made)
+      .selectFrom('made')
+      .select(['token', 'cartRemindersOffAt'])
+      .unionAll((db) => db.selectFrom('mailPreferences').select(['token', 'cartRemindersOffAt']).where('userId', '=', userId))
+      .limit(1)
+      .executeTakeFirst();
+    return settingOf(
+      row ??
+        (await this.db.selectFrom('mailPreferences').select(['token', 'cartRemindersOffAt']).where('userId', '=', userId).executeTakeFirstOrThrow()),
+    );
   }
 
   /** The setting a link's token names; undefined for a token no reminder carried. */
