@@ -217,6 +217,10 @@ describe('bad input changes nothing', () => {
       const address = { name: 'A', line1: 'x', city: 'y', postalCode: '1', country };
       expect(await issuesOf({ items: [line()], shippingAddress: address })).toEqual(['/shippingAddress/country']);
     }
+    // A region is optional, and no longer than a region's name.
+    const inTexas = { name: 'A', line1: 'x', city: 'Austin', postalCode: '78701', country: 'US' };
+    expect(await issuesOf({ items: [line()], shippingAddress: { ...inTexas, region: 'T'.repeat(101) } })).toEqual(['/shippingAddress/region']);
+    expect(await issuesOf({ items: [line()], shippingAddress: { ...inTexas, region: 7 } })).toEqual(['/shippingAddress/region']);
     // Neither shape nearer: the rule itself.
     for (const body of [{}, { items: [line()], fromCart: true }]) {
       const answer = await buyer.post('/api/orders', body, { headers: { 'idempotency-key': 'issues' } });

@@ -528,6 +528,27 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('takes a state with a US address, and the order keeps it', async () => {
+    const { buyer, page } = await cartAtCheckout('Lone Star Ladle', 'tex@example.test');
+    await page.getByLabel('Address', { exact: true }).fill('700 Congress Ave');
+    await page.getByLabel('City').fill('Austin');
+    await page.getByLabel('State, province or region').fill('TX');
+    await page.getByLabel('Postal code').fill('78701');
+    await page.getByLabel('Country').selectOption('US');
+    await page.getByRole('button', { name: /^Place order/ }).click();
+    await page.getByRole('button', { name: /^Pay / }).waitFor();
+    const orderId = await page.locator('dt:text-is("Order") + dd').textContent();
+    expect((await buyer.get(`/api/orders/${orderId}`)).body.shippingAddress).toEqual({
+      name: 'Ada Lovelace',
+      line1: '700 Congress Ave',
+      city: 'Austin',
+      region: 'TX',
+      postalCode: '78701',
+      country: 'US',
+    });
+    await page.close();
+  });
+
   it('says the cart is empty at checkout rather than offering to order nothing', async () => {
     const guest = (await new Api(base).post('/api/auth/guest')).body;
     const page = await browser.newPage();

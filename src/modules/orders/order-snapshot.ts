@@ -34,11 +34,12 @@ export const parseSnapshot = (stored: string | null | undefined): OrderSnapshot 
 export const isSnapshotOf = (snapshot: OrderSnapshot, storedCreatedAt: Date) => snapshot.createdAt === storedCreatedAt.toISOString();
 
 /** A shipping address field by field, as `orderFromSnapshot` shows it. */
-const addressShown = ({ name, line1, line2, city, postalCode, country }: ShippingAddress): ShippingAddress => ({
+const addressShown = ({ name, line1, line2, city, region, postalCode, country }: ShippingAddress): ShippingAddress => ({
   name,
   line1,
   ...(line2 === undefined ? {} : { line2 }),
   city,
+  ...(region === undefined ? {} : { region }),
   postalCode,
   country,
 });

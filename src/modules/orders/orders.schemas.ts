@@ -66,6 +66,7 @@ export const shippingAddress = z
     line1: text(1, 200),
     line2: text(0, 200).optional(),
     city: text(1, 100),
+    region: text(0, 100).optional().describe('State, province or county, where the country uses one (US, CA, AU, …)'),
     postalCode: text(1, 20),
     country: z
       .string()

@@ -1,6 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
+import { Fragment } from 'react';
 import { Link } from 'wouter';
 import { ApiError, api, type Order, unwrap } from '../api/client';
+import { localityLines } from '../lib/address';
 import { formatDateTime, formatMoney } from '../lib/money';
 import { LoadError, Loading, StatusBadge } from '../ui/common';
 import { useOutcomeNotice } from '../ui/outcome';
@@ -33,8 +35,12 @@ function ShippingAddress({ address }: { address: Order['shippingAddress'] }) {
           {address.line2}
         </>
       )}
-      <br />
-      {address.postalCode} {address.city}
+      {localityLines(address).map((line) => (
+        <Fragment key={line}>
+          <br />
+          {line}
+        </Fragment>
+      ))}
       <br />
       {regions.of(address.country)} ({address.country})
     </address>

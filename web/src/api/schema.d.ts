@@ -1027,6 +1027,8 @@ export interface components {
             line2?: string;
             name: string;
             postalCode: string;
+            /** @description State, province or county, where the country uses one (US, CA, AU, …) */
+            region?: string;
         };
         ShippingAddressInput: {
             city: string;
@@ -1035,6 +1037,8 @@ export interface components {
             line2?: string;
             name: string;
             postalCode: string;
+            /** @description State, province or county, where the country uses one (US, CA, AU, …) */
+            region?: string;
         };
         StartedPayment: {
             /** @description Where the buyer pays */

@@ -37,6 +37,7 @@ const FIELDS: Record<string, { name: string; label: string; required: boolean }>
   '/shippingAddress/line1': { name: 'line1', label: 'Address', required: true },
   '/shippingAddress/line2': { name: 'line2', label: 'Address line 2', required: false },
   '/shippingAddress/city': { name: 'city', label: 'City', required: true },
+  '/shippingAddress/region': { name: 'region', label: 'State, province or region', required: false },
   '/shippingAddress/postalCode': { name: 'postalCode', label: 'Postal code', required: true },
   '/shippingAddress/country': { name: 'country', label: 'Country', required: true },
 };
@@ -179,6 +180,7 @@ export function CheckoutPage() {
       postalCode: field('postalCode'),
       country: field('country'),
       ...(field('line2') ? { line2: field('line2') } : {}),
+      ...(field('region') ? { region: field('region') } : {}),
     };
     const body = {
       ...(buySku ? { items: [{ sku: buySku, quantity: buyQuantity }] } : { fromCart: true as const }),
@@ -348,6 +350,13 @@ export function CheckoutPage() {
                 <label htmlFor="city">City</label>
                 <input id="city" name="city" required autoComplete="address-level2" maxLength={100} {...problemOf('city')} />
                 {problemText('city')}
+              </div>
+              <div className="field">
+                <label htmlFor="region">
+                  State, province or region <small>(optional)</small>
+                </label>
+                <input id="region" name="region" autoComplete="address-level1" maxLength={100} {...problemOf('region')} />
+                {problemText('region')}
               </div>
               <div className="field">
                 <label htmlFor="postalCode">Postal code</label>
