@@ -209,6 +209,31 @@ describe('the admin console in a browser', () => {
     return { buyer: buyer!, sku, orderId, short: orderId.slice(0, 8), page };
   }
 
+  it('confirms a free order, which has nothing to pay, once the confirmation is confirmed', async () => {
+    const { orderId, short, page } = await pendingOrderInConsole('Free Flyer', {}, { priceCents: 0 });
+    const confirm = page.getByRole('button', { name: `Confirm order ${short}`, exact: true });
+    await confirm.click();
+    await page.getByText('Confirm this free order?').waitFor();
+    await page.getByRole('button', { name: `Yes, confirm order ${short}` }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Order ${short} is now CONFIRMED.` })
+      .waitFor();
+    const stored = (await sut.admin.get(`/api/orders/${orderId}`)).body;
+    expect(stored.status).toBe('CONFIRMED');
+    expect(stored.payment).toBeUndefined();
+    await page.close();
+  });
+
+  it('asks before confirming an order that is not free without a payment through the provider', async () => {
+    const { orderId, short, page } = await pendingOrderInConsole('Offline Oboe');
+    await page.getByRole('button', { name: `Confirm order ${short}`, exact: true }).click();
+    await page.getByText('Confirm it without a payment through the provider? Only for an order paid another way.').waitFor();
+    await page.getByRole('button', { name: `Keep it (order ${short})` }).click();
+    expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('PENDING');
+    await page.close();
+  });
+
   it('filters orders by status and cancels one once the cancellation is confirmed; kept, nothing is sent', async () => {
     const { orderId, short, page } = await pendingOrderInConsole('Transition Tea', { customerEmail: 'tea@example.test' });
     const sent = orderChangesSent(page);

@@ -528,6 +528,31 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('places a free order without a payment page, says the shop confirms it, and follows the confirmation live', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Free Fridge Magnet', priceCents: 0 });
+    const page = await browser.newPage();
+    await buyNowToCheckout(page, base, { sku, left: 'Only 5 left' }, 'free@example.test');
+    await page.getByRole('button', { name: 'Place order', exact: true }).click();
+    const status = page.getByTestId('order-status');
+    await expect.poll(() => status.getAttribute('data-status')).toBe('PENDING');
+    expect(await status.textContent()).toBe('There is nothing to pay: the shop confirms your order. Your items are held for you until then.');
+    expect(await page.getByRole('button', { name: /^Pay / }).count()).toBe(0);
+    expect(await page.getByText('The payment page could not be opened').count()).toBe(0);
+    const orderId = new URL(page.url()).pathname.split('/').at(-1)!;
+    expect(new URL(page.url()).search).toBe('');
+
+    expect((await sut.admin.patch(`/api/admin/orders/${orderId}`, { status: 'CONFIRMED', reason: 'free' })).status).toBe(200);
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 30_000 }).toMatch(/^(CONFIRMED|FULFILLED)$/);
+    await page.close();
+  });
+
+  it('says an order address that cannot name an order names none', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/orders/nope`);
+    await page.getByRole('heading', { level: 1, name: 'Order not found' }).waitFor();
+    await page.close();
+  });
+
   it('takes a state with a US address, and the order keeps it', async () => {
     const { buyer, page } = await cartAtCheckout('Lone Star Ladle', 'tex@example.test');
     await page.getByLabel('Address', { exact: true }).fill('700 Congress Ave');

@@ -97,6 +97,17 @@ describe('mail templates', () => {
       expect(mail.html).toContain(`href="${ORDER_URL}"`);
     });
 
+    it('asks for no payment when the order costs nothing: the shop confirms it', () => {
+      const free = [{ sku: 'FREE-1', title: 'Sticker', quantity: 3, unitPriceCents: 0 }];
+      const mail = orderReceived({ orderId: ORDER_ID, lines: free, currency: 'USD', expiresAt: AT, orderUrl: ORDER_URL });
+      for (const part of [mail.html, mail.text]) {
+        expect(part).toContain('There is nothing to pay: the shop confirms your order before then.');
+        expect(part).not.toContain('Pay before then');
+      }
+      expect(mail.text).toContain(`See your order: ${ORDER_URL}`);
+      expect(mail.text).not.toContain('Pay for your order');
+    });
+
     it('writes money and time in the configured locale and zone', () => {
       const mail = orderReceived(
         { orderId: ORDER_ID, lines: LINES, currency: 'EUR', expiresAt: AT, orderUrl: ORDER_URL },

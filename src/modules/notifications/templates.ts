@@ -231,7 +231,10 @@ export function orderReceived(input: OrderReceivedInput, format: FormatOptions =
   const subject = `Order ${input.orderId} received`;
   const expires = formatDateTime(input.expiresAt, format);
   const total = formatMoney(totalOf(input.lines), input.currency, format.locale);
-  const link = linkTo(input.orderUrl, 'Pay for your order');
+  // An order that costs nothing has nothing to pay: the shop confirms it (API.md, Payments).
+  const free = totalOf(input.lines) === 0;
+  const link = linkTo(input.orderUrl, free ? 'See your order' : 'Pay for your order');
+  const then = free ? 'There is nothing to pay: the shop confirms your order before then.' : 'Pay before then to keep them.';
   return {
     subject: subjectLine(subject),
     html: layout(
@@ -239,13 +242,13 @@ export function orderReceived(input: OrderReceivedInput, format: FormatOptions =
       'We received your order',
       html`${paragraph(html`Order <strong>${input.orderId}</strong>, ${total}.`)}
 ${linesTable(input.lines, input.currency, format.locale)}
-${paragraph(html`Your items are reserved until <strong>${expires}</strong>. Pay before then to keep them.`)}
+${paragraph(html`Your items are reserved until <strong>${expires}</strong>. ${then}`)}
 ${link.html}`,
     ),
     text: textMail(
       `We received your order ${input.orderId}, ${total}.`,
       linesText(input.lines, input.currency, format.locale),
-      `Your items are reserved until ${expires}. Pay before then to keep them.`,
+      `Your items are reserved until ${expires}. ${then}`,
       link.text,
     ),
   };

@@ -4,11 +4,32 @@ import { ConfirmButton } from '../ui/common';
 import type { OutcomeTone } from '../ui/outcome';
 import { transitionRefusal } from './refusal';
 
+/** The transitions asked for twice (a confirmation, then "Yes"): none can be undone. */
+type AskedTwice = 'CONFIRMED' | 'CANCELLED' | 'FAILED';
+
 /** The transitions of API.md's state machine an admin may ask for; the server has the last word. */
-const NEXT: Partial<Record<OrderStatus, OrderStatus[]>> = {
-  PENDING: ['CANCELLED'],
+const NEXT: Partial<Record<OrderStatus, ('FULFILLED' | AskedTwice)[]>> = {
+  PENDING: ['CONFIRMED', 'CANCELLED'],
   CONFIRMED: ['FULFILLED', 'FAILED'],
 };
+
+const LABEL: Record<AskedTwice, string> = { CONFIRMED: 'Confirm', CANCELLED: 'Cancel', FAILED: 'Fail' };
+const VERB: Record<AskedTwice, string> = { CONFIRMED: 'confirm', CANCELLED: 'cancel', FAILED: 'fail' };
+
+function questionOf(status: AskedTwice, order: Order): string {
+  switch (status) {
+    case 'CONFIRMED':
+      // A free order has nothing to pay and waits for this; another is paid through the provider,
+      // and confirmed here only when it was paid some other way.
+      return order.totalCents === 0
+        ? 'Confirm this free order?'
+        : 'Confirm it without a payment through the provider? Only for an order paid another way.';
+    case 'CANCELLED':
+      return 'Cancel this order?';
+    case 'FAILED':
+      return 'Fail this order? The buyer is told and a refund is recorded.';
+  }
+}
 
 /**
  * The status changes an admin may ask of `order`, one button each, as the orders list and an
@@ -38,15 +59,15 @@ export function OrderTransitions({ order, onDone }: { order: Order; onDone: (mes
             Fulfil{which}
           </button>
         ) : (
-          // A cancellation gives the units back at once, a failure records the refund and tells the
-          // buyer; neither can be undone: each is asked for twice.
+          // A confirmation sells the units, a cancellation gives them back, a failure records the
+          // refund and tells the buyer; none can be undone: each is asked for twice.
           <ConfirmButton
             key={status}
             small
-            question={status === 'CANCELLED' ? 'Cancel this order?' : 'Fail this order? The buyer is told and a refund is recorded.'}
+            question={questionOf(status, order)}
             yes={
               <>
-                Yes, {status === 'CANCELLED' ? 'cancel' : 'fail'}
+                Yes, {VERB[status]}
                 {which}
               </>
             }
@@ -58,7 +79,7 @@ export function OrderTransitions({ order, onDone }: { order: Order; onDone: (mes
             onConfirm={() => move.mutate(status)}
             disabled={move.isPending}
           >
-            {status === 'CANCELLED' ? 'Cancel' : 'Fail'}
+            {LABEL[status]}
             {which}
           </ConfirmButton>
         ),

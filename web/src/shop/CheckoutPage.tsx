@@ -204,6 +204,11 @@ export function CheckoutPage() {
       const order = await unwrap(api.POST('/api/orders', { body, params: { header: { 'idempotency-key': checkoutKey.current(request) } } }));
       checkoutKey.placed(order.id, request, Date.parse(order.expiresAt));
       if (!buySku) void loadCart();
+      // Nothing to pay: the order's page says the shop confirms it.
+      if (order.totalCents === 0) {
+        navigate(`/orders/${order.id}`);
+        return;
+      }
       let checkoutUrl: string;
       try {
         checkoutUrl = await startPayment(order);
@@ -377,7 +382,7 @@ export function CheckoutPage() {
             </div>
             {blocked && <Notice tone="warn">An item in your cart sold out or ran short: open the cart to fix it.</Notice>}
             <button type="submit" disabled={busy || blocked}>
-              {busy ? 'Placing your order…' : `Place order and pay ${formatMoney(totalCents, currency)}`}
+              {busy ? 'Placing your order…' : totalCents === 0 ? 'Place order' : `Place order and pay ${formatMoney(totalCents, currency)}`}
             </button>
             <p className="muted">Your items are held for you while you pay.</p>
           </fieldset>

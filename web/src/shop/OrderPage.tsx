@@ -110,7 +110,8 @@ export function OrderPage({ id }: { id: string }) {
         </>
       );
     }
-    if (order.error instanceof ApiError && order.error.status === 404) {
+    // A 400 is an address that cannot name an order at all (/orders/nope): not found either.
+    if (order.error instanceof ApiError && order.error.namesNothing) {
       return (
         <>
           <h1>Order not found</h1>
@@ -150,9 +151,11 @@ export function OrderPage({ id }: { id: string }) {
             <>
               <ReservationCountdown expiresAt={data.expiresAt} />
               <div className="chips">
-                <button type="button" onClick={() => pay.mutate()} disabled={pay.isPending}>
-                  {pay.isPending ? 'Opening the payment page…' : `Pay ${formatMoney(data.totalCents, data.currency)}`}
-                </button>
+                {data.totalCents > 0 && (
+                  <button type="button" onClick={() => pay.mutate()} disabled={pay.isPending}>
+                    {pay.isPending ? 'Opening the payment page…' : `Pay ${formatMoney(data.totalCents, data.currency)}`}
+                  </button>
+                )}
                 <ConfirmButton
                   question="Cancel this order?"
                   yes="Yes, cancel"

@@ -30,6 +30,8 @@ describe("an order's status, in a shopper's words", () => {
   it('says a payment was received only when one was', () => {
     expect(statusText({ status: 'CONFIRMED', payment: paid() }).text).toBe('Payment received: your order is confirmed.');
     expect(statusText({ status: 'CONFIRMED' }).text).toBe('Your order is confirmed.');
+    expect(statusText({ status: 'PENDING', totalCents: 4_400 }).text).toMatch(/^Waiting for your payment\./);
+    expect(statusText({ status: 'PENDING', totalCents: 0 }).text).toMatch(/^There is nothing to pay: the shop confirms your order\./);
     expect(statusText({ status: 'FAILED' }).text).toBe('We could not fulfil this order. Nothing was charged.');
   });
 });

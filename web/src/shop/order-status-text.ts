@@ -17,11 +17,17 @@ function moneyAfterEnd(payment: Order['payment']): string {
  * payment: a payment can arrive after its order was cancelled or expired (it is then refunded), and
  * the shop can confirm an order without one.
  */
-export function statusText({ status, payment }: Pick<Order, 'status' | 'payment'>): { tone: NoticeTone; text: string } {
+export function statusText({ status, payment, totalCents }: Pick<Order, 'status' | 'payment'> & { totalCents?: number }): {
+  tone: NoticeTone;
+  text: string;
+} {
   const money = moneyAfterEnd(payment);
   switch (status) {
     case 'PENDING':
-      return { tone: 'info', text: 'Waiting for your payment. Your items are held for you until the time runs out.' };
+      // An order that costs nothing is not paid: the shop confirms it (API.md, Payments).
+      return totalCents === 0
+        ? { tone: 'info', text: 'There is nothing to pay: the shop confirms your order. Your items are held for you until then.' }
+        : { tone: 'info', text: 'Waiting for your payment. Your items are held for you until the time runs out.' };
     case 'CONFIRMED':
       return { tone: 'ok', text: payment?.status === 'succeeded' ? 'Payment received: your order is confirmed.' : 'Your order is confirmed.' };
     case 'FULFILLED':
