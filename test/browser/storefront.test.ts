@@ -797,6 +797,31 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('keeps a title with a word longer than the screen inside the page: the list, the product, the cart and the checkout', async () => {
+    const word = `Unbreakable${'x'.repeat(140)}`;
+    const sku = await createProduct(sut.admin, { onHand: 5, title: `${word} Mug`, priceCents: 1_200 });
+    const page = await browser.newPage();
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 844 });
+      await page.goto(`${base}/search?q=Unbreakable`);
+      await page.getByRole('link', { name: `${word} Mug` }).waitFor();
+      expect(await scrollWidthOf(page), `the search results at ${width}`).toBeLessThanOrEqual(width);
+      await page.goto(`${base}/products/${sku}`);
+      await page.getByRole('heading', { level: 1, name: `${word} Mug` }).waitFor();
+      expect(await scrollWidthOf(page), `the product page at ${width}`).toBeLessThanOrEqual(width);
+    }
+    await page.getByRole('button', { name: `Add to cart ${word} Mug` }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    await drawer.locator(`[data-sku="${sku}"]`).waitFor();
+    await drawer.locator('[data-sku][aria-busy=true]').waitFor({ state: 'detached' });
+    const { x, width } = (await drawer.boundingBox())!;
+    expect(x + width, 'the cart drawer at 390').toBeLessThanOrEqual(390);
+    await drawer.getByRole('link', { name: 'Check out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    expect(await scrollWidthOf(page), 'the checkout at 390').toBeLessThanOrEqual(390);
+    await page.close();
+  });
+
   it('searches for the first 100 characters of a longer search in the address, as the search box would', async () => {
     const page = await browser.newPage();
     const long = `keyboard${' '.repeat(92)}${'x'.repeat(50)}`;

@@ -258,7 +258,7 @@ export function InventoryPage() {
                 return [
                   <tr key={item.sku} className={isLow ? 'low' : undefined} data-sku={item.sku}>
                     <td className="sku">{item.sku}</td>
-                    <td>
+                    <td className="title">
                       {item.title}
                       {isLow && <div className="stock low">{item.available <= 0 ? 'Sold out' : `Low (≤ ${item.lowStockThreshold})`}</div>}
                     </td>

@@ -141,7 +141,7 @@ export function OrderAdminPage({ id }: { id: string }) {
                     <td className="sku">
                       <code>{item.sku}</code>
                     </td>
-                    <td>{item.title || <span className="muted">—</span>}</td>
+                    <td className="title">{item.title || <span className="muted">—</span>}</td>
                     <td className="num">{item.quantity}</td>
                     <td className="num">{formatMoney(item.unitPriceCents, data.currency)}</td>
                     <td className="num">{formatMoney(item.unitPriceCents * item.quantity, data.currency)}</td>

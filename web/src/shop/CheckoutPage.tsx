@@ -405,7 +405,7 @@ export function CheckoutPage() {
             <tbody>
               {lines.map((line) => (
                 <tr key={line.sku}>
-                  <td>{line.title}</td>
+                  <td className="title">{line.title}</td>
                   <td className="num">{line.quantity}</td>
                   <td className="num">{formatMoney(line.lineTotalCents, currency)}</td>
                 </tr>

@@ -195,7 +195,7 @@ export function OrderPage({ id }: { id: string }) {
             <tbody>
               {data.items.map((item) => (
                 <tr key={item.sku}>
-                  <td>{item.title}</td>
+                  <td className="title">{item.title}</td>
                   <td className="num">{item.quantity}</td>
                   <td className="num">{formatMoney(item.unitPriceCents * item.quantity, data.currency)}</td>
                 </tr>
