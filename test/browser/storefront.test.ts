@@ -546,6 +546,23 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('says a link to buy a product the shop does not have is for nothing on sale, not that the cart is empty', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Kept Kazoo', priceCents: 900 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    expect((await new Api(base, guest.token).post('/api/cart/items', { sku, quantity: 2 })).status).toBe(200);
+    const gone = await createProduct(sut.admin, { onHand: 5, title: 'Gone Gong', priceCents: 900 });
+    expect((await sut.admin.delete(`/api/admin/products/${gone}`)).status).toBe(204);
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    for (const missing of [gone, 'NEVER-SOLD-1']) {
+      await page.goto(`${base}/checkout?buy=${missing}&quantity=1`);
+      await page.getByText('This product is not available: it is not, or no longer, in the shop.').waitFor();
+      expect(await page.getByText('Your cart is empty.').count()).toBe(0);
+      expect(await page.getByRole('button', { name: /^Place order/ }).count()).toBe(0);
+    }
+    await page.close();
+  });
+
   it('says an order address that cannot name an order names none', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/orders/nope`);

@@ -10,7 +10,7 @@ import { isLineQuantity, nearestLineQuantity, QUANTITY_RULE } from '../cart/quan
 import { CheckoutKey, keepKeyAfter } from '../checkout/checkout-key';
 import { formatMoney } from '../lib/money';
 import { ensureSession, useSession } from '../session/session-store';
-import { Notice } from '../ui/common';
+import { LoadError, Notice } from '../ui/common';
 import { useFocusAfterRender } from '../ui/focus';
 
 const COUNTRIES: [code: string, name: string][] = [
@@ -261,6 +261,23 @@ export function CheckoutPage() {
           <Link href={`/checkout?buy=${encodeURIComponent(buySku)}&quantity=${instead}`}>Order {instead.toLocaleString('en')} instead</Link> or{' '}
           <Link href={`/products/${encodeURIComponent(buySku)}`}>go back to the product</Link>.
         </p>
+      </>
+    );
+  }
+
+  // A link to buy a product the catalog does not have (never, or no longer: a shared link, a deleted product).
+  if (buySku && buyProduct.error) {
+    const gone = buyProduct.error instanceof ApiError && buyProduct.error.namesNothing;
+    return (
+      <>
+        <h1>Checkout</h1>
+        {gone ? (
+          <Notice tone="warn">
+            This product is not available: it is not, or no longer, in the shop. <Link href="/">Find something you like</Link>.
+          </Notice>
+        ) : (
+          <LoadError error={buyProduct.error} retry={() => void buyProduct.refetch()} />
+        )}
       </>
     );
   }
