@@ -55,9 +55,13 @@ const orderLinesInput = z
     });
   });
 
-/** Region names the runtime's ICU knows; codes that name no country (`ZZ` unknown, `EU`, `UN`, …) excluded. */
+/**
+ * Region names the runtime's ICU knows; codes that name no country (`ZZ` unknown, `EU`, `UN`, the
+ * pseudo-locales `XA` and `XB`, …) excluded. The shop's country list (web/src/lib/countries.ts)
+ * leaves out the same.
+ */
 const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-const NOT_COUNTRIES = new Set(['ZZ', 'EU', 'EZ', 'UN', 'QO']);
+const NOT_COUNTRIES = new Set(['ZZ', 'EU', 'EZ', 'UN', 'QO', 'XA', 'XB']);
 const isCountry = (code: string) => !NOT_COUNTRIES.has(code) && regions.of(code) !== undefined;
 
 export const shippingAddress = z

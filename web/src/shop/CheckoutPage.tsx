@@ -8,25 +8,14 @@ import { complaintsOf, fieldAt, validationIssues } from '../api/validation';
 import { cartStore, loadCart, useCartView } from '../cart/cart';
 import { isLineQuantity, nearestLineQuantity, QUANTITY_RULE } from '../cart/quantity';
 import { CheckoutKey, keepKeyAfter } from '../checkout/checkout-key';
+import { countries } from '../lib/countries';
 import { formatMoney } from '../lib/money';
 import { ensureSession, useSession } from '../session/session-store';
 import { LoadError, Notice } from '../ui/common';
 import { useFocusAfterRender } from '../ui/focus';
 
-const COUNTRIES: [code: string, name: string][] = [
-  ['AT', 'Austria'],
-  ['BE', 'Belgium'],
-  ['DE', 'Germany'],
-  ['ES', 'Spain'],
-  ['FI', 'Finland'],
-  ['FR', 'France'],
-  ['GB', 'United Kingdom'],
-  ['IE', 'Ireland'],
-  ['IT', 'Italy'],
-  ['NL', 'Netherlands'],
-  ['PT', 'Portugal'],
-  ['US', 'United States'],
-];
+/** Every country, by name: a shipping address may name any (the API checks it). */
+const COUNTRIES = countries();
 
 const checkoutKey = new CheckoutKey(sessionStorage);
 
@@ -388,7 +377,7 @@ export function CheckoutPage() {
               <div className="field">
                 <label htmlFor="country">Country</label>
                 <select id="country" name="country" required autoComplete="country" defaultValue="DE" {...problemOf('country')}>
-                  {COUNTRIES.map(([code, name]) => (
+                  {COUNTRIES.map(({ code, name }) => (
                     <option key={code} value={code}>
                       {name}
                     </option>
