@@ -285,6 +285,7 @@ export class Container {
       stock: this.stock,
       products: this.products,
       queues: this.queues,
+      realtime: this.realtime,
       logger: logger.child({ component: 'cart-sync' }),
     });
     this.persister = new OrderPersister({

@@ -156,14 +156,21 @@ describe('real time across two API instances', () => {
     const socket = socketTo(second.url!, { token: watcher!.token });
     await socket.connected();
     await socket.next('cart:update', (cart) => cart.version === 2);
+    // Someone on the product's page, not holding it: told to read it again, and then reads the new price.
+    const onlooker = socketTo(sut.system.url!, {});
+    await onlooker.connected();
+    expect(await onlooker.request('product:watch', { sku: changing })).toEqual({ sku: changing, available: 10 });
 
     expect((await sut.admin.patch(`/api/admin/products/${changing}`, { priceCents: 1_250 })).status).toBe(200);
+    expect(await onlooker.next('product:update')).toEqual({ sku: changing, change: 'changed' });
+    expect((await new Api(second.url!).get(`/api/products/${changing}`)).body.priceCents).toBe(1_250);
     const repriced = await socket.next('cart:update', (cart) => cart.version === 3);
     expect(repriced.items.find((item: { sku: string }) => item.sku === changing)).toMatchObject({ unitPriceCents: 1_250, lineTotalCents: 2_500 });
     expect(repriced.totalCents).toBe(100 + 2_500);
     expect((await offline!.get('/api/cart')).body).toMatchObject({ version: 3, totalCents: 2_600 });
 
     expect((await sut.admin.delete(`/api/admin/products/${changing}`)).status).toBe(204);
+    expect(await onlooker.next('product:update', (update) => update.change === 'deleted')).toEqual({ sku: changing, change: 'deleted' });
     const pruned = await socket.next('cart:update', (cart) => cart.version === 4);
     expect(pruned).toMatchObject({
       items: [{ sku: kept, quantity: 1 }],

@@ -191,6 +191,22 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('shows an admin’s new price on an open product page at once, over its live connection', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 9, title: 'Repriced Radio', priceCents: 4_200 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/products/${sku}`);
+    const stock = page.getByTestId('stock');
+    await expect.poll(() => stock.textContent()).toBe('9 in stock');
+    // The page's watch is live once a stock change reaches it without a new read.
+    expect((await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: -1, reason: 'browser test' })).status).toBe(200);
+    await expect.poll(() => stock.textContent(), { timeout: 30_000 }).toBe('8 in stock');
+
+    expect((await sut.admin.patch(`/api/admin/products/${sku}`, { priceCents: 3_999 })).status).toBe(200);
+    // Well before the page's own read once a minute.
+    await expect.poll(() => page.locator('main .price').first().textContent(), { timeout: 30_000 }).toBe('€39.99');
+    await page.close();
+  });
+
   it('keeps the stock a product list shows live, without a reload', async () => {
     const sku = await createProduct(sut.admin, { onHand: 12, title: 'Listed Lantern', priceCents: 1_900 });
     const page = await browser.newPage();

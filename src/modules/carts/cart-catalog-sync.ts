@@ -3,6 +3,7 @@ import type { JobQueues } from '../../jobs/job-queues.js';
 import type { CartStore } from '../../redis/cart-store.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { ProductCache } from '../catalog/product-cache.js';
+import type { Realtime } from '../realtime/realtime.js';
 import type { CartService } from './carts.service.js';
 
 /** What reached a SKU that carts must hear about. */
@@ -14,6 +15,8 @@ export interface CartCatalogSyncDeps {
   stock: Pick<StockStore, 'gates'>;
   products: Pick<ProductCache, 'invalidate'>;
   queues: Pick<JobQueues, 'add'>;
+  /** Tells the product's watchers (its page, lists showing it) to read it again. */
+  realtime: Pick<Realtime, 'emitToProduct'>;
   logger: Logger;
 }
 
@@ -48,7 +51,11 @@ export class CartCatalogSync {
     // The worker may have read the product before the change: forget it here (and, harmlessly,
     // once more on the instances that heard the change already), so each cart gets the catalog as
     // it is now, whichever change queued the job (CartService.applyCatalogChange).
-    if (change !== 'stock') await products.invalidate(sku);
+    if (change !== 'stock') {
+      await products.invalidate(sku);
+      // Every instance forgot the product before this job was queued: a watcher reads it anew.
+      this.deps.realtime.emitToProduct(sku, 'product:update', { sku, change });
+    }
     let reached = 0;
     let cursor = '0';
     do {

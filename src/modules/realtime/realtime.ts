@@ -15,11 +15,18 @@ export interface StockUpdate {
   available: number;
 }
 
+/** A product's price, title or currency changed, or it left the catalog: watchers read it again. */
+export interface ProductUpdate {
+  sku: string;
+  change: 'changed' | 'deleted';
+}
+
 /** What the server sends to clients, by event name (API.md, Real time). */
 export interface ServerEvents {
   'cart:update': Cart;
   'order:update': OrderUpdate;
   'stock:update': StockUpdate;
+  'product:update': ProductUpdate;
 }
 export type ServerEventName = keyof ServerEvents;
 

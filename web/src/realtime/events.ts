@@ -16,10 +16,17 @@ export interface StockUpdate {
   available: number;
 }
 
+/** A product's price, title or currency changed, or it left the catalog. */
+export interface ProductUpdate {
+  sku: string;
+  change: 'changed' | 'deleted';
+}
+
 export interface ServerToClientEvents {
   'cart:update': (cart: Cart) => void;
   'order:update': (update: OrderUpdate) => void;
   'stock:update': (update: StockUpdate) => void;
+  'product:update': (update: ProductUpdate) => void;
 }
 
 export interface ClientToServerEvents {

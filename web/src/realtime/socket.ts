@@ -6,7 +6,7 @@ type ShopSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type EventName = keyof ServerToClientEvents;
 type AnyListener = (payload: never) => void;
 
-const EVENTS: readonly EventName[] = ['cart:update', 'order:update', 'stock:update'];
+const EVENTS: readonly EventName[] = ['cart:update', 'order:update', 'stock:update', 'product:update'];
 
 /** How long a visitor's connection stays open with nothing watched. */
 const VISITOR_IDLE_CLOSE_MS = 30_000;

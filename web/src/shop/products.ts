@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { api, type OkBody, type Product, unwrap } from '../api/client';
-import type { StockUpdate } from '../realtime/events';
+import type { ProductUpdate, StockUpdate } from '../realtime/events';
 import { useRealtimeConnected, useRealtimeEvent, useWatchProducts } from '../realtime/socket';
 
 export function useCategories() {
@@ -11,18 +11,19 @@ export function useCategories() {
 type ProductPage = OkBody<'/api/products', 'get'>;
 
 /**
- * Follows the stock of `skus` while the component is mounted: they are watched, and each
- * `stock:update` goes to `apply` (a stable callback). While the live connection is down the caller
- * polls instead.
+ * Follows `skus` while the component is mounted: they are watched, each `stock:update` goes to
+ * `apply`, and each `product:update` (a new price, title or currency, or the product gone) to
+ * `reread` (stable callbacks). While the live connection is down the caller polls instead.
  */
-function useFollowStock(skus: readonly string[], apply: (update: StockUpdate) => void): void {
+function useFollowProducts(skus: readonly string[], apply: (update: StockUpdate) => void, reread: (update: ProductUpdate) => void): void {
   useWatchProducts(skus);
   useRealtimeEvent('stock:update', apply);
+  useRealtimeEvent('product:update', reread);
 }
 
 /**
  * How often a product page or list reads its products again: every 10 s without a live connection;
- * with one, every minute, for what the stock events do not carry (an admin's new price or title).
+ * with one, every minute, in case an event was lost (they are best effort).
  */
 const refreshEvery = (connected: boolean) => (connected ? 60_000 : 10_000);
 
@@ -47,11 +48,23 @@ export function useProducts(query: { category?: string; q?: string; page?: numbe
       ),
     [queryClient],
   );
-  useFollowStock(products.data?.items.map((product) => product.sku) ?? [], apply);
+  const shown = products.data?.items.map((product) => product.sku) ?? [];
+  const reread = useCallback(
+    ({ sku }: ProductUpdate) => {
+      const listed = queryClient.getQueriesData<ProductPage>({ queryKey: ['products'] });
+      if (listed.some(([, page]) => page?.items.some((product) => product.sku === sku)))
+        void queryClient.invalidateQueries({ queryKey: ['products'] });
+    },
+    [queryClient],
+  );
+  useFollowProducts(shown, apply, reread);
   return products;
 }
 
-/** One product, its `available` kept live: each `stock:update` of the SKU is written into the cached product. */
+/**
+ * One product, kept live: each `stock:update` of the SKU is written into the cached product, and a
+ * `product:update` (an admin's new price or title) reads it again.
+ */
 export function useLiveProduct(sku: string) {
   const queryClient = useQueryClient();
   const connected = useRealtimeConnected();
@@ -62,7 +75,13 @@ export function useLiveProduct(sku: string) {
     },
     [queryClient, sku],
   );
-  useFollowStock([sku], apply);
+  const reread = useCallback(
+    (update: ProductUpdate) => {
+      if (update.sku === sku) void queryClient.invalidateQueries({ queryKey: ['product', sku] });
+    },
+    [queryClient, sku],
+  );
+  useFollowProducts([sku], apply, reread);
   return useQuery({
     queryKey: ['product', sku],
     queryFn: () => unwrap(api.GET('/api/products/{sku}', { params: { path: { sku } } })),
