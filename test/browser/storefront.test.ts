@@ -609,6 +609,23 @@ describe('the storefront in a browser', () => {
       postalCode: '78701',
       country: 'US',
     });
+    // The buyer's page of the order says where it ships, as the US Postal Service writes it, and each item's price.
+    await page.goto(`${base}/orders/${orderId}`);
+    const items = page.getByRole('region', { name: 'Items' });
+    await items.getByText('Ships to').waitFor();
+    // biome-ignore lint/performance/useDomNodeTextContent: the lines as rendered, which the <br>s make and textContent drops
+    expect((await items.locator('address').innerText()).split('\n')).toEqual([
+      'Ada Lovelace',
+      '700 Congress Ave',
+      'Austin, TX 78701',
+      'United States (US)',
+    ]);
+    expect(
+      await items
+        .getByRole('row', { name: /Lone Star Ladle/ })
+        .getByRole('cell')
+        .allTextContents(),
+    ).toEqual(['Lone Star Ladle€30.00 each', '1', '€30.00']);
     await page.close();
   });
 

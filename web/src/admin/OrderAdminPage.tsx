@@ -1,17 +1,14 @@
 import { useQuery } from '@tanstack/react-query';
-import { Fragment } from 'react';
 import { Link } from 'wouter';
 import { ApiError, api, type Order, unwrap } from '../api/client';
-import { localityLines } from '../lib/address';
 import { formatDateTime, formatMoney } from '../lib/money';
+import { ShippingAddress } from '../ui/address';
 import { LoadError, Loading, StatusBadge } from '../ui/common';
 import { useOutcomeNotice } from '../ui/outcome';
 import { OrderTransitions } from './OrderTransitions';
 
 /** Statuses an order still leaves: its page is read again now and then while it is in one. */
 const MOVING = new Set<Order['status']>(['PENDING', 'CONFIRMED']);
-
-const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
 
 /** The order's payment through the provider, in the console's words: what came in and what goes back. */
 function paymentText(payment: Order['payment']): string {
@@ -20,31 +17,6 @@ function paymentText(payment: Order['payment']): string {
   const state = { pending: 'started, not completed', succeeded: 'received', failed: 'failed' }[payment.status];
   const refund = payment.refund === 'due' ? '; refund due' : payment.refund === 'refunded' ? '; refunded' : '';
   return `${amount}, ${state}${refund}`;
-}
-
-function ShippingAddress({ address }: { address: Order['shippingAddress'] }) {
-  if (!address) return <span className="muted">none given</span>;
-  return (
-    <address>
-      {address.name}
-      <br />
-      {address.line1}
-      {address.line2 && (
-        <>
-          <br />
-          {address.line2}
-        </>
-      )}
-      {localityLines(address).map((line) => (
-        <Fragment key={line}>
-          <br />
-          {line}
-        </Fragment>
-      ))}
-      <br />
-      {regions.of(address.country)} ({address.country})
-    </address>
-  );
 }
 
 /**
@@ -112,7 +84,7 @@ export function OrderAdminPage({ id }: { id: string }) {
             <dd data-testid="payment">{paymentText(data.payment)}</dd>
             <dt>Ship to</dt>
             <dd data-testid="shipping-address">
-              <ShippingAddress address={data.shippingAddress} />
+              {data.shippingAddress ? <ShippingAddress address={data.shippingAddress} /> : <span className="muted">none given</span>}
             </dd>
           </dl>
         </section>

@@ -7,6 +7,7 @@ import { formatDateTime, formatMoney } from '../lib/money';
 import type { OrderUpdate } from '../realtime/events';
 import { useRealtimeConnected, useRealtimeEvent } from '../realtime/socket';
 import { useSession } from '../session/session-store';
+import { ShippingAddress } from '../ui/address';
 import { ConfirmButton, LoadError, Loading, Notice, StatusBadge } from '../ui/common';
 import { useFocusAfterRender } from '../ui/focus';
 import { startPayment } from './CheckoutPage';
@@ -188,14 +189,17 @@ export function OrderPage({ id }: { id: string }) {
                   Qty
                 </th>
                 <th scope="col" className="num">
-                  Price
+                  Total
                 </th>
               </tr>
             </thead>
             <tbody>
               {data.items.map((item) => (
                 <tr key={item.sku}>
-                  <td className="title">{item.title}</td>
+                  <td className="title">
+                    {item.title}
+                    <div className="muted">{formatMoney(item.unitPriceCents, data.currency)} each</div>
+                  </td>
                   <td className="num">{item.quantity}</td>
                   <td className="num">{formatMoney(item.unitPriceCents * item.quantity, data.currency)}</td>
                 </tr>
@@ -210,6 +214,12 @@ export function OrderPage({ id }: { id: string }) {
               </tr>
             </tfoot>
           </table>
+          {data.shippingAddress && (
+            <>
+              <h3>Ships to</h3>
+              <ShippingAddress address={data.shippingAddress} />
+            </>
+          )}
           {data.customerEmail && <p className="muted">Confirmation to {data.customerEmail}</p>}
           <p className="muted">Placed {formatDateTime(data.createdAt)}</p>
         </section>

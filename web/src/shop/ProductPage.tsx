@@ -6,6 +6,7 @@ import { formatMoney } from '../lib/money';
 import { LoadError, Loading, StockLabel, Swatch } from '../ui/common';
 import { AddToCartButton } from './AddToCartButton';
 import { useCategories, useLiveProduct } from './products';
+import { shipsFrom } from './ships-from';
 
 /**
  * Why a typed quantity cannot be added, in a shopper's words; undefined when it can (or when nothing
@@ -91,16 +92,7 @@ export function ProductPage({ sku }: { sku: string }) {
             {problem}
           </p>
         )}
-        {item.sources.length > 1 && (
-          <p className="muted">
-            Ships from{' '}
-            {item.sources
-              .filter((source) => !source.stale && source.available > 0)
-              .map((source) => source.source)
-              .join(', ') || 'nowhere right now'}
-            .
-          </p>
-        )}
+        {item.sources.length > 1 && <p className="muted">Ships from {shipsFrom(item.sources)}.</p>}
       </div>
     </article>
   );
