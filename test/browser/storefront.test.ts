@@ -308,7 +308,8 @@ describe('the storefront in a browser', () => {
     expect(sent).toEqual([`POST /api/orders/${orderId}/cancel`]);
     const cancelled = (await buyer.get(`/api/orders/${orderId}`)).body;
     expect(cancelled.status).toBe('CANCELLED');
-    expect(cancelled.history.at(-1)).toMatchObject({ status: 'CANCELLED', actor: 'customer' });
+    // In the same words as a cancellation through the API: the server's.
+    expect(cancelled.history.at(-1)).toMatchObject({ status: 'CANCELLED', actor: 'customer', reason: 'cancelled by the customer' });
     // The buttons that had the focus are gone: it is on the order's new status.
     await expect.poll(() => hasFocus(page.getByRole('heading', { name: 'Status: CANCELLED' }))).toBe(true);
     await page.close();

@@ -1,11 +1,11 @@
 import { useIsMutating, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { api, type InventoryItem, unwrap } from '../api/client';
-import { formatMoney, minorDigits, parseMoney } from '../lib/money';
+import { formatMoney, minorDigits } from '../lib/money';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
 import { DeleteProduct } from './DeleteProduct';
 import { NewProductForm } from './NewProductForm';
-import { invalidMarks, messageOf, priceRefusal, Refusal, refusedProductField, useDropOnSettled } from './refusal';
+import { invalidMarks, messageOf, Refusal, readPrice, refusedProductField, useDropOnSettled } from './refusal';
 import { StockAdjustForm } from './StockAdjustForm';
 
 const PAGE_SIZE = 25;
@@ -88,9 +88,9 @@ function ProductEditor({ sku, onDone, settled }: RowForm & { sku: string }) {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const priceCents = parseMoney(String(form.get('price')), currency);
-    if (priceCents === undefined) {
-      setBadPrice(priceRefusal(currency));
+    const priceCents = readPrice(String(form.get('price')), currency);
+    if (typeof priceCents === 'string') {
+      setBadPrice(priceCents);
       save.reset();
       return;
     }

@@ -1,10 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { api, type RequestBody, unwrap } from '../api/client';
-import { formatMoney, parseMoney } from '../lib/money';
+import { formatMoney } from '../lib/money';
 import { useCategories } from '../shop/products';
 import { LoadError, Loading } from '../ui/common';
-import { invalidMarks, messageOf, priceRefusal, Refusal, refusedProductField } from './refusal';
+import { invalidMarks, messageOf, Refusal, readPrice, refusedProductField } from './refusal';
 
 type NewProduct = RequestBody<'/api/admin/products', 'post'>;
 
@@ -22,8 +22,8 @@ function productOf(form: FormData): NewProduct | Invalid {
   const text = (name: string) => String(form.get(name) ?? '').trim();
   const currency = text('currency').toUpperCase();
   if (!/^[A-Z]{3}$/.test(currency)) return { field: 'currency', message: 'Currency: give a three-letter ISO 4217 code, such as EUR.' };
-  const priceCents = parseMoney(text('price'), currency);
-  if (priceCents === undefined) return { field: 'price', message: priceRefusal(currency) };
+  const priceCents = readPrice(text('price'), currency);
+  if (typeof priceCents === 'string') return { field: 'price', message: priceCents };
   const onHand = text('onHand');
   const threshold = text('threshold');
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/client';
-import { transitionRefusal } from './refusal';
+import { readPrice, transitionRefusal } from './refusal';
 
 const invalidState = (details: Record<string, unknown>) =>
   new ApiError(409, 'INVALID_STATE', 'order 0b5e… is CANCELLED; it cannot become CANCELLED', details);
@@ -30,5 +30,19 @@ describe("an admin's refused status change, in words", () => {
     const missing = new ApiError(404, 'NOT_FOUND', 'no order 0b5e…');
     expect(transitionRefusal(missing, '0b5e1f2a', 'CANCELLED')).toBe('no order 0b5e…');
     expect(transitionRefusal(new TypeError('fetch failed'), '0b5e1f2a', 'CANCELLED')).toBe('The change failed.');
+  });
+});
+
+describe('a price the admin typed', () => {
+  it('is read in the currency’s own units, up to the most a price may be', () => {
+    expect(readPrice('12.50', 'EUR')).toBe(1_250);
+    expect(readPrice('1000000', 'EUR')).toBe(100_000_000);
+    expect(readPrice('1250', 'JPY')).toBe(1_250);
+  });
+
+  it('says what is too much in the currency, not the API’s limit in cents', () => {
+    expect(readPrice('99999999999', 'EUR')).toBe('Price: at most €1,000,000.00.');
+    expect(readPrice('100000001', 'JPY')).toBe('Price: at most ¥100,000,000.');
+    expect(readPrice('1e3', 'EUR')).toMatch(/^Price: give an amount in EUR in digits/);
   });
 });

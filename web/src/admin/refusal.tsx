@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { ApiError, type OrderStatus } from '../api/client';
 import { complaintsOf, validationIssues } from '../api/validation';
-import { minorDigits } from '../lib/money';
+import { formatMoney, minorDigits, parseMoney } from '../lib/money';
 
 /** The product forms' fields, by the JSON pointer of what each fills in a product: `name` is the input's. */
 export const PRODUCT_FIELDS: Readonly<Record<string, { name: string; label: string }>> = {
@@ -66,7 +66,21 @@ export const invalidMarks = (invalidField: string | undefined, problemId: string
  * Why a typed price was not taken. Prices are read from their digits (see parseMoney), so what a
  * number field also takes, such as 1e3, is refused here, in both product forms alike.
  */
-export function priceRefusal(currency: string): string {
+/** The most a product's price may be, in minor units (the API's `priceCents` maximum). */
+const MAX_PRICE_CENTS = 100_000_000;
+
+/**
+ * A price the admin typed, in minor units, or why it is none: in the currency's own units, as the
+ * admin typed it (not the validator's "<=100000000" in cents).
+ */
+export function readPrice(typed: string, currency: string): number | string {
+  const cents = parseMoney(typed, currency);
+  if (cents === undefined) return priceRefusal(currency);
+  if (cents > MAX_PRICE_CENTS) return `Price: at most ${formatMoney(MAX_PRICE_CENTS, currency)}.`;
+  return cents;
+}
+
+function priceRefusal(currency: string): string {
   const digits = minorDigits(currency);
   const example = digits > 0 ? `12.${'5'.padEnd(digits, '0')}` : '1250';
   const decimals = digits > 0 ? `at most ${digits} decimals` : 'no decimals';

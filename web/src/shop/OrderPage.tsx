@@ -90,7 +90,7 @@ export function OrderPage({ id }: { id: string }) {
     onError: (error) => refused(orderActionRefusal(error, 'pay', 'The payment could not be started.'), error),
   });
   const cancel = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/orders/{id}/cancel', { params: { path: { id } }, body: { reason: 'cancelled by the buyer' } })),
+    mutationFn: () => unwrap(api.POST('/api/orders/{id}/cancel', { params: { path: { id } }, body: {} })),
     onSuccess: (cancelled) => {
       queryClient.setQueryData(['order', id], cancelled);
       focusAfterRender(() => statusHeading.current);
