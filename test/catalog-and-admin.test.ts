@@ -330,6 +330,40 @@ describe('catalog, inventory and order administration', () => {
     const everyone = await sut.admin.get('/api/admin/orders?status=CANCELLED&limit=100');
     expect(everyone.body.items.map((order: { id: string }) => order.id)).toContain(ids[0]);
   });
+
+  it('finds an admin the orders of a customer by email, or an order by its id or the first characters of it', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 20 });
+    const [buyer, other] = await guests(sut.system.url!, 2);
+    const email = `Searched-${sku.toLowerCase()}@Example.com`;
+    const mine = [];
+    for (let i = 0; i < 2; i++) mine.push((await buyer!.order([{ sku, quantity: 1 }], `mine-${i}`, { customerEmail: email })).body.id as string);
+    const theirs = (await other!.order([{ sku, quantity: 1 }], 'theirs', { customerEmail: `other-${sku.toLowerCase()}@example.com` })).body
+      .id as string;
+    await eventually(async () => ((await sut.admin.get(`/api/orders/${theirs}`)).body.createdAt ? true : undefined), 'the orders stored');
+    await eventually(
+      async () => ((await sut.admin.get(`/api/admin/orders?q=${encodeURIComponent(email)}`)).body.total === 2 ? true : undefined),
+      'both orders of the customer stored',
+    );
+    const ids = async (q: string, extra = '') =>
+      ((await sut.admin.get(`/api/admin/orders?q=${encodeURIComponent(q)}${extra}`)).body.items as { id: string }[]).map((order) => order.id);
+
+    // The email in any case, newest first; the other customer's order not among them.
+    expect(await ids(email.toUpperCase())).toEqual([...mine].reverse());
+    expect(await ids(` ${email} `, '&status=CANCELLED')).toEqual([]);
+    // An id whole, in capitals, or its first 8 characters as the lists show them.
+    expect(await ids(theirs.toUpperCase())).toEqual([theirs]);
+    expect(await ids(theirs.slice(0, 8))).toContain(theirs);
+    expect(await ids(theirs.slice(0, 13))).toContain(theirs);
+    expect(await ids(mine[0]!.replaceAll('-', ''))).toEqual([mine[0]]);
+    // Nothing that is neither: refused, and named.
+    for (const bad of ['not an email', 'zz', '0123456789abcdef0123456789abcdef0']) {
+      const refused = await sut.admin.get(`/api/admin/orders?q=${encodeURIComponent(bad)}`);
+      expect(refused.status, bad).toBe(400);
+      expect(refused.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    // A customer's own list takes no search.
+    expect((await buyer!.get(`/api/orders?q=${encodeURIComponent(email)}`)).status).toBe(400);
+  });
 });
 
 describe('operations endpoints', () => {

@@ -209,6 +209,33 @@ describe('the admin console in a browser', () => {
     return { buyer: buyer!, sku, orderId, short: orderId.slice(0, 8), page };
   }
 
+  it('finds a customer’s orders by email and an order by the first characters of its id, the search in the address', async () => {
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    const { orderId, short, page } = await pendingOrderInConsole('Searched Sitar', { customerEmail: email });
+    await eventually(async () => ((await sut.admin.get(`/api/admin/orders?q=${email}`)).body.total === 1 ? true : undefined), 'the order stored');
+    const search = page.getByRole('search', { name: 'Orders' });
+    await search.getByLabel('Order id or customer email').fill(email.toUpperCase());
+    await search.getByRole('button', { name: 'Search' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^1 order$/ })
+      .waitFor();
+    await page.getByRole('link', { name: short, exact: true }).waitFor();
+    expect(new URL(page.url()).searchParams.get('q')).toBe(email.toUpperCase());
+
+    await search.getByLabel('Order id or customer email').fill(short);
+    await search.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: short, exact: true }).waitFor();
+    expect(new URL(page.url()).searchParams.get('q')).toBe(short);
+    expect(await page.locator('tbody tr').count()).toBeGreaterThanOrEqual(1);
+    expect(orderId.startsWith(short)).toBe(true);
+
+    await search.getByLabel('Order id or customer email').fill('not an order');
+    await search.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('“not an order” is neither a customer’s email nor the start of an order id (such as 0b5e1f2a).').waitFor();
+    await page.close();
+  });
+
   it('confirms a free order, which has nothing to pay, once the confirmation is confirmed', async () => {
     const { orderId, short, page } = await pendingOrderInConsole('Free Flyer', {}, { priceCents: 0 });
     const confirm = page.getByRole('button', { name: `Confirm order ${short}`, exact: true });

@@ -9,6 +9,7 @@ import * as cartReminders from './0007-cart-reminders.js';
 import * as vendorOrderParts from './0008-vendor-order-parts.js';
 import * as mailPreferences from './0009-mail-preferences.js';
 import * as withheldMail from './0010-withheld-mail.js';
+import * as ordersByEmail from './0011-orders-by-email.js';
 
 /** Every migration, in order. Names are permanent: Kysely records them in kysely_migration. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-vendor-order-parts': vendorOrderParts,
   '0009-mail-preferences': mailPreferences,
   '0010-withheld-mail': withheldMail,
+  '0011-orders-by-email': ordersByEmail,
 };

@@ -6,7 +6,7 @@ import type { StockStore } from '../../redis/stock-store.js';
 import { type AuthUser, isAdmin } from '../auth/auth.types.js';
 import { orderFromSnapshot, parseSnapshot } from './order-snapshot.js';
 import type { OrderSearch, OrdersRepository } from './orders.repository.js';
-import type { Order, OrderListQuery } from './orders.schemas.js';
+import type { AdminOrderListQuery, Order, OrderListQuery } from './orders.schemas.js';
 
 export interface OrderQueriesDeps {
   repository: Pick<OrdersRepository, 'findMany' | 'search'>;
@@ -52,11 +52,12 @@ export class OrderQueries {
     throw notFound('order', { orderId });
   }
 
-  /** The caller's orders, or with no caller every order (admin). */
-  async list(query: OrderListQuery, user?: AuthUser): Promise<Page<Order>> {
+  /** The caller's orders, or with no caller every order (admin), those a search term names if one is given. */
+  async list(query: OrderListQuery & Pick<AdminOrderListQuery, 'q'>, user?: AuthUser): Promise<Page<Order>> {
     const search: OrderSearch = {
       userId: user?.id,
       status: query.status,
+      ...query.q,
       offset: (query.page - 1) * query.limit,
       limit: query.limit,
     };

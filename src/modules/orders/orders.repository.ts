@@ -29,9 +29,16 @@ export interface OrderLineQuantity {
   quantity: number;
 }
 
+/** 32 hexadecimal digits written as a UUID. */
+const asUuid = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+
 export interface OrderSearch {
   userId?: string | undefined;
   status?: OrderStatus | undefined;
+  /** Orders confirmed to this address (lower case). */
+  customerEmail?: string | undefined;
+  /** Orders whose id starts with these hexadecimal digits (no dashes). */
+  idStart?: string | undefined;
   offset: number;
   limit: number;
 }
@@ -171,6 +178,12 @@ export class OrdersRepository {
     let matching = this.db.selectFrom('orders');
     if (search.userId) matching = matching.where('orders.userId', '=', search.userId);
     if (search.status) matching = matching.where('orders.status', '=', search.status);
+    if (search.customerEmail) matching = matching.where('orders.customerEmail', '=', search.customerEmail);
+    if (search.idStart) {
+      // The ids between the start padded with 0s and with fs: a range the primary key's index serves.
+      const [low, high] = [search.idStart.padEnd(32, '0'), search.idStart.padEnd(32, 'f')].map(asUuid);
+      matching = matching.where('orders.id', '>=', low!).where('orders.id', '<=', high!);
+    }
     const [rows, count] = await Promise.all([
       this.withDetails(matching).orderBy('orders.createdAt', 'desc').orderBy('orders.id').offset(search.offset).limit(search.limit).execute(),
       matching.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),

@@ -7,6 +7,7 @@ import type { AuthService } from '../auth/auth.service.js';
 import type { OrderLifecycle } from './lifecycle/order-lifecycle.js';
 import type { OrderQueries } from './order-queries.js';
 import {
+  adminOrderListQuery,
   adminUpdateOrderBody,
   cancelOrderBody,
   createOrderBody,
@@ -146,8 +147,9 @@ export const ordersRoutes: FastifyPluginAsyncZod<OrdersRoutesOptions> = async (a
         summary: 'List every order',
         tags: ['admin'],
         access: 'admin',
-        querystring: orderListQuery,
-        ok: { 200: { description: 'A page of all orders, newest first.', schema: orderList } },
+        querystring: adminOrderListQuery,
+        ok: { 200: { description: 'A page of all orders, newest first; with `q`, those of that customer or id.', schema: orderList } },
+        refusals: { 400: 'VALIDATION_FAILED: `q` is neither an email nor the start of an order id, or another parameter is bad.' },
       }),
       onRequest: admin,
     },

@@ -147,6 +147,36 @@ export const orderList = pageOf(order).meta({ id: 'OrderPage' });
 export const orderListQuery = paginationQuery.extend({ status: orderStatus.optional() }).strict();
 export type OrderListQuery = z.infer<typeof orderListQuery>;
 
+/** An order id's first characters: hexadecimal digits, with the id's dashes or without. */
+const ORDER_ID_START = /^[0-9a-f]{1,8}(-[0-9a-f]{0,4}){0,3}(-[0-9a-f]{0,12})?$|^[0-9a-f]{1,32}$/;
+
+/**
+ * What the console's order search takes: a customer's email (exactly, in any case), or an order id
+ * or its first characters (the 8 the lists show).
+ */
+export const orderSearchTerm = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(
+    z.union([
+      emailAddress.transform((email) => ({ customerEmail: email })),
+      z
+        .string()
+        .regex(ORDER_ID_START)
+        .transform((start) => ({ idStart: start.replaceAll('-', '') })),
+    ]),
+  )
+  .describe("A customer's email (exactly, in any case), or an order id or its first characters, such as the 8 the lists show");
+
+export const adminOrderListQuery = paginationQuery
+  .extend({
+    status: orderStatus.optional(),
+    q: orderSearchTerm.optional(),
+  })
+  .strict();
+export type AdminOrderListQuery = z.infer<typeof adminOrderListQuery>;
+
 /**
  * A UUID's letters may come in either case; ids are stored, keyed in Redis and compared in lower
  * case, so an id in capitals found the row and then missed it (404 for the caller's own order).

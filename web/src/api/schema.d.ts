@@ -1854,6 +1854,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 page?: number;
+                /** @description A customer's email (exactly, in any case), or an order id or its first characters, such as the 8 the lists show */
+                q?: string;
                 status?: "PENDING" | "CONFIRMED" | "FULFILLED" | "CANCELLED" | "EXPIRED" | "FAILED";
             };
             header?: never;
@@ -1862,7 +1864,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of all orders, newest first. */
+            /** @description A page of all orders, newest first; with `q`, those of that customer or id. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1871,7 +1873,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPage"];
                 };
             };
-            /** @description VALIDATION_FAILED: the request breaks its schema or is malformed (bad JSON, a body that is not UTF-8); `details.issues` says where. */
+            /** @description VALIDATION_FAILED: `q` is neither an email nor the start of an order id, or another parameter is bad. */
             400: {
                 headers: {
                     [name: string]: unknown;
