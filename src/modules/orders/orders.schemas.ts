@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTORS, ORDER_STATUSES, PAYMENT_STATUSES, REFUND_STATUSES } from '../../db/schema.js';
+import { countryName } from '../../lib/countries.js';
 import { emailAddress, pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
 import { skuSchema } from '../catalog/sku.js';
 
@@ -55,14 +56,8 @@ const orderLinesInput = z
     });
   });
 
-/**
- * Region names the runtime's ICU knows; codes that name no country (`ZZ` unknown, `EU`, `UN`, the
- * pseudo-locales `XA` and `XB`, …) excluded. The shop's country list (web/src/lib/countries.ts)
- * leaves out the same.
- */
-const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-const NOT_COUNTRIES = new Set(['ZZ', 'EU', 'EZ', 'UN', 'QO', 'XA', 'XB']);
-const isCountry = (code: string) => !NOT_COUNTRIES.has(code) && regions.of(code) !== undefined;
+/** A country the runtime's ICU names, as the shop's country list (web/src/lib/countries.ts) offers them. */
+const isCountry = (code: string) => countryName(code) !== undefined;
 
 export const shippingAddress = z
   .object({
@@ -147,8 +142,15 @@ export const orderList = pageOf(order).meta({ id: 'OrderPage' });
 export const orderListQuery = paginationQuery.extend({ status: orderStatus.optional() }).strict();
 export type OrderListQuery = z.infer<typeof orderListQuery>;
 
-/** An order id's first characters: hexadecimal digits, with the id's dashes or without. */
-const ORDER_ID_START = /^[0-9a-f]{1,8}(-[0-9a-f]{0,4}){0,3}(-[0-9a-f]{0,12})?$|^[0-9a-f]{1,32}$/;
+const UUID_LAYOUT = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Whether `start` begins an order id: up to 32 hexadecimal digits without dashes, or the start of
+ * a UUID as written, its dashes where a UUID has them ("ab-cd" is neither).
+ */
+const isOrderIdStart = (start: string) =>
+  /^[0-9a-f]{1,32}$/.test(start) ||
+  (start.length <= UUID_LAYOUT.length && [...start].every((char, i) => (UUID_LAYOUT[i] === '-' ? char === '-' : /[0-9a-f]/.test(char))));
 
 /**
  * What the console's order search takes: a customer's email (exactly, in any case), or an order id
@@ -163,7 +165,7 @@ export const orderSearchTerm = z
       emailAddress.transform((email) => ({ customerEmail: email })),
       z
         .string()
-        .regex(ORDER_ID_START)
+        .refine(isOrderIdStart)
         .transform((start) => ({ idStart: start.replaceAll('-', '') })),
     ]),
   )

@@ -14,8 +14,9 @@ import { ensureSession, useSession } from '../session/session-store';
 import { LoadError, Notice } from '../ui/common';
 import { useFocusAfterRender } from '../ui/focus';
 
-/** Every country, by name: a shipping address may name any (the API checks it). */
-const COUNTRIES = countries();
+/** Every country, by name: a shipping address may name any (the API checks it). Made on the first checkout, not as the shop loads. */
+let countryList: ReturnType<typeof countries> | undefined;
+const allCountries = () => (countryList ??= countries());
 
 const checkoutKey = new CheckoutKey(sessionStorage);
 
@@ -377,7 +378,7 @@ export function CheckoutPage() {
               <div className="field">
                 <label htmlFor="country">Country</label>
                 <select id="country" name="country" required autoComplete="country" defaultValue="DE" {...problemOf('country')}>
-                  {COUNTRIES.map(({ code, name }) => (
+                  {allCountries().map(({ code, name }) => (
                     <option key={code} value={code}>
                       {name}
                     </option>
