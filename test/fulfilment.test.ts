@@ -251,7 +251,13 @@ describe('fulfilment', () => {
     await a!.switches.post('/simulate/latency', { ms: 1_500 });
     const order = await confirmedOrder([{ sku, quantity: 2 }]);
     await expect(sut.system.container.fulfilment.fulfil(order.id)).rejects.toThrow(/no answer within|being placed by another run/);
-    expect(await vendorOrders(order.id)).toEqual([{ sku, vendorId: a!.id, vendorOrderId: null, quantity: 2 }]);
+    // A run that stopped because the job held the line's lease may stop before the job has recorded
+    // its intent: wait for the intent, whichever run recorded it.
+    const intents = await eventually(async () => {
+      const rows = await vendorOrders(order.id);
+      return rows.length > 0 ? rows : undefined;
+    }, 'the intent to ask vendor a');
+    expect(intents).toEqual([{ sku, vendorId: a!.id, vendorOrderId: null, quantity: 2 }]);
 
     await a!.switches.post('/simulate/reset');
     // This retry and the order's own fulfil-order job (retrying with backoff) race: either may place it.
