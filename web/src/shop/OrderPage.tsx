@@ -41,6 +41,9 @@ export function orderActionRefusal(error: unknown, action: 'pay' | 'cancel', fal
   return `This order can no longer be ${done}.`;
 }
 
+/** How every order id is written (a UUID); anything else names no order, whoever asks. */
+const ORDER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Statuses an order still leaves: a paid order is yet to ship (or fail). */
 const MOVING = new Set<Order['status']>(['PENDING', 'CONFIRMED']);
 
@@ -60,9 +63,12 @@ export function OrderPage({ id }: { id: string }) {
   const actionErrorRef = useRef<HTMLDivElement>(null);
   const focusAfterRender = useFocusAfterRender();
 
+  // Not asked: the API would first ask a visitor without a session to sign in, for an order that cannot be.
+  const possible = ORDER_ID.test(id);
   const order = useQuery({
     queryKey: ['order', id],
     queryFn: () => unwrap(api.GET('/api/orders/{id}', { params: { path: { id } } })),
+    enabled: possible,
     refetchInterval: (query) => (query.state.data && MOVING.has(query.state.data.status) && !connected ? 3_000 : false),
   });
 
@@ -98,6 +104,20 @@ export function OrderPage({ id }: { id: string }) {
     onError: (error) => refused(orderActionRefusal(error, 'cancel', 'The order could not be cancelled.'), error),
   });
 
+  const notFound = (
+    <>
+      <h1>Order not found</h1>
+      <p>
+        This order does not exist or is not yours. <Link href="/orders">Your orders</Link>
+      </p>
+      {!signedIn && (
+        <p>
+          Placed it with an account? <Link href={signInHere}>Sign in</Link> to see it.
+        </p>
+      )}
+    </>
+  );
+  if (!possible) return notFound;
   if (order.isPending) return <Loading what="your order" />;
   if (order.error) {
     // No session, or one the API no longer takes (a link from the confirmation mail, opened on another device).
@@ -111,22 +131,8 @@ export function OrderPage({ id }: { id: string }) {
         </>
       );
     }
-    // A 400 is an address that cannot name an order at all (/orders/nope): not found either.
-    if (order.error instanceof ApiError && order.error.namesNothing) {
-      return (
-        <>
-          <h1>Order not found</h1>
-          <p>
-            This order does not exist or is not yours. <Link href="/orders">Your orders</Link>
-          </p>
-          {!signedIn && (
-            <p>
-              Placed it with an account? <Link href={signInHere}>Sign in</Link> to see it.
-            </p>
-          )}
-        </>
-      );
-    }
+    // A 404, or a 400 for an id the check above let through and the API refused: not found either.
+    if (order.error instanceof ApiError && order.error.namesNothing) return notFound;
     return <LoadError error={order.error} retry={() => void order.refetch()} />;
   }
   const data = order.data;
