@@ -89,7 +89,8 @@ describe('paying for an order through the payment simulator', () => {
 
   it('takes an order from the checkout page to CONFIRMED through a signed webhook the simulator retries, and mails the invoice', async () => {
     const buyer = buyers[0]!;
-    const placed = await buyer.order([{ sku, quantity: 2 }], 'pay-flow', { customerEmail: 'Payer@Example.test' });
+    const shippingAddress = { name: 'Ada Lovelace', line1: '12 Rue de Rivoli', city: 'Paris', postalCode: '75001', country: 'FR' };
+    const placed = await buyer.order([{ sku, quantity: 2 }], 'pay-flow', { customerEmail: 'Payer@Example.test', shippingAddress });
     expect(placed.status).toBe(202);
     const orderId = placed.body.id as string;
 
@@ -148,6 +149,8 @@ describe('paying for an order through the payment simulator', () => {
     const [received] = await mailsTo(sut.admin, 'payer@example.test', /^Order .* received$/);
     // It leads to where the order is paid: its page in the shop, at the shop's address.
     expect(received!.text).toContain(`Pay for your order: ${sut.system.url}/orders/${orderId}`);
+    // Both say where the order ships, as the French post writes it.
+    for (const mail of [received!, invoice!]) expect(mail.text).toContain('Shipping to:\nAda Lovelace\n12 Rue de Rivoli\n75001 Paris\nFrance (FR)');
 
     // The provider redelivers the same event: answered, no second effect.
     const redelivered = await sendWebhook(sut.admin, {

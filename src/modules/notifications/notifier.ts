@@ -274,6 +274,6 @@ export class Notifier {
   }
 
   private orderInput(order: Order): templates.OrderMailInput {
-    return { orderId: order.id, lines: order.items, currency: order.currency };
+    return { orderId: order.id, lines: order.items, currency: order.currency, shippingAddress: order.shippingAddress };
   }
 }

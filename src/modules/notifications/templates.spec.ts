@@ -32,6 +32,7 @@ function expectEscaped(mail: RenderedMail) {
 }
 
 const ORDER_URL = `https://shop.example/orders/${ORDER_ID}`;
+const ADDRESS = { name: 'Ada Lovelace', line1: '1 Main St', city: 'Austin', region: 'TX', postalCode: '78701', country: 'US' };
 const CONSOLE_URL = 'https://shop.example/admin/dead-letters';
 
 const every: [string, () => RenderedMail][] = [
@@ -117,6 +118,28 @@ describe('mail templates', () => {
       expect(mail.text).toContain('05.03.2026, 15:07 Europe/Berlin');
     });
 
+    it('shows where the order ships, as its country writes it, and no address for an order that gave none', () => {
+      const mail = orderReceived({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiresAt: AT, orderUrl: ORDER_URL, shippingAddress: ADDRESS });
+      expect(mail.text).toContain('Shipping to:\nAda Lovelace\n1 Main St\nAustin, TX 78701\nUnited States (US)');
+      expect(mail.html).toContain('<strong>Shipping to</strong><br>Ada Lovelace<br>1 Main St<br>Austin, TX 78701<br>United States (US)');
+      const none = orderReceived({ orderId: ORDER_ID, lines: LINES, currency: 'USD', expiresAt: AT, orderUrl: ORDER_URL });
+      for (const part of [none.html, none.text]) expect(part).not.toContain('Shipping to');
+    });
+
+    it('shows an address written as markup as text', () => {
+      const mail = orderReceived({
+        orderId: ORDER_ID,
+        lines: LINES,
+        currency: 'USD',
+        expiresAt: AT,
+        orderUrl: ORDER_URL,
+        shippingAddress: { ...ADDRESS, name: HOSTILE, line2: 'EVIL-<1>' },
+      });
+      expectEscaped(mail);
+      expect(mail.html).toContain('<br>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+      expect(mail.text).toContain(`Shipping to:\n${HOSTILE}\n1 Main St\nEVIL-<1>`);
+    });
+
     it('shows a title written as markup as text', () => {
       const mail = orderReceived({ orderId: ORDER_ID, lines: HOSTILE_LINES, currency: 'USD', expiresAt: AT, orderUrl: ORDER_URL });
       expectEscaped(mail);
@@ -140,6 +163,14 @@ describe('mail templates', () => {
       // In the HTML table: quantity, unit price and line total in their own cells.
       expect(mail.html).toMatch(/<td[^>]*>2<\/td>\s*<td[^>]*>\$12\.50<\/td>\s*<td[^>]*>\$25\.00<\/td>/);
       expect(mail.html).toMatch(/Total<\/td><td[^>]*>\$34\.99<\/td>/);
+    });
+
+    it('shows where the order ships under its lines, when the buyer gave an address', () => {
+      const mail = paymentConfirmed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', paymentId: 'pay_42', paidAt: AT, shippingAddress: ADDRESS });
+      expect(mail.text).toContain('Total: $34.99\n\nShipping to:\nAda Lovelace\n1 Main St\nAustin, TX 78701\nUnited States (US)');
+      expect(mail.html).toMatch(/<\/table>\s*<p[^>]*><strong>Shipping to<\/strong><br>Ada Lovelace<br>/);
+      const none = paymentConfirmed({ orderId: ORDER_ID, lines: LINES, currency: 'USD', paymentId: 'pay_42', paidAt: AT });
+      for (const part of [none.html, none.text]) expect(part).not.toContain('Shipping to');
     });
 
     it('claims no payment for an order the shop confirmed without one', () => {

@@ -1,3 +1,4 @@
+import { addressLines, type PostalAddress } from '../../lib/address.js';
 import type { OutboxPayloads } from '../outbox/outbox-events.js';
 import { DEFAULT_FORMAT, type FormatOptions, formatDate, formatDateTime, formatMoney } from './format.js';
 import { html, type SafeHtml } from './html.js';
@@ -31,6 +32,8 @@ export interface OrderMailInput {
   lines: readonly MailLine[];
   /** ISO 4217, shared by every line. */
   currency: string;
+  /** Where the order ships; the order's mail and its invoice show it, when the buyer gave one. */
+  shippingAddress?: PostalAddress | undefined;
 }
 
 export interface OrderReceivedInput extends OrderMailInput {
@@ -225,6 +228,16 @@ function linkTo(url: string, label: string): { html: SafeHtml; text: string } {
   return { html: html`<p style="${STYLE.p}"><a href="${url}" style="${STYLE.button}">${label}</a></p>`, text: `${label}: ${url}` };
 }
 
+/** Where the order ships, a line each (HTML) or under its label (text); nothing for an order without an address. */
+function shipTo(address: PostalAddress | undefined, locale: string): { html: SafeHtml | undefined; text: string | undefined } {
+  if (!address) return { html: undefined, text: undefined };
+  const lines = addressLines(address, locale);
+  return {
+    html: paragraph(html`<strong>Shipping to</strong>${lines.map((line) => html`<br>${line}`)}`),
+    text: `Shipping to:\n${lines.join('\n')}`,
+  };
+}
+
 const textMail = (...blocks: (string | undefined | false)[]) => `${blocks.filter((block) => block).join('\n\n')}\n\n-- \n${SHOP}\n`;
 
 export function orderReceived(input: OrderReceivedInput, format: FormatOptions = DEFAULT_FORMAT): RenderedMail {
@@ -235,6 +248,7 @@ export function orderReceived(input: OrderReceivedInput, format: FormatOptions =
   const free = totalOf(input.lines) === 0;
   const link = linkTo(input.orderUrl, free ? 'See your order' : 'Pay for your order');
   const then = free ? 'There is nothing to pay: the shop confirms your order before then.' : 'Pay before then to keep them.';
+  const address = shipTo(input.shippingAddress, format.locale);
   return {
     subject: subjectLine(subject),
     html: layout(
@@ -242,12 +256,14 @@ export function orderReceived(input: OrderReceivedInput, format: FormatOptions =
       'We received your order',
       html`${paragraph(html`Order <strong>${input.orderId}</strong>, ${total}.`)}
 ${linesTable(input.lines, input.currency, format.locale)}
+${address.html}
 ${paragraph(html`Your items are reserved until <strong>${expires}</strong>. ${then}`)}
 ${link.html}`,
     ),
     text: textMail(
       `We received your order ${input.orderId}, ${total}.`,
       linesText(input.lines, input.currency, format.locale),
+      address.text,
       `Your items are reserved until ${expires}. ${then}`,
       link.text,
     ),
@@ -265,6 +281,7 @@ export function paymentConfirmed(input: PaymentConfirmedInput, format: FormatOpt
     ['Payment', input.paymentId ?? 'arranged with the shop'],
     ['Currency', input.currency],
   ];
+  const address = shipTo(input.shippingAddress, format.locale);
   return {
     subject: subjectLine(subject),
     html: layout(
@@ -272,7 +289,8 @@ export function paymentConfirmed(input: PaymentConfirmedInput, format: FormatOpt
       paid ? 'Thank you: your payment is confirmed' : 'Thank you: your order is confirmed',
       html`${paragraph(paid ? html`We received your payment of <strong>${total}</strong>. Here is your invoice.` : html`Your order of <strong>${total}</strong> is confirmed. Here is your invoice.`)}
 ${factsTable(facts)}
-${linesTable(input.lines, input.currency, format.locale)}`,
+${linesTable(input.lines, input.currency, format.locale)}
+${address.html}`,
     ),
     text: textMail(
       paid
@@ -280,6 +298,7 @@ ${linesTable(input.lines, input.currency, format.locale)}`,
         : `Thank you: your order of ${total} is confirmed. Here is your invoice.`,
       factsText(facts),
       linesText(input.lines, input.currency, format.locale),
+      address.text,
     ),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localityLines } from './address';
+import { addressLines, localityLines } from './address.js';
 
 describe('localityLines', () => {
   it('writes city, state and ZIP code on one line in the US, Canada and Australia', () => {
@@ -16,5 +16,18 @@ describe('localityLines', () => {
   it('writes the postal code before the city elsewhere, the region after them', () => {
     expect(localityLines({ city: 'Berlin', postalCode: '10115', country: 'DE' })).toEqual(['10115 Berlin']);
     expect(localityLines({ city: 'Milano', region: 'MI', postalCode: '20121', country: 'IT' })).toEqual(['20121 Milano', 'MI']);
+  });
+});
+
+describe('addressLines', () => {
+  it('gives the name, the street lines, the locality and the country named in full, a line each', () => {
+    const address = { name: 'Ada Lovelace', line1: '1 Main St', line2: 'Suite 2', city: 'Austin', region: 'TX', postalCode: '78701', country: 'US' };
+    expect(addressLines(address)).toEqual(['Ada Lovelace', '1 Main St', 'Suite 2', 'Austin, TX 78701', 'United States (US)']);
+    expect(addressLines({ name: 'Bo', line1: 'Hauptstr. 1', city: 'Berlin', postalCode: '10115', country: 'DE' }, 'de')).toEqual([
+      'Bo',
+      'Hauptstr. 1',
+      '10115 Berlin',
+      'Deutschland (DE)',
+    ]);
   });
 });
