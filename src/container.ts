@@ -41,6 +41,7 @@ import { OpsService } from './modules/ops/ops.service.js';
 import { ExpirySweeper } from './modules/orders/lifecycle/expiry-sweeper.js';
 import { OrderLifecycle } from './modules/orders/lifecycle/order-lifecycle.js';
 import { OrderTransitions } from './modules/orders/lifecycle/order-transitions.js';
+import { OrderOwners } from './modules/orders/order-owners.js';
 import { OrderQueries } from './modules/orders/order-queries.js';
 import { OrdersRepository } from './modules/orders/orders.repository.js';
 import { OrderPersister } from './modules/orders/persistence/order-persister.js';
@@ -138,6 +139,7 @@ export class Container {
   readonly sweeper: ExpirySweeper;
   readonly placement: OrderPlacement;
   readonly orderQueries: OrderQueries;
+  readonly orderOwners: OrderOwners;
   readonly lifecycle: OrderLifecycle;
   readonly ops: OpsService;
   readonly payments: PaymentsService;
@@ -219,6 +221,7 @@ export class Container {
     // Carts are built further down; logins and catalog changes reach them only once the container is complete.
     this.auth = new AuthService(this.users, config.jwtSecret, config.jwtTtlSeconds, {
       mergeGuestCart: (guestId, userId) => this.carts.mergeGuestCart(guestId, userId),
+      adoptGuestOrders: (guestId, userId) => this.orderOwners.adopt(guestId, userId),
       openEmptyCart: (userId) =>
         this.carts
           .openEmptyCart(userId)
@@ -326,7 +329,8 @@ export class Container {
       metrics,
       options: { reservationTtlSeconds: config.reservationTtlSeconds, idempotencyTtlSeconds: config.idempotencyTtlSeconds },
     });
-    this.orderQueries = new OrderQueries({ repository: this.ordersRepository, stock: this.stock });
+    this.orderOwners = new OrderOwners({ db: this.db, presence: this.cartStore });
+    this.orderQueries = new OrderQueries({ repository: this.ordersRepository, stock: this.stock, owners: this.orderOwners });
     this.refunds = new Refunds({ repository: this.paymentsRepository, outbox: this.outboxRepository });
     this.lifecycle = new OrderLifecycle({
       repository: this.ordersRepository,
@@ -347,6 +351,7 @@ export class Container {
       providerName: PAYMENT_PROVIDER,
       repository: this.paymentsRepository,
       persister: this.persister,
+      owners: this.orderOwners,
       stock: this.stock,
       holdExtensionSeconds: config.paymentHoldExtensionSeconds,
       orderPageUrl: (orderId) => this.shopUrl && orderPageUrl(this.shopUrl, orderId),

@@ -208,6 +208,13 @@ export interface MailPreferencesTable {
   createdAt: Generated<Date>;
 }
 
+/** A guest session whose orders an account took over when the guest signed in (migration 0012). */
+export interface GuestAdoptionsTable {
+  guestId: string;
+  userId: string;
+  adoptedAt: Generated<Date>;
+}
+
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface VendorsTable {
@@ -272,6 +279,7 @@ export interface Database {
   lowStockAlerts: LowStockAlertsTable;
   carts: CartsTable;
   mailPreferences: MailPreferencesTable;
+  guestAdoptions: GuestAdoptionsTable;
   vendors: VendorsTable;
   vendorStock: VendorStockTable;
   fulfilmentLines: FulfilmentLinesTable;

@@ -118,6 +118,14 @@ export class RedisKeys {
     return `${this.prefix}:{cart}:online:${userId}`;
   }
 
+  /**
+   * The account that adopted a guest session's orders (guest_adoptions, kept here too): their
+   * `order:update`s go to its sockets. No TTL: a guest is adopted once, and for good.
+   */
+  adoptedBy(guestId: string): string {
+    return `${this.prefix}:{cart}:adopted-by:${guestId}`;
+  }
+
   /** Which checkout (Idempotency-Key hash) holds which version of a cart (claimCheckout-2.lua). */
   cartCheckout(userId: string): string {
     return `${this.prefix}:{cart}:checkout:${userId}`;

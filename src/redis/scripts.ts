@@ -21,7 +21,7 @@ export type ScriptName =
   | 'ackCartsPersisted'
   | 'releaseIfHeld'
   | 'claimCheckout'
-  | 'existing';
+  | 'orderAudience';
 type ScriptResult = number | string | null | ScriptResult[];
 
 interface ScriptFile {

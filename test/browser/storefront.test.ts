@@ -690,6 +690,47 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('brings a guest’s orders into the account the guest creates, where another device signed in to it opens them', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 3, title: 'Adopted Anchor', priceCents: 2_400 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const placed = await new Api(base, guest.token).order([{ sku, quantity: 1 }], `adopted-${sku}`);
+    expect(placed.status).toBe(202);
+
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/signin`);
+    await page.getByRole('button', { name: 'New here? Create an account' }).click();
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('adopt-password');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page
+      .getByRole('link', { name: 'Sign out' })
+      .or(page.getByRole('button', { name: 'Sign out' }))
+      .waitFor();
+    await page.goto(`${base}/orders`);
+    await page
+      .getByRole('row')
+      .filter({ hasText: placed.body.id.slice(0, 8) })
+      .waitFor();
+    await page.close();
+
+    // Another device (a browser with no session): the mail's link asks to sign in, then shows the order.
+    const other = await browser.newPage();
+    await other.goto(`${base}/`);
+    await other.evaluate(() => (globalThis as any).localStorage.removeItem('flashcart.session'));
+    await other.goto(`${base}/orders/${placed.body.id}`);
+    await other.getByRole('heading', { level: 1, name: 'Sign in to see this order' }).waitFor();
+    await other.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
+    await other.getByLabel('Email').fill(email);
+    await other.getByLabel('Password').fill('adopt-password');
+    await other.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await other.waitForURL(`${base}/orders/${placed.body.id}`);
+    await expect.poll(() => other.getByTestId('order-status').getAttribute('data-status')).toBe('PENDING');
+    await other.getByRole('cell', { name: 'Adopted Anchor' }).waitFor();
+    await other.close();
+  });
+
   it('refuses a postal code of only spaces before sending anything, and names the field', async () => {
     const sku = await createProduct(sut.admin, { onHand: 5, title: 'Blank Postcard', priceCents: 300 });
     const page = await browser.newPage();

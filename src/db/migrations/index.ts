@@ -10,6 +10,7 @@ import * as vendorOrderParts from './0008-vendor-order-parts.js';
 import * as mailPreferences from './0009-mail-preferences.js';
 import * as withheldMail from './0010-withheld-mail.js';
 import * as ordersByEmail from './0011-orders-by-email.js';
+import * as guestAdoptions from './0012-guest-adoptions.js';
 
 /** Every migration, in order. Names are permanent: Kysely records them in kysely_migration. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009-mail-preferences': mailPreferences,
   '0010-withheld-mail': withheldMail,
   '0011-orders-by-email': ordersByEmail,
+  '0012-guest-adoptions': guestAdoptions,
 };

@@ -14,7 +14,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; limits: Rate
       schema: route({
         operationId: 'registerUser',
         summary: 'Create a customer account',
-        description: "With `guestToken` (the guest session used so far), the guest cart becomes the account's; `cartMerge` says how.",
+        description:
+          "With `guestToken` (the guest session used so far), the guest cart becomes the account's (`cartMerge` says how), and so do the guest's orders.",
         tags: ['auth'],
         access: 'public',
         rateLimited: true,
@@ -36,7 +37,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; limits: Rate
         description:
           "With `guestToken` (the guest session used so far), the guest cart is merged into the account's: quantities summed, " +
           'capped by the stock and the cart limits, reported line by line in `cartMerge`. A guest token that no longer verifies ' +
-          'does not stop the login (`cartMerge.skipped` says why).',
+          "does not stop the login (`cartMerge.skipped` says why). A customer's account also takes over the guest's orders, " +
+          'unless another account did first.',
         tags: ['auth'],
         access: 'public',
         rateLimited: true,

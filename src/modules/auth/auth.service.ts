@@ -21,10 +21,12 @@ const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', mes
 /** A users row's id, as tokens carry it (`sub`). */
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** What sessions do to carts (the carts module provides it). */
+/** What sessions do to carts and orders (the carts and orders modules provide it). */
 export interface SessionCarts {
   /** Merges a guest's cart into a user's. */
   mergeGuestCart(guestId: string, userId: string): Promise<CartMerge>;
+  /** The account takes over the guest's orders (OrderOwners.adopt). */
+  adoptGuestOrders(guestId: string, userId: string): Promise<unknown>;
   /**
    * Opens the empty cart of a user who cannot have one yet (a new guest). Never rejects: the session
    * does not depend on it (a cart not opened is looked for at its first change), so a failure is
@@ -143,9 +145,10 @@ export class AuthService {
   }
 
   /**
-   * Merges the cart of the guest session sent along, once the account is known. A guest token
-   * that no longer verifies (a guest session expires like any other) does not stop the login: the
-   * answer says the merge was skipped and why.
+   * Merges the cart of the guest session sent along, once the account is known, and a customer's
+   * account takes over the guest's orders: they are in its list, and it may read, pay and cancel
+   * them. A guest token that no longer verifies (a guest session expires like any other) does not
+   * stop the login: the answer says the merge was skipped and why.
    */
   private async withGuestCart(session: Session, guestToken: string | undefined): Promise<Session> {
     if (guestToken === undefined || !this.carts) return session;
@@ -156,6 +159,7 @@ export class AuthService {
       return { ...session, cartMerge: { skipped: 'the guest token is invalid or expired', lines: [] } };
     }
     if (guest.role !== 'guest') return { ...session, cartMerge: { skipped: 'the guest token is not a guest session', lines: [] } };
+    if (session.user.role === 'customer') await this.carts.adoptGuestOrders(guest.id, session.user.id);
     return { ...session, cartMerge: await this.carts.mergeGuestCart(guest.id, session.user.id) };
   }
 

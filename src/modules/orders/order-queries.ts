@@ -4,6 +4,7 @@ import type { Page } from '../../lib/http-schemas.js';
 import { isDependencyUnavailable } from '../../lib/infrastructure-errors.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import { type AuthUser, isAdmin } from '../auth/auth.types.js';
+import type { OrderOwners } from './order-owners.js';
 import { orderFromSnapshot, parseSnapshot } from './order-snapshot.js';
 import type { OrderSearch, OrdersRepository } from './orders.repository.js';
 import type { AdminOrderListQuery, Order, OrderListQuery } from './orders.schemas.js';
@@ -11,6 +12,7 @@ import type { AdminOrderListQuery, Order, OrderListQuery } from './orders.schema
 export interface OrderQueriesDeps {
   repository: Pick<OrdersRepository, 'findMany' | 'search'>;
   stock: Pick<StockStore, 'readReservation'>;
+  owners: Pick<OrderOwners, 'owns'>;
 }
 
 /** Most orders one read of Postgres carries. */
@@ -31,14 +33,15 @@ export class OrderQueries {
   /**
    * An order as its owner (or an admin) sees it. Until it is stored, or while Postgres cannot be
    * reached, it is read from its Redis reservation: an order is readable the moment it is accepted.
-   * Another user's order is not found, so ids cannot be probed.
+   * Another user's order is not found, so ids cannot be probed; a guest session's that the caller's
+   * account adopted is the caller's.
    */
   async get(user: AuthUser, orderId: string): Promise<Order> {
     let databaseError: unknown;
     try {
       const order = await this.reads.submit(orderId);
       if (order) {
-        if (order.userId !== user.id && !isAdmin(user)) throw notFound('order', { orderId });
+        if (!isAdmin(user) && !(await this.deps.owners.owns(user, order.userId))) throw notFound('order', { orderId });
         const { userId: _owner, ...visible } = order;
         return visible;
       }
@@ -47,12 +50,15 @@ export class OrderQueries {
       databaseError = error;
     }
     const snapshot = parseSnapshot(await this.deps.stock.readReservation(orderId));
-    if (snapshot && (snapshot.userId === user.id || isAdmin(user))) return orderFromSnapshot(snapshot);
+    if (snapshot && (isAdmin(user) || (await this.deps.owners.owns(user, snapshot.userId)))) return orderFromSnapshot(snapshot);
     if (databaseError) throw databaseError;
     throw notFound('order', { orderId });
   }
 
-  /** The caller's orders, or with no caller every order (admin), those a search term names if one is given. */
+  /**
+   * The caller's orders (an account's include those of the guest sessions it adopted), or with no
+   * caller every order (admin), those a search term names if one is given.
+   */
   async list(query: OrderListQuery & Pick<AdminOrderListQuery, 'q'>, user?: AuthUser): Promise<Page<Order>> {
     const search: OrderSearch = {
       userId: user?.id,

@@ -176,7 +176,12 @@ export class OrdersRepository {
   /** A page of orders, each with its lines and history, in one query (and one for the count). */
   async search(search: OrderSearch): Promise<{ items: Order[]; total: number }> {
     let matching = this.db.selectFrom('orders');
-    if (search.userId) matching = matching.where('orders.userId', '=', search.userId);
+    const { userId } = search;
+    if (userId) {
+      // The caller's own, and those of the guest sessions the caller's account adopted (order-owners.ts).
+      const adopted = this.db.selectFrom('guestAdoptions').select('guestAdoptions.guestId').where('guestAdoptions.userId', '=', userId);
+      matching = matching.where((eb) => eb.or([eb('orders.userId', '=', userId), eb('orders.userId', 'in', adopted)]));
+    }
     if (search.status) matching = matching.where('orders.status', '=', search.status);
     if (search.customerEmail) matching = matching.where('orders.customerEmail', '=', search.customerEmail);
     if (search.idStart) {

@@ -3,6 +3,7 @@ import { type Coalescer, coalescedLookups } from '../../lib/coalescer.js';
 import { invalidState, notFound } from '../../lib/errors.js';
 import type { StockStore } from '../../redis/stock-store.js';
 import type { AuthUser } from '../auth/auth.types.js';
+import type { OrderOwners } from '../orders/order-owners.js';
 import { parseSnapshot } from '../orders/order-snapshot.js';
 import type { OrderPersister } from '../orders/persistence/order-persister.js';
 import type { PaymentProvider } from './payment-provider.js';
@@ -16,6 +17,8 @@ export interface PaymentsServiceDeps {
   repository: Pick<PaymentsRepository, 'findPayable' | 'start' | 'find'>;
   stock: Pick<StockStore, 'readReservation' | 'extendReservation'>;
   persister: Pick<OrderPersister, 'persist'>;
+  /** Whose orders a caller may pay: their own, and those of the guest sessions their account adopted. */
+  owners: Pick<OrderOwners, 'owns'>;
   /** PAYMENT_HOLD_EXTENSION_SECONDS. */
   holdExtensionSeconds: number;
   /** The shop's page of an order, where the provider sends the buyer back; undefined while the shop's address is unknown. */
@@ -108,11 +111,11 @@ export class PaymentsService {
     let order = await this.payables.submit(orderId);
     if (!order) {
       const snapshot = parseSnapshot(await this.deps.stock.readReservation(orderId));
-      if (!snapshot || snapshot.userId !== user.id) throw notFound('order', { orderId });
+      if (!snapshot || !(await this.deps.owners.owns(user, snapshot.userId))) throw notFound('order', { orderId });
       await this.deps.persister.persist(snapshot);
       order = await this.payables.submit(orderId);
     }
-    if (!order || order.userId !== user.id) throw notFound('order', { orderId });
+    if (!order || !(await this.deps.owners.owns(user, order.userId))) throw notFound('order', { orderId });
     return order;
   }
 

@@ -14,8 +14,8 @@ export interface OrderUpdate {
  * Tells an order's owner, on every device, that its status changed. Call it after the transition
  * has committed: a push must never announce a state Postgres does not hold.
  */
-export function publishOrderUpdate(realtime: Realtime, change: OrderUpdate): void {
-  realtime.emitToUser(change.userId, 'order:update', {
+export function publishOrderUpdate(realtime: Realtime, change: OrderUpdate, to = change.userId): void {
+  realtime.emitToUser(to, 'order:update', {
     orderId: change.orderId,
     status: change.status,
     at: change.at.toISOString(),
@@ -27,14 +27,17 @@ export function publishOrderUpdate(realtime: Realtime, change: OrderUpdate): voi
  * `publishOrderUpdate` for the changes of one batch, only to the owners with a socket connected
  * somewhere (one presence read for the lot; every owner when there is no presence to read): every
  * API instance's adapter decodes every push, and a batch of a sale or of a burst of payment
- * webhooks is mostly of buyers with no screen open. Rejects when the presence cannot be read.
+ * webhooks is mostly of buyers with no screen open. A guest's order whose guest signed in since is
+ * pushed to that account too (CartStore.recordAdoption). Rejects when the presence cannot be read.
  */
 export async function publishToConnectedOwners(
   realtime: Realtime,
-  presence: Pick<CartStore, 'ownersOnline'> | undefined,
+  presence: Pick<CartStore, 'orderAudience'> | undefined,
   changes: readonly OrderUpdate[],
 ): Promise<void> {
   if (changes.length === 0) return;
-  const online = presence ? await presence.ownersOnline(changes.map((change) => change.userId)) : undefined;
-  for (const change of changes) if (!online || online.has(change.userId)) publishOrderUpdate(realtime, change);
+  const audience = presence ? await presence.orderAudience(changes.map((change) => change.userId)) : undefined;
+  for (const change of changes) {
+    for (const to of audience ? (audience.get(change.userId) ?? []) : [change.userId]) publishOrderUpdate(realtime, change, to);
+  }
 }

@@ -352,7 +352,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with email and password
-         * @description With `guestToken` (the guest session used so far), the guest cart is merged into the account's: quantities summed, capped by the stock and the cart limits, reported line by line in `cartMerge`. A guest token that no longer verifies does not stop the login (`cartMerge.skipped` says why).
+         * @description With `guestToken` (the guest session used so far), the guest cart is merged into the account's: quantities summed, capped by the stock and the cart limits, reported line by line in `cartMerge`. A guest token that no longer verifies does not stop the login (`cartMerge.skipped` says why). A customer's account also takes over the guest's orders, unless another account did first.
          */
         post: operations["loginUser"];
         delete?: never;
@@ -372,7 +372,7 @@ export interface paths {
         put?: never;
         /**
          * Create a customer account
-         * @description With `guestToken` (the guest session used so far), the guest cart becomes the account's; `cartMerge` says how.
+         * @description With `guestToken` (the guest session used so far), the guest cart becomes the account's (`cartMerge` says how), and so do the guest's orders.
          */
         post: operations["registerUser"];
         delete?: never;

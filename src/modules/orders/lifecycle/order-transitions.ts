@@ -25,7 +25,7 @@ export interface OrderTransitionsDeps {
   /** Tells each order's owner of its committed change (`order:update`); none in unit specs. */
   realtime?: Realtime;
   /** Which owners have a socket connected somewhere: only those are told (see `announce`); without it, every owner is. */
-  presence?: Pick<CartStore, 'ownersOnline'>;
+  presence?: Pick<CartStore, 'orderAudience'>;
 }
 
 /**

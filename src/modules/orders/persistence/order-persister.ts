@@ -47,7 +47,7 @@ export interface OrderPersisterDeps {
    */
   realtime?: Realtime;
   /** Whose sockets are connected: a stored order is announced (PENDING) only to owners online. */
-  presence?: Pick<CartStore, 'ownersOnline'>;
+  presence?: Pick<CartStore, 'orderAudience'>;
 }
 
 /** The most orders one out-of-stream batch writes. */
