@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       vendorTimeoutMs: 5_000,
       vendorBreakSeconds: 30,
       amqpPrefix: '',
+      visitorSocketsPerAddress: 100,
     });
     expect(config.developmentDefaults).toEqual(['JWT_SECRET', 'ADMIN_PASSWORD', 'PAYMENT_WEBHOOK_SECRET']);
     expect(Object.isFrozen(config)).toBe(true);

@@ -149,6 +149,7 @@ const envSchema = z.object({
   CART_STOCK_WATCH_INTERVAL_MS: timerMs(100).default(1_000),
   CART_STOCK_CACHE_MS: int(0, 60_000).default(100),
   STOCK_UPDATE_INTERVAL_MS: int(100, 60_000).default(500),
+  VISITOR_SOCKETS_PER_ADDRESS: int(0).default(100),
   // The simulated vendors take consecutive ports from here, so leave room above it.
   VENDOR_SIM_BASE_PORT: int(0, 65_000).default(3200),
 });
@@ -247,6 +248,8 @@ export interface Config {
   readonly cartStockCacheMs: number;
   /** How often an API instance samples the stock of the products its sockets watch: at most one `stock:update` per SKU per interval. */
   readonly stockUpdateIntervalMs: number;
+  /** Sockets without a token one client address may hold open on one API instance; 0: no cap. */
+  readonly visitorSocketsPerAddress: number;
   /** First port of the simulated vendors (`vendor-sim` role), one port per vendor upwards; 0: any free ports. */
   readonly vendorSimBasePort: number;
   /** Settings that fell back to development values; the CLI warns about each at start. */
@@ -336,6 +339,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cartStockWatchIntervalMs: e.CART_STOCK_WATCH_INTERVAL_MS,
     cartStockCacheMs: e.CART_STOCK_CACHE_MS,
     stockUpdateIntervalMs: e.STOCK_UPDATE_INTERVAL_MS,
+    visitorSocketsPerAddress: e.VISITOR_SOCKETS_PER_ADDRESS,
     developmentDefaults: Object.freeze(developmentDefaults),
   });
 }

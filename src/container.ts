@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createDb, type Db, transactionsOf } from './db/database.js';
+import { clientAddressOf } from './http/client-address.js';
 import { JobQueues } from './jobs/job-queues.js';
 import { QUEUE_NAMES } from './jobs/registry.js';
 import type { Logger } from './lib/logger.js';
@@ -521,6 +522,8 @@ export class Container {
       redis: { pub: pub!, sub: sub! },
       channelPrefix: this.keys.socketIo(),
       stockUpdateIntervalMs: config.stockUpdateIntervalMs,
+      visitorSocketsPerAddress: config.visitorSocketsPerAddress,
+      clientAddress: clientAddressOf(config.trustProxy),
       logger: logger.child({ component: 'sockets' }),
     });
   }

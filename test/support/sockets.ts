@@ -5,8 +5,14 @@ export class TestSocket {
   readonly socket: Socket;
   readonly received: { event: string; payload: any }[] = [];
 
-  constructor(baseUrl: string, auth: Record<string, unknown>, options: { reconnection?: boolean } = {}) {
-    this.socket = io(baseUrl, { auth, transports: ['websocket'], forceNew: true, reconnection: options.reconnection ?? false });
+  constructor(baseUrl: string, auth: Record<string, unknown>, options: { reconnection?: boolean; extraHeaders?: Record<string, string> } = {}) {
+    this.socket = io(baseUrl, {
+      auth,
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: options.reconnection ?? false,
+      ...(options.extraHeaders ? { extraHeaders: options.extraHeaders } : {}),
+    });
     this.socket.onAny((event: string, payload: unknown) => this.received.push({ event, payload }));
   }
 

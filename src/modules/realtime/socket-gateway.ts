@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -32,6 +32,10 @@ export interface SocketGatewayDeps {
   channelPrefix: string;
   /** Each product watched on this instance is sampled this often: at most one stock:update per interval. */
   stockUpdateIntervalMs: number;
+  /** VISITOR_SOCKETS_PER_ADDRESS: sockets without a token one address may hold open here; 0: no cap. */
+  visitorSocketsPerAddress: number;
+  /** The client's address of a handshake, as HTTP reads it under TRUST_PROXY. */
+  clientAddress: (request: IncomingMessage) => string;
   logger: Logger;
 }
 
@@ -116,6 +120,8 @@ export class SocketGateway {
   private readonly pending = new WeakMap<GatewaySocket, Map<string, Promise<void>>>();
   /** Per socket, the timer that closes its connection when its token expires. */
   private readonly expiryTimers = new WeakMap<GatewaySocket, NodeJS.Timeout>();
+  /** Per client address, the sockets without a token it holds open on this instance. */
+  private readonly visitors = new Map<string, number>();
 
   constructor(private readonly deps: SocketGatewayDeps) {}
 
@@ -144,14 +150,20 @@ export class SocketGateway {
       allowRequest: (_request, callback) => callback(this.closing ? 'the server is shutting down' : null, !this.closing),
     });
     io.use((socket, next) => {
+      const refuse = (code: ErrorBody['error']['code'], message: string) => {
+        const refusal = new Error(message) as Error & { data: ErrorBody['error'] };
+        refusal.data = { code, message };
+        next(refusal);
+      };
       try {
         socket.data.user = this.authenticate(socket.handshake.auth);
-        next();
       } catch (error) {
-        const refusal = new Error((error as Error).message) as Error & { data: ErrorBody['error'] };
-        refusal.data = { code: 'UNAUTHENTICATED', message: refusal.message };
-        next(refusal);
+        return refuse('UNAUTHENTICATED', (error as Error).message);
       }
+      if (!socket.data.user && !this.admitVisitor(socket)) {
+        return refuse('RATE_LIMITED', 'too many connections without a session from this address; connect with a token (auth: {token})');
+      }
+      next();
     });
     io.on('connection', (socket) => this.connected(socket));
     this.io = io;
@@ -204,6 +216,28 @@ export class SocketGateway {
       throw new AppError('UNAUTHENTICATED', 'connect with auth: {token} (the bearer token of the HTTP API, one word)');
     }
     return this.deps.auth.authenticate(`Bearer ${bare}`);
+  }
+
+  /**
+   * Counts a socket without a token against its address's cap, and uncounts it as it goes; false
+   * when the address holds as many as it may. Such a socket costs nothing to open (no session, no
+   * limit on creating one), so without a cap one client could hold an instance's memory; one with a
+   * token cost a guest session, which is rate-limited. The count is this instance's: a client spread
+   * over n instances holds at most n times the cap.
+   */
+  private admitVisitor(socket: GatewaySocket): boolean {
+    const cap = this.deps.visitorSocketsPerAddress;
+    if (cap === 0) return true;
+    const address = this.deps.clientAddress(socket.request);
+    const open = this.visitors.get(address) ?? 0;
+    if (open >= cap) return false;
+    this.visitors.set(address, open + 1);
+    socket.once('disconnect', () => {
+      const left = (this.visitors.get(address) ?? 1) - 1;
+      if (left > 0) this.visitors.set(address, left);
+      else this.visitors.delete(address);
+    });
+    return true;
   }
 
   private connected(socket: GatewaySocket): void {
