@@ -5,7 +5,7 @@ import { formatMoney, minorDigits } from '../lib/money';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
 import { DeleteProduct } from './DeleteProduct';
 import { NewProductForm } from './NewProductForm';
-import { invalidMarks, messageOf, Refusal, readPrice, refusedProductField, useDropOnSettled } from './refusal';
+import { fieldRefusal, messageOf, Refusal, readPrice, refusedField, useDropOnSettled } from './refusal';
 import { StockAdjustForm } from './StockAdjustForm';
 
 const PAGE_SIZE = 25;
@@ -97,13 +97,14 @@ function ProductEditor({ sku, onDone, settled }: RowForm & { sku: string }) {
     setBadPrice(undefined);
     save.mutate({ title: String(form.get('title')).trim(), priceCents, lowStockThreshold: Number(form.get('threshold')) });
   };
-  const invalidField = badPrice ? 'price' : refusedProductField(save.error);
-  const marked = invalidMarks(invalidField, `problem-${sku}`);
+  const problem = badPrice ?? (save.error ? messageOf(save.error) : undefined);
+  const { marked, at } = fieldRefusal(problem, badPrice ? 'price' : refusedField(save.error), `problem-${sku}`);
   return (
     <form onSubmit={submit} className="form-grid" aria-label={`Edit ${sku}`}>
       <div className="field">
         <label htmlFor={`title-${sku}`}>Title</label>
         <input id={`title-${sku}`} name="title" {...marked('title')} defaultValue={product.data.title} required maxLength={200} />
+        {at('title')}
       </div>
       <div className="field">
         <label htmlFor={`price-${sku}`}>Price ({product.data.currency})</label>
@@ -116,6 +117,7 @@ function ProductEditor({ sku, onDone, settled }: RowForm & { sku: string }) {
           defaultValue={(product.data.priceCents / 10 ** digits).toFixed(digits)}
           required
         />
+        {at('price')}
       </div>
       <div className="field">
         <label htmlFor={`threshold-${sku}`}>Low-stock threshold</label>
@@ -128,12 +130,13 @@ function ProductEditor({ sku, onDone, settled }: RowForm & { sku: string }) {
           defaultValue={product.data.lowStockThreshold}
           required
         />
+        {at('threshold')}
       </div>
       <div className="field" style={{ alignSelf: 'end' }}>
         <button type="submit" disabled={save.isPending}>
           Save product
         </button>
-        <Refusal text={badPrice ?? (save.error ? messageOf(save.error) : undefined)} id={`problem-${sku}`} />
+        {at()}
       </div>
     </form>
   );
