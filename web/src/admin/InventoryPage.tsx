@@ -326,16 +326,18 @@ export function InventoryPage() {
                   editing === item.sku && (
                     <tr key={`${item.sku}-edit`}>
                       <td colSpan={9}>
-                        <ProductEditor sku={item.sku} onDone={done} settled={settled} />
-                        <StockAdjustForm sku={item.sku} onDone={done} settled={settled} />
-                        <DeleteProduct
-                          sku={item.sku}
-                          title={item.title}
-                          onDeleted={(deleted) => {
-                            setEditing(undefined);
-                            done(deleted);
-                          }}
-                        />
+                        <div className="row-editor">
+                          <ProductEditor sku={item.sku} onDone={done} settled={settled} />
+                          <StockAdjustForm sku={item.sku} onDone={done} settled={settled} />
+                          <DeleteProduct
+                            sku={item.sku}
+                            title={item.title}
+                            onDeleted={(deleted) => {
+                              setEditing(undefined);
+                              done(deleted);
+                            }}
+                          />
+                        </div>
                       </td>
                     </tr>
                   ),
