@@ -5,6 +5,7 @@ import { formatMoney, minorDigits } from '../lib/money';
 import { useCategories } from '../shop/products';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
 import { DeleteProduct } from './DeleteProduct';
+import { NewCategoryForm } from './NewCategoryForm';
 import { NewProductForm } from './NewProductForm';
 import { fieldRefusal, messageOf, Refusal, readPrice, refusedField, useDropOnSettled } from './refusal';
 import { StockAdjustForm } from './StockAdjustForm';
@@ -186,6 +187,7 @@ export function InventoryPage() {
   const [q, setQ] = useState('');
   const [editing, setEditing] = useState<string>();
   const [creating, setCreating] = useState(false);
+  const [creatingCategory, setCreatingCategory] = useState(false);
   const [message, setMessage] = useState<string>();
   /** How many changes have succeeded on this page: a row's forms drop their refusals after each. */
   const [settled, setSettled] = useState(0);
@@ -225,11 +227,15 @@ export function InventoryPage() {
           {message}
         </Notice>
       )}
-      <p>
+      <p className="inline">
         <button type="button" className="secondary" aria-expanded={creating} onClick={() => setCreating(!creating)}>
           New product
         </button>
+        <button type="button" className="secondary" aria-expanded={creatingCategory} onClick={() => setCreatingCategory(!creatingCategory)}>
+          New category
+        </button>
       </p>
+      {creatingCategory && <NewCategoryForm onCreated={done} />}
       {creating && <NewProductForm onCreated={done} />}
       <search className="search">
         <form aria-label="Find products" onSubmit={search}>
