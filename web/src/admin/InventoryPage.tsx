@@ -1,11 +1,13 @@
 import { useIsMutating, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
-import { api, type InventoryItem, unwrap } from '../api/client';
+import { api, type InventoryItem, type RequestBody, unwrap } from '../api/client';
 import { formatMoney, minorDigits } from '../lib/money';
+import { useCategories } from '../shop/products';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
 import { DeleteProduct } from './DeleteProduct';
+import { NewCategoryForm } from './NewCategoryForm';
 import { NewProductForm } from './NewProductForm';
-import { invalidMarks, messageOf, Refusal, readPrice, refusedProductField, useDropOnSettled } from './refusal';
+import { fieldRefusal, messageOf, Refusal, readPrice, refusedField, useDropOnSettled } from './refusal';
 import { StockAdjustForm } from './StockAdjustForm';
 
 const PAGE_SIZE = 25;
@@ -62,18 +64,21 @@ function StockEditor({ item, onDone, settled }: RowForm & { item: InventoryItem 
   );
 }
 
-/** Title, price and low-stock threshold of one product. */
+type ProductChange = RequestBody<'/api/admin/products/{sku}', 'patch'>;
+
+/** Title, price, category, description and low-stock threshold of one product. */
 function ProductEditor({ sku, onDone, settled }: RowForm & { sku: string }) {
   const queryClient = useQueryClient();
   /** A typed price that is not an amount: said here, as the server would never hear of it. */
   const [badPrice, setBadPrice] = useState<string>();
   const product = useQuery({ queryKey: ['product', sku], queryFn: () => unwrap(api.GET('/api/products/{sku}', { params: { path: { sku } } })) });
+  const categories = useCategories();
   const save = useMutation({
-    mutationFn: (body: { title: string; priceCents: number; lowStockThreshold: number }) =>
-      unwrap(api.PATCH('/api/admin/products/{sku}', { params: { path: { sku } }, body })),
+    mutationFn: (body: ProductChange) => unwrap(api.PATCH('/api/admin/products/{sku}', { params: { path: { sku } }, body })),
     onSuccess: (updated) => {
       queryClient.setQueryData(['product', sku], updated);
       void queryClient.invalidateQueries({ queryKey: ['admin', 'inventory'] });
+      void queryClient.invalidateQueries({ queryKey: ['products'] });
       onDone(`${sku} saved: ${updated.title}, ${formatMoney(updated.priceCents, updated.currency)}.`);
     },
   });
@@ -83,6 +88,8 @@ function ProductEditor({ sku, onDone, settled }: RowForm & { sku: string }) {
   });
   if (product.isPending) return <Loading what={sku} />;
   if (product.error) return <LoadError error={product.error} />;
+  if (categories.isPending) return <Loading what="the categories" />;
+  if (categories.error) return <LoadError error={categories.error} retry={() => void categories.refetch()} />;
   const { currency } = product.data;
   const digits = minorDigits(currency);
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -95,45 +102,79 @@ function ProductEditor({ sku, onDone, settled }: RowForm & { sku: string }) {
       return;
     }
     setBadPrice(undefined);
-    save.mutate({ title: String(form.get('title')).trim(), priceCents, lowStockThreshold: Number(form.get('threshold')) });
+    save.mutate({
+      title: String(form.get('title')).trim(),
+      priceCents,
+      category: String(form.get('category')),
+      description: String(form.get('description')).trim(),
+      lowStockThreshold: Number(form.get('threshold')),
+    });
   };
-  const invalidField = badPrice ? 'price' : refusedProductField(save.error);
-  const marked = invalidMarks(invalidField, `problem-${sku}`);
+  const problem = badPrice ?? (save.error ? messageOf(save.error) : undefined);
+  const { marked, at } = fieldRefusal(problem, badPrice ? 'price' : refusedField(save.error), `problem-${sku}`);
   return (
-    <form onSubmit={submit} className="form-grid" aria-label={`Edit ${sku}`}>
-      <div className="field">
-        <label htmlFor={`title-${sku}`}>Title</label>
-        <input id={`title-${sku}`} name="title" {...marked('title')} defaultValue={product.data.title} required maxLength={200} />
+    <form onSubmit={submit} aria-label={`Edit ${sku}`}>
+      <div className="form-grid">
+        <div className="field">
+          <label htmlFor={`title-${sku}`}>Title</label>
+          <input id={`title-${sku}`} name="title" {...marked('title')} defaultValue={product.data.title} required maxLength={200} />
+          {at('title')}
+        </div>
+        <div className="field">
+          <label htmlFor={`price-${sku}`}>Price ({product.data.currency})</label>
+          <input
+            id={`price-${sku}`}
+            name="price"
+            {...marked('price')}
+            inputMode="decimal"
+            autoComplete="off"
+            defaultValue={(product.data.priceCents / 10 ** digits).toFixed(digits)}
+            required
+          />
+          {at('price')}
+        </div>
+        <div className="field">
+          <label htmlFor={`category-${sku}`}>Category</label>
+          <select id={`category-${sku}`} name="category" {...marked('category')} defaultValue={product.data.category} required>
+            {categories.data.items.map((category) => (
+              <option key={category.slug} value={category.slug}>
+                {category.name}
+              </option>
+            ))}
+          </select>
+          {at('category')}
+        </div>
+        <div className="field">
+          <label htmlFor={`threshold-${sku}`}>Low-stock threshold</label>
+          <input
+            id={`threshold-${sku}`}
+            name="threshold"
+            {...marked('threshold')}
+            type="number"
+            min={0}
+            defaultValue={product.data.lowStockThreshold}
+            required
+          />
+          {at('threshold')}
+        </div>
       </div>
       <div className="field">
-        <label htmlFor={`price-${sku}`}>Price ({product.data.currency})</label>
-        <input
-          id={`price-${sku}`}
-          name="price"
-          {...marked('price')}
-          inputMode="decimal"
-          autoComplete="off"
-          defaultValue={(product.data.priceCents / 10 ** digits).toFixed(digits)}
-          required
+        <label htmlFor={`description-${sku}`}>Description</label>
+        <textarea
+          id={`description-${sku}`}
+          name="description"
+          {...marked('description')}
+          defaultValue={product.data.description}
+          rows={2}
+          maxLength={5_000}
         />
+        {at('description')}
       </div>
       <div className="field">
-        <label htmlFor={`threshold-${sku}`}>Low-stock threshold</label>
-        <input
-          id={`threshold-${sku}`}
-          name="threshold"
-          {...marked('threshold')}
-          type="number"
-          min={0}
-          defaultValue={product.data.lowStockThreshold}
-          required
-        />
-      </div>
-      <div className="field" style={{ alignSelf: 'end' }}>
         <button type="submit" disabled={save.isPending}>
           Save product
         </button>
-        <Refusal text={badPrice ?? (save.error ? messageOf(save.error) : undefined)} id={`problem-${sku}`} />
+        {at()}
       </div>
     </form>
   );
@@ -146,6 +187,7 @@ export function InventoryPage() {
   const [q, setQ] = useState('');
   const [editing, setEditing] = useState<string>();
   const [creating, setCreating] = useState(false);
+  const [creatingCategory, setCreatingCategory] = useState(false);
   const [message, setMessage] = useState<string>();
   /** How many changes have succeeded on this page: a row's forms drop their refusals after each. */
   const [settled, setSettled] = useState(0);
@@ -185,11 +227,15 @@ export function InventoryPage() {
           {message}
         </Notice>
       )}
-      <p>
+      <p className="inline">
         <button type="button" className="secondary" aria-expanded={creating} onClick={() => setCreating(!creating)}>
           New product
         </button>
+        <button type="button" className="secondary" aria-expanded={creatingCategory} onClick={() => setCreatingCategory(!creatingCategory)}>
+          New category
+        </button>
       </p>
+      {creatingCategory && <NewCategoryForm onCreated={done} />}
       {creating && <NewProductForm onCreated={done} />}
       <search className="search">
         <form aria-label="Find products" onSubmit={search}>
@@ -286,16 +332,18 @@ export function InventoryPage() {
                   editing === item.sku && (
                     <tr key={`${item.sku}-edit`}>
                       <td colSpan={9}>
-                        <ProductEditor sku={item.sku} onDone={done} settled={settled} />
-                        <StockAdjustForm sku={item.sku} onDone={done} settled={settled} />
-                        <DeleteProduct
-                          sku={item.sku}
-                          title={item.title}
-                          onDeleted={(deleted) => {
-                            setEditing(undefined);
-                            done(deleted);
-                          }}
-                        />
+                        <div className="row-editor">
+                          <ProductEditor sku={item.sku} onDone={done} settled={settled} />
+                          <StockAdjustForm sku={item.sku} onDone={done} settled={settled} />
+                          <DeleteProduct
+                            sku={item.sku}
+                            title={item.title}
+                            onDeleted={(deleted) => {
+                              setEditing(undefined);
+                              done(deleted);
+                            }}
+                          />
+                        </div>
                       </td>
                     </tr>
                   ),

@@ -4,7 +4,7 @@ import { api, type RequestBody, unwrap } from '../api/client';
 import { formatMoney } from '../lib/money';
 import { useCategories } from '../shop/products';
 import { LoadError, Loading } from '../ui/common';
-import { invalidMarks, messageOf, Refusal, readPrice, refusedProductField } from './refusal';
+import { fieldRefusal, messageOf, readPrice, refusedField } from './refusal';
 
 type NewProduct = RequestBody<'/api/admin/products', 'post'>;
 
@@ -72,7 +72,7 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
     }
   };
   const problem = invalid?.message ?? (create.error ? messageOf(create.error) : undefined);
-  const marked = invalidMarks(invalid?.field ?? refusedProductField(create.error), 'new-product-problem');
+  const { marked, at } = fieldRefusal(problem, invalid?.field ?? refusedField(create.error), 'new-product-problem');
   return (
     <form ref={formRef} onSubmit={submit} className="card" aria-label="New product">
       <div className="form-grid">
@@ -87,10 +87,12 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
             maxLength={64}
             title='1-64 letters, digits, ".", "_" or "-"'
           />
+          {at('sku')}
         </div>
         <div className="field">
           <label htmlFor="new-title">Title</label>
           <input id="new-title" name="title" {...marked('title')} required maxLength={200} />
+          {at('title')}
         </div>
         <div className="field">
           <label htmlFor="new-category">Category</label>
@@ -101,26 +103,31 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
               </option>
             ))}
           </select>
+          {at('category')}
         </div>
         <div className="field">
           <label htmlFor="new-price">Price</label>
           <input id="new-price" name="price" {...marked('price')} inputMode="decimal" required placeholder="12.50" autoComplete="off" />
+          {at('price')}
         </div>
         <div className="field">
           <label htmlFor="new-currency">Currency</label>
           <input id="new-currency" name="currency" {...marked('currency')} required defaultValue="EUR" pattern="[A-Za-z]{3}" maxLength={3} />
+          {at('currency')}
         </div>
         <div className="field">
           <label htmlFor="new-on-hand">
             Units on hand <small>(optional)</small>
           </label>
           <input id="new-on-hand" name="onHand" {...marked('onHand')} type="number" min={0} step={1} />
+          {at('onHand')}
         </div>
         <div className="field">
           <label htmlFor="new-threshold">
             Low-stock threshold <small>(optional: the shop's default)</small>
           </label>
           <input id="new-threshold" name="threshold" {...marked('threshold')} type="number" min={0} step={1} />
+          {at('threshold')}
         </div>
       </div>
       <div className="field">
@@ -128,11 +135,12 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
           Description <small>(optional)</small>
         </label>
         <textarea id="new-description" name="description" {...marked('description')} rows={2} maxLength={5_000} />
+        {at('description')}
       </div>
       <button type="submit" disabled={create.isPending}>
         Create product
       </button>
-      <Refusal text={problem} id="new-product-problem" />
+      {at()}
     </form>
   );
 }

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, api, unwrap, type Vendor } from '../api/client';
 import { formatDateTime } from '../lib/money';
 import { LoadError, Loading, Notice } from '../ui/common';
+import { NewVendorForm, VendorEditor } from './VendorForms';
 
 /** The switches the console offers; the simulators also take fluctuation and stock, which tests drive directly. */
 type Fault = 'outage' | 'latency' | 'errors' | 'garbage' | 'reset';
@@ -155,6 +156,15 @@ function FaultSwitches({ vendors, onDone }: { vendors: Vendor[]; onDone: (messag
 export function VendorsPage() {
   const queryClient = useQueryClient();
   const [message, setMessage] = useState<Message>();
+  const [adding, setAdding] = useState(false);
+  /** The id of the vendor whose editor is open. */
+  const [editing, setEditing] = useState<string>();
+  /** How many vendor changes have succeeded on this page: an editor drops its refusal after each. */
+  const [settled, setSettled] = useState(0);
+  const done = (text: string) => {
+    setMessage({ text, tone: 'ok' });
+    setSettled((count) => count + 1);
+  };
   const vendors = useQuery({
     queryKey: ['admin', 'vendors'],
     queryFn: () => unwrap(api.GET('/api/admin/vendors')),
@@ -179,6 +189,12 @@ export function VendorsPage() {
           {message.text}
         </Notice>
       )}
+      <p>
+        <button type="button" className="secondary" aria-expanded={adding} onClick={() => setAdding(!adding)}>
+          New vendor
+        </button>
+      </p>
+      {adding && <NewVendorForm onAdded={done} />}
       {vendors.isPending && <Loading what="vendors" />}
       {vendors.error && <LoadError error={vendors.error} retry={() => void vendors.refetch()} />}
       {vendors.data && vendors.data.length === 0 && <p>No vendors: every unit on sale is the warehouse's own.</p>}
@@ -189,6 +205,9 @@ export function VendorsPage() {
               <thead>
                 <tr>
                   <th scope="col">Vendor</th>
+                  <th scope="col" className="num">
+                    Priority
+                  </th>
                   <th scope="col">Health</th>
                   <th scope="col">Circuit</th>
                   <th scope="col">Last sync</th>
@@ -199,11 +218,14 @@ export function VendorsPage() {
                 </tr>
               </thead>
               <tbody>
-                {vendors.data.map((vendor) => (
+                {vendors.data.map((vendor) => [
                   <tr key={vendor.id} data-vendor={vendor.name} data-synced-at={vendor.lastSyncAt ?? ''}>
                     <td>
                       <strong>{vendor.name}</strong>
                       <div className="muted">{vendor.baseUrl}</div>
+                    </td>
+                    <td className="num" data-testid="priority">
+                      {vendor.priority}
                     </td>
                     <td>
                       <span className={`badge vendor-${vendor.status}`} data-testid="health">
@@ -219,12 +241,31 @@ export function VendorsPage() {
                     <td>{vendor.lastSyncAt ? formatDateTime(vendor.lastSyncAt) : 'never'}</td>
                     <td className="num">{vendor.skuCount}</td>
                     <td>
-                      <button type="button" className="small" disabled={sync.isPending || !vendor.enabled} onClick={() => sync.mutate(vendor.id)}>
-                        Sync now<span className="visually-hidden"> {vendor.name}</span>
-                      </button>
+                      <div className="inline">
+                        <button type="button" className="small" disabled={sync.isPending || !vendor.enabled} onClick={() => sync.mutate(vendor.id)}>
+                          Sync now<span className="visually-hidden"> {vendor.name}</span>
+                        </button>
+                        <button
+                          type="button"
+                          className="secondary small"
+                          aria-expanded={editing === vendor.id}
+                          onClick={() => setEditing(editing === vendor.id ? undefined : vendor.id)}
+                        >
+                          Edit<span className="visually-hidden"> {vendor.name}</span>
+                        </button>
+                      </div>
                     </td>
-                  </tr>
-                ))}
+                  </tr>,
+                  editing === vendor.id && (
+                    <tr key={`${vendor.id}-edit`}>
+                      <td colSpan={7}>
+                        <div className="row-editor">
+                          <VendorEditor vendor={vendor} onDone={done} settled={settled} />
+                        </div>
+                      </td>
+                    </tr>
+                  ),
+                ])}
               </tbody>
             </table>
           </div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/client';
-import { readPrice, transitionRefusal } from './refusal';
+import { readPrice, refusedField, transitionRefusal } from './refusal';
 
 const invalidState = (details: Record<string, unknown>) =>
   new ApiError(409, 'INVALID_STATE', 'order 0b5e… is CANCELLED; it cannot become CANCELLED', details);
@@ -44,5 +44,31 @@ describe('a price the admin typed', () => {
     expect(readPrice('99999999999', 'EUR')).toBe('Price: at most €1,000,000.00.');
     expect(readPrice('100000001', 'JPY')).toBe('Price: at most ¥100,000,000.');
     expect(readPrice('1e3', 'EUR')).toMatch(/^Price: give an amount in EUR in digits/);
+  });
+});
+
+describe('the field a refusal is about', () => {
+  const VENDOR = { '/name': { name: 'name', label: 'Name' }, '/baseUrl': { name: 'baseUrl', label: 'Base URL' } };
+
+  it('is the first field the schema refused that the form has', () => {
+    const invalid = new ApiError(400, 'VALIDATION_FAILED', 'invalid body', {
+      issues: [
+        { in: 'body', path: '/unknown', message: 'no such field' },
+        { in: 'body', path: '/baseUrl', message: 'an http:// or https:// URL' },
+      ],
+    });
+    expect(refusedField(invalid, VENDOR)).toBe('baseUrl');
+    expect(refusedField(invalid)).toBeUndefined();
+  });
+
+  it('is the field a conflict or an unknown value names in its details', () => {
+    expect(refusedField(new ApiError(409, 'CONFLICT', 'a vendor named acme already exists', { name: 'acme' }), VENDOR)).toBe('name');
+    expect(refusedField(new ApiError(409, 'CONFLICT', 'product A-1 already exists', { sku: 'A-1' }))).toBe('sku');
+    expect(refusedField(new ApiError(400, 'VALIDATION_FAILED', 'unknown category toys', { category: 'toys' }))).toBe('category');
+  });
+
+  it('is none for a refusal of another kind, or a failure', () => {
+    expect(refusedField(new ApiError(404, 'NOT_FOUND', 'no vendor with this id', { name: 'acme' }), VENDOR)).toBeUndefined();
+    expect(refusedField(new TypeError('fetch failed'), VENDOR)).toBeUndefined();
   });
 });

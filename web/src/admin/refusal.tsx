@@ -3,8 +3,15 @@ import { ApiError, type OrderStatus } from '../api/client';
 import { complaintsOf, validationIssues } from '../api/validation';
 import { formatMoney, minorDigits, parseMoney } from '../lib/money';
 
-/** The product forms' fields, by the JSON pointer of what each fills in a product: `name` is the input's. */
-export const PRODUCT_FIELDS: Readonly<Record<string, { name: string; label: string }>> = {
+/** A form's fields, by the JSON pointer of what each fills in the request body: `name` is the input's, `label` what the form calls it. */
+export type FormFields = Readonly<Record<string, { name: string; label: string }>>;
+
+/** The labels of a form's fields by JSON pointer, as messageOf takes them. */
+export const labelsOf = (fields: FormFields): Readonly<Record<string, string>> =>
+  Object.fromEntries(Object.entries(fields).map(([path, field]) => [path, field.label]));
+
+/** The product forms' fields, by the JSON pointer of what each fills in a product. */
+export const PRODUCT_FIELDS: FormFields = {
   '/sku': { name: 'sku', label: 'SKU' },
   '/title': { name: 'title', label: 'Title' },
   '/priceCents': { name: 'price', label: 'Price' },
@@ -15,7 +22,7 @@ export const PRODUCT_FIELDS: Readonly<Record<string, { name: string; label: stri
   '/lowStockThreshold': { name: 'threshold', label: 'Low-stock threshold' },
 };
 
-const PRODUCT_LABELS = Object.fromEntries(Object.entries(PRODUCT_FIELDS).map(([path, field]) => [path, field.label]));
+const PRODUCT_LABELS = labelsOf(PRODUCT_FIELDS);
 
 /**
  * What a refused change says, in the server's words. A body that breaks its schema is refused as
@@ -46,10 +53,19 @@ export function transitionRefusal(error: unknown, short: string, to: OrderStatus
   return `Order ${short} is ${status} now, so it can no longer be ${DONE[to] ?? `made ${to}`}.`;
 }
 
-/** The input (its name) of a product form that a refusal names first, to mark it invalid. */
-export function refusedProductField(error: unknown): string | undefined {
+/**
+ * The input (its name) of a form that a refusal is about, to mark it invalid: the first field the
+ * schema refused or, for a refusal that names no issue, the field its details name (a vendor's
+ * `{name}` or a category's `{slug}` taken, a product's `{category}` unknown).
+ */
+export function refusedField(error: unknown, fields: FormFields = PRODUCT_FIELDS): string | undefined {
   for (const { path } of validationIssues(error)) {
-    const field = PRODUCT_FIELDS[path];
+    const field = fields[path];
+    if (field) return field.name;
+  }
+  if (!(error instanceof ApiError) || (error.code !== 'CONFLICT' && error.code !== 'VALIDATION_FAILED')) return undefined;
+  for (const key of Object.keys(error.details)) {
+    const field = fields[`/${key}`];
     if (field) return field.name;
   }
   return undefined;
@@ -96,6 +112,20 @@ export function Refusal({ text, inline = false, id }: { text: string | undefined
       {text}
     </Tag>
   );
+}
+
+/**
+ * A form's refusal `problem`, beside the field it is about: `marked(field)` gives each input its
+ * marks (see invalidMarks), and `at(field)` the message under the input named `invalidField`; `at()`
+ * gives it under the form's button when it is about none of the form's fields. A form calls `at`
+ * for each field a refusal can name, or the message is not shown.
+ */
+export function fieldRefusal(problem: string | undefined, invalidField: string | undefined, problemId: string) {
+  const field = problem ? invalidField : undefined;
+  return {
+    marked: invalidMarks(field, problemId),
+    at: (name?: string) => (name === field ? <Refusal text={problem} id={problemId} /> : null),
+  };
 }
 
 /**
