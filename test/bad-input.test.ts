@@ -112,13 +112,13 @@ describe('bad input changes nothing', () => {
     ['a malformed email', () => buyer.order([line()], 'bad', { customerEmail: 'not-an-email' }), 400, 'VALIDATION_FAILED'],
     [
       'a NUL character in the shipping address',
-      () => buyer.order([line()], 'bad', { shippingAddress: { name: 'A\u0000B', line1: 'x', city: 'y', postalCode: '1', country: 'DE' } }),
+      () => buyer.order([line()], 'bad', { shippingAddress: { name: 'A\u0000B', line1: 'x', city: 'y', postalCode: '10115', country: 'DE' } }),
       400,
       'VALIDATION_FAILED',
     ],
     [
       'an unpaired surrogate in the shipping address',
-      () => buyer.order([line()], 'bad', { shippingAddress: { name: 'A\ud800B', line1: 'x', city: 'y', postalCode: '1', country: 'DE' } }),
+      () => buyer.order([line()], 'bad', { shippingAddress: { name: 'A\ud800B', line1: 'x', city: 'y', postalCode: '10115', country: 'DE' } }),
       400,
       'VALIDATION_FAILED',
     ],
@@ -204,9 +204,14 @@ describe('bad input changes nothing', () => {
     };
     expect(await issuesOf({ items: [{ sku, quantity: '1' }] })).toEqual(['/items/0/quantity']);
     expect(await issuesOf({ items: Array.from({ length: 51 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })) })).toEqual(['/items']);
+    // Whether a postal code is needed depends on the country, which is missing too.
     expect(await issuesOf({ items: [line()], shippingAddress: { name: 'A' } })).toEqual([
       '/shippingAddress/city',
       '/shippingAddress/country',
+      '/shippingAddress/line1',
+    ]);
+    expect(await issuesOf({ items: [line()], shippingAddress: { name: 'A', country: 'FR' } })).toEqual([
+      '/shippingAddress/city',
       '/shippingAddress/line1',
       '/shippingAddress/postalCode',
     ]);
@@ -227,6 +232,46 @@ describe('bad input changes nothing', () => {
       expect(answer.body.error.details.issues).toEqual([{ in: 'body', path: '/', message: 'give either items or fromCart: true' }]);
     }
     expect(await inventoryOf(sut.admin, sku)).toEqual(before);
+  });
+
+  it('holds a postal code to its country’s format where it is known, asks none where the country uses none, and stores nothing refused', async () => {
+    const before = await inventoryOf(sut.admin, sku);
+    const address = (country: string, postalCode?: string) => ({
+      name: 'A',
+      line1: 'x',
+      city: 'y',
+      country,
+      ...(postalCode === undefined ? {} : { postalCode }),
+    });
+    const refusal = async (shippingAddress: unknown) => {
+      const answer = await buyer.post('/api/orders', { items: [line()], shippingAddress }, { headers: { 'idempotency-key': 'postal' } });
+      expect(answer.status).toBe(400);
+      return answer.body.error.details.issues;
+    };
+    expect(await refusal(address('US', 'ABC12'))).toEqual([
+      { in: 'body', path: '/shippingAddress/postalCode', message: 'not a postal code of United States, which are written like 94103' },
+    ]);
+    expect(await refusal(address('DE'))).toEqual([
+      { in: 'body', path: '/shippingAddress/postalCode', message: 'a postal code is needed for an address in Germany' },
+    ]);
+    expect(await refusal(address('GB', '   '))).toEqual([
+      { in: 'body', path: '/shippingAddress/postalCode', message: 'a postal code is needed for an address in United Kingdom' },
+    ]);
+    expect(await inventoryOf(sut.admin, sku)).toEqual(before);
+
+    // Written as people write them: any case, with or without the space; any code where the format is not known.
+    const [buyerElsewhere] = await guests(sut.system.url!, 1);
+    const accepted = async (shippingAddress: ReturnType<typeof address>, key: string) => {
+      const placed = await buyerElsewhere!.order([line()], key, { shippingAddress });
+      expect(placed.status).toBe(202);
+      return (await buyerElsewhere!.get(`/api/orders/${placed.body.id}`)).body.shippingAddress;
+    };
+    expect(await accepted(address('GB', 'sw1a1aa'), 'gb')).toMatchObject({ postalCode: 'sw1a1aa' });
+    expect(await accepted(address('US', '94103-1234'), 'us')).toMatchObject({ postalCode: '94103-1234' });
+    expect(await accepted(address('IE', 'anything 1'), 'ie')).toMatchObject({ postalCode: 'anything 1' });
+    // None in Hong Kong: absent or empty, the order keeps none.
+    expect(await accepted(address('HK'), 'hk')).toEqual(address('HK'));
+    expect(await accepted(address('AE', ''), 'ae')).toEqual(address('AE'));
   });
 
   it('takes any Idempotency-Key of 1-255 printable characters, spaces included, and says when one is too long', async () => {

@@ -13,6 +13,11 @@ describe('localityLines', () => {
     expect(localityLines({ city: 'Cork', region: 'Co. Cork', postalCode: 'T12 X70A', country: 'IE' })).toEqual(['Cork', 'Co. Cork', 'T12 X70A']);
   });
 
+  it('writes the city alone where the country uses no postal codes', () => {
+    expect(localityLines({ city: 'Kowloon', country: 'HK' })).toEqual(['Kowloon']);
+    expect(localityLines({ city: 'Dubai', postalCode: '', country: 'AE' })).toEqual(['Dubai']);
+  });
+
   it('writes the postal code before the city elsewhere, the region after them', () => {
     expect(localityLines({ city: 'Berlin', postalCode: '10115', country: 'DE' })).toEqual(['10115 Berlin']);
     expect(localityLines({ city: 'Milano', region: 'MI', postalCode: '20121', country: 'IT' })).toEqual(['20121 Milano', 'MI']);

@@ -8,7 +8,8 @@ export interface PostalAddress {
   line2?: string | undefined;
   city: string;
   region?: string | undefined;
-  postalCode: string;
+  /** None in a country whose post uses none (postal-codes.ts). */
+  postalCode?: string | undefined;
   country: string;
 }
 
@@ -22,9 +23,10 @@ const POSTCODE_LAST_LINE = new Set(['GB', 'IE']);
  * the UK and Ireland; elsewhere "10115 Berlin", the region (if any) after it.
  */
 export function localityLines({ city, region, postalCode, country }: Pick<PostalAddress, 'city' | 'region' | 'postalCode' | 'country'>): string[] {
-  if (CITY_REGION_POSTCODE.has(country)) return [`${city}${region ? `, ${region}` : ''} ${postalCode}`];
-  if (POSTCODE_LAST_LINE.has(country)) return [city, ...(region ? [region] : []), postalCode];
-  return [`${postalCode} ${city}`, ...(region ? [region] : [])];
+  const code = postalCode?.trim() || undefined;
+  if (CITY_REGION_POSTCODE.has(country)) return [[`${city}${region ? `, ${region}` : ''}`, code].filter(Boolean).join(' ')];
+  if (POSTCODE_LAST_LINE.has(country)) return [city, ...(region ? [region] : []), ...(code ? [code] : [])];
+  return [[code, city].filter(Boolean).join(' '), ...(region ? [region] : [])];
 }
 
 /** The whole address, a line each, as it goes on a parcel: the country last, named in full with its code. */

@@ -587,6 +587,34 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('asks no postal code where the country uses none, and says how one is written where the format is known, before sending', async () => {
+    const { buyer, page } = await cartAtCheckout('Harbour Hat', 'hk@example.test');
+    const postalCode = page.getByLabel(/^Postal code/);
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/api/orders') sent.push(request.method());
+    });
+    await page.getByLabel('Country').selectOption('US');
+    expect(await postalCode.getAttribute('placeholder')).toBe('e.g. 94103');
+    await postalCode.fill('N1 9GU');
+    await page.getByRole('button', { name: /^Place order/ }).click();
+    await page.getByText('Postal code: not a postal code of United States, which are written like 94103.').first().waitFor();
+    expect(await postalCode.getAttribute('aria-invalid')).toBe('true');
+    expect(sent).toEqual([]);
+
+    // Hong Kong has no postal codes: the field says so, and the order goes without one.
+    await page.getByLabel('Country').selectOption('HK');
+    await page.getByText(/^\(none in Hong Kong/).waitFor();
+    await postalCode.fill('');
+    await page.getByRole('button', { name: /^Place order/ }).click();
+    await page.getByRole('button', { name: /^Pay / }).waitFor();
+    const orderId = await page.locator('dt:text-is("Order") + dd').textContent();
+    const { shippingAddress } = (await buyer.get(`/api/orders/${orderId}`)).body;
+    expect(shippingAddress).toMatchObject({ country: 'HK', city: 'London' });
+    expect(shippingAddress.postalCode).toBeUndefined();
+    await page.close();
+  });
+
   it('offers every country, and takes a state with a US address, which the order keeps', async () => {
     const { buyer, page } = await cartAtCheckout('Lone Star Ladle', 'tex@example.test');
     await page.getByLabel('Address', { exact: true }).fill('700 Congress Ave');

@@ -33,14 +33,18 @@ export const parseSnapshot = (stored: string | null | undefined): OrderSnapshot 
  */
 export const isSnapshotOf = (snapshot: OrderSnapshot, storedCreatedAt: Date) => snapshot.createdAt === storedCreatedAt.toISOString();
 
-/** A shipping address field by field, as `orderFromSnapshot` shows it. */
-const addressShown = ({ name, line1, line2, city, region, postalCode, country }: ShippingAddress): ShippingAddress => ({
+/**
+ * A shipping address field by field, as `orderFromSnapshot` shows it and an order keeps it: an
+ * empty postal code (given where the country uses none) is no postal code.
+ */
+export const addressShown = ({ name, line1, line2, city, region, postalCode, country }: ShippingAddress): ShippingAddress => ({
   name,
   line1,
   ...(line2 === undefined ? {} : { line2 }),
   city,
   ...(region === undefined ? {} : { region }),
-  postalCode,
+  // None, or none given where the country uses none: not shown as an empty one.
+  ...(postalCode ? { postalCode } : {}),
   country,
 });
 

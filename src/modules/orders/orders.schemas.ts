@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ACTORS, ORDER_STATUSES, PAYMENT_STATUSES, REFUND_STATUSES } from '../../db/schema.js';
 import { countryName } from '../../lib/countries.js';
 import { emailAddress, pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
+import { postalCodeProblem } from '../../lib/postal-codes.js';
 import { skuSchema } from '../catalog/sku.js';
 
 export const MAX_ORDER_LINES = 50;
@@ -66,7 +67,9 @@ export const shippingAddress = z
     line2: text(0, 200).optional(),
     city: text(1, 100),
     region: text(0, 100).optional().describe('State, province or county, where the country uses one (US, CA, AU, …)'),
-    postalCode: text(1, 20),
+    postalCode: text(0, 20)
+      .optional()
+      .describe('Required, except in a country whose post uses none (HK, AE, …); where its format is known (US, GB, DE, …), in that format'),
     country: z
       .string()
       // Aborting: the refinement then never sees what is no region code at all, which `of` throws on.
@@ -74,6 +77,15 @@ export const shippingAddress = z
       .refine(isCountry, 'an ISO 3166-1 alpha-2 code of a country, such as DE'),
   })
   .strict()
+  // Also when another field is refused, so a body's every fault is named at once.
+  .superRefine(
+    ({ country, postalCode }, context) => {
+      if (typeof country !== 'string' || !isCountry(country)) return;
+      const problem = postalCodeProblem(country, typeof postalCode === 'string' ? postalCode : undefined, countryName(country));
+      if (problem) context.addIssue({ code: 'custom', path: ['postalCode'], message: problem });
+    },
+    { when: ({ value }) => typeof value === 'object' && value !== null },
+  )
   .meta({ id: 'ShippingAddress' });
 
 const orderDetails = {

@@ -1026,7 +1026,8 @@ export interface components {
             line1: string;
             line2?: string;
             name: string;
-            postalCode: string;
+            /** @description Required, except in a country whose post uses none (HK, AE, …); where its format is known (US, GB, DE, …), in that format */
+            postalCode?: string;
             /** @description State, province or county, where the country uses one (US, CA, AU, …) */
             region?: string;
         };
@@ -1036,7 +1037,8 @@ export interface components {
             line1: string;
             line2?: string;
             name: string;
-            postalCode: string;
+            /** @description Required, except in a country whose post uses none (HK, AE, …); where its format is known (US, GB, DE, …), in that format */
+            postalCode?: string;
             /** @description State, province or county, where the country uses one (US, CA, AU, …) */
             region?: string;
         };

@@ -2,6 +2,8 @@ import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { useStore } from 'zustand';
+import { countryName } from '../../../src/lib/countries.js';
+import { postalCodeExample, postalCodeProblem, usesPostalCodes } from '../../../src/lib/postal-codes.js';
 import { ApiError, api, type Order, type ShippingAddress, unwrap } from '../api/client';
 import { failureText } from '../api/failure-text';
 import { complaintsOf, fieldAt, validationIssues } from '../api/validation';
@@ -28,7 +30,8 @@ const FIELDS: Record<string, { name: string; label: string; required: boolean }>
   '/shippingAddress/line2': { name: 'line2', label: 'Address line 2', required: false },
   '/shippingAddress/city': { name: 'city', label: 'City', required: true },
   '/shippingAddress/region': { name: 'region', label: 'State, province or region', required: false },
-  '/shippingAddress/postalCode': { name: 'postalCode', label: 'Postal code', required: true },
+  // Required or not by the country, and checked against its format: see submit.
+  '/shippingAddress/postalCode': { name: 'postalCode', label: 'Postal code', required: false },
   '/shippingAddress/country': { name: 'country', label: 'Country', required: true },
 };
 
@@ -121,6 +124,8 @@ export function CheckoutPage() {
   /** A purchase of one product refused for want of stock: the units that are left, to order instead. */
   const [fewer, setFewer] = useState<number>();
   const [busy, setBusy] = useState(false);
+  /** The country chosen: whether a postal code is asked for, and how one is written there. */
+  const [country, setCountry] = useState('DE');
   /** The cart was refused as another tab's or device's order of it (or as emptied there): once empty, say so rather than only "empty". */
   const [elsewhere, setElsewhere] = useState(false);
   const errorRef = useRef<HTMLDivElement>(null);
@@ -159,6 +164,9 @@ export function CheckoutPage() {
     const form = new FormData(event.currentTarget);
     const field = (name: string) => String(form.get(name) ?? '').trim();
     const blank = blankFields(field);
+    // The API's own rule (src/lib/postal-codes.ts): needed unless the country uses none, in its format where known.
+    const postal = postalCodeProblem(field('country'), field('postalCode'), countryName(field('country')));
+    if (postal) blank.postalCode = `Postal code: ${postal}.`;
     if (Object.keys(blank).length > 0) {
       showProblems(blank, Object.values(blank).join(' '));
       return;
@@ -167,8 +175,8 @@ export function CheckoutPage() {
       name: field('name'),
       line1: field('line1'),
       city: field('city'),
-      postalCode: field('postalCode'),
       country: field('country'),
+      ...(field('postalCode') ? { postalCode: field('postalCode') } : {}),
       ...(field('line2') ? { line2: field('line2') } : {}),
       ...(field('region') ? { region: field('region') } : {}),
     };
@@ -371,13 +379,29 @@ export function CheckoutPage() {
                 {problemText('region')}
               </div>
               <div className="field">
-                <label htmlFor="postalCode">Postal code</label>
-                <input id="postalCode" name="postalCode" required autoComplete="postal-code" maxLength={20} {...problemOf('postalCode')} />
+                <label htmlFor="postalCode">Postal code {!usesPostalCodes(country) && <small>(none in {countryName(country)})</small>}</label>
+                <input
+                  id="postalCode"
+                  name="postalCode"
+                  required={usesPostalCodes(country)}
+                  autoComplete="postal-code"
+                  maxLength={20}
+                  placeholder={postalCodeExample(country) ? `e.g. ${postalCodeExample(country)}` : undefined}
+                  {...problemOf('postalCode')}
+                />
                 {problemText('postalCode')}
               </div>
               <div className="field">
                 <label htmlFor="country">Country</label>
-                <select id="country" name="country" required autoComplete="country" defaultValue="DE" {...problemOf('country')}>
+                <select
+                  id="country"
+                  name="country"
+                  required
+                  autoComplete="country"
+                  value={country}
+                  onChange={(event) => setCountry(event.target.value)}
+                  {...problemOf('country')}
+                >
                   {allCountries().map(({ code, name }) => (
                     <option key={code} value={code}>
                       {name}

@@ -6,7 +6,7 @@ import type { AuthUser } from '../../auth/auth.types.js';
 import type { ProductCache } from '../../catalog/product-cache.js';
 import type { StockLine } from '../../inventory/inventory.schemas.js';
 import type { InventoryService } from '../../inventory/inventory.service.js';
-import { type OrderSnapshot, orderFromSnapshot, parseSnapshot } from '../order-snapshot.js';
+import { addressShown, type OrderSnapshot, orderFromSnapshot, parseSnapshot } from '../order-snapshot.js';
 import type { CreateOrderInput, Order, OrderItem } from '../orders.schemas.js';
 
 /** The expected outcomes of placing an order; only faults are thrown. */
@@ -142,7 +142,7 @@ export class OrderPlacement {
       totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
       currency,
       customerEmail: input.customerEmail ?? user.email ?? null,
-      shippingAddress: input.shippingAddress ?? null,
+      shippingAddress: input.shippingAddress ? addressShown(input.shippingAddress) : null,
       idempotencyKeyHash,
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(expiresAtMs).toISOString(),
