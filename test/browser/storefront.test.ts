@@ -376,6 +376,8 @@ describe('the storefront in a browser', () => {
     // Paid, the same purchase once more is a new order.
     await page.getByRole('button', { name: /^Pay / }).click();
     await page.getByText('Payment succeeded.').waitFor();
+    // The simulator's page reloads itself until its webhook is through, then stays: leave it then.
+    await page.getByText(/^The shop was notified/).waitFor();
     await buyNowToCheckout(page, base, { sku, left: '9 in stock' }, 'back@example.test');
     await page.getByRole('button', { name: /Place order/ }).click();
     const second = await orderOnSimulator();
@@ -448,7 +450,9 @@ describe('the storefront in a browser', () => {
     // Paid: CONFIRMED, and FULFILLED a moment later (the stock is the warehouse's own). The second tab follows live.
     await expect.poll(() => secondStatus.getAttribute('data-status'), { timeout: 60_000 }).toMatch(/^(CONFIRMED|FULFILLED)$/);
 
-    // The simulator's way back leads to the shop's page of the order.
+    // The simulator's page says so too, reloading itself until its webhook is through; its way back
+    // leads to the shop's page of the order.
+    await shop.getByText(/^The shop was notified/).waitFor();
     await shop.getByRole('link', { name: 'Back to the shop' }).click();
     await shop.waitForURL(`${base}/orders/${orderId}`);
     await expect.poll(() => shop.getByTestId('order-status').getAttribute('data-status')).toMatch(/^(CONFIRMED|FULFILLED)$/);

@@ -31,11 +31,15 @@ const STYLE = `
   .back:focus-visible { outline: 3px solid #1a1a1a; outline-offset: 3px; }
 `;
 
-function page(title: string, content: SafeHtml): string {
+/** How often a page whose webhook is still on its way loads itself again: no script, a meta refresh. */
+const REFRESH_SECONDS = 2;
+
+function page(title: string, content: SafeHtml, options: { refresh?: boolean } = {}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+${options.refresh ? html`<meta http-equiv="refresh" content="${REFRESH_SECONDS}">` : null}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <style>${new SafeHtml(STYLE)}</style>
@@ -60,6 +64,12 @@ function details(payment: SimulatedPayment): SafeHtml {
 
 const OUTCOME_TEXT = { succeeded: 'Payment succeeded.', failed: 'Payment declined.' } as const;
 
+/** Whether the webhook is still being sent, or will be again: the page then reloads itself. */
+function notifying(payment: SimulatedPayment): boolean {
+  const state = payment.webhook?.view().state;
+  return state === 'sending' || state === 'retrying';
+}
+
 /** Whether the shop has heard of the outcome yet: the webhook's progress, in words. */
 function webhookNote(payment: SimulatedPayment): SafeHtml | null {
   const webhook = payment.webhook?.view();
@@ -67,7 +77,8 @@ function webhookNote(payment: SimulatedPayment): SafeHtml | null {
   const progress = `webhook ${webhook.eventId}, ${webhook.attempts} attempt(s)`;
   if (webhook.state === 'delivered') return html`<p class="note">The shop was notified (${progress}).</p>`;
   const lastAnswer = webhook.lastStatus ? `, last answer ${webhook.lastStatus}` : '';
-  return html`<p class="note">Notifying the shop: ${progress}, ${webhook.state}${lastAnswer}.</p>`;
+  const updates = notifying(payment) ? ' This page updates itself until the shop has heard.' : '';
+  return html`<p class="note">Notifying the shop: ${progress}, ${webhook.state}${lastAnswer}.${updates}</p>`;
 }
 
 /** The way back to the shop, once the buyer has decided, when the shop gave one. */
@@ -104,6 +115,7 @@ ${outcome}
 ${details(payment)}
 ${webhookNote(payment)}
 ${backToShop(payment)}`,
+    { refresh: notifying(payment) },
   );
 }
 
