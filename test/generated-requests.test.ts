@@ -55,6 +55,9 @@ describe('requests generated from the OpenAPI document', () => {
       email: (fromSchema) => fc.oneof(fromSchema, fc.constant(ADMIN.email)),
       password: (fromSchema) => fc.oneof(fromSchema, fc.constant(ADMIN.password)),
       category: (fromSchema) => fc.oneof(fc.constant('generated'), fromSchema),
+      // Mostly countries whose postal codes have no fixed format here (or none at all), so a generated
+      // code fits and orders with an address go on to real work; other countries' refuse most of them.
+      country: (fromSchema) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom('HK', 'AE', 'IE', 'AR') }, { weight: 1, arbitrary: fromSchema }),
     };
     const generator = new RequestGenerator(document, hints);
     const operations = fc.oneof(
