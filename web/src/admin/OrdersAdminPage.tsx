@@ -47,6 +47,9 @@ export function OrdersAdminPage() {
     placeholderData: keepPreviousData,
     refetchInterval: 10_000,
   });
+  // An empty page left (one past the last, which a clamp corrects) is not shown under the new page's
+  // number: an empty table there would read as a page of no orders.
+  const shown = orders.isPlaceholderData && orders.data?.items.length === 0 ? undefined : orders.data;
   return (
     <>
       <h1>Orders</h1>
@@ -91,17 +94,17 @@ export function OrdersAdminPage() {
           </div>
         </form>
       </search>
-      {orders.isPending && <Loading what="orders" />}
+      {(orders.isPending || (orders.isPlaceholderData && !shown)) && <Loading what="orders" />}
       {orders.error &&
         (q && orders.error instanceof ApiError && orders.error.status === 400 ? (
           <Notice tone="warn">“{q}” is neither a customer’s email nor the start of an order id (such as 0b5e1f2a).</Notice>
         ) : (
           <LoadError error={orders.error} retry={() => void orders.refetch()} />
         ))}
-      {orders.data && (
+      {shown && (
         <div className="table-wrap">
           <p className="muted" role="status">
-            {orders.data.total} order{orders.data.total === 1 ? '' : 's'}
+            {shown.total} order{shown.total === 1 ? '' : 's'}
           </p>
           <table>
             <thead>
@@ -118,7 +121,7 @@ export function OrdersAdminPage() {
               </tr>
             </thead>
             <tbody>
-              {orders.data.items.map((order) => (
+              {shown.items.map((order) => (
                 <tr key={order.id}>
                   <td>
                     {/* Under the column "Order", as the shop's own list of orders has it. */}
@@ -140,7 +143,7 @@ export function OrdersAdminPage() {
               ))}
             </tbody>
           </table>
-          <Pager page={page} limit={PAGE_SIZE} total={orders.data.total} onPage={setPage} />
+          <Pager page={page} limit={PAGE_SIZE} total={shown.total} onPage={setPage} />
         </div>
       )}
     </>
