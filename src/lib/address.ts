@@ -23,10 +23,9 @@ const POSTCODE_LAST_LINE = new Set(['GB', 'IE']);
  * the UK and Ireland; elsewhere "10115 Berlin", the region (if any) after it.
  */
 export function localityLines({ city, region, postalCode, country }: Pick<PostalAddress, 'city' | 'region' | 'postalCode' | 'country'>): string[] {
-  const code = postalCode?.trim() || undefined;
-  if (CITY_REGION_POSTCODE.has(country)) return [[`${city}${region ? `, ${region}` : ''}`, code].filter(Boolean).join(' ')];
-  if (POSTCODE_LAST_LINE.has(country)) return [city, ...(region ? [region] : []), ...(code ? [code] : [])];
-  return [[code, city].filter(Boolean).join(' '), ...(region ? [region] : [])];
+  if (CITY_REGION_POSTCODE.has(country)) return [[`${city}${region ? `, ${region}` : ''}`, postalCode].filter(Boolean).join(' ')];
+  if (POSTCODE_LAST_LINE.has(country)) return [city, ...(region ? [region] : []), ...(postalCode ? [postalCode] : [])];
+  return [[postalCode, city].filter(Boolean).join(' '), ...(region ? [region] : [])];
 }
 
 /** The whole address, a line each, as it goes on a parcel: the country last, named in full with its code. */

@@ -3,8 +3,8 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProduct, uniqueSku } from '../support/fixtures.js';
 import { Api } from '../support/http.js';
-import { ADMIN, useSystem } from '../support/system.js';
-import { type Browser, ensureWebBuilt, launchBrowser, scrollWidthOf } from './support/browser.js';
+import { useSystem } from '../support/system.js';
+import { type Browser, ensureWebBuilt, launchBrowser, scrollWidthOf, signInAsAdmin } from './support/browser.js';
 
 /** The console's vendors, categories and product editing in a real browser, signed in through its own form, against the running system. */
 
@@ -18,14 +18,6 @@ interface VendorView {
 }
 
 beforeAll(ensureWebBuilt, 300_000);
-
-async function signInAsAdmin(page: Page, base: string): Promise<void> {
-  await page.goto(`${base}/signin`);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-}
 
 async function openSection(page: Page, link: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: link }).click();

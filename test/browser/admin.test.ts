@@ -5,7 +5,7 @@ import { DEFAULT_LOW_STOCK_THRESHOLD } from '../../src/modules/catalog/catalog.s
 import { createProduct, inventoryOf, uniqueSku } from '../support/fixtures.js';
 import { Api, eventually, guests } from '../support/http.js';
 import { mailbox, mailsTo, orderPaidAfterCancel } from '../support/payments.js';
-import { ADMIN, useSystem } from '../support/system.js';
+import { useSystem } from '../support/system.js';
 import { simulatedVendor } from '../support/vendors.js';
 import {
   type Browser,
@@ -17,6 +17,7 @@ import {
   orderChangesSent,
   screenshot,
   scrollWidthOf,
+  signInAsAdmin,
 } from './support/browser.js';
 import { SwitchableMailServer } from './support/mail-server.js';
 
@@ -33,14 +34,6 @@ interface DeadLetter {
 }
 
 beforeAll(ensureWebBuilt, 300_000);
-
-async function signInAsAdmin(page: Page, base: string): Promise<void> {
-  await page.goto(`${base}/signin`);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-}
 
 async function openInventory(page: Page): Promise<void> {
   await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Products and stock' }).click();

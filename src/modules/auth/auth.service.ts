@@ -21,12 +21,12 @@ const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', mes
 /** A users row's id, as tokens carry it (`sub`). */
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** What sessions do to carts and orders (the carts and orders modules provide it). */
-export interface SessionCarts {
+/** What a login does with the guest session it follows, and a new guest's cart (the carts and orders modules provide it). */
+export interface GuestHandover {
   /** Merges a guest's cart into a user's. */
   mergeGuestCart(guestId: string, userId: string): Promise<CartMerge>;
   /** The account takes over the guest's orders (OrderOwners.adopt). */
-  adoptGuestOrders(guestId: string, userId: string): Promise<unknown>;
+  adoptGuestOrders(guestId: string, userId: string): Promise<void>;
   /**
    * Opens the empty cart of a user who cannot have one yet (a new guest). Never rejects: the session
    * does not depend on it (a cart not opened is looked for at its first change), so a failure is
@@ -51,7 +51,7 @@ export class AuthService {
     private readonly users: UsersRepository,
     secret: string,
     ttlSeconds: number,
-    private readonly carts?: SessionCarts,
+    private readonly guests?: GuestHandover,
   ) {
     this.sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: ttlSeconds * 1_000 });
     // Cached by the token itself: fast-jwt's default key is a hash of the token, which costs about
@@ -70,21 +70,21 @@ export class AuthService {
     const passwordHash = await hash(input.password, { algorithm: ARGON2ID });
     const row = await this.users.createCustomer(input.email, passwordHash, input.name ?? null);
     if (!row) throw new AppError('CONFLICT', 'an account with this email already exists', { email: input.email });
-    return this.withGuestCart(this.session(row), input.guestToken);
+    return this.withGuestSession(this.session(row), input.guestToken);
   }
 
   async login(input: LoginInput): Promise<Session> {
     const row = await this.users.findByEmail(input.email);
     const valid = await verify(row?.passwordHash ?? (await this.decoy()), input.password);
     if (!row?.passwordHash || !valid) throw unauthenticated('wrong email or password');
-    return this.withGuestCart(this.session(row), input.guestToken);
+    return this.withGuestSession(this.session(row), input.guestToken);
   }
 
   async guest(): Promise<Session> {
     const session = this.session(await this.users.createGuest());
     // Its cart can be nowhere yet: opened now, the first change need not look for a snapshot (in a
     // flash sale, every buyer's first click).
-    await this.carts?.openEmptyCart(session.user.id);
+    await this.guests?.openEmptyCart(session.user.id);
     return session;
   }
 
@@ -150,8 +150,8 @@ export class AuthService {
    * them. A guest token that no longer verifies (a guest session expires like any other) does not
    * stop the login: the answer says the merge was skipped and why.
    */
-  private async withGuestCart(session: Session, guestToken: string | undefined): Promise<Session> {
-    if (guestToken === undefined || !this.carts) return session;
+  private async withGuestSession(session: Session, guestToken: string | undefined): Promise<Session> {
+    if (guestToken === undefined || !this.guests) return session;
     let guest: AuthUser;
     try {
       guest = this.authenticate(`Bearer ${guestToken}`);
@@ -159,8 +159,8 @@ export class AuthService {
       return { ...session, cartMerge: { skipped: 'the guest token is invalid or expired', lines: [] } };
     }
     if (guest.role !== 'guest') return { ...session, cartMerge: { skipped: 'the guest token is not a guest session', lines: [] } };
-    if (session.user.role === 'customer') await this.carts.adoptGuestOrders(guest.id, session.user.id);
-    return { ...session, cartMerge: await this.carts.mergeGuestCart(guest.id, session.user.id) };
+    if (session.user.role === 'customer') await this.guests.adoptGuestOrders(guest.id, session.user.id);
+    return { ...session, cartMerge: await this.guests.mergeGuestCart(guest.id, session.user.id) };
   }
 
   private session(row: UserRow): Session {

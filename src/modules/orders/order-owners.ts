@@ -17,9 +17,9 @@ export class OrderOwners {
 
   /**
    * The account `userId` takes over the guest session `guestId`'s orders, past and to come; a guest
-   * another account adopted first stays that account's. Returns whether the guest is this account's now.
+   * another account adopted first stays that account's.
    */
-  async adopt(guestId: string, userId: string): Promise<boolean> {
+  async adopt(guestId: string, userId: string): Promise<void> {
     const { db, presence } = this.deps;
     await db
       .insertInto('guestAdoptions')
@@ -27,10 +27,8 @@ export class OrderOwners {
       .onConflict((conflict) => conflict.column('guestId').doNothing())
       .execute();
     const adopted = await db.selectFrom('guestAdoptions').select('userId').where('guestId', '=', guestId).executeTakeFirst();
-    if (adopted?.userId !== userId) return false;
     // Also when the row was there already: a login again writes again what Redis may have lost.
-    await presence.recordAdoption(guestId, userId);
-    return true;
+    if (adopted?.userId === userId) await presence.recordAdoption(guestId, userId);
   }
 
   /** Whether `user` may see and act on an order `ownerId` placed. Asks Postgres only for an order not the caller's own. */

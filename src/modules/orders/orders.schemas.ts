@@ -80,8 +80,9 @@ export const shippingAddress = z
   // Also when another field is refused, so a body's every fault is named at once.
   .superRefine(
     ({ country, postalCode }, context) => {
-      if (typeof country !== 'string' || !isCountry(country)) return;
-      const problem = postalCodeProblem(country, typeof postalCode === 'string' ? postalCode : undefined, countryName(country));
+      const name = typeof country === 'string' ? countryName(country) : undefined;
+      if (name === undefined) return;
+      const problem = postalCodeProblem(country, typeof postalCode === 'string' ? postalCode : undefined, name);
       if (problem) context.addIssue({ code: 'custom', path: ['postalCode'], message: problem });
     },
     { when: ({ value }) => typeof value === 'object' && value !== null },

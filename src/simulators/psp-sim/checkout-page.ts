@@ -64,11 +64,8 @@ function details(payment: SimulatedPayment): SafeHtml {
 
 const OUTCOME_TEXT = { succeeded: 'Payment succeeded.', failed: 'Payment declined.' } as const;
 
-/** Whether the webhook is still being sent, or will be again: the page then reloads itself. */
-function notifying(payment: SimulatedPayment): boolean {
-  const state = payment.webhook?.view().state;
-  return state === 'sending' || state === 'retrying';
-}
+/** A webhook's states while it is still being sent, or will be again: its page then reloads itself. */
+const NOTIFYING: ReadonlySet<string | undefined> = new Set(['sending', 'retrying']);
 
 /** Whether the shop has heard of the outcome yet: the webhook's progress, in words. */
 function webhookNote(payment: SimulatedPayment): SafeHtml | null {
@@ -77,7 +74,7 @@ function webhookNote(payment: SimulatedPayment): SafeHtml | null {
   const progress = `webhook ${webhook.eventId}, ${webhook.attempts} attempt(s)`;
   if (webhook.state === 'delivered') return html`<p class="note">The shop was notified (${progress}).</p>`;
   const lastAnswer = webhook.lastStatus ? `, last answer ${webhook.lastStatus}` : '';
-  const updates = notifying(payment) ? ' This page updates itself until the shop has heard.' : '';
+  const updates = NOTIFYING.has(webhook.state) ? ' This page updates itself until the shop has heard.' : '';
   return html`<p class="note">Notifying the shop: ${progress}, ${webhook.state}${lastAnswer}.${updates}</p>`;
 }
 
@@ -115,7 +112,7 @@ ${outcome}
 ${details(payment)}
 ${webhookNote(payment)}
 ${backToShop(payment)}`,
-    { refresh: notifying(payment) },
+    { refresh: NOTIFYING.has(payment.webhook?.view().state) },
   );
 }
 

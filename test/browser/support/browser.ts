@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { ADMIN } from '../../support/system.js';
 
 /** Debian's Chromium, which .ci/run installs when it is missing. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -153,4 +154,13 @@ export async function edgeBrightness(box: Locator): Promise<{ left: number; righ
     };
     return { left: brightest(0), right: brightest(image.width - 2) };
   }, png);
+}
+
+/** Signs the page in as the test system's admin through the shop's own form; returns on the console's dashboard. */
+export async function signInAsAdmin(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/signin`);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
 }

@@ -6,7 +6,7 @@ import { useCategories } from '../shop/products';
 import { LoadError, Loading, Notice, Pager } from '../ui/common';
 import { DeleteProduct } from './DeleteProduct';
 import { NewCategoryForm } from './NewCategoryForm';
-import { NewProductForm } from './NewProductForm';
+import { CategoryOptions, NewProductForm } from './NewProductForm';
 import { fieldRefusal, messageOf, Refusal, readPrice, refusedField, useDropOnSettled } from './refusal';
 import { StockAdjustForm } from './StockAdjustForm';
 
@@ -136,11 +136,7 @@ function ProductEditor({ sku, onDone, settled }: RowForm & { sku: string }) {
         <div className="field">
           <label htmlFor={`category-${sku}`}>Category</label>
           <select id={`category-${sku}`} name="category" {...marked('category')} defaultValue={product.data.category} required>
-            {categories.data.items.map((category) => (
-              <option key={category.slug} value={category.slug}>
-                {category.name}
-              </option>
-            ))}
+            <CategoryOptions categories={categories.data.items} />
           </select>
           {at('category')}
         </div>

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api, type Category, type RequestBody, unwrap } from '../api/client';
+import { api, type RequestBody, unwrap } from '../api/client';
 import { type FormFields, fieldRefusal, labelsOf, messageOf, refusedField } from './refusal';
 
 type NewCategory = RequestBody<'/api/admin/categories', 'post'>;
@@ -25,13 +25,6 @@ export function slugOf(name: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** Every category the shop lists, by name, with `added` among them: the list as the server will give it on the next read. */
-function withCategory(list: { items: Category[] } | undefined, added: Category): { items: Category[] } | undefined {
-  if (!list) return list;
-  const items = [...list.items.filter((category) => category.slug !== added.slug), added];
-  return { items: items.sort((a, b) => a.name.localeCompare(b.name)) };
-}
-
 /**
  * Creates a category; its slug follows the name until the admin types one. Once created it is in
  * every category list at once (the new-product form's and the product editors'), and the form empties.
@@ -43,11 +36,12 @@ export function NewCategoryForm({ onCreated }: { onCreated: (message: string) =>
   const [typedSlug, setTypedSlug] = useState<string>();
   const create = useMutation({
     mutationFn: (body: NewCategory) => unwrap(api.POST('/api/admin/categories', { body })),
-    onSuccess: (category) => {
+    // The category lists open on the page (the new-product form's, the product editors') are read
+    // again before the form says it is done, so the new category is in them as it says so.
+    onSuccess: async (category) => {
+      await queryClient.invalidateQueries({ queryKey: ['categories'] });
       setName('');
       setTypedSlug(undefined);
-      queryClient.setQueryData<{ items: Category[] }>(['categories'], (list) => withCategory(list, category));
-      void queryClient.invalidateQueries({ queryKey: ['categories'] });
       onCreated(`Category ${category.name} (${category.slug}) created.`);
     },
   });

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
-import { api, type RequestBody, unwrap } from '../api/client';
+import { api, type Category, type RequestBody, unwrap } from '../api/client';
 import { formatMoney } from '../lib/money';
 import { useCategories } from '../shop/products';
 import { LoadError, Loading } from '../ui/common';
@@ -97,11 +97,7 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
         <div className="field">
           <label htmlFor="new-category">Category</label>
           <select id="new-category" name="category" {...marked('category')} required>
-            {categories.data.items.map((category) => (
-              <option key={category.slug} value={category.slug}>
-                {category.name}
-              </option>
-            ))}
+            <CategoryOptions categories={categories.data.items} />
           </select>
           {at('category')}
         </div>
@@ -143,4 +139,13 @@ export function NewProductForm({ onCreated }: { onCreated: (message: string) => 
       {at()}
     </form>
   );
+}
+
+/** A category select's options, by name as the shop lists them: the new-product form's and the product editor's. */
+export function CategoryOptions({ categories }: { categories: readonly Category[] }) {
+  return categories.map((category) => (
+    <option key={category.slug} value={category.slug}>
+      {category.name}
+    </option>
+  ));
 }
