@@ -78,10 +78,6 @@ export function refusedField(error: unknown, fields: FormFields = PRODUCT_FIELDS
 export const invalidMarks = (invalidField: string | undefined, problemId: string) => (field: string) =>
   field === invalidField ? { 'aria-invalid': true, 'aria-describedby': problemId } : {};
 
-/**
- * Why a typed price was not taken. Prices are read from their digits (see parseMoney), so what a
- * number field also takes, such as 1e3, is refused here, in both product forms alike.
- */
 /** The most a product's price may be, in minor units (the API's `priceCents` maximum). */
 const MAX_PRICE_CENTS = 100_000_000;
 
@@ -96,6 +92,10 @@ export function readPrice(typed: string, currency: string): number | string {
   return cents;
 }
 
+/**
+ * Why a typed price was not taken. Prices are read from their digits (see parseMoney), so what a
+ * number field also takes, such as 1e3, is refused here, in both product forms alike.
+ */
 function priceRefusal(currency: string): string {
   const digits = minorDigits(currency);
   const example = digits > 0 ? `12.${'5'.padEnd(digits, '0')}` : '1250';
