@@ -328,6 +328,14 @@ describe('bad input changes nothing', () => {
     expect(unknown.body.error.code).toBe('NOT_FOUND');
   });
 
+  it('answers a file a file-serving route does not have with 404, not a 405 naming the method used', async () => {
+    for (const path of ['/docs/static/no-such-file.js', '/admin/queues/static/no-such-file.js']) {
+      const missing = await sut.admin.get(path);
+      expect({ path, status: missing.status, code: missing.body.error?.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
+      expect(missing.headers.get('allow')).toBeNull();
+    }
+  });
+
   it('answers what the router refuses in the error format', async () => {
     for (const path of ['/api/products/%zz', `/api/products/${'A'.repeat(101)}`, `/api/orders/${'0'.repeat(5_000)}`]) {
       const answer = await buyer.get(path);

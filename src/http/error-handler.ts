@@ -149,7 +149,10 @@ export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics, l
   const logUnmatched = logRequests?.('unmatched');
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
-    const allowed = routePaths.methodsOf(path);
+    // A route that has this method and still found nothing (a wildcard route serving files, such as
+    // /docs/static/*, asked for one it does not have) is a 404: "GET is not allowed; use GET" says nothing.
+    const methods = routePaths.methodsOf(path);
+    const allowed = methods.includes(request.method) ? [] : methods;
     const error = allowed.length
       ? new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`, { allow: allowed })
       : new AppError('NOT_FOUND', `no route ${request.method} ${path}`);
