@@ -175,6 +175,23 @@ describe('the queue board', () => {
     expect((await board('/api/queues', { headers: { cookie: headerCookie.split(';')[0]! } })).status).toBe(200);
   });
 
+  it("shows Redis's state and a job's page, which its pages ask for (bull-board read a client BullMQ 6 no longer has)", async () => {
+    const asAdmin = { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' };
+    const redis = await board('/api/redis/stats', { headers: asAdmin });
+    expect(redis.status).toBe(200);
+    expect(await redis.json()).toMatchObject({ version: expect.stringMatching(/^\d+\./), memory: { used: expect.any(Number) } });
+
+    // The api role runs no worker: the job stays where the board can show it.
+    const added = await board('/api/queues/maintenance/add', {
+      method: 'POST',
+      headers: asAdmin,
+      body: JSON.stringify({ name: 'board-probe', data: {}, options: { jobId: 'board-probe' } }),
+    });
+    expect(added.status).toBe(200);
+    const flow = await board('/api/queues/maintenance/board-probe/flow', { headers: asAdmin });
+    expect({ status: flow.status, body: await flow.json() }).toMatchObject({ status: 200, body: { nodeId: 'board-probe' } });
+  });
+
   it('refuses the form, and sets no cookie, for anyone without an admin token', async () => {
     const refusals = [
       { sent: 'a customer token', answer: await postForm({ token: customerToken }), status: 403, code: 'FORBIDDEN' },

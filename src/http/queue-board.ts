@@ -44,6 +44,27 @@ function decoded(value: string): string {
   }
 }
 
+/**
+ * bull-board's BullMQ adapter reaches Redis through `queue.client`, which BullMQ 6 no longer has
+ * (it is the queue's backend's now). Without these two, the board's Redis panel
+ * (`/admin/queues/api/redis/stats`) answered every request 500 with a TypeError's message, and a
+ * job's page asked `/api/queues/:queue/:job/flow`, which opened a connection to the default Redis
+ * (not flashcart's) on each request and answered 500 too.
+ */
+class QueueBoardAdapter extends BullMQAdapter {
+  constructor(private readonly jobQueue: Queue) {
+    super(jobQueue);
+  }
+
+  override getClient(): ReturnType<BullMQAdapter['getClient']> {
+    return this.jobQueue.getBackend().client;
+  }
+
+  override async getRedisInfo(): Promise<string> {
+    return (await this.getClient()).info();
+  }
+}
+
 /** The queue board's pages load only what it serves itself (its inline styles included). */
 const QUEUE_BOARD_CSP = [
   "default-src 'self'",
@@ -76,7 +97,7 @@ const handoverBody = z.object({ token: z.string().optional() }).strict().nullish
  */
 export async function registerQueueBoard(app: FastifyInstance, options: QueueBoardOptions): Promise<void> {
   const board = new FastifyAdapter();
-  createBullBoard({ queues: options.queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: board });
+  createBullBoard({ queues: options.queues.map((queue) => new QueueBoardAdapter(queue)), serverAdapter: board });
   board.setBasePath(QUEUE_BOARD_PATH);
 
   const refuse = (reply: FastifyReply, error: AppError) => reply.code(error.status).send(errorBody(error));
