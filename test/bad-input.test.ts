@@ -195,6 +195,28 @@ describe('bad input changes nothing', () => {
     expect((await buyer.get(`/api/products/${sku}`)).body.currency).toBe('EUR');
   });
 
+  it('takes page, limit and a dead letter id in decimal digits only, not whatever Number() reads as a number', async () => {
+    const lists = ['/api/products', '/api/orders', '/api/admin/orders', '/api/admin/mailbox', '/api/admin/failed-jobs', '/api/admin/inventory'];
+    for (const list of lists) {
+      for (const query of ['page=1e3', 'page=0x2', 'page=1.0', 'limit=%2B5', 'limit=%205', 'limit=0b11']) {
+        const answer = await sut.admin.get(`${list}?${query}`);
+        expect({ list, query, status: answer.status, code: answer.body.error?.code }).toEqual({
+          list,
+          query,
+          status: 400,
+          code: 'VALIDATION_FAILED',
+        });
+      }
+      const plain = await sut.admin.get(`${list}?page=02&limit=5`);
+      expect({ list, status: plain.status, page: plain.body.page, limit: plain.body.limit }).toEqual({ list, status: 200, page: 2, limit: 5 });
+    }
+    for (const id of ['0x1', '1e0', '1.0', '%201']) {
+      const answer = await sut.admin.post(`/api/admin/failed-jobs/${id}/retry`);
+      expect({ id, status: answer.status, code: answer.body.error?.code }).toEqual({ id, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    expect((await sut.admin.post('/api/admin/failed-jobs/1/retry')).body.error.code).toBe('NOT_FOUND');
+  });
+
   it('names the field at fault in an order body, and asks for "items or fromCart" only when the body is neither', async () => {
     const before = await inventoryOf(sut.admin, sku);
     const issuesOf = async (body: unknown) => {
