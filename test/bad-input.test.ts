@@ -1,9 +1,11 @@
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/lib/hashing.js';
+import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, guests } from './support/http.js';
-import { useSystem } from './support/system.js';
+import { useSystem, WEBHOOK_SECRET } from './support/system.js';
 
 describe('bad input changes nothing', () => {
   const sut = useSystem({ api: true, worker: true });
@@ -137,6 +139,29 @@ describe('bad input changes nothing', () => {
       'VALIDATION_FAILED',
     ],
     ['a body over the size limit', () => buyer.order([line()], 'bad', { note: 'x'.repeat(300_000) }), 413, 'PAYLOAD_TOO_LARGE'],
+    [
+      'a gzip-compressed body',
+      () =>
+        buyer.request('POST', '/api/orders', {
+          rawBody: gzipSync(JSON.stringify({ items: [line()] })),
+          headers: { ...key, 'content-encoding': 'gzip' },
+        }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'a gzip-compressed payment webhook, signed over what was sent',
+      () => {
+        const rawBody = gzipSync('{"id":"evt_gzip","type":"payment.succeeded","data":{}}');
+        const signature = signWebhook(WEBHOOK_SECRET, rawBody, Date.now() / 1_000);
+        return new Api(sut.system.url!).request('POST', '/api/payments/webhook', {
+          rawBody,
+          headers: { 'payment-signature': signature, 'content-encoding': 'gzip' },
+        });
+      },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
   ];
 
   it.each(cases)('answers %s with a 4xx and a code', async (_name, send, status, code) => {
