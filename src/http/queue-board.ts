@@ -75,7 +75,7 @@ class QueueBoardAdapter extends BullMQAdapter {
 const BOARD_BODIES: [path: RegExp, body: z.ZodType][] = [
   [
     /^\/api\/queues\/[^/]+\/add$/,
-    z.object({ name: z.string().min(1).max(200), data: z.unknown(), options: z.record(z.string(), z.unknown()).optional() }),
+    z.object({ name: z.string().min(1).max(200), data: z.unknown().optional(), options: z.record(z.string(), z.unknown()).optional() }),
   ],
   [/^\/api\/queues\/[^/]+\/concurrency$/, z.object({ concurrency: z.number().int() })],
   [/^\/api\/queues\/[^/]+\/[^/]+\/update-data$/, z.object({ jobData: z.unknown() })],
