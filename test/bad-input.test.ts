@@ -1,9 +1,11 @@
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/lib/hashing.js';
+import { signWebhook } from '../src/modules/payments/webhook-signature.js';
 import { createProduct, inventoryOf } from './support/fixtures.js';
 import { Api, guests } from './support/http.js';
-import { useSystem } from './support/system.js';
+import { useSystem, WEBHOOK_SECRET } from './support/system.js';
 
 describe('bad input changes nothing', () => {
   const sut = useSystem({ api: true, worker: true });
@@ -137,6 +139,29 @@ describe('bad input changes nothing', () => {
       'VALIDATION_FAILED',
     ],
     ['a body over the size limit', () => buyer.order([line()], 'bad', { note: 'x'.repeat(300_000) }), 413, 'PAYLOAD_TOO_LARGE'],
+    [
+      'a gzip-compressed body',
+      () =>
+        buyer.request('POST', '/api/orders', {
+          rawBody: gzipSync(JSON.stringify({ items: [line()] })),
+          headers: { ...key, 'content-encoding': 'gzip' },
+        }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'a gzip-compressed payment webhook, signed over what was sent',
+      () => {
+        const rawBody = gzipSync('{"id":"evt_gzip","type":"payment.succeeded","data":{}}');
+        const signature = signWebhook(WEBHOOK_SECRET, rawBody, Date.now() / 1_000);
+        return new Api(sut.system.url!).request('POST', '/api/payments/webhook', {
+          rawBody,
+          headers: { 'payment-signature': signature, 'content-encoding': 'gzip' },
+        });
+      },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
   ];
 
   it.each(cases)('answers %s with a 4xx and a code', async (_name, send, status, code) => {
@@ -193,6 +218,28 @@ describe('bad input changes nothing', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 10 });
     expect((await buyer.get('/api/products/NEW-3')).status).toBe(404);
     expect((await buyer.get(`/api/products/${sku}`)).body.currency).toBe('EUR');
+  });
+
+  it('takes page, limit and a dead letter id in decimal digits only, not whatever Number() reads as a number', async () => {
+    const lists = ['/api/products', '/api/orders', '/api/admin/orders', '/api/admin/mailbox', '/api/admin/failed-jobs', '/api/admin/inventory'];
+    for (const list of lists) {
+      for (const query of ['page=1e3', 'page=0x2', 'page=1.0', 'limit=%2B5', 'limit=%205', 'limit=0b11']) {
+        const answer = await sut.admin.get(`${list}?${query}`);
+        expect({ list, query, status: answer.status, code: answer.body.error?.code }).toEqual({
+          list,
+          query,
+          status: 400,
+          code: 'VALIDATION_FAILED',
+        });
+      }
+      const plain = await sut.admin.get(`${list}?page=02&limit=5`);
+      expect({ list, status: plain.status, page: plain.body.page, limit: plain.body.limit }).toEqual({ list, status: 200, page: 2, limit: 5 });
+    }
+    for (const id of ['0x1', '1e0', '1.0', '%201']) {
+      const answer = await sut.admin.post(`/api/admin/failed-jobs/${id}/retry`);
+      expect({ id, status: answer.status, code: answer.body.error?.code }).toEqual({ id, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    expect((await sut.admin.post('/api/admin/failed-jobs/1/retry')).body.error.code).toBe('NOT_FOUND');
   });
 
   it('names the field at fault in an order body, and asks for "items or fromCart" only when the body is neither', async () => {
@@ -326,6 +373,14 @@ describe('bad input changes nothing', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('allow')).toBeNull();
     expect(unknown.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('answers a file a file-serving route does not have with 404, not a 405 naming the method used', async () => {
+    for (const path of ['/docs/static/no-such-file.js', '/admin/queues/static/no-such-file.js']) {
+      const missing = await sut.admin.get(path);
+      expect({ path, status: missing.status, code: missing.body.error?.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
+      expect(missing.headers.get('allow')).toBeNull();
+    }
   });
 
   it('answers what the router refuses in the error format', async () => {

@@ -69,6 +69,16 @@ describe('the OpenAPI document at /docs/json', () => {
     document = structuredClone(served);
   });
 
+  it('is served at /docs too, where the contract names it, to a program asking for JSON; a browser gets the page', async () => {
+    const asJson = await fetch(`${sut.system.url}/docs`, { headers: { accept: 'application/json' } });
+    expect(asJson.status).toBe(200);
+    expect(asJson.headers.get('content-type')).toContain('application/json');
+    expect(await asJson.json()).toEqual(served);
+    const page = await fetch(`${sut.system.url}/docs`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+  });
+
   it('is a valid OpenAPI 3 document', async () => {
     const result = await validate(structuredClone(document) as unknown as Parameters<typeof validate>[0]);
     expect(result.valid ? '' : compileErrors(result)).toBe('');

@@ -175,6 +175,54 @@ describe('the queue board', () => {
     expect((await board('/api/queues', { headers: { cookie: headerCookie.split(';')[0]! } })).status).toBe(200);
   });
 
+  it("shows Redis's state and a job's page, which its pages ask for (bull-board read a client BullMQ 6 no longer has)", async () => {
+    const asAdmin = { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' };
+    const redis = await board('/api/redis/stats', { headers: asAdmin });
+    expect(redis.status).toBe(200);
+    expect(await redis.json()).toMatchObject({ version: expect.stringMatching(/^\d+\./), memory: { used: expect.any(Number) } });
+
+    // The api role runs no worker: the job stays where the board can show it.
+    const added = await board('/api/queues/maintenance/add', {
+      method: 'POST',
+      headers: asAdmin,
+      body: JSON.stringify({ name: 'board-probe', data: {}, options: { jobId: 'board-probe' } }),
+    });
+    expect(added.status).toBe(200);
+    const flow = await board('/api/queues/maintenance/board-probe/flow', { headers: asAdmin });
+    expect({ status: flow.status, body: await flow.json() }).toMatchObject({ status: 200, body: { nodeId: 'board-probe' } });
+  });
+
+  it("answers a board call's missing, malformed or bad body with 400 in the error format, and adds no job", async () => {
+    const asAdmin = { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' };
+    const send = async (method: string, path: string, body?: string) => {
+      const answer = await board(path, { method, headers: body === undefined ? { authorization: asAdmin.authorization } : asAdmin, body });
+      return { path, body, status: answer.status, error: ((await answer.json()) as { error: unknown }).error };
+    };
+    const waiting = async () => {
+      const answer = await board('/api/queues?activeQueue=maintenance&status=waiting', { headers: asAdmin });
+      const { queues } = (await answer.json()) as { queues: { name: string; counts: Record<string, number> }[] };
+      return queues.find((queue) => queue.name === 'maintenance')!.counts.waiting;
+    };
+    const before = await waiting();
+    const refusal = { code: 'VALIDATION_FAILED', message: expect.any(String), details: { issues: expect.any(Array) } };
+    for (const [method, path, body] of [
+      ['POST', '/api/queues/maintenance/add', undefined],
+      ['POST', '/api/queues/maintenance/add', '{}'],
+      ['POST', '/api/queues/maintenance/add', '{"name":5}'],
+      ['PUT', '/api/queues/maintenance/concurrency', undefined],
+      ['PUT', '/api/queues/maintenance/concurrency', '{"concurrency":"many"}'],
+    ] as const) {
+      expect(await send(method, path, body)).toEqual({ path, body, status: 400, error: refusal });
+    }
+    expect(await send('POST', '/api/queues/maintenance/add', '{"name":')).toEqual({
+      path: '/api/queues/maintenance/add',
+      body: '{"name":',
+      status: 400,
+      error: { code: 'VALIDATION_FAILED', message: expect.any(String) },
+    });
+    expect(await waiting()).toBe(before);
+  });
+
   it('refuses the form, and sets no cookie, for anyone without an admin token', async () => {
     const refusals = [
       { sent: 'a customer token', answer: await postForm({ token: customerToken }), status: 403, code: 'FORBIDDEN' },

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type onResponseHookHandler } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type onRequestHookHandler, type onResponseHookHandler } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Container } from '../container.js';
 import { errorResponse } from '../lib/http-schemas.js';
@@ -31,6 +31,22 @@ import { registerWebUi } from './web-ui.js';
  */
 const serializeResponses: typeof serializerCompiler = (route) =>
   route.schema === errorResponse ? (data: unknown) => JSON.stringify(data) : serializerCompiler(route);
+
+/**
+ * `GET /docs` is where the contract says the OpenAPI document is: a program that asks it for JSON
+ * (and not for a page) gets the document, as at /docs/json, rather than the browser's HTML page.
+ */
+function serveDocumentToPrograms(app: FastifyInstance): onRequestHookHandler {
+  return (request, reply, done) => {
+    const accept = request.headers.accept ?? '';
+    const path = request.url.split('?')[0];
+    if ((path === '/docs' || path === '/docs/') && accept.includes('application/json') && !accept.includes('text/html')) {
+      reply.send(app.swagger());
+      return;
+    }
+    done();
+  };
+}
 
 /** /health, /ready and /metrics alone, for a worker process that serves no API. */
 export async function buildOpsApp(container: Container): Promise<FastifyInstance> {
@@ -102,7 +118,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   });
 
   await app.register(swagger, { openapi: openapiDocument, transform, transformObject });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiHooks: { onRequest: serveDocumentToPrograms(app) } });
 
   const limits = await registerRateLimits(app, container.redis, container.keys.rateLimitNamespace(), config.rateLimitPerMinute);
   const { auth } = container;

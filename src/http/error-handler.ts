@@ -39,6 +39,9 @@ const ERRORS_BY_STATUS: Record<number, ErrorCode> = {
   429: 'RATE_LIMITED',
 };
 
+/** The code of a client error (4xx) that carries a status and no code of ours. */
+export const clientErrorCode = (status: number): ErrorCode => ERRORS_BY_STATUS[status] ?? 'VALIDATION_FAILED';
+
 /** A problem zod found, as a union keeps each of its shapes' problems. */
 interface ZodIssueLike {
   path: PropertyKey[];
@@ -88,7 +91,7 @@ export function toAppError(error: FastifyError | Error, request: FastifyRequest)
   if (known) return new AppError(known, fastifyError.message);
   const status = fastifyError.statusCode;
   if (status && status >= 400 && status < 500) {
-    return new AppError(ERRORS_BY_STATUS[status] ?? 'VALIDATION_FAILED', fastifyError.message);
+    return new AppError(clientErrorCode(status), fastifyError.message);
   }
   if (isDependencyUnavailable(error)) {
     request.log.warn({ err: error }, 'dependency unavailable');
@@ -149,7 +152,10 @@ export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics, l
   const logUnmatched = logRequests?.('unmatched');
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
-    const allowed = routePaths.methodsOf(path);
+    // A route that has this method and still found nothing (a wildcard route serving files, such as
+    // /docs/static/*, asked for one it does not have) is a 404: "GET is not allowed; use GET" says nothing.
+    const methods = routePaths.methodsOf(path);
+    const allowed = methods.includes(request.method) ? [] : methods;
     const error = allowed.length
       ? new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`, { allow: allowed })
       : new AppError('NOT_FOUND', `no route ${request.method} ${path}`);

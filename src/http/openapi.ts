@@ -106,7 +106,7 @@ const COMMON_REFUSALS = {
   403: 'FORBIDDEN: the token is valid but its role may not do this (admin only).',
   413: 'PAYLOAD_TOO_LARGE: the body is over 256 KiB.',
   415: 'UNSUPPORTED_MEDIA_TYPE: a body sent as anything but `application/json` (or with no Content-Type).',
-  429: 'RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds).',
+  429: 'RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route past validation and the token check (which count) says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds).',
   503: 'UNAVAILABLE: Postgres or Redis cannot be reached; nothing was changed. Retry after `Retry-After` seconds.',
 } as const;
 

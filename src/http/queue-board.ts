@@ -1,14 +1,16 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import type { ControllerHandlerReturnType } from '@bull-board/api/typings/app';
 import { FastifyAdapter } from '@bull-board/fastify';
 import formBody from '@fastify/formbody';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError, errorBody } from '../lib/errors.js';
+import { AppError, type ErrorBody, errorBody, errorPayload } from '../lib/errors.js';
 import { type AuthService, bearerTokenOf } from '../modules/auth/auth.service.js';
 import type { AuthUser } from '../modules/auth/auth.types.js';
+import { clientErrorCode } from './error-handler.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 /** Holds an admin's token for the board's pages and the calls they make, and for nothing else. */
@@ -44,6 +46,44 @@ function decoded(value: string): string {
   }
 }
 
+/**
+ * bull-board's BullMQ adapter reaches Redis through `queue.client`, which BullMQ 6 no longer has
+ * (it is the queue's backend's now). Without these two, the board's Redis panel
+ * (`/admin/queues/api/redis/stats`) answered every request 500 with a TypeError's message, and a
+ * job's page asked `/api/queues/:queue/:job/flow`, which opened a connection to the default Redis
+ * (not flashcart's) on each request and answered 500 too.
+ */
+class QueueBoardAdapter extends BullMQAdapter {
+  constructor(private readonly jobQueue: Queue) {
+    super(jobQueue);
+  }
+
+  override getClient(): ReturnType<BullMQAdapter['getClient']> {
+    return this.jobQueue.getBackend().client;
+  }
+
+  override async getRedisInfo(): Promise<string> {
+    return (await this.getClient()).info();
+  }
+}
+
+/**
+ * The bodies of the board's own calls that take one, by path under the board. bull-board reads
+ * them unchecked: a call without one answered 500 with a TypeError's message, and a job added
+ * without a name 500 with a Lua error's. Fields the board's page may add are let through.
+ */
+const BOARD_BODIES: [path: RegExp, body: z.ZodType][] = [
+  [
+    /^\/api\/queues\/[^/]+\/add$/,
+    z.object({ name: z.string().min(1).max(200), data: z.unknown().optional(), options: z.record(z.string(), z.unknown()).optional() }),
+  ],
+  [/^\/api\/queues\/[^/]+\/concurrency$/, z.object({ concurrency: z.number().int() })],
+  [/^\/api\/queues\/[^/]+\/[^/]+\/update-data$/, z.object({ jobData: z.unknown() })],
+];
+
+/** An answer of the board's error handler; bull-board's type lists only the statuses it answers itself. */
+const answer = (status: number, body: ErrorBody): ControllerHandlerReturnType => ({ status: status as ControllerHandlerReturnType['status'], body });
+
 /** The queue board's pages load only what it serves itself (its inline styles included). */
 const QUEUE_BOARD_CSP = [
   "default-src 'self'",
@@ -76,8 +116,17 @@ const handoverBody = z.object({ token: z.string().optional() }).strict().nullish
  */
 export async function registerQueueBoard(app: FastifyInstance, options: QueueBoardOptions): Promise<void> {
   const board = new FastifyAdapter();
-  createBullBoard({ queues: options.queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: board });
+  createBullBoard({ queues: options.queues.map((queue) => new QueueBoardAdapter(queue)), serverAdapter: board });
   board.setBasePath(QUEUE_BOARD_PATH);
+  // bull-board's own handler answers any fault with its message (a TypeError's, a Lua error's) in
+  // a shape of its own: answered here in the API's error format, a 5xx saying nothing more.
+  board.setErrorHandler((error: Error & { statusCode?: number }) => {
+    const status = error instanceof AppError ? error.status : error.statusCode;
+    if (error instanceof AppError) return answer(status!, errorBody(error));
+    if (status && status >= 400 && status < 500) return answer(status, errorPayload(clientErrorCode(status), error.message));
+    app.log.error({ err: error }, 'queue board error');
+    return answer(500, errorPayload('INTERNAL', 'internal error'));
+  });
 
   const refuse = (reply: FastifyReply, error: AppError) => reply.code(error.status).send(errorBody(error));
   const admitted = async (token: string | undefined, fromHeader: string | undefined): Promise<AuthUser> => {
@@ -147,6 +196,14 @@ export async function registerQueueBoard(app: FastifyInstance, options: QueueBoa
         if (error instanceof AppError) return refuse(reply, error);
         throw error;
       }
+    });
+    scope.addHook('preValidation', async (request, reply) => {
+      const path = request.url.split('?')[0]!.slice(QUEUE_BOARD_PATH.length);
+      const body = BOARD_BODIES.find(([pattern]) => pattern.test(path))?.[1];
+      const checked = body?.safeParse(request.body);
+      if (!checked || checked.success) return;
+      const issues = checked.error.issues.map((issue) => ({ in: 'body', path: `/${issue.path.map(String).join('/')}`, message: issue.message }));
+      return refuse(reply, new AppError('VALIDATION_FAILED', request.body === undefined ? 'a JSON body is required' : 'invalid body', { issues }));
     });
     // Its page asks Google Fonts for a typeface: nothing of the console goes to another site (the
     // request would tell it an admin is at work, and fails offline). Everything else it loads is its own.

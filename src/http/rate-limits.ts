@@ -13,8 +13,11 @@ export interface RateLimits {
  * Redis-backed fixed-window limits, shared by every API instance: per IP and per account on login,
  * per IP on guest creation, per IP and per user on order creation. `perMinute = 0` turns them off.
  *
- * Every answer of a limited route carries `x-ratelimit-limit`, `x-ratelimit-remaining` and
- * `x-ratelimit-reset` (seconds) for the tightest of its limits, a 429 also `retry-after`.
+ * Every answer of a limited route to a request that is counted carries `x-ratelimit-limit`,
+ * `x-ratelimit-remaining` and `x-ratelimit-reset` (seconds) for the tightest of its limits, a 429
+ * also `retry-after`. The limits run as a preHandler, after validation (the account's limit reads
+ * the email as the schema leaves it, in lower case) and after the token check: a request refused
+ * before (400, 401) is not counted and carries none.
  *
  * A route's limits are counted together, by one handler of ours: the plugin's own handlers run once
  * per request, so a route's second one never counted (an account's logins spread over many

@@ -3,9 +3,27 @@ import { ERROR_STATUS, type ErrorCode } from './errors.js';
 
 /** Schemas shared by every module's routes. */
 
+const DECIMAL_DIGITS = /^\d{1,16}$/;
+
+/**
+ * A whole number written in a query string or a path, in decimal digits and nothing else. Coerced
+ * with Number(), "0x1", "1e3", "1.0", "+5" and " 5" were numbers too: `?page=1e3` read page 1000,
+ * and `/api/admin/failed-jobs/0x1/retry` retried dead letter 1 (config.ts refuses the same in the
+ * environment, for the same reason). The document still says `integer`, with its bounds.
+ */
+export function decimalInteger(min: number, max: number): z.ZodType<number, unknown>;
+export function decimalInteger(min: number, max: number, fallback: number): z.ZodType<number, unknown>;
+export function decimalInteger(min: number, max: number, fallback?: number) {
+  const count = z.number({ error: 'a whole number, in decimal digits' }).int().min(min).max(max);
+  return z.preprocess(
+    (value) => (typeof value === 'string' && DECIMAL_DIGITS.test(value) ? Number(value) : value),
+    fallback === undefined ? count : count.default(fallback),
+  );
+}
+
 export const paginationQuery = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  page: decimalInteger(1, 1_000_000, 1),
+  limit: decimalInteger(1, 100, 20),
 });
 export type Pagination = z.infer<typeof paginationQuery>;
 

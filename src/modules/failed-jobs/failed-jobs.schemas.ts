@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FAILED_JOB_STATUSES } from '../../db/schema.js';
-import { pageOf, paginationQuery } from '../../lib/http-schemas.js';
+import { decimalInteger, pageOf, paginationQuery } from '../../lib/http-schemas.js';
 
 export const failedJobStatus = z.enum(FAILED_JOB_STATUSES);
 
@@ -26,4 +26,4 @@ export const failedJobsQuery = paginationQuery
   .strict();
 export type FailedJobsQuery = z.infer<typeof failedJobsQuery>;
 
-export const failedJobParams = z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict();
+export const failedJobParams = z.object({ id: decimalInteger(1, Number.MAX_SAFE_INTEGER) }).strict();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { type Page, pageOf } from '../../lib/http-schemas.js';
+import { type Page, pageOf, paginationQuery } from '../../lib/http-schemas.js';
 import type { RedisKeys } from '../../redis/keys.js';
 
 /** One message the built-in SMTP sink received, as `GET /api/admin/mailbox` lists it. */
@@ -29,8 +29,7 @@ export const mailboxPage = pageOf(mailboxMessage);
 
 export const mailboxQuery = z
   .object({
-    page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    ...paginationQuery.shape,
     /** Only messages to this address (case-insensitive). */
     to: z.string().trim().min(1).max(320).optional(),
   })

@@ -174,13 +174,16 @@ export const orderSearchTerm = z
   .trim()
   .toLowerCase()
   .pipe(
-    z.union([
-      emailAddress.transform((email) => ({ customerEmail: email })),
-      z
-        .string()
-        .refine(isOrderIdStart)
-        .transform((start) => ({ idStart: start.replaceAll('-', '') })),
-    ]),
+    z.union(
+      [
+        emailAddress.transform((email) => ({ customerEmail: email })),
+        z
+          .string()
+          .refine(isOrderIdStart)
+          .transform((start) => ({ idStart: start.replaceAll('-', '') })),
+      ],
+      { error: "a customer's email, or an order id or its first characters (hexadecimal digits, dashes where a UUID has them)" },
+    ),
   )
   .describe("A customer's email (exactly, in any case), or an order id or its first characters, such as the 8 the lists show");
 

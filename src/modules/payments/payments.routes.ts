@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authHooks, callerOf } from '../../http/auth-hooks.js';
+import { encodedBodyRefusal } from '../../http/json-body.js';
 import { route } from '../../http/openapi.js';
 import { AppError } from '../../lib/errors.js';
 import type { AuthService } from '../auth/auth.service.js';
@@ -73,6 +74,8 @@ async function webhookRoute(app: FastifyInstance, options: PaymentsRoutesOptions
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (request, body, done) => {
     const bytes = body as Buffer;
     request.rawBody = bytes;
+    const encoded = encodedBodyRefusal(request);
+    if (encoded) return done(encoded, undefined);
     if (!isUtf8(bytes)) return done(new AppError('VALIDATION_FAILED', 'the body is not valid UTF-8'), undefined);
     parseJson(request, bytes.toString('utf8'), done);
   });

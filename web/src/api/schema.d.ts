@@ -2774,7 +2774,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
+            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route past validation and the token check (which count) says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2856,7 +2856,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
+            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route past validation and the token check (which count) says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2938,7 +2938,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
+            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route past validation and the token check (which count) says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3731,7 +3731,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
+            /** @description RATE_LIMITED: too many requests from this address or account; retry after `Retry-After` seconds. Every answer of the route past validation and the token check (which count) says where the caller stands: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds). */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
