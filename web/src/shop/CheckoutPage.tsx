@@ -308,9 +308,12 @@ export function CheckoutPage() {
           onSubmit={submit}
           aria-describedby={error ? 'checkout-error' : undefined}
           onInput={(event) => {
-            // A field the shopper changes is no longer the one that was refused.
+            // A field the shopper changes is no longer the one that was refused; nor is the postal
+            // code once the country changes: it was judged by the other country's format.
             const { name } = event.target as HTMLInputElement;
-            if (problems[name]) setProblems(({ [name]: _changed, ...rest }) => rest);
+            const changed = name === 'country' ? ['country', 'postalCode'] : [name];
+            if (changed.some((field) => problems[field]))
+              setProblems((current) => Object.fromEntries(Object.entries(current).filter(([field]) => !changed.includes(field))));
           }}
         >
           <div ref={errorRef} tabIndex={-1} id="checkout-error">
