@@ -461,6 +461,21 @@ describe('the storefront in a browser', () => {
     await secondTab.close();
   });
 
+  it('says a declined payment is why the order was cancelled, once the buyer is back from the simulator', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Declined Drum', priceCents: 2_600 });
+    const page = await browser.newPage();
+    await buyNowToCheckout(page, base, { sku, left: 'Only 5 left' }, 'declined@example.test');
+    await page.getByRole('button', { name: /Place order and pay/ }).click();
+    await page.getByRole('button', { name: 'Decline' }).click();
+    await page.getByText('Payment declined.').waitFor();
+    await page.getByRole('link', { name: 'Back to the shop' }).click();
+    // Polled: a live update of the status comes a moment before the order's history, which names who cancelled it.
+    await expect
+      .poll(() => page.getByTestId('order-status').textContent(), { timeout: 60_000 })
+      .toBe('Your payment did not go through, so this order was cancelled and its items went back on sale. Nothing was charged.');
+    await page.close();
+  });
+
   it('keeps a cart line while its quantity is being retyped, and sets the new quantity', async () => {
     const sku = await createProduct(sut.admin, { onHand: 10, title: 'Retyped Mug', priceCents: 900 });
     const { page, quantity, cart } = await guestCartWithOne(sku, 'Retyped Mug');
