@@ -740,6 +740,23 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('brings a guest who signs in from the checkout back to the checkout, the cart with them', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Returning Raincoat', priceCents: 5_500 });
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    expect((await new Api(base).post('/api/auth/register', { email, password: 'return-password' })).status).toBe(201);
+    const { page, drawer } = await guestCartWithOne(sku, 'Returning Raincoat');
+    await drawer.getByRole('link', { name: 'Check out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('return-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    // Not the home page, from which the shopper had to find the cart and the checkout again.
+    await page.waitForURL(`${base}/checkout`);
+    await page.getByRole('region', { name: 'Order summary' }).getByRole('cell', { name: 'Returning Raincoat' }).waitFor();
+    await page.close();
+  });
+
   it('brings a guest’s orders into the account the guest creates, where another device signed in to it opens them', async () => {
     const sku = await createProduct(sut.admin, { onHand: 3, title: 'Adopted Anchor', priceCents: 2_400 });
     const guest = (await new Api(base).post('/api/auth/guest')).body;

@@ -44,11 +44,22 @@ function SearchForm() {
   );
 }
 
+/**
+ * Where the header's Sign in leads: once signed in, back to the page it was pressed on (a checkout,
+ * a product), which had sent every shopper to the home page to find their way back.
+ */
+function signInHref(location: string, search: string): string {
+  if (location === '/signin') return search ? `/signin?${search}` : '/signin';
+  if (location === '/') return '/signin';
+  return `/signin?next=${encodeURIComponent(search ? `${location}?${search}` : location)}`;
+}
+
 function Header() {
   const session = useSession((state) => state.session);
   const cart = useCartView();
   const openCart = useCartDrawer((state) => state.setOpen);
   const [location] = useLocation();
+  const search = useSearch();
   const categories = useCategories();
   const user = session?.user;
   const signInLink = useRef<HTMLAnchorElement>(null);
@@ -78,7 +89,7 @@ function Header() {
               </button>
             </>
           ) : (
-            <Link ref={signInLink} href="/signin">
+            <Link ref={signInLink} href={signInHref(location, search)}>
               Sign in
             </Link>
           )}
