@@ -599,6 +599,17 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('says a link to buy a product that is sold out is for nothing left, before the buyer fills in the form', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 0, title: 'Sold Sousaphone', priceCents: 9_900 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/checkout?buy=${sku}&quantity=1`);
+    await page.getByRole('alert').filter({ hasText: 'Sold Sousaphone is sold out.' }).waitFor();
+    expect(await page.getByRole('button', { name: /^Place order/ }).count()).toBe(0);
+    await page.getByRole('link', { name: 'See the product' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sold Sousaphone' }).waitFor();
+    await page.close();
+  });
+
   it('says an order address that cannot name an order names none', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/orders/nope`);

@@ -280,6 +280,21 @@ export function CheckoutPage() {
     );
   }
 
+  // A link to buy a product that is sold out already (kept from before, or Buy now a moment too late):
+  // the whole form was filled in before "sold out while you were checking out" said so.
+  const buying = buyProduct.data;
+  if (buySku && buying && buying.available <= 0 && !busy && error === undefined) {
+    return (
+      <>
+        <h1>Checkout</h1>
+        <Notice tone="warn">
+          {buying.title} is sold out. <Link href={`/products/${encodeURIComponent(buySku)}`}>See the product</Link> or{' '}
+          <Link href="/">find something else you like</Link>.
+        </Notice>
+      </>
+    );
+  }
+
   // A disabled query stays pending: only a purchase of one product waits for it; a cart is known once the server sent it.
   const loaded = buySku ? !buyProduct.isPending : cartKnown;
   if (lines.length === 0 && loaded && !busy) {
