@@ -427,6 +427,7 @@ describe('the storefront in a browser', () => {
     await secondTab.goto(`${base}/`);
     const secondCount = secondTab.getByTestId('cart-button');
     await expect.poll(() => secondCount.textContent()).toContain('2');
+    expect(await secondCount.textContent()).toBe('Cart 2 items');
     await drawer.getByLabel('Quantity of Flow Kettle').fill('3');
     await expect.poll(() => secondCount.textContent(), { timeout: 30_000 }).toContain('3');
 
@@ -479,6 +480,8 @@ describe('the storefront in a browser', () => {
   it('keeps a cart line while its quantity is being retyped, and sets the new quantity', async () => {
     const sku = await createProduct(sut.admin, { onHand: 10, title: 'Retyped Mug', priceCents: 900 });
     const { page, quantity, cart } = await guestCartWithOne(sku, 'Retyped Mug');
+    // The header's count, as it is read out: one item, not "1 items".
+    expect(await page.getByTestId('cart-button').textContent()).toBe('Cart 1 item');
 
     // As a keyboard user changes a number: erase it, then type the new one.
     await quantity.press('End');

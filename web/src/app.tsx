@@ -97,7 +97,7 @@ function Header() {
             Cart{' '}
             <span className="badge count">
               {cart.count}
-              <span className="visually-hidden"> items</span>
+              <span className="visually-hidden"> {cart.count === 1 ? 'item' : 'items'}</span>
             </span>
           </button>
         </nav>
