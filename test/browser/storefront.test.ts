@@ -170,13 +170,17 @@ describe('the storefront in a browser', () => {
     await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: 'Electronics' }).click();
     await page.getByRole('heading', { level: 1, name: 'Electronics' }).waitFor();
     await page.getByRole('link', { name: 'Limited Edition Mechanical Keyboard' }).waitFor();
+    // Each page has a title of its own, in the tab, the history and to a screen reader.
+    await expect.poll(() => page.title()).toBe('Electronics — flashcart');
 
     await page.getByLabel('Search products').fill('keyboard');
     await page.getByLabel('Search products').press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Results for “keyboard”' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Results for “keyboard” — flashcart');
     await page.getByRole('link', { name: 'Limited Edition Mechanical Keyboard' }).click();
 
     await page.getByRole('heading', { level: 1, name: 'Limited Edition Mechanical Keyboard' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Limited Edition Mechanical Keyboard — flashcart');
     const stock = page.getByTestId('stock');
     await expect.poll(() => stock.textContent()).toBe('10 in stock');
     await screenshot(page, 'product');
@@ -767,6 +771,7 @@ describe('the storefront in a browser', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     // Not the home page, from which the shopper had to find the cart and the checkout again.
     await page.waitForURL(`${base}/checkout`);
+    await expect.poll(() => page.title()).toBe('Checkout — flashcart');
     await page.getByRole('region', { name: 'Order summary' }).getByRole('cell', { name: 'Returning Raincoat' }).waitFor();
     await page.close();
   });

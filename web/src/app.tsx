@@ -15,6 +15,7 @@ import { SEARCH_MAX_LENGTH, SearchPage, searchTermOf } from './shop/SearchPage';
 import { SignInPage } from './shop/SignInPage';
 import { Loading, Notice } from './ui/common';
 import { useFocusAfterRender } from './ui/focus';
+import { usePageTitle } from './ui/page-title';
 import { useCartDrawer } from './ui/ui-store';
 
 /** The admin console is its own chunk: shoppers never download it. */
@@ -149,6 +150,7 @@ function SessionExpiredNotice() {
 }
 
 function NotFound() {
+  usePageTitle('Page not found');
   return (
     <>
       <h1>Page not found</h1>

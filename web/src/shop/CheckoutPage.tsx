@@ -15,6 +15,7 @@ import { formatMoney } from '../lib/money';
 import { ensureSession, useSession } from '../session/session-store';
 import { LoadError, Notice } from '../ui/common';
 import { useFocusAfterRender } from '../ui/focus';
+import { usePageTitle } from '../ui/page-title';
 
 /** Every country, by name: a shipping address may name any (the API checks it). Made on the first checkout, not as the shop loads. */
 let countryList: ReturnType<typeof countries> | undefined;
@@ -130,6 +131,7 @@ export function CheckoutPage() {
   const [elsewhere, setElsewhere] = useState(false);
   const errorRef = useRef<HTMLDivElement>(null);
   const focusAfterRender = useFocusAfterRender();
+  usePageTitle('Checkout');
 
   const buyProduct = useQuery({
     queryKey: ['product', buySku],
