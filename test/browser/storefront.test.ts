@@ -1314,6 +1314,13 @@ describe('the storefront in a browser', () => {
 
     await drawer.getByRole('alert').filter({ hasText: 'Scarce Vase sold out while it was in your cart' }).waitFor({ timeout: 60_000 });
     expect(await drawer.getByRole('link', { name: 'Check out' }).count()).toBe(0);
+
+    // At the checkout (a bookmark, or the cart closed), the order cannot go either; the notice that says so opens the cart.
+    await drawer.getByRole('button', { name: 'Close' }).click();
+    await page.goto(`${base}/checkout`);
+    await page.getByRole('alert').filter({ hasText: 'An item in your cart sold out or ran short' }).waitFor();
+    await page.getByRole('button', { name: 'open the cart' }).click();
+    await drawer.getByRole('alert').filter({ hasText: 'Scarce Vase sold out while it was in your cart' }).waitFor();
     await page.close();
   });
 

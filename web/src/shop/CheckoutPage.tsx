@@ -16,6 +16,7 @@ import { ensureSession, useSession } from '../session/session-store';
 import { LoadError, Notice } from '../ui/common';
 import { useFocusAfterRender } from '../ui/focus';
 import { usePageTitle } from '../ui/page-title';
+import { useCartDrawer } from '../ui/ui-store';
 
 /** Every country, by name: a shipping address may name any (the API checks it). Made on the first checkout, not as the shop loads. */
 let countryList: ReturnType<typeof countries> | undefined;
@@ -132,6 +133,7 @@ export function CheckoutPage() {
   const errorRef = useRef<HTMLDivElement>(null);
   const focusAfterRender = useFocusAfterRender();
   usePageTitle('Checkout');
+  const openCart = useCartDrawer((state) => state.setOpen);
 
   const buyProduct = useQuery({
     queryKey: ['product', buySku],
@@ -431,7 +433,15 @@ export function CheckoutPage() {
                 {problemText('country')}
               </div>
             </div>
-            {blocked && <Notice tone="warn">An item in your cart sold out or ran short: open the cart to fix it.</Notice>}
+            {blocked && (
+              <Notice tone="warn">
+                An item in your cart sold out or ran short:{' '}
+                <button type="button" className="link" onClick={() => openCart(true)}>
+                  open the cart
+                </button>{' '}
+                to fix it.
+              </Notice>
+            )}
             <button type="submit" disabled={busy || blocked}>
               {busy ? 'Placing your order…' : totalCents === 0 ? 'Place order' : `Place order and pay ${formatMoney(totalCents, currency)}`}
             </button>
