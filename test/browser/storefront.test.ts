@@ -1016,6 +1016,15 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('offers a way on from a search that found nothing', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/search?q=${encodeURIComponent('zzqx nothing like it')}`);
+    await page.getByRole('status').filter({ hasText: 'No products found.' }).waitFor();
+    await page.getByRole('main').getByRole('link', { name: 'browse the shop' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Flash sales that never oversell' }).waitFor();
+    await page.close();
+  });
+
   it('names the field when signing in or registering is refused for an address the browser let through', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/signin`);
