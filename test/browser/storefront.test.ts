@@ -478,6 +478,9 @@ describe('the storefront in a browser', () => {
     await expect
       .poll(() => page.getByTestId('order-status').textContent(), { timeout: 60_000 })
       .toBe('Your payment did not go through, so this order was cancelled and its items went back on sale. Nothing was charged.');
+    // Its items lead back to their pages, to be bought again.
+    await page.getByRole('region', { name: 'Items' }).getByRole('link', { name: 'Declined Drum' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Declined Drum' }).waitFor();
     await page.close();
   });
 

@@ -205,7 +205,8 @@ export function OrderPage({ id }: { id: string }) {
               {data.items.map((item) => (
                 <tr key={item.sku}>
                   <td className="title">
-                    {item.title}
+                    {/* The way back to an item: to buy it again, after a declined payment too (its cart was ordered, and is empty). */}
+                    <Link href={`/products/${encodeURIComponent(item.sku)}`}>{item.title}</Link>
                     <div className="muted">{formatMoney(item.unitPriceCents, data.currency)} each</div>
                   </td>
                   <td className="num">{item.quantity}</td>
