@@ -170,13 +170,17 @@ describe('the storefront in a browser', () => {
     await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: 'Electronics' }).click();
     await page.getByRole('heading', { level: 1, name: 'Electronics' }).waitFor();
     await page.getByRole('link', { name: 'Limited Edition Mechanical Keyboard' }).waitFor();
+    // Each page has a title of its own, in the tab, the history and to a screen reader.
+    await expect.poll(() => page.title()).toBe('Electronics — flashcart');
 
     await page.getByLabel('Search products').fill('keyboard');
     await page.getByLabel('Search products').press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Results for “keyboard”' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Results for “keyboard” — flashcart');
     await page.getByRole('link', { name: 'Limited Edition Mechanical Keyboard' }).click();
 
     await page.getByRole('heading', { level: 1, name: 'Limited Edition Mechanical Keyboard' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Limited Edition Mechanical Keyboard — flashcart');
     const stock = page.getByTestId('stock');
     await expect.poll(() => stock.textContent()).toBe('10 in stock');
     await screenshot(page, 'product');
@@ -427,6 +431,7 @@ describe('the storefront in a browser', () => {
     await secondTab.goto(`${base}/`);
     const secondCount = secondTab.getByTestId('cart-button');
     await expect.poll(() => secondCount.textContent()).toContain('2');
+    expect(await secondCount.textContent()).toBe('Cart 2 items');
     await drawer.getByLabel('Quantity of Flow Kettle').fill('3');
     await expect.poll(() => secondCount.textContent(), { timeout: 30_000 }).toContain('3');
 
@@ -461,9 +466,29 @@ describe('the storefront in a browser', () => {
     await secondTab.close();
   });
 
+  it('says a declined payment is why the order was cancelled, once the buyer is back from the simulator', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Declined Drum', priceCents: 2_600 });
+    const page = await browser.newPage();
+    await buyNowToCheckout(page, base, { sku, left: 'Only 5 left' }, 'declined@example.test');
+    await page.getByRole('button', { name: /Place order and pay/ }).click();
+    await page.getByRole('button', { name: 'Decline' }).click();
+    await page.getByText('Payment declined.').waitFor();
+    await page.getByRole('link', { name: 'Back to the shop' }).click();
+    // Polled: a live update of the status comes a moment before the order's history, which names who cancelled it.
+    await expect
+      .poll(() => page.getByTestId('order-status').textContent(), { timeout: 60_000 })
+      .toBe('Your payment did not go through, so this order was cancelled and its items went back on sale. Nothing was charged.');
+    // Its items lead back to their pages, to be bought again.
+    await page.getByRole('region', { name: 'Items' }).getByRole('link', { name: 'Declined Drum' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Declined Drum' }).waitFor();
+    await page.close();
+  });
+
   it('keeps a cart line while its quantity is being retyped, and sets the new quantity', async () => {
     const sku = await createProduct(sut.admin, { onHand: 10, title: 'Retyped Mug', priceCents: 900 });
     const { page, quantity, cart } = await guestCartWithOne(sku, 'Retyped Mug');
+    // The header's count, as it is read out: one item, not "1 items".
+    expect(await page.getByTestId('cart-button').textContent()).toBe('Cart 1 item');
 
     // As a keyboard user changes a number: erase it, then type the new one.
     await quantity.press('End');
@@ -584,6 +609,17 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('says a link to buy a product that is sold out is for nothing left, before the buyer fills in the form', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 0, title: 'Sold Sousaphone', priceCents: 9_900 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/checkout?buy=${sku}&quantity=1`);
+    await page.getByRole('alert').filter({ hasText: 'Sold Sousaphone is sold out.' }).waitFor();
+    expect(await page.getByRole('button', { name: /^Place order/ }).count()).toBe(0);
+    await page.getByRole('link', { name: 'See the product' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sold Sousaphone' }).waitFor();
+    await page.close();
+  });
+
   it('says an order address that cannot name an order names none', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/orders/nope`);
@@ -609,6 +645,9 @@ describe('the storefront in a browser', () => {
     // Hong Kong has no postal codes: the field says so, and the order goes without one.
     await page.getByLabel('Country').selectOption('HK');
     await page.getByText(/^\(none in Hong Kong/).waitFor();
+    // The code was refused by the format of the United States: another country chosen, the field is no longer marked as wrong.
+    await expect.poll(() => postalCode.getAttribute('aria-invalid')).toBeNull();
+    expect(await page.locator('#postalCode-problem').count()).toBe(0);
     await postalCode.fill('');
     await page.getByRole('button', { name: /^Place order/ }).click();
     await page.getByRole('button', { name: /^Pay / }).waitFor();
@@ -719,6 +758,24 @@ describe('the storefront in a browser', () => {
     const drawer = page.getByRole('dialog', { name: 'Your cart' });
     await drawer.getByRole('alert').filter({ hasText: 'Merged Mittens: not all of it came with you' }).waitFor();
     await expect.poll(() => drawer.getByLabel('Quantity of Merged Mittens').inputValue()).toBe('1');
+    await page.close();
+  });
+
+  it('brings a guest who signs in from the checkout back to the checkout, the cart with them', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Returning Raincoat', priceCents: 5_500 });
+    const email = `${uniqueSku().toLowerCase()}@example.test`;
+    expect((await new Api(base).post('/api/auth/register', { email, password: 'return-password' })).status).toBe(201);
+    const { page, drawer } = await guestCartWithOne(sku, 'Returning Raincoat');
+    await drawer.getByRole('link', { name: 'Check out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('return-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    // Not the home page, from which the shopper had to find the cart and the checkout again.
+    await page.waitForURL(`${base}/checkout`);
+    await expect.poll(() => page.title()).toBe('Checkout — flashcart');
+    await page.getByRole('region', { name: 'Order summary' }).getByRole('cell', { name: 'Returning Raincoat' }).waitFor();
     await page.close();
   });
 
@@ -959,6 +1016,15 @@ describe('the storefront in a browser', () => {
     await page.getByRole('link', { name: 'Limited Edition Mechanical Keyboard' }).waitFor();
     expect(await page.getByRole('alert').count()).toBe(0);
     expect(await page.getByLabel('Search products').inputValue()).toBe('keyboard');
+    await page.close();
+  });
+
+  it('offers a way on from a search that found nothing', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/search?q=${encodeURIComponent('zzqx nothing like it')}`);
+    await page.getByRole('status').filter({ hasText: 'No products found.' }).waitFor();
+    await page.getByRole('main').getByRole('link', { name: 'browse the shop' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Flash sales that never oversell' }).waitFor();
     await page.close();
   });
 
@@ -1260,6 +1326,13 @@ describe('the storefront in a browser', () => {
 
     await drawer.getByRole('alert').filter({ hasText: 'Scarce Vase sold out while it was in your cart' }).waitFor({ timeout: 60_000 });
     expect(await drawer.getByRole('link', { name: 'Check out' }).count()).toBe(0);
+
+    // At the checkout (a bookmark, or the cart closed), the order cannot go either; the notice that says so opens the cart.
+    await drawer.getByRole('button', { name: 'Close' }).click();
+    await page.goto(`${base}/checkout`);
+    await page.getByRole('alert').filter({ hasText: 'An item in your cart sold out or ran short' }).waitFor();
+    await page.getByRole('button', { name: 'open the cart' }).click();
+    await drawer.getByRole('alert').filter({ hasText: 'Scarce Vase sold out while it was in your cart' }).waitFor();
     await page.close();
   });
 

@@ -15,6 +15,7 @@ import { SEARCH_MAX_LENGTH, SearchPage, searchTermOf } from './shop/SearchPage';
 import { SignInPage } from './shop/SignInPage';
 import { Loading, Notice } from './ui/common';
 import { useFocusAfterRender } from './ui/focus';
+import { usePageTitle } from './ui/page-title';
 import { useCartDrawer } from './ui/ui-store';
 
 /** The admin console is its own chunk: shoppers never download it. */
@@ -44,11 +45,22 @@ function SearchForm() {
   );
 }
 
+/**
+ * Where the header's Sign in leads: once signed in, back to the page it was pressed on (a checkout,
+ * a product), which had sent every shopper to the home page to find their way back.
+ */
+function signInHref(location: string, search: string): string {
+  if (location === '/signin') return search ? `/signin?${search}` : '/signin';
+  if (location === '/') return '/signin';
+  return `/signin?next=${encodeURIComponent(search ? `${location}?${search}` : location)}`;
+}
+
 function Header() {
   const session = useSession((state) => state.session);
   const cart = useCartView();
   const openCart = useCartDrawer((state) => state.setOpen);
   const [location] = useLocation();
+  const search = useSearch();
   const categories = useCategories();
   const user = session?.user;
   const signInLink = useRef<HTMLAnchorElement>(null);
@@ -78,7 +90,7 @@ function Header() {
               </button>
             </>
           ) : (
-            <Link ref={signInLink} href="/signin">
+            <Link ref={signInLink} href={signInHref(location, search)}>
               Sign in
             </Link>
           )}
@@ -86,7 +98,7 @@ function Header() {
             Cart{' '}
             <span className="badge count">
               {cart.count}
-              <span className="visually-hidden"> items</span>
+              <span className="visually-hidden"> {cart.count === 1 ? 'item' : 'items'}</span>
             </span>
           </button>
         </nav>
@@ -138,6 +150,7 @@ function SessionExpiredNotice() {
 }
 
 function NotFound() {
+  usePageTitle('Page not found');
   return (
     <>
       <h1>Page not found</h1>

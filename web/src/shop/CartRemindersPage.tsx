@@ -5,6 +5,7 @@ import { ApiError, api, unwrap } from '../api/client';
 import { failureText } from '../api/failure-text';
 import { LoadError, Loading, Notice } from '../ui/common';
 import { useFocusAfterRender } from '../ui/focus';
+import { usePageTitle } from '../ui/page-title';
 
 /**
  * Where an abandoned-cart reminder's "Stop cart reminders" leads: the setting its token names, and
@@ -16,6 +17,7 @@ export function CartRemindersPage() {
   const queryClient = useQueryClient();
   const status = useRef<HTMLParagraphElement>(null);
   const focusAfterRender = useFocusAfterRender();
+  usePageTitle('Cart reminders');
   const key = ['cart-reminders', token];
   const setting = useQuery({
     queryKey: key,

@@ -15,6 +15,8 @@ import { formatMoney } from '../lib/money';
 import { ensureSession, useSession } from '../session/session-store';
 import { LoadError, Notice } from '../ui/common';
 import { useFocusAfterRender } from '../ui/focus';
+import { usePageTitle } from '../ui/page-title';
+import { useCartDrawer } from '../ui/ui-store';
 
 /** Every country, by name: a shipping address may name any (the API checks it). Made on the first checkout, not as the shop loads. */
 let countryList: ReturnType<typeof countries> | undefined;
@@ -130,6 +132,8 @@ export function CheckoutPage() {
   const [elsewhere, setElsewhere] = useState(false);
   const errorRef = useRef<HTMLDivElement>(null);
   const focusAfterRender = useFocusAfterRender();
+  usePageTitle('Checkout');
+  const openCart = useCartDrawer((state) => state.setOpen);
 
   const buyProduct = useQuery({
     queryKey: ['product', buySku],
@@ -280,6 +284,21 @@ export function CheckoutPage() {
     );
   }
 
+  // A link to buy a product that is sold out already (kept from before, or Buy now a moment too late):
+  // the whole form was filled in before "sold out while you were checking out" said so.
+  const buying = buyProduct.data;
+  if (buySku && buying && buying.available <= 0 && !busy && error === undefined) {
+    return (
+      <>
+        <h1>Checkout</h1>
+        <Notice tone="warn">
+          {buying.title} is sold out. <Link href={`/products/${encodeURIComponent(buySku)}`}>See the product</Link> or{' '}
+          <Link href="/">find something else you like</Link>.
+        </Notice>
+      </>
+    );
+  }
+
   // A disabled query stays pending: only a purchase of one product waits for it; a cart is known once the server sent it.
   const loaded = buySku ? !buyProduct.isPending : cartKnown;
   if (lines.length === 0 && loaded && !busy) {
@@ -308,9 +327,12 @@ export function CheckoutPage() {
           onSubmit={submit}
           aria-describedby={error ? 'checkout-error' : undefined}
           onInput={(event) => {
-            // A field the shopper changes is no longer the one that was refused.
+            // A field the shopper changes is no longer the one that was refused; nor is the postal
+            // code once the country changes: it was judged by the other country's format.
             const { name } = event.target as HTMLInputElement;
-            if (problems[name]) setProblems(({ [name]: _changed, ...rest }) => rest);
+            const changed = name === 'country' ? ['country', 'postalCode'] : [name];
+            if (changed.some((field) => problems[field]))
+              setProblems((current) => Object.fromEntries(Object.entries(current).filter(([field]) => !changed.includes(field))));
           }}
         >
           <div ref={errorRef} tabIndex={-1} id="checkout-error">
@@ -411,7 +433,15 @@ export function CheckoutPage() {
                 {problemText('country')}
               </div>
             </div>
-            {blocked && <Notice tone="warn">An item in your cart sold out or ran short: open the cart to fix it.</Notice>}
+            {blocked && (
+              <Notice tone="warn">
+                An item in your cart sold out or ran short:{' '}
+                <button type="button" className="link" onClick={() => openCart(true)}>
+                  open the cart
+                </button>{' '}
+                to fix it.
+              </Notice>
+            )}
             <button type="submit" disabled={busy || blocked}>
               {busy ? 'Placing your order…' : totalCents === 0 ? 'Place order' : `Place order and pay ${formatMoney(totalCents, currency)}`}
             </button>

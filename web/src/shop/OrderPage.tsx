@@ -10,6 +10,7 @@ import { useSession } from '../session/session-store';
 import { ShippingAddress } from '../ui/address';
 import { ConfirmButton, LoadError, Loading, Notice, StatusBadge } from '../ui/common';
 import { useFocusAfterRender } from '../ui/focus';
+import { usePageTitle } from '../ui/page-title';
 import { startPayment } from './CheckoutPage';
 import { statusText } from './order-status-text';
 import { ReservationCountdown } from './ReservationCountdown';
@@ -62,6 +63,7 @@ export function OrderPage({ id }: { id: string }) {
   const statusHeading = useRef<HTMLHeadingElement>(null);
   const actionErrorRef = useRef<HTMLDivElement>(null);
   const focusAfterRender = useFocusAfterRender();
+  usePageTitle(`Order ${id.slice(0, 8)}`);
 
   // Not asked: the API would first ask a visitor without a session to sign in, for an order that cannot be.
   const possible = ORDER_ID.test(id);
@@ -203,7 +205,8 @@ export function OrderPage({ id }: { id: string }) {
               {data.items.map((item) => (
                 <tr key={item.sku}>
                   <td className="title">
-                    {item.title}
+                    {/* The way back to an item: to buy it again, after a declined payment too (its cart was ordered, and is empty). */}
+                    <Link href={`/products/${encodeURIComponent(item.sku)}`}>{item.title}</Link>
                     <div className="muted">{formatMoney(item.unitPriceCents, data.currency)} each</div>
                   </td>
                   <td className="num">{item.quantity}</td>

@@ -6,12 +6,14 @@ import { formatDateTime, formatMoney } from '../lib/money';
 import { useRealtimeEvent } from '../realtime/socket';
 import { useSession } from '../session/session-store';
 import { LoadError, Loading, Pager, StatusBadge } from '../ui/common';
+import { usePageTitle } from '../ui/page-title';
 
 const PAGE_SIZE = 20;
 
 export function OrdersPage() {
   const session = useSession((state) => state.session);
   const [page, setPage] = useState(1);
+  usePageTitle('Your orders');
   const orders = useQuery({
     queryKey: ['orders', session?.user.id, page],
     queryFn: () => unwrap(api.GET('/api/orders', { params: { query: { page, limit: PAGE_SIZE } } })),

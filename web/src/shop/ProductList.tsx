@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'wouter';
 import { LoadError, Loading, Pager, ProductCard } from '../ui/common';
 import { AddToCartButton } from './AddToCartButton';
 import { useProducts } from './products';
@@ -16,6 +17,12 @@ export function ProductList({ category, q }: { category?: string; q?: string }) 
       <p className="muted" role="status">
         {total === 0 ? 'No products found.' : `${total} product${total === 1 ? '' : 's'}`}
       </p>
+      {/* A search that found nothing was a dead end: a page with one line on it. */}
+      {total === 0 && q && (
+        <p>
+          Try another word or a shorter one, or <Link href="/">browse the shop</Link>.
+        </p>
+      )}
       <div className="grid">
         {items.map((product) => (
           <ProductCard key={product.sku} product={product} action={<AddToCartButton product={product} small />} />

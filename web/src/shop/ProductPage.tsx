@@ -4,6 +4,7 @@ import { ApiError } from '../api/client';
 import { isLineQuantity, MAX_LINE_QUANTITY, QUANTITY_RULE } from '../cart/quantity';
 import { formatMoney } from '../lib/money';
 import { LoadError, Loading, StockLabel, Swatch } from '../ui/common';
+import { usePageTitle } from '../ui/page-title';
 import { AddToCartButton } from './AddToCartButton';
 import { useCategories, useLiveProduct } from './products';
 import { shipsFrom } from './ships-from';
@@ -27,10 +28,12 @@ export function ProductPage({ sku }: { sku: string }) {
   const [typed, setTyped] = useState('1');
   const [, navigate] = useLocation();
   const categories = useCategories();
+  const namesNothing = product.error instanceof ApiError && product.error.namesNothing;
+  usePageTitle(product.data?.title ?? (namesNothing ? 'No such product' : undefined));
   if (product.isPending) return <Loading what="the product" />;
   if (product.error) {
     // 400: an address that cannot name a SKU at all (/products/a%2Fb); to the shopper, no such product either.
-    if (product.error instanceof ApiError && product.error.namesNothing) {
+    if (namesNothing) {
       return (
         <>
           <h1>No such product</h1>

@@ -1,4 +1,5 @@
 import { useSearch } from 'wouter';
+import { usePageTitle } from '../ui/page-title';
 import { ProductList } from './ProductList';
 
 /** The longest search the API takes, and so the most the search box lets be typed. */
@@ -18,9 +19,11 @@ export function searchTermOf(search: string): string {
 
 export function SearchPage() {
   const q = searchTermOf(useSearch());
+  const heading = q ? `Results for “${q}”` : 'Search';
+  usePageTitle(heading);
   return (
     <>
-      <h1>{q ? `Results for “${q}”` : 'Search'}</h1>
+      <h1>{heading}</h1>
       {q ? <ProductList key={q} q={q} /> : <p>Type what you are looking for in the search box above.</p>}
     </>
   );

@@ -7,6 +7,7 @@ import { reportCartMerge } from '../cart/cart';
 import { signIn, useSession } from '../session/session-store';
 import { Notice } from '../ui/common';
 import { useFocusAfterRender } from '../ui/focus';
+import { usePageTitle } from '../ui/page-title';
 import { useCartDrawer } from '../ui/ui-store';
 
 /** The form's fields, by the JSON pointer a refusal names them with. */
@@ -37,6 +38,7 @@ export function SignInPage() {
   const openCart = useCartDrawer((state) => state.setOpen);
   const errorRef = useRef<HTMLDivElement>(null);
   const focusAfterRender = useFocusAfterRender();
+  usePageTitle(mode === 'login' ? 'Sign in' : 'Create an account');
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();

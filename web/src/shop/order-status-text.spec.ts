@@ -11,6 +11,20 @@ describe("an order's status, in a shopper's words", () => {
     );
   });
 
+  it('says an order the payment provider cancelled ended because the payment did not go through', () => {
+    const declined = { status: 'failed' as const, amountCents: 4_400, currency: 'EUR' };
+    const history = [
+      { status: 'PENDING' as const, actor: 'customer' as const },
+      { status: 'CANCELLED' as const, actor: 'payment' as const },
+    ];
+    expect(statusText({ status: 'CANCELLED', payment: declined, history }).text).toBe(
+      'Your payment did not go through, so this order was cancelled and its items went back on sale. Nothing was charged.',
+    );
+    // Cancelled by the buyer, whatever became of a payment started before.
+    const cancelled = [history[0]!, { status: 'CANCELLED' as const, actor: 'customer' as const }];
+    expect(statusText({ status: 'CANCELLED', payment: declined, history: cancelled }).text).toMatch(/^This order was cancelled;/);
+  });
+
   it('says a payment that arrived after the order ended is refunded, and how much', () => {
     expect(statusText({ status: 'CANCELLED', payment: paid('due') }).text).toBe(
       'This order was cancelled; its items went back on sale. Your payment of €44.00 is being refunded.',

@@ -17,7 +17,12 @@ function moneyAfterEnd(payment: Order['payment']): string {
  * payment: a payment can arrive after its order was cancelled or expired (it is then refunded), and
  * the shop can confirm an order without one.
  */
-export function statusText({ status, payment, totalCents }: Pick<Order, 'status' | 'payment'> & { totalCents?: number }): {
+export function statusText({
+  status,
+  payment,
+  totalCents,
+  history = [],
+}: Pick<Order, 'status' | 'payment'> & { totalCents?: number; history?: Pick<Order['history'][number], 'status' | 'actor'>[] }): {
   tone: NoticeTone;
   text: string;
 } {
@@ -33,6 +38,9 @@ export function statusText({ status, payment, totalCents }: Pick<Order, 'status'
     case 'FULFILLED':
       return { tone: 'ok', text: 'Your order has shipped.' };
     case 'CANCELLED':
+      // Cancelled by the provider's answer: the buyer declined, or the payment failed; not the buyer's own cancel.
+      if (history.findLast((entry) => entry.status === 'CANCELLED')?.actor === 'payment')
+        return { tone: 'bad', text: `Your payment did not go through, so this order was cancelled and its items went back on sale. ${money}` };
       return { tone: 'warn', text: `This order was cancelled; its items went back on sale. ${money}` };
     case 'EXPIRED':
       return { tone: 'bad', text: `Your reservation expired before the payment arrived: the items went back on sale. ${money}` };
