@@ -3,13 +3,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../lib/errors.js';
 
 /**
- * JSON is the one body every route takes. The body is read as bytes and refused unless it is
- * UTF-8 (decoding it as text first would turn bad bytes into U+FFFD, which would then be stored),
- * then parsed by Fastify's own parser, which keeps its prototype-poisoning protection. An empty
- * body is no body: a route whose body is optional then needs none, and one whose body is required
- * says it is missing. `text/plain` is not accepted: a JSON route sent text gets 415, not a string.
- */
-/**
  * The refusal of a body sent compressed, or undefined for one sent as is. Nothing here decompresses:
  * a gzipped JSON body was read as its compressed bytes and refused as "not valid UTF-8", which sent
  * its sender looking at the JSON rather than at the Content-Encoding.
@@ -22,6 +15,13 @@ export function encodedBodyRefusal(request: FastifyRequest): AppError | undefine
   });
 }
 
+/**
+ * JSON is the one body every route takes. The body is read as bytes and refused unless it is
+ * UTF-8 (decoding it as text first would turn bad bytes into U+FFFD, which would then be stored),
+ * then parsed by Fastify's own parser, which keeps its prototype-poisoning protection. An empty
+ * body is no body: a route whose body is optional then needs none, and one whose body is required
+ * says it is missing. `text/plain` is not accepted: a JSON route sent text gets 415, not a string.
+ */
 export function registerJsonBodies(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser(['application/json', 'text/plain']);
