@@ -515,6 +515,22 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('offers no quantity to choose on the page of a sold-out product, and offers it again when stock comes', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 0, title: 'Absent Accordion', priceCents: 700 });
+    const page = await browser.newPage();
+    await page.goto(`${base}/products/${sku}`);
+    const quantity = page.getByLabel('Quantity', { exact: true });
+    await page.getByTestId('stock').filter({ hasText: 'Sold out' }).waitFor();
+    expect(await quantity.isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Sold out Absent Accordion' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Buy now' }).isDisabled()).toBe(true);
+
+    expect((await sut.admin.post(`/api/admin/inventory/${sku}/adjust`, { delta: 3 })).status).toBe(200);
+    await page.getByTestId('stock').filter({ hasText: 'Only 3 left' }).waitFor({ timeout: 30_000 });
+    expect(await quantity.isDisabled()).toBe(false);
+    await page.close();
+  });
+
   it('says why a product page quantity cannot be added, rather than adding another one', async () => {
     const sku = await createProduct(sut.admin, { onHand: 18, title: 'Bounded Banjo', priceCents: 5 });
     const page = await browser.newPage();

@@ -75,6 +75,9 @@ export function ProductPage({ sku }: { sku: string }) {
               min={1}
               max={max}
               value={typed}
+              // Nothing to choose a quantity of: the buttons beside it say "Sold out". It comes back
+              // with the stock (the page follows the product's stock live).
+              disabled={item.available <= 0}
               aria-invalid={problem !== undefined || undefined}
               aria-describedby={problem !== undefined ? 'quantity-problem' : undefined}
               onChange={(event) => setTyped(event.target.value)}
