@@ -24,9 +24,13 @@ const allCountries = () => (countryList ??= countries());
 
 const checkoutKey = new CheckoutKey(sessionStorage);
 
-/** The form's fields, by the JSON pointer of what each fills in the order: the server's refusals name those. */
+/**
+ * The form's fields, by the JSON pointer of what each fills in the order: the server's refusals name
+ * those. In the form's order: the first refused is the one given the focus.
+ */
 const FIELDS: Record<string, { name: string; label: string; required: boolean }> = {
   '/customerEmail': { name: 'email', label: 'Email', required: true },
+  '/shippingAddress/country': { name: 'country', label: 'Country', required: true },
   '/shippingAddress/name': { name: 'name', label: 'Full name', required: true },
   '/shippingAddress/line1': { name: 'line1', label: 'Address', required: true },
   '/shippingAddress/line2': { name: 'line2', label: 'Address line 2', required: false },
@@ -34,7 +38,6 @@ const FIELDS: Record<string, { name: string; label: string; required: boolean }>
   '/shippingAddress/region': { name: 'region', label: 'State, province or region', required: false },
   // Required or not by the country, and checked against its format: see submit.
   '/shippingAddress/postalCode': { name: 'postalCode', label: 'Postal code', required: false },
-  '/shippingAddress/country': { name: 'country', label: 'Country', required: true },
 };
 
 /** What a refusal may name besides the form's fields: the lines, which come from the cart or the link. */
@@ -371,6 +374,26 @@ export function CheckoutPage() {
             </div>
             <h2>Shipping</h2>
             <div className="form-grid">
+              {/* First: the country decides how the address is written, and whether a postal code is asked. */}
+              <div className="field">
+                <label htmlFor="country">Country</label>
+                <select
+                  id="country"
+                  name="country"
+                  required
+                  autoComplete="country"
+                  value={country}
+                  onChange={(event) => setCountry(event.target.value)}
+                  {...problemOf('country')}
+                >
+                  {allCountries().map(({ code, name }) => (
+                    <option key={code} value={code}>
+                      {name}
+                    </option>
+                  ))}
+                </select>
+                {problemText('country')}
+              </div>
               <div className="field">
                 <label htmlFor="name">Full name</label>
                 <input id="name" name="name" required autoComplete="name" maxLength={200} defaultValue={user?.name ?? ''} {...problemOf('name')} />
@@ -412,25 +435,6 @@ export function CheckoutPage() {
                   {...problemOf('postalCode')}
                 />
                 {problemText('postalCode')}
-              </div>
-              <div className="field">
-                <label htmlFor="country">Country</label>
-                <select
-                  id="country"
-                  name="country"
-                  required
-                  autoComplete="country"
-                  value={country}
-                  onChange={(event) => setCountry(event.target.value)}
-                  {...problemOf('country')}
-                >
-                  {allCountries().map(({ code, name }) => (
-                    <option key={code} value={code}>
-                      {name}
-                    </option>
-                  ))}
-                </select>
-                {problemText('country')}
               </div>
             </div>
             {blocked && (
