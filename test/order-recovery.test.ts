@@ -185,6 +185,7 @@ describe('orders that cannot be stored the normal way', () => {
           status: 'FAILED',
           reason,
           at: expect.any(String),
+          actor: 'system',
         });
       }
     } finally {

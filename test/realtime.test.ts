@@ -328,9 +328,10 @@ describe('real time across two API instances', () => {
       orderId: '00000000-0000-4000-8000-000000000001',
       status: 'CANCELLED',
       at,
+      actor: 'admin',
       reason: 'test',
     });
-    const expected = { orderId: '00000000-0000-4000-8000-000000000001', status: 'CANCELLED', at: at.toISOString(), reason: 'test' };
+    const expected = { orderId: '00000000-0000-4000-8000-000000000001', status: 'CANCELLED', at: at.toISOString(), actor: 'admin', reason: 'test' };
     expect(await here.next('order:update')).toEqual(expected);
     expect(await there.next('order:update')).toEqual(expected);
   });
@@ -343,7 +344,7 @@ describe('real time across two API instances', () => {
     const placed = await buyer!.order([{ sku, quantity: 1 }], 'placed-elsewhere');
     expect(placed.status).toBe(202);
     const pushed = await otherDevice.next('order:update', (update) => update.orderId === placed.body.id);
-    expect(pushed).toEqual({ orderId: placed.body.id, status: 'PENDING', at: expect.any(String) });
+    expect(pushed).toEqual({ orderId: placed.body.id, status: 'PENDING', at: expect.any(String), actor: 'customer' });
     expect(Date.parse(placed.body.createdAt)).toBeGreaterThan(0);
     expect(Date.parse(pushed.at)).toBe(Date.parse(placed.body.createdAt));
   });
@@ -357,10 +358,18 @@ describe('real time across two API instances', () => {
     expect(placed.status).toBe(202);
     expect((await buyer!.post(`/api/orders/${placed.body.id}/cancel`, { reason: 'changed my mind' })).status).toBe(200);
     const pushed = await socket.next('order:update', (update) => update.orderId === placed.body.id && update.status === 'CANCELLED');
-    expect(pushed).toMatchObject({ orderId: placed.body.id, status: 'CANCELLED', reason: 'changed my mind', at: expect.any(String) });
-    // The push's time is the history entry's, so a client can match one with the other.
-    const history = (await buyer!.get(`/api/orders/${placed.body.id}`)).body.history as { status: string; at: string }[];
-    expect(new Date(pushed.at).getTime()).toBe(new Date(history.find((entry) => entry.status === 'CANCELLED')!.at).getTime());
+    expect(pushed).toMatchObject({
+      orderId: placed.body.id,
+      status: 'CANCELLED',
+      reason: 'changed my mind',
+      at: expect.any(String),
+      actor: 'customer',
+    });
+    // The push's time and actor are the history entry's, so a client can match one with the other.
+    const history = (await buyer!.get(`/api/orders/${placed.body.id}`)).body.history as { status: string; at: string; actor: string }[];
+    const entry = history.find((candidate) => candidate.status === 'CANCELLED')!;
+    expect(new Date(pushed.at).getTime()).toBe(new Date(entry.at).getTime());
+    expect(pushed.actor).toBe(entry.actor);
   });
 
   it('announces an order’s status change only to an owner with a socket connected somewhere', async () => {

@@ -1,3 +1,4 @@
+import type { Actor } from '../../db/schema.js';
 import type { CartStore } from '../../redis/cart-store.js';
 import type { Realtime } from './realtime.js';
 
@@ -7,6 +8,8 @@ export interface OrderUpdate {
   orderId: string;
   status: string;
   at: Date;
+  /** Who made the change, as its history entry says: a client tells a declined payment from a cancel by it. */
+  actor: Actor;
   reason?: string | undefined;
 }
 
@@ -19,6 +22,7 @@ export function publishOrderUpdate(realtime: Realtime, change: OrderUpdate, to =
     orderId: change.orderId,
     status: change.status,
     at: change.at.toISOString(),
+    actor: change.actor,
     ...(change.reason ? { reason: change.reason } : {}),
   });
 }

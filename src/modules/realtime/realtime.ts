@@ -1,3 +1,4 @@
+import type { Actor } from '../../db/schema.js';
 import type { Cart } from '../carts/carts.schemas.js';
 
 /** An order's status change, as its owner's sockets receive it. */
@@ -6,6 +7,7 @@ export interface OrderUpdate {
   status: string;
   /** ISO 8601. */
   at: string;
+  actor: Actor;
   reason?: string;
 }
 

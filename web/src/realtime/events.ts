@@ -1,4 +1,4 @@
-import type { Cart, OrderStatus } from '../api/client';
+import type { Cart, Order, OrderStatus } from '../api/client';
 
 /**
  * The Socket.IO events of API.md ("Real time"). They are not in the OpenAPI document, so they are
@@ -8,7 +8,11 @@ import type { Cart, OrderStatus } from '../api/client';
 export interface OrderUpdate {
   orderId: string;
   status: OrderStatus;
-  [more: string]: unknown;
+  /** ISO 8601: the history entry's. */
+  at: string;
+  /** Who made the change: the history entry's. */
+  actor: Order['history'][number]['actor'];
+  reason?: string;
 }
 
 export interface StockUpdate {

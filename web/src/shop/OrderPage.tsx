@@ -48,6 +48,12 @@ const ORDER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
 /** Statuses an order still leaves: a paid order is yet to ship (or fail). */
 const MOVING = new Set<Order['status']>(['PENDING', 'CONFIRMED']);
 
+/** An order as a push says it now is: its status, and the push's history entry unless it holds it already. */
+function withUpdate(order: Order, { status, at, actor, reason }: OrderUpdate): Order {
+  const known = order.history.some((entry) => entry.status === status && Date.parse(entry.at) === Date.parse(at));
+  return { ...order, status, history: known ? order.history : [...order.history, { status, at, actor, ...(reason ? { reason } : {}) }] };
+}
+
 /**
  * One order, its status live: `order:update` for it refetches it at once; without a live
  * connection an order that can still move is polled.
@@ -77,7 +83,9 @@ export function OrderPage({ id }: { id: string }) {
   const onUpdate = useCallback(
     (update: OrderUpdate) => {
       if (update.orderId !== id) return;
-      queryClient.setQueryData<Order>(['order', id], (current) => (current ? { ...current, status: update.status } : current));
+      // The change shows at once, its history entry too: the page's words depend on who made it (a
+      // declined payment reads otherwise than a cancel), and read the generic text until the refetch.
+      queryClient.setQueryData<Order>(['order', id], (current) => (current ? withUpdate(current, update) : current));
       void queryClient.invalidateQueries({ queryKey: ['order', id] });
       void queryClient.invalidateQueries({ queryKey: ['orders'] });
     },

@@ -101,7 +101,7 @@ interface Staged {
   moves: LedgerMoves;
   steps: RedisStep[];
   /** What each order's owner is told once the transaction has committed. */
-  updates: { userId: string; orderId: string; status: OrderStatus; reason: string | null; at: string }[];
+  updates: { userId: string; orderId: string; status: OrderStatus; reason: string | null; actor: Actor; at: string }[];
 }
 
 /**
@@ -216,7 +216,8 @@ export class OrderTransitions {
     for (const { orderId, effect } of changes) {
       if (effect !== 'none') staged.steps.push({ orderId, mode: effect === 'sell' ? 'consume' : 'release' });
     }
-    for (const { orderId, to, reason } of changes) staged.updates.push({ userId: locked.get(orderId)!.userId, orderId, status: to, reason, at });
+    for (const { orderId, to, reason, actor } of changes)
+      staged.updates.push({ userId: locked.get(orderId)!.userId, orderId, status: to, reason, actor, at });
     return results;
   }
 
@@ -230,11 +231,12 @@ export class OrderTransitions {
     const { realtime, presence, logger } = this.deps;
     if (!realtime) return;
     try {
-      const changes = updates.map(({ userId, orderId, status, reason, at }) => ({
+      const changes = updates.map(({ userId, orderId, status, reason, actor, at }) => ({
         userId,
         orderId,
         status,
         at: new Date(at),
+        actor,
         reason: reason ?? undefined,
       }));
       await publishToConnectedOwners(realtime, presence, changes);

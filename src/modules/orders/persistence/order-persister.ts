@@ -172,6 +172,7 @@ export class OrderPersister {
         orderId: snapshot.id,
         status: 'PENDING',
         at: new Date(snapshot.createdAt),
+        actor: 'customer' as const,
       }));
       await publishToConnectedOwners(realtime, presence, changes);
     } catch (error) {
@@ -186,7 +187,14 @@ export class OrderPersister {
    */
   private announceFailed(snapshot: OrderSnapshot, reason: string): void {
     if (!this.deps.realtime) return;
-    publishOrderUpdate(this.deps.realtime, { userId: snapshot.userId, orderId: snapshot.id, status: 'FAILED', at: new Date(), reason });
+    publishOrderUpdate(this.deps.realtime, {
+      userId: snapshot.userId,
+      orderId: snapshot.id,
+      status: 'FAILED',
+      at: new Date(),
+      actor: 'system',
+      reason,
+    });
   }
 
   private write(snapshots: OrderSnapshot[], write: OrderWrite): Promise<Set<string>> {
