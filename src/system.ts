@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { Container } from './container.js';
 import { ensureDatabaseExists, MissingDatabaseName, migrateToLatest } from './db/database.js';
-import { sqlState } from './db/postgres-errors.js';
+import { postgresAwayTest, sqlState } from './db/postgres-errors.js';
 import { seedDemoCatalog } from './db/seed.js';
 import { buildApp, buildOpsApp } from './http/app.js';
 import { runBatch } from './jobs/batch-jobs.js';
@@ -199,6 +199,7 @@ export async function startWorkers(container: Container, handlers: JobHandlers =
         { job: 'recount-deferred', everyMs: config.expirySweepIntervalMs },
       ],
       onDeadLetter: (letter) => container.deadLetters.capture(letter),
+      isPostgresAway: postgresAwayTest(config.databaseUrl),
     },
     logger.child({ component: 'worker' }),
   );

@@ -35,6 +35,25 @@ const LOST_CONNECTION_MESSAGES = [
   'timeout exceeded when trying to connect',
 ];
 
+/** The socket errors that say a server is not there (refused) or went away (reset). */
+const SOCKET_GONE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
+
+/**
+ * Whether an error says the Postgres of `databaseUrl` is away: isPostgresUnavailable, or a
+ * connection to its port refused or reset (the driver passes the socket's error on as it is, with
+ * its port, which tells it from an SMTP server's or a vendor's refusal).
+ */
+export function postgresAwayTest(databaseUrl: string): (error: unknown) => boolean {
+  const port = Number(new URL(databaseUrl).port || 5432);
+  const away = (error: unknown): boolean => {
+    if (error instanceof AggregateError) return error.errors.some(away);
+    if (isPostgresUnavailable(error)) return true;
+    const { code, port: errorPort } = (error ?? {}) as { code?: unknown; port?: unknown };
+    return typeof code === 'string' && SOCKET_GONE_CODES.has(code) && errorPort === port;
+  };
+  return away;
+}
+
 /**
  * Postgres cannot be reached right now, or dropped the connection: connection exceptions (class
  * 08), shutdown or crash (57P01-57P04), or the driver losing its socket. A retry later can succeed.

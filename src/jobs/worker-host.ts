@@ -1,9 +1,19 @@
-import { type Job, Worker } from 'bullmq';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { isDependencyUnavailable } from '../lib/infrastructure-errors.js';
 import { type DeadLetter, deadLetterOf } from '../modules/failed-jobs/dead-letter.js';
 import type { JobQueues } from './job-queues.js';
-import { cappedExponentialBackoff, JOBS, type JobName, type JobPayloads, QUEUE_NAMES, QUEUE_SETTINGS, type QueueName } from './registry.js';
+import {
+  BACKOFF_MAX_MS,
+  cappedExponentialBackoff,
+  JOBS,
+  type JobName,
+  type JobPayloads,
+  QUEUE_NAMES,
+  QUEUE_SETTINGS,
+  type QueueName,
+} from './registry.js';
 
 export type JobHandlers = { [N in JobName]: (data: JobPayloads[N], job: Job) => Promise<unknown> };
 
@@ -21,6 +31,25 @@ export interface WorkerHostOptions {
   schedulesMarker: string;
   /** Told of every job that used up its attempts, when its registry entry makes it a dead letter. */
   onDeadLetter?: (letter: DeadLetter) => Promise<void>;
+  /**
+   * Whether a job's error says our Postgres is away (postgresAwayTest): such a job waits for it
+   * without spending an attempt (see `dispatch`).
+   */
+  isPostgresAway?: (error: unknown) => boolean;
+}
+
+/** The first wait of a job for Postgres; each next one doubles, up to BACKOFF_MAX_MS. */
+const POSTGRES_WAIT_MS = 1_000;
+
+/**
+ * How a job's failure is logged: an error when it needs someone, a warning when it runs again by
+ * itself: an attempt is left, or a scheduler's tick (no dead letter) failed because Postgres or
+ * Redis was down, which the next tick runs again. Such ticks were errors in every outage, one a
+ * second per scheduler, drowning those that need someone.
+ */
+export function failureLevel(failure: { final: boolean; deadLetter: boolean; error: Error }): 'error' | 'warn' {
+  if (!failure.final) return 'warn';
+  return !failure.deadLetter && isDependencyUnavailable(failure.error) ? 'warn' : 'error';
 }
 
 /** How often a worker process checks that the job schedulers are still in Redis. */
@@ -46,7 +75,7 @@ export class WorkerHost {
   async start(): Promise<void> {
     await this.applySchedules();
     for (const queueName of QUEUE_NAMES) {
-      const worker = new Worker(queueName, (job) => this.dispatch(job), {
+      const worker = new Worker(queueName, (job, token) => this.dispatch(job, token), {
         connection: this.options.connection,
         prefix: this.options.prefix,
         concurrency: this.options.concurrency?.[queueName] ?? QUEUE_SETTINGS[queueName].concurrency,
@@ -60,7 +89,8 @@ export class WorkerHost {
       });
       worker.on('failed', (job, error) => {
         const final = job !== undefined && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1));
-        this.logger[final ? 'error' : 'warn'](
+        const deadLetter = (JOBS[job?.name as JobName] as (typeof JOBS)[JobName] | undefined)?.deadLetter ?? true;
+        this.logger[failureLevel({ final, deadLetter, error })](
           { queue: queueName, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error },
           'job failed',
         );
@@ -114,10 +144,29 @@ export class WorkerHost {
     });
   }
 
-  private dispatch(job: Job): Promise<unknown> {
+  /**
+   * Runs a job. One whose registry entry makes it a dead letter and that failed because our
+   * Postgres is away (a restart takes seconds, a failover longer) waits for it, delayed without
+   * spending an attempt: its 3 attempts went in 3 s, and a Postgres restart turned each mail then
+   * under way into a dead letter for an admin to retry. Its own faults still spend attempts. Ticks
+   * have none to spend: the next tick runs them again. With Redis away nothing can be moved: the
+   * job's lock lapses and it is taken over as a stalled job once Redis is back.
+   */
+  private async dispatch(job: Job, token: string | undefined): Promise<unknown> {
     const handler = this.handlers[job.name as JobName] as ((data: unknown, job: Job) => Promise<unknown>) | undefined;
     if (!handler) throw new Error(`no handler for job ${job.name}`);
-    return handler(job.data, job);
+    try {
+      return await handler(job.data, job);
+    } catch (error) {
+      const definition = JOBS[job.name as JobName] as (typeof JOBS)[JobName] | undefined;
+      if (!definition?.deadLetter || token === undefined || !this.options.isPostgresAway?.(error)) throw error;
+      // attemptsStarted counts every run, attemptsMade only those that spent an attempt.
+      const waits = Math.max(1, job.attemptsStarted - job.attemptsMade);
+      const delay = Math.min(POSTGRES_WAIT_MS * 2 ** (waits - 1), BACKOFF_MAX_MS);
+      this.logger.warn({ job: job.name, jobId: job.id, waits, delayMs: delay, err: error }, 'job waits for Postgres');
+      await job.moveToDelayed(Date.now() + delay, token);
+      throw new DelayedError();
+    }
   }
 
   async close(): Promise<void> {
