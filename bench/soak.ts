@@ -10,12 +10,18 @@
  * - every buyer's mail came, once per event: received, and paid, cancelled, expired or refunded;
  * - every cart in Redis equals its Postgres snapshot;
  * - no 5xx, no answer the OpenAPI document does not describe, no error logged, no dead letter left:
- *   a job that ran out of attempts while a vendor was down is retried from the dead letters, as an
+ *   a job that ran out of attempts while a vendor or a store was down is retried from the dead letters, as an
  *   admin would, and must then succeed.
+ *
+ * With `--crash-stores`, flashcart runs on a Postgres and a Redis of the soak's own (Redis with its
+ * append-only file fsynced on every write, as production runs it), and the kills go round four:
+ * the worker, the API, Redis (SIGKILL, then started again on its AOF) and Postgres (an immediate
+ * shutdown, as abrupt as a crash, then started again). Meanwhile `503 UNAVAILABLE` is the answer
+ * the design gives, and counted as such; without the option a 503 is a failure like any 5xx.
  *
  * Not in `npm run bench`: it measures no speed, and takes minutes. It exits 1 when a check fails.
  *
- *   node --import tsx bench/soak.ts [--seconds 120] [--buyers 16] [--kill-every 15]
+ *   node --import tsx bench/soak.ts [--seconds 120] [--buyers 16] [--kill-every 15] [--crash-stores]
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -24,18 +30,21 @@ import pg from 'pg';
 import { ensureDatabaseExists } from '../src/db/database.js';
 import { type Answer, Api, adminApi } from '../test/support/http.js';
 import { databaseUrl, freePort, POSTGRES_URL, REDIS_URL, uniqueName } from '../test/support/stores.js';
+import { ThrowawayPostgres } from '../test/support/throwaway-postgres.js';
+import { ThrowawayRedis } from '../test/support/throwaway-redis.js';
 import { tearDownBenchmark } from './children.js';
 import { describeMachine } from './machine.js';
 import { BENCH_ADMIN, flashcartEnvironment, ServerProcess, waitUntilReady } from './server-process.js';
 import { n, pollUntil } from './support.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string' }, buyers: { type: 'string' }, 'kill-every': { type: 'string' } },
+  options: { seconds: { type: 'string' }, buyers: { type: 'string' }, 'kill-every': { type: 'string' }, 'crash-stores': { type: 'boolean' } },
 });
 const options = {
   seconds: Number(values.seconds ?? process.env.BENCH_SOAK_SECONDS ?? 120),
   buyers: Number(values.buyers ?? process.env.BENCH_SOAK_BUYERS ?? 16),
   killEvery: Number(values['kill-every'] ?? process.env.BENCH_SOAK_KILL_EVERY ?? 15),
+  crashStores: values['crash-stores'] ?? process.env.BENCH_SOAK_CRASH_STORES === '1',
 };
 /** Short holds, so that the orders left unpaid expire within the run. */
 const RESERVATION_TTL_SECONDS = 20;
@@ -84,13 +93,21 @@ class Tally {
   /** Requests that met a process killed under them (no answer): expected, counted apart. */
   unanswered = 0;
 
+  /** `crashStores`: a 503 UNAVAILABLE is what a store outage is answered, not a failure. */
+  constructor(private readonly outagesExpected: boolean) {}
+
   count(step: string, answer: Answer): void {
     const code = answer.status >= 400 ? ` ${String((answer.body as { error?: { code?: string } } | undefined)?.error?.code ?? '')}` : '';
     const label = `${step} ${answer.status}${code}`;
     this.statuses.set(label, (this.statuses.get(label) ?? 0) + 1);
-    if (answer.status >= 500) this.problems.push(`${step}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+    if (answer.status >= 500 && !(this.outagesExpected && isUnavailable(answer)))
+      this.problems.push(`${step}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
   }
 }
+
+/** The answer the API gives while Postgres or Redis is down. */
+const isUnavailable = (answer: Answer) =>
+  answer.status === 503 && (answer.body as { error?: { code?: string } } | undefined)?.error?.code === 'UNAVAILABLE';
 
 /**
  * One request of a step: its answer, or undefined when the process answering it died (the
@@ -160,7 +177,7 @@ async function shopper(baseUrl: string, pspUrl: string, index: number, tally: Ta
       if (again && again.body?.id !== id) tally.problems.push(`a replay of ${key} answered ${again.status} ${again.body?.id}, not ${id}`);
     }
     const done = (answer: Answer | undefined, expected: number) => {
-      if (answer === undefined) entry.disturbed = true;
+      if (answer === undefined || isUnavailable(answer)) entry.disturbed = true;
       return answer?.status === expected;
     };
     if (plan === 'let expire') continue;
@@ -222,6 +239,9 @@ async function administrator(admin: Api, tally: Tally, stop: { now: boolean }): 
   }
 }
 
+/** What the chaos kills, in turn: the second worker and the second API; with `--crash-stores` the stores too. */
+const VICTIMS = ['worker', 'api', 'redis', 'postgres'] as const;
+
 /** A port whose next port is free too (the simulated vendors listen on a base port and the next). */
 async function freePortPair(): Promise<number> {
   for (;;) {
@@ -259,16 +279,19 @@ async function main(): Promise<number> {
   const machine = await describeMachine(POSTGRES_URL, REDIS_URL);
   const databaseName = uniqueName('fc_bench_soak');
   const prefix = uniqueName('fcsk');
-  const url = databaseUrl(POSTGRES_URL, databaseName);
+  const ownStores = options.crashStores ? { postgres: await ThrowawayPostgres.create(), redis: await ThrowawayRedis.create() } : undefined;
+  const postgresUrl = ownStores?.postgres.url ?? POSTGRES_URL;
+  const redisUrl = ownStores?.redis.url ?? REDIS_URL;
+  const url = databaseUrl(postgresUrl, databaseName);
   /** Every process started, killed ones included: their logs are read at the end. */
   const started: ServerProcess[] = [];
   const tearDown = tearDownBenchmark({
     meter: () => undefined,
     processes: started,
-    stores: { postgresUrl: POSTGRES_URL, databaseName, redisUrl: REDIS_URL, prefix },
+    stores: { postgresUrl, databaseName, redisUrl, prefix },
     log,
   });
-  const tally = new Tally();
+  const tally = new Tally(options.crashStores);
   const placed: Placed[] = [];
   try {
     await ensureDatabaseExists(url);
@@ -280,7 +303,7 @@ async function main(): Promise<number> {
       await freePortPair(),
     ];
     // One environment for every process, its secrets included: the APIs take each other's tokens.
-    const shared = flashcartEnvironment({ databaseUrl: url, redisUrl: REDIS_URL, prefix, port: portA });
+    const shared = flashcartEnvironment({ databaseUrl: url, redisUrl, prefix, port: portA });
     const env = (port: number): Record<string, string> => ({
       ...shared,
       PORT: String(port),
@@ -319,15 +342,26 @@ async function main(): Promise<number> {
         const next = Date.now() + options.killEvery * 1_000;
         while (!stop.now && Date.now() < next) await sleep(250);
         if (stop.now) break;
-        const role = turn % 2 === 0 ? 'worker' : 'api';
-        process.kill(victims[role].pid!, 'SIGKILL');
-        await victims[role].exited();
-        kills.push(`${role} at ${n((Date.now() - startedAt) / 1_000)} s`);
+        const victim = VICTIMS[turn % (ownStores ? 4 : 2)]!;
+        const at = `at ${n((Date.now() - startedAt) / 1_000)} s`;
+        if (victim === 'redis' || victim === 'postgres') {
+          if (victim === 'redis') await ownStores!.redis.kill('SIGKILL');
+          else await ownStores!.postgres.stop('immediate');
+          kills.push(`${victim} ${at}`);
+          await sleep(3_000);
+          await (victim === 'redis' ? ownStores!.redis.start() : ownStores!.postgres.start());
+          continue;
+        }
+        process.kill(victims[victim].pid!, 'SIGKILL');
+        await victims[victim].exited();
+        kills.push(`${victim} ${at}`);
         await sleep(3_000);
-        victims[role] = await start(role, role === 'api' ? portB : portA);
+        victims[victim] = await start(victim, victim === 'api' ? portB : portA);
       }
     })();
-    log(`${options.buyers} buyers and an admin for ${options.seconds} s; a kill -9 every ${options.killEvery} s`);
+    log(
+      `${options.buyers} buyers and an admin for ${options.seconds} s; a kill every ${options.killEvery} s of ${VICTIMS.slice(0, ownStores ? 4 : 2).join(', ')} in turn`,
+    );
     const loops = [
       ...Array.from({ length: options.buyers }, (_, index) =>
         shopper(index % 2 === 0 ? baseA : baseB, `http://127.0.0.1:${pspPort}`, index, tally, placed, stop),
@@ -341,12 +375,18 @@ async function main(): Promise<number> {
 
     // Every accepted order settles: unpaid ones expire, paid ones are fulfilled or fail at a vendor.
     const finals = new Map<string, { status: string; payment?: { refund?: string } }>();
-    // A job that ran out of attempts while a vendor was down is a dead letter: retried, as an admin would.
-    const retried = new Map<string, string>();
+    // A job that ran out of attempts while a vendor or a store was down is a dead letter: retried, as an admin would.
+    const retried = new Map<string, { job: string; reason: string }>();
     const settled = await pollUntil(async () => {
-      for (const letter of (await admin.get('/api/admin/failed-jobs?status=failed&limit=100')).body.items as { id: string; reason: string }[]) {
+      const letters = (await admin.get('/api/admin/failed-jobs?status=failed&limit=100')).body.items as {
+        id: string;
+        queue: string;
+        name: string;
+        reason: string;
+      }[];
+      for (const letter of letters) {
         if (retried.has(letter.id)) continue;
-        retried.set(letter.id, letter.reason);
+        retried.set(letter.id, { job: `${letter.queue} ${letter.name}`, reason: letter.reason });
         await step(tally, 'admin: retry a dead letter', () => admin.post(`/api/admin/failed-jobs/${letter.id}/retry`));
       }
       for (const order of placed) {
@@ -373,15 +413,24 @@ async function main(): Promise<number> {
       }
     }
 
-    // The ledger of every SKU still on sale balances.
-    let skusChecked = 0;
-    for (const sku of catalog.skus) {
-      const ledger = await admin.get(`/api/admin/inventory/${encodeURIComponent(sku)}`);
-      skusChecked++;
-      if (ledger.status !== 200 || ledger.body.reserved !== 0 || ledger.body.drift !== 0) {
-        problems.push(`${sku}'s ledger: ${ledger.status} ${JSON.stringify(ledger.body)}`);
-      }
-    }
+    // The ledger of every SKU still on sale balances. A reservation no accepted order holds (its
+    // request met a killed API or a store outage after the reservation was made) keeps its units
+    // until the expiry sweeper releases it, a hold later: until then the gate may admit less.
+    const unbalanced = new Map<string, string>();
+    await pollUntil(
+      async () => {
+        unbalanced.clear();
+        for (const sku of catalog.skus) {
+          const ledger = await admin.get(`/api/admin/inventory/${encodeURIComponent(sku)}`);
+          if (ledger.status !== 200 || ledger.body.reserved !== 0 || ledger.body.drift !== 0)
+            unbalanced.set(sku, `${ledger.status} ${JSON.stringify(ledger.body)}`);
+        }
+        return unbalanced.size === 0;
+      },
+      (RESERVATION_TTL_SECONDS + 30) * 1_000,
+    );
+    const skusChecked = catalog.skus.length;
+    for (const [sku, ledger] of unbalanced) problems.push(`${sku}'s ledger, a hold after the orders settled: ${ledger}`);
 
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -430,7 +479,7 @@ async function main(): Promise<number> {
       await client.end();
     }
     // A dead letter is logged at error level: those retried above are expected, and counted.
-    const expected = (line: string) => [...retried.values()].some((reason) => line.includes(JSON.stringify(reason).slice(1, -1)));
+    const expected = (line: string) => [...retried.values()].some(({ reason }) => line.includes(JSON.stringify(reason).slice(1, -1)));
     for (const server of started) {
       for (const line of server.errorLines()) if (!expected(line)) problems.push(`${server.role} logged: ${line.slice(0, 400)}`);
     }
@@ -440,24 +489,29 @@ async function main(): Promise<number> {
       `machine: ${machine.cores} cores ${machine.cpuModel}, Node ${machine.node}, Postgres ${machine.postgres}, Redis ${machine.redis}; load average before ${n(machine.loadBefore, 2)}`,
     );
     console.log(
-      `load: ${options.buyers} buyers and an admin for ${options.seconds} s over two APIs; killed with SIGKILL and restarted: ${kills.join(', ') || 'nothing'}`,
+      `load: ${options.buyers} buyers and an admin for ${options.seconds} s over two APIs${options.crashStores ? ', on stores of its own' : ''}; killed and restarted: ${kills.join(', ') || 'nothing'}`,
     );
     console.log(`requests that met a killed process: ${n(tally.unanswered)}`);
     console.log('answers by step:');
     for (const [label, count] of [...tally.statuses].sort()) console.log(`  ${label.padEnd(48)} ${n(count).padStart(8)}`);
     console.log(`orders accepted: ${n(placed.length)}; by plan and final status:`);
     for (const [label, count] of [...outcomes].sort()) console.log(`  ${label.padEnd(48)} ${n(count).padStart(8)}`);
-    console.log(`ledgers checked: ${skusChecked} SKUs; dead letters retried (jobs out of attempts while a vendor was down): ${retried.size}`);
+    console.log(
+      `ledgers checked: ${skusChecked} SKUs; dead letters retried (jobs out of attempts while a vendor or a store was down): ${retried.size}`,
+    );
+    for (const { job, reason } of retried.values()) console.log(`  ${job}: ${reason.slice(0, 160)}`);
     console.log(
       `checks (orders settled as planned, ledgers balanced, mail once per event, carts equal snapshots, no 5xx or undocumented answer, no error logged but the dead letters retried, none left): ${problems.length === 0 ? 'hold' : 'FAIL'}`,
     );
     for (const problem of problems.slice(0, 40)) console.log(`  - ${problem}`);
     console.log(
-      `reproduce: node --import tsx bench/soak.ts --seconds ${options.seconds} --buyers ${options.buyers} --kill-every ${options.killEvery}`,
+      `reproduce: node --import tsx bench/soak.ts --seconds ${options.seconds} --buyers ${options.buyers} --kill-every ${options.killEvery}${options.crashStores ? ' --crash-stores' : ''}`,
     );
     return problems.length === 0 ? 0 : 1;
   } finally {
     await tearDown();
+    await ownStores?.redis.destroy();
+    await ownStores?.postgres.destroy();
   }
 }
 
