@@ -135,6 +135,8 @@ describe('the admin console in a browser', () => {
       .getByRole('status')
       .filter({ hasText: `${sku} saved: Bright Lantern` })
       .waitFor();
+    // Save product was disabled while it was sent: the focus is on what came of it, not on <body>.
+    await expect.poll(() => focusedText(page)).toContain(`${sku} saved: Bright Lantern`);
     expect((await new Api(base).get(`/api/products/${sku}`)).body.title).toBe('Bright Lantern');
 
     await page.getByLabel(`On hand for ${sku}`).fill('40');
@@ -143,6 +145,8 @@ describe('the admin console in a browser', () => {
       .getByRole('status')
       .filter({ hasText: `${sku}: 40 on hand, 40 available.` })
       .waitFor();
+    // The stock form is drawn anew with the new figure: the focus is on the outcome, not on <body>.
+    await expect.poll(() => focusedText(page)).toContain(`${sku}: 40 on hand, 40 available.`);
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 40, available: 40, drift: 0 });
     // No longer low: the filtered list lets it go.
     await expect.poll(() => row.count()).toBe(0);
@@ -539,6 +543,8 @@ describe('the admin console in a browser', () => {
       .getByRole('status')
       .filter({ hasText: `${acme!.name}: outage (unavailable) until` })
       .waitFor();
+    // Start outage was disabled while the switch was sent: the focus is on what came of it, not on <body>.
+    await expect.poll(() => focusedText(page)).toContain(`${acme!.name}: outage (unavailable) until`);
     expect(acme!.simulation.faults().outage).toMatchObject({ mode: 'unavailable' });
 
     /**
