@@ -1016,9 +1016,12 @@ describe('the admin console in a browser', () => {
     const row = page.locator(`tr[data-sku="${sku}"]`);
     await page.getByRole('button', { name: `Edit ${sku}` }).click();
 
-    // Asked to confirm, the admin thinks better of it: nothing is deleted.
+    // Asked to confirm, the admin thinks better of it: nothing is deleted. The focus follows the
+    // buttons that replace each other: Keep while asked, Delete again once kept.
     await page.getByRole('button', { name: `Delete ${sku}`, exact: true }).click();
+    await expect.poll(() => hasFocus(page.getByRole('button', { name: `Keep ${sku}` }))).toBe(true);
     await page.getByRole('button', { name: `Keep ${sku}` }).click();
+    await expect.poll(() => hasFocus(page.getByRole('button', { name: `Delete ${sku}`, exact: true }))).toBe(true);
     expect(await page.getByRole('button', { name: `Yes, delete ${sku}` }).count()).toBe(0);
     expect((await new Api(base).get(`/api/products/${sku}`)).status).toBe(200);
 
@@ -1029,6 +1032,8 @@ describe('the admin console in a browser', () => {
       .filter({ hasText: `${sku} (Doomed Dinghy) was deleted.` })
       .waitFor();
     await expect.poll(() => row.count()).toBe(0);
+    // Its editor closed with its row: the focus is on what came of it.
+    await expect.poll(() => focusedText(page)).toContain(`${sku} (Doomed Dinghy) was deleted.`);
     expect((await new Api(base).get(`/api/products/${sku}`)).status).toBe(404);
     expect((await sut.admin.get(`/api/admin/inventory?limit=100`)).body.items.map((item: { sku: string }) => item.sku)).not.toContain(sku);
     await page.close();
