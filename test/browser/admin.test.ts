@@ -515,6 +515,12 @@ describe('the admin console in a browser', () => {
     expect((await letters()).map((item) => item.id)).not.toContain(alert.id);
     await page.getByLabel('Show').selectOption('discarded');
     expect(await alertRow.getByTestId('status').textContent()).toBe('discarded');
+
+    // The dashboard counts the letters still waiting for the admin: the retried one is seen to.
+    const waiting = (await sut.admin.get('/api/admin/failed-jobs?status=failed&limit=1')).body.total as number;
+    expect((await sut.admin.get('/api/admin/failed-jobs?limit=1')).body.total).toBeGreaterThan(waiting);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Dashboard' }).click();
+    await expect.poll(() => page.locator('.tile[data-tile="Dead letters"] .value').textContent()).toBe(String(waiting));
     await page.close();
   });
 
