@@ -362,9 +362,13 @@ describe('the admin console in a browser', () => {
       { customerEmail: email, shippingAddress },
       { quantity: 2, priceCents: 1_250 },
     );
+    expect(await page.title()).toBe('Orders · Admin — flashcart');
     await page.getByRole('link', { name: short, exact: true }).click();
     await page.getByRole('heading', { level: 1, name: `Order ${short}` }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/admin/orders/${orderId}`);
+    // As a page load would: the focus on the new page's heading (there while the order loads), and a tab named for it.
+    await expect.poll(() => hasFocus(page.getByRole('heading', { level: 1, name: `Order ${short}` }))).toBe(true);
+    expect(await page.title()).toBe(`Order ${short} · Admin — flashcart`);
 
     await page.getByRole('heading', { level: 2, name: 'Status: PENDING' }).waitFor();
     expect(await page.getByTestId('customer').textContent()).toBe(email);
