@@ -181,6 +181,10 @@ describe('the admin console in a browser', () => {
     await openInventory(page);
     await page.getByLabel('SKU or title contains').fill(sku);
     await page.getByRole('button', { name: 'Find', exact: true }).click();
+    // The row shows the vendors' units beside the ledger's, so its Available adds up: 4 + 6 − 7.
+    const row = page.locator(`tr[data-sku="${sku}"]`);
+    await expect.poll(() => row.getByTestId('vendor-on-hand').textContent()).toBe('6');
+    expect(await row.getByTestId('available').textContent()).toBe('3');
     // The recount finds 2 on the shelf: the vendors' 6 still cover the 7 reserved (the API's floor is 1).
     await page.getByLabel(`On hand for ${sku}`).fill('2');
     await page.getByRole('button', { name: `Save stock of ${sku}` }).click();

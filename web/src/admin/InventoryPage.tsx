@@ -265,12 +265,20 @@ export function InventoryPage() {
       {inventory.error && <LoadError error={inventory.error} retry={() => void inventory.refetch()} />}
       {inventory.data && (
         <div className="table-wrap">
-          <table>
+          {/* Without the vendors' units, Available did not add up from the figures beside it. */}
+          <p className="muted" id="inventory-legend">
+            Available is on hand plus the vendors' units, less what is reserved. Gate is what Redis still lets buyers reserve; drift is how far it is
+            from Available.
+          </p>
+          <table aria-describedby="inventory-legend">
             <caption className="visually-hidden">Stock per SKU: the Postgres ledger and the Redis gate</caption>
             <thead>
               <tr>
                 <th scope="col">SKU</th>
                 <th scope="col">Product</th>
+                <th scope="col" className="num">
+                  Vendors
+                </th>
                 <th scope="col" className="num">
                   Reserved
                 </th>
@@ -302,6 +310,9 @@ export function InventoryPage() {
                       {item.title}
                       {isLow && <div className="stock low">{item.available <= 0 ? 'Sold out' : `Low (≤ ${item.lowStockThreshold})`}</div>}
                     </td>
+                    <td className="num" data-testid="vendor-on-hand">
+                      {item.vendorOnHand}
+                    </td>
                     <td className="num">{item.reserved}</td>
                     <td className="num">{item.sold}</td>
                     <td className="num" data-testid="available">
@@ -325,7 +336,7 @@ export function InventoryPage() {
                   </tr>,
                   editing === item.sku && (
                     <tr key={`${item.sku}-edit`}>
-                      <td colSpan={9}>
+                      <td colSpan={10}>
                         <div className="row-editor">
                           <ProductEditor sku={item.sku} onDone={done} settled={settled} />
                           <StockAdjustForm sku={item.sku} onDone={done} settled={settled} />
