@@ -135,6 +135,8 @@ describe('the admin console in a browser', () => {
       .getByRole('status')
       .filter({ hasText: `${sku} saved: Bright Lantern` })
       .waitFor();
+    // Save product was disabled while it was sent: the focus is on what came of it, not on <body>.
+    await expect.poll(() => focusedText(page)).toContain(`${sku} saved: Bright Lantern`);
     expect((await new Api(base).get(`/api/products/${sku}`)).body.title).toBe('Bright Lantern');
 
     await page.getByLabel(`On hand for ${sku}`).fill('40');
@@ -143,6 +145,8 @@ describe('the admin console in a browser', () => {
       .getByRole('status')
       .filter({ hasText: `${sku}: 40 on hand, 40 available.` })
       .waitFor();
+    // The stock form is drawn anew with the new figure: the focus is on the outcome, not on <body>.
+    await expect.poll(() => focusedText(page)).toContain(`${sku}: 40 on hand, 40 available.`);
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 40, available: 40, drift: 0 });
     // No longer low: the filtered list lets it go.
     await expect.poll(() => row.count()).toBe(0);
@@ -177,6 +181,10 @@ describe('the admin console in a browser', () => {
     await openInventory(page);
     await page.getByLabel('SKU or title contains').fill(sku);
     await page.getByRole('button', { name: 'Find', exact: true }).click();
+    // The row shows the vendors' units beside the ledger's, so its Available adds up: 4 + 6 − 7.
+    const row = page.locator(`tr[data-sku="${sku}"]`);
+    await expect.poll(() => row.getByTestId('vendor-on-hand').textContent()).toBe('6');
+    expect(await row.getByTestId('available').textContent()).toBe('3');
     // The recount finds 2 on the shelf: the vendors' 6 still cover the 7 reserved (the API's floor is 1).
     await page.getByLabel(`On hand for ${sku}`).fill('2');
     await page.getByRole('button', { name: `Save stock of ${sku}` }).click();
@@ -358,9 +366,13 @@ describe('the admin console in a browser', () => {
       { customerEmail: email, shippingAddress },
       { quantity: 2, priceCents: 1_250 },
     );
+    expect(await page.title()).toBe('Orders · Admin — flashcart');
     await page.getByRole('link', { name: short, exact: true }).click();
     await page.getByRole('heading', { level: 1, name: `Order ${short}` }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/admin/orders/${orderId}`);
+    // As a page load would: the focus on the new page's heading (there while the order loads), and a tab named for it.
+    await expect.poll(() => hasFocus(page.getByRole('heading', { level: 1, name: `Order ${short}` }))).toBe(true);
+    expect(await page.title()).toBe(`Order ${short} · Admin — flashcart`);
 
     await page.getByRole('heading', { level: 2, name: 'Status: PENDING' }).waitFor();
     expect(await page.getByTestId('customer').textContent()).toBe(email);
@@ -511,6 +523,12 @@ describe('the admin console in a browser', () => {
     expect((await letters()).map((item) => item.id)).not.toContain(alert.id);
     await page.getByLabel('Show').selectOption('discarded');
     expect(await alertRow.getByTestId('status').textContent()).toBe('discarded');
+
+    // The dashboard counts the letters still waiting for the admin: the retried one is seen to.
+    const waiting = (await sut.admin.get('/api/admin/failed-jobs?status=failed&limit=1')).body.total as number;
+    expect((await sut.admin.get('/api/admin/failed-jobs?limit=1')).body.total).toBeGreaterThan(waiting);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Dashboard' }).click();
+    await expect.poll(() => page.locator('.tile[data-tile="Dead letters"] .value').textContent()).toBe(String(waiting));
     await page.close();
   });
 
@@ -539,6 +557,8 @@ describe('the admin console in a browser', () => {
       .getByRole('status')
       .filter({ hasText: `${acme!.name}: outage (unavailable) until` })
       .waitFor();
+    // Start outage was disabled while the switch was sent: the focus is on what came of it, not on <body>.
+    await expect.poll(() => focusedText(page)).toContain(`${acme!.name}: outage (unavailable) until`);
     expect(acme!.simulation.faults().outage).toMatchObject({ mode: 'unavailable' });
 
     /**
@@ -1010,9 +1030,12 @@ describe('the admin console in a browser', () => {
     const row = page.locator(`tr[data-sku="${sku}"]`);
     await page.getByRole('button', { name: `Edit ${sku}` }).click();
 
-    // Asked to confirm, the admin thinks better of it: nothing is deleted.
+    // Asked to confirm, the admin thinks better of it: nothing is deleted. The focus follows the
+    // buttons that replace each other: Keep while asked, Delete again once kept.
     await page.getByRole('button', { name: `Delete ${sku}`, exact: true }).click();
+    await expect.poll(() => hasFocus(page.getByRole('button', { name: `Keep ${sku}` }))).toBe(true);
     await page.getByRole('button', { name: `Keep ${sku}` }).click();
+    await expect.poll(() => hasFocus(page.getByRole('button', { name: `Delete ${sku}`, exact: true }))).toBe(true);
     expect(await page.getByRole('button', { name: `Yes, delete ${sku}` }).count()).toBe(0);
     expect((await new Api(base).get(`/api/products/${sku}`)).status).toBe(200);
 
@@ -1023,6 +1046,8 @@ describe('the admin console in a browser', () => {
       .filter({ hasText: `${sku} (Doomed Dinghy) was deleted.` })
       .waitFor();
     await expect.poll(() => row.count()).toBe(0);
+    // Its editor closed with its row: the focus is on what came of it.
+    await expect.poll(() => focusedText(page)).toContain(`${sku} (Doomed Dinghy) was deleted.`);
     expect((await new Api(base).get(`/api/products/${sku}`)).status).toBe(404);
     expect((await sut.admin.get(`/api/admin/inventory?limit=100`)).body.items.map((item: { sku: string }) => item.sku)).not.toContain(sku);
     await page.close();

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { useSession } from '../session/session-store';
+import { usePageTitle } from '../ui/page-title';
 import { DashboardPage } from './DashboardPage';
 import { DeadLettersPage } from './DeadLettersPage';
 import { InventoryPage } from './InventoryPage';
@@ -20,10 +21,19 @@ const SECTIONS: [path: string, label: string][] = [
   ['/vendors', 'Vendors'],
 ];
 
+/** The console's page a tab shows, by its address within /admin: each tab of the console named for what it holds. */
+function titleOf(location: string): string {
+  const order = /^\/orders\/([^/]+)$/.exec(location);
+  if (order) return `Order ${order[1]!.slice(0, 8)} · Admin`;
+  const section = SECTIONS.find(([path]) => path === location);
+  return `${section ? section[1] : 'Not found'} · Admin`;
+}
+
 /** The admin console: its own chunk, loaded only when an admin opens /admin. */
 export default function AdminApp() {
   const role = useSession((state) => state.session?.user.role);
   const [location] = useLocation();
+  usePageTitle(role === 'admin' ? titleOf(location) : 'Admin console');
   useEffect(() => (role === 'admin' ? holdMetricsScraping() : undefined), [role]);
 
   if (role !== 'admin') {

@@ -26,9 +26,10 @@ export function DashboardPage() {
     queryFn: () => unwrap(api.GET('/api/admin/inventory', { params: { query: { low: 'true', limit: 1 } } })),
     refetchInterval: 15_000,
   });
+  // The letters still waiting for a retry or a discard: one retried is seen to, and counted no more.
   const deadLetters = useQuery({
     queryKey: ['admin', 'failed-jobs', 'count'],
-    queryFn: () => unwrap(api.GET('/api/admin/failed-jobs', { params: { query: { limit: 1 } } })),
+    queryFn: () => unwrap(api.GET('/api/admin/failed-jobs', { params: { query: { status: 'failed', limit: 1 } } })),
     refetchInterval: 15_000,
     retry: false,
   });
@@ -46,8 +47,8 @@ export function DashboardPage() {
         <Tile label="Awaiting persistence" value={latest?.persistBacklog ?? '–'} />
         <Tile
           label="Dead letters"
-          value={deadLetters.data?.total ?? latest?.failedJobs ?? '–'}
-          hint={deadLetters.data && deadLetters.data.total > 0 ? 'see Dead letters' : undefined}
+          value={deadLetters.data?.total ?? '–'}
+          hint={deadLetters.data && deadLetters.data.total > 0 ? 'waiting: see Dead letters' : undefined}
         />
         <Tile
           label="Stock drift"
@@ -77,10 +78,11 @@ export function DashboardPage() {
           empty="No queue reported yet."
         />
         <LineChart
-          title="Dead letters and stock drift"
+          title="Failed jobs and stock drift"
           unit=""
           series={[
-            { name: 'dead letters', color: '#b91c1c', values: snapshots.map((snapshot) => snapshot.failedJobs) },
+            // BullMQ's failed jobs, as /metrics counts them: a dead letter retried or discarded stays one of them.
+            { name: 'failed jobs (queues)', color: '#b91c1c', values: snapshots.map((snapshot) => snapshot.failedJobs) },
             { name: 'drift (units)', color: '#92400e', values: snapshots.map((snapshot) => snapshot.driftUnits) },
           ]}
         />

@@ -1,15 +1,14 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { api, unwrap } from '../api/client';
+import { ConfirmButton } from '../ui/common';
 import { messageOf, Refusal } from './refusal';
 
 /**
- * Deletes a product after a second, explicit click: the first only asks. Orders keep referring to
- * a deleted product, and its SKU can be created again.
+ * Deletes a product after a second, explicit click: the first only asks (ConfirmButton, which keeps
+ * the focus on what it shows). Orders keep referring to a deleted product, and its SKU can be created again.
  */
 export function DeleteProduct({ sku, title, onDeleted }: { sku: string; title: string; onDeleted: (message: string) => void }) {
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const remove = useMutation({
     mutationFn: () => unwrap(api.DELETE('/api/admin/products/{sku}', { params: { path: { sku } } })),
     onSuccess: () => {
@@ -19,32 +18,26 @@ export function DeleteProduct({ sku, title, onDeleted }: { sku: string; title: s
       onDeleted(`${sku} (${title}) was deleted.`);
     },
   });
-  if (!confirming) {
-    return (
-      <button type="button" className="danger small" onClick={() => setConfirming(true)}>
-        Delete<span className="visually-hidden"> {sku}</span>
-      </button>
-    );
-  }
   return (
     <div className="inline">
-      <span>
-        Delete {sku} ({title})? It leaves the shop; orders keep it.
-      </span>
-      <button type="button" className="danger small" disabled={remove.isPending} onClick={() => remove.mutate()}>
-        Yes, delete<span className="visually-hidden"> {sku}</span>
-      </button>
-      <button
-        type="button"
-        className="secondary small"
+      <ConfirmButton
+        small
+        question={`Delete ${sku} (${title})? It leaves the shop; orders keep it.`}
+        yes={
+          <>
+            Yes, delete<span className="visually-hidden"> {sku}</span>
+          </>
+        }
+        keep={
+          <>
+            Keep<span className="visually-hidden"> {sku}</span>
+          </>
+        }
+        onConfirm={() => remove.mutate()}
         disabled={remove.isPending}
-        onClick={() => {
-          setConfirming(false);
-          remove.reset();
-        }}
       >
-        Keep<span className="visually-hidden"> {sku}</span>
-      </button>
+        Delete<span className="visually-hidden"> {sku}</span>
+      </ConfirmButton>
       <Refusal text={remove.error ? messageOf(remove.error) : undefined} inline />
     </div>
   );

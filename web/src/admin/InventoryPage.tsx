@@ -3,7 +3,8 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { api, type InventoryItem, type RequestBody, unwrap } from '../api/client';
 import { formatMoney, minorDigits } from '../lib/money';
 import { useCategories } from '../shop/products';
-import { LoadError, Loading, Notice, Pager } from '../ui/common';
+import { LoadError, Loading, Pager } from '../ui/common';
+import { useOutcomeNotice } from '../ui/outcome';
 import { DeleteProduct } from './DeleteProduct';
 import { NewCategoryForm } from './NewCategoryForm';
 import { CategoryOptions, NewProductForm } from './NewProductForm';
@@ -184,19 +185,20 @@ export function InventoryPage() {
   const [editing, setEditing] = useState<string>();
   const [creating, setCreating] = useState(false);
   const [creatingCategory, setCreatingCategory] = useState(false);
-  const [message, setMessage] = useState<string>();
+  /** Says what a change came to, and takes the focus: the button pressed was disabled while it was sent, a row's editor may have closed. */
+  const { show, clear, notice } = useOutcomeNotice();
   /** How many changes have succeeded on this page: a row's forms drop their refusals after each. */
   const [settled, setSettled] = useState(0);
   const done = (text: string) => {
-    setMessage(text);
+    show(text, 'ok');
     setSettled((count) => count + 1);
   };
   // A change sent takes the last one's notice away: it no longer says where things stand, and beside
   // a refusal of the new change it read as if that had been done too.
   const sending = useIsMutating();
   useEffect(() => {
-    if (sending > 0) setMessage(undefined);
-  }, [sending]);
+    if (sending > 0) clear();
+  }, [sending, clear]);
   const inventory = useQuery({
     queryKey: ['admin', 'inventory', { page, low, q }],
     queryFn: () =>
@@ -218,11 +220,7 @@ export function InventoryPage() {
   return (
     <>
       <h1>Products and stock</h1>
-      {message && (
-        <Notice tone="ok" onDismiss={() => setMessage(undefined)}>
-          {message}
-        </Notice>
-      )}
+      {notice}
       <p className="inline">
         <button type="button" className="secondary" aria-expanded={creating} onClick={() => setCreating(!creating)}>
           New product
@@ -267,12 +265,20 @@ export function InventoryPage() {
       {inventory.error && <LoadError error={inventory.error} retry={() => void inventory.refetch()} />}
       {inventory.data && (
         <div className="table-wrap">
-          <table>
+          {/* Without the vendors' units, Available did not add up from the figures beside it. */}
+          <p className="muted" id="inventory-legend">
+            Available is on hand plus the vendors' units, less what is reserved. Gate is what Redis still lets buyers reserve; drift is how far it is
+            from Available.
+          </p>
+          <table aria-describedby="inventory-legend">
             <caption className="visually-hidden">Stock per SKU: the Postgres ledger and the Redis gate</caption>
             <thead>
               <tr>
                 <th scope="col">SKU</th>
                 <th scope="col">Product</th>
+                <th scope="col" className="num">
+                  Vendors
+                </th>
                 <th scope="col" className="num">
                   Reserved
                 </th>
@@ -304,6 +310,9 @@ export function InventoryPage() {
                       {item.title}
                       {isLow && <div className="stock low">{item.available <= 0 ? 'Sold out' : `Low (≤ ${item.lowStockThreshold})`}</div>}
                     </td>
+                    <td className="num" data-testid="vendor-on-hand">
+                      {item.vendorOnHand}
+                    </td>
                     <td className="num">{item.reserved}</td>
                     <td className="num">{item.sold}</td>
                     <td className="num" data-testid="available">
@@ -327,7 +336,7 @@ export function InventoryPage() {
                   </tr>,
                   editing === item.sku && (
                     <tr key={`${item.sku}-edit`}>
-                      <td colSpan={9}>
+                      <td colSpan={10}>
                         <div className="row-editor">
                           <ProductEditor sku={item.sku} onDone={done} settled={settled} />
                           <StockAdjustForm sku={item.sku} onDone={done} settled={settled} />

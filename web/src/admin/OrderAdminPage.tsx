@@ -34,7 +34,20 @@ export function OrderAdminPage({ id }: { id: string }) {
     refetchInterval: (query) => (query.state.data && MOVING.has(query.state.data.status) ? 10_000 : false),
   });
 
-  if (order.isPending) return <Loading what="the order" />;
+  // The heading is there from the start: a page opened from the list gives it the focus as it opens.
+  if (order.isPending) {
+    return (
+      <>
+        <p>
+          <Link href="/orders">← All orders</Link>
+        </p>
+        <h1>
+          Order <code>{id.slice(0, 8)}</code>
+        </h1>
+        <Loading what="the order" />
+      </>
+    );
+  }
   if (order.error) {
     // 400: an address that cannot name an order at all (not a UUID); to the admin, no such order either.
     if (order.error instanceof ApiError && order.error.namesNothing) {

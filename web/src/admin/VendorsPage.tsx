@@ -2,14 +2,13 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, unwrap, type Vendor } from '../api/client';
 import { formatDateTime } from '../lib/money';
-import { LoadError, Loading, Notice } from '../ui/common';
+import { LoadError, Loading } from '../ui/common';
+import { type OutcomeTone, useOutcomeNotice } from '../ui/outcome';
 import { NewVendorForm, VendorEditor } from './VendorForms';
 
 /** The switches the console offers; the simulators also take fluctuation and stock, which tests drive directly. */
 type Fault = 'outage' | 'latency' | 'errors' | 'garbage' | 'reset';
 const GARBAGE_KINDS = ['mixed', 'not-json', 'negative-count', 'string-count'] as const;
-
-type Message = { text: string; tone: 'ok' | 'bad' };
 
 /** What the vendor says is in force, in words: its answer is `{faults: {outage, latencyMs, errorRate, garbage, ...}}`. */
 function describeFaults(answer: Record<string, unknown>): string {
@@ -61,7 +60,7 @@ function NumberSwitch(props: {
   );
 }
 
-function FaultSwitches({ vendors, onDone }: { vendors: Vendor[]; onDone: (message: Message) => void }) {
+function FaultSwitches({ vendors, onDone }: { vendors: Vendor[]; onDone: (text: string, tone: OutcomeTone) => void }) {
   const [vendorId, setVendorId] = useState(vendors[0]?.id ?? '');
   const [outageSeconds, setOutageSeconds] = useState('60');
   const [latencyMs, setLatencyMs] = useState('2000');
@@ -72,8 +71,8 @@ function FaultSwitches({ vendors, onDone }: { vendors: Vendor[]; onDone: (messag
   const flip = useMutation({
     mutationFn: ({ id, fault, body }: { id: string; fault: Fault; body?: Record<string, unknown> }) =>
       unwrap(api.POST('/api/admin/vendors/{id}/simulate/{fault}', { params: { path: { id, fault } }, ...(body ? { body } : {}) })),
-    onSuccess: (answer) => onDone({ text: `${vendor?.name}: ${describeFaults(answer)} in force.`, tone: 'ok' }),
-    onError: (error) => onDone({ text: error instanceof ApiError ? error.message : 'The switch could not be flipped.', tone: 'bad' }),
+    onSuccess: (answer) => onDone(`${vendor?.name}: ${describeFaults(answer)} in force.`, 'ok'),
+    onError: (error) => onDone(error instanceof ApiError ? error.message : 'The switch could not be flipped.', 'bad'),
   });
   if (!vendor) return null;
   const submit = (fault: Fault, body?: Record<string, unknown>) => (event: FormEvent) => {
@@ -155,14 +154,15 @@ function FaultSwitches({ vendors, onDone }: { vendors: Vendor[]; onDone: (messag
 
 export function VendorsPage() {
   const queryClient = useQueryClient();
-  const [message, setMessage] = useState<Message>();
+  /** Says what an action came to, and takes the focus: the button pressed was disabled while it was sent. */
+  const { show, notice } = useOutcomeNotice();
   const [adding, setAdding] = useState(false);
   /** The id of the vendor whose editor is open. */
   const [editing, setEditing] = useState<string>();
   /** How many vendor changes have succeeded on this page: an editor drops its refusal after each. */
   const [settled, setSettled] = useState(0);
   const done = (text: string) => {
-    setMessage({ text, tone: 'ok' });
+    show(text, 'ok');
     setSettled((count) => count + 1);
   };
   const vendors = useQuery({
@@ -175,20 +175,16 @@ export function VendorsPage() {
     mutationFn: (id: string) => unwrap(api.POST('/api/admin/vendors/{id}/sync', { params: { path: { id } } })),
     onSuccess: (_answer, id) => {
       const name = vendors.data?.find((vendor) => vendor.id === id)?.name ?? id;
-      setMessage({ text: `A sync of ${name} was queued.`, tone: 'ok' });
+      show(`A sync of ${name} was queued.`, 'ok');
       void queryClient.invalidateQueries({ queryKey: ['admin', 'vendors'] });
     },
-    onError: (error) => setMessage({ text: error instanceof ApiError ? error.message : 'The sync could not be queued.', tone: 'bad' }),
+    onError: (error) => show(error instanceof ApiError ? error.message : 'The sync could not be queued.', 'bad'),
   });
   return (
     <>
       <h1>Vendors</h1>
       <p className="muted">Outside stock: each vendor's health (how its last sync went), its circuit breaker and when it last synced.</p>
-      {message && (
-        <Notice tone={message.tone} onDismiss={() => setMessage(undefined)}>
-          {message.text}
-        </Notice>
-      )}
+      {notice}
       <p>
         <button type="button" className="secondary" aria-expanded={adding} onClick={() => setAdding(!adding)}>
           New vendor
@@ -269,7 +265,7 @@ export function VendorsPage() {
               </tbody>
             </table>
           </div>
-          <FaultSwitches vendors={vendors.data} onDone={setMessage} />
+          <FaultSwitches vendors={vendors.data} onDone={show} />
         </>
       )}
     </>
