@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { Job } from 'bullmq';
 import type { Frame, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOW_STOCK_THRESHOLD } from '../../src/modules/catalog/catalog.schemas.js';
+import { deadLetterOf } from '../../src/modules/failed-jobs/dead-letter.js';
 import { createProduct, inventoryOf, uniqueSku } from '../support/fixtures.js';
 import { Api, eventually, guests } from '../support/http.js';
 import { mailbox, mailsTo, orderPaidAfterCancel } from '../support/payments.js';
@@ -438,6 +440,30 @@ describe('the admin console in a browser', () => {
     }
     await page.getByRole('main').getByRole('link', { name: 'All orders' }).click();
     await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
+    await page.close();
+  });
+
+  it('links a dead letter about an order to the order', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Stranded Stool' });
+    const [buyer] = await guests(base, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], `stranded-${sku}`);
+    expect(placed.status).toBe(202);
+    const orderId = placed.body.id as string;
+    // A fulfilment out of attempts, as a vendor's open circuit for a minute leaves one.
+    const job = { id: `fulfil-${orderId}`, name: 'fulfil-order', data: { orderId }, attemptsMade: 8, finishedOn: Date.now() } as unknown as Job;
+    await sut.system.container.deadLetters.capture(deadLetterOf('vendors', job, new Error('vendor acme: circuit open: call not attempted')));
+    const letters = (await sut.admin.get('/api/admin/failed-jobs?limit=100')).body.items as DeadLetter[];
+    const letter = letters.find((item) => item.jobId === `fulfil-${orderId}`)!;
+
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Dead letters' }).click();
+    await page
+      .locator(`tr[data-job="${letter.id}"]`)
+      .getByRole('link', { name: `Order ${orderId.slice(0, 8)}` })
+      .click();
+    await page.getByRole('heading', { level: 1, name: `Order ${orderId.slice(0, 8)}` }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/admin/orders/${orderId}`);
     await page.close();
   });
 

@@ -1,5 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Link } from 'wouter';
 import { ApiError, api, type FailedJob, unwrap } from '../api/client';
 import { formatDateTime } from '../lib/money';
 import { ConfirmButton, LoadError, Loading, Pager } from '../ui/common';
@@ -23,6 +24,15 @@ function payloadSummary(payload: unknown): string {
   const record = payload as Record<string, unknown>;
   const parts = TELLING_FIELDS.filter((field) => typeof record[field] === 'string').map((field) => `${field}: ${record[field]}`);
   return parts.length > 0 ? parts.join(' · ') : `${Object.keys(record).length} field(s)`;
+}
+
+/**
+ * A link to the order a job was about (a fulfilment, an order's notification), when its payload
+ * names one: where to see what the failure left the order in before retrying or discarding it.
+ */
+function OrderLink({ payload }: { payload: unknown }) {
+  const orderId = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>).orderId : undefined;
+  return typeof orderId === 'string' ? <Link href={`/orders/${orderId}`}>Order {orderId.slice(0, 8)}</Link> : null;
 }
 
 function JobActions({ job, onDone }: { job: FailedJob; onDone: (text: string, tone: OutcomeTone) => void }) {
@@ -151,6 +161,7 @@ export function DeadLettersPage() {
                       <summary>{payloadSummary(job.payload)}</summary>
                       <pre className="payload">{JSON.stringify(job.payload, null, 1)}</pre>
                     </details>
+                    <OrderLink payload={job.payload} />
                   </td>
                   <td>
                     <span className={`badge ${job.status}`} data-testid="status">
