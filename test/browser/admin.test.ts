@@ -745,6 +745,9 @@ describe('the admin console in a browser', () => {
       .filter({ hasText: `cannot take 24 unit(s) of ${sku} away: only 23 unreserved` })
       .waitFor();
     expect(await form.getByLabel('Change on hand by').inputValue()).toBe('-24');
+    // The button was disabled while the change was sent: the focus is on the delta refused, not on <body>.
+    await expect.poll(() => hasFocus(form.getByLabel('Change on hand by'))).toBe(true);
+    expect(await form.getByLabel('Change on hand by').getAttribute('aria-invalid')).toBe('true');
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 26, reserved: 3, available: 23, drift: 0 });
     expect(await onHandInList.inputValue()).toBe('26');
     const movements = await sut.system.container.db

@@ -1,13 +1,19 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { api, unwrap } from '../api/client';
+import { useFocusAfterRender } from '../ui/focus';
 import { messageOf, Refusal, useDropOnSettled } from './refusal';
 
 /** Moves a SKU's stock on hand by a delta (a delivery in, damaged units out), with the reason the ledger records. */
 export function StockAdjustForm({ sku, onDone, settled }: { sku: string; onDone: (message: string) => void; settled: number }) {
   const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
+  const deltaRef = useRef<HTMLInputElement>(null);
+  const focusAfterRender = useFocusAfterRender();
   const [invalid, setInvalid] = useState<string>();
+  // A refused change leaves the focus on the delta it refuses, marked and described by the refusal:
+  // the button that had it was disabled while the change was sent, and the focus fell to <body>.
+  const refuseDelta = () => focusAfterRender(() => deltaRef.current);
   const adjust = useMutation({
     mutationFn: (body: { delta: number; reason?: string }) =>
       unwrap(api.POST('/api/admin/inventory/{sku}/adjust', { params: { path: { sku } }, body })),
@@ -17,6 +23,7 @@ export function StockAdjustForm({ sku, onDone, settled }: { sku: string; onDone:
       const move = `${delta > 0 ? '+' : ''}${delta}${reason ? ` (${reason})` : ''}`;
       onDone(`${sku}: ${move}, now ${inventory.onHand} on hand, ${inventory.available} available.`);
     },
+    onError: refuseDelta,
   });
   useDropOnSettled(settled, () => {
     adjust.reset();
@@ -30,6 +37,7 @@ export function StockAdjustForm({ sku, onDone, settled }: { sku: string; onDone:
     if (!Number.isInteger(delta) || delta === 0) {
       setInvalid('Give a whole number of units other than 0: negative takes units away.');
       adjust.reset();
+      refuseDelta();
       return;
     }
     setInvalid(undefined);
@@ -41,7 +49,17 @@ export function StockAdjustForm({ sku, onDone, settled }: { sku: string; onDone:
       <div className="form-grid">
         <div className="field">
           <label htmlFor={`delta-${sku}`}>Change on hand by</label>
-          <input id={`delta-${sku}`} name="delta" type="number" step={1} required placeholder="-3 or 20" />
+          <input
+            ref={deltaRef}
+            id={`delta-${sku}`}
+            name="delta"
+            type="number"
+            step={1}
+            required
+            placeholder="-3 or 20"
+            aria-invalid={problem !== undefined || undefined}
+            aria-describedby={problem !== undefined ? `delta-problem-${sku}` : undefined}
+          />
         </div>
         <div className="field">
           <label htmlFor={`reason-${sku}`}>
@@ -55,7 +73,7 @@ export function StockAdjustForm({ sku, onDone, settled }: { sku: string; onDone:
           </button>
         </div>
       </div>
-      <Refusal text={problem} />
+      <Refusal text={problem} id={`delta-problem-${sku}`} />
     </form>
   );
 }
