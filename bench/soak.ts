@@ -81,6 +81,8 @@ function drawPlan(): Plan {
 interface Placed {
   id: string;
   buyer: Api;
+  /** The buyer's user id, whose cart snapshot is checked. */
+  userId: string;
   email: string;
   plan: Plan;
   disturbed: boolean;
@@ -145,6 +147,7 @@ async function shopper(baseUrl: string, pspUrl: string, index: number, tally: Ta
     const guest = await step(tally, 'guest', () => new Api(baseUrl).post('/api/auth/guest'));
     if (guest?.status !== 201) continue;
     let buyer = new Api(baseUrl).as(guest.body.token);
+    let userId = guest.body.user.id as string;
     for (let line = 1 + below(3); line > 0; line--) {
       await step(tally, 'add to cart', () => buyer.post('/api/cart/items', { sku: pick(catalog.skus), quantity: 1 + below(3) }));
     }
@@ -158,7 +161,10 @@ async function shopper(baseUrl: string, pspUrl: string, index: number, tally: Ta
       const registered = await step(tally, 'register', () =>
         new Api(baseUrl).post('/api/auth/register', { email, password: 'soak-password', guestToken: buyer.token }),
       );
-      if (registered?.status === 201) buyer = buyer.as(registered.body.token);
+      if (registered?.status === 201) {
+        buyer = buyer.as(registered.body.token);
+        userId = registered.body.user.id;
+      }
     }
     const order =
       Math.random() < 0.8
@@ -170,7 +176,7 @@ async function shopper(baseUrl: string, pspUrl: string, index: number, tally: Ta
     if (accepted?.status !== 202) continue;
     const id = accepted.body.id as string;
     const plan = drawPlan();
-    const entry: Placed = { id, buyer, email, plan, disturbed: false };
+    const entry: Placed = { id, buyer, userId, email, plan, disturbed: false };
     placed.push(entry);
     if (Math.random() < 0.1) {
       const again = await step(tally, 'order again, same key', place);
@@ -458,17 +464,14 @@ async function main(): Promise<number> {
       if (mailsWrong > 5) problems.push(`… and ${mailsWrong - 5} more buyers with the wrong mail`);
 
       // Every cart in Redis equals its snapshot, once the persister has written the last changes.
-      const carts = await client.query<{ user_id: string; version: string }>('SELECT user_id, version FROM carts');
-      const snapshots = new Map(carts.rows.map((row) => [row.user_id, Number(row.version)]));
       let cartsWrong = 0;
       const cartsMatch = await pollUntil(async () => {
-        const fresh = await client.query<{ user_id: string; version: string }>('SELECT user_id, version FROM carts');
-        for (const row of fresh.rows) snapshots.set(row.user_id, Number(row.version));
+        const carts = await client.query<{ user_id: string; version: string }>('SELECT user_id, version FROM carts');
+        const snapshots = new Map(carts.rows.map((row) => [row.user_id, Number(row.version)]));
         cartsWrong = 0;
         for (const order of placed) {
           const cart = await order.buyer.get('/api/cart');
-          const me = await order.buyer.get('/api/me');
-          if (cart.body.version !== 0 && snapshots.get(me.body.id) !== cart.body.version) cartsWrong++;
+          if (cart.body.version !== 0 && snapshots.get(order.userId) !== cart.body.version) cartsWrong++;
         }
         return cartsWrong === 0;
       }, 30_000);

@@ -5,9 +5,10 @@ import { isDependencyUnavailable } from '../lib/infrastructure-errors.js';
 import { type DeadLetter, deadLetterOf } from '../modules/failed-jobs/dead-letter.js';
 import type { JobQueues } from './job-queues.js';
 import {
-  BACKOFF_MAX_MS,
   cappedExponentialBackoff,
+  isJobName,
   JOBS,
+  type JobDefinition,
   type JobName,
   type JobPayloads,
   QUEUE_NAMES,
@@ -38,7 +39,7 @@ export interface WorkerHostOptions {
   isPostgresAway?: (error: unknown) => boolean;
 }
 
-/** The first wait of a job for Postgres; each next one doubles, up to BACKOFF_MAX_MS. */
+/** The first wait of a job for Postgres; each next one doubles, up to the backoff's cap. */
 const POSTGRES_WAIT_MS = 1_000;
 
 /**
@@ -51,6 +52,9 @@ export function failureLevel(failure: { final: boolean; deadLetter: boolean; err
   if (!failure.final) return 'warn';
   return !failure.deadLetter && isDependencyUnavailable(failure.error) ? 'warn' : 'error';
 }
+
+/** A job's registry entry, or undefined for a name the registry does not have (a job added by hand). */
+const definitionOf = (name: string | undefined): JobDefinition | undefined => (name !== undefined && isJobName(name) ? JOBS[name] : undefined);
 
 /** How often a worker process checks that the job schedulers are still in Redis. */
 const SCHEDULE_CHECK_MS = 5_000;
@@ -89,7 +93,7 @@ export class WorkerHost {
       });
       worker.on('failed', (job, error) => {
         const final = job !== undefined && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1));
-        const deadLetter = (JOBS[job?.name as JobName] as (typeof JOBS)[JobName] | undefined)?.deadLetter ?? true;
+        const deadLetter = definitionOf(job?.name)?.deadLetter ?? true;
         this.logger[failureLevel({ final, deadLetter, error })](
           { queue: queueName, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error },
           'job failed',
@@ -137,8 +141,7 @@ export class WorkerHost {
 
   private deadLetter(queue: QueueName, job: Job, error: Error): void {
     const { onDeadLetter } = this.options;
-    const definition = JOBS[job.name as JobName] as (typeof JOBS)[JobName] | undefined;
-    if (!onDeadLetter || !definition?.deadLetter) return;
+    if (!onDeadLetter || !definitionOf(job.name)?.deadLetter) return;
     onDeadLetter(deadLetterOf(queue, job, error)).catch((captureError: unknown) => {
       this.logger.error({ queue, job: job.name, jobId: job.id, err: captureError }, 'dead letter could not be parked');
     });
@@ -158,11 +161,10 @@ export class WorkerHost {
     try {
       return await handler(job.data, job);
     } catch (error) {
-      const definition = JOBS[job.name as JobName] as (typeof JOBS)[JobName] | undefined;
-      if (!definition?.deadLetter || token === undefined || !this.options.isPostgresAway?.(error)) throw error;
+      if (!definitionOf(job.name)?.deadLetter || token === undefined || !this.options.isPostgresAway?.(error)) throw error;
       // attemptsStarted counts every run, attemptsMade only those that spent an attempt.
       const waits = Math.max(1, job.attemptsStarted - job.attemptsMade);
-      const delay = Math.min(POSTGRES_WAIT_MS * 2 ** (waits - 1), BACKOFF_MAX_MS);
+      const delay = cappedExponentialBackoff(waits, POSTGRES_WAIT_MS);
       this.logger.warn({ job: job.name, jobId: job.id, waits, delayMs: delay, err: error }, 'job waits for Postgres');
       await job.moveToDelayed(Date.now() + delay, token);
       throw new DelayedError();

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { api, unwrap } from '../api/client';
 import { useFocusAfterRender } from '../ui/focus';
-import { messageOf, Refusal, useDropOnSettled } from './refusal';
+import { invalidMarks, messageOf, Refusal, useDropOnSettled } from './refusal';
 
 /** Moves a SKU's stock on hand by a delta (a delivery in, damaged units out), with the reason the ledger records. */
 export function StockAdjustForm({ sku, onDone, settled }: { sku: string; onDone: (message: string) => void; settled: number }) {
@@ -57,8 +57,7 @@ export function StockAdjustForm({ sku, onDone, settled }: { sku: string; onDone:
             step={1}
             required
             placeholder="-3 or 20"
-            aria-invalid={problem !== undefined || undefined}
-            aria-describedby={problem !== undefined ? `delta-problem-${sku}` : undefined}
+            {...invalidMarks(problem === undefined ? undefined : 'delta', `delta-problem-${sku}`)('delta')}
           />
         </div>
         <div className="field">
