@@ -374,6 +374,14 @@ describe('paying for an order through the payment simulator', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ drift: 0 });
   });
 
+  it('takes the currency in any case, as providers that write it in lower case send it', async () => {
+    const { buyer, order, payment } = await orderWithPayment(1, 1, 'lowercase');
+    const data = { paymentId: payment.paymentId, orderId: order.id, amountCents: PRICE, currency: 'eur' };
+    const answer = await sendWebhook(sut.admin, paymentEvent('payment.succeeded', data));
+    expect([answer.status, answer.body.outcome]).toEqual([200, 'confirmed']);
+    expect((await statusOf(buyer, order.id)).status).toBe('CONFIRMED');
+  });
+
   it('records, without effect, an amount that does not match, an unknown payment, and an event type it does not handle', async () => {
     const { buyer, order, payment } = await orderWithPayment(1, 1, 'mismatch');
     const before = await inventoryOf(sut.admin, sku);

@@ -97,7 +97,8 @@ export class PaymentWebhooks {
       if (type !== 'payment.succeeded' && type !== 'payment.failed') outcomes[i] = 'unknown-type';
       else if (!payment) outcomes[i] = 'unknown-payment';
       else if (payment.orderId !== data.orderId) outcomes[i] = 'order-mismatch';
-      else if (payment.amountCents !== data.amountCents || payment.currency !== data.currency) outcomes[i] = 'amount-mismatch';
+      // ISO 4217 codes in any case: some providers write them in lower case ("eur").
+      else if (payment.amountCents !== data.amountCents || payment.currency !== data.currency.toUpperCase()) outcomes[i] = 'amount-mismatch';
       else {
         requestOf.set(i, requests.length);
         requests.push(
