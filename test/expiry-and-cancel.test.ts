@@ -35,6 +35,16 @@ describe('expiry and cancellation release stock exactly once', () => {
     expect(await inventoryOf(sut.admin, sku)).toMatchObject({ onHand: 10, reserved: 0, gateAvailable: 10, drift: 0 });
   });
 
+  it('takes a blank reason as none, as an empty form box sends it', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5 });
+    const [buyer] = await guests(sut.system.url!, 1);
+    const placed = await buyer!.order([{ sku, quantity: 1 }], 'blank-reason');
+    const cancelled = await buyer!.post(`/api/orders/${placed.body.id}/cancel`, { reason: '  ' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.history[1]).toMatchObject({ status: 'CANCELLED', reason: 'cancelled by the customer' });
+    expect(await inventoryOf(sut.admin, sku)).toMatchObject({ reserved: 0, gateAvailable: 5, drift: 0 });
+  });
+
   it('refuses 409, not 404, a cancel whose order was stored and ended between its look-up in Postgres and in Redis', async () => {
     const { ordersRepository } = sut.system.container;
     const sku = await createProduct(sut.admin, { onHand: 5 });

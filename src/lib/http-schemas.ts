@@ -59,6 +59,15 @@ export const text = (min: number, max: number) =>
     .max(max)
     .refine((value) => !value.includes('\u0000') && value.isWellFormed(), 'must not contain NUL characters or unpaired surrogates');
 
+/**
+ * Free text a caller may leave out or leave blank (a form's empty box sends ""): blank, or spaces
+ * only, counts as not given.
+ */
+export const optionalText = (max: number) =>
+  text(0, max)
+    .optional()
+    .transform((value) => value || undefined);
+
 /** An email address, kept in lower case: accounts are found by it, and one inbox has one spelling. */
 export const emailAddress = z
   .email()

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ACTORS, ORDER_STATUSES, PAYMENT_STATUSES, REFUND_STATUSES } from '../../db/schema.js';
 import { countryName } from '../../lib/countries.js';
-import { emailAddress, pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
+import { emailAddress, optionalText, pageOf, paginationQuery, text } from '../../lib/http-schemas.js';
 import { postalCodeProblem } from '../../lib/postal-codes.js';
 import { skuSchema } from '../catalog/sku.js';
 
@@ -203,12 +203,12 @@ export const orderParams = z.object({ id: z.uuid('an order id is a UUID').toLowe
 
 /** Optional: a POST without a body arrives as undefined (or null, from a JSON `null`). */
 export const cancelOrderBody = z
-  .object({ reason: text(1, 500).optional() })
+  .object({ reason: optionalText(500) })
   .strict()
   .nullish()
   .meta({ id: 'CancelOrder' });
 
 export const adminUpdateOrderBody = z
-  .object({ status: orderStatus, reason: text(1, 500).optional() })
+  .object({ status: orderStatus, reason: optionalText(500) })
   .strict()
   .meta({ id: 'SetOrderStatus' });
