@@ -484,6 +484,36 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('puts a cancelled order’s items back in the cart, as much as each line held, and says which could not come back', async () => {
+    const kept = await createProduct(sut.admin, { onHand: 5, title: 'Again Apron', priceCents: 1_500 });
+    const gone = await createProduct(sut.admin, { onHand: 2, title: 'Gone Gong', priceCents: 9_000 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const buyer = new Api(base, guest.token);
+    const placed = await buyer.order(
+      [
+        { sku: kept, quantity: 2 },
+        { sku: gone, quantity: 2 },
+      ],
+      `again-${kept}`,
+    );
+    expect(placed.status).toBe(202);
+    expect((await buyer.post(`/api/orders/${placed.body.id}/cancel`)).status).toBe(200);
+    // Meanwhile another buyer takes what the cancel gave back of one of them.
+    const other = new Api(base, (await new Api(base).post('/api/auth/guest')).body.token);
+    expect((await other.order([{ sku: gone, quantity: 2 }], `again-other-${gone}`)).status).toBe(202);
+
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/orders/${placed.body.id}`);
+    await page.getByRole('button', { name: 'Put these items back in your cart' }).click();
+    await page.getByText('1 of 2 items are back in your cart. Gone Gong is sold out.').waitFor();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    expect(await drawer.getByLabel('Quantity of Again Apron').inputValue()).toBe('2');
+    const cart = (await buyer.get('/api/cart')).body;
+    expect(cart.items.map(({ sku, quantity }: { sku: string; quantity: number }) => ({ sku, quantity }))).toEqual([{ sku: kept, quantity: 2 }]);
+    await page.close();
+  });
+
   it('keeps a cart line while its quantity is being retyped, and sets the new quantity', async () => {
     const sku = await createProduct(sut.admin, { onHand: 10, title: 'Retyped Mug', priceCents: 900 });
     const { page, quantity, cart } = await guestCartWithOne(sku, 'Retyped Mug');

@@ -70,26 +70,35 @@ export async function loadCart(): Promise<void> {
   }
 }
 
-async function change(cartChange: CartChange, send: () => Promise<Cart>, title?: string): Promise<boolean> {
+/** How a cart change ended: done, or refused and why, in the shopper's words (the cart shows it too). */
+export type CartChangeOutcome = { done: true } | { done: false; refusal: string };
+
+async function change(cartChange: CartChange, send: () => Promise<Cart>, title?: string): Promise<CartChangeOutcome> {
   const store = cartStore.getState();
+  const refused = (id: number, error: unknown): CartChangeOutcome => {
+    const refusal = refusalText(error, title);
+    store.refuse(id, refusal);
+    return { done: false, refusal };
+  };
   try {
     await ensureSession();
   } catch (error) {
     // No guest session could be made (network down, API busy): the change is refused like any other, and says why.
-    store.refuse(store.begin(cartChange), refusalText(error, title));
-    return false;
+    return refused(store.begin(cartChange), error);
   }
   const id = store.begin(cartChange);
   try {
     store.settle(id, await send());
-    return true;
+    return { done: true };
   } catch (error) {
-    store.refuse(id, refusalText(error, title));
-    return false;
+    return refused(id, error);
   }
 }
 
-export function addToCart(product: Pick<Product, 'sku' | 'title' | 'priceCents' | 'currency' | 'available'>, quantity = 1): Promise<boolean> {
+export function addToCart(
+  product: Pick<Product, 'sku' | 'title' | 'priceCents' | 'currency' | 'available'>,
+  quantity = 1,
+): Promise<CartChangeOutcome> {
   const { sku, title, priceCents, currency, available } = product;
   return change(
     { kind: 'add', sku, quantity, title, unitPriceCents: priceCents, currency, available },
@@ -98,7 +107,7 @@ export function addToCart(product: Pick<Product, 'sku' | 'title' | 'priceCents' 
   );
 }
 
-export function setQuantity(sku: string, quantity: number, title?: string): Promise<boolean> {
+export function setQuantity(sku: string, quantity: number, title?: string): Promise<CartChangeOutcome> {
   if (quantity <= 0) return removeFromCart(sku, title);
   return change(
     { kind: 'set', sku, quantity },
@@ -107,11 +116,11 @@ export function setQuantity(sku: string, quantity: number, title?: string): Prom
   );
 }
 
-export function removeFromCart(sku: string, title?: string): Promise<boolean> {
+export function removeFromCart(sku: string, title?: string): Promise<CartChangeOutcome> {
   return change({ kind: 'remove', sku }, () => unwrap(api.DELETE('/api/cart/items/{sku}', { params: { path: { sku } } })), title);
 }
 
-export function clearCart(): Promise<boolean> {
+export function clearCart(): Promise<CartChangeOutcome> {
   return change({ kind: 'clear' }, () => unwrap(api.DELETE('/api/cart')));
 }
 

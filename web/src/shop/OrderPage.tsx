@@ -3,6 +3,7 @@ import { useCallback, useRef, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { ApiError, api, type Order, unwrap } from '../api/client';
 import { failureText } from '../api/failure-text';
+import { addToCart } from '../cart/cart';
 import { formatDateTime, formatMoney } from '../lib/money';
 import type { OrderUpdate } from '../realtime/events';
 import { useRealtimeConnected, useRealtimeEvent } from '../realtime/socket';
@@ -11,6 +12,7 @@ import { ShippingAddress } from '../ui/address';
 import { ConfirmButton, LoadError, Loading, Notice, StatusBadge } from '../ui/common';
 import { useFocusAfterRender } from '../ui/focus';
 import { usePageTitle } from '../ui/page-title';
+import { useCartDrawer } from '../ui/ui-store';
 import { startPayment } from './CheckoutPage';
 import { statusText } from './order-status-text';
 import { ReservationCountdown } from './ReservationCountdown';
@@ -52,6 +54,57 @@ const MOVING = new Set<Order['status']>(['PENDING', 'CONFIRMED']);
 function withUpdate(order: Order, { status, at, actor, reason }: OrderUpdate): Order {
   const known = order.history.some((entry) => entry.status === status && Date.parse(entry.at) === Date.parse(at));
   return { ...order, status, history: known ? order.history : [...order.history, { status, at, actor, ...(reason ? { reason } : {}) }] };
+}
+
+/** Statuses that gave an order's units back (or refunded them): its items may be wanted again. */
+const ENDED_UNSOLD = new Set<Order['status']>(['CANCELLED', 'EXPIRED', 'FAILED']);
+
+/**
+ * Puts an ended order's items back in the cart, each as much as it held: the cart was emptied when
+ * the order was accepted, so a buyer whose payment was declined or who let the time run out would
+ * otherwise fill it again line by line. A line the cart cannot take (sold out, withdrawn) is
+ * refused as any add is; the outcome says how many came back, and why not the others (the cart's
+ * own notice of a refusal goes once a later line is taken).
+ */
+function BuyAgain({ order }: { order: Order }) {
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<{ back: number; refusals: string[] }>();
+  const openCart = useCartDrawer((state) => state.setOpen);
+  const putBack = async () => {
+    setBusy(true);
+    setOutcome(undefined);
+    openCart(true);
+    let back = 0;
+    const refusals: string[] = [];
+    // One after another: each add answers with the cart, and the next builds on it.
+    for (const item of order.items) {
+      const product = { sku: item.sku, title: item.title, priceCents: item.unitPriceCents, currency: order.currency, available: item.quantity };
+      const added = await addToCart(product, item.quantity);
+      if (added.done) back += 1;
+      else refusals.push(added.refusal);
+    }
+    setOutcome({ back, refusals });
+    setBusy(false);
+  };
+  const of = order.items.length;
+  const said = !outcome
+    ? undefined
+    : outcome.back === of
+      ? { tone: 'ok' as const, text: of === 1 ? 'The item is back in your cart.' : 'The items are back in your cart.' }
+      : {
+          tone: 'warn' as const,
+          text: `${outcome.back === 0 ? 'None of these items could go back in your cart.' : `${outcome.back} of ${of} items are back in your cart.`} ${outcome.refusals.join(' ')}`,
+        };
+  return (
+    <>
+      <div className="chips">
+        <button type="button" onClick={() => void putBack()} disabled={busy}>
+          {busy ? 'Putting the items back…' : 'Put these items back in your cart'}
+        </button>
+      </div>
+      <div aria-live="polite">{said && <Notice tone={said.tone}>{said.text}</Notice>}</div>
+    </>
+  );
 }
 
 /**
@@ -185,6 +238,7 @@ export function OrderPage({ id }: { id: string }) {
               </div>
             </>
           )}
+          {ENDED_UNSOLD.has(data.status) && data.items.length > 0 && <BuyAgain order={data} />}
           <h3 style={{ marginTop: '1.5rem' }}>History</h3>
           <ol className="timeline">
             {data.history.map((entry) => (
