@@ -398,6 +398,8 @@ describe('the admin console in a browser', () => {
 
     // The list's actions are here too, the confirmation of a cancellation with them.
     await page.getByRole('button', { name: `Cancel order ${short}`, exact: true }).click();
+    // The reason goes to the buyer, in the cancellation mail.
+    await page.getByLabel(`Reason the buyer is told (optional), order ${short}`).fill('  Damaged in the warehouse  ');
     await page.getByRole('button', { name: `Yes, cancel order ${short}` }).click();
     await page
       .getByRole('status')
@@ -410,8 +412,10 @@ describe('the admin console in a browser', () => {
       .poll(async () => (await historyRows()).map(([status, , actor, reason]) => [status, actor, reason]))
       .toEqual([
         ['PENDING', 'customer', '—'],
-        ['CANCELLED', 'admin', 'set by an admin'],
+        ['CANCELLED', 'admin', 'Damaged in the warehouse'],
       ]);
+    const [cancelled] = await mailsTo(sut.admin, email, / cancelled$/);
+    expect(cancelled!.text).toContain('Reason: Damaged in the warehouse');
     expect(await page.getByRole('button', { name: `Cancel order ${short}`, exact: true }).count()).toBe(0);
     expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('CANCELLED');
     await page.close();
@@ -1127,7 +1131,10 @@ describe('an order the worker has not moved on, in the admin console', () => {
       .filter({ hasText: `Order ${short} is now FAILED.` })
       .waitFor();
     expect(sent).toEqual([`PATCH /api/admin/orders/${orderId}`]);
-    expect((await sut.admin.get(`/api/orders/${orderId}`)).body.status).toBe('FAILED');
+    const failed = (await sut.admin.get(`/api/orders/${orderId}`)).body;
+    expect(failed.status).toBe('FAILED');
+    // No reason typed: the server's own.
+    expect(failed.history.at(-1)).toMatchObject({ status: 'FAILED', actor: 'admin', reason: 'changed by an administrator' });
     await page.close();
   });
 });

@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api, type Order, type OrderStatus, unwrap } from '../api/client';
 import { ConfirmButton } from '../ui/common';
 import type { OutcomeTone } from '../ui/outcome';
@@ -15,6 +16,9 @@ const NEXT: Partial<Record<OrderStatus, ('FULFILLED' | AskedTwice)[]>> = {
 
 const LABEL: Record<AskedTwice, string> = { CONFIRMED: 'Confirm', CANCELLED: 'Cancel', FAILED: 'Fail' };
 const VERB: Record<AskedTwice, string> = { CONFIRMED: 'confirm', CANCELLED: 'cancel', FAILED: 'fail' };
+
+/** The changes whose reason the buyer reads (in the cancellation or failure mail, and the order's history): asked for with them. */
+const TOLD = new Set<OrderStatus>(['CANCELLED', 'FAILED']);
 
 function questionOf(status: AskedTwice, order: Order): string {
   switch (status) {
@@ -38,10 +42,20 @@ function questionOf(status: AskedTwice, order: Order): string {
 export function OrderTransitions({ order, onDone }: { order: Order; onDone: (message: string, tone: OutcomeTone) => void }) {
   const queryClient = useQueryClient();
   const short = order.id.slice(0, 8);
+  // Left blank, the server records its own ("changed by an administrator").
+  const [reason, setReason] = useState('');
   const move = useMutation({
     mutationFn: (status: OrderStatus) =>
-      unwrap(api.PATCH('/api/admin/orders/{id}', { params: { path: { id: order.id } }, body: { status, reason: 'set by an admin' } })),
-    onSuccess: (updated) => onDone(`Order ${short} is now ${updated.status}.`, 'ok'),
+      unwrap(
+        api.PATCH('/api/admin/orders/{id}', {
+          params: { path: { id: order.id } },
+          body: { status, ...(TOLD.has(status) && reason.trim() ? { reason: reason.trim() } : {}) },
+        }),
+      ),
+    onSuccess: (updated) => {
+      setReason('');
+      onDone(`Order ${short} is now ${updated.status}.`, 'ok');
+    },
     onError: (error, status) => onDone(transitionRefusal(error, short, status), 'bad'),
     // A refusal usually means the order moved on meanwhile (the buyer cancelled, it expired, it was
     // paid): the orders are read again either way (the list and an order's page alike), so what is
@@ -65,6 +79,17 @@ export function OrderTransitions({ order, onDone }: { order: Order; onDone: (mes
             key={status}
             small
             question={questionOf(status, order)}
+            detail={
+              TOLD.has(status) && (
+                <input
+                  aria-label={`Reason the buyer is told (optional), order ${short}`}
+                  placeholder="Reason for the buyer (optional)"
+                  maxLength={500}
+                  value={reason}
+                  onChange={(event) => setReason(event.target.value)}
+                />
+              )
+            }
             yes={
               <>
                 Yes, {VERB[status]}

@@ -30,6 +30,7 @@ export function Notice({ tone, children, onDismiss }: { tone: NoticeTone; childr
 export function ConfirmButton({
   children,
   question,
+  detail,
   yes,
   keep,
   onConfirm,
@@ -38,6 +39,8 @@ export function ConfirmButton({
 }: {
   children: ReactNode;
   question: ReactNode;
+  /** Shown with the question, before the buttons: what the confirmation may carry (a reason). */
+  detail?: ReactNode;
   yes: ReactNode;
   keep: ReactNode;
   onConfirm: () => void;
@@ -73,6 +76,7 @@ export function ConfirmButton({
   return (
     <span className="confirm">
       <span>{question}</span>
+      {detail}
       <button
         type="button"
         className={`danger${size}`}
