@@ -82,7 +82,9 @@ describe('vendor stock', () => {
       { source: b!.name, available: 3, stale: false },
     ]);
     expect(await vendorView(a!.id)).toMatchObject({ name: a!.name, baseUrl: a!.sim.url, status: 'ok', circuit: 'closed', skuCount: 1 });
-    expect((await vendorView(a!.id)).lastSyncAt).toEqual(expect.any(String));
+    const synced = await vendorView(a!.id);
+    expect(synced.lastSyncAt).toEqual(expect.any(String));
+    expect(synced.lastSuccessAt).toBe(synced.lastSyncAt);
 
     const [buyer] = await guests(sut.system.url!, 1);
     expect((await buyer!.order([{ sku, quantity: 17 }], 'beyond-local')).status).toBe(202);
@@ -142,7 +144,10 @@ describe('vendor stock', () => {
       return report.outcome === 'failed' && report.circuit === 'open' ? report : undefined;
     }, 'the breaker to open');
     expect(opened).toMatchObject({ outcome: 'failed', circuit: 'open' });
-    expect(await vendorView(a!.id)).toMatchObject({ status: 'failed', circuit: 'open', lastError: expect.stringContaining(a!.name) });
+    const failing = await vendorView(a!.id);
+    expect(failing).toMatchObject({ status: 'failed', circuit: 'open', lastError: expect.stringContaining(a!.name) });
+    // The last success stays the last sync before the outage: the age of the counts still in use.
+    expect(Date.parse(failing.lastSuccessAt)).toBeLessThan(Date.parse(failing.lastSyncAt));
 
     // Once its count is older than the threshold, a failed sync stops it counting.
     await eventually(async () => {

@@ -226,7 +226,10 @@ export interface VendorsTable {
   enabled: Generated<boolean>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
+  /** The last sync attempt, whatever its outcome. */
   lastSyncAt: Date | null;
+  /** The last sync that succeeded. */
+  lastSuccessAt: Date | null;
   lastSyncStatus: 'ok' | 'failed' | null;
   lastSyncError: string | null;
   circuit: Generated<CircuitState>;

@@ -11,6 +11,7 @@ import * as mailPreferences from './0009-mail-preferences.js';
 import * as withheldMail from './0010-withheld-mail.js';
 import * as ordersByEmail from './0011-orders-by-email.js';
 import * as guestAdoptions from './0012-guest-adoptions.js';
+import * as vendorLastSuccess from './0013-vendor-last-success.js';
 
 /** Every migration, in order. Names are permanent: Kysely records them in kysely_migration. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010-withheld-mail': withheldMail,
   '0011-orders-by-email': ordersByEmail,
   '0012-guest-adoptions': guestAdoptions,
+  '0013-vendor-last-success': vendorLastSuccess,
 };

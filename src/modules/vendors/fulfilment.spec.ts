@@ -69,6 +69,7 @@ const vendorRow = (name: string, priority: number): VendorRow => ({
   createdAt: new Date(0),
   updatedAt: new Date(0),
   lastSyncAt: null,
+  lastSuccessAt: null,
   lastSyncStatus: null,
   lastSyncError: null,
   circuit: 'closed',

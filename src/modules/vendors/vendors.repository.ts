@@ -88,7 +88,7 @@ export class VendorsRepository {
         // column, it failed the sync itself, so the vendor's counts never went stale.
         lastSyncError: outcome.status === 'failed' ? outcome.error.replaceAll('\u0000', '\uFFFD').slice(0, 1_000) : null,
         circuit,
-        ...(outcome.status === 'ok' ? { skuCount: outcome.skuCount } : {}),
+        ...(outcome.status === 'ok' ? { skuCount: outcome.skuCount, lastSuccessAt: at } : {}),
       })
       .where('id', '=', id)
       .execute();

@@ -31,7 +31,8 @@ export const vendor = z
     circuit: z
       .enum(['closed', 'open', 'half-open'])
       .meta({ description: 'The circuit breaker of the vendor, as the worker that last called it saw it' }),
-    lastSyncAt: z.iso.datetime().nullable(),
+    lastSyncAt: z.iso.datetime().nullable().meta({ description: 'The last sync attempt, whatever its outcome' }),
+    lastSuccessAt: z.iso.datetime().nullable().meta({ description: 'The last sync that succeeded: how old the counts in use are' }),
     skuCount: z.number().int().meta({ description: 'Catalog SKUs the vendor listed at its last successful sync' }),
     lastError: z.string().optional(),
   })

@@ -26,6 +26,7 @@ export function viewOf(row: VendorRow): VendorView {
     status: row.enabled ? (row.lastSyncStatus ?? 'never') : 'disabled',
     circuit: row.circuit,
     lastSyncAt: row.lastSyncAt?.toISOString() ?? null,
+    lastSuccessAt: row.lastSuccessAt?.toISOString() ?? null,
     skuCount: row.skuCount,
     ...(row.lastSyncStatus === 'failed' && row.lastSyncError ? { lastError: row.lastSyncError } : {}),
   };

@@ -1083,7 +1083,15 @@ export interface components {
             /** Format: uuid */
             id: string;
             lastError?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The last sync that succeeded: how old the counts in use are
+             */
+            lastSuccessAt: string | null;
+            /**
+             * Format: date-time
+             * @description The last sync attempt, whatever its outcome
+             */
             lastSyncAt: string | null;
             name: string;
             /** @description Fulfilment asks vendors in ascending priority */
