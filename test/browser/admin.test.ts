@@ -443,6 +443,22 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('gives the heading the focus when an order opened within the console turns out not to exist, as it does for one that does', async () => {
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    const missing = randomUUID();
+    await page.goto(`${base}/admin/orders/${missing}`);
+    await page.getByRole('heading', { level: 1, name: 'No such order' }).waitFor();
+    await page.getByRole('main').getByRole('link', { name: 'All orders' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
+    // Back is a navigation within the page: the heading takes the focus while the order loads, and keeps it once it is not found.
+    await page.goBack();
+    const heading = page.getByRole('heading', { level: 1, name: 'No such order' });
+    await heading.waitFor();
+    await expect.poll(() => hasFocus(heading)).toBe(true);
+    await page.close();
+  });
+
   it('links a dead letter about an order to the order', async () => {
     const sku = await createProduct(sut.admin, { onHand: 5, title: 'Stranded Stool' });
     const [buyer] = await guests(base, 1);
