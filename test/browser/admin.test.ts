@@ -1037,6 +1037,35 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('fits the list of orders into a 390-pixel screen: every column, Total and Actions too, inside its box with nothing to scroll', async () => {
+    // A long address, a four-digit total, and a PENDING order's two buttons: the widest a row gets.
+    const email = `${uniqueSku().toLowerCase()}.a-rather-long-mailbox-name@example.test`;
+    const { short, page } = await pendingOrderInConsole('Pocket Piano', { customerEmail: email }, { quantity: 2, priceCents: 58_800 });
+    await eventually(async () => ((await sut.admin.get(`/api/admin/orders?q=${email}`)).body.total === 1 ? true : undefined), 'the order stored');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/admin/orders?q=${encodeURIComponent(email)}`);
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: short, exact: true }) });
+    await row.waitFor();
+
+    const wrap = page.locator('.table-wrap');
+    const fits = async (what: string) => {
+      expect(await scrollWidthOf(page), `${what}: the page`).toBeLessThanOrEqual(390);
+      expect(await wrap.evaluate((element) => element.scrollWidth - element.clientWidth), `${what}: what the box scrolls`).toBe(0);
+      const box = (await wrap.boundingBox())!;
+      for (const cell of await row.getByRole('cell').all()) {
+        const { x, width } = (await cell.boundingBox())!;
+        expect(x + width, `${what}: ${await cell.textContent()}`).toBeLessThanOrEqual(box.x + box.width);
+      }
+    };
+    await fits('the row');
+    expect(await row.getByRole('cell', { name: '€1,176.00' }).count()).toBe(1);
+    // The longest question a row asks, with its two buttons.
+    await row.getByRole('button', { name: `Confirm order ${short}`, exact: true }).click();
+    await row.getByText('Confirm it without a payment through the provider?').waitFor();
+    await fits('the row asking to confirm');
+    await page.close();
+  });
+
   it('says why a price it cannot read was not saved, naming the field', async () => {
     const sku = await createProduct(sut.admin, { sku: firstPageSku(), onHand: 5, priceCents: 1_500, title: 'Exponent Easel' });
     const page = await browser.newPage();
