@@ -626,6 +626,9 @@ describe('the admin console in a browser', () => {
     // Each sync tries three times; the breaker opens after five failures in a row.
     await syncOnce();
     expect(await health.textContent()).toBe('failed');
+    // A failed attempt is not a sync: its time is said as that of a failure, apart from the last sync's, which the API does not give then.
+    expect(await row.textContent()).toMatch(/Last attempt failed [A-Z][a-z]{2} \d{1,2}, \d{4}/);
+    expect(await row.getByTestId('last-sync').textContent()).toMatch(/^Last attempt failed .+The last successful sync is not recorded\.$/);
     for (let syncs = 1; syncs < 5 && (await circuit.textContent()) !== 'open'; syncs++) await syncOnce();
     expect(await circuit.textContent()).toBe('open');
     // Why the last sync failed: the vendor's 503, or the open breaker that no longer calls it.
@@ -644,6 +647,8 @@ describe('the admin console in a browser', () => {
     expect(await health.textContent()).toBe('ok');
     expect(await circuit.textContent()).toBe('closed');
     expect(await vendor()).toMatchObject({ status: 'ok', circuit: 'closed' });
+    // Synced again: the time of that sync, and no failure.
+    expect(await row.getByTestId('last-sync').textContent()).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M$/);
     await page.close();
   });
 
