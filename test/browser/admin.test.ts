@@ -447,6 +447,22 @@ describe('the admin console in a browser', () => {
     await page.close();
   });
 
+  it('gives the heading the focus when an order opened within the console turns out not to exist, as it does for one that does', async () => {
+    const page = await browser.newPage();
+    await signInAsAdmin(page, base);
+    const missing = randomUUID();
+    await page.goto(`${base}/admin/orders/${missing}`);
+    await page.getByRole('heading', { level: 1, name: 'No such order' }).waitFor();
+    await page.getByRole('main').getByRole('link', { name: 'All orders' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
+    // Back is a navigation within the page: the heading takes the focus while the order loads, and keeps it once it is not found.
+    await page.goBack();
+    const heading = page.getByRole('heading', { level: 1, name: 'No such order' });
+    await heading.waitFor();
+    await expect.poll(() => hasFocus(heading)).toBe(true);
+    await page.close();
+  });
+
   it('links a dead letter about an order to the order', async () => {
     const sku = await createProduct(sut.admin, { onHand: 5, title: 'Stranded Stool' });
     const [buyer] = await guests(base, 1);
@@ -614,6 +630,9 @@ describe('the admin console in a browser', () => {
     // Each sync tries three times; the breaker opens after five failures in a row.
     await syncOnce();
     expect(await health.textContent()).toBe('failed');
+    // A failed attempt is not a sync: its time is said as that of a failure, apart from the last sync's, which the API does not give then.
+    expect(await row.textContent()).toMatch(/Last attempt failed [A-Z][a-z]{2} \d{1,2}, \d{4}/);
+    expect(await row.getByTestId('last-sync').textContent()).toMatch(/^Last attempt failed .+The last successful sync is not recorded\.$/);
     for (let syncs = 1; syncs < 5 && (await circuit.textContent()) !== 'open'; syncs++) await syncOnce();
     expect(await circuit.textContent()).toBe('open');
     // Why the last sync failed: the vendor's 503, or the open breaker that no longer calls it.
@@ -632,6 +651,8 @@ describe('the admin console in a browser', () => {
     expect(await health.textContent()).toBe('ok');
     expect(await circuit.textContent()).toBe('closed');
     expect(await vendor()).toMatchObject({ status: 'ok', circuit: 'closed' });
+    // Synced again: the time of that sync, and no failure.
+    expect(await row.getByTestId('last-sync').textContent()).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M$/);
     await page.close();
   });
 
@@ -1022,6 +1043,35 @@ describe('the admin console in a browser', () => {
     const atEnd = await edgeBrightness(lines);
     expect(atEnd.left, 'the left edge at the end').toBeLessThan(240);
     expect(atEnd.right, 'the right edge at the end').toBe(255);
+    await page.close();
+  });
+
+  it('fits the list of orders into a 390-pixel screen: every column, Total and Actions too, inside its box with nothing to scroll', async () => {
+    // A long address, a four-digit total, and a PENDING order's two buttons: the widest a row gets.
+    const email = `${uniqueSku().toLowerCase()}.a-rather-long-mailbox-name@example.test`;
+    const { short, page } = await pendingOrderInConsole('Pocket Piano', { customerEmail: email }, { quantity: 2, priceCents: 58_800 });
+    await eventually(async () => ((await sut.admin.get(`/api/admin/orders?q=${email}`)).body.total === 1 ? true : undefined), 'the order stored');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/admin/orders?q=${encodeURIComponent(email)}`);
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: short, exact: true }) });
+    await row.waitFor();
+
+    const wrap = page.locator('.table-wrap');
+    const fits = async (what: string) => {
+      expect(await scrollWidthOf(page), `${what}: the page`).toBeLessThanOrEqual(390);
+      expect(await wrap.evaluate((element) => element.scrollWidth - element.clientWidth), `${what}: what the box scrolls`).toBe(0);
+      const box = (await wrap.boundingBox())!;
+      for (const cell of await row.getByRole('cell').all()) {
+        const { x, width } = (await cell.boundingBox())!;
+        expect(x + width, `${what}: ${await cell.textContent()}`).toBeLessThanOrEqual(box.x + box.width);
+      }
+    };
+    await fits('the row');
+    expect(await row.getByRole('cell', { name: '€1,176.00' }).count()).toBe(1);
+    // The longest question a row asks, with its two buttons.
+    await row.getByRole('button', { name: `Confirm order ${short}`, exact: true }).click();
+    await row.getByText('Confirm it without a payment through the provider?').waitFor();
+    await fits('the row asking to confirm');
     await page.close();
   });
 

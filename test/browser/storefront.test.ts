@@ -904,6 +904,37 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('takes the fields it refused out of the summary as the shopper corrects them, and the summary away once none is left', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Corrected Cornet', priceCents: 900 });
+    const page = await browser.newPage();
+    // The browser takes an address without a dot in its domain; the server wants one.
+    await buyNowToCheckout(page, base, { sku, left: 'Only 5 left' }, 'ada@localhost');
+    const summary = page.getByRole('main').getByRole('alert');
+    const city = page.getByLabel('City');
+    const address = page.getByLabel('Address', { exact: true });
+
+    // Refused before sending: two fields of spaces.
+    await city.fill('  ');
+    await address.fill('   ');
+    await page.getByRole('button', { name: /^Place order/ }).click();
+    await expect.poll(() => summary.textContent()).toBe('Address is empty. City is empty.');
+    await city.fill('London');
+    await expect.poll(() => summary.textContent()).toBe('Address is empty.');
+    expect(await address.getAttribute('aria-invalid')).toBe('true');
+    await address.fill('12 Analytical Street');
+    await expect.poll(() => summary.count()).toBe(0);
+
+    // Refused by the server: the same once the field it names is corrected.
+    await page.getByRole('button', { name: /^Place order/ }).click();
+    await expect.poll(() => summary.textContent()).toBe('Check Email: Invalid email address.');
+    await page.getByLabel('Email').fill('ada@example.test');
+    await expect.poll(() => summary.count()).toBe(0);
+    expect(await page.locator('main form').getAttribute('aria-describedby')).toBeNull();
+    await page.getByRole('button', { name: /^Place order/ }).click();
+    await page.getByRole('button', { name: /^Pay / }).waitFor();
+    await page.close();
+  });
+
   it('refuses a link to buy more units than a line holds, before showing a total, and offers the most it can', async () => {
     const sku = await createProduct(sut.admin, { onHand: 2_000, title: 'Bulk Pencil', priceCents: 3_700 });
     const page = await browser.newPage();

@@ -1,10 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { Link } from 'wouter';
 import { ApiError, api, type Order, unwrap } from '../api/client';
 import { formatDateTime, formatMoney } from '../lib/money';
 import { ShippingAddress } from '../ui/address';
 import { LoadError, Loading, StatusBadge } from '../ui/common';
-import { useOutcomeNotice } from '../ui/outcome';
+import { type OutcomeTone, useOutcomeNotice } from '../ui/outcome';
 import { OrderTransitions } from './OrderTransitions';
 
 /** Statuses an order still leaves: its page is read again now and then while it is in one. */
@@ -34,50 +35,49 @@ export function OrderAdminPage({ id }: { id: string }) {
     refetchInterval: (query) => (query.state.data && MOVING.has(query.state.data.status) ? 10_000 : false),
   });
 
-  // The heading is there from the start: a page opened from the list gives it the focus as it opens.
-  if (order.isPending) {
-    return (
-      <>
-        <p>
-          <Link href="/orders">← All orders</Link>
-        </p>
-        <h1>
-          Order <code>{id.slice(0, 8)}</code>
-        </h1>
-        <Loading what="the order" />
-      </>
-    );
-  }
-  if (order.error) {
-    // 400: an address that cannot name an order at all (not a UUID); to the admin, no such order either.
-    if (order.error instanceof ApiError && order.error.namesNothing) {
-      return (
-        <>
-          <h1>No such order</h1>
-          <p>
-            There is no order {id}. <Link href="/orders">All orders</Link>
-          </p>
-        </>
-      );
-    }
-    return <LoadError error={order.error} retry={() => void order.refetch()} />;
-  }
-  const data = order.data;
+  const missing = order.error instanceof ApiError && order.error.namesNothing;
+  // One frame for every state of the page, its heading in the same place: the focus a navigation gives
+  // it as the page opens (while the order loads) stays on it when the order is found, or is not, or
+  // fails to load. A view with a heading of its own took the focus away to <body>.
   return (
     <>
       <p>
         <Link href="/orders">← All orders</Link>
       </p>
       <h1>
-        Order <code>{data.id.slice(0, 8)}</code>
+        {missing ? (
+          'No such order'
+        ) : (
+          <>
+            Order <code>{(order.data?.id ?? id).slice(0, 8)}</code>
+          </>
+        )}
       </h1>
+      {order.isPending ? (
+        <Loading what="the order" />
+      ) : missing ? (
+        // 400: an address that cannot name an order at all (not a UUID); to the admin, no such order either.
+        <p>There is no order {id}.</p>
+      ) : order.error ? (
+        <LoadError error={order.error} retry={() => void order.refetch()} />
+      ) : (
+        <OrderDetails order={order.data} notice={notice} onDone={show} />
+      )}
+    </>
+  );
+}
+
+/** What an admin sees of an order found: its status and the changes still possible, its facts, lines and history. */
+function OrderDetails({ order: data, notice, onDone }: { order: Order; notice: ReactNode; onDone: (message: string, tone: OutcomeTone) => void }) {
+  return (
+    <>
       {notice}
       <div className="two-col">
         <section className="card" aria-labelledby="order-status-title">
           <h2 id="order-status-title">
             Status: <StatusBadge status={data.status} />
           </h2>
-          <OrderTransitions order={data} onDone={show} />
+          <OrderTransitions order={data} onDone={onDone} />
           <dl className="facts">
             <dt>Order id</dt>
             <dd>

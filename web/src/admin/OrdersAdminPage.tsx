@@ -102,7 +102,7 @@ export function OrdersAdminPage() {
           <LoadError error={orders.error} retry={() => void orders.refetch()} />
         ))}
       {shown && (
-        <div className="table-wrap">
+        <div className="table-wrap orders-list">
           <p className="muted" role="status">
             {shown.total} order{shown.total === 1 ? '' : 's'}
           </p>
@@ -123,20 +123,20 @@ export function OrdersAdminPage() {
             <tbody>
               {shown.items.map((order) => (
                 <tr key={order.id}>
-                  <td>
+                  <td className="orders-order">
                     {/* Under the column "Order", as the shop's own list of orders has it. */}
                     <Link href={`/orders/${order.id}`}>
                       <code>{order.id.slice(0, 8)}</code>
                     </Link>
                   </td>
-                  <td>{formatDateTime(order.createdAt)}</td>
-                  <td>{order.customerEmail ?? <span className="muted">guest</span>}</td>
-                  <td>{order.items.map((item) => `${item.quantity} × ${item.sku}`).join(', ')}</td>
-                  <td>
+                  <td className="orders-placed">{formatDateTime(order.createdAt)}</td>
+                  <td className="orders-customer">{order.customerEmail ?? <span className="muted">guest</span>}</td>
+                  <td className="orders-items">{order.items.map((item) => `${item.quantity} × ${item.sku}`).join(', ')}</td>
+                  <td className="orders-status">
                     <StatusBadge status={order.status} />
                   </td>
-                  <td className="num">{formatMoney(order.totalCents, order.currency)}</td>
-                  <td>
+                  <td className="num orders-total">{formatMoney(order.totalCents, order.currency)}</td>
+                  <td className="orders-actions">
                     <OrderTransitions order={order} onDone={show} />
                   </td>
                 </tr>

@@ -26,6 +26,37 @@ function describeFaults(answer: Record<string, unknown>): string {
   return parts.length > 0 ? parts.join(', ') : 'no faults';
 }
 
+/** A vendor's last sync as the API tells it: none yet, or its last attempt, dated, and whether that succeeded. */
+export type LastSync = { outcome: 'never' } | { outcome: 'ok' | 'failed'; at: string };
+
+/**
+ * What a vendor's `lastSyncAt` dates: its last attempt, successful or not (`status` says which, and
+ * `lastError` still does once the vendor is disabled). A failed attempt's time is not that of the
+ * last sync; the time of the last successful one is then not recorded (the API has no field for it).
+ */
+export function lastSyncOf(vendor: Pick<Vendor, 'status' | 'lastSyncAt' | 'lastError'>): LastSync {
+  if (!vendor.lastSyncAt) return { outcome: 'never' };
+  const failed = vendor.status === 'failed' || vendor.lastError !== undefined;
+  return { outcome: failed ? 'failed' : 'ok', at: vendor.lastSyncAt };
+}
+
+/** The "Last sync" cell: the time of the last sync, or, when the last attempt failed, that apart. */
+function LastSyncCell({ vendor }: { vendor: Vendor }) {
+  const last = lastSyncOf(vendor);
+  return (
+    <td data-testid="last-sync">
+      {last.outcome === 'never' && 'never'}
+      {last.outcome === 'ok' && formatDateTime(last.at)}
+      {last.outcome === 'failed' && (
+        <>
+          <span className="sync-failed">Last attempt failed {formatDateTime(last.at)}</span>
+          <div className="muted small-text">The last successful sync is not recorded.</div>
+        </>
+      )}
+    </td>
+  );
+}
+
 /** One fault switch that takes a number (from 0): its field and the button that flips it. */
 function NumberSwitch(props: {
   id: string;
@@ -234,7 +265,7 @@ export function VendorsPage() {
                         {vendor.circuit}
                       </span>
                     </td>
-                    <td>{vendor.lastSyncAt ? formatDateTime(vendor.lastSyncAt) : 'never'}</td>
+                    <LastSyncCell vendor={vendor} />
                     <td className="num">{vendor.skuCount}</td>
                     <td>
                       <div className="inline">

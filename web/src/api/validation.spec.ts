@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './client';
-import { complaintsOf, fieldAt, validationIssues } from './validation';
+import { complaintsAt, complaintsOf, fieldAt, validationIssues } from './validation';
 
 const refusal = (issues: unknown) => new ApiError(400, 'VALIDATION_FAILED', 'invalid body', { issues });
 
@@ -32,6 +32,19 @@ describe('validation issues', () => {
       'Quantity: Too big: expected number to be <=1000',
       'shippingAddress › line9: Unrecognized key',
       'give either items or fromCart: true',
+    ]);
+  });
+
+  it('gives each complaint the path of the field it names, so a form can tell which are about its own fields', () => {
+    const issues = [
+      { path: '/items/0/quantity', message: 'Too big' },
+      { path: '/shippingAddress/city', message: 'Too small' },
+      { path: '/shippingAddress/line9', message: 'Unrecognized key' },
+    ];
+    expect(complaintsAt(issues, { '/items': 'Quantity', '/shippingAddress/city': 'City' })).toEqual([
+      { path: '/items', text: 'Quantity: Too big' },
+      { path: '/shippingAddress/city', text: 'City: Too small' },
+      { path: '/shippingAddress/line9', text: 'shippingAddress › line9: Unrecognized key' },
     ]);
   });
 });

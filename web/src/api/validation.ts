@@ -23,23 +23,41 @@ export function validationIssues(error: unknown): FieldIssue[] {
   }));
 }
 
-/** The entry of `fields` for `path`: its own, or that of the nearest path above it (`/items/0/quantity` finds `/items`). */
-export function fieldAt<T>(path: string, fields: Readonly<Record<string, T>>): T | undefined {
+/** The key of `fields` that `path` falls under: its own, or the nearest path above it (`/items/0/quantity` finds `/items`). */
+export function pointerAt(path: string, fields: Readonly<Record<string, unknown>>): string | undefined {
   for (let at = path; at !== ''; at = at.slice(0, at.lastIndexOf('/'))) {
-    if (Object.hasOwn(fields, at)) return fields[at];
+    if (Object.hasOwn(fields, at)) return at;
   }
   return undefined;
+}
+
+/** The entry of `fields` for `path`: its own, or that of the nearest path above it (`/items/0/quantity` finds `/items`). */
+export function fieldAt<T>(path: string, fields: Readonly<Record<string, T>>): T | undefined {
+  const at = pointerAt(path, fields);
+  return at === undefined ? undefined : fields[at];
+}
+
+/** One complaint of a refusal, and the path it is about: a key of the labels it was named by, or the issue's own path. */
+export interface Complaint {
+  path: string;
+  text: string;
 }
 
 /**
  * One complaint per field, named by its label in `labels` (JSON pointer → label): "Postal code: Too
  * small: …". A path with no label is named by the pointer's own words (`shippingAddress › line9`).
  */
-export function complaintsOf(issues: FieldIssue[], labels: Readonly<Record<string, string>>): string[] {
-  const byField = new Map<string, string>();
+export function complaintsAt(issues: FieldIssue[], labels: Readonly<Record<string, string>>): Complaint[] {
+  const byField = new Map<string, Complaint>();
   for (const { path, message } of issues) {
-    const field = fieldAt(path, labels) ?? path.replace(/^\//, '').replaceAll('/', ' › ');
-    if (!byField.has(field)) byField.set(field, message);
+    const labelled = pointerAt(path, labels);
+    const field = labelled !== undefined ? labels[labelled]! : path.replace(/^\//, '').replaceAll('/', ' › ');
+    if (!byField.has(field)) byField.set(field, { path: labelled ?? path, text: field ? `${field}: ${message}` : message });
   }
-  return [...byField].map(([field, message]) => (field ? `${field}: ${message}` : message));
+  return [...byField.values()];
+}
+
+/** The texts of `complaintsAt`. */
+export function complaintsOf(issues: FieldIssue[], labels: Readonly<Record<string, string>>): string[] {
+  return complaintsAt(issues, labels).map((complaint) => complaint.text);
 }

@@ -6,7 +6,7 @@ import { countryName } from '../../../src/lib/countries.js';
 import { postalCodeExample, postalCodeProblem, usesPostalCodes } from '../../../src/lib/postal-codes.js';
 import { ApiError, api, type Order, type ShippingAddress, unwrap } from '../api/client';
 import { failureText } from '../api/failure-text';
-import { complaintsOf, fieldAt, validationIssues } from '../api/validation';
+import { complaintsAt, fieldAt, validationIssues } from '../api/validation';
 import { cartStore, loadCart, useCartView } from '../cart/cart';
 import { isLineQuantity, nearestLineQuantity, QUANTITY_RULE } from '../cart/quantity';
 import { CheckoutKey, keepKeyAfter } from '../checkout/checkout-key';
@@ -49,6 +49,17 @@ const LABELS: Record<string, string> = {
 
 /** Messages by field name, for the fields that need a change before the order can go. */
 type FieldProblems = Record<string, string>;
+
+/**
+ * A submit refused for what the form holds: each complaint with the name of the field it is about
+ * (none for what is not a field of the form: the lines, the order as a whole), and how the summary
+ * says those still open. The summary follows the fields: one the shopper changes is no longer marked
+ * (see the form's onInput), nor said in the summary, which goes once none is left.
+ */
+interface FieldsRefused {
+  complaints: { field?: string | undefined; text: string }[];
+  summary: (texts: string[]) => string;
+}
 
 /** The required fields left blank: the browser's `required` lets spaces through, and they are trimmed away. */
 function blankFields(field: (name: string) => string): FieldProblems {
@@ -124,7 +135,9 @@ export function CheckoutPage() {
   // Without a session there is no cart to wait for.
   const cartKnown = useStore(cartStore, (state) => state.server !== null) || user === undefined;
   const [, navigate] = useLocation();
+  /** Why the last submit was refused, when that is not what the fields hold (sold out, ordered elsewhere, the network). */
   const [error, setError] = useState<string>();
+  const [refused, setRefused] = useState<FieldsRefused>();
   const [problems, setProblems] = useState<FieldProblems>({});
   /** A purchase of one product refused for want of stock: the units that are left, to order instead. */
   const [fewer, setFewer] = useState<number>();
@@ -158,9 +171,10 @@ export function CheckoutPage() {
   const blocked = !buySku && cart.problems.length > 0;
 
   /** Marks the fields at fault, says what is wrong, and takes the shopper to the first of them (or to the message). */
-  const showProblems = (named: FieldProblems, summary: string) => {
+  const showProblems = (named: FieldProblems, refusal: FieldsRefused) => {
     setProblems(named);
-    setError(summary);
+    setRefused(refusal);
+    setError(undefined);
     setFewer(undefined);
     const first = Object.values(FIELDS).find((field) => named[field.name]);
     focusAfterRender(() => (first ? document.getElementById(first.name) : errorRef.current));
@@ -175,7 +189,10 @@ export function CheckoutPage() {
     const postal = postalCodeProblem(field('country'), field('postalCode'), countryName(field('country')));
     if (postal) blank.postalCode = `Postal code: ${postal}.`;
     if (Object.keys(blank).length > 0) {
-      showProblems(blank, Object.values(blank).join(' '));
+      showProblems(blank, {
+        complaints: Object.entries(blank).map(([field, text]) => ({ field, text })),
+        summary: (texts) => texts.join(' '),
+      });
       return;
     }
     const shippingAddress: ShippingAddress = {
@@ -194,6 +211,7 @@ export function CheckoutPage() {
     };
     setBusy(true);
     setError(undefined);
+    setRefused(undefined);
     setProblems({});
     setFewer(undefined);
     setElsewhere(false);
@@ -233,7 +251,10 @@ export function CheckoutPage() {
           const name = fieldAt(path, FIELDS)?.name;
           if (name) named[name] ??= message;
         }
-        showProblems(named, `Check ${complaintsOf(issues, LABELS).join('; ')}.`);
+        showProblems(named, {
+          complaints: complaintsAt(issues, LABELS).map(({ path, text }) => ({ field: FIELDS[path]?.name, text })),
+          summary: (texts) => `Check ${texts.join('; ')}.`,
+        });
         return;
       }
       setError(refusalOf(failure, lines, !buySku));
@@ -243,6 +264,10 @@ export function CheckoutPage() {
       focusAfterRender(() => errorRef.current);
     }
   };
+
+  /** What the summary says: a refusal, or the complaints about fields the shopper has not changed since. */
+  const open = refused?.complaints.filter(({ field }) => field === undefined || problems[field] !== undefined) ?? [];
+  const summary = error ?? (refused && open.length > 0 ? refused.summary(open.map(({ text }) => text)) : undefined);
 
   /** The attributes that tie a field to what is wrong with it. */
   const problemOf = (name: string) =>
@@ -290,7 +315,7 @@ export function CheckoutPage() {
   // A link to buy a product that is sold out already (kept from before, or Buy now a moment too late):
   // the whole form was filled in before "sold out while you were checking out" said so.
   const buying = buyProduct.data;
-  if (buySku && buying && buying.available <= 0 && !busy && error === undefined) {
+  if (buySku && buying && buying.available <= 0 && !busy && error === undefined && refused === undefined) {
     return (
       <>
         <h1>Checkout</h1>
@@ -328,7 +353,7 @@ export function CheckoutPage() {
         <form
           className="card"
           onSubmit={submit}
-          aria-describedby={error ? 'checkout-error' : undefined}
+          aria-describedby={summary ? 'checkout-error' : undefined}
           onInput={(event) => {
             // A field the shopper changes is no longer the one that was refused; nor is the postal
             // code once the country changes: it was judged by the other country's format.
@@ -339,7 +364,7 @@ export function CheckoutPage() {
           }}
         >
           <div ref={errorRef} tabIndex={-1} id="checkout-error">
-            {error && <Notice tone="bad">{error}</Notice>}
+            {summary && <Notice tone="bad">{summary}</Notice>}
             {fewer !== undefined && buySku && (
               <p>
                 <button
