@@ -26,18 +26,21 @@ function describeFaults(answer: Record<string, unknown>): string {
   return parts.length > 0 ? parts.join(', ') : 'no faults';
 }
 
-/** A vendor's last sync as the API tells it: none yet, or its last attempt, dated, and whether that succeeded. */
-export type LastSync = { outcome: 'never' } | { outcome: 'ok' | 'failed'; at: string };
+/**
+ * A vendor's last sync as the API tells it: none yet, or its last attempt, dated, and whether that
+ * succeeded; after a failure, when one last succeeded (null: none ever did).
+ */
+export type LastSync = { outcome: 'never' } | { outcome: 'ok'; at: string } | { outcome: 'failed'; at: string; lastSuccessAt: string | null };
 
 /**
  * What a vendor's `lastSyncAt` dates: its last attempt, successful or not (`status` says which, and
  * `lastError` still does once the vendor is disabled). A failed attempt's time is not that of the
- * last sync; the time of the last successful one is then not recorded (the API has no field for it).
+ * last sync: `lastSuccessAt` is, the age of the counts still in use.
  */
-export function lastSyncOf(vendor: Pick<Vendor, 'status' | 'lastSyncAt' | 'lastError'>): LastSync {
+export function lastSyncOf(vendor: Pick<Vendor, 'status' | 'lastSyncAt' | 'lastSuccessAt' | 'lastError'>): LastSync {
   if (!vendor.lastSyncAt) return { outcome: 'never' };
   const failed = vendor.status === 'failed' || vendor.lastError !== undefined;
-  return { outcome: failed ? 'failed' : 'ok', at: vendor.lastSyncAt };
+  return failed ? { outcome: 'failed', at: vendor.lastSyncAt, lastSuccessAt: vendor.lastSuccessAt } : { outcome: 'ok', at: vendor.lastSyncAt };
 }
 
 /** The "Last sync" cell: the time of the last sync, or, when the last attempt failed, that apart. */
@@ -50,7 +53,9 @@ function LastSyncCell({ vendor }: { vendor: Vendor }) {
       {last.outcome === 'failed' && (
         <>
           <span className="sync-failed">Last attempt failed {formatDateTime(last.at)}</span>
-          <div className="muted small-text">The last successful sync is not recorded.</div>
+          <div className="muted small-text">
+            {last.lastSuccessAt ? `Last successful sync ${formatDateTime(last.lastSuccessAt)}` : 'No sync has succeeded yet.'}
+          </div>
         </>
       )}
     </td>
