@@ -716,6 +716,18 @@ describe('the storefront in a browser', () => {
     expect(await country.locator('option[value="UK"]').count()).toBe(0);
     expect(await country.locator('option').count()).toBeGreaterThan(240);
     await country.selectOption('US');
+    // Every field fills its box, as the country list does: the text inputs were the browser's default width.
+    const gaps = await page
+      .locator('form .field')
+      .evaluateAll((fields) =>
+        fields.flatMap((field) =>
+          [...field.querySelectorAll('input, select')].map((control) =>
+            Math.round(field.getBoundingClientRect().width - control.getBoundingClientRect().width),
+          ),
+        ),
+      );
+    expect(gaps.length).toBeGreaterThan(6);
+    expect(new Set(gaps)).toEqual(new Set([0]));
     await page.getByRole('button', { name: /^Place order/ }).click();
     await page.getByRole('button', { name: /^Pay / }).waitFor();
     const orderId = await page.locator('dt:text-is("Order") + dd').textContent();

@@ -351,7 +351,7 @@ export function CheckoutPage() {
       <h1>Checkout</h1>
       <div className="two-col">
         <form
-          className="card"
+          className="card checkout-form"
           onSubmit={submit}
           aria-describedby={summary ? 'checkout-error' : undefined}
           onInput={(event) => {
