@@ -1291,6 +1291,29 @@ describe('the storefront in a browser', () => {
     await page.close();
   });
 
+  it('gives a product’s heading the focus as its page opens from a list, and keeps it there once the product loads or turns out not to exist', async () => {
+    await createProduct(sut.admin, { onHand: 4, title: 'Focused Fiddle' });
+    const page = await browser.newPage();
+    await page.goto(`${base}/search?q=${encodeURIComponent('Focused Fiddle')}`);
+    // The link clicked goes with the list: the focus is on the new page's heading, there while the product loads.
+    await page.getByRole('main').getByRole('link', { name: 'Focused Fiddle' }).click();
+    const heading = page.getByRole('heading', { level: 1, name: 'Focused Fiddle' });
+    await heading.waitFor();
+    await expect.poll(() => page.getByTestId('stock').textContent()).toBe('Only 4 left');
+    expect(await hasFocus(heading)).toBe(true);
+
+    await page.goto(`${base}/products/a%2Fb`);
+    await page.getByRole('heading', { level: 1, name: 'No such product' }).waitFor();
+    await page.getByRole('main').getByRole('link', { name: 'Back to the shop' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Flash sales that never oversell' }).waitFor();
+    // Back is a navigation within the page: the heading takes the focus while the product loads, and keeps it once there is none.
+    await page.goBack();
+    const missing = page.getByRole('heading', { level: 1, name: 'No such product' });
+    await missing.waitFor();
+    await expect.poll(() => hasFocus(missing)).toBe(true);
+    await page.close();
+  });
+
   it('says there is no such category for a category address no category has, or that cannot be one', async () => {
     const page = await browser.newPage();
     for (const slug of ['no-such-category', 'Not%20A%20Slug']) {
