@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSigner } from 'fast-jwt';
@@ -1309,6 +1310,36 @@ describe('the storefront in a browser', () => {
     // Back is a navigation within the page: the heading takes the focus while the product loads, and keeps it once there is none.
     await page.goBack();
     const missing = page.getByRole('heading', { level: 1, name: 'No such product' });
+    await missing.waitFor();
+    await expect.poll(() => hasFocus(missing)).toBe(true);
+    await page.close();
+  });
+
+  it('gives an order’s heading the focus as its page opens from the list of orders, and keeps it there once the order loads or turns out not to exist', async () => {
+    const sku = await createProduct(sut.admin, { onHand: 5, title: 'Focused Flute', priceCents: 1_500 });
+    const guest = (await new Api(base).post('/api/auth/guest')).body;
+    const buyer = new Api(base, guest.token);
+    const placed = await buyer.order([{ sku, quantity: 1 }], `focused-${sku}`);
+    expect(placed.status).toBe(202);
+    await expect.poll(async () => (await buyer.get('/api/orders')).body.total).toBe(1);
+    const short = placed.body.id.slice(0, 8);
+    const page = await browser.newPage();
+    await signInAs(page, base, guest);
+    await page.goto(`${base}/orders`);
+    // The link clicked goes with the list: the focus is on the new page's heading, there while the order loads.
+    await page.getByRole('main').getByRole('link', { name: short, exact: true }).click();
+    const heading = page.getByRole('heading', { level: 1, name: `Order ${short}` });
+    await heading.waitFor();
+    await expect.poll(() => page.getByTestId('order-status').getAttribute('data-status')).toBe('PENDING');
+    expect(await hasFocus(heading)).toBe(true);
+
+    await page.goto(`${base}/orders/${randomUUID()}`);
+    await page.getByRole('heading', { level: 1, name: 'Order not found' }).waitFor();
+    await page.getByRole('main').getByRole('link', { name: 'Your orders' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your orders' }).waitFor();
+    // Back is a navigation within the page: the heading takes the focus while the order loads, and keeps it once it is not found.
+    await page.goBack();
+    const missing = page.getByRole('heading', { level: 1, name: 'Order not found' });
     await missing.waitFor();
     await expect.poll(() => hasFocus(missing)).toBe(true);
     await page.close();

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useRef, useState } from 'react';
+import { type ReactNode, useCallback, useRef, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { ApiError, api, type Order, unwrap } from '../api/client';
 import { failureText } from '../api/failure-text';
@@ -167,44 +167,59 @@ export function OrderPage({ id }: { id: string }) {
     onError: (error) => refused(orderActionRefusal(error, 'cancel', 'The order could not be cancelled.'), error),
   });
 
-  const notFound = (
-    <>
-      <h1>Order not found</h1>
-      <p>
-        This order does not exist or is not yours. <Link href="/orders">Your orders</Link>
-      </p>
-      {!signedIn && (
-        <p>
-          Placed it with an account? <Link href={signInHere}>Sign in</Link> to see it.
-        </p>
-      )}
-    </>
-  );
-  if (!possible) return notFound;
-  if (order.isPending) return <Loading what="your order" />;
-  if (order.error) {
-    // No session, or one the API no longer takes (a link from the confirmation mail, opened on another device).
-    if (order.error instanceof ApiError && order.error.status === 401) {
-      return (
-        <>
-          <h1>Sign in to see this order</h1>
-          <p>
-            An order is shown only to the account that placed it. <Link href={signInHere}>Sign in</Link> and the order opens.
-          </p>
-        </>
-      );
-    }
-    // A 404, or a 400 for an id the check above let through and the API refused: not found either.
-    if (order.error instanceof ApiError && order.error.namesNothing) return notFound;
-    return <LoadError error={order.error} retry={() => void order.refetch()} />;
-  }
-  const data = order.data;
-  const status = statusText(data);
-  return (
+  // A 404, or a 400 for an id the check above let through and the API refused: not found either.
+  const missing = !possible || (order.error instanceof ApiError && order.error.namesNothing);
+  // No session, or one the API no longer takes (a link from the confirmation mail, opened on another device).
+  const signInNeeded = order.error instanceof ApiError && order.error.status === 401;
+  /**
+   * Every state of the page in one frame, its heading first: the focus a navigation gives the heading
+   * as the page opens (while the order loads) stays on it when the order is found, or is not, or
+   * fails to load. "Loading…" alone had no heading to focus, and the focus stayed on the link
+   * clicked, which fell to <body> as that link went away.
+   */
+  const frame = (body: ReactNode) => (
     <>
       <h1>
-        Order <span className="muted">{data.id.slice(0, 8)}</span>
+        {missing ? (
+          'Order not found'
+        ) : signInNeeded ? (
+          'Sign in to see this order'
+        ) : (
+          <>
+            Order <span className="muted">{(order.data?.id ?? id).slice(0, 8)}</span>
+          </>
+        )}
       </h1>
+      {body}
+    </>
+  );
+  if (missing) {
+    return frame(
+      <>
+        <p>
+          This order does not exist or is not yours. <Link href="/orders">Your orders</Link>
+        </p>
+        {!signedIn && (
+          <p>
+            Placed it with an account? <Link href={signInHere}>Sign in</Link> to see it.
+          </p>
+        )}
+      </>,
+    );
+  }
+  if (signInNeeded) {
+    return frame(
+      <p>
+        An order is shown only to the account that placed it. <Link href={signInHere}>Sign in</Link> and the order opens.
+      </p>,
+    );
+  }
+  if (order.isPending) return frame(<Loading what="your order" />);
+  if (order.error) return frame(<LoadError error={order.error} retry={() => void order.refetch()} />);
+  const data = order.data;
+  const status = statusText(data);
+  return frame(
+    <>
       <div className="two-col">
         <section className="card" aria-labelledby="status-title">
           <h2 id="status-title" ref={statusHeading} tabIndex={-1}>
@@ -296,6 +311,6 @@ export function OrderPage({ id }: { id: string }) {
         </section>
       </div>
       {!connected && data.status === 'PENDING' && <p className="muted">Live updates are reconnecting; the status refreshes every few seconds.</p>}
-    </>
+    </>,
   );
 }
