@@ -671,6 +671,8 @@ describe('the storefront in a browser', () => {
     const page = await browser.newPage();
     await page.goto(`${base}/orders/nope`);
     await page.getByRole('heading', { level: 1, name: 'Order not found' }).waitFor();
+    // The tab says so too, as it does for a product or a category that is not there.
+    await expect.poll(() => page.title()).toBe('Order not found — flashcart');
     await page.close();
   });
 
@@ -976,6 +978,7 @@ describe('the storefront in a browser', () => {
     await page.evaluate(() => (globalThis as any).localStorage.removeItem('flashcart.session'));
     await page.goto(`${base}/orders/${placed.body.id}`);
     await page.getByRole('heading', { level: 1, name: 'Sign in to see this order' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Sign in to see this order — flashcart');
     expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
 
     await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
@@ -1335,6 +1338,7 @@ describe('the storefront in a browser', () => {
 
     await page.goto(`${base}/orders/${randomUUID()}`);
     await page.getByRole('heading', { level: 1, name: 'Order not found' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Order not found — flashcart');
     await page.getByRole('main').getByRole('link', { name: 'Your orders' }).click();
     await page.getByRole('heading', { level: 1, name: 'Your orders' }).waitFor();
     // Back is a navigation within the page: the heading takes the focus while the order loads, and keeps it once it is not found.

@@ -122,7 +122,6 @@ export function OrderPage({ id }: { id: string }) {
   const statusHeading = useRef<HTMLHeadingElement>(null);
   const actionErrorRef = useRef<HTMLDivElement>(null);
   const focusAfterRender = useFocusAfterRender();
-  usePageTitle(`Order ${id.slice(0, 8)}`);
 
   // Not asked: the API would first ask a visitor without a session to sign in, for an order that cannot be.
   const possible = ORDER_ID.test(id);
@@ -171,6 +170,8 @@ export function OrderPage({ id }: { id: string }) {
   const missing = !possible || (order.error instanceof ApiError && order.error.namesNothing);
   // No session, or one the API no longer takes (a link from the confirmation mail, opened on another device).
   const signInNeeded = order.error instanceof ApiError && order.error.status === 401;
+  // The tab says what the heading says: "Order 1a2b3c4d" named an order that is not there too.
+  usePageTitle(missing ? 'Order not found' : signInNeeded ? 'Sign in to see this order' : `Order ${id.slice(0, 8)}`);
   /**
    * Every state of the page in one frame, its heading first: the focus a navigation gives the heading
    * as the page opens (while the order loads) stays on it when the order is found, or is not, or
