@@ -92,6 +92,7 @@ describe('the admin console in a browser', () => {
     const page = await browser.newPage();
     await page.goto(`${base}/admin`);
     await page.getByText('This needs an admin account.').waitFor();
+    await expect.poll(() => page.title()).toBe('Admin console — flashcart');
     expect(await page.getByRole('navigation', { name: 'Admin' }).count()).toBe(0);
     await page.close();
   });
@@ -441,9 +442,12 @@ describe('the admin console in a browser', () => {
       await page.goto(`${base}/admin/orders/${id}`);
       await page.getByRole('heading', { level: 1, name: 'No such order' }).waitFor();
       expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+      // The tab says so too, not "Order <the id's first characters>", as the shop's tab of a product not there does.
+      await expect.poll(() => page.title()).toBe('No such order · Admin — flashcart');
     }
     await page.getByRole('main').getByRole('link', { name: 'All orders' }).click();
     await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Orders · Admin — flashcart');
     await page.close();
   });
 

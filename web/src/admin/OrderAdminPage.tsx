@@ -6,6 +6,7 @@ import { formatDateTime, formatMoney } from '../lib/money';
 import { ShippingAddress } from '../ui/address';
 import { LoadError, Loading, StatusBadge } from '../ui/common';
 import { type OutcomeTone, useOutcomeNotice } from '../ui/outcome';
+import { useConsoleTitle } from '../ui/page-title';
 import { OrderTransitions } from './OrderTransitions';
 
 /** Statuses an order still leaves: its page is read again now and then while it is in one. */
@@ -36,6 +37,7 @@ export function OrderAdminPage({ id }: { id: string }) {
   });
 
   const missing = order.error instanceof ApiError && order.error.namesNothing;
+  useConsoleTitle(missing ? 'No such order' : `Order ${(order.data?.id ?? id).slice(0, 8)}`);
   // One frame for every state of the page, its heading in the same place: the focus a navigation gives
   // it as the page opens (while the order loads) stays on it when the order is found, or is not, or
   // fails to load. A view with a heading of its own took the focus away to <body>.

@@ -15,3 +15,12 @@ export function usePageTitle(title: string | undefined): void {
     };
   }, [title]);
 }
+
+/**
+ * Names a page of the admin console: "`title` · Admin". Each page names its own, as the shop's do:
+ * an order's page knows what became of the order (one that is not there is named so), which its
+ * address does not say.
+ */
+export function useConsoleTitle(title: string): void {
+  usePageTitle(`${title} · Admin`);
+}
