@@ -957,7 +957,7 @@ describe('the admin console in a browser', () => {
   });
 
   it('fits its pages into a 390-pixel screen: menu and forms on screen, wide tables scrolling in their own box', async () => {
-    // Something on every page: a vendor (whose table is the widest), an order.
+    // Something on every page: a vendor, an order (the vendors and orders lists lay each out as a block at this width; see their own tests).
     await simulatedVendor(sut.system.container, 'narrow', { [await createProduct(sut.admin, { onHand: 0 })]: 3 });
     const [buyer] = await guests(base, 1);
     expect((await buyer!.order([{ sku: await createProduct(sut.admin, { onHand: 3 }), quantity: 1 }], `narrow-${randomUUID()}`)).status).toBe(202);
@@ -1078,6 +1078,50 @@ describe('the admin console in a browser', () => {
     await row.getByRole('button', { name: `Confirm order ${short}`, exact: true }).click();
     await row.getByText('Confirm it without a payment through the provider?').waitFor();
     await fits('the row asking to confirm');
+    await page.close();
+  });
+
+  it('fits the list of vendors into a 390-pixel screen: every cell of every vendor inside its box with nothing to scroll, an editor open too', async () => {
+    const { row: vendor, sim } = await simulatedVendor(sut.system.container, 'a-rather-long-vendor-name-', {
+      [await createProduct(sut.admin, { onHand: 0 })]: 3,
+    });
+    // A failed last attempt: the widest a row gets, its error under its health, two dated lines under its last sync.
+    sim.simulation.startOutage(600, 'unavailable');
+    await sut.system.container.vendorSync.sync(vendor);
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signInAsAdmin(page, base);
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Vendors' }).click();
+    const row = page.locator(`tr[data-vendor="${sim.name}"]`);
+    await row.getByText('Last attempt failed').waitFor();
+
+    const wrap = page.locator('.table-wrap');
+    const fits = async (what: string) => {
+      expect(await scrollWidthOf(page), `${what}: the page`).toBeLessThanOrEqual(390);
+      expect(await wrap.evaluate((element) => element.scrollWidth - element.clientWidth), `${what}: what the box scrolls`).toBe(0);
+      const box = (await wrap.boundingBox())!;
+      for (const vendorRow of await page.locator('tr[data-vendor]').all()) {
+        for (const cell of await vendorRow.getByRole('cell').all()) {
+          const { x, width } = (await cell.boundingBox())!;
+          expect(x + width, `${what}: ${await cell.textContent()}`).toBeLessThanOrEqual(box.x + box.width);
+        }
+      }
+    };
+    await fits('the list');
+    await row.getByRole('button', { name: `Edit ${sim.name}` }).click();
+    const editor = page.locator('.row-editor');
+    await editor.waitFor();
+    await fits('the list with an editor open');
+    const { x, width } = (await editor.boundingBox())!;
+    const box = (await wrap.boundingBox())!;
+    expect(x + width, 'the editor').toBeLessThanOrEqual(box.x + box.width);
+
+    // Where the columns fit, a table still: its headers in view, each vendor one row across them.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const header = (await page.getByRole('columnheader', { name: 'Last sync' }).boundingBox())!;
+    const cell = (await row.getByTestId('last-sync').boundingBox())!;
+    expect(header.width).toBeGreaterThan(1);
+    expect(cell.x).toBe(header.x);
     await page.close();
   });
 

@@ -47,7 +47,7 @@ export function lastSyncOf(vendor: Pick<Vendor, 'status' | 'lastSyncAt' | 'lastS
 function LastSyncCell({ vendor }: { vendor: Vendor }) {
   const last = lastSyncOf(vendor);
   return (
-    <td data-testid="last-sync">
+    <td className="vendors-sync" data-label="Last sync" data-testid="last-sync">
       {last.outcome === 'never' && 'never'}
       {last.outcome === 'ok' && formatDateTime(last.at)}
       {last.outcome === 'failed' && (
@@ -232,7 +232,7 @@ export function VendorsPage() {
       {vendors.data && vendors.data.length === 0 && <p>No vendors: every unit on sale is the warehouse's own.</p>}
       {vendors.data && vendors.data.length > 0 && (
         <>
-          <div className="table-wrap">
+          <div className="table-wrap vendors-list">
             <table>
               <thead>
                 <tr>
@@ -252,27 +252,29 @@ export function VendorsPage() {
               <tbody>
                 {vendors.data.map((vendor) => [
                   <tr key={vendor.id} data-vendor={vendor.name} data-synced-at={vendor.lastSyncAt ?? ''}>
-                    <td>
+                    <td className="vendors-vendor">
                       <strong>{vendor.name}</strong>
                       <div className="muted">{vendor.baseUrl}</div>
                     </td>
-                    <td className="num" data-testid="priority">
+                    <td className="num vendors-priority" data-label="Priority" data-testid="priority">
                       {vendor.priority}
                     </td>
-                    <td>
+                    <td className="vendors-health" data-label="Health">
                       <span className={`badge vendor-${vendor.status}`} data-testid="health">
                         {vendor.status}
                       </span>
                       {vendor.lastError && <div className="muted small-text">{vendor.lastError}</div>}
                     </td>
-                    <td>
+                    <td className="vendors-circuit" data-label="Circuit">
                       <span className={`badge circuit-${vendor.circuit}`} data-testid="circuit">
                         {vendor.circuit}
                       </span>
                     </td>
                     <LastSyncCell vendor={vendor} />
-                    <td className="num">{vendor.skuCount}</td>
-                    <td>
+                    <td className="num vendors-skus" data-label="SKUs">
+                      {vendor.skuCount}
+                    </td>
+                    <td className="vendors-actions">
                       <div className="inline">
                         <button type="button" className="small" disabled={sync.isPending || !vendor.enabled} onClick={() => sync.mutate(vendor.id)}>
                           Sync now<span className="visually-hidden"> {vendor.name}</span>
