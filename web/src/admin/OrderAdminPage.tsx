@@ -37,7 +37,8 @@ export function OrderAdminPage({ id }: { id: string }) {
   });
 
   const missing = order.error instanceof ApiError && order.error.namesNothing;
-  useConsoleTitle(missing ? 'No such order' : `Order ${(order.data?.id ?? id).slice(0, 8)}`);
+  const short = (order.data?.id ?? id).slice(0, 8);
+  useConsoleTitle(missing ? 'No such order' : `Order ${short}`);
   // One frame for every state of the page, its heading in the same place: the focus a navigation gives
   // it as the page opens (while the order loads) stays on it when the order is found, or is not, or
   // fails to load. A view with a heading of its own took the focus away to <body>.
@@ -51,7 +52,7 @@ export function OrderAdminPage({ id }: { id: string }) {
           'No such order'
         ) : (
           <>
-            Order <code>{(order.data?.id ?? id).slice(0, 8)}</code>
+            Order <code>{short}</code>
           </>
         )}
       </h1>

@@ -42,14 +42,14 @@ function questionOf(status: AskedTwice, order: Order): string {
 export function OrderTransitions({ order, onDone }: { order: Order; onDone: (message: string, tone: OutcomeTone) => void }) {
   const queryClient = useQueryClient();
   const short = order.id.slice(0, 8);
-  // Left blank, the server records its own ("changed by an administrator").
+  // Sent as typed: the server trims it, and records its own for a blank one ("changed by an administrator").
   const [reason, setReason] = useState('');
   const move = useMutation({
     mutationFn: (status: OrderStatus) =>
       unwrap(
         api.PATCH('/api/admin/orders/{id}', {
           params: { path: { id: order.id } },
-          body: { status, ...(TOLD.has(status) && reason.trim() ? { reason: reason.trim() } : {}) },
+          body: { status, ...(TOLD.has(status) ? { reason } : {}) },
         }),
       ),
     onSuccess: (updated) => {

@@ -170,8 +170,10 @@ export function OrderPage({ id }: { id: string }) {
   const missing = !possible || (order.error instanceof ApiError && order.error.namesNothing);
   // No session, or one the API no longer takes (a link from the confirmation mail, opened on another device).
   const signInNeeded = order.error instanceof ApiError && order.error.status === 401;
-  // The tab says what the heading says: "Order 1a2b3c4d" named an order that is not there too.
-  usePageTitle(missing ? 'Order not found' : signInNeeded ? 'Sign in to see this order' : `Order ${id.slice(0, 8)}`);
+  // What the heading says instead of the order's number, when it names none; the tab says the same
+  // ("Order 1a2b3c4d" named an order that is not there too).
+  const instead = missing ? 'Order not found' : signInNeeded ? 'Sign in to see this order' : undefined;
+  usePageTitle(instead ?? `Order ${id.slice(0, 8)}`);
   /**
    * Every state of the page in one frame, its heading first: the focus a navigation gives the heading
    * as the page opens (while the order loads) stays on it when the order is found, or is not, or
@@ -181,11 +183,7 @@ export function OrderPage({ id }: { id: string }) {
   const frame = (body: ReactNode) => (
     <>
       <h1>
-        {missing ? (
-          'Order not found'
-        ) : signInNeeded ? (
-          'Sign in to see this order'
-        ) : (
+        {instead ?? (
           <>
             Order <span className="muted">{(order.data?.id ?? id).slice(0, 8)}</span>
           </>
